@@ -1,0 +1,21 @@
+import express from 'express';
+import type { ApiDeps } from './deps.js';
+import { errorHandler, notFoundHandler } from './problem.js';
+import { resourceRoutes } from './routes/resources.js';
+import { systemRoutes } from './routes/system.js';
+
+/**
+ * Builds the HTTP app. No port here: tests drive it with supertest, and `listen` lives in the
+ * node's composition (src/node.ts).
+ */
+export function createApp(deps: ApiDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(express.json({ limit: deps.config.http.maxBodyBytes }));
+  app.use(systemRoutes(deps));
+  app.use(resourceRoutes(deps));
+  app.use(notFoundHandler);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,18 @@
+import type { VigilConfig } from '../config/schema.js';
+import type { Logger } from '../log/logger.js';
+import type { DicomIndex } from '../store/dicom-index.js';
+import type { FileStore } from '../store/file-store.js';
+
+/** Everything the HTTP app may reach. Routes never go past these to the database. */
+export interface ApiDeps {
+  config: VigilConfig;
+  index: DicomIndex;
+  files: FileStore;
+  log: Logger;
+  /** Live state of parts the API reports on. */
+  status: {
+    dicomListening(): boolean;
+    activeAssociations(): number;
+    startedAt: number;
+  };
+}

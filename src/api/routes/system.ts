@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import { parseQuery } from '../query.js';
+import type { ApiDeps } from '../deps.js';
+import { VERSION } from '../../version.js';
+
+/** Health, identity and counts of the node. */
+export function systemRoutes(deps: ApiDeps): Router {
+  const router = Router();
+
+  router.get('/health', (req, res) => {
+    parseQuery(req, {});
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/system', (req, res) => {
+    parseQuery(req, {});
+    const { config } = deps;
+    res.json({
+      Name: 'Vigil',
+      Version: VERSION,
+      DicomAet: config.dicom.aeTitle,
+      DicomPort: config.dicom.port,
+      HttpPort: config.http.port,
+      DicomListening: deps.status.dicomListening(),
+      ActiveAssociations: deps.status.activeAssociations(),
+      StartedAt: new Date(deps.status.startedAt).toISOString(),
+      StorageFsync: config.storage.fsync,
+    });
+  });
+
+  router.get('/statistics', (req, res) => {
+    parseQuery(req, {});
+    const { index } = deps;
+    const bytes = index.totalSize();
+    res.json({
+      CountPatients: index.count('patients'),
+      CountStudies: index.count('studies'),
+      CountSeries: index.count('series'),
+      CountInstances: index.count('instances'),
+      TotalDiskSize: bytes,
+      TotalDiskSizeMB: Math.round(bytes / (1024 * 1024)),
+    });
+  });
+
+  return router;
+}

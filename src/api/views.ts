@@ -1,0 +1,35 @@
+import type { DicomIndex, ResourceRow } from '../store/dicom-index.js';
+import type { Level } from '../store/resource-ids.js';
+
+/** Orthanc-shaped JSON for a resource: its main tags, parent and children. */
+const TYPES: Record<Level, { type: string; parentKey: string | null; childKey: string | null }> = {
+  patients: { type: 'Patient', parentKey: null, childKey: 'Studies' },
+  studies: { type: 'Study', parentKey: 'ParentPatient', childKey: 'Series' },
+  series: { type: 'Series', parentKey: 'ParentStudy', childKey: 'Instances' },
+  instances: { type: 'Instance', parentKey: 'ParentSeries', childKey: null },
+};
+
+export function resourceView(index: DicomIndex, row: ResourceRow): Record<string, unknown> {
+  const { type, parentKey, childKey } = TYPES[row.level];
+  const view: Record<string, unknown> = { ID: row.id, Type: type, MainDicomTags: row.mainTags };
+  if (parentKey) view[parentKey] = row.parentId;
+  if (childKey) view[childKey] = index.childIds(row.level, row.id);
+  view.LastUpdate = new Date(row.updatedAt).toISOString();
+  if (row.level === 'studies' && row.parentId) {
+    view.PatientMainDicomTags = index.getResource('patients', row.parentId)?.mainTags ?? {};
+  }
+  if (row.level === 'instances') {
+    const instance = index.getInstance(row.id);
+    if (instance) {
+      Object.assign(view, {
+        FileSize: instance.fileSize,
+        TransferSyntaxUID: instance.transferSyntaxUid,
+        SOPClassUID: instance.sopClassUid,
+        ReceivedAt: new Date(instance.receivedAt).toISOString(),
+        CallingAET: instance.callingAeTitle,
+        IndexInSeries: instance.instanceNumber,
+      });
+    }
+  }
+  return view;
+}

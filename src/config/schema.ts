@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { dicomSection } from './sections/dicom.js';
+import { httpSection } from './sections/http.js';
+import { logSection } from './sections/log.js';
+import { storageSection } from './sections/storage.js';
+
+/**
+ * The whole configuration. Each part owns its section in `sections/`; this file only
+ * assembles them. Unknown keys are errors everywhere so that a typo never becomes a silent
+ * default.
+ */
+export const configSchema = z.strictObject({
+  /** Where the index, the file store and the logs live (relative to the working folder). */
+  dataDir: z.string().min(1).default('./data'),
+  dicom: dicomSection,
+  http: httpSection,
+  log: logSection,
+  storage: storageSection,
+});
+
+export type VigilConfig = z.infer<typeof configSchema>;
+/** What a config file may contain: every key optional. */
+export type VigilConfigInput = z.input<typeof configSchema>;

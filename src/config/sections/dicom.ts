@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** DICOM AE titles: 1-16 characters of the default repertoire, no backslash, not only spaces. */
+export const aeTitle = z
+  .string()
+  .min(1)
+  .max(16)
+  .regex(/^[\x20-\x5b\x5d-\x7e]*[^\s\\][\x20-\x5b\x5d-\x7e]*$/, 'must be 1-16 printable ASCII characters, no backslash');
+
+/** A TCP port; 0 asks the OS for a free one (tests). */
+export const port = z.number().int().min(0).max(65535);
+
+/** A scanner or node we know: its AE title and the host it connects from. */
+export const knownModality = z.strictObject({
+  aeTitle,
+  /** Address the association must come from (IP or host name); omit to accept any. */
+  host: z.string().min(1).optional(),
+  /** Where to reach it as an SCP (for forwarding); optional. */
+  port: port.optional(),
+  description: z.string().optional(),
+});
+
+export const dicomSection = z
+  .strictObject({
+    aeTitle: aeTitle.default('VIGIL'),
+    port: port.default(11112),
+    /**
+     * Interface the DICOM listener binds. A PACS node must be reachable by scanners, so the
+     * default is every interface; the AE policy below decides who may store.
+     */
+    host: z.string().min(1).default('0.0.0.0'),
+    /** Accept associations from calling AE titles not listed in `modalities`. */
+    acceptUnknownModalities: z.boolean().default(true),
+    modalities: z.array(knownModality).default([]),
+    maxAssociations: z.number().int().min(1).max(1000).default(32),
+    /** Largest PDU we accept (bytes), advertised in A-ASSOCIATE-AC. */
+    maxPduLength: z.number().int().min(4096).max(4 * 1024 * 1024).default(262144),
+    timeouts: z
+      .strictObject({
+        /** Idle TCP connection without a complete PDU. */
+        connectMs: z.number().int().min(1000).default(60_000),
+        /** From connection to A-ASSOCIATE-RQ. */
+        associationMs: z.number().int().min(1000).default(30_000),
+        /** Between two PDUs inside an association. */
+        pduMs: z.number().int().min(1000).default(60_000),
+      })
+      .prefault({}),
+    /**
+     * Storage SOP classes accepted: "all" is every standard storage class
+     * (1.2.840.10008.5.1.4.1.1.*); a list restricts to those UIDs.
+     */
+    storageSopClasses: z.union([z.literal('all'), z.array(z.string().regex(/^[0-9.]+$/)).min(1)]).default('all'),
+    /** Transfer syntaxes accepted, by UID; the sender's order of preference decides among them. */
+    transferSyntaxes: z.array(z.string().regex(/^[0-9.]+$/)).min(1).optional(),
+  })
+  .prefault({});
+
+export type DicomConfig = z.infer<typeof dicomSection>;
+export type KnownModality = z.infer<typeof knownModality>;

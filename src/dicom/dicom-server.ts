@@ -1,0 +1,85 @@
+import net from 'node:net';
+import dimse from './dimse.js';
+import type { DicomConfig } from '../config/sections/dicom.js';
+import type { Logger } from '../log/logger.js';
+import type { InstanceStore } from '../store/instance-store.js';
+import { VigilScp, type AssociationTracker, type ScpObserver } from './scp.js';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
+
+/**
+ * The DICOM listener. It owns the TCP server itself (dcmjs-dimse's Server binds every
+ * interface and offers no host option) and hands each connection to a VigilScp.
+ */
+export class DicomServer {
+  private server: net.Server | undefined;
+  private readonly sockets = new Set<net.Socket>();
+  private open = 0;
+  private readonly tracker: AssociationTracker = {
+    active: () => this.open,
+    opened: () => void this.open++,
+    closed: () => void this.open--,
+  };
+
+  constructor(
+    private readonly config: DicomConfig,
+    private readonly store: InstanceStore,
+    private readonly log: Logger,
+    private readonly observer?: ScpObserver,
+  ) {}
+
+  get listening(): boolean {
+    return this.server?.listening ?? false;
+  }
+
+  get activeAssociations(): number {
+    return this.open;
+  }
+
+  /** The bound port (useful when configured as 0 in tests). */
+  get port(): number {
+    const address = this.server?.address();
+    return address && typeof address === 'object' ? address.port : this.config.port;
+  }
+
+  async start(): Promise<void> {
+    dimse.Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
+    dimse.Implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
+    dimse.Implementation.setMaxPduLength(this.config.maxPduLength);
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.config.port, this.config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
+    this.log.info('DICOM listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.port });
+  }
+
+  /**
+   * Stops accepting, then gives open associations `graceMs` to finish before closing them.
+   * An instance not yet acknowledged when its socket closes is dropped, never half-stored.
+   */
+  async stop(graceMs = 5000): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = undefined;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    const deadline = Date.now() + graceMs;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private accept(socket: net.Socket): void {
+    socket.setNoDelay(true);
+    this.sockets.add(socket);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => undefined); // reported by the SCP as a network error
+    const scp = new VigilScp(socket, { config: this.config, store: this.store, log: this.log, associations: this.tracker, observer: this.observer });
+    // dcmjs-dimse measures the association timeout from these; its own Server sets only the first.
+    Object.assign(scp, { connected: true, connectedTime: Date.now() });
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * dcmjs-dimse is a UMD bundle: under ESM only its default export is real at run time, although
+ * its typings offer named exports. Every module takes the library (and its types) from here.
+ */
+import dimse from 'dcmjs-dimse';
+import type { association, requests, responses } from 'dcmjs-dimse';
+
+dimse.log.setLevel('silent');
+
+export default dimse;
+export type Association = association.Association;
+export type PresentationContext = association.PresentationContext;
+export type CStoreRequest = requests.CStoreRequest;
+export type CEchoRequest = requests.CEchoRequest;
+export type CStoreResponse = responses.CStoreResponse;
+export type CEchoResponse = responses.CEchoResponse;

@@ -1,0 +1,198 @@
+import type { Socket } from 'node:net';
+import type { Writable } from 'node:stream';
+import dimse, {
+  type Association,
+  type CEchoRequest,
+  type CEchoResponse,
+  type CStoreRequest,
+  type CStoreResponse,
+  type PresentationContext,
+} from './dimse.js';
+import type { DicomConfig } from '../config/sections/dicom.js';
+import type { Logger } from '../log/logger.js';
+import type { IncomingInstance, InstanceStore, StoreOutcome } from '../store/instance-store.js';
+import type { TempFileWriter } from '../store/temp-file-writer.js';
+import { evaluateAssociation, type AssociationRejection } from './association-policy.js';
+import { choosePresentationContext } from './presentation-contexts.js';
+import { DimseStatus, storeStatus } from './store-status.js';
+
+const { PresentationContextResult, RejectResult, RejectSource, RejectReason } = dimse.constants;
+
+/** What one association needs from the node; shared by every association. */
+export interface ScpContext {
+  config: DicomConfig;
+  store: InstanceStore;
+  log: Logger;
+  associations: AssociationTracker;
+  observer?: ScpObserver;
+}
+
+/** Counts open associations for the concurrency limit. */
+export interface AssociationTracker {
+  active(): number;
+  opened(): void;
+  closed(): void;
+}
+
+/** Hooks for metrics; every method is optional. */
+export interface ScpObserver {
+  associationAccepted?(callingAeTitle: string): void;
+  associationRejected?(reason: AssociationRejection['reason']): void;
+  instanceCompleted?(outcome: StoreOutcome, bytes: number, durationMs: number): void;
+}
+
+interface PendingStore {
+  writer: TempFileWriter;
+  incoming: IncomingInstance;
+  startedAt: number;
+}
+
+/**
+ * One association. A thin subclass: policy decides accept or reject, every C-STORE streams to a
+ * temp file and is completed by the InstanceStore, which always answers with an outcome that
+ * becomes a DIMSE status. Network trouble is an event here, never an exception.
+ */
+export class VigilScp extends dimse.Scp {
+  private accepted = false;
+  private readonly pending = new Map<CStoreRequest, PendingStore>();
+
+  constructor(
+    socket: Socket,
+    private readonly ctx: ScpContext,
+  ) {
+    super(socket, {
+      connectTimeout: ctx.config.timeouts.connectMs,
+      associationTimeout: ctx.config.timeouts.associationMs,
+      pduTimeout: ctx.config.timeouts.pduMs,
+    });
+    this.on('networkError', (err: Error) => {
+      ctx.log.warn('association network error', { remote: socket.remoteAddress, error: err.message });
+      socket.destroy();
+    });
+    this.on('close', () => this.release());
+  }
+
+  override associationRequested(association: Association): void {
+    const socket = this.peer.socket;
+    const rejection = evaluateAssociation(this.ctx.config, {
+      calledAeTitle: association.getCalledAeTitle(),
+      callingAeTitle: association.getCallingAeTitle(),
+      remoteAddress: socket.remoteAddress ?? null,
+      activeAssociations: this.ctx.associations.active(),
+    });
+    if (rejection) {
+      this.ctx.log.warn('association rejected', {
+        reason: rejection.reason,
+        detail: rejection.detail,
+        callingAeTitle: association.getCallingAeTitle(),
+        remote: socket.remoteAddress,
+      });
+      this.ctx.observer?.associationRejected?.(rejection.reason);
+      this.sendAssociationReject(...rejectPdu(rejection));
+      return;
+    }
+    for (const { context } of association.getPresentationContexts()) {
+      const decision = choosePresentationContext(this.ctx.config, context.getAbstractSyntaxUid(), context.getTransferSyntaxUids());
+      if (decision.accept) context.setResult(PresentationContextResult.Accept, decision.transferSyntaxUid);
+      else if (decision.reason === 'abstract-syntax-not-supported') context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
+      else context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
+    }
+    this.accepted = true;
+    this.ctx.associations.opened();
+    this.ctx.observer?.associationAccepted?.(association.getCallingAeTitle());
+    this.ctx.log.info('association accepted', { callingAeTitle: association.getCallingAeTitle(), remote: socket.remoteAddress });
+    this.sendAssociationAccept();
+  }
+
+  override associationReleaseRequested(): void {
+    this.sendAssociationReleaseResponse();
+  }
+
+  override cEchoRequest(request: CEchoRequest, callback: (response: CEchoResponse) => void): void {
+    const response = dimse.responses.CEchoResponse.fromRequest(request);
+    response.setStatus(DimseStatus.Success);
+    callback(response);
+  }
+
+  override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
+    const incoming = this.incoming(context, request);
+    const writer = this.ctx.store.createWriter(incoming);
+    this.pending.set(request, { writer, incoming, startedAt: performance.now() });
+    return writer;
+  }
+
+  override createDatasetFromStoreWritableStream(
+    _writable: Writable,
+    context: PresentationContext,
+    callback: (dataset: InstanceType<typeof dimse.Dataset>) => void,
+  ): void {
+    // The data set is on disk; cStoreRequest reads what it needs from there.
+    callback(new dimse.Dataset({}, context.getAcceptedTransferSyntaxUid()));
+  }
+
+  override cStoreRequest(request: CStoreRequest, callback: (response: CStoreResponse) => void): void {
+    void this.completeStore(request).then(({ status, comment }) => {
+      const response = dimse.responses.CStoreResponse.fromRequest(request);
+      response.setStatus(status);
+      if (comment) response.setErrorComment(comment);
+      callback(response);
+    });
+  }
+
+  override abort(): void {
+    this.release();
+  }
+
+  private async completeStore(request: CStoreRequest): Promise<{ status: number; comment?: string }> {
+    const pending = this.pending.get(request);
+    this.pending.delete(request);
+    if (!pending) return { status: DimseStatus.ProcessingFailure, comment: 'no data set received' };
+    const outcome = await this.ctx.store.complete(pending.writer, pending.incoming);
+    this.ctx.observer?.instanceCompleted?.(outcome, pending.writer.bytesWritten, performance.now() - pending.startedAt);
+    if (outcome.kind === 'refused') {
+      this.ctx.log.warn('instance refused', { reason: outcome.reason, detail: outcome.detail });
+    } else {
+      this.ctx.log.debug('instance stored', { instanceId: outcome.instanceId, duplicate: outcome.kind === 'duplicate' });
+    }
+    return storeStatus(outcome);
+  }
+
+  /** What the command and the association say about an instance, before its data is read. */
+  private incoming(context: PresentationContext, request: CStoreRequest): IncomingInstance {
+    return {
+      sopClassUid: request.getAffectedSopClassUid(),
+      sopInstanceUid: request.getAffectedSopInstanceUid(),
+      transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
+      callingAeTitle: this.peer.association?.getCallingAeTitle().trim() ?? '',
+      remoteAddress: this.peer.socket.remoteAddress ?? null,
+    };
+  }
+
+  /** dcmjs-dimse keeps the socket and association as untyped fields of the Network base. */
+  private get peer(): { socket: Socket; association?: Association } {
+    return this as unknown as { socket: Socket; association?: Association };
+  }
+
+  /** The association ended: drop data sets that never completed, free the slot. */
+  private release(): void {
+    for (const { writer } of this.pending.values()) void this.ctx.store.abandon(writer);
+    this.pending.clear();
+    if (this.accepted) {
+      this.accepted = false;
+      this.ctx.associations.closed();
+    }
+  }
+}
+
+function rejectPdu(rejection: AssociationRejection): [number, number, number] {
+  switch (rejection.reason) {
+    case 'called-ae-not-recognized':
+      return [RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized];
+    case 'calling-ae-not-recognized':
+      return [RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized];
+    case 'local-limit-exceeded':
+      return [RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded];
+    default:
+      return rejection satisfies never;
+  }
+}

@@ -1,0 +1,53 @@
+import type { StoreOutcome } from '../store/instance-store.js';
+
+/** C-STORE statuses (PS3.4 B.2.3 and PS3.7 C). Cxxx sub-codes are ours and documented here. */
+export const DimseStatus = {
+  Success: 0x0000,
+  ProcessingFailure: 0x0110,
+  SopClassNotSupported: 0x0122,
+  OutOfResources: 0xa700,
+  DataSetDoesNotMatchSopClass: 0xa900,
+  /** Cannot understand: the data set could not be parsed. */
+  CannotUnderstand: 0xc000,
+  /** Cannot understand: the data set ends before its last element does. */
+  CannotUnderstandTruncated: 0xc001,
+  /** Cannot understand: a UID needed to file the instance is missing. */
+  CannotUnderstandMissingAttribute: 0xc002,
+  /** Cannot understand: the data set's SOP Instance UID is not the command's. */
+  CannotUnderstandUidMismatch: 0xc003,
+} as const;
+
+export function storeStatus(outcome: StoreOutcome): { status: number; comment?: string } {
+  switch (outcome.kind) {
+    case 'stored':
+    case 'duplicate':
+      return { status: DimseStatus.Success };
+    case 'refused':
+      return { status: refusalStatus(outcome), comment: outcome.detail.slice(0, 64) };
+    default:
+      return outcome satisfies never;
+  }
+}
+
+function refusalStatus(outcome: Extract<StoreOutcome, { kind: 'refused' }>): number {
+  switch (outcome.reason) {
+    case 'out-of-resources':
+      return DimseStatus.OutOfResources;
+    case 'unparsable':
+      return DimseStatus.CannotUnderstand;
+    case 'truncated':
+      return DimseStatus.CannotUnderstandTruncated;
+    case 'missing-attribute':
+      return DimseStatus.CannotUnderstandMissingAttribute;
+    case 'uid-mismatch':
+      return DimseStatus.CannotUnderstandUidMismatch;
+    case 'sop-class-mismatch':
+      return DimseStatus.DataSetDoesNotMatchSopClass;
+    case 'filtered':
+      return outcome.status ?? DimseStatus.ProcessingFailure;
+    case 'internal':
+      return DimseStatus.ProcessingFailure;
+    default:
+      return outcome.reason satisfies never;
+  }
+}

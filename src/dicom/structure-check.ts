@@ -1,0 +1,140 @@
+import fs from 'node:fs';
+
+/**
+ * Walks the element structure of a data set (tags, VRs, lengths, sequence items and
+ * encapsulated fragments) without reading values, to prove that a received file is whole.
+ * The header parser stops at Pixel Data, so without this a data set cut short inside its
+ * pixels would be acknowledged.
+ */
+export type StructureProblem =
+  | { kind: 'truncated'; at: number }
+  | { kind: 'malformed'; at: number; reason: string };
+
+const UNDEFINED_LENGTH = 0xffffffff;
+const ITEM = 0xfffee000;
+const ITEM_DELIMITER = 0xfffee00d;
+const SEQUENCE_DELIMITER = 0xfffee0dd;
+/** VRs whose explicit-VR header has two reserved bytes and a 4-byte length (PS3.5 7.1.2). */
+const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
+const MAX_DEPTH = 16;
+
+export function checkDatasetStructure(file: string, dataStart: number, explicitVr: boolean): StructureProblem | undefined {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const reader = new WindowReader(fd, fs.fstatSync(fd).size);
+    const result = new Walker(reader, explicitVr).walkDataset(dataStart, reader.size, 0);
+    return 'kind' in result ? result : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+class Walker {
+  constructor(
+    private readonly r: WindowReader,
+    private readonly explicitVr: boolean,
+  ) {}
+
+  /**
+   * Walks elements from `pos` up to `end`; with `end` undefined (an undefined-length item),
+   * up to and including its item delimiter. Returns where the walk stopped.
+   */
+  walkDataset(pos: number, end: number | undefined, depth: number): StructureProblem | { next: number } {
+    const limit = end ?? this.r.size;
+    while (pos < limit) {
+      if (pos + 8 > this.r.size) return { kind: 'truncated', at: pos };
+      const tag = this.r.tag(pos);
+      if (tag === ITEM_DELIMITER) {
+        if (end !== undefined) return { kind: 'malformed', at: pos, reason: 'item delimiter inside a defined-length item' };
+        return { next: pos + 8 };
+      }
+      const el = this.readElementHeader(pos, tag);
+      if ('kind' in el) return el;
+      pos = el.valueStart;
+      if (el.length === UNDEFINED_LENGTH) {
+        if (depth >= MAX_DEPTH) return { kind: 'malformed', at: pos, reason: 'sequences nested too deeply' };
+        const nested = this.walkUndefinedSequence(pos, depth + 1);
+        if ('kind' in nested) return nested;
+        pos = nested.next;
+      } else {
+        if (pos + el.length > this.r.size) return { kind: 'truncated', at: pos };
+        pos += el.length;
+      }
+    }
+    if (end === undefined) return { kind: 'truncated', at: pos };
+    if (pos > limit) return { kind: 'malformed', at: pos, reason: 'element runs past the end of its item' };
+    return { next: pos };
+  }
+
+  /** Items of an undefined-length sequence or encapsulated pixel data, up to the delimiter. */
+  private walkUndefinedSequence(pos: number, depth: number): StructureProblem | { next: number } {
+    for (;;) {
+      if (pos + 8 > this.r.size) return { kind: 'truncated', at: pos };
+      const tag = this.r.tag(pos);
+      const length = this.r.uint32(pos + 4);
+      pos += 8;
+      if (tag === SEQUENCE_DELIMITER) return { next: pos };
+      if (tag !== ITEM) return { kind: 'malformed', at: pos - 8, reason: 'expected an item inside a sequence' };
+      if (length === UNDEFINED_LENGTH) {
+        const item = this.walkDataset(pos, undefined, depth);
+        if ('kind' in item) return item;
+        pos = item.next;
+      } else {
+        if (pos + length > this.r.size) return { kind: 'truncated', at: pos };
+        pos += length;
+      }
+    }
+  }
+
+  private readElementHeader(pos: number, tag: number): { valueStart: number; length: number } | StructureProblem {
+    if (tag === ITEM || tag === SEQUENCE_DELIMITER) {
+      return { kind: 'malformed', at: pos, reason: 'delimiter outside a sequence' };
+    }
+    if (!this.explicitVr) return { valueStart: pos + 8, length: this.r.uint32(pos + 4) };
+    const vr = this.r.ascii(pos + 4, 2);
+    if (!/^[A-Z]{2}$/.test(vr)) return { kind: 'malformed', at: pos, reason: 'invalid value representation' };
+    if (LONG_VRS.has(vr)) {
+      if (pos + 12 > this.r.size) return { kind: 'truncated', at: pos };
+      return { valueStart: pos + 12, length: this.r.uint32(pos + 8) };
+    }
+    return { valueStart: pos + 8, length: this.r.uint16(pos + 6) };
+  }
+}
+
+/** Positioned reads through a small window, so walking a large file reads only its headers. */
+class WindowReader {
+  private buf = Buffer.alloc(0);
+  private start = 0;
+
+  constructor(
+    private readonly fd: number,
+    readonly size: number,
+  ) {}
+
+  tag(pos: number): number {
+    const group = this.uint16(pos);
+    const element = this.uint16(pos + 2);
+    return ((group << 16) | element) >>> 0;
+  }
+
+  uint16(pos: number): number {
+    return this.window(pos, 2).readUInt16LE(pos - this.start);
+  }
+
+  uint32(pos: number): number {
+    return this.window(pos, 4).readUInt32LE(pos - this.start);
+  }
+
+  ascii(pos: number, n: number): string {
+    return this.window(pos, n).toString('latin1', pos - this.start, pos - this.start + n);
+  }
+
+  private window(pos: number, n: number): Buffer {
+    if (pos >= this.start && pos + n <= this.start + this.buf.length) return this.buf;
+    const length = Math.min(64 * 1024, this.size - pos);
+    this.buf = Buffer.alloc(Math.max(length, n));
+    fs.readSync(this.fd, this.buf, 0, length, pos);
+    this.start = pos;
+    return this.buf;
+  }
+}

@@ -1,0 +1,71 @@
+/** UIDs that identify Vigil itself and the DICOM services it speaks. */
+
+/** Our implementation class UID (a 2.25 UUID-derived root, fixed for the product). */
+export const IMPLEMENTATION_CLASS_UID = '2.25.328121444967526695241906904758656905934';
+export const IMPLEMENTATION_VERSION_NAME = 'VIGIL_0_1';
+
+export const VERIFICATION_SOP_CLASS = '1.2.840.10008.1.1';
+export const MPPS_SOP_CLASS = '1.2.840.10008.3.1.2.3.3';
+/** Every standard storage SOP class lives under this arc (PS3.4 Annex B, PS3.6 Table A-1). */
+export const STORAGE_SOP_CLASS_ROOT = '1.2.840.10008.5.1.4.1.1.';
+
+export const TransferSyntax = {
+  ImplicitVRLittleEndian: '1.2.840.10008.1.2',
+  ExplicitVRLittleEndian: '1.2.840.10008.1.2.1',
+  DeflatedExplicitVRLittleEndian: '1.2.840.10008.1.2.1.99',
+  ExplicitVRBigEndian: '1.2.840.10008.1.2.2',
+  JpegBaseline: '1.2.840.10008.1.2.4.50',
+  JpegExtended: '1.2.840.10008.1.2.4.51',
+  JpegLossless: '1.2.840.10008.1.2.4.57',
+  JpegLosslessSV1: '1.2.840.10008.1.2.4.70',
+  JpegLsLossless: '1.2.840.10008.1.2.4.80',
+  JpegLsNearLossless: '1.2.840.10008.1.2.4.81',
+  Jpeg2000Lossless: '1.2.840.10008.1.2.4.90',
+  Jpeg2000: '1.2.840.10008.1.2.4.91',
+  RleLossless: '1.2.840.10008.1.2.5',
+} as const;
+
+/**
+ * What the SCP accepts by default: every syntax the pixel pipeline can decode (dcmjs-codecs).
+ * Deflated and big endian are left out on purpose: deflate produced corrupt files in trials
+ * and big endian is retired; a sender offering them alone is refused at negotiation.
+ */
+export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = [
+  TransferSyntax.ExplicitVRLittleEndian,
+  TransferSyntax.ImplicitVRLittleEndian,
+  TransferSyntax.JpegBaseline,
+  TransferSyntax.JpegExtended,
+  TransferSyntax.JpegLossless,
+  TransferSyntax.JpegLosslessSV1,
+  TransferSyntax.JpegLsLossless,
+  TransferSyntax.JpegLsNearLossless,
+  TransferSyntax.Jpeg2000Lossless,
+  TransferSyntax.Jpeg2000,
+  TransferSyntax.RleLossless,
+];
+
+/** Storage classes scanners commonly send, by name, for configs and messages. */
+export const StorageSopClass = {
+  ComputedRadiography: '1.2.840.10008.5.1.4.1.1.1',
+  DigitalXRayPresentation: '1.2.840.10008.5.1.4.1.1.1.1',
+  DigitalXRayProcessing: '1.2.840.10008.5.1.4.1.1.1.1.1',
+  Ct: '1.2.840.10008.5.1.4.1.1.2',
+  EnhancedCt: '1.2.840.10008.5.1.4.1.1.2.1',
+  Mr: '1.2.840.10008.5.1.4.1.1.4',
+  EnhancedMr: '1.2.840.10008.5.1.4.1.1.4.1',
+  SecondaryCapture: '1.2.840.10008.5.1.4.1.1.7',
+  MultiframeGrayscaleWordSecondaryCapture: '1.2.840.10008.5.1.4.1.1.7.3',
+  BasicTextSr: '1.2.840.10008.5.1.4.1.1.88.11',
+  EnhancedSr: '1.2.840.10008.5.1.4.1.1.88.22',
+  ComprehensiveSr: '1.2.840.10008.5.1.4.1.1.88.33',
+  EncapsulatedPdf: '1.2.840.10008.5.1.4.1.1.104.1',
+} as const;
+
+export function isStorageSopClass(uid: string): boolean {
+  return uid.startsWith(STORAGE_SOP_CLASS_ROOT);
+}
+
+/** A DICOM UID: digits and dots, components without leading zeros, at most 64 characters. */
+export function isValidUid(uid: string): boolean {
+  return uid.length > 0 && uid.length <= 64 && /^(0|[1-9]\d*)(\.(0|[1-9]\d*))*$/.test(uid);
+}

@@ -1,0 +1,59 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import winston from 'winston';
+import type { LogConfig } from '../config/sections/log.js';
+import { isSensitiveKey, patientDataRedactor, REDACTED } from './redact.js';
+
+export type Logger = winston.Logger;
+
+const MESSAGE = Symbol.for('message');
+const LEVEL = Symbol.for('level');
+
+/** Every record, whatever its level or source, passes here before any transport sees it. */
+const redact = winston.format((info) => {
+  const record = info as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    if (key === 'level' || key === 'timestamp') continue;
+    if (key === 'message') record.message = patientDataRedactor.scrubText(String(record.message));
+    else record[key] = isSensitiveKey(key) ? REDACTED : patientDataRedactor.scrub(record[key]);
+  }
+  return info;
+});
+
+/**
+ * Structured logs (JSON lines by default) on stdout and optionally a file. Components log
+ * through `logger.child({ component })`.
+ */
+export function createLogger(
+  config: LogConfig,
+  dataDir: string,
+  opts: { console?: boolean; transports?: winston.transport[] } = {},
+): Logger {
+  const format =
+    config.format === 'json'
+      ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.json())
+      : winston.format.combine(
+          redact(),
+          winston.format.timestamp(),
+          winston.format.printf((info) => {
+            const { timestamp, level, message, component, ...rest } = info;
+            delete (rest as Record<symbol, unknown>)[LEVEL];
+            delete (rest as Record<symbol, unknown>)[MESSAGE];
+            const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
+            return `${String(timestamp)} ${level.padEnd(5)} ${component ? `[${String(component)}] ` : ''}${String(message)}${extra}`;
+          }),
+        );
+  const transports: winston.transport[] = [...(opts.transports ?? [])];
+  if (opts.console !== false) transports.push(new winston.transports.Console({ stderrLevels: [] }));
+  if (config.file) {
+    const file = path.resolve(dataDir, config.file);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    transports.push(new winston.transports.File({ filename: file }));
+  }
+  return winston.createLogger({ level: config.level, format, transports });
+}
+
+/** A logger that drops everything: for tests and library use without a node. */
+export function silentLogger(): Logger {
+  return winston.createLogger({ silent: true, transports: [new winston.transports.Console({ silent: true })] });
+}

@@ -1,0 +1,67 @@
+import type { Db } from './database.js';
+
+/**
+ * The change feed (Orthanc's /changes): a sequence-numbered record of what happened, which
+ * clients poll with `since`. Parts append to it inside the same transaction as the change.
+ */
+export const CHANGE_TYPES = ['new-patient', 'new-study', 'new-series', 'new-instance', 'deleted'] as const;
+export type ChangeType = (typeof CHANGE_TYPES)[number];
+
+export interface Change {
+  seq: number;
+  type: string;
+  resourceType: string;
+  resourceId: string;
+  at: string;
+  data: Record<string, unknown> | null;
+}
+
+interface ChangeRow {
+  seq: number;
+  type: string;
+  resource_type: string;
+  resource_id: string;
+  at: number;
+  data: string | null;
+}
+
+export class ChangeFeed {
+  private readonly insert;
+  private readonly page;
+  private readonly lastSeq;
+
+  constructor(db: Db) {
+    this.insert = db.prepare('INSERT INTO changes (type, resource_type, resource_id, at, data) VALUES (?, ?, ?, ?, ?)');
+    this.page = db.prepare<[number, number], ChangeRow>('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.lastSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM changes');
+  }
+
+  /** Synchronous, so it can join the caller's transaction. `type` is a ChangeType or a part's own. */
+  append(type: string, resourceType: string, resourceId: string, data?: Record<string, unknown>, at = Date.now()): number {
+    const info = this.insert.run(type, resourceType, resourceId, at, data ? JSON.stringify(data) : null);
+    return Number(info.lastInsertRowid);
+  }
+
+  list(since: number, limit: number): { changes: Change[]; last: number; done: boolean } {
+    const rows = this.page.all(since, limit + 1);
+    const done = rows.length <= limit;
+    const changes = rows.slice(0, limit).map(toChange);
+    const last = changes.length > 0 ? changes[changes.length - 1]!.seq : this.last();
+    return { changes, last, done };
+  }
+
+  last(): number {
+    return this.lastSeq.get()?.seq ?? 0;
+  }
+}
+
+function toChange(row: ChangeRow): Change {
+  return {
+    seq: row.seq,
+    type: row.type,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    at: new Date(row.at).toISOString(),
+    data: row.data ? (JSON.parse(row.data) as Record<string, unknown>) : null,
+  };
+}

@@ -1,0 +1,306 @@
+import type { Db } from './database.js';
+import { ChangeFeed } from './changes.js';
+import type { HeaderSummary, MainTags } from '../dicom/summary.js';
+import type { Level, ResourceIds } from './resource-ids.js';
+
+export interface NewInstance {
+  ids: ResourceIds;
+  summary: HeaderSummary;
+  sopClassUid: string;
+  transferSyntaxUid: string;
+  /** Path of the file, relative to the file store's root. */
+  filePath: string;
+  fileSize: number;
+  callingAeTitle: string | null;
+  remoteAddress: string | null;
+  receivedAt: number;
+}
+
+export interface RecordResult {
+  /** false when the instance was already indexed (a re-sent instance). */
+  created: boolean;
+  newPatient: boolean;
+  newStudy: boolean;
+  newSeries: boolean;
+}
+
+export interface InstanceRow {
+  id: string;
+  seriesId: string;
+  sopInstanceUid: string;
+  sopClassUid: string;
+  instanceNumber: number | null;
+  transferSyntaxUid: string;
+  filePath: string;
+  fileSize: number;
+  callingAeTitle: string | null;
+  remoteAddress: string | null;
+  receivedAt: number;
+  mainTags: MainTags;
+}
+
+export interface ResourceRow {
+  id: string;
+  level: Level;
+  parentId: string | null;
+  mainTags: MainTags;
+  createdAt: number;
+  updatedAt: number;
+}
+
+interface RawInstance {
+  id: string;
+  series_ref: string;
+  sop_instance_uid: string;
+  sop_class_uid: string;
+  instance_number: number | null;
+  transfer_syntax_uid: string;
+  file_path: string;
+  file_size: number;
+  calling_ae: string | null;
+  remote_address: string | null;
+  received_at: number;
+  main_tags: string;
+}
+
+/** Table and parent column of each level; fixed strings, never from input. */
+const TABLES: Record<Level, { table: string; parent: string | null; child: Level | null }> = {
+  patients: { table: 'patients', parent: null, child: 'studies' },
+  studies: { table: 'studies', parent: 'patient_ref', child: 'series' },
+  series: { table: 'series', parent: 'study_ref', child: 'instances' },
+  instances: { table: 'instances', parent: 'series_ref', child: null },
+};
+
+/**
+ * The DICOM hierarchy in the index: patients, studies, series, instances. Writes are
+ * synchronous and small so that one SQLite transaction covers an instance and its feed entry.
+ */
+export class DicomIndex {
+  readonly changes: ChangeFeed;
+  private readonly stmts;
+
+  constructor(private readonly db: Db) {
+    this.changes = new ChangeFeed(db);
+    this.stmts = {
+      exists: {
+        patients: db.prepare<[string], { id: string }>('SELECT id FROM patients WHERE id = ?'),
+        studies: db.prepare<[string], { id: string }>('SELECT id FROM studies WHERE id = ?'),
+        series: db.prepare<[string], { id: string }>('SELECT id FROM series WHERE id = ?'),
+        instances: db.prepare<[string], { id: string }>('SELECT id FROM instances WHERE id = ?'),
+      } satisfies Record<Level, unknown>,
+      upsertPatient: db.prepare(
+        `INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES (@id, @patientId, @tags, @now, @now)
+         ON CONFLICT (id) DO UPDATE SET updated_at = @now`,
+      ),
+      upsertStudy: db.prepare(
+        `INSERT INTO studies (id, patient_ref, study_instance_uid, study_date, accession_number, main_tags, created_at, updated_at)
+         VALUES (@id, @parent, @uid, @date, @accession, @tags, @now, @now)
+         ON CONFLICT (id) DO UPDATE SET updated_at = @now`,
+      ),
+      upsertSeries: db.prepare(
+        `INSERT INTO series (id, study_ref, series_instance_uid, modality, main_tags, created_at, updated_at)
+         VALUES (@id, @parent, @uid, @modality, @tags, @now, @now)
+         ON CONFLICT (id) DO UPDATE SET updated_at = @now`,
+      ),
+      insertInstance: db.prepare(
+        `INSERT INTO instances (id, series_ref, sop_instance_uid, sop_class_uid, instance_number, transfer_syntax_uid,
+           file_path, file_size, calling_ae, remote_address, received_at, main_tags)
+         VALUES (@id, @parent, @uid, @sopClass, @number, @ts, @path, @size, @ae, @remote, @now, @tags)`,
+      ),
+      getInstance: db.prepare<[string], RawInstance>('SELECT * FROM instances WHERE id = ?'),
+      allFilePaths: db.prepare<[], { id: string; file_path: string }>('SELECT id, file_path FROM instances'),
+    };
+  }
+
+  /** Runs `fn` in one transaction (better-sqlite3 transactions are synchronous and nestable). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  instanceExists(id: string): boolean {
+    return this.stmts.exists.instances.get(id) !== undefined;
+  }
+
+  /** Indexes one stored instance, creating its parents as needed, and feeds /changes. */
+  recordInstance(input: NewInstance): RecordResult {
+    return this.transaction(() => {
+      const { ids, summary } = input;
+      const exists = this.stmts.exists;
+      if (exists.instances.get(ids.instance)) return { created: false, newPatient: false, newStudy: false, newSeries: false };
+      const now = input.receivedAt;
+      const newPatient = !exists.patients.get(ids.patient);
+      const newStudy = !exists.studies.get(ids.study);
+      const newSeries = !exists.series.get(ids.series);
+      this.stmts.upsertPatient.run({
+        id: ids.patient,
+        patientId: summary.patient.PatientID ?? '',
+        tags: JSON.stringify(summary.patient),
+        now,
+      });
+      this.stmts.upsertStudy.run({
+        id: ids.study,
+        parent: ids.patient,
+        uid: summary.study.StudyInstanceUID ?? '',
+        date: summary.study.StudyDate ?? null,
+        accession: summary.study.AccessionNumber ?? null,
+        tags: JSON.stringify(summary.study),
+        now,
+      });
+      this.stmts.upsertSeries.run({
+        id: ids.series,
+        parent: ids.study,
+        uid: summary.series.SeriesInstanceUID ?? '',
+        modality: summary.series.Modality ?? null,
+        tags: JSON.stringify(summary.series),
+        now,
+      });
+      const number = Number.parseInt(summary.instance.InstanceNumber ?? '', 10);
+      this.stmts.insertInstance.run({
+        id: ids.instance,
+        parent: ids.series,
+        uid: summary.instance.SOPInstanceUID ?? '',
+        sopClass: input.sopClassUid,
+        number: Number.isFinite(number) ? number : null,
+        ts: input.transferSyntaxUid,
+        path: input.filePath,
+        size: input.fileSize,
+        ae: input.callingAeTitle,
+        remote: input.remoteAddress,
+        now,
+        tags: JSON.stringify(summary.instance),
+      });
+      if (newPatient) this.changes.append('new-patient', 'patient', ids.patient, undefined, now);
+      if (newStudy) this.changes.append('new-study', 'study', ids.study, undefined, now);
+      if (newSeries) this.changes.append('new-series', 'series', ids.series, undefined, now);
+      this.changes.append('new-instance', 'instance', ids.instance, undefined, now);
+      return { created: true, newPatient, newStudy, newSeries };
+    });
+  }
+
+  getInstance(id: string): InstanceRow | undefined {
+    const row = this.stmts.getInstance.get(id);
+    return row ? toInstance(row) : undefined;
+  }
+
+  getResource(level: Level, id: string): ResourceRow | undefined {
+    const { table, parent } = TABLES[level];
+    const row = this.db
+      .prepare<[string], { id: string; parent: string | null; main_tags: string; created_at: number; updated_at: number }>(
+        `SELECT id, ${parent ?? 'NULL'} AS parent, main_tags, created_at, ${level === 'instances' ? 'received_at' : 'updated_at'} AS updated_at
+         FROM ${table} WHERE id = ?`,
+      )
+      .get(id);
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      level,
+      parentId: row.parent,
+      mainTags: JSON.parse(row.main_tags) as MainTags,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  /** Ids of the direct children of a resource, in a stable order. */
+  childIds(level: Level, id: string): string[] {
+    const child = TABLES[level].child;
+    if (!child) return [];
+    const { table, parent } = TABLES[child];
+    const order = child === 'instances' ? 'instance_number, rowid' : 'rowid';
+    return this.db
+      .prepare<[string], { id: string }>(`SELECT id FROM ${table} WHERE ${parent} = ? ORDER BY ${order}`)
+      .all(id)
+      .map((r) => r.id);
+  }
+
+  /** Orthanc-style paging: `since` is an offset into the level in insertion order. */
+  listIds(level: Level, since: number, limit: number): string[] {
+    return this.db
+      .prepare<[number, number], { id: string }>(`SELECT id FROM ${TABLES[level].table} ORDER BY rowid LIMIT ? OFFSET ?`)
+      .all(limit, since)
+      .map((r) => r.id);
+  }
+
+  count(level: Level): number {
+    return this.db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${TABLES[level].table}`).get()!.n;
+  }
+
+  totalSize(): number {
+    return this.db.prepare<[], { n: number | null }>('SELECT SUM(file_size) AS n FROM instances').get()!.n ?? 0;
+  }
+
+  /** Instances under any resource (for deletion and downloads). */
+  instancesUnder(level: Level, id: string): InstanceRow[] {
+    const where: Record<Level, string> = {
+      instances: 'i.id = ?',
+      series: 'i.series_ref = ?',
+      studies: 'i.series_ref IN (SELECT id FROM series WHERE study_ref = ?)',
+      patients: 'i.series_ref IN (SELECT s.id FROM series s JOIN studies st ON s.study_ref = st.id WHERE st.patient_ref = ?)',
+    };
+    return this.db
+      .prepare<[string], RawInstance>(`SELECT i.* FROM instances i WHERE ${where[level]} ORDER BY i.rowid`)
+      .all(id)
+      .map(toInstance);
+  }
+
+  /**
+   * Deletes a resource and everything under it, then any parent left empty. Returns the
+   * instances removed so the caller can delete their files after the commit.
+   */
+  deleteResource(level: Level, id: string): InstanceRow[] {
+    return this.transaction(() => {
+      const removed = this.instancesUnder(level, id);
+      const resource = this.getResource(level, id);
+      if (!resource) return [];
+      this.db.prepare(`DELETE FROM ${TABLES[level].table} WHERE id = ?`).run(id);
+      this.changes.append('deleted', level, id);
+      this.pruneEmptyParents(level, resource.parentId);
+      return removed;
+    });
+  }
+
+  /** Removes index rows of instances whose files are gone (start-up repair). */
+  deleteInstanceRow(id: string): void {
+    this.transaction(() => {
+      const row = this.getInstance(id);
+      if (!row) return;
+      this.db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+      this.pruneEmptyParents('instances', row.seriesId);
+    });
+  }
+
+  allFilePaths(): { id: string; filePath: string }[] {
+    return this.stmts.allFilePaths.all().map((r) => ({ id: r.id, filePath: r.file_path }));
+  }
+
+  private pruneEmptyParents(level: Level, parentId: string | null): void {
+    const chain: Level[] = ['instances', 'series', 'studies', 'patients'];
+    let index = chain.indexOf(level);
+    let id = parentId;
+    while (id && index < chain.length - 1) {
+      const parentLevel = chain[index + 1]!;
+      if (this.childIds(parentLevel, id).length > 0) return;
+      const parent = this.getResource(parentLevel, id);
+      this.db.prepare(`DELETE FROM ${TABLES[parentLevel].table} WHERE id = ?`).run(id);
+      id = parent?.parentId ?? null;
+      index += 1;
+    }
+  }
+}
+
+function toInstance(row: RawInstance): InstanceRow {
+  return {
+    id: row.id,
+    seriesId: row.series_ref,
+    sopInstanceUid: row.sop_instance_uid,
+    sopClassUid: row.sop_class_uid,
+    instanceNumber: row.instance_number,
+    transferSyntaxUid: row.transfer_syntax_uid,
+    filePath: row.file_path,
+    fileSize: row.file_size,
+    callingAeTitle: row.calling_ae,
+    remoteAddress: row.remote_address,
+    receivedAt: row.received_at,
+    mainTags: JSON.parse(row.main_tags) as MainTags,
+  };
+}

@@ -1,0 +1,204 @@
+import { buildFileMetaHeader } from '../dicom/part10.js';
+import { readHeader } from '../dicom/header.js';
+import { checkDatasetStructure } from '../dicom/structure-check.js';
+import { summarizeHeader, type HeaderSummary } from '../dicom/summary.js';
+import { TransferSyntax } from '../dicom/uids.js';
+import { isVigilError, systemErrorCode } from '../errors.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import { patientDataRedactor } from '../log/redact.js';
+import type { DicomIndex } from './dicom-index.js';
+import type { FileStore } from './file-store.js';
+import { resourceIdsOf, type ResourceIds } from './resource-ids.js';
+import { TempFileWriter } from './temp-file-writer.js';
+
+/** What the sender said about the instance in its C-STORE command and association. */
+export interface IncomingInstance {
+  sopClassUid: string;
+  sopInstanceUid: string;
+  transferSyntaxUid: string;
+  callingAeTitle: string;
+  remoteAddress: string | null;
+}
+
+/** Why an instance was not stored. The SCP maps each to its DIMSE status in one place. */
+export type RefusalReason =
+  | 'out-of-resources'
+  | 'unparsable'
+  | 'truncated'
+  | 'missing-attribute'
+  | 'uid-mismatch'
+  | 'sop-class-mismatch'
+  | 'filtered'
+  | 'internal';
+
+export type StoreOutcome =
+  | { kind: 'stored'; instanceId: string; ids: ResourceIds }
+  | { kind: 'duplicate'; instanceId: string; ids: ResourceIds }
+  | { kind: 'refused'; reason: RefusalReason; detail: string; status?: number };
+
+/** A candidate instance as filters see it: its header, never its pixels. */
+export interface StoreCandidate {
+  incoming: IncomingInstance;
+  summary: HeaderSummary;
+  attrs: Record<string, unknown>;
+}
+
+/** A filter may refuse an instance with a DIMSE status and a reason (plugins' filterIncomingStore). */
+export type StoreFilter = (candidate: StoreCandidate) => Promise<{ status: number; reason: string } | undefined>;
+
+/**
+ * Turns a received data set into a stored, indexed instance: stream to a temp file, check it,
+ * move it into the store, index it in one transaction, and only then report success. Any
+ * failure removes what was written and comes back as a refusal with its reason.
+ */
+export class InstanceStore {
+  private readonly filters: StoreFilter[] = [];
+
+  constructor(
+    private readonly files: FileStore,
+    private readonly index: DicomIndex,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  addFilter(filter: StoreFilter): void {
+    this.filters.push(filter);
+  }
+
+  /** A writer for the data set of one C-STORE; the SCP pipes the network bytes into it. */
+  createWriter(incoming: IncomingInstance): TempFileWriter {
+    const prefix = buildFileMetaHeader({
+      sopClassUid: incoming.sopClassUid,
+      sopInstanceUid: incoming.sopInstanceUid,
+      transferSyntaxUid: incoming.transferSyntaxUid,
+      sourceAeTitle: incoming.callingAeTitle,
+    });
+    const refusal = this.files.hasFreeSpace() ? undefined : new Error('free space below the configured minimum');
+    return new TempFileWriter(this.files.newTempPath(), prefix, this.files.fsyncEnabled, refusal);
+  }
+
+  /** Completes one C-STORE once its writer has ended. Always resolves. */
+  async complete(writer: TempFileWriter, incoming: IncomingInstance): Promise<StoreOutcome> {
+    try {
+      await writer.settled();
+      const outcome = await this.store(writer, incoming);
+      if (outcome.kind !== 'stored') await this.files.removeTemp(writer.path);
+      return outcome;
+    } catch (err) {
+      await this.files.removeTemp(writer.path).catch(() => undefined);
+      this.log.error('instance could not be stored', { error: (err as Error).message, code: systemErrorCode(err) });
+      return { kind: 'refused', reason: isOutOfResources(err) ? 'out-of-resources' : 'internal', detail: 'storage failure' };
+    }
+  }
+
+  /** Drops a data set whose association ended before it was complete. */
+  async abandon(writer: TempFileWriter): Promise<void> {
+    writer.destroy();
+    await writer.settled();
+    await this.files.removeTemp(writer.path);
+  }
+
+  private async store(writer: TempFileWriter, incoming: IncomingInstance): Promise<StoreOutcome> {
+    if (writer.failure) {
+      this.log.warn('instance refused: write failed', { code: systemErrorCode(writer.failure) ?? 'low-space' });
+      return { kind: 'refused', reason: 'out-of-resources', detail: 'the node cannot write to its store' };
+    }
+    let header;
+    try {
+      header = await readHeader(writer.path);
+    } catch (err) {
+      if (isVigilError(err, 'DICOM_PARSE_FAILED')) return { kind: 'refused', reason: 'unparsable', detail: 'data set could not be parsed' };
+      throw err;
+    }
+    const structure = checkDatasetStructure(
+      writer.path,
+      writer.prefixLength,
+      incoming.transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian,
+    );
+    if (structure) {
+      return structure.kind === 'truncated'
+        ? { kind: 'refused', reason: 'truncated', detail: `data set ends early (byte ${structure.at})` }
+        : { kind: 'refused', reason: 'unparsable', detail: `malformed data set at byte ${structure.at}: ${structure.reason}` };
+    }
+
+    const summary = summarizeHeader(header.attrs);
+    const problem = checkIdentity(summary, incoming);
+    if (problem) return problem;
+
+    const ids = resourceIdsOf(summary);
+    if (this.index.instanceExists(ids.instance)) return { kind: 'duplicate', instanceId: ids.instance, ids };
+
+    for (const filter of this.filters) {
+      const verdict = await filter({ incoming, summary, attrs: header.attrs });
+      if (verdict) return { kind: 'refused', reason: 'filtered', detail: verdict.reason, status: verdict.status };
+    }
+
+    const { relativePath } = await this.files.commit(writer.path, ids.instance);
+    const storedAt = Date.now();
+    let result;
+    try {
+      result = this.index.recordInstance({
+        ids,
+        summary,
+        sopClassUid: incoming.sopClassUid,
+        transferSyntaxUid: incoming.transferSyntaxUid,
+        filePath: relativePath,
+        fileSize: writer.bytesWritten,
+        callingAeTitle: incoming.callingAeTitle,
+        remoteAddress: incoming.remoteAddress,
+        receivedAt: storedAt,
+      });
+    } catch (err) {
+      // The file is in place but not indexed: take it back out so nothing half-stored remains.
+      await this.files.remove(relativePath);
+      throw err;
+    }
+    if (!result.created) return { kind: 'duplicate', instanceId: ids.instance, ids };
+
+    const { patient, study } = summary;
+    patientDataRedactor.remember(patient.PatientName, patient.PatientID, patient.PatientBirthDate, study.AccessionNumber);
+    this.bus.emit('instance-stored', {
+      instanceId: ids.instance,
+      seriesId: ids.series,
+      studyId: ids.study,
+      patientId: ids.patient,
+      sopInstanceUid: summary.instance.SOPInstanceUID!,
+      seriesInstanceUid: summary.series.SeriesInstanceUID!,
+      studyInstanceUid: summary.study.StudyInstanceUID!,
+      sopClassUid: incoming.sopClassUid,
+      modality: summary.series.Modality ?? null,
+      callingAeTitle: incoming.callingAeTitle,
+      newSeries: result.newSeries,
+      newStudy: result.newStudy,
+      storedAt,
+    });
+    return { kind: 'stored', instanceId: ids.instance, ids };
+  }
+}
+
+/** The UIDs the hierarchy is built from must be present and agree with the C-STORE command. */
+function checkIdentity(summary: HeaderSummary, incoming: IncomingInstance): StoreOutcome | undefined {
+  const required: [string, string | undefined][] = [
+    ['SOPInstanceUID', summary.instance.SOPInstanceUID],
+    ['SOPClassUID', summary.instance.SOPClassUID],
+    ['StudyInstanceUID', summary.study.StudyInstanceUID],
+    ['SeriesInstanceUID', summary.series.SeriesInstanceUID],
+  ];
+  const missing = required.filter(([, v]) => !v).map(([k]) => k);
+  if (missing.length > 0) {
+    return { kind: 'refused', reason: 'missing-attribute', detail: `missing ${missing.join(', ')}` };
+  }
+  if (summary.instance.SOPInstanceUID !== incoming.sopInstanceUid) {
+    return { kind: 'refused', reason: 'uid-mismatch', detail: 'SOPInstanceUID differs from the C-STORE command' };
+  }
+  if (summary.instance.SOPClassUID !== incoming.sopClassUid) {
+    return { kind: 'refused', reason: 'sop-class-mismatch', detail: 'SOPClassUID differs from the C-STORE command' };
+  }
+  return undefined;
+}
+
+function isOutOfResources(err: unknown): boolean {
+  const code = systemErrorCode(err);
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO' || code === 'EROFS' || code === 'SQLITE_FULL';
+}

@@ -1,0 +1,15 @@
+import Transport from 'winston-transport';
+
+/** A winston transport that keeps every formatted record, to assert on what was logged. */
+export class CaptureTransport extends Transport {
+  readonly lines: string[] = [];
+
+  override log(info: Record<string | symbol, unknown>, next: () => void): void {
+    this.lines.push(String(info[Symbol.for('message')] ?? JSON.stringify(info)));
+    next();
+  }
+
+  text(): string {
+    return this.lines.join('\n');
+  }
+}

@@ -1,0 +1,41 @@
+import { configSchema, type VigilConfig, type VigilConfigInput } from '../../src/config/schema.js';
+import { createLogger } from '../../src/log/logger.js';
+import { startNode, type VigilNode } from '../../src/node.js';
+import { CaptureTransport } from './log-capture.js';
+import { makeTempDir, removeDir } from './tmp.js';
+
+export interface TestNode extends VigilNode {
+  dataDir: string;
+  logs: CaptureTransport;
+  /** Stops the node and removes its data folder. */
+  dispose(): Promise<void>;
+}
+
+/** A config on a temp data folder and free loopback ports, with debug logs captured. */
+export function testConfig(dataDir: string, overrides: VigilConfigInput = {}): VigilConfig {
+  return configSchema.parse({
+    ...overrides,
+    dataDir,
+    dicom: { host: '127.0.0.1', port: 0, ...overrides.dicom },
+    http: { host: '127.0.0.1', port: 0, ...overrides.http },
+    log: { level: 'debug', ...overrides.log },
+    storage: { minFreeMb: 0, ...overrides.storage },
+  });
+}
+
+/** Starts a real node in this process: real DICOM port, real HTTP port, real SQLite. */
+export async function startTestNode(overrides: VigilConfigInput = {}): Promise<TestNode> {
+  const dataDir = makeTempDir();
+  const config = testConfig(dataDir, overrides);
+  const logs = new CaptureTransport();
+  const log = createLogger(config.log, dataDir, { console: false, transports: [logs] });
+  const node = await startNode(config, { log });
+  return Object.assign(node, {
+    dataDir,
+    logs,
+    async dispose() {
+      await node.stop();
+      removeDir(dataDir);
+    },
+  });
+}

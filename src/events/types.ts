@@ -20,8 +20,33 @@ export interface InstanceStoredEvent {
   storedAt: number;
 }
 
+/** How the series tracker knew a series was complete. */
+export type StableReason = 'mpps' | 'counts' | 'idle';
+
+export interface SeriesStableEvent {
+  seriesId: string;
+  studyId: string;
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+  modality: string | null;
+  /** 1 for the first time a series is complete; +1 each time a late instance reopens it. */
+  version: number;
+  reason: StableReason;
+  instanceCount: number;
+  lastInstanceAt: number;
+  stableAt: number;
+}
+
+export interface FindingEvent {
+  finding: import('../triage/finding.js').Finding;
+}
+
 export interface VigilEventMap {
   'instance-stored': InstanceStoredEvent;
+  /** Emitted exactly once per series version (see src/series/). */
+  'series-stable': SeriesStableEvent;
+  /** Emitted after a finding is committed (see src/triage/). */
+  finding: FindingEvent;
 }
 
 export type VigilEventName = keyof VigilEventMap;

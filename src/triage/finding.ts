@@ -1,0 +1,40 @@
+import type { Priority } from '../worklist/priority.js';
+
+/** A coded concept (SNOMED CT or RadLex) as the model pack's manifest declares it. */
+export interface CodedConcept {
+  system: string;
+  code: string;
+  display: string;
+}
+
+/**
+ * A model's result on one series: the contract between triage (which stores it), alerts,
+ * the worklist and plugins (onFinding). Carries ids, never patient data.
+ */
+export interface Finding {
+  id: string;
+  jobId: string;
+  modelId: string;
+  modelVersion: string;
+  /** Changes with every retraining (manifest `deviceUid`). */
+  deviceUid: string;
+  studyId: string;
+  seriesId: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  accessionNumber: string | null;
+  concept: CodedConcept;
+  probability: number;
+  threshold: number;
+  operatingPoint: { name: string; sensitivity: number; specificity: number };
+  /** probability >= threshold */
+  positive: boolean;
+  /** A positive finding the model declares critical (alerts and STAT priority follow). */
+  critical: boolean;
+  /** Priority the finding asks for (from the routing rule's hint and the model pack). */
+  priority: Priority;
+  keyInstanceId: string | null;
+  keySliceIndex: number | null;
+  createdAt: number;
+  timings: { queueMs: number; decodeMs: number; preprocessMs: number; inferenceMs: number };
+}

@@ -119,7 +119,7 @@ describe('dicom/scp: receiving from real peers', function () {
   it('stores from a dcmjs-dimse client', async () => {
     const [file] = writeSeries(work, { slices: 1, seed: 'dimse-client' });
     const dataset = dimse.Dataset.fromFile(file!);
-    const sent = await sendWithDimseClient(node.dicom.port, dataset.getElements());
+    const sent = await sendWithDimseClient(node.dicom.port, dataset!.getElements());
     expect(sent.status).to.equal(DimseStatus.Success);
     expect(node.index.count('instances')).to.equal(1);
   });

@@ -23,7 +23,10 @@ export function checkDatasetStructure(file: string, dataStart: number, explicitV
   try {
     const reader = new WindowReader(fd, fs.fstatSync(fd).size);
     const result = new Walker(reader, explicitVr).walkDataset(dataStart, reader.size, 0);
-    return 'kind' in result ? result : undefined;
+    if (!('kind' in result)) return undefined;
+    // Cut short before a single whole element: that is not a data set at all.
+    if (result.kind === 'truncated' && result.at <= dataStart + 12) return { kind: 'malformed', at: result.at, reason: 'no data element' };
+    return result;
   } finally {
     fs.closeSync(fd);
   }
@@ -41,9 +44,13 @@ class Walker {
    */
   walkDataset(pos: number, end: number | undefined, depth: number): StructureProblem | { next: number } {
     const limit = end ?? this.r.size;
+    let previousTag = -1;
     while (pos < limit) {
       if (pos + 8 > this.r.size) return { kind: 'truncated', at: pos };
       const tag = this.r.tag(pos);
+      // Data elements are in ascending tag order (PS3.5 7.1); garbage almost never is.
+      if (tag !== ITEM_DELIMITER && tag <= previousTag) return { kind: 'malformed', at: pos, reason: 'data elements out of order' };
+      previousTag = tag;
       if (tag === ITEM_DELIMITER) {
         if (end !== undefined) return { kind: 'malformed', at: pos, reason: 'item delimiter inside a defined-length item' };
         return { next: pos + 8 };

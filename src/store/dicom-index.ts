@@ -186,8 +186,9 @@ export class DicomIndex {
     const { table, parent } = TABLES[level];
     const row = this.db
       .prepare<[string], { id: string; parent: string | null; main_tags: string; created_at: number; updated_at: number }>(
-        `SELECT id, ${parent ?? 'NULL'} AS parent, main_tags, created_at, ${level === 'instances' ? 'received_at' : 'updated_at'} AS updated_at
-         FROM ${table} WHERE id = ?`,
+        level === 'instances'
+          ? `SELECT id, ${parent} AS parent, main_tags, received_at AS created_at, received_at AS updated_at FROM ${table} WHERE id = ?`
+          : `SELECT id, ${parent ?? 'NULL'} AS parent, main_tags, created_at, updated_at FROM ${table} WHERE id = ?`,
       )
       .get(id);
     if (!row) return undefined;

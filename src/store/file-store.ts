@@ -73,8 +73,9 @@ export class FileStore {
     await fsp.rm(this.absolutePath(relativePath), { force: true });
   }
 
+  /** Best effort: a temp file left behind is removed by the next start-up check. */
   async removeTemp(tempPath: string): Promise<void> {
-    await fsp.rm(tempPath, { force: true });
+    await fsp.rm(tempPath, { force: true }).catch(() => undefined);
   }
 
   /** False when free space is below the configured floor (checked at most every 2 s). */

@@ -104,13 +104,6 @@ export class InstanceStore {
       this.log.warn('instance refused: write failed', { code: systemErrorCode(writer.failure) ?? 'low-space' });
       return { kind: 'refused', reason: 'out-of-resources', detail: 'the node cannot write to its store' };
     }
-    let header;
-    try {
-      header = await readHeader(writer.path);
-    } catch (err) {
-      if (isVigilError(err, 'DICOM_PARSE_FAILED')) return { kind: 'refused', reason: 'unparsable', detail: 'data set could not be parsed' };
-      throw err;
-    }
     const structure = checkDatasetStructure(
       writer.path,
       writer.prefixLength,
@@ -122,6 +115,13 @@ export class InstanceStore {
         : { kind: 'refused', reason: 'unparsable', detail: `malformed data set at byte ${structure.at}: ${structure.reason}` };
     }
 
+    let header;
+    try {
+      header = await readHeader(writer.path);
+    } catch (err) {
+      if (isVigilError(err, 'DICOM_PARSE_FAILED')) return { kind: 'refused', reason: 'unparsable', detail: 'data set could not be parsed' };
+      throw err;
+    }
     const summary = summarizeHeader(header.attrs);
     const problem = checkIdentity(summary, incoming);
     if (problem) return problem;

@@ -98,9 +98,23 @@ describe('dicom/scp: receiving from real peers', function () {
     });
   }
 
+  it('stores JPEG 2000 (gdcmconv --j2k) as received', async function () {
+    requireTool(this, 'gdcmconv', 'libgdcm-tools');
+    requireTool(this, 'storescu', 'dcmtk');
+    const [plain] = writeSeries(work, { slices: 1, seed: 'j2k' });
+    const compressed = path.join(work, 'j2k.dcm');
+    const conv = await runDcmtk('gdcmconv', ['--j2k', plain!, compressed]);
+    expect(conv.code, conv.stderr).to.equal(0);
+    const result = await storescu(node.dicom.port, [compressed], { extra: ['-R', '-xv'] });
+    expect(storeResponses(result), result.stdout + result.stderr).to.deep.equal({ success: 1, failed: 0 });
+    const [row] = node.index.allFilePaths();
+    expect(node.index.getInstance(row!.id)!.transferSyntaxUid).to.equal(TransferSyntax.Jpeg2000Lossless);
+  });
+
   it('honours the sender\'s transfer syntax preference', async function () {
     requireTool(this, 'storescu', 'dcmtk');
-    const [file] = writeSeries(work, { slices: 1, implicitVr: true, seed: 'implicit' });
+    const [file] = writeSeries(work, { slices: 1, seed: 'implicit' });
+    // storescu offers implicit VR only, so it converts the explicit VR file on the way.
     const result = await storescu(node.dicom.port, [file!], { extra: ['-xi'] });
     expect(storeResponses(result).success).to.equal(1);
     const [row] = node.index.allFilePaths();

@@ -19,8 +19,6 @@ export interface SeriesOptions {
   patientId?: string;
   accessionNumber?: string;
   seriesDescription?: string;
-  /** Write the files in this transfer syntax: explicit (default) or implicit little endian. */
-  implicitVr?: boolean;
 }
 
 const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -51,7 +49,8 @@ export function writeSeries(dir: string, opts: SeriesOptions = {}): string[] {
         pixels[y * columns + x] = r < columns / 3 ? 1064 + ((x * 7 + y * 3 + i) % 20) : 24;
       }
     }
-    const transferSyntax = opts.implicitVr ? '1.2.840.10008.1.2' : '1.2.840.10008.1.2.1';
+    // dcmjs writes explicit VR little endian only; DCMTK's dcmconv makes other syntaxes.
+    const transferSyntax = '1.2.840.10008.1.2.1';
     const dataset = {
       _meta: {
         FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,

@@ -1,0 +1,150 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { expect } from 'chai';
+import dcmjs from 'dcmjs';
+import { startTestNode, type TestNode } from '../helpers/test-node.js';
+import { writeSeries } from '../helpers/dicom-fixtures.js';
+import { sendWithDimseClient } from '../helpers/dimse-client.js';
+import { cuttingProxy, datasetBytes } from '../helpers/dicom-bytes.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { DimseStatus } from '../../src/dicom/store-status.js';
+import dimse from '../../src/dicom/dimse.js';
+import { TransferSyntax } from '../../src/dicom/uids.js';
+
+/**
+ * The dcmjs-dimse client proposes implicit VR first and would transcode our raw bytes; a node
+ * that accepts explicit VR only makes it send them untouched (dcmjs writes explicit VR).
+ */
+const EXPLICIT_ONLY = { dicom: { transferSyntaxes: [TransferSyntax.ExplicitVRLittleEndian] } };
+
+/** The command fields a C-STORE needs, taken from a fixture file. */
+function commandOf(file: string): { SOPClassUID: string; SOPInstanceUID: string } {
+  const elements = dimse.Dataset.fromFile(file)!.getElements() as { SOPClassUID: string; SOPInstanceUID: string };
+  return { SOPClassUID: elements.SOPClassUID, SOPInstanceUID: elements.SOPInstanceUID };
+}
+
+/** Re-encodes a fixture without some attributes (explicit VR little endian data set bytes). */
+function bodyWithout(file: string, ...keywords: string[]): Buffer {
+  const buf = fs.readFileSync(file);
+  const message = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer);
+  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
+  for (const k of keywords) delete dataset[k];
+  const copy = path.join(path.dirname(file), `without-${keywords.join('-')}.dcm`);
+  const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.meta);
+  fs.writeFileSync(copy, Buffer.from(dcmjs.data.datasetToDict({ ...dataset, _meta: meta }).write()));
+  return datasetBytes(copy);
+}
+
+function assertNothingStored(node: TestNode): void {
+  expect(node.index.count('instances')).to.equal(0);
+  expect([...node.files.walk()]).to.deep.equal([]);
+  expect(fs.readdirSync(node.files.tmpDir)).to.deep.equal([]);
+}
+
+async function waitFor(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('dicom/scp: bad input and faults leave nothing half-stored', function () {
+  this.timeout(30_000);
+  let node: TestNode;
+  let work: string;
+  let file: string;
+
+  beforeEach(async () => {
+    node = await startTestNode(EXPLICIT_ONLY);
+    work = makeTempDir();
+    [file] = writeSeries(work, { slices: 1, seed: 'bad-input' }) as [string];
+  });
+  afterEach(async () => {
+    await node.dispose();
+    removeDir(work);
+  });
+
+  it('refuses a data set cut short inside its pixels (0xC001)', async () => {
+    const body = datasetBytes(file);
+    const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: body.subarray(0, body.length - 1000) });
+    expect(sent.status).to.equal(DimseStatus.CannotUnderstandTruncated);
+    expect(sent.errorComment).to.match(/ends early/);
+    assertNothingStored(node);
+  });
+
+  it('refuses garbage bytes (0xC000)', async () => {
+    const garbage = crypto.randomBytes(4096);
+    const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: garbage });
+    expect(sent.status).to.equal(DimseStatus.CannotUnderstand);
+    assertNothingStored(node);
+  });
+
+  it('refuses a data set without SOP Instance UID (0xC002)', async () => {
+    const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: bodyWithout(file, 'SOPInstanceUID') });
+    expect(sent.status).to.equal(DimseStatus.CannotUnderstandMissingAttribute);
+    expect(sent.errorComment).to.match(/SOPInstanceUID/);
+    assertNothingStored(node);
+  });
+
+  it('refuses a data set without Series Instance UID (0xC002)', async () => {
+    const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: bodyWithout(file, 'SeriesInstanceUID') });
+    expect(sent.status).to.equal(DimseStatus.CannotUnderstandMissingAttribute);
+    assertNothingStored(node);
+  });
+
+  it('refuses a data set whose SOP Instance UID is not the command\'s (0xC003)', async () => {
+    const command = { ...commandOf(file), SOPInstanceUID: '1.2.3.4.5.6.7' };
+    const sent = await sendWithDimseClient(node.dicom.port, command, { rawBytes: datasetBytes(file) });
+    expect(sent.status, sent.errorComment).to.equal(DimseStatus.CannotUnderstandUidMismatch);
+    assertNothingStored(node);
+  });
+
+  it('refuses a data set of another SOP class than the command (0xA900)', async () => {
+    // The command says MR; the data set is a CT image.
+    const command = { ...commandOf(file), SOPClassUID: '1.2.840.10008.5.1.4.1.1.4' };
+    const sent = await sendWithDimseClient(node.dicom.port, command, { rawBytes: datasetBytes(file) });
+    expect(sent.status).to.equal(DimseStatus.DataSetDoesNotMatchSopClass);
+    assertNothingStored(node);
+  });
+
+  it('answers out of resources (0xA700) when the store cannot be written', async () => {
+    // Replace the temp folder by a file: every open fails with a real system error (ENOTDIR).
+    fs.rmSync(node.files.tmpDir, { recursive: true });
+    fs.writeFileSync(node.files.tmpDir, 'not a folder');
+    const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+    expect(sent.status).to.equal(DimseStatus.OutOfResources);
+    expect(node.index.count('instances')).to.equal(0);
+    fs.rmSync(node.files.tmpDir);
+    fs.mkdirSync(node.files.tmpDir);
+    // The node is still serving once the fault is gone.
+    const again = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+    expect(again.status).to.equal(DimseStatus.Success);
+  });
+
+  it('answers out of resources (0xA700) when free space is below the floor', async () => {
+    const full = await startTestNode({ ...EXPLICIT_ONLY, storage: { minFreeMb: 1_000_000_000 } });
+    try {
+      const sent = await sendWithDimseClient(full.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+      expect(sent.status).to.equal(DimseStatus.OutOfResources);
+      assertNothingStored(full);
+    } finally {
+      await full.dispose();
+    }
+  });
+
+  it('drops a data set whose sender disconnects mid-instance, and keeps serving others', async () => {
+    const [big] = writeSeries(path.join(work, 'big'), { slices: 1, rows: 1024, columns: 1024, seed: 'big' }) as [string];
+    const proxy = await cuttingProxy(node.dicom.port, 300_000);
+    try {
+      await sendWithDimseClient(proxy.port, commandOf(big), { rawBytes: datasetBytes(big) }).catch(() => undefined);
+    } finally {
+      proxy.close();
+    }
+    await waitFor(() => fs.readdirSync(node.files.tmpDir).length === 0 && node.dicom.activeAssociations === 0);
+    assertNothingStored(node);
+    const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+    expect(sent.status).to.equal(DimseStatus.Success);
+  });
+});

@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+
+/** The data set of a Part 10 file: everything after the preamble and the file meta group. */
+export function datasetBytes(file: string): Buffer {
+  const buf = fs.readFileSync(file);
+  const groupLength = buf.readUInt32LE(132 + 8);
+  return buf.subarray(132 + 12 + groupLength);
+}
+
+/** A TCP proxy to `port` that cuts both sides once the client has sent `limit` bytes. */
+export async function cuttingProxy(port: number, limit: number): Promise<{ port: number; close(): void }> {
+  const net = await import('node:net');
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    let sent = 0;
+    upstream.on('data', (d) => client.write(d));
+    upstream.on('error', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.on('data', (d: Buffer) => {
+      if (sent + d.length <= limit) {
+        sent += d.length;
+        upstream.write(d);
+        return;
+      }
+      upstream.write(d.subarray(0, limit - sent), () => {
+        upstream.destroy();
+        client.destroy();
+      });
+      sent = limit;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return { port: (server.address() as { port: number }).port, close: () => server.close() };
+}

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { VigilConfig } from './config/schema.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { EventBus } from './events/bus.js';
-import { openDatabase, type Db } from './store/database.js';
+import { indexPath, openDatabase, type Db } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { storeMigrations } from './store/migrations.js';
 import { DicomIndex } from './store/dicom-index.js';
@@ -11,6 +10,8 @@ import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
 import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
 import { DicomServer } from './dicom/dicom-server.js';
+import { authMigrations } from './auth/migrations.js';
+import { TokenStore } from './auth/token-store.js';
 import { createApp } from './api/app.js';
 import { HttpServer } from './api/http-server.js';
 
@@ -31,6 +32,9 @@ export interface VigilNode {
   store: InstanceStore;
   dicom: DicomServer;
   http: HttpServer;
+  tokens: TokenStore;
+  /** The express app, for supertest. */
+  app: ReturnType<typeof createApp>;
   startup: StartupReport;
   stop(): Promise<void>;
 }
@@ -39,12 +43,20 @@ export interface VigilNode {
  * The composition root: builds every part from one validated config, runs the start-up check,
  * then opens the doors (HTTP, then DICOM). Nothing else wires parts together.
  */
-export async function startNode(config: VigilConfig, opts: { log?: Logger } = {}): Promise<VigilNode> {
+export async function startNode(config: VigilConfig, opts: { log?: Logger; adminToken?: string } = {}): Promise<VigilNode> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
-  const db = openDatabase(path.join(config.dataDir, 'index.sqlite'));
-  const { applied } = migrate(db, [storeMigrations]);
+  const db = openDatabase(indexPath(config.dataDir));
+  const { applied } = migrate(db, [storeMigrations, authMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
+
+  const tokens = new TokenStore(db);
+  const bootstrap = await tokens.bootstrap(opts.adminToken).catch((err: unknown) => {
+    db.close();
+    throw err;
+  });
+  if (bootstrap === 'created') log.info('admin token created from VIGIL_ADMIN_TOKEN');
+  if (bootstrap === 'not-needed') log.info('VIGIL_ADMIN_TOKEN ignored: tokens exist already (manage them with `vigil token`)');
 
   const bus = new EventBus(log.child({ component: 'events' }));
   const index = new DicomIndex(db);
@@ -59,6 +71,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger } = {}
     index,
     files,
     log: log.child({ component: 'api' }),
+    tokens,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
@@ -87,5 +100,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger } = {}
     throw err;
   }
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, tokens, app, startup, stop };
 }

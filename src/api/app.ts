@@ -1,6 +1,9 @@
 import express from 'express';
 import type { ApiDeps } from './deps.js';
+import { authenticate } from './auth/authenticate.js';
+import { FailureThrottle } from './auth/failure-throttle.js';
 import { errorHandler, notFoundHandler } from './problem.js';
+import { healthRoutes } from './routes/health.js';
 import { resourceRoutes } from './routes/resources.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -12,6 +15,9 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(healthRoutes());
+  // Everything below needs a token; bodies are parsed only for callers who have one.
+  app.use(authenticate(deps.tokens, new FailureThrottle(deps.config.auth.throttle)));
   app.use(express.json({ limit: deps.config.http.maxBodyBytes }));
   app.use(systemRoutes(deps));
   app.use(resourceRoutes(deps));

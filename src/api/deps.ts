@@ -1,3 +1,4 @@
+import type { TokenStore } from '../auth/token-store.js';
 import type { VigilConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { DicomIndex } from '../store/dicom-index.js';
@@ -9,6 +10,7 @@ export interface ApiDeps {
   index: DicomIndex;
   files: FileStore;
   log: Logger;
+  tokens: TokenStore;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

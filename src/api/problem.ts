@@ -50,8 +50,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
 }
 
 function fromBodyParser(err: unknown): VigilError | undefined {
-  if (!err || typeof err !== 'object' || !('type' in err)) return undefined;
-  switch ((err as { type: unknown }).type) {
+  if (!err || typeof err !== 'object') return undefined;
+  switch ('type' in err ? err.type : undefined) {
     case 'entity.parse.failed':
       return new VigilError('BAD_REQUEST', 'request body is not valid JSON');
     case 'entity.too.large':
@@ -60,8 +60,15 @@ function fromBodyParser(err: unknown): VigilError | undefined {
     case 'charset.unsupported':
       return new VigilError('BAD_REQUEST', 'unsupported body encoding');
     default:
-      return undefined;
+      return clientErrorOf(err);
   }
+}
+
+/** Other client errors raised by express itself (a path with broken %-encoding is a 400). */
+function clientErrorOf(err: object): VigilError | undefined {
+  const status = 'status' in err ? err.status : undefined;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  return new VigilError('BAD_REQUEST', 'the request could not be understood (malformed URL or body)');
 }
 
 export { ERRORS };

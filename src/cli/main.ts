@@ -2,12 +2,14 @@ import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerStart } from './commands/start.js';
+import { registerToken } from './commands/token.js';
 
 /** `vigil <command>`: each command lives in ./commands and registers itself here. */
 const program = new Command();
 program.name('vigil').description('A DICOM node with AI triage built in').version(VERSION);
 registerStart(program);
 registerConfig(program);
+registerToken(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);

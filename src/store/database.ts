@@ -18,3 +18,8 @@ export function openDatabase(file: string): Db {
   db.pragma('busy_timeout = 5000');
   return db;
 }
+
+/** Where a node keeps its index; the CLI opens the same file while the node may be running. */
+export function indexPath(dataDir: string): string {
+  return path.join(dataDir, 'index.sqlite');
+}

@@ -1,3 +1,4 @@
+import type { Role } from '../../src/auth/roles.js';
 import { configSchema, type VigilConfig, type VigilConfigInput } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
@@ -7,6 +8,8 @@ import { makeTempDir, removeDir } from './tmp.js';
 export interface TestNode extends VigilNode {
   dataDir: string;
   logs: CaptureTransport;
+  /** A live token of this role (made once per node, named `test-<role>`). */
+  tokenFor(role: Role): Promise<string>;
   /** Stops the node and removes its data folder. */
   dispose(): Promise<void>;
 }
@@ -30,9 +33,14 @@ export async function startTestNode(overrides: VigilConfigInput = {}): Promise<T
   const logs = new CaptureTransport();
   const log = createLogger(config.log, dataDir, { console: false, transports: [logs] });
   const node = await startNode(config, { log });
+  const tokens = new Map<Role, Promise<string>>();
   return Object.assign(node, {
     dataDir,
     logs,
+    tokenFor(role: Role): Promise<string> {
+      if (!tokens.has(role)) tokens.set(role, node.tokens.create(`test-${role}`, role, 'test').then((t) => t.token));
+      return tokens.get(role)!;
+    },
     async dispose() {
       await node.stop();
       removeDir(dataDir);

@@ -4,6 +4,7 @@ import { VigilError } from '../../errors.js';
 import { readHeader } from '../../dicom/header.js';
 import { toDicomJson } from '../../dicom/dicom-json.js';
 import { isLevel, isResourceId, LEVELS, type Level } from '../../store/resource-ids.js';
+import { allow } from '../auth/allow.js';
 import { parseQuery } from '../query.js';
 import { resourceView } from '../views.js';
 import type { ApiDeps } from '../deps.js';
@@ -12,27 +13,31 @@ const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 const CHILD_LEVEL: Record<Level, Level | null> = { patients: 'studies', studies: 'series', series: 'instances', instances: null };
 
-/** Browsing the DICOM hierarchy: lists, one resource, its children, an instance's file and tags. */
+/**
+ * Browsing the DICOM hierarchy: lists, one resource, its children, an instance's file and tags.
+ * Patient-level data: audited reads for radiologists and RIS-like services; only radiologists
+ * download the images themselves.
+ */
 export function resourceRoutes(deps: ApiDeps): Router {
   const router = Router();
   const { index, files } = deps;
 
   for (const level of LEVELS) {
-    router.get(`/${level}`, (req, res) => {
+    router.get(`/${level}`, allow('radiologist', 'service'), (req, res) => {
       const q = parseQuery(req, { expand: 'bool', limit: 'int', since: 'int' });
       const limit = Math.min(q.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
       const ids = index.listIds(level, q.since ?? 0, limit);
       res.json(q.expand ? ids.map((id) => resourceView(index, index.getResource(level, id)!)) : ids);
     });
 
-    router.get(`/${level}/:id`, (req, res) => {
+    router.get(`/${level}/:id`, allow('radiologist', 'service'), (req, res) => {
       parseQuery(req, {});
       res.json(resourceView(index, findResource(deps, level, req.params.id)));
     });
 
     const child = CHILD_LEVEL[level];
     if (child) {
-      router.get(`/${level}/:id/${child}`, (req, res) => {
+      router.get(`/${level}/:id/${child}`, allow('radiologist', 'service'), (req, res) => {
         const q = parseQuery(req, { expand: 'bool' });
         findResource(deps, level, req.params.id);
         const ids = index.childIds(level, req.params.id);
@@ -41,7 +46,7 @@ export function resourceRoutes(deps: ApiDeps): Router {
     }
   }
 
-  router.get('/instances/:id/file', (req, res, next) => {
+  router.get('/instances/:id/file', allow('radiologist'), (req, res, next) => {
     parseQuery(req, {});
     const instance = index.getInstance(checkId(req.params.id));
     if (!instance) throw new VigilError('NOT_FOUND', 'no such instance');
@@ -53,7 +58,7 @@ export function resourceRoutes(deps: ApiDeps): Router {
     fs.createReadStream(file).on('error', next).pipe(res);
   });
 
-  router.get('/instances/:id/tags', async (req, res) => {
+  router.get('/instances/:id/tags', allow('radiologist', 'service'), async (req, res) => {
     parseQuery(req, {});
     const instance = index.getInstance(checkId(req.params.id));
     if (!instance) throw new VigilError('NOT_FOUND', 'no such instance');

@@ -1,18 +1,14 @@
 import { Router } from 'express';
+import { allowUnaudited } from '../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 import { VERSION } from '../../version.js';
 
-/** Health, identity and counts of the node. */
+/** Identity and counts of the node: no patient data, so not audited. */
 export function systemRoutes(deps: ApiDeps): Router {
   const router = Router();
 
-  router.get('/health', (req, res) => {
-    parseQuery(req, {});
-    res.json({ status: 'ok' });
-  });
-
-  router.get('/system', (req, res) => {
+  router.get('/system', allowUnaudited('it', 'radiologist', 'service'), (req, res) => {
     parseQuery(req, {});
     const { config } = deps;
     res.json({
@@ -28,7 +24,7 @@ export function systemRoutes(deps: ApiDeps): Router {
     });
   });
 
-  router.get('/statistics', (req, res) => {
+  router.get('/statistics', allowUnaudited('it', 'radiologist', 'service'), (req, res) => {
     parseQuery(req, {});
     const { index } = deps;
     const bytes = index.totalSize();

@@ -1,0 +1,83 @@
+import os from 'node:os';
+import type { Command } from 'commander';
+import { authMigrations } from '../../auth/migrations.js';
+import { ROLES, ROLE_DESCRIPTIONS } from '../../auth/roles.js';
+import { TokenStore } from '../../auth/token-store.js';
+import { isVigilError } from '../../errors.js';
+import { indexPath, openDatabase, type Db } from '../../store/database.js';
+import { migrate } from '../../store/migrate.js';
+import { loadConfigOrExit } from '../load-config.js';
+
+/**
+ * `vigil token create|revoke|list`: API tokens, managed on the node's own index (the node may be
+ * running; a revocation applies to its next request). A new token is printed once, on stdout
+ * alone, so `TOKEN=$(vigil token create ...)` works.
+ */
+export function registerToken(program: Command): void {
+  const token = program.command('token').description('create, revoke and list API tokens');
+
+  token
+    .command('create')
+    .description(`make a token and print it once; roles: ${ROLES.map((r) => `${r} (${ROLE_DESCRIPTIONS[r]})`).join('; ')}`)
+    .requiredOption('--name <name>', 'who or what holds the token, e.g. ris or dr-smith')
+    .requiredOption('--role <role>', ROLES.join(' | '))
+    .action(async (opts: { name: string; role: string }) => {
+      await withTokens(async (tokens) => {
+        const { token: secret } = await tokens.create(opts.name, opts.role, cliUser());
+        process.stdout.write(`${secret}\n`);
+        process.stderr.write(`token "${opts.name}" (${opts.role}) created; it is shown only this once\n`);
+      });
+    });
+
+  token
+    .command('revoke')
+    .description('revoke a token by name (effective on its next request)')
+    .argument('<name>')
+    .action(async (name: string) => {
+      await withTokens((tokens) => {
+        tokens.revoke(name);
+        process.stderr.write(`token "${name}" revoked\n`);
+      });
+    });
+
+  token
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--all', 'include revoked tokens')
+    .action(async (opts: { all?: boolean }) => {
+      await withTokens((tokens) => {
+        const rows = tokens.list({ includeRevoked: opts.all });
+        const lines = rows.map((t) =>
+          [t.name, t.role, iso(t.createdAt), t.createdBy, t.lastUsedAt ? iso(t.lastUsedAt) : '-', t.revokedAt ? `revoked ${iso(t.revokedAt)}` : 'live'].join('\t'),
+        );
+        process.stdout.write(['NAME\tROLE\tCREATED\tBY\tLAST USED\tSTATE', ...lines].join('\n') + '\n');
+      });
+    });
+}
+
+async function withTokens(fn: (tokens: TokenStore) => Promise<void> | void): Promise<void> {
+  const { config } = loadConfigOrExit();
+  const db: Db = openDatabase(indexPath(config.dataDir));
+  try {
+    migrate(db, [authMigrations]);
+    await fn(new TokenStore(db));
+  } catch (err) {
+    if (!isVigilError(err)) throw err;
+    process.stderr.write(`vigil: ${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    db.close();
+  }
+}
+
+function cliUser(): string {
+  try {
+    return `cli:${os.userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

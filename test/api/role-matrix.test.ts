@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import request from 'supertest';
+import { ROLES, type Role } from '../../src/auth/roles.js';
+import { startTestNode, type TestNode } from '../helpers/test-node.js';
+import { routesOf } from './routes-of.js';
+
+/**
+ * Who may call what: every route × every role × no token. Add a line when you add a route
+ * (`admin` is implied and never listed; PUBLIC routes need no token). The suite fails for a
+ * route the app declares that is missing here.
+ */
+const PUBLIC = ['GET /health'];
+const MATRIX: Record<string, readonly Role[]> = {
+  'GET /system': ['it', 'radiologist', 'service'],
+  'GET /statistics': ['it', 'radiologist', 'service'],
+  'GET /patients': ['radiologist', 'service'],
+  'GET /patients/:id': ['radiologist', 'service'],
+  'GET /patients/:id/studies': ['radiologist', 'service'],
+  'GET /studies': ['radiologist', 'service'],
+  'GET /studies/:id': ['radiologist', 'service'],
+  'GET /studies/:id/series': ['radiologist', 'service'],
+  'GET /series': ['radiologist', 'service'],
+  'GET /series/:id': ['radiologist', 'service'],
+  'GET /series/:id/instances': ['radiologist', 'service'],
+  'GET /instances': ['radiologist', 'service'],
+  'GET /instances/:id': ['radiologist', 'service'],
+  'GET /instances/:id/file': ['radiologist'],
+  'GET /instances/:id/tags': ['radiologist', 'service'],
+};
+
+/** A well-formed id that matches nothing, so allowed callers get 404 and nothing changes. */
+const SAMPLE_PARAMS: Record<string, string> = { id: '00000000-00000000-00000000-00000000-00000000' };
+
+function example(route: string): { method: string; path: string } {
+  const [method, pattern] = route.split(' ') as [string, string];
+  const path = pattern.replace(/:(\w+)/g, (_, name: string) => SAMPLE_PARAMS[name] ?? 'sample');
+  return { method: method.toLowerCase(), path };
+}
+
+function call(node: TestNode, route: string, token?: string) {
+  const { method, path } = example(route);
+  const agent = request(node.app) as unknown as Record<string, (url: string) => request.Test>;
+  const req = agent[method]!(path);
+  if (method !== 'get' && method !== 'head' && method !== 'delete') req.send({});
+  return token ? req.set('Authorization', `Bearer ${token}`) : req;
+}
+
+describe('api/role matrix', function () {
+  let node: TestNode;
+  const tokens = {} as Record<Role, string>;
+
+  before(async () => {
+    node = await startTestNode();
+    for (const role of ROLES) tokens[role] = await node.tokenFor(role);
+  });
+  after(() => node.dispose());
+
+  it('covers every route the app declares', () => {
+    const declared = routesOf(node.app);
+    const listed = [...PUBLIC, ...Object.keys(MATRIX)].sort();
+    expect(declared, 'routes missing from MATRIX (or listed but gone)').to.deep.equal(listed);
+  });
+
+  it('answers public routes without a token', async () => {
+    for (const route of PUBLIC) {
+      const res = await call(node, route);
+      expect(res.status, route).to.be.below(400);
+    }
+  });
+
+  for (const [route, roles] of Object.entries(MATRIX)) {
+    it(`${route}: 401 without a token, 403 for other roles, served for ${['admin', ...roles].join(', ')}`, async () => {
+      const anonymous = await call(node, route);
+      expect(anonymous.status, 'no token').to.equal(401);
+      expect(anonymous.type).to.equal('application/problem+json');
+      for (const role of ROLES) {
+        const res = await call(node, route, tokens[role]);
+        if (role === 'admin' || roles.includes(role)) {
+          expect(res.status, `${role}: ${res.text}`).to.not.be.oneOf([401, 403]);
+          expect(res.status, `${role}: ${res.text}`).to.be.below(500);
+        } else {
+          expect(res.status, role).to.equal(403);
+          expect(res.body.code).to.equal('FORBIDDEN');
+        }
+      }
+    });
+  }
+});

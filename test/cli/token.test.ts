@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { expect } from 'chai';
+import { authMigrations } from '../../src/auth/migrations.js';
+import { TokenStore } from '../../src/auth/token-store.js';
+import { indexPath, openDatabase } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrate.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+
+function vigil(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['src/cli/vigil.mjs', ...args],
+      { env: { ...process.env, VIGIL_DATA_DIR: dataDir, VIGIL_CONFIG: '' }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe('cli/token', function () {
+  this.timeout(60_000);
+  let dataDir: string;
+
+  beforeEach(() => {
+    dataDir = makeTempDir();
+  });
+  afterEach(() => removeDir(dataDir));
+
+  it('creates a token printed once on stdout, lists it without the secret, revokes it', async () => {
+    const created = await vigil(dataDir, ['token', 'create', '--name', 'ris', '--role', 'service']);
+    expect(created.code, created.stderr).to.equal(0);
+    const token = created.stdout.trim();
+    expect(token).to.match(/^vgl_/);
+
+    const db = openDatabase(indexPath(dataDir));
+    migrate(db, [authMigrations]);
+    try {
+      const tokens = new TokenStore(db);
+      expect(await tokens.authenticate(token)).to.deep.equal({ tokenName: 'ris', role: 'service' });
+
+      const listed = await vigil(dataDir, ['token', 'list']);
+      expect(listed.stdout).to.match(/^ris\tservice\t/m);
+      expect(listed.stdout).to.not.include(token);
+
+      const again = await vigil(dataDir, ['token', 'create', '--name', 'ris', '--role', 'it']);
+      expect(again.code).to.equal(1);
+      expect(again.stderr).to.match(/already named "ris"/);
+
+      expect((await vigil(dataDir, ['token', 'revoke', 'ris'])).code).to.equal(0);
+      expect(await tokens.authenticate(token)).to.equal(undefined);
+      expect((await vigil(dataDir, ['token', 'list', '--all'])).stdout).to.match(/^ris\tservice\t.*revoked/m);
+      expect((await vigil(dataDir, ['token', 'create', '--name', 'x', '--role', 'root'])).stderr).to.match(/unknown role/);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -1,17 +1,15 @@
 import { expect } from 'chai';
-import request from 'supertest';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { createApp } from '../../src/api/app.js';
+import { apiAs, type ApiClient } from '../helpers/api.js';
 import dimse from '../../src/dicom/dimse.js';
-import type { Express } from 'express';
 
 describe('api/routes/resources: browsing what was received', function () {
   this.timeout(30_000);
   let node: TestNode;
-  let app: Express;
+  let api: ApiClient;
   let work: string;
 
   before(async () => {
@@ -20,13 +18,7 @@ describe('api/routes/resources: browsing what was received', function () {
     for (const f of writeSeries(work, { slices: 3, seed: 'api' })) {
       await sendWithDimseClient(node.dicom.port, dimse.Dataset.fromFile(f)!.getElements());
     }
-    app = createApp({
-      config: node.config,
-      index: node.index,
-      files: node.files,
-      log: node.log,
-      status: { dicomListening: () => true, activeAssociations: () => 0, startedAt: Date.now() },
-    });
+    api = await apiAs(node, 'radiologist');
   });
   after(async () => {
     await node.dispose();
@@ -34,35 +26,35 @@ describe('api/routes/resources: browsing what was received', function () {
   });
 
   it('walks patient → study → series → instances, Orthanc-shaped', async () => {
-    const patients = await request(app).get('/patients').expect(200);
+    const patients = await api.get('/patients').expect(200);
     expect(patients.body).to.have.length(1);
-    const patient = await request(app).get(`/patients/${patients.body[0]}`).expect(200);
+    const patient = await api.get(`/patients/${patients.body[0]}`).expect(200);
     expect(patient.body).to.include({ Type: 'Patient' });
-    const study = await request(app).get(`/studies/${patient.body.Studies[0]}`).expect(200);
+    const study = await api.get(`/studies/${patient.body.Studies[0]}`).expect(200);
     expect(study.body.MainDicomTags).to.include({ StudyDescription: 'TEST STUDY' });
-    const series = await request(app).get(`/studies/${study.body.ID}/series?expand`).expect(200);
+    const series = await api.get(`/studies/${study.body.ID}/series?expand`).expect(200);
     expect(series.body[0].MainDicomTags).to.include({ Modality: 'CT' });
     expect(series.body[0].Instances).to.have.length(3);
-    const instance = await request(app).get(`/instances/${series.body[0].Instances[0]}`).expect(200);
+    const instance = await api.get(`/instances/${series.body[0].Instances[0]}`).expect(200);
     expect(instance.body).to.include({ Type: 'Instance', CallingAET: 'DIMSECLIENT', IndexInSeries: 1 });
   });
 
   it('serves an instance as Part 10 and its tags as DICOM JSON', async () => {
     const [id] = node.index.listIds('instances', 0, 1);
-    const file = await request(app).get(`/instances/${id}/file`).buffer(true).parse((res, cb) => {
+    const file = await api.get(`/instances/${id}/file`).buffer(true).parse((res, cb) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => cb(null, Buffer.concat(chunks)));
     }).expect(200);
     expect(file.headers['content-type']).to.equal('application/dicom');
     expect((file.body as Buffer).toString('latin1', 128, 132)).to.equal('DICM');
-    const tags = await request(app).get(`/instances/${id}/tags`).expect(200);
+    const tags = await api.get(`/instances/${id}/tags`).expect(200);
     expect(tags.body['00080060']).to.deep.equal({ vr: 'CS', Value: ['CT'] });
     expect(tags.body).to.not.have.property('7FE00010');
   });
 
   it('counts in /statistics', async () => {
-    const stats = await request(app).get('/statistics').expect(200);
+    const stats = await api.get('/statistics').expect(200);
     expect(stats.body).to.include({ CountPatients: 1, CountStudies: 1, CountSeries: 1, CountInstances: 3 });
   });
 
@@ -75,7 +67,7 @@ describe('api/routes/resources: browsing what was received', function () {
       ['/studies?limit=-3', 400, 'BAD_REQUEST'],
       ['/nowhere', 404, 'NOT_FOUND'],
     ] as const) {
-      const res = await request(app).get(url).expect(status);
+      const res = await api.get(url).expect(status);
       expect(res.headers['content-type']).to.match(/application\/problem\+json/);
       expect(res.body).to.include({ status, code });
       expect(JSON.stringify(res.body)).to.not.match(/at .*\.ts:\d+/);

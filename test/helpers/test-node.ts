@@ -33,6 +33,11 @@ export async function startTestNode(overrides: VigilConfigInput = {}): Promise<T
   const logs = new CaptureTransport();
   const log = createLogger(config.log, dataDir, { console: false, transports: [logs] });
   const node = await startNode(config, { log });
+  return asTestNode(node, dataDir, logs);
+}
+
+/** Adds the test conveniences to a started node (also one restarted on the same data folder). */
+export function asTestNode(node: VigilNode, dataDir: string, logs: CaptureTransport): TestNode {
   const tokens = new Map<Role, Promise<string>>();
   return Object.assign(node, {
     dataDir,

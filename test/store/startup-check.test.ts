@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { startTestNode, type TestNode } from '../helpers/test-node.js';
+import { asTestNode, startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -31,7 +31,7 @@ describe('store/startup-check: the store and the index agree before anything is 
     const config = configSchema.parse({ ...node.config, dicom: { ...node.config.dicom, port: 0 }, http: { ...node.config.http, port: 0 } });
     const again = await startNode(config, { log: silentLogger() });
     const report = again.startup;
-    node = Object.assign(again, { dataDir: node.dataDir, logs: node.logs, dispose: async () => { await again.stop(); removeDir(node.dataDir); } });
+    node = asTestNode(again, node.dataDir, node.logs);
     return report;
   }
 

@@ -19,6 +19,27 @@ export const ERRORS = {
   STORE_WRITE_FAILED: { status: 507, title: 'Storage write failed' },
   STORE_FILE_MISSING: { status: 500, title: 'Stored file missing' },
   INTERNAL: { status: 500, title: 'Internal error' },
+  // HL7 v2 and MLLP (src/hl7/): what a peer or the wire did.
+  HL7_PARSE_FAILED: { status: 422, title: 'HL7 v2 message could not be parsed' },
+  MLLP_CONNECT_FAILED: { status: 502, title: 'MLLP peer unreachable' },
+  MLLP_TLS_FAILED: { status: 502, title: 'MLLP TLS handshake failed' },
+  MLLP_TIMEOUT: { status: 504, title: 'MLLP peer did not answer in time' },
+  MLLP_CONNECTION_CLOSED: { status: 502, title: 'MLLP connection closed before the answer' },
+  MLLP_FRAME_TOO_LARGE: { status: 502, title: 'MLLP frame larger than the limit' },
+  // Alert delivery (src/alerts/): the sender retries or dead-letters on these codes.
+  ALERT_NACK_ERROR: { status: 502, title: 'HL7 peer answered AE (application error)' },
+  ALERT_NACK_REJECT: { status: 502, title: 'HL7 peer answered AR (application reject)' },
+  ALERT_ACK_MALFORMED: { status: 502, title: 'HL7 peer answered with a malformed acknowledgement' },
+  ALERT_HTTP_UNREACHABLE: { status: 502, title: 'HTTP destination unreachable' },
+  ALERT_HTTP_TIMEOUT: { status: 504, title: 'HTTP destination did not answer in time' },
+  ALERT_HTTP_RETRY_LATER: { status: 503, title: 'HTTP destination asked to retry later' },
+  ALERT_HTTP_SERVER_ERROR: { status: 502, title: 'HTTP destination failed (5xx)' },
+  ALERT_HTTP_REJECTED: { status: 502, title: 'HTTP destination rejected the request (4xx)' },
+  ALERT_AUTH_FAILED: { status: 502, title: 'Destination refused our credentials' },
+  ALERT_RESPONSE_MALFORMED: { status: 502, title: 'Destination answered with something we cannot read' },
+  ALERT_CONTEXT_MISSING: { status: 409, title: 'The study of the alert is no longer in the index' },
+  ALERT_GAVE_UP: { status: 504, title: 'Delivery gave up after its retry window' },
+  ALERT_DESTINATION_UNKNOWN: { status: 404, title: 'No such alert destination' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,0 +1,95 @@
+/**
+ * HL7 v2 delimiters and the escape sequences that let any text travel inside a field.
+ * A patient called "O'Brien|Smith^Jr" must arrive as written, not as two fields: every text
+ * value passes through `escapeText` when a message is written and `unescapeText` when read.
+ */
+export interface Delimiters {
+  field: string;
+  component: string;
+  repetition: string;
+  escape: string;
+  subcomponent: string;
+}
+
+/** `|^~\&`, what every v2.x message we write declares in MSH-1 and MSH-2. */
+export const DEFAULT_DELIMITERS: Delimiters = { field: '|', component: '^', repetition: '~', escape: '\\', subcomponent: '&' };
+
+/** MSH-2 as written: component, repetition, escape, subcomponent. */
+export function encodingCharacters(d: Delimiters): string {
+  return `${d.component}${d.repetition}${d.escape}${d.subcomponent}`;
+}
+
+/**
+ * Escapes delimiters (\F\ \S\ \R\ \E\ \T\) and line breaks, which would end the segment,
+ * as hexadecimal escapes (\X0D\, \X0A\).
+ */
+export function escapeText(text: string, d: Delimiters = DEFAULT_DELIMITERS): string {
+  const codes: Record<string, string> = {
+    [d.escape]: 'E',
+    [d.field]: 'F',
+    [d.component]: 'S',
+    [d.repetition]: 'R',
+    [d.subcomponent]: 'T',
+  };
+  let out = '';
+  for (const ch of text) {
+    const code = codes[ch];
+    if (code) out += `${d.escape}${code}${d.escape}`;
+    else if (ch === '\r') out += `${d.escape}X0D${d.escape}`;
+    else if (ch === '\n') out += `${d.escape}X0A${d.escape}`;
+    else out += ch;
+  }
+  return out;
+}
+
+/**
+ * Reverses the escapes of a received value. Hexadecimal escapes are read as UTF-8 bytes (we
+ * declare UNICODE UTF-8 in MSH-18); `\.br\` becomes a line break; highlighting (\H\, \N\) is
+ * dropped; an unknown or unterminated sequence is kept as received rather than guessed at.
+ */
+export function unescapeText(text: string, d: Delimiters = DEFAULT_DELIMITERS): string {
+  if (!text.includes(d.escape)) return text;
+  let out = '';
+  let i = 0;
+  while (i < text.length) {
+    const start = text.indexOf(d.escape, i);
+    if (start < 0) {
+      out += text.slice(i);
+      break;
+    }
+    out += text.slice(i, start);
+    const end = text.indexOf(d.escape, start + 1);
+    if (end < 0) {
+      out += text.slice(start);
+      break;
+    }
+    const seq = text.slice(start + 1, end);
+    const decoded = decodeSequence(seq, d);
+    out += decoded ?? text.slice(start, end + 1);
+    i = end + 1;
+  }
+  return out;
+}
+
+function decodeSequence(seq: string, d: Delimiters): string | undefined {
+  switch (seq) {
+    case 'F':
+      return d.field;
+    case 'S':
+      return d.component;
+    case 'R':
+      return d.repetition;
+    case 'T':
+      return d.subcomponent;
+    case 'E':
+      return d.escape;
+    case 'H':
+    case 'N':
+      return '';
+    case '.br':
+      return '\r';
+    default:
+      if (/^X(?:[0-9A-Fa-f]{2})+$/.test(seq)) return Buffer.from(seq.slice(1), 'hex').toString('utf8');
+      return undefined;
+  }
+}

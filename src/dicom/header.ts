@@ -38,11 +38,15 @@ export async function readHeader(file: string): Promise<ParsedHeader> {
   }
 }
 
-/** Parses a whole Part 10 buffer (header only, unless `withPixels`). */
-export function parseHeaderBuffer(buf: Buffer): ParsedHeader {
-  const attempt = tryParse(buf);
-  if ('error' in attempt) throw attempt.error;
-  return attempt.header;
+/**
+ * Parses the header from the first bytes of a file already in memory. Returns undefined when
+ * the header runs past them (the caller then reads the file); throws when it cannot be parsed.
+ */
+export function parseHeaderPrefix(prefix: Buffer, fileSize: number): ParsedHeader | undefined {
+  const attempt = tryParse(prefix);
+  if ('header' in attempt) return attempt.header;
+  if (prefix.length < fileSize) return undefined;
+  throw attempt.error;
 }
 
 function tryParse(buf: Buffer): { header: ParsedHeader } | { error: VigilError } {

@@ -104,6 +104,19 @@ export class VigilScp extends dimse.Scp {
     this.sendAssociationAccept();
   }
 
+  /**
+   * Announces our own receive limit. dcmjs-dimse would announce the smaller of ours and the
+   * peer's, but each side states what it can receive (PS3.8 D.1): storescu's 16 KB would
+   * otherwise cut every 512² slice into 32 PDUs. Our responses still respect the peer's limit.
+   */
+  override sendAssociationAccept(): void {
+    const association = this.peer.association!;
+    const theirs = association.getMaxPduLength();
+    association.setMaxPduLength(this.ctx.config.maxPduLength);
+    super.sendAssociationAccept();
+    association.setMaxPduLength(theirs);
+  }
+
   override associationReleaseRequested(): void {
     this.sendAssociationReleaseResponse();
   }

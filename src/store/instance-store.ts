@@ -1,5 +1,5 @@
 import { buildFileMetaHeader } from '../dicom/part10.js';
-import { readHeader } from '../dicom/header.js';
+import { parseHeaderPrefix, readHeader } from '../dicom/header.js';
 import { checkDatasetStructure } from '../dicom/structure-check.js';
 import { summarizeHeader, type HeaderSummary } from '../dicom/summary.js';
 import { TransferSyntax } from '../dicom/uids.js';
@@ -117,7 +117,7 @@ export class InstanceStore {
 
     let header;
     try {
-      header = await readHeader(writer.path);
+      header = parseHeaderPrefix(writer.headBuffer(), writer.bytesWritten) ?? (await readHeader(writer.path));
     } catch (err) {
       if (isVigilError(err, 'DICOM_PARSE_FAILED')) return { kind: 'refused', reason: 'unparsable', detail: 'data set could not be parsed' };
       throw err;

@@ -1,15 +1,25 @@
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
 
+/** Network fragments (16 KB or so) are gathered into writes of this size. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
+/** The start of the file is kept in memory so the header can be parsed without reading it back. */
+const HEAD_BYTES = 64 * 1024;
+
 /**
  * A Writable that streams one received data set into a temp file, behind a prefix (the Part 10
- * header). It never emits 'error': dcmjs-dimse does not listen for one, and a failed write must
- * become a DIMSE status, not a crash. The failure is kept in `failure` and later data is dropped.
+ * header). Memory stays bounded (one write batch and the first 64 KB) whatever the instance's
+ * size. It never emits 'error': dcmjs-dimse does not listen for one, and a failed write must
+ * become a DIMSE status, not a crash. The failure is kept in `failure`; later data is dropped.
  */
 export class TempFileWriter extends Writable {
   bytesWritten = 0;
   failure: Error | undefined;
   private fd: number | undefined;
+  private batch: Buffer[] = [];
+  private batchBytes = 0;
+  private readonly head: Buffer[] = [];
+  private headBytes = 0;
 
   constructor(
     readonly path: string,
@@ -18,9 +28,9 @@ export class TempFileWriter extends Writable {
     /** A writer that must refuse (no space left): it swallows the data and reports this. */
     refusal?: Error,
   ) {
-    // A generous high-water mark: dcmjs-dimse only awaits 'drain' for the first fragment.
     super({ highWaterMark: 4 * 1024 * 1024 });
     this.failure = refusal;
+    this.keepHead(prefix);
   }
 
   /** Where the data set starts in the file. */
@@ -28,43 +38,48 @@ export class TempFileWriter extends Writable {
     return this.prefix.length;
   }
 
+  /** The first bytes of the file (at most 64 KB), for parsing the header from memory. */
+  headBuffer(): Buffer {
+    return Buffer.concat(this.head);
+  }
+
   override _construct(callback: (error?: Error | null) => void): void {
     if (this.failure) return callback();
     fs.open(this.path, 'wx', 0o640, (err, fd) => {
-      if (err) {
-        this.failure = err;
-        return callback();
-      }
-      this.fd = fd;
-      this.writeFully(this.prefix, callback);
+      if (err) this.failure = err;
+      else this.fd = fd;
+      this.queue(this.prefix);
+      callback();
     });
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeFully(chunk, callback);
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.writeFully(Buffer.concat(chunks.map((c) => c.chunk)), callback);
+    this.keepHead(chunk);
+    this.queue(chunk);
+    if (this.batchBytes >= WRITE_BATCH_BYTES) this.flush(callback);
+    else callback();
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    const fd = this.fd;
-    if (fd === undefined) return callback();
-    const close = (): void => {
-      this.fd = undefined;
-      fs.close(fd, () => callback());
-    };
-    if (!this.fsync || this.failure) return close();
-    fs.fsync(fd, (err) => {
-      if (err) this.failure = err;
-      close();
+    this.flush(() => {
+      const fd = this.fd;
+      if (fd === undefined) return callback();
+      const close = (): void => {
+        this.fd = undefined;
+        fs.close(fd, () => callback());
+      };
+      if (!this.fsync || this.failure) return close();
+      fs.fsync(fd, (err) => {
+        if (err) this.failure = err;
+        close();
+      });
     });
   }
 
   override _destroy(_error: Error | null, callback: (error?: Error | null) => void): void {
     const fd = this.fd;
     this.fd = undefined;
+    this.batch = [];
     if (fd === undefined) return callback();
     fs.close(fd, () => callback());
   }
@@ -78,16 +93,42 @@ export class TempFileWriter extends Writable {
     });
   }
 
-  private writeFully(buf: Buffer, callback: (error?: Error | null) => void, offset = 0): void {
-    if (this.failure || this.fd === undefined) return callback();
-    fs.write(this.fd, buf, offset, buf.length - offset, null, (err, written) => {
+  private keepHead(chunk: Buffer): void {
+    if (this.headBytes >= HEAD_BYTES) return;
+    const part = chunk.subarray(0, HEAD_BYTES - this.headBytes);
+    this.head.push(Buffer.from(part));
+    this.headBytes += part.length;
+  }
+
+  private queue(chunk: Buffer): void {
+    if (this.failure) return;
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+  }
+
+  private flush(callback: () => void): void {
+    const chunks = this.batch;
+    this.batch = [];
+    this.batchBytes = 0;
+    if (this.failure || this.fd === undefined || chunks.length === 0) return callback();
+    this.writeAll(this.fd, chunks, callback);
+  }
+
+  /** writev may write less than asked (a full disk does that): go on with the rest or fail. */
+  private writeAll(fd: number, chunks: Buffer[], callback: () => void): void {
+    fs.writev(fd, chunks, (err, written) => {
       if (err) {
         this.failure = err;
         return callback();
       }
       this.bytesWritten += written;
-      if (offset + written < buf.length) this.writeFully(buf, callback, offset + written);
-      else callback();
+      const rest = Buffer.concat(chunks).subarray(written);
+      if (rest.length === 0) return callback();
+      if (written === 0) {
+        this.failure = new Error('no progress writing the temp file');
+        return callback();
+      }
+      this.writeAll(fd, [rest], callback);
     });
   }
 }

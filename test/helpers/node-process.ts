@@ -45,6 +45,7 @@ export async function startNodeProcess(dataDir: string, env: Record<string, stri
       VIGIL_HTTP_HOST: '127.0.0.1',
       VIGIL_DICOM_PORT: String(dicomPort),
       VIGIL_HTTP_PORT: String(httpPort),
+      UV_THREADPOOL_SIZE: '16', // as `npm start` sets it
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,6 +69,24 @@ export async function startNodeProcess(dataDir: string, env: Record<string, stri
       }
     },
   };
-  await proc.waitForOutput(/Vigil ready/);
+  await waitForListener(proc, dicomPort);
   return proc;
+}
+
+/** The DICOM listener opens last, so a TCP connection to it means the node is ready. */
+async function waitForListener(proc: NodeProcess, port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    if (proc.child.exitCode !== null) throw new Error(`node exited (${proc.child.exitCode}): ${proc.output().slice(-2000)}`);
+    if (Date.now() > deadline) throw new Error(`node not ready after ${timeoutMs} ms: ${proc.output().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

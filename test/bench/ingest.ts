@@ -1,0 +1,201 @@
+/**
+ * Ingest benchmark: the same CT data set pushed with DCMTK storescu (TCP_NODELAY=1) over 1 and
+ * 4 associations to Vigil and to Orthanc from Debian, in one run, interleaved, fresh storage
+ * for every repetition. Both fsync every instance before acknowledging it (Orthanc's default
+ * SyncStorageArea=true; Vigil's storage.fsync=true). Prints instances/s, MB/s, the
+ * Vigil/Orthanc ratio and Vigil's peak RSS.
+ *
+ *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4")
+ *
+ * The data set comes from ../shared/bench/make-series.py when it is there (the harness the
+ * project measures with), otherwise from our own writer with the same shape (512² CT slices).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { writeSeries } from '../helpers/dicom-fixtures.js';
+import { freePort, startNodeProcess } from '../helpers/node-process.js';
+import { which } from '../helpers/tools.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const REPS = Number(process.env.REPS ?? 3);
+const SERIES = Number(process.env.SERIES ?? 3);
+const SLICES = Number(process.env.SLICES ?? 200);
+const PARALLELS = (process.env.PARALLELS ?? '1 4').split(/\s+/).map(Number);
+const TARGETS = (process.env.TARGETS ?? 'vigil orthanc').split(/\s+/);
+
+interface Run {
+  target: string;
+  parallel: number;
+  seconds: number;
+  instances: number;
+  bytes: number;
+  peakRssMb?: number;
+}
+
+for (const tool of ['storescu', 'echoscu', ...(TARGETS.includes('orthanc') ? ['Orthanc'] : [])]) {
+  if (!which(tool)) {
+    console.error(`missing ${tool}: apt-get install -y dcmtk orthanc`);
+    process.exit(2);
+  }
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-ingest-'));
+const started: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+  fs.rmSync(work, { recursive: true, force: true });
+});
+
+const dataset = makeDataset(path.join(work, 'dataset'));
+const files = listFiles(dataset).sort();
+const datasetBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
+console.log(`data set: ${files.length} instances, ${(datasetBytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}`);
+
+const runs: Run[] = [];
+for (let rep = 0; rep < REPS; rep++) {
+  for (const parallel of PARALLELS) {
+    for (const target of TARGETS) {
+      const run = target === 'vigil' ? await benchVigil(parallel, rep) : await benchOrthanc(parallel, rep);
+      runs.push(run);
+      console.log(
+        `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
+          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB` : ''),
+      );
+    }
+  }
+}
+printSummary(runs);
+
+async function benchVigil(parallel: number, rep: number): Promise<Run> {
+  const dataDir = path.join(work, `vigil-${parallel}-${rep}`);
+  const node = await startNodeProcess(dataDir, { VIGIL_LOG_LEVEL: 'warn', ...vigilEnv() });
+  started.push(node.child);
+  try {
+    const result = await push(node.dicomPort, 'VIGIL', parallel);
+    const status = fs.readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
+    const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { target: 'vigil', parallel, ...result, peakRssMb: hwmKb / 1024 };
+  } finally {
+    node.child.kill('SIGTERM');
+    await node.exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Extra environment for the node under test, e.g. VIGIL_BENCH_ENV="VIGIL_FSYNC=false". */
+function vigilEnv(): Record<string, string> {
+  const pairs = (process.env.VIGIL_BENCH_ENV ?? '').split(/\s+/).filter(Boolean);
+  return Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
+}
+
+async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
+  const dir = path.join(work, `orthanc-${parallel}-${rep}`);
+  fs.mkdirSync(path.join(dir, 'storage'), { recursive: true });
+  const dicomPort = await freePort();
+  const httpPort = await freePort();
+  fs.writeFileSync(
+    path.join(dir, 'orthanc.json'),
+    JSON.stringify({
+      Name: 'bench',
+      StorageDirectory: path.join(dir, 'storage'),
+      IndexDirectory: path.join(dir, 'storage'),
+      Plugins: [],
+      HttpPort: httpPort,
+      RemoteAccessAllowed: false,
+      AuthenticationEnabled: false,
+      DicomAet: 'ORTHANC',
+      DicomPort: dicomPort,
+      DicomCheckCalledAet: false,
+      DicomAlwaysAllowStore: true,
+      StableAge: 60,
+    }),
+  );
+  const child = spawn('Orthanc', [path.join(dir, 'orthanc.json')], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  started.push(child);
+  try {
+    await waitForEcho(dicomPort, 'ORTHANC');
+    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel)) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** P concurrent storescu over contiguous chunks of the sorted file list; wall clock of all. */
+async function push(port: number, calledAe: string, parallel: number): Promise<{ seconds: number; instances: number; bytes: number }> {
+  const chunk = Math.ceil(files.length / parallel);
+  const chunks = Array.from({ length: parallel }, (_, i) => files.slice(i * chunk, (i + 1) * chunk));
+  const t0 = performance.now();
+  const counts = await Promise.all(
+    chunks.map(
+      (list) =>
+        new Promise<number>((resolve) => {
+          const child = spawn('storescu', ['-v', '-aet', 'BENCHSCU', '-aec', calledAe, '127.0.0.1', String(port), ...list], {
+            env: { ...process.env, TCP_NODELAY: '1' },
+          });
+          let out = '';
+          child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+          child.on('exit', () => resolve((out.match(/Received Store Response \((Success|Warning)/g) ?? []).length));
+        }),
+    ),
+  );
+  const seconds = (performance.now() - t0) / 1000;
+  const instances = counts.reduce((a, b) => a + b, 0);
+  if (instances !== files.length) throw new Error(`only ${instances}/${files.length} instances acknowledged`);
+  return { seconds, instances, bytes: datasetBytes };
+}
+
+async function waitForEcho(port: number, calledAe: string): Promise<void> {
+  for (let i = 0; i < 150; i++) {
+    try {
+      execFileSync('echoscu', ['-aec', calledAe, '127.0.0.1', String(port)], { stdio: 'ignore' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new Error(`${calledAe} did not answer C-ECHO`);
+}
+
+function makeDataset(out: string): string {
+  if (process.env.DATASET) return process.env.DATASET;
+  const shared = path.resolve(ROOT, '..', 'shared', 'bench', 'make-series.py');
+  if (fs.existsSync(shared)) {
+    execFileSync(shared, [out, '--series', String(SERIES), '--slices', String(SLICES)], { stdio: 'ignore' });
+    return out;
+  }
+  for (let s = 0; s < SERIES; s++) {
+    writeSeries(path.join(out, `series_${s}`), { seed: `bench-${s}`, slices: SLICES, rows: 512, columns: 512 });
+  }
+  return out;
+}
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { recursive: true }).map((f) => path.join(dir, String(f))).filter((f) => fs.statSync(f).isFile());
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+function printSummary(all: Run[]): void {
+  console.log('\nmedian of reps (instances/s, MB/s; MB = 10^6 bytes)');
+  console.log('P  target   inst/s   MB/s    peak RSS');
+  for (const parallel of PARALLELS) {
+    const rate: Record<string, number> = {};
+    for (const target of TARGETS) {
+      const mine = all.filter((r) => r.target === target && r.parallel === parallel);
+      rate[target] = median(mine.map((r) => r.instances / r.seconds));
+      const mbps = median(mine.map((r) => r.bytes / 1e6 / r.seconds));
+      const rss = mine[0]?.peakRssMb ? `${median(mine.map((r) => r.peakRssMb!)).toFixed(0)} MB` : '';
+      console.log(`${parallel}  ${target.padEnd(7)}  ${rate[target]!.toFixed(1).padStart(6)}  ${mbps.toFixed(1).padStart(6)}  ${rss}`);
+    }
+    if (rate.vigil && rate.orthanc) console.log(`   vigil/orthanc = ${(rate.vigil / rate.orthanc).toFixed(2)}`);
+  }
+}

@@ -10,6 +10,8 @@ import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
 import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
 import { DicomServer } from './dicom/dicom-server.js';
+import { auditMigrations } from './audit/migrations.js';
+import { AuditTrail } from './audit/audit-trail.js';
 import { authMigrations } from './auth/migrations.js';
 import { TokenStore } from './auth/token-store.js';
 import { createApp } from './api/app.js';
@@ -33,6 +35,7 @@ export interface VigilNode {
   dicom: DicomServer;
   http: HttpServer;
   tokens: TokenStore;
+  audit: AuditTrail;
   /** The express app, for supertest. */
   app: ReturnType<typeof createApp>;
   startup: StartupReport;
@@ -47,7 +50,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -57,6 +60,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   if (bootstrap === 'created') log.info('admin token created from VIGIL_ADMIN_TOKEN');
   if (bootstrap === 'not-needed') log.info('VIGIL_ADMIN_TOKEN ignored: tokens exist already (manage them with `vigil token`)');
+
+  const audit = new AuditTrail(db);
 
   const bus = new EventBus(log.child({ component: 'events' }));
   const index = new DicomIndex(db);
@@ -72,6 +77,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     files,
     log: log.child({ component: 'api' }),
     tokens,
+    audit,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
@@ -100,5 +106,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     throw err;
   }
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, tokens, app, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, tokens, audit, app, startup, stop };
 }

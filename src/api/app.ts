@@ -1,8 +1,10 @@
 import express from 'express';
 import type { ApiDeps } from './deps.js';
+import { auditRequests } from './audit-requests.js';
 import { authenticate } from './auth/authenticate.js';
 import { FailureThrottle } from './auth/failure-throttle.js';
 import { errorHandler, notFoundHandler } from './problem.js';
+import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
 import { resourceRoutes } from './routes/resources.js';
 import { systemRoutes } from './routes/system.js';
@@ -15,12 +17,14 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(auditRequests(deps.audit, deps.log));
   app.use(healthRoutes());
   // Everything below needs a token; bodies are parsed only for callers who have one.
   app.use(authenticate(deps.tokens, new FailureThrottle(deps.config.auth.throttle)));
   app.use(express.json({ limit: deps.config.http.maxBodyBytes }));
   app.use(systemRoutes(deps));
   app.use(resourceRoutes(deps));
+  app.use(auditRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

@@ -1,3 +1,4 @@
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { VigilConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -11,6 +12,7 @@ export interface ApiDeps {
   files: FileStore;
   log: Logger;
   tokens: TokenStore;
+  audit: AuditTrail;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

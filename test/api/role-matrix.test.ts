@@ -26,6 +26,7 @@ const MATRIX: Record<string, readonly Role[]> = {
   'GET /instances/:id': ['radiologist', 'service'],
   'GET /instances/:id/file': ['radiologist'],
   'GET /instances/:id/tags': ['radiologist', 'service'],
+  'GET /audit': [],
 };
 
 /** A well-formed id that matches nothing, so allowed callers get 404 and nothing changes. */

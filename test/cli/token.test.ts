@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { expect } from 'chai';
+import { AuditTrail } from '../../src/audit/audit-trail.js';
+import { auditMigrations } from '../../src/audit/migrations.js';
 import { authMigrations } from '../../src/auth/migrations.js';
 import { TokenStore } from '../../src/auth/token-store.js';
 import { indexPath, openDatabase } from '../../src/store/database.js';
@@ -33,7 +35,7 @@ describe('cli/token', function () {
     expect(token).to.match(/^vgl_/);
 
     const db = openDatabase(indexPath(dataDir));
-    migrate(db, [authMigrations]);
+    migrate(db, [authMigrations, auditMigrations]);
     try {
       const tokens = new TokenStore(db);
       expect(await tokens.authenticate(token)).to.deep.equal({ tokenName: 'ris', role: 'service' });
@@ -50,6 +52,14 @@ describe('cli/token', function () {
       expect(await tokens.authenticate(token)).to.equal(undefined);
       expect((await vigil(dataDir, ['token', 'list', '--all'])).stdout).to.match(/^ris\tservice\t.*revoked/m);
       expect((await vigil(dataDir, ['token', 'create', '--name', 'x', '--role', 'root'])).stderr).to.match(/unknown role/);
+
+      const trail = new AuditTrail(db).list({ since: 0, limit: 10 }).entries.map((e) => [e.method, e.route, e.params.name, e.status]);
+      expect(trail).to.deep.equal([
+        ['CLI', 'vigil token create', 'ris', 200],
+        ['CLI', 'vigil token create', 'ris', 409],
+        ['CLI', 'vigil token revoke', 'ris', 200],
+        ['CLI', 'vigil token create', 'x', 400],
+      ]);
     } finally {
       db.close();
     }

@@ -1,5 +1,7 @@
 import os from 'node:os';
 import type { Command } from 'commander';
+import { AuditTrail } from '../../audit/audit-trail.js';
+import { auditMigrations } from '../../audit/migrations.js';
 import { authMigrations } from '../../auth/migrations.js';
 import { ROLES, ROLE_DESCRIPTIONS } from '../../auth/roles.js';
 import { TokenStore } from '../../auth/token-store.js';
@@ -11,7 +13,7 @@ import { loadConfigOrExit } from '../load-config.js';
 /**
  * `vigil token create|revoke|list`: API tokens, managed on the node's own index (the node may be
  * running; a revocation applies to its next request). A new token is printed once, on stdout
- * alone, so `TOKEN=$(vigil token create ...)` works.
+ * alone, so `TOKEN=$(vigil token create ...)` works. Creations and revocations are audited.
  */
 export function registerToken(program: Command): void {
   const token = program.command('token').description('create, revoke and list API tokens');
@@ -22,7 +24,7 @@ export function registerToken(program: Command): void {
     .requiredOption('--name <name>', 'who or what holds the token, e.g. ris or dr-smith')
     .requiredOption('--role <role>', ROLES.join(' | '))
     .action(async (opts: { name: string; role: string }) => {
-      await withTokens(async (tokens) => {
+      await withTokens('token create', { name: opts.name, role: opts.role }, async (tokens) => {
         const { token: secret } = await tokens.create(opts.name, opts.role, cliUser());
         process.stdout.write(`${secret}\n`);
         process.stderr.write(`token "${opts.name}" (${opts.role}) created; it is shown only this once\n`);
@@ -34,7 +36,7 @@ export function registerToken(program: Command): void {
     .description('revoke a token by name (effective on its next request)')
     .argument('<name>')
     .action(async (name: string) => {
-      await withTokens((tokens) => {
+      await withTokens('token revoke', { name }, (tokens) => {
         tokens.revoke(name);
         process.stderr.write(`token "${name}" revoked\n`);
       });
@@ -45,7 +47,7 @@ export function registerToken(program: Command): void {
     .description('list tokens (never their secrets)')
     .option('--all', 'include revoked tokens')
     .action(async (opts: { all?: boolean }) => {
-      await withTokens((tokens) => {
+      await withTokens(undefined, {}, (tokens) => {
         const rows = tokens.list({ includeRevoked: opts.all });
         const lines = rows.map((t) =>
           [t.name, t.role, iso(t.createdAt), t.createdBy, t.lastUsedAt ? iso(t.lastUsedAt) : '-', t.revokedAt ? `revoked ${iso(t.revokedAt)}` : 'live'].join('\t'),
@@ -55,14 +57,26 @@ export function registerToken(program: Command): void {
     });
 }
 
-async function withTokens(fn: (tokens: TokenStore) => Promise<void> | void): Promise<void> {
+/** Runs one token command on the node's index; a change (`audited` names it) goes to the audit trail. */
+async function withTokens(
+  audited: string | undefined,
+  params: Record<string, string>,
+  fn: (tokens: TokenStore) => Promise<void> | void,
+): Promise<void> {
   const { config } = loadConfigOrExit();
   const db: Db = openDatabase(indexPath(config.dataDir));
+  const audit = (status: number): void => {
+    if (audited) {
+      new AuditTrail(db).record({ tokenName: cliUser(), role: null, address: 'local', method: 'CLI', route: `vigil ${audited}`, params, resources: [], status });
+    }
+  };
   try {
-    migrate(db, [authMigrations]);
+    migrate(db, [authMigrations, auditMigrations]);
     await fn(new TokenStore(db));
+    audit(200);
   } catch (err) {
     if (!isVigilError(err)) throw err;
+    audit(err.status);
     process.stderr.write(`vigil: ${err.message}\n`);
     process.exitCode = 1;
   } finally {

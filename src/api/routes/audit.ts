@@ -1,0 +1,29 @@
+import { Router } from 'express';
+import { allow } from '../auth/allow.js';
+import { parseQuery } from '../query.js';
+import { checkId } from './resources.js';
+import type { ApiDeps } from '../deps.js';
+
+const DEFAULT_LIMIT = 100;
+const MAX_LIMIT = 1000;
+
+/**
+ * GET /audit: the audit trail, for admins only, paged like /changes (`since` is the last `seq`
+ * seen). `token=NAME` narrows to one token, `resource=ID` to acts that named a resource. There
+ * is no route that edits or deletes it.
+ */
+export function auditRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  router.get('/audit', allow(), (req, res) => {
+    const q = parseQuery(req, { since: 'int', limit: 'int', token: 'string', resource: 'string' });
+    res.json(
+      deps.audit.list({
+        since: q.since ?? 0,
+        limit: Math.min(q.limit ?? DEFAULT_LIMIT, MAX_LIMIT),
+        tokenName: q.token,
+        resourceId: q.resource === undefined ? undefined : checkId(q.resource),
+      }),
+    );
+  });
+  return router;
+}

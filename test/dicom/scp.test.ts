@@ -6,6 +6,7 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries, uidFor } from '../helpers/dicom-fixtures.js';
 import { echoscu, runDcmtk, storescu, storeResponses } from '../helpers/dcmtk.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';
+import { writeBasicTextSr, writeEnhancedCt } from '../helpers/dicom-objects.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { DimseStatus } from '../../src/dicom/store-status.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
@@ -130,6 +131,17 @@ describe('dicom/scp: receiving from real peers', function () {
     expect(node.index.count('series')).to.equal(4);
   });
 
+  it('stores an enhanced multi-frame CT and a structured report (no pixels)', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    const enhanced = writeEnhancedCt(path.join(work, 'enhanced.dcm'));
+    const report = writeBasicTextSr(path.join(work, 'report.dcm'));
+    const result = await storescu(node.dicom.port, [enhanced, report]);
+    expect(storeResponses(result), result.stdout + result.stderr).to.deep.equal({ success: 2, failed: 0 });
+    const classes = node.index.allFilePaths().map((r) => node.index.getInstance(r.id)!);
+    expect(classes.map((i) => i.sopClassUid).sort()).to.deep.equal(['1.2.840.10008.5.1.4.1.1.2.1', '1.2.840.10008.5.1.4.1.1.88.11']);
+    expect(classes.find((i) => i.sopClassUid.endsWith('.2.1'))!.mainTags).to.include({ NumberOfFrames: '4' });
+  });
+
   it('stores from a dcmjs-dimse client', async () => {
     const [file] = writeSeries(work, { slices: 1, seed: 'dimse-client' });
     const dataset = dimse.Dataset.fromFile(file!);
@@ -185,6 +197,15 @@ describe('dicom/scp: association policy', function () {
       source: dimse.constants.RejectSource.ServiceProviderPresentation,
       reason: dimse.constants.RejectReason.LocalLimitExceeded,
     });
+  });
+
+  it('closes a connection that never asks for an association (association timeout)', async () => {
+    node = await startTestNode({ dicom: { timeouts: { associationMs: 1000 } } });
+    const net = await import('node:net');
+    const socket = net.connect(node.dicom.port, '127.0.0.1');
+    const closedAt = await new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+    expect(closedAt).to.be.a('number');
+    expect(node.dicom.activeAssociations).to.equal(0);
   });
 
   it('refuses a SOP class that is not configured (no presentation context)', async function () {

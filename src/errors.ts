@@ -40,6 +40,22 @@ export const ERRORS = {
   ALERT_CONTEXT_MISSING: { status: 409, title: 'The study of the alert is no longer in the index' },
   ALERT_GAVE_UP: { status: 504, title: 'Delivery gave up after its retry window' },
   ALERT_DESTINATION_UNKNOWN: { status: 404, title: 'No such alert destination' },
+  // triage: a series the pipeline refuses (the job fails, permanently)
+  TRIAGE_MODALITY_MISMATCH: { status: 422, title: 'Series modality does not match the model' },
+  TRIAGE_UNSUPPORTED_PIXELS: { status: 422, title: 'Unsupported pixel format or photometric interpretation' },
+  TRIAGE_UNSUPPORTED_TRANSFER_SYNTAX: { status: 422, title: 'Transfer syntax the pipeline cannot decode' },
+  TRIAGE_CORRUPT_FRAME: { status: 422, title: 'A frame could not be decoded' },
+  TRIAGE_INCONSISTENT_GEOMETRY: { status: 422, title: 'Images of the series do not form one volume' },
+  TRIAGE_SERIES_GAP: { status: 422, title: 'The series has a gap between slices' },
+  TRIAGE_UNEXPECTED_IMAGE_COUNT: { status: 422, title: 'The series has the wrong number of images for the model' },
+  TRIAGE_INPUT_TOO_LARGE: { status: 422, title: 'The series is larger than the model accepts' },
+  // triage: models and running them
+  TRIAGE_PACK_INVALID: { status: 422, title: 'Model pack is invalid' },
+  TRIAGE_MODEL_UNAVAILABLE: { status: 409, title: 'Model is unavailable or disabled' },
+  TRIAGE_MODEL_FAILED: { status: 500, title: 'The model failed on this input' },
+  TRIAGE_TIMEOUT: { status: 504, title: 'Triage job exceeded its time bound' },
+  TRIAGE_MEMORY_LIMIT: { status: 507, title: 'Triage job exceeded its memory bound' },
+  TRIAGE_WORKER_CRASHED: { status: 500, title: 'Triage worker stopped unexpectedly' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

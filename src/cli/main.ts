@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerStart } from './commands/start.js';
 import { registerToken } from './commands/token.js';
+import { registerTriage } from './commands/triage.js';
 
 /** `vigil <command>`: each command lives in ./commands and registers itself here. */
 const program = new Command();
@@ -10,6 +11,7 @@ program.name('vigil').description('A DICOM node with AI triage built in').versio
 registerStart(program);
 registerConfig(program);
 registerToken(program);
+registerTriage(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);

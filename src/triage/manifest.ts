@@ -96,7 +96,7 @@ export const radiographInputSchema = z.strictObject({
   ...tensor,
   layout: z.string().regex(/^(?=[^C]*C[^C]*$)(?=[^H]*H[^H]*$)(?=[^W]*W[^W]*$)(?=[^N]*N?[^N]*$)[NCHW]{3,4}$/),
   /** Side of the square grid. */
-  size: z.number().int().min(8).max(4096),
+  size: z.number().int().min(2).max(4096),
   voi: voiSchema,
   /** Applied after VOI; the default leaves [0, 1]. */
   normalise: z.strictObject({ mean: finite, std: positive }).default({ mean: 0, std: 1 }),

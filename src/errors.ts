@@ -18,6 +18,7 @@ export const ERRORS = {
   DICOM_MISSING_ATTRIBUTE: { status: 422, title: 'Required DICOM attribute missing' },
   STORE_WRITE_FAILED: { status: 507, title: 'Storage write failed' },
   STORE_FILE_MISSING: { status: 500, title: 'Stored file missing' },
+  DICOM_PEER_UNAVAILABLE: { status: 502, title: 'DICOM peer unavailable' },
   INTERNAL: { status: 500, title: 'Internal error' },
   // HL7 v2 and MLLP (src/hl7/): what a peer or the wire did.
   HL7_PARSE_FAILED: { status: 422, title: 'HL7 v2 message could not be parsed' },

@@ -16,6 +16,9 @@ import { authMigrations } from './auth/migrations.js';
 import { TokenStore } from './auth/token-store.js';
 import { createApp } from './api/app.js';
 import { HttpServer } from './api/http-server.js';
+import { systemClock, type Clock } from './clock.js';
+import { seriesMigrations } from './series/migrations.js';
+import { SeriesTracker } from './series/tracker.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -38,6 +41,7 @@ export interface VigilNode {
   audit: AuditTrail;
   /** The express app, for supertest. */
   app: ReturnType<typeof createApp>;
+  series: SeriesTracker;
   startup: StartupReport;
   stop(): Promise<void>;
 }
@@ -46,11 +50,11 @@ export interface VigilNode {
  * The composition root: builds every part from one validated config, runs the start-up check,
  * then opens the doors (HTTP, then DICOM). Nothing else wires parts together.
  */
-export async function startNode(config: VigilConfig, opts: { log?: Logger; adminToken?: string } = {}): Promise<VigilNode> {
+export async function startNode(config: VigilConfig, opts: { log?: Logger; adminToken?: string; clock?: Clock } = {}): Promise<VigilNode> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -69,12 +73,17 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   files.init();
   const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }));
   const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }));
-  const dicom = new DicomServer(config.dicom, store, log.child({ component: 'dicom' }));
+  const clock = opts.clock ?? systemClock;
+  const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
+  const dicom = new DicomServer(config.dicom, store, log.child({ component: 'dicom' }), undefined, {
+    mpps: config.series.useMpps ? series.mpps : undefined,
+  });
   const startedAt = Date.now();
   const app = createApp({
     config,
     index,
     files,
+    series,
     log: log.child({ component: 'api' }),
     tokens,
     audit,
@@ -83,6 +92,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
 
   const parts: Part[] = [
+    { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
   ];
@@ -106,5 +116,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     throw err;
   }
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, tokens, audit, app, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, tokens, audit, app, series, startup, stop };
 }

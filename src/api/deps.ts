@@ -4,6 +4,7 @@ import type { VigilConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
+import type { SeriesState } from '../series/series-state-store.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -13,6 +14,8 @@ export interface ApiDeps {
   log: Logger;
   tokens: TokenStore;
   audit: AuditTrail;
+  /** Completeness of each series (the series view's IsStable). */
+  series?: { stateOf(seriesId: string): SeriesState | undefined };
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

@@ -1,5 +1,6 @@
 import type { DicomIndex, ResourceRow } from '../store/dicom-index.js';
 import type { Level } from '../store/resource-ids.js';
+import type { ApiDeps } from './deps.js';
 
 /** Orthanc-shaped JSON for a resource: its main tags, parent and children. */
 const TYPES: Record<Level, { type: string; parentKey: string | null; childKey: string | null }> = {
@@ -9,7 +10,7 @@ const TYPES: Record<Level, { type: string; parentKey: string | null; childKey: s
   instances: { type: 'Instance', parentKey: 'ParentSeries', childKey: null },
 };
 
-export function resourceView(index: DicomIndex, row: ResourceRow): Record<string, unknown> {
+export function resourceView(index: DicomIndex, row: ResourceRow, series?: ApiDeps['series']): Record<string, unknown> {
   const { type, parentKey, childKey } = TYPES[row.level];
   const view: Record<string, unknown> = { ID: row.id, Type: type, MainDicomTags: row.mainTags };
   if (parentKey) view[parentKey] = row.parentId;
@@ -18,6 +19,7 @@ export function resourceView(index: DicomIndex, row: ResourceRow): Record<string
   if (row.level === 'studies' && row.parentId) {
     view.PatientMainDicomTags = index.getResource('patients', row.parentId)?.mainTags ?? {};
   }
+  if (row.level === 'series' && series) Object.assign(view, stabilityView(series.stateOf(row.id)));
   if (row.level === 'instances') {
     const instance = index.getInstance(row.id);
     if (instance) {
@@ -32,4 +34,19 @@ export function resourceView(index: DicomIndex, row: ResourceRow): Record<string
     }
   }
   return view;
+}
+
+/** Orthanc's IsStable, plus how and when the tracker knew (src/series/). */
+function stabilityView(state: ReturnType<NonNullable<ApiDeps['series']>['stateOf']>): Record<string, unknown> {
+  return {
+    IsStable: state?.state === 'stable',
+    Stability: state
+      ? {
+          State: state.state,
+          Version: state.version,
+          Reason: state.reason,
+          StableAt: state.stableAt === null ? null : new Date(state.stableAt).toISOString(),
+        }
+      : null,
+  };
 }

@@ -4,6 +4,7 @@ import type { DicomConfig } from '../config/sections/dicom.js';
 import type { Logger } from '../log/logger.js';
 import type { InstanceStore } from '../store/instance-store.js';
 import { VigilScp, type AssociationTracker, type ScpObserver } from './scp.js';
+import type { MppsHandler } from './mpps-handler.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 
 /**
@@ -25,6 +26,7 @@ export class DicomServer {
     private readonly store: InstanceStore,
     private readonly log: Logger,
     private readonly observer?: ScpObserver,
+    private readonly services: { mpps?: MppsHandler } = {},
   ) {}
 
   get listening(): boolean {
@@ -78,7 +80,14 @@ export class DicomServer {
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined); // reported by the SCP as a network error
-    const scp = new VigilScp(socket, { config: this.config, store: this.store, log: this.log, associations: this.tracker, observer: this.observer });
+    const scp = new VigilScp(socket, {
+      config: this.config,
+      store: this.store,
+      log: this.log,
+      associations: this.tracker,
+      observer: this.observer,
+      mpps: this.services.mpps,
+    });
     // dcmjs-dimse measures the association timeout from these; its own Server sets only the first.
     Object.assign(scp, { connected: true, connectedTime: Date.now() });
   }

@@ -14,3 +14,7 @@ export type CStoreRequest = requests.CStoreRequest;
 export type CEchoRequest = requests.CEchoRequest;
 export type CStoreResponse = responses.CStoreResponse;
 export type CEchoResponse = responses.CEchoResponse;
+export type NCreateRequest = requests.NCreateRequest;
+export type NCreateResponse = responses.NCreateResponse;
+export type NSetRequest = requests.NSetRequest;
+export type NSetResponse = responses.NSetResponse;

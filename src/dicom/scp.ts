@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import dimse, {
@@ -6,6 +7,10 @@ import dimse, {
   type CEchoResponse,
   type CStoreRequest,
   type CStoreResponse,
+  type NCreateRequest,
+  type NCreateResponse,
+  type NSetRequest,
+  type NSetResponse,
   type PresentationContext,
 } from './dimse.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
@@ -15,6 +20,8 @@ import type { TempFileWriter } from '../store/temp-file-writer.js';
 import { evaluateAssociation, type AssociationRejection } from './association-policy.js';
 import { choosePresentationContext } from './presentation-contexts.js';
 import { DimseStatus, storeStatus } from './store-status.js';
+import type { MppsAnswer, MppsHandler, MppsRequest } from './mpps-handler.js';
+import { MPPS_SOP_CLASS } from './uids.js';
 
 const { PresentationContextResult, RejectResult, RejectSource, RejectReason } = dimse.constants;
 
@@ -25,6 +32,8 @@ export interface ScpContext {
   log: Logger;
   associations: AssociationTracker;
   observer?: ScpObserver;
+  /** Answers MPPS N-CREATE / N-SET; without it the MPPS SOP class is not offered. */
+  mpps?: MppsHandler;
 }
 
 /** Counts open associations for the concurrency limit. */
@@ -91,8 +100,14 @@ export class VigilScp extends dimse.Scp {
       this.sendAssociationReject(...rejectPdu(rejection));
       return;
     }
+    const extraServices = new Set(this.ctx.mpps ? [MPPS_SOP_CLASS] : []);
     for (const { context } of association.getPresentationContexts()) {
-      const decision = choosePresentationContext(this.ctx.config, context.getAbstractSyntaxUid(), context.getTransferSyntaxUids());
+      const decision = choosePresentationContext(
+        this.ctx.config,
+        context.getAbstractSyntaxUid(),
+        context.getTransferSyntaxUids(),
+        extraServices,
+      );
       if (decision.accept) context.setResult(PresentationContextResult.Accept, decision.transferSyntaxUid);
       else if (decision.reason === 'abstract-syntax-not-supported') context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
       else context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
@@ -124,6 +139,25 @@ export class VigilScp extends dimse.Scp {
   override cEchoRequest(request: CEchoRequest, callback: (response: CEchoResponse) => void): void {
     const response = dimse.responses.CEchoResponse.fromRequest(request);
     response.setStatus(DimseStatus.Success);
+    callback(response);
+  }
+
+  override nCreateRequest(request: NCreateRequest, callback: (response: NCreateResponse) => void): void {
+    const response = dimse.responses.NCreateResponse.fromRequest(request);
+    // The SCU may leave the step's UID to us (PS3.4 F.7.2.1.1).
+    const uid = request.getAffectedSopInstanceUid() || newUid();
+    response.setAffectedSopInstanceUid(uid);
+    const answer = this.answerMpps(request, uid, (mpps, req) => mpps.create(req));
+    response.setStatus(answer.status);
+    if (answer.comment) response.setErrorComment(answer.comment);
+    callback(response);
+  }
+
+  override nSetRequest(request: NSetRequest, callback: (response: NSetResponse) => void): void {
+    const response = dimse.responses.NSetResponse.fromRequest(request);
+    const answer = this.answerMpps(request, request.getRequestedSopInstanceUid(), (mpps, req) => mpps.set(req));
+    response.setStatus(answer.status);
+    if (answer.comment) response.setErrorComment(answer.comment);
     callback(response);
   }
 
@@ -170,6 +204,25 @@ export class VigilScp extends dimse.Scp {
     return storeStatus(outcome);
   }
 
+  private answerMpps(
+    request: NCreateRequest | NSetRequest,
+    sopInstanceUid: string,
+    call: (mpps: MppsHandler, request: MppsRequest) => MppsAnswer,
+  ): MppsAnswer {
+    const sopClass = request.getAffectedSopClassUid() || request.getRequestedSopClassUid();
+    if (!this.ctx.mpps || sopClass !== MPPS_SOP_CLASS) return { status: DimseStatus.SopClassNotSupported };
+    try {
+      return call(this.ctx.mpps, {
+        sopInstanceUid,
+        attrs: request.getDataset()?.getElements() ?? {},
+        callingAeTitle: this.peer.association?.getCallingAeTitle().trim() ?? '',
+      });
+    } catch (err) {
+      this.ctx.log.error('mpps request failed', { error: (err as Error).message });
+      return { status: DimseStatus.ProcessingFailure, comment: 'internal error' };
+    }
+  }
+
   /** What the command and the association say about an instance, before its data is read. */
   private incoming(context: PresentationContext, request: CStoreRequest): IncomingInstance {
     return {
@@ -195,6 +248,11 @@ export class VigilScp extends dimse.Scp {
       this.ctx.associations.closed();
     }
   }
+}
+
+/** A UID under the 2.25 arc (PS3.5 B.2), for steps whose SCU left the UID to us. */
+function newUid(): string {
+  return `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`).toString()}`;
 }
 
 function rejectPdu(rejection: AssociationRejection): [number, number, number] {

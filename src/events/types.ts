@@ -35,6 +35,11 @@ export interface SeriesStableEvent {
   instanceCount: number;
   lastInstanceAt: number;
   stableAt: number;
+  /**
+   * false when this version reopens a series and config `series.rerunTriageOnReopen` is off:
+   * triage already ran on an earlier version. Absent means true.
+   */
+  runTriage?: boolean;
 }
 
 export interface FindingEvent {

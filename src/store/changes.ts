@@ -4,7 +4,16 @@ import type { Db } from './database.js';
  * The change feed (Orthanc's /changes): a sequence-numbered record of what happened, which
  * clients poll with `since`. Parts append to it inside the same transaction as the change.
  */
-export const CHANGE_TYPES = ['new-patient', 'new-study', 'new-series', 'new-instance', 'deleted'] as const;
+export const CHANGE_TYPES = [
+  'new-patient',
+  'new-study',
+  'new-series',
+  'new-instance',
+  'deleted',
+  // series tracker (src/series/): data says the version, and for stable-series how it was known
+  'stable-series',
+  'reopened-series',
+] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 
 export interface Change {

@@ -19,6 +19,12 @@ export interface SeriesOptions {
   patientId?: string;
   accessionNumber?: string;
   seriesDescription?: string;
+  /** Images in Acquisition: the slice count by default; null leaves the tag out. */
+  imagesInAcquisition?: number | null;
+  /** z of each slice (default i * 5): gaps and repeats for the count checks. */
+  positions?: number[];
+  /** Write only these slices of the stack (the others are "still to come"). */
+  only?: number[];
 }
 
 const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -41,6 +47,7 @@ export function writeSeries(dir: string, opts: SeriesOptions = {}): string[] {
   fs.mkdirSync(dir, { recursive: true });
   const files: string[] = [];
   for (let i = 0; i < slices; i++) {
+    if (opts.only && !opts.only.includes(i)) continue;
     const sopUid = uidFor(`${seed}/instance/${i}`);
     const pixels = new Int16Array(rows * columns);
     for (let y = 0; y < rows; y++) {
@@ -81,10 +88,10 @@ export function writeSeries(dir: string, opts: SeriesOptions = {}): string[] {
       StudyID: '1',
       SeriesNumber: 2,
       InstanceNumber: i + 1,
-      ImagePositionPatient: [-16, -16, i * 5],
+      ImagePositionPatient: [-16, -16, opts.positions?.[i] ?? i * 5],
       ImageOrientationPatient: [1, 0, 0, 0, 1, 0],
       FrameOfReferenceUID: uidFor(`${seed}/for`),
-      ImagesInAcquisition: slices,
+      ...(opts.imagesInAcquisition === null ? {} : { ImagesInAcquisition: opts.imagesInAcquisition ?? slices }),
       SamplesPerPixel: 1,
       PhotometricInterpretation: 'MONOCHROME2',
       Rows: rows,

@@ -2,6 +2,7 @@ import type { Role } from '../../src/auth/roles.js';
 import { configSchema, type VigilConfig, type VigilConfigInput } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
+import type { Clock } from '../../src/clock.js';
 import { CaptureTransport } from './log-capture.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
@@ -27,12 +28,15 @@ export function testConfig(dataDir: string, overrides: VigilConfigInput = {}): V
 }
 
 /** Starts a real node in this process: real DICOM port, real HTTP port, real SQLite. */
-export async function startTestNode(overrides: VigilConfigInput = {}): Promise<TestNode> {
-  const dataDir = makeTempDir();
+export async function startTestNode(
+  overrides: VigilConfigInput = {},
+  opts: { clock?: Clock; dataDir?: string } = {},
+): Promise<TestNode> {
+  const dataDir = opts.dataDir ?? makeTempDir();
   const config = testConfig(dataDir, overrides);
   const logs = new CaptureTransport();
   const log = createLogger(config.log, dataDir, { console: false, transports: [logs] });
-  const node = await startNode(config, { log });
+  const node = await startNode(config, { log, clock: opts.clock });
   return asTestNode(node, dataDir, logs);
 }
 

@@ -27,12 +27,12 @@ export function resourceRoutes(deps: ApiDeps): Router {
       const q = parseQuery(req, { expand: 'bool', limit: 'int', since: 'int' });
       const limit = Math.min(q.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
       const ids = index.listIds(level, q.since ?? 0, limit);
-      res.json(q.expand ? ids.map((id) => resourceView(index, index.getResource(level, id)!)) : ids);
+      res.json(q.expand ? ids.map((id) => resourceView(index, index.getResource(level, id)!, deps.series)) : ids);
     });
 
     router.get(`/${level}/:id`, allow('radiologist', 'service'), (req, res) => {
       parseQuery(req, {});
-      res.json(resourceView(index, findResource(deps, level, req.params.id)));
+      res.json(resourceView(index, findResource(deps, level, req.params.id), deps.series));
     });
 
     const child = CHILD_LEVEL[level];
@@ -41,7 +41,7 @@ export function resourceRoutes(deps: ApiDeps): Router {
         const q = parseQuery(req, { expand: 'bool' });
         findResource(deps, level, req.params.id);
         const ids = index.childIds(level, req.params.id);
-        res.json(q.expand ? ids.map((id) => resourceView(index, index.getResource(child, id)!)) : ids);
+        res.json(q.expand ? ids.map((id) => resourceView(index, index.getResource(child, id)!, deps.series)) : ids);
       });
     }
   }

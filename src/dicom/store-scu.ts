@@ -1,0 +1,89 @@
+import dimse from './dimse.js';
+import { VigilError } from '../errors.js';
+
+/** Another DICOM node, as an SCP we send to. */
+export interface DicomPeer {
+  host: string;
+  port: number;
+  aeTitle: string;
+}
+
+export interface SendOptions {
+  callingAeTitle: string;
+  /** Instances per association: each association holds its data sets in memory until it ends. */
+  batchSize?: number;
+  timeoutMs?: number;
+}
+
+/** One status per file, in order; undefined when the peer never answered for that file. */
+export interface SendReport {
+  statuses: (number | undefined)[];
+  sent: number;
+  failed: number;
+}
+
+/** Success, and the C-STORE warnings that still mean "stored" (PS3.4 B.2.3). */
+const STORED = new Set([0x0000, 0xb000, 0xb006, 0xb007]);
+
+export function isStoredStatus(status: number | undefined): boolean {
+  return status !== undefined && STORED.has(status);
+}
+
+/**
+ * C-STORE SCU: sends Part 10 files as stored, in their own transfer syntax. dcmjs-dimse reads
+ * each file when its turn comes. A request it cannot send (no accepted presentation context,
+ * or a transcoding it cannot do) gets no response and counts as failed, never as sent.
+ * An association that cannot be made at all throws DICOM_PEER_UNAVAILABLE.
+ */
+export async function sendFiles(peer: DicomPeer, files: readonly string[], opts: SendOptions): Promise<SendReport> {
+  const batchSize = opts.batchSize ?? 50;
+  const statuses: (number | undefined)[] = [];
+  for (let start = 0; start < files.length; start += batchSize) {
+    statuses.push(...(await sendBatch(peer, files.slice(start, start + batchSize), opts)));
+  }
+  const sent = statuses.filter(isStoredStatus).length;
+  return { statuses, sent, failed: statuses.length - sent };
+}
+
+function sendBatch(peer: DicomPeer, files: readonly string[], opts: SendOptions): Promise<(number | undefined)[]> {
+  const statuses: (number | undefined)[] = files.map(() => undefined);
+  const client = new dimse.Client();
+  files.forEach((file, i) => {
+    const request = new dimse.requests.CStoreRequest(file);
+    request.on('response', (response: { getStatus(): number }) => {
+      statuses[i] = response.getStatus();
+    });
+    client.addRequest(request);
+  });
+  return new Promise((resolve, reject) => {
+    let rejected = false;
+    let failure: Error | undefined;
+    const unavailable = (reason: string, cause?: unknown) =>
+      new VigilError('DICOM_PEER_UNAVAILABLE', `${peer.aeTitle} at ${peer.host}:${peer.port}: ${reason}`, {
+        cause,
+        extra: { reason },
+      });
+    client.on('associationRejected', () => {
+      rejected = true;
+    });
+    client.on('networkError', (err: Error) => {
+      failure = err;
+    });
+    client.on('closed', () => {
+      const answered = statuses.some((s) => s !== undefined);
+      if (rejected) reject(unavailable('association rejected'));
+      else if (failure && !answered) reject(unavailable('network error', failure));
+      else resolve(statuses);
+    });
+    const timeout = opts.timeoutMs ?? 30_000;
+    try {
+      client.send(peer.host, peer.port, opts.callingAeTitle, peer.aeTitle, {
+        connectTimeout: timeout,
+        associationTimeout: timeout,
+        pduTimeout: timeout,
+      });
+    } catch (err) {
+      reject(unavailable('could not start the association', err));
+    }
+  });
+}

@@ -1,0 +1,214 @@
+import type { Clock } from '../clock.js';
+import type { SeriesConfig } from '../config/sections/series.js';
+import type { EventBus } from '../events/bus.js';
+import type { InstanceStoredEvent, SeriesStableEvent, StableReason } from '../events/types.js';
+import type { Logger } from '../log/logger.js';
+import type { Db } from '../store/database.js';
+import type { DicomIndex } from '../store/dicom-index.js';
+import { countsVerdict, framesOf } from './counts.js';
+import { MppsService } from './mpps.js';
+import { MppsStore } from './mpps-store.js';
+import { SeriesStateStore, type SeriesState } from './series-state-store.js';
+
+export interface SeriesTrackerDeps {
+  db: Db;
+  index: DicomIndex;
+  bus: EventBus;
+  config: SeriesConfig;
+  clock: Clock;
+  log: Logger;
+}
+
+/**
+ * Decides when a series is complete and emits `series-stable` exactly once per version.
+ *
+ * Each arrival opens the series (or reopens a stable one: a new version) and restarts its idle
+ * window; then MPPS and the count tags are asked whether the series is already complete. One
+ * timer waits for the earliest idle deadline of all open series. Every transition is a row in
+ * series_state written in one transaction with its /changes entry; the event is handed to the
+ * bus after the commit and marked as handed over, so a restart resumes idle windows and
+ * re-emits only an event whose hand-over the stop interrupted. Listeners key on
+ * (seriesId, version) if they must be idempotent across such a crash.
+ */
+export class SeriesTracker {
+  readonly mpps: MppsService;
+  private readonly states: SeriesStateStore;
+  private readonly mppsStore: MppsStore;
+  private unsubscribe: (() => void) | undefined;
+  private cancelTimer: (() => void) | undefined;
+  private timerAt: number | undefined;
+
+  constructor(private readonly deps: SeriesTrackerDeps) {
+    this.states = new SeriesStateStore(deps.db);
+    this.mppsStore = new MppsStore(deps.db);
+    this.mpps = new MppsService(this.mppsStore, deps.clock, deps.log, (uids) => this.guard(() => this.onMppsCompleted(uids)));
+  }
+
+  start(): void {
+    this.unsubscribe = this.deps.bus.on('instance-stored', (event) => this.guard(() => this.onInstanceStored(event)));
+    for (const seriesId of this.states.pendingEmits()) this.emitStable(seriesId);
+    this.recoverMissedArrivals();
+    this.sweep();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.timerAt = undefined;
+  }
+
+  stateOf(seriesId: string): SeriesState | undefined {
+    return this.states.get(seriesId);
+  }
+
+  private onInstanceStored(event: InstanceStoredEvent): void {
+    this.recordArrival(event.seriesId, event.storedAt, event.modality);
+    this.evaluate(event.seriesId, event.instanceId);
+    this.arm();
+  }
+
+  /** Opens, touches or reopens the series, in one transaction with its /changes entry. */
+  private recordArrival(seriesId: string, lastInstanceAt: number, modality: string | null): void {
+    const now = this.deps.clock.now();
+    const deadline = now + this.idleMs(modality);
+    const reopenedFrom = this.states.transaction(() => {
+      const state = this.states.get(seriesId);
+      if (!state) {
+        this.states.open(seriesId, lastInstanceAt, deadline);
+        return undefined;
+      }
+      this.states.touch(seriesId, lastInstanceAt, deadline);
+      if (state.state !== 'stable') return undefined;
+      this.deps.index.changes.append('reopened-series', 'series', seriesId, { version: state.version }, now);
+      return state.version;
+    });
+    if (reopenedFrom !== undefined) this.deps.log.info('series reopened by a late instance', { seriesId, version: reopenedFrom });
+  }
+
+  /** MPPS first (the modality's own word), then the count tags; the idle window decides otherwise. */
+  private evaluate(seriesId: string, arrivedInstanceId?: string): void {
+    const { config } = this.deps;
+    if (config.useMpps && this.mppsComplete(seriesId)) this.declareStable(seriesId, 'mpps');
+    else if (config.useCounts && this.countsComplete(seriesId, arrivedInstanceId)) this.declareStable(seriesId, 'counts');
+  }
+
+  /** Complete when the COMPLETED steps that list this series list exactly what is stored. */
+  private mppsComplete(seriesId: string): boolean {
+    const identity = this.states.identity(seriesId);
+    if (!identity) return false;
+    const listed = this.mppsStore.completedListing(identity.seriesInstanceUid);
+    if (listed.size === 0) return false;
+    const stored = this.states.storedSopInstanceUids(seriesId);
+    return stored.size === listed.size && [...listed].every((uid) => stored.has(uid));
+  }
+
+  private countsComplete(seriesId: string, arrivedInstanceId?: string): boolean {
+    // Reading every instance's tags on each arrival would be quadratic: look only once the
+    // series can hold as many images as the arriving instance says the acquisition made.
+    const arrived = arrivedInstanceId ? this.deps.index.getInstance(arrivedInstanceId) : undefined;
+    if (arrived) {
+      const expected = Number(arrived.mainTags.ImagesInAcquisition);
+      if (!Number.isInteger(expected)) return false;
+      if (framesOf(arrived.mainTags) === 1 && this.states.instanceCount(seriesId) < expected) return false;
+    }
+    const verdict = countsVerdict(this.deps.index.instancesUnder('series', seriesId).map((i) => i.mainTags));
+    if (!verdict.complete && verdict.why !== 'waiting' && verdict.why !== 'no-count') {
+      this.deps.log.debug('count tags not trusted for this series', { seriesId, why: verdict.why });
+    }
+    return verdict.complete;
+  }
+
+  private onMppsCompleted(seriesInstanceUids: string[]): void {
+    for (const uid of seriesInstanceUids) {
+      for (const seriesId of this.states.openSeriesWithUid(uid)) {
+        if (this.mppsComplete(seriesId)) this.declareStable(seriesId, 'mpps');
+      }
+    }
+    this.arm();
+  }
+
+  private declareStable(seriesId: string, reason: StableReason): void {
+    const now = this.deps.clock.now();
+    const declared = this.states.transaction(() => {
+      if (!this.states.markStable(seriesId, reason, this.states.instanceCount(seriesId), now)) return undefined;
+      const state = this.states.get(seriesId)!;
+      this.deps.index.changes.append(
+        'stable-series',
+        'series',
+        seriesId,
+        { version: state.version, reason, instanceCount: state.instanceCount },
+        now,
+      );
+      return state;
+    });
+    if (!declared) return;
+    this.deps.log.info('series stable', { seriesId, version: declared.version, reason, instanceCount: declared.instanceCount });
+    this.emitStable(seriesId);
+  }
+
+  /** Hands the committed stable version to the bus, then records that it was handed over. */
+  private emitStable(seriesId: string): void {
+    const state = this.states.get(seriesId);
+    const identity = this.states.identity(seriesId);
+    if (state && identity && state.reason && state.stableAt !== null) {
+      const event: SeriesStableEvent = {
+        ...identity,
+        version: state.version,
+        reason: state.reason,
+        instanceCount: state.instanceCount,
+        lastInstanceAt: state.lastInstanceAt,
+        stableAt: state.stableAt,
+        runTriage: state.version === 1 || this.deps.config.rerunTriageOnReopen,
+      };
+      this.deps.bus.emit('series-stable', event);
+    }
+    this.states.markEmitted(seriesId);
+  }
+
+  private recoverMissedArrivals(): void {
+    for (const missed of this.states.missedArrivals()) {
+      const identity = this.states.identity(missed.seriesId);
+      this.deps.log.warn('series arrival recovered after a restart', { seriesId: missed.seriesId, known: missed.known });
+      this.recordArrival(missed.seriesId, missed.lastInstanceAt, identity?.modality ?? null);
+      this.evaluate(missed.seriesId);
+    }
+  }
+
+  /** Declares every open series whose idle window has closed, then waits for the next one. */
+  private sweep(): void {
+    this.timerAt = undefined;
+    this.cancelTimer = undefined;
+    this.guard(() => {
+      for (const seriesId of this.states.dueForIdle(this.deps.clock.now())) this.declareStable(seriesId, 'idle');
+    });
+    this.arm();
+  }
+
+  /** One timer, for the earliest idle deadline among open series. */
+  private arm(): void {
+    if (!this.unsubscribe) return;
+    const next = this.states.nextIdleDeadline();
+    if (next === this.timerAt) return;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    this.timerAt = next;
+    if (next === undefined) return;
+    this.cancelTimer = this.deps.clock.setTimer(() => this.sweep(), next - this.deps.clock.now());
+  }
+
+  private idleMs(modality: string | null): number {
+    const { idleSeconds, idleSecondsByModality } = this.deps.config;
+    return Math.round(((modality ? idleSecondsByModality[modality] : undefined) ?? idleSeconds) * 1000);
+  }
+
+  /** The tracker runs inside event listeners and timers: a failure is logged, never thrown. */
+  private guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.deps.log.error('series tracker failed', { error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}

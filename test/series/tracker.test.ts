@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/clock.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { apiAs } from '../helpers/api.js';
 import { recordStable, store, trackerChanges } from './helpers.js';
 
 describe('series/tracker: count tags and the idle window', function () {
@@ -110,8 +111,8 @@ describe('series/tracker: count tags and the idle window', function () {
   it('shows IsStable and how in the series view', async () => {
     await store(node, writeSeries(work, { slices: 2 }));
     const seriesId = node.index.listIds('series', 0, 1)[0]!;
-    const { default: request } = await import('supertest');
-    const res = await request(`http://127.0.0.1:${node.http.port}`).get(`/series/${seriesId}`);
+    const api = await apiAs(node, 'radiologist');
+    const res = await api.get(`/series/${seriesId}`).expect(200);
     expect(res.body).to.deep.include({ IsStable: true });
     expect(res.body.Stability).to.include({ State: 'stable', Version: 1, Reason: 'counts' });
   });

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
+import { registerPhantom } from './commands/phantom.js';
 import { registerStart } from './commands/start.js';
 import { registerToken } from './commands/token.js';
 import { registerTriage } from './commands/triage.js';
@@ -12,6 +13,7 @@ registerStart(program);
 registerConfig(program);
 registerToken(program);
 registerTriage(program);
+registerPhantom(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);

@@ -19,6 +19,8 @@ export const ERRORS = {
   STORE_WRITE_FAILED: { status: 507, title: 'Storage write failed' },
   STORE_FILE_MISSING: { status: 500, title: 'Stored file missing' },
   DICOM_PEER_UNAVAILABLE: { status: 502, title: 'DICOM peer unavailable' },
+  NOT_READY: { status: 503, title: 'Not ready' },
+  URI_TOO_LONG: { status: 414, title: 'URI too long' },
   INTERNAL: { status: 500, title: 'Internal error' },
   // HL7 v2 and MLLP (src/hl7/): what a peer or the wire did.
   HL7_PARSE_FAILED: { status: 422, title: 'HL7 v2 message could not be parsed' },

@@ -10,6 +10,10 @@ import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
 import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
 import { DicomServer } from './dicom/dicom-server.js';
+import { scpMetrics } from './dicom/scp-metrics.js';
+import { Metrics } from './metrics/metrics.js';
+import { Readiness } from './metrics/readiness.js';
+import { addCoreReadiness } from './metrics/core-readiness.js';
 import { auditMigrations } from './audit/migrations.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { authMigrations } from './auth/migrations.js';
@@ -39,6 +43,10 @@ export interface VigilNode {
   http: HttpServer;
   tokens: TokenStore;
   audit: AuditTrail;
+  /** Parts add their figures here (see src/metrics/metrics.ts). */
+  metrics: Metrics;
+  /** Parts add their readiness checks here. */
+  readiness: Readiness;
   /** The express app, for supertest. */
   app: ReturnType<typeof createApp>;
   series: SeriesTracker;
@@ -75,9 +83,16 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }));
   const clock = opts.clock ?? systemClock;
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
-  const dicom = new DicomServer(config.dicom, store, log.child({ component: 'dicom' }), undefined, {
-    mpps: config.series.useMpps ? series.mpps : undefined,
-  });
+  const metrics = new Metrics();
+  const readiness = new Readiness();
+  const dicom: DicomServer = new DicomServer(
+    config.dicom,
+    store,
+    log.child({ component: 'dicom' }),
+    scpMetrics(metrics, { activeAssociations: () => dicom.activeAssociations }),
+    { mpps: config.series.useMpps ? series.mpps : undefined },
+  );
+  addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
   const app = createApp({
     config,
@@ -87,6 +102,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     log: log.child({ component: 'api' }),
     tokens,
     audit,
+    metrics,
+    readiness,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
@@ -116,5 +133,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     throw err;
   }
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, tokens, audit, app, series, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, tokens, audit, metrics, readiness, app, series, startup, stop };
 }

@@ -1,11 +1,13 @@
 import express from 'express';
 import type { ApiDeps } from './deps.js';
 import { auditRequests } from './audit-requests.js';
+import { httpMetrics } from './http-metrics.js';
 import { authenticate } from './auth/authenticate.js';
 import { FailureThrottle } from './auth/failure-throttle.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { healthRoutes } from './routes/health.js';
+import { monitoringRoutes } from './routes/monitoring.js';
 import { resourceRoutes } from './routes/resources.js';
 import { systemRoutes } from './routes/system.js';
 
@@ -17,6 +19,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.use(httpMetrics(deps.metrics));
   app.use(auditRequests(deps.audit, deps.log));
   app.use(healthRoutes());
   // Everything below needs a token; bodies are parsed only for callers who have one.
@@ -25,6 +28,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(systemRoutes(deps));
   app.use(resourceRoutes(deps));
   app.use(auditRoutes(deps));
+  app.use(monitoringRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

@@ -2,7 +2,7 @@ import type { Request, RequestHandler } from 'express';
 import type { AuditEntry, AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../log/logger.js';
 import { clientAddress } from './auth/authenticate.js';
-import './auth/request.js';
+import { routePatternOf } from './auth/request.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -20,7 +20,7 @@ export function auditRequests(audit: AuditTrail, log: Logger): RequestHandler {
       const entry = auditEntryOf(req, res.statusCode);
       if (req.auth && !req.access && res.statusCode < 400) {
         // A route answered without declaring its roles: any token could call it.
-        log.error('route answered without allow(): declare its roles', { method: req.method, route: routePattern(req) });
+        log.error('route answered without allow(): declare its roles', { method: req.method, route: routePatternOf(req) ?? req.path });
       }
       if (!entry) return;
       try {
@@ -48,13 +48,8 @@ export function auditEntryOf(req: Request, status: number): AuditEntry | undefin
     ...base,
     tokenName: req.auth.tokenName,
     role: req.auth.role,
-    route: access?.pattern ?? routePattern(req),
+    route: routePatternOf(req) ?? req.path,
     params: access?.params ?? {},
     resources: access?.resources ?? [],
   };
-}
-
-function routePattern(req: Request): string {
-  const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
-  return typeof path === 'string' ? path : req.path;
 }

@@ -2,6 +2,8 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { VigilConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Readiness } from '../metrics/readiness.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { SeriesState } from '../series/series-state-store.js';
@@ -16,6 +18,8 @@ export interface ApiDeps {
   audit: AuditTrail;
   /** Completeness of each series (the series view's IsStable). */
   series?: { stateOf(seriesId: string): SeriesState | undefined };
+  metrics: Metrics;
+  readiness: Readiness;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

@@ -27,6 +27,8 @@ const MATRIX: Record<string, readonly Role[]> = {
   'GET /instances/:id/file': ['radiologist'],
   'GET /instances/:id/tags': ['radiologist', 'service'],
   'GET /audit': [],
+  'GET /ready': ['it', 'radiologist', 'service'],
+  'GET /metrics': ['it', 'service'],
 };
 
 /** A well-formed id that matches nothing, so allowed callers get 404 and nothing changes. */

@@ -1,8 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import { VigilError } from '../../errors.js';
 import type { Role } from '../../auth/roles.js';
-import type { RouteAccess } from './request.js';
-import './request.js';
+import { routePatternOf, type RouteAccess } from './request.js';
 
 /**
  * Who may call a route — read this before adding one.
@@ -73,9 +72,8 @@ function access(roles: readonly Role[], audited: boolean): Guard {
 }
 
 function noteAccess(req: Request, audited: boolean): RouteAccess {
-  const routePath: unknown = (req.route as { path?: unknown } | undefined)?.path;
   return {
-    pattern: `${req.baseUrl}${typeof routePath === 'string' ? routePath : req.path}`,
+    pattern: routePatternOf(req) ?? `${req.baseUrl}${req.path}`,
     params: { ...(req.params as Record<string, string>) },
     audited,
     resources: [],

@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import type { Auth } from '../../auth/token-store.js';
 
 /** What allow() notes about the route a request reached; the audit and metrics read it. */
@@ -25,4 +26,9 @@ declare global {
   }
 }
 
-export {};
+/** The pattern of the route a request reached (`/studies/:id`), mount path included, if any. */
+export function routePatternOf(req: Request): string | undefined {
+  if (req.access) return req.access.pattern;
+  const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
+  return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;
+}

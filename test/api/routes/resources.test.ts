@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { startTestNode, type TestNode } from '../helpers/test-node.js';
-import { writeSeries } from '../helpers/dicom-fixtures.js';
-import { sendWithDimseClient } from '../helpers/dimse-client.js';
-import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { apiAs, type ApiClient } from '../helpers/api.js';
-import dimse from '../../src/dicom/dimse.js';
+import { startTestNode, type TestNode } from '../../helpers/test-node.js';
+import { writeSeries } from '../../helpers/dicom-fixtures.js';
+import { sendWithDimseClient } from '../../helpers/dimse-client.js';
+import { makeTempDir, removeDir } from '../../helpers/tmp.js';
+import { apiAs, type ApiClient } from '../../helpers/api.js';
+import dimse from '../../../src/dicom/dimse.js';
 
 describe('api/routes/resources: browsing what was received', function () {
   this.timeout(30_000);

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import dcmjs from 'dcmjs';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, TransferSyntax } from '../dicom/uids.js';
 import type { SyntheticPatient } from './patient.js';
@@ -58,8 +57,8 @@ export function commonAttributes(p: {
   };
 }
 
-/** Writes one Part 10 file (explicit VR little endian) from a naturalized data set. */
-export function writePart10(file: string, dataset: Record<string, unknown>, pixels: Uint16Array | Int16Array | Uint8Array): void {
+/** One Part 10 file (explicit VR little endian), in memory, from a naturalized data set. */
+export function part10Bytes(dataset: Record<string, unknown>, pixels: Uint16Array | Int16Array | Uint8Array): Uint8Array {
   const full = {
     _meta: {
       FileMetaInformationVersion: new Uint8Array([0, 1]).buffer,
@@ -73,5 +72,11 @@ export function writePart10(file: string, dataset: Record<string, unknown>, pixe
     PixelData: [pixels.buffer.slice(pixels.byteOffset, pixels.byteOffset + pixels.byteLength)],
     _vrMap: { PixelData: pixels instanceof Uint8Array ? 'OB' : 'OW' },
   };
-  fs.writeFileSync(file, Buffer.from(dcmjs.data.datasetToDict(full).write()));
+  return new Uint8Array(dcmjs.data.datasetToDict(full).write());
+}
+
+/** A DICOM file that is not on disk yet: training feeds the bytes straight to the pipeline. */
+export interface MemoryFile {
+  name: string;
+  bytes: Uint8Array;
 }

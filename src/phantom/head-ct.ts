@@ -68,7 +68,9 @@ export function generateHeadCt(opts: HeadCtOptions): CtStudy {
     originYMm: -fov / 2 + px / 2,
     fovRadiusMm: fov / 2,
   };
-  const noiseSd = vendor.noiseAt5mm * Math.sqrt(5 / thickness) * NOISE_FACTOR[noise] * (512 / matrix) ** 0.5;
+  // Noise per pixel scales with 1/√thickness and, for a coarser matrix, as if 512² pixels were
+  // averaged: so a 256² phantom resampled to a model's grid is as noisy as a 512² one.
+  const noiseSd = vendor.noiseAt5mm * Math.sqrt(5 / thickness) * NOISE_FACTOR[noise] * (matrix / 512);
   const volume = renderCt(geometry, pose, anatomy, {
     subsamples: subsamplesFor(thickness),
     kernelSigmaPx: (vendor.kernelSigma * matrix) / 512,

@@ -6,7 +6,8 @@ import { generateHeadCt } from './head-ct.js';
 import { ICH_TYPES, type IchType } from './head-lesions.js';
 import { FINDING_OF_KIND, type NoiseLevel, type PhantomFinding, type PhantomKind, type PhantomLabel, type SizeBin } from './label.js';
 import { writeNpy } from './npy.js';
-import { writeCtSeries } from './write-ct.js';
+import { ctSeriesFiles } from './write-ct.js';
+import type { MemoryFile } from './dicom-common.js';
 import { CT_VENDOR_IDS, type CtVendorId } from './vendors.js';
 
 export interface PhantomOptions {
@@ -69,16 +70,24 @@ function checkChoice(what: string, value: string | undefined, allowed: readonly 
   }
 }
 
+/** Generates a phantom and its DICOM files in memory (training hands them to the pipeline unwritten). */
+export function phantomInMemory(opts: PhantomOptions): { study: CtStudy; label: PhantomLabel; files: MemoryFile[] } {
+  const study = generatePhantom(opts);
+  // Every option that changes the pixels changes the UIDs: two different phantoms never share one.
+  const uidKey = `${opts.kind}/${opts.finding}/${opts.seed}/${JSON.stringify(study.label.subgroup)}/${opts.matrix ?? ''}/${opts.type ?? ''}/${opts.size ?? ''}`;
+  const { series, files } = ctSeriesFiles(study, uidKey);
+  return { study, label: { ...study.label, series }, files };
+}
+
 /**
  * Generates a phantom and writes it to `dir`: the DICOM files, `label.json`, and with `arrays`
  * the training arrays (`volume.npy`: HU as int16, `mask.npy`: finding fraction 0-255, both in the
  * order of increasing z, i.e. the DICOM grid sorted along the slice normal).
  */
 export function writePhantom(opts: PhantomOptions, dir: string, extra: { arrays?: boolean } = {}): WrittenPhantom {
-  const study = generatePhantom(opts);
-  const uidKey = `${opts.kind}/${opts.finding}/${opts.seed}/${JSON.stringify(study.label.subgroup)}/${opts.type ?? ''}/${opts.size ?? ''}`;
-  const series = writeCtSeries(study, dir, uidKey);
-  const label: PhantomLabel = { ...study.label, series };
+  const { study, label, files } = phantomInMemory(opts);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of files) fs.writeFileSync(path.join(dir, f.name), f.bytes);
   fs.writeFileSync(path.join(dir, 'label.json'), `${JSON.stringify(label, null, 2)}\n`);
   if (extra.arrays) {
     const g = study.volume.geometry;
@@ -93,5 +102,5 @@ export function writePhantom(opts: PhantomOptions, dir: string, extra: { arrays?
     writeNpy(path.join(dir, 'volume.npy'), hu, [slices, n, n]);
     writeNpy(path.join(dir, 'mask.npy'), mask, [slices, n, n]);
   }
-  return { dir, label, files: series.files };
+  return { dir, label, files: label.series.files };
 }

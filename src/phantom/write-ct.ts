@@ -1,17 +1,15 @@
-import path from 'node:path';
-import fs from 'node:fs';
 import { StorageSopClass } from '../dicom/uids.js';
 import type { CtStudy } from './ct-study.js';
-import { commonAttributes, writePart10 } from './dicom-common.js';
+import { commonAttributes, type MemoryFile, part10Bytes } from './dicom-common.js';
 import type { PhantomLabel } from './label.js';
 import { phantomUid } from './uids.js';
 
 /**
- * Writes a CT study as one CT Image Storage file per slice, with the geometry a real scanner
+ * A CT study as one CT Image Storage file per slice, with the geometry a real scanner
  * writes: ImagePositionPatient stepping along the slice normal, PixelSpacing, rescale to HU, and
  * the vendor's storage habits (signed or not, intercept, padding outside the scan circle).
  */
-export function writeCtSeries(study: CtStudy, dir: string, uidKey: string): PhantomLabel['series'] {
+export function ctSeriesFiles(study: CtStudy, uidKey: string): { series: PhantomLabel['series']; files: MemoryFile[] } {
   const { volume, vendor, patient, description } = study;
   const g = volume.geometry;
   const st = vendor.storage;
@@ -22,8 +20,7 @@ export function writeCtSeries(study: CtStudy, dir: string, uidKey: string): Phan
   const hi = st.signed ? 2 ** (st.bitsStored - 1) - 1 : 2 ** st.bitsStored - 1;
   const count = g.zPositionsMm.length;
   const brain = description.bodyPart === 'HEAD';
-  fs.mkdirSync(dir, { recursive: true });
-  const files: string[] = [];
+  const files: MemoryFile[] = [];
   for (let k = 0; k < count; k++) {
     // Instance numbers follow the vendor's scan direction; geometry alone gives the true order.
     const instance = vendor.descending ? count - k : k + 1;
@@ -104,12 +101,10 @@ export function writeCtSeries(study: CtStudy, dir: string, uidKey: string): Phan
       RescaleType: 'HU',
       LossyImageCompression: '00',
     };
-    const file = path.join(dir, `CT_${String(instance).padStart(4, '0')}.dcm`);
-    writePart10(file, dataset, pixels);
-    files.push(path.basename(file));
+    files.push({ name: `CT_${String(instance).padStart(4, '0')}.dcm`, bytes: part10Bytes(dataset, pixels) });
   }
-  files.sort();
-  return { studyInstanceUid: studyUid, seriesInstanceUid: seriesUid, files };
+  files.sort((a, b) => a.name.localeCompare(b.name));
+  return { series: { studyInstanceUid: studyUid, seriesInstanceUid: seriesUid, files: files.map((f) => f.name) }, files };
 }
 
 function spacing(z: number[]): number {

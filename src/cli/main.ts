@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
+import { registerEvaluate } from './commands/evaluate.js';
 import { registerPhantom } from './commands/phantom.js';
 import { registerStart } from './commands/start.js';
 import { registerToken } from './commands/token.js';
@@ -14,6 +15,7 @@ registerConfig(program);
 registerToken(program);
 registerTriage(program);
 registerPhantom(program);
+registerEvaluate(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import ort from 'onnxruntime-node';
+import { VigilError } from '../errors.js';
+import type { Manifest } from '../triage/manifest.js';
+import { readManifest } from '../triage/manifest-file.js';
+import { preprocessSeries } from '../triage/pipeline/preprocess.js';
+
+export interface PackScorer {
+  manifest: Manifest;
+  /** The model's probability for one series (file paths or Part 10 bytes). */
+  score(files: readonly (string | Uint8Array)[]): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Scores series with a model pack exactly as the node does: the same pipeline
+ * (`preprocessSeries` with the pack's manifest) and the pack's ONNX file in ONNX Runtime. Offline
+ * evaluation runs on the main thread; the node itself runs models in worker threads.
+ */
+export async function loadPackScorer(packDir: string, threads = 2): Promise<PackScorer> {
+  const manifest = readManifest(path.join(packDir, 'manifest.json'));
+  const session = await ort.InferenceSession.create(path.join(packDir, manifest.model.file), {
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 4,
+  });
+  const out = manifest.outputs.probability;
+  return {
+    manifest,
+    async score(files) {
+      const pre = await preprocessSeries(files, manifest);
+      const result = await session.run({ [manifest.input.name]: new ort.Tensor('float32', pre.tensor, pre.shape) });
+      const value = result[out.name]?.data;
+      if (!(value instanceof Float32Array) || value.length !== 1) {
+        throw new VigilError('TRIAGE_MODEL_FAILED', `the model gave no single float32 "${out.name}"`);
+      }
+      const v = value[0]!;
+      return out.activation === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : v;
+    },
+    close: () => session.release(),
+  };
+}

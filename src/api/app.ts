@@ -2,10 +2,13 @@ import express from 'express';
 import type { ApiDeps } from './deps.js';
 import { auditRequests } from './audit-requests.js';
 import { httpMetrics } from './http-metrics.js';
+import { rejectLongUrls } from './request-limits.js';
 import { authenticate } from './auth/authenticate.js';
 import { FailureThrottle } from './auth/failure-throttle.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
+import { changeRoutes } from './routes/changes.js';
+import { findRoutes } from './routes/find.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { resourceRoutes } from './routes/resources.js';
@@ -20,6 +23,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(httpMetrics(deps.metrics));
+  app.use(rejectLongUrls);
   app.use(auditRequests(deps.audit, deps.log));
   app.use(healthRoutes());
   // Everything below needs a token; bodies are parsed only for callers who have one.
@@ -27,6 +31,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(express.json({ limit: deps.config.http.maxBodyBytes }));
   app.use(systemRoutes(deps));
   app.use(resourceRoutes(deps));
+  app.use(findRoutes(deps));
+  app.use(changeRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(monitoringRoutes(deps));
   app.use(notFoundHandler);

@@ -1,5 +1,6 @@
 import type { Db } from './database.js';
 import { ChangeFeed } from './changes.js';
+import { findIds, type FindQuery } from './find.js';
 import type { HeaderSummary, MainTags } from '../dicom/summary.js';
 import type { Level, ResourceIds } from './resource-ids.js';
 
@@ -220,6 +221,11 @@ export class DicomIndex {
       .prepare<[number, number], { id: string }>(`SELECT id FROM ${TABLES[level].table} ORDER BY rowid LIMIT ? OFFSET ?`)
       .all(limit, since)
       .map((r) => r.id);
+  }
+
+  /** Ids at a level whose main tags (or their parents') match every criterion (POST /tools/find). */
+  find(query: FindQuery): string[] {
+    return findIds(this.db, query);
   }
 
   count(level: Level): number {

@@ -1,5 +1,10 @@
 import { expect } from 'chai';
+import express from 'express';
 import request from 'supertest';
+import { auditRequests } from '../../src/api/audit-requests.js';
+import { allowUnaudited } from '../../src/api/auth/allow.js';
+import { createLogger } from '../../src/log/logger.js';
+import { CaptureTransport } from '../helpers/log-capture.js';
 import dimse from '../../src/dicom/dimse.js';
 import type { AuditRecord } from '../../src/audit/audit-trail.js';
 import { apiAs, type ApiClient } from '../helpers/api.js';
@@ -80,5 +85,21 @@ describe('api/audit-requests: the rows a request leaves', function () {
     expect(about.body.entries.every((e: AuditRecord) => e.params.id === studyId)).to.equal(true);
     await admin.get('/audit?resource=../../etc').expect(400);
     for (const method of ['delete', 'put', 'patch', 'post'] as const) await admin[method]('/audit').expect(404);
+  });
+
+  it('logs an error when a route answers without declaring its roles with allow()', async () => {
+    const logs = new CaptureTransport();
+    const app = express();
+    app.use((req, _res, next) => {
+      req.auth = { tokenName: 'someone', role: 'it' };
+      next();
+    });
+    app.use(auditRequests(node.audit, createLogger(node.config.log, node.dataDir, { console: false, transports: [logs] })));
+    app.get('/undeclared', (_req, res) => void res.json({}));
+    app.get('/declared', allowUnaudited('it'), (_req, res) => void res.json({}));
+    await request(app).get('/declared').expect(200);
+    expect(logs.text()).to.not.include('without allow()');
+    await request(app).get('/undeclared').expect(200);
+    expect(logs.text()).to.match(/route answered without allow\(\).*\/undeclared/);
   });
 });

@@ -18,6 +18,7 @@ export interface SeriesOptions {
   patientName?: string;
   patientId?: string;
   accessionNumber?: string;
+  studyDate?: string;
   seriesDescription?: string;
   /** Images in Acquisition: the slice count by default; null leaves the tag out. */
   imagesInAcquisition?: number | null;
@@ -70,7 +71,7 @@ export function writeSeries(dir: string, opts: SeriesOptions = {}): string[] {
       ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL'],
       SOPClassUID: sopClass,
       SOPInstanceUID: sopUid,
-      StudyDate: '20261128',
+      StudyDate: opts.studyDate ?? '20261128',
       StudyTime: '031500',
       AccessionNumber: opts.accessionNumber ?? 'ACC-TEST-1',
       Modality: modality,

@@ -4,7 +4,7 @@ import { VigilError } from '../../errors.js';
 import { readHeader } from '../../dicom/header.js';
 import { toDicomJson } from '../../dicom/dicom-json.js';
 import { isLevel, isResourceId, LEVELS, type Level } from '../../store/resource-ids.js';
-import { allow } from '../auth/allow.js';
+import { allow, auditResources } from '../auth/allow.js';
 import { parseQuery } from '../query.js';
 import { resourceView } from '../views.js';
 import type { ApiDeps } from '../deps.js';
@@ -12,9 +12,12 @@ import type { ApiDeps } from '../deps.js';
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 const CHILD_LEVEL: Record<Level, Level | null> = { patients: 'studies', studies: 'series', series: 'instances', instances: null };
+const PARENT_LEVEL: Record<Level, Level | null> = { patients: null, studies: 'patients', series: 'studies', instances: 'series' };
+const ORTHANC_TYPE: Record<Level, string> = { patients: 'Patient', studies: 'Study', series: 'Series', instances: 'Instance' };
 
 /**
- * Browsing the DICOM hierarchy: lists, one resource, its children, an instance's file and tags.
+ * Browsing the DICOM hierarchy: lists, one resource, its children, an instance's file and tags;
+ * deleting a resource with everything under it.
  * Patient-level data: audited reads for radiologists and RIS-like services; only radiologists
  * download the images themselves.
  */
@@ -27,6 +30,7 @@ export function resourceRoutes(deps: ApiDeps): Router {
       const q = parseQuery(req, { expand: 'bool', limit: 'int', since: 'int' });
       const limit = Math.min(q.limit ?? DEFAULT_LIMIT, MAX_LIMIT);
       const ids = index.listIds(level, q.since ?? 0, limit);
+      if (q.expand) auditResources(req, ids);
       res.json(q.expand ? ids.map((id) => resourceView(index, index.getResource(level, id)!, deps.series)) : ids);
     });
 
@@ -35,12 +39,34 @@ export function resourceRoutes(deps: ApiDeps): Router {
       res.json(resourceView(index, findResource(deps, level, req.params.id), deps.series));
     });
 
+    // Admin only. Files go after the index commit: a crash in between leaves files without rows,
+    // which the start-up check re-indexes or removes, never rows without files.
+    router.delete(`/${level}/:id`, allow(), async (req, res) => {
+      parseQuery(req, {});
+      const row = findResource(deps, level, req.params.id);
+      const ancestors = ancestorsOf(deps, row.level, row.parentId);
+      const removed = index.deleteResource(level, row.id);
+      await Promise.all(
+        removed.map((instance) =>
+          files.remove(instance.filePath).catch((err: unknown) =>
+            deps.log.warn('file of a deleted instance could not be removed', { instanceId: instance.id, error: (err as Error).message }),
+          ),
+        ),
+      );
+      auditResources(req, removed.map((i) => i.id));
+      const remaining = ancestors.find((a) => index.getResource(a.level, a.id) !== undefined);
+      res.json({
+        RemainingAncestor: remaining ? { ID: remaining.id, Path: `/${remaining.level}/${remaining.id}`, Type: ORTHANC_TYPE[remaining.level] } : null,
+      });
+    });
+
     const child = CHILD_LEVEL[level];
     if (child) {
       router.get(`/${level}/:id/${child}`, allow('radiologist', 'service'), (req, res) => {
         const q = parseQuery(req, { expand: 'bool' });
         findResource(deps, level, req.params.id);
         const ids = index.childIds(level, req.params.id);
+        if (q.expand) auditResources(req, ids);
         res.json(q.expand ? ids.map((id) => resourceView(index, index.getResource(child, id)!, deps.series)) : ids);
       });
     }
@@ -67,6 +93,19 @@ export function resourceRoutes(deps: ApiDeps): Router {
   });
 
   return router;
+}
+
+/** The parents of a resource, nearest first. */
+function ancestorsOf(deps: ApiDeps, level: Level, parentId: string | null): { level: Level; id: string }[] {
+  const out: { level: Level; id: string }[] = [];
+  let parentLevel = PARENT_LEVEL[level];
+  let id = parentId;
+  while (parentLevel && id) {
+    out.push({ level: parentLevel, id });
+    id = deps.index.getResource(parentLevel, id)?.parentId ?? null;
+    parentLevel = PARENT_LEVEL[parentLevel];
+  }
+  return out;
 }
 
 export function checkId(id: string | undefined): string {

@@ -28,9 +28,10 @@ export async function readHeader(file: string): Promise<ParsedHeader> {
     for (;;) {
       const buf = Buffer.allocUnsafe(length);
       const { bytesRead } = await handle.read(buf, 0, length, 0);
+      const whole = bytesRead >= size;
       const attempt = tryParse(buf.subarray(0, bytesRead));
-      if ('header' in attempt) return attempt.header;
-      if (bytesRead >= size) throw attempt.error;
+      if ('header' in attempt && (attempt.reachedPixelData || whole)) return attempt.header;
+      if (whole) throw (attempt as { error: VigilError }).error;
       length = Math.min(size, length * 8);
     }
   } finally {
@@ -43,13 +44,16 @@ export async function readHeader(file: string): Promise<ParsedHeader> {
  * the header runs past them (the caller then reads the file); throws when it cannot be parsed.
  */
 export function parseHeaderPrefix(prefix: Buffer, fileSize: number): ParsedHeader | undefined {
+  const whole = prefix.length >= fileSize;
   const attempt = tryParse(prefix);
-  if ('header' in attempt) return attempt.header;
-  if (prefix.length < fileSize) return undefined;
-  throw attempt.error;
+  // A prefix that ends between two elements parses "successfully" but short: only a parse that
+  // got to Pixel Data, or one of the whole file, has every attribute of the header.
+  if ('header' in attempt && (attempt.reachedPixelData || whole)) return attempt.header;
+  if (!whole) return undefined;
+  throw (attempt as { error: VigilError }).error;
 }
 
-function tryParse(buf: Buffer): { header: ParsedHeader } | { error: VigilError } {
+function tryParse(buf: Buffer): { header: ParsedHeader; reachedPixelData: boolean } | { error: VigilError } {
   if (buf.length < 132 || buf.toString('latin1', 128, 132) !== 'DICM') {
     return { error: new VigilError('DICOM_PARSE_FAILED', 'not a DICOM Part 10 file (no DICM prefix)') };
   }
@@ -59,9 +63,10 @@ function tryParse(buf: Buffer): { header: ParsedHeader } | { error: VigilError }
       untilTag: PIXEL_DATA_TAG,
       includeUntilTagValue: false,
     });
+    const reachedPixelData = PIXEL_DATA_TAG in message.dict;
     delete message.dict[PIXEL_DATA_TAG];
     const attrs = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
-    return { header: { meta: message.meta, dict: message.dict, attrs } };
+    return { header: { meta: message.meta, dict: message.dict, attrs }, reachedPixelData };
   } catch (err) {
     return {
       error: new VigilError('DICOM_PARSE_FAILED', `data set could not be parsed: ${(err as Error).message}`, { cause: err }),

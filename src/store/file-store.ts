@@ -4,12 +4,13 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { VigilError } from '../errors.js';
 import { isResourceId } from './resource-ids.js';
+import type { TempFileWriter } from './temp-file-writer.js';
 
 const FREE_SPACE_CHECK_MS = 2000;
 
 /**
  * The file store: one Part 10 file per instance under `store/ab/cd/<instance id>.dcm`, written
- * to `tmp/` first and renamed into place only once complete and (by default) fsynced, so a
+ * to `tmp/` first and renamed into place only once complete (then fsynced, by default), so a
  * file in `store/` is always whole.
  */
 export class FileStore {
@@ -52,11 +53,8 @@ export class FileStore {
     return full;
   }
 
-  /**
-   * Moves a complete temp file into the store. The temp file was fsynced by its writer; the
-   * folder is fsynced after the rename so the new name survives a power loss too.
-   */
-  async commit(tempPath: string, instanceId: string): Promise<{ relativePath: string }> {
+  /** Moves a complete received file into the store, durably when fsync is on (see moveTo). */
+  async commit(writer: TempFileWriter, instanceId: string): Promise<{ relativePath: string }> {
     const relativePath = this.relativePathFor(instanceId);
     const target = this.absolutePath(relativePath);
     const dir = path.dirname(target);
@@ -64,18 +62,17 @@ export class FileStore {
       await fsp.mkdir(dir, { recursive: true });
       this.knownDirs.add(dir);
     }
-    await fsp.rename(tempPath, target);
-    if (this.opts.fsync) await fsyncDir(dir);
+    try {
+      await writer.moveTo(target);
+    } catch (err) {
+      await fsp.rm(target, { force: true }).catch(() => undefined);
+      throw err;
+    }
     return { relativePath };
   }
 
   async remove(relativePath: string): Promise<void> {
     await fsp.rm(this.absolutePath(relativePath), { force: true });
-  }
-
-  /** Best effort: a temp file left behind is removed by the next start-up check. */
-  async removeTemp(tempPath: string): Promise<void> {
-    await fsp.rm(tempPath, { force: true }).catch(() => undefined);
   }
 
   /** False when free space is below the configured floor (checked at most every 2 s). */
@@ -110,14 +107,5 @@ export class FileStore {
         else if (entry.isFile()) yield childRel;
       }
     }
-  }
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const handle = await fsp.open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
   }
 }

@@ -1,5 +1,5 @@
 import { buildFileMetaHeader } from '../dicom/part10.js';
-import { parseHeaderPrefix, readHeader } from '../dicom/header.js';
+import { parseHeaderPrefix, readHeader, type ParsedHeader } from '../dicom/header.js';
 import { checkDatasetStructure } from '../dicom/structure-check.js';
 import { summarizeHeader, type HeaderSummary } from '../dicom/summary.js';
 import { TransferSyntax } from '../dicom/uids.js';
@@ -81,12 +81,14 @@ export class InstanceStore {
   /** Completes one C-STORE once its writer has ended. Always resolves. */
   async complete(writer: TempFileWriter, incoming: IncomingInstance): Promise<StoreOutcome> {
     try {
+      // Parse the header while the last bytes are still being written: it needs only memory.
+      const early = parseHeaderPrefix(writer.headBuffer(), Number.POSITIVE_INFINITY);
       await writer.settled();
-      const outcome = await this.store(writer, incoming);
-      if (outcome.kind !== 'stored') await this.files.removeTemp(writer.path);
+      const outcome = await this.store(writer, incoming, early);
+      if (outcome.kind !== 'stored') await writer.discard();
       return outcome;
     } catch (err) {
-      await this.files.removeTemp(writer.path).catch(() => undefined);
+      await writer.discard();
       this.log.error('instance could not be stored', { error: (err as Error).message, code: systemErrorCode(err) });
       return { kind: 'refused', reason: isOutOfResources(err) ? 'out-of-resources' : 'internal', detail: 'storage failure' };
     }
@@ -94,12 +96,10 @@ export class InstanceStore {
 
   /** Drops a data set whose association ended before it was complete. */
   async abandon(writer: TempFileWriter): Promise<void> {
-    writer.destroy();
-    await writer.settled();
-    await this.files.removeTemp(writer.path);
+    await writer.discard();
   }
 
-  private async store(writer: TempFileWriter, incoming: IncomingInstance): Promise<StoreOutcome> {
+  private async store(writer: TempFileWriter, incoming: IncomingInstance, early: ParsedHeader | undefined): Promise<StoreOutcome> {
     if (writer.failure) {
       this.log.warn('instance refused: write failed', { code: systemErrorCode(writer.failure) ?? 'low-space' });
       return { kind: 'refused', reason: 'out-of-resources', detail: 'the node cannot write to its store' };
@@ -117,7 +117,7 @@ export class InstanceStore {
 
     let header;
     try {
-      header = parseHeaderPrefix(writer.headBuffer(), writer.bytesWritten) ?? (await readHeader(writer.path));
+      header = early ?? parseHeaderPrefix(writer.headBuffer(), writer.bytesWritten) ?? (await readHeader(writer.path));
     } catch (err) {
       if (isVigilError(err, 'DICOM_PARSE_FAILED')) return { kind: 'refused', reason: 'unparsable', detail: 'data set could not be parsed' };
       throw err;
@@ -134,7 +134,7 @@ export class InstanceStore {
       if (verdict) return { kind: 'refused', reason: 'filtered', detail: verdict.reason, status: verdict.status };
     }
 
-    const { relativePath } = await this.files.commit(writer.path, ids.instance);
+    const { relativePath } = await this.files.commit(writer, ids.instance);
     const storedAt = Date.now();
     let result;
     try {

@@ -22,8 +22,9 @@ const RUNNING_MARKER = 'vigil.running';
  *
  * Temp files are always removed: no instance in them was ever acknowledged. After an unclean
  * stop (the marker file is still there) every row is checked for its file and every file for
- * its row. A file without a row was complete and fsynced when it was renamed into place, so it
- * is indexed again rather than thrown away; a file that cannot be parsed is set aside in
+ * its row. A file without a row was complete when it was renamed into place, so it is indexed
+ * again rather than thrown away (a file cut short by a power loss fails that and goes to
+ * quarantine); a file that cannot be parsed is set aside in
  * `quarantine/` for a person to look at, never deleted.
  */
 export async function runStartupCheck(dataDir: string, files: FileStore, index: DicomIndex, log: Logger): Promise<StartupReport> {

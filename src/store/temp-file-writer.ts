@@ -11,6 +11,9 @@ const HEAD_BYTES = 64 * 1024;
  * header). Memory stays bounded (one write batch and the first 64 KB) whatever the instance's
  * size. It never emits 'error': dcmjs-dimse does not listen for one, and a failed write must
  * become a DIMSE status, not a crash. The failure is kept in `failure`; later data is dropped.
+ *
+ * The file stays open after the stream ends, so that `moveTo` can rename it into the store and
+ * only then flush it (see there), or `discard` can drop it.
  */
 export class TempFileWriter extends Writable {
   bytesWritten = 0;
@@ -61,19 +64,33 @@ export class TempFileWriter extends Writable {
   }
 
   override _final(callback: (error?: Error | null) => void): void {
-    this.flush(() => {
-      const fd = this.fd;
-      if (fd === undefined) return callback();
-      const close = (): void => {
-        this.fd = undefined;
-        fs.close(fd, () => callback());
-      };
-      if (!this.fsync || this.failure) return close();
-      fs.fsync(fd, (err) => {
-        if (err) this.failure = err;
-        close();
-      });
-    });
+    this.flush(() => callback());
+  }
+
+  /**
+   * Renames the complete file to `target`, then fsyncs it. On Linux's journaling filesystems
+   * (ext4, XFS, btrfs) flushing the file after the rename makes its data and its new name
+   * durable in one journal commit, where fsync-rename-fsync(folder) costs two. The name never
+   * points at a partial file: every byte was written before the rename. Rejects if the flush
+   * fails; the caller then removes the file at `target`.
+   */
+  async moveTo(target: string): Promise<void> {
+    await fs.promises.rename(this.path, target);
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd === undefined) return;
+    try {
+      if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+    } finally {
+      await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+    }
+  }
+
+  /** Closes and deletes the temp file (best effort: the start-up check sweeps what is left). */
+  async discard(): Promise<void> {
+    this.destroy();
+    await this.settled();
+    await fs.promises.rm(this.path, { force: true }).catch(() => undefined);
   }
 
   override _destroy(_error: Error | null, callback: (error?: Error | null) => void): void {

@@ -22,6 +22,9 @@ export const ERRORS = {
   NOT_READY: { status: 503, title: 'Not ready' },
   URI_TOO_LONG: { status: 414, title: 'URI too long' },
   INTERNAL: { status: 500, title: 'Internal error' },
+  // Routing rules (src/rules/): a rule set that did not pass its checks, and was not applied.
+  RULES_INVALID: { status: 422, title: 'Routing rules are invalid' },
+  RULES_FILE_WRITE_FAILED: { status: 500, title: 'Routing rules file could not be written' },
   // HL7 v2 and MLLP (src/hl7/): what a peer or the wire did.
   HL7_PARSE_FAILED: { status: 422, title: 'HL7 v2 message could not be parsed' },
   MLLP_CONNECT_FAILED: { status: 502, title: 'MLLP peer unreachable' },

@@ -3,6 +3,7 @@ import { authSection } from './sections/auth.js';
 import { dicomSection } from './sections/dicom.js';
 import { httpSection } from './sections/http.js';
 import { logSection } from './sections/log.js';
+import { rulesSection } from './sections/rules.js';
 import { seriesSection } from './sections/series.js';
 import { storageSection } from './sections/storage.js';
 
@@ -18,6 +19,7 @@ export const configSchema = z.strictObject({
   dicom: dicomSection,
   http: httpSection,
   log: logSection,
+  rules: rulesSection,
   storage: storageSection,
   series: seriesSection,
 });

@@ -49,7 +49,12 @@ export interface Rule {
   origin: RuleOrigin;
   /** Where the rule was written (e.g. rules.2 or defaults.stroke.0), for problems found later. */
   path: string;
+  /** The rule as written, for versions, diffs and GET /rules. */
+  written: WrittenRuleData;
 }
+
+/** A rule in its written form (JSON-safe), as a document or a plugin holds it. */
+export type WrittenRuleData = { id: string } & Record<string, unknown>;
 
 /** The ordered rules in force (or a draft), after defaults and the site file are combined. */
 export interface RuleSet {

@@ -39,7 +39,7 @@ export function parseRule(raw: unknown, path: string, origin: RuleOrigin, proble
   const when = parseCondition((raw as { when: unknown }).when, `${path}.when`, problems);
   if (!shape.success || !when) return undefined;
   const { id, description, enabled, then, stop } = shape.data;
-  return { id, description, enabled, when, then, stop, origin, path };
+  return { id, description, enabled, when, then, stop, origin, path, written: { ...(raw as Record<string, unknown>), id } };
 }
 
 export function joinPath(base: string, rest: readonly PropertyKey[]): string {

@@ -13,6 +13,9 @@ export const CHANGE_TYPES = [
   // series tracker (src/series/): data says the version, and for stable-series how it was known
   'stable-series',
   'reopened-series',
+  // routing (src/rules/): a series' routing decision; a new version of the rules in force
+  'series-routed',
+  'rules-changed',
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 

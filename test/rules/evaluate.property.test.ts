@@ -75,6 +75,7 @@ describe('rules/evaluate: properties', () => {
           stop: r.stop,
           origin: { kind: 'site' },
           path: `rules.${i}`,
+          written: { id: `r${i}` },
         }));
         const decision = routeSeries({ rules }, s);
         expect(decision.results.map((x) => x.ruleId)).to.deep.equal(rules.map((r) => r.id));

@@ -18,6 +18,8 @@ import { auditMigrations } from './audit/migrations.js';
 import { AuditTrail } from './audit/audit-trail.js';
 import { authMigrations } from './auth/migrations.js';
 import { TokenStore } from './auth/token-store.js';
+import { rulesMigrations } from './rules/migrations.js';
+import { createRoutingPart, type RoutingPart } from './rules/routing-part.js';
 import { createApp } from './api/app.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './clock.js';
@@ -41,6 +43,8 @@ export interface VigilNode {
   store: InstanceStore;
   dicom: DicomServer;
   http: HttpServer;
+  /** Routing rules and the routing stage. */
+  rules: RoutingPart;
   tokens: TokenStore;
   audit: AuditTrail;
   /** Parts add their figures here (see src/metrics/metrics.ts). */
@@ -62,7 +66,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -81,6 +85,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   files.init();
   const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }));
   const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }));
+  const rules = createRoutingPart({ config, db, index, files, bus, log });
   const clock = opts.clock ?? systemClock;
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
@@ -109,6 +114,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
 
   const parts: Part[] = [
+    // Routing listens before the series tracker may announce a stable series.
+    { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
@@ -133,5 +140,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     throw err;
   }
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, tokens, audit, metrics, readiness, app, series, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, rules, tokens, audit, metrics, readiness, app, series, startup, stop };
 }

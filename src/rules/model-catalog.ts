@@ -10,7 +10,7 @@ export type ModelIds = () => readonly string[] | undefined;
 
 export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
 
-/** undefined when there is no models folder at all: then model names cannot be checked. */
+/** undefined when no model pack is installed at all: then model names cannot be checked. */
 export function modelIdsFromManifests(dir = MODELS_DIR): string[] | undefined {
   if (!fs.existsSync(dir)) return undefined;
   const ids: string[] = [];
@@ -24,5 +24,5 @@ export function modelIdsFromManifests(dir = MODELS_DIR): string[] | undefined {
       ids.push(entry);
     }
   }
-  return ids;
+  return ids.length > 0 ? ids : undefined;
 }

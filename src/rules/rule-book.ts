@@ -167,8 +167,11 @@ export class RuleBook {
       this.deps.log.info('routing rules applied', { version, source: meta.source, author: meta.author, added: diff.added, removed: diff.removed, changed: diff.changed.map((c) => c.id) });
     }
     this.current = { ruleSet, version, document, text, warnings: check.warnings };
-    this.note({ source: meta.source, author: meta.author, ok: true, errors: [], warnings: check.warnings });
-    this.lastFailure = null;
+    // Falling back to a stored version or the defaults is not a submission: a failure stays shown.
+    if (meta.source !== 'defaults') {
+      this.note({ source: meta.source, author: meta.author, ok: true, errors: [], warnings: check.warnings });
+      this.lastFailure = null;
+    }
     return { version, changed, warnings: check.warnings };
   }
 

@@ -43,8 +43,10 @@ export class RoutingService {
   }
 
   /** Routes one series version; resolves to the decision, or undefined when it could not be read. */
-  async route(event: Pick<SeriesStableEvent, 'seriesId' | 'version'>): Promise<RoutingDecision | undefined> {
+  async route(event: Pick<SeriesStableEvent, 'seriesId' | 'version' | 'runTriage'>): Promise<RoutingDecision | undefined> {
     const { seriesId, version: seriesVersion } = event;
+    // A reopened series whose triage already ran (series.rerunTriageOnReopen off): no new jobs.
+    const runTriage = event.runTriage !== false;
     const { log } = this.deps;
     let facts;
     try {
@@ -69,7 +71,8 @@ export class RoutingService {
     });
     log.info('series routed', { seriesId, seriesVersion, ruleVersion, decisionId, models, forward: destinations, matched: decision.results.filter((r) => r.status === 'matched').map((r) => r.ruleId) });
     const sink = this.deps.sink();
-    for (const job of decision.jobs) await this.hand(() => sink.runModel({ seriesId, ...job }), { seriesId, modelId: job.modelId });
+    if (!runTriage && decision.jobs.length > 0) log.info('series reopened: triage not run again', { seriesId, seriesVersion });
+    for (const job of runTriage ? decision.jobs : []) await this.hand(() => sink.runModel({ seriesId, ...job }), { seriesId, modelId: job.modelId });
     for (const f of decision.forwards) await this.hand(() => sink.forward({ seriesId, ...f }), { seriesId, destination: f.destination });
     return decision;
   }

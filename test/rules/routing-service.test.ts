@@ -6,6 +6,12 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 
+/** Waits for what the node does on its own; fails only if it never happens. */
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
+  expect(condition()).to.equal(true);
+}
+
 describe('rules/routing-service: series-stable to model jobs', () => {
   let node: TestNode;
   let dir: string;
@@ -34,19 +40,29 @@ describe('rules/routing-service: series-stable to model jobs', () => {
     expect(sent.code).to.equal(0);
     const [seriesId] = node.index.listIds('series', 0, 10);
 
-    node.bus.emit('series-stable', { seriesId: seriesId!, studyId: '', seriesInstanceUid: '', studyInstanceUid: '', modality: 'CT', version: 1, reason: 'idle', instanceCount: 3, lastInstanceAt: 0, stableAt: 0 });
-    await node.rules.routing.stop(); // waits for the routing in flight
+    // The series tracker announces the series (its count tags say 3 of 3); routing follows.
+    await until(() => node.rules.decisions.forSeries(seriesId!).length > 0);
+    await node.rules.routing.stop(); // waits for the hand-over in flight
 
     expect(jobs).to.deep.equal([{ seriesId, modelId: 'stroke-ich', priority: 'urgent', ruleId: 'stroke.ncct-head' }]);
     expect(forwards).to.deep.equal([{ seriesId, destination: 'PACS', ruleId: 'site.archive-heads' }]);
     const [decision] = node.rules.decisions.forSeries(seriesId!);
     expect(decision).to.deep.include({ seriesVersion: 1, ruleVersion: 2 });
+    expect(node.rules.decisions.forSeries(seriesId!)).to.have.length(1);
     expect(decision!.results.find((r) => r.ruleId === 'pe.ctpa')!.because).to.match(/^no match: none of 2 alternatives holds \(BodyPartExamined is HEAD/);
     const change = node.index.changes.list(0, 100).changes.find((c) => c.type === 'series-routed');
     expect(change).to.deep.include({ resourceType: 'series', resourceId: seriesId });
     expect(change!.data).to.deep.include({ models: ['stroke-ich'], forward: ['PACS'], ruleVersion: 2 });
     expect(node.logs.text()).to.include('series routed');
     expect(node.logs.text()).not.to.include('DOE');
+  });
+
+  it('records a reopened series but queues no model job when triage must not run again', async () => {
+    const seriesId = node.index.listIds('series', 0, 10)[0]!;
+    const before = jobs.length;
+    await node.rules.routing.route({ seriesId, version: 2, runTriage: false });
+    expect(jobs.length).to.equal(before);
+    expect(node.rules.decisions.forSeries(seriesId)[0]).to.deep.include({ seriesVersion: 2 });
   });
 
   it('uses the calling AE title of the instances as a fact', async () => {

@@ -161,7 +161,8 @@ export class RuleBook {
     if (changed) {
       version = this.deps.index.transaction(() => {
         const v = this.deps.versions.append({ ...meta, document, text, rules, diff });
-        this.deps.index.changes.append('rules-changed', 'rules', String(v), { source: meta.source, author: meta.author });
+        // Submissions go to /changes; the node falling back to stored rules or defaults at start does not.
+        if (meta.source !== 'defaults') this.deps.index.changes.append('rules-changed', 'rules', String(v), { source: meta.source, author: meta.author });
         return v;
       });
       this.deps.log.info('routing rules applied', { version, source: meta.source, author: meta.author, added: diff.added, removed: diff.removed, changed: diff.changed.map((c) => c.id) });

@@ -1,0 +1,59 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+
+/**
+ * No Docker engine runs on these machines, so this checks what can be checked without one:
+ * every path the Dockerfile copies exists, it runs as a non-root user, its command is the same
+ * as `npm start`, and its health check and ports match the node's defaults.
+ */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const dockerfile = fs.readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+const instructions = dockerfile
+  .replace(/\\\n/g, ' ')
+  .split('\n')
+  .map((l) => l.trim())
+  .filter((l) => l && !l.startsWith('#'));
+
+describe('Dockerfile', () => {
+  it('copies only paths that exist in the repository', () => {
+    const copies = instructions.filter((l) => l.startsWith('COPY ') && !l.includes('--from='));
+    expect(copies.length).to.be.greaterThan(3);
+    for (const line of copies) {
+      const parts = line.split(/\s+/).slice(1);
+      for (const source of parts.slice(0, -1)) {
+        expect(fs.existsSync(path.join(ROOT, source)), `${source} (in "${line}")`).to.equal(true);
+      }
+    }
+  });
+
+  it('is multi-stage and installs production dependencies only', () => {
+    expect(instructions.filter((l) => l.startsWith('FROM ')).length).to.be.greaterThanOrEqual(2);
+    expect(instructions.some((l) => l.startsWith('FROM node:20'))).to.equal(true);
+    expect(dockerfile).to.match(/npm ci --omit=dev/);
+  });
+
+  it('runs as a user that is not root', () => {
+    const users = instructions.filter((l) => l.startsWith('USER ')).map((l) => l.split(/\s+/)[1]);
+    expect(users).to.have.length.greaterThan(0);
+    expect(users[users.length - 1]).to.not.match(/^(root|0)$/);
+  });
+
+  it('starts the node with the same command as npm start, which runs on production dependencies', () => {
+    const cmd = instructions.filter((l) => l.startsWith('CMD ')).pop()!;
+    expect(JSON.parse(cmd.slice(4))).to.deep.equal(['npm', 'start']);
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+      dependencies: Record<string, string>;
+    };
+    expect(pkg.scripts.start).to.match(/tsx src\/cli\/main\.ts start/);
+    expect(pkg.dependencies).to.have.property('tsx');
+  });
+
+  it('declares volumes for data, config and models, the default ports, and a health check on /health', () => {
+    expect(dockerfile).to.match(/VOLUME \[.*"\/app\/data".*"\/app\/config".*"\/app\/models".*\]/);
+    expect(dockerfile).to.match(/EXPOSE 11112 8042/);
+    expect(dockerfile).to.match(/HEALTHCHECK[\s\S]*\/health/);
+  });
+});

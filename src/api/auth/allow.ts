@@ -9,6 +9,7 @@ import { routePatternOf, type RouteAccess } from './request.js';
  *   router.get('/findings/:id', allow('radiologist'), handler);          // audited read
  *   router.post('/rules/test', allow('it'), handler);                      // changes are always audited
  *   router.get('/queues', allowUnaudited('it', 'service'), handler);      // no patient data: not audited
+ *   router.delete('/models/:id', allow(), handler);                        // no roles listed: admin only
  *
  * - Every route declares its roles with allow() or allowUnaudited(), as its first handler.
  *   `admin` is always allowed and is never listed. Only GET /health is public.
@@ -20,7 +21,8 @@ import { routePatternOf, type RouteAccess } from './request.js';
  *   Non-GET requests are audited either way.
  * - A handler that returns many resources (a search) names them with auditResources(req, ids).
  * - Add the route to the role matrix in test/api/role-matrix.test.ts; the suite fails for a
- *   route missing there.
+ *   route missing there. In tests, `await apiAs(node, 'radiologist')` (test/helpers/api.ts)
+ *   gives a supertest client carrying a token of that role.
  *
  * Roles (src/auth/roles.ts), and the choices made for the core routes:
  *

@@ -104,6 +104,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     index,
     files,
     series,
+    rules,
     log: log.child({ component: 'api' }),
     tokens,
     audit,

@@ -12,6 +12,7 @@ import { findRoutes } from './routes/find.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { resourceRoutes } from './routes/resources.js';
+import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
 
 /**
@@ -35,6 +36,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(changeRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(monitoringRoutes(deps));
+  if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

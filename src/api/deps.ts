@@ -7,6 +7,7 @@ import type { Readiness } from '../metrics/readiness.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { SeriesState } from '../series/series-state-store.js';
+import type { RoutingPart } from '../rules/routing-part.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   /** Completeness of each series (the series view's IsStable). */
   series?: { stateOf(seriesId: string): SeriesState | undefined };
   metrics: Metrics;
+  /** Routing rules: /rules and /series/:id/routing are served when present. */
+  rules?: RoutingPart;
   readiness: Readiness;
   /** Live state of parts the API reports on. */
   status: {

@@ -35,6 +35,15 @@ const MATRIX: Record<string, readonly Role[]> = {
   'GET /audit': [],
   'GET /ready': ['it', 'radiologist', 'service'],
   'GET /metrics': ['it', 'service'],
+  'GET /rules': ['it'],
+  'GET /rules/status': ['it', 'service'],
+  'POST /rules/check': ['it'],
+  'PUT /rules': ['it'],
+  'GET /rules/versions': ['it'],
+  'GET /rules/versions/:version': ['it'],
+  'POST /rules/rollback': ['it'],
+  'POST /rules/test': ['it'],
+  'GET /series/:id/routing': ['it', 'radiologist'],
 };
 
 /** A well-formed id that matches nothing, so allowed callers get 404 and nothing changes. */

@@ -23,6 +23,7 @@ export function createApp(deps: ApiDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  if (deps.config.http.trustProxy.length > 0) app.set('trust proxy', deps.config.http.trustProxy);
   app.use(httpMetrics(deps.metrics));
   app.use(rejectLongUrls);
   app.use(auditRequests(deps.audit, deps.log));

@@ -10,7 +10,7 @@ import type { AuditRecord } from '../../src/audit/audit-trail.js';
 import { apiAs, type ApiClient } from '../helpers/api.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';
-import { startTestNode, type TestNode } from '../helpers/test-node.js';
+import { startTestNode, testConfig, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 describe('api/audit-requests: the rows a request leaves', function () {
@@ -101,5 +101,22 @@ describe('api/audit-requests: the rows a request leaves', function () {
     expect(logs.text()).to.not.include('without allow()');
     await request(app).get('/undeclared').expect(200);
     expect(logs.text()).to.match(/route answered without allow\(\).*\/undeclared/);
+  });
+
+  it('takes the client address from X-Forwarded-For only behind a configured proxy', async () => {
+    const spoofed = async (target: TestNode): Promise<string | null> => {
+      const before = target.audit.list({ since: 0, limit: 100_000 }).last;
+      await (await apiAs(target, 'radiologist')).get(`/studies/${studyId}`).set('X-Forwarded-For', '10.9.8.7');
+      return target.audit.list({ since: before, limit: 1 }).entries[0]!.address;
+    };
+    expect(await spoofed(node)).to.match(/127\.0\.0\.1/);
+    const proxied = await startTestNode({ http: { trustProxy: ['loopback'] } });
+    try {
+      expect(await spoofed(proxied)).to.equal('10.9.8.7');
+    } finally {
+      await proxied.dispose();
+    }
+    expect(() => testConfig('/tmp/x', { http: { trustProxy: ['10.0.0.0/33'] } })).to.throw();
+    expect(() => testConfig('/tmp/x', { http: { trustProxy: ['proxy.example'] } })).to.throw();
   });
 });

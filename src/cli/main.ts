@@ -3,6 +3,7 @@ import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerPhantom } from './commands/phantom.js';
+import { registerRules } from './commands/rules.js';
 import { registerStart } from './commands/start.js';
 import { registerToken } from './commands/token.js';
 import { registerTriage } from './commands/triage.js';
@@ -16,6 +17,7 @@ registerToken(program);
 registerTriage(program);
 registerPhantom(program);
 registerEvaluate(program);
+registerRules(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);

@@ -25,20 +25,23 @@ export function checkRules(document: unknown, ctx: RuleCheckContext): RuleCheck 
   const { rules, errors } = resolveRuleSet(document, ctx.defaults);
   const warnings: RuleProblem[] = [];
   for (const rule of rules) {
-    checkReferences(rule, ctx, errors, warnings);
+    checkReferences(rule, ctx, errors);
     if (rule.then.models.length === 0 && rule.then.forward.length === 0 && !rule.stop) {
       warnings.push({ path: rule.path, message: `rule ${rule.id} does nothing: it runs no model, forwards nowhere and does not stop` });
     }
+  }
+  const unchecked = [...new Set(rules.flatMap((r) => r.then.models))];
+  if (ctx.models === undefined && unchecked.length > 0) {
+    warnings.push({ path: '(models)', message: `no model registry is available: model ids ${unchecked.join(', ')} cannot be checked` });
   }
   warnings.push(...findShadowedRules(rules));
   return { ruleSet: errors.length === 0 ? { rules } : undefined, errors, warnings };
 }
 
-function checkReferences(rule: Rule, ctx: RuleCheckContext, errors: RuleProblem[], warnings: RuleProblem[]): void {
+function checkReferences(rule: Rule, ctx: RuleCheckContext, errors: RuleProblem[]): void {
   rule.then.models.forEach((model, i) => {
     const path = `${rule.path}.then.models.${i}`;
-    if (ctx.models === undefined) warnings.push({ path, message: `model ${model} cannot be checked: no model registry is available` });
-    else if (!ctx.models.includes(model)) errors.push({ path, message: `unknown model ${model}; known models are ${ctx.models.join(', ') || 'none'}` });
+    if (ctx.models !== undefined && !ctx.models.includes(model)) errors.push({ path, message: `unknown model ${model}; known models are ${ctx.models.join(', ') || 'none'}` });
   });
   rule.then.forward.forEach((destination, i) => {
     const path = `${rule.path}.then.forward.${i}`;

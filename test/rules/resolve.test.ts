@@ -50,7 +50,7 @@ describe('rules/resolve: defaults and the site document', () => {
     expect(forward.errors.map((e) => e.path)).to.deep.equal(['rules.0.then.forward.0']);
     const noRegistry = checkRules({ disable: ['b.broken'] }, { ...ctx, models: undefined });
     expect(noRegistry.errors).to.deep.equal([]);
-    expect(noRegistry.warnings.map((w) => w.message)[0]).to.equal('model m1 cannot be checked: no model registry is available');
+    expect(noRegistry.warnings.map((w) => w.message)).to.deep.equal(['no model registry is available: model ids m1 cannot be checked']);
   });
 
   it('warns about a rule that does nothing', () => {

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { checkRules, type RuleCheck } from '../../rules/check.js';
+import { defaultRulesFromFolders } from '../../rules/defaults.js';
+import { explainDecision } from '../../rules/explain.js';
+import { seriesFromPaths } from '../../rules/header-series.js';
+import type { RuleProblem } from '../../rules/language.js';
+import { modelIdsFromManifests } from '../../rules/model-catalog.js';
+import { routeSeries } from '../../rules/route.js';
+import { readRulesFile } from '../../rules/rules-file.js';
+
+/**
+ * For IT, before a change goes live:
+ *   vigil rules check config/rules.yaml
+ *   vigil rules explain config/rules.yaml /path/to/study   (files or folders)
+ * Exit status 1 when the rules have errors, so a script or CI can gate on it.
+ */
+export function registerRules(program: Command): void {
+  const rules = program.command('rules').description('check routing rules and explain them on DICOM files');
+
+  rules
+    .command('check')
+    .argument('<file>', 'a rules file (YAML or JSON), e.g. config/rules.yaml')
+    .description('check a rules file as the node would before applying it: errors, warnings, the order in force')
+    .action((file: string) => {
+      const check = checkFile(file);
+      if (check.ruleSet) {
+        out(`${file}: OK, ${check.ruleSet.rules.length} rules in this order:`);
+        for (const rule of check.ruleSet.rules) {
+          const from = rule.origin.kind === 'site' ? 'site' : `default of ${rule.origin.plugin}`;
+          out(`  ${rule.enabled ? ' ' : '-'} ${rule.id} (${from})${rule.stop ? ' [stop]' : ''}: ${describeAction(rule.then)}`);
+        }
+      }
+      if (!check.ruleSet) process.exitCode = 1;
+    });
+
+  rules
+    .command('explain')
+    .argument('<file>', 'a rules file (YAML or JSON)')
+    .argument('<paths...>', 'DICOM files or folders; files are grouped into series by SeriesInstanceUID')
+    .option('--show-patient-data', 'quote values of patient attributes in explanations (hidden by default)')
+    .description('say which rules match each series of the given DICOM files, and why')
+    .action(async (file: string, paths: string[], opts: { showPatientData?: boolean }) => {
+      const check = checkFile(file);
+      if (!check.ruleSet) {
+        process.exitCode = 1;
+        return;
+      }
+      const { series, skipped } = await seriesFromPaths(paths);
+      for (const s of skipped) process.stderr.write(`skipped ${s.file}: ${s.reason}\n`);
+      if (series.length === 0) {
+        process.stderr.write('no DICOM series found\n');
+        process.exitCode = 1;
+        return;
+      }
+      for (const s of series) {
+        out(`\nseries ${s.seriesInstanceUid} (${s.files.length} file${s.files.length === 1 ? '' : 's'})`);
+        const decision = routeSeries(check.ruleSet, s.facts, { showPatientData: opts.showPatientData === true });
+        for (const line of explainDecision(decision, { detail: true })) out(`  ${line}`);
+      }
+    });
+}
+
+/** Reads and checks a file, printing every problem; the result says whether it may apply. */
+function checkFile(file: string): RuleCheck {
+  const problems: RuleProblem[] = [];
+  const defaults = defaultRulesFromFolders(undefined, problems);
+  const { parsed } = readRulesFile(file);
+  const check: RuleCheck =
+    'error' in parsed ? { ruleSet: undefined, errors: [parsed.error], warnings: [] } : checkRules(parsed.document, { defaults, models: modelIdsFromManifests(), destinations: destinations() });
+  check.errors.unshift(...problems);
+  if (problems.length > 0) check.ruleSet = undefined;
+  for (const e of check.errors) process.stderr.write(`error   ${file}: ${e.path}: ${e.message}\n`);
+  for (const w of check.warnings) process.stderr.write(`warning ${file}: ${w.path}: ${w.message}\n`);
+  if (check.errors.length > 0) process.stderr.write(`${file}: ${check.errors.length} error(s); the node would keep the rules it has\n`);
+  return check;
+}
+
+/** Forwarding destinations come from the node's config; without a valid config they are not checked. */
+function destinations(): string[] | undefined {
+  try {
+    return loadConfig().config.dicom.modalities.filter((m) => m.port !== undefined).map((m) => m.aeTitle);
+  } catch {
+    process.stderr.write('note: the node configuration could not be loaded; forwarding destinations are not checked\n');
+    return undefined;
+  }
+}
+
+function describeAction(then: { models: string[]; priority: string; forward: string[] }): string {
+  const parts = [then.models.length > 0 ? `run ${then.models.join(', ')} (${then.priority})` : 'run no model'];
+  if (then.forward.length > 0) parts.push(`forward to ${then.forward.join(', ')}`);
+  return parts.join('; ');
+}
+
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}

@@ -83,7 +83,8 @@ export class TokenStore {
     if (token.length < MIN_BOOTSTRAP_LENGTH || /\s/.test(token)) {
       throw new VigilError('CONFIG_INVALID', `VIGIL_ADMIN_TOKEN must be at least ${MIN_BOOTSTRAP_LENGTH} characters without spaces (e.g. openssl rand -hex 32)`);
     }
-    await this.insert(BOOTSTRAP_TOKEN_NAME, 'admin', BOOTSTRAP_KEY, token, 'VIGIL_ADMIN_TOKEN');
+    // A token in our own shape (copied from `vigil token create`) is found by its key id like any other.
+    await this.insert(BOOTSTRAP_TOKEN_NAME, 'admin', keyIdOf(token) ?? BOOTSTRAP_KEY, token, 'VIGIL_ADMIN_TOKEN');
     return 'created';
   }
 

@@ -82,6 +82,12 @@ describe('auth/token-store', () => {
       expect(await tokens.authenticate(adminToken)).to.equal(undefined);
     });
 
+    it('accepts a token in our own vgl_ shape as well', async () => {
+      const own = 'vgl_0123456789ab_' + 'Z'.repeat(43);
+      expect(await tokens.bootstrap(own)).to.equal('created');
+      expect(await tokens.authenticate(own)).to.deep.equal({ tokenName: 'admin', role: 'admin' });
+    });
+
     it('does nothing without the variable, and refuses a short one', async () => {
       expect(await tokens.bootstrap(undefined)).to.equal('absent');
       expect(isVigilError(await rejection(tokens.bootstrap('short')), 'CONFIG_INVALID')).to.equal(true);

@@ -1,5 +1,6 @@
 import dimse from './dimse.js';
 import { VigilError } from '../errors.js';
+import { TransferSyntax } from './uids.js';
 
 /** Another DICOM node, as an SCP we send to. */
 export interface DicomPeer {
@@ -48,12 +49,25 @@ export async function sendFiles(peer: DicomPeer, files: readonly string[], opts:
 function sendBatch(peer: DicomPeer, files: readonly string[], opts: SendOptions): Promise<(number | undefined)[]> {
   const statuses: (number | undefined)[] = files.map(() => undefined);
   const client = new dimse.Client();
+  const ownContexts = new Set<string>();
   files.forEach((file, i) => {
     const request = new dimse.requests.CStoreRequest(file);
     request.on('response', (response: { getStatus(): number }) => {
       statuses[i] = response.getStatus();
     });
     client.addRequest(request);
+    // dcmjs-dimse proposes implicit then explicit little endian for every SOP class, and a
+    // context of its own only for compressed syntaxes; a peer that takes the first proposal
+    // would get an explicit VR file transcoded to implicit. A context with the file's own
+    // syntax alone lets it go as stored (the library prefers a context in the data set's syntax).
+    const sopClass = request.getAffectedSopClassUid();
+    if (request.getDataset()?.getTransferSyntaxUid() === TransferSyntax.ExplicitVRLittleEndian && !ownContexts.has(sopClass)) {
+      ownContexts.add(sopClass);
+      client.addAdditionalPresentationContext(
+        new dimse.association.PresentationContext(0, sopClass, TransferSyntax.ExplicitVRLittleEndian),
+        true,
+      );
+    }
   });
   return new Promise((resolve, reject) => {
     let rejected = false;

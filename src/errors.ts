@@ -21,6 +21,19 @@ export const ERRORS = {
   DICOM_PEER_UNAVAILABLE: { status: 502, title: 'DICOM peer unavailable' },
   NOT_READY: { status: 503, title: 'Not ready' },
   URI_TOO_LONG: { status: 414, title: 'URI too long' },
+  // Plugins (src/plugins/): a refused plugin is not loaded; the others still are.
+  PLUGIN_NOT_FOUND: { status: 500, title: 'Enabled plugin not found' },
+  PLUGIN_LOAD_FAILED: { status: 500, title: 'Plugin module could not be loaded' },
+  PLUGIN_INVALID: { status: 500, title: 'Plugin definition is invalid' },
+  PLUGIN_DUPLICATE_ID: { status: 500, title: 'Two plugin folders hold the same id' },
+  PLUGIN_UNKNOWN_HOOK: { status: 500, title: 'Plugin uses a hook the core does not have' },
+  PLUGIN_CORE_VERSION: { status: 500, title: 'Plugin does not support this core version' },
+  PLUGIN_MISSING_DEPENDENCY: { status: 500, title: 'Plugin dependency not loaded' },
+  PLUGIN_DEPENDENCY_CYCLE: { status: 500, title: 'Plugins depend on each other in a cycle' },
+  PLUGIN_CONFIG_INVALID: { status: 500, title: 'Plugin configuration is invalid' },
+  PLUGIN_ROUTE_UNGUARDED: { status: 500, title: 'Plugin route declares no roles' },
+  PLUGIN_HOOK_FAILED: { status: 500, title: 'Plugin hook failed' },
+  PLUGIN_HOOK_TIMEOUT: { status: 500, title: 'Plugin hook ran past its time limit' },
   INTERNAL: { status: 500, title: 'Internal error' },
   // Routing rules (src/rules/): a rule set that did not pass its checks, and was not applied.
   RULES_INVALID: { status: 422, title: 'Routing rules are invalid' },
@@ -66,7 +79,19 @@ export const ERRORS = {
 
 export type ErrorCode = keyof typeof ERRORS;
 
+/** A registered symbol: it is the same in every copy of this module. */
+const VIGIL_ERROR = Symbol.for('vigil.error');
+
 export class VigilError extends Error {
+  /**
+   * `instanceof` by brand: an error made by another copy of this module is still a VigilError
+   * (a plugin's SDK, loaded as an ES module, beside a host loaded through require in tests).
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[VIGIL_ERROR] === true;
+  }
+
+
   readonly code: ErrorCode;
   readonly status: number;
   readonly title: string;
@@ -80,6 +105,7 @@ export class VigilError extends Error {
     this.status = ERRORS[code].status;
     this.title = ERRORS[code].title;
     this.extra = opts.extra;
+    Object.defineProperty(this, VIGIL_ERROR, { value: true });
   }
 }
 

@@ -25,6 +25,10 @@ import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './clock.js';
 import { seriesMigrations } from './series/migrations.js';
 import { SeriesTracker } from './series/tracker.js';
+import { seriesMetrics } from './series/series-metrics.js';
+import { pluginMigrations } from './plugins/migrations.js';
+import { PluginHost } from './plugins/host.js';
+import { pluginMetrics } from './plugins/plugin-metrics.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -54,6 +58,7 @@ export interface VigilNode {
   /** The express app, for supertest. */
   app: ReturnType<typeof createApp>;
   series: SeriesTracker;
+  plugins: PluginHost;
   startup: StartupReport;
   stop(): Promise<void>;
 }
@@ -66,7 +71,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -89,6 +94,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const clock = opts.clock ?? systemClock;
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
+  seriesMetrics(metrics, bus);
   const readiness = new Readiness();
   const dicom: DicomServer = new DicomServer(
     config.dicom,
@@ -97,6 +103,21 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     scpMetrics(metrics, { activeAssociations: () => dicom.activeAssociations }),
     { mpps: config.series.useMpps ? series.mpps : undefined },
   );
+  const plugins = new PluginHost({
+    config: config.plugins,
+    dicom: config.dicom,
+    db,
+    index,
+    files,
+    bus,
+    store,
+    series,
+    clock,
+    log: log.child({ component: 'plugins' }),
+    observer: pluginMetrics(metrics),
+  });
+  // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
+  await plugins.load();
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
   const app = createApp({
@@ -105,6 +126,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     files,
     series,
     rules,
+    plugins,
     log: log.child({ component: 'api' }),
     tokens,
     audit,
@@ -115,6 +137,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
 
   const parts: Part[] = [
+    // Plugins listen before the tracker resumes, so a series-stable re-emitted at start reaches them.
+    { name: 'plugins', start: async () => plugins.start(), stop: () => plugins.stop() },
     // Routing listens before the series tracker may announce a stable series.
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
@@ -140,6 +164,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     await stop();
     throw err;
   }
+  await plugins.ready();
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, rules, tokens, audit, metrics, readiness, app, series, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, rules, tokens, audit, metrics, readiness, app, series, plugins, startup, stop };
 }

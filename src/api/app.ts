@@ -11,6 +11,7 @@ import { changeRoutes } from './routes/changes.js';
 import { findRoutes } from './routes/find.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
+import { pluginRoutes } from './routes/plugins.js';
 import { resourceRoutes } from './routes/resources.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
@@ -38,6 +39,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(auditRoutes(deps));
   app.use(monitoringRoutes(deps));
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
+  app.use(pluginRoutes(deps));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

@@ -8,6 +8,7 @@ import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { SeriesState } from '../series/series-state-store.js';
 import type { RoutingPart } from '../rules/routing-part.js';
+import type { PluginHost } from '../plugins/host.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -19,6 +20,8 @@ export interface ApiDeps {
   audit: AuditTrail;
   /** Completeness of each series (the series view's IsStable). */
   series?: { stateOf(seriesId: string): SeriesState | undefined };
+  /** GET /plugins and each plugin's routes under /plugins/<id>. */
+  plugins?: Pick<PluginHost, 'list' | 'routers'>;
   metrics: Metrics;
   /** Routing rules: /rules and /series/:id/routing are served when present. */
   rules?: RoutingPart;

@@ -5,6 +5,7 @@ import { httpSection } from './sections/http.js';
 import { logSection } from './sections/log.js';
 import { rulesSection } from './sections/rules.js';
 import { seriesSection } from './sections/series.js';
+import { pluginsSection } from './sections/plugins.js';
 import { storageSection } from './sections/storage.js';
 
 /**
@@ -22,6 +23,7 @@ export const configSchema = z.strictObject({
   rules: rulesSection,
   storage: storageSection,
   series: seriesSection,
+  plugins: pluginsSection,
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

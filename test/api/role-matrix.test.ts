@@ -33,6 +33,7 @@ const MATRIX: Record<string, readonly Role[]> = {
   'POST /tools/find': ['radiologist', 'service'],
   'GET /changes': ['it', 'radiologist', 'service'],
   'GET /audit': [],
+  'GET /plugins': ['it', 'service'],
   'GET /ready': ['it', 'radiologist', 'service'],
   'GET /metrics': ['it', 'service'],
   'GET /rules': ['it'],

@@ -1,0 +1,117 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log/logger.js';
+import { patientDataRedactor } from '../log/redact.js';
+import { runWithDeadline } from './deadline.js';
+import type { JobState, JobStore, QueuedJob } from './job-store.js';
+import type { HookCall, PluginQueue, RetryPolicy } from './sdk.js';
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  initialDelayMs: 2_000,
+  maxDelayMs: 5 * 60_000,
+  maxAttempts: 50,
+  timeoutMs: 10 * 60_000,
+};
+
+/** Done jobs are kept this long (their keys keep enqueueing idempotent), then pruned. */
+const KEEP_DONE_MS = 7 * 24 * 3600_000;
+
+/** Delay before attempt n + 1 after n failures: initial, doubled each time, capped. */
+export function retryDelay(failures: number, policy: RetryPolicy): number {
+  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, failures - 1));
+}
+
+type Handler = (job: QueuedJob, call: HookCall) => Promise<void>;
+
+/**
+ * A plugin's durable queue: one job at a time, due jobs first, a single timer for the next
+ * retry. State lives in plugin_jobs, so pending jobs resume after a restart (a job that was
+ * running when the process stopped runs again: handlers must tolerate a repeat).
+ */
+export class DurableQueue implements PluginQueue {
+  private handler: Handler | undefined;
+  private policy: RetryPolicy = DEFAULT_RETRY;
+  private running: Promise<void> | undefined;
+  private cancelTimer: (() => void) | undefined;
+  private readonly closing = new AbortController();
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    /** Counts a failed attempt (the host's metrics). */
+    private readonly onFailure: (error: unknown) => void = () => undefined,
+  ) {}
+
+  enqueue(key: string, payload: unknown): boolean {
+    const added = this.store.add(key, payload, this.clock.now());
+    if (added) this.kick();
+    return added;
+  }
+
+  work<P>(handler: (job: QueuedJob<P>, call: HookCall) => Promise<void>, policy: Partial<RetryPolicy> = {}): void {
+    if (this.handler) throw new Error('work() was already called for this queue');
+    this.handler = handler as Handler;
+    this.policy = { ...DEFAULT_RETRY, ...policy };
+    this.store.pruneDone(this.clock.now() - KEEP_DONE_MS);
+    this.kick();
+  }
+
+  jobs(opts: { state?: JobState; limit?: number } = {}): QueuedJob[] {
+    return this.store.list(opts.state, Math.min(opts.limit ?? 100, 1000));
+  }
+
+  /** Stops taking jobs and waits for the one in hand (its signal is aborted). */
+  async stop(): Promise<void> {
+    this.closing.abort(new Error('node stopping'));
+    this.cancelTimer?.();
+    await this.running;
+  }
+
+  /** Resolves once no job is running (tests). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private kick(): void {
+    if (!this.handler || this.running || this.closing.signal.aborted) return;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
+    const job = this.store.nextDue(this.clock.now());
+    if (!job) {
+      const next = this.store.nextAt();
+      if (next !== undefined) this.cancelTimer = this.clock.setTimer(() => this.kick(), next - this.clock.now());
+      return;
+    }
+    this.running = this.attempt(job).finally(() => {
+      this.running = undefined;
+      this.kick();
+    });
+  }
+
+  private async attempt(job: QueuedJob): Promise<void> {
+    const handler = this.handler!;
+    const outcome = await runWithDeadline((signal) => handler(job, { signal }), this.policy.timeoutMs, this.closing.signal);
+    const now = this.clock.now();
+    if (outcome.kind === 'ok') {
+      this.store.markDone(job.id, now);
+      return;
+    }
+    const error = outcome.kind === 'timeout' ? 'time limit reached' : errorText(outcome.error);
+    this.onFailure(outcome.kind === 'timeout' ? new Error(error) : outcome.error);
+    const failures = job.attempts + 1;
+    if (failures >= this.policy.maxAttempts) {
+      this.store.markDead(job.id, error, now);
+      this.log.error('queued job gave up', { jobId: job.id, attempts: failures, error });
+      return;
+    }
+    const delay = retryDelay(failures, this.policy);
+    this.store.retryAt(job.id, now + delay, error, now);
+    this.log.warn('queued job failed, will retry', { jobId: job.id, attempts: failures, retryInMs: delay, error });
+  }
+}
+
+/** An error's message, scrubbed of remembered patient data: it is stored and shown in the API. */
+export function errorText(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return patientDataRedactor.scrubText(text).slice(0, 500);
+}

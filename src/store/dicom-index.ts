@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { ChangeFeed } from './changes.js';
 import { findIds, type FindQuery } from './find.js';
@@ -64,6 +65,9 @@ interface RawInstance {
   main_tags: string;
 }
 
+/** The singular resource type /changes uses for each level. */
+const RESOURCE_TYPE: Record<Level, string> = { patients: 'patient', studies: 'study', series: 'series', instances: 'instance' };
+
 /** Table and parent column of each level; fixed strings, never from input. */
 const TABLES: Record<Level, { table: string; parent: string | null; child: Level | null }> = {
   patients: { table: 'patients', parent: null, child: 'studies' },
@@ -79,6 +83,8 @@ const TABLES: Record<Level, { table: string; parent: string | null; child: Level
 export class DicomIndex {
   readonly changes: ChangeFeed;
   private readonly stmts;
+  /** Statements built from fixed per-level SQL, prepared once each. */
+  private readonly cache = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
     this.changes = new ChangeFeed(db);
@@ -111,6 +117,12 @@ export class DicomIndex {
       getInstance: db.prepare<[string], RawInstance>('SELECT * FROM instances WHERE id = ?'),
       allFilePaths: db.prepare<[], { id: string; file_path: string }>('SELECT id, file_path FROM instances'),
     };
+  }
+
+  private sql<P extends unknown[] = unknown[], R = unknown>(text: string): Statement<P, R> {
+    let statement = this.cache.get(text);
+    if (!statement) this.cache.set(text, (statement = this.db.prepare(text)));
+    return statement as Statement<P, R>;
   }
 
   /** Runs `fn` in one transaction (better-sqlite3 transactions are synchronous and nestable). */
@@ -185,8 +197,7 @@ export class DicomIndex {
 
   getResource(level: Level, id: string): ResourceRow | undefined {
     const { table, parent } = TABLES[level];
-    const row = this.db
-      .prepare<[string], { id: string; parent: string | null; main_tags: string; created_at: number; updated_at: number }>(
+    const row = this.sql<[string], { id: string; parent: string | null; main_tags: string; created_at: number; updated_at: number }>(
         level === 'instances'
           ? `SELECT id, ${parent} AS parent, main_tags, received_at AS created_at, received_at AS updated_at FROM ${table} WHERE id = ?`
           : `SELECT id, ${parent ?? 'NULL'} AS parent, main_tags, created_at, updated_at FROM ${table} WHERE id = ?`,
@@ -209,16 +220,14 @@ export class DicomIndex {
     if (!child) return [];
     const { table, parent } = TABLES[child];
     const order = child === 'instances' ? 'instance_number, rowid' : 'rowid';
-    return this.db
-      .prepare<[string], { id: string }>(`SELECT id FROM ${table} WHERE ${parent} = ? ORDER BY ${order}`)
+    return this.sql<[string], { id: string }>(`SELECT id FROM ${table} WHERE ${parent} = ? ORDER BY ${order}`)
       .all(id)
       .map((r) => r.id);
   }
 
   /** Orthanc-style paging: `since` is an offset into the level in insertion order. */
   listIds(level: Level, since: number, limit: number): string[] {
-    return this.db
-      .prepare<[number, number], { id: string }>(`SELECT id FROM ${TABLES[level].table} ORDER BY rowid LIMIT ? OFFSET ?`)
+    return this.sql<[number, number], { id: string }>(`SELECT id FROM ${TABLES[level].table} ORDER BY rowid LIMIT ? OFFSET ?`)
       .all(limit, since)
       .map((r) => r.id);
   }
@@ -229,11 +238,11 @@ export class DicomIndex {
   }
 
   count(level: Level): number {
-    return this.db.prepare<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${TABLES[level].table}`).get()!.n;
+    return this.sql<[], { n: number }>(`SELECT COUNT(*) AS n FROM ${TABLES[level].table}`).get()!.n;
   }
 
   totalSize(): number {
-    return this.db.prepare<[], { n: number | null }>('SELECT SUM(file_size) AS n FROM instances').get()!.n ?? 0;
+    return this.sql<[], { n: number | null }>('SELECT SUM(file_size) AS n FROM instances').get()!.n ?? 0;
   }
 
   /** Instances under any resource (for deletion and downloads). */
@@ -244,8 +253,7 @@ export class DicomIndex {
       studies: 'i.series_ref IN (SELECT id FROM series WHERE study_ref = ?)',
       patients: 'i.series_ref IN (SELECT s.id FROM series s JOIN studies st ON s.study_ref = st.id WHERE st.patient_ref = ?)',
     };
-    return this.db
-      .prepare<[string], RawInstance>(`SELECT i.* FROM instances i WHERE ${where[level]} ORDER BY i.rowid`)
+    return this.sql<[string], RawInstance>(`SELECT i.* FROM instances i WHERE ${where[level]} ORDER BY i.rowid`)
       .all(id)
       .map(toInstance);
   }
@@ -259,8 +267,8 @@ export class DicomIndex {
       const removed = this.instancesUnder(level, id);
       const resource = this.getResource(level, id);
       if (!resource) return [];
-      this.db.prepare(`DELETE FROM ${TABLES[level].table} WHERE id = ?`).run(id);
-      this.changes.append('deleted', level, id);
+      this.sql(`DELETE FROM ${TABLES[level].table} WHERE id = ?`).run(id);
+      this.changes.append('deleted', RESOURCE_TYPE[level], id);
       this.pruneEmptyParents(level, resource.parentId);
       return removed;
     });
@@ -271,7 +279,7 @@ export class DicomIndex {
     this.transaction(() => {
       const row = this.getInstance(id);
       if (!row) return;
-      this.db.prepare('DELETE FROM instances WHERE id = ?').run(id);
+      this.sql('DELETE FROM instances WHERE id = ?').run(id);
       this.pruneEmptyParents('instances', row.seriesId);
     });
   }
@@ -288,7 +296,7 @@ export class DicomIndex {
       const parentLevel = chain[index + 1]!;
       if (this.childIds(parentLevel, id).length > 0) return;
       const parent = this.getResource(parentLevel, id);
-      this.db.prepare(`DELETE FROM ${TABLES[parentLevel].table} WHERE id = ?`).run(id);
+      this.sql(`DELETE FROM ${TABLES[parentLevel].table} WHERE id = ?`).run(id);
       id = parent?.parentId ?? null;
       index += 1;
     }

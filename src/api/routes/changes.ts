@@ -7,15 +7,12 @@ import type { ApiDeps } from '../deps.js';
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
-/** Orthanc's resource types, whichever spelling a part used when it appended. */
+/** Orthanc's resource types for the singular types the index appends. */
 const RESOURCE_TYPES: Record<string, { type: string; path: string }> = {
   patient: { type: 'Patient', path: 'patients' },
-  patients: { type: 'Patient', path: 'patients' },
   study: { type: 'Study', path: 'studies' },
-  studies: { type: 'Study', path: 'studies' },
   series: { type: 'Series', path: 'series' },
   instance: { type: 'Instance', path: 'instances' },
-  instances: { type: 'Instance', path: 'instances' },
 };
 /** Orthanc's names where it has one; other types become PascalCase (`finding` → `Finding`). */
 const CHANGE_TYPES: Record<string, string> = { 'stable-series': 'StableSeries', deleted: 'Deleted' };

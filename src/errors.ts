@@ -46,11 +46,12 @@ export const ERRORS = {
   MLLP_CONNECTION_CLOSED: { status: 502, title: 'MLLP connection closed before the answer' },
   MLLP_FRAME_TOO_LARGE: { status: 502, title: 'MLLP frame larger than the limit' },
   // Alert delivery (src/alerts/): the sender retries or dead-letters on these codes.
-  ALERT_NACK_ERROR: { status: 502, title: 'HL7 peer answered AE (application error)' },
-  ALERT_NACK_REJECT: { status: 502, title: 'HL7 peer answered AR (application reject)' },
+  ALERT_NACK_ERROR: { status: 502, title: 'HL7 peer could not take the message now (retried)' },
+  ALERT_NACK_REJECT: { status: 502, title: 'HL7 peer refused the message (not retried)' },
   ALERT_ACK_MALFORMED: { status: 502, title: 'HL7 peer answered with a malformed acknowledgement' },
   ALERT_HTTP_UNREACHABLE: { status: 502, title: 'HTTP destination unreachable' },
   ALERT_HTTP_TIMEOUT: { status: 504, title: 'HTTP destination did not answer in time' },
+  ALERT_HTTP_TLS_FAILED: { status: 502, title: 'TLS with the HTTP destination failed' },
   ALERT_HTTP_RETRY_LATER: { status: 503, title: 'HTTP destination asked to retry later' },
   ALERT_HTTP_SERVER_ERROR: { status: 502, title: 'HTTP destination failed (5xx)' },
   ALERT_HTTP_REJECTED: { status: 502, title: 'HTTP destination rejected the request (4xx)' },
@@ -117,4 +118,9 @@ export function isVigilError(err: unknown, code?: ErrorCode): err is VigilError 
 export function systemErrorCode(err: unknown): string | undefined {
   if (err && typeof err === 'object' && 'code' in err && typeof err.code === 'string') return err.code;
   return undefined;
+}
+
+/** Node's codes for a failed TLS handshake or certificate check (OpenSSL's and Node's own). */
+export function isTlsFailure(err: unknown): boolean {
+  return /^(ERR_SSL_|ERR_TLS_)|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(systemErrorCode(err) ?? '');
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { alertsSection } from './sections/alerts.js';
 import { authSection } from './sections/auth.js';
 import { dicomSection } from './sections/dicom.js';
 import { httpSection } from './sections/http.js';
@@ -16,6 +17,7 @@ import { storageSection } from './sections/storage.js';
 export const configSchema = z.strictObject({
   /** Where the index, the file store and the logs live (relative to the working folder). */
   dataDir: z.string().min(1).default('./data'),
+  alerts: alertsSection,
   auth: authSection,
   dicom: dicomSection,
   http: httpSection,

@@ -16,6 +16,15 @@ export const CHANGE_TYPES = [
   // routing (src/rules/): a series' routing decision; a new version of the rules in force
   'series-routed',
   'rules-changed',
+  // alerts (src/alerts/): resource type 'alert', resource id the alert id
+  'alert-created',
+  'alert-superseded',
+  'alert-delivered',
+  'alert-dead-lettered',
+  'alert-retried',
+  'alert-cancelled',
+  'alert-acknowledged',
+  'alert-escalated',
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { VigilError, systemErrorCode } from '../../errors.js';
+import { VigilError, isTlsFailure, systemErrorCode } from '../../errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './framing.js';
 
 export interface MllpClientOptions {
@@ -165,7 +165,7 @@ export class MllpClient {
         } else resolve(socket);
       };
       const onError = (err: Error): void => {
-        const tlsStage = secure && (tcpUp || isTlsError(err));
+        const tlsStage = secure && (tcpUp || isTlsFailure(err));
         finish(
           tlsStage
             ? new VigilError('MLLP_TLS_FAILED', `TLS with ${host}:${port} failed (${systemErrorCode(err) ?? 'handshake'})`, { cause: err })
@@ -186,11 +186,6 @@ export class MllpClient {
       if (secure) socket.once('secureConnect', () => finish());
     });
   }
-}
-
-function isTlsError(err: Error): boolean {
-  const code = systemErrorCode(err) ?? '';
-  return /^(ERR_SSL_|ERR_TLS_)|CERT|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME/.test(code);
 }
 
 function abortError(signal: AbortSignal | undefined): Error {

@@ -1,0 +1,96 @@
+import type { Registry } from 'prom-client';
+import type { AlertsConfig, DestinationConfig } from '../config/sections/alerts.js';
+import { VigilError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Db } from '../store/database.js';
+import type { DicomIndex } from '../store/dicom-index.js';
+import { AlertStore } from './alert-store.js';
+import type { ChannelHandler } from './channels/channel.js';
+import { createChannel } from './channels/registry.js';
+import { systemClock, type Clock } from './clock.js';
+import { DeliveryStore } from './delivery-store.js';
+import { DestinationRegistry } from './destinations.js';
+import { Escalator } from './escalator.js';
+import { AlertMetrics } from './metrics.js';
+import { Outbox } from './outbox.js';
+import { AlertSender } from './sender.js';
+
+export interface AlertsDeps {
+  config: AlertsConfig;
+  db: Db;
+  index: DicomIndex;
+  log: Logger;
+  clock?: Clock;
+  random?: () => number;
+  /** The node's metrics registry, when there is one; a private registry otherwise. */
+  registry?: Registry;
+  /** Tests swap channels; production uses the registry of channel handlers. */
+  createChannel?: (dest: DestinationConfig) => ChannelHandler;
+}
+
+/**
+ * The alerts part, assembled: the outbox (written by findings), the sender (one worker per
+ * destination), the escalation schedule, destinations and metrics. start/stop follow the
+ * node's lifecycle; everything it does survives a restart through the index.
+ */
+export class AlertsPart {
+  readonly alerts: AlertStore;
+  readonly deliveries: DeliveryStore;
+  readonly destinations: DestinationRegistry;
+  readonly outbox: Outbox;
+  readonly sender: AlertSender;
+  readonly escalator: Escalator;
+  readonly metrics: AlertMetrics;
+  readonly clock: Clock;
+
+  constructor(deps: AlertsDeps) {
+    const { config, db, index, log } = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.alerts = new AlertStore(db);
+    this.deliveries = new DeliveryStore(db);
+    this.destinations = new DestinationRegistry(db, config.destinations, config.escalation);
+    this.outbox = new Outbox({
+      db,
+      alerts: this.alerts,
+      deliveries: this.deliveries,
+      destinations: this.destinations,
+      changes: index.changes,
+      escalation: config.escalation,
+      clock: this.clock,
+    });
+    this.metrics = new AlertMetrics(deps.registry, {
+      pendingByDestination: () => this.deliveries.pendingCounts(),
+      breakerOpen: () => this.sender.breakerOpen(),
+    });
+    this.sender = new AlertSender(this.destinations, this.outbox, {
+      db,
+      index,
+      alerts: this.alerts,
+      deliveries: this.deliveries,
+      outbox: this.outbox,
+      clock: this.clock,
+      config: config.delivery,
+      metrics: this.metrics,
+      log,
+      random: deps.random ?? Math.random,
+      createChannel: deps.createChannel ?? createChannel,
+    });
+    this.escalator = new Escalator(config.escalation, this.alerts, this.outbox, this.clock, this.metrics, log);
+    this.outbox.observe({
+      created: (alert) => this.metrics.alertsCreated.inc({ critical: String(alert.critical) }),
+      acknowledged: () => this.metrics.acknowledgements.inc(),
+    });
+  }
+
+  async start(): Promise<void> {
+    const unknown = this.destinations.unknownEscalationTargets();
+    if (unknown.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names unknown destinations: ${unknown.join(', ')}`);
+    this.sender.start();
+    this.escalator.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.escalator.stop();
+    await this.sender.stop();
+  }
+}

@@ -1,0 +1,169 @@
+import crypto from 'node:crypto';
+import type {
+  Bundle,
+  BundleEntry,
+  CodeableConcept,
+  Communication,
+  DiagnosticReport,
+  FhirResource,
+  Observation,
+  Reference,
+  ServiceRequest,
+  Task,
+} from 'fhir/r4.js';
+import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
+import type { Priority } from '../../../worklist/priority.js';
+import type { AlertContext } from '../../context.js';
+import type { Alert, Delivery } from '../../model.js';
+import { aiNotice, findingSummary } from '../../notice.js';
+
+/** Identifier systems of what Vigil creates: conditional creates search on them, so a retry never duplicates. */
+export const ALERT_IDENTIFIER_SYSTEM = 'urn:vigil:alert';
+export const DELIVERY_IDENTIFIER_SYSTEM = 'urn:vigil:alert-delivery';
+
+const UCUM = 'http://unitsofmeasure.org';
+const INTERPRETATION = 'http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation';
+const INTERPRETATIONS = {
+  AA: 'Critical abnormal',
+  A: 'Abnormal',
+  N: 'Normal',
+} as const;
+
+/** An order found by accession whose priority the alert raises (never lowers). */
+export type OrderToRaise = ServiceRequest | Task;
+
+export interface BundleInput {
+  dest: FhirDestinationConfig;
+  alert: Alert;
+  delivery: Delivery;
+  context: AlertContext;
+  at: number;
+  /** The ServiceRequest or Task found by accession, when its priority is to be raised. */
+  order: OrderToRaise | undefined;
+}
+
+/**
+ * The FHIR R4 transaction for one alert: DiagnosticReport (preliminary) with the finding as
+ * an Observation (probability, critical interpretation), a Communication to the team, and
+ * the order raised to the finding's priority when one was found. Report and Observation are
+ * keyed on the alert id and the Communication on the delivery, all created with ifNoneExist,
+ * so a retry (or an escalation to the same server) never makes a second report.
+ */
+export function buildAlertBundle({ dest, alert, delivery, context, at, order }: BundleInput): Bundle<FhirResource> {
+  const f = alert.finding;
+  const subject = patientReference(dest, context);
+  const study: Reference = { identifier: { system: 'urn:dicom:uid', value: `urn:oid:${context.study.instanceUid}` }, type: 'ImagingStudy' };
+  const basedOn = orderReference(dest, context, order);
+  const reportUrl = `urn:uuid:${crypto.randomUUID()}`;
+  const observationUrl = `urn:uuid:${crypto.randomUUID()}`;
+  const communicationUrl = `urn:uuid:${crypto.randomUUID()}`;
+  const alertIdentifier = { system: ALERT_IDENTIFIER_SYSTEM, value: alert.id };
+  const interpretation = !f.positive ? 'N' : f.critical ? 'AA' : 'A';
+  const effective = new Date(f.createdAt).toISOString();
+  const issued = new Date(at).toISOString();
+  const notice = aiNotice(f);
+  const concept: CodeableConcept = { coding: [{ system: f.concept.system, code: f.concept.code, display: f.concept.display }], text: f.concept.display };
+
+  const observation: Observation = {
+    resourceType: 'Observation',
+    identifier: [alertIdentifier],
+    ...(basedOn ? { basedOn: [basedOn] } : {}),
+    status: 'preliminary',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' }] }],
+    code: concept,
+    subject,
+    effectiveDateTime: effective,
+    issued,
+    valueQuantity: { value: round(f.probability), unit: 'probability', system: UCUM, code: '1' },
+    interpretation: [{ coding: [{ system: INTERPRETATION, code: interpretation, display: INTERPRETATIONS[interpretation] }] }],
+    note: [{ text: notice }],
+    method: { text: `AI triage model ${f.modelId} ${f.modelVersion}, operating point ${f.operatingPoint.name}` },
+    device: { identifier: { system: 'urn:dicom:uid', value: `urn:oid:${f.deviceUid}` }, display: `${f.modelId} ${f.modelVersion} (demonstrator)` },
+    referenceRange: [
+      {
+        high: { value: round(f.threshold), unit: 'probability', system: UCUM, code: '1' },
+        text: `positive at or above ${round(f.threshold)} (operating point ${f.operatingPoint.name}: sensitivity ${f.operatingPoint.sensitivity}, specificity ${f.operatingPoint.specificity})`,
+      },
+    ],
+    derivedFrom: [study],
+  };
+  const report: DiagnosticReport = {
+    resourceType: 'DiagnosticReport',
+    identifier: [alertIdentifier],
+    ...(basedOn ? { basedOn: [basedOn] } : {}),
+    status: 'preliminary',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] }],
+    code: { coding: [{ system: 'http://loinc.org', code: '18748-4', display: 'Diagnostic imaging study' }], text: 'AI triage (demonstrator)' },
+    subject,
+    effectiveDateTime: effective,
+    issued,
+    performer: [{ display: `Vigil AI triage, model ${f.modelId} ${f.modelVersion} (demonstrator)` }],
+    result: [{ reference: observationUrl }],
+    imagingStudy: [study],
+    conclusion: `${findingSummary(f)}. ${notice}`,
+    ...(f.positive ? { conclusionCode: [concept] } : {}),
+  };
+  const escalation = delivery.escalationLevel !== null ? ` Escalation level ${delivery.escalationLevel}: not acknowledged in time.` : '';
+  const communication: Communication = {
+    resourceType: 'Communication',
+    identifier: [{ system: DELIVERY_IDENTIFIER_SYSTEM, value: delivery.idempotencyKey }],
+    status: 'completed',
+    category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/communication-category', code: 'alert', display: 'Alert' }] }],
+    priority: alert.priority,
+    subject,
+    about: [{ reference: reportUrl }],
+    sent: issued,
+    recipient: [{ ...(dest.team.reference ? { reference: dest.team.reference } : {}), display: dest.team.display }],
+    sender: { display: 'Vigil AI triage' },
+    payload: [{ contentString: `${findingSummary(f)}.${escalation} ${notice}` }],
+  };
+
+  const entries: BundleEntry<FhirResource>[] = [
+    create(reportUrl, report, `identifier=${ALERT_IDENTIFIER_SYSTEM}|${alert.id}`),
+    create(observationUrl, observation, `identifier=${ALERT_IDENTIFIER_SYSTEM}|${alert.id}`),
+    create(communicationUrl, communication, `identifier=${DELIVERY_IDENTIFIER_SYSTEM}|${delivery.idempotencyKey}`),
+  ];
+  if (order?.id) {
+    const raised = { ...order, priority: alert.priority } as FhirResource;
+    const versionId = order.meta?.versionId;
+    entries.push({
+      fullUrl: `${dest.baseUrl.replace(/\/$/, '')}/${order.resourceType}/${order.id}`,
+      resource: raised,
+      request: { method: 'PUT', url: `${order.resourceType}/${order.id}`, ...(versionId ? { ifMatch: `W/"${versionId}"` } : {}) },
+    });
+  }
+  return { resourceType: 'Bundle', type: 'transaction', entry: entries };
+}
+
+function create(fullUrl: string, resource: FhirResource, ifNoneExist: string): BundleEntry<FhirResource> {
+  return { fullUrl, resource, request: { method: 'POST', url: resource.resourceType, ifNoneExist } };
+}
+
+/** The patient by identifier (a logical reference): Vigil never creates or edits patients. */
+function patientReference(dest: FhirDestinationConfig, ctx: AlertContext): Reference {
+  return { type: 'Patient', identifier: { system: dest.patientIdentifierSystem, value: ctx.patient.id || 'unknown' } };
+}
+
+function orderReference(dest: FhirDestinationConfig, ctx: AlertContext, order: OrderToRaise | undefined): Reference | undefined {
+  if (order?.resourceType === 'ServiceRequest' && order.id) return { reference: `ServiceRequest/${order.id}` };
+  if (!ctx.study.accessionNumber) return undefined;
+  return {
+    type: 'ServiceRequest',
+    identifier: {
+      type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0203', code: 'ACSN' }] },
+      system: dest.accessionIdentifierSystem,
+      value: ctx.study.accessionNumber,
+    },
+  };
+}
+
+/** FHIR request priority ranks, to raise and never lower. */
+const RANK: Record<string, number> = { routine: 1, urgent: 2, asap: 3, stat: 4 };
+
+export function shouldRaise(current: string | undefined, wanted: Priority): boolean {
+  return (RANK[wanted] ?? 0) > (RANK[current ?? 'routine'] ?? 1);
+}
+
+function round(n: number): number {
+  return Number(n.toFixed(4));
+}

@@ -1,0 +1,67 @@
+import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
+import { hl7DateTime } from '../../../hl7/datetime.js';
+import { Hl7Message, segment } from '../../../hl7/message.js';
+import type { AlertContext } from '../../context.js';
+import type { Alert } from '../../model.js';
+import { aiNotice, findingSummary } from '../../notice.js';
+import { codedElement, msh, note, pid } from './segments.js';
+
+/** The DICOM code for "Study Instance UID" (DCM 110180), so the study travels as an observation too. */
+const STUDY_UID_CODE = ['110180', 'Study Instance UID', 'DCM'];
+
+/** OBX-8 (table 0078): AA critically abnormal, A abnormal, N normal. */
+export function abnormalFlag(alert: Alert): 'AA' | 'A' | 'N' {
+  if (!alert.finding.positive) return 'N';
+  return alert.critical ? 'AA' : 'A';
+}
+
+export interface OruInput {
+  dest: Hl7DestinationConfig;
+  alert: Alert;
+  context: AlertContext;
+  controlId: string;
+  at: number;
+  /** Set for an escalation: which level, said in a second note. */
+  escalationLevel: number | null;
+}
+
+/**
+ * ORU^R01 (v2.5.1) for one finding: PID; OBR for the study (accession in OBR-18, our alert id
+ * as filler order number, status P preliminary); OBX 1 the finding code with its probability
+ * (OBX-8 AA when critical, the threshold as reference range); OBX 2 the Study Instance UID;
+ * NTE saying it is an AI triage result and not a diagnosis.
+ */
+export function buildOru({ dest, alert, context, controlId, at, escalationLevel }: OruInput): Hl7Message {
+  const f = alert.finding;
+  const observed = hl7DateTime(f.createdAt);
+  const notes = [note(1, aiNotice(f)), note(2, findingSummary(f))];
+  if (escalationLevel !== null) notes.push(note(3, `Escalation level ${escalationLevel}: this critical alert was not acknowledged in time.`));
+  return new Hl7Message([
+    msh(dest, ['ORU', 'R01', 'ORU_R01'], controlId, at),
+    pid(context),
+    segment('OBR', {
+      1: '1',
+      3: [alert.id, dest.sendingApplication],
+      4: ['AI-TRIAGE', 'AI triage of imaging study', '99VGL'],
+      7: observed,
+      18: context.study.accessionNumber,
+      22: observed,
+      24: 'RAD',
+      25: 'P',
+    }),
+    ...notes,
+    segment('OBX', {
+      1: '1',
+      2: 'NM',
+      3: codedElement(f.concept),
+      5: String(Number(f.probability.toFixed(4))),
+      6: ['1', 'probability', 'UCUM'],
+      7: `<${Number(f.threshold.toFixed(4))}`,
+      8: abnormalFlag(alert),
+      11: 'P',
+      14: observed,
+      18: [`${f.modelId} ${f.modelVersion}`, dest.sendingApplication, f.deviceUid, 'ISO'],
+    }),
+    segment('OBX', { 1: '2', 2: 'ST', 3: STUDY_UID_CODE, 5: context.study.instanceUid, 11: 'P', 14: observed }),
+  ]);
+}

@@ -1,0 +1,32 @@
+import fs from 'node:fs';
+import type tls from 'node:tls';
+import { VigilError } from '../../errors.js';
+
+export interface TlsClientConfig {
+  caFile?: string | undefined;
+  certFile?: string | undefined;
+  keyFile?: string | undefined;
+  servername?: string | undefined;
+}
+
+/** TLS client options from a destination's `tls` block; files are read once, when the channel is made. */
+export function tlsClientOptions(config: TlsClientConfig | undefined): tls.ConnectionOptions | undefined {
+  if (!config) return undefined;
+  const read = (file: string | undefined, what: string): Buffer | undefined => {
+    if (!file) return undefined;
+    try {
+      return fs.readFileSync(file);
+    } catch (err) {
+      throw new VigilError('CONFIG_INVALID', `cannot read the ${what} file ${file}`, { cause: err });
+    }
+  };
+  const options: tls.ConnectionOptions = { rejectUnauthorized: true };
+  const ca = read(config.caFile, 'CA');
+  const cert = read(config.certFile, 'certificate');
+  const key = read(config.keyFile, 'key');
+  if (ca) options.ca = ca;
+  if (cert) options.cert = cert;
+  if (key) options.key = key;
+  if (config.servername) options.servername = config.servername;
+  return options;
+}

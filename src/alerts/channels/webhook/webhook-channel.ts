@@ -1,0 +1,80 @@
+import type tls from 'node:tls';
+import type { WebhookDestinationConfig } from '../../../config/sections/alerts.js';
+import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
+import { httpFailure, httpSend } from '../http-request.js';
+import { resolveSecret } from '../secrets.js';
+import { tlsClientOptions } from '../tls-options.js';
+import { aiNotice, findingSummary } from '../../notice.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './signature.js';
+
+/**
+ * A signed JSON POST. The body is the same on every retry (its `id` is the delivery's
+ * idempotency key, also sent as Idempotency-Key); the timestamp and signature are fresh on
+ * each attempt. Patient identifiers are included only when the destination asks for them.
+ */
+export class WebhookChannel implements ChannelHandler {
+  readonly type = 'webhook' as const;
+  private readonly tls: tls.ConnectionOptions | undefined;
+
+  constructor(private readonly dest: WebhookDestinationConfig) {
+    this.tls = tlsClientOptions(dest.tls);
+  }
+
+  async deliver(job: DeliveryJob): Promise<DeliveryReceipt> {
+    const body = JSON.stringify(webhookBody(job, this.dest.includePatient));
+    const timestamp = Math.floor(job.now() / 1000);
+    const res = await httpSend({
+      url: this.dest.url,
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/json',
+        'Idempotency-Key': job.delivery.idempotencyKey,
+        'X-Vigil-Event': eventName(job),
+        [TIMESTAMP_HEADER]: String(timestamp),
+        [SIGNATURE_HEADER]: signWebhook(resolveSecret(this.dest.secret), timestamp, body),
+      },
+      body,
+      timeoutMs: this.dest.timeoutMs,
+      signal: job.signal,
+      tls: this.tls,
+    });
+    const failure = httpFailure(res, 'webhook');
+    if (failure) throw failure;
+    job.stepDone(1);
+    return { note: null };
+  }
+
+  async close(): Promise<void> {}
+}
+
+function eventName(job: DeliveryJob): string {
+  return job.delivery.kind === 'escalation' ? 'alert.escalated' : 'alert.raised';
+}
+
+export function webhookBody(job: DeliveryJob, includePatient: boolean): Record<string, unknown> {
+  const { alert, delivery, context } = job;
+  const f = alert.finding;
+  return {
+    id: delivery.idempotencyKey,
+    event: eventName(job),
+    escalationLevel: delivery.escalationLevel,
+    alert: { id: alert.id, createdAt: new Date(alert.createdAt).toISOString(), critical: alert.critical, priority: alert.priority },
+    finding: {
+      id: f.id,
+      concept: f.concept,
+      probability: f.probability,
+      threshold: f.threshold,
+      operatingPoint: f.operatingPoint,
+      positive: f.positive,
+      critical: f.critical,
+      model: { id: f.modelId, version: f.modelVersion, deviceUid: f.deviceUid },
+      storedAt: new Date(f.createdAt).toISOString(),
+    },
+    study: { id: alert.studyId, studyInstanceUid: alert.studyInstanceUid, seriesInstanceUid: f.seriesInstanceUid },
+    ...(includePatient
+      ? { patient: { id: context.patient.id, issuer: context.patient.issuer, name: context.patient.name }, accessionNumber: context.study.accessionNumber }
+      : {}),
+    summary: findingSummary(f),
+    notice: aiNotice(f),
+  };
+}

@@ -1,0 +1,31 @@
+import { VigilError } from '../errors.js';
+import type { DicomIndex } from '../store/dicom-index.js';
+import type { Alert } from './model.js';
+
+/**
+ * The patient and study an alert is about, read from the index when a message is built (the
+ * alert rows themselves hold no patient data). This is patient data: it goes into messages to
+ * the destinations and nowhere else, never into a log.
+ */
+export interface AlertContext {
+  patient: { id: string; issuer: string; name: string; birthDate: string; sex: string };
+  study: { instanceUid: string; accessionNumber: string; date: string; time: string; description: string };
+}
+
+export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
+  const study = index.getResource('studies', alert.studyId);
+  const patient = study?.parentId ? index.getResource('patients', study.parentId) : undefined;
+  if (!study || !patient) throw new VigilError('ALERT_CONTEXT_MISSING', `study ${alert.studyId} is no longer in the index`);
+  const p = patient.mainTags;
+  const s = study.mainTags;
+  return {
+    patient: { id: p.PatientID ?? '', issuer: p.IssuerOfPatientID ?? '', name: p.PatientName ?? '', birthDate: p.PatientBirthDate ?? '', sex: p.PatientSex ?? '' },
+    study: {
+      instanceUid: alert.studyInstanceUid,
+      accessionNumber: alert.finding.accessionNumber ?? s.AccessionNumber ?? '',
+      date: s.StudyDate ?? '',
+      time: s.StudyTime ?? '',
+      description: s.StudyDescription ?? '',
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { MigrationSet } from '../store/migrate.js';
+
+/**
+ * The alerts part of the index: alerts (one per study, finding concept and model version
+ * while the result stands), their deliveries (the outbox: one row per alert and destination
+ * message stream), and destinations managed over the API.
+ */
+export const alertMigrations: MigrationSet = {
+  part: 'alerts',
+  migrations: [
+    {
+      version: 1,
+      name: 'alerts, deliveries (outbox) and API-managed destinations',
+      sql: `
+        CREATE TABLE alerts (
+          id TEXT PRIMARY KEY,
+          finding_id TEXT NOT NULL,
+          study_id TEXT NOT NULL,
+          study_instance_uid TEXT NOT NULL,
+          -- "system|code" of the finding concept
+          concept_key TEXT NOT NULL,
+          model_id TEXT NOT NULL,
+          model_version TEXT NOT NULL,
+          critical INTEGER NOT NULL,
+          priority TEXT NOT NULL,
+          -- the Finding as JSON: ids, UIDs, codes and numbers, never patient data
+          finding TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('open', 'acknowledged', 'superseded')),
+          superseded_by TEXT,
+          acknowledged_at INTEGER,
+          acknowledged_by TEXT,
+          acknowledgement_note TEXT,
+          escalation_level INTEGER NOT NULL DEFAULT 0,
+          -- when the next escalation level fires; NULL when none will
+          escalate_at INTEGER,
+          finding_stored_at INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        );
+        -- one live alert per study, concept and model version (enqueueForFinding's look-up)
+        CREATE UNIQUE INDEX alerts_live ON alerts (study_instance_uid, concept_key, model_version) WHERE state != 'superseded';
+        -- the escalation scan
+        CREATE INDEX alerts_escalate_at ON alerts (escalate_at) WHERE escalate_at IS NOT NULL;
+        -- GET /alerts, newest first
+        CREATE INDEX alerts_created_at ON alerts (created_at);
+
+        CREATE TABLE alert_deliveries (
+          -- the order of delivery: each destination receives its rows in seq order
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          alert_id TEXT NOT NULL REFERENCES alerts (id),
+          destination_id TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('alert', 'escalation')),
+          escalation_level INTEGER,
+          -- stable across retries: HL7 control ids, FHIR identifiers and webhook ids derive from it
+          idempotency_key TEXT NOT NULL UNIQUE,
+          state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead', 'cancelled')),
+          -- messages of this delivery already acknowledged (an HL7 result, then its order update)
+          steps_done INTEGER NOT NULL DEFAULT 0,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          -- the give-up window runs from here: creation, or the last manual retry
+          retry_window_from INTEGER NOT NULL,
+          last_attempt_at INTEGER,
+          last_error_code TEXT,
+          -- our own words about the last failure (no patient data)
+          last_error TEXT,
+          -- what the peer said (MSA-3, OperationOutcome...): may quote patient data, API only
+          last_peer_text TEXT,
+          created_at INTEGER NOT NULL,
+          delivered_at INTEGER,
+          time_to_notification_ms INTEGER,
+          closed_reason TEXT
+        );
+        -- the sender's head-of-line query: oldest pending delivery of a destination
+        CREATE INDEX alert_deliveries_pending ON alert_deliveries (destination_id, seq) WHERE state = 'pending';
+        -- deliveries of one alert
+        CREATE INDEX alert_deliveries_alert ON alert_deliveries (alert_id);
+
+        CREATE TABLE alert_destinations (
+          id TEXT PRIMARY KEY,
+          -- the destination as validated JSON (destinationSchema)
+          definition TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+      `,
+    },
+  ],
+};

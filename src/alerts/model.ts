@@ -1,0 +1,74 @@
+import type { ChannelType } from '../config/sections/alerts.js';
+import type { CodedConcept, Finding } from '../triage/finding.js';
+import type { Priority } from '../worklist/priority.js';
+
+/**
+ * open: raised, waiting for a radiologist; acknowledged: a radiologist took it;
+ * superseded: a later finding on the same study, concept and model version changed the result.
+ */
+export const ALERT_STATES = ['open', 'acknowledged', 'superseded'] as const;
+export type AlertState = (typeof ALERT_STATES)[number];
+
+/**
+ * pending: waiting for (or between) attempts; delivered: the destination acknowledged it;
+ * dead: will not be retried without a person (POST /alerts/:id/retry); cancelled: by a person
+ * or because its alert was superseded.
+ */
+export const DELIVERY_STATES = ['pending', 'delivered', 'dead', 'cancelled'] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+export const DELIVERY_KINDS = ['alert', 'escalation'] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+
+export interface Alert {
+  id: string;
+  findingId: string;
+  studyId: string;
+  studyInstanceUid: string;
+  modelId: string;
+  modelVersion: string;
+  concept: CodedConcept;
+  critical: boolean;
+  priority: Priority;
+  probability: number;
+  state: AlertState;
+  supersededBy: string | null;
+  acknowledgedAt: number | null;
+  acknowledgedBy: string | null;
+  acknowledgementNote: string | null;
+  escalationLevel: number;
+  escalateAt: number | null;
+  findingStoredAt: number;
+  createdAt: number;
+  finding: Finding;
+}
+
+export interface Delivery {
+  seq: number;
+  alertId: string;
+  destinationId: string;
+  channel: ChannelType;
+  kind: DeliveryKind;
+  escalationLevel: number | null;
+  idempotencyKey: string;
+  state: DeliveryState;
+  stepsDone: number;
+  attempts: number;
+  nextAttemptAt: number;
+  /** The give-up window runs from here: creation, or the last manual retry. */
+  retryWindowFrom: number;
+  lastAttemptAt: number | null;
+  lastErrorCode: string | null;
+  lastError: string | null;
+  lastPeerText: string | null;
+  createdAt: number;
+  deliveredAt: number | null;
+  /** Finding stored → destination acknowledged. */
+  timeToNotificationMs: number | null;
+  closedReason: string | null;
+}
+
+/** "system|code": what makes two findings the same finding. */
+export function conceptKey(concept: CodedConcept): string {
+  return `${concept.system}|${concept.code}`;
+}

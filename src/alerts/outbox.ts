@@ -1,0 +1,194 @@
+import crypto from 'node:crypto';
+import type { EscalationConfig } from '../config/sections/alerts.js';
+import { VigilError } from '../errors.js';
+import type { ChangeFeed, ChangeType } from '../store/changes.js';
+import type { Db } from '../store/database.js';
+import type { Finding } from '../triage/finding.js';
+import type { AlertStore } from './alert-store.js';
+import type { Clock } from './clock.js';
+import type { DeliveryStore } from './delivery-store.js';
+import type { DestinationRegistry } from './destinations.js';
+import type { Alert } from './model.js';
+import { destinationsFor } from './routing.js';
+
+export type EnqueueResult =
+  | { outcome: 'created'; alert: Alert; deliveries: number[]; superseded: string | null }
+  /** The standing alert already says this (same study, concept, model version and result). */
+  | { outcome: 'unchanged'; alertId: string }
+  /** No destination wants this finding. */
+  | { outcome: 'not-routed' };
+
+export interface OutboxObserver {
+  /** These destinations have new deliveries. */
+  work?(destinationIds: string[]): void;
+  created?(alert: Alert): void;
+  acknowledged?(alert: Alert): void;
+}
+
+export interface OutboxDeps {
+  db: Db;
+  alerts: AlertStore;
+  deliveries: DeliveryStore;
+  destinations: DestinationRegistry;
+  changes: ChangeFeed;
+  escalation: EscalationConfig;
+  clock: Clock;
+}
+
+/**
+ * The durable outbox. Every method is synchronous and runs in one SQLite transaction (nested
+ * as a savepoint when the caller has one open), so an alert is written together with the
+ * finding that caused it, and each change of state together with its /changes entry. The
+ * sender is woken after the fact; if the process dies first, it finds the rows at start.
+ */
+export class Outbox {
+  private readonly observers = new Set<OutboxObserver>();
+
+  constructor(private readonly deps: OutboxDeps) {}
+
+  /**
+   * Turns a finding into an alert and its deliveries. One alert stands per study, finding
+   * concept and model version: the same result again changes nothing; a changed result
+   * (positive, critical or priority) supersedes the standing alert and cancels what of it is
+   * still unsent.
+   */
+  enqueueForFinding(finding: Finding): EnqueueResult {
+    const { alerts, deliveries, destinations, clock } = this.deps;
+    const targets = destinationsFor(finding, destinations.configs());
+    if (targets.length === 0) return { outcome: 'not-routed' };
+    const result = this.deps.db.transaction((): EnqueueResult => {
+      const standing = alerts.live(finding);
+      if (standing && sameResult(standing.finding, finding)) return { outcome: 'unchanged', alertId: standing.id };
+      const now = clock.now();
+      const id = crypto.randomUUID();
+      if (standing) {
+        alerts.supersede(standing.id, id);
+        deliveries.cancelPending(standing.id, `superseded by alert ${id}`);
+        this.change('alert-superseded', standing.id, { by: id }, now);
+      }
+      const firstLevel = this.deps.escalation.levels[0];
+      const escalateAt = finding.critical && firstLevel ? now + firstLevel.afterMs : null;
+      alerts.insert({ id, finding, escalateAt, createdAt: now });
+      const seqs = targets.map((d) =>
+        deliveries.insert({ alertId: id, destinationId: d.id, channel: d.type, kind: 'alert', escalationLevel: null, idempotencyKey: newKey(), createdAt: now }),
+      );
+      this.change('alert-created', id, { findingId: finding.id, critical: finding.critical, destinations: targets.map((d) => d.id) }, now);
+      return { outcome: 'created', alert: alerts.get(id)!, deliveries: seqs, superseded: standing?.id ?? null };
+    })();
+    if (result.outcome === 'created') {
+      const alert = result.alert;
+      this.after((o) => o.created?.(alert));
+      this.wake(targets.map((d) => d.id));
+    }
+    return result;
+  }
+
+  /** A radiologist took the alert: escalation stops. CONFLICT when it is not open. */
+  acknowledge(alertId: string, by: string, note: string | null): Alert {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(() => {
+      const alert = this.require(alertId);
+      if (!this.deps.alerts.acknowledge(alertId, now, by, note)) {
+        throw new VigilError('CONFLICT', `the alert is ${alert.state}, not open`, { extra: { state: alert.state } });
+      }
+      this.change('alert-acknowledged', alertId, { by }, now);
+      const acknowledged = this.deps.alerts.get(alertId)!;
+      this.after((o) => o.acknowledged?.(acknowledged));
+      return acknowledged;
+    })();
+  }
+
+  /** Puts the dead deliveries of an alert back in line (in their original order). */
+  retry(alertId: string, by: string): number {
+    const now = this.deps.clock.now();
+    const n = this.deps.db.transaction(() => {
+      this.require(alertId);
+      const count = this.deps.deliveries.retryDead(alertId, now);
+      if (count > 0) this.change('alert-retried', alertId, { by, deliveries: count }, now);
+      return count;
+    })();
+    if (n > 0) this.wake(this.deps.deliveries.ofAlert(alertId).map((d) => d.destinationId));
+    return n;
+  }
+
+  /** Cancels what of an alert is not yet delivered. */
+  cancel(alertId: string, by: string): number {
+    const now = this.deps.clock.now();
+    return this.deps.db.transaction(() => {
+      this.require(alertId);
+      const count = this.deps.deliveries.cancelPending(alertId, `cancelled by ${by}`);
+      if (count > 0) this.change('alert-cancelled', alertId, { by, deliveries: count }, now);
+      return count;
+    })();
+  }
+
+  /**
+   * Escalates one alert to its next level, if it is still open and due: deliveries to that
+   * level's destinations, the time of the level after, and the /changes entry, together.
+   */
+  escalate(alertId: string, now: number): { level: number; deliveries: number[] } | undefined {
+    const { levels } = this.deps.escalation;
+    const result = this.deps.db.transaction(() => {
+      const alert = this.deps.alerts.get(alertId);
+      if (!alert || alert.state !== 'open' || alert.escalateAt === null || alert.escalateAt > now) return undefined;
+      const level = alert.escalationLevel;
+      const spec = levels[level];
+      if (!spec) {
+        this.deps.alerts.setEscalation(alertId, level, null);
+        return undefined;
+      }
+      const seqs: number[] = [];
+      for (const id of spec.destinations) {
+        const dest = this.deps.destinations.get(id)?.config;
+        if (!dest) continue; // reported at start and refused on removal; never blocks the others
+        seqs.push(
+          this.deps.deliveries.insert({ alertId, destinationId: id, channel: dest.type, kind: 'escalation', escalationLevel: level + 1, idempotencyKey: newKey(), createdAt: now }),
+        );
+      }
+      const next = levels[level + 1];
+      this.deps.alerts.setEscalation(alertId, level + 1, next ? alert.createdAt + next.afterMs : null);
+      this.change('alert-escalated', alertId, { level: level + 1, destinations: spec.destinations }, now);
+      return { level: level + 1, deliveries: seqs };
+    })();
+    if (result) this.wake(levels[result.level - 1]!.destinations);
+    return result;
+  }
+
+  /** Observers are called after the transaction (the sender: `work`; metrics: the rest). */
+  observe(observer: OutboxObserver): () => void {
+    this.observers.add(observer);
+    return () => this.observers.delete(observer);
+  }
+
+  /** Writes a delivery's change of state to /changes (the sender's outcomes). */
+  change(type: ChangeType, alertId: string, data: Record<string, unknown>, at: number): void {
+    this.deps.changes.append(type, 'alert', alertId, data, at);
+  }
+
+  private require(alertId: string): Alert {
+    const alert = this.deps.alerts.get(alertId);
+    if (!alert) throw new VigilError('NOT_FOUND', 'no such alert');
+    return alert;
+  }
+
+  private wake(destinationIds: string[]): void {
+    this.after((o) => o.work?.(destinationIds));
+  }
+
+  /** After the caller's transaction (a microtask): observers read committed rows. */
+  private after(call: (o: OutboxObserver) => void): void {
+    queueMicrotask(() => {
+      for (const o of this.observers) call(o);
+    });
+  }
+}
+
+/** What "the result changes" means for one alert per study, concept and model version. */
+function sameResult(a: Finding, b: Finding): boolean {
+  return a.positive === b.positive && a.critical === b.critical && a.priority === b.priority;
+}
+
+/** 16 hex characters: short enough for an HL7 control id (MSH-10, 20 characters) with a step suffix. */
+function newKey(): string {
+  return crypto.randomBytes(8).toString('hex');
+}

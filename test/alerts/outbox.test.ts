@@ -1,0 +1,133 @@
+import { expect } from 'chai';
+import { isVigilError } from '../../src/errors.js';
+import { alertsHarness, type AlertsHarness } from '../helpers/alerts-harness.js';
+import { makeFinding, seedStudy, type SeededStudy } from '../helpers/findings.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+
+const destinations = [
+  { id: 'ris', type: 'hl7v2' as const, host: '127.0.0.1', port: 1 },
+  { id: 'chat', type: 'webhook' as const, url: 'http://127.0.0.1:1/hook', secret: 's', when: { criticalOnly: false, minPriority: 'urgent' as const } },
+  { id: 'stroke-team', type: 'webhook' as const, url: 'http://127.0.0.1:1/hook', secret: 's', when: { models: ['stroke'] }, use: 'escalation' as const },
+  { id: 'off', type: 'webhook' as const, url: 'http://127.0.0.1:1/hook', secret: 's', enabled: false },
+];
+
+describe('alerts/outbox: alerts written with their finding', () => {
+  let h: AlertsHarness;
+  let study: SeededStudy;
+  const clock = new ManualClock();
+
+  beforeEach(() => {
+    h = alertsHarness({ destinations, escalation: { levels: [{ afterMs: 600_000, destinations: ['stroke-team'] }] } }, { clock });
+    study = seedStudy(h.index, 'outbox');
+  });
+  afterEach(() => h.dispose());
+
+  const changes = () => h.index.changes.list(0, 100).changes.filter((c) => c.resourceType === 'alert');
+
+  it('writes the alert, one delivery per matching destination and a /changes entry, in the caller’s transaction', () => {
+    h.db.exec('CREATE TABLE findings_stub (id TEXT PRIMARY KEY)');
+    const finding = makeFinding(study);
+    const result = h.db.transaction(() => {
+      h.db.prepare('INSERT INTO findings_stub (id) VALUES (?)').run(finding.id);
+      return h.part.outbox.enqueueForFinding(finding);
+    })();
+    expect(result.outcome).to.equal('created');
+    if (result.outcome !== 'created') return;
+    const rows = h.part.deliveries.ofAlert(result.alert.id);
+    expect(rows.map((d) => [d.destinationId, d.channel, d.state, d.kind])).to.deep.equal([
+      ['ris', 'hl7v2', 'pending', 'alert'],
+      ['chat', 'webhook', 'pending', 'alert'],
+    ]);
+    expect(new Set(rows.map((d) => d.idempotencyKey)).size).to.equal(2);
+    expect(result.alert).to.include({ state: 'open', critical: true, escalateAt: clock.now() + 600_000, findingStoredAt: finding.createdAt });
+    expect(changes().map((c) => c.type)).to.deep.equal(['alert-created']);
+  });
+
+  it('writes nothing when the finding’s transaction rolls back', () => {
+    const finding = makeFinding(study);
+    expect(() =>
+      h.db.transaction(() => {
+        h.part.outbox.enqueueForFinding(finding);
+        throw new Error('finding insert failed');
+      })(),
+    ).to.throw('finding insert failed');
+    expect(h.part.alerts.list({ limit: 10 })).to.deep.equal([]);
+    expect(h.part.deliveries.list({ limit: 10 })).to.deep.equal([]);
+    expect(changes()).to.deep.equal([]);
+  });
+
+  it('routes by each destination’s filter: negative findings never, non-critical only where asked', () => {
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine' })).outcome).to.equal('not-routed');
+    const urgent = h.part.outbox.enqueueForFinding(makeFinding(study, { critical: false, priority: 'urgent' }));
+    expect(urgent.outcome).to.equal('created');
+    if (urgent.outcome === 'created') expect(h.part.deliveries.ofAlert(urgent.alert.id).map((d) => d.destinationId)).to.deep.equal(['chat']);
+    expect(urgent.outcome === 'created' && urgent.alert.escalateAt).to.equal(null);
+  });
+
+  it('keeps one alert per study, concept and model version unless the result changes', () => {
+    const first = h.part.outbox.enqueueForFinding(makeFinding(study));
+    const again = h.part.outbox.enqueueForFinding(makeFinding(study, { probability: 0.95 }));
+    expect(again).to.deep.equal({ outcome: 'unchanged', alertId: first.outcome === 'created' ? first.alert.id : '' });
+    const otherVersion = h.part.outbox.enqueueForFinding(makeFinding(study, { modelVersion: '1.1.0' }));
+    expect(otherVersion.outcome).to.equal('created');
+
+    const changed = h.part.outbox.enqueueForFinding(makeFinding(study, { critical: false, priority: 'urgent' }));
+    expect(changed.outcome).to.equal('created');
+    if (first.outcome !== 'created' || changed.outcome !== 'created') return;
+    expect(changed.superseded).to.equal(first.alert.id);
+    const old = h.part.alerts.get(first.alert.id)!;
+    expect(old).to.include({ state: 'superseded', supersededBy: changed.alert.id, escalateAt: null });
+    expect(h.part.deliveries.ofAlert(old.id).map((d) => d.state)).to.deep.equal(['cancelled', 'cancelled']);
+    expect(changes().map((c) => c.type)).to.deep.equal(['alert-created', 'alert-created', 'alert-superseded', 'alert-created']);
+  });
+
+  it('acknowledges once; the second time is a CONFLICT, and escalation stops', () => {
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    const acked = h.part.outbox.acknowledge(r.alert.id, 'dr-house', 'seen, calling neuro');
+    expect(acked).to.include({ state: 'acknowledged', acknowledgedBy: 'dr-house', acknowledgementNote: 'seen, calling neuro', escalateAt: null });
+    expect(() => h.part.outbox.acknowledge(r.alert.id, 'dr-house', null)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'CONFLICT'));
+    expect(() => h.part.outbox.acknowledge('nope', 'x', null)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'NOT_FOUND'));
+  });
+
+  it('retries dead deliveries and cancels pending ones, each with its /changes entry', () => {
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    const [ris] = r.deliveries;
+    h.part.deliveries.markDead(ris!, { code: 'ALERT_NACK_REJECT', error: 'peer answered AR', peer: null }, 'peer answered AR');
+    clock.advance(5000);
+    expect(h.part.outbox.retry(r.alert.id, 'it-admin')).to.equal(1);
+    const retried = h.part.deliveries.get(ris!)!;
+    expect(retried).to.include({ state: 'pending', retryWindowFrom: clock.now(), nextAttemptAt: clock.now() });
+    expect(h.part.outbox.cancel(r.alert.id, 'it-admin')).to.equal(2);
+    expect(h.part.deliveries.ofAlert(r.alert.id).map((d) => [d.state, d.closedReason])).to.deep.equal([
+      ['cancelled', 'cancelled by it-admin'],
+      ['cancelled', 'cancelled by it-admin'],
+    ]);
+    expect(changes().map((c) => c.type)).to.deep.equal(['alert-created', 'alert-retried', 'alert-cancelled']);
+  });
+
+  it('escalates an unacknowledged critical alert once per level, in one transaction', () => {
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    expect(h.part.escalator.runOnce(clock.now() + 599_999)).to.equal(0);
+    expect(h.part.escalator.runOnce(clock.now() + 600_000)).to.equal(1);
+    expect(h.part.escalator.runOnce(clock.now() + 900_000)).to.equal(0);
+    const rows = h.part.deliveries.ofAlert(r.alert.id);
+    expect(rows.map((d) => [d.destinationId, d.kind, d.escalationLevel])).to.deep.equal([
+      ['ris', 'alert', null],
+      ['chat', 'alert', null],
+      ['stroke-team', 'escalation', 1],
+    ]);
+    expect(h.part.alerts.get(r.alert.id)).to.include({ escalationLevel: 1, escalateAt: null });
+    expect(changes().at(-1)).to.include({ type: 'alert-escalated' });
+    expect(changes().at(-1)?.data).to.deep.equal({ level: 1, destinations: ['stroke-team'] });
+  });
+
+  it('does not escalate an acknowledged alert', () => {
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    h.part.outbox.acknowledge(r.alert.id, 'dr', null);
+    expect(h.part.escalator.runOnce(clock.now() + 3600_000)).to.equal(0);
+  });
+});

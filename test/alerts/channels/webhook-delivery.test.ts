@@ -1,0 +1,82 @@
+import type http from 'node:http';
+import type net from 'node:net';
+import { expect } from 'chai';
+import express from 'express';
+import { signWebhook, verifyWebhook } from '../../../src/alerts/channels/webhook/signature.js';
+import type { Delivery } from '../../../src/alerts/model.js';
+import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
+import { makeFinding, seedStudy } from '../../helpers/findings.js';
+import { eventually } from '../../helpers/manual-clock.js';
+
+interface Hit {
+  headers: http.IncomingHttpHeaders;
+  raw: string;
+  valid: boolean;
+}
+
+describe('alerts/channels/webhook: signed JSON to a receiver', function () {
+  this.timeout(20_000);
+  let server: http.Server;
+  let hits: Hit[];
+  let statuses: number[];
+  let h: AlertsHarness;
+
+  async function setup(dest: Record<string, unknown> = {}): Promise<void> {
+    hits = [];
+    statuses = [];
+    const app = express();
+    app.post('/hook', express.text({ type: '*/*' }), (req, res) => {
+      const raw = req.body as string;
+      const valid = verifyWebhook('top-secret', { timestamp: req.get('x-vigil-timestamp'), signature: req.get('x-vigil-signature') }, raw, Math.floor(Date.now() / 1000));
+      hits.push({ headers: req.headers, raw, valid });
+      res.status(statuses.shift() ?? 204).end();
+    });
+    await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
+    const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook`;
+    h = alertsHarness({ destinations: [{ id: 'hook', type: 'webhook', url, secret: 'top-secret', ...dest } as never], delivery: { backoff: { initialMs: 10, maxMs: 40 } } });
+    await h.part.start();
+  }
+  afterEach(async () => {
+    await h.dispose();
+    await new Promise((r) => server.close(r));
+  });
+
+  const raise = (seed: string): void => void h.part.outbox.enqueueForFinding(makeFinding(seedStudy(h.index, seed, { patientName: 'SECRET^NAME', patientId: 'SECRET-ID' })));
+  const settled = () => eventually(() => (h.part.deliveries.list({ limit: 10 }).every((d) => d.state !== 'pending') ? h.part.deliveries.list({ limit: 10 }) : undefined), 'settled');
+
+  it('signs body and timestamp with HMAC-SHA256; the same id and body on a retry; no patient data by default', async () => {
+    await setup();
+    statuses.push(503);
+    raise('w1');
+    const [d] = (await settled()) as Delivery[];
+    expect(d).to.include({ state: 'delivered', attempts: 2 });
+    expect(hits.map((x) => x.valid)).to.deep.equal([true, true]);
+    expect(hits[0]!.raw).to.equal(hits[1]!.raw);
+    expect(hits[0]!.headers['idempotency-key']).to.equal(d!.idempotencyKey);
+    expect(hits[0]!.headers['x-vigil-event']).to.equal('alert.raised');
+    const body = JSON.parse(hits[0]!.raw) as Record<string, unknown>;
+    expect(body).to.include({ id: d!.idempotencyKey, event: 'alert.raised' });
+    expect(body.notice).to.match(/not a diagnosis/);
+    expect(hits[0]!.raw).not.to.include('SECRET');
+  });
+
+  it('includes the patient when asked; a 4xx is a dead letter', async () => {
+    await setup({ includePatient: true });
+    statuses.push(410);
+    raise('w2');
+    raise('w3');
+    const all = await settled();
+    expect(all.map((d) => d.state)).to.deep.equal(['dead', 'delivered']);
+    expect(JSON.parse(hits[1]!.raw).patient).to.deep.equal({ id: 'SECRET-ID', issuer: '', name: 'SECRET^NAME' });
+  });
+
+  it('verification refuses a forged body, another secret and a replayed (old) timestamp', () => {
+    const now = 1_700_000_000;
+    const sig = signWebhook('k', now, '{"a":1}');
+    expect(verifyWebhook('k', { timestamp: String(now), signature: sig }, '{"a":1}', now)).to.equal(true);
+    expect(verifyWebhook('k', { timestamp: String(now), signature: sig }, '{"a":2}', now)).to.equal(false);
+    expect(verifyWebhook('other', { timestamp: String(now), signature: sig }, '{"a":1}', now)).to.equal(false);
+    expect(verifyWebhook('k', { timestamp: String(now), signature: sig }, '{"a":1}', now + 301)).to.equal(false);
+    expect(verifyWebhook('k', { timestamp: undefined, signature: sig }, '{"a":1}', now)).to.equal(false);
+  });
+});

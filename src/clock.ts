@@ -56,3 +56,17 @@ export class ManualClock implements Clock {
     return this.timers.size;
   }
 }
+
+/** Resolves after `ms` on `clock`, or as soon as `signal` aborts (never rejects): a wait that can be woken. */
+export function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      cancel();
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const cancel = clock.setTimer(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}

@@ -7,7 +7,7 @@ import type { DicomIndex } from '../store/dicom-index.js';
 import { AlertStore } from './alert-store.js';
 import type { ChannelHandler } from './channels/channel.js';
 import { createChannel } from './channels/registry.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { DeliveryStore } from './delivery-store.js';
 import { DestinationRegistry } from './destinations.js';
 import { Escalator } from './escalator.js';

@@ -7,7 +7,7 @@ import type { AlertStore } from './alert-store.js';
 import { retryDelay } from './backoff.js';
 import { peerTextOf, type ChannelHandler } from './channels/channel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import type { Clock } from './clock.js';
+import { sleep, type Clock } from '../clock.js';
 import { loadContext } from './context.js';
 import type { DeliveryStore } from './delivery-store.js';
 import { failurePolicy } from './failure-policy.js';
@@ -99,7 +99,7 @@ export class DestinationWorker {
   private async idle(ms: number): Promise<void> {
     if (this.wakePending || this.stopping) return;
     this.sleepController = new AbortController();
-    await this.deps.clock.sleep(ms, this.sleepController.signal);
+    await sleep(this.deps.clock, ms, this.sleepController.signal);
     this.sleepController = undefined;
   }
 

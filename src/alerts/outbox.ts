@@ -5,7 +5,7 @@ import type { ChangeFeed, ChangeType } from '../store/changes.js';
 import type { Db } from '../store/database.js';
 import type { Finding } from '../triage/finding.js';
 import type { AlertStore } from './alert-store.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { DestinationRegistry } from './destinations.js';
 import type { Alert } from './model.js';

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { alertsHarness, type AlertsHarness } from '../helpers/alerts-harness.js';
 import { makeFinding, seedStudy } from '../helpers/findings.js';
-import { ManualClock, settle } from '../helpers/manual-clock.js';
+import { ManualClock } from '../../src/clock.js';
+import { settle } from '../helpers/eventually.js';
 import { ScriptedChannel } from '../helpers/scripted-channel.js';
 
 /** random() is 0.5 in the harness: each delay is 3/4 of its exponential step. */
@@ -53,13 +54,16 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
     const head = h.part.deliveries.list({ limit: 1 })[0]!;
     expect(head).to.include({ state: 'pending', attempts: 1, lastErrorCode: 'MLLP_CONNECT_FAILED', nextAttemptAt: clock.now() + 750 });
     expect(head.lastPeerText).to.equal('peer says MLLP_CONNECT_FAILED');
-    await clock.advance(749);
+    clock.advance(749);
+    await settle();
     expect(channel.calls).to.have.length(1);
-    await clock.advance(1);
+    clock.advance(1);
+    await settle();
     expect(channel.calls).to.have.length(2);
     // second failure: 2000 ms step, jittered to 1500
     expect(h.part.deliveries.list({ limit: 1 })[0]!.nextAttemptAt).to.equal(clock.now() + 1500);
-    await clock.advance(1500);
+    clock.advance(1500);
+    await settle();
     expect(channel.calls.map((c) => [c.alertId, c.attempt])).to.deep.equal([
       [ids[0], 1],
       [ids[0], 2],
@@ -90,14 +94,18 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
     channel.then('MLLP_CONNECT_FAILED', 'MLLP_CONNECT_FAILED', 'MLLP_CONNECT_FAILED');
     raise(1);
     await settle();
-    await clock.advance(750);
-    await clock.advance(1500);
+    clock.advance(750);
+    await settle();
+    clock.advance(1500);
+    await settle();
     expect(channel.calls).to.have.length(3);
     expect(h.part.sender.status('hook')).to.include({ breaker: 'open', consecutiveFailures: 3 });
     // backoff alone would retry after 3000 ms; the breaker holds it for 30 s
-    await clock.advance(3000);
+    clock.advance(3000);
+    await settle();
     expect(channel.calls).to.have.length(3);
-    await clock.advance(27_000);
+    clock.advance(27_000);
+    await settle();
     expect(channel.calls).to.have.length(4);
     expect(h.part.sender.status('hook')).to.include({ breaker: 'closed', consecutiveFailures: 0 });
   });
@@ -106,8 +114,10 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
     channel.then('ALERT_NACK_ERROR', 'ALERT_NACK_ERROR', 'ALERT_NACK_ERROR');
     raise(1);
     await settle();
-    await clock.advance(750);
-    await clock.advance(1500);
+    clock.advance(750);
+    await settle();
+    clock.advance(1500);
+    await settle();
     expect(h.part.sender.status('hook')).to.include({ breaker: 'closed' });
   });
 
@@ -115,7 +125,10 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
     h.part.outbox.enqueueForFinding(makeFinding(seedStudy(h.index, 'w')));
     for (let i = 0; i < 500; i++) channel.then('ALERT_HTTP_SERVER_ERROR');
     await settle();
-    for (let i = 0; i < 500 && states()[0] === 'pending'; i++) await clock.advance(clock.nextWakeIn() ?? 1000);
+    for (let i = 0; i < 1000 && states()[0] === 'pending'; i++) {
+      clock.advance(10_000);
+      await settle();
+    }
     const [d] = h.part.deliveries.list({ limit: 1 });
     expect(d!.state).to.equal('dead');
     expect(d!.closedReason).to.match(/^gave up after \d+ attempts: scripted ALERT_HTTP_SERVER_ERROR/);
@@ -127,7 +140,8 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
     const ids = raise(2);
     await settle();
     h.part.outbox.cancel(ids[0]!, 'it');
-    await clock.advance(750);
+    clock.advance(750);
+    await settle();
     expect(states()).to.deep.equal(['cancelled', 'delivered']);
   });
 });

@@ -4,7 +4,8 @@ import type { Delivery } from '../../../src/alerts/model.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
 import { FhirStub } from '../../helpers/fhir-stub.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';
-import { ManualClock, eventually } from '../../helpers/manual-clock.js';
+import { ManualClock } from '../../../src/clock.js';
+import { eventually, settle } from '../../helpers/eventually.js';
 
 describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated', function () {
   this.timeout(30_000);
@@ -152,9 +153,11 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
     await setup({}, { levels: [{ afterMs: 60_000, destinations: ['ehr-backup'] }] }, clock);
     const alertId = raise('e1');
     await settled();
-    await clock.advance(59_000);
+    clock.advance(59_000);
+    await settle();
     expect(h.part.escalator.runOnce()).to.equal(0);
-    await clock.advance(1000);
+    clock.advance(1000);
+    await settle();
     expect(h.part.escalator.runOnce()).to.equal(1);
     const all = await settled();
     expect(all.map((d) => [d.destinationId, d.kind, d.state])).to.deep.equal([

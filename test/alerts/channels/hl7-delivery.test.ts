@@ -6,7 +6,7 @@ import type { Delivery } from '../../../src/alerts/model.js';
 import { parseMessage } from '../../../src/hl7/parse.js';
 import { alertsHarness, type AlertsConfigInput, type AlertsHarness } from '../../helpers/alerts-harness.js';
 import { makeFinding, seedStudy, type StudyPatient } from '../../helpers/findings.js';
-import { eventually } from '../../helpers/manual-clock.js';
+import { eventually } from '../../helpers/eventually.js';
 import { MllpPeer } from '../../helpers/mllp-peer.js';
 import { parseWithPythonHl7, requirePythonHl7, valuesOf } from '../../helpers/python-hl7.js';
 

@@ -6,7 +6,7 @@ import { signWebhook, verifyWebhook } from '../../../src/alerts/channels/webhook
 import type { Delivery } from '../../../src/alerts/model.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';
-import { eventually } from '../../helpers/manual-clock.js';
+import { eventually } from '../../helpers/eventually.js';
 
 interface Hit {
   headers: http.IncomingHttpHeaders;

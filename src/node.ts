@@ -20,6 +20,8 @@ import { authMigrations } from './auth/migrations.js';
 import { TokenStore } from './auth/token-store.js';
 import { rulesMigrations } from './rules/migrations.js';
 import { createRoutingPart, type RoutingPart } from './rules/routing-part.js';
+import { alertMigrations } from './alerts/migrations.js';
+import { AlertsPart } from './alerts/alerts.js';
 import { createApp } from './api/app.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './clock.js';
@@ -59,6 +61,8 @@ export interface VigilNode {
   app: ReturnType<typeof createApp>;
   series: SeriesTracker;
   plugins: PluginHost;
+  /** The alerts outbox, sender and escalation (src/alerts/). */
+  alerts: AlertsPart;
   startup: StartupReport;
   stop(): Promise<void>;
 }
@@ -71,7 +75,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -118,6 +122,10 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
+  const alerts = new AlertsPart({ config: config.alerts, db, index, log: log.child({ component: 'alerts' }), clock, registry: metrics.registry, audit });
+  // Until triage's FindingStore offers listeners inside its insert transaction, alerts follow the
+  // committed 'finding' event; enqueueForFinding is idempotent, so both may run once it does.
+  bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
   const app = createApp({
@@ -132,6 +140,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     audit,
     metrics,
     readiness,
+    alerts,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
@@ -142,6 +151,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     // Routing listens before the series tracker may announce a stable series.
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
+    { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
   ];
@@ -166,5 +176,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   }
   await plugins.ready();
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, rules, tokens, audit, metrics, readiness, app, series, plugins, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, tokens, audit, metrics, readiness, app, series, plugins, startup, stop };
 }

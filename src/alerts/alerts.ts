@@ -12,7 +12,7 @@ import { DeliveryStore } from './delivery-store.js';
 import { DestinationRegistry } from './destinations.js';
 import { Escalator } from './escalator.js';
 import { AlertMetrics } from './metrics.js';
-import { Outbox } from './outbox.js';
+import { Outbox, type OutboxDeps } from './outbox.js';
 import { AlertSender } from './sender.js';
 
 export interface AlertsDeps {
@@ -24,6 +24,8 @@ export interface AlertsDeps {
   random?: () => number;
   /** The node's metrics registry, when there is one; a private registry otherwise. */
   registry?: Registry;
+  /** Where escalations are audited (the node's audit trail). */
+  audit?: OutboxDeps['audit'];
   /** Tests swap channels; production uses the registry of channel handlers. */
   createChannel?: (dest: DestinationConfig) => ChannelHandler;
 }
@@ -57,6 +59,7 @@ export class AlertsPart {
       changes: index.changes,
       escalation: config.escalation,
       clock: this.clock,
+      audit: deps.audit,
     });
     this.metrics = new AlertMetrics(deps.registry, {
       pendingByDestination: () => this.deliveries.pendingCounts(),

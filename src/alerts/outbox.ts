@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { AuditEntry } from '../audit/audit-trail.js';
 import type { EscalationConfig } from '../config/sections/alerts.js';
 import { VigilError } from '../errors.js';
 import type { ChangeFeed, ChangeType } from '../store/changes.js';
@@ -33,6 +34,8 @@ export interface OutboxDeps {
   changes: ChangeFeed;
   escalation: EscalationConfig;
   clock: Clock;
+  /** The audit trail: escalations are acts of the node itself and are written there too. */
+  audit?: { record(entry: AuditEntry, at?: number): number } | undefined;
 }
 
 /**
@@ -148,6 +151,19 @@ export class Outbox {
       const next = levels[level + 1];
       this.deps.alerts.setEscalation(alertId, level + 1, next ? alert.createdAt + next.afterMs : null);
       this.change('alert-escalated', alertId, { level: level + 1, destinations: spec.destinations }, now);
+      this.deps.audit?.record(
+        {
+          tokenName: 'system:escalation',
+          role: null,
+          address: null,
+          method: 'SYSTEM',
+          route: 'alerts/escalate',
+          params: { alertId, level: String(level + 1), destinations: spec.destinations.join(',') },
+          resources: [alertId, alert.studyId],
+          status: 200,
+        },
+        now,
+      );
       return { level: level + 1, deliveries: seqs };
     })();
     if (result) this.wake(levels[result.level - 1]!.destinations);

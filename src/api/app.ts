@@ -1,5 +1,6 @@
 import express from 'express';
 import type { ApiDeps } from './deps.js';
+import { alertRoutes } from './routes/alerts.js';
 import { auditRequests } from './audit-requests.js';
 import { httpMetrics } from './http-metrics.js';
 import { rejectLongUrls } from './request-limits.js';
@@ -36,6 +37,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(resourceRoutes(deps));
   app.use(findRoutes(deps));
   app.use(changeRoutes(deps));
+  app.use(alertRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(monitoringRoutes(deps));
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));

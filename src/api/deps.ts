@@ -1,4 +1,5 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { AlertsPart } from '../alerts/alerts.js';
 import type { TokenStore } from '../auth/token-store.js';
 import type { VigilConfig } from '../config/schema.js';
 import type { Logger } from '../log/logger.js';
@@ -26,6 +27,8 @@ export interface ApiDeps {
   /** Routing rules: /rules and /series/:id/routing are served when present. */
   rules?: RoutingPart;
   readiness: Readiness;
+  /** Alerts: outbox, acknowledgement, destinations (absent in apps built without them). */
+  alerts?: AlertsPart;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

@@ -13,6 +13,7 @@ const RESOURCE_TYPES: Record<string, { type: string; path: string }> = {
   study: { type: 'Study', path: 'studies' },
   series: { type: 'Series', path: 'series' },
   instance: { type: 'Instance', path: 'instances' },
+  alert: { type: 'Alert', path: 'alerts' },
 };
 /** Orthanc's names where it has one; other types become PascalCase (`finding` → `Finding`). */
 const CHANGE_TYPES: Record<string, string> = { 'stable-series': 'StableSeries', deleted: 'Deleted' };

@@ -1,0 +1,119 @@
+import { expect } from 'chai';
+import { apiAs } from '../helpers/api.js';
+import { eventually } from '../helpers/eventually.js';
+import { makeFinding, seedStudy } from '../helpers/findings.js';
+import { MllpPeer } from '../helpers/mllp-peer.js';
+import { startTestNode, type TestNode } from '../helpers/test-node.js';
+
+describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', function () {
+  this.timeout(30_000);
+  let peer: MllpPeer;
+  let node: TestNode;
+
+  beforeEach(async () => {
+    peer = new MllpPeer();
+    await peer.start();
+    node = await startTestNode({
+      alerts: {
+        destinations: [{ id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: peer.port, orderUpdate: 'none' }],
+        delivery: { backoff: { initialMs: 10, maxMs: 40 } },
+      },
+    });
+  });
+  afterEach(async () => {
+    await node.dispose();
+    await peer.stop();
+  });
+
+  /** A finding as triage announces it (the committed 'finding' event). */
+  function announce(seed: string): string {
+    const finding = makeFinding(seedStudy(node.index, seed, { patientName: 'ROE^RICHARD', patientId: 'MRN-77' }));
+    node.bus.emit('finding', { finding });
+    return finding.id;
+  }
+
+  it('raises an alert from a finding, delivers it and lets a radiologist acknowledge it once', async () => {
+    const findingId = announce('a1');
+    const rad = await apiAs(node, 'radiologist');
+    const alert = await eventually(() => node.alerts.alerts.list({ limit: 1 })[0], 'an alert');
+    await eventually(() => node.alerts.deliveries.ofAlert(alert.id)[0]?.state === 'delivered', 'delivered');
+
+    const list = await rad.get('/alerts?state=open&critical=true').expect(200);
+    expect(list.body).to.have.length(1);
+    expect(list.body[0]).to.include({ id: alert.id, findingId, state: 'open', critical: true, priority: 'stat' });
+    expect(list.body[0].timeToNotificationMs).to.be.a('number');
+    expect(list.body[0].deliveries[0]).to.include({ destination: 'ris', channel: 'hl7v2', state: 'delivered', attempts: 1 });
+
+    const ack = await rad.post(`/alerts/${alert.id}/acknowledge`).send({ note: 'called the stroke team' }).expect(200);
+    expect(ack.body.acknowledged).to.include({ by: 'test-radiologist', note: 'called the stroke team' });
+    const again = await rad.post(`/alerts/${alert.id}/acknowledge`).send({}).expect(409);
+    expect(again.body.code).to.equal('CONFLICT');
+
+    const audited = node.audit.list({ since: 0, limit: 100 }).entries.filter((r) => r.route === '/alerts/:alertId/acknowledge');
+    expect(audited.map((r) => [r.tokenName, r.status])).to.deep.equal([
+      ['test-radiologist', 200],
+      ['test-radiologist', 409],
+    ]);
+    const changes = await (await apiAs(node, 'it')).get('/changes?limit=1000').expect(200);
+    const mine = (changes.body.Changes as { ChangeType: string; ResourceType: string; ID: string; Path?: string }[]).filter((c) => c.ID === alert.id);
+    expect(mine.map((c) => c.ChangeType)).to.deep.equal(['AlertCreated', 'AlertDelivered', 'AlertAcknowledged']);
+    expect(mine[0]).to.include({ ResourceType: 'Alert', Path: `/alerts/${alert.id}` });
+  });
+
+  it('shows IT the dead letters without patient data, and retries or cancels them', async () => {
+    peer.then({ code: 'AR', errorCode: '200', text: 'unknown patient ROE' });
+    announce('a2');
+    const alert = await eventually(() => node.alerts.alerts.list({ limit: 1 })[0], 'an alert');
+    await eventually(() => node.alerts.deliveries.ofAlert(alert.id)[0]?.state === 'dead', 'dead-lettered');
+    const it = await apiAs(node, 'it');
+    const dead = await it.get('/alerts/deliveries?state=dead').expect(200);
+    expect(dead.body).to.have.length(1);
+    expect(dead.body[0]).to.include({ alertId: alert.id, state: 'dead', lastErrorCode: 'ALERT_NACK_REJECT' });
+    expect(JSON.stringify(dead.body)).not.to.include('ROE').and.not.to.include('MRN-77');
+    await it.get('/alerts').expect(403);
+    const detail = await (await apiAs(node, 'radiologist')).get(`/alerts/${alert.id}`).expect(200);
+    expect(detail.body.deliveries[0].lastPeerText).to.equal('unknown patient ROE');
+
+    expect((await it.post(`/alerts/${alert.id}/retry`).expect(200)).body).to.deep.equal({ retried: 1 });
+    await eventually(() => node.alerts.deliveries.ofAlert(alert.id)[0]?.state === 'delivered', 'delivered after retry');
+    expect((await it.post(`/alerts/${alert.id}/cancel`).expect(200)).body).to.deep.equal({ cancelled: 0 });
+    await it.post('/alerts/not-a-uuid/retry').expect(400);
+    await it.post('/alerts/00000000-0000-4000-8000-000000000000/retry').expect(404);
+  });
+
+  it('lets IT manage destinations over the API: validated, secrets masked, config ones read-only', async () => {
+    const it = await apiAs(node, 'it');
+    const hook = { id: 'chat', type: 'webhook', url: 'https://chat.example.org/hook', secret: 'very-secret', when: { criticalOnly: false } };
+    const created = await it.post('/alerts/destinations').send(hook).expect(201);
+    expect(created.body).to.include({ id: 'chat', secret: '********', includePatient: false });
+    await it.post('/alerts/destinations').send(hook).expect(409);
+    const bad = await it.post('/alerts/destinations').send({ id: 'x', type: 'webhook', url: 'ftp://nope' }).expect(400);
+    expect(bad.body.problems.map((p: { path: string }) => p.path)).to.include.members(['url', 'secret']);
+    await it.put('/alerts/destinations/ris').send({ id: 'ris', type: 'webhook', url: 'https://x.org/', secret: 's' }).expect(409);
+    await it.put('/alerts/destinations/chat').send({ ...hook, id: 'other' }).expect(400);
+    await it.put('/alerts/destinations/chat').send({ ...hook, secret: { env: 'CHAT_SECRET' } }).expect(200);
+
+    const list = await it.get('/alerts/destinations').expect(200);
+    expect(list.body.map((d: { id: string; source: string }) => [d.id, d.source])).to.deep.equal([
+      ['ris', 'config'],
+      ['chat', 'api'],
+    ]);
+    expect(list.body[1].secret).to.deep.equal({ env: 'CHAT_SECRET' });
+    expect(list.body[0].status).to.include({ breaker: 'closed' });
+    expect(JSON.stringify(list.body)).not.to.include('very-secret');
+
+    await it.delete('/alerts/destinations/ris').expect(409);
+    await it.delete('/alerts/destinations/chat').expect(204);
+    await it.delete('/alerts/destinations/chat').expect(404);
+    expect(node.audit.list({ since: 0, limit: 100 }).entries.filter((r) => r.route.startsWith('/alerts/destinations') && r.method !== 'GET').length).to.equal(9);
+  });
+
+  it('exports alert metrics on /metrics', async () => {
+    announce('m1');
+    await eventually(() => node.alerts.deliveries.list({ limit: 1 })[0]?.state === 'delivered', 'delivered');
+    const res = await (await apiAs(node, 'service')).get('/metrics').expect(200);
+    expect(res.text).to.match(/vigil_alert_time_to_notification_seconds_count\{destination="ris",channel="hl7v2",kind="alert"\} 1/);
+    expect(res.text).to.include('vigil_alerts_created_total{critical="true"} 1');
+    expect(res.text).to.include('vigil_alert_outbox_pending');
+  });
+});

@@ -18,6 +18,8 @@ export class AlertSender {
   private readonly workers = new Map<string, DestinationWorker>();
   private unsubscribe: (() => void)[] = [];
   private running = false;
+  /** Re-syncs run one after the other, so an old worker is stopped before its successor starts. */
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly destinations: DestinationRegistry,
@@ -29,7 +31,9 @@ export class AlertSender {
     this.running = true;
     this.unsubscribe = [
       this.outbox.observe({ work: (ids) => ids.forEach((id) => this.workers.get(id)?.wake()) }),
-      this.destinations.onChange(() => void this.sync()),
+      this.destinations.onChange(() => {
+        this.syncing = this.syncing.then(() => this.sync());
+      }),
     ];
     for (const { config } of this.destinations.all()) this.startWorker(config);
   }
@@ -37,6 +41,7 @@ export class AlertSender {
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe.forEach((u) => u());
+    await this.syncing;
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     this.workers.clear();
   }

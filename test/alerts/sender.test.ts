@@ -31,6 +31,16 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
       return r.alert.id;
     });
   }
+  async function advance(ms: number): Promise<void> {
+    clock.advance(ms);
+    await settle();
+  }
+  /** The first attempt and two retries (after 750 ms, then 1500 ms). */
+  async function threeAttempts(): Promise<void> {
+    await settle();
+    await advance(750);
+    await advance(1500);
+  }
   const states = () => h.part.deliveries.list({ limit: 100 }).map((d) => d.state);
 
   it('delivers in outbox order and records the time to notification', async () => {
@@ -54,16 +64,13 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
     const head = h.part.deliveries.list({ limit: 1 })[0]!;
     expect(head).to.include({ state: 'pending', attempts: 1, lastErrorCode: 'MLLP_CONNECT_FAILED', nextAttemptAt: clock.now() + 750 });
     expect(head.lastPeerText).to.equal('peer says MLLP_CONNECT_FAILED');
-    clock.advance(749);
-    await settle();
+    await advance(749);
     expect(channel.calls).to.have.length(1);
-    clock.advance(1);
-    await settle();
+    await advance(1);
     expect(channel.calls).to.have.length(2);
     // second failure: 2000 ms step, jittered to 1500
     expect(h.part.deliveries.list({ limit: 1 })[0]!.nextAttemptAt).to.equal(clock.now() + 1500);
-    clock.advance(1500);
-    await settle();
+    await advance(1500);
     expect(channel.calls.map((c) => [c.alertId, c.attempt])).to.deep.equal([
       [ids[0], 1],
       [ids[0], 2],
@@ -93,19 +100,13 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
   it('opens the breaker after repeated destination failures and waits out the cool-down', async () => {
     channel.then('MLLP_CONNECT_FAILED', 'MLLP_CONNECT_FAILED', 'MLLP_CONNECT_FAILED');
     raise(1);
-    await settle();
-    clock.advance(750);
-    await settle();
-    clock.advance(1500);
-    await settle();
+    await threeAttempts();
     expect(channel.calls).to.have.length(3);
     expect(h.part.sender.status('hook')).to.include({ breaker: 'open', consecutiveFailures: 3 });
     // backoff alone would retry after 3000 ms; the breaker holds it for 30 s
-    clock.advance(3000);
-    await settle();
+    await advance(3000);
     expect(channel.calls).to.have.length(3);
-    clock.advance(27_000);
-    await settle();
+    await advance(27_000);
     expect(channel.calls).to.have.length(4);
     expect(h.part.sender.status('hook')).to.include({ breaker: 'closed', consecutiveFailures: 0 });
   });
@@ -113,11 +114,7 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
   it('a NACK that blames the message does not count against the destination', async () => {
     channel.then('ALERT_NACK_ERROR', 'ALERT_NACK_ERROR', 'ALERT_NACK_ERROR');
     raise(1);
-    await settle();
-    clock.advance(750);
-    await settle();
-    clock.advance(1500);
-    await settle();
+    await threeAttempts();
     expect(h.part.sender.status('hook')).to.include({ breaker: 'closed' });
   });
 
@@ -140,8 +137,7 @@ describe('alerts/sender: order, backoff, breaker and dead letters (manual clock)
     const ids = raise(2);
     await settle();
     h.part.outbox.cancel(ids[0]!, 'it');
-    clock.advance(750);
-    await settle();
+    await advance(750);
     expect(states()).to.deep.equal(['cancelled', 'delivered']);
   });
 });

@@ -12,15 +12,28 @@ const DUMP_SCRIPT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pyt
  * module skips with a message, under CI=true it fails (CI installs python3-hl7).
  */
 export function requirePythonHl7(ctx: Mocha.Context): void {
-  try {
-    execFileSync(PYTHON, ['-c', 'import hl7'], { stdio: 'ignore' });
-  } catch {
+  if (!hasPythonHl7()) {
     const why = 'python module hl7 not found: install the Debian package "python3-hl7" (apt-get install -y python3-hl7)';
     if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
     // eslint-disable-next-line no-console
     console.log(`      skipped: ${why}`);
     ctx.skip();
   }
+}
+
+let available: boolean | undefined;
+
+/** Whether Debian's python3 can import hl7 (checked once). */
+export function hasPythonHl7(): boolean {
+  if (available === undefined) {
+    try {
+      execFileSync(PYTHON, ['-c', 'import hl7'], { stdio: 'ignore' });
+      available = true;
+    } catch {
+      available = false;
+    }
+  }
+  return available;
 }
 
 /**

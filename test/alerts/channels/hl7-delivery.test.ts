@@ -8,7 +8,7 @@ import { alertsHarness, type AlertsConfigInput, type AlertsHarness } from '../..
 import { makeFinding, seedStudy, type StudyPatient } from '../../helpers/findings.js';
 import { eventually } from '../../helpers/eventually.js';
 import { MllpPeer } from '../../helpers/mllp-peer.js';
-import { parseWithPythonHl7, requirePythonHl7, valuesOf } from '../../helpers/python-hl7.js';
+import { hasPythonHl7, parseWithPythonHl7, requirePythonHl7, valuesOf } from '../../helpers/python-hl7.js';
 
 const TLS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tls');
 const TRICKY: StudyPatient = { patientName: 'O|BRIEN~X&Y\\Z^JOHN^^DR^JR', patientId: 'P^1|2', accessionNumber: 'ACC&7' };
@@ -33,6 +33,12 @@ describe('alerts/channels/hl7: ORU^R01 and order updates to a real MLLP peer', f
   afterEach(async () => {
     await h?.dispose();
     await peer?.stop();
+    // Every message any test here sent must mean the same to python3-hl7 (the explicit tests
+    // above skip, or fail under CI, when it is missing).
+    if (hasPythonHl7() && peer.received.length > 0) {
+      const theirs = parseWithPythonHl7(peer.received.map((r) => r.text));
+      peer.received.forEach((r, i) => expect(theirs[i], `message ${i + 1} (${r.msg.type})`).to.deep.equal(valuesOf(r.msg)));
+    }
   });
 
   function raise(seed: string, patient: StudyPatient = {}, overrides = {}): string {

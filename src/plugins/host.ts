@@ -236,6 +236,12 @@ export class PluginHost {
 
   /** Config, ctx and routes; the plugin is active once all three are in place. */
   private activate(record: PluginRecord, definition: PluginDefinition): void {
+    // A dependency may have been refused since the order was made (its config, its routes).
+    const inactive = (definition.dependsOn ?? []).find((d) => this.records.get(d)?.state !== 'active');
+    if (inactive !== undefined) {
+      this.refuse(record, new VigilError('PLUGIN_MISSING_DEPENDENCY', `plugin ${record.id} needs ${inactive}, which is not loaded`, { extra: { dependency: inactive } }));
+      return;
+    }
     try {
       const config = checkConfig(definition, this.deps.config.config[record.id]);
       record.ctx = this.createContext(record, config);

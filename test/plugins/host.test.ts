@@ -107,6 +107,7 @@ describe('plugins/host: load checks refuse a plugin with a coded error, the othe
     writePlugin(folder, 'ping', definition(`${base('ping')}, dependsOn: ['pong'], hooks: {}`));
     writePlugin(folder, 'pong', definition(`${base('pong')}, dependsOn: ['ping'], hooks: {}`));
     writePlugin(folder, 'configured', definition(`${base('configured')}, configSchema: z.strictObject({ port: z.number().int() }), hooks: {}`));
+    writePlugin(folder, 'needs-configured', definition(`${base('needs-configured')}, dependsOn: ['configured'], hooks: {}`));
     writePlugin(folder, 'broken', `import { definePlugin } from 'vigil/sdk';\nthrow new Error('syntax of the hospital');\n`);
     writePlugin(folder, 'shapeless', `export default { id: 'shapeless', version: 'one', hooks: {} };\n`);
     writePlugin(
@@ -117,7 +118,7 @@ describe('plugins/host: load checks refuse a plugin with a coded error, the othe
     node = await startTestNode({
       plugins: {
         folders: [folder],
-        enabled: ['needs-good', 'unknown-hook', 'future', 'lonely', 'needs-lonely', 'ping', 'pong', 'configured', 'broken', 'shapeless', 'open-route', 'missing', 'good'],
+        enabled: ['needs-good', 'unknown-hook', 'future', 'lonely', 'needs-lonely', 'ping', 'pong', 'configured', 'needs-configured', 'broken', 'shapeless', 'open-route', 'missing', 'good'],
         config: { configured: { port: 'eleven' } },
       },
     });
@@ -140,6 +141,7 @@ describe('plugins/host: load checks refuse a plugin with a coded error, the othe
     expect(verdict('pong')).to.deep.equal(['refused', 'PLUGIN_DEPENDENCY_CYCLE']);
     expect(verdict('configured')).to.deep.equal(['refused', 'PLUGIN_CONFIG_INVALID']);
     expect(plugins.configured!.lastError!.message).to.contain('plugins.config.configured.port');
+    expect(verdict('needs-configured')).to.deep.equal(['refused', 'PLUGIN_MISSING_DEPENDENCY']);
     expect(verdict('broken')).to.deep.equal(['failed', 'PLUGIN_LOAD_FAILED']);
     expect(verdict('shapeless')).to.deep.equal(['refused', 'PLUGIN_INVALID']);
     expect(verdict('open-route')).to.deep.equal(['refused', 'PLUGIN_ROUTE_UNGUARDED']);

@@ -28,6 +28,8 @@ export class FhirStub {
   /** Client credentials the token endpoint accepts. */
   client = { id: 'vigil', secret: 'shh', token: 'issued-token', expiresIn: 3600 };
   tokensIssued = 0;
+  /** Validate every body (tests); a benchmark turns it off to time Vigil rather than the validator. */
+  validate = true;
   private failures: { status: number; body: unknown }[] = [];
   private answersToLose = 0;
   private server: http.Server | undefined;
@@ -74,7 +76,7 @@ export class FhirStub {
     });
     app.use('/fhir', express.json({ type: ['application/json', 'application/fhir+json'], limit: '5mb' }), (req, res, next) => {
       const body = req.method === 'GET' ? undefined : (req.body as unknown);
-      const problems = body && typeof body === 'object' && 'resourceType' in body ? fhirProblems(body as Resource) : [];
+      const problems = this.validate && body && typeof body === 'object' && 'resourceType' in body ? fhirProblems(body as Resource) : [];
       this.requests.push({ method: req.method, path: req.baseUrl + (req.path === '/' ? '' : req.path), headers: req.headers, body, problems });
       if (this.token && req.headers.authorization !== `Bearer ${this.token}`) {
         res.status(401).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] });

@@ -94,7 +94,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   files.init();
   const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }));
   const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }));
-  const rules = createRoutingPart({ config, db, index, files, bus, log });
+  // Read when the rules part starts, after plugins.load() below has activated the plugins.
+  const rules = createRoutingPart({ config, db, index, files, bus, log, defaults: () => plugins.defaultRules() });
   const clock = opts.clock ?? systemClock;
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();

@@ -1,31 +1,30 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BUILTIN_PLUGINS_DIR, discoverPlugins, importPlugin } from '../plugins/loader.js';
 import type { DefaultRules, RuleProblem } from './language.js';
-import { readRulesFile } from './rules-file.js';
 
 /**
- * Where default rules come from. The plugin host will provide them (each plugin's
- * `defaultRules`); until it does, each plugin folder ships them as data in plugins/<id>/rules.yaml.
+ * Where default rules come from: each active plugin's `defaultRules` (definePlugin). In the node
+ * the plugin host provides them (PluginHost.defaultRules()); tools without a node (the CLI,
+ * tests) read them from the plugin definitions directly, the same way the host imports them.
  */
 export type DefaultRulesProvider = () => DefaultRules[];
 
-export const PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));
-
-/** Reads plugins/<id>/rules.yaml for every plugin folder that has one, in name order. */
-export function defaultRulesFromFolders(dir = PLUGINS_DIR, problems: RuleProblem[] = []): DefaultRules[] {
-  if (!fs.existsSync(dir)) return [];
-  const out: DefaultRules[] = [];
-  for (const plugin of fs.readdirSync(dir).sort()) {
-    const file = path.join(dir, plugin, 'rules.yaml');
-    if (!fs.existsSync(file)) continue;
-    const { parsed } = readRulesFile(file);
-    if ('error' in parsed) {
-      problems.push({ path: `defaults.${plugin}`, message: `${file}: ${parsed.error.path}: ${parsed.error.message}` });
+/** The default rules of the given plugins, in the order given; a plugin that cannot be read is a problem. */
+export async function defaultRulesOfPlugins(ids: readonly string[], folders: readonly string[] = []): Promise<{ defaults: DefaultRules[]; problems: RuleProblem[] }> {
+  const { found } = discoverPlugins([BUILTIN_PLUGINS_DIR, ...folders]);
+  const defaults: DefaultRules[] = [];
+  const problems: RuleProblem[] = [];
+  for (const id of ids) {
+    const plugin = found.find((p) => p.id === id);
+    if (!plugin) {
+      problems.push({ path: `plugins.${id}`, message: 'is enabled but no plugin folder holds it' });
       continue;
     }
-    const rules = (parsed.document as { rules?: unknown } | null)?.rules;
-    out.push({ plugin, rules: Array.isArray(rules) ? rules : [] });
+    try {
+      const rules = ((await importPlugin(plugin)) as { defaultRules?: unknown } | undefined)?.defaultRules;
+      if (Array.isArray(rules) && rules.length > 0) defaults.push({ plugin: id, rules });
+    } catch (err) {
+      problems.push({ path: `plugins.${id}`, message: `cannot be loaded: ${(err as Error).message}` });
+    }
   }
-  return out;
+  return { defaults, problems };
 }

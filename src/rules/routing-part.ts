@@ -5,7 +5,7 @@ import type { Db } from '../store/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import { DecisionStore } from './decision-store.js';
-import { defaultRulesFromFolders, type DefaultRulesProvider } from './defaults.js';
+import type { DefaultRulesProvider } from './defaults.js';
 import { modelIdsFromManifests, type ModelIds } from './model-catalog.js';
 import { RoutingService } from './routing-service.js';
 import { RuleBook } from './rule-book.js';
@@ -15,8 +15,8 @@ import { RuleVersionStore } from './version-store.js';
 
 /**
  * The routing part as the node composes it: the rule book, the routing service and what the
- * API needs. The default-rule provider, the model ids and the sink are seams: the plugin host,
- * the triage registry and the triage engine replace them when they are wired.
+ * API needs. Default rules come from the plugin host; the model ids and the sink are seams the
+ * triage registry and the triage engine replace when they are wired.
  */
 export interface RoutingPartDeps {
   config: VigilConfig;
@@ -25,7 +25,8 @@ export interface RoutingPartDeps {
   files: FileStore;
   bus: EventBus;
   log: Logger;
-  defaults?: DefaultRulesProvider;
+  /** The active plugins' default rules (the plugin host). */
+  defaults: DefaultRulesProvider;
   models?: ModelIds;
 }
 
@@ -36,12 +37,11 @@ export function createRoutingPart(deps: RoutingPartDeps) {
   const versions = new RuleVersionStore(deps.db);
   const decisions = new DecisionStore(deps.db);
   const series = new StoredSeries(deps.db, deps.index, deps.files, deps.config.dicom.aeTitle);
-  const defaults = deps.defaults ?? (() => defaultRulesFromFolders());
   const book = new RuleBook({
     config: deps.config.rules,
     versions,
     index: deps.index,
-    defaults,
+    defaults: deps.defaults,
     models: deps.models ?? (() => modelIdsFromManifests()),
     destinations: () => deps.config.dicom.modalities.filter((m) => m.port !== undefined).map((m) => m.aeTitle),
     log,

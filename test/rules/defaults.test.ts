@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { readHeader } from '../../src/dicom/header.js';
 import { checkRules } from '../../src/rules/check.js';
-import { defaultRulesFromFolders } from '../../src/rules/defaults.js';
+import { defaultRulesOfPlugins } from '../../src/rules/defaults.js';
 import { explainDecision } from '../../src/rules/explain.js';
 import { seriesOfOneHeader } from '../../src/rules/header-series.js';
 import { routeSeries } from '../../src/rules/route.js';
-import type { RuleProblem, RuleSet } from '../../src/rules/language.js';
+import type { RuleSet } from '../../src/rules/language.js';
 import { writeEditedSeries, type HeaderEdits } from '../helpers/rule-headers.js';
 import type { SeriesOptions } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -21,15 +21,15 @@ const CTPA = {
   '(0018,0050)': '1',
 };
 
-describe('rules: the default rules of the triage plugins on real headers', () => {
+describe('rules/defaults: the default rules of the triage plugins on real headers', () => {
   let dir: string;
   let ruleSet: RuleSet;
 
-  before(function () {
+  before(async function () {
     requireTool(this, 'dcmodify', 'dcmtk');
     dir = makeTempDir();
-    const problems: RuleProblem[] = [];
-    const check = checkRules({}, { defaults: defaultRulesFromFolders(undefined, problems), models: MODELS, destinations: [] });
+    const { defaults, problems } = await defaultRulesOfPlugins(['pe', 'pneumothorax', 'stroke']);
+    const check = checkRules({}, { defaults, models: MODELS, destinations: [] });
     expect(problems).to.deep.equal([]);
     expect(check.errors).to.deep.equal([]);
     expect(check.warnings).to.deep.equal([]);

@@ -22,7 +22,7 @@ describe('rules/routing-service: series-stable to model jobs', () => {
     requireTool(this, 'storescu', 'dcmtk');
     requireTool(this, 'dcmodify', 'dcmtk');
     dir = makeTempDir();
-    node = await startTestNode({ dicom: { modalities: [{ aeTitle: 'PACS', host: '127.0.0.1', port: 104 }] } });
+    node = await startTestNode({ dicom: { modalities: [{ aeTitle: 'PACS', host: '127.0.0.1', port: 104 }] }, plugins: { enabled: ['stroke', 'pe', 'pneumothorax'] } });
     node.rules.setSink({ runModel: (job) => void jobs.push(job), forward: (f) => void forwards.push(f) });
     node.rules.book.apply(
       { rules: [{ id: 'site.archive-heads', when: { attr: 'BodyPartExamined', equals: 'HEAD' }, then: { forward: ['PACS'] } }] },

@@ -10,6 +10,8 @@ import { asTestNode, startTestNode, testConfig, type TestNode } from '../helpers
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const siteRule = (id: string, priority = 'urgent') => ({ id, when: { attr: 'Modality', equals: 'MR' }, then: { forward: [], priority }, stop: true });
+/** The plugins whose default rules these tests expect, in this order. */
+const TRIAGE_PLUGINS = { enabled: ['pe', 'pneumothorax', 'stroke'] };
 const GOOD = { rules: [siteRule('site.mr-stop')] };
 
 /** Waits for a condition the node reaches on its own (a file event); fails only if it never does. */
@@ -27,7 +29,7 @@ describe('rules/rule-book: versions, the rules file, last good set', () => {
     configDir = makeTempDir('vigil-rules-');
     file = path.join(configDir, 'rules.yaml');
     fs.writeFileSync(file, YAML.stringify(GOOD));
-    node = await startTestNode({ rules: { file, watch: false } });
+    node = await startTestNode({ rules: { file, watch: false }, plugins: TRIAGE_PLUGINS });
   });
   afterEach(async () => {
     await node.dispose();
@@ -62,7 +64,7 @@ describe('rules/rule-book: versions, the rules file, last good set', () => {
     const { dataDir } = node;
     await node.stop();
     const logs = new CaptureTransport();
-    const config = testConfig(dataDir, { rules: { file, watch: false } });
+    const config = testConfig(dataDir, { rules: { file, watch: false }, plugins: TRIAGE_PLUGINS });
     node = asTestNode(await startNode(config, { log: createLogger(config.log, dataDir, { console: false, transports: [logs] }) }), dataDir, logs);
     expect(node.rules.book.inForce().version).to.equal(1);
     expect(node.rules.book.inForce().ruleSet.rules[0]!.id).to.equal('site.mr-stop');

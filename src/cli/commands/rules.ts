@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { VigilConfig } from '../../config/schema.js';
 import { loadConfig } from '../../config/load.js';
 import { checkRules, type RuleCheck } from '../../rules/check.js';
-import { defaultRulesFromFolders } from '../../rules/defaults.js';
+import { defaultRulesOfPlugins } from '../../rules/defaults.js';
 import { explainDecision } from '../../rules/explain.js';
 import { seriesFromPaths } from '../../rules/header-series.js';
 import type { RuleProblem } from '../../rules/language.js';
@@ -22,8 +24,8 @@ export function registerRules(program: Command): void {
     .command('check')
     .argument('<file>', 'a rules file (YAML or JSON), e.g. config/rules.yaml')
     .description('check a rules file as the node would before applying it: errors, warnings, the order in force')
-    .action((file: string) => {
-      const check = checkFile(file);
+    .action(async (file: string) => {
+      const check = await checkFile(file);
       if (check.ruleSet) {
         out(`${file}: OK, ${check.ruleSet.rules.length} rules in this order:`);
         for (const rule of check.ruleSet.rules) {
@@ -41,7 +43,7 @@ export function registerRules(program: Command): void {
     .option('--show-patient-data', 'quote values of patient attributes in explanations (hidden by default)')
     .description('say which rules match each series of the given DICOM files, and why')
     .action(async (file: string, paths: string[], opts: { showPatientData?: boolean }) => {
-      const check = checkFile(file);
+      const check = await checkFile(file);
       if (!check.ruleSet) {
         process.exitCode = 1;
         return;
@@ -61,27 +63,29 @@ export function registerRules(program: Command): void {
     });
 }
 
-/** Reads and checks a file, printing every problem; the result says whether it may apply. */
-function checkFile(file: string): RuleCheck {
-  const problems: RuleProblem[] = [];
-  const defaults = defaultRulesFromFolders(undefined, problems);
+/** Reads and checks a file with the enabled plugins' defaults, printing every problem. */
+async function checkFile(file: string): Promise<RuleCheck> {
+  const config = nodeConfig();
+  const enabled = config?.plugins.enabled ?? [];
+  const { defaults, problems } = await defaultRulesOfPlugins(enabled, (config?.plugins.folders ?? []).map((f) => path.resolve(f)));
+  const destinations = config?.dicom.modalities.filter((m) => m.port !== undefined).map((m) => m.aeTitle);
   const { parsed } = readRulesFile(file);
-  const check: RuleCheck =
-    'error' in parsed ? { ruleSet: undefined, errors: [parsed.error], warnings: [] } : checkRules(parsed.document, { defaults, models: modelIdsFromManifests(), destinations: destinations() });
+  const check: RuleCheck = 'error' in parsed ? { ruleSet: undefined, errors: [parsed.error], warnings: [] } : checkRules(parsed.document, { defaults, models: modelIdsFromManifests(), destinations });
   check.errors.unshift(...problems);
   if (problems.length > 0) check.ruleSet = undefined;
+  process.stderr.write(`plugins with default rules: ${enabled.join(', ') || 'none enabled (plugins.enabled)'}\n`);
   for (const e of check.errors) process.stderr.write(`error   ${file}: ${e.path}: ${e.message}\n`);
   for (const w of check.warnings) process.stderr.write(`warning ${file}: ${w.path}: ${w.message}\n`);
   if (check.errors.length > 0) process.stderr.write(`${file}: ${check.errors.length} error(s); the node would keep the rules it has\n`);
   return check;
 }
 
-/** Forwarding destinations come from the node's config; without a valid config they are not checked. */
-function destinations(): string[] | undefined {
+/** The node's configuration (enabled plugins, forwarding destinations); without it those are not checked. */
+function nodeConfig(): VigilConfig | undefined {
   try {
-    return loadConfig().config.dicom.modalities.filter((m) => m.port !== undefined).map((m) => m.aeTitle);
+    return loadConfig().config;
   } catch {
-    process.stderr.write('note: the node configuration could not be loaded; forwarding destinations are not checked\n');
+    process.stderr.write('note: the node configuration could not be loaded; plugin defaults and forwarding destinations are not checked\n');
     return undefined;
   }
 }

@@ -23,7 +23,7 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
     requireTool(this, 'storescu', 'dcmtk');
     requireTool(this, 'dcmodify', 'dcmtk');
     dir = makeTempDir();
-    node = await startTestNode();
+    node = await startTestNode({ plugins: { enabled: ['pe', 'pneumothorax', 'stroke'] } });
     it_ = await apiAs(node, 'it');
     const files = writeEditedSeries(dir, 'ctpa', { set: CTPA }, { slices: 2 });
     expect((await storescu(node.dicom.port, files)).code).to.equal(0);
@@ -130,7 +130,7 @@ describe('api/routes/rules: with a rules file', () => {
   it('PUT /rules writes the file, which the node then reads back as the same version', async () => {
     const configDir = makeTempDir('vigil-rules-');
     const file = `${configDir}/rules.yaml`;
-    const node = await startTestNode({ rules: { file, watch: false } });
+    const node = await startTestNode({ rules: { file, watch: false }, plugins: { enabled: ['pe', 'stroke'] } });
     try {
       const api = await apiAs(node, 'it');
       const text = '# our site\nrules:\n  - { default: stroke.ncct-head }\n';

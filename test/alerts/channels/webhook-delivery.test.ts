@@ -1,4 +1,8 @@
+import fs from 'node:fs';
 import type http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type net from 'node:net';
 import { expect } from 'chai';
 import express from 'express';
@@ -68,6 +72,31 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
     const all = await settled();
     expect(all.map((d) => d.state)).to.deep.equal(['dead', 'delivered']);
     expect(JSON.parse(hits[1]!.raw).patient).to.deep.equal({ id: 'SECRET-ID', issuer: '', name: 'SECRET^NAME' });
+  });
+
+  it('over HTTPS: an untrusted certificate leaves the delivery pending with ALERT_HTTP_TLS_FAILED, the right CA delivers', async () => {
+    await setup();
+    const tlsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tls');
+    const secure = https.createServer({ cert: fs.readFileSync(path.join(tlsDir, 'peer-cert.pem')), key: fs.readFileSync(path.join(tlsDir, 'peer-key.pem')) }, (req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `https://127.0.0.1:${(secure.address() as net.AddressInfo).port}/hook`;
+      const it = h.part.destinations;
+      it.put({ id: 'untrusted', type: 'webhook', url, secret: 's' }, Date.now());
+      it.put({ id: 'trusted', type: 'webhook', url, secret: 's', tls: { caFile: path.join(tlsDir, 'peer-cert.pem') } }, Date.now());
+      raise('tls');
+      const rows = await eventually(() => {
+        const all = h.part.deliveries.list({ limit: 10 });
+        const byDest = Object.fromEntries(all.map((d) => [d.destinationId, d]));
+        return byDest.trusted?.state === 'delivered' && byDest.untrusted?.lastErrorCode ? byDest : undefined;
+      }, 'one delivered, one refused');
+      expect(rows.untrusted).to.include({ state: 'pending', lastErrorCode: 'ALERT_HTTP_TLS_FAILED' });
+    } finally {
+      secure.close();
+    }
   });
 
   it('verification refuses a forged body, another secret and a replayed (old) timestamp', () => {

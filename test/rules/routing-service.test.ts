@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { eventually } from '../helpers/eventually.js';
 import type { ForwardRequest, ModelJobRequest } from '../../src/rules/sink.js';
 import { storescu } from '../helpers/dcmtk.js';
 import { writeEditedSeries } from '../helpers/rule-headers.js';
@@ -6,11 +7,6 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 
-/** Waits for what the node does on its own; fails only if it never happens. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(condition()).to.equal(true);
-}
 
 describe('rules/routing-service: series-stable to model jobs', () => {
   let node: TestNode;
@@ -41,7 +37,7 @@ describe('rules/routing-service: series-stable to model jobs', () => {
     const [seriesId] = node.index.listIds('series', 0, 10);
 
     // The series tracker announces the series (its count tags say 3 of 3); routing follows.
-    await until(() => node.rules.decisions.forSeries(seriesId!).length > 0);
+    await eventually(() => node.rules.decisions.forSeries(seriesId!).length > 0, 'a routing decision');
     await node.rules.routing.stop(); // waits for the hand-over in flight
 
     expect(jobs).to.deep.equal([{ seriesId, modelId: 'stroke-ich', priority: 'urgent', ruleId: 'stroke.ncct-head' }]);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
+import { eventually } from '../helpers/eventually.js';
 import YAML from 'yaml';
 import { isVigilError } from '../../src/errors.js';
 import { startNode } from '../../src/node.js';
@@ -14,11 +15,6 @@ const siteRule = (id: string, priority = 'urgent') => ({ id, when: { attr: 'Moda
 const TRIAGE_PLUGINS = { enabled: ['pe', 'pneumothorax', 'stroke'] };
 const GOOD = { rules: [siteRule('site.mr-stop')] };
 
-/** Waits for a condition the node reaches on its own (a file event); fails only if it never does. */
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !condition(); i++) await new Promise((r) => setTimeout(r, 25));
-  expect(condition()).to.equal(true);
-}
 
 describe('rules/rule-book: versions, the rules file, last good set', () => {
   let configDir: string;
@@ -112,11 +108,11 @@ describe('rules/rule-book: watching the rules file', () => {
     try {
       expect(node.rules.book.status()).to.deep.include({ version: 1, watching: true });
       fs.writeFileSync(file, YAML.stringify(GOOD));
-      await until(() => node.rules.book.inForce().version === 2);
+      await eventually(() => node.rules.book.inForce().version === 2, 'the file change applied');
       expect(node.rules.versions.get(2)).to.include({ source: 'file', author: 'file' });
       node.rules.book.apply({ rules: [siteRule('site.api')] }, { author: 'test-it', source: 'api' });
       fs.writeFileSync(file, YAML.stringify({ rules: [siteRule('site.last')] }));
-      await until(() => node.rules.book.inForce().ruleSet.rules[0]!.id === 'site.last');
+      await eventually(() => node.rules.book.inForce().ruleSet.rules[0]!.id === 'site.last', 'the second file change applied');
       expect(node.rules.book.inForce().version).to.equal(4);
     } finally {
       await node.dispose();

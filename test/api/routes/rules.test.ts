@@ -4,6 +4,7 @@ import YAML from 'yaml';
 import { readHeader } from '../../../src/dicom/header.js';
 import { toDicomJson } from '../../../src/dicom/dicom-json.js';
 import { apiAs, type ApiClient } from '../../helpers/api.js';
+import { eventually } from '../../helpers/eventually.js';
 import { storescu } from '../../helpers/dcmtk.js';
 import { writeEditedSeries } from '../../helpers/rule-headers.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
@@ -116,11 +117,8 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
 
   it('GET /series/:id/routing shows the decisions the node took, with why', async () => {
     const radiologist = await apiAs(node, 'radiologist');
-    let decisions: { jobs: { modelId: string }[]; results: { because: string }[] }[] = [];
-    for (let i = 0; i < 400 && decisions.length === 0; i++) {
-      decisions = (await radiologist.get(`/series/${ctpaSeries}/routing`).expect(200)).body;
-      if (decisions.length === 0) await new Promise((r) => setTimeout(r, 25));
-    }
+    await eventually(() => node.rules.decisions.forSeries(ctpaSeries).length > 0, 'the routing decision');
+    const decisions: { jobs: { modelId: string }[] }[] = (await radiologist.get(`/series/${ctpaSeries}/routing`).expect(200)).body;
     expect(decisions[0]!.jobs.map((j) => j.modelId)).to.deep.equal(['pe-ctpa']);
     await radiologist.get('/series/00000000-00000000-00000000-00000000-00000000/routing').expect(404);
   });

@@ -8,6 +8,7 @@ import { rulesSection } from './sections/rules.js';
 import { seriesSection } from './sections/series.js';
 import { pluginsSection } from './sections/plugins.js';
 import { storageSection } from './sections/storage.js';
+import { triageSection } from './sections/triage.js';
 
 /**
  * The whole configuration. Each part owns its section in `sections/`; this file only
@@ -26,6 +27,7 @@ export const configSchema = z.strictObject({
   storage: storageSection,
   series: seriesSection,
   plugins: pluginsSection,
+  triage: triageSection,
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

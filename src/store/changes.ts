@@ -25,6 +25,8 @@ export const CHANGE_TYPES = [
   'alert-cancelled',
   'alert-acknowledged',
   'alert-escalated',
+  // triage (src/triage/): a finding was stored; data has seriesId, modelId, positive, critical
+  'finding',
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 

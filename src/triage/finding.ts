@@ -33,8 +33,16 @@ export interface Finding {
   critical: boolean;
   /** Priority the finding asks for (from the routing rule's hint and the model pack). */
   priority: Priority;
+  /** The image the localisation map peaks on. */
   keyInstanceId: string | null;
+  /** Its index among the series' images sorted along the slice normal (0 for a radiograph). */
   keySliceIndex: number | null;
+  /** Its frame number (1-based, DICOM's) inside a multi-frame instance; 1 otherwise. */
+  keyFrameNumber: number | null;
+  /** A heat-map PNG of the key image exists at GET /findings/{id}/key-image. */
+  hasKeyImage: boolean;
+  /** The routing rule that asked for this model, when one did. */
+  ruleId: string | null;
   createdAt: number;
   timings: { queueMs: number; decodeMs: number; preprocessMs: number; inferenceMs: number };
 }

@@ -18,12 +18,20 @@ export interface PreprocessResult extends PipelineOutput {
  * tensor slice came from. Used by the triage workers, by `vigil triage preprocess` and by
  * training. Throws VigilError with a TRIAGE_* code for a series the model cannot take.
  */
-export async function preprocessSeries(files: readonly (string | Uint8Array)[], manifest: Pick<Manifest, 'input' | 'modality'>): Promise<PreprocessResult> {
+export async function preprocessSeries(
+  files: readonly (string | Uint8Array)[],
+  manifest: Pick<Manifest, 'input' | 'modality'>,
+  limits: { maxBytes?: number } = {},
+): Promise<PreprocessResult> {
   await initCodecs();
+  const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
   const t0 = performance.now();
   const images: SourceImage[] = [];
+  let bytesRead = 0;
   files.forEach((file, index) => {
     const bytes = typeof file === 'string' ? fs.readFileSync(file) : file;
+    bytesRead += bytes.byteLength;
+    if (bytesRead > maxBytes) throw new VigilError('TRIAGE_MEMORY_LIMIT', `the series files exceed the model's memory bound of ${mb(maxBytes)} MB`);
     images.push(...readImages(bytes, index));
   });
   const readMs = performance.now() - t0;
@@ -37,7 +45,7 @@ export async function preprocessSeries(files: readonly (string | Uint8Array)[], 
   let out: PipelineOutput;
   switch (input.kind) {
     case 'volume':
-      out = preprocessVolume(images, input);
+      out = preprocessVolume(images, input, maxBytes - bytesRead);
       break;
     case 'radiograph':
       out = preprocessRadiograph(images, input);
@@ -46,4 +54,8 @@ export async function preprocessSeries(files: readonly (string | Uint8Array)[], 
       return input satisfies never;
   }
   return { ...out, timings: { readMs, decodeMs: out.decodeMs, preprocessMs: out.preprocessMs } };
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / (1024 * 1024));
 }

@@ -1,3 +1,4 @@
+import { VigilError } from '../../errors.js';
 import type { Channel, VolumeInput } from '../manifest.js';
 import type { SourceImage } from './dataset.js';
 import { decodeFrame, type StoredPixels } from './decode.js';
@@ -11,7 +12,7 @@ import type { PipelineOutput, SourceRef } from './types.js';
  * sort, resample every needed image in plane once (with its own offset, which corrects gantry
  * tilt), interpolate along the normal at the true positions, then the channels.
  */
-export function preprocessVolume(all: SourceImage[], input: VolumeInput): PipelineOutput {
+export function preprocessVolume(all: SourceImage[], input: VolumeInput, maxBytes = Number.POSITIVE_INFINITY): PipelineOutput {
   let decodeMs = 0;
   const started = performance.now();
   const images = all.filter((image) => !image.imageType.includes('LOCALIZER'));
@@ -22,6 +23,11 @@ export function preprocessVolume(all: SourceImage[], input: VolumeInput): Pipeli
 
   const sliceTaps = Array.from({ length: depth }, (_, k) => sliceWeights(stack.positions, grid.firstPosition + k * grid.spacing[0], grid.spacing[0]));
   const needed = new Set(sliceTaps.flatMap((taps) => taps.map((t) => t.index)));
+  // Resampled planes, the tensor and one decoded frame: refuse before allocating them.
+  const bytes = 4 * (needed.size * planeSize + depth * planeSize * input.channels.length + stack.rows * stack.columns * 2);
+  if (bytes > maxBytes) {
+    throw new VigilError('TRIAGE_MEMORY_LIMIT', `preprocessing needs about ${Math.round(bytes / 1048576)} MB, more than the model's bound allows`);
+  }
 
   // In-plane resampling of each needed image; the weights are shared while the offset is.
   const planes = new Map<number, Float32Array>();

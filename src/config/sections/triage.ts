@@ -1,0 +1,23 @@
+import os from 'node:os';
+import { z } from 'zod';
+
+export const triageSection = z
+  .strictObject({
+    /** Model packs, one folder each (models/README.md). A folder without manifest.json is skipped. */
+    modelsDir: z.string().min(1).default('./models'),
+    /** Worker threads that decode, preprocess and run models; one job each at a time. */
+    workers: z.number().int().min(1).max(64).default(() => os.availableParallelism()),
+    /** ONNX Runtime intra-op threads per session. workers × threads ≤ cores avoids oversubscription. */
+    inferenceThreads: z.number().int().min(1).max(64).default(1),
+    /** V8 heap of each worker, MB: a safety net; the per-model bound is the pack's resources.maxMemoryMb. */
+    workerHeapMb: z.number().int().min(128).max(32_768).default(2048),
+    /** Attempts for a job that fails for a passing reason (timeout, crash); bad input fails at once. */
+    maxAttempts: z.number().int().min(1).max(20).default(3),
+    /** Delay before the second attempt; doubled for each further one. */
+    retryDelayMs: z.number().int().min(0).max(3_600_000).default(10_000),
+    /** Longest side of a key image PNG, pixels. */
+    keyImageMaxSide: z.number().int().min(64).max(4096).default(1024),
+  })
+  .prefault({});
+
+export type TriageConfig = z.infer<typeof triageSection>;

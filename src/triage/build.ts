@@ -1,0 +1,21 @@
+import type { TriageConfig } from '../config/sections/triage.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import type { Db } from '../store/database.js';
+import type { DicomIndex } from '../store/dicom-index.js';
+import type { FileStore } from '../store/file-store.js';
+import { TriageEngine } from './engine.js';
+import { FindingStore } from './findings.js';
+import { JobStore } from './jobs.js';
+import { ModelRegistry } from './registry.js';
+import { WorkerPool } from './worker/pool.js';
+
+/** Builds the triage part from its config section; src/node.ts starts and stops it. */
+export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger }): TriageEngine {
+  const log = deps.log;
+  const pool = new WorkerPool({ size: config.workers, heapMb: config.workerHeapMb, log });
+  const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads }, pool, deps.db, log);
+  const jobs = new JobStore(deps.db);
+  const findings = new FindingStore(deps.db, deps.index.changes, deps.bus, log);
+  return new TriageEngine(config, { index: deps.index, files: deps.files, log }, registry, jobs, findings, pool);
+}

@@ -1,0 +1,193 @@
+import crypto from 'node:crypto';
+import { isVigilError, VigilError, type ErrorCode } from '../errors.js';
+import type { TriageConfig } from '../config/sections/triage.js';
+import type { Logger } from '../log/logger.js';
+import type { DicomIndex } from '../store/dicom-index.js';
+import type { FileStore } from '../store/file-store.js';
+import { morePressing, type Priority } from '../worklist/priority.js';
+import type { Finding } from './finding.js';
+import type { FindingStore } from './findings.js';
+import type { Job, JobStore } from './jobs.js';
+import { defaultOperatingPoint } from './manifest.js';
+import type { ModelRegistry } from './registry.js';
+import type { JobResult, PackRef } from './worker/protocol.js';
+import type { WorkerPool } from './worker/pool.js';
+
+/** What the routing part (or an API caller) asks for. */
+export interface EnqueueRequest {
+  seriesId: string;
+  /** The series version from 'series-stable' (a late instance makes a new version); 1 by default. */
+  seriesVersion?: number;
+  modelId: string;
+  /** Queue order and the least priority the finding asks for; routine by default. */
+  priority?: Priority;
+  ruleId?: string | null;
+}
+
+/** Causes that may pass: the job runs again later, until its attempts are used up. */
+const PASSING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TRIAGE_TIMEOUT', 'TRIAGE_WORKER_CRASHED', 'TRIAGE_MEMORY_LIMIT', 'INTERNAL', 'STORE_FILE_MISSING']);
+
+/**
+ * The triage loop: claims queued jobs from the index (STAT first) while workers are free, runs
+ * each in the worker pool under its model's bounds, and turns the result into a stored finding.
+ * A failing job becomes a coded error on that job; the loop goes on.
+ */
+export class TriageEngine {
+  private running = false;
+  private ready = false;
+  private readonly inFlight = new Set<Promise<void>>();
+  private wakeTimer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly config: TriageConfig,
+    private readonly deps: { index: DicomIndex; files: FileStore; log: Logger },
+    readonly registry: ModelRegistry,
+    readonly jobs: JobStore,
+    readonly findings: FindingStore,
+    private readonly pool: WorkerPool,
+  ) {}
+
+  async start(): Promise<void> {
+    this.running = true;
+    const recovered = this.jobs.recoverAfterCrash();
+    if (recovered > 0) this.deps.log.warn('triage jobs left running by a crash are queued again', { jobs: recovered });
+    await this.registry.load();
+    this.ready = true;
+    this.pump();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.wakeTimer);
+    await this.pool.stop();
+    await Promise.allSettled([...this.inFlight]);
+    const interrupted = this.jobs.requeueInterrupted();
+    if (interrupted > 0) this.deps.log.info('triage jobs interrupted by the stop will run at the next start', { jobs: interrupted });
+  }
+
+  /**
+   * Queues a series for a model. Idempotent per series version and model: asking again returns
+   * the existing job (`created: false`). Unknown series or model: NOT_FOUND; a disabled or
+   * unavailable model: TRIAGE_MODEL_UNAVAILABLE.
+   */
+  enqueue(request: EnqueueRequest): { job: Job; created: boolean } {
+    if (!this.deps.index.getResource('series', request.seriesId)) throw new VigilError('NOT_FOUND', 'no such series');
+    const model = this.registry.get(request.modelId);
+    if (!model) throw new VigilError('NOT_FOUND', `no model pack "${request.modelId}"`);
+    if (model.status === 'unavailable' || !model.enabled) this.registry.packFor(request.modelId);
+    const result = this.jobs.enqueue({
+      seriesId: request.seriesId,
+      seriesVersion: request.seriesVersion ?? 1,
+      modelId: request.modelId,
+      priority: request.priority ?? 'routine',
+      ruleId: request.ruleId ?? null,
+      maxAttempts: this.config.maxAttempts,
+    });
+    if (result.created) this.deps.log.info('triage job queued', { jobId: result.job.id, seriesId: request.seriesId, modelId: request.modelId, priority: result.job.priority });
+    this.pump();
+    return result;
+  }
+
+  retry(id: string): Job {
+    if (!this.jobs.get(id)) throw new VigilError('NOT_FOUND', 'no such job');
+    if (!this.jobs.retry(id)) throw new VigilError('CONFLICT', 'only a failed, dead or cancelled job can be retried');
+    this.pump();
+    return this.jobs.get(id)!;
+  }
+
+  /** A running job's result is discarded when it arrives. */
+  cancel(id: string): Job {
+    if (!this.jobs.get(id)) throw new VigilError('NOT_FOUND', 'no such job');
+    if (!this.jobs.cancel(id)) throw new VigilError('CONFLICT', 'only a queued or running job can be cancelled');
+    return this.jobs.get(id)!;
+  }
+
+  private pump(): void {
+    if (!this.running || !this.ready) return;
+    while (this.inFlight.size < this.pool.size) {
+      const job = this.jobs.claim();
+      if (!job) break;
+      const work = this.execute(job).finally(() => {
+        this.inFlight.delete(work);
+        this.pump();
+      });
+      this.inFlight.add(work);
+    }
+    this.scheduleWake();
+  }
+
+  /** Jobs waiting for a retry delay: wake up when the first may run. */
+  private scheduleWake(): void {
+    clearTimeout(this.wakeTimer);
+    const at = this.jobs.nextAvailableAt();
+    if (at === null || this.inFlight.size >= this.pool.size) return;
+    this.wakeTimer = setTimeout(() => this.pump(), Math.max(0, at - Date.now()) + 5);
+    this.wakeTimer.unref();
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const log = this.deps.log;
+    try {
+      const pack = this.registry.packFor(job.modelId);
+      const instances = this.deps.index.instancesUnder('series', job.seriesId);
+      if (instances.length === 0) throw new VigilError('NOT_FOUND', 'the series is no longer in the index');
+      const files = instances.map((i) => this.deps.files.absolutePath(i.filePath));
+      const result = await this.pool.run({ kind: 'run-job', pack, files, keyImageMaxSide: this.config.keyImageMaxSide }, pack.manifest.resources.timeoutMs);
+      if (!this.running) return;
+      const finding = this.findingOf(job, pack, result, instances.map((i) => i.id));
+      const stored = this.findings.record(finding, result.keyImagePng, () => this.jobs.markDone(job.id, finding.id));
+      if (!stored) log.info('triage job was cancelled while it ran; result discarded', { jobId: job.id });
+    } catch (err) {
+      if (!this.running) return;
+      const error = isVigilError(err) ? err : new VigilError('INTERNAL', err instanceof Error ? err.message : String(err));
+      const retryAt = PASSING.has(error.code) ? Date.now() + this.config.retryDelayMs * 2 ** Math.max(0, job.attempts - 1) : null;
+      const state = this.jobs.markFailed(job, { code: error.code, detail: error.message }, retryAt);
+      log.warn('triage job failed', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, code: error.code, reason: error.message, state, attempt: job.attempts });
+    }
+  }
+
+  private findingOf(job: Job, pack: PackRef, result: JobResult, instanceIds: string[]): Finding {
+    const { manifest } = pack;
+    const series = this.deps.index.getResource('series', job.seriesId);
+    const study = series?.parentId ? this.deps.index.getResource('studies', series.parentId) : undefined;
+    if (!series || !study) throw new VigilError('NOT_FOUND', 'the series is no longer in the index');
+    const point = defaultOperatingPoint(manifest);
+    const positive = result.probability >= point.threshold;
+    const createdAt = Date.now();
+    return {
+      id: crypto.randomUUID(),
+      jobId: job.id,
+      modelId: manifest.id,
+      modelVersion: manifest.version,
+      deviceUid: manifest.deviceUid,
+      studyId: study.id,
+      seriesId: series.id,
+      studyInstanceUid: String(study.mainTags.StudyInstanceUID ?? ''),
+      seriesInstanceUid: String(series.mainTags.SeriesInstanceUID ?? ''),
+      accessionNumber: study.mainTags.AccessionNumber ? String(study.mainTags.AccessionNumber) : null,
+      concept: manifest.finding.concept,
+      probability: result.probability,
+      threshold: point.threshold,
+      operatingPoint: { name: point.name, sensitivity: point.sensitivity, specificity: point.specificity },
+      positive,
+      critical: positive && manifest.finding.critical,
+      priority: positive ? morePressing(job.priority, manifest.finding.priorityIfPositive) : job.priority,
+      keyInstanceId: result.keyFile === null ? null : (instanceIds[result.keyFile] ?? null),
+      keySliceIndex: result.keySourceIndex,
+      keyFrameNumber: result.keyFrame === null ? null : result.keyFrame + 1,
+      hasKeyImage: result.keyImagePng !== null,
+      ruleId: job.ruleId,
+      createdAt,
+      timings: {
+        queueMs: Math.max(0, (job.startedAt ?? createdAt) - job.createdAt),
+        decodeMs: round(result.timings.readMs + result.timings.decodeMs),
+        preprocessMs: round(result.timings.preprocessMs),
+        inferenceMs: round(result.timings.inferenceMs),
+      },
+    };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,62 @@
+import type { MigrationSet } from '../store/migrate.js';
+
+/** Triage: the durable job queue, findings with their key images, and which models IT enabled. */
+export const triageMigrations: MigrationSet = {
+  part: 'triage',
+  migrations: [
+    {
+      version: 1,
+      name: 'jobs, findings, model switches',
+      sql: `
+        CREATE TABLE triage_jobs (
+          id TEXT PRIMARY KEY,
+          series_id TEXT NOT NULL,
+          series_version INTEGER NOT NULL,
+          model_id TEXT NOT NULL,
+          priority TEXT NOT NULL,
+          priority_rank INTEGER NOT NULL,
+          rule_id TEXT,
+          state TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          max_attempts INTEGER NOT NULL,
+          error_code TEXT,
+          error_detail TEXT,
+          created_at INTEGER NOT NULL,
+          available_at INTEGER NOT NULL,
+          started_at INTEGER,
+          finished_at INTEGER,
+          finding_id TEXT,
+          -- enqueue is idempotent per series version and model
+          UNIQUE (series_id, series_version, model_id)
+        );
+        -- the next job to run: STAT first, then the longest waiting
+        CREATE INDEX triage_jobs_next ON triage_jobs (state, priority_rank DESC, available_at);
+        -- GET /jobs, newest first
+        CREATE INDEX triage_jobs_created ON triage_jobs (created_at);
+
+        CREATE TABLE triage_findings (
+          id TEXT PRIMARY KEY,
+          job_id TEXT NOT NULL UNIQUE,
+          series_id TEXT NOT NULL,
+          study_id TEXT NOT NULL,
+          model_id TEXT NOT NULL,
+          positive INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          body TEXT NOT NULL,
+          key_image BLOB
+        );
+        -- GET /findings?seriesId= and the findings of a study
+        CREATE INDEX triage_findings_series ON triage_findings (series_id);
+        CREATE INDEX triage_findings_study ON triage_findings (study_id);
+        -- GET /findings, newest first
+        CREATE INDEX triage_findings_created ON triage_findings (created_at);
+
+        CREATE TABLE triage_model_switches (
+          model_id TEXT PRIMARY KEY,
+          enabled INTEGER NOT NULL,
+          changed_at INTEGER NOT NULL
+        );
+      `,
+    },
+  ],
+};

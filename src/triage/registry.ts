@@ -1,0 +1,110 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { isVigilError, VigilError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Db } from '../store/database.js';
+import type { Manifest } from './manifest.js';
+import { readManifest } from './manifest-file.js';
+import type { PackRef } from './worker/protocol.js';
+import type { WorkerPool } from './worker/pool.js';
+
+export type ModelStatus = 'checking' | 'available' | 'unavailable';
+
+export interface ModelEntry {
+  id: string;
+  dir: string;
+  manifest: Manifest | null;
+  status: ModelStatus;
+  /** Why a pack is unavailable. */
+  reason: { code: ErrorCode; detail: string } | null;
+  /** IT's switch; a disabled model takes no new jobs. */
+  enabled: boolean;
+  card: string | null;
+}
+
+/**
+ * The model packs under `triage.modelsDir`, each checked in a worker (checksum, inputs and
+ * outputs, test vector) before it takes jobs. A pack that fails is listed as unavailable with
+ * its reason; the others and the node go on.
+ */
+export class ModelRegistry {
+  private readonly entries = new Map<string, ModelEntry>();
+  private readonly stmts;
+
+  constructor(
+    private readonly opts: { dir: string; threads: number },
+    private readonly pool: WorkerPool,
+    db: Db,
+    private readonly log: Logger,
+  ) {
+    this.stmts = {
+      switches: db.prepare<[], { model_id: string; enabled: number }>('SELECT model_id, enabled FROM triage_model_switches'),
+      setSwitch: db.prepare(
+        `INSERT INTO triage_model_switches (model_id, enabled, changed_at) VALUES (?, ?, ?)
+         ON CONFLICT (model_id) DO UPDATE SET enabled = excluded.enabled, changed_at = excluded.changed_at`,
+      ),
+    };
+  }
+
+  /** Scans the folder and checks every pack; resolves when all are available or not. */
+  async load(): Promise<void> {
+    const switches = new Map(this.stmts.switches.all().map((r) => [r.model_id, r.enabled === 1]));
+    const folders = fs.existsSync(this.opts.dir)
+      ? fs.readdirSync(this.opts.dir, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(this.opts.dir, e.name, 'manifest.json')))
+      : [];
+    await Promise.all(
+      folders.map(async ({ name }) => {
+        const dir = path.resolve(this.opts.dir, name);
+        const entry: ModelEntry = { id: name, dir, manifest: null, status: 'checking', reason: null, enabled: switches.get(name) ?? true, card: null };
+        this.entries.set(name, entry);
+        try {
+          const manifest = readManifest(path.join(dir, 'manifest.json'));
+          if (manifest.id !== name) throw new VigilError('TRIAGE_PACK_INVALID', `manifest id "${manifest.id}" differs from its folder "${name}"`);
+          entry.manifest = manifest;
+          const cardFile = path.join(dir, 'MODEL_CARD.md');
+          if (!fs.existsSync(cardFile)) throw new VigilError('TRIAGE_PACK_INVALID', 'MODEL_CARD.md is missing');
+          entry.card = fs.readFileSync(cardFile, 'utf8');
+          await this.pool.run({ kind: 'check-pack', pack: this.packRef(entry, manifest) }, manifest.resources.timeoutMs);
+          entry.status = 'available';
+          this.log.info('model pack available', { modelId: name, version: manifest.version, enabled: entry.enabled });
+        } catch (err) {
+          entry.status = 'unavailable';
+          entry.reason = isVigilError(err) ? { code: err.code, detail: err.message } : { code: 'INTERNAL', detail: String(err) };
+          this.log.warn('model pack unavailable', { modelId: name, code: entry.reason.code, reason: entry.reason.detail });
+        }
+      }),
+    );
+  }
+
+  list(): ModelEntry[] {
+    return [...this.entries.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  get(id: string): ModelEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** A pack ready for jobs, or why not. */
+  packFor(id: string): PackRef {
+    const entry = this.entries.get(id);
+    if (!entry) throw new VigilError('NOT_FOUND', `no model pack "${id}"`);
+    if (entry.status !== 'available' || !entry.manifest) {
+      throw new VigilError('TRIAGE_MODEL_UNAVAILABLE', `model "${id}" is ${entry.status}${entry.reason ? `: ${entry.reason.detail}` : ''}`);
+    }
+    if (!entry.enabled) throw new VigilError('TRIAGE_MODEL_UNAVAILABLE', `model "${id}" is disabled`);
+    return this.packRef(entry, entry.manifest);
+  }
+
+  setEnabled(id: string, enabled: boolean): ModelEntry {
+    const entry = this.entries.get(id);
+    if (!entry) throw new VigilError('NOT_FOUND', `no model pack "${id}"`);
+    this.stmts.setSwitch.run(id, enabled ? 1 : 0, Date.now());
+    entry.enabled = enabled;
+    this.log.info(enabled ? 'model enabled' : 'model disabled', { modelId: id });
+    return entry;
+  }
+
+  private packRef(entry: ModelEntry, manifest: Manifest): PackRef {
+    return { dir: entry.dir, manifest, threads: this.opts.threads };
+  }
+}

@@ -1,0 +1,122 @@
+import { Worker } from 'node:worker_threads';
+import { VigilError } from '../../errors.js';
+import type { Logger } from '../../log/logger.js';
+import type { JobResult, PackCheckResult, WorkerRequest, WorkerResponse, WorkerTask } from './protocol.js';
+
+type ResultOf<T extends WorkerTask> = T extends { kind: 'check-pack' } ? PackCheckResult : JobResult;
+
+interface Pending {
+  request: WorkerRequest;
+  timeoutMs: number;
+  resolve(value: unknown): void;
+  reject(err: VigilError): void;
+}
+
+interface Slot {
+  worker: Worker;
+  current: (Pending & { timer: NodeJS.Timeout }) | null;
+}
+
+/**
+ * A fixed-size pool of triage worker threads, started on first use. Each worker runs one task at
+ * a time under a wall-clock bound; a worker that times out, runs out of heap or dies is replaced
+ * and only its own task fails (TRIAGE_TIMEOUT, TRIAGE_MEMORY_LIMIT, TRIAGE_WORKER_CRASHED). The
+ * main thread only posts messages: it never decodes, preprocesses or infers.
+ */
+export class WorkerPool {
+  private readonly slots = new Set<Slot>();
+  private readonly queue: Pending[] = [];
+  private nextId = 1;
+  private stopped = false;
+
+  constructor(private readonly opts: { size: number; heapMb: number; log: Logger }) {}
+
+  get size(): number {
+    return this.opts.size;
+  }
+
+  /** Tasks running now. */
+  get busy(): number {
+    return [...this.slots].filter((s) => s.current).length;
+  }
+
+  run<T extends WorkerTask>(task: T, timeoutMs: number): Promise<ResultOf<T>> {
+    if (this.stopped) return Promise.reject(new VigilError('TRIAGE_WORKER_CRASHED', 'the worker pool is stopped'));
+    return new Promise<ResultOf<T>>((resolve, reject) => {
+      this.queue.push({ request: { ...task, id: this.nextId++ }, timeoutMs, resolve: resolve as (v: unknown) => void, reject });
+      this.dispatch();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const pending of this.queue.splice(0)) pending.reject(new VigilError('TRIAGE_WORKER_CRASHED', 'the worker pool stopped'));
+    await Promise.all([...this.slots].map((slot) => this.retire(slot, new VigilError('TRIAGE_WORKER_CRASHED', 'the worker pool stopped'))));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      let slot = [...this.slots].find((s) => !s.current);
+      if (!slot && this.slots.size < this.opts.size) slot = this.spawn();
+      if (!slot) return;
+      const pending = this.queue.shift()!;
+      const timer = setTimeout(() => {
+        void this.retire(slot, new VigilError('TRIAGE_TIMEOUT', `the job took longer than its bound of ${pending.timeoutMs} ms`));
+      }, pending.timeoutMs);
+      slot.current = { ...pending, timer };
+      slot.worker.postMessage(pending.request);
+    }
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: this.opts.heapMb } });
+    worker.unref();
+    const slot: Slot = { worker, current: null };
+    this.slots.add(slot);
+    worker.on('message', (response: WorkerResponse) => {
+      const current = slot.current;
+      if (!current || current.request.id !== response.id) return;
+      clearTimeout(current.timer);
+      slot.current = null;
+      if (response.ok) current.resolve(response.result);
+      else current.reject(new VigilError(response.error.code, response.error.message));
+      this.dispatch();
+    });
+    worker.on('error', (err: Error & { code?: string }) => {
+      const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
+      this.opts.log.warn('triage worker failed', { error: err.message, code: err.code });
+      void this.retire(
+        slot,
+        new VigilError(outOfMemory ? 'TRIAGE_MEMORY_LIMIT' : 'TRIAGE_WORKER_CRASHED', outOfMemory ? 'the worker ran out of heap' : `the worker failed: ${err.message}`),
+      );
+    });
+    worker.on('exit', (code) => {
+      if (this.slots.has(slot)) void this.retire(slot, new VigilError('TRIAGE_WORKER_CRASHED', `the worker exited with code ${code}`));
+    });
+    return slot;
+  }
+
+  /** Takes a worker out of the pool, fails its task, and lets the queue go on with a new one. */
+  private async retire(slot: Slot, reason: VigilError): Promise<void> {
+    if (!this.slots.delete(slot)) return;
+    const current = slot.current;
+    slot.current = null;
+    if (current) {
+      clearTimeout(current.timer);
+      current.reject(reason);
+    }
+    // terminate() returns once the thread stops; a model inside ORT's native run() finishes first.
+    const exited = slot.worker.terminate().catch(() => undefined);
+    if (!this.stopped) this.dispatch();
+    await exited;
+  }
+}
+
+/**
+ * The worker's entry file: under tsx (npm start, mocha) this module is TypeScript and the worker
+ * starts through a small bootstrap that registers tsx in its own thread.
+ */
+function workerEntry(): URL {
+  const typescript = import.meta.url.endsWith('.ts');
+  return new URL(typescript ? './worker-boot.mjs' : './worker-main.js', import.meta.url);
+}

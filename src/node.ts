@@ -23,6 +23,9 @@ import { createRoutingPart, type RoutingPart } from './rules/routing-part.js';
 import { alertMigrations } from './alerts/migrations.js';
 import { AlertsPart } from './alerts/alerts.js';
 import { createApp } from './api/app.js';
+import { buildTriage } from './triage/build.js';
+import type { TriageEngine } from './triage/engine.js';
+import { triageMigrations } from './triage/migrations.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './clock.js';
 import { seriesMigrations } from './series/migrations.js';
@@ -63,6 +66,8 @@ export interface VigilNode {
   plugins: PluginHost;
   /** The alerts outbox, sender and escalation (src/alerts/). */
   alerts: AlertsPart;
+  /** Model packs, the job queue (enqueue for routing) and findings (transactional listeners). */
+  triage: TriageEngine;
   startup: StartupReport;
   stop(): Promise<void>;
 }
@@ -75,7 +80,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -124,8 +129,10 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
   const alerts = new AlertsPart({ config: config.alerts, db, index, log: log.child({ component: 'alerts' }), clock, registry: metrics.registry, audit });
-  // Until triage's FindingStore offers listeners inside its insert transaction, alerts follow the
-  // committed 'finding' event; enqueueForFinding is idempotent, so both may run once it does.
+  const triage = buildTriage(config.triage, { db, index, files, bus, log: log.child({ component: 'triage' }) });
+  // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
+  // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
+  triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));
   bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
@@ -136,6 +143,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     series,
     rules,
     plugins,
+    triage,
     log: log.child({ component: 'api' }),
     tokens,
     audit,
@@ -147,6 +155,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
 
   const parts: Part[] = [
+    { name: 'triage', start: () => triage.start(), stop: () => triage.stop() },
     // Plugins listen before the tracker resumes, so a series-stable re-emitted at start reaches them.
     { name: 'plugins', start: async () => plugins.start(), stop: () => plugins.stop() },
     // Routing listens before the series tracker may announce a stable series.
@@ -177,5 +186,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   }
   await plugins.ready();
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, tokens, audit, metrics, readiness, app, series, plugins, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, tokens, audit, metrics, readiness, app, series, plugins, triage, startup, stop };
 }

@@ -16,6 +16,7 @@ import { pluginRoutes } from './routes/plugins.js';
 import { resourceRoutes } from './routes/resources.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
+import { triageRoutes } from './routes/triage.js';
 
 /**
  * Builds the HTTP app. No port here: tests drive it with supertest, and `listen` lives in the
@@ -42,6 +43,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(monitoringRoutes(deps));
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
   app.use(pluginRoutes(deps));
+  if (deps.triage) app.use(triageRoutes({ ...deps, triage: deps.triage }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

@@ -10,6 +10,7 @@ import type { FileStore } from '../store/file-store.js';
 import type { SeriesState } from '../series/series-state-store.js';
 import type { RoutingPart } from '../rules/routing-part.js';
 import type { PluginHost } from '../plugins/host.js';
+import type { TriageEngine } from '../triage/engine.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -23,6 +24,8 @@ export interface ApiDeps {
   series?: { stateOf(seriesId: string): SeriesState | undefined };
   /** GET /plugins and each plugin's routes under /plugins/<id>. */
   plugins?: Pick<PluginHost, 'list' | 'routers'>;
+  /** Models, jobs and findings; their routes exist only when it is given. */
+  triage?: TriageEngine;
   metrics: Metrics;
   /** Routing rules: /rules and /series/:id/routing are served when present. */
   rules?: RoutingPart;

@@ -5,7 +5,7 @@ import type { Logger } from '../log/logger.js';
 import type { Db } from '../store/database.js';
 import type { Manifest } from './manifest.js';
 import { readManifest } from './manifest-file.js';
-import type { PackRef } from './worker/protocol.js';
+import { packCheckBoundMs, type PackRef } from './worker/protocol.js';
 import type { WorkerPool } from './worker/pool.js';
 
 export type ModelStatus = 'checking' | 'available' | 'unavailable';
@@ -64,7 +64,7 @@ export class ModelRegistry {
           const cardFile = path.join(dir, 'MODEL_CARD.md');
           if (!fs.existsSync(cardFile)) throw new VigilError('TRIAGE_PACK_INVALID', 'MODEL_CARD.md is missing');
           entry.card = fs.readFileSync(cardFile, 'utf8');
-          await this.pool.run({ kind: 'check-pack', pack: this.packRef(entry, manifest) }, manifest.resources.timeoutMs);
+          await this.pool.run({ kind: 'check-pack', pack: this.packRef(entry, manifest) }, packCheckBoundMs(manifest.resources.timeoutMs));
           entry.status = 'available';
           this.log.info('model pack available', { modelId: name, version: manifest.version, enabled: entry.enabled });
         } catch (err) {

@@ -24,6 +24,8 @@ export function testConfig(dataDir: string, overrides: VigilConfigInput = {}): V
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
     log: { level: 'debug', ...overrides.log },
     storage: { minFreeMb: 0, ...overrides.storage },
+    // No model packs unless a test brings its own (the repo's models/ would be checked at every start).
+    triage: { modelsDir: `${dataDir}/models`, ...overrides.triage },
   });
 }
 

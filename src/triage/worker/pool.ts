@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { VigilError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
-import type { JobResult, PackCheckResult, WorkerRequest, WorkerResponse, WorkerTask } from './protocol.js';
+import type { JobResult, PackCheckResult, WorkerMessage, WorkerRequest, WorkerTask } from './protocol.js';
 
 type ResultOf<T extends WorkerTask> = T extends { kind: 'check-pack' } ? PackCheckResult : JobResult;
 
@@ -15,6 +15,12 @@ interface Pending {
 interface Slot {
   worker: Worker;
   current: (Pending & { timer: NodeJS.Timeout }) | null;
+  /** Inside ONNX Runtime's native code, where terminating the thread would abort the process. */
+  native: boolean;
+  /** Out of the pool, ended as soon as it leaves native code. */
+  draining: boolean;
+  /** Modules loaded: thread start-up never counts against a task's bound. */
+  ready: boolean;
 }
 
 /**
@@ -56,9 +62,12 @@ export class WorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      let slot = [...this.slots].find((s) => !s.current);
-      if (!slot && this.slots.size < this.opts.size) slot = this.spawn();
-      if (!slot) return;
+      const slot = [...this.slots].find((s) => s.ready && !s.current);
+      if (!slot) {
+        // Start another worker if there is room; its 'ready' dispatches again.
+        if (this.slots.size < this.opts.size) this.spawn();
+        return;
+      }
       const pending = this.queue.shift()!;
       const timer = setTimeout(() => {
         void this.retire(slot, new VigilError('TRIAGE_TIMEOUT', `the job took longer than its bound of ${pending.timeoutMs} ms`));
@@ -71,9 +80,19 @@ export class WorkerPool {
   private spawn(): Slot {
     const worker = new Worker(workerEntry(), { resourceLimits: { maxOldGenerationSizeMb: this.opts.heapMb } });
     worker.unref();
-    const slot: Slot = { worker, current: null };
+    const slot: Slot = { worker, current: null, native: false, draining: false, ready: false };
     this.slots.add(slot);
-    worker.on('message', (response: WorkerResponse) => {
+    worker.on('message', (response: WorkerMessage) => {
+      if ('ready' in response) {
+        slot.ready = true;
+        this.dispatch();
+        return;
+      }
+      if ('native' in response) {
+        slot.native = response.native;
+        if (slot.draining && !slot.native) void worker.terminate();
+        return;
+      }
       const current = slot.current;
       if (!current || current.request.id !== response.id) return;
       clearTimeout(current.timer);
@@ -105,10 +124,19 @@ export class WorkerPool {
       clearTimeout(current.timer);
       current.reject(reason);
     }
-    // terminate() returns once the thread stops; a model inside ORT's native run() finishes first.
-    const exited = slot.worker.terminate().catch(() => undefined);
+    if (!slot.ready) {
+      // A worker that cannot even start would be replaced forever: fail what waits instead.
+      for (const pending of this.queue.splice(0)) pending.reject(new VigilError('TRIAGE_WORKER_CRASHED', `no triage worker could start: ${reason.message}`));
+    }
     if (!this.stopped) this.dispatch();
-    await exited;
+    if (slot.native) {
+      // A model overrunning its bound inside ORT: end the thread when ORT returns (it posts that).
+      slot.draining = true;
+      this.opts.log.warn('triage worker left to finish its model run before it ends', { reason: reason.code });
+      await new Promise((resolve) => slot.worker.once('exit', resolve));
+      return;
+    }
+    await slot.worker.terminate().catch(() => undefined);
   }
 }
 

@@ -41,3 +41,24 @@ export interface JobResult {
 export type WorkerResponse =
   | { id: number; ok: true; result: PackCheckResult | JobResult }
   | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+
+/**
+ * Sent around every call into ONNX Runtime's native code. Terminating a worker while ORT works
+ * aborts the whole process (ORT calls back into a dying thread), so the pool waits for the call
+ * to return before it ends an overdue worker.
+ */
+export interface NativeNotice {
+  native: boolean;
+}
+
+/** Sent once the worker has loaded its modules: time bounds start only on a ready worker. */
+export interface ReadyNotice {
+  ready: true;
+}
+
+export type WorkerMessage = WorkerResponse | NativeNotice | ReadyNotice;
+
+/** Checking a pack loads its model: bounded generously, whatever the pack's job bound. */
+export function packCheckBoundMs(jobBoundMs: number): number {
+  return Math.max(jobBoundMs, 120_000);
+}

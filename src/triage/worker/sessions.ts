@@ -6,19 +6,35 @@ import type { PackRef } from './protocol.js';
 /** ONNX Runtime sessions of this worker, one per pack file and checksum, created once. */
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
+let onNative: (inside: boolean) => void = () => undefined;
+
+/** worker-main reports to the pool when this thread enters and leaves ORT's native code. */
+export function observeNative(observer: (inside: boolean) => void): void {
+  onNative = observer;
+}
+
+async function native<T>(call: () => Promise<T>): Promise<T> {
+  onNative(true);
+  try {
+    return await call();
+  } finally {
+    onNative(false);
+  }
+}
+
 export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
   const file = path.join(pack.dir, pack.manifest.model.file);
   const key = `${file}#${pack.manifest.model.sha256}#${pack.threads}`;
   let session = sessions.get(key);
   if (!session) {
-    session = ort.InferenceSession.create(file, {
+    session = native(() => ort.InferenceSession.create(file, {
       intraOpNumThreads: pack.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
       // ORT prints kernel errors to stderr itself; we report them as job errors instead.
       logSeverityLevel: 4,
-    }).catch((err: unknown) => {
+    })).catch((err: unknown) => {
       sessions.delete(key);
       throw new VigilError('TRIAGE_PACK_INVALID', `ONNX Runtime cannot load ${pack.manifest.model.file}: ${(err as Error).message}`, { cause: err });
     });
@@ -30,7 +46,7 @@ export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
 /** Runs the model; any ORT failure becomes TRIAGE_MODEL_FAILED. */
 export async function infer(session: ort.InferenceSession, inputName: string, data: Float32Array, shape: number[]): Promise<ort.InferenceSession.OnnxValueMapType> {
   try {
-    return await session.run({ [inputName]: new ort.Tensor('float32', data, shape) });
+    return await native(() => session.run({ [inputName]: new ort.Tensor('float32', data, shape) }));
   } catch (err) {
     throw new VigilError('TRIAGE_MODEL_FAILED', `the model failed: ${(err as Error).message.slice(0, 300)}`, { cause: err });
   }

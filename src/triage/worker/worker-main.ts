@@ -2,7 +2,8 @@ import { parentPort } from 'node:worker_threads';
 import { isVigilError } from '../../errors.js';
 import { checkPack } from './pack-check.js';
 import { runJob } from './run-job.js';
-import type { JobResult, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { JobResult, NativeNotice, ReadyNotice, WorkerRequest, WorkerResponse } from './protocol.js';
+import { observeNative } from './sessions.js';
 
 /**
  * A triage worker thread: decodes, preprocesses and runs ONNX Runtime off the main thread
@@ -11,6 +12,8 @@ import type { JobResult, WorkerRequest, WorkerResponse } from './protocol.js';
  */
 const port = parentPort;
 if (!port) throw new Error('worker-main runs as a worker thread');
+
+observeNative((native) => port.postMessage({ native } satisfies NativeNotice));
 
 port.on('message', (request: WorkerRequest) => {
   void handle(request).then((response) => {
@@ -39,3 +42,5 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     return { id: request.id, ok: false, error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } };
   }
 }
+
+port.postMessage({ ready: true } satisfies ReadyNotice);

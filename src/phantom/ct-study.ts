@@ -5,6 +5,7 @@ import type { CtVendor } from './vendors.js';
 
 /** A generated CT series before it is written: pixels in HU plus what the DICOM tags need. */
 export interface CtStudy {
+  form: 'ct';
   volume: CtVolume;
   vendor: CtVendor;
   patient: SyntheticPatient;

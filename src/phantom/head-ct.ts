@@ -89,6 +89,7 @@ export function generateHeadCt(opts: HeadCtOptions): CtStudy {
   const sizeBin: SizeBin | null = measured ? (measured.volumeMl < 1 ? 'small' : measured.volumeMl < 10 ? 'medium' : 'large') : null;
   const positive = measured !== null && measured.volumeMl > 0;
   return {
+    form: 'ct',
     volume,
     vendor,
     patient: syntheticPatient('head-ct', seed, ageYears),

@@ -1,23 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import crypto from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
-import { generatePhantom, writePhantom } from '../../src/phantom/phantom.js';
+import { generateCtPhantom, generatePhantom, writePhantom } from '../../src/phantom/phantom.js';
 import { ICH_TYPES } from '../../src/phantom/head-lesions.js';
 import { isVigilError } from '../../src/errors.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
+import { dciodvfyReport, digest } from './phantom-helpers.js';
 
 // Small matrices keep these tests fast; the anatomy and the writer are the same at 512².
 const SMALL = { matrix: 64, sliceThicknessMm: 5 } as const;
-
-function digest(dir: string): string {
-  const h = crypto.createHash('sha256');
-  for (const f of fs.readdirSync(dir).sort()) h.update(f).update(fs.readFileSync(path.join(dir, f)));
-  return h.digest('hex');
-}
 
 describe('phantom: head CT', () => {
   let tmp: string;
@@ -36,8 +29,8 @@ describe('phantom: head CT', () => {
   });
 
   it('gives twins: the same seed with and without a bleed differ only around the bleed', () => {
-    const normal = generatePhantom({ kind: 'head-ct', finding: 'none', seed: 21, type: undefined, ...SMALL });
-    const bleed = generatePhantom({ kind: 'head-ct', finding: 'ich', seed: 21, type: 'subdural', ...SMALL });
+    const normal = generateCtPhantom({ kind: 'head-ct', finding: 'none', seed: 21, type: undefined, ...SMALL });
+    const bleed = generateCtPhantom({ kind: 'head-ct', finding: 'ich', seed: 21, type: 'subdural', ...SMALL });
     expect(bleed.label.positive).to.equal(true);
     expect(normal.label.positive).to.equal(false);
     let inside = 0;
@@ -72,7 +65,7 @@ describe('phantom: head CT', () => {
 
   it('writes real geometry and HU: positions along the normal, thickness, rescale', () => {
     const w = writePhantom({ kind: 'head-ct', finding: 'none', seed: 5, vendor: 'beta', ...SMALL }, tmp);
-    const study = generatePhantom({ kind: 'head-ct', finding: 'none', seed: 5, vendor: 'beta', ...SMALL });
+    const study = generateCtPhantom({ kind: 'head-ct', finding: 'none', seed: 5, vendor: 'beta', ...SMALL });
     const z = study.volume.geometry.zPositionsMm;
     expect(w.files).to.have.length(z.length);
     const headers = w.files.map((f) => {
@@ -116,9 +109,3 @@ describe('phantom: head CT', () => {
     expect(report).to.not.match(/^Error/m);
   });
 });
-
-/** dciodvfy writes its report to stderr (and exits non-zero on errors): both streams are the report. */
-export function dciodvfyReport(tool: string, file: string): string {
-  const r = spawnSync(tool, [file], { encoding: 'utf8' });
-  return `${r.stdout}${r.stderr}`;
-}

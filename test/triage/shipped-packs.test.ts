@@ -10,7 +10,7 @@ import { CaptureTransport } from '../helpers/log-capture.js';
 import { TEST_PACKS } from '../helpers/triage.js';
 
 /** Every pack in the repository's models/ (and the test packs): checksum, shapes and test vector, as the node checks them at load. */
-const FOLDERS = [path.resolve('models'), TEST_PACKS];
+const FOLDERS = [path.resolve('models'), TEST_PACKS, path.resolve('test/bench/packs')];
 const packs = FOLDERS.flatMap((root) =>
   fs.existsSync(root)
     ? fs

@@ -31,7 +31,7 @@ export function preprocessRadiograph(images: SourceImage[], input: RadiographInp
   const decodeMs = performance.now() - t0;
   const plane = new Float32Array(size * size);
   // NaN marks the letterbox until VOI is done, so that it never enters the quantiles.
-  resamplePlane(pixels, columns, xw, yw, image, Number.NaN, plane, new Float32Array(rows * size));
+  resamplePlane(pixels, columns, xw, yw, image, Number.NaN, plane, new Float32Array(columns));
 
   const voi = voiFunction(input, image.voi, plane);
   const inverted = image.format.photometric === 'MONOCHROME1';

@@ -51,7 +51,9 @@ export function axisWeights(outCount: number, sourceCount: number, origin: numbe
 /**
  * Resamples one frame of stored values onto a plane, then applies the modality rescale
  * (linear, so rescaling after the normalised weights is exact) and pads outside the source.
- * `scratch` must hold at least source rows × output columns values.
+ * The vertical pass runs first, over whole source rows (long contiguous loops the JIT handles
+ * well); the short horizontal pass then works on one accumulated row. `scratch` must hold at
+ * least one source row.
  */
 export function resamplePlane(
   src: StoredPixels,
@@ -65,44 +67,43 @@ export function resamplePlane(
 ): void {
   const outW = xw.outCount;
   const outH = yw.outCount;
-  // Which source rows the vertical pass reads.
-  let rowFirst = Number.MAX_SAFE_INTEGER;
-  let rowLast = -1;
-  for (let i = 0; i < outH; i++) {
-    if (yw.count[i] === 0) continue;
-    rowFirst = Math.min(rowFirst, yw.start[i]!);
-    rowLast = Math.max(rowLast, yw.start[i]! + yw.count[i]! - 1);
-  }
   const { start: xs, count: xc, weights: xwts, taps: xt } = xw;
-  for (let r = rowFirst; r <= rowLast; r++) {
-    const rowBase = r * srcColumns;
-    const tmpBase = (r - rowFirst) * outW;
-    for (let j = 0; j < outW; j++) {
-      const n = xc[j]!;
-      const s = rowBase + xs[j]!;
-      const wb = j * xt;
-      let acc = 0;
-      for (let t = 0; t < n; t++) acc += src[s + t]! * xwts[wb + t]!;
-      scratch[tmpBase + j] = acc;
-    }
+  const { start: ys, count: yc, weights: ywts, taps: yt } = yw;
+  // Only the source columns some output reads.
+  let colFirst = srcColumns;
+  let colLast = -1;
+  for (let j = 0; j < outW; j++) {
+    if (xc[j] === 0) continue;
+    colFirst = Math.min(colFirst, xs[j]!);
+    colLast = Math.max(colLast, xs[j]! + xc[j]! - 1);
   }
   const { slope, intercept } = rescale;
-  const { start: ys, count: yc, weights: ywts, taps: yt } = yw;
   for (let i = 0; i < outH; i++) {
     const outBase = i * outW;
     const n = yc[i]!;
-    if (n === 0) {
+    if (n === 0 || colLast < 0) {
       out.fill(pad, outBase, outBase + outW);
       continue;
     }
-    const first = (ys[i]! - rowFirst) * outW;
-    const w0 = ywts[i * yt]!;
-    for (let j = 0; j < outW; j++) out[outBase + j] = scratch[first + j]! * w0;
+    let rowBase = ys[i]! * srcColumns;
+    let w = ywts[i * yt]!;
+    for (let c = colFirst; c <= colLast; c++) scratch[c] = src[rowBase + c]! * w;
     for (let t = 1; t < n; t++) {
-      const base = first + t * outW;
-      const w = ywts[i * yt + t]!;
-      for (let j = 0; j < outW; j++) out[outBase + j]! += scratch[base + j]! * w;
+      rowBase += srcColumns;
+      w = ywts[i * yt + t]!;
+      for (let c = colFirst; c <= colLast; c++) scratch[c]! += src[rowBase + c]! * w;
     }
-    for (let j = 0; j < outW; j++) out[outBase + j] = xc[j] === 0 ? pad : out[outBase + j]! * slope + intercept;
+    for (let j = 0; j < outW; j++) {
+      const m = xc[j]!;
+      if (m === 0) {
+        out[outBase + j] = pad;
+        continue;
+      }
+      const s = xs[j]!;
+      const wb = j * xt;
+      let acc = 0;
+      for (let t = 0; t < m; t++) acc += scratch[s + t]! * xwts[wb + t]!;
+      out[outBase + j] = acc * slope + intercept;
+    }
   }
 }

@@ -31,7 +31,7 @@ export function preprocessVolume(all: SourceImage[], input: VolumeInput, maxByte
 
   // In-plane resampling of each needed image; the weights are shared while the offset is.
   const planes = new Map<number, Float32Array>();
-  const scratch = new Float32Array(stack.rows * columns);
+  const scratch = new Float32Array(stack.columns);
   const [rowSpacing, colSpacing] = stack.pixelSpacing;
   const xHalf = Math.max(grid.spacing[2], colSpacing) / colSpacing;
   const yHalf = Math.max(grid.spacing[1], rowSpacing) / rowSpacing;

@@ -129,7 +129,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
   const alerts = new AlertsPart({ config: config.alerts, db, index, log: log.child({ component: 'alerts' }), clock, registry: metrics.registry, audit });
-  const triage = buildTriage(config.triage, { db, index, files, bus, log: log.child({ component: 'triage' }) });
+  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, log: log.child({ component: 'triage' }) });
   // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
   // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));

@@ -9,13 +9,16 @@ import { FindingStore } from './findings.js';
 import { JobStore } from './jobs.js';
 import { ModelRegistry } from './registry.js';
 import { WorkerPool } from './worker/pool.js';
+import { triageMetrics } from './metrics.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
-export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger }): TriageEngine {
+export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; metrics?: Metrics }): TriageEngine {
   const log = deps.log;
   const pool = new WorkerPool({ size: config.workers, heapMb: config.workerHeapMb, log });
   const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads }, pool, deps.db, log);
   const jobs = new JobStore(deps.db);
   const findings = new FindingStore(deps.db, deps.index.changes, deps.bus, log);
-  return new TriageEngine(config, { index: deps.index, files: deps.files, log }, registry, jobs, findings, pool);
+  const observer = deps.metrics ? triageMetrics(deps.metrics, { jobs, registry }) : undefined;
+  return new TriageEngine(config, { index: deps.index, files: deps.files, log }, registry, jobs, findings, pool, observer);
 }

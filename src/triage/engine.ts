@@ -10,6 +10,7 @@ import type { FindingStore } from './findings.js';
 import type { Job, JobStore } from './jobs.js';
 import { defaultOperatingPoint } from './manifest.js';
 import type { ModelRegistry } from './registry.js';
+import type { TriageObserver } from './metrics.js';
 import type { JobResult, PackRef } from './worker/protocol.js';
 import type { WorkerPool } from './worker/pool.js';
 
@@ -45,6 +46,7 @@ export class TriageEngine {
     readonly jobs: JobStore,
     readonly findings: FindingStore,
     private readonly pool: WorkerPool,
+    private readonly observer?: TriageObserver,
   ) {}
 
   async start(): Promise<void> {
@@ -136,12 +138,14 @@ export class TriageEngine {
       if (!this.running) return;
       const finding = this.findingOf(job, pack, result, instances.map((i) => i.id));
       const stored = this.findings.record(finding, result.keyImagePng, () => this.jobs.markDone(job.id, finding.id));
-      if (!stored) log.info('triage job was cancelled while it ran; result discarded', { jobId: job.id });
+      if (stored) this.observer?.findingStored(finding);
+      else log.info('triage job was cancelled while it ran; result discarded', { jobId: job.id });
     } catch (err) {
       if (!this.running) return;
       const error = isVigilError(err) ? err : new VigilError('INTERNAL', err instanceof Error ? err.message : String(err));
       const retryAt = PASSING.has(error.code) ? Date.now() + this.config.retryDelayMs * 2 ** Math.max(0, job.attempts - 1) : null;
       const state = this.jobs.markFailed(job, { code: error.code, detail: error.message }, retryAt);
+      this.observer?.jobFailed(error.code);
       log.warn('triage job failed', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, code: error.code, reason: error.message, state, attempt: job.attempts });
     }
   }

@@ -91,6 +91,9 @@ describe('triage/engine: series to findings through the worker pool', function (
     expect(inTransaction.every(Boolean)).to.equal(true);
     const changes = node.index.changes.list(0, 10_000).changes.filter((c) => c.type === 'finding');
     expect(changes.map((c) => c.resourceId)).to.include(finding.id);
+    const metrics = await request(node.app).get('/metrics').set('Authorization', `Bearer ${it_}`);
+    expect(metrics.text).to.match(/vigil_triage_findings_total\{positive="true"\} 1/);
+    expect(metrics.text).to.match(/vigil_triage_jobs\{state="done"\} 1/);
   });
 
   it('stays negative on a normal series and runs radiograph packs too', async function () {

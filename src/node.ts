@@ -26,6 +26,8 @@ import { createApp } from './api/app.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
 import { triageMigrations } from './triage/migrations.js';
+import { triageRoutingSink } from './triage/routing-sink.js';
+import { loggingSink } from './rules/sink.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './clock.js';
 import { seriesMigrations } from './series/migrations.js';
@@ -133,6 +135,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
   // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));
+  // Routing's model decisions become triage jobs (forwards stay with the logging sink until a forwarder is wired).
+  rules.setSink(triageRoutingSink(triage, (id) => series.stateOf(id)?.version, loggingSink(log.child({ component: 'rules' })).forward, log.child({ component: 'triage' })));
   bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();

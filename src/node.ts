@@ -36,6 +36,11 @@ import { seriesMetrics } from './series/series-metrics.js';
 import { pluginMigrations } from './plugins/migrations.js';
 import { PluginHost } from './plugins/host.js';
 import { pluginMetrics } from './plugins/plugin-metrics.js';
+import { worklistMigrations } from './worklist/migrations.js';
+import { WorklistPart } from './worklist/worklist.js';
+import { withRuleHints } from './worklist/rule-hints.js';
+import { loggingSink } from './rules/sink.js';
+import { MODELS_DIR } from './rules/model-catalog.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -70,6 +75,8 @@ export interface VigilNode {
   alerts: AlertsPart;
   /** Model packs, the job queue (enqueue for routing) and findings (transactional listeners). */
   triage: TriageEngine;
+  /** The reading worklist: priority, reading state, orders in, live updates, model monitoring. */
+  worklist: WorklistPart;
   startup: StartupReport;
   stop(): Promise<void>;
 }
@@ -82,7 +89,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -138,6 +145,14 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // Routing's model decisions become triage jobs (forwards stay with the logging sink until a forwarder is wired).
   rules.setSink(triageRoutingSink(triage, (id) => series.stateOf(id)?.version, loggingSink(log.child({ component: 'rules' })).forward, log.child({ component: 'triage' })));
   bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
+  const worklist = new WorklistPart({ config: config.worklist, db, index, bus, log: log.child({ component: 'worklist' }), clock, metrics, modelsDir: MODELS_DIR });
+  // A finding and the priority raise it makes commit together; findings announced from elsewhere
+  // come by the bus (recordFinding is idempotent by finding id, so both paths may run).
+  triage.findings.addTransactionalListener((finding) => worklist.results.record(finding));
+  bus.on('finding', ({ finding }) => worklist.recordFinding(finding));
+  alerts.outbox.observe({ created: (a) => worklist.live.notify('alert', a.studyId), acknowledged: (a) => worklist.live.notify('alert', a.studyId) });
+  // Every model job leaves its rule's priority hint on the worklist; the triage engine's sink goes inside.
+  rules.setSink(withRuleHints(worklist.hints, loggingSink(log.child({ component: 'rules' })), log.child({ component: 'worklist' })));
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
   const app = createApp({
@@ -154,6 +169,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     metrics,
     readiness,
     alerts,
+    worklist,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
@@ -167,6 +183,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
+    // After http: stopped before it, so its live streams end and the HTTP server need not wait for them.
+    { name: 'worklist', start: () => worklist.start(), stop: () => worklist.stop() },
     { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
   ];
   const started: Part[] = [];
@@ -190,5 +208,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   }
   await plugins.ready();
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, tokens, audit, metrics, readiness, app, series, plugins, triage, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, startup, stop };
 }

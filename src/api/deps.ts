@@ -11,6 +11,7 @@ import type { SeriesState } from '../series/series-state-store.js';
 import type { RoutingPart } from '../rules/routing-part.js';
 import type { PluginHost } from '../plugins/host.js';
 import type { TriageEngine } from '../triage/engine.js';
+import type { WorklistPart } from '../worklist/worklist.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -32,6 +33,8 @@ export interface ApiDeps {
   readiness: Readiness;
   /** Alerts: outbox, acknowledgement, destinations (absent in apps built without them). */
   alerts?: AlertsPart;
+  /** The reading worklist, its live stream and the model monitoring (absent: routes answer 404). */
+  worklist?: WorklistPart;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

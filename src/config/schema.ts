@@ -9,6 +9,7 @@ import { seriesSection } from './sections/series.js';
 import { pluginsSection } from './sections/plugins.js';
 import { storageSection } from './sections/storage.js';
 import { triageSection } from './sections/triage.js';
+import { worklistSection } from './sections/worklist.js';
 
 /**
  * The whole configuration. Each part owns its section in `sections/`; this file only
@@ -28,6 +29,7 @@ export const configSchema = z.strictObject({
   series: seriesSection,
   plugins: pluginsSection,
   triage: triageSection,
+  worklist: worklistSection,
 });
 
 export type VigilConfig = z.infer<typeof configSchema>;

@@ -27,6 +27,15 @@ export const CHANGE_TYPES = [
   'alert-escalated',
   // triage (src/triage/): a finding was stored; data has seriesId, modelId, positive, critical
   'finding',
+  // worklist (src/worklist/): resource type 'study' (reading, priority, feedback), 'order' (our
+  // order id, never the accession) or 'model' (drift)
+  'worklist-claimed',
+  'worklist-released',
+  'worklist-read',
+  'priority-raised',
+  'finding-feedback',
+  'order-received',
+  'model-drift',
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 

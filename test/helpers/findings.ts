@@ -18,6 +18,9 @@ export interface StudyPatient {
   birthDate?: string;
   sex?: string;
   accessionNumber?: string;
+  /** When the study arrived (ms); now by default. */
+  receivedAt?: number;
+  modality?: string;
 }
 
 /** Indexes one instance (no file: alerts read only the index) so a finding has a patient and study. */
@@ -33,7 +36,7 @@ export function seedStudy(index: DicomIndex, seed: string, p: StudyPatient = {})
     summary: {
       patient: { PatientID: patientId, PatientName: p.patientName ?? 'DOE^JANE', PatientBirthDate: p.birthDate ?? '19700101', PatientSex: p.sex ?? 'F' },
       study: { StudyInstanceUID: study, AccessionNumber: accessionNumber, StudyDescription: 'CT HEAD WO', StudyDate: '20250115' },
-      series: { SeriesInstanceUID: series, Modality: 'CT' },
+      series: { SeriesInstanceUID: series, Modality: p.modality ?? 'CT' },
       instance: { SOPInstanceUID: instance },
     },
     sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
@@ -42,7 +45,7 @@ export function seedStudy(index: DicomIndex, seed: string, p: StudyPatient = {})
     fileSize: 1,
     callingAeTitle: 'CT1',
     remoteAddress: '127.0.0.1',
-    receivedAt: Date.now(),
+    receivedAt: p.receivedAt ?? Date.now(),
   });
   return { studyId: ids.study, seriesId: ids.series, studyInstanceUid: study, seriesInstanceUid: series, accessionNumber };
 }

@@ -1,0 +1,100 @@
+import type { Role } from '../auth/roles.js';
+import type { AiResult, WorklistEntry } from './entry.js';
+import type { Feedback } from './feedback-store.js';
+
+/** Roles that see who the patient is on the worklist. A service (a RIS, a monitor) does not. */
+const SEES_PATIENT: ReadonlySet<Role> = new Set<Role>(['admin', 'radiologist']);
+
+export function seesPatient(role: Role): boolean {
+  return SEES_PATIENT.has(role);
+}
+
+/** The study's alert as the page needs it to offer acknowledgement (POST /alerts/{id}/acknowledge). */
+export interface AlertBrief {
+  id: string;
+  state: 'open' | 'acknowledged' | 'superseded';
+  critical: boolean;
+  acknowledgedBy: string | null;
+}
+
+const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * One worklist line in the API. Patient name and ID only for roles that may see them; the
+ * rest (accession, description, priority and why) is what a RIS needs to match its own list.
+ */
+export function entryView(
+  e: WorklistEntry,
+  opts: { role: Role; now: number; alert: AlertBrief | null; feedback?: (findingId: string) => Feedback[] },
+): Record<string, unknown> {
+  const showPatient = seesPatient(opts.role);
+  const end = e.reading.readAt ?? opts.now;
+  return {
+    studyId: e.studyId,
+    studyInstanceUid: e.studyInstanceUid,
+    accessionNumber: e.accessionNumber,
+    patient: showPatient ? e.patient : null,
+    patientHidden: !showPatient,
+    modalities: e.modalities,
+    description: e.description,
+    receivedAt: iso(e.receivedAt),
+    waitingSeconds: Math.max(0, Math.round((end - e.receivedAt) / 1000)),
+    status: e.reading.status,
+    claimedBy: e.reading.claimedBy,
+    claimedAt: iso(e.reading.claimedAt),
+    readBy: e.reading.readBy,
+    readAt: iso(e.reading.readAt),
+    priority: e.priority,
+    why: whyOf(e),
+    reason: e.reason ? findingView(e.reason, showPatient, opts.feedback) : null,
+    order: e.order,
+    ruleHints: e.ruleHints,
+    findings: e.findings.map((f) => findingView(f, showPatient, opts.feedback)),
+    alert: opts.alert,
+  };
+}
+
+function findingView(f: AiResult, showComments: boolean, feedback?: (findingId: string) => Feedback[]): Record<string, unknown> {
+  return {
+    findingId: f.findingId,
+    seriesId: f.seriesId,
+    model: f.model,
+    concept: f.concept,
+    probability: f.probability,
+    threshold: f.threshold,
+    operatingPoint: f.operatingPoint,
+    positive: f.positive,
+    critical: f.critical,
+    aiPriority: f.aiPriority,
+    keyInstanceId: f.keyInstanceId,
+    keyImage: f.hasKeyImage ? `/findings/${encodeURIComponent(f.findingId)}/key-image` : null,
+    createdAt: iso(f.createdAt),
+    // A comment may quote the patient: only for those who see the patient anyway.
+    ...(feedback ? { feedback: feedback(f.findingId).map((fb) => ({ by: fb.by, verdict: fb.verdict, comment: showComments ? fb.comment : undefined, at: iso(fb.at) })) } : {}),
+  };
+}
+
+/**
+ * Why the study sits where it does, in one line for the badge: the AI finding that raised it
+ * (finding, probability, model), else the order's or the rule's priority.
+ */
+export function whyOf(e: WorklistEntry): string {
+  const p = e.priority;
+  if (p.raisedByAi && e.reason) {
+    const r = e.reason;
+    const pct = `${Math.round(r.probability * 100)}%`;
+    return `AI: ${r.critical ? 'critical ' : ''}${r.concept.display} ${pct} (${r.model.id} ${r.model.version}), raised from ${p.base}`;
+  }
+  switch (p.baseSource) {
+    case 'order':
+      return `Order: ${p.base} (HL7 priority ${e.order?.hl7Priority || 'R'})`;
+    case 'rule': {
+      const hint = e.ruleHints.find((h) => h.priority === p.base);
+      return `Rule ${hint?.ruleId ?? ''}: ${p.base}`.replace('Rule : ', 'Rule: ');
+    }
+    case 'default':
+      return 'No order or rule priority: routine';
+    default:
+      return p.baseSource satisfies never;
+  }
+}

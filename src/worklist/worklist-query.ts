@@ -1,0 +1,204 @@
+import type { Db } from '../store/database.js';
+import type { MainTags } from '../dicom/summary.js';
+import { decidePriority, priorityOfRank, rank, rankSql } from './effective-priority.js';
+import type { AiResult, OrderSummary, ReadingStatus, RuleHint, WorklistEntry } from './entry.js';
+import type { Priority } from './priority.js';
+import { AI_RESULT_COLUMNS, aiResultOf, type AiResultRow } from './ai-results.js';
+
+export interface WorklistFilter {
+  status?: readonly ReadingStatus[];
+  /** Effective priority. */
+  priority?: readonly Priority[];
+  modality?: string;
+  claimedBy?: string;
+  accession?: string;
+  studyId?: string;
+  /** Only studies received at or after this time (ms). */
+  receivedAfter?: number;
+  /** Only studies whose priority an AI result raised. */
+  aiRaised?: boolean;
+  limit: number;
+  offset: number;
+}
+
+interface EntryRow {
+  study_id: string;
+  study_instance_uid: string;
+  accession_number: string | null;
+  study_tags: string;
+  patient_tags: string;
+  patient_key: string;
+  modalities: string | null;
+  received_at: number;
+  status: ReadingStatus;
+  claimed_by: string | null;
+  claimed_at: number | null;
+  read_by: string | null;
+  read_at: number | null;
+  order_id: string | null;
+  order_priority: Priority | null;
+  hl7_priority: string | null;
+  procedure_code: string | null;
+  procedure_text: string | null;
+  order_control: string | null;
+  order_state: 'active' | 'cancelled' | null;
+  order_rank: number | null;
+  rule_rank: number | null;
+  ai_rank: number | null;
+  effective_rank: number;
+}
+
+/**
+ * Every study of the index, with what the worklist adds, ranked in SQL so that filters and
+ * paging see the same order as the page: effective priority (the greatest of the order's, the
+ * rule hint's and the AI's rank: AI only raises), then the oldest first, then the id.
+ */
+const ENTRIES = `
+  SELECT e.*, MAX(COALESCE(e.order_rank, 1), COALESCE(e.rule_rank, 1), COALESCE(e.ai_rank, 1)) AS effective_rank
+  FROM (
+    SELECT s.id AS study_id, s.study_instance_uid, s.accession_number, s.main_tags AS study_tags, s.created_at AS received_at,
+      p.main_tags AS patient_tags, p.patient_id AS patient_key,
+      (SELECT GROUP_CONCAT(m.modality) FROM (SELECT DISTINCT se.modality FROM series se WHERE se.study_ref = s.id AND se.modality IS NOT NULL ORDER BY se.modality) m) AS modalities,
+      COALESCE(r.status, 'unread') AS status, r.claimed_by, r.claimed_at, r.read_by, r.read_at,
+      o.id AS order_id, o.priority AS order_priority, o.hl7_priority, o.procedure_code, o.procedure_text, o.order_control, o.state AS order_state,
+      CASE WHEN o.state = 'active' THEN ${rankSql('o.priority')} END AS order_rank,
+      (SELECT MAX(${rankSql('h.priority')}) FROM worklist_rule_hints h WHERE h.study_id = s.id) AS rule_rank,
+      (SELECT MAX(${rankSql('f.ai_priority')}) FROM worklist_findings f WHERE f.study_id = s.id AND f.replaced_by IS NULL AND f.ai_priority IS NOT NULL) AS ai_rank
+    FROM studies s
+    JOIN patients p ON p.id = s.patient_ref
+    LEFT JOIN worklist_reading r ON r.study_id = s.id
+    LEFT JOIN worklist_orders o ON o.accession = s.accession_number
+  ) e`;
+
+/** Reads the worklist: one SQL query for a page, one each for its findings and rule hints. */
+export class WorklistQuery {
+  constructor(private readonly db: Db) {}
+
+  list(filter: WorklistFilter): { total: number; entries: WorklistEntry[] } {
+    const { where, params } = whereOf(filter);
+    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM (${ENTRIES}) w ${where}`).get(...params)!.n;
+    const rows = this.db
+      .prepare<unknown[], EntryRow>(`SELECT * FROM (${ENTRIES}) w ${where} ORDER BY effective_rank DESC, received_at ASC, study_id ASC LIMIT ? OFFSET ?`)
+      .all(...params, filter.limit, filter.offset);
+    return { total, entries: this.entriesOf(rows) };
+  }
+
+  get(studyId: string): WorklistEntry | undefined {
+    return this.list({ studyId, limit: 1, offset: 0 }).entries[0];
+  }
+
+  /** The effective priority of a study now (routine for a study the index does not hold). */
+  effectivePriority(studyId: string): Priority {
+    const row = this.db.prepare<[string], { effective_rank: number }>(`SELECT effective_rank FROM (${ENTRIES}) w WHERE study_id = ?`).get(studyId);
+    return priorityOfRank(row?.effective_rank ?? rank('routine'));
+  }
+
+  /** Studies whose accession is this one (an order names an accession, not a study). */
+  studiesWithAccession(accession: string): string[] {
+    return this.db.prepare<[string], { id: string }>('SELECT id FROM studies WHERE accession_number = ?').all(accession).map((r) => r.id);
+  }
+
+  private entriesOf(rows: EntryRow[]): WorklistEntry[] {
+    if (rows.length === 0) return [];
+    const ids = rows.map((r) => r.study_id);
+    const marks = ids.map(() => '?').join(', ');
+    const findings = groupBy(
+      this.db
+        .prepare<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL ORDER BY created_at`)
+        .all(...ids),
+      (f) => f.study_id,
+    );
+    const hints = groupBy(
+      this.db
+        .prepare<string[], { study_id: string; series_id: string; rule_id: string; priority: Priority }>(
+          `SELECT study_id, series_id, rule_id, priority FROM worklist_rule_hints WHERE study_id IN (${marks}) ORDER BY at`,
+        )
+        .all(...ids),
+      (h) => h.study_id,
+    );
+    return rows.map((row) => {
+      const results = (findings.get(row.study_id) ?? []).map(aiResultOf);
+      const ruleHints: RuleHint[] = (hints.get(row.study_id) ?? []).map((h) => ({ seriesId: h.series_id, ruleId: h.rule_id, priority: h.priority }));
+      return entryOf(row, results, ruleHints);
+    });
+  }
+}
+
+function entryOf(row: EntryRow, findings: AiResult[], ruleHints: RuleHint[]): WorklistEntry {
+  const study = JSON.parse(row.study_tags) as MainTags;
+  const patient = JSON.parse(row.patient_tags) as MainTags;
+  const priority = decidePriority({
+    order: row.order_rank === null ? null : priorityOfRank(row.order_rank),
+    rule: row.rule_rank === null ? null : priorityOfRank(row.rule_rank),
+    ai: row.ai_rank === null ? null : priorityOfRank(row.ai_rank),
+  });
+  return {
+    studyId: row.study_id,
+    studyInstanceUid: row.study_instance_uid,
+    accessionNumber: row.accession_number || null,
+    patient: { name: patient.PatientName || null, id: patient.PatientID || row.patient_key || null },
+    modalities: row.modalities ? row.modalities.split(',') : [],
+    description: study.StudyDescription || study.RequestedProcedureDescription || row.procedure_text || null,
+    receivedAt: row.received_at,
+    reading: { status: row.status, claimedBy: row.claimed_by, claimedAt: row.claimed_at, readBy: row.read_by, readAt: row.read_at },
+    order: orderOf(row),
+    ruleHints,
+    priority,
+    findings,
+    reason: priority.raisedByAi ? reasonOf(findings) : null,
+  };
+}
+
+function orderOf(row: EntryRow): OrderSummary | null {
+  if (row.order_id === null) return null;
+  return {
+    id: row.order_id,
+    procedure: { code: row.procedure_code, text: row.procedure_text },
+    priority: row.order_priority!,
+    hl7Priority: row.hl7_priority!,
+    control: row.order_control!,
+    state: row.order_state!,
+  };
+}
+
+/** The finding that says why: the most pressing AI priority, then the most probable. */
+export function reasonOf(findings: readonly AiResult[]): AiResult | null {
+  let best: AiResult | null = null;
+  for (const f of findings) {
+    if (f.aiPriority === null) continue;
+    if (!best || rank(f.aiPriority) > rank(best.aiPriority!) || (rank(f.aiPriority) === rank(best.aiPriority!) && f.probability > best.probability)) best = f;
+  }
+  return best;
+}
+
+function whereOf(f: WorklistFilter): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const oneOf = (column: string, values: readonly unknown[]): void => {
+    clauses.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+    params.push(...values);
+  };
+  if (f.status?.length) oneOf('status', f.status);
+  if (f.priority?.length) oneOf('effective_rank', f.priority.map(rank));
+  if (f.modality !== undefined) {
+    clauses.push('EXISTS (SELECT 1 FROM series se WHERE se.study_ref = w.study_id AND se.modality = ?)');
+    params.push(f.modality);
+  }
+  if (f.claimedBy !== undefined) (clauses.push('claimed_by = ?'), params.push(f.claimedBy));
+  if (f.accession !== undefined) (clauses.push('accession_number = ?'), params.push(f.accession));
+  if (f.studyId !== undefined) (clauses.push('study_id = ?'), params.push(f.studyId));
+  if (f.receivedAfter !== undefined) (clauses.push('received_at >= ?'), params.push(f.receivedAfter));
+  if (f.aiRaised !== undefined) clauses.push(f.aiRaised ? 'COALESCE(ai_rank, 0) > MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))' : 'COALESCE(ai_rank, 0) <= MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))');
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}

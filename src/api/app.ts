@@ -17,6 +17,9 @@ import { resourceRoutes } from './routes/resources.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
 import { triageRoutes } from './routes/triage.js';
+import { worklistRoutes } from './routes/worklist.js';
+import { worklistEventRoutes } from './routes/worklist-events.js';
+import { worklistPageRoutes } from './routes/worklist-page.js';
 
 /**
  * Builds the HTTP app. No port here: tests drive it with supertest, and `listen` lives in the
@@ -31,6 +34,9 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(rejectLongUrls);
   app.use(auditRequests(deps.audit, deps.log));
   app.use(healthRoutes());
+  // The worklist page (public files) and its live stream (a one-time ticket, not a header).
+  app.use(worklistPageRoutes());
+  app.use(worklistEventRoutes(deps));
   // Everything below needs a token; bodies are parsed only for callers who have one.
   app.use(authenticate(deps.tokens, new FailureThrottle(deps.config.auth.throttle)));
   app.use(express.json({ limit: deps.config.http.maxBodyBytes }));
@@ -39,6 +45,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(findRoutes(deps));
   app.use(changeRoutes(deps));
   app.use(alertRoutes(deps));
+  app.use(worklistRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(monitoringRoutes(deps));
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));

@@ -9,7 +9,13 @@ import { routesOf } from './routes-of.js';
  * (`admin` is implied and never listed; PUBLIC routes need no token). The suite fails for a
  * route the app declares that is missing here.
  */
-const PUBLIC = ['GET /health'];
+const PUBLIC = ['GET /health', 'GET /'];
+/**
+ * Routes that take a one-time ticket instead of a bearer token (EventSource cannot send one):
+ * every call without a valid ticket is a 401, whatever token it carries. Their roles are those
+ * of the route that issues the ticket (see test/api/routes/worklist-events.test.ts).
+ */
+const TICKETED = ['GET /worklist/events'];
 const MATRIX: Record<string, readonly Role[]> = {
   'GET /system': ['it', 'radiologist', 'service'],
   'GET /statistics': ['it', 'radiologist', 'service'],
@@ -67,10 +73,18 @@ const MATRIX: Record<string, readonly Role[]> = {
   'POST /rules/rollback': ['it'],
   'POST /rules/test': ['it'],
   'GET /series/:id/routing': ['it', 'radiologist'],
+  'GET /worklist': ['radiologist', 'service'],
+  'GET /worklist/:studyId': ['radiologist', 'service'],
+  'GET /worklist/monitoring': ['it', 'radiologist', 'service'],
+  'POST /worklist/events/tickets': ['radiologist', 'service'],
+  'POST /worklist/:studyId/claim': ['radiologist'],
+  'POST /worklist/:studyId/release': ['radiologist'],
+  'POST /worklist/:studyId/read': ['radiologist'],
+  'POST /worklist/findings/:findingId/feedback': ['radiologist'],
 };
 
 /** A well-formed id that matches nothing, so allowed callers get 404 and nothing changes. */
-const SAMPLE_PARAMS: Record<string, string> = { id: '00000000-00000000-00000000-00000000-00000000' };
+const SAMPLE_PARAMS: Record<string, string> = { id: '00000000-00000000-00000000-00000000-00000000', studyId: '00000000-00000000-00000000-00000000-00000000' };
 
 function example(route: string): { method: string; path: string } {
   const [method, pattern] = route.split(' ') as [string, string];
@@ -98,7 +112,7 @@ describe('api/role matrix', function () {
 
   it('covers every route the app declares', () => {
     const declared = routesOf(node.app);
-    const listed = [...PUBLIC, ...Object.keys(MATRIX)].sort();
+    const listed = [...PUBLIC, ...TICKETED, ...Object.keys(MATRIX)].sort();
     expect(declared, 'routes missing from MATRIX (or listed but gone)').to.deep.equal(listed);
   });
 
@@ -106,6 +120,16 @@ describe('api/role matrix', function () {
     for (const route of PUBLIC) {
       const res = await call(node, route);
       expect(res.status, route).to.be.below(400);
+    }
+  });
+
+  it('answers ticketed routes with 401 to a bearer token without a ticket', async () => {
+    for (const route of TICKETED) {
+      for (const token of [undefined, ...ROLES.map((r) => tokens[r])]) {
+        const res = await call(node, route, token);
+        expect(res.status, route).to.equal(401);
+        expect(res.type).to.equal('application/problem+json');
+      }
     }
   });
 

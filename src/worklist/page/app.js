@@ -1,0 +1,275 @@
+// The worklist page: sign in, the live list, the selected study, the keyboard.
+
+import { api, ApiError, forgetToken, saveToken, savedToken } from './api.js';
+import { findingInFocus, renderDetail } from './detail.js';
+import { connectLive } from './live.js';
+import { renderRows, tickWaiting } from './list.js';
+
+const $ = (id) => document.getElementById(id);
+
+const VIEWS = {
+  open: { status: 'unread,in-progress' },
+  mine: { status: 'in-progress', mine: 'true' },
+  read: { status: 'read' },
+};
+
+const state = {
+  viewer: null,
+  entries: [],
+  selectedId: null,
+  detail: null,
+  view: 'open',
+  clockOffsetMs: 0,
+  stopLive: null,
+  /** Studies that just became STAT: flashed and announced after the next fetch. */
+  newlyStat: new Set(),
+};
+
+// ---- sign in / out ------------------------------------------------------------------------
+
+async function signIn(token) {
+  saveToken(token);
+  try {
+    await refresh();
+  } catch (err) {
+    forgetToken();
+    throw err;
+  }
+  $('sign-in').hidden = true;
+  $('workspace').hidden = false;
+  $('sign-out').hidden = false;
+  $('who').textContent = `${state.viewer.name} (${state.viewer.role})`;
+  state.stopLive = connectLive({
+    onChange: (notice) => {
+      if (notice?.stat && notice.studyId) state.newlyStat.add(notice.studyId);
+      scheduleRefresh();
+    },
+    onState: showLiveState,
+    onUnauthorized: () => signOut('Your token no longer works: sign in again.'),
+  });
+  focusSelectedRow();
+}
+
+function signOut(message = '') {
+  state.stopLive?.();
+  state.stopLive = null;
+  forgetToken();
+  Object.assign(state, { viewer: null, entries: [], selectedId: null, detail: null });
+  $('rows').replaceChildren();
+  $('workspace').hidden = true;
+  $('sign-out').hidden = true;
+  $('sign-in').hidden = false;
+  $('who').textContent = '';
+  $('sign-in-error').textContent = message;
+  $('token').value = '';
+  $('token').focus();
+}
+
+function showLiveState(s) {
+  const el = $('live-state');
+  el.dataset.state = s;
+  el.textContent = s === 'live' ? 'Live' : s === 'connecting' ? 'Reconnecting…' : 'Not connected';
+}
+
+// ---- the list -----------------------------------------------------------------------------
+
+let refreshing = null;
+let again = false;
+
+/** One fetch at a time; changes arriving meanwhile make one more. */
+function scheduleRefresh() {
+  if (refreshing) {
+    again = true;
+    return;
+  }
+  refreshing = refresh()
+    .catch(onActionError)
+    .finally(() => {
+      refreshing = null;
+      if (again) {
+        again = false;
+        scheduleRefresh();
+      }
+    });
+}
+
+async function refresh() {
+  const page = await api.worklist({ ...VIEWS[state.view], limit: '200' });
+  state.viewer = page.viewer;
+  state.entries = page.entries;
+  state.clockOffsetMs = Date.parse(page.now) - Date.now();
+  if (!state.entries.some((e) => e.studyId === state.selectedId)) state.selectedId = state.entries[0]?.studyId ?? null;
+  const hadFocus = Boolean(document.activeElement?.closest('#rows'));
+  const flash = new Set([...state.newlyStat].filter((id) => state.entries.some((e) => e.studyId === id)));
+  renderRows($('rows'), state.entries, { selectedId: state.selectedId, clockOffsetMs: state.clockOffsetMs, flash });
+  $('empty').hidden = state.entries.length > 0;
+  $('counts').textContent = countsText(page);
+  $('list').setAttribute('aria-rowcount', String(state.entries.length + 1));
+  if (hadFocus) focusSelectedRow();
+  announceStat(flash);
+  state.newlyStat.clear();
+  await showDetail();
+}
+
+function countsText(page) {
+  const stat = state.entries.filter((e) => e.priority.effective === 'stat').length;
+  const shown = page.total > page.entries.length ? `${page.entries.length} of ${page.total}` : `${page.total}`;
+  return `${shown} studies · ${stat} STAT`;
+}
+
+function announceStat(ids) {
+  const texts = [...ids].map((id) => state.entries.find((e) => e.studyId === id)).filter(Boolean).map((e) => `STAT study now at the top: ${e.why}`);
+  if (texts.length > 0) $('announcer').textContent = texts.join('. ');
+}
+
+// ---- selection and detail -----------------------------------------------------------------
+
+async function select(studyId, { focus = true } = {}) {
+  if (!studyId) return;
+  state.selectedId = studyId;
+  for (const row of $('rows').rows) {
+    const on = row.dataset.studyId === studyId;
+    row.setAttribute('aria-selected', on ? 'true' : 'false');
+    row.tabIndex = on ? 0 : -1;
+  }
+  if (focus) focusSelectedRow();
+  await showDetail();
+}
+
+function focusSelectedRow() {
+  const row = [...$('rows').rows].find((r) => r.dataset.studyId === state.selectedId);
+  row?.focus({ preventScroll: false });
+  row?.scrollIntoView({ block: 'nearest' });
+}
+
+async function showDetail() {
+  const id = state.selectedId;
+  const fromList = state.entries.find((e) => e.studyId === id) ?? null;
+  renderDetail(state.detail?.studyId === id ? { ...fromList, findings: state.detail.findings, reason: state.detail.reason } : fromList, state.viewer);
+  if (!id) return;
+  try {
+    const detail = await api.entry(id);
+    if (state.selectedId !== id) return;
+    state.detail = detail;
+    renderDetail(detail, state.viewer);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 404)) onActionError(err);
+  }
+}
+
+function move(delta) {
+  const ids = state.entries.map((e) => e.studyId);
+  if (ids.length === 0) return;
+  const at = ids.indexOf(state.selectedId);
+  const next = delta === Infinity ? ids.length - 1 : delta === -Infinity ? 0 : Math.min(ids.length - 1, Math.max(0, (at < 0 ? 0 : at) + delta));
+  select(ids[next]);
+}
+
+// ---- actions ------------------------------------------------------------------------------
+
+function onActionError(err) {
+  if (err instanceof ApiError && err.status === 401) return signOut('Your token no longer works: sign in again.');
+  $('action-error').textContent = err.message;
+}
+
+async function act(fn) {
+  $('action-error').textContent = '';
+  try {
+    await fn();
+  } catch (err) {
+    onActionError(err);
+  }
+  scheduleRefresh();
+}
+
+const entry = () => state.detail?.studyId === state.selectedId ? state.detail : state.entries.find((e) => e.studyId === state.selectedId);
+
+const actions = {
+  claim: () => act(() => api.claim(state.selectedId)),
+  release: () => act(() => api.release(state.selectedId)),
+  markRead: () => act(() => api.markRead(state.selectedId)),
+  acknowledge: () => {
+    const alert = entry()?.alert;
+    if (alert?.state === 'open') act(() => api.acknowledge(alert.id));
+  },
+  verdict: (verdict) => {
+    const f = findingInFocus(entry());
+    if (!f) return;
+    const comment = $('feedback-comment').value.trim();
+    act(async () => {
+      await api.feedback(f.findingId, verdict, comment || null);
+      $('feedback-comment').value = '';
+    });
+  },
+};
+
+// ---- wiring -------------------------------------------------------------------------------
+
+function isTyping(target) {
+  return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement || target?.isContentEditable;
+}
+
+function onKey(e) {
+  if (!state.viewer || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (isTyping(e.target)) {
+    if (e.key === 'Escape') focusSelectedRow();
+    return;
+  }
+  const keys = {
+    ArrowDown: () => move(1),
+    j: () => move(1),
+    ArrowUp: () => move(-1),
+    k: () => move(-1),
+    Home: () => move(-Infinity),
+    End: () => move(Infinity),
+    c: actions.claim,
+    u: actions.release,
+    r: actions.markRead,
+    a: actions.acknowledge,
+    y: () => actions.verdict('agree'),
+    n: () => actions.verdict('disagree'),
+    f: () => $('feedback-comment').focus(),
+  };
+  const run = keys[e.key];
+  if (!run) return;
+  e.preventDefault();
+  run();
+}
+
+function wire() {
+  $('sign-in-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    $('sign-in-error').textContent = '';
+    const token = $('token').value.trim();
+    try {
+      await signIn(token);
+      $('token').value = '';
+    } catch (err) {
+      $('sign-in-error').textContent = err instanceof ApiError && err.status === 401 ? 'This token is not valid.' : err instanceof ApiError && err.status === 403 ? 'This token may not read the worklist.' : err.message;
+    }
+  });
+  $('sign-out').addEventListener('click', () => signOut());
+  $('rows').addEventListener('click', (e) => {
+    const row = e.target.closest('tr');
+    if (row) select(row.dataset.studyId);
+  });
+  for (const radio of document.querySelectorAll('input[name="view"]')) {
+    radio.addEventListener('change', () => {
+      state.view = radio.value;
+      scheduleRefresh();
+    });
+  }
+  $('claim').addEventListener('click', actions.claim);
+  $('release').addEventListener('click', actions.release);
+  $('mark-read').addEventListener('click', actions.markRead);
+  $('ack').addEventListener('click', actions.acknowledge);
+  $('agree').addEventListener('click', () => actions.verdict('agree'));
+  $('disagree').addEventListener('click', () => actions.verdict('disagree'));
+  document.addEventListener('keydown', onKey);
+  setInterval(() => tickWaiting($('rows'), state.entries, state.clockOffsetMs), 5000);
+  const token = savedToken();
+  if (token) signIn(token).catch(() => signOut('Sign in again.'));
+  else $('token').focus();
+}
+
+wire();

@@ -1,0 +1,133 @@
+// The selected study: why it is where it is, the key image with its heat map, and the actions.
+
+import { api } from './api.js';
+import { percent, personName, PRIORITY_LABEL, STATUS_LABEL, time } from './format.js';
+import { el, priorityBadge } from './list.js';
+
+const $ = (id) => document.getElementById(id);
+
+let shownImageFor = null;
+let imageUrl = null;
+
+function fact(dl, term, value) {
+  if (value === null || value === undefined || value === '') return;
+  dl.append(el('dt', {}, term), el('dd', {}, value));
+}
+
+/** The finding the verdict buttons are about: the one behind the raise, else the first positive. */
+export function findingInFocus(entry) {
+  return entry?.reason ?? entry?.findings.find((f) => f.positive) ?? entry?.findings[0] ?? null;
+}
+
+export function renderDetail(entry, viewer) {
+  const body = $('detail-body');
+  if (!entry) {
+    $('detail-title').textContent = 'Select a study';
+    body.hidden = true;
+    return;
+  }
+  body.hidden = false;
+  const who = entry.patientHidden ? 'Patient hidden' : personName(entry.patient?.name) || '(no name)';
+  $('detail-title').textContent = `${who} · ${entry.accessionNumber ?? 'no accession'}`;
+  $('detail-priority').replaceChildren(priorityBadge(entry.priority, entry.priority.raisedByAi), ' ', entry.why);
+
+  const facts = $('detail-facts');
+  facts.replaceChildren();
+  fact(facts, 'Description', entry.description);
+  fact(facts, 'Modality', entry.modalities.join(', '));
+  fact(facts, 'Received', time(entry.receivedAt));
+  fact(facts, 'Base priority', `${PRIORITY_LABEL[entry.priority.base]} (from ${entry.priority.baseSource})`);
+  if (entry.order) fact(facts, 'Order', `${entry.order.procedure.text ?? entry.order.procedure.code ?? 'procedure not named'} · HL7 ${entry.order.hl7Priority || 'R'} · ${entry.order.state}`);
+  const f = findingInFocus(entry);
+  if (f) {
+    fact(facts, 'AI finding', `${f.positive ? '' : 'negative: '}${f.concept.display}${f.critical ? ' (critical)' : ''}`);
+    fact(facts, 'Probability', `${percent(f.probability)} (threshold ${percent(f.threshold)}, ${f.operatingPoint})`);
+    fact(facts, 'Model', `${f.model.id} ${f.model.version} · device ${f.model.deviceUid}`);
+  }
+
+  renderKeyImage(f);
+  renderAlert(entry, viewer);
+  renderReading(entry, viewer);
+  renderFeedback(entry, f, viewer);
+
+  $('findings').replaceChildren(
+    ...entry.findings.map((r) =>
+      el('li', {}, `${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}`),
+    ),
+  );
+  if (entry.findings.length === 0) $('findings').replaceChildren(el('li', { class: 'muted' }, 'No AI result yet.'));
+}
+
+async function renderKeyImage(f) {
+  const img = $('key-image');
+  const caption = $('key-caption');
+  const key = f?.keyImage ?? null;
+  if (key === shownImageFor) return;
+  shownImageFor = key;
+  if (imageUrl) URL.revokeObjectURL(imageUrl);
+  imageUrl = null;
+  img.hidden = true;
+  img.removeAttribute('src');
+  if (!key) {
+    caption.textContent = f ? 'No key image for this finding.' : '';
+    return;
+  }
+  caption.textContent = 'Loading the key image…';
+  try {
+    const url = await api.keyImage(key);
+    if (shownImageFor !== key) return;
+    if (!url) {
+      caption.textContent = 'The key image is not available.';
+      return;
+    }
+    imageUrl = url;
+    img.src = url;
+    img.alt = `Key image of the ${f.concept.display} finding, with the model's heat map over it`;
+    img.hidden = false;
+    caption.textContent = `Key image · heat map of ${f.model.id} (where the model looked; not a segmentation)`;
+  } catch {
+    caption.textContent = 'The key image could not be loaded.';
+  }
+}
+
+function canAct(viewer) {
+  return viewer && (viewer.role === 'radiologist' || viewer.role === 'admin');
+}
+
+function renderAlert(entry, viewer) {
+  const a = entry.alert;
+  const ack = $('ack');
+  if (!a) {
+    $('alert-state').textContent = 'No alert for this study.';
+    ack.disabled = true;
+    ack.textContent = 'Acknowledge alert';
+    return;
+  }
+  const kind = a.critical ? 'Critical alert' : 'Alert';
+  $('alert-state').textContent = a.state === 'open' ? `${kind} open: not acknowledged yet.` : a.state === 'acknowledged' ? `${kind} acknowledged by ${a.acknowledgedBy}.` : `${kind} ${a.state}.`;
+  ack.disabled = !(a.state === 'open' && canAct(viewer));
+  ack.textContent = a.state === 'acknowledged' ? `Acknowledged by ${a.acknowledgedBy}` : 'Acknowledge alert';
+  ack.dataset.state = a.state;
+}
+
+function renderReading(entry, viewer) {
+  const s = entry.status;
+  const me = viewer?.name;
+  $('reading-state').textContent =
+    s === 'in-progress' ? `In progress: ${entry.claimedBy}${entry.claimedBy === me ? ' (you)' : ''}` : s === 'read' ? `Read by ${entry.readBy} at ${time(entry.readAt)}` : STATUS_LABEL[s];
+  const act = canAct(viewer);
+  $('claim').disabled = !act || s !== 'unread';
+  $('release').disabled = !act || s !== 'in-progress' || (entry.claimedBy !== me && viewer.role !== 'admin');
+  $('mark-read').disabled = !act || s === 'read' || (s === 'in-progress' && entry.claimedBy !== me);
+}
+
+function renderFeedback(entry, f, viewer) {
+  const act = canAct(viewer) && f !== null;
+  $('agree').disabled = !act;
+  $('disagree').disabled = !act;
+  $('feedback-comment').disabled = !act;
+  const given = f?.feedback ?? [];
+  $('feedback-list').replaceChildren(
+    ...given.map((fb) => el('li', {}, `${fb.by}: ${fb.verdict}${fb.comment ? ` — ${fb.comment}` : ''}`)),
+  );
+}

@@ -96,7 +96,7 @@ export class AiResults {
       critical: finding.critical ? 1 : 0,
       aiPriority,
       keyInstanceId: finding.keyInstanceId,
-      hasKeyImage: hasKeyImage(finding) ? 1 : 0,
+      hasKeyImage: finding.hasKeyImage ? 1 : 0,
       createdAt: finding.createdAt,
     });
     const after = query.effectivePriority(finding.studyId);
@@ -110,15 +110,6 @@ export class AiResults {
     const row = this.stmts.get.get(findingId);
     return row ? aiResultOf(row) : undefined;
   }
-}
-
-/**
- * Triage's Finding says whether it made a heat map (`hasKeyImage`); a finding from before that
- * field has one when it names a key instance.
- */
-function hasKeyImage(finding: Finding): boolean {
-  const flag = (finding as { hasKeyImage?: unknown }).hasKeyImage;
-  return typeof flag === 'boolean' ? flag : finding.keyInstanceId !== null;
 }
 
 export function aiResultOf(row: AiResultRow): AiResult {

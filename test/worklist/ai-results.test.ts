@@ -16,7 +16,7 @@ describe('worklist/ai-results: AI raises a priority, inside the finding transact
 
   it('raises a routine study to STAT and says why: finding, probability, model, key image', () => {
     const study = seedStudy(h.index, 'a');
-    const finding = makeFinding(study, { keyInstanceId: 'inst-1', probability: 0.91 });
+    const finding = makeFinding(study, { keyInstanceId: 'inst-1', hasKeyImage: true, probability: 0.91 });
     h.part.recordFinding(finding);
     const entry = h.part.query.get(study.studyId)!;
     expect(entry.priority).to.include({ effective: 'stat', base: 'routine', raisedByAi: true });

@@ -26,7 +26,7 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     critical = seedStudy(node.index, 'crit', { patientName: 'CRITICAL^CARL', receivedAt: now - 600_000 });
     fresh = seedStudy(node.index, 'fresh', { patientName: 'FRESH^FRIDA', receivedAt: now - 60_000, modality: 'CR' });
     node.worklist.orders.record([orderUpdate({ accession: fresh.accessionNumber, priority: 'urgent' })], { messageType: 'ORM^O01', controlId: 'x', at: now });
-    const finding = makeFinding(critical, { keyInstanceId: 'key-1' });
+    const finding = makeFinding(critical, { keyInstanceId: 'key-1', hasKeyImage: true });
     findingId = finding.id;
     // As triage does: the finding is committed, then announced.
     node.bus.emit('finding', { finding });

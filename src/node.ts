@@ -39,8 +39,6 @@ import { pluginMetrics } from './plugins/plugin-metrics.js';
 import { worklistMigrations } from './worklist/migrations.js';
 import { WorklistPart } from './worklist/worklist.js';
 import { withRuleHints } from './worklist/rule-hints.js';
-import { loggingSink } from './rules/sink.js';
-import { MODELS_DIR } from './rules/model-catalog.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -138,21 +136,27 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
   const alerts = new AlertsPart({ config: config.alerts, db, index, log: log.child({ component: 'alerts' }), clock, registry: metrics.registry, audit });
+  // Score baselines for drift are read from the packs triage loads.
+  const worklist = new WorklistPart({ config: config.worklist, db, index, bus, log: log.child({ component: 'worklist' }), clock, metrics, modelsDir: config.triage.modelsDir });
   const triage = buildTriage(config.triage, { db, index, files, bus, metrics, log: log.child({ component: 'triage' }) });
   // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
   // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));
-  // Routing's model decisions become triage jobs (forwards stay with the logging sink until a forwarder is wired).
-  rules.setSink(triageRoutingSink(triage, (id) => series.stateOf(id)?.version, loggingSink(log.child({ component: 'rules' })).forward, log.child({ component: 'triage' })));
+  // Routing's model decisions become triage jobs (forwards stay with the logging sink until a forwarder is wired);
+  // each job first leaves its rule's priority hint on the worklist.
+  rules.setSink(
+    withRuleHints(
+      worklist.hints,
+      triageRoutingSink(triage, (id) => series.stateOf(id)?.version, loggingSink(log.child({ component: 'rules' })).forward, log.child({ component: 'triage' })),
+      log.child({ component: 'worklist' }),
+    ),
+  );
   bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
-  const worklist = new WorklistPart({ config: config.worklist, db, index, bus, log: log.child({ component: 'worklist' }), clock, metrics, modelsDir: MODELS_DIR });
   // A finding and the priority raise it makes commit together; findings announced from elsewhere
   // come by the bus (recordFinding is idempotent by finding id, so both paths may run).
   triage.findings.addTransactionalListener((finding) => worklist.results.record(finding));
   bus.on('finding', ({ finding }) => worklist.recordFinding(finding));
   alerts.outbox.observe({ created: (a) => worklist.live.notify('alert', a.studyId), acknowledged: (a) => worklist.live.notify('alert', a.studyId) });
-  // Every model job leaves its rule's priority hint on the worklist; the triage engine's sink goes inside.
-  rules.setSink(withRuleHints(worklist.hints, loggingSink(log.child({ component: 'rules' })), log.child({ component: 'worklist' })));
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
   const app = createApp({

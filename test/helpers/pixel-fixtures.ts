@@ -152,6 +152,8 @@ export interface RadiographSpec {
   imagerPixelSpacing?: [number, number];
   magnification?: number;
   window?: { center: number; width: number; func?: string };
+  /** A VOI LUT Sequence item: LUT Descriptor [entries, first mapped, bits] and LUT Data. */
+  voiLut?: { first: number; bits: number; data: number[] };
   seed?: string;
 }
 
@@ -178,6 +180,7 @@ export function writeRadiograph(file: string, spec: RadiographSpec): string {
     ...(spec.imagerPixelSpacing ? { ImagerPixelSpacing: spec.imagerPixelSpacing } : {}),
     ...(spec.magnification ? { EstimatedRadiographicMagnificationFactor: spec.magnification } : {}),
     ...(spec.window ? { WindowCenter: spec.window.center, WindowWidth: spec.window.width, ...(spec.window.func ? { VOILUTFunction: spec.window.func } : {}) } : {}),
+    ...(spec.voiLut ? { VOILUTSequence: [{ LUTDescriptor: [spec.voiLut.data.length, spec.voiLut.first, spec.voiLut.bits], LUTData: [new Uint16Array(spec.voiLut.data).buffer] }] } : {}),
     PixelData: [pixelsOf(spec.rows, spec.columns, spec.value, false).buffer],
     _vrMap: { PixelData: 'OW' },
   });

@@ -56,6 +56,18 @@ describe('triage/pipeline: radiographs', () => {
     expect(none.tensor[15]).to.equal(1);
   });
 
+  it("applies the image's VOI LUT Sequence before its window, interpolated and scaled by its largest value", async () => {
+    // LUT over stored values 100..104: 0, 10, 40, 90, 160 (a curve no window gives).
+    const voiLut = { first: 100, bits: 8, data: [0, 10, 40, 90, 160] };
+    const value = (r: number, c: number) => [98, 100, 101, 103, 104, 110, 102, 102][c]! + 0 * r;
+    const out = await preprocessSeries(
+      [writeRadiograph(path.join(dir, 'lut.dcm'), { rows: 8, columns: 8, value, voiLut, window: { center: 0, width: 2 } })],
+      manifest({ size: 8, voi: { mode: 'header' } }),
+    );
+    expect(Array.from(out.tensor.subarray(0, 8)).map((v) => Math.round(v * 160))).to.deep.equal([0, 0, 10, 90, 160, 160, 40, 40]);
+    expect(out.geometry.kind === 'radiograph' && out.geometry.voi).to.match(/VOI LUT/);
+  });
+
   it('refuses a series of two radiographs', async () => {
     const a = writeRadiograph(path.join(dir, 'a.dcm'), { rows: 4, columns: 4, value: () => 1, seed: 'a' });
     const b = writeRadiograph(path.join(dir, 'b.dcm'), { rows: 4, columns: 4, value: () => 1, seed: 'b' });

@@ -73,6 +73,7 @@ describe('triage/pipeline: volumes', function () {
     await expectCode(preprocessSeries(writeSlices(path.join(dir, 'd'), {}, [base(0), base(1), base(2), base(4), base(5)]), manifest), 'TRIAGE_SERIES_GAP');
     await expectCode(preprocessSeries(writeSlices(path.join(dir, 'e'), {}, [base(0), base(1), base(1)]), manifest), 'TRIAGE_INCONSISTENT_GEOMETRY');
     await expectCode(preprocessSeries(writeSlices(path.join(dir, 'f'), { modality: 'MR' }, [base(0), base(1)]), manifest), 'TRIAGE_MODALITY_MISMATCH');
+    await expectCode(preprocessSeries(writeSlices(path.join(dir, 'g'), { photometric: 'PALETTE COLOR' }, [base(0), base(1)]), manifest), 'TRIAGE_UNSUPPORTED_PIXELS');
   });
 
   it('interpolates uneven spacing at the true positions', async () => {

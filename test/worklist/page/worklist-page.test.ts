@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { renderKeyImage } from '../../../src/triage/key-image.js';
+import { makeFinding, seedStudy, type SeededStudy } from '../../helpers/findings.js';
+import { startTestNode, type TestNode } from '../../helpers/test-node.js';
+import { requireTool } from '../../helpers/tools.js';
+import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
+
+/** Screenshots of each step, kept for people to look at (git-ignored). */
+const ARTIFACTS = path.resolve('test-artifacts', 'worklist');
+
+/** Debian's Chromium, never a downloaded browser; no network of its own, no GPU. */
+async function launch(executablePath: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/** A head-CT-like slice (skull ring, brain) with a heat map over a right-sided blob. */
+function keyImagePng(): Buffer {
+  const n = 128;
+  const pixels = new Int16Array(n * n);
+  for (let y = 0; y < n; y++) {
+    for (let x = 0; x < n; x++) {
+      const r = Math.hypot(x - n / 2, (y - n / 2) * 1.15);
+      pixels[y * n + x] = r > 52 ? -1000 : r > 46 ? 1200 : Math.hypot(x - 84, y - 58) < 9 ? 75 : 35;
+    }
+  }
+  const m = 16;
+  const map = new Float32Array(m * m);
+  for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) map[y * m + x] = Math.exp(-((x - 10.5) ** 2 + (y - 7.2) ** 2) / 3);
+  return renderKeyImage({
+    pixels, rows: n, columns: n, rescale: { slope: 1, intercept: 0 }, window: { center: 40, width: 80 }, invert: false,
+    map, mapRows: m, mapColumns: m, mapMax: 1, columnOrigin: 0, rowOrigin: 0, columnStep: 1, rowStep: 1, gridRows: n, gridColumns: n, maxSide: 512,
+  }).png;
+}
+
+describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', function () {
+  let node: TestNode;
+  let hook: WebhookReceiver;
+  let browser: Browser | undefined;
+  let page: Page;
+  let studies: SeededStudy[];
+
+  before(async function () {
+    const executable = requireTool(this, 'chromium', 'chromium');
+    fs.mkdirSync(ARTIFACTS, { recursive: true });
+    hook = new WebhookReceiver();
+    node = await startTestNode({ alerts: { destinations: [{ id: 'team', type: 'webhook', url: await hook.start(), secret: 'shh', when: {} }] } });
+    const now = Date.now();
+    studies = [
+      seedStudy(node.index, 'page-1', { patientName: 'ALPHA^ADA', receivedAt: now - 95 * 60_000 }),
+      seedStudy(node.index, 'page-2', { patientName: 'BRAVO^BEN', receivedAt: now - 40 * 60_000, modality: 'CR' }),
+      seedStudy(node.index, 'page-3', { patientName: 'CHARLIE^CLEO', receivedAt: now - 4 * 60_000 }),
+    ];
+    browser = await launch(executable);
+    page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
+    page.on('pageerror', (err) => console.error('page error:', err.message));
+  });
+  after(async () => {
+    await browser?.close();
+    await node?.dispose();
+    await hook?.stop();
+  });
+
+  const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const rowIds = () => page.$$eval('#rows tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.studyId));
+
+  it('signs in with a token and shows the list, oldest first at equal priority', async () => {
+    await page.goto(`http://127.0.0.1:${node.http.port}/`);
+    await page.fill('#token', await node.tokenFor('radiologist'));
+    await page.press('#token', 'Enter');
+    await page.waitForSelector('#rows tr');
+    await page.waitForSelector('#live-state[data-state="live"]');
+    expect(await rowIds()).to.deep.equal(studies.map((s) => s.studyId));
+    expect(await page.textContent('#rows tr:first-child .c-patient')).to.include('ALPHA, ADA');
+    await shot('1-signed-in');
+  });
+
+  it('a new positive finding moves its study to the top without a reload, within two seconds', async () => {
+    const newest = studies[2]!;
+    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    const finding = makeFinding(newest, { keyInstanceId: 'key-instance', hasKeyImage: true, probability: 0.94 });
+    const started = Date.now();
+    expect(node.triage.findings.record(finding, keyImagePng(), () => true)).to.equal(true);
+    // A functional deadline, not a benchmark: the page must follow the findings while it is open.
+    await page.waitForFunction(
+      (id) => {
+        const first = document.querySelector<HTMLElement>('#rows tr:first-child');
+        return first?.dataset.studyId === id && first.dataset.priority === 'stat';
+      },
+      newest.studyId,
+      { timeout: 2000 },
+    );
+    const elapsed = Date.now() - started;
+    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 'the page was not reloaded').to.equal(1);
+    const top = page.locator('#rows tr:first-child');
+    expect(await top.locator('.badge-stat').textContent()).to.equal('STAT');
+    expect(await top.locator('.badge-ai').textContent()).to.equal('AI ↑');
+    expect(await top.locator('.c-why').textContent()).to.include('AI: critical Hemorrhage 94% (stroke 1.0.0), raised from routine');
+    expect(await page.textContent('#announcer')).to.include('STAT study now at the top');
+    console.log(`      (moved to the top ${elapsed} ms after the finding was stored)`);
+    await shot('2-stat-on-top');
+  });
+
+  it('shows the key image with its heat map, and acknowledges the alert', async () => {
+    await page.click('#rows tr:first-child');
+    await page.waitForSelector('#key-image:not([hidden])');
+    const size = await page.$eval('#key-image', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+    expect(size, "the PNG triage stored").to.deep.equal([128, 128]);
+    await page.waitForSelector('#ack:not([disabled])');
+    await shot('3-detail-with-key-image');
+    await page.click('#ack');
+    await page.waitForFunction(() => document.querySelector('#ack')?.textContent === 'Acknowledged by test-radiologist');
+    const alerts = node.alerts.alerts.list({ studyId: studies[2]!.studyId, limit: 5 });
+    expect(alerts.map((a) => [a.state, a.acknowledgedBy])).to.deep.equal([['acknowledged', 'test-radiologist']]);
+    await shot('4-acknowledged');
+  });
+
+  it('works from the keyboard: move, claim, agree', async () => {
+    await page.focus('#rows tr[aria-selected="true"]');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.$eval('#rows tr[aria-selected="true"]', (r) => (r as HTMLElement).dataset.studyId)).to.equal(studies[0]!.studyId);
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.studyId)).to.equal(studies[0]!.studyId);
+    await page.keyboard.press('k');
+    await page.keyboard.press('c');
+    await page.waitForSelector('#rows tr:first-child[data-status="in-progress"]');
+    await page.keyboard.press('y');
+    await page.waitForFunction(() => document.querySelector('#feedback-list')?.textContent?.includes('test-radiologist: agree'));
+    await shot('5-claimed-and-agreed');
+  });
+});

@@ -93,7 +93,7 @@ export function whyOf(e: WorklistEntry): string {
       return `Rule ${hint?.ruleId ?? ''}: ${p.base}`.replace('Rule : ', 'Rule: ');
     }
     case 'default':
-      return 'No order or rule priority: routine';
+      return 'No order or rule: routine';
     default:
       return p.baseSource satisfies never;
   }

@@ -6,6 +6,8 @@ import { el, priorityBadge } from './list.js';
 
 const $ = (id) => document.getElementById(id);
 
+const BASE_SOURCE = { order: 'from the RIS order', rule: 'from a routing rule', default: 'no order or rule' };
+
 let shownImageFor = null;
 let imageUrl = null;
 
@@ -36,7 +38,7 @@ export function renderDetail(entry, viewer) {
   fact(facts, 'Description', entry.description);
   fact(facts, 'Modality', entry.modalities.join(', '));
   fact(facts, 'Received', time(entry.receivedAt));
-  fact(facts, 'Base priority', `${PRIORITY_LABEL[entry.priority.base]} (from ${entry.priority.baseSource})`);
+  fact(facts, 'Base priority', `${PRIORITY_LABEL[entry.priority.base]} (${BASE_SOURCE[entry.priority.baseSource]})`);
   if (entry.order) fact(facts, 'Order', `${entry.order.procedure.text ?? entry.order.procedure.code ?? 'procedure not named'} · HL7 ${entry.order.hl7Priority || 'R'} · ${entry.order.state}`);
   const f = findingInFocus(entry);
   if (f) {

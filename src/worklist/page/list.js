@@ -24,7 +24,7 @@ export function priorityBadge(priority, raisedByAi) {
 function patientCell(entry) {
   if (entry.patientHidden) return el('span', { class: 'muted' }, 'hidden for this role');
   const p = entry.patient;
-  return el('span', {}, el('span', { class: 'name' }, personName(p?.name) || '(no name)'), p?.id ? el('span', { class: 'pid' }, ` ${p.id}`) : null);
+  return el('span', {}, el('span', { class: 'name' }, personName(p?.name) || '(no name)'), p?.id ? el('span', { class: 'pid' }, p.id) : null);
 }
 
 function statusCell(entry) {

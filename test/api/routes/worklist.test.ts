@@ -49,7 +49,7 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     expect(top.alert).to.include({ state: 'open', critical: true });
     expect(top.patient).to.deep.equal({ name: 'CRITICAL^CARL', id: 'PID-crit' });
     expect(second.why).to.equal('Order: urgent (HL7 priority A)');
-    expect(third.why).to.equal('No order or rule priority: routine');
+    expect(third.why).to.equal('No order or rule: routine');
     expect(third.waitingSeconds).to.be.at.least(3 * 3600 - 5);
   });
 

@@ -8,6 +8,21 @@ import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { requireTool } from '../../helpers/tools.js';
 import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
 
+/**
+ * The little of the DOM the in-page checks read: the tests are compiled without the DOM library,
+ * and these casts vanish when a function is sent to the page.
+ */
+interface PageElement {
+  dataset: Record<string, string | undefined>;
+  textContent: string | null;
+  naturalWidth: number;
+  naturalHeight: number;
+}
+interface PageGlobals {
+  document: { querySelector(selector: string): PageElement | null; activeElement: PageElement | null };
+  marker?: number;
+}
+
 /** Screenshots of each step, kept for people to look at (git-ignored). */
 const ARTIFACTS = path.resolve('test-artifacts', 'worklist');
 
@@ -67,7 +82,7 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
   });
 
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
-  const rowIds = () => page.$$eval('#rows tr', (rows) => rows.map((r) => (r as HTMLElement).dataset.studyId));
+  const rowIds = () => page.$$eval('#rows tr', (rows) => rows.map((r) => (r as unknown as PageElement).dataset.studyId));
 
   it('signs in with a token and shows the list, oldest first at equal priority', async () => {
     await page.goto(`http://127.0.0.1:${node.http.port}/`);
@@ -82,21 +97,21 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
 
   it('a new positive finding moves its study to the top without a reload, within two seconds', async () => {
     const newest = studies[2]!;
-    await page.evaluate(() => ((window as unknown as { marker: number }).marker = 1));
+    await page.evaluate(() => ((globalThis as unknown as PageGlobals).marker = 1));
     const finding = makeFinding(newest, { keyInstanceId: 'key-instance', hasKeyImage: true, probability: 0.94 });
     const started = Date.now();
     expect(node.triage.findings.record(finding, keyImagePng(), () => true)).to.equal(true);
     // A functional deadline, not a benchmark: the page must follow the findings while it is open.
     await page.waitForFunction(
       (id) => {
-        const first = document.querySelector<HTMLElement>('#rows tr:first-child');
+        const first = (globalThis as unknown as PageGlobals).document.querySelector('#rows tr:first-child');
         return first?.dataset.studyId === id && first.dataset.priority === 'stat';
       },
       newest.studyId,
       { timeout: 2000 },
     );
     const elapsed = Date.now() - started;
-    expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker), 'the page was not reloaded').to.equal(1);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).marker), 'the page was not reloaded').to.equal(1);
     const top = page.locator('#rows tr:first-child');
     expect(await top.locator('.badge-stat').textContent()).to.equal('STAT');
     expect(await top.locator('.badge-ai').textContent()).to.equal('AI ↑');
@@ -109,12 +124,12 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
   it('shows the key image with its heat map, and acknowledges the alert', async () => {
     await page.click('#rows tr:first-child');
     await page.waitForSelector('#key-image:not([hidden])');
-    const size = await page.$eval('#key-image', (img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]);
+    const size = await page.$eval('#key-image', (img) => [(img as unknown as PageElement).naturalWidth, (img as unknown as PageElement).naturalHeight]);
     expect(size, "the PNG triage stored").to.deep.equal([128, 128]);
     await page.waitForSelector('#ack:not([disabled])');
     await shot('3-detail-with-key-image');
     await page.click('#ack');
-    await page.waitForFunction(() => document.querySelector('#ack')?.textContent === 'Acknowledged by test-radiologist');
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#ack')?.textContent === 'Acknowledged by test-radiologist');
     const alerts = node.alerts.alerts.list({ studyId: studies[2]!.studyId, limit: 5 });
     expect(alerts.map((a) => [a.state, a.acknowledgedBy])).to.deep.equal([['acknowledged', 'test-radiologist']]);
     await shot('4-acknowledged');
@@ -123,13 +138,13 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
   it('works from the keyboard: move, claim, agree', async () => {
     await page.focus('#rows tr[aria-selected="true"]');
     await page.keyboard.press('ArrowDown');
-    expect(await page.$eval('#rows tr[aria-selected="true"]', (r) => (r as HTMLElement).dataset.studyId)).to.equal(studies[0]!.studyId);
-    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.studyId)).to.equal(studies[0]!.studyId);
+    expect(await page.$eval('#rows tr[aria-selected="true"]', (r) => (r as unknown as PageElement).dataset.studyId)).to.equal(studies[0]!.studyId);
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.dataset.studyId)).to.equal(studies[0]!.studyId);
     await page.keyboard.press('k');
     await page.keyboard.press('c');
     await page.waitForSelector('#rows tr:first-child[data-status="in-progress"]');
     await page.keyboard.press('y');
-    await page.waitForFunction(() => document.querySelector('#feedback-list')?.textContent?.includes('test-radiologist: agree'));
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#feedback-list')?.textContent?.includes('test-radiologist: agree'));
     await shot('5-claimed-and-agreed');
   });
 });

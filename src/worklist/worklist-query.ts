@@ -49,26 +49,39 @@ interface EntryRow {
 }
 
 /**
- * Every study of the index, with what the worklist adds, ranked in SQL so that filters and
- * paging see the same order as the page: effective priority (the greatest of the order's, the
- * rule hint's and the AI's rank: AI only raises), then the oldest first, then the id.
+ * Every study of the index with its reading state and the three ranks, ranked in SQL so that
+ * filters and paging see the same order as the page: effective priority (the greatest of the
+ * order's, the rule hint's and the AI's rank: AI only raises), then the oldest first, then the
+ * id. Only what ranking and filters need: the page's details are read for its rows alone.
  */
-const ENTRIES = `
+const RANKED = `
   SELECT e.*, MAX(COALESCE(e.order_rank, 1), COALESCE(e.rule_rank, 1), COALESCE(e.ai_rank, 1)) AS effective_rank
   FROM (
-    SELECT s.id AS study_id, s.study_instance_uid, s.accession_number, s.main_tags AS study_tags, s.created_at AS received_at,
-      p.main_tags AS patient_tags, p.patient_id AS patient_key,
-      (SELECT GROUP_CONCAT(m.modality) FROM (SELECT DISTINCT se.modality FROM series se WHERE se.study_ref = s.id AND se.modality IS NOT NULL ORDER BY se.modality) m) AS modalities,
-      COALESCE(r.status, 'unread') AS status, r.claimed_by, r.claimed_at, r.read_by, r.read_at,
-      o.id AS order_id, o.priority AS order_priority, o.hl7_priority, o.procedure_code, o.procedure_text, o.order_control, o.state AS order_state,
+    SELECT s.id AS study_id, s.accession_number, s.created_at AS received_at,
+      COALESCE(r.status, 'unread') AS status, r.claimed_by,
       CASE WHEN o.state = 'active' THEN ${rankSql('o.priority')} END AS order_rank,
       (SELECT MAX(${rankSql('h.priority')}) FROM worklist_rule_hints h WHERE h.study_id = s.id) AS rule_rank,
       (SELECT MAX(${rankSql('f.ai_priority')}) FROM worklist_findings f WHERE f.study_id = s.id AND f.replaced_by IS NULL AND f.ai_priority IS NOT NULL) AS ai_rank
     FROM studies s
-    JOIN patients p ON p.id = s.patient_ref
     LEFT JOIN worklist_reading r ON r.study_id = s.id
     LEFT JOIN worklist_orders o ON o.accession = s.accession_number
   ) e`;
+
+const ORDER = 'ORDER BY effective_rank DESC, received_at ASC, study_id ASC';
+
+/** The details of the studies of one page (ids bound as a JSON array). */
+const DETAILS = `
+  SELECT w.*, s.study_instance_uid, s.main_tags AS study_tags, p.main_tags AS patient_tags, p.patient_id AS patient_key,
+    (SELECT GROUP_CONCAT(m.modality) FROM (SELECT DISTINCT se.modality FROM series se WHERE se.study_ref = s.id AND se.modality IS NOT NULL ORDER BY se.modality) m) AS modalities,
+    r.claimed_at, r.read_by, r.read_at,
+    o.id AS order_id, o.priority AS order_priority, o.hl7_priority, o.procedure_code, o.procedure_text, o.order_control, o.state AS order_state
+  FROM (${RANKED}) w
+  JOIN studies s ON s.id = w.study_id
+  JOIN patients p ON p.id = s.patient_ref
+  LEFT JOIN worklist_reading r ON r.study_id = s.id
+  LEFT JOIN worklist_orders o ON o.accession = s.accession_number
+  WHERE w.study_id IN (SELECT value FROM json_each(?))
+  ${ORDER}`;
 
 /** Reads the worklist: one SQL query for a page, one each for its findings and rule hints. */
 export class WorklistQuery {
@@ -76,10 +89,13 @@ export class WorklistQuery {
 
   list(filter: WorklistFilter): { total: number; entries: WorklistEntry[] } {
     const { where, params } = whereOf(filter);
-    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM (${ENTRIES}) w ${where}`).get(...params)!.n;
-    const rows = this.db
-      .prepare<unknown[], EntryRow>(`SELECT * FROM (${ENTRIES}) w ${where} ORDER BY effective_rank DESC, received_at ASC, study_id ASC LIMIT ? OFFSET ?`)
-      .all(...params, filter.limit, filter.offset);
+    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM (${RANKED}) w ${where}`).get(...params)!.n;
+    const ids = this.db
+      .prepare<unknown[], { study_id: string }>(`SELECT study_id FROM (${RANKED}) w ${where} ${ORDER} LIMIT ? OFFSET ?`)
+      .all(...params, filter.limit, filter.offset)
+      .map((r) => r.study_id);
+    if (ids.length === 0) return { total, entries: [] };
+    const rows = this.db.prepare<[string], EntryRow>(DETAILS).all(JSON.stringify(ids));
     return { total, entries: this.entriesOf(rows) };
   }
 
@@ -89,7 +105,7 @@ export class WorklistQuery {
 
   /** The effective priority of a study now (routine for a study the index does not hold). */
   effectivePriority(studyId: string): Priority {
-    const row = this.db.prepare<[string], { effective_rank: number }>(`SELECT effective_rank FROM (${ENTRIES}) w WHERE study_id = ?`).get(studyId);
+    const row = this.db.prepare<[string], { effective_rank: number }>(`SELECT effective_rank FROM (${RANKED}) w WHERE study_id = ?`).get(studyId);
     return priorityOfRank(row?.effective_rank ?? rank('routine'));
   }
 

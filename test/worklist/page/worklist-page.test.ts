@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { renderKeyImage } from '../../../src/triage/key-image.js';
 import { makeFinding, seedStudy, type SeededStudy } from '../../helpers/findings.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
@@ -28,6 +28,8 @@ const ARTIFACTS = path.resolve('test-artifacts', 'worklist');
 
 /** Debian's Chromium, never a downloaded browser; no network of its own, no GPU. */
 async function launch(executablePath: string): Promise<Browser> {
+  // Loaded here, not at the top: a checkout without it fails this test, not the whole suite's loading.
+  const { chromium } = await import('playwright-core');
   return chromium.launch({
     executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -146,5 +148,14 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     await page.keyboard.press('y');
     await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#feedback-list')?.textContent?.includes('test-radiologist: agree'));
     await shot('5-claimed-and-agreed');
+  });
+
+  it('shows the per-model figures on the monitoring page', async () => {
+    node.worklist.monitor.runOnce(Date.now() + 86_400_000);
+    await page.click('a[href="/ui/monitoring.html"]');
+    await page.waitForSelector('#models table');
+    expect(await page.textContent('#models h2')).to.equal('stroke');
+    expect(await page.textContent('#models tbody tr:first-child')).to.match(/^\d{4}-\d{2}-\d{2}1100.0%100.0% \(1\/1\)1–no baseline$/);
+    await shot('6-monitoring');
   });
 });

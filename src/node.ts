@@ -27,6 +27,7 @@ import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
 import { triageMigrations } from './triage/migrations.js';
 import { triageRoutingSink } from './triage/routing-sink.js';
+import { lendServices } from './plugins/lent-services.js';
 import { loggingSink } from './rules/sink.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './clock.js';
@@ -132,6 +133,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     clock,
     log: log.child({ component: 'plugins' }),
     observer: pluginMetrics(metrics),
+    // Triage and the worklist are built below; plugins call these services only once started.
+    services: (pluginId) => lendServices(pluginId, { index, triage: () => triage, hints: () => worklist.hints }),
   });
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();

@@ -76,7 +76,8 @@ export interface PluginHostDeps {
   series: { stateOf(seriesId: string): SeriesState | undefined };
   clock: Clock;
   log: Logger;
-  services?: PluginServices;
+  /** The services a plugin gets in its ctx (src/plugins/lent-services.ts). */
+  services?: (pluginId: string) => PluginServices;
   observer?: PluginHostObserver;
   /** Searched before config.folders; the shipped plugins/ by default. */
   builtinFolders?: readonly string[];
@@ -269,7 +270,7 @@ export class PluginHost {
     const log = this.deps.log.child({ plugin: record.id });
     record.queue = new DurableQueue(new JobStore(db, record.id), clock, log, (err) => this.noteFailure(record, 'queue', err));
     return Object.freeze({
-      ...services,
+      ...services?.(record.id),
       id: record.id,
       log,
       config,

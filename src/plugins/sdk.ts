@@ -21,7 +21,7 @@ export { z };
 export { allow, allowUnaudited } from './route-guards.js';
 export { HOOKS, HOOK_NAMES, type HookName } from './hooks.js';
 export type { InstanceStoredEvent, SeriesStableEvent, StableReason, Finding, MainTags, DicomPeer, SendReport, QueuedJob, JobState };
-export type { TriageService, AlertsService, WorklistService, PluginServices } from './services.js';
+export type { TriageService, WorklistService, PluginServices } from './services.js';
 export type { Role } from '../auth/roles.js';
 export type { Priority } from '../worklist/priority.js';
 

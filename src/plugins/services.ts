@@ -1,28 +1,27 @@
 import type { Priority } from '../worklist/priority.js';
 
 /**
- * Services that later parts lend to plugins through ctx. Each is optional: a plugin checks
- * that the slot is filled before it uses it. Kept minimal on purpose; the parts that
- * implement them widen these interfaces as they land.
+ * Services the node lends to plugins through ctx (src/plugins/lent-services.ts fills them).
+ * Each is optional in the type, so that a plugin loaded by a host without them (a test host)
+ * checks before it uses one.
  */
 
-/** Triage (src/triage/): ask for a series to be run through models. */
+/** Triage (src/triage/): run a series through models, as a routing rule would. */
 export interface TriageService {
-  request(request: { seriesId: string; seriesVersion: number; models: readonly string[]; priority?: Priority; reason?: string }): void;
+  /**
+   * Queues one job per model (idempotent per series version and model). Throws a VigilError
+   * with NOT_FOUND for an unknown series or model, TRIAGE_MODEL_UNAVAILABLE for a disabled one.
+   */
+  request(request: { seriesId: string; seriesVersion?: number; models: readonly string[]; priority?: Priority }): void;
 }
 
-/** Alerts (src/alerts/): raise an alert about a finding outside the automatic path. */
-export interface AlertsService {
-  raise(alert: { findingId: string; reason: string }): void;
-}
-
-/** The reading worklist (src/worklist/): raise a study's priority, saying why. */
+/** The reading worklist (src/worklist/): raise a study's base priority, as a rule's hint does. */
 export interface WorklistService {
-  raisePriority(studyId: string, priority: Priority, reason: string): void;
+  /** Never lowers: the more pressing of this and the study's other hints and order counts. Throws NOT_FOUND for an unknown study. */
+  raisePriority(studyId: string, priority: Priority): void;
 }
 
 export interface PluginServices {
   triage?: TriageService;
-  alerts?: AlertsService;
   worklist?: WorklistService;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { ModelJobRequest, RoutingSink } from '../rules/sink.js';
 import type { Db } from '../store/database.js';
+import type { Priority } from './priority.js';
 import { rankSql } from './effective-priority.js';
 import type { WorklistLive } from './live.js';
 
@@ -27,9 +28,21 @@ export class RuleHints {
   record(job: Pick<ModelJobRequest, 'seriesId' | 'priority' | 'ruleId'>): boolean {
     const studyId = this.deps.studyOfSeries(job.seriesId);
     if (!studyId) return false;
-    const info = this.upsert.run({ studyId, seriesId: job.seriesId, ruleId: job.ruleId, priority: job.priority, at: this.deps.now() });
-    if (info.changes > 0) this.deps.live.notify('hint', studyId);
+    this.upsertHint(studyId, job.seriesId, job.ruleId, job.priority);
     return true;
+  }
+
+  /**
+   * A hint for a whole study from a plugin (ctx.worklist.raisePriority): one per plugin and
+   * study, kept in the series column under the plugin's source name ("plugin:<id>").
+   */
+  recordForStudy(studyId: string, source: string, priority: Priority): void {
+    this.upsertHint(studyId, source, source, priority);
+  }
+
+  private upsertHint(studyId: string, seriesId: string, ruleId: string, priority: Priority): void {
+    const info = this.upsert.run({ studyId, seriesId, ruleId, priority, at: this.deps.now() });
+    if (info.changes > 0) this.deps.live.notify('hint', studyId);
   }
 }
 

@@ -28,7 +28,7 @@ import type { TriageEngine } from './triage/engine.js';
 import { triageMigrations } from './triage/migrations.js';
 import { triageRoutingSink } from './triage/routing-sink.js';
 import { lendServices } from './plugins/lent-services.js';
-import { loggingSink } from './rules/sink.js';
+import { RuleForwarder } from './rules/forwarder.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './clock.js';
 import { seriesMigrations } from './series/migrations.js';
@@ -60,6 +60,8 @@ export interface VigilNode {
   http: HttpServer;
   /** Routing rules and the routing stage. */
   rules: RoutingPart;
+  /** The rules' forward action: a durable C-STORE queue. */
+  forwards: RuleForwarder;
   tokens: TokenStore;
   audit: AuditTrail;
   /** Parts add their figures here (see src/metrics/metrics.ts). */
@@ -145,12 +147,14 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
   // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));
-  // Routing's model decisions become triage jobs (forwards stay with the logging sink until a forwarder is wired);
-  // each job first leaves its rule's priority hint on the worklist.
+  // Routing's model decisions become triage jobs, each first leaving its rule's priority hint on
+  // the worklist; its forwards go to the durable forward queue.
+  const versionOf = (id: string): number | undefined => series.stateOf(id)?.version;
+  const forwarder = new RuleForwarder({ db, dicom: config.dicom, index, files, clock, versionOf, log: log.child({ component: 'forward' }) });
   rules.setSink(
     withRuleHints(
       worklist.hints,
-      triageRoutingSink(triage, (id) => series.stateOf(id)?.version, loggingSink(log.child({ component: 'rules' })).forward, log.child({ component: 'triage' })),
+      triageRoutingSink(triage, versionOf, (request) => forwarder.forward(request), log.child({ component: 'triage' })),
       log.child({ component: 'worklist' }),
     ),
   );
@@ -168,6 +172,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     files,
     series,
     rules,
+    forwards: forwarder,
     plugins,
     triage,
     log: log.child({ component: 'api' }),
@@ -186,6 +191,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     // Plugins listen before the tracker resumes, so a series-stable re-emitted at start reaches them.
     { name: 'plugins', start: async () => plugins.start(), stop: () => plugins.stop() },
     // Routing listens before the series tracker may announce a stable series.
+    { name: 'forward', start: async () => forwarder.start(), stop: () => forwarder.stop() },
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
@@ -215,5 +221,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   }
   await plugins.ready();
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, startup, stop };
 }

@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { pluginRoutes } from './routes/plugins.js';
 import { resourceRoutes } from './routes/resources.js';
+import { forwardRoutes } from './routes/forwards.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
 import { triageRoutes } from './routes/triage.js';
@@ -48,6 +49,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(worklistRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(monitoringRoutes(deps));
+  if (deps.forwards) app.use(forwardRoutes(deps.forwards));
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
   app.use(pluginRoutes(deps));
   if (deps.triage) app.use(triageRoutes({ ...deps, triage: deps.triage }));

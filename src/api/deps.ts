@@ -9,6 +9,7 @@ import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { SeriesState } from '../series/series-state-store.js';
 import type { RoutingPart } from '../rules/routing-part.js';
+import type { RuleForwarder } from '../rules/forwarder.js';
 import type { PluginHost } from '../plugins/host.js';
 import type { TriageEngine } from '../triage/engine.js';
 import type { WorklistPart } from '../worklist/worklist.js';
@@ -30,6 +31,8 @@ export interface ApiDeps {
   metrics: Metrics;
   /** Routing rules: /rules and /series/:id/routing are served when present. */
   rules?: RoutingPart;
+  /** The rules' forward queue: GET /rules/forwards when present. */
+  forwards?: Pick<RuleForwarder, 'jobs'>;
   readiness: Readiness;
   /** Alerts: outbox, acknowledgement, destinations (absent in apps built without them). */
   alerts?: AlertsPart;

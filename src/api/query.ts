@@ -39,3 +39,10 @@ function convert(key: string, raw: string, type: 'int' | 'bool' | 'string'): unk
       return type satisfies never;
   }
 }
+
+/** A query parameter that must be one of a closed set; absent stays undefined. */
+export function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], key: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) throw new VigilError('BAD_REQUEST', `query parameter "${key}" must be one of ${allowed.join(', ')}`);
+  return value as T;
+}

@@ -66,6 +66,7 @@ const MATRIX: Record<string, readonly Role[]> = {
   'GET /metrics': ['it', 'service'],
   'GET /rules': ['it'],
   'GET /rules/status': ['it', 'service'],
+  'GET /rules/forwards': ['it', 'service'],
   'POST /rules/check': ['it'],
   'PUT /rules': ['it'],
   'GET /rules/versions': ['it'],

@@ -4,7 +4,7 @@ import { redactDestination } from '../../alerts/destinations.js';
 import { ALERT_STATES, DELIVERY_STATES, type Alert, type AlertState, type Delivery, type DeliveryState } from '../../alerts/model.js';
 import { VigilError } from '../../errors.js';
 import { allow, allowUnaudited, auditResources } from '../auth/allow.js';
-import { parseQuery } from '../query.js';
+import { oneOf, parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 
 const DEFAULT_LIMIT = 100;
@@ -114,12 +114,6 @@ function find(p: AlertsPart, req: Request<{ alertId: string }>): Alert {
 
 function limit(n: number | undefined): number {
   return Math.min(Math.max(n ?? DEFAULT_LIMIT, 1), MAX_LIMIT);
-}
-
-function oneOf<T extends string>(value: string | undefined, allowed: readonly T[], key: string): T | undefined {
-  if (value === undefined) return undefined;
-  if (!(allowed as readonly string[]).includes(value)) throw new VigilError('BAD_REQUEST', `query parameter "${key}" must be one of ${allowed.join(', ')}`);
-  return value as T;
 }
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());

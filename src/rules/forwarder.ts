@@ -1,0 +1,83 @@
+import type { Clock } from '../clock.js';
+import type { DicomConfig } from '../config/sections/dicom.js';
+import { sendFiles } from '../dicom/store-scu.js';
+import type { Logger } from '../log/logger.js';
+import { JobStore, type QueuedJob } from '../plugins/job-store.js';
+import { DurableQueue } from '../plugins/queue.js';
+import type { DicomIndex } from '../store/dicom-index.js';
+import type { FileStore } from '../store/file-store.js';
+import type { Db } from '../store/database.js';
+import type { ForwardRequest } from './sink.js';
+
+/** The queue's owner in plugin_jobs; not a valid plugin id (PLUGIN_ID_PATTERN), so no plugin shares it. */
+const QUEUE_OWNER = 'core:rule-forwards';
+
+interface ForwardJob {
+  seriesId: string;
+  version: number;
+  destination: string;
+  ruleId: string;
+}
+
+export interface RuleForwarderDeps {
+  db: Db;
+  dicom: DicomConfig;
+  index: DicomIndex;
+  files: FileStore;
+  clock: Clock;
+  log: Logger;
+  /** The series tracker's current version, so a reopened series is sent again once stable. */
+  versionOf: (seriesId: string) => number | undefined;
+}
+
+/**
+ * The rules' `forward: [AE]` action: C-STORE of the series, as stored, to a modality of
+ * dicom.modalities, through a durable queue in the index (the plugin queue's table and
+ * back-off), so a forward waiting for a down PACS survives a restart. One job per series
+ * version and destination: a routing decision repeated after a crash queues nothing new.
+ */
+export class RuleForwarder {
+  private readonly queue: DurableQueue;
+
+  constructor(private readonly deps: RuleForwarderDeps) {
+    this.queue = new DurableQueue(new JobStore(deps.db, QUEUE_OWNER), deps.clock, deps.log);
+  }
+
+  forward(request: ForwardRequest): void {
+    const version = this.deps.versionOf(request.seriesId) || 1;
+    const job: ForwardJob = { seriesId: request.seriesId, version, destination: request.destination, ruleId: request.ruleId };
+    if (this.queue.enqueue(`${job.seriesId}/v${version}/${job.destination}`, job)) {
+      this.deps.log.info('series queued for forwarding', { seriesId: job.seriesId, version, destination: job.destination, ruleId: job.ruleId });
+    }
+  }
+
+  /** Pending, done and dead forwards, newest first: ids, destinations, attempts, errors. */
+  jobs(opts: { state?: QueuedJob['state']; limit?: number } = {}): QueuedJob[] {
+    return this.queue.jobs(opts);
+  }
+
+  start(): void {
+    this.queue.work<ForwardJob>((job) => this.send(job.payload));
+  }
+
+  stop(): Promise<void> {
+    return this.queue.stop();
+  }
+
+  private async send(job: ForwardJob): Promise<void> {
+    const { dicom, index, files, log } = this.deps;
+    const peer = dicom.modalities.find((m) => m.aeTitle === job.destination && m.host && m.port);
+    // A destination taken out of dicom.modalities since: retrying cannot help.
+    if (!peer) return void log.warn('forward dropped: destination no longer in dicom.modalities with a port', { destination: job.destination, seriesId: job.seriesId });
+    const instances = index.instancesUnder('series', job.seriesId);
+    if (instances.length === 0) return void log.warn('forward dropped: series no longer stored', { seriesId: job.seriesId });
+    // Throwing makes the queue retry with back-off: the peer is down, refused, or did not store everything.
+    const report = await sendFiles(
+      { aeTitle: peer.aeTitle, host: peer.host!, port: peer.port! },
+      instances.map((i) => files.absolutePath(i.filePath)),
+      { callingAeTitle: dicom.aeTitle },
+    );
+    if (report.failed > 0) throw new Error(`${job.destination} stored ${report.sent} of ${instances.length} instances`);
+    log.info('series forwarded', { seriesId: job.seriesId, version: job.version, destination: job.destination, instances: report.sent, ruleId: job.ruleId });
+  }
+}

@@ -25,7 +25,7 @@ export function checkRules(document: unknown, ctx: RuleCheckContext): RuleCheck 
   const { rules, errors } = resolveRuleSet(document, ctx.defaults);
   const warnings: RuleProblem[] = [];
   for (const rule of rules) {
-    checkReferences(rule, ctx, errors);
+    checkReferences(rule, ctx, errors, warnings);
     if (rule.then.models.length === 0 && rule.then.forward.length === 0 && !rule.stop) {
       warnings.push({ path: rule.path, message: `rule ${rule.id} does nothing: it runs no model, forwards nowhere and does not stop` });
     }
@@ -38,10 +38,17 @@ export function checkRules(document: unknown, ctx: RuleCheckContext): RuleCheck 
   return { ruleSet: errors.length === 0 ? { rules } : undefined, errors, warnings };
 }
 
-function checkReferences(rule: Rule, ctx: RuleCheckContext, errors: RuleProblem[]): void {
+function checkReferences(rule: Rule, ctx: RuleCheckContext, errors: RuleProblem[], warnings: RuleProblem[]): void {
   rule.then.models.forEach((model, i) => {
     const path = `${rule.path}.then.models.${i}`;
-    if (ctx.models !== undefined && !ctx.models.includes(model)) errors.push({ path, message: `unknown model ${model}; known models are ${ctx.models.join(', ') || 'none'}` });
+    if (ctx.models === undefined || ctx.models.includes(model)) return;
+    // A plugin's default names the pack it was written for; a site without that pack must keep
+    // its other rules working, so only a rule someone wrote here is refused for it.
+    if (rule.origin.kind === 'default') {
+      warnings.push({ path, message: `model ${model} is not installed: default rule ${rule.id} of plugin ${rule.origin.plugin} queues nothing for it until its pack is in the models folder` });
+    } else {
+      errors.push({ path, message: `unknown model ${model}; known models are ${ctx.models.join(', ') || 'none'}` });
+    }
   });
   rule.then.forward.forEach((destination, i) => {
     const path = `${rule.path}.then.forward.${i}`;

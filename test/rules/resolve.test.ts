@@ -53,6 +53,14 @@ describe('rules/resolve: defaults and the site document', () => {
     expect(noRegistry.warnings.map((w) => w.message)).to.deep.equal(['no model registry is available: model ids m1 cannot be checked']);
   });
 
+  it('a default naming a pack that is not installed is a warning, and the other rules stay in force', () => {
+    const check = checkRules({ disable: ['b.broken'] }, { ...ctx, models: ['m2'] });
+    expect(check.errors).to.deep.equal([]);
+    expect(check.ruleSet?.rules.map((r) => r.id)).to.deep.equal(['a.one', 'a.two', 'b.one']);
+    expect(check.warnings.map((w) => w.path)).to.deep.equal(['defaults.a.0.then.models.0', 'defaults.a.1.then.models.0', 'defaults.b.0.then.models.0']);
+    expect(check.warnings[0]!.message).to.equal('model m1 is not installed: default rule a.one of plugin a queues nothing for it until its pack is in the models folder');
+  });
+
   it('warns about a rule that does nothing', () => {
     const check = checkRules({ rules: [{ id: 'idle', when: { all: [] } }], disable: ['b.broken'] }, ctx);
     expect(check.warnings).to.deep.equal([{ path: 'rules.0', message: 'rule idle does nothing: it runs no model, forwards nowhere and does not stop' }]);

@@ -137,7 +137,9 @@ export class TriageEngine {
       const result = await this.pool.run({ kind: 'run-job', pack, files, keyImageMaxSide: this.config.keyImageMaxSide }, pack.manifest.resources.timeoutMs);
       if (!this.running) return;
       const finding = this.findingOf(job, pack, result, instances.map((i) => i.id));
-      const stored = this.findings.record(finding, result.keyImagePng, () => this.jobs.markDone(job.id, finding.id));
+      const { decodeMs, preprocessMs, inferenceMs } = finding.timings;
+      const timings = { decodeMs, preprocessMs, inferenceMs, keyImageMs: round(result.timings.keyImageMs) };
+      const stored = this.findings.record(finding, result.keyImagePng, () => this.jobs.markDone(job.id, finding.id, timings));
       if (stored) this.observer?.findingStored(finding);
       else log.info('triage job was cancelled while it ran; result discarded', { jobId: job.id });
     } catch (err) {

@@ -10,6 +10,17 @@ import { PRIORITY_RANK, type Priority } from '../worklist/priority.js';
 export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'dead', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
+/**
+ * Where a done job's time went, in ms, as its worker measured it: reading and decoding the
+ * files, preprocessing to the model's tensor, the ONNX Runtime call, rendering the key image.
+ */
+export interface JobStageTimings {
+  decodeMs: number;
+  preprocessMs: number;
+  inferenceMs: number;
+  keyImageMs: number;
+}
+
 export interface Job {
   id: string;
   seriesId: string;
@@ -26,6 +37,8 @@ export interface Job {
   startedAt: number | null;
   finishedAt: number | null;
   findingId: string | null;
+  /** Set when the job is done. */
+  timings: JobStageTimings | null;
 }
 
 interface JobRow {
@@ -45,6 +58,10 @@ interface JobRow {
   started_at: number | null;
   finished_at: number | null;
   finding_id: string | null;
+  decode_ms: number | null;
+  preprocess_ms: number | null;
+  inference_ms: number | null;
+  key_image_ms: number | null;
 }
 
 export interface NewJob {
@@ -76,7 +93,11 @@ export class JobStore {
          RETURNING *`,
       ),
       nextAvailable: db.prepare<[], { at: number | null }>("SELECT MIN(available_at) AS at FROM triage_jobs WHERE state = 'queued'"),
-      done: db.prepare<[string, number, string]>("UPDATE triage_jobs SET state = 'done', finding_id = ?, finished_at = ?, error_code = NULL, error_detail = NULL WHERE id = ? AND state = 'running'"),
+      done: db.prepare(
+        `UPDATE triage_jobs SET state = 'done', finding_id = @findingId, finished_at = @now, error_code = NULL, error_detail = NULL,
+           decode_ms = @decodeMs, preprocess_ms = @preprocessMs, inference_ms = @inferenceMs, key_image_ms = @keyImageMs
+         WHERE id = @id AND state = 'running'`,
+      ),
       fail: db.prepare(
         `UPDATE triage_jobs SET state = @state, error_code = @code, error_detail = @detail, finished_at = @finishedAt, available_at = @availableAt
          WHERE id = @id AND state = 'running'`,
@@ -122,8 +143,8 @@ export class JobStore {
   }
 
   /** Within the finding's transaction. False when the job is no longer running (cancelled). */
-  markDone(id: string, findingId: string, now = Date.now()): boolean {
-    return this.stmts.done.run(findingId, now, id).changes === 1;
+  markDone(id: string, findingId: string, timings: JobStageTimings, now = Date.now()): boolean {
+    return this.stmts.done.run({ id, findingId, now, ...timings }).changes === 1;
   }
 
   /**
@@ -198,5 +219,9 @@ function toJob(row: JobRow): Job {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
     findingId: row.finding_id,
+    timings:
+      row.decode_ms === null || row.preprocess_ms === null || row.inference_ms === null || row.key_image_ms === null
+        ? null
+        : { decodeMs: row.decode_ms, preprocessMs: row.preprocess_ms, inferenceMs: row.inference_ms, keyImageMs: row.key_image_ms },
   };
 }

@@ -58,5 +58,16 @@ export const triageMigrations: MigrationSet = {
         );
       `,
     },
+    {
+      version: 2,
+      name: 'stage times of a finished job',
+      // Null until the job is done (and for jobs done before this migration).
+      sql: `
+        ALTER TABLE triage_jobs ADD COLUMN decode_ms REAL;
+        ALTER TABLE triage_jobs ADD COLUMN preprocess_ms REAL;
+        ALTER TABLE triage_jobs ADD COLUMN inference_ms REAL;
+        ALTER TABLE triage_jobs ADD COLUMN key_image_ms REAL;
+      `,
+    },
   ],
 };

@@ -82,6 +82,11 @@ describe('triage/engine: series to findings through the worker pool', function (
     const keyInstance = node.index.getInstance(finding.keyInstanceId!)!;
     expect(keyInstance.mainTags.InstanceNumber).to.equal('3');
     expect(finding.timings.inferenceMs).to.be.a('number');
+    // The job keeps its own stage times (the finding has no key-image time); GET /jobs/{id} shows them.
+    const jobRes = await request(node.app).get(`/jobs/${job.id}`).set('Authorization', `Bearer ${it_}`);
+    expect(jobRes.body.timings).to.include({ decodeMs: finding.timings.decodeMs, preprocessMs: finding.timings.preprocessMs, inferenceMs: finding.timings.inferenceMs });
+    expect(jobRes.body.timings.keyImageMs).to.be.a('number').and.at.least(0);
+    expect(job.timings, 'a queued job has no stage times').to.equal(null);
     const png = await request(node.app).get(finding.keyImage).set('Authorization', `Bearer ${radiologist}`).buffer(true);
     expect(png.type).to.equal('image/png');
     expect((png.body as Buffer).subarray(1, 4).toString('latin1')).to.equal('PNG');

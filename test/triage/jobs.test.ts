@@ -60,7 +60,7 @@ describe('triage/jobs: the durable queue', () => {
     const { job: a } = jobs.enqueue(job('a'), 0);
     jobs.claim(0);
     expect(jobs.cancel(a.id)).to.equal(true);
-    expect(jobs.markDone(a.id, 'f')).to.equal(false);
+    expect(jobs.markDone(a.id, 'f', { decodeMs: 1, preprocessMs: 2, inferenceMs: 3, keyImageMs: 4 })).to.equal(false);
     expect(jobs.cancel(a.id)).to.equal(false);
     expect(jobs.retry(a.id, 9)).to.equal(true);
     expect(jobs.get(a.id)).to.deep.include({ state: 'queued', attempts: 0, error: null });

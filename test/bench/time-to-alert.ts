@@ -1,0 +1,142 @@
+/**
+ * Time-to-alert benchmark: from the C-STORE response of a study's last instance to the HL7 ACK
+ * (MLLP peer) and the FHIR response (HTTP endpoint) for the alert it raises, p50 and p95, broken
+ * down into completeness wait, queue, decode, preprocessing, inference, key image + finding
+ * transaction, and delivery. Positive phantoms of each kind (head CT with ICH → stroke-ich, CTPA
+ * with PE → pe-ctpa, chest radiograph with pneumothorax → pneumothorax-cxr), routed by the
+ * shipped plugins' rules, as a scanner sends them:
+ *   known  completeness known: CT by its count tags, the radiograph by an MPPS step COMPLETED
+ *          sent before its image; each study is sent when the one before has been alerted.
+ *   idle   the idle window alone (series.idleSeconds, counts and MPPS off); a study starts every
+ *          GAP_MS so that the windows overlap and the run does not last N × the window.
+ * The node runs in this process (fsync on, its default config otherwise); the peers are real
+ * loopback servers; stage times are read back from the node's API (/changes, /findings, /jobs,
+ * /alerts). Model packs come from models/ or VIGIL_BENCH_MODELS; a kind whose pack is missing
+ * or unavailable is skipped with the reason.
+ *
+ *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 MODES="known idle")
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { configSchema } from '../../src/config/schema.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { startNode, type VigilNode } from '../../src/node.js';
+import { FhirStub } from '../helpers/fhir-stub.js';
+import { MllpPeer } from '../helpers/mllp-peer.js';
+import { printTable, printTarget, type KindResult } from './time-to-alert/report.js';
+import { completeStep, storeStudy } from './time-to-alert/send.js';
+import { SettleWatcher, type Settlement } from './time-to-alert/settled.js';
+import { prepareStudies, studyKinds, type PreparedStudy } from './time-to-alert/studies.js';
+import { ApiReader, type Timeline } from './time-to-alert/timeline.js';
+
+const STUDIES = Number(process.env.STUDIES ?? 20);
+const MODELS = path.resolve(process.env.VIGIL_BENCH_MODELS ?? 'models');
+const CT_MATRIX = Number(process.env.CT_MATRIX ?? 256);
+const CXR_SCALE_DOWN = Number(process.env.CXR_SCALE_DOWN ?? 2);
+const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? configSchema.parse({}).series.idleSeconds);
+const GAP_MS = Number(process.env.GAP_MS ?? 3000);
+const MODES = (process.env.MODES ?? 'known idle').split(/\s+/).filter(Boolean) as ('known' | 'idle')[];
+/** A study that has not settled by then is counted as such, and the run goes on. */
+const SETTLE_BOUND_MS = 120_000 + IDLE_SECONDS * 1000;
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-tta-'));
+process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+
+console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; model packs from ${MODELS}`);
+const kinds = studyKinds(CT_MATRIX, CXR_SCALE_DOWN).filter((k) => {
+  const dir = path.join(MODELS, k.modelId);
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) return true;
+  console.log(`skipped ${k.label}: no model pack at ${dir}`);
+  return false;
+});
+const prepared = new Map<string, PreparedStudy[]>();
+for (const kind of kinds) prepared.set(kind.id, await prepareStudies(kind, STUDIES, path.join(work, 'studies')));
+
+const peer = new MllpPeer();
+await peer.start();
+const fhir = new FhirStub();
+fhir.validate = false; // time Vigil, not the stub's validator
+await fhir.start();
+try {
+  for (const mode of MODES) await run(mode);
+} finally {
+  await peer.stop();
+  await fhir.stop();
+}
+
+/** One fresh node per mode, the same studies sent to each. */
+async function run(mode: 'known' | 'idle'): Promise<void> {
+  const adminToken = crypto.randomBytes(32).toString('hex');
+  const node = await startNode(
+    configSchema.parse({
+      dataDir: path.join(work, `data-${mode}`),
+      dicom: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      storage: { minFreeMb: 0 },
+      plugins: { enabled: ['stroke', 'pe', 'pneumothorax'] },
+      series: mode === 'known' ? { idleSeconds: IDLE_SECONDS } : { idleSeconds: IDLE_SECONDS, useCounts: false, useMpps: false },
+      triage: { modelsDir: MODELS },
+      alerts: {
+        destinations: [
+          { id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: peer.port },
+          { id: 'ehr', type: 'fhir', baseUrl: fhir.baseUrl, team: { display: 'On-call radiology' } },
+        ],
+      },
+    }),
+    { log: silentLogger(), adminToken },
+  );
+  try {
+    const results: KindResult[] = [];
+    for (const kind of kinds) {
+      const model = node.triage.registry.get(kind.modelId);
+      if (model?.status !== 'available') {
+        console.log(`skipped ${kind.label}: model ${kind.modelId} ${model ? `is ${model.status}: ${model.reason?.detail}` : 'not loaded'}`);
+        continue;
+      }
+      results.push(await runKind(node, mode, prepared.get(kind.id)!, adminToken));
+    }
+    const how = mode === 'known' ? 'completeness known (CT: count tags; radiograph: MPPS COMPLETED), one study at a time' : `idle window alone (series.idleSeconds = ${IDLE_SECONDS} s), a study every ${GAP_MS} ms`;
+    printTable(`Time to alert, ${how}; node in process, fsync on, ${node.config.triage.workers} triage workers`, results);
+    if (mode === 'known') printTarget(results);
+  } finally {
+    await node.stop();
+  }
+}
+
+async function runKind(node: VigilNode, mode: 'known' | 'idle', studies: PreparedStudy[], token: string): Promise<KindResult> {
+  const watcher = new SettleWatcher(node.index.changes);
+  const seriesIdOf = new Map<string, string>();
+  const off = node.bus.on('series-stable', (e) => void seriesIdOf.set(e.seriesInstanceUid, e.seriesId));
+  const sent: { study: PreparedStudy; lastResponseAt: number; settled: Promise<{ seriesId: string | undefined; state: Settlement }> }[] = [];
+  for (const study of studies) {
+    if (mode === 'known' && study.kind.knownBy === 'MPPS') await completeStep(node.dicom.port, study);
+    const lastResponseAt = await storeStudy(node.dicom.port, study);
+    const settled = waitForSeries(study).then(async (seriesId) => ({ seriesId, state: seriesId ? await watcher.settled(seriesId, SETTLE_BOUND_MS) : ('timed-out' as const) }));
+    sent.push({ study, lastResponseAt, settled });
+    if (mode === 'known') await settled;
+    else await new Promise((r) => setTimeout(r, GAP_MS));
+  }
+  const outcomes = await Promise.all(sent.map((s) => s.settled));
+  off();
+
+  const api = new ApiReader(`http://127.0.0.1:${node.http.port}`, token);
+  const timelines: Timeline[] = [];
+  let negatives = 0;
+  let timedOut = 0;
+  for (const [i, { lastResponseAt }] of sent.entries()) {
+    const { seriesId, state } = outcomes[i]!;
+    if (state === 'negative') negatives++;
+    else if (state === 'timed-out' || !seriesId) timedOut++;
+    else timelines.push(await api.timeline(seriesId, lastResponseAt));
+  }
+  return { label: studies[0]!.kind.label, shape: studies[0]!.shape, timelines, negatives, timedOut };
+
+  /** The series id the node gives the study, once it announces the series stable (undefined if it never does). */
+  async function waitForSeries(study: PreparedStudy): Promise<string | undefined> {
+    const until = Date.now() + SETTLE_BOUND_MS;
+    while (!seriesIdOf.has(study.seriesInstanceUid) && Date.now() < until) await new Promise((r) => setTimeout(r, 5));
+    return seriesIdOf.get(study.seriesInstanceUid);
+  }
+}

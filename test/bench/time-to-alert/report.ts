@@ -1,0 +1,56 @@
+import type { Timeline } from './timeline.js';
+
+/** The target the issue sets, printed next to the figure rather than asserted anywhere. */
+export const TARGET_P95_MS = 2000;
+
+/** Nearest-rank quantile (the same rule as the other benchmarks). */
+export function quantile(values: number[], q: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+const ms = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(1));
+const spread = (values: number[]): string => (values.length === 0 ? '–' : `${ms(quantile(values, 0.5))} / ${ms(quantile(values, 0.95))}`);
+
+export interface KindResult {
+  label: string;
+  shape: string;
+  timelines: Timeline[];
+  /** Studies that ended without an alert (model negative) or did not settle in time. */
+  negatives: number;
+  timedOut: number;
+}
+
+/** Destination ids as the node's config names them, and how the table heads them. */
+export const DESTINATIONS = { ris: 'HL7 ACK', ehr: 'FHIR response' } as const;
+
+/** A Markdown table the README can quote: p50 / p95 in ms of every stage and of the whole path. */
+export function printTable(title: string, results: KindResult[]): void {
+  console.log(`\n${title}\n`);
+  console.log('| study | n | → HL7 ACK | → FHIR response | completeness | queue | decode | preprocess | inference | key image + store | delivery HL7 | delivery FHIR |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  for (const r of results) {
+    const t = r.timelines;
+    const col = (pick: (x: Timeline) => number | undefined) => spread(t.map(pick).filter((v): v is number => v !== undefined));
+    console.log(
+      `| ${r.label} (${r.shape}) | ${t.length} | ${col((x) => x.totalMs.ris)} | ${col((x) => x.totalMs.ehr)} | ${col((x) => x.completenessMs)} | ${col((x) => x.queueMs)} | ` +
+        `${col((x) => x.decodeMs)} | ${col((x) => x.preprocessMs)} | ${col((x) => x.inferenceMs)} | ${col((x) => x.keyImageAndStoreMs)} | ${col((x) => x.deliveryMs.ris)} | ${col((x) => x.deliveryMs.ehr)} |`,
+    );
+  }
+  console.log('\nms, p50 / p95; each stage from the end of the one before; → columns from the last C-STORE response.');
+  for (const r of results) {
+    const reasons = [...new Set(r.timelines.map((t) => t.stableReason))].join(', ') || '–';
+    const left = [r.negatives ? `${r.negatives} negative (no alert)` : '', r.timedOut ? `${r.timedOut} did not settle` : ''].filter(Boolean).join(', ');
+    console.log(`${r.label}: complete by ${reasons}${left ? `; left out: ${left}` : ''}`);
+  }
+}
+
+/** The target line: met or not, on the slower destination's p95. */
+export function printTarget(results: KindResult[]): void {
+  for (const r of results) {
+    const worst = Math.max(...Object.keys(DESTINATIONS).map((d) => quantile(r.timelines.map((t) => t.totalMs[d]).filter((v): v is number => v !== undefined), 0.95)));
+    if (!Number.isFinite(worst)) continue;
+    console.log(`target p95 ≤ ${TARGET_P95_MS / 1000} s with completeness known, ${r.label}: ${ms(worst)} ms, ${worst <= TARGET_P95_MS ? 'met' : 'NOT met'}`);
+  }
+}

@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { readHeader } from '../../../src/dicom/header.js';
+import { phantomInMemory, type PhantomOptions } from '../../../src/phantom/phantom.js';
+
+/** One kind of study the benchmark sends: the phantom, the model the shipped plugin routes it to. */
+export interface StudyKind {
+  id: 'head-ct' | 'ctpa' | 'cxr';
+  label: string;
+  modelId: string;
+  phantom: (seed: number) => PhantomOptions;
+  /** Radiographs carry no count tags: with completeness known, an MPPS step says it. */
+  knownBy: 'count tags' | 'MPPS';
+  /** The matrix, as the output names it. */
+  matrix: string;
+}
+
+/**
+ * Positives only, with large findings, so that (nearly) every study raises alerts: the demonstrator
+ * packs miss many small ones, and a miss has no time to alert to measure.
+ */
+export function studyKinds(ctMatrix: number, cxrScaleDown: number): StudyKind[] {
+  return [
+    { id: 'head-ct', label: 'head CT, ICH', modelId: 'stroke-ich', phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags', matrix: `${ctMatrix}²` },
+    { id: 'ctpa', label: 'CTPA, PE', modelId: 'pe-ctpa', phantom: (seed) => ({ kind: 'ctpa', finding: 'pe', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags', matrix: `${ctMatrix}²` },
+    {
+      id: 'cxr',
+      label: 'chest radiograph, pneumothorax',
+      modelId: 'pneumothorax-cxr',
+      phantom: (seed) => ({ kind: 'cxr', finding: 'pneumothorax', seed, matrix: cxrScaleDown, size: 'large' }),
+      knownBy: 'MPPS',
+      matrix: `full size / ${cxrScaleDown}`,
+    },
+  ];
+}
+
+/** A phantom study on disk, ready to send. */
+export interface PreparedStudy {
+  kind: StudyKind;
+  seed: number;
+  files: string[];
+  seriesInstanceUid: string;
+  sopInstanceUids: string[];
+  /** Slices (CT) or pixels per side (radiograph), for the output. */
+  shape: string;
+}
+
+/** Generates `count` phantoms of a kind into `dir` (before any clock starts; reused by both runs). */
+export async function prepareStudies(kind: StudyKind, count: number, dir: string): Promise<PreparedStudy[]> {
+  const out: PreparedStudy[] = [];
+  for (let seed = 1; seed <= count; seed++) {
+    const { study, label, files } = phantomInMemory(kind.phantom(seed));
+    const studyDir = path.join(dir, `${kind.id}-${seed}`);
+    fs.mkdirSync(studyDir, { recursive: true });
+    const written = files.map((f) => {
+      const file = path.join(studyDir, f.name);
+      fs.writeFileSync(file, f.bytes);
+      return file;
+    });
+    out.push({
+      kind,
+      seed,
+      files: written,
+      seriesInstanceUid: label.series.seriesInstanceUid,
+      sopInstanceUids: await Promise.all(written.map(async (f) => String((await readHeader(f)).attrs.SOPInstanceUID))),
+      shape: study.form === 'ct' ? `${files.length} slices of ${study.volume.geometry.matrix}²` : `${study.rows} × ${study.columns}`,
+    });
+  }
+  return out;
+}
+

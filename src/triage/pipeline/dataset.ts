@@ -4,6 +4,9 @@ import { TransferSyntax } from '../../dicom/uids.js';
 import { bytesOf, groupItem, items, num, nums, str, strs, Tag, values } from './tags.js';
 
 dcmjs.log.setLevel('error');
+// Implicit VR files name Pixel Data's VR "ox" in dcmjs's dictionary; its validation logger then
+// prints an error to stderr for every such file (and reads it as OW, which is right here).
+dcmjs.log.getLogger?.('validation.dcmjs').setLevel('silent');
 
 export type Vec3 = [number, number, number];
 

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { createRequire } from 'node:module';
 import dimse from '../../../src/dicom/dimse.js';
 import { mppsAttrs, sendMpps } from '../../helpers/mpps-client.js';
 import type { PreparedStudy } from './studies.js';
-
-// The client re-reads each phantom file with dcmjs, which complains about Pixel Data's "ox" VR
-// from its dictionary (it then writes OW, as the file says) once per instance. dcmjs-dimse
-// requires dcmjs's CommonJS build: that copy's logger, not the one an ESM import gets.
-(createRequire(import.meta.url)('dcmjs') as { log: { getLogger(name: string): { setLevel(level: string): void } } }).log.getLogger('validation.dcmjs').setLevel('silent');
 
 /**
  * C-STORE of a study's files in one association with the dcmjs-dimse client, in this process

@@ -46,6 +46,8 @@ interface Part {
   name: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** At the first moment of a stop, for every part before any stops: take no new work. */
+  quiesce?(): void;
 }
 
 export interface VigilNode {
@@ -187,7 +189,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
 
   const parts: Part[] = [
-    { name: 'triage', start: () => triage.start(), stop: () => triage.stop() },
+    { name: 'triage', start: () => triage.start(), stop: () => triage.stop(), quiesce: () => triage.stopClaiming() },
     // Plugins listen before the tracker resumes, so a series-stable re-emitted at start reaches them.
     { name: 'plugins', start: async () => plugins.start(), stop: () => plugins.stop() },
     // Routing listens before the series tracker may announce a stable series.
@@ -201,11 +203,21 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
   ];
   const started: Part[] = [];
-  const stop = async (): Promise<void> => {
+  /**
+   * Parts stop in reverse order (DICOM first: no new association from the first moment; it
+   * drains the C-STOREs under way), each after every part has stopped taking new work. Then the
+   * index is checkpointed (the WAL folded into the database file) and closed, and the clean stop
+   * is marked so that the next start skips the full reconciliation.
+   */
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => (stopping ??= stopParts());
+  const stopParts = async (): Promise<void> => {
+    for (const part of started) part.quiesce?.();
     for (const part of [...started].reverse()) {
       await part.stop().catch((err: unknown) => log.error('part failed to stop', { part: part.name, error: (err as Error).message }));
     }
     started.length = 0;
+    db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     markCleanShutdown(config.dataDir);
     log.info('Vigil stopped');

@@ -19,6 +19,11 @@ import { worklistSection } from './sections/worklist.js';
 export const configSchema = z.strictObject({
   /** Where the index, the file store and the logs live (relative to the working folder). */
   dataDir: z.string().min(1).default('./data'),
+  /**
+   * A stop (SIGTERM, SIGINT) that has not finished in this time ends the process with a non-zero
+   * status rather than hanging; it should exceed dicom.timeouts.drainMs.
+   */
+  stopTimeoutMs: z.number().int().min(1000).max(600_000).default(30_000),
   alerts: alertsSection,
   auth: authSection,
   dicom: dicomSection,

@@ -12,7 +12,9 @@ export interface AssociationRequest {
 export type AssociationRejection =
   | { reason: 'called-ae-not-recognized'; detail: string }
   | { reason: 'calling-ae-not-recognized'; detail: string }
-  | { reason: 'local-limit-exceeded'; detail: string };
+  | { reason: 'local-limit-exceeded'; detail: string }
+  /** The node is stopping: come back later (transient). */
+  | { reason: 'shutting-down'; detail: string };
 
 /**
  * Who may open an association: the called AE title must be ours; the calling AE title (and,

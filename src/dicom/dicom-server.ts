@@ -13,7 +13,7 @@ import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js
  */
 export class DicomServer {
   private server: net.Server | undefined;
-  private readonly sockets = new Set<net.Socket>();
+  private readonly associations = new Set<VigilScp>();
   private open = 0;
   private readonly tracker: AssociationTracker = {
     active: () => this.open,
@@ -61,24 +61,24 @@ export class DicomServer {
   }
 
   /**
-   * Stops accepting, then gives open associations `graceMs` to finish before closing them.
-   * An instance not yet acknowledged when its socket closes is dropped, never half-stored.
+   * Stops accepting at once (a new connection is refused by the OS), then drains every open
+   * connection (VigilScp.drain): C-STOREs under way are stored and answered within
+   * `timeouts.drainMs`, then the association is aborted. An instance not acknowledged by then is
+   * dropped, never half-stored. Resolves when every connection is closed and every store landed.
    */
-  async stop(graceMs = 5000): Promise<void> {
+  async stop(): Promise<void> {
     const server = this.server;
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    const deadline = Date.now() + graceMs;
-    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const socket of this.sockets) socket.destroy();
+    const open = [...this.associations];
+    this.log.info('DICOM listener closed', { draining: open.length });
+    await Promise.all(open.map((scp) => scp.drain(this.config.timeouts.drainMs)));
     await closed;
   }
 
   private accept(socket: net.Socket): void {
     socket.setNoDelay(true);
-    this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined); // reported by the SCP as a network error
     const scp = new VigilScp(socket, {
       config: this.config,
@@ -90,5 +90,7 @@ export class DicomServer {
     });
     // dcmjs-dimse measures the association timeout from these; its own Server sets only the first.
     Object.assign(scp, { connected: true, connectedTime: Date.now() });
+    this.associations.add(scp);
+    socket.on('close', () => this.associations.delete(scp));
   }
 }

@@ -23,7 +23,7 @@ import { DimseStatus, storeStatus } from './store-status.js';
 import type { MppsAnswer, MppsHandler, MppsRequest } from './mpps-handler.js';
 import { MPPS_SOP_CLASS } from './uids.js';
 
-const { PresentationContextResult, RejectResult, RejectSource, RejectReason } = dimse.constants;
+const { PresentationContextResult, RejectResult, RejectSource, RejectReason, AbortSource, AbortReason } = dimse.constants;
 
 /** What one association needs from the node; shared by every association. */
 export interface ScpContext {
@@ -64,6 +64,10 @@ interface PendingStore {
 export class VigilScp extends dimse.Scp {
   private accepted = false;
   private readonly pending = new Map<CStoreRequest, PendingStore>();
+  /** Data sets fully received and being stored: the index must stay open until they land. */
+  private readonly storing = new Set<Promise<unknown>>();
+  /** The node is stopping: no new association here, and the connection closes once idle. */
+  private draining = false;
 
   constructor(
     socket: Socket,
@@ -83,12 +87,14 @@ export class VigilScp extends dimse.Scp {
 
   override associationRequested(association: Association): void {
     const socket = this.peer.socket;
-    const rejection = evaluateAssociation(this.ctx.config, {
-      calledAeTitle: association.getCalledAeTitle(),
-      callingAeTitle: association.getCallingAeTitle(),
-      remoteAddress: socket.remoteAddress ?? null,
-      activeAssociations: this.ctx.associations.active(),
-    });
+    const rejection: AssociationRejection | undefined = this.draining
+      ? { reason: 'shutting-down', detail: 'the node is stopping' }
+      : evaluateAssociation(this.ctx.config, {
+          calledAeTitle: association.getCalledAeTitle(),
+          callingAeTitle: association.getCallingAeTitle(),
+          remoteAddress: socket.remoteAddress ?? null,
+          activeAssociations: this.ctx.associations.active(),
+        });
     if (rejection) {
       this.ctx.log.warn('association rejected', {
         reason: rejection.reason,
@@ -98,6 +104,7 @@ export class VigilScp extends dimse.Scp {
       });
       this.ctx.observer?.associationRejected?.(rejection.reason);
       this.sendAssociationReject(...rejectPdu(rejection));
+      this.closeIfIdle();
       return;
     }
     const extraServices = new Set(this.ctx.mpps ? [MPPS_SOP_CLASS] : []);
@@ -178,12 +185,45 @@ export class VigilScp extends dimse.Scp {
   }
 
   override cStoreRequest(request: CStoreRequest, callback: (response: CStoreResponse) => void): void {
-    void this.completeStore(request).then(({ status, comment }) => {
+    const storing = this.completeStore(request);
+    this.storing.add(storing);
+    void storing.then(({ status, comment }) => {
+      this.storing.delete(storing);
       const response = dimse.responses.CStoreResponse.fromRequest(request);
       response.setStatus(status);
       if (comment) response.setErrorComment(comment);
       callback(response);
+      this.closeIfIdle();
     });
+  }
+
+  /**
+   * At a stop: a new association on this connection is refused; C-STOREs under way are stored
+   * and answered; then the association is aborted (the SCU learns at once that nothing more is
+   * taken) and the connection closed. After `boundMs` the connection is cut: an instance still
+   * arriving is dropped unacknowledged. Resolves once the connection is closed and no store is
+   * still landing, so the index can be closed behind it.
+   */
+  async drain(boundMs: number): Promise<void> {
+    this.draining = true;
+    const socket = this.peer.socket;
+    const closed = socket.destroyed ? Promise.resolve() : new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    const cut = setTimeout(() => socket.destroy(), boundMs);
+    this.closeIfIdle();
+    await closed;
+    clearTimeout(cut);
+    await Promise.allSettled([...this.storing]);
+  }
+
+  /** Once draining and nothing is under way: abort the association, close the connection. */
+  private closeIfIdle(): void {
+    if (!this.draining || this.pending.size > 0 || this.storing.size > 0) return;
+    const socket = this.peer.socket;
+    if (socket.destroyed) return;
+    if (this.accepted) this.sendAbort(AbortSource.ServiceUser, AbortReason.NotSpecified);
+    // Destroyed once our last PDU is handed to the kernel: a peer that keeps the connection
+    // open must not hold the stop up.
+    socket.end(() => socket.destroy());
   }
 
   override abort(): void {
@@ -263,6 +303,8 @@ function rejectPdu(rejection: AssociationRejection): [number, number, number] {
       return [RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized];
     case 'local-limit-exceeded':
       return [RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded];
+    case 'shutting-down':
+      return [RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.TemporaryCongestion];
     default:
       return rejection satisfies never;
   }

@@ -36,6 +36,8 @@ const PASSING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TRIAGE_TIMEOUT', 'T
 export class TriageEngine {
   private running = false;
   private ready = false;
+  /** Off from the first moment of a stop: jobs still queued then wait for the next start. */
+  private claiming = true;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeTimer: NodeJS.Timeout | undefined;
 
@@ -51,11 +53,21 @@ export class TriageEngine {
 
   async start(): Promise<void> {
     this.running = true;
+    this.claiming = true;
     const recovered = this.jobs.recoverAfterCrash();
     if (recovered > 0) this.deps.log.warn('triage jobs left running by a crash are queued again', { jobs: recovered });
     await this.registry.load();
     this.ready = true;
     this.pump();
+  }
+
+  /**
+   * The node is stopping: claim no more jobs (running ones finish while the other parts stop,
+   * and those still running when `stop` comes are parked for the next start).
+   */
+  stopClaiming(): void {
+    this.claiming = false;
+    clearTimeout(this.wakeTimer);
   }
 
   async stop(): Promise<void> {
@@ -105,7 +117,7 @@ export class TriageEngine {
   }
 
   private pump(): void {
-    if (!this.running || !this.ready) return;
+    if (!this.running || !this.ready || !this.claiming) return;
     while (this.inFlight.size < this.pool.size) {
       const job = this.jobs.claim();
       if (!job) break;

@@ -43,6 +43,11 @@ export const dicomSection = z
         associationMs: z.number().int().min(1000).default(30_000),
         /** Between two PDUs inside an association. */
         pduMs: z.number().int().min(1000).default(60_000),
+        /**
+         * At a stop: how long C-STOREs under way may take to be stored and answered before
+         * their associations are cut (an instance cut off is never acknowledged, so never lost).
+         */
+        drainMs: z.number().int().min(0).max(300_000).default(10_000),
       })
       .prefault({}),
     /**

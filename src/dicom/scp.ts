@@ -64,7 +64,7 @@ interface PendingStore {
 export class VigilScp extends dimse.Scp {
   private accepted = false;
   private readonly pending = new Map<CStoreRequest, PendingStore>();
-  /** Data sets fully received and being stored: the index must stay open until they land. */
+  /** Data sets fully received and being stored, or cut off and being removed: a stop waits for both. */
   private readonly storing = new Set<Promise<unknown>>();
   /** The node is stopping: no new association here, and the connection closes once idle. */
   private draining = false;
@@ -281,7 +281,13 @@ export class VigilScp extends dimse.Scp {
 
   /** The association ended: drop data sets that never completed, free the slot. */
   private release(): void {
-    for (const { writer } of this.pending.values()) void this.ctx.store.abandon(writer);
+    for (const { writer } of this.pending.values()) {
+      const removing = this.ctx.store
+        .abandon(writer)
+        .catch((err: unknown) => this.ctx.log.warn('could not remove the temp file of a cut-off instance', { error: (err as Error).message }))
+        .finally(() => this.storing.delete(removing));
+      this.storing.add(removing);
+    }
     this.pending.clear();
     if (this.accepted) {
       this.accepted = false;

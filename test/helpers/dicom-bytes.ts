@@ -32,3 +32,37 @@ export async function cuttingProxy(port: number, limit: number): Promise<{ port:
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   return { port: (server.address() as { port: number }).port, close: () => server.close() };
 }
+
+/**
+ * A TCP proxy to `port` that stops forwarding once the client has sent `limit` bytes and then
+ * holds both connections open: a sender stalled in the middle of an instance.
+ */
+export async function stallingProxy(port: number, limit: number): Promise<{ port: number; close(): void }> {
+  const net = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    let sent = 0;
+    upstream.on('data', (d) => client.write(d));
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.on('data', (d: Buffer) => {
+      const room = Math.max(0, limit - sent);
+      if (room > 0) upstream.write(d.subarray(0, room));
+      sent += d.length;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as { port: number }).port,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { expect } from 'chai';
+import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
+import { echoscu, storescu, storeResponses } from '../helpers/dcmtk.js';
+import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
+import { stallingProxy } from '../helpers/dicom-bytes.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { requireTool } from '../helpers/tools.js';
+import { TEST_PACKS } from '../helpers/triage.js';
+import { indexPath, openDatabase } from '../../src/store/database.js';
+import { JobStore } from '../../src/triage/jobs.js';
+
+const TOKEN = 'vigil-test-admin-token-graceful-0123456789';
+
+/**
+ * `vigil start` receives SIGTERM while storescu pushes a series and a triage job runs: the node
+ * refuses new associations, answers the C-STOREs under way, parks the job, closes the index and
+ * exits 0; after a restart every acknowledged instance is there and the job runs to its end.
+ */
+describe('cli: graceful stop on SIGTERM', function () {
+  this.timeout(120_000);
+  let work: string;
+  let node: NodeProcess | undefined;
+  beforeEach(() => (work = makeTempDir()));
+  afterEach(async () => {
+    if (node && node.child.exitCode === null && node.child.signalCode === null) {
+      node.child.kill('SIGKILL');
+      await node.exited;
+    }
+    node = undefined;
+    removeDir(work);
+  });
+
+  it('drains C-STOREs under way, refuses new associations, parks the running job, exits 0; all is there after a restart', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    requireTool(this, 'echoscu', 'dcmtk');
+    const dataDir = path.join(work, 'data');
+    const configFile = path.join(work, 'vigil.yaml');
+    // One worker, so the job below is the only one running; the shipped triage plugins' models are not here.
+    fs.writeFileSync(configFile, `triage:\n  modelsDir: ${JSON.stringify(TEST_PACKS)}\n  workers: 1\nplugins:\n  enabled: []\n`);
+    const env = { VIGIL_CONFIG: configFile, VIGIL_ADMIN_TOKEN: TOKEN };
+    node = await startNodeProcess(dataDir, env);
+    const first = node;
+    const api = apiOf(first.httpPort);
+
+    // A series big enough that a job over it is still reading when the stop reaches triage.
+    const big = writeSeries(path.join(work, 'big'), { seed: 'graceful-big', slices: 150, rows: 256, columns: 256 });
+    expect(storeResponses(await storescu(first.dicomPort, big)).success).to.equal(big.length);
+    const [bigSeries] = (await api('POST', '/tools/find', { Level: 'Series', Query: { SeriesInstanceUID: uidFor('graceful-big/series') } })) as string[];
+
+    // The push that SIGTERM interrupts: many small instances in one association.
+    const pushed = writeSeries(path.join(work, 'push'), { seed: 'graceful-push', slices: 900, rows: 32, columns: 32 });
+    const push = startStorescu(first.dicomPort, pushed);
+    await push.responses(20);
+
+    const job = (await api('POST', '/jobs', { seriesId: bigSeries, modelId: 'test-volume' })) as { id: string };
+    while (((await api('GET', `/jobs/${job.id}`)) as { state: string }).state !== 'running');
+
+    first.child.kill('SIGTERM');
+    await first.waitForOutput(/shutting down/);
+    // The listener closed in the same tick as that line: a new association is refused.
+    const echo = await echoscu(first.dicomPort);
+    expect(echo.code, echo.stdout + echo.stderr).to.not.equal(0);
+    expect(echo.stdout + echo.stderr).to.match(/refused|Association Request Failed|Association Rejected/i);
+
+    expect(await first.exited, first.output().slice(-3000)).to.equal(0);
+    expect(first.output()).to.match(/Vigil stopped/);
+    const pushResult = await push.done;
+    const acknowledged = storeResponses(pushResult).success;
+    expect(acknowledged, 'storescu was interrupted, not finished').to.be.within(20, pushed.length - 1);
+
+    // Between the runs, straight from the files: the stop was clean, nothing half-written.
+    expect(fs.existsSync(path.join(dataDir, 'vigil.running')), 'clean stop recorded').to.equal(false);
+    expect(fs.readdirSync(path.join(dataDir, 'tmp')), 'no temp file left').to.deep.equal([]);
+    const walFile = `${indexPath(dataDir)}-wal`;
+    expect(fs.existsSync(walFile) ? fs.statSync(walFile).size : 0, 'WAL checkpointed').to.equal(0);
+    const db = openDatabase(indexPath(dataDir));
+    try {
+      expect(new JobStore(db).get(job.id), 'the running job was parked, its attempt given back').to.deep.include({ state: 'queued', attempts: 0, findingId: null });
+    } finally {
+      db.close();
+    }
+
+    node = await startNodeProcess(dataDir, env);
+    const second = node;
+    await second.waitForOutput(/start-up check: store and index agree/);
+    const again = apiOf(second.httpPort);
+    const stored = (await again('POST', '/tools/find', { Level: 'Instance', Query: { SeriesInstanceUID: uidFor('graceful-push/series') }, Expand: true, Limit: 1000 })) as { MainDicomTags: { SOPInstanceUID: string } }[];
+    const storedUids = new Set(stored.map((i) => i.MainDicomTags.SOPInstanceUID));
+    // storescu sends the files in the order given: the first `acknowledged` were answered Success.
+    const missing = pushed.slice(0, acknowledged).map((_, i) => uidFor(`graceful-push/instance/${i}`)).filter((uid) => !storedUids.has(uid));
+    expect(missing, 'acknowledged instances missing after the restart').to.deep.equal([]);
+    // At most the one instance whose response the abort overtook is stored beyond them.
+    expect(storedUids.size).to.be.within(acknowledged, acknowledged + 1);
+
+    let state = '';
+    while (state !== 'done' && state !== 'failed' && state !== 'dead') {
+      await new Promise((r) => setTimeout(r, 100));
+      state = ((await again('GET', `/jobs/${job.id}`)) as { state: string }).state;
+    }
+    expect(state, 'the parked job ran after the restart').to.equal('done');
+    second.child.kill('SIGTERM');
+    expect(await second.exited).to.equal(0);
+  });
+
+  /** A sender stalled half-way through an instance: the stop waits on it, within its bounds. */
+  async function stalledNode(config: string): Promise<{ node: NodeProcess; dataDir: string; proxy: { close(): void } }> {
+    const configFile = path.join(work, 'vigil.yaml');
+    fs.writeFileSync(configFile, `${config}plugins:\n  enabled: []\n`);
+    const dataDir = path.join(work, 'data');
+    const started = await startNodeProcess(dataDir, { VIGIL_CONFIG: configFile });
+    node = started;
+    const [big] = writeSeries(path.join(work, 'big'), { seed: 'graceful-stalled', slices: 1, rows: 1024, columns: 1024 });
+    const proxy = await stallingProxy(started.dicomPort, 300_000);
+    void storescu(proxy.port, [big!]);
+    // The SCP has opened the instance's temp file: the data set is arriving.
+    while (fs.readdirSync(path.join(dataDir, 'tmp')).length === 0) await new Promise((r) => setTimeout(r, 20));
+    return { node: started, dataDir, proxy };
+  }
+
+  it('cuts a stalled C-STORE after dicom.timeouts.drainMs, keeps nothing of it, and exits 0', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    const { node: stalled, dataDir, proxy } = await stalledNode('dicom:\n  timeouts:\n    drainMs: 500\n');
+    try {
+      stalled.child.kill('SIGTERM');
+      expect(await stalled.exited, stalled.output().slice(-3000)).to.equal(0);
+      expect(fs.readdirSync(path.join(dataDir, 'tmp')), 'the cut instance left no temp file').to.deep.equal([]);
+      expect(fs.readdirSync(path.join(dataDir, 'store')), 'nor a stored file').to.deep.equal([]);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it('exits non-zero on a second SIGTERM instead of finishing the stop', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    const { node: stalled, proxy } = await stalledNode('dicom:\n  timeouts:\n    drainMs: 60000\n');
+    try {
+      stalled.child.kill('SIGTERM');
+      await stalled.waitForOutput(/DICOM listener closed/);
+      stalled.child.kill('SIGTERM');
+      expect(await stalled.exited).to.not.equal(0);
+      expect(stalled.output()).to.match(/second signal while stopping/);
+    } finally {
+      proxy.close();
+    }
+  });
+
+  it('exits non-zero when the stop takes longer than stopTimeoutMs', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    const { node: stalled, proxy } = await stalledNode('stopTimeoutMs: 1000\ndicom:\n  timeouts:\n    drainMs: 60000\n');
+    try {
+      stalled.child.kill('SIGTERM');
+      expect(await stalled.exited).to.not.equal(0);
+      expect(stalled.output()).to.match(/the stop took longer than stopTimeoutMs/);
+    } finally {
+      proxy.close();
+    }
+  });
+});
+
+function apiOf(port: number) {
+  return async (method: string, url: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(`http://127.0.0.1:${port}${url}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+}
+
+/** storescu in the background, its verbose output followed as it comes (to signal mid-push). */
+function startStorescu(port: number, files: string[]) {
+  const child = spawn('storescu', ['-v', '-aet', 'STORESCU', '-aec', 'VIGIL', '127.0.0.1', String(port), ...files], { env: { ...process.env, TCP_NODELAY: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr })));
+  return {
+    done,
+    /** Resolves once storescu has received `count` C-STORE responses. */
+    async responses(count: number): Promise<void> {
+      while (((stdout + stderr).match(/Received Store Response/g) ?? []).length < count) {
+        if (child.exitCode !== null) throw new Error(`storescu ended early: ${(stdout + stderr).slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+  };
+}

@@ -185,17 +185,21 @@ function median(values: number[]): number {
 }
 
 function printSummary(all: Run[]): void {
-  console.log('\nmedian of reps (instances/s, MB/s; MB = 10^6 bytes)');
-  console.log('P  target   inst/s   MB/s    peak RSS');
+  // A Markdown table the README can quote as it is.
+  console.log(`\nmedian of ${REPS} reps; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (MB = 10^6 bytes)\n`);
+  console.log('| associations | target | instances/s | MB/s | peak RSS | Vigil / Orthanc |');
+  console.log('|---|---|---|---|---|---|');
   for (const parallel of PARALLELS) {
-    const rate: Record<string, number> = {};
-    for (const target of TARGETS) {
+    const rows = TARGETS.map((target) => {
       const mine = all.filter((r) => r.target === target && r.parallel === parallel);
-      rate[target] = median(mine.map((r) => r.instances / r.seconds));
-      const mbps = median(mine.map((r) => r.bytes / 1e6 / r.seconds));
-      const rss = mine[0]?.peakRssMb ? `${median(mine.map((r) => r.peakRssMb!)).toFixed(0)} MB` : '';
-      console.log(`${parallel}  ${target.padEnd(7)}  ${rate[target]!.toFixed(1).padStart(6)}  ${mbps.toFixed(1).padStart(6)}  ${rss}`);
+      const rss = mine[0]?.peakRssMb ? `${median(mine.map((r) => r.peakRssMb!)).toFixed(0)} MB` : '–';
+      return { target, rate: median(mine.map((r) => r.instances / r.seconds)), mbps: median(mine.map((r) => r.bytes / 1e6 / r.seconds)), rss };
+    });
+    const vigil = rows.find((r) => r.target === 'vigil')?.rate;
+    const orthanc = rows.find((r) => r.target === 'orthanc')?.rate;
+    for (const r of rows) {
+      const ratio = r.target === 'vigil' && vigil && orthanc ? (vigil / orthanc).toFixed(2) : '';
+      console.log(`| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.rss} | ${ratio} |`);
     }
-    if (rate.vigil && rate.orthanc) console.log(`   vigil/orthanc = ${(rate.vigil / rate.orthanc).toFixed(2)}`);
   }
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
-import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
+import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 import { echoscu, storescu, storeResponses } from '../helpers/dcmtk.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
 import { stallingProxy } from '../helpers/dicom-bytes.js';
@@ -103,6 +103,41 @@ describe('cli: graceful stop on SIGTERM', function () {
     expect(state, 'the parked job ran after the restart').to.equal('done');
     second.child.kill('SIGTERM');
     expect(await second.exited).to.equal(0);
+  });
+
+  it('stops gracefully when SIGTERM goes to `npm start` (the container\'s command), not only to the node', async () => {
+    // npm passes the signal to its child only: the script must exec the node rather than leave a shell in between.
+    const dataDir = path.join(work, 'data');
+    const configFile = path.join(work, 'vigil.yaml');
+    fs.writeFileSync(configFile, 'plugins:\n  enabled: []\n');
+    const [dicomPort, httpPort] = [await freePort(), await freePort()];
+    const npm = spawn('npm', ['start'], {
+      cwd: path.resolve('.'),
+      env: { ...process.env, VIGIL_CONFIG: configFile, VIGIL_DATA_DIR: dataDir, VIGIL_DICOM_HOST: '127.0.0.1', VIGIL_DICOM_PORT: String(dicomPort), VIGIL_HTTP_PORT: String(httpPort) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, so that a failing run can end the node too (an orphan would outlive the test).
+      detached: true,
+    });
+    let out = '';
+    npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    try {
+      while (!/Vigil ready/.test(out)) {
+        if (npm.exitCode !== null) throw new Error(`npm start ended: ${out.slice(-2000)}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      npm.kill('SIGTERM');
+      expect(await exited, out.slice(-2000)).to.equal(0);
+      expect(out).to.match(/shutting down[\s\S]*Vigil stopped/);
+      expect(fs.existsSync(path.join(dataDir, 'vigil.running')), 'clean stop recorded').to.equal(false);
+    } finally {
+      try {
+        process.kill(-npm.pid!, 'SIGKILL');
+      } catch {
+        // the group is gone: everything exited
+      }
+    }
   });
 
   /** A sender stalled half-way through an instance: the stop waits on it, within its bounds. */

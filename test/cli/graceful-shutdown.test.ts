@@ -2,22 +2,35 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
-import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
+import YAML from 'yaml';
+import { AlertsPart } from '../../src/alerts/alerts.js';
+import { alertsSection } from '../../src/config/sections/alerts.js';
+import dimse from '../../src/dicom/dimse.js';
+import { silentLogger } from '../../src/log/logger.js';
+import { indexPath, openDatabase } from '../../src/store/database.js';
+import { DicomIndex } from '../../src/store/dicom-index.js';
+import { JobStore } from '../../src/triage/jobs.js';
 import { echoscu, storescu, storeResponses } from '../helpers/dcmtk.js';
-import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
 import { stallingProxy } from '../helpers/dicom-bytes.js';
+import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
+import { sendWithDimseClient } from '../helpers/dimse-client.js';
+import { eventually } from '../helpers/eventually.js';
+import { makeFinding } from '../helpers/findings.js';
+import { MllpPeer } from '../helpers/mllp-peer.js';
+import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 import { TEST_PACKS } from '../helpers/triage.js';
-import { indexPath, openDatabase } from '../../src/store/database.js';
-import { JobStore } from '../../src/triage/jobs.js';
 
 const TOKEN = 'vigil-test-admin-token-graceful-0123456789';
 
 /**
- * `vigil start` receives SIGTERM while storescu pushes a series and a triage job runs: the node
- * refuses new associations, answers the C-STOREs under way, parks the job, closes the index and
- * exits 0; after a restart every acknowledged instance is there and the job runs to its end.
+ * `vigil start` (the node in a child process, as `npm start` runs it) and SIGTERM: while storescu
+ * pushes a series and a triage job runs, the node refuses new associations, answers the C-STOREs
+ * under way, parks the job, closes the index and exits 0, and after a restart every acknowledged
+ * instance is there and the job runs to its end; an alert waiting for its ACK stays pending and
+ * is sent after the restart; a stalled sender is cut after dicom.timeouts.drainMs; a second
+ * signal or a stop past stopTimeoutMs exits non-zero. Nothing here asserts how long anything took.
  */
 describe('cli: graceful stop on SIGTERM', function () {
   this.timeout(120_000);
@@ -103,6 +116,41 @@ describe('cli: graceful stop on SIGTERM', function () {
     expect(state, 'the parked job ran after the restart').to.equal('done');
     second.child.kill('SIGTERM');
     expect(await second.exited).to.equal(0);
+  });
+
+  it('leaves an alert delivery waiting for its ACK pending (not sent), and sends it after the restart', async () => {
+    const peer = new MllpPeer();
+    await peer.start();
+    try {
+      const dataDir = path.join(work, 'data');
+      const configFile = path.join(work, 'vigil.yaml');
+      const alerts = { destinations: [{ id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: peer.port, orderUpdate: 'none', responseTimeoutMs: 120_000 }] };
+      fs.writeFileSync(configFile, YAML.stringify({ plugins: { enabled: [] }, dicom: { transferSyntaxes: ['1.2.840.10008.1.2.1'] }, alerts }));
+      node = await startNodeProcess(dataDir, { VIGIL_CONFIG: configFile });
+      const [file] = writeSeries(path.join(work, 'one'), { seed: 'graceful-alert', slices: 1, rows: 16, columns: 16 });
+      expect((await sendWithDimseClient(node.dicomPort, dimse.Dataset.fromFile(file!)!.getElements() as Record<string, unknown>)).status).to.equal(0);
+      node.child.kill('SIGTERM');
+      expect(await node.exited).to.equal(0);
+      const key = seedAlert(dataDir, alerts);
+
+      // The RIS takes the message and never answers: SIGTERM comes while the node waits for the ACK.
+      peer.then('silent');
+      node = await startNodeProcess(dataDir, { VIGIL_CONFIG: configFile });
+      await eventually(() => peer.received.length === 1, 'the alert on the wire', 30_000);
+      node.child.kill('SIGTERM');
+      expect(await node.exited, node.output().slice(-3000)).to.equal(0);
+      expect(deliveryStates(dataDir), 'in flight, so still pending: never marked sent without its ACK').to.deep.equal(['pending']);
+
+      node = await startNodeProcess(dataDir, { VIGIL_CONFIG: configFile });
+      await eventually(() => peer.accepted.length === 1, 'the alert acknowledged after the restart', 30_000);
+      expect(peer.accepted).to.deep.equal([key]);
+      expect(peer.resent(), 'sent again under the same control id').to.deep.equal([key]);
+      node.child.kill('SIGTERM');
+      expect(await node.exited).to.equal(0);
+      expect(deliveryStates(dataDir)).to.deep.equal(['delivered']);
+    } finally {
+      await peer.stop();
+    }
   });
 
   it('stops gracefully when SIGTERM goes to `npm start` (the container\'s command), not only to the node', async () => {
@@ -194,6 +242,33 @@ describe('cli: graceful stop on SIGTERM', function () {
     }
   });
 });
+
+/** A critical finding's alert in the outbox of a stopped node (as triage would write it); its HL7 control id. */
+function seedAlert(dataDir: string, alerts: unknown): string {
+  const db = openDatabase(indexPath(dataDir));
+  try {
+    const index = new DicomIndex(db);
+    const part = new AlertsPart({ config: alertsSection.parse(alerts), db, index, log: silentLogger() });
+    const studyId = index.listIds('studies', 0, 10)[0]!;
+    const study = index.getResource('studies', studyId)!;
+    const seriesId = index.childIds('studies', studyId)[0]!;
+    const series = index.getResource('series', seriesId)!;
+    const finding = makeFinding({ studyId, seriesId, studyInstanceUid: study.mainTags.StudyInstanceUID!, seriesInstanceUid: series.mainTags.SeriesInstanceUID!, accessionNumber: study.mainTags.AccessionNumber! });
+    db.transaction(() => part.outbox.enqueueForFinding(finding))();
+    return `${part.deliveries.list({ limit: 10 })[0]!.idempotencyKey}-1`;
+  } finally {
+    db.close();
+  }
+}
+
+function deliveryStates(dataDir: string): string[] {
+  const db = openDatabase(indexPath(dataDir));
+  try {
+    return (db.prepare('SELECT state FROM alert_deliveries ORDER BY seq').all() as { state: string }[]).map((r) => r.state);
+  } finally {
+    db.close();
+  }
+}
 
 function apiOf(port: number) {
   return async (method: string, url: string, body?: unknown): Promise<unknown> => {

@@ -87,6 +87,8 @@ export class VigilScp extends dimse.Scp {
 
   override associationRequested(association: Association): void {
     const socket = this.peer.socket;
+    // A guard: a drain closes a connection that has no association at once, so a request read
+    // after it began is rare; it must never be accepted.
     const rejection: AssociationRejection | undefined = this.draining
       ? { reason: 'shutting-down', detail: 'the node is stopping' }
       : evaluateAssociation(this.ctx.config, {

@@ -4,7 +4,8 @@
  * down into completeness wait, queue, decode, preprocessing, inference, key image + finding
  * transaction, and delivery. Positive phantoms of each kind (head CT with ICH → stroke-ich, CTPA
  * with PE → pe-ctpa, chest radiograph with pneumothorax → pneumothorax-cxr), routed by the
- * shipped plugins' rules, as a scanner sends them:
+ * shipped plugins' rules, as a scanner sends them. The HL7 figure ends at the last ACK of the
+ * delivery (ORU^R01, then OMI^O23: the phantoms carry an accession number):
  *   known  completeness known: CT by its count tags, the radiograph by an MPPS step COMPLETED
  *          sent before its image; each study is sent when the one before has been alerted.
  *   idle   the idle window alone (series.idleSeconds, counts and MPPS off); a study starts every
@@ -20,6 +21,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
@@ -32,7 +34,8 @@ import { prepareStudies, studyKinds, type PreparedStudy } from './time-to-alert/
 import { ApiReader, type Timeline } from './time-to-alert/timeline.js';
 
 const STUDIES = Number(process.env.STUDIES ?? 20);
-const MODELS = path.resolve(process.env.VIGIL_BENCH_MODELS ?? 'models');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MODELS = path.resolve(process.env.VIGIL_BENCH_MODELS ?? path.join(ROOT, 'models'));
 const CT_MATRIX = Number(process.env.CT_MATRIX ?? 256);
 const CXR_SCALE_DOWN = Number(process.env.CXR_SCALE_DOWN ?? 2);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? configSchema.parse({}).series.idleSeconds);
@@ -61,6 +64,9 @@ fhir.validate = false; // time Vigil, not the stub's validator
 await fhir.start();
 try {
   for (const mode of MODES) await run(mode);
+  const types = new Map<string, number>();
+  for (const r of peer.received) types.set(r.msg.type, (types.get(r.msg.type) ?? 0) + 1);
+  console.log(`\nHL7 messages the MLLP peer received (each ACKed AA): ${[...types].map(([t, n]) => `${n} × ${t}`).join(', ') || 'none'}`);
 } finally {
   await peer.stop();
   await fhir.stop();
@@ -98,7 +104,7 @@ async function run(mode: 'known' | 'idle'): Promise<void> {
       results.push(await runKind(node, mode, prepared.get(kind.id)!, adminToken));
     }
     const how = mode === 'known' ? 'completeness known (CT: count tags; radiograph: MPPS COMPLETED), one study at a time' : `idle window alone (series.idleSeconds = ${IDLE_SECONDS} s), a study every ${GAP_MS} ms`;
-    printTable(`Time to alert, ${how}; node in process, fsync on, ${node.config.triage.workers} triage workers`, results);
+    printTable(`Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${node.config.triage.workers} triage workers`, results);
     if (mode === 'known') printTarget(results);
   } finally {
     await node.stop();

@@ -13,7 +13,8 @@ import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js
  */
 export class DicomServer {
   private server: net.Server | undefined;
-  private readonly associations = new Set<VigilScp>();
+  /** Every open connection (associated or not yet), for the drain at a stop. */
+  private readonly connections = new Set<VigilScp>();
   private open = 0;
   private readonly tracker: AssociationTracker = {
     active: () => this.open,
@@ -71,7 +72,7 @@ export class DicomServer {
     if (!server) return;
     this.server = undefined;
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    const open = [...this.associations];
+    const open = [...this.connections];
     this.log.info('DICOM listener closed', { draining: open.length });
     await Promise.all(open.map((scp) => scp.drain(this.config.timeouts.drainMs)));
     await closed;
@@ -90,7 +91,7 @@ export class DicomServer {
     });
     // dcmjs-dimse measures the association timeout from these; its own Server sets only the first.
     Object.assign(scp, { connected: true, connectedTime: Date.now() });
-    this.associations.add(scp);
-    socket.on('close', () => this.associations.delete(scp));
+    this.connections.add(scp);
+    socket.on('close', () => this.connections.delete(scp));
   }
 }

@@ -30,6 +30,16 @@ describe('triage/jobs: the durable queue', () => {
     expect(jobs.enqueue({ ...job('a'), seriesVersion: 2 }).created).to.equal(true);
   });
 
+  it('keeps the stage times of a done job, and none before', () => {
+    const jobs = store();
+    const { job: a } = jobs.enqueue(job('a'), 0);
+    expect(a.timings).to.equal(null);
+    jobs.claim(0);
+    const timings = { decodeMs: 12.5, preprocessMs: 30, inferenceMs: 4.2, keyImageMs: 8 };
+    expect(jobs.markDone(a.id, 'f', timings, 5)).to.equal(true);
+    expect(jobs.get(a.id)).to.deep.include({ state: 'done', findingId: 'f', timings });
+  });
+
   it('retries a passing failure after its delay, then gives up (dead); bad input fails at once', () => {
     const jobs = store();
     const { job: a } = jobs.enqueue(job('a'), 0);

@@ -36,17 +36,18 @@ export function sendMpps(port: number, steps: MppsStep[], opts: { calledAe?: str
   });
 }
 
-/** An MPPS data set for a step over the given series and their instances. */
+/** An MPPS data set for a step over the given series and their instances (CT Image Storage unless told). */
 export function mppsAttrs(
   status: 'IN PROGRESS' | 'COMPLETED' | 'DISCONTINUED',
   series: { seriesInstanceUid: string; sopInstanceUids: string[] }[] = [],
+  sopClassUid = '1.2.840.10008.5.1.4.1.1.2',
 ): Record<string, unknown> {
   return {
     PerformedProcedureStepStatus: status,
     PerformedSeriesSequence: series.map((s) => ({
       SeriesInstanceUID: s.seriesInstanceUid,
       ReferencedImageSequence: s.sopInstanceUids.map((uid) => ({
-        ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+        ReferencedSOPClassUID: sopClassUid,
         ReferencedSOPInstanceUID: uid,
       })),
     })),

@@ -32,8 +32,8 @@ export async function completeStep(port: number, study: PreparedStudy): Promise<
   const step = `2.25.${BigInt(`0x${randomUUID().replace(/-/g, '')}`)}`;
   const series = [{ seriesInstanceUid: study.seriesInstanceUid, sopInstanceUids: study.sopInstanceUids }];
   const answers = await sendMpps(port, [
-    { kind: 'create', uid: step, attrs: mppsAttrs('IN PROGRESS', series) },
-    { kind: 'set', uid: step, attrs: mppsAttrs('COMPLETED', series) },
+    { kind: 'create', uid: step, attrs: mppsAttrs('IN PROGRESS', series, study.sopClassUid) },
+    { kind: 'set', uid: step, attrs: mppsAttrs('COMPLETED', series, study.sopClassUid) },
   ]);
   if (answers.some((a) => a.status !== 0)) throw new Error(`MPPS refused: ${JSON.stringify(answers)}`);
 }

@@ -11,8 +11,6 @@ export interface StudyKind {
   phantom: (seed: number) => PhantomOptions;
   /** Radiographs carry no count tags: with completeness known, an MPPS step says it. */
   knownBy: 'count tags' | 'MPPS';
-  /** The matrix, as the output names it. */
-  matrix: string;
 }
 
 /**
@@ -21,15 +19,14 @@ export interface StudyKind {
  */
 export function studyKinds(ctMatrix: number, cxrScaleDown: number): StudyKind[] {
   return [
-    { id: 'head-ct', label: 'head CT, ICH', modelId: 'stroke-ich', phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags', matrix: `${ctMatrix}²` },
-    { id: 'ctpa', label: 'CTPA, PE', modelId: 'pe-ctpa', phantom: (seed) => ({ kind: 'ctpa', finding: 'pe', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags', matrix: `${ctMatrix}²` },
+    { id: 'head-ct', label: 'head CT, ICH', modelId: 'stroke-ich', phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags' },
+    { id: 'ctpa', label: 'CTPA, PE', modelId: 'pe-ctpa', phantom: (seed) => ({ kind: 'ctpa', finding: 'pe', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags' },
     {
       id: 'cxr',
       label: 'chest radiograph, pneumothorax',
       modelId: 'pneumothorax-cxr',
       phantom: (seed) => ({ kind: 'cxr', finding: 'pneumothorax', seed, matrix: cxrScaleDown, size: 'large' }),
       knownBy: 'MPPS',
-      matrix: `full size / ${cxrScaleDown}`,
     },
   ];
 }
@@ -40,6 +37,7 @@ export interface PreparedStudy {
   seed: number;
   files: string[];
   seriesInstanceUid: string;
+  sopClassUid: string;
   sopInstanceUids: string[];
   /** Slices (CT) or pixels per side (radiograph), for the output. */
   shape: string;
@@ -62,6 +60,7 @@ export async function prepareStudies(kind: StudyKind, count: number, dir: string
       seed,
       files: written,
       seriesInstanceUid: label.series.seriesInstanceUid,
+      sopClassUid: String((await readHeader(written[0]!)).attrs.SOPClassUID),
       sopInstanceUids: await Promise.all(written.map(async (f) => String((await readHeader(f)).attrs.SOPInstanceUID))),
       shape: study.form === 'ct' ? `${files.length} slices of ${study.volume.geometry.matrix}²` : `${study.rows} × ${study.columns}`,
     });

@@ -1,0 +1,189 @@
+/**
+ * Writes models/<pack>/MODEL_CARD.md from what validate.sh measured: the manifest, the training
+ * record, and `vigil evaluate`'s reports on the test and shifted splits. Every number in the card
+ * comes from these files; the commands that remake them are in the card.
+ *
+ *   npx tsx models/train/write-card.ts --pack stroke-ich
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { parseArgs } from 'node:util';
+import ort from 'onnxruntime-node';
+import type { EvaluationReport } from '../../src/evaluate/report.js';
+import { readScoresCsv } from '../../src/evaluate/scores.js';
+import { GENERATOR_VERSION } from '../../src/phantom/label.js';
+import { readManifest } from '../../src/triage/manifest-file.js';
+import { PACKS, type PackId, type SplitSpec } from './packs.js';
+
+const { values } = parseArgs({ options: { pack: { type: 'string' } } });
+const pack = PACKS[values.pack as PackId];
+if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
+const work = path.join(import.meta.dirname, '.work', pack.id);
+const dir = path.join(import.meta.dirname, '..', pack.id);
+const manifest = readManifest(path.join(dir, 'manifest.json'));
+const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8')) as {
+  best_epoch: number;
+  epochs: number;
+  seed: number;
+  batch: number;
+  lr: number;
+  crop_depth: number;
+  flops: number;
+  train_studies: number;
+  history: { epoch: number; minutes: number; val_auroc: number; val_sens_at_spec90: number }[];
+  torch: string;
+};
+const report = (split: string) => JSON.parse(fs.readFileSync(path.join(work, `report-${split}`, 'report.json'), 'utf8')) as EvaluationReport;
+const markdown = (split: string) => fs.readFileSync(path.join(work, `report-${split}`, 'report.md'), 'utf8').replace(/^### .*\n\n/, '');
+const test = report('test');
+const shifted = report('shifted');
+for (const split of ['test', 'shifted']) fs.copyFileSync(path.join(work, `report-${split}`, 'roc.svg'), path.join(dir, `roc-${split}.svg`));
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+const timings = (split: string) => {
+  const rows = readScoresCsv(path.join(work, `scores-${split}.csv`));
+  return { preprocess: median(rows.map((r) => Number(r.subgroups.preprocess_ms))), inference: median(rows.map((r) => Number(r.subgroups.inference_ms))) };
+};
+const t = timings('test');
+
+// The model alone with two threads, on the test vector: the figure the speed target is about.
+const session = await ort.InferenceSession.create(path.join(dir, manifest.model.file), { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 4 });
+const input = new Float32Array(new Uint8Array(zlib.gunzipSync(fs.readFileSync(path.join(dir, manifest.testVector.inputFile)))).buffer);
+const runs: number[] = [];
+for (let i = 0; i < 12; i++) {
+  const t0 = performance.now();
+  await session.run({ [manifest.input.name]: new ort.Tensor('float32', input, manifest.testVector.inputShape) });
+  if (i >= 2) runs.push(performance.now() - t0);
+}
+await session.release();
+const modelMs = median(runs);
+const limitMs = { 'stroke-ich': 100, 'pe-ctpa': 300, 'pneumothorax-cxr': 50 }[pack.id];
+const speedWhat = { 'stroke-ich': 'a 40-slice head CT', 'pe-ctpa': 'a CTPA', 'pneumothorax-cxr': 'a chest radiograph' }[pack.id];
+
+const op = manifest.operatingPoints.find((p) => p.name === manifest.defaultOperatingPoint)!;
+const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
+const ci = (p: { value: number | null; ci95: [number, number] | null }) => `${f3(p.value)} (95% CI ${f3(p.ci95?.[0])}–${f3(p.ci95?.[1])})`;
+const met = (r: EvaluationReport) => (r.overall.sensitivity.value ?? 0) >= 0.9 && (r.overall.specificity.value ?? 0) >= 0.9;
+const splitLine = (name: string, s: SplitSpec) =>
+  `| ${name} | ${s.count} | 1 in ${s.positiveEvery} | ${s.vendors.join(', ')} | ${pack.kind === 'cxr' ? (s.matrix === 1 ? 'full detector' : `detector ÷ ${s.matrix}`) : `${s.thicknesses.join(', ')} mm, ${s.matrix}²`} | seeds ${s.seedBase}–${s.seedBase + s.count - 1} |`;
+const s = pack.splits;
+const minutes = trained.history[trained.history.length - 1]?.minutes ?? NaN;
+
+const card = `# ${manifest.name}
+
+> **Demonstration only. Not a medical device. Not for clinical use.** This model was trained and
+> tested on synthetic phantoms drawn by Vigil's own generator; it has never seen a patient image.
+> Its figures say how well it separates phantoms, nothing about patients.
+
+| | |
+|---|---|
+| pack | \`${manifest.id}\` ${manifest.version}, device UID \`${manifest.deviceUid}\` |
+| intended use | ${manifest.intendedUse} It exists to exercise Vigil's triage path (routing, pipeline, inference, findings, alerts, worklist) end to end and to show how a model is validated. |
+| finding | ${manifest.finding.concept.display} (SNOMED CT ${manifest.finding.concept.code}); critical, priority \`${manifest.finding.priorityIfPositive}\` when positive |
+| input | ${manifest.modality.join('/')} ${manifest.bodyPart.join('/')}; ${describeInput()} |
+| outputs | \`${manifest.outputs.probability.name}\` (probability of the finding, 0-1) and \`${manifest.outputs.localisation.name}\` (coarse map over the input grid, ${manifest.outputs.localisation.layout}) |
+| model | ${(fs.statSync(path.join(dir, manifest.model.file)).size / 1e6).toFixed(2)} MB ONNX (opset 17), ${(trained.flops / 1e9).toFixed(2)} GFLOP per study, SHA-256 \`${manifest.model.sha256}\` |
+| default operating point | \`${op.name}\`: threshold ${op.threshold}, chosen on the validation split for specificity ≥ 0.90 (there: sensitivity ${f3(op.sensitivity)}, specificity ${f3(op.specificity)}) |
+| other operating points | ${manifest.operatingPoints.filter((p) => p !== op).map((p) => `\`${p.name}\`: threshold ${p.threshold} (validation sensitivity ${f3(p.sensitivity)}, specificity ${f3(p.specificity)})`).join('; ')} |
+
+## Training data: synthetic
+
+Every study is a phantom from \`vigil phantom --kind ${pack.kind}\` (${GENERATOR_VERSION}): analytic anatomy, findings and
+mimics described in the generator's source (\`src/phantom/\`), written as DICOM and turned into tensors by the node's own
+pipeline (\`preprocessSeries\`), so that training sees exactly what inference sees. Splits never share a seed.
+
+| split | studies | with the finding | vendor styles | ${pack.kind === 'cxr' ? 'detector' : 'slices, matrix'} | seeds |
+|---|---|---|---|---|---|
+${splitLine('train', s.train)}
+${splitLine('validation (epoch and operating points)', s.val)}
+${splitLine('test (held out)', s.test)}
+${splitLine('shifted (held out)', s.shifted)}
+
+Noise levels low, standard and high in every split. The shifted set changes ${pack.shift}.
+
+## Training
+
+${describeNet()} ${trained.train_studies} training studies, ${trained.epochs} epochs (AdamW, one-cycle learning rate ${trained.lr}, batch ${trained.batch}${trained.crop_depth ? `, windows of ${trained.crop_depth} slices` : ''}, seed ${trained.seed}), loss = BCE of the map against the finding's mask (positive cells weighted 8) + BCE of the map's maximum on studies without the finding (hard negatives); epoch ${trained.best_epoch} chosen on the validation split. ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).
+
+## Results on the held-out test set
+
+${test.overall.n} fresh phantoms from the training distribution, scored by the node's pipeline and the shipped ONNX file at the default operating point:
+sensitivity ${ci(test.overall.sensitivity)}, specificity ${ci(test.overall.specificity)}, AUROC ${ci(test.overall.auroc)}.
+
+${markdown('test')}
+![ROC, test](roc-test.svg)
+
+## Results on the shifted set
+
+${shifted.overall.n} phantoms with ${pack.shift}: sensitivity ${ci(shifted.overall.sensitivity)}, specificity ${ci(shifted.overall.specificity)}, AUROC ${ci(shifted.overall.auroc)}.
+
+${markdown('shifted')}
+![ROC, shifted](roc-shifted.svg)
+
+PPV and NPV above are at each set's own prevalence (one half); at a prevalence of 5 % they would be PPV ${f3(test.overall.atPrevalence?.ppv)} and NPV ${f3(test.overall.atPrevalence?.npv)} (test) and PPV ${f3(shifted.overall.atPrevalence?.ppv)} and NPV ${f3(shifted.overall.atPrevalence?.npv)} (shifted).
+
+## Targets
+
+| target | measured | met |
+|---|---|---|
+| shifted set: sensitivity ≥ 0.90 at specificity ≥ 0.90 | sensitivity ${f3(shifted.overall.sensitivity.value)}, specificity ${f3(shifted.overall.specificity.value)} at the default operating point | ${met(shifted) ? 'yes' : '**no**'} |
+| inference for ${speedWhat} ≤ ${limitMs} ms (2 threads) | model ${modelMs.toFixed(1)} ms (median of 10 runs of the test vector); preprocessing ${t.preprocess.toFixed(0)} ms and model ${t.inference.toFixed(0)} ms median per study while scoring the test set (two scorers in parallel, 1 thread each, on a shared machine) | ${modelMs <= limitMs ? 'yes' : '**no**'} |
+
+## Limitations
+
+- Synthetic data only: the phantoms are simplified, analytic drawings. Real anatomy, pathology, artefacts, devices and
+  scanners vary far more; nothing here predicts performance on patients.
+- The test and shifted sets come from the same generator as the training set; a model can learn the generator's habits.
+  The shifted set changes one scanner style and its acquisition, not the anatomy.
+- Subgroups with few studies have wide intervals; read the intervals, not the point estimates.
+- PPV and NPV depend on prevalence; the sets here are half positive, far above any real prevalence.
+${limitations()}
+
+## Reproduce every number
+
+From a checkout, with Debian's \`python3-torch python3-onnx python3-numpy\` (see \`models/train/README.md\`):
+
+\`\`\`sh
+models/train/make-datasets.sh ${pack.id}                # train and validation tensors, through the node's pipeline
+/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs()}
+npx tsx models/train/write-manifest.ts --pack ${pack.id}   # model.onnx, manifest.json, test vector
+models/train/validate.sh ${pack.id}                      # scores test and shifted, vigil evaluate, this card
+\`\`\`
+
+The evaluation alone, from the scores: \`npm run vigil -- evaluate --scores models/train/.work/${pack.id}/scores-test.csv --pack models/${pack.id}\`.
+`;
+fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), card);
+process.stdout.write(`${dir}/MODEL_CARD.md: test sens ${f3(test.overall.sensitivity.value)} spec ${f3(test.overall.specificity.value)}; shifted sens ${f3(shifted.overall.sensitivity.value)} spec ${f3(shifted.overall.specificity.value)}; model ${modelMs.toFixed(1)} ms\n`);
+
+function describeInput(): string {
+  const i = manifest.input;
+  if (i.kind === 'volume') {
+    return `${i.grid.depth ?? 'dynamic'}×${i.grid.rows}×${i.grid.columns} grid at ${i.spacingMm.join(' × ')} mm, channels ${i.channels.map((c) => (c.kind === 'window' ? `${c.name} (window ${c.center}/${c.width})` : `${c.name} (clip ${c.clip.join('..')})`)).join(', ')}`;
+  }
+  return `${i.size}×${i.size} letterboxed, VOI from the header, MONOCHROME1 inverted, normalised (v − ${i.normalise.mean}) / ${i.normalise.std}`;
+}
+
+function describeNet(): string {
+  return pack.kind === 'cxr'
+    ? 'A small 2D CNN (four stride-2 stages, two dilated convolutions) giving a 32×32 logit map; the probability is the sigmoid of its maximum.'
+    : 'A small 2.5D CNN: a 2D encoder on every slice, then 3D convolutions across slices, giving a logit map at full depth and 1/8 of the in-plane grid; the probability is the sigmoid of its maximum.';
+}
+
+function trainArgs(): string {
+  return `--epochs ${trained.epochs} --batch ${trained.batch}${trained.crop_depth ? ` --crop-depth ${trained.crop_depth}` : ''}`;
+}
+
+function limitations(): string {
+  const kind = pack.kind;
+  switch (kind) {
+    case 'head-ct':
+      return '- Head CT: no mass effect, no chronic or isodense bleeds, no post-operative heads, no motion; hemorrhage types and sizes are drawn as the generator draws them.\n- The smallest bleeds (a few tenths of a mL, thin subarachnoid blood) are at the limit of the 4 × 1.8 mm grid; see the size subgroups.';
+    case 'ctpa':
+      return '- CTPA: central and segmental emboli only (no subsegmental), no chronic emboli, no other lung disease; the vessel trees are grown, not anatomical.\n- The 4 × 2 mm grid blurs small segmental defects; see the size subgroups.';
+    case 'cxr':
+      return '- Radiographs: frontal views only, upright (no deep-sulcus sign of a supine pneumothorax), no tension, no chest drains, no lung disease.\n- Small apical rims of a few millimetres are at the limit of the 512-pixel grid; see the size subgroups.';
+    default:
+      return kind satisfies never;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Turns a trained model into a pack: models/<pack>/model.onnx, manifest.json and the test vector.
+ *
+ *   npx tsx models/train/write-manifest.ts --pack stroke-ich [--version 1.0.0]
+ *
+ * Operating points come from the validation split only (scores-val-trainer.csv, written by the
+ * trainer); the test vector is a fresh phantom (seed 4242, in no split) run through the node's
+ * pipeline with this manifest, its values rounded to 1/1024 so that it compresses, and the
+ * expected outputs are what ONNX Runtime gives for it.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import { parseArgs } from 'node:util';
+import ort from 'onnxruntime-node';
+import { chooseThreshold } from '../../src/evaluate/roc.js';
+import { readScoresCsv } from '../../src/evaluate/scores.js';
+import { phantomInMemory } from '../../src/phantom/phantom.js';
+import { manifestSchema, type ManifestInput } from '../../src/triage/manifest.js';
+import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';
+import { PACKS, type PackId } from './packs.js';
+
+const TEST_VECTOR_SEED = 4242;
+const { values } = parseArgs({ options: { pack: { type: 'string' }, version: { type: 'string', default: '1.0.0' } } });
+const pack = PACKS[values.pack as PackId];
+if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
+const work = path.join(import.meta.dirname, '.work', pack.id);
+const dir = path.join(import.meta.dirname, '..', pack.id);
+fs.mkdirSync(dir, { recursive: true });
+
+const onnx = fs.readFileSync(path.join(work, 'model.onnx'));
+fs.writeFileSync(path.join(dir, 'model.onnx'), onnx);
+const sha256 = crypto.createHash('sha256').update(onnx).digest('hex');
+const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8')) as { flops: number };
+
+const val = readScoresCsv(path.join(work, 'scores-val-trainer.csv'));
+const pos = val.filter((s) => s.label === 1).map((s) => s.score);
+const neg = val.filter((s) => s.label === 0).map((s) => s.score);
+const operatingPoints = (
+  [
+    ['balanced', { specificity: 0.9 }],
+    ['high-sensitivity', { sensitivity: 0.95 }],
+  ] as const
+).map(([name, target]) => {
+  const p = chooseThreshold(pos, neg, target);
+  if (!p) throw new Error(`no threshold meets ${JSON.stringify(target)} on the validation split`);
+  return { name, threshold: round(p.threshold, 6), sensitivity: round(p.tpr, 4), specificity: round(1 - p.fpr, 4) };
+});
+
+const draft: ManifestInput = {
+  ...pack.manifest,
+  version: values.version!,
+  // A new UID with every retraining: derived from the model file itself.
+  deviceUid: `2.25.${(BigInt(`0x${sha256.slice(0, 32)}`) & ((1n << 127n) - 1n)).toString()}`,
+  model: { file: 'model.onnx', sha256, flops: trained.flops },
+  operatingPoints,
+  defaultOperatingPoint: 'balanced',
+  testVector: { inputFile: 'test-vector.input.f32.gz', inputShape: [1, 1, 1], expected: {}, tolerance: 1e-4 },
+};
+
+// The test vector: a fresh positive phantom through the pipeline this manifest declares.
+const { files, label } = phantomInMemory({ kind: pack.kind, finding: pack.finding, seed: TEST_VECTOR_SEED, vendor: 'alpha', noise: 'low', size: 'medium' });
+const manifestForPipeline = manifestSchema.parse({ ...draft, testVector: { ...draft.testVector, expected: { [pack.manifest.outputs.probability.name]: { values: [0] } } } });
+const pre = await preprocessSeries(files.map((f) => f.bytes), manifestForPipeline);
+const input = pre.tensor.map((v) => Math.round(v * 1024) / 1024);
+const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), { intraOpNumThreads: 2, logSeverityLevel: 4 });
+const result = await session.run({ [pack.manifest.input.name]: new ort.Tensor('float32', input, pre.shape) });
+const probability = result[pack.manifest.outputs.probability.name]!.data as Float32Array;
+const heatmap = result[pack.manifest.outputs.localisation.name]!.data as Float32Array;
+await session.release();
+fs.writeFileSync(path.join(dir, 'test-vector.input.f32.gz'), zlib.gzipSync(Buffer.from(input.buffer), { level: 9 }));
+fs.writeFileSync(path.join(dir, 'test-vector.heatmap.f32'), Buffer.from(heatmap.buffer, heatmap.byteOffset, heatmap.byteLength));
+draft.testVector = {
+  inputFile: 'test-vector.input.f32.gz',
+  inputShape: pre.shape,
+  expected: {
+    [pack.manifest.outputs.probability.name]: { values: [...probability] },
+    [pack.manifest.outputs.localisation.name]: { file: 'test-vector.heatmap.f32' },
+  },
+  tolerance: 1e-4,
+};
+const manifest = manifestSchema.parse(draft);
+fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(draft, null, 2)}\n`);
+process.stdout.write(
+  `${dir}: sha256 ${sha256.slice(0, 12)}…, ${(onnx.length / 1e6).toFixed(2)} MB, ${manifest.operatingPoints.map((p) => `${p.name} ${p.threshold} (val sens ${p.sensitivity}, spec ${p.specificity})`).join('; ')}; test vector ${label.type} → ${probability[0]!.toFixed(4)}\n`,
+);
+
+function round(x: number, digits: number): number {
+  return Math.round(x * 10 ** digits) / 10 ** digits;
+}

@@ -6,7 +6,8 @@
  * Operating points come from the validation split only (scores-val-trainer.csv, written by the
  * trainer); the test vector is a fresh phantom (seed 4242, in no split) run through the node's
  * pipeline with this manifest, its values rounded to 1/1024 so that it compresses, and the
- * expected outputs are what ONNX Runtime gives for it.
+ * expected outputs are what ONNX Runtime gives for it. The validation scores also give the
+ * score baseline for drift monitoring.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -19,6 +20,7 @@ import { readScoresCsv } from '../../src/evaluate/scores.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { manifestSchema, type ManifestInput } from '../../src/triage/manifest.js';
 import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';
+import { BASELINE_FILE, scoreBaselineSchema } from '../../src/worklist/monitoring/baseline.js';
 import { PACKS, type PackId } from './packs.js';
 
 const TEST_VECTOR_SEED = 4242;
@@ -82,6 +84,17 @@ draft.testVector = {
 };
 const manifest = manifestSchema.parse(draft);
 fs.writeFileSync(path.join(dir, 'manifest.json'), `${JSON.stringify(draft, null, 2)}\n`);
+
+// The validation scores' distribution, for the worklist's drift monitoring (models/README.md).
+// Finer bins near 0: most studies have no finding and score low.
+const edges = [0, 0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.9, 0.99, 1];
+const counts = edges.slice(1).map(() => 0);
+for (const s of val) {
+  const bin = edges.findIndex((e, i) => i > 0 && (s.score < e || i === edges.length - 1));
+  counts[bin - 1]! += 1;
+}
+const baseline = { source: `validation split of MODEL_CARD.md, ${val.length} phantoms (half with the finding)`, deviceUid: manifest.deviceUid, edges, counts };
+fs.writeFileSync(path.join(dir, BASELINE_FILE), `${JSON.stringify(scoreBaselineSchema.parse(baseline), null, 2)}\n`);
 process.stdout.write(
   `${dir}: sha256 ${sha256.slice(0, 12)}…, ${(onnx.length / 1e6).toFixed(2)} MB, ${manifest.operatingPoints.map((p) => `${p.name} ${p.threshold} (val sens ${p.sensitivity}, spec ${p.specificity})`).join('; ')}; test vector ${label.type} → ${probability[0]!.toFixed(4)}\n`,
 );

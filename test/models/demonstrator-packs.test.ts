@@ -49,7 +49,7 @@ describe('models: the demonstrator packs flag fresh phantoms and stay quiet on t
       this.skip();
     }
     work = makeTempDir();
-    node = await startTestNode({ triage: { modelsDir: MODELS, workers: 1 } });
+    node = await startTestNode({ triage: { modelsDir: MODELS, workers: 1 }, plugins: { enabled: ['stroke', 'pe', 'pneumothorax'] } });
     it_ = await node.tokenFor('it');
     radiologist = await node.tokenFor('radiologist');
   });

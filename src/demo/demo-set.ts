@@ -1,0 +1,135 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { TransferSyntax } from '../dicom/uids.js';
+import type { MemoryFile } from '../phantom/dicom-common.js';
+import { phantomInMemory, type PhantomOptions } from '../phantom/phantom.js';
+import { resourceIds } from '../store/resource-ids.js';
+import { toJpegLsLossless } from './compress.js';
+import { mrBrainSeries } from './mr-series.js';
+
+/** One study of the demo: what it is, what the node should make of it, and its files. */
+export interface DemoStudy {
+  /** Short stable key, e.g. `head-ct-ich`. */
+  key: string;
+  /** What a person reads on screen instead of the (synthetic) patient's name. */
+  label: string;
+  expected: {
+    /** The model the default rules route it to; null: no rule routes it. */
+    modelId: string | null;
+    /** The finding the model should report; null when no model runs. */
+    positive: boolean | null;
+  };
+  transferSyntax: string;
+  studyInstanceUid: string;
+  seriesInstanceUid: string;
+  /** The node's resource ids (SHA-1 of the UIDs, as the index computes them). */
+  studyId: string;
+  seriesId: string;
+  /** The synthetic identifiers, so that tests can look for them where they must never be. */
+  patient: { name: string; id: string; birthDate: string };
+  files: MemoryFile[];
+}
+
+interface PhantomCase {
+  key: string;
+  label: string;
+  modelId: string;
+  phantom: PhantomOptions;
+  compress?: 'jpeg-ls';
+}
+
+/**
+ * The phantoms: one positive and one normal of each kind, with options the demonstrator packs
+ * judge reliably (large findings, the packs' own matrix; test/models/demonstrator-packs.test.ts
+ * on the models branch). Small matrices keep the demo and its test quick on a laptop.
+ */
+export const PHANTOM_CASES: readonly PhantomCase[] = [
+  {
+    key: 'head-ct-ich',
+    label: 'head CT, ICH',
+    modelId: 'stroke-ich',
+    phantom: { kind: 'head-ct', finding: 'ich', seed: 5001, vendor: 'alpha', sliceThicknessMm: 5, matrix: 256, size: 'large', type: 'intraparenchymal' },
+  },
+  { key: 'head-ct-normal', label: 'head CT, normal', modelId: 'stroke-ich', phantom: { kind: 'head-ct', finding: 'none', seed: 5101, vendor: 'alpha', sliceThicknessMm: 5, matrix: 256 } },
+  {
+    key: 'ctpa-pe',
+    label: 'CTPA, PE',
+    modelId: 'pe-ctpa',
+    phantom: { kind: 'ctpa', finding: 'pe', seed: 5003, vendor: 'alpha', sliceThicknessMm: 2.5, matrix: 256, size: 'large', type: 'central' },
+  },
+  { key: 'ctpa-normal', label: 'CTPA, normal', modelId: 'pe-ctpa', phantom: { kind: 'ctpa', finding: 'none', seed: 5103, vendor: 'alpha', sliceThicknessMm: 2.5, matrix: 256 } },
+  {
+    key: 'cxr-pneumothorax-jls',
+    label: 'chest X-ray, pneumothorax (JPEG-LS)',
+    modelId: 'pneumothorax-cxr',
+    phantom: { kind: 'cxr', finding: 'pneumothorax', seed: 5004, vendor: 'alpha', matrix: 2, size: 'large', type: 'apical' },
+    compress: 'jpeg-ls',
+  },
+  { key: 'cxr-normal', label: 'chest X-ray, normal', modelId: 'pneumothorax-cxr', phantom: { kind: 'cxr', finding: 'none', seed: 5104, vendor: 'alpha', matrix: 2 } },
+];
+
+export const MR_CASE = { key: 'mr-brain', label: 'MR brain (no rule)', seed: 7001 } as const;
+
+/** Every key of the demo set, in the order the studies are sent. */
+export const DEMO_KEYS: readonly string[] = [...PHANTOM_CASES.map((c) => c.key), MR_CASE.key];
+
+/**
+ * Generates the demo set in memory. `skipModels` leaves out the studies of models the node
+ * does not have (the caller says so on screen); the MR study is always in.
+ */
+export async function buildDemoSet(opts: { skipModels?: readonly string[] } = {}): Promise<DemoStudy[]> {
+  const out: DemoStudy[] = [];
+  for (const c of PHANTOM_CASES) {
+    if (opts.skipModels?.includes(c.modelId)) continue;
+    const { study, label, files } = phantomInMemory(c.phantom);
+    const compressed = c.compress === 'jpeg-ls' ? await Promise.all(files.map(toJpegLsLossless)) : files;
+    const p = study.patient;
+    out.push({
+      key: c.key,
+      label: c.label,
+      expected: { modelId: c.modelId, positive: c.phantom.finding !== 'none' },
+      transferSyntax: c.compress === 'jpeg-ls' ? TransferSyntax.JpegLsLossless : TransferSyntax.ExplicitVRLittleEndian,
+      studyInstanceUid: label.series.studyInstanceUid,
+      seriesInstanceUid: label.series.seriesInstanceUid,
+      ...ids(p.id, label.series.studyInstanceUid, label.series.seriesInstanceUid),
+      patient: { name: p.name, id: p.id, birthDate: p.birthDate },
+      files: compressed,
+    });
+  }
+  const mr = mrBrainSeries(MR_CASE.seed);
+  out.push({
+    key: MR_CASE.key,
+    label: MR_CASE.label,
+    expected: { modelId: null, positive: null },
+    transferSyntax: TransferSyntax.ExplicitVRLittleEndian,
+    studyInstanceUid: mr.studyInstanceUid,
+    seriesInstanceUid: mr.seriesInstanceUid,
+    ...ids(mr.patient.id, mr.studyInstanceUid, mr.seriesInstanceUid),
+    patient: { name: mr.patient.name, id: mr.patient.id, birthDate: mr.patient.birthDate },
+    files: mr.files,
+  });
+  return out;
+}
+
+function ids(patientId: string, study: string, series: string): { studyId: string; seriesId: string } {
+  const r = resourceIds({ patientId, study, series, instance: '' });
+  return { studyId: r.study, seriesId: r.series };
+}
+
+/** Writes each study to `dir/<key>/`; returns the file paths per study key, in sending order. */
+export function writeDemoSet(studies: readonly DemoStudy[], dir: string): Map<string, string[]> {
+  const written = new Map<string, string[]>();
+  for (const s of studies) {
+    const folder = path.join(dir, s.key);
+    fs.mkdirSync(folder, { recursive: true });
+    written.set(
+      s.key,
+      s.files.map((f) => {
+        const file = path.join(folder, f.name);
+        fs.writeFileSync(file, f.bytes);
+        return file;
+      }),
+    );
+  }
+  return written;
+}

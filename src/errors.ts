@@ -79,7 +79,6 @@ export const ERRORS = {
   // `vigil demo` (src/demo/): the demo drives a running node over its API and DICOM port.
   DEMO_NODE_UNREACHABLE: { status: 502, title: 'The node the demo drives cannot be reached' },
   DEMO_API_REFUSED: { status: 502, title: 'The node refused a request of the demo' },
-  DEMO_TIMEOUT: { status: 504, title: 'Studies of the demo did not reach their end state in time' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

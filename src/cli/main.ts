@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
+import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerPhantom } from './commands/phantom.js';
 import { registerRules } from './commands/rules.js';
@@ -18,6 +19,7 @@ registerTriage(program);
 registerPhantom(program);
 registerEvaluate(program);
 registerRules(program);
+registerDemo(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   process.stderr.write(`vigil: ${(err as Error).message}\n`);

@@ -5,6 +5,7 @@ import type { MemoryFile } from '../phantom/dicom-common.js';
 import { phantomInMemory, type PhantomOptions } from '../phantom/phantom.js';
 import { resourceIds } from '../store/resource-ids.js';
 import { toJpegLsLossless } from './compress.js';
+import { withFreshUids } from './fresh-uids.js';
 import { mrBrainSeries } from './mr-series.js';
 
 /** One study of the demo: what it is, what the node should make of it, and its files. */
@@ -73,42 +74,60 @@ export const MR_CASE = { key: 'mr-brain', label: 'MR brain (no rule)', seed: 700
 /** Every key of the demo set, in the order the studies are sent. */
 export const DEMO_KEYS: readonly string[] = [...PHANTOM_CASES.map((c) => c.key), MR_CASE.key];
 
-/**
- * Generates the demo set in memory. `skipModels` leaves out the studies of models the node
- * does not have (the caller says so on screen); the MR study is always in.
- */
-export async function buildDemoSet(opts: { skipModels?: readonly string[] } = {}): Promise<DemoStudy[]> {
+export interface DemoSetOptions {
+  /** Leave out the studies of these models (the caller says why on screen); the MR study is always in. */
+  skipModels?: readonly string[];
+  /** Give every study new UIDs derived from this (each demo run sends new studies); none: the phantoms' own. */
+  uidSalt?: string;
+  /** Called as each study is ready (generation takes seconds). */
+  onStudy?: (study: DemoStudy) => void;
+}
+
+/** Generates the demo set in memory, in sending order. */
+export async function buildDemoSet(opts: DemoSetOptions = {}): Promise<DemoStudy[]> {
   const out: DemoStudy[] = [];
+  const add = (s: DemoStudy): void => {
+    out.push(s);
+    opts.onStudy?.(s);
+  };
   for (const c of PHANTOM_CASES) {
     if (opts.skipModels?.includes(c.modelId)) continue;
     const { study, label, files } = phantomInMemory(c.phantom);
-    const compressed = c.compress === 'jpeg-ls' ? await Promise.all(files.map(toJpegLsLossless)) : files;
+    const fresh = fresher(files, label.series, opts.uidSalt);
+    const compressed = c.compress === 'jpeg-ls' ? await Promise.all(fresh.files.map(toJpegLsLossless)) : fresh.files;
     const p = study.patient;
-    out.push({
+    add({
       key: c.key,
       label: c.label,
       expected: { modelId: c.modelId, positive: c.phantom.finding !== 'none' },
       transferSyntax: c.compress === 'jpeg-ls' ? TransferSyntax.JpegLsLossless : TransferSyntax.ExplicitVRLittleEndian,
-      studyInstanceUid: label.series.studyInstanceUid,
-      seriesInstanceUid: label.series.seriesInstanceUid,
-      ...ids(p.id, label.series.studyInstanceUid, label.series.seriesInstanceUid),
+      ...fresh.uids,
+      ...ids(p.id, fresh.uids.studyInstanceUid, fresh.uids.seriesInstanceUid),
       patient: { name: p.name, id: p.id, birthDate: p.birthDate },
       files: compressed,
     });
   }
   const mr = mrBrainSeries(MR_CASE.seed);
-  out.push({
+  const fresh = fresher(mr.files, { studyInstanceUid: mr.studyInstanceUid, seriesInstanceUid: mr.seriesInstanceUid }, opts.uidSalt);
+  add({
     key: MR_CASE.key,
     label: MR_CASE.label,
     expected: { modelId: null, positive: null },
     transferSyntax: TransferSyntax.ExplicitVRLittleEndian,
-    studyInstanceUid: mr.studyInstanceUid,
-    seriesInstanceUid: mr.seriesInstanceUid,
-    ...ids(mr.patient.id, mr.studyInstanceUid, mr.seriesInstanceUid),
+    ...fresh.uids,
+    ...ids(mr.patient.id, fresh.uids.studyInstanceUid, fresh.uids.seriesInstanceUid),
     patient: { name: mr.patient.name, id: mr.patient.id, birthDate: mr.patient.birthDate },
-    files: mr.files,
+    files: fresh.files,
   });
   return out;
+}
+
+type SeriesUids = { studyInstanceUid: string; seriesInstanceUid: string };
+
+function fresher(files: MemoryFile[], uids: SeriesUids, salt: string | undefined): { files: MemoryFile[]; uids: SeriesUids } {
+  if (salt === undefined) return { files, uids: { studyInstanceUid: uids.studyInstanceUid, seriesInstanceUid: uids.seriesInstanceUid } };
+  const fresh = withFreshUids(files, salt);
+  return { files: fresh.files, uids: { studyInstanceUid: fresh.map(uids.studyInstanceUid), seriesInstanceUid: fresh.map(uids.seriesInstanceUid) } };
 }
 
 function ids(patientId: string, study: string, series: string): { studyId: string; seriesId: string } {

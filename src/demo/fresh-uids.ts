@@ -1,0 +1,38 @@
+import dcmjs from 'dcmjs';
+import type { MemoryFile } from '../phantom/dicom-common.js';
+import { phantomUid } from '../phantom/uids.js';
+
+/** The UIDs that make a study new: study, series, instance (and its meta copy), frame of reference. */
+const UID_TAGS = ['0020000D', '0020000E', '00080018', '00200052'];
+const META_SOP_INSTANCE = '00020003';
+
+interface DictElement {
+  vr: string;
+  Value?: unknown[];
+}
+interface DicomDict {
+  meta: Record<string, DictElement>;
+  dict: Record<string, DictElement>;
+  write(): ArrayBuffer;
+}
+
+/**
+ * The same images as new studies: every UID is derived again from `salt` and the old UID, so
+ * each run of the demo sends studies the node has not seen (a re-sent instance would be a
+ * no-op, and nothing would happen to show), while one run's files stay consistent with each
+ * other. Patient and accession stay: the same synthetic patient, scanned again.
+ */
+export function withFreshUids(files: readonly MemoryFile[], salt: string): { files: MemoryFile[]; map: (uid: string) => string } {
+  const map = (uid: string): string => phantomUid('demo-run', salt, uid);
+  const out = files.map((f) => {
+    const dicom = dcmjs.data.DicomMessage.readFile(f.bytes.buffer.slice(f.bytes.byteOffset, f.bytes.byteOffset + f.bytes.byteLength) as ArrayBuffer) as unknown as DicomDict;
+    for (const tag of UID_TAGS) {
+      const el = dicom.dict[tag];
+      if (el?.Value?.[0]) el.Value = [map(String(el.Value[0]))];
+    }
+    const meta = dicom.meta[META_SOP_INSTANCE];
+    if (meta?.Value?.[0]) meta.Value = [map(String(meta.Value[0]))];
+    return { name: f.name, bytes: new Uint8Array(dicom.write()) };
+  });
+  return { files: out, map };
+}

@@ -15,7 +15,7 @@ export function stagesOf(s: StudyState): string[] {
   if (!s.sent) return [`sending 0/${total}`];
   out.push(`received ${s.sent.stored}/${total}`);
   if (s.stable) out.push(`complete (${s.stable.reason})`);
-  else return [...out, `waiting for the series to complete (${s.instances} indexed)`];
+  else return [...out, s.instances > 0 ? `waiting for completion (${s.instances} indexed)` : 'waiting for completion'];
   if (s.routed) out.push(`routed ${s.routed.models.length ? s.routed.models.join(', ') : 'no rule'}`);
   else return out;
   if (s.finding) {

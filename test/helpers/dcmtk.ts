@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 
 export interface ToolResult {
   code: number;
@@ -44,4 +44,55 @@ export function storeResponses(result: ToolResult): { success: number; failed: n
   const success = (text.match(/Received Store Response \(Success\)/g) ?? []).length;
   const all = (text.match(/Received Store Response/g) ?? []).length;
   return { success, failed: all - success };
+}
+
+/** A storescu run watched as it goes: which files the SCP acknowledged, in order. */
+export interface WatchedStorescu {
+  /** Files whose C-STORE response was Success, so far. */
+  acknowledged: string[];
+  /** Resolves when storescu has exited (it fails when the peer goes away mid-association). */
+  done: Promise<ToolResult>;
+}
+
+/**
+ * storescu spawned rather than awaited, for crash tests: `onAcknowledged` is called after each
+ * successful response with the count so far, so a test can kill the SCP at a chosen point.
+ * storescu -v logs "Sending file: X" before each request and the response after it.
+ */
+export function storescuWatched(
+  port: number,
+  files: string[],
+  opts: { calledAe?: string; callingAe?: string; extra?: string[]; onAcknowledged?: (count: number) => void } = {},
+): WatchedStorescu {
+  const args = ['-v', '-aet', opts.callingAe ?? 'STORESCU', '-aec', opts.calledAe ?? 'VIGIL', ...(opts.extra ?? []), '127.0.0.1', String(port), ...files];
+  const child = spawn('storescu', args, { env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const acknowledged: string[] = [];
+  let stdout = '';
+  let stderr = '';
+  let pending = '';
+  let current: string | undefined;
+  const onText = (text: string): void => {
+    pending += text;
+    const lines = pending.split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const sending = /Sending file: (.+)$/.exec(line);
+      if (sending) current = sending[1]!.trim();
+      else if (/Received Store Response \(Success\)/.test(line) && current) {
+        acknowledged.push(current);
+        current = undefined;
+        opts.onAcknowledged?.(acknowledged.length);
+      }
+    }
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    onText(d.toString());
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    onText(d.toString());
+  });
+  const done = new Promise<ToolResult>((resolve) => child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr })));
+  return { acknowledged, done };
 }

@@ -31,6 +31,8 @@ const BEFORE_CRASH = ['head-ct-ich', 'cxr-pneumothorax-jls', 'mr-brain'];
 /** Bounds on waiting for the node (not timed assertions: a slow machine only waits longer). */
 const SETTLE_LIMIT_MS = 150_000;
 
+/** The packs the demo's studies go to. */
+const PACKS = [...new Set(PHANTOM_CASES.map((c) => c.modelId))];
 const shipped = (id: string): boolean => ['manifest.json', 'model.onnx', 'MODEL_CARD.md'].every((f) => fs.existsSync(path.join(MODELS_DIR, id, f)));
 
 /**
@@ -59,13 +61,18 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
 
   before(async function () {
     requireTool(this, 'storescu', 'dcmtk');
-    for (const id of [...new Set(PHANTOM_CASES.map((c) => c.modelId))]) {
+    for (const id of PACKS) {
       if (shipped(id)) continue;
       const why = `model pack ${id} is not in ${MODELS_DIR} (manifest.json, model.onnx, MODEL_CARD.md)`;
       if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
       // eslint-disable-next-line no-console
       console.log(`      skipped for its studies: ${why}`);
       missingPacks.push(id);
+    }
+    if (missingPacks.length === PACKS.length) {
+      // eslint-disable-next-line no-console
+      console.log('      skipped: no model pack to triage with');
+      this.skip();
     }
     work = makeTempDir('vigil-e2e-');
     dataDir = path.join(work, 'data');
@@ -83,8 +90,13 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     await modelsChecked(api);
     await registerDestinations(api, demoDestinations({ host: sinks.host, hl7Port: sinks.hl7.port, fhirBaseUrl: sinks.fhir.baseUrl }));
     const tracker = new StudyTracker(api, studies, sinks, ['demo-ris-hl7', 'demo-ehr-fhir']);
-    const first = studies.filter((s) => BEFORE_CRASH.includes(s.key));
-    const rest = studies.filter((s) => !BEFORE_CRASH.includes(s.key));
+    let first = studies.filter((s) => BEFORE_CRASH.includes(s.key));
+    let rest = studies.filter((s) => !BEFORE_CRASH.includes(s.key));
+    // With packs missing the crash may lack a push to interrupt: the MR series serves then.
+    if (rest.reduce((n, s) => n + s.files.length, 0) < 2) {
+      first = first.filter((s) => s.expected.modelId !== null);
+      rest = [...rest, ...studies.filter((s) => s.expected.modelId === null)];
+    }
     for (const s of first) await send(nodes[0]!, s, files.get(s.key)!, tracker);
     await settled(tracker, first);
 

@@ -51,7 +51,8 @@ export function mrBrainSeries(seed: number): MrSeries {
         seriesNumber: 3,
         instanceNumber: k + 1,
       }),
-      ImageType: ['ORIGINAL', 'PRIMARY', 'M', 'ND'],
+      // Value 3 from the MR IOD's defined terms (scanners' own, like Siemens' M\ND, draw warnings).
+      ImageType: ['ORIGINAL', 'PRIMARY', 'OTHER'],
       ScanningSequence: 'SE',
       SequenceVariant: ['SK', 'SP'],
       ScanOptions: 'FC',

@@ -60,8 +60,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const sinks = await startDemoSinks({ print: (lines) => view.message(lines) });
   const destinations = demoDestinations({ host: sinks.host, hl7Port: sinks.hl7.port, fhirBaseUrl: sinks.fhir.baseUrl });
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-demo-'));
+  let registered = false;
   try {
     await registerDestinations(api, destinations);
+    registered = true;
     say(`Stand-in RIS (HL7 v2 over MLLP) on ${sinks.host}:${sinks.hl7.port}, EHR (FHIR R4) at ${sinks.fhir.baseUrl}: registered as alert destinations ${destinations.map((d) => d.id).join(', ')}`);
     say('Generating the studies (synthetic phantoms; new UIDs for this run)...');
     const studies = await buildDemoSet({ skipModels: missing, uidSalt: crypto.randomUUID(), onStudy: (s) => say(`  ${s.label}: ${s.files.length} image(s)`) });
@@ -72,9 +74,10 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     view.finish();
     if (failures.length === 0) say('Every study reached its end state.');
     failures.push(...(await showWorklist(api, studies, say)));
-    await disableDestinations(api, destinations);
     return { ok: failures.length === 0 && missing.length === 0, failures: [...failures, ...missing.map((id) => `model ${id} not available: its studies were not run`)] };
   } finally {
+    // Also after a failure: later alerts must not queue for sinks that are about to go.
+    if (registered) await disableDestinations(api, destinations).catch((err: unknown) => say(`! could not switch the demo destinations off: ${(err as Error).message}`));
     await sinks.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -63,7 +63,8 @@ export class ProgressView {
   update(states: readonly StudyState[], outcomeOf: (s: StudyState) => Outcome): void {
     const width = Math.max(...states.map((s) => s.study.label.length));
     if (this.tty) {
-      const cut = Math.max(20, (this.out.columns ?? 120) - 1);
+      // A pseudo-terminal may report no width (0): assume a common one rather than cut to nothing.
+      const cut = Math.max(20, (this.out.columns || 120) - 1);
       this.block = states.map((s) => [...studyLine(s, outcomeOf(s), width)].slice(0, cut).join(''));
       this.clearBlock();
       this.redraw();

@@ -8,21 +8,19 @@ interface WorklistEntryView {
 }
 
 /**
- * Prints the reading worklist as the node ranks it (the demo's studies by label, others as
- * "another study": never a patient name) and checks the demo's point: every positive study
- * sits above every normal one. Returns what is wrong, if anything.
+ * Prints where the demo's studies sit on the reading worklist, by label (never a patient name;
+ * other studies are only counted), and checks the demo's point: every positive study sits
+ * above every normal one. Returns what is wrong, if anything.
  */
 export async function showWorklist(api: NodeApi, studies: readonly DemoStudy[], say: (line: string) => void): Promise<string[]> {
   const list = await api.get<{ total: number; entries: WorklistEntryView[] }>('/worklist?limit=500');
   const byId = new Map(studies.map((s) => [s.studyId, s]));
   say('');
-  say(`Worklist (GET /worklist: ${list.total} unread or in progress, most pressing first):`);
-  const shown = list.entries.slice(0, 30);
-  shown.forEach((e, i) => {
-    const label = byId.get(e.studyId)?.label ?? 'another study';
-    say(`  ${String(i + 1).padStart(2)}. ${e.priority.effective.toUpperCase().padEnd(8)} ${label.padEnd(36)} ${e.why}`);
+  say(`Worklist (GET /worklist, most pressing first): the demo's studies at their places among ${list.total} to read`);
+  list.entries.forEach((e, i) => {
+    const study = byId.get(e.studyId);
+    if (study) say(`  ${String(i + 1).padStart(3)}. ${e.priority.effective.toUpperCase().padEnd(8)} ${study.label.padEnd(36)} ${e.why}`);
   });
-  if (list.entries.length > shown.length) say(`  ... and ${list.entries.length - shown.length} more`);
   const rank = (s: DemoStudy): number => list.entries.findIndex((e) => e.studyId === s.studyId);
   const positives = studies.filter((s) => s.expected.positive === true);
   const normals = studies.filter((s) => s.expected.positive !== true);

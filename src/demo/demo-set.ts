@@ -69,6 +69,9 @@ export const PHANTOM_CASES: readonly PhantomCase[] = [
   { key: 'cxr-normal', label: 'chest X-ray, normal', modelId: 'pneumothorax-cxr', phantom: { kind: 'cxr', finding: 'none', seed: 5104, vendor: 'alpha', matrix: 2 } },
 ];
 
+/** The model packs the demo needs, one per kind of phantom. */
+export const DEMO_MODEL_IDS: readonly string[] = [...new Set(PHANTOM_CASES.map((c) => c.modelId))];
+
 export const MR_CASE = { key: 'mr-brain', label: 'MR brain (no rule)', seed: 7001 } as const;
 
 /** Every key of the demo set, in the order the studies are sent. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { sendFiles, type DicomPeer } from '../dicom/store-scu.js';
 import { VigilError } from '../errors.js';
-import { buildDemoSet, PHANTOM_CASES, writeDemoSet, type DemoStudy } from './demo-set.js';
+import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from './demo-set.js';
 import { startDemoSinks } from './demo-sinks.js';
 import { demoDestinations, disableDestinations, registerDestinations } from './destinations.js';
 import { NodeApi } from './node-api.js';
@@ -48,8 +48,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const say = (line = ''): void => opts.out.write(`${line}\n`);
   const api = new NodeApi(opts.httpUrl, opts.token);
   const models = await api.get<ModelView[]>('/models');
-  const wanted = [...new Set(PHANTOM_CASES.map((c) => c.modelId))];
-  const missing = wanted.filter((id) => !models.some((m) => m.id === id && m.status === 'available' && m.enabled));
+  const missing = DEMO_MODEL_IDS.filter((id) => !models.some((m) => m.id === id && m.status === 'available' && m.enabled));
   for (const id of missing) {
     const m = models.find((x) => x.id === id);
     const why = !m ? 'no pack in the node\'s models folder' : !m.enabled ? 'disabled' : `${m.status}: ${JSON.stringify(m.reason)}`;
@@ -89,22 +88,28 @@ async function follow(opts: DemoOptions, tracker: StudyTracker, view: ProgressVi
   const deadline = Date.now() + opts.timeoutMs;
   const peer: DicomPeer = { host: opts.dicom.host, port: opts.dicom.port, aeTitle: opts.calledAe };
   let sending = true;
+  let aborted = false;
+  let pollError: unknown;
   const refresh = (): void => view.update(tracker.states, (s) => tracker.outcome(s));
+  // Caught at once (and rethrown below): a rejection left pending while studies are sent would crash the process.
   const polling = (async () => {
-    while (sending || !tracker.allSettled()) {
-      if (Date.now() > deadline) return;
+    while (!aborted && (sending || !tracker.allSettled()) && Date.now() <= deadline) {
       await tracker.poll();
       refresh();
       await new Promise((r) => setTimeout(r, pollMs));
     }
-  })();
+  })().catch((err: unknown) => {
+    pollError = err;
+  });
   try {
     for (const study of studies) {
+      if (pollError) break;
       const report = await sendFiles(peer, files.get(study.key)!, { callingAeTitle: opts.callingAe });
       tracker.sent(study.key, report.sent, report.failed);
       refresh();
     }
   } catch (err) {
+    aborted = true;
     if (err instanceof VigilError && err.code === 'DICOM_PEER_UNAVAILABLE') {
       throw new VigilError('DEMO_NODE_UNREACHABLE', `no DICOM node took the association (${err.message}): check --dicom and --called-ae`, { cause: err });
     }
@@ -113,6 +118,7 @@ async function follow(opts: DemoOptions, tracker: StudyTracker, view: ProgressVi
     sending = false;
     await polling;
   }
+  if (pollError) throw pollError;
   refresh();
   const failures = tracker.states.filter((s) => s.problem).map((s) => `${s.study.label}: ${s.problem}`);
   const pending = tracker.states.filter((s) => tracker.outcome(s) === 'pending');

@@ -68,6 +68,10 @@ describe('demo: vigil demo against a running node', function () {
     const nobody = await run({ httpUrl: `http://127.0.0.1:${await freePort()}` }).catch((e: unknown) => e);
     expect(isVigilError(nobody, 'DEMO_NODE_UNREACHABLE')).to.equal(true);
     expect((nobody as Error).message).to.match(/no Vigil node answers at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    // No DICOM listener: said at the first study, not after the whole --timeout.
+    const noDicom = await run({ dicom: { host: '127.0.0.1', port: await freePort() }, timeoutMs: 600_000 }).catch((e: unknown) => e);
+    expect(isVigilError(noDicom, 'DEMO_NODE_UNREACHABLE')).to.equal(true);
+    expect((noDicom as Error).message).to.include('check --dicom and --called-ae');
   });
 
   it('refuses to replace a destination of the same id that the config file defines', async () => {

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import YAML from 'yaml';
-import { buildDemoSet, writeDemoSet, PHANTOM_CASES, type DemoStudy } from '../../src/demo/demo-set.js';
+import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from '../../src/demo/demo-set.js';
 import { startDemoSinks, type DemoSinks } from '../../src/demo/demo-sinks.js';
 import { demoDestinations, registerDestinations } from '../../src/demo/destinations.js';
 import { NodeApi } from '../../src/demo/node-api.js';
@@ -31,8 +31,6 @@ const BEFORE_CRASH = ['head-ct-ich', 'cxr-pneumothorax-jls', 'mr-brain'];
 /** Bounds on waiting for the node (not timed assertions: a slow machine only waits longer). */
 const SETTLE_LIMIT_MS = 150_000;
 
-/** The packs the demo's studies go to. */
-const PACKS = [...new Set(PHANTOM_CASES.map((c) => c.modelId))];
 const shipped = (id: string): boolean => ['manifest.json', 'model.onnx', 'MODEL_CARD.md'].every((f) => fs.existsSync(path.join(MODELS_DIR, id, f)));
 
 /**
@@ -61,7 +59,7 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
 
   before(async function () {
     requireTool(this, 'storescu', 'dcmtk');
-    for (const id of PACKS) {
+    for (const id of DEMO_MODEL_IDS) {
       if (shipped(id)) continue;
       const why = `model pack ${id} is not in ${MODELS_DIR} (manifest.json, model.onnx, MODEL_CARD.md)`;
       if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
@@ -69,7 +67,7 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       console.log(`      skipped for its studies: ${why}`);
       missingPacks.push(id);
     }
-    if (missingPacks.length === PACKS.length) {
+    if (missingPacks.length === DEMO_MODEL_IDS.length) {
       // eslint-disable-next-line no-console
       console.log('      skipped: no model pack to triage with');
       this.skip();

@@ -6,7 +6,7 @@ import dcmjs from 'dcmjs';
 import YAML from 'yaml';
 import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from '../../src/demo/demo-set.js';
 import { startDemoSinks, type DemoSinks } from '../../src/demo/demo-sinks.js';
-import { demoDestinations, registerDestinations } from '../../src/demo/destinations.js';
+import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, demoDestinations, registerDestinations } from '../../src/demo/destinations.js';
 import { NodeApi } from '../../src/demo/node-api.js';
 import { StudyTracker } from '../../src/demo/study-tracker.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
@@ -26,10 +26,11 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  */
 const MODELS_DIR = path.resolve(process.env.VIGIL_E2E_MODELS_DIR ?? path.join(ROOT, 'models'));
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123456789';
-/** Studies sent, and settled, before the crash; the rest are being sent when the node is killed. */
+/** Studies sent, and settled, before the crash; the rest (uncompressed, one storescu run) are being sent when the node is killed. */
 const BEFORE_CRASH = ['head-ct-ich', 'cxr-pneumothorax-jls', 'mr-brain'];
 /** Bounds on waiting for the node (not timed assertions: a slow machine only waits longer). */
 const SETTLE_LIMIT_MS = 150_000;
+const DESTINATIONS = [DEMO_HL7_DESTINATION, DEMO_FHIR_DESTINATION];
 
 const shipped = (id: string): boolean => ['manifest.json', 'model.onnx', 'MODEL_CARD.md'].every((f) => fs.existsSync(path.join(MODELS_DIR, id, f)));
 
@@ -87,7 +88,7 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     api = new NodeApi(`http://127.0.0.1:${nodes[0]!.httpPort}`, ADMIN_TOKEN);
     await modelsChecked(api);
     await registerDestinations(api, demoDestinations({ host: sinks.host, hl7Port: sinks.hl7.port, fhirBaseUrl: sinks.fhir.baseUrl }));
-    const tracker = new StudyTracker(api, studies, sinks, ['demo-ris-hl7', 'demo-ehr-fhir']);
+    const tracker = new StudyTracker(api, studies, sinks, DESTINATIONS);
     let first = studies.filter((s) => BEFORE_CRASH.includes(s.key));
     let rest = studies.filter((s) => !BEFORE_CRASH.includes(s.key));
     // With packs missing the crash may lack a push to interrupt: the MR series serves then.
@@ -116,7 +117,7 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     // Restart on the same data folder: what was acknowledged must be there before anything is re-sent.
     nodes.push(await startNodeProcess(dataDir, env));
     api = new NodeApi(`http://127.0.0.1:${nodes[1]!.httpPort}`, ADMIN_TOKEN);
-    const restarted = new StudyTracker(api, studies, sinks, ['demo-ris-hl7', 'demo-ehr-fhir']);
+    const restarted = new StudyTracker(api, studies, sinks, DESTINATIONS);
     presentAfterRestart = await Promise.all(acknowledgedBeforeKill.map((f) => instanceExists(api, f)));
     await modelsChecked(api);
     // The scanner sends its whole batch again, the acknowledged part included.
@@ -190,8 +191,8 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     for (const s of positives()) {
       const alerts = await api.get<{ studyId: string; deliveries: { destination: string; state: string }[] }[]>(`/alerts?studyId=${s.studyId}`);
       expect(alerts, s.label).to.have.length(1);
-      const states = alerts[0]!.deliveries.filter((d) => d.destination.startsWith('demo-')).map((d) => `${d.destination}:${d.state}`);
-      expect(states.sort(), s.label).to.deep.equal(['demo-ehr-fhir:delivered', 'demo-ris-hl7:delivered']);
+      const states = alerts[0]!.deliveries.map((d) => `${d.destination}:${d.state}`);
+      expect(states.sort(), s.label).to.deep.equal([`${DEMO_FHIR_DESTINATION}:delivered`, `${DEMO_HL7_DESTINATION}:delivered`]);
       // The RIS: one result message (a resend would keep its control id, which a RIS de-duplicates on).
       const orus = sinks.hl7.received.filter((m) => m.type === 'ORU^R01' && m.studyInstanceUid === s.studyInstanceUid);
       expect(new Set(orus.map((m) => m.controlId)).size, `${s.label}: distinct ORU^R01 control ids`).to.equal(1);

@@ -196,6 +196,10 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       // The RIS: one result message (a resend would keep its control id, which a RIS de-duplicates on).
       const orus = sinks.hl7.received.filter((m) => m.type === 'ORU^R01' && m.studyInstanceUid === s.studyInstanceUid);
       expect(new Set(orus.map((m) => m.controlId)).size, `${s.label}: distinct ORU^R01 control ids`).to.equal(1);
+      // Then the order's priority raised to STAT (the study has an accession number).
+      const omis = sinks.hl7.received.filter((m) => m.type === 'OMI^O23' && m.studyInstanceUid === s.studyInstanceUid);
+      expect(new Set(omis.map((m) => m.controlId)).size, `${s.label}: distinct OMI^O23 control ids`).to.equal(1);
+      expect(parseMessage(omis[0]!.text).get('TQ1', 9), `${s.label}: TQ1-9 priority`).to.equal('S');
       // The EHR: one DiagnosticReport and one Observation created for it (conditional creates absorb a resend).
       const reports = sinks.fhir.resources('DiagnosticReport').filter((r) => JSON.stringify(r.resource.imagingStudy).includes(s.studyInstanceUid));
       expect(reports, `${s.label}: DiagnosticReports`).to.have.length(1);

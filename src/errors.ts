@@ -78,7 +78,7 @@ export const ERRORS = {
   TRIAGE_WORKER_CRASHED: { status: 500, title: 'Triage worker stopped unexpectedly' },
   // `vigil demo` (src/demo/): the demo drives a running node over its API and DICOM port.
   DEMO_NODE_UNREACHABLE: { status: 502, title: 'The node the demo drives cannot be reached' },
-  DEMO_API_REFUSED: { status: 502, title: 'The node refused a request of the demo' },
+  DEMO_API_REFUSED: { status: 502, title: 'The node refused a request of the demo (API or DICOM)' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -1,11 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import dcmjs from 'dcmjs';
 import { TransferSyntax } from '../dicom/uids.js';
 import type { MemoryFile } from '../phantom/dicom-common.js';
 import { phantomInMemory, type PhantomOptions } from '../phantom/phantom.js';
 import { resourceIds } from '../store/resource-ids.js';
 import { toJpegLsLossless } from './compress.js';
 import { withFreshUids } from './fresh-uids.js';
+import type { PerformedStep } from './mpps-scu.js';
 import { mrBrainSeries } from './mr-series.js';
 
 /** One study of the demo: what it is, what the node should make of it, and its files. */
@@ -29,6 +31,8 @@ export interface DemoStudy {
   /** The synthetic identifiers, so that tests can look for them where they must never be. */
   patient: { name: string; id: string; birthDate: string };
   files: MemoryFile[];
+  /** The modality reports MPPS for it (a DX room): the node knows it is complete without waiting. */
+  mpps: PerformedStep | null;
 }
 
 interface PhantomCase {
@@ -37,6 +41,8 @@ interface PhantomCase {
   modelId: string;
   phantom: PhantomOptions;
   compress?: 'jpeg-ls';
+  /** Sent by a modality that reports MPPS. */
+  mpps?: boolean;
 }
 
 /**
@@ -65,8 +71,9 @@ export const PHANTOM_CASES: readonly PhantomCase[] = [
     modelId: 'pneumothorax-cxr',
     phantom: { kind: 'cxr', finding: 'pneumothorax', seed: 5004, vendor: 'alpha', matrix: 2, size: 'large', type: 'apical' },
     compress: 'jpeg-ls',
+    mpps: true,
   },
-  { key: 'cxr-normal', label: 'chest X-ray, normal', modelId: 'pneumothorax-cxr', phantom: { kind: 'cxr', finding: 'none', seed: 5104, vendor: 'alpha', matrix: 2 } },
+  { key: 'cxr-normal', label: 'chest X-ray, normal', modelId: 'pneumothorax-cxr', phantom: { kind: 'cxr', finding: 'none', seed: 5104, vendor: 'alpha', matrix: 2 }, mpps: true },
 ];
 
 /** The model packs the demo needs, one per kind of phantom. */
@@ -108,6 +115,7 @@ export async function buildDemoSet(opts: DemoSetOptions = {}): Promise<DemoStudy
       ...ids(p.id, fresh.uids.studyInstanceUid, fresh.uids.seriesInstanceUid),
       patient: { name: p.name, id: p.id, birthDate: p.birthDate },
       files: compressed,
+      mpps: c.mpps ? performedStep(compressed) : null,
     });
   }
   const mr = mrBrainSeries(MR_CASE.seed);
@@ -121,6 +129,7 @@ export async function buildDemoSet(opts: DemoSetOptions = {}): Promise<DemoStudy
     ...ids(mr.patient.id, fresh.uids.studyInstanceUid, fresh.uids.seriesInstanceUid),
     patient: { name: mr.patient.name, id: mr.patient.id, birthDate: mr.patient.birthDate },
     files: fresh.files,
+    mpps: null,
   });
   return out;
 }
@@ -131,6 +140,32 @@ function fresher(files: MemoryFile[], uids: SeriesUids, salt: string | undefined
   if (salt === undefined) return { files, uids: { studyInstanceUid: uids.studyInstanceUid, seriesInstanceUid: uids.seriesInstanceUid } };
   const fresh = withFreshUids(files, salt);
   return { files: fresh.files, uids: { studyInstanceUid: fresh.map(uids.studyInstanceUid), seriesInstanceUid: fresh.map(uids.seriesInstanceUid) } };
+}
+
+/** The step a modality reports for these files, from their headers. */
+export function performedStep(files: readonly MemoryFile[]): PerformedStep {
+  const headers = files.map((f) => {
+    const { dict } = dcmjs.data.DicomMessage.readFile(f.bytes.buffer.slice(f.bytes.byteOffset, f.bytes.byteOffset + f.bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00010' });
+    return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict) as Record<string, string>;
+  });
+  const h = headers[0]!;
+  return {
+    studyInstanceUid: h.StudyInstanceUID!,
+    seriesInstanceUid: h.SeriesInstanceUID!,
+    seriesDescription: h.SeriesDescription ?? '',
+    modality: h.Modality!,
+    accessionNumber: h.AccessionNumber ?? '',
+    patient: { name: personName(h.PatientName), id: h.PatientID ?? '', birthDate: h.PatientBirthDate ?? '', sex: h.PatientSex ?? '' },
+    sopClassUid: h.SOPClassUID!,
+    sopInstanceUids: headers.map((x) => x.SOPInstanceUID!),
+  };
+}
+
+/** dcmjs gives a person name as text or as `[{ Alphabetic }]`, depending on how it was read. */
+function personName(value: unknown): string {
+  const first: unknown = Array.isArray(value) ? value[0] : value;
+  if (first && typeof first === 'object') return String((first as { Alphabetic?: unknown }).Alphabetic ?? '');
+  return typeof first === 'string' ? first : '';
 }
 
 function ids(patientId: string, study: string, series: string): { studyId: string; seriesId: string } {

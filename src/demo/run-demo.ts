@@ -7,6 +7,7 @@ import { VigilError } from '../errors.js';
 import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from './demo-set.js';
 import { startDemoSinks } from './demo-sinks.js';
 import { demoDestinations, disableDestinations, registerDestinations } from './destinations.js';
+import { MppsScu } from './mpps-scu.js';
 import { NodeApi } from './node-api.js';
 import { ProgressView, stagesOf, type Output } from './progress-view.js';
 import { StudyTracker } from './study-tracker.js';
@@ -87,6 +88,7 @@ async function follow(opts: DemoOptions, tracker: StudyTracker, view: ProgressVi
   const pollMs = opts.pollMs ?? 500;
   const deadline = Date.now() + opts.timeoutMs;
   const peer: DicomPeer = { host: opts.dicom.host, port: opts.dicom.port, aeTitle: opts.calledAe };
+  const mpps = new MppsScu(peer, opts.callingAe);
   let sending = true;
   let aborted = false;
   let pollError: unknown;
@@ -104,7 +106,11 @@ async function follow(opts: DemoOptions, tracker: StudyTracker, view: ProgressVi
   try {
     for (const study of studies) {
       if (pollError) break;
+      // A modality that reports MPPS opens the step before it sends and completes it after.
+      const step = study.mpps;
+      const stepUid = step ? await mpps.begin(step, new Date()) : undefined;
       const report = await sendFiles(peer, files.get(study.key)!, { callingAeTitle: opts.callingAe });
+      if (step && stepUid) await mpps.complete(stepUid, step, new Date());
       tracker.sent(study.key, report.sent, report.failed);
       refresh();
     }

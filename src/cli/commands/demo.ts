@@ -11,8 +11,9 @@ What it does, against a node you started (npm start):
   3. generates synthetic studies with new UIDs: head CT with and without hemorrhage, CTPA
      with and without embolism, chest radiographs with (sent JPEG-LS compressed) and without
      pneumothorax, and an MR series that no rule routes;
-  4. sends them over DICOM C-STORE, as a scanner would, and shows each study's stages:
-     received, complete, routed, inferred, alerted;
+  4. sends them over DICOM C-STORE, as a scanner would (the radiographs with MPPS, as a
+     DX room reports its steps), and shows each study's stages: received, complete, routed,
+     inferred, alerted;
   5. prints the worklist: the positive studies should be on top.
 
 Exit status 0 when every study reached its expected end state; 1 otherwise (a model missing

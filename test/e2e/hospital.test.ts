@@ -15,7 +15,7 @@ import { resourceIds } from '../../src/store/resource-ids.js';
 import { storescu, storeResponses, storescuWatched } from '../helpers/dcmtk.js';
 import { fhirProblems } from '../helpers/fhir-validator.js';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
-import { parseWithPythonHl7, requirePythonHl7 } from '../helpers/python-hl7.js';
+import { parseWithPythonHl7, requirePythonHl7, valuesOf } from '../helpers/python-hl7.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -215,8 +215,11 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     expect(sinks.fhir.refused + sinks.hl7.malformed, 'requests the sinks refused').to.equal(0);
   });
 
-  it('sends HL7 v2 that Debian\'s python3-hl7 reads as a critical result for the right study', function () {
+  it('sends HL7 v2 that Debian\'s python3-hl7 reads as we do: a critical result for the right study', function () {
     requirePythonHl7(this);
+    const all = sinks.hl7.distinct();
+    const theirs = parseWithPythonHl7(all.map((m) => m.text));
+    all.forEach((m, i) => expect(theirs[i], `${m.type} ${m.controlId}`).to.deep.equal(valuesOf(parseMessage(m.text))));
     const orus = sinks.hl7.distinct().filter((m) => m.type === 'ORU^R01');
     expect(orus.length).to.equal(positives().length);
     const parsed = parseWithPythonHl7(orus.map((m) => m.text));

@@ -16,5 +16,9 @@ export async function toJpegLsLossless(file: MemoryFile): Promise<MemoryFile> {
   if (transcoder.getTransferSyntaxUid() !== TransferSyntax.JpegLsLossless) {
     throw new Error(`JPEG-LS encoding of ${file.name} left it in ${transcoder.getTransferSyntaxUid()}`);
   }
+  // The transcoder keeps the source's OW for Pixel Data; encapsulated pixel data is OB (PS3.5 A.4),
+  // and DCMTK warns on the odd-length OW it would otherwise write.
+  const elements = transcoder.getElements() as { _vrMap?: Record<string, string> };
+  elements._vrMap = { ...elements._vrMap, PixelData: 'OB' };
   return { name: file.name, bytes: new Uint8Array(transcoder.getDicomPart10()) };
 }

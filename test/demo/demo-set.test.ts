@@ -59,6 +59,9 @@ describe('demo: the study set', function () {
     const plain = files[0]!;
     const jls = await toJpegLsLossless(plain);
     expect(tag(read(jls.bytes).meta, '00020010')).to.equal(TransferSyntax.JpegLsLossless);
+    // Encapsulated Pixel Data is OB, undefined length (PS3.5 A.4).
+    const at = Buffer.from(jls.bytes).lastIndexOf(Buffer.from('e07f1000', 'hex'));
+    expect(Buffer.from(jls.bytes).subarray(at, at + 12).toString('hex')).to.equal('e07f10004f420000ffffffff');
     expect(jls.bytes.length).to.be.below(plain.bytes.length);
     await initCodecs();
     // Decoded by the pipeline the node runs, the same stored values.

@@ -37,7 +37,9 @@ export class NodeApi {
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      // fetch wraps the socket's error: its code (ECONNREFUSED...) or message ("bad port") says why.
+      const inner = (err as { cause?: { code?: string; message?: string } }).cause;
+      const cause = inner?.code ?? inner?.message ?? (err as Error).message;
       throw new VigilError('DEMO_NODE_UNREACHABLE', `no Vigil node answers at ${this.base} (${cause}): start one with \`npm start\`, or pass --http`, { cause: err });
     }
     const text = await res.text();

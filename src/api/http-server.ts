@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { HttpConfig } from '../config/sections/http.js';
 import type { Logger } from '../log/logger.js';
+import { listen } from '../listen.js';
 
 /** Serves the app over HTTP, or HTTPS when a certificate and key are configured. */
 export class HttpServer {
@@ -28,13 +29,7 @@ export class HttpServer {
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.port, this.config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.config.port, this.config.host);
     this.log.info('HTTP API ready', { host: this.config.host, port: this.port, tls: Boolean(tls) });
   }
 

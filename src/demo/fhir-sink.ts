@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type net from 'node:net';
+import { listen } from '../listen.js';
 
 /** Largest request body the sink reads; Vigil's transactions are a few kilobytes. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
@@ -73,13 +74,7 @@ export class FhirSink {
 
   async start(): Promise<void> {
     const server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port ?? 0, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.opts.port ?? 0, this.opts.host);
     this.server = server;
   }
 

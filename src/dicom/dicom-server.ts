@@ -6,6 +6,7 @@ import type { InstanceStore } from '../store/instance-store.js';
 import { VigilScp, type AssociationTracker, type ScpObserver } from './scp.js';
 import type { MppsHandler } from './mpps-handler.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
+import { listen } from '../listen.js';
 
 /**
  * The DICOM listener. It owns the TCP server itself (dcmjs-dimse's Server binds every
@@ -50,13 +51,7 @@ export class DicomServer {
     dimse.Implementation.setMaxPduLength(this.config.maxPduLength);
     const server = net.createServer((socket) => this.accept(socket));
     this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.config.port, this.config.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.config.port, this.config.host);
     server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
     this.log.info('DICOM listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.port });
   }

@@ -21,10 +21,8 @@ export function lendServices(pluginId: string, parts: LentParts): PluginServices
   return {
     triage: {
       request({ seriesId, seriesVersion, models, priority = 'routine' }) {
-        for (const modelId of models) {
-          parts.triage().enqueue({ seriesId, seriesVersion, modelId, priority, ruleId: source });
-          parts.hints().record({ seriesId, priority, ruleId: source });
-        }
+        for (const modelId of models) parts.triage().enqueue({ seriesId, seriesVersion, modelId, priority, ruleId: source });
+        if (models.length > 0) parts.hints().record({ seriesId, priority, ruleId: source });
       },
     },
     worklist: {

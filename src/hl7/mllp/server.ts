@@ -3,6 +3,7 @@ import tls from 'node:tls';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './framing.js';
+import { listen } from '../../listen.js';
 
 export interface MllpPeer {
   remoteAddress: string | undefined;
@@ -62,13 +63,7 @@ export class MllpServer {
     const server = this.opts.tls ? tls.createServer(this.opts.tls, onSocket) : net.createServer(onSocket);
     // A failed TLS handshake is the client's problem; log its code and carry on listening.
     server.on('tlsClientError', (err: Error & { code?: string }) => this.log.warn('MLLP TLS handshake failed', { code: err.code }));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port, this.opts.host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
+    await listen(server, this.opts.port, this.opts.host);
     this.server = server;
   }
 

@@ -22,6 +22,14 @@ import { choosePresentationContext } from './presentation-contexts.js';
 import { DimseStatus, storeStatus } from './store-status.js';
 import type { MppsAnswer, MppsHandler, MppsRequest } from './mpps-handler.js';
 import { MPPS_SOP_CLASS } from './uids.js';
+import { PduFramer } from './pdu-framer.js';
+import { commandPdu, encodeCommand } from './command-pdu.js';
+
+/**
+ * The longest PDU taken in. P-DATA-TF PDUs respect the limit we announce (4 MiB at most); this
+ * bound only keeps a sender that announces a huge length from making us buffer it.
+ */
+const MAX_PDU_BYTES = 16 * 1024 * 1024;
 
 const { PresentationContextResult, RejectResult, RejectSource, RejectReason, AbortSource, AbortReason } = dimse.constants;
 
@@ -83,6 +91,28 @@ export class VigilScp extends dimse.Scp {
       socket.destroy();
     });
     this.on('close', () => this.release());
+    this.framePdus(socket);
+  }
+
+  /**
+   * Takes over PDU framing from dcmjs-dimse (see PduFramer for why) and hands each whole PDU to
+   * the library's own PDU handler, as its accumulator did.
+   */
+  private framePdus(socket: Socket): void {
+    const framer = new PduFramer(MAX_PDU_BYTES);
+    const network = this.peer;
+    socket.removeAllListeners('data');
+    socket.on('data', (chunk: Buffer) => {
+      network.statistics.addBytesReceived(chunk.length);
+      for (const framed of framer.push(chunk)) {
+        if ('error' in framed) {
+          network.emit('networkError', new Error(framed.error));
+          return;
+        }
+        network.lastPduTime = Date.now();
+        void network._processPdu(framed.pdu);
+      }
+    });
   }
 
   override associationRequested(association: Association): void {
@@ -139,6 +169,21 @@ export class VigilScp extends dimse.Scp {
     association.setMaxPduLength(this.ctx.config.maxPduLength);
     super.sendAssociationAccept();
     association.setMaxPduLength(theirs);
+  }
+
+  /**
+   * dcmjs-dimse's one way out for DIMSE messages. A response without a data set (C-STORE and
+   * C-ECHO answers) is encoded here (see command-pdu.ts); anything else goes the library's way.
+   */
+  _sendPDataTF(command: OutgoingCommand, presentationContextId: number, maxPduLength: number): void {
+    const encoded = command.getDataset() ? undefined : encodeCommand(command.getCommandDataset().getElements());
+    if (!encoded) {
+      librarySendPDataTF.call(this, command, presentationContextId, maxPduLength);
+      return;
+    }
+    const pdu = commandPdu(presentationContextId, encoded);
+    this.peer.socket.write(pdu);
+    this.peer.statistics.addBytesSent(pdu.length);
   }
 
   override associationReleaseRequested(): void {
@@ -276,9 +321,9 @@ export class VigilScp extends dimse.Scp {
     };
   }
 
-  /** dcmjs-dimse keeps the socket and association as untyped fields of the Network base. */
-  private get peer(): { socket: Socket; association?: Association } {
-    return this as unknown as { socket: Socket; association?: Association };
+  /** dcmjs-dimse keeps these as untyped fields and methods of its Network base class. */
+  private get peer(): NetworkInternals {
+    return this as unknown as NetworkInternals;
   }
 
   /** The association ended: drop data sets that never completed, free the slot. */
@@ -296,6 +341,23 @@ export class VigilScp extends dimse.Scp {
       this.ctx.associations.closed();
     }
   }
+}
+
+/** A DIMSE message on its way out, as dcmjs-dimse hands it to _sendPDataTF. */
+interface OutgoingCommand {
+  getDataset(): unknown;
+  getCommandDataset(): { getElements(): Record<string, unknown> };
+}
+
+const librarySendPDataTF = (dimse.Scp.prototype as unknown as { _sendPDataTF: VigilScp['_sendPDataTF'] })._sendPDataTF;
+
+interface NetworkInternals {
+  socket: Socket;
+  association?: Association;
+  statistics: { addBytesReceived(bytes: number): void; addBytesSent(bytes: number): void };
+  lastPduTime?: number;
+  _processPdu(pdu: Buffer): Promise<void>;
+  emit(event: 'networkError', err: Error): void;
 }
 
 /** A UID under the 2.25 arc (PS3.5 B.2), for steps whose SCU left the UID to us. */

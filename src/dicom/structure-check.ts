@@ -1,5 +1,3 @@
-import fs from 'node:fs';
-
 /**
  * Walks the element structure of a data set (tags, VRs, lengths, sequence items and
  * encapsulated fragments) without reading values, to prove that a received file is whole.
@@ -18,18 +16,20 @@ const SEQUENCE_DELIMITER = 0xfffee0dd;
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
 const MAX_DEPTH = 16;
 
-export function checkDatasetStructure(file: string, dataStart: number, explicitVr: boolean): StructureProblem | undefined {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const reader = new WindowReader(fd, fs.fstatSync(fd).size);
-    const result = new Walker(reader, explicitVr).walkDataset(dataStart, reader.size, 0);
-    if (!('kind' in result)) return undefined;
-    // Cut short before a single whole element: that is not a data set at all.
-    if (result.kind === 'truncated' && result.at <= dataStart + 12) return { kind: 'malformed', at: result.at, reason: 'no data element' };
-    return result;
-  } finally {
-    fs.closeSync(fd);
-  }
+/** The bytes of a file, wherever they are kept. */
+export interface ByteSource {
+  readonly size: number;
+  /** Bytes from `pos`: at least `atLeast` of them unless the file ends first. */
+  read(pos: number, atLeast: number): Buffer;
+}
+
+export function checkDatasetStructure(source: ByteSource, dataStart: number, explicitVr: boolean): StructureProblem | undefined {
+  const reader = new WindowReader(source);
+  const result = new Walker(reader, explicitVr).walkDataset(dataStart, reader.size, 0);
+  if (!('kind' in result)) return undefined;
+  // Cut short before a single whole element: that is not a data set at all.
+  if (result.kind === 'truncated' && result.at <= dataStart + 12) return { kind: 'malformed', at: result.at, reason: 'no data element' };
+  return result;
 }
 
 class Walker {
@@ -108,15 +108,16 @@ class Walker {
   }
 }
 
-/** Positioned reads through a small window, so walking a large file reads only its headers. */
+/** Positioned reads through a window, so walking a large file touches only its element headers. */
 class WindowReader {
-  private buf = Buffer.alloc(0);
+  private buf: Buffer = Buffer.alloc(0);
   private start = 0;
 
-  constructor(
-    private readonly fd: number,
-    readonly size: number,
-  ) {}
+  constructor(private readonly source: ByteSource) {}
+
+  get size(): number {
+    return this.source.size;
+  }
 
   tag(pos: number): number {
     const group = this.uint16(pos);
@@ -138,9 +139,9 @@ class WindowReader {
 
   private window(pos: number, n: number): Buffer {
     if (pos >= this.start && pos + n <= this.start + this.buf.length) return this.buf;
-    const length = Math.min(64 * 1024, this.size - pos);
-    this.buf = Buffer.alloc(Math.max(length, n));
-    fs.readSync(this.fd, this.buf, 0, length, pos);
+    const bytes = this.source.read(pos, n);
+    // Past the end reads as zeros; the walker checks the size before it relies on a value.
+    this.buf = bytes.length >= n ? bytes : Buffer.concat([bytes, Buffer.alloc(n - bytes.length)]);
     this.start = pos;
     return this.buf;
   }

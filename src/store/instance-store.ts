@@ -105,7 +105,7 @@ export class InstanceStore {
       return { kind: 'refused', reason: 'out-of-resources', detail: 'the node cannot write to its store' };
     }
     const structure = checkDatasetStructure(
-      writer.path,
+      writer.contents(),
       writer.prefixLength,
       incoming.transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian,
     );

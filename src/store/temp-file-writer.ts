@@ -1,15 +1,17 @@
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
+import type { ByteSource } from '../dicom/structure-check.js';
+import { KeptBytes } from './kept-bytes.js';
 
 /** Network fragments (16 KB or so) are gathered into writes of this size. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
-/** The start of the file is kept in memory so the header can be parsed without reading it back. */
-const HEAD_BYTES = 64 * 1024;
+/** The start and the end of the file are kept in memory, so it need not be read back (KeptBytes). */
+const KEPT_BYTES = 64 * 1024;
 
 /**
  * A Writable that streams one received data set into a temp file, behind a prefix (the Part 10
- * header). Memory stays bounded (one write batch and the first 64 KB) whatever the instance's
- * size. It never emits 'error': dcmjs-dimse does not listen for one, and a failed write must
+ * header). Memory stays bounded (one write batch, the first and the last 64 KB) whatever the
+ * instance's size. It never emits 'error': dcmjs-dimse does not listen for one, and a failed write must
  * become a DIMSE status, not a crash. The failure is kept in `failure`; later data is dropped.
  *
  * The file stays open after the stream ends, so that `moveTo` can rename it into the store and
@@ -21,8 +23,7 @@ export class TempFileWriter extends Writable {
   private fd: number | undefined;
   private batch: Buffer[] = [];
   private batchBytes = 0;
-  private readonly head: Buffer[] = [];
-  private headBytes = 0;
+  private readonly kept = new KeptBytes(KEPT_BYTES, KEPT_BYTES);
 
   constructor(
     readonly path: string,
@@ -31,9 +32,11 @@ export class TempFileWriter extends Writable {
     /** A writer that must refuse (no space left): it swallows the data and reports this. */
     refusal?: Error,
   ) {
-    super({ highWaterMark: 4 * 1024 * 1024 });
+    // autoDestroy off: the file must stay open after 'finish' for moveTo to flush it. With it
+    // on, the stream closed the descriptor at once and the flush silently never happened.
+    super({ highWaterMark: 4 * 1024 * 1024, autoDestroy: false });
     this.failure = refusal;
-    this.keepHead(prefix);
+    this.kept.add(prefix);
   }
 
   /** Where the data set starts in the file. */
@@ -43,12 +46,26 @@ export class TempFileWriter extends Writable {
 
   /** The first bytes of the file (at most 64 KB), for parsing the header from memory. */
   headBuffer(): Buffer {
-    return Buffer.concat(this.head);
+    return this.kept.headBuffer();
+  }
+
+  /**
+   * The whole file once the stream has ended: from memory where it can be, else read from the
+   * open file (a header longer than 64 KB, fragments of encapsulated pixel data).
+   */
+  contents(): ByteSource {
+    return this.kept.source((pos, length) => {
+      if (this.fd === undefined) throw new Error('the temp file is closed');
+      const buf = Buffer.allocUnsafe(Math.min(length, Math.max(0, this.kept.size - pos)));
+      const read = fs.readSync(this.fd, buf, 0, buf.length, pos);
+      return buf.subarray(0, read);
+    });
   }
 
   override _construct(callback: (error?: Error | null) => void): void {
     if (this.failure) return callback();
-    fs.open(this.path, 'wx', 0o640, (err, fd) => {
+    // Read-write: contents() reads back through the same descriptor.
+    fs.open(this.path, 'wx+', 0o640, (err, fd) => {
       if (err) this.failure = err;
       else this.fd = fd;
       this.queue(this.prefix);
@@ -57,7 +74,7 @@ export class TempFileWriter extends Writable {
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.keepHead(chunk);
+    this.kept.add(chunk);
     this.queue(chunk);
     if (this.batchBytes >= WRITE_BATCH_BYTES) this.flush(callback);
     else callback();
@@ -110,13 +127,6 @@ export class TempFileWriter extends Writable {
     });
   }
 
-  private keepHead(chunk: Buffer): void {
-    if (this.headBytes >= HEAD_BYTES) return;
-    const part = chunk.subarray(0, HEAD_BYTES - this.headBytes);
-    this.head.push(Buffer.from(part));
-    this.headBytes += part.length;
-  }
-
   private queue(chunk: Buffer): void {
     if (this.failure) return;
     this.batch.push(chunk);
@@ -139,13 +149,13 @@ export class TempFileWriter extends Writable {
         return callback();
       }
       this.bytesWritten += written;
-      const rest = Buffer.concat(chunks).subarray(written);
-      if (rest.length === 0) return callback();
+      const total = chunks.reduce((n, c) => n + c.length, 0);
+      if (written === total) return callback();
       if (written === 0) {
         this.failure = new Error('no progress writing the temp file');
         return callback();
       }
-      this.writeAll(fd, [rest], callback);
+      this.writeAll(fd, [Buffer.concat(chunks).subarray(written)], callback);
     });
   }
 }

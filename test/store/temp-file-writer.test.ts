@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import { TempFileWriter } from '../../src/store/temp-file-writer.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+
+/** Counts fs.fsync calls per descriptor while `run` runs (the writer calls it through the fs object). */
+async function countingFsyncs(run: () => Promise<void>): Promise<number> {
+  const original = fs.fsync;
+  let calls = 0;
+  fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
+    calls++;
+    original(fd, callback);
+  }) as typeof fs.fsync;
+  try {
+    await run();
+  } finally {
+    fs.fsync = original;
+  }
+  return calls;
+}
+
+async function writeAll(writer: TempFileWriter, chunks: Buffer[]): Promise<void> {
+  for (const chunk of chunks) writer.write(chunk);
+  writer.end();
+  await writer.settled();
+}
+
+describe('store/temp-file-writer: a received data set on its way to disk', () => {
+  let dir: string;
+  beforeEach(() => (dir = makeTempDir()));
+  afterEach(() => removeDir(dir));
+
+  it('flushes the file once it is in place, before moveTo resolves', async () => {
+    const writer = new TempFileWriter(path.join(dir, 'a.part'), Buffer.from('PREFIX'), true);
+    const target = path.join(dir, 'a.dcm');
+    const fsyncs = await countingFsyncs(async () => {
+      await writeAll(writer, [Buffer.alloc(300_000, 1), Buffer.alloc(5, 2)]);
+      await writer.moveTo(target);
+    });
+    expect(fsyncs).to.equal(1);
+    expect(fs.statSync(target).size).to.equal(6 + 300_005);
+    expect(fs.existsSync(path.join(dir, 'a.part'))).to.equal(false);
+  });
+
+  it('does not flush when fsync is off', async () => {
+    const writer = new TempFileWriter(path.join(dir, 'b.part'), Buffer.from('P'), false);
+    const fsyncs = await countingFsyncs(async () => {
+      await writeAll(writer, [Buffer.from('data')]);
+      await writer.moveTo(path.join(dir, 'b.dcm'));
+    });
+    expect(fsyncs).to.equal(0);
+    expect(fs.readFileSync(path.join(dir, 'b.dcm'), 'latin1')).to.equal('Pdata');
+  });
+
+  it('serves the whole file from memory or disk, whatever its size', async () => {
+    const body = Buffer.alloc(400_000);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 7) % 251;
+    const writer = new TempFileWriter(path.join(dir, 'c.part'), Buffer.from('HEAD'), false);
+    // Network-sized pieces, as the SCP hands them over.
+    const pieces = [];
+    for (let at = 0; at < body.length; at += 16_384) pieces.push(body.subarray(at, at + 16_384));
+    await writeAll(writer, pieces);
+    const whole = Buffer.concat([Buffer.from('HEAD'), body]);
+    const source = writer.contents();
+    expect(source.size).to.equal(whole.length);
+    for (const [pos, n] of [[0, 10], [65_530, 20], [200_000, 100], [whole.length - 70_000, 8], [whole.length - 8, 8]] as const) {
+      expect(source.read(pos, n).subarray(0, n), `at ${pos}`).to.deep.equal(whole.subarray(pos, pos + n));
+    }
+    await writer.discard();
+    expect(fs.existsSync(path.join(dir, 'c.part'))).to.equal(false);
+  });
+});

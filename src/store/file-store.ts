@@ -59,7 +59,7 @@ export class FileStore {
     const target = this.absolutePath(relativePath);
     const dir = path.dirname(target);
     if (!this.knownDirs.has(dir)) {
-      await fsp.mkdir(dir, { recursive: true });
+      fs.mkdirSync(dir, { recursive: true }); // quick, and at most once per folder (see TempFileWriter)
       this.knownDirs.add(dir);
     }
     try {

@@ -3,8 +3,11 @@ import { Writable } from 'node:stream';
 import type { ByteSource } from '../dicom/structure-check.js';
 import { KeptBytes } from './kept-bytes.js';
 
-/** Network fragments (16 KB or so) are gathered into writes of this size. */
-const WRITE_BATCH_BYTES = 1024 * 1024;
+/**
+ * Network fragments are gathered into writes of this size: small enough that a 512² slice is
+ * mostly on its way to disk before its last byte arrives, large enough to keep writes few.
+ */
+const WRITE_BATCH_BYTES = 256 * 1024;
 /** The start and the end of the file are kept in memory, so it need not be read back (KeptBytes). */
 const KEPT_BYTES = 64 * 1024;
 
@@ -16,6 +19,11 @@ const KEPT_BYTES = 64 * 1024;
  *
  * The file stays open after the stream ends, so that `moveTo` can rename it into the store and
  * only then flush it (see there), or `discard` can drop it.
+ *
+ * Opening, renaming and closing are done synchronously: they are quick metadata operations, and
+ * each trip through libuv's thread pool cost the one receiving thread more (a thread woken, a
+ * context switch) than the call itself. Writes and the flush, which wait on the disk, go to
+ * the pool.
  */
 export class TempFileWriter extends Writable {
   bytesWritten = 0;
@@ -64,13 +72,14 @@ export class TempFileWriter extends Writable {
 
   override _construct(callback: (error?: Error | null) => void): void {
     if (this.failure) return callback();
-    // Read-write: contents() reads back through the same descriptor.
-    fs.open(this.path, 'wx+', 0o640, (err, fd) => {
-      if (err) this.failure = err;
-      else this.fd = fd;
-      this.queue(this.prefix);
-      callback();
-    });
+    try {
+      // Read-write: contents() reads back through the same descriptor.
+      this.fd = fs.openSync(this.path, 'wx+', 0o640);
+    } catch (err) {
+      this.failure = err as Error;
+    }
+    this.queue(this.prefix);
+    callback();
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -92,14 +101,14 @@ export class TempFileWriter extends Writable {
    * fails; the caller then removes the file at `target`.
    */
   async moveTo(target: string): Promise<void> {
-    await fs.promises.rename(this.path, target);
+    fs.renameSync(this.path, target);
     const fd = this.fd;
     this.fd = undefined;
     if (fd === undefined) return;
     try {
       if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
     } finally {
-      await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
+      fs.closeSync(fd);
     }
   }
 

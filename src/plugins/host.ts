@@ -296,8 +296,10 @@ export class PluginHost {
   /** filterIncomingStore of each plugin in load order; the first refusal wins. */
   private async filter(candidate: StoreCandidate): Promise<{ status: number; reason: string } | undefined> {
     const { config } = this.deps;
-    const view = incomingView(candidate);
-    for (const record of this.active('filterIncomingStore')) {
+    const filters = this.active('filterIncomingStore');
+    if (filters.length === 0) return undefined;
+    const view = incomingView(candidate, await candidate.attrs());
+    for (const record of filters) {
       const outcome = await this.run(
         record,
         'filterIncomingStore',
@@ -368,8 +370,8 @@ export class PluginHost {
   }
 }
 
-function incomingView(candidate: StoreCandidate): IncomingInstanceView {
-  const { incoming, summary, attrs } = candidate;
+function incomingView(candidate: StoreCandidate, attrs: Record<string, unknown>): IncomingInstanceView {
+  const { incoming, summary } = candidate;
   return {
     sopClassUid: incoming.sopClassUid,
     sopInstanceUid: incoming.sopInstanceUid,

@@ -1,5 +1,6 @@
 import { buildFileMetaHeader } from '../dicom/part10.js';
-import { parseHeaderPrefix, readHeader, type ParsedHeader } from '../dicom/header.js';
+import { parseHeaderPrefix, readHeader } from '../dicom/header.js';
+import { readMainTags } from '../dicom/main-tags.js';
 import { checkDatasetStructure } from '../dicom/structure-check.js';
 import { summarizeHeader, type HeaderSummary } from '../dicom/summary.js';
 import { TransferSyntax } from '../dicom/uids.js';
@@ -41,7 +42,8 @@ export type StoreOutcome =
 export interface StoreCandidate {
   incoming: IncomingInstance;
   summary: HeaderSummary;
-  attrs: Record<string, unknown>;
+  /** The whole header, naturalized by dcmjs: parsed on the first call only, as few filters need it. */
+  attrs(): Promise<Record<string, unknown>>;
 }
 
 /** A filter may refuse an instance with a DIMSE status and a reason (plugins' filterIncomingStore). */
@@ -81,10 +83,8 @@ export class InstanceStore {
   /** Completes one C-STORE once its writer has ended. Always resolves. */
   async complete(writer: TempFileWriter, incoming: IncomingInstance): Promise<StoreOutcome> {
     try {
-      // Parse the header while the last bytes are still being written: it needs only memory.
-      const early = parseHeaderPrefix(writer.headBuffer(), Number.POSITIVE_INFINITY);
       await writer.settled();
-      const outcome = await this.store(writer, incoming, early);
+      const outcome = await this.store(writer, incoming);
       if (outcome.kind !== 'stored') await writer.discard();
       return outcome;
     } catch (err) {
@@ -99,7 +99,7 @@ export class InstanceStore {
     await writer.discard();
   }
 
-  private async store(writer: TempFileWriter, incoming: IncomingInstance, early: ParsedHeader | undefined): Promise<StoreOutcome> {
+  private async store(writer: TempFileWriter, incoming: IncomingInstance): Promise<StoreOutcome> {
     if (writer.failure) {
       this.log.warn('instance refused: write failed', { code: systemErrorCode(writer.failure) ?? 'low-space' });
       return { kind: 'refused', reason: 'out-of-resources', detail: 'the node cannot write to its store' };
@@ -115,14 +115,15 @@ export class InstanceStore {
         : { kind: 'refused', reason: 'unparsable', detail: `malformed data set at byte ${structure.at}: ${structure.reason}` };
     }
 
-    let header;
+    const head = writer.headBuffer();
+    let attrs: Promise<Record<string, unknown>> | undefined;
+    const fullHeader = () => (attrs ??= parseFullHeader(writer, head));
+    let summary = readMainTags(head, writer.prefixLength, incoming.transferSyntaxUid, head.length >= writer.bytesWritten);
     try {
-      header = early ?? parseHeaderPrefix(writer.headBuffer(), writer.bytesWritten) ?? (await readHeader(writer.path));
+      summary ??= summarizeHeader(await fullHeader());
     } catch (err) {
-      if (isVigilError(err, 'DICOM_PARSE_FAILED')) return { kind: 'refused', reason: 'unparsable', detail: 'data set could not be parsed' };
-      throw err;
+      return unparsable(err);
     }
-    const summary = summarizeHeader(header.attrs);
     const problem = checkIdentity(summary, incoming);
     if (problem) return problem;
 
@@ -130,7 +131,12 @@ export class InstanceStore {
     if (this.index.instanceExists(ids.instance)) return { kind: 'duplicate', instanceId: ids.instance, ids };
 
     for (const filter of this.filters) {
-      const verdict = await filter({ incoming, summary, attrs: header.attrs });
+      let verdict;
+      try {
+        verdict = await filter({ incoming, summary, attrs: fullHeader });
+      } catch (err) {
+        return unparsable(err); // a filter asked for the whole header and dcmjs could not read it
+      }
       if (verdict) return { kind: 'refused', reason: 'filtered', detail: verdict.reason, status: verdict.status };
     }
 
@@ -175,6 +181,21 @@ export class InstanceStore {
     });
     return { kind: 'stored', instanceId: ids.instance, ids };
   }
+}
+
+/**
+ * The header as dcmjs reads it, from the bytes kept in memory or, when it is longer than they
+ * are, from the file. Only for what the fast main-tag reader declines, and for filters.
+ */
+async function parseFullHeader(writer: TempFileWriter, head: Buffer): Promise<Record<string, unknown>> {
+  const header = parseHeaderPrefix(head, writer.bytesWritten) ?? (await readHeader(writer.path));
+  return header.attrs;
+}
+
+/** A header dcmjs could not read is the sender's fault; anything else is ours and goes on up. */
+function unparsable(err: unknown): StoreOutcome {
+  if (isVigilError(err, 'DICOM_PARSE_FAILED')) return { kind: 'refused', reason: 'unparsable', detail: 'data set could not be parsed' };
+  throw err;
 }
 
 /** The UIDs the hierarchy is built from must be present and agree with the C-STORE command. */

@@ -34,9 +34,17 @@ describe('config/load', () => {
     fs.writeFileSync(path.join(dir, 'config/vigil.yaml'), 'dicom:\n  aeTitle: FILE_AE\n  port: 104\nhttp:\n  port: 9000\n');
     const { config } = loadConfig({
       cwd: dir,
-      env: { VIGIL_DICOM_PORT: '11113', VIGIL_AE_TITLE: 'ENV_AE', VIGIL_HTTP_HOST: '0.0.0.0', VIGIL_DATA_DIR: '/srv/vigil' },
+      env: {
+        VIGIL_DICOM_PORT: '11113',
+        VIGIL_AE_TITLE: 'ENV_AE',
+        VIGIL_HTTP_HOST: '0.0.0.0',
+        VIGIL_DATA_DIR: '/srv/vigil',
+        VIGIL_MODELS_DIR: '/srv/models',
+        VIGIL_TRIAGE_WORKERS: '3',
+      },
     });
     expect(config.dicom).to.include({ aeTitle: 'ENV_AE', port: 11113 });
+    expect(config.triage).to.include({ modelsDir: '/srv/models', workers: 3 });
     expect(config.http).to.include({ host: '0.0.0.0', port: 9000 });
     expect(config.dataDir).to.equal('/srv/vigil');
   });

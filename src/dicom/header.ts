@@ -59,10 +59,7 @@ function tryParse(buf: Buffer): { header: ParsedHeader; reachedPixelData: boolea
   }
   try {
     const arrayBuffer = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer;
-    const message = dcmjs.data.DicomMessage.readFile(arrayBuffer, {
-      untilTag: PIXEL_DATA_TAG,
-      includeUntilTagValue: false,
-    });
+    const message = readWithAnyCharacterSet(arrayBuffer);
     const reachedPixelData = PIXEL_DATA_TAG in message.dict;
     delete message.dict[PIXEL_DATA_TAG];
     const attrs = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
@@ -71,5 +68,22 @@ function tryParse(buf: Buffer): { header: ParsedHeader; reachedPixelData: boolea
     return {
       error: new VigilError('DICOM_PARSE_FAILED', `data set could not be parsed: ${(err as Error).message}`, { cause: err }),
     };
+  }
+}
+
+/**
+ * dcmjs refuses a data set whose Specific Character Set it does not support, or that names
+ * several (ISO 2022 code extensions: every Japanese "\\ISO 2022 IR 87" header). Such an instance
+ * must still be stored as it came: it is read again with dcmjs's lenient mode, which decodes its
+ * text with the first (default) character set. ASCII values, the UIDs among them, read right;
+ * names in the other scripts come out garbled in the index, never in the stored file.
+ */
+function readWithAnyCharacterSet(arrayBuffer: ArrayBuffer): ReturnType<typeof dcmjs.data.DicomMessage.readFile> {
+  const options = { untilTag: PIXEL_DATA_TAG, includeUntilTagValue: false };
+  try {
+    return dcmjs.data.DicomMessage.readFile(arrayBuffer, options);
+  } catch (err) {
+    if (!/character set/i.test((err as Error).message)) throw err;
+    return dcmjs.data.DicomMessage.readFile(arrayBuffer, { ...options, ignoreErrors: true });
   }
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import { parseHeaderPrefix, readHeader } from '../../src/dicom/header.js';
+import { buildFileMetaHeader } from '../../src/dicom/part10.js';
 import { isVigilError } from '../../src/errors.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
@@ -38,6 +39,31 @@ describe('dicom/header: parsing without reading pixels', () => {
       expect.fail('expected a parse failure');
     } catch (err) {
       expect(isVigilError(err, 'DICOM_PARSE_FAILED')).to.equal(true);
+    }
+  });
+
+  it('reads a header in character sets dcmjs does not support instead of refusing it', () => {
+    const element = (group: number, number: number, vr: string, text: string) => {
+      const value = Buffer.from(text.length % 2 ? `${text} ` : text, 'latin1');
+      const head = Buffer.alloc(8);
+      head.writeUInt16LE(group, 0);
+      head.writeUInt16LE(number, 2);
+      head.write(vr, 4, 'latin1');
+      head.writeUInt16LE(value.length, 6);
+      return Buffer.concat([head, value]);
+    };
+    // A Japanese header: the default repertoire plus JIS X 0208 by escape sequences.
+    for (const charset of ['\\ISO 2022 IR 87', 'ISO 2022 IR 6\\ISO 2022 IR 87', 'ISO_IR 999']) {
+      const file = Buffer.concat([
+        buildFileMetaHeader({ sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid: '1.2.3', transferSyntaxUid: '1.2.840.10008.1.2.1' }),
+        element(0x0008, 0x0005, 'CS', charset),
+        element(0x0008, 0x0018, 'UI', '1.2.3'),
+        element(0x0008, 0x0060, 'CS', 'CT'),
+        element(0x0010, 0x0010, 'PN', 'Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B'),
+      ]);
+      const header = parseHeaderPrefix(file, file.length)!;
+      expect(header.attrs, charset).to.include({ SOPInstanceUID: '1.2.3', Modality: 'CT' });
+      expect(JSON.stringify(header.attrs.PatientName)).to.include('Yamada^Tarou');
     }
   });
 });

@@ -5,8 +5,11 @@ export const triageSection = z
   .strictObject({
     /** Model packs, one folder each (models/README.md). A folder without manifest.json is skipped. */
     modelsDir: z.string().min(1).default('./models'),
-    /** Worker threads that decode, preprocess and run models; one job each at a time. */
-    workers: z.number().int().min(1).max(64).default(() => os.availableParallelism()),
+    /**
+     * Worker threads that decode, preprocess and run models; one job each at a time. One core is
+     * left to the thread that receives: a burst of triage must not slow the scanners' C-STOREs.
+     */
+    workers: z.number().int().min(1).max(64).default(() => Math.max(1, os.availableParallelism() - 1)),
     /** ONNX Runtime intra-op threads per session. workers × threads ≤ cores avoids oversubscription. */
     inferenceThreads: z.number().int().min(1).max(64).default(1),
     /** V8 heap of each worker, MB: a safety net; the per-model bound is the pack's resources.maxMemoryMb. */

@@ -1,4 +1,4 @@
-import codecs from 'dcmjs-codecs';
+import type Codecs from 'dcmjs-codecs';
 import { VigilError } from '../../errors.js';
 import { TransferSyntax } from '../../dicom/uids.js';
 import { isNative, type PixelFormat, type SourceImage } from './dataset.js';
@@ -6,12 +6,18 @@ import { isNative, type PixelFormat, type SourceImage } from './dataset.js';
 /** Stored pixel values of one frame, in the narrowest array that holds them. */
 export type StoredPixels = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array;
 
-const { NativeCodecs, Context } = codecs;
+let codecs: typeof Codecs | undefined;
 let ready: Promise<void> | undefined;
 
-/** Loads the codecs' WebAssembly once per thread. */
+/**
+ * Loads the codecs' WebAssembly, once per thread and only when a compressed image comes: it
+ * costs each triage worker some 30 MB, which series sent uncompressed never need.
+ */
 export function initCodecs(): Promise<void> {
-  ready ??= NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+  ready ??= import('dcmjs-codecs').then(async ({ default: loaded }) => {
+    await loaded.NativeCodecs.initializeAsync({ logCodecsInfo: false, logCodecsTrace: false });
+    codecs = loaded;
+  });
   return ready;
 }
 
@@ -42,6 +48,8 @@ export function decodeFrame(image: SourceImage): StoredPixels {
   } else {
     const decoder = DECODERS[ts];
     if (!decoder) throw new VigilError('TRIAGE_UNSUPPORTED_TRANSFER_SYNTAX', `transfer syntax ${ts} is not decodable`);
+    if (!codecs) throw new Error('decodeFrame: initCodecs() must have completed before a compressed frame is decoded');
+    const { NativeCodecs, Context } = codecs;
     try {
       const context = new Context({
         width: format.columns,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { VigilError } from '../../errors.js';
 import type { Manifest } from '../manifest.js';
-import { readImages, type SourceImage } from './dataset.js';
+import { isNative, readImages, type SourceImage } from './dataset.js';
 import { initCodecs } from './decode.js';
 import { preprocessRadiograph } from './radiograph.js';
 import { preprocessVolume } from './volume.js';
@@ -23,7 +23,6 @@ export async function preprocessSeries(
   manifest: Pick<Manifest, 'input' | 'modality'>,
   limits: { maxBytes?: number } = {},
 ): Promise<PreprocessResult> {
-  await initCodecs();
   const maxBytes = limits.maxBytes ?? Number.POSITIVE_INFINITY;
   const t0 = performance.now();
   const images: SourceImage[] = [];
@@ -35,6 +34,7 @@ export async function preprocessSeries(
     images.push(...readImages(bytes, index));
   });
   const readMs = performance.now() - t0;
+  if (images.some((image) => !isNative(image.format.transferSyntaxUid))) await initCodecs();
   const modalities = new Set(images.map((image) => image.modality));
   const foreign = [...modalities].filter((m) => !manifest.modality.includes(m));
   if (foreign.length > 0) {

@@ -7,6 +7,7 @@ import { writeSeries, uidFor } from '../helpers/dicom-fixtures.js';
 import { echoscu, runDcmtk, storescu, storeResponses } from '../helpers/dcmtk.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';
 import { writeBasicTextSr, writeEnhancedCt } from '../helpers/dicom-objects.js';
+import { countFsyncs } from '../helpers/fsync-spy.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { DimseStatus } from '../../src/dicom/store-status.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
@@ -43,11 +44,15 @@ describe('dicom/scp: receiving from real peers', function () {
     expect(result.stdout + result.stderr).to.match(/Received Echo Response \(Success\)/);
   });
 
-  it('stores a series from storescu byte for byte, indexed before the response', async function () {
+  it('stores a series from storescu byte for byte, flushed and indexed before the response', async function () {
     requireTool(this, 'storescu', 'dcmtk');
     const files = writeSeries(work, { slices: 4 });
-    const result = await storescu(node.dicom.port, files);
+    let result!: Awaited<ReturnType<typeof storescu>>;
+    const fsyncs = await countFsyncs(async () => {
+      result = await storescu(node.dicom.port, files);
+    });
     expect(storeResponses(result)).to.deep.equal({ success: 4, failed: 0 });
+    expect(fsyncs, 'one fsync per instance').to.be.at.least(4);
     expect(node.index.count('instances')).to.equal(4);
     expect(node.index.count('series')).to.equal(1);
     const pixelBytes = 64 * 64 * 2;

@@ -2,23 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { TempFileWriter } from '../../src/store/temp-file-writer.js';
+import { countFsyncs } from '../helpers/fsync-spy.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-
-/** Counts fs.fsync calls per descriptor while `run` runs (the writer calls it through the fs object). */
-async function countingFsyncs(run: () => Promise<void>): Promise<number> {
-  const original = fs.fsync;
-  let calls = 0;
-  fs.fsync = ((fd: number, callback: (err: NodeJS.ErrnoException | null) => void) => {
-    calls++;
-    original(fd, callback);
-  }) as typeof fs.fsync;
-  try {
-    await run();
-  } finally {
-    fs.fsync = original;
-  }
-  return calls;
-}
 
 async function writeAll(writer: TempFileWriter, chunks: Buffer[]): Promise<void> {
   for (const chunk of chunks) writer.write(chunk);
@@ -34,7 +19,7 @@ describe('store/temp-file-writer: a received data set on its way to disk', () =>
   it('flushes the file once it is in place, before moveTo resolves', async () => {
     const writer = new TempFileWriter(path.join(dir, 'a.part'), Buffer.from('PREFIX'), true);
     const target = path.join(dir, 'a.dcm');
-    const fsyncs = await countingFsyncs(async () => {
+    const fsyncs = await countFsyncs(async () => {
       await writeAll(writer, [Buffer.alloc(300_000, 1), Buffer.alloc(5, 2)]);
       await writer.moveTo(target);
     });
@@ -45,7 +30,7 @@ describe('store/temp-file-writer: a received data set on its way to disk', () =>
 
   it('does not flush when fsync is off', async () => {
     const writer = new TempFileWriter(path.join(dir, 'b.part'), Buffer.from('P'), false);
-    const fsyncs = await countingFsyncs(async () => {
+    const fsyncs = await countFsyncs(async () => {
       await writeAll(writer, [Buffer.from('data')]);
       await writer.moveTo(path.join(dir, 'b.dcm'));
     });

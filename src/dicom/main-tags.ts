@@ -1,6 +1,7 @@
 import dcmjs from 'dcmjs';
 import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS, type HeaderSummary, type MainTags } from './summary.js';
 import { TransferSyntax } from './uids.js';
+import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
 
 /**
  * Reads the main tags of a received data set straight from its bytes, as summarizeHeader would
@@ -27,12 +28,6 @@ interface Wanted {
 
 const SPECIFIC_CHARACTER_SET = 0x00080005;
 const PIXEL_DATA = 0x7fe00010;
-const ITEM = 0xfffee000;
-const ITEM_DELIMITER = 0xfffee00d;
-const SEQUENCE_DELIMITER = 0xfffee0dd;
-const UNDEFINED_LENGTH = 0xffffffff;
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
-const MAX_DEPTH = 16;
 /** Character sets whose ASCII reads as ASCII, by the name dcmjs normalizes them to. */
 const SIMPLE_CHARSETS = new Set(['', 'iso-ir-6', 'iso-ir-100', 'iso-ir-192']);
 const utf8 = new TextDecoder('utf-8');
@@ -199,7 +194,7 @@ class MainTagWalker {
 
   /** Skips the items of an undefined-length sequence; returns where the data set goes on. */
   private skipUndefinedLength(pos: number, depth: number): number {
-    if (depth > MAX_DEPTH) throw new Decline();
+    if (depth > MAX_SEQUENCE_DEPTH) throw new Decline();
     for (;;) {
       const tag = this.tag(pos);
       if (pos + 8 > this.bytes.length) throw new Decline();

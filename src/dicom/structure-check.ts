@@ -1,3 +1,5 @@
+import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
+
 /**
  * Walks the element structure of a data set (tags, VRs, lengths, sequence items and
  * encapsulated fragments) without reading values, to prove that a received file is whole.
@@ -8,13 +10,6 @@ export type StructureProblem =
   | { kind: 'truncated'; at: number }
   | { kind: 'malformed'; at: number; reason: string };
 
-const UNDEFINED_LENGTH = 0xffffffff;
-const ITEM = 0xfffee000;
-const ITEM_DELIMITER = 0xfffee00d;
-const SEQUENCE_DELIMITER = 0xfffee0dd;
-/** VRs whose explicit-VR header has two reserved bytes and a 4-byte length (PS3.5 7.1.2). */
-const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'SV', 'UC', 'UN', 'UR', 'UT', 'UV']);
-const MAX_DEPTH = 16;
 
 /** The bytes of a file, wherever they are kept. */
 export interface ByteSource {
@@ -59,7 +54,7 @@ class Walker {
       if ('kind' in el) return el;
       pos = el.valueStart;
       if (el.length === UNDEFINED_LENGTH) {
-        if (depth >= MAX_DEPTH) return { kind: 'malformed', at: pos, reason: 'sequences nested too deeply' };
+        if (depth >= MAX_SEQUENCE_DEPTH) return { kind: 'malformed', at: pos, reason: 'sequences nested too deeply' };
         const nested = this.walkUndefinedSequence(pos, depth + 1);
         if ('kind' in nested) return nested;
         pos = nested.next;

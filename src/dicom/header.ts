@@ -73,7 +73,7 @@ function tryParse(buf: Buffer): { header: ParsedHeader; reachedPixelData: boolea
 
 /**
  * dcmjs refuses a data set whose Specific Character Set it does not support, or that names
- * several (ISO 2022 code extensions: every Japanese "\\ISO 2022 IR 87" header). Such an instance
+ * several (ISO 2022 code extensions: every Japanese "\ISO 2022 IR 87" header). Such an instance
  * must still be stored as it came: it is read again with dcmjs's lenient mode, which decodes its
  * text with the first (default) character set. ASCII values, the UIDs among them, read right;
  * names in the other scripts come out garbled in the index, never in the stored file.

@@ -1,5 +1,8 @@
 import type { ByteSource } from '../dicom/structure-check.js';
 
+/** Reads that memory cannot serve fetch this much, so a walk through large sequences reads few times. */
+const FILE_READ_BYTES = 64 * 1024;
+
 /**
  * The first and the last bytes of a file as it streams to disk, kept in memory so that the
  * received data set can be checked and its header parsed without opening and reading the file
@@ -65,6 +68,3 @@ export class KeptBytes {
     };
   }
 }
-
-/** Reads that memory cannot serve fetch this much, so a walk through large sequences reads few times. */
-const FILE_READ_BYTES = 64 * 1024;

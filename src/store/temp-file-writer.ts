@@ -14,8 +14,9 @@ const KEPT_BYTES = 64 * 1024;
 /**
  * A Writable that streams one received data set into a temp file, behind a prefix (the Part 10
  * header). Memory stays bounded (one write batch, the first and the last 64 KB) whatever the
- * instance's size. It never emits 'error': dcmjs-dimse does not listen for one, and a failed write must
- * become a DIMSE status, not a crash. The failure is kept in `failure`; later data is dropped.
+ * instance's size. It never emits 'error': dcmjs-dimse does not listen for one, and a failed
+ * write must become a DIMSE status, not a crash. The failure is kept in `failure`; later data
+ * is dropped.
  *
  * The file stays open after the stream ends, so that `moveTo` can rename it into the store and
  * only then flush it (see there), or `discard` can drop it.

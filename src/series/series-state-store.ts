@@ -64,6 +64,12 @@ export class SeriesStateStore {
         `SELECT MIN(idle_deadline) AS at FROM series_state WHERE state = 'open'`,
       ),
       pendingEmits: db.prepare<[], { series_id: string }>('SELECT series_id FROM series_state WHERE emit_pending = 1'),
+      openWithModality: db.prepare<[], { series_id: string; modality: string | null }>(
+        `SELECT st.series_id, s.modality FROM series_state st JOIN series s ON s.id = st.series_id WHERE st.state = 'open'`,
+      ),
+      extendDeadline: db.prepare(
+        `UPDATE series_state SET idle_deadline = MAX(idle_deadline, ?) WHERE series_id = ? AND state = 'open'`,
+      ),
       openIdsByUid: db.prepare<[string], { id: string }>(
         `SELECT s.id FROM series s JOIN series_state st ON st.series_id = s.id
          WHERE s.series_instance_uid = ? AND st.state = 'open'`,
@@ -114,6 +120,16 @@ export class SeriesStateStore {
 
   nextIdleDeadline(): number | undefined {
     return this.stmts.nextDeadline.get()?.at ?? undefined;
+  }
+
+  /** Open series with their modality (for their idle window). */
+  openSeries(): { seriesId: string; modality: string | null }[] {
+    return this.stmts.openWithModality.all().map((r) => ({ seriesId: r.series_id, modality: r.modality }));
+  }
+
+  /** Moves an open series' idle deadline to `deadline` unless it is already later. */
+  extendIdleDeadline(seriesId: string, deadline: number): void {
+    this.stmts.extendDeadline.run(deadline, seriesId);
   }
 
   pendingEmits(): string[] {

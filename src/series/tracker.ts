@@ -48,7 +48,21 @@ export class SeriesTracker {
     this.unsubscribe = this.deps.bus.on('instance-stored', (event) => this.guard(() => this.onInstanceStored(event)));
     for (const seriesId of this.states.pendingEmits()) this.emitStable(seriesId);
     this.recoverMissedArrivals();
+    this.restartIdleWindows();
     this.sweep();
+  }
+
+  /**
+   * Time the node was down does not count as quiet time: a scanner that could not deliver
+   * retries once the node is back, and those instances must join the series before it is
+   * triaged, not reopen it after a finding on half of it. So a start gives every open series a
+   * whole idle window, counted from the start.
+   */
+  private restartIdleWindows(): void {
+    const now = this.deps.clock.now();
+    this.states.transaction(() => {
+      for (const { seriesId, modality } of this.states.openSeries()) this.states.extendIdleDeadline(seriesId, now + this.idleMs(modality));
+    });
   }
 
   stop(): void {

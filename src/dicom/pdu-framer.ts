@@ -8,7 +8,7 @@
  * only kept, and joined once, when a PDU is complete; a PDU that lies within one read is a view
  * of it, never a copy.
  */
-export type FramedPdu = { pdu: Buffer } | { error: string };
+export type FramedPdu = { pdu: Buffer } | { error: string; kind: 'unknown-type' | 'too-long' };
 
 const HEADER_BYTES = 6;
 /** PDU types of PS3.8 9.3 (0xFF: dcmjs-dimse's no-op). */
@@ -36,8 +36,8 @@ export class PduFramer {
         const head = this.copyFront(HEADER_BYTES);
         const type = head[0]!;
         const length = head.readUInt32BE(2);
-        if (!KNOWN_TYPES.has(type)) return this.fail(out, `unknown PDU type 0x${type.toString(16).padStart(2, '0')}`);
-        if (length > this.maxPduBytes) return this.fail(out, `PDU of ${length} bytes is larger than the ${this.maxPduBytes} accepted`);
+        if (!KNOWN_TYPES.has(type)) return this.fail(out, 'unknown-type', `unknown PDU type 0x${type.toString(16).padStart(2, '0')}`);
+        if (length > this.maxPduBytes) return this.fail(out, 'too-long', `PDU of ${length} bytes is larger than the ${this.maxPduBytes} accepted`);
         this.expected = HEADER_BYTES + length;
       }
       if (this.buffered < this.expected) return out;
@@ -46,11 +46,11 @@ export class PduFramer {
     }
   }
 
-  private fail(out: FramedPdu[], error: string): FramedPdu[] {
+  private fail(out: FramedPdu[], kind: 'unknown-type' | 'too-long', error: string): FramedPdu[] {
     this.failed = true;
     this.chunks = [];
     this.buffered = 0;
-    out.push({ error });
+    out.push({ error, kind });
     return out;
   }
 

@@ -106,13 +106,25 @@ export class VigilScp extends dimse.Scp {
       network.statistics.addBytesReceived(chunk.length);
       for (const framed of framer.push(chunk)) {
         if ('error' in framed) {
-          network.emit('networkError', new Error(framed.error));
+          this.abortUnreadable(socket, framed.kind, framed.error);
           return;
         }
         network.lastPduTime = Date.now();
         void network._processPdu(framed.pdu);
       }
     });
+  }
+
+  /**
+   * A byte stream that is not PDUs: the provider answers with an A-ABORT (PS3.8 9.3.8: source
+   * service provider, unrecognized PDU or invalid parameter) and closes the connection.
+   */
+  private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long', detail: string): void {
+    this.ctx.log.warn('association aborted: unreadable PDU', { remote: socket.remoteAddress, detail });
+    const reason = kind === 'unknown-type' ? AbortReason.UnrecognizedPdu : AbortReason.InvalidPduParameter;
+    const abort = Buffer.from([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, AbortSource.ServiceProvider, reason]);
+    if (socket.destroyed) return;
+    socket.write(abort, () => socket.destroy());
   }
 
   override associationRequested(association: Association): void {
@@ -357,7 +369,6 @@ interface NetworkInternals {
   statistics: { addBytesReceived(bytes: number): void; addBytesSent(bytes: number): void };
   lastPduTime?: number;
   _processPdu(pdu: Buffer): Promise<void>;
-  emit(event: 'networkError', err: Error): void;
 }
 
 /** A UID under the 2.25 arc (PS3.5 B.2), for steps whose SCU left the UID to us. */

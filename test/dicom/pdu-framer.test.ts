@@ -39,13 +39,13 @@ describe('dicom/pdu-framer: whole PDUs out of network reads', () => {
     const framer = new PduFramer(1024);
     const out = framer.push(Buffer.concat([b, pdu(0x09, Buffer.alloc(2)), c]));
     expect(out[0]).to.deep.equal({ pdu: b });
-    expect(out[1]).to.deep.equal({ error: 'unknown PDU type 0x09' });
+    expect(out[1]).to.deep.equal({ error: 'unknown PDU type 0x09', kind: 'unknown-type' });
     expect(out).to.have.length(2);
     expect(framer.push(c)).to.deep.equal([]);
   });
 
   it('refuses a PDU longer than its bound before buffering it', () => {
     const head = Buffer.from([0x04, 0, 0xff, 0xff, 0xff, 0xf0]);
-    expect(new PduFramer(1 << 20).push(head)).to.deep.equal([{ error: 'PDU of 4294967280 bytes is larger than the 1048576 accepted' }]);
+    expect(new PduFramer(1 << 20).push(head)).to.deep.equal([{ error: 'PDU of 4294967280 bytes is larger than the 1048576 accepted', kind: 'too-long' }]);
   });
 });

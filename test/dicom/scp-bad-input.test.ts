@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import net from 'node:net';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
@@ -147,4 +148,28 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
     const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
     expect(sent.status).to.equal(DimseStatus.Success);
   });
+
+  /** Sends raw bytes on a fresh connection; resolves with all the node sent back once it closes. */
+  function rawExchange(bytes: Buffer): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect(node.dicom.port, '127.0.0.1', () => socket.write(bytes));
+      const received: Buffer[] = [];
+      socket.on('data', (d: Buffer) => received.push(d));
+      socket.on('error', reject);
+      socket.on('close', () => resolve(Buffer.concat(received)));
+    });
+  }
+
+  for (const [name, bytes, reason] of [
+    ['an unknown PDU type', Buffer.from([0x09, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00]), 1],
+    ['a PDU longer than any the node takes', Buffer.from([0x04, 0x00, 0xff, 0xff, 0xff, 0xf0, 0x00, 0x00]), 6],
+  ] as const) {
+    it(`answers ${name} with an A-ABORT from the provider and closes, and keeps serving others`, async () => {
+      const answer = await rawExchange(bytes);
+      // A-ABORT (PS3.8 9.3.8): type 7, length 4, two reserved bytes, source 2 (provider), the reason.
+      expect([...answer]).to.deep.equal([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, reason]);
+      const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+      expect(sent.status).to.equal(DimseStatus.Success);
+    });
+  }
 });

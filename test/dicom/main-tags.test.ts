@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { readMainTags } from '../../src/dicom/main-tags.js';
 import { parseHeaderPrefix } from '../../src/dicom/header.js';
 import { buildFileMetaHeader } from '../../src/dicom/part10.js';
@@ -224,6 +225,33 @@ describe('dicom/main-tags: the main tags without dcmjs, exactly as dcmjs reads t
       const { dataStart, transferSyntaxUid } = split(bytes);
       const head = bytes.subarray(0, 64 * 1024);
       expect(readMainTags(head, dataStart, syntax ?? transferSyntaxUid, head.length >= bytes.length), name).to.equal(undefined);
+    }
+  });
+
+  it('never throws on damaged bytes: it reads them or declines (property)', () => {
+    const dir = makeTempDir();
+    try {
+      const [fixture] = writeSeries(dir, { seed: 'mt-fuzz', slices: 1 }) as [string];
+      const original = fs.readFileSync(fixture);
+      const { dataStart, transferSyntaxUid } = split(original);
+      const headerEnd = original.indexOf(Buffer.from([0xe0, 0x7f, 0x10, 0x00])) + 12;
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: dataStart, max: headerEnd }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }),
+          fc.integer({ min: dataStart, max: original.length }),
+          fc.boolean(),
+          (flips, cut, implicit) => {
+            const bytes = Buffer.from(original.subarray(0, cut));
+            for (const [at, value] of flips) if (at < bytes.length) bytes[at] = value;
+            const syntax = implicit ? TransferSyntax.ImplicitVRLittleEndian : transferSyntaxUid;
+            const summary = readMainTags(bytes, dataStart, syntax, true);
+            expect(summary === undefined || typeof summary.instance === 'object').to.equal(true);
+          },
+        ),
+        { numRuns: 500 },
+      );
+    } finally {
+      removeDir(dir);
     }
   });
 });

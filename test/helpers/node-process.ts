@@ -35,7 +35,8 @@ export interface NodeProcess {
 export async function startNodeProcess(dataDir: string, env: Record<string, string> = {}): Promise<NodeProcess> {
   const dicomPort = Number(env.VIGIL_DICOM_PORT ?? (await freePort()));
   const httpPort = Number(env.VIGIL_HTTP_PORT ?? (await freePort()));
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start'], {
+  // As `npm start` runs it: the same young-generation bound, thread pool and malloc arenas.
+  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start'], {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -45,7 +46,8 @@ export async function startNodeProcess(dataDir: string, env: Record<string, stri
       VIGIL_HTTP_HOST: '127.0.0.1',
       VIGIL_DICOM_PORT: String(dicomPort),
       VIGIL_HTTP_PORT: String(httpPort),
-      UV_THREADPOOL_SIZE: '16', // as `npm start` sets it
+      UV_THREADPOOL_SIZE: '16',
+      MALLOC_ARENA_MAX: '2',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

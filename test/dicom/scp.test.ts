@@ -6,7 +6,7 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries, uidFor } from '../helpers/dicom-fixtures.js';
 import { echoscu, runDcmtk, storescu, storeResponses } from '../helpers/dcmtk.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';
-import { writeBasicTextSr, writeEnhancedCt } from '../helpers/dicom-objects.js';
+import { writeBasicTextSr, writeCtWithLongHeader, writeEnhancedCt, writeJapaneseCt } from '../helpers/dicom-objects.js';
 import { countFsyncs } from '../helpers/fsync-spy.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { DimseStatus } from '../../src/dicom/store-status.js';
@@ -145,6 +145,20 @@ describe('dicom/scp: receiving from real peers', function () {
     const classes = node.index.allFilePaths().map((r) => node.index.getInstance(r.id)!);
     expect(classes.map((i) => i.sopClassUid).sort()).to.deep.equal(['1.2.840.10008.5.1.4.1.1.2.1', '1.2.840.10008.5.1.4.1.1.88.11']);
     expect(classes.find((i) => i.sopClassUid.endsWith('.2.1'))!.mainTags).to.include({ NumberOfFrames: '4' });
+  });
+
+  it('stores a header longer than the bytes kept in memory, and one in ISO 2022 character sets', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    const long = writeCtWithLongHeader(path.join(work, 'long.dcm'));
+    const japanese = writeJapaneseCt(path.join(work, 'japanese.dcm'));
+    expect(fs.statSync(long).size).to.be.above(100_000);
+    const result = await storescu(node.dicom.port, [long, japanese]);
+    expect(storeResponses(result), result.stdout + result.stderr).to.deep.equal({ success: 2, failed: 0 });
+    const stored = node.index.allFilePaths().map((r) => ({ row: r, instance: node.index.getInstance(r.id)! }));
+    const longRow = stored.find((s) => s.instance.mainTags.Rows === '32')!;
+    expect(longRow.instance.mainTags).to.include({ Columns: '32', PhotometricInterpretation: 'MONOCHROME2' });
+    expect(tail(node.files.absolutePath(longRow.row.filePath), 32 * 32 * 2).equals(tail(long, 32 * 32 * 2))).to.equal(true);
+    expect(stored.find((s) => s.instance.mainTags.Rows === '8'), 'the ISO 2022 instance').to.not.equal(undefined);
   });
 
   it('stores from a dcmjs-dimse client', async () => {

@@ -76,3 +76,60 @@ export function writeBasicTextSr(file: string): string {
     ],
   });
 }
+
+/**
+ * A small CT whose header runs far past the first 64 KB (a long Referenced Image Sequence before
+ * the pixels), so that reading it takes the paths that go back to the file.
+ */
+export function writeCtWithLongHeader(file: string, references = 1500): string {
+  const sopClass = '1.2.840.10008.5.1.4.1.1.2';
+  const size = 32;
+  return write(file, sopClass, uidFor(`long-header/${file}`), {
+    Modality: 'CT',
+    SeriesNumber: 7,
+    ReferencedImageSequence: Array.from({ length: references }, (_, i) => ({
+      ReferencedSOPClassUID: sopClass,
+      ReferencedSOPInstanceUID: uidFor(`long-header/ref/${i}`),
+    })),
+    Rows: size,
+    Columns: size,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    BitsAllocated: 16,
+    BitsStored: 16,
+    HighBit: 15,
+    PixelRepresentation: 1,
+    PixelData: [new Int16Array(size * size).map((_, i) => i % 500).buffer],
+    _vrMap: { PixelData: 'OW' },
+  });
+}
+
+/**
+ * A CT whose text is in ISO 2022 with code extensions, as Japanese scanners send it. dcmjs writes
+ * every file as UTF-8, so the Specific Character Set element is rewritten in the bytes after.
+ */
+export function writeJapaneseCt(file: string): string {
+  const sopClass = '1.2.840.10008.5.1.4.1.1.2';
+  write(file, sopClass, uidFor(`iso2022/${file}`), {
+    SpecificCharacterSet: 'ISO_IR 192',
+    Modality: 'CT',
+    Rows: 8,
+    Columns: 8,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    BitsAllocated: 16,
+    BitsStored: 16,
+    HighBit: 15,
+    PixelRepresentation: 0,
+    PixelData: [new Uint16Array(64).buffer],
+    _vrMap: { PixelData: 'OW' },
+  });
+  const bytes = fs.readFileSync(file);
+  const header = Buffer.from([0x08, 0x00, 0x05, 0x00, 0x43, 0x53]); // (0008,0005) CS
+  const at = bytes.indexOf(header);
+  const oldLength = bytes.readUInt16LE(at + 6);
+  const value = Buffer.from('\\ISO 2022 IR 87 ', 'latin1'); // even length
+  const element = Buffer.concat([header, Buffer.from([value.length, 0]), value]);
+  fs.writeFileSync(file, Buffer.concat([bytes.subarray(0, at), element, bytes.subarray(at + 8 + oldLength)]));
+  return file;
+}

@@ -3,7 +3,7 @@
  * 4 associations to Vigil and to Orthanc from Debian, in one run, interleaved, fresh storage
  * for every repetition. Both fsync every instance before acknowledging it (Orthanc's default
  * SyncStorageArea=true; Vigil's storage.fsync=true). Prints instances/s, MB/s, the
- * Vigil/Orthanc ratio and Vigil's peak RSS.
+ * receiving process's CPU time per instance, the Vigil/Orthanc ratio and Vigil's peak RSS.
  *
  *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4")
  *
@@ -32,6 +32,8 @@ interface Run {
   seconds: number;
   instances: number;
   bytes: number;
+  /** CPU seconds (user + system, every thread) the receiving process spent during the push. */
+  serverCpuSeconds: number;
   peakRssMb?: number;
 }
 
@@ -74,7 +76,7 @@ async function benchVigil(parallel: number, rep: number): Promise<Run> {
   const node = await startNodeProcess(dataDir, { VIGIL_LOG_LEVEL: 'warn', ...vigilEnv() });
   started.push(node.child);
   try {
-    const result = await push(node.dicomPort, 'VIGIL', parallel);
+    const result = await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!);
     const status = fs.readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
     const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
     return { target: 'vigil', parallel, ...result, peakRssMb: hwmKb / 1024 };
@@ -117,7 +119,7 @@ async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
   started.push(child);
   try {
     await waitForEcho(dicomPort, 'ORTHANC');
-    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel)) };
+    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel, child.pid!)) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -126,7 +128,13 @@ async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
 }
 
 /** P concurrent storescu over contiguous chunks of the sorted file list; wall clock of all. */
-async function push(port: number, calledAe: string, parallel: number): Promise<{ seconds: number; instances: number; bytes: number }> {
+async function push(
+  port: number,
+  calledAe: string,
+  parallel: number,
+  serverPid: number,
+): Promise<{ seconds: number; instances: number; bytes: number; serverCpuSeconds: number }> {
+  const cpu0 = cpuSeconds(serverPid);
   const chunk = Math.ceil(files.length / parallel);
   const chunks = Array.from({ length: parallel }, (_, i) => files.slice(i * chunk, (i + 1) * chunk));
   const t0 = performance.now();
@@ -145,9 +153,16 @@ async function push(port: number, calledAe: string, parallel: number): Promise<{
     ),
   );
   const seconds = (performance.now() - t0) / 1000;
+  const serverCpuSeconds = cpuSeconds(serverPid) - cpu0;
   const instances = counts.reduce((a, b) => a + b, 0);
   if (instances !== files.length) throw new Error(`only ${instances}/${files.length} instances acknowledged`);
-  return { seconds, instances, bytes: datasetBytes };
+  return { seconds, instances, bytes: datasetBytes, serverCpuSeconds };
+}
+
+/** utime + stime of a process, all its threads, from /proc (clock ticks of 1/100 s on Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function waitForEcho(port: number, calledAe: string): Promise<void> {
@@ -187,19 +202,25 @@ function median(values: number[]): number {
 function printSummary(all: Run[]): void {
   // A Markdown table the README can quote as it is.
   console.log(`\nmedian of ${REPS} reps; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (MB = 10^6 bytes)\n`);
-  console.log('| associations | target | instances/s | MB/s | peak RSS | Vigil / Orthanc |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS | Vigil / Orthanc |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const parallel of PARALLELS) {
     const rows = TARGETS.map((target) => {
       const mine = all.filter((r) => r.target === target && r.parallel === parallel);
       const rss = mine[0]?.peakRssMb ? `${median(mine.map((r) => r.peakRssMb!)).toFixed(0)} MB` : '–';
-      return { target, rate: median(mine.map((r) => r.instances / r.seconds)), mbps: median(mine.map((r) => r.bytes / 1e6 / r.seconds)), rss };
+      return {
+        target,
+        rate: median(mine.map((r) => r.instances / r.seconds)),
+        mbps: median(mine.map((r) => r.bytes / 1e6 / r.seconds)),
+        cpuMs: median(mine.map((r) => (r.serverCpuSeconds * 1000) / r.instances)),
+        rss,
+      };
     });
     const vigil = rows.find((r) => r.target === 'vigil')?.rate;
     const orthanc = rows.find((r) => r.target === 'orthanc')?.rate;
     for (const r of rows) {
       const ratio = r.target === 'vigil' && vigil && orthanc ? (vigil / orthanc).toFixed(2) : '';
-      console.log(`| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.rss} | ${ratio} |`);
+      console.log(`| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.cpuMs.toFixed(2)} ms | ${r.rss} | ${ratio} |`);
     }
   }
 }

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { parseHeaderPrefix, readHeader } from '../../src/dicom/header.js';
 import { buildFileMetaHeader } from '../../src/dicom/part10.js';
 import { isVigilError } from '../../src/errors.js';
+import { encodeElement } from '../helpers/dicom-bytes.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
@@ -43,15 +44,8 @@ describe('dicom/header: parsing without reading pixels', () => {
   });
 
   it('reads a header in character sets dcmjs does not support instead of refusing it', () => {
-    const element = (group: number, number: number, vr: string, text: string) => {
-      const value = Buffer.from(text.length % 2 ? `${text} ` : text, 'latin1');
-      const head = Buffer.alloc(8);
-      head.writeUInt16LE(group, 0);
-      head.writeUInt16LE(number, 2);
-      head.write(vr, 4, 'latin1');
-      head.writeUInt16LE(value.length, 6);
-      return Buffer.concat([head, value]);
-    };
+    const element = (group: number, number: number, vr: string, text: string) =>
+      encodeElement(group, number, vr, Buffer.from(text.length % 2 ? `${text} ` : text, 'latin1'));
     // A Japanese header: the default repertoire plus JIS X 0208 by escape sequences.
     for (const charset of ['\\ISO 2022 IR 87', 'ISO 2022 IR 6\\ISO 2022 IR 87', 'ISO_IR 999']) {
       const file = Buffer.concat([

@@ -1,17 +1,18 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import fc from 'fast-check';
+import { LONG_VRS } from '../../src/dicom/element-encoding.js';
 import { readMainTags } from '../../src/dicom/main-tags.js';
 import { parseHeaderPrefix } from '../../src/dicom/header.js';
 import { buildFileMetaHeader } from '../../src/dicom/part10.js';
 import { summarizeHeader } from '../../src/dicom/summary.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
+import { encodeElement } from '../helpers/dicom-bytes.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
-const LONG_VRS = new Set(['OB', 'OW', 'SQ', 'UN', 'UT']);
 
 /** Where the data set of a Part 10 file starts, and its transfer syntax. */
 function split(file: Buffer): { dataStart: number; transferSyntaxUid: string } {
@@ -42,45 +43,26 @@ function bothWays(file: Buffer) {
   return { fast, dcmjs };
 }
 
+/** An element to write; RAW is one already encoded (a sequence), its bytes taken as they are. */
 type El = [group: number, element: number, vr: string, value: Buffer | string];
 
-/** A Part 10 file made of exactly these elements, in either VR encoding. */
-function part10(elements: El[], transferSyntaxUid: string = TransferSyntax.ExplicitVRLittleEndian): Buffer {
+/** A Part 10 file made of exactly these elements, in tag order, in either VR encoding. */
+function file(elements: El[], transferSyntaxUid: string = TransferSyntax.ExplicitVRLittleEndian): Buffer {
   const implicit = transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian;
-  const sorted = [...elements].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const body = sorted.map(([group, element, vr, raw]) => encode(group, element, vr, typeof raw === 'string' ? Buffer.from(raw, 'latin1') : raw, implicit));
+  const body = [...elements]
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+    .map(([group, element, vr, value]) =>
+      vr === 'RAW' ? (value as Buffer) : encodeElement(group, element, vr, typeof value === 'string' ? Buffer.from(value, 'latin1') : value, { implicit }),
+    );
   const meta = buildFileMetaHeader({ sopClassUid: CT_IMAGE, sopInstanceUid: '1.2.3.4', transferSyntaxUid });
   return Buffer.concat([meta, ...body]);
-}
-
-function encode(group: number, element: number, vr: string, value: Buffer, implicit: boolean, undefinedLength = false): Buffer {
-  const tag = Buffer.alloc(4);
-  tag.writeUInt16LE(group, 0);
-  tag.writeUInt16LE(element, 2);
-  const length = undefinedLength ? 0xffffffff : value.length;
-  if (implicit) {
-    const len = Buffer.alloc(4);
-    len.writeUInt32LE(length);
-    return Buffer.concat([tag, len, value]);
-  }
-  if (LONG_VRS.has(vr)) {
-    const head = Buffer.alloc(8);
-    head.write(vr, 0, 'latin1');
-    head.writeUInt32LE(length, 4);
-    return Buffer.concat([tag, head, value]);
-  }
-  const head = Buffer.alloc(4);
-  head.write(vr, 0, 'latin1');
-  head.writeUInt16LE(length, 2);
-  return Buffer.concat([tag, head, value]);
 }
 
 /** An undefined-length sequence of one undefined-length item holding these elements. */
 function sequence(group: number, element: number, items: Buffer, implicit = false): El {
   const item = Buffer.concat([Buffer.from([0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff]), items, Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0])]);
   const value = Buffer.concat([item, Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0])]);
-  const whole = encode(group, element, 'SQ', value, implicit, true);
-  return [group, element, 'RAW', whole];
+  return [group, element, 'RAW', encodeElement(group, element, 'SQ', value, { implicit, undefinedLength: true })];
 }
 
 /** Elements with the identity the index needs, plus `extra`. */
@@ -92,20 +74,6 @@ function dataset(extra: El[]): El[] {
     [0x0020, 0x000e, 'UI', '1.2.3.5\0'],
     ...extra,
   ];
-}
-
-/** part10 that lets a pre-encoded element (RAW) through as it is. */
-function file(elements: El[], transferSyntaxUid?: string): Buffer {
-  const raw = elements.filter((e) => e[2] === 'RAW');
-  const rest = elements.filter((e) => e[2] !== 'RAW');
-  const bytes = part10(rest, transferSyntaxUid);
-  if (raw.length === 0) return bytes;
-  // Re-assemble in tag order: the meta and the encoded elements, then each raw one in place.
-  const implicit = transferSyntaxUid === TransferSyntax.ImplicitVRLittleEndian;
-  const all = [...rest.map((e) => ({ e, bytes: encode(e[0], e[1], e[2], typeof e[3] === 'string' ? Buffer.from(e[3], 'latin1') : e[3], implicit) })), ...raw.map((e) => ({ e, bytes: e[3] as Buffer }))];
-  all.sort((a, b) => a.e[0] - b.e[0] || a.e[1] - b.e[1]);
-  const meta = buildFileMetaHeader({ sopClassUid: CT_IMAGE, sopInstanceUid: '1.2.3.4', transferSyntaxUid: transferSyntaxUid ?? TransferSyntax.ExplicitVRLittleEndian });
-  return Buffer.concat([meta, ...all.map((a) => a.bytes)]);
 }
 
 describe('dicom/main-tags: the main tags without dcmjs, exactly as dcmjs reads them', () => {
@@ -205,8 +173,8 @@ describe('dicom/main-tags: the main tags without dcmjs, exactly as dcmjs reads t
 
     it(`skips sequences of undefined length, nested, before the main tags (${encoding === TransferSyntax.ImplicitVRLittleEndian ? 'implicit' : 'explicit'} VR)`, () => {
       const implicit = encoding === TransferSyntax.ImplicitVRLittleEndian;
-      const inner = sequence(0x0008, 0x9215, encode(0x0008, 0x0100, 'SH', Buffer.from('CODE'), implicit), implicit)[3] as Buffer;
-      const outer = sequence(0x0008, 0x1140, Buffer.concat([encode(0x0008, 0x0060, 'CS', Buffer.from('XX'), implicit), inner]), implicit);
+      const inner = sequence(0x0008, 0x9215, encodeElement(0x0008, 0x0100, 'SH', Buffer.from('CODE'), { implicit }), implicit)[3] as Buffer;
+      const outer = sequence(0x0008, 0x1140, Buffer.concat([encodeElement(0x0008, 0x0060, 'CS', Buffer.from('XX'), { implicit }), inner]), implicit);
       const { fast, dcmjs } = bothWays(file(dataset([outer, [0x0008, 0x0060, 'CS', 'MR'], [0x0018, 0x0050, 'DS', '3 ']]), encoding));
       expect(fast?.series.Modality).to.equal('MR');
       expect(fast).to.deep.equal(dcmjs);

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { LONG_VRS } from '../../src/dicom/element-encoding.js';
 
 /** The data set of a Part 10 file: everything after the preamble and the file meta group. */
 export function datasetBytes(file: string): Buffer {
@@ -65,4 +66,29 @@ export async function stallingProxy(port: number, limit: number): Promise<{ port
       server.close();
     },
   };
+}
+
+/** One data element, little endian, in either VR encoding, its value written as given. */
+export function encodeElement(
+  group: number,
+  element: number,
+  vr: string,
+  value: Buffer,
+  opts: { implicit?: boolean; undefinedLength?: boolean } = {},
+): Buffer {
+  const tag = Buffer.alloc(4);
+  tag.writeUInt16LE(group, 0);
+  tag.writeUInt16LE(element, 2);
+  const length = opts.undefinedLength ? 0xffffffff : value.length;
+  if (opts.implicit) {
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(length);
+    return Buffer.concat([tag, len, value]);
+  }
+  const long = LONG_VRS.has(vr);
+  const head = Buffer.alloc(long ? 8 : 4);
+  head.write(vr, 0, 'latin1');
+  if (long) head.writeUInt32LE(length, 4);
+  else head.writeUInt16LE(length, 2);
+  return Buffer.concat([tag, head, value]);
 }

@@ -5,6 +5,23 @@ import { uidFor } from './dicom-fixtures.js';
 
 const EXPLICIT_LE = '1.2.840.10008.1.2.1';
 
+/** The Image Pixel attributes of 16-bit grayscale frames of size × size, with their pixel data. */
+function grayscale16(size: number, pixels: Int16Array | Uint16Array, frames?: number): Record<string, unknown> {
+  return {
+    ...(frames === undefined ? {} : { NumberOfFrames: frames }),
+    Rows: size,
+    Columns: size,
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    BitsAllocated: 16,
+    BitsStored: 16,
+    HighBit: 15,
+    PixelRepresentation: pixels instanceof Int16Array ? 1 : 0,
+    PixelData: [pixels.buffer],
+    _vrMap: { PixelData: 'OW' },
+  };
+}
+
 function write(file: string, sopClass: string, sopUid: string, dataset: Record<string, unknown>): string {
   const dict = dcmjs.data.datasetToDict({
     _meta: {
@@ -34,15 +51,7 @@ export function writeEnhancedCt(file: string, frames = 4, size = 32): string {
   return write(file, sopClass, uidFor(`enhanced-ct/${file}`), {
     Modality: 'CT',
     ImageType: ['ORIGINAL', 'PRIMARY', 'AXIAL', 'NONE'],
-    NumberOfFrames: frames,
-    Rows: size,
-    Columns: size,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
-    BitsAllocated: 16,
-    BitsStored: 16,
-    HighBit: 15,
-    PixelRepresentation: 1,
+    ...grayscale16(size, pixels, frames),
     SharedFunctionalGroupsSequence: [
       {
         PixelMeasuresSequence: [{ PixelSpacing: [0.5, 0.5], SliceThickness: 1 }],
@@ -53,8 +62,6 @@ export function writeEnhancedCt(file: string, frames = 4, size = 32): string {
     PerFrameFunctionalGroupsSequence: Array.from({ length: frames }, (_, i) => ({
       PlanePositionSequence: [{ ImagePositionPatient: [-8, -8, i] }],
     })),
-    PixelData: [pixels.buffer],
-    _vrMap: { PixelData: 'OW' },
   });
 }
 
@@ -91,16 +98,7 @@ export function writeCtWithLongHeader(file: string, references = 1500): string {
       ReferencedSOPClassUID: sopClass,
       ReferencedSOPInstanceUID: uidFor(`long-header/ref/${i}`),
     })),
-    Rows: size,
-    Columns: size,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
-    BitsAllocated: 16,
-    BitsStored: 16,
-    HighBit: 15,
-    PixelRepresentation: 1,
-    PixelData: [new Int16Array(size * size).map((_, i) => i % 500).buffer],
-    _vrMap: { PixelData: 'OW' },
+    ...grayscale16(size, new Int16Array(size * size).map((_, i) => i % 500)),
   });
 }
 
@@ -113,16 +111,7 @@ export function writeJapaneseCt(file: string): string {
   write(file, sopClass, uidFor(`iso2022/${file}`), {
     SpecificCharacterSet: 'ISO_IR 192',
     Modality: 'CT',
-    Rows: 8,
-    Columns: 8,
-    SamplesPerPixel: 1,
-    PhotometricInterpretation: 'MONOCHROME2',
-    BitsAllocated: 16,
-    BitsStored: 16,
-    HighBit: 15,
-    PixelRepresentation: 0,
-    PixelData: [new Uint16Array(64).buffer],
-    _vrMap: { PixelData: 'OW' },
+    ...grayscale16(8, new Uint16Array(64)),
   });
   const bytes = fs.readFileSync(file);
   const header = Buffer.from([0x08, 0x00, 0x05, 0x00, 0x43, 0x53]); // (0008,0005) CS

@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { Writable } from 'node:stream';
 import dimse, {
   type Association,
-  type CEchoRequest,
-  type CEchoResponse,
-  type CStoreRequest,
-  type CStoreResponse,
   type NCreateRequest,
   type NCreateResponse,
   type NSetRequest,
   type NSetResponse,
-  type PresentationContext,
 } from './dimse.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
 import type { Logger } from '../log/logger.js';
@@ -23,7 +17,9 @@ import { DimseStatus, storeStatus } from './store-status.js';
 import type { MppsAnswer, MppsHandler, MppsRequest } from './mpps-handler.js';
 import { MPPS_SOP_CLASS } from './uids.js';
 import { PduFramer } from './pdu-framer.js';
-import { commandPdu, encodeCommand } from './command-pdu.js';
+import { CommandField, CommandSetError, NO_DATA_SET, encodeCommand, type CommandElements } from './command-set.js';
+import { DimseRouter, RouteError, type DatasetSink } from './dimse-router.js';
+import { PDataError, P_DATA_TF, commandPdu } from './pdata-tf.js';
 
 /**
  * The longest PDU taken in. P-DATA-TF PDUs respect the limit we announce (4 MiB at most); this
@@ -58,6 +54,7 @@ export interface ScpObserver {
   instanceCompleted?(outcome: StoreOutcome, bytes: number, durationMs: number): void;
 }
 
+/** A C-STORE whose data set is arriving or being stored. */
 interface PendingStore {
   writer: TempFileWriter;
   incoming: IncomingInstance;
@@ -71,7 +68,8 @@ interface PendingStore {
  */
 export class VigilScp extends dimse.Scp {
   private accepted = false;
-  private readonly pending = new Map<CStoreRequest, PendingStore>();
+  /** C-STOREs whose data set is still arriving. */
+  private readonly pending = new Set<PendingStore>();
   /** Data sets fully received and being stored, or cut off and being removed: a stop waits for both. */
   private readonly storing = new Set<Promise<unknown>>();
   /** The node is stopping: no new association here, and the connection closes once idle. */
@@ -95,31 +93,130 @@ export class VigilScp extends dimse.Scp {
   }
 
   /**
-   * Takes over PDU framing from dcmjs-dimse (see PduFramer for why) and hands each whole PDU to
-   * the library's own PDU handler, as its accumulator did.
+   * Takes over PDU framing from dcmjs-dimse (see PduFramer for why). Once the association is
+   * accepted, P-DATA-TF goes to the DIMSE router (C-STORE and C-ECHO are answered here, see
+   * DimseRouter); every other PDU, and every message the router leaves alone, goes to the
+   * library's own PDU handler, as its accumulator did.
    */
   private framePdus(socket: Socket): void {
     const framer = new PduFramer(MAX_PDU_BYTES);
     const network = this.peer;
+    const router = new DimseRouter({
+      command: (contextId, elements, hasDataset) => this.routeCommand(contextId, elements, hasDataset),
+      forward: (pdu) => void network._processPdu(pdu),
+    });
+    /** Set once the association is aborted for bytes that are not DICOM: what follows is dropped. */
+    let aborted = false;
     socket.removeAllListeners('data');
     socket.on('data', (chunk: Buffer) => {
+      if (aborted) return;
       network.statistics.addBytesReceived(chunk.length);
       for (const framed of framer.push(chunk)) {
         if ('error' in framed) {
+          aborted = true;
           this.abortUnreadable(socket, framed.kind, framed.error);
           return;
         }
         network.lastPduTime = Date.now();
-        void network._processPdu(framed.pdu);
+        if (framed.pdu[0] !== P_DATA_TF || !this.accepted) {
+          void network._processPdu(framed.pdu);
+          continue;
+        }
+        try {
+          router.push(framed.pdu);
+        } catch (err) {
+          if (!(err instanceof PDataError || err instanceof CommandSetError || err instanceof RouteError)) throw err;
+          aborted = true;
+          this.abortUnreadable(socket, 'bad-message', err.message);
+          return;
+        }
       }
     });
   }
 
+  /** Answers C-ECHO, opens a C-STORE's data set; anything else is dcmjs-dimse's. */
+  private routeCommand(contextId: number, command: CommandElements, hasDataset: boolean): DatasetSink | 'answered' | 'library' {
+    switch (command.CommandField) {
+      case CommandField.CEchoRequest:
+        if (hasDataset) return 'library';
+        this.respond(contextId, command, CommandField.CEchoResponse, { status: DimseStatus.Success });
+        return 'answered';
+      case CommandField.CStoreRequest:
+        if (!hasDataset) {
+          this.respond(contextId, command, CommandField.CStoreResponse, {
+            status: DimseStatus.CannotUnderstand,
+            comment: 'C-STORE without a data set',
+          });
+          return 'answered';
+        }
+        return this.receiveStore(contextId, command);
+      default:
+        return 'library';
+    }
+  }
+
+  /** Streams a C-STORE's data set into a temp file; its end stores it and answers. */
+  private receiveStore(contextId: number, command: CommandElements): DatasetSink {
+    const context = this.peer.association
+      ?.getPresentationContexts()
+      .map((proposed) => proposed.context)
+      .find((c) => c.getPresentationContextId() === contextId && c.getResult() === PresentationContextResult.Accept);
+    if (!context) throw new RouteError(`C-STORE on presentation context ${contextId}, which was not accepted`);
+    const incoming: IncomingInstance = {
+      sopClassUid: String(command.AffectedSOPClassUID ?? ''),
+      sopInstanceUid: String(command.AffectedSOPInstanceUID ?? ''),
+      transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
+      callingAeTitle: this.peer.association?.getCallingAeTitle().trim() ?? '',
+      remoteAddress: this.peer.socket.remoteAddress ?? null,
+    };
+    const pending: PendingStore = { writer: this.ctx.store.createWriter(incoming), incoming, startedAt: performance.now() };
+    this.pending.add(pending);
+    const socket = this.peer.socket;
+    return {
+      write: (fragment) => {
+        // The disk is behind the network: stop reading until the writer has caught up.
+        if (!pending.writer.write(fragment) && !socket.isPaused()) {
+          socket.pause();
+          pending.writer.once('drain', () => socket.resume());
+        }
+      },
+      end: () => {
+        pending.writer.end();
+        this.pending.delete(pending);
+        const storing = this.completeStore(pending).then(({ status, comment }) => {
+          this.storing.delete(storing);
+          this.respond(contextId, command, CommandField.CStoreResponse, { status, comment });
+          this.closeIfIdle();
+        });
+        this.storing.add(storing);
+      },
+    };
+  }
+
+  /** Sends the response to a command, encoded here (see command-set.ts). */
+  private respond(contextId: number, request: CommandElements, field: number, answer: { status: number; comment?: string }): void {
+    const socket = this.peer.socket;
+    if (socket.destroyed) return;
+    const response = encodeCommand({
+      CommandField: field,
+      MessageIDBeingRespondedTo: request.MessageID,
+      AffectedSOPClassUID: request.AffectedSOPClassUID,
+      AffectedSOPInstanceUID: request.AffectedSOPInstanceUID,
+      CommandDataSetType: NO_DATA_SET,
+      Status: answer.status,
+      ErrorComment: answer.comment,
+    })!;
+    const pdu = commandPdu(contextId, response);
+    socket.write(pdu);
+    this.peer.statistics.addBytesSent(pdu.length);
+  }
+
   /**
-   * A byte stream that is not PDUs: the provider answers with an A-ABORT (PS3.8 9.3.8: source
-   * service provider, unrecognized PDU or invalid parameter) and closes the connection.
+   * A byte stream that is not PDUs, or P-DATA that is not DIMSE messages: the provider answers
+   * with an A-ABORT (PS3.8 9.3.8: source service provider, unrecognized PDU or invalid
+   * parameter) and closes the connection.
    */
-  private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long', detail: string): void {
+  private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long' | 'bad-message', detail: string): void {
     this.ctx.log.warn('association aborted: unreadable PDU', { remote: socket.remoteAddress, detail });
     const reason = kind === 'unknown-type' ? AbortReason.UnrecognizedPdu : AbortReason.InvalidPduParameter;
     const abort = Buffer.from([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, AbortSource.ServiceProvider, reason]);
@@ -202,12 +299,6 @@ export class VigilScp extends dimse.Scp {
     this.sendAssociationReleaseResponse();
   }
 
-  override cEchoRequest(request: CEchoRequest, callback: (response: CEchoResponse) => void): void {
-    const response = dimse.responses.CEchoResponse.fromRequest(request);
-    response.setStatus(DimseStatus.Success);
-    callback(response);
-  }
-
   override nCreateRequest(request: NCreateRequest, callback: (response: NCreateResponse) => void): void {
     const response = dimse.responses.NCreateResponse.fromRequest(request);
     // The SCU may leave the step's UID to us (PS3.4 F.7.2.1.1).
@@ -225,35 +316,6 @@ export class VigilScp extends dimse.Scp {
     response.setStatus(answer.status);
     if (answer.comment) response.setErrorComment(answer.comment);
     callback(response);
-  }
-
-  override createStoreWritableStream(context: PresentationContext, request: CStoreRequest): Writable {
-    const incoming = this.incoming(context, request);
-    const writer = this.ctx.store.createWriter(incoming);
-    this.pending.set(request, { writer, incoming, startedAt: performance.now() });
-    return writer;
-  }
-
-  override createDatasetFromStoreWritableStream(
-    _writable: Writable,
-    context: PresentationContext,
-    callback: (dataset: InstanceType<typeof dimse.Dataset>) => void,
-  ): void {
-    // The data set is on disk; cStoreRequest reads what it needs from there.
-    callback(new dimse.Dataset({}, context.getAcceptedTransferSyntaxUid()));
-  }
-
-  override cStoreRequest(request: CStoreRequest, callback: (response: CStoreResponse) => void): void {
-    const storing = this.completeStore(request);
-    this.storing.add(storing);
-    void storing.then(({ status, comment }) => {
-      this.storing.delete(storing);
-      const response = dimse.responses.CStoreResponse.fromRequest(request);
-      response.setStatus(status);
-      if (comment) response.setErrorComment(comment);
-      callback(response);
-      this.closeIfIdle();
-    });
   }
 
   /**
@@ -289,10 +351,7 @@ export class VigilScp extends dimse.Scp {
     this.release();
   }
 
-  private async completeStore(request: CStoreRequest): Promise<{ status: number; comment?: string }> {
-    const pending = this.pending.get(request);
-    this.pending.delete(request);
-    if (!pending) return { status: DimseStatus.ProcessingFailure, comment: 'no data set received' };
+  private async completeStore(pending: PendingStore): Promise<{ status: number; comment?: string }> {
     const outcome = await this.ctx.store.complete(pending.writer, pending.incoming);
     this.ctx.observer?.instanceCompleted?.(outcome, pending.writer.bytesWritten, performance.now() - pending.startedAt);
     if (outcome.kind === 'refused') {
@@ -322,17 +381,6 @@ export class VigilScp extends dimse.Scp {
     }
   }
 
-  /** What the command and the association say about an instance, before its data is read. */
-  private incoming(context: PresentationContext, request: CStoreRequest): IncomingInstance {
-    return {
-      sopClassUid: request.getAffectedSopClassUid(),
-      sopInstanceUid: request.getAffectedSopInstanceUid(),
-      transferSyntaxUid: context.getAcceptedTransferSyntaxUid() ?? '',
-      callingAeTitle: this.peer.association?.getCallingAeTitle().trim() ?? '',
-      remoteAddress: this.peer.socket.remoteAddress ?? null,
-    };
-  }
-
   /** dcmjs-dimse keeps these as untyped fields and methods of its Network base class. */
   private get peer(): NetworkInternals {
     return this as unknown as NetworkInternals;
@@ -340,7 +388,7 @@ export class VigilScp extends dimse.Scp {
 
   /** The association ended: drop data sets that never completed, free the slot. */
   private release(): void {
-    for (const { writer } of this.pending.values()) {
+    for (const { writer } of this.pending) {
       const removing = this.ctx.store
         .abandon(writer)
         .catch((err: unknown) => this.ctx.log.warn('could not remove the temp file of a cut-off instance', { error: (err as Error).message }))

@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import net from 'node:net';
+import { encodeCommand } from '../../src/dicom/command-set.js';
+import { pdataPdu } from '../../src/dicom/pdata-tf.js';
+import { associateRequestPdu } from '../helpers/raw-association.js';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
@@ -172,4 +175,36 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
       expect(sent.status).to.equal(DimseStatus.Success);
     });
   }
+
+  describe('a P-DATA-TF that breaks the DIMSE framing after the association is accepted', () => {
+    const ctStorage = '1.2.840.10008.5.1.4.1.1.2';
+    const associate = associateRequestPdu('VIGIL', 'RAWSCU', [{ id: 1, abstractSyntax: ctStorage, transferSyntaxes: ['1.2.840.10008.1.2.1'] }]);
+    const storeCommand = (contextId: number) =>
+      pdataPdu([
+        {
+          contextId,
+          command: true,
+          last: true,
+          value: encodeCommand({ CommandField: 0x0001, MessageID: 1, CommandDataSetType: 0x0000, AffectedSOPClassUID: ctStorage, AffectedSOPInstanceUID: '1.2.3' })!,
+        },
+      ]);
+    const pdvPastItsPdu = Buffer.from([0x04, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x01, 0x00, 0x01, 0x03, 0x00, 0x00]);
+    const dataBeforeCommand = pdataPdu([{ contextId: 1, command: false, last: true, value: Buffer.alloc(8) }]);
+    for (const [name, pdata] of [
+      ['a PDV longer than its PDU', pdvPastItsPdu],
+      ['a data set fragment before any command', dataBeforeCommand],
+      ['a C-STORE on a presentation context never accepted', storeCommand(3)],
+      ['a command fragment inside a data set', Buffer.concat([storeCommand(1), storeCommand(1)])],
+    ] as const) {
+      it(`answers ${name} with an A-ABORT from the provider, stores nothing, keeps serving others`, async () => {
+        const answer = await rawExchange(Buffer.concat([associate, pdata]));
+        expect(answer[0], 'A-ASSOCIATE-AC first').to.equal(0x02);
+        expect([...answer.subarray(answer.length - 10)]).to.deep.equal([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 6]);
+        await waitFor(() => fs.readdirSync(node.files.tmpDir).length === 0 && node.dicom.activeAssociations === 0);
+        assertNothingStored(node);
+        const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+        expect(sent.status).to.equal(DimseStatus.Success);
+      });
+    }
+  });
 });

@@ -1,13 +1,14 @@
 import { expect } from 'chai';
 import dimse from '../../src/dicom/dimse.js';
-import { commandPdu, encodeCommand } from '../../src/dicom/command-pdu.js';
+import { CommandSetError, decodeCommand, encodeCommand } from '../../src/dicom/command-set.js';
+import { commandPdu } from '../../src/dicom/pdata-tf.js';
 
 /** What dcmjs-dimse itself would put on the wire for the command (its own encoder). */
 function libraryBytes(command: { getCommandDataset(): { getDenaturalizedCommandDataset(): Buffer } }): Buffer {
   return command.getCommandDataset().getDenaturalizedCommandDataset();
 }
 
-describe('dicom/command-pdu: responses encoded without dcmjs', () => {
+describe('dicom/command-set: commands read and written without dcmjs', () => {
   it('encodes a C-STORE response byte for byte as dcmjs-dimse does', () => {
     const response = new dimse.responses.CStoreResponse(0x0000, '');
     response.setAffectedSopClassUid('1.2.840.10008.5.1.4.1.1.2');
@@ -48,5 +49,41 @@ describe('dicom/command-pdu: responses encoded without dcmjs', () => {
     expect(pdu.readUInt32BE(6)).to.equal(command.length + 2);
     expect([pdu[10], pdu[11]]).to.deep.equal([3, 0x03]);
     expect(pdu.subarray(12)).to.deep.equal(command);
+  });
+
+  it('decodes a C-STORE request as dcmjs-dimse encodes it', () => {
+    const dataset = new dimse.Dataset({ SOPClassUID: '1.2.840.10008.5.1.4.1.1.2', SOPInstanceUID: '1.2.3.4.5.6.7' });
+    const request = new dimse.requests.CStoreRequest(dataset);
+    request.setMessageId(65535);
+    const elements = request.getCommandDataset().getElements();
+    Object.assign(elements, { MoveOriginatorApplicationEntityTitle: 'MOVER', MoveOriginatorMessageID: 3 });
+    const decoded = decodeCommand(libraryBytes(request as never));
+    expect(decoded).to.deep.equal({
+      CommandField: 0x0001,
+      MessageID: 65535,
+      Priority: 0,
+      CommandDataSetType: 0x0202,
+      AffectedSOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+      AffectedSOPInstanceUID: '1.2.3.4.5.6.7',
+      MoveOriginatorApplicationEntityTitle: 'MOVER',
+      MoveOriginatorMessageID: 3,
+    });
+  });
+
+  it('reads back what it encodes, and skips elements it does not know', () => {
+    const command = encodeCommand({ CommandField: 0x0030, MessageID: 9, CommandDataSetType: 0x0101, AffectedSOPClassUID: '1.2.840.10008.1.1' })!;
+    const unknown = Buffer.from([0x00, 0x00, 0x00, 0x55, 0x02, 0x00, 0x00, 0x00, 0xab, 0xcd]); // (0000,5500), 2 bytes
+    expect(decodeCommand(Buffer.concat([command, unknown]))).to.deep.equal({
+      CommandField: 0x0030,
+      MessageID: 9,
+      CommandDataSetType: 0x0101,
+      AffectedSOPClassUID: '1.2.840.10008.1.1',
+    });
+  });
+
+  it('refuses a command whose elements run past its end', () => {
+    const command = encodeCommand({ CommandField: 0x0001, AffectedSOPInstanceUID: '1.2.3.4' })!;
+    expect(() => decodeCommand(command.subarray(0, command.length - 3))).to.throw(CommandSetError, /runs past/);
+    expect(() => decodeCommand(command.subarray(0, 13))).to.throw(CommandSetError, /cut/);
   });
 });

@@ -1,10 +1,11 @@
 /**
- * Encodes a DIMSE command without a data set (a C-STORE or C-ECHO response, say) straight into
- * its P-DATA-TF PDU. dcmjs-dimse builds the same bytes through dcmjs's general data set writer,
- * which was a tenth of the receive path's CPU time: one response per instance received.
+ * DIMSE command sets (PS3.7 E.1) read and written without dcmjs. Commands are always Implicit VR
+ * Little Endian (PS3.7 6.3.1), a few short elements of group 0000. dcmjs-dimse reads and writes
+ * them through dcmjs's general data set parser and writer, which together were about a fifth of
+ * the receive path's CPU time: one command in, one response out, per instance received.
  *
- * Commands are always Implicit VR Little Endian (PS3.7 6.3.1). Only the command elements a
- * response carries are known here; a command with any other element is left to dcmjs-dimse.
+ * Only the elements named below are known; encoding a command with any other element is left
+ * to dcmjs-dimse, and decoding skips them.
  */
 type CommandVr = 'UI' | 'US' | 'UL' | 'AE' | 'LO';
 
@@ -33,9 +34,18 @@ const COMMAND_ELEMENTS: Record<string, readonly [number, CommandVr]> = {
   MoveOriginatorMessageID: [0x1031, 'US'],
 };
 
-const P_DATA_TF = 0x04;
-/** Message control header: command, last fragment (PS3.8 E.2). */
-const COMMAND_LAST_FRAGMENT = 0x03;
+/** Command Field values (PS3.7 E.1) the receive path answers itself. */
+export const CommandField = {
+  CStoreRequest: 0x0001,
+  CStoreResponse: 0x8001,
+  CEchoRequest: 0x0030,
+  CEchoResponse: 0x8030,
+} as const;
+
+/** Command Data Set Type when no data set follows the command (PS3.7 E.1). */
+export const NO_DATA_SET = 0x0101;
+
+export type CommandElements = Record<string, string | number>;
 
 /** The command's elements encoded with their group length, or undefined if one is not known here. */
 export function encodeCommand(elements: Record<string, unknown>): Buffer | undefined {
@@ -55,17 +65,47 @@ export function encodeCommand(elements: Record<string, unknown>): Buffer | undef
   return Buffer.concat([elementBytes(0x0000, groupLength), body]);
 }
 
-/** One P-DATA-TF PDU carrying a whole command in a single PDV. */
-export function commandPdu(presentationContextId: number, command: Buffer): Buffer {
-  const pdu = Buffer.allocUnsafe(12 + command.length);
-  pdu.writeUInt8(P_DATA_TF, 0);
-  pdu.writeUInt8(0, 1);
-  pdu.writeUInt32BE(6 + command.length, 2); // the PDV item: its length field, id, header, value
-  pdu.writeUInt32BE(2 + command.length, 6);
-  pdu.writeUInt8(presentationContextId, 10);
-  pdu.writeUInt8(COMMAND_LAST_FRAGMENT, 11);
-  command.copy(pdu, 12);
-  return pdu;
+/**
+ * The known elements of an encoded command set, by keyword; strings without their padding.
+ * Throws a CommandSetError when the elements run past the end: the sender is broken.
+ */
+export function decodeCommand(bytes: Buffer): CommandElements {
+  const elements: CommandElements = {};
+  let at = 0;
+  while (at < bytes.length) {
+    if (at + 8 > bytes.length) throw new CommandSetError(`element header cut at byte ${at}`);
+    const group = bytes.readUInt16LE(at);
+    const element = bytes.readUInt16LE(at + 2);
+    const length = bytes.readUInt32LE(at + 4);
+    const start = at + 8;
+    const end = start + length;
+    if (end > bytes.length) throw new CommandSetError(`element (${hex(group)},${hex(element)}) runs past the command's end`);
+    at = end;
+    const known = group === 0 ? KEYWORD_BY_ELEMENT.get(element) : undefined;
+    if (!known) continue;
+    const value = decodeValue(known.vr, bytes.subarray(start, end));
+    if (value !== undefined) elements[known.keyword] = value;
+  }
+  return elements;
+}
+
+export class CommandSetError extends Error {}
+
+const KEYWORD_BY_ELEMENT = new Map(Object.entries(COMMAND_ELEMENTS).map(([keyword, [element, vr]]) => [element, { keyword, vr }]));
+
+function decodeValue(vr: CommandVr, value: Buffer): string | number | undefined {
+  switch (vr) {
+    case 'US':
+      return value.length === 2 ? value.readUInt16LE(0) : undefined;
+    case 'UL':
+      return value.length === 4 ? value.readUInt32LE(0) : undefined;
+    default:
+      return value.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+  }
+}
+
+function hex(n: number): string {
+  return n.toString(16).padStart(4, '0');
 }
 
 function elementBytes(element: number, value: Buffer): Buffer {

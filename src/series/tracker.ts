@@ -25,10 +25,11 @@ export interface SeriesTrackerDeps {
  * Each arrival opens the series (or reopens a stable one: a new version) and restarts its idle
  * window; then MPPS and the count tags are asked whether the series is already complete. One
  * timer waits for the earliest idle deadline of all open series. Every transition is a row in
- * series_state written in one transaction with its /changes entry; the event is handed to the
- * bus after the commit and marked as handed over, so a restart resumes idle windows and
- * re-emits only an event whose hand-over the stop interrupted. Listeners key on
- * (seriesId, version) if they must be idempotent across such a crash.
+ * series_state written in one transaction with its /changes entry (an arrival, in the stored
+ * instance's own transaction); the event is handed to the bus after the commit and marked as
+ * handed over, so a restart resumes idle windows and re-emits only an event whose hand-over
+ * the stop interrupted. Listeners key on (seriesId, version) if they must be idempotent across
+ * such a crash.
  */
 export class SeriesTracker {
   readonly mpps: MppsService;
@@ -159,7 +160,10 @@ export class SeriesTracker {
     });
     if (!declared) return;
     this.deps.log.info('series stable', { seriesId, version: declared.version, reason, instanceCount: declared.instanceCount });
-    this.emitStable(seriesId);
+    // An arrival is recorded inside the instance's own transaction (see InstanceStore): the
+    // event waits for that commit, which ends the synchronous call this runs in.
+    if (this.deps.db.inTransaction) queueMicrotask(() => this.guard(() => this.emitStable(seriesId)));
+    else this.emitStable(seriesId);
   }
 
   /** Hands the committed stable version to the bus, then records that it was handed over. */

@@ -142,18 +142,44 @@ export class InstanceStore {
 
     const { relativePath } = await this.files.commit(writer, ids.instance);
     const storedAt = Date.now();
+    const { patient, study } = summary;
+    patientDataRedactor.remember(patient.PatientName, patient.PatientID, patient.PatientBirthDate, study.AccessionNumber);
     let result;
     try {
-      result = this.index.recordInstance({
-        ids,
-        summary,
-        sopClassUid: incoming.sopClassUid,
-        transferSyntaxUid: incoming.transferSyntaxUid,
-        filePath: relativePath,
-        fileSize: writer.bytesWritten,
-        callingAeTitle: incoming.callingAeTitle,
-        remoteAddress: incoming.remoteAddress,
-        receivedAt: storedAt,
+      // The synchronous listeners of instance-stored (the series tracker above all) write in
+      // the same transaction as the instance: one commit per instance, and no arrival the
+      // index has but the tracker never heard of. A listener's failure is the bus's to report;
+      // it never undoes the instance.
+      result = this.index.transaction(() => {
+        const recorded = this.index.recordInstance({
+          ids,
+          summary,
+          sopClassUid: incoming.sopClassUid,
+          transferSyntaxUid: incoming.transferSyntaxUid,
+          filePath: relativePath,
+          fileSize: writer.bytesWritten,
+          callingAeTitle: incoming.callingAeTitle,
+          remoteAddress: incoming.remoteAddress,
+          receivedAt: storedAt,
+        });
+        if (recorded.created) {
+          this.bus.emit('instance-stored', {
+            instanceId: ids.instance,
+            seriesId: ids.series,
+            studyId: ids.study,
+            patientId: ids.patient,
+            sopInstanceUid: summary.instance.SOPInstanceUID!,
+            seriesInstanceUid: summary.series.SeriesInstanceUID!,
+            studyInstanceUid: summary.study.StudyInstanceUID!,
+            sopClassUid: incoming.sopClassUid,
+            modality: summary.series.Modality ?? null,
+            callingAeTitle: incoming.callingAeTitle,
+            newSeries: recorded.newSeries,
+            newStudy: recorded.newStudy,
+            storedAt,
+          });
+        }
+        return recorded;
       });
     } catch (err) {
       // The file is in place but not indexed: take it back out so nothing half-stored remains.
@@ -161,24 +187,6 @@ export class InstanceStore {
       throw err;
     }
     if (!result.created) return { kind: 'duplicate', instanceId: ids.instance, ids };
-
-    const { patient, study } = summary;
-    patientDataRedactor.remember(patient.PatientName, patient.PatientID, patient.PatientBirthDate, study.AccessionNumber);
-    this.bus.emit('instance-stored', {
-      instanceId: ids.instance,
-      seriesId: ids.series,
-      studyId: ids.study,
-      patientId: ids.patient,
-      sopInstanceUid: summary.instance.SOPInstanceUID!,
-      seriesInstanceUid: summary.series.SeriesInstanceUID!,
-      studyInstanceUid: summary.study.StudyInstanceUID!,
-      sopClassUid: incoming.sopClassUid,
-      modality: summary.series.Modality ?? null,
-      callingAeTitle: incoming.callingAeTitle,
-      newSeries: result.newSeries,
-      newStudy: result.newStudy,
-      storedAt,
-    });
     return { kind: 'stored', instanceId: ids.instance, ids };
   }
 }

@@ -35,6 +35,21 @@ describe('series/tracker: count tags and the idle window', function () {
     expect(events, 'the idle window of a stable series is over').to.have.length(1);
   });
 
+  it("records an arrival in the instance's own transaction and hands series-stable over after its commit", async () => {
+    const seen: { inTransaction: boolean; instances: number }[] = [];
+    node.bus.on('series-stable', (e) =>
+      void seen.push({ inTransaction: node.db.inTransaction, instances: node.index.instancesUnder('series', e.seriesId).length }),
+    );
+    node.bus.on('instance-stored', () => {
+      throw new Error('a failing listener');
+    });
+    await store(node, writeSeries(work, { slices: 3 }));
+    expect(seen, 'after the commit, with every instance indexed').to.deep.equal([{ inTransaction: false, instances: 3 }]);
+    expect(node.index.listIds('instances', 0, 10), 'a listener that throws undoes nothing').to.have.length(3);
+    const open = node.db.prepare('SELECT count(*) AS n FROM series_state').get() as { n: number };
+    expect(open.n).to.equal(1);
+  });
+
   it('does not trust counts that a gap in slice positions contradicts, and waits for the idle window', async () => {
     const events = recordStable(node);
     await store(node, writeSeries(work, { slices: 3, positions: [0, 5, 15] }));

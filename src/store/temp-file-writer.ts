@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Writable } from 'node:stream';
+import { EventEmitter } from 'node:events';
 import type { ByteSource } from '../dicom/structure-check.js';
 import { KeptBytes } from './kept-bytes.js';
 
@@ -8,49 +8,65 @@ import { KeptBytes } from './kept-bytes.js';
  * mostly on its way to disk before its last byte arrives, large enough to keep writes few.
  */
 const WRITE_BATCH_BYTES = 256 * 1024;
+/** Data waiting to be written beyond which the sender is asked to wait (TCP back-pressure). */
+const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** The start and the end of the file are kept in memory, so it need not be read back (KeptBytes). */
 const KEPT_BYTES = 64 * 1024;
 
 /**
- * A Writable that streams one received data set into a temp file, behind a prefix (the Part 10
- * header). Memory stays bounded (one write batch, the first and the last 64 KB) whatever the
- * instance's size. It never emits 'error': dcmjs-dimse does not listen for one, and a failed
- * write must become a DIMSE status, not a crash. The failure is kept in `failure`; later data
- * is dropped.
+ * Streams one received data set into a temp file, behind a prefix (the Part 10 header). Memory
+ * stays bounded (the data not yet written, the first and the last 64 KB) whatever the
+ * instance's size. It never throws for a failed write: the failure must become a DIMSE status,
+ * not a crash. It is kept in `failure`, and later data is dropped.
  *
- * The file stays open after the stream ends, so that `moveTo` can rename it into the store and
- * only then flush it (see there), or `discard` can drop it.
+ * One write is in flight at a time; what arrives meanwhile joins the next one, so a slow disk
+ * gets fewer, larger writes. `write` returns false while more than the high-water mark waits
+ * (the SCP then stops reading the socket until 'drain').
  *
- * Opening, renaming and closing are done synchronously: they are quick metadata operations, and
- * each trip through libuv's thread pool cost the one receiving thread more (a thread woken, a
- * context switch) than the call itself. Writes and the flush, which wait on the disk, go to
- * the pool.
+ * A plain object rather than a Node Writable: the SCP feeds it directly, and the stream
+ * machinery cost the receiving thread more than the writes themselves (and once, by closing
+ * the descriptor on 'finish', silently cost the flush).
+ *
+ * The file stays open after the data ends, so that `moveTo` can rename it into the store and
+ * only then flush it (see there), or `discard` can drop it. Opening, renaming and closing are
+ * synchronous: they are quick metadata operations, and each trip through libuv's thread pool
+ * cost the one receiving thread more (a thread woken, a context switch) than the call itself.
+ * Writes and the flush, which wait on the disk, go to the pool.
  */
-export class TempFileWriter extends Writable {
+export class TempFileWriter extends EventEmitter {
+  /** Where the data set starts in the file. */
+  readonly prefixLength: number;
   bytesWritten = 0;
   failure: Error | undefined;
   private fd: number | undefined;
   private batch: Buffer[] = [];
   private batchBytes = 0;
+  private writing = false;
+  private ended = false;
+  private closed = false;
+  /** Resolvers waiting for every byte to be written (or to have failed). */
+  private waiters: (() => void)[] = [];
   private readonly kept = new KeptBytes(KEPT_BYTES, KEPT_BYTES);
 
   constructor(
     readonly path: string,
-    private readonly prefix: Buffer,
+    prefix: Buffer,
     private readonly fsync: boolean,
     /** A writer that must refuse (no space left): it swallows the data and reports this. */
     refusal?: Error,
   ) {
-    // autoDestroy off: the file must stay open after 'finish' for moveTo to flush it. With it
-    // on, the stream closed the descriptor at once and the flush silently never happened.
-    super({ highWaterMark: 4 * 1024 * 1024, autoDestroy: false });
+    super();
     this.failure = refusal;
-    this.kept.add(prefix);
-  }
-
-  /** Where the data set starts in the file. */
-  get prefixLength(): number {
-    return this.prefix.length;
+    this.prefixLength = prefix.length;
+    if (!this.failure) {
+      try {
+        // Read-write: contents() reads back through the same descriptor.
+        this.fd = fs.openSync(path, 'wx+', 0o640);
+      } catch (err) {
+        this.failure = err as Error;
+      }
+    }
+    this.write(prefix);
   }
 
   /** The first bytes of the file (at most 64 KB), for parsing the header from memory. */
@@ -59,7 +75,7 @@ export class TempFileWriter extends Writable {
   }
 
   /**
-   * The whole file once the stream has ended: from memory where it can be, else read from the
+   * The whole file once the data has ended: from memory where it can be, else read from the
    * open file (a header longer than 64 KB, fragments of encapsulated pixel data).
    */
   contents(): ByteSource {
@@ -71,27 +87,27 @@ export class TempFileWriter extends Writable {
     });
   }
 
-  override _construct(callback: (error?: Error | null) => void): void {
-    if (this.failure) return callback();
-    try {
-      // Read-write: contents() reads back through the same descriptor.
-      this.fd = fs.openSync(this.path, 'wx+', 0o640);
-    } catch (err) {
-      this.failure = err as Error;
-    }
-    this.queue(this.prefix);
-    callback();
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  /** Takes the next bytes; false when the caller should wait for 'drain' before more. */
+  write(chunk: Buffer): boolean {
+    if (this.ended) throw new Error('write after the end of the data set');
     this.kept.add(chunk);
-    this.queue(chunk);
-    if (this.batchBytes >= WRITE_BATCH_BYTES) this.flush(callback);
-    else callback();
+    if (this.failure || this.closed) return true;
+    this.batch.push(chunk);
+    this.batchBytes += chunk.length;
+    if (this.batchBytes >= WRITE_BATCH_BYTES) this.startWrite();
+    return this.batchBytes < HIGH_WATER_BYTES;
   }
 
-  override _final(callback: (error?: Error | null) => void): void {
-    this.flush(() => callback());
+  /** No more data: what is left is written. */
+  end(): void {
+    this.ended = true;
+    this.startWrite();
+  }
+
+  /** Waits until everything written so far is on disk (or failed); resolves, never rejects. */
+  settled(): Promise<void> {
+    if (this.isSettled()) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   /**
@@ -105,6 +121,7 @@ export class TempFileWriter extends Writable {
     fs.renameSync(this.path, target);
     const fd = this.fd;
     this.fd = undefined;
+    this.closed = true;
     if (fd === undefined) return;
     try {
       if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
@@ -115,40 +132,43 @@ export class TempFileWriter extends Writable {
 
   /** Closes and deletes the temp file (best effort: the start-up check sweeps what is left). */
   async discard(): Promise<void> {
-    this.destroy();
+    this.ended = true;
+    this.closed = true;
+    this.batch = [];
+    this.batchBytes = 0;
     await this.settled();
+    const fd = this.fd;
+    this.fd = undefined;
+    if (fd !== undefined) await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
     await fs.promises.rm(this.path, { force: true }).catch(() => undefined);
   }
 
-  override _destroy(_error: Error | null, callback: (error?: Error | null) => void): void {
-    const fd = this.fd;
-    this.fd = undefined;
-    this.batch = [];
-    if (fd === undefined) return callback();
-    fs.close(fd, () => callback());
+  private isSettled(): boolean {
+    return !this.writing && (this.batchBytes === 0 || this.failure !== undefined || this.closed);
   }
 
-  /** Waits until everything written so far is on disk (or failed); resolves, never rejects. */
-  settled(): Promise<void> {
-    if (this.writableFinished || this.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.once('finish', () => resolve());
-      this.once('close', () => resolve());
-    });
-  }
-
-  private queue(chunk: Buffer): void {
-    if (this.failure) return;
-    this.batch.push(chunk);
-    this.batchBytes += chunk.length;
-  }
-
-  private flush(callback: () => void): void {
+  /** Writes the batch unless a write is in flight (its completion writes what came meanwhile). */
+  private startWrite(): void {
+    if (this.writing) return;
     const chunks = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    if (this.failure || this.fd === undefined || chunks.length === 0) return callback();
-    this.writeAll(this.fd, chunks, callback);
+    if (this.failure || this.fd === undefined || chunks.length === 0) return this.wrote();
+    this.writing = true;
+    this.writeAll(this.fd, chunks, () => {
+      this.writing = false;
+      if (this.batchBytes >= WRITE_BATCH_BYTES || (this.ended && this.batchBytes > 0)) this.startWrite();
+      else this.wrote();
+    });
+  }
+
+  /** A write finished with nothing more to start now: wake whoever waits. */
+  private wrote(): void {
+    if (this.batchBytes < HIGH_WATER_BYTES) this.emit('drain');
+    if (!this.isSettled()) return;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   /** writev may write less than asked (a full disk does that): go on with the rest or fail. */

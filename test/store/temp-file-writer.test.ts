@@ -55,4 +55,19 @@ describe('store/temp-file-writer: a received data set on its way to disk', () =>
     await writer.discard();
     expect(fs.existsSync(path.join(dir, 'c.part'))).to.equal(false);
   });
+
+  it('asks the sender to wait past 4 MB not yet written, says when to go on, and writes it all', async () => {
+    const writer = new TempFileWriter(path.join(dir, 'd.part'), Buffer.from('P'), false);
+    const chunk = Buffer.alloc(512 * 1024, 3);
+    const answers: boolean[] = [];
+    for (let i = 0; i < 12; i++) answers.push(writer.write(chunk)); // 6 MB at once: one write in flight, the rest waits
+    expect(answers[0]).to.equal(true);
+    expect(answers.at(-1), 'past the high-water mark').to.equal(false);
+    await new Promise<void>((resolve) => writer.once('drain', () => resolve()));
+    writer.end();
+    await writer.settled();
+    expect(writer.bytesWritten).to.equal(1 + 12 * chunk.length);
+    await writer.moveTo(path.join(dir, 'd.dcm'));
+    expect(fs.statSync(path.join(dir, 'd.dcm')).size).to.equal(1 + 12 * chunk.length);
+  });
 });

@@ -1,7 +1,6 @@
 /**
- * P-DATA-TF PDUs (PS3.8 9.3.5): presentation data values (PDVs), each one fragment of a DIMSE
- * message's command or data set. Parsing gives views of the PDU, never copies: a data set
- * fragment goes from the network read to the file as it is.
+ * P-DATA-TF PDUs (PS3.8 9.3.5) on their way out: presentation data values (PDVs), each one
+ * fragment of a DIMSE message's command or data set. (Incoming ones are read by PduFramer.)
  */
 export const P_DATA_TF = 0x04;
 
@@ -12,35 +11,12 @@ const PDV_HEADER_BYTES = 6;
 const COMMAND_BIT = 0x01;
 const LAST_FRAGMENT_BIT = 0x02;
 
+/** A PDV to send: whole, in one PDU. */
 export interface Pdv {
   contextId: number;
   command: boolean;
   last: boolean;
   value: Buffer;
-}
-
-/** The PDVs of one whole P-DATA-TF PDU, in order; throws PDataError if they do not fit it. */
-export function parsePdvs(pdu: Buffer): Pdv[] {
-  const pdvs: Pdv[] = [];
-  const end = PDU_HEADER_BYTES + pdu.readUInt32BE(2);
-  if (end !== pdu.length) throw new PDataError('PDU length does not match its bytes');
-  let at = PDU_HEADER_BYTES;
-  while (at < end) {
-    if (at + PDV_HEADER_BYTES > end) throw new PDataError(`PDV header cut at byte ${at}`);
-    const itemLength = pdu.readUInt32BE(at);
-    // The item length counts the context ID and control header: it is at least 2.
-    if (itemLength < 2 || at + 4 + itemLength > end) throw new PDataError(`PDV at byte ${at} runs past the PDU's end`);
-    const control = pdu[at + 5]!;
-    pdvs.push({
-      contextId: pdu[at + 4]!,
-      command: (control & COMMAND_BIT) !== 0,
-      last: (control & LAST_FRAGMENT_BIT) !== 0,
-      value: pdu.subarray(at + PDV_HEADER_BYTES, at + 4 + itemLength),
-    });
-    at += 4 + itemLength;
-  }
-  if (pdvs.length === 0) throw new PDataError('P-DATA-TF without a PDV');
-  return pdvs;
 }
 
 /** One P-DATA-TF PDU carrying the given PDVs (used to hand some of a PDU's PDVs elsewhere). */
@@ -65,5 +41,3 @@ export function pdataPdu(pdvs: readonly Pdv[]): Buffer {
 export function commandPdu(contextId: number, command: Buffer): Buffer {
   return pdataPdu([{ contextId, command: true, last: true, value: command }]);
 }
-
-export class PDataError extends Error {}

@@ -1,36 +1,68 @@
 /**
- * Cuts the byte stream of an association into whole PDUs (PS3.8 9.3: a 1-byte type, a reserved
- * byte, a 4-byte big-endian length, then the body).
+ * Cuts the byte stream of an association into PDUs (PS3.8 9.3: a 1-byte type, a reserved byte,
+ * a 4-byte big-endian length, then the body).
  *
- * It replaces dcmjs-dimse's accumulator, which concatenates everything received so far with
- * every network read: a 256 KB P-DATA-TF arriving in 64 KB reads was copied four times over,
- * and the copies were the largest allocation churn of the receive path. Here the reads are
- * only kept, and joined once, when a PDU is complete; a PDU that lies within one read is a view
- * of it, never a copy.
+ * P-DATA-TF PDUs, which carry the instances, are not gathered whole: their PDVs (PS3.8 9.3.5)
+ * come out piece by piece as the network reads bring them, each piece a view of a read, never a
+ * copy. A 512² slice thus goes from the socket to its file without being copied in between
+ * (dcmjs-dimse's accumulator concatenated everything received so far with every read). Every
+ * other PDU comes out whole: a view when it lies within one read, else joined once.
  */
-export type FramedPdu = { pdu: Buffer } | { error: string; kind: 'unknown-type' | 'too-long' };
+export interface PdvPiece {
+  contextId: number;
+  /** The PDV carries a command (else a data set) fragment. */
+  command: boolean;
+  /** The PDV is the last fragment of its command or data set. */
+  last: boolean;
+  value: Buffer;
+  /** This piece ends its PDV. */
+  ends: boolean;
+}
+
+export type Framed =
+  | { pdu: Buffer }
+  | { piece: PdvPiece }
+  | { error: string; kind: 'unknown-type' | 'too-long' | 'bad-pdata' };
 
 const HEADER_BYTES = 6;
+const P_DATA_TF = 0x04;
+/** A PDV item's header: its 4-byte length, the presentation context ID, the control header. */
+const PDV_HEADER_BYTES = 6;
 /** PDU types of PS3.8 9.3 (0xFF: dcmjs-dimse's no-op). */
 const KNOWN_TYPES = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
+
+interface OpenPdv {
+  contextId: number;
+  command: boolean;
+  last: boolean;
+  left: number;
+}
 
 export class PduFramer {
   private chunks: Buffer[] = [];
   private buffered = 0;
-  /** Length of the PDU being gathered, header included, once its header is in. */
+  /** Length of the PDU being gathered (any but P-DATA-TF), header included, once its header is in. */
   private expected: number | undefined;
+  /** Body bytes left in the P-DATA-TF PDU being read, PDV headers included. */
+  private pdataLeft: number | undefined;
+  /** The PDV being read, and how much of its value is still to come. */
+  private pdv: OpenPdv | undefined;
   private failed = false;
 
   /** @param maxPduBytes the largest PDU body accepted; a longer one is an error, never buffered. */
   constructor(private readonly maxPduBytes: number) {}
 
-  /** Takes one network read; returns the PDUs it completed, in order, or ends with an error. */
-  push(chunk: Buffer): FramedPdu[] {
+  /** Takes one network read; returns what it completed, in order, or ends with an error. */
+  push(chunk: Buffer): Framed[] {
     if (this.failed) return [];
     this.chunks.push(chunk);
     this.buffered += chunk.length;
-    const out: FramedPdu[] = [];
+    const out: Framed[] = [];
     for (;;) {
+      if (this.pdataLeft !== undefined) {
+        if (this.readPdata(out) !== 'progress') return out;
+        continue;
+      }
       if (this.expected === undefined) {
         if (this.buffered < HEADER_BYTES) return out;
         const head = this.copyFront(HEADER_BYTES);
@@ -38,6 +70,12 @@ export class PduFramer {
         const length = head.readUInt32BE(2);
         if (!KNOWN_TYPES.has(type)) return this.fail(out, 'unknown-type', `unknown PDU type 0x${type.toString(16).padStart(2, '0')}`);
         if (length > this.maxPduBytes) return this.fail(out, 'too-long', `PDU of ${length} bytes is larger than the ${this.maxPduBytes} accepted`);
+        if (type === P_DATA_TF) {
+          if (length === 0) return this.fail(out, 'bad-pdata', 'P-DATA-TF without a PDV');
+          this.take(HEADER_BYTES);
+          this.pdataLeft = length;
+          continue;
+        }
         this.expected = HEADER_BYTES + length;
       }
       if (this.buffered < this.expected) return out;
@@ -46,7 +84,43 @@ export class PduFramer {
     }
   }
 
-  private fail(out: FramedPdu[], kind: 'unknown-type' | 'too-long', error: string): FramedPdu[] {
+  /** One step inside a P-DATA-TF body: a PDV header, or the next piece of a PDV's value. */
+  private readPdata(out: Framed[]): 'wait' | 'failed' | 'progress' {
+    const pdv = this.pdv;
+    if (pdv === undefined) {
+      if (this.pdataLeft === 0) {
+        this.pdataLeft = undefined;
+        return 'progress';
+      }
+      if (this.pdataLeft! < PDV_HEADER_BYTES) return this.failPdata(out, 'a PDV header runs past its PDU');
+      if (this.buffered < PDV_HEADER_BYTES) return 'wait';
+      const head = this.take(PDV_HEADER_BYTES);
+      const itemLength = head.readUInt32BE(0);
+      // The item length counts the context ID and the control header: at least 2.
+      if (itemLength < 2 || 4 + itemLength > this.pdataLeft!) return this.failPdata(out, 'a PDV runs past its PDU');
+      this.pdataLeft! -= 4 + itemLength;
+      const control = head[5]!;
+      const opened = { contextId: head[4]!, command: (control & 0x01) !== 0, last: (control & 0x02) !== 0, left: itemLength - 2 };
+      if (opened.left === 0) out.push({ piece: { ...withoutLeft(opened), value: Buffer.alloc(0), ends: true } });
+      else this.pdv = opened;
+      return 'progress';
+    }
+    if (this.buffered === 0) return 'wait';
+    // What the first read holds of the value: a view, never a copy.
+    const value = this.take(Math.min(pdv.left, this.chunks[0]!.length));
+    pdv.left -= value.length;
+    const ends = pdv.left === 0;
+    if (ends) this.pdv = undefined;
+    out.push({ piece: { ...withoutLeft(pdv), value, ends } });
+    return 'progress';
+  }
+
+  private failPdata(out: Framed[], error: string): 'failed' {
+    this.fail(out, 'bad-pdata', error);
+    return 'failed';
+  }
+
+  private fail(out: Framed[], kind: 'unknown-type' | 'too-long' | 'bad-pdata', error: string): Framed[] {
     this.failed = true;
     this.chunks = [];
     this.buffered = 0;
@@ -62,7 +136,7 @@ export class PduFramer {
     return out;
   }
 
-  /** Removes and returns the first n buffered bytes: a view when they lie in one read. */
+  /** Removes and returns the first n buffered bytes (n ≤ buffered): a view when they lie in one read. */
   private take(n: number): Buffer {
     this.buffered -= n;
     const first = this.chunks[0]!;
@@ -87,4 +161,8 @@ export class PduFramer {
     this.chunks = this.chunks.slice(i);
     return result;
   }
+}
+
+function withoutLeft({ contextId, command, last }: OpenPdv): Omit<PdvPiece, 'value' | 'ends'> {
+  return { contextId, command, last };
 }

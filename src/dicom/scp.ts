@@ -19,7 +19,7 @@ import { MPPS_SOP_CLASS } from './uids.js';
 import { PduFramer } from './pdu-framer.js';
 import { CommandField, CommandSetError, NO_DATA_SET, encodeCommand, type CommandElements } from './command-set.js';
 import { DimseRouter, RouteError, type DatasetSink } from './dimse-router.js';
-import { PDataError, P_DATA_TF, commandPdu } from './pdata-tf.js';
+import { commandPdu } from './pdata-tf.js';
 
 /**
  * The longest PDU taken in. P-DATA-TF PDUs respect the limit we announce (4 MiB at most); this
@@ -94,9 +94,9 @@ export class VigilScp extends dimse.Scp {
 
   /**
    * Takes over PDU framing from dcmjs-dimse (see PduFramer for why). Once the association is
-   * accepted, P-DATA-TF goes to the DIMSE router (C-STORE and C-ECHO are answered here, see
-   * DimseRouter); every other PDU, and every message the router leaves alone, goes to the
-   * library's own PDU handler, as its accumulator did.
+   * accepted, the PDVs of P-DATA-TF go piece by piece to the DIMSE router (C-STORE and C-ECHO
+   * are answered here, see DimseRouter); every other PDU, and every message the router leaves
+   * alone, goes to the library's own PDU handler, as its accumulator did.
    */
   private framePdus(socket: Socket): void {
     const framer = new PduFramer(MAX_PDU_BYTES);
@@ -118,16 +118,22 @@ export class VigilScp extends dimse.Scp {
           return;
         }
         network.lastPduTime = Date.now();
-        if (framed.pdu[0] !== P_DATA_TF || !this.accepted) {
+        if ('pdu' in framed) {
           void network._processPdu(framed.pdu);
           continue;
         }
-        try {
-          router.push(framed.pdu);
-        } catch (err) {
-          if (!(err instanceof PDataError || err instanceof CommandSetError || err instanceof RouteError)) throw err;
+        if (!this.accepted) {
+          // P-DATA before the association is accepted (PS3.8 9.2, state table: AA-1).
           aborted = true;
-          this.abortUnreadable(socket, 'bad-message', err.message);
+          this.abortUnreadable(socket, 'unexpected', 'P-DATA-TF outside an accepted association');
+          return;
+        }
+        try {
+          router.push(framed.piece);
+        } catch (err) {
+          if (!(err instanceof CommandSetError || err instanceof RouteError)) throw err;
+          aborted = true;
+          this.abortUnreadable(socket, 'bad-pdata', err.message);
           return;
         }
       }
@@ -216,9 +222,10 @@ export class VigilScp extends dimse.Scp {
    * with an A-ABORT (PS3.8 9.3.8: source service provider, unrecognized PDU or invalid
    * parameter) and closes the connection.
    */
-  private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long' | 'bad-message', detail: string): void {
+  private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long' | 'bad-pdata' | 'unexpected', detail: string): void {
     this.ctx.log.warn('association aborted: unreadable PDU', { remote: socket.remoteAddress, detail });
-    const reason = kind === 'unknown-type' ? AbortReason.UnrecognizedPdu : AbortReason.InvalidPduParameter;
+    const reason =
+      kind === 'unknown-type' ? AbortReason.UnrecognizedPdu : kind === 'unexpected' ? AbortReason.UnexpectedPdu : AbortReason.InvalidPduParameter;
     const abort = Buffer.from([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, AbortSource.ServiceProvider, reason]);
     if (socket.destroyed) return;
     socket.write(abort, () => socket.destroy());

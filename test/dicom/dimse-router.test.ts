@@ -1,7 +1,8 @@
 import { expect } from 'chai';
-import { encodeCommand, type CommandElements } from '../../src/dicom/command-set.js';
+import { CommandSetError, decodeCommand, encodeCommand, type CommandElements } from '../../src/dicom/command-set.js';
 import { DimseRouter, RouteError, type DatasetSink } from '../../src/dicom/dimse-router.js';
-import { PDataError, parsePdvs, pdataPdu, type Pdv } from '../../src/dicom/pdata-tf.js';
+import { PduFramer } from '../../src/dicom/pdu-framer.js';
+import { pdataPdu, type Pdv } from '../../src/dicom/pdata-tf.js';
 
 const STORE = encodeCommand({ CommandField: 0x0001, MessageID: 5, CommandDataSetType: 0x0000, AffectedSOPInstanceUID: '1.2.3' })!;
 const ECHO = encodeCommand({ CommandField: 0x0030, MessageID: 6, CommandDataSetType: 0x0101 })!;
@@ -10,8 +11,11 @@ const N_CREATE = encodeCommand({ CommandField: 0x0140, MessageID: 7, CommandData
 const command = (value: Buffer, last = true, contextId = 1): Pdv => ({ contextId, command: true, last, value });
 const data = (value: Buffer, last = false, contextId = 1): Pdv => ({ contextId, command: false, last, value });
 
-/** A router whose target stores C-STORE data sets, answers C-ECHO, leaves the rest to "the library". */
-function harness() {
+/**
+ * A router behind a real framer, whose target stores C-STORE data sets, answers C-ECHO and
+ * leaves the rest to "the library". `send` feeds P-DATA-TF PDUs in reads of `readSize` bytes.
+ */
+function harness(readSize = 65_536) {
   const seen = { commands: [] as CommandElements[], fragments: [] as Buffer[], ends: 0, forwarded: [] as Buffer[] };
   const sink: DatasetSink = { write: (f) => void seen.fragments.push(f), end: () => void seen.ends++ };
   const router = new DimseRouter({
@@ -23,85 +27,68 @@ function harness() {
     },
     forward: (pdu) => void seen.forwarded.push(pdu),
   });
-  return { router, seen };
+  const framer = new PduFramer(1 << 20);
+  const send = (...pdus: Buffer[]) => {
+    const bytes = Buffer.concat(pdus);
+    for (let at = 0; at < bytes.length; at += readSize) {
+      for (const framed of framer.push(bytes.subarray(at, at + readSize))) {
+        if (!('piece' in framed)) throw new Error('expected PDV pieces');
+        router.push(framed.piece);
+      }
+    }
+  };
+  return { send, seen };
 }
 
 describe('dicom/dimse-router: C-STORE and C-ECHO read here, the rest to dcmjs-dimse', () => {
-  it('hands a C-STORE data set to its sink fragment by fragment, as views of the PDUs', () => {
-    const { router, seen } = harness();
-    const second = pdataPdu([data(Buffer.alloc(100, 2))]);
-    router.push(pdataPdu([command(STORE), data(Buffer.alloc(50, 1))]));
-    router.push(second);
-    router.push(pdataPdu([data(Buffer.alloc(10, 3), true)]));
-    expect(seen.commands).to.have.length(1);
-    expect(seen.commands[0]).to.include({ CommandField: 1, MessageID: 5, AffectedSOPInstanceUID: '1.2.3' });
-    expect(seen.fragments.map((f) => f.length)).to.deep.equal([50, 100, 10]);
-    expect(seen.fragments[1]!.buffer).to.equal(second.buffer); // no copy
-    expect(seen.ends).to.equal(1);
-    expect(seen.forwarded).to.deep.equal([]);
-  });
+  for (const readSize of [5, 16_384, 65_536]) {
+    it(`hands a C-STORE data set to its sink as it arrives, whole and once (reads of ${readSize} bytes)`, () => {
+      const { send, seen } = harness(readSize);
+      const body = Buffer.alloc(200_000);
+      for (let i = 0; i < body.length; i++) body[i] = i % 251;
+      send(pdataPdu([command(STORE), data(body.subarray(0, 50))]), pdataPdu([data(body.subarray(50, 150_000))]), pdataPdu([data(body.subarray(150_000), true)]));
+      expect(seen.commands).to.have.length(1);
+      expect(seen.commands[0]).to.include({ CommandField: 1, MessageID: 5, AffectedSOPInstanceUID: '1.2.3' });
+      expect(Buffer.concat(seen.fragments)).to.deep.equal(body);
+      expect(seen.ends).to.equal(1);
+      expect(seen.forwarded).to.deep.equal([]);
+    });
+  }
 
   it('joins a command split over several PDVs and PDUs', () => {
-    const { router, seen } = harness();
-    router.push(pdataPdu([command(STORE.subarray(0, 9), false)]));
-    router.push(pdataPdu([command(STORE.subarray(9, 20), false), command(STORE.subarray(20))]));
-    router.push(pdataPdu([data(Buffer.alloc(4), true)]));
+    const { send, seen } = harness(7);
+    send(pdataPdu([command(STORE.subarray(0, 9), false)]), pdataPdu([command(STORE.subarray(9, 20), false), command(STORE.subarray(20))]));
+    send(pdataPdu([data(Buffer.alloc(4), true)]));
     expect(seen.commands[0]).to.include({ CommandField: 1, MessageID: 5 });
     expect(seen.ends).to.equal(1);
   });
 
   it('answers C-ECHO and goes on with the next message', () => {
-    const { router, seen } = harness();
-    router.push(pdataPdu([command(ECHO), command(STORE), data(Buffer.alloc(4), true)]));
+    const { send, seen } = harness();
+    send(pdataPdu([command(ECHO), command(STORE), data(Buffer.alloc(4), true)]));
     expect(seen.commands.map((c) => c.CommandField)).to.deep.equal([0x0030, 0x0001]);
     expect(seen.ends).to.equal(1);
   });
 
-  it('forwards other messages whole: the PDU as received when it is all theirs', () => {
-    const { router, seen } = harness();
-    const pdu = pdataPdu([command(N_CREATE), data(Buffer.alloc(8, 9), true)]);
-    router.push(pdu);
-    expect(seen.forwarded).to.have.length(1);
-    expect(seen.forwarded[0]).to.equal(pdu);
-  });
-
-  it('forwards the gathered fragments of a split command, and only their PDVs of a shared PDU', () => {
-    const { router, seen } = harness();
-    router.push(pdataPdu([command(N_CREATE.subarray(0, 12), false)]));
-    router.push(pdataPdu([command(N_CREATE.subarray(12)), data(Buffer.alloc(8, 9), true), command(ECHO)]));
-    expect(seen.forwarded).to.have.length(1);
-    const pdvs = parsePdvs(seen.forwarded[0]!);
-    expect(pdvs.map((p) => [p.command, p.last])).to.deep.equal([
-      [true, false],
-      [true, true],
-      [false, true],
-    ]);
-    expect(Buffer.concat([pdvs[0]!.value, pdvs[1]!.value])).to.deep.equal(N_CREATE);
+  it('forwards other messages to dcmjs-dimse a whole PDV per PDU, and goes on with the next message', () => {
+    const { send, seen } = harness(3);
+    send(pdataPdu([command(N_CREATE.subarray(0, 12), false)]));
+    send(pdataPdu([command(N_CREATE.subarray(12)), data(Buffer.alloc(8, 9), true), command(ECHO)]));
+    expect(seen.forwarded.map(pdvOf)).to.deep.equal([command(N_CREATE), data(Buffer.alloc(8, 9), true)]);
+    expect(decodeCommand(pdvOf(seen.forwarded[0]!).value)).to.include({ CommandField: 0x0140 });
     expect(seen.commands.map((c) => c.CommandField)).to.deep.equal([0x0140, 0x0030]);
   });
 
-  it('refuses fragments out of order', () => {
-    expect(() => harness().router.push(pdataPdu([data(Buffer.alloc(4), true)]))).to.throw(RouteError, /before its command/);
-    expect(() => harness().router.push(pdataPdu([command(STORE), command(ECHO)]))).to.throw(RouteError, /inside a data set/);
-    expect(() => harness().router.push(pdataPdu([command(STORE), data(Buffer.alloc(4), true, 3)]))).to.throw(RouteError, /presentation context/);
+  it('refuses fragments out of order, and a command it cannot read', () => {
+    expect(() => harness().send(pdataPdu([data(Buffer.alloc(4), true)]))).to.throw(RouteError, /before its command/);
+    expect(() => harness().send(pdataPdu([command(STORE), command(ECHO)]))).to.throw(RouteError, /inside a data set/);
+    expect(() => harness().send(pdataPdu([command(STORE), data(Buffer.alloc(4), true, 3)]))).to.throw(RouteError, /presentation context/);
+    expect(() => harness().send(pdataPdu([command(STORE.subarray(0, STORE.length - 2))]))).to.throw(CommandSetError);
   });
 });
 
-describe('dicom/pdata-tf: PDVs of a P-DATA-TF PDU', () => {
-  it('reads back the PDVs it writes', () => {
-    const pdvs = [command(STORE, false, 3), command(ECHO, true, 3), data(Buffer.from('abcd'), true, 3)];
-    expect(parsePdvs(pdataPdu(pdvs))).to.deep.equal(pdvs);
-  });
-
-  it('refuses PDVs that do not fit their PDU', () => {
-    const pdu = pdataPdu([data(Buffer.alloc(10))]);
-    expect(() => parsePdvs(pdu.subarray(0, pdu.length - 1))).to.throw(PDataError, /does not match/);
-    const cut = Buffer.from(pdu);
-    cut.writeUInt32BE(100, 6); // the PDV says it is longer than the PDU
-    expect(() => parsePdvs(cut)).to.throw(PDataError, /runs past/);
-    const tiny = Buffer.from(pdu);
-    tiny.writeUInt32BE(1, 6);
-    expect(() => parsePdvs(tiny)).to.throw(PDataError, /runs past/);
-    expect(() => parsePdvs(Buffer.from([0x04, 0, 0, 0, 0, 0]))).to.throw(PDataError, /without a PDV/);
-  });
-});
+/** The one PDV of a forwarded PDU. */
+function pdvOf(pdu: Buffer): Pdv {
+  const control = pdu[11]!;
+  return { contextId: pdu[10]!, command: (control & 1) !== 0, last: (control & 2) !== 0, value: pdu.subarray(12, 6 + pdu.readUInt32BE(2)) };
+}

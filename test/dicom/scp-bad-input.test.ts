@@ -166,6 +166,7 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
   for (const [name, bytes, reason] of [
     ['an unknown PDU type', Buffer.from([0x09, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0x00]), 1],
     ['a PDU longer than any the node takes', Buffer.from([0x04, 0x00, 0xff, 0xff, 0xff, 0xf0, 0x00, 0x00]), 6],
+    ['a P-DATA-TF before any association', pdataPdu([{ contextId: 1, command: true, last: true, value: Buffer.alloc(8) }]), 2],
   ] as const) {
     it(`answers ${name} with an A-ABORT from the provider and closes, and keeps serving others`, async () => {
       const answer = await rawExchange(bytes);

@@ -47,7 +47,7 @@ describe('Dockerfile', () => {
       scripts: Record<string, string>;
       dependencies: Record<string, string>;
     };
-    expect(pkg.scripts.start).to.match(/tsx src\/cli\/main\.ts start/);
+    expect(pkg.scripts.start).to.match(/--import tsx src\/cli\/main\.ts start/);
     expect(pkg.dependencies).to.have.property('tsx');
   });
 

@@ -29,8 +29,8 @@ export interface NodeProcess {
 }
 
 /**
- * Runs the node as `npm start` does (tsx, src/cli/main.ts start) in a child process, on the
- * given data folder and free loopback ports. For crash and end-to-end tests.
+ * Runs the node as `npm start` does (`node --import tsx src/cli/main.ts start`) in a child
+ * process, on the given data folder and free loopback ports. For crash and end-to-end tests.
  */
 export async function startNodeProcess(dataDir: string, env: Record<string, string> = {}): Promise<NodeProcess> {
   const dicomPort = Number(env.VIGIL_DICOM_PORT ?? (await freePort()));

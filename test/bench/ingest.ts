@@ -226,4 +226,15 @@ function printSummary(all: Run[]): void {
       console.log(`| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.cpuMs.toFixed(2)} ms | ${r.rss} | ${ratio} |`);
     }
   }
+  if (!TARGETS.includes('vigil') || !TARGETS.includes('orthanc')) return;
+  // The pairs pushed back to back are the fairest comparison this VM allows: their spread shows the noise.
+  console.log('');
+  for (const parallel of PARALLELS) {
+    const rate = (target: string, rep: number) => {
+      const run = all.filter((r) => r.target === target && r.parallel === parallel)[rep]!;
+      return run.instances / run.seconds;
+    };
+    const pairs = Array.from({ length: REPS }, (_, rep) => (rate('vigil', rep) / rate('orthanc', rep)).toFixed(2));
+    console.log(`Vigil / Orthanc by repetition, ${parallel} association(s): ${pairs.join(' ')}`);
+  }
 }

@@ -218,9 +218,9 @@ export class VigilScp extends dimse.Scp {
   }
 
   /**
-   * A byte stream that is not PDUs, or P-DATA that is not DIMSE messages: the provider answers
-   * with an A-ABORT (PS3.8 9.3.8: source service provider, unrecognized PDU or invalid
-   * parameter) and closes the connection.
+   * A byte stream that is not PDUs, P-DATA that is not DIMSE messages, or P-DATA before the
+   * association is accepted: the provider answers with an A-ABORT (PS3.8 9.3.8: source service
+   * provider; unrecognized PDU, invalid parameter or unexpected PDU) and closes the connection.
    */
   private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long' | 'bad-pdata' | 'unexpected', detail: string): void {
     this.ctx.log.warn('association aborted: unreadable PDU', { remote: socket.remoteAddress, detail });

@@ -8,8 +8,9 @@
  *
  *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4")
  *
- * The data set comes from ../shared/bench/make-series.py when it is there (the harness the
- * project measures with), otherwise from our own writer with the same shape (512² CT slices).
+ * The data set comes from ../shared/bench/make-series.py and the push from its ingest.sh when
+ * they are there (the harness the project measures with); otherwise our own writer makes the
+ * same shape (512² CT slices) and storescu is called from here.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -26,6 +27,8 @@ const SERIES = Number(process.env.SERIES ?? 3);
 const SLICES = Number(process.env.SLICES ?? 200);
 const PARALLELS = (process.env.PARALLELS ?? '1 4').split(/\s+/).map(Number);
 const TARGETS = (process.env.TARGETS ?? 'vigil orthanc').split(/\s+/);
+const SHARED_BENCH = path.resolve(ROOT, '..', 'shared', 'bench');
+const SHARED_INGEST = path.join(SHARED_BENCH, 'ingest.sh');
 
 interface Run {
   target: string;
@@ -130,7 +133,7 @@ async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
   }
 }
 
-/** P concurrent storescu over contiguous chunks of the sorted file list; wall clock of all. */
+/** Pushes the data set over `parallel` associations; the wall clock and the server's CPU time of it. */
 async function push(
   port: number,
   calledAe: string,
@@ -138,6 +141,38 @@ async function push(
   serverPid: number,
 ): Promise<{ seconds: number; instances: number; bytes: number; serverCpuSeconds: number }> {
   const cpu0 = cpuSeconds(serverPid);
+  const { seconds, instances } = fs.existsSync(SHARED_INGEST)
+    ? await pushWithHarness(port, calledAe, parallel)
+    : await pushWithStorescu(port, calledAe, parallel);
+  const serverCpuSeconds = cpuSeconds(serverPid) - cpu0;
+  if (instances !== files.length) throw new Error(`only ${instances}/${files.length} instances acknowledged`);
+  return { seconds, instances, bytes: datasetBytes, serverCpuSeconds };
+}
+
+/**
+ * The project's harness (../shared/bench/ingest.sh): contiguous chunks of the sorted file list,
+ * a storescu per chunk logging to files, so nothing of ours wakes per instance during the push.
+ */
+function pushWithHarness(port: number, calledAe: string, parallel: number): Promise<{ seconds: number; instances: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', [SHARED_INGEST, '127.0.0.1', String(port), calledAe, dataset, String(parallel)], {
+      env: { ...process.env, TCP_NODELAY: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', () => {
+      const summary = out.trim().split('\n').pop() ?? '';
+      const field = (name: string) => Number(new RegExp(`\\b${name}=([\\d.]+)`).exec(summary)?.[1]);
+      const result = { seconds: field('seconds'), instances: field('instances') };
+      if (Number.isFinite(result.seconds) && Number.isFinite(result.instances)) resolve(result);
+      else reject(new Error(`ingest.sh gave no summary: ${summary}`));
+    });
+  });
+}
+
+/** Without the harness: the same chunks, a storescu each, their logs read here. */
+async function pushWithStorescu(port: number, calledAe: string, parallel: number): Promise<{ seconds: number; instances: number }> {
   const chunk = Math.ceil(files.length / parallel);
   const chunks = Array.from({ length: parallel }, (_, i) => files.slice(i * chunk, (i + 1) * chunk));
   const t0 = performance.now();
@@ -155,11 +190,7 @@ async function push(
         }),
     ),
   );
-  const seconds = (performance.now() - t0) / 1000;
-  const serverCpuSeconds = cpuSeconds(serverPid) - cpu0;
-  const instances = counts.reduce((a, b) => a + b, 0);
-  if (instances !== files.length) throw new Error(`only ${instances}/${files.length} instances acknowledged`);
-  return { seconds, instances, bytes: datasetBytes, serverCpuSeconds };
+  return { seconds: (performance.now() - t0) / 1000, instances: counts.reduce((a, b) => a + b, 0) };
 }
 
 /** utime + stime of a process, all its threads, from /proc (clock ticks of 1/100 s on Linux). */
@@ -182,7 +213,7 @@ async function waitForEcho(port: number, calledAe: string): Promise<void> {
 
 function makeDataset(out: string): string {
   if (process.env.DATASET) return process.env.DATASET;
-  const shared = path.resolve(ROOT, '..', 'shared', 'bench', 'make-series.py');
+  const shared = path.join(SHARED_BENCH, 'make-series.py');
   if (fs.existsSync(shared)) {
     execFileSync(shared, [out, '--series', String(SERIES), '--slices', String(SLICES)], { stdio: 'ignore' });
     return out;

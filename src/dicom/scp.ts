@@ -29,6 +29,15 @@ const MAX_PDU_BYTES = 16 * 1024 * 1024;
 
 const { PresentationContextResult, RejectResult, RejectSource, RejectReason, AbortSource, AbortReason } = dimse.constants;
 
+/** The A-ABORT reason (PS3.8 9.3.8) for each way an association's bytes can go wrong. */
+const ABORT_REASONS = {
+  'unknown-type': AbortReason.UnrecognizedPdu,
+  'too-long': AbortReason.InvalidPduParameter,
+  'bad-pdata': AbortReason.InvalidPduParameter,
+  unexpected: AbortReason.UnexpectedPdu,
+  internal: AbortReason.NotSpecified,
+} as const;
+
 /** What one association needs from the node; shared by every association. */
 export interface ScpContext {
   config: DicomConfig;
@@ -131,9 +140,10 @@ export class VigilScp extends dimse.Scp {
         try {
           router.push(framed.piece);
         } catch (err) {
-          if (!(err instanceof CommandSetError || err instanceof RouteError)) throw err;
+          // A fault of ours must cost this association only, never the node and the others.
           aborted = true;
-          this.abortUnreadable(socket, 'bad-pdata', err.message);
+          const protocol = err instanceof CommandSetError || err instanceof RouteError;
+          this.abortUnreadable(socket, protocol ? 'bad-pdata' : 'internal', (err as Error).message);
           return;
         }
       }
@@ -218,14 +228,15 @@ export class VigilScp extends dimse.Scp {
   }
 
   /**
-   * A byte stream that is not PDUs, P-DATA that is not DIMSE messages, or P-DATA before the
-   * association is accepted: the provider answers with an A-ABORT (PS3.8 9.3.8: source service
-   * provider; unrecognized PDU, invalid parameter or unexpected PDU) and closes the connection.
+   * A byte stream that is not PDUs, P-DATA that is not DIMSE messages, P-DATA before the
+   * association is accepted, or a fault of ours while reading it: the provider answers with an
+   * A-ABORT (PS3.8 9.3.8, source service provider, the reason from ABORT_REASONS) and closes the
+   * connection.
    */
-  private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long' | 'bad-pdata' | 'unexpected', detail: string): void {
-    this.ctx.log.warn('association aborted: unreadable PDU', { remote: socket.remoteAddress, detail });
-    const reason =
-      kind === 'unknown-type' ? AbortReason.UnrecognizedPdu : kind === 'unexpected' ? AbortReason.UnexpectedPdu : AbortReason.InvalidPduParameter;
+  private abortUnreadable(socket: Socket, kind: 'unknown-type' | 'too-long' | 'bad-pdata' | 'unexpected' | 'internal', detail: string): void {
+    if (kind === 'internal') this.ctx.log.error('association aborted: internal error', { remote: socket.remoteAddress, error: detail });
+    else this.ctx.log.warn('association aborted: unreadable PDU', { remote: socket.remoteAddress, detail });
+    const reason = ABORT_REASONS[kind];
     const abort = Buffer.from([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, AbortSource.ServiceProvider, reason]);
     if (socket.destroyed) return;
     socket.write(abort, () => socket.destroy());

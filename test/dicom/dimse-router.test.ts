@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CommandSetError, decodeCommand, encodeCommand, type CommandElements } from '../../src/dicom/command-set.js';
-import { DimseRouter, RouteError, type DatasetSink } from '../../src/dicom/dimse-router.js';
+import { DimseRouter, RouteError, type DatasetSink, type RouterTarget } from '../../src/dicom/dimse-router.js';
 import { PduFramer } from '../../src/dicom/pdu-framer.js';
 import { pdataPdu, type Pdv } from '../../src/dicom/pdata-tf.js';
 
@@ -11,14 +11,11 @@ const N_CREATE = encodeCommand({ CommandField: 0x0140, MessageID: 7, CommandData
 const command = (value: Buffer, last = true, contextId = 1): Pdv => ({ contextId, command: true, last, value });
 const data = (value: Buffer, last = false, contextId = 1): Pdv => ({ contextId, command: false, last, value });
 
-/**
- * A router behind a real framer, whose target stores C-STORE data sets, answers C-ECHO and
- * leaves the rest to "the library". `send` feeds P-DATA-TF PDUs in reads of `readSize` bytes.
- */
-function harness(readSize = 65_536) {
+/** A target that stores C-STORE data sets, answers C-ECHO, leaves the rest to "the library", and records it all. */
+function recordingTarget() {
   const seen = { commands: [] as CommandElements[], fragments: [] as Buffer[], ends: 0, forwarded: [] as Buffer[] };
   const sink: DatasetSink = { write: (f) => void seen.fragments.push(f), end: () => void seen.ends++ };
-  const router = new DimseRouter({
+  const target: RouterTarget = {
     command: (_contextId, elements, hasDataset) => {
       seen.commands.push(elements);
       if (elements.CommandField === 0x0001 && hasDataset) return sink;
@@ -26,7 +23,14 @@ function harness(readSize = 65_536) {
       return 'library';
     },
     forward: (pdu) => void seen.forwarded.push(pdu),
-  });
+  };
+  return { seen, target };
+}
+
+/** A router behind a real framer; `send` feeds P-DATA-TF PDUs in reads of `readSize` bytes. */
+function harness(readSize = 65_536) {
+  const { seen, target } = recordingTarget();
+  const router = new DimseRouter(target);
   const framer = new PduFramer(1 << 20);
   const send = (...pdus: Buffer[]) => {
     const bytes = Buffer.concat(pdus);
@@ -84,6 +88,41 @@ describe('dicom/dimse-router: C-STORE and C-ECHO read here, the rest to dcmjs-di
     expect(() => harness().send(pdataPdu([command(STORE), command(ECHO)]))).to.throw(RouteError, /inside a data set/);
     expect(() => harness().send(pdataPdu([command(STORE), data(Buffer.alloc(4), true, 3)]))).to.throw(RouteError, /presentation context/);
     expect(() => harness().send(pdataPdu([command(STORE.subarray(0, STORE.length - 2))]))).to.throw(CommandSetError);
+  });
+});
+
+describe('dicom/dimse-router: damaged streams', () => {
+  it('meets 500 damaged exchanges with its own errors only (the SCP turns them into an A-ABORT)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const exchange = Buffer.concat([
+      pdataPdu([command(STORE), data(Buffer.alloc(300, 1))]),
+      pdataPdu([data(Buffer.alloc(50, 2), true)]),
+      pdataPdu([command(N_CREATE), data(Buffer.alloc(20, 3), true)]),
+      pdataPdu([command(ECHO)]),
+    ]);
+    const outcomes = new Set<string>();
+    for (let n = 0; n < 500; n++) {
+      const damaged = Buffer.from(exchange);
+      for (let k = 0; k < 1 + random() * 6; k++) damaged[Math.floor(random() * damaged.length)] = Math.floor(random() * 256);
+      const cut = damaged.subarray(0, Math.floor(damaged.length * (0.5 + random() / 2)));
+      const router = new DimseRouter(recordingTarget().target);
+      const framer = new PduFramer(1 << 20);
+      try {
+        for (let at = 0; at < cut.length; at += 97) {
+          for (const framed of framer.push(cut.subarray(at, at + 97))) {
+            if ('error' in framed) throw Object.assign(new Error(framed.error), { framing: true });
+            if ('piece' in framed) router.push(framed.piece);
+          }
+        }
+        outcomes.add('read');
+      } catch (err) {
+        const ours = err instanceof RouteError || err instanceof CommandSetError || (err as { framing?: boolean }).framing === true;
+        expect(ours, String(err)).to.equal(true);
+        outcomes.add((err as Error).constructor.name);
+      }
+    }
+    expect(outcomes.size, 'the damage reached every layer').to.be.greaterThan(2);
   });
 });
 

@@ -207,5 +207,23 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
         expect(sent.status).to.equal(DimseStatus.Success);
       });
     }
+
+    it('aborts only the association whose reading hits a fault of ours, logs it, keeps serving others', async () => {
+      const createWriter = node.store.createWriter.bind(node.store);
+      node.store.createWriter = () => {
+        throw new Error('simulated fault');
+      };
+      try {
+        const answer = await rawExchange(Buffer.concat([associate, storeCommand(1)]));
+        expect([...answer.subarray(answer.length - 10)], 'A-ABORT, reason not specified').to.deep.equal([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0]);
+      } finally {
+        node.store.createWriter = createWriter;
+      }
+      const logged = node.logs.lines.filter((line) => line.includes('association aborted: internal error'));
+      expect(logged).to.have.length(1);
+      expect(logged[0]).to.include('simulated fault');
+      const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+      expect(sent.status).to.equal(DimseStatus.Success);
+    });
   });
 });

@@ -34,6 +34,9 @@ const COMMAND_ELEMENTS: Record<string, readonly [number, CommandVr]> = {
   MoveOriginatorMessageID: [0x1031, 'US'],
 };
 
+/** The same table by element number, for decoding. */
+const KEYWORD_BY_ELEMENT = new Map(Object.entries(COMMAND_ELEMENTS).map(([keyword, [element, vr]]) => [element, { keyword, vr }]));
+
 /** Command Field values (PS3.7 E.1) the receive path answers itself. */
 export const CommandField = {
   CStoreRequest: 0x0001,
@@ -90,8 +93,6 @@ export function decodeCommand(bytes: Buffer): CommandElements {
 }
 
 export class CommandSetError extends Error {}
-
-const KEYWORD_BY_ELEMENT = new Map(Object.entries(COMMAND_ELEMENTS).map(([keyword, [element, vr]]) => [element, { keyword, vr }]));
 
 function decodeValue(vr: CommandVr, value: Buffer): string | number | undefined {
   switch (vr) {

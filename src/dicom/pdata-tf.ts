@@ -1,15 +1,21 @@
 /**
- * P-DATA-TF PDUs (PS3.8 9.3.5) on their way out: presentation data values (PDVs), each one
- * fragment of a DIMSE message's command or data set. (Incoming ones are read by PduFramer.)
+ * P-DATA-TF PDUs (PS3.8 9.3.5): presentation data values (PDVs), each one fragment of a DIMSE
+ * message's command or data set. Built here; incoming ones are read by PduFramer, with the same
+ * layout facts.
  */
 export const P_DATA_TF = 0x04;
 
 const PDU_HEADER_BYTES = 6;
 /** A PDV item: its 4-byte length, the presentation context ID, the message control header. */
-const PDV_HEADER_BYTES = 6;
+export const PDV_HEADER_BYTES = 6;
 /** Message control header bits (PS3.8 E.2). */
 const COMMAND_BIT = 0x01;
 const LAST_FRAGMENT_BIT = 0x02;
+
+/** What a message control header says about its PDV. */
+export function readControlHeader(control: number): { command: boolean; last: boolean } {
+  return { command: (control & COMMAND_BIT) !== 0, last: (control & LAST_FRAGMENT_BIT) !== 0 };
+}
 
 /** A PDV to send: whole, in one PDU. */
 export interface Pdv {
@@ -19,7 +25,7 @@ export interface Pdv {
   value: Buffer;
 }
 
-/** One P-DATA-TF PDU carrying the given PDVs (used to hand some of a PDU's PDVs elsewhere). */
+/** One P-DATA-TF PDU carrying the given PDVs. */
 export function pdataPdu(pdvs: readonly Pdv[]): Buffer {
   const bodyLength = pdvs.reduce((n, pdv) => n + PDV_HEADER_BYTES + pdv.value.length, 0);
   const pdu = Buffer.allocUnsafe(PDU_HEADER_BYTES + bodyLength);

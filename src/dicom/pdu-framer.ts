@@ -8,6 +8,8 @@
  * (dcmjs-dimse's accumulator concatenated everything received so far with every read). Every
  * other PDU comes out whole: a view when it lies within one read, else joined once.
  */
+import { PDV_HEADER_BYTES, P_DATA_TF, readControlHeader } from './pdata-tf.js';
+
 export interface PdvPiece {
   contextId: number;
   /** The PDV carries a command (else a data set) fragment. */
@@ -25,9 +27,6 @@ export type Framed =
   | { error: string; kind: 'unknown-type' | 'too-long' | 'bad-pdata' };
 
 const HEADER_BYTES = 6;
-const P_DATA_TF = 0x04;
-/** A PDV item's header: its 4-byte length, the presentation context ID, the control header. */
-const PDV_HEADER_BYTES = 6;
 /** PDU types of PS3.8 9.3 (0xFF: dcmjs-dimse's no-op). */
 const KNOWN_TYPES = new Set([0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07]);
 
@@ -99,8 +98,7 @@ export class PduFramer {
       // The item length counts the context ID and the control header: at least 2.
       if (itemLength < 2 || 4 + itemLength > this.pdataLeft!) return this.failPdata(out, 'a PDV runs past its PDU');
       this.pdataLeft! -= 4 + itemLength;
-      const control = head[5]!;
-      const opened = { contextId: head[4]!, command: (control & 0x01) !== 0, last: (control & 0x02) !== 0, left: itemLength - 2 };
+      const opened = { contextId: head[4]!, ...readControlHeader(head[5]!), left: itemLength - 2 };
       if (opened.left === 0) out.push({ piece: { ...withoutLeft(opened), value: Buffer.alloc(0), ends: true } });
       else this.pdv = opened;
       return 'progress';

@@ -211,8 +211,7 @@ export class VigilScp extends dimse.Scp {
 
   /** Sends the response to a command, encoded here (see command-set.ts). */
   private respond(contextId: number, request: CommandElements, field: number, answer: { status: number; comment?: string }): void {
-    const socket = this.peer.socket;
-    if (socket.destroyed) return;
+    if (this.peer.socket.destroyed) return;
     const response = encodeCommand({
       CommandField: field,
       MessageIDBeingRespondedTo: request.MessageID,
@@ -222,9 +221,7 @@ export class VigilScp extends dimse.Scp {
       Status: answer.status,
       ErrorComment: answer.comment,
     })!;
-    const pdu = commandPdu(contextId, response);
-    socket.write(pdu);
-    this.peer.statistics.addBytesSent(pdu.length);
+    this.sendCommand(contextId, response);
   }
 
   /**
@@ -304,11 +301,13 @@ export class VigilScp extends dimse.Scp {
    */
   _sendPDataTF(command: OutgoingCommand, presentationContextId: number, maxPduLength: number): void {
     const encoded = command.getDataset() ? undefined : encodeCommand(command.getCommandDataset().getElements());
-    if (!encoded) {
-      librarySendPDataTF.call(this, command, presentationContextId, maxPduLength);
-      return;
-    }
-    const pdu = commandPdu(presentationContextId, encoded);
+    if (encoded) this.sendCommand(presentationContextId, encoded);
+    else librarySendPDataTF.call(this, command, presentationContextId, maxPduLength);
+  }
+
+  /** An encoded command without a data set, in one PDU. */
+  private sendCommand(contextId: number, encoded: Buffer): void {
+    const pdu = commandPdu(contextId, encoded);
     this.peer.socket.write(pdu);
     this.peer.statistics.addBytesSent(pdu.length);
   }

@@ -4,7 +4,8 @@
  * in every other repetition), fresh storage for every repetition. Both fsync every instance
  * before acknowledging it (Orthanc's default SyncStorageArea=true; Vigil's storage.fsync=true).
  * Prints instances/s, MB/s, the receiving process's CPU time per instance, the Vigil/Orthanc
- * ratio and Vigil's peak RSS.
+ * ratio and Vigil's peak RSS. Before the measured runs, the data set is flushed to disk and each
+ * target gets one unrecorded push of one series, as the shared harness's anchors.sh does.
  *
  *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4")
  *
@@ -55,10 +56,23 @@ process.on('exit', () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 
-const dataset = makeDataset(path.join(work, 'dataset'));
-const files = listFiles(dataset).sort();
-const datasetBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
-console.log(`data set: ${files.length} instances, ${(datasetBytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}`);
+/** What one push sends: a folder (for the harness's ingest.sh), its files and their size. */
+interface PushSet {
+  folder: string;
+  files: string[];
+  bytes: number;
+}
+
+const dataset = pushSet(makeDataset(path.join(work, 'dataset')));
+// The data set was just written: flush it now, or the kernel writes it back during the first
+// pushes and every fsync of the target waits behind it (it cost whichever target ran then 20 %).
+execFileSync('sync');
+console.log(`data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}`);
+
+// As the shared harness does (anchors.sh, WARMUP=1): one unrecorded push of one series to each
+// target, each on a server of its own that is then stopped, so no measured run is the first.
+const warmUp = pushSet(path.dirname(dataset.files[0]!));
+for (const target of TARGETS) await (target === 'vigil' ? benchVigil : benchOrthanc)(1, 'warm-up', warmUp);
 
 const runs: Run[] = [];
 for (let rep = 0; rep < REPS; rep++) {
@@ -66,7 +80,7 @@ for (let rep = 0; rep < REPS; rep++) {
     // Every other repetition the other target goes first: on a VM whose CPUs slow down under
     // sustained load, the one pushing second would otherwise always pay for it.
     for (const target of rep % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
-      const run = target === 'vigil' ? await benchVigil(parallel, rep) : await benchOrthanc(parallel, rep);
+      const run = await (target === 'vigil' ? benchVigil : benchOrthanc)(parallel, String(rep), dataset);
       runs.push(run);
       console.log(
         `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
@@ -77,12 +91,12 @@ for (let rep = 0; rep < REPS; rep++) {
 }
 printSummary(runs);
 
-async function benchVigil(parallel: number, rep: number): Promise<Run> {
+async function benchVigil(parallel: number, rep: string, set: PushSet): Promise<Run> {
   const dataDir = path.join(work, `vigil-${parallel}-${rep}`);
   const node = await startNodeProcess(dataDir, { VIGIL_LOG_LEVEL: 'warn', ...vigilEnv() });
   started.push(node.child);
   try {
-    const result = await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!);
+    const result = await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!, set);
     const status = fs.readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
     const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
     return { target: 'vigil', parallel, ...result, peakRssMb: hwmKb / 1024 };
@@ -99,7 +113,7 @@ function vigilEnv(): Record<string, string> {
   return Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
 }
 
-async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
+async function benchOrthanc(parallel: number, rep: string, set: PushSet): Promise<Run> {
   const dir = path.join(work, `orthanc-${parallel}-${rep}`);
   fs.mkdirSync(path.join(dir, 'storage'), { recursive: true });
   const dicomPort = await freePort();
@@ -125,7 +139,7 @@ async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
   started.push(child);
   try {
     await waitForEcho(dicomPort, 'ORTHANC');
-    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel, child.pid!)) };
+    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel, child.pid!, set)) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -139,23 +153,24 @@ async function push(
   calledAe: string,
   parallel: number,
   serverPid: number,
+  set: PushSet,
 ): Promise<{ seconds: number; instances: number; bytes: number; serverCpuSeconds: number }> {
   const cpu0 = cpuSeconds(serverPid);
   const { seconds, instances } = fs.existsSync(SHARED_INGEST)
-    ? await pushWithHarness(port, calledAe, parallel)
-    : await pushWithStorescu(port, calledAe, parallel);
+    ? await pushWithHarness(port, calledAe, parallel, set)
+    : await pushWithStorescu(port, calledAe, parallel, set);
   const serverCpuSeconds = cpuSeconds(serverPid) - cpu0;
-  if (instances !== files.length) throw new Error(`only ${instances}/${files.length} instances acknowledged`);
-  return { seconds, instances, bytes: datasetBytes, serverCpuSeconds };
+  if (instances !== set.files.length) throw new Error(`only ${instances}/${set.files.length} instances acknowledged`);
+  return { seconds, instances, bytes: set.bytes, serverCpuSeconds };
 }
 
 /**
  * The project's harness (../shared/bench/ingest.sh): contiguous chunks of the sorted file list,
  * a storescu per chunk logging to files, so nothing of ours wakes per instance during the push.
  */
-function pushWithHarness(port: number, calledAe: string, parallel: number): Promise<{ seconds: number; instances: number }> {
+function pushWithHarness(port: number, calledAe: string, parallel: number, set: PushSet): Promise<{ seconds: number; instances: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [SHARED_INGEST, '127.0.0.1', String(port), calledAe, dataset, String(parallel)], {
+    const child = spawn('bash', [SHARED_INGEST, '127.0.0.1', String(port), calledAe, set.folder, String(parallel)], {
       env: { ...process.env, TCP_NODELAY: '1' },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -172,9 +187,9 @@ function pushWithHarness(port: number, calledAe: string, parallel: number): Prom
 }
 
 /** Without the harness: the same chunks, a storescu each, their logs read here. */
-async function pushWithStorescu(port: number, calledAe: string, parallel: number): Promise<{ seconds: number; instances: number }> {
-  const chunk = Math.ceil(files.length / parallel);
-  const chunks = Array.from({ length: parallel }, (_, i) => files.slice(i * chunk, (i + 1) * chunk));
+async function pushWithStorescu(port: number, calledAe: string, parallel: number, set: PushSet): Promise<{ seconds: number; instances: number }> {
+  const chunk = Math.ceil(set.files.length / parallel);
+  const chunks = Array.from({ length: parallel }, (_, i) => set.files.slice(i * chunk, (i + 1) * chunk));
   const t0 = performance.now();
   const counts = await Promise.all(
     chunks.map(
@@ -224,8 +239,13 @@ function makeDataset(out: string): string {
   return out;
 }
 
-function listFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { recursive: true }).map((f) => path.join(dir, String(f))).filter((f) => fs.statSync(f).isFile());
+function pushSet(folder: string): PushSet {
+  const files = fs
+    .readdirSync(folder, { recursive: true })
+    .map((f) => path.join(folder, String(f)))
+    .filter((f) => fs.statSync(f).isFile())
+    .sort();
+  return { folder, files, bytes: files.reduce((n, f) => n + fs.statSync(f).size, 0) };
 }
 
 function median(values: number[]): number {

@@ -1,9 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** package.json's `start` script: its process settings (thread pool, V8 heap) are part of how the node runs. */
+const START_SCRIPT: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start;
 
 /** A free loopback port (asked of the OS, then released). */
 export function freePort(): Promise<number> {
@@ -29,25 +32,24 @@ export interface NodeProcess {
 }
 
 /**
- * Runs the node as `npm start` does (`node --import tsx src/cli/main.ts start`) in a child
- * process, on the given data folder and free loopback ports. For crash and end-to-end tests.
+ * Runs the node as `npm start` does, with its very script (`sh -c`, which the script's `exec`
+ * turns into the node process itself, so a signal reaches the node), on the given data folder
+ * and free loopback ports. For crash and end-to-end tests.
  */
 export async function startNodeProcess(dataDir: string, env: Record<string, string> = {}): Promise<NodeProcess> {
   const dicomPort = Number(env.VIGIL_DICOM_PORT ?? (await freePort()));
   const httpPort = Number(env.VIGIL_HTTP_PORT ?? (await freePort()));
-  // As `npm start` runs it: the same young-generation bound, thread pool and malloc arenas.
-  const child = spawn(process.execPath, ['--max-semi-space-size=8', '--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'start'], {
+  const child = spawn('/bin/sh', ['-c', START_SCRIPT], {
     cwd: ROOT,
     env: {
       ...process.env,
+      PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`, // this Node, as npm would
       VIGIL_CONFIG: path.join(ROOT, 'config/vigil.yaml'),
       VIGIL_DATA_DIR: dataDir,
       VIGIL_DICOM_HOST: '127.0.0.1',
       VIGIL_HTTP_HOST: '127.0.0.1',
       VIGIL_DICOM_PORT: String(dicomPort),
       VIGIL_HTTP_PORT: String(httpPort),
-      UV_THREADPOOL_SIZE: '16',
-      MALLOC_ARENA_MAX: '2',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

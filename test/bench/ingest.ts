@@ -4,8 +4,8 @@
  * in every other repetition), fresh storage for every repetition. Both fsync every instance
  * before acknowledging it (Orthanc's default SyncStorageArea=true; Vigil's storage.fsync=true).
  * Prints instances/s, MB/s, the receiving process's CPU time per instance, the Vigil/Orthanc
- * ratio and Vigil's peak RSS. Before the measured runs, the data set is flushed to disk and each
- * target gets one unrecorded push of one series, as the shared harness's anchors.sh does.
+ * ratio and Vigil's peak RSS. Every server gets an unrecorded push of another series (60
+ * instances) before the measured one, so that the figures are those of a warm process.
  *
  *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4")
  *
@@ -26,6 +26,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const REPS = Number(process.env.REPS ?? 3);
 const SERIES = Number(process.env.SERIES ?? 3);
 const SLICES = Number(process.env.SLICES ?? 200);
+/** Instances of the unrecorded push that comes before each measured one. */
+const WARM_UP_SLICES = Number(process.env.WARM_UP_SLICES ?? 60);
 const PARALLELS = (process.env.PARALLELS ?? '1 4').split(/\s+/).map(Number);
 const TARGETS = (process.env.TARGETS ?? 'vigil orthanc').split(/\s+/);
 const SHARED_BENCH = path.resolve(ROOT, '..', 'shared', 'bench');
@@ -63,16 +65,15 @@ interface PushSet {
   bytes: number;
 }
 
-const dataset = pushSet(makeDataset(path.join(work, 'dataset')));
-// The data set was just written: flush it now, or the kernel writes it back during the first
-// pushes and every fsync of the target waits behind it (it cost whichever target ran then 20 %).
+const dataset = pushSet(process.env.DATASET ?? makeDataset(path.join(work, 'dataset'), SERIES, SLICES, 1));
+// Before each measured push, the same server gets this other series, unrecorded: the figures are
+// those of a node that has been receiving, as in a hospital, not of its first instances after a
+// start (JIT compilation, first statements; about 5 % slower for Vigil). Orthanc gets it too.
+const warmUp = pushSet(makeDataset(path.join(work, 'warm-up'), 1, WARM_UP_SLICES, 2));
+// The data sets were just written: flush them now, or the kernel writes them back during the
+// first pushes and every fsync of the target waits behind it (it cost the target of the moment 20 %).
 execFileSync('sync');
 console.log(`data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}`);
-
-// As the shared harness does (anchors.sh, WARMUP=1): one unrecorded push of one series to each
-// target, each on a server of its own that is then stopped, so no measured run is the first.
-const warmUp = pushSet(path.dirname(dataset.files[0]!));
-for (const target of TARGETS) await (target === 'vigil' ? benchVigil : benchOrthanc)(1, 'warm-up', warmUp);
 
 const runs: Run[] = [];
 for (let rep = 0; rep < REPS; rep++) {
@@ -80,7 +81,7 @@ for (let rep = 0; rep < REPS; rep++) {
     // Every other repetition the other target goes first: on a VM whose CPUs slow down under
     // sustained load, the one pushing second would otherwise always pay for it.
     for (const target of rep % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
-      const run = await (target === 'vigil' ? benchVigil : benchOrthanc)(parallel, String(rep), dataset);
+      const run = target === 'vigil' ? await benchVigil(parallel, rep) : await benchOrthanc(parallel, rep);
       runs.push(run);
       console.log(
         `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
@@ -91,12 +92,13 @@ for (let rep = 0; rep < REPS; rep++) {
 }
 printSummary(runs);
 
-async function benchVigil(parallel: number, rep: string, set: PushSet): Promise<Run> {
+async function benchVigil(parallel: number, rep: number): Promise<Run> {
   const dataDir = path.join(work, `vigil-${parallel}-${rep}`);
   const node = await startNodeProcess(dataDir, { VIGIL_LOG_LEVEL: 'warn', ...vigilEnv() });
   started.push(node.child);
   try {
-    const result = await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!, set);
+    await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!, warmUp);
+    const result = await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!, dataset);
     const status = fs.readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
     const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
     return { target: 'vigil', parallel, ...result, peakRssMb: hwmKb / 1024 };
@@ -113,7 +115,7 @@ function vigilEnv(): Record<string, string> {
   return Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
 }
 
-async function benchOrthanc(parallel: number, rep: string, set: PushSet): Promise<Run> {
+async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
   const dir = path.join(work, `orthanc-${parallel}-${rep}`);
   fs.mkdirSync(path.join(dir, 'storage'), { recursive: true });
   const dicomPort = await freePort();
@@ -139,7 +141,8 @@ async function benchOrthanc(parallel: number, rep: string, set: PushSet): Promis
   started.push(child);
   try {
     await waitForEcho(dicomPort, 'ORTHANC');
-    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel, child.pid!, set)) };
+    await push(dicomPort, 'ORTHANC', parallel, child.pid!, warmUp);
+    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel, child.pid!, dataset)) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -226,15 +229,15 @@ async function waitForEcho(port: number, calledAe: string): Promise<void> {
   throw new Error(`${calledAe} did not answer C-ECHO`);
 }
 
-function makeDataset(out: string): string {
-  if (process.env.DATASET) return process.env.DATASET;
+/** 512² CT series; the seed sets the UIDs, so two seeds never share an instance. */
+function makeDataset(out: string, series: number, slices: number, seed: number): string {
   const shared = path.join(SHARED_BENCH, 'make-series.py');
   if (fs.existsSync(shared)) {
-    execFileSync(shared, [out, '--series', String(SERIES), '--slices', String(SLICES)], { stdio: 'ignore' });
+    execFileSync(shared, [out, '--series', String(series), '--slices', String(slices), '--seed', String(seed)], { stdio: 'ignore' });
     return out;
   }
-  for (let s = 0; s < SERIES; s++) {
-    writeSeries(path.join(out, `series_${s}`), { seed: `bench-${s}`, slices: SLICES, rows: 512, columns: 512 });
+  for (let s = 0; s < series; s++) {
+    writeSeries(path.join(out, `series_${s}`), { seed: `bench-${seed}-${s}`, slices, rows: 512, columns: 512 });
   }
   return out;
 }

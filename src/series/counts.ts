@@ -9,9 +9,11 @@ import type { MainTags } from '../dicom/summary.js';
  */
 export type CountsVerdict =
   | { complete: true; expected: number }
+  /** Fewer images than the count announces: `images` of `expected` so far. */
+  | { complete: false; why: 'waiting'; expected: number; images: number }
   | {
       complete: false;
-      why: 'no-count' | 'inconsistent-count' | 'several-acquisitions' | 'waiting' | 'too-many' | 'gap' | 'repeated-position';
+      why: 'no-count' | 'inconsistent-count' | 'several-acquisitions' | 'too-many' | 'gap' | 'repeated-position';
     };
 
 export function countsVerdict(instances: readonly MainTags[]): CountsVerdict {
@@ -23,7 +25,7 @@ export function countsVerdict(instances: readonly MainTags[]): CountsVerdict {
   if (new Set(instances.map((t) => t.AcquisitionNumber ?? '')).size > 1) return { complete: false, why: 'several-acquisitions' };
 
   const images = instances.reduce((sum, t) => sum + framesOf(t), 0);
-  if (images < expected) return { complete: false, why: 'waiting' };
+  if (images < expected) return { complete: false, why: 'waiting', expected, images };
   if (images > expected) return { complete: false, why: 'too-many' };
   const stack = stackProblem(instances);
   return stack ? { complete: false, why: stack } : { complete: true, expected };

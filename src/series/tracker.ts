@@ -135,6 +135,17 @@ export class SeriesTracker {
     return verdict.complete;
   }
 
+  /**
+   * When the idle window ends a series whose count tags announce more images than arrived (a
+   * push cut short), it is still declared stable: triage on what is there beats none, and the
+   * rest, if it comes, reopens the series. But it is said, in /changes and the log.
+   */
+  private imagesShortOfCount(seriesId: string): { expected: number; images: number } | undefined {
+    if (!this.deps.config.useCounts) return undefined;
+    const verdict = countsVerdict(this.deps.index.instancesUnder('series', seriesId).map((i) => i.mainTags));
+    return !verdict.complete && verdict.why === 'waiting' ? { expected: verdict.expected, images: verdict.images } : undefined;
+  }
+
   private onMppsCompleted(seriesInstanceUids: string[]): void {
     for (const uid of seriesInstanceUids) {
       for (const seriesId of this.states.openSeriesWithUid(uid)) {
@@ -146,6 +157,7 @@ export class SeriesTracker {
 
   private declareStable(seriesId: string, reason: StableReason): void {
     const now = this.deps.clock.now();
+    const shortOf = reason === 'idle' ? this.imagesShortOfCount(seriesId) : undefined;
     const declared = this.states.transaction(() => {
       if (!this.states.markStable(seriesId, reason, this.states.instanceCount(seriesId), now)) return undefined;
       const state = this.states.get(seriesId)!;
@@ -153,13 +165,21 @@ export class SeriesTracker {
         'stable-series',
         'series',
         seriesId,
-        { version: state.version, reason, instanceCount: state.instanceCount },
+        { version: state.version, reason, instanceCount: state.instanceCount, ...(shortOf && { imagesExpected: shortOf.expected }) },
         now,
       );
       return state;
     });
     if (!declared) return;
     this.deps.log.info('series stable', { seriesId, version: declared.version, reason, instanceCount: declared.instanceCount });
+    if (shortOf) {
+      this.deps.log.warn('series declared stable by its idle window with fewer images than its count tags announce', {
+        seriesId,
+        version: declared.version,
+        images: shortOf.images,
+        imagesExpected: shortOf.expected,
+      });
+    }
     // An arrival is recorded inside the instance's own transaction (see InstanceStore): the
     // event waits for that commit, which ends the synchronous call this runs in.
     if (this.deps.db.inTransaction) queueMicrotask(() => this.guard(() => this.emitStable(seriesId)));

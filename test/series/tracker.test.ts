@@ -60,6 +60,24 @@ describe('series/tracker: count tags and the idle window', function () {
     expect(events.map((e) => e.reason)).to.deep.equal(['idle']);
   });
 
+  it('says so when the idle window ends a series short of the images its count tags announce', async () => {
+    const events = recordStable(node);
+    await store(node, writeSeries(work, { slices: 4 }).slice(0, 3)); // the push is cut short: 3 of 4
+    clock.advance(30_000);
+    expect(events.map((e) => [e.reason, e.instanceCount])).to.deep.equal([['idle', 3]]);
+    expect(trackerChanges(node)).to.deep.equal([['stable-series', { version: 1, reason: 'idle', instanceCount: 3, imagesExpected: 4 }]]);
+    const warning = node.logs.lines.map((l) => JSON.parse(l)).find((r) => r.level === 'warn');
+    expect(warning).to.include({ images: 3, imagesExpected: 4, version: 1 });
+    expect(warning.message).to.match(/fewer images than its count tags announce/);
+  });
+
+  it('adds nothing when the idle window ends a series without count tags', async () => {
+    await store(node, writeSeries(work, { slices: 2, imagesInAcquisition: null }));
+    clock.advance(30_000);
+    expect(trackerChanges(node)).to.deep.equal([['stable-series', { version: 1, reason: 'idle', instanceCount: 2 }]]);
+    expect(node.logs.lines.map((l) => JSON.parse(l)).filter((r) => r.level === 'warn')).to.deep.equal([]);
+  });
+
   it('does not trust counts when a slice position repeats', async () => {
     const events = recordStable(node);
     await store(node, writeSeries(work, { slices: 3, positions: [0, 5, 5] }));

@@ -5,7 +5,7 @@ import type { InstanceStoredEvent, SeriesStableEvent, StableReason } from '../ev
 import type { Logger } from '../log/logger.js';
 import type { Db } from '../store/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
-import { countsVerdict, framesOf } from './counts.js';
+import { countsVerdict, framesOf, type CountsVerdict } from './counts.js';
 import { MppsService } from './mpps.js';
 import { MppsStore } from './mpps-store.js';
 import { SeriesStateStore, type SeriesState } from './series-state-store.js';
@@ -128,7 +128,7 @@ export class SeriesTracker {
       if (!Number.isInteger(expected)) return false;
       if (framesOf(arrived.mainTags) === 1 && this.states.instanceCount(seriesId) < expected) return false;
     }
-    const verdict = countsVerdict(this.deps.index.instancesUnder('series', seriesId).map((i) => i.mainTags));
+    const verdict = this.countsVerdictOf(seriesId);
     if (!verdict.complete && verdict.why !== 'waiting' && verdict.why !== 'no-count') {
       this.deps.log.debug('count tags not trusted for this series', { seriesId, why: verdict.why });
     }
@@ -142,8 +142,13 @@ export class SeriesTracker {
    */
   private imagesShortOfCount(seriesId: string): { expected: number; images: number } | undefined {
     if (!this.deps.config.useCounts) return undefined;
-    const verdict = countsVerdict(this.deps.index.instancesUnder('series', seriesId).map((i) => i.mainTags));
+    const verdict = this.countsVerdictOf(seriesId);
     return !verdict.complete && verdict.why === 'waiting' ? { expected: verdict.expected, images: verdict.images } : undefined;
+  }
+
+  /** What the count tags of every stored instance of the series say. */
+  private countsVerdictOf(seriesId: string): CountsVerdict {
+    return countsVerdict(this.deps.index.instancesUnder('series', seriesId).map((i) => i.mainTags));
   }
 
   private onMppsCompleted(seriesInstanceUids: string[]): void {

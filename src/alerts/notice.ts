@@ -17,3 +17,12 @@ export function findingSummary(f: Finding): string {
   const pct = (f.probability * 100).toFixed(1);
   return `${f.critical ? 'CRITICAL ' : ''}AI triage: possible ${f.concept.display} (probability ${pct}%, threshold ${(f.threshold * 100).toFixed(1)}% at operating point ${f.operatingPoint.name})`;
 }
+
+/**
+ * The caveat of a finding made on part of a series (a push cut short): what the model saw, so
+ * that a negative is not read as covering images it never had. Null for a complete series.
+ */
+export function incompleteSeriesNote(f: Finding): string | null {
+  const s = f.incompleteSeries;
+  return s ? `Made on an incomplete series: ${s.images} of the ${s.announced} images its count tags announce had arrived when the model ran.` : null;
+}

@@ -2,9 +2,10 @@ import crypto from 'node:crypto';
 import { isVigilError, VigilError, type ErrorCode } from '../errors.js';
 import type { TriageConfig } from '../config/sections/triage.js';
 import type { Logger } from '../log/logger.js';
-import type { DicomIndex } from '../store/dicom-index.js';
+import type { DicomIndex, InstanceRow } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import { morePressing, type Priority } from '../worklist/priority.js';
+import { countsVerdict } from '../series/counts.js';
 import type { Finding } from './finding.js';
 import type { FindingStore } from './findings.js';
 import type { Job, JobStore } from './jobs.js';
@@ -148,7 +149,11 @@ export class TriageEngine {
       const files = instances.map((i) => this.deps.files.absolutePath(i.filePath));
       const result = await this.pool.run({ kind: 'run-job', pack, files, keyImageMaxSide: this.config.keyImageMaxSide }, pack.manifest.resources.timeoutMs);
       if (!this.running) return;
-      const finding = this.findingOf(job, pack, result, instances.map((i) => i.id));
+      const finding = this.findingOf(job, pack, result, instances);
+      if (finding.incompleteSeries) {
+        const { images, announced } = finding.incompleteSeries;
+        log.warn('finding made on an incomplete series', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, images, imagesAnnounced: announced });
+      }
       const { decodeMs, preprocessMs, inferenceMs } = finding.timings;
       const timings = { decodeMs, preprocessMs, inferenceMs, keyImageMs: round(result.timings.keyImageMs) };
       const stored = this.findings.record(finding, result.keyImagePng, () => this.jobs.markDone(job.id, finding.id, timings));
@@ -164,7 +169,7 @@ export class TriageEngine {
     }
   }
 
-  private findingOf(job: Job, pack: PackRef, result: JobResult, instanceIds: string[]): Finding {
+  private findingOf(job: Job, pack: PackRef, result: JobResult, instances: InstanceRow[]): Finding {
     const { manifest } = pack;
     const series = this.deps.index.getResource('series', job.seriesId);
     const study = series?.parentId ? this.deps.index.getResource('studies', series.parentId) : undefined;
@@ -172,6 +177,8 @@ export class TriageEngine {
     const point = defaultOperatingPoint(manifest);
     const positive = result.probability >= point.threshold;
     const createdAt = Date.now();
+    // What the model saw against what the series' count tags announce (see src/series/counts.ts).
+    const counts = countsVerdict(instances.map((i) => i.mainTags));
     return {
       id: crypto.randomUUID(),
       jobId: job.id,
@@ -190,10 +197,11 @@ export class TriageEngine {
       positive,
       critical: positive && manifest.finding.critical,
       priority: positive ? morePressing(job.priority, manifest.finding.priorityIfPositive) : job.priority,
-      keyInstanceId: result.keyFile === null ? null : (instanceIds[result.keyFile] ?? null),
+      keyInstanceId: result.keyFile === null ? null : (instances[result.keyFile]?.id ?? null),
       keySliceIndex: result.keySourceIndex,
       keyFrameNumber: result.keyFrame === null ? null : result.keyFrame + 1,
       hasKeyImage: result.keyImagePng !== null,
+      ...(!counts.complete && counts.why === 'waiting' && { incompleteSeries: { images: counts.images, announced: counts.expected } }),
       ruleId: job.ruleId,
       createdAt,
       timings: {

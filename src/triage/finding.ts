@@ -41,8 +41,20 @@ export interface Finding {
   keyFrameNumber: number | null;
   /** A heat-map PNG of the key image exists at GET /findings/{id}/key-image. */
   hasKeyImage: boolean;
+  /**
+   * Set when the series' count tags announced more images than the index held when the model
+   * ran (a push cut short and declared stable by its idle window): the result is about part of
+   * the series. Absent when the series was complete or its count tags do not say.
+   */
+  incompleteSeries?: IncompleteSeries;
   /** The routing rule that asked for this model, when one did. */
   ruleId: string | null;
   createdAt: number;
   timings: { queueMs: number; decodeMs: number; preprocessMs: number; inferenceMs: number };
+}
+
+/** Images the model saw, of those the series' count tags announce. */
+export interface IncompleteSeries {
+  images: number;
+  announced: number;
 }

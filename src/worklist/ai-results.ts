@@ -26,10 +26,12 @@ export interface AiResultRow {
   key_instance_id: string | null;
   has_key_image: number;
   created_at: number;
+  images_analysed: number | null;
+  images_announced: number | null;
 }
 
 export const AI_RESULT_COLUMNS =
-  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at';
+  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at, images_analysed, images_announced';
 
 /**
  * What a positive finding asks of the worklist: the finding's own priority (the routing rule's
@@ -59,9 +61,11 @@ export class AiResults {
       ),
       insert: db.prepare(
         `INSERT INTO worklist_findings (finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code,
-           concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at)
+           concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at,
+           images_analysed, images_announced)
          VALUES (@findingId, @studyId, @seriesId, @modelId, @modelVersion, @deviceUid, @conceptSystem, @conceptCode,
-           @conceptDisplay, @probability, @threshold, @operatingPoint, @positive, @critical, @aiPriority, @keyInstanceId, @hasKeyImage, @createdAt)`,
+           @conceptDisplay, @probability, @threshold, @operatingPoint, @positive, @critical, @aiPriority, @keyInstanceId, @hasKeyImage, @createdAt,
+           @imagesAnalysed, @imagesAnnounced)`,
       ),
       get: db.prepare<[string], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE finding_id = ?`),
     };
@@ -98,6 +102,8 @@ export class AiResults {
       keyInstanceId: finding.keyInstanceId,
       hasKeyImage: finding.hasKeyImage ? 1 : 0,
       createdAt: finding.createdAt,
+      imagesAnalysed: finding.incompleteSeries?.images ?? null,
+      imagesAnnounced: finding.incompleteSeries?.announced ?? null,
     });
     const after = query.effectivePriority(finding.studyId);
     if (rank(after) > rank(before)) {
@@ -128,5 +134,6 @@ export function aiResultOf(row: AiResultRow): AiResult {
     keyInstanceId: row.key_instance_id,
     hasKeyImage: row.has_key_image === 1,
     createdAt: row.created_at,
+    incompleteSeries: row.images_analysed !== null && row.images_announced !== null ? { images: row.images_analysed, announced: row.images_announced } : null,
   };
 }

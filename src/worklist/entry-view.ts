@@ -68,6 +68,7 @@ function findingView(f: AiResult, showComments: boolean, feedback?: (findingId: 
     aiPriority: f.aiPriority,
     keyInstanceId: f.keyInstanceId,
     keyImage: f.hasKeyImage ? `/findings/${encodeURIComponent(f.findingId)}/key-image` : null,
+    incompleteSeries: f.incompleteSeries,
     createdAt: iso(f.createdAt),
     // A comment may quote the patient: only for those who see the patient anyway.
     ...(feedback ? { feedback: feedback(f.findingId).map((fb) => ({ by: fb.by, verdict: fb.verdict, comment: showComments ? fb.comment : undefined, at: iso(fb.at) })) } : {}),

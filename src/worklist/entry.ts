@@ -1,5 +1,6 @@
 import type { Priority } from './priority.js';
 import type { PriorityDecision } from './effective-priority.js';
+import type { IncompleteSeries } from '../triage/finding.js';
 
 /** Where a study is in its reading: nobody has it, someone is reading it, it is read. */
 export const READING_STATUSES = ['unread', 'in-progress', 'read'] as const;
@@ -42,6 +43,8 @@ export interface AiResult {
   keyInstanceId: string | null;
   hasKeyImage: boolean;
   createdAt: number;
+  /** The model saw only part of the series (see Finding.incompleteSeries); null otherwise. */
+  incompleteSeries: IncompleteSeries | null;
 }
 
 export interface RuleHint {

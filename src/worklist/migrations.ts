@@ -113,5 +113,14 @@ export const worklistMigrations: MigrationSet = {
         );
       `,
     },
+    {
+      version: 2,
+      name: 'AI results made on part of a series',
+      // Both NULL for a complete series (and for results recorded before this migration).
+      sql: `
+        ALTER TABLE worklist_findings ADD COLUMN images_analysed INTEGER;
+        ALTER TABLE worklist_findings ADD COLUMN images_announced INTEGER;
+      `,
+    },
   ],
 };

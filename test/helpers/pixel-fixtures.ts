@@ -28,6 +28,8 @@ export interface VolumeSpec {
   intercept?: number;
   modality?: string;
   photometric?: string;
+  /** Images in Acquisition (0020,1002) on every slice: the series' announced image count. */
+  imagesInAcquisition?: number;
 }
 
 const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
@@ -85,6 +87,7 @@ export function writeSlices(dir: string, spec: VolumeSpec, slices: SliceSpec[]):
       SOPInstanceUID: sopUid,
       ImageType: slice.imageType ?? ['ORIGINAL', 'PRIMARY', 'AXIAL'],
       InstanceNumber: slice.instanceNumber ?? i + 1,
+      ...(spec.imagesInAcquisition !== undefined && { ImagesInAcquisition: spec.imagesInAcquisition }),
       ImagePositionPatient: slice.position,
       ImageOrientationPatient: slice.orientation ?? spec.orientation ?? [1, 0, 0, 0, 1, 0],
       PixelSpacing: spec.pixelSpacing ?? [1, 1],

@@ -11,12 +11,12 @@ import type { Finding } from '../../src/triage/finding.js';
 import type { Db } from '../../src/store/database.js';
 
 /** 4 slices of 32 × 32 at 1 mm, 40 HU; `bright` puts a 200 HU square on one slice where the test model's map has a cell. */
-function headCt(dir: string, seed: string, opts: { bright?: number; slices?: number; gapAfter?: number } = {}): string[] {
+function headCt(dir: string, seed: string, opts: { bright?: number; slices?: number; gapAfter?: number; announced?: number } = {}): string[] {
   const slices: SliceSpec[] = Array.from({ length: opts.slices ?? 4 }, (_, k) => ({
     position: [0, 0, 5 * k + (opts.gapAfter !== undefined && k > opts.gapAfter ? 5 : 0)],
     value: (r, c) => (k === opts.bright && r >= 8 && r < 16 && c >= 8 && c < 16 ? 1224 : 1064),
   }));
-  return writeSlices(path.join(dir, seed), { seed, rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024 }, slices);
+  return writeSlices(path.join(dir, seed), { seed, rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024, imagesInAcquisition: opts.announced }, slices);
 }
 
 describe('triage/engine: series to findings through the worker pool', function () {
@@ -113,6 +113,27 @@ describe('triage/engine: series to findings through the worker pool', function (
     expect(normal.positive).to.equal(false);
     expect(normal.priority).to.equal('routine');
     expect(node.triage.findings.get(b.findingId!)!.hasKeyImage).to.equal(true);
+  });
+
+  it('says when a finding was made on part of its series: in the finding, the log and the worklist', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    // Four slices of the six the count tags announce (a push cut short), then one complete series.
+    const short = await ingest(node, headCt(work, 'short', { bright: 2, announced: 6 }), 'short');
+    const whole = await ingest(node, headCt(work, 'whole', { announced: 4 }), 'whole');
+    const a = await settled(node, node.triage.enqueue({ seriesId: short, modelId: 'test-volume' }).job.id);
+    const b = await settled(node, node.triage.enqueue({ seriesId: whole, modelId: 'test-volume' }).job.id);
+    const partial = await request(node.app).get(`/findings/${a.findingId}`).set('Authorization', `Bearer ${radiologist}`).expect(200);
+    expect(partial.body.incompleteSeries).to.deep.equal({ images: 4, announced: 6 });
+    expect(partial.body.positive, 'the result on what arrived still counts').to.equal(true);
+    const complete = await request(node.app).get(`/findings/${b.findingId}`).set('Authorization', `Bearer ${radiologist}`).expect(200);
+    expect(complete.body).not.to.have.property('incompleteSeries');
+    const warnings = node.logs.lines.map((l) => JSON.parse(l)).filter((r) => r.message === 'finding made on an incomplete series');
+    expect(warnings.map((r) => [r.seriesId, r.images, r.imagesAnnounced])).to.deep.equal([[short, 4, 6]]);
+
+    const entry = await request(node.app).get(`/worklist/${partial.body.studyId}`).set('Authorization', `Bearer ${radiologist}`).expect(200);
+    expect(entry.body.findings.map((f: { incompleteSeries: unknown }) => f.incompleteSeries)).to.deep.equal([{ images: 4, announced: 6 }]);
+    const other = await request(node.app).get(`/worklist/${complete.body.studyId}`).set('Authorization', `Bearer ${radiologist}`).expect(200);
+    expect(other.body.findings[0].incompleteSeries).to.equal(null);
   });
 
   it('fails bad input and a throwing model with their codes; other jobs go on', async function () {

@@ -45,6 +45,8 @@ export function renderDetail(entry, viewer) {
     fact(facts, 'AI finding', `${f.positive ? '' : 'negative: '}${f.concept.display}${f.critical ? ' (critical)' : ''}`);
     fact(facts, 'Probability', `${percent(f.probability)} (threshold ${percent(f.threshold)}, ${f.operatingPoint})`);
     fact(facts, 'Model', `${f.model.id} ${f.model.version} · device ${f.model.deviceUid}`);
+    // A result on part of a series must not read as covering images the model never saw.
+    if (f.incompleteSeries) fact(facts, 'Series', `incomplete: the model saw ${f.incompleteSeries.images} of ${f.incompleteSeries.announced} images`);
   }
 
   renderKeyImage(f);
@@ -54,7 +56,7 @@ export function renderDetail(entry, viewer) {
 
   $('findings').replaceChildren(
     ...entry.findings.map((r) =>
-      el('li', {}, `${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}`),
+      el('li', {}, `${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}${r.incompleteSeries ? ` · on ${r.incompleteSeries.images} of ${r.incompleteSeries.announced} images` : ''}`),
     ),
   );
   if (entry.findings.length === 0) $('findings').replaceChildren(el('li', { class: 'muted' }, 'No AI result yet.'));

@@ -72,6 +72,18 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
     expect(stub.all('ServiceRequest')[0]).to.include({ priority: 'stat' });
   });
 
+  it('notes a finding made on part of its series on the observation and in the report', async () => {
+    await setup();
+    raise('partial', { incompleteSeries: { images: 180, announced: 240 } });
+    await settled();
+    const [tx] = stub.transactions();
+    expect(tx!.problems, tx!.problems.join('\n')).to.deep.equal([]);
+    const [report, obs] = (tx!.body as Bundle).entry!.map((e) => e.resource) as [DiagnosticReport, Observation];
+    const caveat = 'Made on an incomplete series: 180 of the 240 images its count tags announce had arrived when the model ran.';
+    expect(obs.note!.map((n) => n.text)).to.have.length(2).and.to.include(caveat);
+    expect(report.conclusion).to.include(caveat);
+  });
+
   it('never lowers an order already at stat, and raises a Task when no ServiceRequest matches', async () => {
     await setup();
     stub.add({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', priority: 'stat', subject: { reference: 'Patient/1' }, identifier: [{ system: 'urn:hosp:acc', value: 'A-s1' }] });

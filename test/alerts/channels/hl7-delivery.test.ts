@@ -92,6 +92,17 @@ describe('alerts/channels/hl7: ORU^R01 and order updates to a real MLLP peer', f
     peer.received.forEach((r, i) => expect(theirs[i]).to.deep.equal(valuesOf(r.msg)));
   });
 
+  it('says in an NTE when the finding was made on part of its series', async () => {
+    await setup({ orderUpdate: 'none' });
+    raise('partial', {}, { incompleteSeries: { images: 180, announced: 240 } });
+    raise('whole');
+    await settled();
+    const notes = peer.received.map((r) => r.msg.all('NTE').map((n) => n.fields[3]![0]![0]![0]));
+    expect(notes[0]).to.have.length(3);
+    expect(notes[0]![2]).to.equal('Made on an incomplete series: 180 of the 240 images its count tags announce had arrived when the model ran.');
+    expect(notes[1], 'a complete series: no such note').to.have.length(2);
+  });
+
   it('a destination that hangs up for a while: every alert arrives, in order, none accepted twice', async () => {
     await setup();
     peer.then('hang-up', 'hang-up', 'hang-up', 'hang-up', 'hang-up', 'hang-up');

@@ -45,7 +45,8 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
     await new Promise((r) => server.close(r));
   });
 
-  const raise = (seed: string): void => void h.part.outbox.enqueueForFinding(makeFinding(seedStudy(h.index, seed, { patientName: 'SECRET^NAME', patientId: 'SECRET-ID' })));
+  const raise = (seed: string, overrides = {}): void =>
+    void h.part.outbox.enqueueForFinding(makeFinding(seedStudy(h.index, seed, { patientName: 'SECRET^NAME', patientId: 'SECRET-ID' }), overrides));
   const settled = () => eventually(() => (h.part.deliveries.list({ limit: 10 }).every((d) => d.state !== 'pending') ? h.part.deliveries.list({ limit: 10 }) : undefined), 'settled');
 
   it('signs body and timestamp with HMAC-SHA256; the same id and body on a retry; no patient data by default', async () => {
@@ -61,7 +62,17 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
     const body = JSON.parse(hits[0]!.raw) as Record<string, unknown>;
     expect(body).to.include({ id: d!.idempotencyKey, event: 'alert.raised' });
     expect(body.notice).to.match(/not a diagnosis/);
+    expect(body).not.to.have.property('caveat');
     expect(hits[0]!.raw).not.to.include('SECRET');
+  });
+
+  it('carries the caveat of a finding made on part of its series', async () => {
+    await setup();
+    raise('w-partial', { incompleteSeries: { images: 180, announced: 240 } });
+    await settled();
+    const body = JSON.parse(hits[0]!.raw) as { caveat: string; finding: { incompleteSeries: unknown } };
+    expect(body.finding.incompleteSeries).to.deep.equal({ images: 180, announced: 240 });
+    expect(body.caveat).to.match(/^Made on an incomplete series: 180 of the 240 images/);
   });
 
   it('includes the patient when asked; a 4xx is a dead letter', async () => {

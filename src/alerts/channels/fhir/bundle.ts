@@ -15,7 +15,7 @@ import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
 import type { Priority } from '../../../worklist/priority.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert, Delivery } from '../../model.js';
-import { aiNotice, findingSummary } from '../../notice.js';
+import { aiNotice, findingSummary, incompleteSeriesNote } from '../../notice.js';
 
 /** Identifier systems of what Vigil creates: conditional creates search on them, so a retry never duplicates. */
 export const ALERT_IDENTIFIER_SYSTEM = 'urn:vigil:alert';
@@ -62,6 +62,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
   const effective = new Date(f.createdAt).toISOString();
   const issued = new Date(at).toISOString();
   const notice = aiNotice(f);
+  const partial = incompleteSeriesNote(f);
   const concept: CodeableConcept = { coding: [{ system: f.concept.system, code: f.concept.code, display: f.concept.display }], text: f.concept.display };
 
   const observation: Observation = {
@@ -76,7 +77,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     issued,
     valueQuantity: { value: round(f.probability), unit: 'probability', system: UCUM, code: '1' },
     interpretation: [{ coding: [{ system: INTERPRETATION, code: interpretation, display: INTERPRETATIONS[interpretation] }] }],
-    note: [{ text: notice }],
+    note: [{ text: notice }, ...(partial ? [{ text: partial }] : [])],
     method: { text: `AI triage model ${f.modelId} ${f.modelVersion}, operating point ${f.operatingPoint.name}` },
     device: { identifier: { system: 'urn:dicom:uid', value: `urn:oid:${f.deviceUid}` }, display: `${f.modelId} ${f.modelVersion} (demonstrator)` },
     referenceRange: [
@@ -100,7 +101,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     performer: [{ display: `Vigil AI triage, model ${f.modelId} ${f.modelVersion} (demonstrator)` }],
     result: [{ reference: observationUrl }],
     imagingStudy: [study],
-    conclusion: `${findingSummary(f)}. ${notice}`,
+    conclusion: `${findingSummary(f)}.${partial ? ` ${partial}` : ''} ${notice}`,
     ...(f.positive ? { conclusionCode: [concept] } : {}),
   };
   const escalation = delivery.escalationLevel !== null ? ` Escalation level ${delivery.escalationLevel}: not acknowledged in time.` : '';
@@ -115,7 +116,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     sent: issued,
     recipient: [{ ...(dest.team.reference ? { reference: dest.team.reference } : {}), display: dest.team.display }],
     sender: { display: 'Vigil AI triage' },
-    payload: [{ contentString: `${findingSummary(f)}.${escalation} ${notice}` }],
+    payload: [{ contentString: `${findingSummary(f)}.${partial ? ` ${partial}` : ''}${escalation} ${notice}` }],
   };
 
   const entries: BundleEntry<FhirResource>[] = [

@@ -3,7 +3,7 @@ import { hl7DateTime } from '../../../hl7/datetime.js';
 import { Hl7Message, segment } from '../../../hl7/message.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert } from '../../model.js';
-import { aiNotice, findingSummary } from '../../notice.js';
+import { aiNotice, findingSummary, incompleteSeriesNote } from '../../notice.js';
 import { codedElement, msh, note, pid } from './segments.js';
 
 /** The DICOM code for "Study Instance UID" (DCM 110180), so the study travels as an observation too. */
@@ -29,13 +29,15 @@ export interface OruInput {
  * ORU^R01 (v2.5.1) for one finding: PID; OBR for the study (accession in OBR-18, our alert id
  * as filler order number, status P preliminary); OBX 1 the finding code with its probability
  * (OBX-8 AA when critical, the threshold as reference range); OBX 2 the Study Instance UID;
- * NTE saying it is an AI triage result and not a diagnosis.
+ * NTE saying it is an AI triage result and not a diagnosis (and, for a finding made on part of a
+ * series, how much of it).
  */
 export function buildOru({ dest, alert, context, controlId, at, escalationLevel }: OruInput): Hl7Message {
   const f = alert.finding;
   const observed = hl7DateTime(f.createdAt);
-  const notes = [note(1, aiNotice(f)), note(2, findingSummary(f))];
-  if (escalationLevel !== null) notes.push(note(3, `Escalation level ${escalationLevel}: this critical alert was not acknowledged in time.`));
+  const texts = [aiNotice(f), findingSummary(f), incompleteSeriesNote(f)];
+  if (escalationLevel !== null) texts.push(`Escalation level ${escalationLevel}: this critical alert was not acknowledged in time.`);
+  const notes = texts.filter((t): t is string => t !== null).map((t, i) => note(i + 1, t));
   return new Hl7Message([
     msh(dest, ['ORU', 'R01', 'ORU_R01'], controlId, at),
     pid(context),

@@ -4,7 +4,7 @@ import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js
 import { httpFailure, httpSend } from '../http-request.js';
 import { resolveSecret } from '../secrets.js';
 import { tlsClientOptions } from '../tls-options.js';
-import { aiNotice, findingSummary } from '../../notice.js';
+import { aiNotice, findingSummary, incompleteSeriesNote } from '../../notice.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './signature.js';
 
 /**
@@ -69,12 +69,15 @@ export function webhookBody(job: DeliveryJob, includePatient: boolean): Record<s
       critical: f.critical,
       model: { id: f.modelId, version: f.modelVersion, deviceUid: f.deviceUid },
       storedAt: new Date(f.createdAt).toISOString(),
+      // Present only for a finding made on part of its series.
+      ...(f.incompleteSeries && { incompleteSeries: f.incompleteSeries }),
     },
     study: { id: alert.studyId, studyInstanceUid: alert.studyInstanceUid, seriesInstanceUid: f.seriesInstanceUid },
     ...(includePatient
       ? { patient: { id: context.patient.id, issuer: context.patient.issuer, name: context.patient.name }, accessionNumber: context.study.accessionNumber }
       : {}),
     summary: findingSummary(f),
+    ...(f.incompleteSeries && { caveat: incompleteSeriesNote(f) }),
     notice: aiNotice(f),
   };
 }

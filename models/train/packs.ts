@@ -112,7 +112,7 @@ export const PACKS = {
       resources: { timeoutMs: 120000, maxMemoryMb: 2048 },
     },
     splits: {
-      train: { seedBase: 500000, count: 800, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 256, noise: ALL_NOISE },
+      train: { seedBase: 500000, count: 1600, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 256, noise: ALL_NOISE },
       val: { seedBase: 600000, count: 100, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 512, noise: ALL_NOISE },
       test: { seedBase: 700000, count: 80, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 512, noise: ALL_NOISE },
       shifted: { seedBase: 800000, count: 60, positiveEvery: 2, vendors: ['delta'], thicknesses: [1, 3], matrix: 512, noise: ALL_NOISE },

@@ -2,7 +2,7 @@
 on the validation split, and exports ONNX (opset 17) for ONNX Runtime 1.30.
 
     /usr/bin/python3 models/train/train.py --pack stroke-ich --epochs 10
-    /usr/bin/python3 models/train/train.py --pack pe-ctpa --epochs 8 --batch 2 --crop-depth 32
+    /usr/bin/python3 models/train/train.py --pack pe-ctpa --epochs 12 --batch 4 --crop-depth 32 --pos-weight 100 --lesion-max 1
     /usr/bin/python3 models/train/train.py --pack pneumothorax-cxr --epochs 12 --batch 8
 
 Writes models/train/.work/<pack>/model.onnx, model.pt, train.json (flops, history) and
@@ -27,6 +27,10 @@ p.add_argument('--lr', type=float, default=2e-3)
 p.add_argument('--seed', type=int, default=7)
 p.add_argument('--crop-depth', type=int, default=0, help='train volumes on windows of this many slices (0: whole)')
 p.add_argument('--limit', type=int, default=0, help='use only the first N training studies (smoke test)')
+p.add_argument('--pos-weight', type=float, default=8.0,
+               help='weight of the map cells a finding covers in the dense loss (raise it for findings of a few cells)')
+p.add_argument('--lesion-max', type=float, default=0.0,
+               help='weight of a BCE pushing up, on studies with the finding, the largest logit among the cells the finding covers')
 args = p.parse_args()
 seed_everything(args.seed)
 
@@ -146,8 +150,16 @@ for epoch in range(args.epochs):
         # Pushing it up on positives too stalled training: early on the maximum sits on an
         # artefact present in both classes, and the two pushes cancel.
         negatives = (1 - y)
-        loss = F.binary_cross_entropy_with_logits(logits, target, pos_weight=torch.tensor(8.0)) + 0.5 * (
+        loss = F.binary_cross_entropy_with_logits(logits, target, pos_weight=torch.tensor(args.pos_weight)) + 0.5 * (
             F.binary_cross_entropy_with_logits(study, y, reduction='none') * negatives).sum() / len(idx)
+        if args.lesion_max:
+            # A finding of a few cells among tens of thousands (a segmental embolus) hardly moves
+            # the dense loss; this term asks that the finding's own cells reach the study maximum.
+            # Restricted to those cells, it cannot settle on an artefact both classes share.
+            inside = logits.masked_fill(target < 0.25, -1e4).amax(dim=tuple(range(1, logits.dim())))
+            found = (target.amax(dim=tuple(range(1, target.dim()))) >= 0.25).float() * y
+            if found.sum() > 0:
+                loss = loss + args.lesion_max * (F.binary_cross_entropy_with_logits(inside, torch.ones_like(inside), reduction='none') * found).sum() / len(idx)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -172,6 +184,6 @@ torch.onnx.export(exported_cls(net).eval(), dummy, os.path.join(out_dir, 'model.
                   output_names=['probability', 'heatmap'], opset_version=17, do_constant_folding=True)
 with open(os.path.join(out_dir, 'train.json'), 'w') as f:
     json.dump({'pack': args.pack, 'best_epoch': best[1], 'flops': flops, 'seed': args.seed, 'epochs': args.epochs,
-               'batch': args.batch, 'lr': args.lr, 'crop_depth': args.crop_depth, 'train_studies': len(values),
+               'batch': args.batch, 'lr': args.lr, 'crop_depth': args.crop_depth, 'pos_weight': args.pos_weight, 'lesion_max': args.lesion_max, 'train_studies': len(values),
                'history': history, 'torch': torch.__version__}, f, indent=2)
 print(f'best epoch {best[1]}; exported {out_dir}/model.onnx', flush=True)

@@ -29,6 +29,9 @@ const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8'
   batch: number;
   lr: number;
   crop_depth: number;
+  /** Both absent in the packs trained before the options existed (weight 8, no lesion term). */
+  pos_weight?: number;
+  lesion_max?: number;
   flops: number;
   train_studies: number;
   history: { epoch: number; minutes: number; val_auroc: number; val_sens_at_spec90: number }[];
@@ -104,7 +107,7 @@ Noise levels low, standard and high in every split. The shifted set changes ${pa
 
 ## Training
 
-${describeNet()} ${trained.train_studies} training studies, ${trained.epochs} epochs (AdamW, one-cycle learning rate ${trained.lr}, batch ${trained.batch}${trained.crop_depth ? `, windows of ${trained.crop_depth} slices` : ''}, seed ${trained.seed}), loss = BCE of the map against the finding's mask (positive cells weighted 8) + BCE of the map's maximum on studies without the finding (hard negatives); epoch ${trained.best_epoch} chosen on the validation split. ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).
+${describeNet()} ${trained.train_studies} training studies, ${trained.epochs} epochs (AdamW, one-cycle learning rate ${trained.lr}, batch ${trained.batch}${trained.crop_depth ? `, windows of ${trained.crop_depth} slices` : ''}, seed ${trained.seed}), loss = BCE of the map against the finding's mask (positive cells weighted ${trained.pos_weight ?? 8}) + BCE of the map's maximum on studies without the finding (hard negatives)${trained.lesion_max ? ` + ${trained.lesion_max} × BCE of the largest logit among the finding's own cells on studies with it (so that a finding of a few cells still reaches the maximum)` : ''}; epoch ${trained.best_epoch} chosen on the validation split. ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).
 
 ## Results on the held-out test set
 
@@ -171,7 +174,7 @@ function describeNet(): string {
 }
 
 function trainArgs(): string {
-  return `--epochs ${trained.epochs} --batch ${trained.batch}${trained.crop_depth ? ` --crop-depth ${trained.crop_depth}` : ''}`;
+  return `--epochs ${trained.epochs} --batch ${trained.batch}${trained.crop_depth ? ` --crop-depth ${trained.crop_depth}` : ''}${trained.pos_weight && trained.pos_weight !== 8 ? ` --pos-weight ${trained.pos_weight}` : ''}${trained.lesion_max ? ` --lesion-max ${trained.lesion_max}` : ''}`;
 }
 
 function limitations(): string {

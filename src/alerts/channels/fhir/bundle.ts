@@ -63,6 +63,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
   const issued = new Date(at).toISOString();
   const notice = aiNotice(f);
   const partial = incompleteSeriesNote(f);
+  const partialSentence = partial ? ` ${partial}` : '';
   const concept: CodeableConcept = { coding: [{ system: f.concept.system, code: f.concept.code, display: f.concept.display }], text: f.concept.display };
 
   const observation: Observation = {
@@ -101,7 +102,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     performer: [{ display: `Vigil AI triage, model ${f.modelId} ${f.modelVersion} (demonstrator)` }],
     result: [{ reference: observationUrl }],
     imagingStudy: [study],
-    conclusion: `${findingSummary(f)}.${partial ? ` ${partial}` : ''} ${notice}`,
+    conclusion: `${findingSummary(f)}.${partialSentence} ${notice}`,
     ...(f.positive ? { conclusionCode: [concept] } : {}),
   };
   const escalation = delivery.escalationLevel !== null ? ` Escalation level ${delivery.escalationLevel}: not acknowledged in time.` : '';
@@ -116,7 +117,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     sent: issued,
     recipient: [{ ...(dest.team.reference ? { reference: dest.team.reference } : {}), display: dest.team.display }],
     sender: { display: 'Vigil AI triage' },
-    payload: [{ contentString: `${findingSummary(f)}.${partial ? ` ${partial}` : ''}${escalation} ${notice}` }],
+    payload: [{ contentString: `${findingSummary(f)}.${partialSentence}${escalation} ${notice}` }],
   };
 
   const entries: BundleEntry<FhirResource>[] = [

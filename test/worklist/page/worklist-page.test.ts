@@ -100,7 +100,8 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
   it('a new positive finding moves its study to the top without a reload, within two seconds', async () => {
     const newest = studies[2]!;
     await page.evaluate(() => ((globalThis as unknown as PageGlobals).marker = 1));
-    const finding = makeFinding(newest, { keyInstanceId: 'key-instance', hasKeyImage: true, probability: 0.94 });
+    // Made on 180 of the 240 images the series announces (a push cut short): the detail says so.
+    const finding = makeFinding(newest, { keyInstanceId: 'key-instance', hasKeyImage: true, probability: 0.94, incompleteSeries: { images: 180, announced: 240 } });
     const started = Date.now();
     expect(node.triage.findings.record(finding, keyImagePng(), () => true)).to.equal(true);
     // A functional deadline, not a benchmark: the page must follow the findings while it is open.
@@ -128,6 +129,8 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     await page.waitForSelector('#key-image:not([hidden])');
     const size = await page.$eval('#key-image', (img) => [(img as unknown as PageElement).naturalWidth, (img as unknown as PageElement).naturalHeight]);
     expect(size, "the PNG triage stored").to.deep.equal([128, 128]);
+    expect(await page.textContent('#detail-facts')).to.include('incomplete: the model saw 180 of 240 images');
+    expect(await page.textContent('#findings')).to.include('on 180 of 240 images');
     await page.waitForSelector('#ack:not([disabled])');
     await shot('3-detail-with-key-image');
     await page.click('#ack');

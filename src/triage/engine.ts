@@ -150,15 +150,18 @@ export class TriageEngine {
       const result = await this.pool.run({ kind: 'run-job', pack, files, keyImageMaxSide: this.config.keyImageMaxSide }, pack.manifest.resources.timeoutMs);
       if (!this.running) return;
       const finding = this.findingOf(job, pack, result, instances);
-      if (finding.incompleteSeries) {
-        const { images, announced } = finding.incompleteSeries;
-        log.warn('finding made on an incomplete series', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, images, imagesAnnounced: announced });
-      }
       const { decodeMs, preprocessMs, inferenceMs } = finding.timings;
       const timings = { decodeMs, preprocessMs, inferenceMs, keyImageMs: round(result.timings.keyImageMs) };
       const stored = this.findings.record(finding, result.keyImagePng, () => this.jobs.markDone(job.id, finding.id, timings));
-      if (stored) this.observer?.findingStored(finding);
-      else log.info('triage job was cancelled while it ran; result discarded', { jobId: job.id });
+      if (!stored) {
+        log.info('triage job was cancelled while it ran; result discarded', { jobId: job.id });
+        return;
+      }
+      this.observer?.findingStored(finding);
+      if (finding.incompleteSeries) {
+        const { images, announced } = finding.incompleteSeries;
+        log.warn('finding made on an incomplete series', { findingId: finding.id, seriesId: job.seriesId, modelId: job.modelId, images, imagesAnnounced: announced });
+      }
     } catch (err) {
       if (!this.running) return;
       const error = isVigilError(err) ? err : new VigilError('INTERNAL', err instanceof Error ? err.message : String(err));

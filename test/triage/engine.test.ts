@@ -128,7 +128,7 @@ describe('triage/engine: series to findings through the worker pool', function (
     const complete = await request(node.app).get(`/findings/${b.findingId}`).set('Authorization', `Bearer ${radiologist}`).expect(200);
     expect(complete.body).not.to.have.property('incompleteSeries');
     const warnings = node.logs.lines.map((l) => JSON.parse(l)).filter((r) => r.message === 'finding made on an incomplete series');
-    expect(warnings.map((r) => [r.seriesId, r.images, r.imagesAnnounced])).to.deep.equal([[short, 4, 6]]);
+    expect(warnings.map((r) => [r.findingId, r.seriesId, r.images, r.imagesAnnounced])).to.deep.equal([[a.findingId, short, 4, 6]]);
 
     const entry = await request(node.app).get(`/worklist/${partial.body.studyId}`).set('Authorization', `Bearer ${radiologist}`).expect(200);
     expect(entry.body.findings.map((f: { incompleteSeries: unknown }) => f.incompleteSeries)).to.deep.equal([{ images: 4, announced: 6 }]);

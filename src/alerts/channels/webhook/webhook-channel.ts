@@ -54,6 +54,7 @@ function eventName(job: DeliveryJob): string {
 export function webhookBody(job: DeliveryJob, includePatient: boolean): Record<string, unknown> {
   const { alert, delivery, context } = job;
   const f = alert.finding;
+  const caveat = incompleteSeriesNote(f);
   return {
     id: delivery.idempotencyKey,
     event: eventName(job),
@@ -77,7 +78,7 @@ export function webhookBody(job: DeliveryJob, includePatient: boolean): Record<s
       ? { patient: { id: context.patient.id, issuer: context.patient.issuer, name: context.patient.name }, accessionNumber: context.study.accessionNumber }
       : {}),
     summary: findingSummary(f),
-    ...(f.incompleteSeries && { caveat: incompleteSeriesNote(f) }),
+    ...(caveat && { caveat }),
     notice: aiNotice(f),
   };
 }

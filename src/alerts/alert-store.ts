@@ -16,6 +16,10 @@ interface AlertRow {
   finding: string;
   state: string;
   superseded_by: string | null;
+  result_id: string;
+  replaces: string | null;
+  withdrawn_at: number | null;
+  withdrawal: string | null;
   acknowledged_at: number | null;
   acknowledged_by: string | null;
   acknowledgement_note: string | null;
@@ -42,15 +46,21 @@ export class AlertStore {
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO alerts (id, finding_id, study_id, study_instance_uid, concept_key, model_id, model_version, critical,
-           priority, finding, state, escalate_at, finding_stored_at, created_at)
+           priority, finding, state, escalate_at, finding_stored_at, created_at, result_id, replaces)
          VALUES (@id, @findingId, @studyId, @studyUid, @conceptKey, @modelId, @modelVersion, @critical,
-           @priority, @finding, 'open', @escalateAt, @storedAt, @createdAt)`,
+           @priority, @finding, 'open', @escalateAt, @storedAt, @createdAt, @resultId, @replaces)`,
       ),
       get: db.prepare<[string], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
       live: db.prepare<[string, string, string], AlertRow>(
         `SELECT * FROM alerts WHERE study_instance_uid = ? AND concept_key = ? AND model_version = ? AND state != 'superseded'`,
       ),
+      history: db.prepare<[string, string, string], AlertRow>(
+        `SELECT * FROM alerts WHERE study_instance_uid = ? AND concept_key = ? AND model_version = ? ORDER BY created_at DESC, rowid DESC`,
+      ),
       supersede: db.prepare(`UPDATE alerts SET state = 'superseded', superseded_by = ?, escalate_at = NULL WHERE id = ?`),
+      withdraw: db.prepare(
+        `UPDATE alerts SET state = 'superseded', withdrawn_at = @at, withdrawal = @finding, escalate_at = NULL WHERE id = @id AND state != 'superseded'`,
+      ),
       acknowledge: db.prepare(
         `UPDATE alerts SET state = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, acknowledgement_note = ?, escalate_at = NULL
          WHERE id = ? AND state = 'open'`,
@@ -62,7 +72,7 @@ export class AlertStore {
     };
   }
 
-  insert(alert: { id: string; finding: Finding; escalateAt: number | null; createdAt: number }): void {
+  insert(alert: { id: string; finding: Finding; escalateAt: number | null; createdAt: number; resultId: string; replaces: string | null }): void {
     const f = alert.finding;
     this.stmts.insert.run({
       id: alert.id,
@@ -78,6 +88,8 @@ export class AlertStore {
       escalateAt: alert.escalateAt,
       storedAt: f.createdAt,
       createdAt: alert.createdAt,
+      resultId: alert.resultId,
+      replaces: alert.replaces,
     });
   }
 
@@ -92,11 +104,21 @@ export class AlertStore {
     return row ? toAlert(row) : undefined;
   }
 
+  /** Every alert for this study, concept and model version, whatever its state, newest first (a handful). */
+  history(finding: Finding): Alert[] {
+    return this.stmts.history.all(finding.studyInstanceUid, conceptKey(finding.concept), finding.modelVersion).map(toAlert);
+  }
+
   supersede(id: string, by: string): void {
     this.stmts.supersede.run(by, id);
   }
 
-  /** False when the alert was not open (already acknowledged, or superseded). */
+  /** The standing alert no longer stands: `finding`, a later negative one, says so. */
+  withdraw(id: string, finding: Finding, at: number): void {
+    this.stmts.withdraw.run({ id, at, finding: JSON.stringify(finding) });
+  }
+
+  /** False when the alert was not open (already acknowledged, superseded or withdrawn). */
   acknowledge(id: string, at: number, by: string, note: string | null): boolean {
     return this.stmts.acknowledge.run(at, by, note, id).changes === 1;
   }
@@ -112,7 +134,9 @@ export class AlertStore {
   list(q: AlertQuery): Alert[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (q.state) {
+    if (q.state === 'withdrawn') where.push(`state = 'superseded' AND withdrawn_at IS NOT NULL`);
+    else if (q.state === 'superseded') where.push(`state = 'superseded' AND withdrawn_at IS NULL`);
+    else if (q.state) {
       where.push('state = ?');
       params.push(q.state);
     }
@@ -149,8 +173,13 @@ function toAlert(row: AlertRow): Alert {
     critical: row.critical === 1,
     priority: row.priority as Priority,
     probability: finding.probability,
-    state: row.state as AlertState,
+    // Withdrawn is stored as superseded (by a finding, not an alert): see the alerts migration 2.
+    state: row.withdrawn_at !== null ? 'withdrawn' : (row.state as AlertState),
     supersededBy: row.superseded_by,
+    resultId: row.result_id,
+    replaces: row.replaces,
+    withdrawnAt: row.withdrawn_at,
+    withdrawal: row.withdrawal === null ? null : (JSON.parse(row.withdrawal) as Finding),
     acknowledgedAt: row.acknowledged_at,
     acknowledgedBy: row.acknowledged_by,
     acknowledgementNote: row.acknowledgement_note,

@@ -82,6 +82,10 @@ export class AlertsPart {
     this.outbox.observe({
       created: (alert) => this.metrics.alertsCreated.inc({ critical: String(alert.critical) }),
       acknowledged: () => this.metrics.acknowledgements.inc(),
+      withdrawn: (alert) => {
+        this.metrics.withdrawals.inc({ critical: String(alert.critical) });
+        log.info('alert withdrawn: a later finding on its series is negative', { alertId: alert.id, findingId: alert.withdrawal?.id, studyId: alert.studyId });
+      },
     });
   }
 

@@ -76,7 +76,7 @@ export class DeliveryStore {
       cancelPending: db.prepare(`UPDATE alert_deliveries SET state = 'cancelled', closed_reason = ? WHERE alert_id = ? AND state = 'pending'`),
       retryDead: db.prepare(
         `UPDATE alert_deliveries SET state = 'pending', next_attempt_at = @at, retry_window_from = @at, closed_reason = NULL
-         WHERE alert_id = @alertId AND state = 'dead'`,
+         WHERE alert_id = @alertId AND state = 'dead' AND kind IN (SELECT value FROM json_each(@kinds))`,
       ),
       pendingByDestination: db.prepare<[], { destination_id: string; n: number }>(
         `SELECT destination_id, COUNT(*) AS n FROM alert_deliveries WHERE state = 'pending' GROUP BY destination_id`,
@@ -128,8 +128,9 @@ export class DeliveryStore {
     return this.stmts.cancelPending.run(reason, alertId).changes;
   }
 
-  retryDead(alertId: string, at: number): number {
-    return this.stmts.retryDead.run({ at, alertId }).changes;
+  /** Dead deliveries of these kinds back to pending. */
+  retryDead(alertId: string, at: number, kinds: readonly DeliveryKind[]): number {
+    return this.stmts.retryDead.run({ at, alertId, kinds: JSON.stringify(kinds) }).changes;
   }
 
   pendingCounts(): Map<string, number> {

@@ -14,6 +14,7 @@ export class AlertMetrics {
   readonly timeToNotification: Histogram<'destination' | 'channel' | 'kind'>;
   readonly escalations: Counter<'level'>;
   readonly acknowledgements: Counter;
+  readonly withdrawals: Counter<'critical'>;
   readonly pending: Gauge<'destination'>;
   readonly breakerOpen: Gauge<'destination'>;
 
@@ -44,6 +45,12 @@ export class AlertMetrics {
     });
     this.escalations = new Counter({ name: 'vigil_alert_escalations_total', help: 'Escalations of unacknowledged critical alerts', labelNames: ['level'], registers });
     this.acknowledgements = new Counter({ name: 'vigil_alert_acknowledgements_total', help: 'Alerts acknowledged by a radiologist', registers });
+    this.withdrawals = new Counter({
+      name: 'vigil_alerts_withdrawn_total',
+      help: 'Alerts withdrawn because a later finding on their series was negative',
+      labelNames: ['critical'],
+      registers,
+    });
     this.pending = new Gauge({
       name: 'vigil_alert_outbox_pending',
       help: 'Deliveries waiting in the outbox',

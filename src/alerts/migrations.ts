@@ -85,5 +85,56 @@ export const alertMigrations: MigrationSet = {
         );
       `,
     },
+    {
+      version: 2,
+      name: 'corrected and withdrawn results',
+      sql: `
+        -- What receiving systems know the result by (HL7 filler order number, FHIR identifier):
+        -- the first alert's id for this study, concept and model version, kept by the alerts
+        -- that correct it.
+        ALTER TABLE alerts ADD COLUMN result_id TEXT;
+        UPDATE alerts SET result_id = id;
+        -- the alert this one superseded (its messages correct that one's)
+        ALTER TABLE alerts ADD COLUMN replaces TEXT;
+        -- set when a later negative finding withdrew the alert (state stays 'superseded', with
+        -- superseded_by NULL: the API calls it 'withdrawn'); the finding as JSON, as in 'finding'
+        ALTER TABLE alerts ADD COLUMN withdrawn_at INTEGER;
+        ALTER TABLE alerts ADD COLUMN withdrawal TEXT;
+        -- the latest alert of a study, concept and model version, superseded ones included
+        CREATE INDEX alerts_result ON alerts (study_instance_uid, concept_key, model_version, created_at);
+
+        -- A third kind of delivery, the withdrawal: SQLite cannot widen a CHECK in place.
+        CREATE TABLE alert_deliveries_v2 (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          alert_id TEXT NOT NULL REFERENCES alerts (id),
+          destination_id TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          kind TEXT NOT NULL CHECK (kind IN ('alert', 'escalation', 'withdrawal')),
+          escalation_level INTEGER,
+          idempotency_key TEXT NOT NULL UNIQUE,
+          state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'dead', 'cancelled')),
+          steps_done INTEGER NOT NULL DEFAULT 0,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL,
+          retry_window_from INTEGER NOT NULL,
+          last_attempt_at INTEGER,
+          last_error_code TEXT,
+          last_error TEXT,
+          last_peer_text TEXT,
+          created_at INTEGER NOT NULL,
+          delivered_at INTEGER,
+          time_to_notification_ms INTEGER,
+          closed_reason TEXT
+        );
+        INSERT INTO alert_deliveries_v2 SELECT * FROM alert_deliveries;
+        -- The sequence goes on from where it was, not from the highest row kept (no seq reused).
+        DELETE FROM sqlite_sequence WHERE name = 'alert_deliveries_v2';
+        INSERT INTO sqlite_sequence (name, seq) SELECT 'alert_deliveries_v2', seq FROM sqlite_sequence WHERE name = 'alert_deliveries';
+        DROP TABLE alert_deliveries;
+        ALTER TABLE alert_deliveries_v2 RENAME TO alert_deliveries;
+        CREATE INDEX alert_deliveries_pending ON alert_deliveries (destination_id, seq) WHERE state = 'pending';
+        CREATE INDEX alert_deliveries_alert ON alert_deliveries (alert_id);
+      `,
+    },
   ],
 };

@@ -4,9 +4,12 @@ import type { Priority } from '../worklist/priority.js';
 
 /**
  * open: raised, waiting for a radiologist; acknowledged: a radiologist took it;
- * superseded: a later finding on the same study, concept and model version changed the result.
+ * superseded: a later finding on the same study, concept and model version changed the result
+ * (the alert that says the new one is `supersededBy`); withdrawn: a later finding of that
+ * model on that study is negative, so the result no longer stands (escalation stops and the
+ * destinations that had the alert are told).
  */
-export const ALERT_STATES = ['open', 'acknowledged', 'superseded'] as const;
+export const ALERT_STATES = ['open', 'acknowledged', 'superseded', 'withdrawn'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
 
 /**
@@ -17,7 +20,8 @@ export type AlertState = (typeof ALERT_STATES)[number];
 export const DELIVERY_STATES = ['pending', 'delivered', 'dead', 'cancelled'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
-export const DELIVERY_KINDS = ['alert', 'escalation'] as const;
+/** alert: the result; escalation: the result again, to the next level; withdrawal: the result no longer stands. */
+export const DELIVERY_KINDS = ['alert', 'escalation', 'withdrawal'] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 
 export interface Alert {
@@ -33,6 +37,17 @@ export interface Alert {
   probability: number;
   state: AlertState;
   supersededBy: string | null;
+  /**
+   * What receiving systems know the result by (HL7 filler order number, FHIR identifier): the
+   * id of the first alert for this study, concept and model version. An alert whose resultId
+   * is not its own id corrects an earlier one, and its messages say so.
+   */
+  resultId: string;
+  /** The alert this one superseded. */
+  replaces: string | null;
+  withdrawnAt: number | null;
+  /** The negative finding that withdrew the alert. */
+  withdrawal: Finding | null;
   acknowledgedAt: number | null;
   acknowledgedBy: string | null;
   acknowledgementNote: string | null;
@@ -66,6 +81,11 @@ export interface Delivery {
   /** Finding stored → destination acknowledged. */
   timeToNotificationMs: number | null;
   closedReason: string | null;
+}
+
+/** The alert's messages correct a result the destinations may already hold. */
+export function isCorrection(alert: Alert): boolean {
+  return alert.resultId !== alert.id;
 }
 
 /** "system|code": what makes two findings the same finding. */

@@ -1,4 +1,5 @@
 import type { Finding } from '../triage/finding.js';
+import type { ReportedResult } from './reported-result.js';
 
 /**
  * The words every alert carries, whatever the channel: what produced it and what it is not.
@@ -25,4 +26,29 @@ export function findingSummary(f: Finding): string {
 export function incompleteSeriesNote(f: Finding): string | null {
   const s = f.incompleteSeries;
   return s ? `Made on an incomplete series: ${s.images} of the ${s.announced} images its count tags announce had arrived when the model ran.` : null;
+}
+
+/**
+ * What a message says about the result it reports, a line each: the finding, and for a
+ * correction that it replaces an earlier message about the same result. A withdrawal says only
+ * that the alert no longer stands (a negative's summary would read "possible ..." again).
+ */
+export function resultLines(r: ReportedResult): string[] {
+  const f = r.finding;
+  if (r.withdrawal) {
+    const pct = (f.probability * 100).toFixed(1);
+    return [
+      `Withdrawn: model ${f.modelId} ${f.modelVersion}, run again on a later version of the series, no longer finds ${f.concept.display} ` +
+        `(probability ${pct}%, below the threshold of ${(f.threshold * 100).toFixed(1)}%). The earlier AI alert for it no longer stands; the study still needs its reading.`,
+    ];
+  }
+  const summary = findingSummary(f);
+  return r.corrects ? [summary, 'Corrected: a later run of the model on this study changed this result; this replaces the earlier one.'] : [summary];
+}
+
+/** The lines of resultLines as one text. */
+export function resultText(r: ReportedResult): string {
+  return resultLines(r)
+    .map((line) => (line.endsWith('.') ? line : `${line}.`))
+    .join(' ');
 }

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { AuditEntry } from '../audit/audit-trail.js';
-import type { EscalationConfig } from '../config/sections/alerts.js';
+import type { DestinationConfig, EscalationConfig } from '../config/sections/alerts.js';
 import { VigilError } from '../errors.js';
 import type { ChangeFeed, ChangeType } from '../store/changes.js';
 import type { Db } from '../store/database.js';
@@ -9,13 +9,16 @@ import type { AlertStore } from './alert-store.js';
 import type { Clock } from '../clock.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { DestinationRegistry } from './destinations.js';
-import type { Alert } from './model.js';
+import { DELIVERY_KINDS, type Alert } from './model.js';
+import { PRIORITY_RANK } from '../worklist/priority.js';
 import { destinationsFor } from './routing.js';
 
 export type EnqueueResult =
   | { outcome: 'created'; alert: Alert; deliveries: number[]; superseded: string | null }
   /** The standing alert already says this (same study, concept, model version and result). */
   | { outcome: 'unchanged'; alertId: string }
+  /** A negative finding withdrew the standing alert; these deliveries tell its destinations. */
+  | { outcome: 'withdrawn'; alertId: string; deliveries: number[] }
   /** No destination wants this finding. */
   | { outcome: 'not-routed' };
 
@@ -24,6 +27,7 @@ export interface OutboxObserver {
   work?(destinationIds: string[]): void;
   created?(alert: Alert): void;
   acknowledged?(alert: Alert): void;
+  withdrawn?(alert: Alert): void;
 }
 
 export interface OutboxDeps {
@@ -51,19 +55,40 @@ export class Outbox {
 
   /**
    * Turns a finding into an alert and its deliveries. One alert stands per study, finding
-   * concept and model version: the same result again changes nothing; a changed result
-   * (positive, critical or priority) supersedes the standing alert and cancels what of it is
-   * still unsent.
+   * concept and model version. A later finding on the same series (a new version of it) says
+   * what its result now is: the same result changes nothing; a changed positive result
+   * (critical or priority) supersedes the standing alert, cancels what of it is still unsent
+   * and goes as a correction of the same result (same result id) to this finding's
+   * destinations and to every destination that had the standing alert; a negative withdraws
+   * the standing alert (see withdraw). A finding on another series of the study (another
+   * reconstruction, say) only ever raises the alert: a weaker result or a negative there does
+   * not take back what the model found here. Nor does a negative withdraw an alert that
+   * findings on more than one series raised: the others still stand.
    */
   enqueueForFinding(finding: Finding): EnqueueResult {
     const { alerts, deliveries, destinations, clock } = this.deps;
     const targets = destinationsFor(finding, destinations.configs());
-    if (targets.length === 0) return { outcome: 'not-routed' };
+    let toWake: string[] = [];
     const result = this.deps.db.transaction((): EnqueueResult => {
       const standing = alerts.live(finding);
+      if (standing && standing.finding.seriesInstanceUid !== finding.seriesInstanceUid && !moreSevere(finding, standing.finding)) {
+        return { outcome: 'unchanged', alertId: standing.id };
+      }
+      if (!finding.positive) {
+        if (!standing) return { outcome: 'not-routed' };
+        if (!raisedOnOneSeries(alerts.history(finding))) return { outcome: 'unchanged', alertId: standing.id };
+        const holders = this.holders(standing);
+        toWake = holders.map((d) => d.id);
+        return this.withdraw(standing, finding, holders);
+      }
       if (standing && sameResult(standing.finding, finding)) return { outcome: 'unchanged', alertId: standing.id };
+      const recipients = union(targets, standing ? this.holders(standing) : []);
+      if (recipients.length === 0) return { outcome: 'not-routed' };
+      toWake = recipients.map((d) => d.id);
       const now = clock.now();
       const id = crypto.randomUUID();
+      // A result withdrawn earlier and now positive again is still the same result to a receiver.
+      const previous = standing ?? alerts.history(finding)[0];
       if (standing) {
         alerts.supersede(standing.id, id);
         deliveries.cancelPending(standing.id, `superseded by alert ${id}`);
@@ -71,18 +96,22 @@ export class Outbox {
       }
       const firstLevel = this.deps.escalation.levels[0];
       const escalateAt = finding.critical && firstLevel ? now + firstLevel.afterMs : null;
-      alerts.insert({ id, finding, escalateAt, createdAt: now });
-      const seqs = targets.map((d) =>
+      alerts.insert({ id, finding, escalateAt, createdAt: now, resultId: previous?.resultId ?? id, replaces: standing?.id ?? null });
+      const seqs = recipients.map((d) =>
         deliveries.insert({ alertId: id, destinationId: d.id, channel: d.type, kind: 'alert', escalationLevel: null, idempotencyKey: newKey(), createdAt: now }),
       );
-      this.change('alert-created', id, { findingId: finding.id, critical: finding.critical, destinations: targets.map((d) => d.id) }, now);
+      this.change('alert-created', id, { findingId: finding.id, critical: finding.critical, destinations: recipients.map((d) => d.id) }, now);
       return { outcome: 'created', alert: alerts.get(id)!, deliveries: seqs, superseded: standing?.id ?? null };
     })();
     if (result.outcome === 'created') {
       const alert = result.alert;
       this.after((o) => o.created?.(alert));
-      this.wake(targets.map((d) => d.id));
     }
+    if (result.outcome === 'withdrawn') {
+      const alert = alerts.get(result.alertId)!;
+      this.after((o) => o.withdrawn?.(alert));
+    }
+    if (toWake.length > 0) this.wake(toWake);
     return result;
   }
 
@@ -101,12 +130,19 @@ export class Outbox {
     })();
   }
 
-  /** Puts the dead deliveries of an alert back in line (in their original order). */
+  /**
+   * Puts the dead deliveries of an alert back in line (in their original order). Of a
+   * withdrawn alert only the withdrawals: its result must not go out again. A superseded
+   * alert's result no longer stands at all (its successor went to its destinations): CONFLICT.
+   */
   retry(alertId: string, by: string): number {
     const now = this.deps.clock.now();
     const n = this.deps.db.transaction(() => {
-      this.require(alertId);
-      const count = this.deps.deliveries.retryDead(alertId, now);
+      const alert = this.require(alertId);
+      if (alert.state === 'superseded') {
+        throw new VigilError('CONFLICT', `the alert was superseded by ${alert.supersededBy}; its result no longer stands`, { extra: { state: alert.state } });
+      }
+      const count = this.deps.deliveries.retryDead(alertId, now, alert.state === 'withdrawn' ? ['withdrawal'] : DELIVERY_KINDS);
       if (count > 0) this.change('alert-retried', alertId, { by, deliveries: count }, now);
       return count;
     })();
@@ -170,6 +206,34 @@ export class Outbox {
     return result;
   }
 
+  /**
+   * A later finding of the same model, concept and series is negative: the standing alert no
+   * longer stands. Escalation stops, what of it is unsent is cancelled, and every
+   * destination that had it (or was to have it) gets a withdrawal, so that no RIS, EHR or pager
+   * keeps a critical result the model has taken back. An acknowledged alert is withdrawn too:
+   * the radiologist has it, but the systems that hold the result must hear of the change.
+   */
+  private withdraw(standing: Alert, finding: Finding, holders: DestinationConfig[]): EnqueueResult {
+    const { alerts, deliveries, clock } = this.deps;
+    const now = clock.now();
+    alerts.withdraw(standing.id, finding, now);
+    deliveries.cancelPending(standing.id, `withdrawn by finding ${finding.id}`);
+    const seqs = holders.map((d) =>
+      deliveries.insert({ alertId: standing.id, destinationId: d.id, channel: d.type, kind: 'withdrawal', escalationLevel: null, idempotencyKey: newKey(), createdAt: now }),
+    );
+    this.change('alert-withdrawn', standing.id, { findingId: finding.id, destinations: holders.map((d) => d.id) }, now);
+    return { outcome: 'withdrawn', alertId: standing.id, deliveries: seqs };
+  }
+
+  /**
+   * The destinations that had an alert or were to have it: every one with a delivery that a
+   * person did not cancel (one in flight may have arrived). Removed or disabled ones are left out.
+   */
+  private holders(alert: Alert): DestinationConfig[] {
+    const ids = new Set(this.deps.deliveries.ofAlert(alert.id).filter((d) => d.state !== 'cancelled').map((d) => d.destinationId));
+    return [...ids].map((id) => this.deps.destinations.get(id)?.config).filter((d): d is DestinationConfig => d !== undefined && d.enabled);
+  }
+
   /** Observers are called after the transaction (the sender: `work`; metrics: the rest). */
   observe(observer: OutboxObserver): () => void {
     this.observers.add(observer);
@@ -197,6 +261,30 @@ export class Outbox {
       for (const o of this.observers) call(o);
     });
   }
+}
+
+/** Destinations of both lists, each once, in first-seen order. */
+function union(a: readonly DestinationConfig[], b: readonly DestinationConfig[]): DestinationConfig[] {
+  const seen = new Set<string>();
+  return [...a, ...b].filter((d) => !seen.has(d.id) && seen.add(d.id));
+}
+
+/** a would raise the alert above b: positive where b is not, critical where b is not, or a higher priority. */
+function moreSevere(a: Finding, b: Finding): boolean {
+  const rank = (f: Finding) => [Number(f.positive), Number(f.critical), PRIORITY_RANK[f.priority]];
+  const [ra, rb] = [rank(a), rank(b)];
+  const i = ra.findIndex((v, k) => v !== rb[k]);
+  return i >= 0 && ra[i]! > rb[i]!;
+}
+
+/**
+ * The alerts since the last withdrawal (newest first, the standing one at the head) were all
+ * raised by findings on one series, so a negative there takes the result back entirely.
+ */
+function raisedOnOneSeries(history: readonly Alert[]): boolean {
+  const withdrawn = history.findIndex((a) => a.state === 'withdrawn');
+  const sinceWithdrawal = withdrawn === -1 ? history : history.slice(0, withdrawn);
+  return new Set(sinceWithdrawal.map((a) => a.finding.seriesInstanceUid)).size === 1;
 }
 
 /** What "the result changes" means for one alert per study, concept and model version. */

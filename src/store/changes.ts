@@ -19,6 +19,7 @@ export const CHANGE_TYPES = [
   // alerts (src/alerts/): resource type 'alert', resource id the alert id
   'alert-created',
   'alert-superseded',
+  'alert-withdrawn',
   'alert-delivered',
   'alert-dead-lettered',
   'alert-retried',

@@ -1,3 +1,4 @@
+import type { AlertState } from '../alerts/model.js';
 import type { Role } from '../auth/roles.js';
 import type { AiResult, WorklistEntry } from './entry.js';
 import type { Feedback } from './feedback-store.js';
@@ -12,7 +13,7 @@ export function seesPatient(role: Role): boolean {
 /** The study's alert as the page needs it to offer acknowledgement (POST /alerts/{id}/acknowledge). */
 export interface AlertBrief {
   id: string;
-  state: 'open' | 'acknowledged' | 'superseded';
+  state: AlertState;
   critical: boolean;
   acknowledgedBy: string | null;
 }

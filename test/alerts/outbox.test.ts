@@ -81,6 +81,100 @@ describe('alerts/outbox: alerts written with their finding', () => {
     expect(changes().map((c) => c.type)).to.deep.equal(['alert-created', 'alert-created', 'alert-superseded', 'alert-created']);
   });
 
+  it('a changed result corrects the standing one under its result id, also where the new result alone would not go', () => {
+    const first = h.part.outbox.enqueueForFinding(makeFinding(study));
+    const changed = h.part.outbox.enqueueForFinding(makeFinding(study, { critical: false, priority: 'urgent' }));
+    if (first.outcome !== 'created' || changed.outcome !== 'created') throw new Error('not created');
+    expect(first.alert).to.include({ resultId: first.alert.id, replaces: null });
+    expect(changed.alert).to.include({ resultId: first.alert.id, replaces: first.alert.id });
+    // An urgent, non-critical finding alone goes to chat only; ris holds the critical result and must hear it changed.
+    expect(h.part.deliveries.ofAlert(changed.alert.id).map((d) => [d.destinationId, d.kind])).to.deep.equal([
+      ['chat', 'alert'],
+      ['ris', 'alert'],
+    ]);
+  });
+
+  it('a negative finding withdraws the standing alert: escalation stops, the unsent is cancelled, every destination that had it is told', () => {
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    h.part.escalator.runOnce(clock.now() + 600_000); // stroke-team (an escalation level) now has it too
+    const [ris] = r.deliveries;
+    h.part.deliveries.markDelivered(ris!, clock.now(), 10, null);
+    h.part.outbox.acknowledge(r.alert.id, 'dr-house', null);
+    clock.advance(60_000);
+    const negative = makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.05 });
+
+    const result = h.part.outbox.enqueueForFinding(negative);
+    expect(result).to.include({ outcome: 'withdrawn', alertId: r.alert.id });
+    const alert = h.part.alerts.get(r.alert.id)!;
+    expect(alert).to.include({ state: 'withdrawn', withdrawnAt: clock.now(), escalateAt: null, supersededBy: null, resultId: r.alert.id });
+    expect(alert.withdrawal?.id).to.equal(negative.id);
+    expect(h.part.deliveries.ofAlert(r.alert.id).map((d) => [d.destinationId, d.kind, d.state, d.closedReason])).to.deep.equal([
+      ['ris', 'alert', 'delivered', null],
+      ['chat', 'alert', 'cancelled', `withdrawn by finding ${negative.id}`],
+      ['stroke-team', 'escalation', 'cancelled', `withdrawn by finding ${negative.id}`],
+      ['ris', 'withdrawal', 'pending', null],
+      ['chat', 'withdrawal', 'pending', null],
+      ['stroke-team', 'withdrawal', 'pending', null],
+    ]);
+    expect(changes().at(-1)).to.include({ type: 'alert-withdrawn', resourceId: r.alert.id });
+    expect(changes().at(-1)?.data).to.deep.equal({ findingId: negative.id, destinations: ['ris', 'chat', 'stroke-team'] });
+    expect(h.part.alerts.list({ state: 'withdrawn', limit: 10 }).map((a) => a.id)).to.deep.equal([r.alert.id]);
+    expect(h.part.alerts.list({ state: 'superseded', limit: 10 })).to.deep.equal([]);
+
+    // Withdrawn once is enough: the same negative again, or another, changes nothing.
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine' })).outcome).to.equal('not-routed');
+    expect(() => h.part.outbox.acknowledge(r.alert.id, 'dr', null)).to.throw('the alert is withdrawn, not open');
+  });
+
+  it('a finding on another series of the study only ever raises the alert: a weaker one or a negative there changes nothing', () => {
+    const thin = makeFinding(study, { critical: false, priority: 'urgent' });
+    const r = h.part.outbox.enqueueForFinding(thin);
+    if (r.outcome !== 'created') throw new Error('not created');
+    const otherSeries = { seriesId: 'other-series', seriesInstanceUid: '1.2.826.0.1.3680043.8.498.99' };
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, positive: false, critical: false, priority: 'routine' }))).to.deep.equal({ outcome: 'unchanged', alertId: r.alert.id });
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, critical: false, priority: 'routine' }))).to.deep.equal({ outcome: 'unchanged', alertId: r.alert.id });
+    expect(h.part.alerts.get(r.alert.id)).to.include({ state: 'open' });
+    const stronger = h.part.outbox.enqueueForFinding(makeFinding(study, otherSeries));
+    expect(stronger).to.include({ outcome: 'created', superseded: r.alert.id });
+    // Raised on two series, a negative on one of them does not withdraw it: the other still stands.
+    if (stronger.outcome !== 'created') return;
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, positive: false, critical: false, priority: 'routine' }))).to.deep.equal({ outcome: 'unchanged', alertId: stronger.alert.id });
+  });
+
+  it('a result withdrawn and then positive again is the same result to receivers (same result id)', () => {
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine' }));
+    clock.advance(1000);
+    const again = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (again.outcome !== 'created') throw new Error('not created');
+    expect(again.alert).to.include({ state: 'open', resultId: r.alert.id, replaces: null });
+    expect(again.superseded).to.equal(null);
+  });
+
+  it('a retry resends only the withdrawals of a withdrawn alert, and nothing of a superseded one', () => {
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    const dead = { code: 'ALERT_NACK_REJECT', error: 'peer answered AR', peer: null };
+    h.part.deliveries.markDead(r.deliveries[0]!, dead, 'peer answered AR');
+    const withdrawn = h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine' }));
+    if (withdrawn.outcome !== 'withdrawn') throw new Error('not withdrawn');
+    h.part.deliveries.markDead(withdrawn.deliveries[0]!, dead, 'peer answered AR');
+    expect(h.part.outbox.retry(r.alert.id, 'it-admin')).to.equal(1);
+    expect(h.part.deliveries.ofAlert(r.alert.id).map((d) => [d.kind, d.state])).to.deep.equal([
+      ['alert', 'dead'],
+      ['alert', 'cancelled'],
+      ['withdrawal', 'pending'],
+      ['withdrawal', 'pending'],
+    ]);
+
+    const next = h.part.outbox.enqueueForFinding(makeFinding(study));
+    const changed = h.part.outbox.enqueueForFinding(makeFinding(study, { critical: false, priority: 'urgent' }));
+    if (next.outcome !== 'created' || changed.outcome !== 'created') throw new Error('not created');
+    expect(() => h.part.outbox.retry(next.alert.id, 'it-admin')).to.throw(`superseded by ${changed.alert.id}`);
+  });
+
   it('acknowledges once; the second time is a CONFLICT, and escalation stops', () => {
     const r = h.part.outbox.enqueueForFinding(makeFinding(study));
     if (r.outcome !== 'created') throw new Error('not created');

@@ -108,6 +108,38 @@ describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', 
     expect(node.audit.list({ since: 0, limit: 100 }).entries.filter((r) => r.route.startsWith('/alerts/destinations') && r.method !== 'GET').length).to.equal(9);
   });
 
+  it('a later negative on the series withdraws the alert: listed as withdrawn under its result id, not acknowledgeable, counted', async () => {
+    const study = seedStudy(node.index, 'w1', { patientName: 'ROE^RICHARD', patientId: 'MRN-77' });
+    node.bus.emit('finding', { finding: makeFinding(study) });
+    const alert = await eventually(() => node.alerts.alerts.list({ limit: 1 })[0], 'an alert');
+    await eventually(() => node.alerts.deliveries.ofAlert(alert.id)[0]?.state === 'delivered', 'delivered');
+    node.bus.emit('finding', { finding: makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.02 }) });
+    await eventually(() => node.alerts.deliveries.ofAlert(alert.id).at(-1)?.state === 'delivered', 'the withdrawal delivered');
+
+    const rad = await apiAs(node, 'radiologist');
+    const list = await rad.get('/alerts?state=withdrawn').expect(200);
+    expect(list.body.map((a: { id: string }) => a.id)).to.deep.equal([alert.id]);
+    expect(list.body[0]).to.include({ state: 'withdrawn', resultId: alert.id, replaces: null, supersededBy: null });
+    expect(list.body[0].withdrawn).to.include({ probability: 0.02 });
+    expect(list.body[0].deliveries.map((d: { kind: string; state: string }) => [d.kind, d.state])).to.deep.equal([
+      ['alert', 'delivered'],
+      ['withdrawal', 'delivered'],
+    ]);
+    expect((await rad.get('/alerts?state=open').expect(200)).body).to.deep.equal([]);
+    const ack = await rad.post(`/alerts/${alert.id}/acknowledge`).send({}).expect(409);
+    expect(ack.body.detail).to.equal('the alert is withdrawn, not open');
+    expect(peer.received.map((r) => [r.msg.get('OBR', 3), r.msg.get('OBR', 25)])).to.deep.equal([
+      [alert.id, 'P'],
+      [alert.id, 'C'],
+    ]);
+
+    const changes = await (await apiAs(node, 'it')).get('/changes?limit=1000').expect(200);
+    const mine = (changes.body.Changes as { ChangeType: string; ID: string }[]).filter((c) => c.ID === alert.id).map((c) => c.ChangeType);
+    expect(mine).to.deep.equal(['AlertCreated', 'AlertDelivered', 'AlertWithdrawn', 'AlertDelivered']);
+    const metrics = await (await apiAs(node, 'service')).get('/metrics').expect(200);
+    expect(metrics.text).to.include('vigil_alerts_withdrawn_total{critical="true"} 1');
+  });
+
   it('exports alert metrics on /metrics', async () => {
     announce('m1');
     await eventually(() => node.alerts.deliveries.list({ limit: 1 })[0]?.state === 'delivered', 'delivered');

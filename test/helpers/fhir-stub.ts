@@ -16,8 +16,8 @@ export interface RecordedRequest {
 
 /**
  * A FHIR R4 server stub on loopback (express): transactions with conditional create
- * (ifNoneExist on identifier) and versioned update (ifMatch), identifier search, an OAuth2
- * client-credentials token endpoint. Every request is recorded and every body validated;
+ * (ifNoneExist on identifier), versioned update (ifMatch) and conditional update (on
+ * identifier), identifier search, an OAuth2 client-credentials token endpoint. Every request is recorded and every body validated;
  * an invalid body is refused with 400, as a strict server would.
  */
 export class FhirStub {
@@ -117,6 +117,19 @@ export class FhirStub {
         const existing = request.ifNoneExist ? this.all(resource.resourceType).find((r) => r.identifier?.some((i) => i.system === system && i.value === value)) : undefined;
         const stored = existing ?? this.add(resource);
         out.push({ response: { status: existing ? '200 OK' : '201 Created', location: `${stored.resourceType}/${stored.id}/_history/1` } });
+      } else if (request.method === 'PUT' && request.url.includes('?')) {
+        // Conditional update (on identifier): replaces the one match, creates when none, 412 when several.
+        const [type, query] = request.url.split('?');
+        const [system, value] = decodeURIComponent(query!.replace(/^identifier=/, '')).split('|');
+        const matches = this.all(type!).filter((r) => r.identifier?.some((i) => i.system === system && i.value === value));
+        if (matches.length > 1) {
+          res.status(412).json({ resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'multiple-matches' }] });
+          return;
+        }
+        const current = matches[0];
+        const stored = current ? { ...resource, id: current.id, meta: { versionId: String(Number(current.meta?.versionId ?? '1') + 1) } } : this.add(resource);
+        if (current) this.store.set(type!, [...this.all(type!).filter((r) => r.id !== current.id), stored]);
+        out.push({ response: { status: current ? '200 OK' : '201 Created', location: `${type}/${stored.id}/_history/${stored.meta?.versionId ?? '1'}` } });
       } else if (request.method === 'PUT') {
         const [type, id] = request.url.split('/');
         const list = this.all(type!);

@@ -168,6 +168,10 @@ function alertView(a: Alert, deliveries: Delivery[], withPeerText: boolean): Rec
     acknowledged: a.acknowledgedAt === null ? null : { at: iso(a.acknowledgedAt), by: a.acknowledgedBy, note: a.acknowledgementNote },
     escalation: { level: a.escalationLevel, nextAt: iso(a.escalateAt) },
     supersededBy: a.supersededBy,
+    /** What receiving systems know the result by; not the alert's own id when it corrects an earlier one. */
+    resultId: a.resultId,
+    replaces: a.replaces,
+    withdrawn: a.withdrawal === null ? null : { at: iso(a.withdrawnAt), findingId: a.withdrawal.id, probability: a.withdrawal.probability },
     deliveries: deliveries.map((d) => deliveryView(d, withPeerText)),
   };
 }

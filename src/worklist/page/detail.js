@@ -98,6 +98,12 @@ function canAct(viewer) {
   return viewer && (viewer.role === 'radiologist' || viewer.role === 'admin');
 }
 
+const ALERT_STATE_TEXT = {
+  open: (kind) => `${kind} open: not acknowledged yet.`,
+  acknowledged: (kind, a) => `${kind} acknowledged by ${a.acknowledgedBy}.`,
+  withdrawn: (kind) => `${kind} withdrawn: run again on a later version of the series, the model was negative. The study still needs its reading.`,
+};
+
 function renderAlert(entry, viewer) {
   const a = entry.alert;
   const ack = $('ack');
@@ -108,7 +114,7 @@ function renderAlert(entry, viewer) {
     return;
   }
   const kind = a.critical ? 'Critical alert' : 'Alert';
-  $('alert-state').textContent = a.state === 'open' ? `${kind} open: not acknowledged yet.` : a.state === 'acknowledged' ? `${kind} acknowledged by ${a.acknowledgedBy}.` : `${kind} ${a.state}.`;
+  $('alert-state').textContent = ALERT_STATE_TEXT[a.state]?.(kind, a) ?? `${kind} ${a.state}.`;
   ack.disabled = !(a.state === 'open' && canAct(viewer));
   ack.textContent = a.state === 'acknowledged' ? `Acknowledged by ${a.acknowledgedBy}` : 'Acknowledge alert';
   ack.dataset.state = a.state;

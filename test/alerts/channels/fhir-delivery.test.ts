@@ -84,6 +84,52 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
     expect(report.conclusion).to.include(caveat);
   });
 
+  it('a withdrawal updates the same report and observation in place (status corrected, the negative) and tells the team', async () => {
+    await setup();
+    const study = seedStudy(h.index, 'w1', { accessionNumber: 'A-w1' });
+    const first = h.part.outbox.enqueueForFinding(makeFinding(study));
+    await settled();
+    const withdrawn = h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.04 }));
+    await settled();
+    if (first.outcome !== 'created' || withdrawn.outcome !== 'withdrawn') throw new Error('unexpected outcomes');
+    const [, tx] = stub.transactions();
+    expect(tx!.problems, tx!.problems.join('\n')).to.deep.equal([]);
+    const bundle = tx!.body as Bundle;
+    const byResult = `identifier=urn:vigil:alert|${first.alert.id}`;
+    expect(bundle.entry!.map((e) => `${e.request!.method} ${e.request!.url}`)).to.deep.equal([
+      `PUT DiagnosticReport?${byResult}`,
+      `PUT Observation?${byResult}`,
+      'POST Communication',
+    ]);
+    const [report, obs, comm] = bundle.entry!.map((e) => e.resource) as [DiagnosticReport, Observation, Communication];
+    expect([report.status, obs.status, report.conclusionCode]).to.deep.equal(['corrected', 'corrected', undefined]);
+    expect(report.conclusion).to.match(/^Withdrawn: model stroke 1\.0\.0, run again on a later version of the series, no longer finds Hemorrhage/);
+    expect(obs.valueQuantity).to.include({ value: 0.04 });
+    expect(obs.interpretation![0]!.coding![0]).to.include({ code: 'N' });
+    expect(comm).to.include({ priority: 'routine' });
+    expect(comm.payload![0]!.contentString).to.match(/^Withdrawn: /);
+    // One report, now in its second version: the server's history keeps what the alert said.
+    expect(stub.all('DiagnosticReport').map((r) => [r.status, r.meta?.versionId])).to.deep.equal([['corrected', '2']]);
+    expect(stub.all('Observation')).to.have.length(1);
+  });
+
+  it('a changed result corrects the report under the first alert’s identifier', async () => {
+    await setup({ when: { criticalOnly: false } });
+    const study = seedStudy(h.index, 'c1', { accessionNumber: 'A-c1' });
+    const first = h.part.outbox.enqueueForFinding(makeFinding(study, { critical: false, priority: 'urgent', probability: 0.7 }));
+    await settled();
+    h.part.outbox.enqueueForFinding(makeFinding(study));
+    await settled();
+    if (first.outcome !== 'created') throw new Error('not created');
+    const [, tx] = stub.transactions();
+    expect(tx!.problems, tx!.problems.join('\n')).to.deep.equal([]);
+    const [report, obs] = (tx!.body as Bundle).entry!.map((e) => e.resource) as [DiagnosticReport, Observation];
+    expect(report.identifier).to.deep.equal([{ system: 'urn:vigil:alert', value: first.alert.id }]);
+    expect([report.status, obs.interpretation![0]!.coding![0]!.code]).to.deep.equal(['corrected', 'AA']);
+    expect(report.conclusion).to.include('CRITICAL AI triage: possible Hemorrhage').and.to.include('Corrected: ');
+    expect(stub.all('DiagnosticReport')).to.have.length(1);
+  });
+
   it('never lowers an order already at stat, and raises a Task when no ServiceRequest matches', async () => {
     await setup();
     stub.add({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', priority: 'stat', subject: { reference: 'Patient/1' }, identifier: [{ system: 'urn:hosp:acc', value: 'A-s1' }] });

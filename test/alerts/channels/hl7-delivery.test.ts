@@ -103,6 +103,38 @@ describe('alerts/channels/hl7: ORU^R01 and order updates to a real MLLP peer', f
     expect(notes[1], 'a complete series: no such note').to.have.length(2);
   });
 
+  it('a changed result and a withdrawal go as corrected results (status C) under the first alert’s filler order number', async function () {
+    await setup({ when: { criticalOnly: false } });
+    const study = seedStudy(h.index, 'corrected');
+    const first = h.part.outbox.enqueueForFinding(makeFinding(study, { critical: false, priority: 'urgent', probability: 0.7 }));
+    await settled();
+    const changed = h.part.outbox.enqueueForFinding(makeFinding(study, { probability: 0.93 }));
+    await settled();
+    const withdrawn = h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.04 }));
+    await settled();
+    if (first.outcome !== 'created' || changed.outcome !== 'created' || withdrawn.outcome !== 'withdrawn') throw new Error('unexpected outcomes');
+    const orus = peer.received.filter((r) => r.msg.type === 'ORU^R01').map((r) => r.msg);
+    expect(orus.map((m) => m.get('OBR', 25))).to.deep.equal(['P', 'C', 'C']);
+    const [, correction, withdrawal] = orus;
+    const obx = (m: typeof correction) => m!.all('OBX')[0]!.fields;
+    expect([correction!.get('OBR', 3), correction!.get('OBR', 25), obx(correction)[8]![0]![0]![0], obx(correction)[11]![0]![0]![0]]).to.deep.equal([first.alert.id, 'C', 'AA', 'C']);
+    expect(correction!.all('NTE').map((n) => n.fields[3]![0]![0]![0])).to.include('Corrected: a later run of the model on this study changed this result; this replaces the earlier one.');
+    expect([withdrawal!.get('OBR', 3), withdrawal!.get('OBR', 25), obx(withdrawal)[5]![0]![0]![0], obx(withdrawal)[8]![0]![0]![0], obx(withdrawal)[11]![0]![0]![0]]).to.deep.equal([
+      first.alert.id,
+      'C',
+      '0.04',
+      'N',
+      'C',
+    ]);
+    expect(withdrawal!.all('OBX')[1]!.fields[11]![0]![0]![0]).to.equal('C');
+    const notes = withdrawal!.all('NTE').map((n) => n.fields[3]![0]![0]![0]);
+    expect(notes[1]).to.match(/^Withdrawn: model stroke 1\.0\.0, run again on a later version of the series, no longer finds Hemorrhage \(probability 4\.0%, below the threshold of 62\.0%\)/);
+    expect(notes.join(' ')).not.to.include('possible Hemorrhage');
+    // A withdrawal is a result message only: no order update follows it.
+    expect(peer.received.at(-1)!.msg.type).to.equal('ORU^R01');
+    requirePythonHl7(this);
+  });
+
   it('a destination that hangs up for a while: every alert arrives, in order, none accepted twice', async () => {
     await setup();
     peer.then('hang-up', 'hang-up', 'hang-up', 'hang-up', 'hang-up', 'hang-up');

@@ -75,6 +75,25 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
     expect(body.caveat).to.match(/^Made on an incomplete series: 180 of the 240 images/);
   });
 
+  it('a withdrawal is an alert.withdrawn event about the same result, with the negative finding', async () => {
+    await setup();
+    const study = seedStudy(h.index, 'w-withdrawn');
+    const first = h.part.outbox.enqueueForFinding(makeFinding(study));
+    await settled();
+    h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.04 }));
+    await settled();
+    if (first.outcome !== 'created') throw new Error('not created');
+    expect(hits.map((hit) => [hit.headers['x-vigil-event'], hit.valid])).to.deep.equal([
+      ['alert.raised', true],
+      ['alert.withdrawn', true],
+    ]);
+    const [raised, withdrawn] = hits.map((hit) => JSON.parse(hit.raw) as { event: string; alert: Record<string, unknown>; finding: { positive: boolean; probability: number }; summary: string });
+    expect(raised!.alert).to.include({ id: first.alert.id, resultId: first.alert.id, corrects: false, replaces: null });
+    expect(withdrawn!.alert).to.include({ id: first.alert.id, resultId: first.alert.id, corrects: true });
+    expect(withdrawn!.finding).to.include({ positive: false, probability: 0.04 });
+    expect(withdrawn!.summary).to.match(/^Withdrawn: model stroke 1\.0\.0, run again on a later version of the series, no longer finds Hemorrhage/);
+  });
+
   it('includes the patient when asked; a 4xx is a dead letter', async () => {
     await setup({ includePatient: true });
     statuses.push(410);

@@ -161,4 +161,19 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     expect(await page.textContent('#models tbody tr:first-child')).to.match(/^\d{4}-\d{2}-\d{2}1100.0%100.0% \(1\/1\)1–no baseline$/);
     await shot('6-monitoring');
   });
+
+  it('says in the study detail when a later negative on the series withdrew the alert', async () => {
+    const study = studies[2]!;
+    const negative = makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.03 });
+    expect(node.triage.findings.record(negative, null, () => true)).to.equal(true);
+    expect(node.alerts.alerts.list({ studyId: study.studyId, limit: 5 }).map((a) => a.state)).to.deep.equal(['withdrawn']);
+    await page.goto(`http://127.0.0.1:${node.http.port}/`);
+    await page.click(`#rows tr[data-study-id="${study.studyId}"]`);
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#alert-state')?.textContent?.includes('withdrawn'));
+    expect(await page.textContent('#alert-state')).to.equal(
+      'Critical alert withdrawn: run again on a later version of the series, the model was negative. The study still needs its reading.',
+    );
+    expect(await page.isDisabled('#ack')).to.equal(true);
+    await shot('7-alert-withdrawn');
+  });
 });

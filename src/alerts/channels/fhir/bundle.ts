@@ -15,7 +15,8 @@ import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
 import type { Priority } from '../../../worklist/priority.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert, Delivery } from '../../model.js';
-import { aiNotice, findingSummary, incompleteSeriesNote } from '../../notice.js';
+import { aiNotice, incompleteSeriesNote, resultText } from '../../notice.js';
+import { reportedResult } from '../../reported-result.js';
 
 /** Identifier systems of what Vigil creates: conditional creates search on them, so a retry never duplicates. */
 export const ALERT_IDENTIFIER_SYSTEM = 'urn:vigil:alert';
@@ -46,31 +47,37 @@ export interface BundleInput {
  * The FHIR R4 transaction for one alert: DiagnosticReport (preliminary) with the finding as
  * an Observation (probability, critical interpretation), a Communication to the team, and
  * the order raised to the finding's priority when one was found. Report and Observation are
- * keyed on the alert id and the Communication on the delivery, all created with ifNoneExist,
- * so a retry (or an escalation to the same server) never makes a second report.
+ * keyed on the result id and the Communication on the delivery, so a retry (or an escalation
+ * to the same server) never makes a second report: a first result is created with ifNoneExist;
+ * a correction (a changed result, or a withdrawal with the negative finding) updates the same
+ * two resources in place (conditional update on the identifier; status corrected), so the
+ * server's history keeps what was said before.
  */
 export function buildAlertBundle({ dest, alert, delivery, context, at, order }: BundleInput): Bundle<FhirResource> {
-  const f = alert.finding;
+  const reported = reportedResult(alert, delivery.kind);
+  const f = reported.finding;
+  const status = reported.corrects ? 'corrected' : 'preliminary';
   const subject = patientReference(dest, context);
   const study: Reference = { identifier: { system: 'urn:dicom:uid', value: `urn:oid:${context.study.instanceUid}` }, type: 'ImagingStudy' };
   const basedOn = orderReference(dest, context, order);
   const reportUrl = `urn:uuid:${crypto.randomUUID()}`;
   const observationUrl = `urn:uuid:${crypto.randomUUID()}`;
   const communicationUrl = `urn:uuid:${crypto.randomUUID()}`;
-  const alertIdentifier = { system: ALERT_IDENTIFIER_SYSTEM, value: alert.id };
+  const resultIdentifier = { system: ALERT_IDENTIFIER_SYSTEM, value: reported.resultId };
   const interpretation = !f.positive ? 'N' : f.critical ? 'AA' : 'A';
   const effective = new Date(f.createdAt).toISOString();
   const issued = new Date(at).toISOString();
   const notice = aiNotice(f);
   const partial = incompleteSeriesNote(f);
   const partialSentence = partial ? ` ${partial}` : '';
+  const summary = resultText(reported);
   const concept: CodeableConcept = { coding: [{ system: f.concept.system, code: f.concept.code, display: f.concept.display }], text: f.concept.display };
 
   const observation: Observation = {
     resourceType: 'Observation',
-    identifier: [alertIdentifier],
+    identifier: [resultIdentifier],
     ...(basedOn ? { basedOn: [basedOn] } : {}),
-    status: 'preliminary',
+    status,
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' }] }],
     code: concept,
     subject,
@@ -91,9 +98,9 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
   };
   const report: DiagnosticReport = {
     resourceType: 'DiagnosticReport',
-    identifier: [alertIdentifier],
+    identifier: [resultIdentifier],
     ...(basedOn ? { basedOn: [basedOn] } : {}),
-    status: 'preliminary',
+    status,
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v2-0074', code: 'RAD', display: 'Radiology' }] }],
     code: { coding: [{ system: 'http://loinc.org', code: '18748-4', display: 'Diagnostic imaging study' }], text: 'AI triage (demonstrator)' },
     subject,
@@ -102,7 +109,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     performer: [{ display: `Vigil AI triage, model ${f.modelId} ${f.modelVersion} (demonstrator)` }],
     result: [{ reference: observationUrl }],
     imagingStudy: [study],
-    conclusion: `${findingSummary(f)}.${partialSentence} ${notice}`,
+    conclusion: `${summary}${partialSentence} ${notice}`,
     ...(f.positive ? { conclusionCode: [concept] } : {}),
   };
   const escalation = delivery.escalationLevel !== null ? ` Escalation level ${delivery.escalationLevel}: not acknowledged in time.` : '';
@@ -111,18 +118,20 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     identifier: [{ system: DELIVERY_IDENTIFIER_SYSTEM, value: delivery.idempotencyKey }],
     status: 'completed',
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/communication-category', code: 'alert', display: 'Alert' }] }],
-    priority: alert.priority,
+    priority: reported.withdrawal ? 'routine' : alert.priority,
     subject,
     about: [{ reference: reportUrl }],
     sent: issued,
     recipient: [{ ...(dest.team.reference ? { reference: dest.team.reference } : {}), display: dest.team.display }],
     sender: { display: 'Vigil AI triage' },
-    payload: [{ contentString: `${findingSummary(f)}.${partialSentence}${escalation} ${notice}` }],
+    payload: [{ contentString: `${summary}${partialSentence}${escalation} ${notice}` }],
   };
 
+  const byResult = `identifier=${ALERT_IDENTIFIER_SYSTEM}|${reported.resultId}`;
+  const write = reported.corrects ? update : create;
   const entries: BundleEntry<FhirResource>[] = [
-    create(reportUrl, report, `identifier=${ALERT_IDENTIFIER_SYSTEM}|${alert.id}`),
-    create(observationUrl, observation, `identifier=${ALERT_IDENTIFIER_SYSTEM}|${alert.id}`),
+    write(reportUrl, report, byResult),
+    write(observationUrl, observation, byResult),
     create(communicationUrl, communication, `identifier=${DELIVERY_IDENTIFIER_SYSTEM}|${delivery.idempotencyKey}`),
   ];
   if (order?.id) {
@@ -139,6 +148,11 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
 
 function create(fullUrl: string, resource: FhirResource, ifNoneExist: string): BundleEntry<FhirResource> {
   return { fullUrl, resource, request: { method: 'POST', url: resource.resourceType, ifNoneExist } };
+}
+
+/** Conditional update: replaces the one resource the search matches, or creates it if none does. */
+function update(fullUrl: string, resource: FhirResource, search: string): BundleEntry<FhirResource> {
+  return { fullUrl, resource, request: { method: 'PUT', url: `${resource.resourceType}?${search}` } };
 }
 
 /** The patient by identifier (a logical reference): Vigil never creates or edits patients. */

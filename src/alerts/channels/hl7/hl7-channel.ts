@@ -11,9 +11,9 @@ import { buildOru } from './oru.js';
 type Step = (controlId: string, at: number) => Hl7Message;
 
 /**
- * HL7 v2 over MLLP. A delivery is one or two messages: the ORU^R01 result, then (for a first
- * alert whose study has an accession number and asks for more than routine) the order priority
- * update. Each message's control id is the delivery's idempotency key plus its step, the same
+ * HL7 v2 over MLLP. A delivery is one or two messages: the ORU^R01 result (a withdrawal is a
+ * corrected result), then (for an alert, not an escalation or a withdrawal, whose study has an
+ * accession number and asks for more than routine) the order priority update. Each message's control id is the delivery's idempotency key plus its step, the same
  * on every retry, so a receiver can recognise a resend; a step acknowledged is recorded and
  * never sent again.
  */
@@ -53,7 +53,7 @@ export class Hl7Channel implements ChannelHandler {
   private steps(job: DeliveryJob): Step[] {
     const { alert, context, delivery } = job;
     const dest = this.dest;
-    const steps: Step[] = [(controlId, at) => buildOru({ dest, alert, context, controlId, at, escalationLevel: delivery.escalationLevel })];
+    const steps: Step[] = [(controlId, at) => buildOru({ dest, alert, kind: delivery.kind, context, controlId, at, escalationLevel: delivery.escalationLevel })];
     const orderType = dest.orderUpdate;
     if (delivery.kind === 'alert' && orderType !== 'none' && context.study.accessionNumber && alert.priority !== 'routine') {
       steps.push((controlId, at) => buildOrderUpdate({ dest, type: orderType, alert, context, controlId, at }));

@@ -1,23 +1,27 @@
 import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
+import type { Finding } from '../../../triage/finding.js';
 import { hl7DateTime } from '../../../hl7/datetime.js';
 import { Hl7Message, segment } from '../../../hl7/message.js';
 import type { AlertContext } from '../../context.js';
-import type { Alert } from '../../model.js';
-import { aiNotice, findingSummary, incompleteSeriesNote } from '../../notice.js';
+import type { Alert, DeliveryKind } from '../../model.js';
+import { aiNotice, incompleteSeriesNote, resultLines } from '../../notice.js';
+import { reportedResult } from '../../reported-result.js';
 import { codedElement, msh, note, pid } from './segments.js';
 
 /** The DICOM code for "Study Instance UID" (DCM 110180), so the study travels as an observation too. */
 const STUDY_UID_CODE = ['110180', 'Study Instance UID', 'DCM'];
 
 /** OBX-8 (table 0078): AA critically abnormal, A abnormal, N normal. */
-export function abnormalFlag(alert: Alert): 'AA' | 'A' | 'N' {
-  if (!alert.finding.positive) return 'N';
-  return alert.critical ? 'AA' : 'A';
+export function abnormalFlag(f: Finding): 'AA' | 'A' | 'N' {
+  if (!f.positive) return 'N';
+  return f.critical ? 'AA' : 'A';
 }
 
 export interface OruInput {
   dest: Hl7DestinationConfig;
   alert: Alert;
+  /** A withdrawal reports the negative finding that withdrew the alert. */
+  kind: DeliveryKind;
   context: AlertContext;
   controlId: string;
   at: number;
@@ -26,16 +30,19 @@ export interface OruInput {
 }
 
 /**
- * ORU^R01 (v2.5.1) for one finding: PID; OBR for the study (accession in OBR-18, our alert id
- * as filler order number, status P preliminary); OBX 1 the finding code with its probability
- * (OBX-8 AA when critical, the threshold as reference range); OBX 2 the Study Instance UID;
- * NTE saying it is an AI triage result and not a diagnosis (and, for a finding made on part of a
- * series, how much of it).
+ * ORU^R01 (v2.5.1) for one finding: PID; OBR for the study (accession in OBR-18, the result id
+ * as filler order number, status P preliminary, or C when it corrects what was sent under that
+ * number: a changed result or a withdrawal); OBX 1 the finding code with its probability (OBX-8
+ * AA when critical, N for a withdrawal's negative, the threshold as reference range); OBX 2 the
+ * Study Instance UID; NTE saying it is an AI triage result and not a diagnosis (and what the
+ * correction is; for a finding made on part of a series, how much of it).
  */
-export function buildOru({ dest, alert, context, controlId, at, escalationLevel }: OruInput): Hl7Message {
-  const f = alert.finding;
+export function buildOru({ dest, alert, kind, context, controlId, at, escalationLevel }: OruInput): Hl7Message {
+  const reported = reportedResult(alert, kind);
+  const f = reported.finding;
+  const status = reported.corrects ? 'C' : 'P';
   const observed = hl7DateTime(f.createdAt);
-  const texts = [aiNotice(f), findingSummary(f), incompleteSeriesNote(f)];
+  const texts = [aiNotice(f), ...resultLines(reported), incompleteSeriesNote(f)];
   if (escalationLevel !== null) texts.push(`Escalation level ${escalationLevel}: this critical alert was not acknowledged in time.`);
   const notes = texts.filter((t): t is string => t !== null).map((t, i) => note(i + 1, t));
   return new Hl7Message([
@@ -43,13 +50,13 @@ export function buildOru({ dest, alert, context, controlId, at, escalationLevel 
     pid(context),
     segment('OBR', {
       1: '1',
-      3: [alert.id, dest.sendingApplication],
+      3: [reported.resultId, dest.sendingApplication],
       4: ['AI-TRIAGE', 'AI triage of imaging study', '99VGL'],
       7: observed,
       18: context.study.accessionNumber,
       22: observed,
       24: 'RAD',
-      25: 'P',
+      25: status,
     }),
     ...notes,
     segment('OBX', {
@@ -59,11 +66,11 @@ export function buildOru({ dest, alert, context, controlId, at, escalationLevel 
       5: String(Number(f.probability.toFixed(4))),
       6: ['1', 'probability', 'UCUM'],
       7: `<${Number(f.threshold.toFixed(4))}`,
-      8: abnormalFlag(alert),
-      11: 'P',
+      8: abnormalFlag(f),
+      11: status,
       14: observed,
       18: [`${f.modelId} ${f.modelVersion}`, dest.sendingApplication, f.deviceUid, 'ISO'],
     }),
-    segment('OBX', { 1: '2', 2: 'ST', 3: STUDY_UID_CODE, 5: context.study.instanceUid, 11: 'P', 14: observed }),
+    segment('OBX', { 1: '2', 2: 'ST', 3: STUDY_UID_CODE, 5: context.study.instanceUid, 11: status, 14: observed }),
   ]);
 }

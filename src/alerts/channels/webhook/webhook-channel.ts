@@ -4,7 +4,9 @@ import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js
 import { httpFailure, httpSend } from '../http-request.js';
 import { resolveSecret } from '../secrets.js';
 import { tlsClientOptions } from '../tls-options.js';
-import { aiNotice, findingSummary, incompleteSeriesNote } from '../../notice.js';
+import type { DeliveryKind } from '../../model.js';
+import { aiNotice, incompleteSeriesNote, resultText } from '../../notice.js';
+import { reportedResult } from '../../reported-result.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from './signature.js';
 
 /**
@@ -47,19 +49,31 @@ export class WebhookChannel implements ChannelHandler {
   async close(): Promise<void> {}
 }
 
+const EVENTS: Record<DeliveryKind, string> = { alert: 'alert.raised', escalation: 'alert.escalated', withdrawal: 'alert.withdrawn' };
+
 function eventName(job: DeliveryJob): string {
-  return job.delivery.kind === 'escalation' ? 'alert.escalated' : 'alert.raised';
+  return EVENTS[job.delivery.kind];
 }
 
 export function webhookBody(job: DeliveryJob, includePatient: boolean): Record<string, unknown> {
   const { alert, delivery, context } = job;
-  const f = alert.finding;
+  const reported = reportedResult(alert, delivery.kind);
+  const f = reported.finding;
   const caveat = incompleteSeriesNote(f);
   return {
     id: delivery.idempotencyKey,
     event: eventName(job),
     escalationLevel: delivery.escalationLevel,
-    alert: { id: alert.id, createdAt: new Date(alert.createdAt).toISOString(), critical: alert.critical, priority: alert.priority },
+    alert: {
+      id: alert.id,
+      createdAt: new Date(alert.createdAt).toISOString(),
+      critical: alert.critical,
+      priority: alert.priority,
+      // The same for every alert about one result: a correction or withdrawal names the result it replaces.
+      resultId: reported.resultId,
+      corrects: reported.corrects,
+      replaces: alert.replaces,
+    },
     finding: {
       id: f.id,
       concept: f.concept,
@@ -77,7 +91,7 @@ export function webhookBody(job: DeliveryJob, includePatient: boolean): Record<s
     ...(includePatient
       ? { patient: { id: context.patient.id, issuer: context.patient.issuer, name: context.patient.name }, accessionNumber: context.study.accessionNumber }
       : {}),
-    summary: findingSummary(f),
+    summary: resultText(reported),
     ...(caveat && { caveat }),
     notice: aiNotice(f),
   };

@@ -142,10 +142,19 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
-  const alerts = new AlertsPart({ config: config.alerts, db, index, log: log.child({ component: 'alerts' }), clock, registry: metrics.registry, audit });
+  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, log: log.child({ component: 'triage' }) });
+  const alerts = new AlertsPart({
+    config: config.alerts,
+    db,
+    index,
+    log: log.child({ component: 'alerts' }),
+    clock,
+    registry: metrics.registry,
+    audit,
+    keyImage: (findingId) => triage.findings.keyImage(findingId),
+  });
   // Score baselines for drift are read from the packs triage loads.
   const worklist = new WorklistPart({ config: config.worklist, db, index, bus, log: log.child({ component: 'worklist' }), clock, metrics, modelsDir: config.triage.modelsDir });
-  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, log: log.child({ component: 'triage' }) });
   // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
   // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));

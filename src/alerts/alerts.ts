@@ -6,6 +6,7 @@ import type { Db } from '../store/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import { AlertStore } from './alert-store.js';
 import type { ChannelHandler } from './channels/channel.js';
+import type { KeyImageSource } from './channels/dicom/dicom-channel.js';
 import { createChannel } from './channels/registry.js';
 import { systemClock, type Clock } from '../clock.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -26,6 +27,8 @@ export interface AlertsDeps {
   registry?: Registry;
   /** Where escalations are audited (the node's audit trail). */
   audit?: OutboxDeps['audit'];
+  /** Key images as triage stored them, for DICOM destinations (none: they send the SR alone). */
+  keyImage?: KeyImageSource;
   /** Tests swap channels; production uses the registry of channel handlers. */
   createChannel?: (dest: DestinationConfig) => ChannelHandler;
 }
@@ -76,7 +79,7 @@ export class AlertsPart {
       metrics: this.metrics,
       log,
       random: deps.random ?? Math.random,
-      createChannel: deps.createChannel ?? createChannel,
+      createChannel: deps.createChannel ?? ((dest) => createChannel(dest, { keyImage: deps.keyImage ?? (() => null) })),
     });
     this.escalator = new Escalator(config.escalation, this.alerts, this.outbox, this.clock, this.metrics, log);
     this.outbox.observe({

@@ -10,6 +10,8 @@ import type { Alert } from './model.js';
 export interface AlertContext {
   patient: { id: string; issuer: string; name: string; birthDate: string; sex: string };
   study: { instanceUid: string; accessionNumber: string; date: string; time: string; description: string };
+  /** The image the finding's key image was made from, when it is still in the index (DICOM results reference it). */
+  keyInstance: { sopClassUid: string; sopInstanceUid: string; seriesInstanceUid: string } | null;
 }
 
 export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
@@ -18,6 +20,7 @@ export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
   if (!study || !patient) throw new VigilError('ALERT_CONTEXT_MISSING', `study ${alert.studyId} is no longer in the index`);
   const p = patient.mainTags;
   const s = study.mainTags;
+  const key = alert.finding.keyInstanceId ? index.getInstance(alert.finding.keyInstanceId) : undefined;
   return {
     patient: { id: p.PatientID ?? '', issuer: p.IssuerOfPatientID ?? '', name: p.PatientName ?? '', birthDate: p.PatientBirthDate ?? '', sex: p.PatientSex ?? '' },
     study: {
@@ -27,5 +30,6 @@ export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
       time: s.StudyTime ?? '',
       description: s.StudyDescription ?? '',
     },
+    keyInstance: key ? { sopClassUid: key.sopClassUid, sopInstanceUid: key.sopInstanceUid, seriesInstanceUid: alert.finding.seriesInstanceUid } : null,
   };
 }

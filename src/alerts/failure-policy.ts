@@ -36,6 +36,11 @@ const POLICIES: Partial<Record<ErrorCode, FailurePolicy>> = {
   ALERT_AUTH_FAILED: DEAD,
   ALERT_RESPONSE_MALFORMED: RETRY,
   ALERT_CONTEXT_MISSING: DEAD,
+  DICOM_PEER_UNAVAILABLE: RETRY_DOWN,
+  // A PACS that dropped the association part-way, or never took the SOP class: the retry window decides.
+  ALERT_DICOM_NO_RESPONSE: RETRY_DOWN,
+  ALERT_DICOM_BUSY: RETRY,
+  ALERT_DICOM_REFUSED: DEAD,
 };
 
 /** Unknown errors (a bug of ours) are retried: the alert stays visible rather than lost. */

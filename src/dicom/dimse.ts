@@ -3,12 +3,13 @@
  * its typings offer named exports. Every module takes the library (and its types) from here.
  */
 import dimse from 'dcmjs-dimse';
-import type { association, requests, responses } from 'dcmjs-dimse';
+import type { association, Dataset as DimseDataset, requests, responses } from 'dcmjs-dimse';
 
 dimse.log.setLevel('silent');
 
 export default dimse;
 export type Association = association.Association;
+export type Dataset = DimseDataset;
 export type PresentationContext = association.PresentationContext;
 export type CStoreRequest = requests.CStoreRequest;
 export type CEchoRequest = requests.CEchoRequest;

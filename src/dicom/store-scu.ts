@@ -1,4 +1,4 @@
-import dimse from './dimse.js';
+import dimse, { type Dataset } from './dimse.js';
 import { VigilError } from '../errors.js';
 import { TransferSyntax } from './uids.js';
 
@@ -30,13 +30,17 @@ export function isStoredStatus(status: number | undefined): boolean {
   return status !== undefined && STORED.has(status);
 }
 
+/** What can be sent: a Part 10 file's path, or a data set built in memory. */
+export type Sendable = string | Dataset;
+
 /**
- * C-STORE SCU: sends Part 10 files as stored, in their own transfer syntax. dcmjs-dimse reads
- * each file when its turn comes. A request it cannot send (no accepted presentation context,
- * or a transcoding it cannot do) gets no response and counts as failed, never as sent.
- * An association that cannot be made at all throws DICOM_PEER_UNAVAILABLE.
+ * C-STORE SCU: sends Part 10 files as stored, in their own transfer syntax (and data sets built
+ * in memory in theirs). dcmjs-dimse reads each file when its turn comes. A request it cannot
+ * send (no accepted presentation context, or a transcoding it cannot do) gets no response and
+ * counts as failed, never as sent. An association that cannot be made at all throws
+ * DICOM_PEER_UNAVAILABLE.
  */
-export async function sendFiles(peer: DicomPeer, files: readonly string[], opts: SendOptions): Promise<SendReport> {
+export async function sendFiles(peer: DicomPeer, files: readonly Sendable[], opts: SendOptions): Promise<SendReport> {
   const batchSize = opts.batchSize ?? 50;
   const statuses: (number | undefined)[] = [];
   for (let start = 0; start < files.length; start += batchSize) {
@@ -46,7 +50,7 @@ export async function sendFiles(peer: DicomPeer, files: readonly string[], opts:
   return { statuses, sent, failed: statuses.length - sent };
 }
 
-function sendBatch(peer: DicomPeer, files: readonly string[], opts: SendOptions): Promise<(number | undefined)[]> {
+function sendBatch(peer: DicomPeer, files: readonly Sendable[], opts: SendOptions): Promise<(number | undefined)[]> {
   const statuses: (number | undefined)[] = files.map(() => undefined);
   const client = new dimse.Client();
   const ownContexts = new Set<string>();

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 /** UIDs that identify Vigil itself and the DICOM services it speaks. */
 
 /** Our implementation class UID (a 2.25 UUID-derived root, fixed for the product). */
@@ -66,6 +67,17 @@ export function isStorageSopClass(uid: string): boolean {
 }
 
 /** A DICOM UID: digits and dots, components without leading zeros, at most 64 characters. */
+/**
+ * A deterministic UID under the 2.25 (UUID-derived) arc: the same parts always give the same
+ * UID, different parts never share one. 2.25 + a 127-bit decimal stays within 64 characters.
+ */
+export function derivedUid(...parts: (string | number)[]): string {
+  const hex = crypto.createHash('sha256').update(parts.join('/')).digest('hex').slice(0, 32);
+  // Clear the top bit so the decimal stays within 39 digits.
+  const value = BigInt(`0x${hex}`) & ((1n << 127n) - 1n);
+  return `2.25.${value.toString()}`;
+}
+
 export function isValidUid(uid: string): boolean {
   return uid.length > 0 && uid.length <= 64 && /^(0|[1-9]\d*)(\.(0|[1-9]\d*))*$/.test(uid);
 }

@@ -26,7 +26,7 @@ export interface AlertsHarness {
 /** The alerts part on a fresh index (or `dir`'s), without the rest of the node. Not started. */
 export function alertsHarness(
   config: AlertsConfigInput,
-  opts: Partial<Pick<AlertsDeps, 'clock' | 'createChannel' | 'random'>> & { dir?: string } = {},
+  opts: Partial<Pick<AlertsDeps, 'clock' | 'createChannel' | 'random' | 'keyImage'>> & { dir?: string } = {},
 ): AlertsHarness {
   const dir = opts.dir ?? makeTempDir();
   const db = openDatabase(indexPath(dir));

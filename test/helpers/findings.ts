@@ -9,6 +9,9 @@ export interface SeededStudy {
   seriesId: string;
   studyInstanceUid: string;
   seriesInstanceUid: string;
+  /** The one instance seedStudy records (a CT image); studies made by hand may leave them out. */
+  instanceId?: string;
+  sopInstanceUid?: string;
   accessionNumber: string;
 }
 
@@ -47,7 +50,7 @@ export function seedStudy(index: DicomIndex, seed: string, p: StudyPatient = {})
     remoteAddress: '127.0.0.1',
     receivedAt: p.receivedAt ?? Date.now(),
   });
-  return { studyId: ids.study, seriesId: ids.series, studyInstanceUid: study, seriesInstanceUid: series, accessionNumber };
+  return { studyId: ids.study, seriesId: ids.series, instanceId: ids.instance, studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: instance, accessionNumber };
 }
 
 /** A critical positive hemorrhage finding on a seeded study. */

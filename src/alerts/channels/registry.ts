@@ -1,14 +1,21 @@
 import type { DestinationConfig } from '../../config/sections/alerts.js';
 import type { ChannelHandler } from './channel.js';
+import { DicomChannel, type KeyImageSource } from './dicom/dicom-channel.js';
 import { FhirChannel } from './fhir/fhir-channel.js';
 import { Hl7Channel } from './hl7/hl7-channel.js';
 import { WebhookChannel } from './webhook/webhook-channel.js';
+
+/** What channels may need from the rest of the node. */
+export interface ChannelServices {
+  /** Key images as triage stored them (a DICOM destination sends them as Secondary Captures). */
+  keyImage: KeyImageSource;
+}
 
 /**
  * The output channels, keyed by destination type. Adding a type to the destination schema
  * fails to compile here until it has a handler.
  */
-export function createChannel(dest: DestinationConfig): ChannelHandler {
+export function createChannel(dest: DestinationConfig, services: ChannelServices): ChannelHandler {
   switch (dest.type) {
     case 'hl7v2':
       return new Hl7Channel(dest);
@@ -16,6 +23,8 @@ export function createChannel(dest: DestinationConfig): ChannelHandler {
       return new FhirChannel(dest);
     case 'webhook':
       return new WebhookChannel(dest);
+    case 'dicom':
+      return new DicomChannel(dest, services.keyImage);
     default:
       return dest satisfies never;
   }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { PRIORITIES } from '../../worklist/priority.js';
+import { aeTitle } from './dicom.js';
 
 /**
  * A secret: written in the file, or (better) the name of an environment variable that holds
@@ -103,12 +104,30 @@ export const webhookDestination = z.strictObject({
   timeoutMs: timeoutMs.default(10_000),
 });
 
-export const destinationSchema = z.discriminatedUnion('type', [hl7Destination, fhirDestination, webhookDestination]);
+/** What a DICOM destination (a PACS) is sent for each alert. */
+export const DICOM_RESULT_OBJECTS = ['sr', 'sc'] as const;
+
+export const dicomDestination = z.strictObject({
+  ...common,
+  type: z.literal('dicom'),
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535),
+  /** The PACS's AE title (the called AE). */
+  aeTitle,
+  /** Ours, as the PACS knows us. */
+  callingAeTitle: aeTitle.default('VIGIL'),
+  /** sr: a Comprehensive SR of the result; sc: a Secondary Capture of the key image with its heat map (when the finding has one). */
+  send: z.array(z.enum(DICOM_RESULT_OBJECTS)).min(1).default(['sr', 'sc']),
+  timeoutMs: timeoutMs.default(30_000),
+});
+
+export const destinationSchema = z.discriminatedUnion('type', [hl7Destination, fhirDestination, webhookDestination, dicomDestination]);
 export type DestinationConfig = z.infer<typeof destinationSchema>;
 export type DestinationInput = z.input<typeof destinationSchema>;
 export type Hl7DestinationConfig = z.infer<typeof hl7Destination>;
 export type FhirDestinationConfig = z.infer<typeof fhirDestination>;
 export type WebhookDestinationConfig = z.infer<typeof webhookDestination>;
+export type DicomDestinationConfig = z.infer<typeof dicomDestination>;
 export type FindingFilter = z.infer<typeof findingFilter>;
 export type ChannelType = DestinationConfig['type'];
 

@@ -1,3 +1,4 @@
+import { LOCAL_CODING_SCHEME } from '../../coding.js';
 import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
 import { hl7DateTime } from '../../../hl7/datetime.js';
 import { Hl7Message, segment } from '../../../hl7/message.js';
@@ -35,7 +36,7 @@ export function buildOrderUpdate({ dest, type, alert, context, controlId, at }: 
   const priority = PRIORITY_0027[alert.priority];
   const legacyTiming = ['', '', '', '', '', priority.code];
   const filler = [context.study.accessionNumber, dest.receivingApplication];
-  const reason = ['AI-TRIAGE', `Priority raised by AI triage (${alert.concept.display})`, '99VGL'];
+  const reason = ['AI-TRIAGE', `Priority raised by AI triage (${alert.concept.display})`, LOCAL_CODING_SCHEME];
   const segments = [
     msh(dest, type === 'OMI^O23' ? ['OMI', 'O23', 'OMI_O23'] : ['ORM', 'O01', 'ORM_O01'], controlId, at),
     pid(context),

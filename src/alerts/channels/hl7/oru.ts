@@ -1,3 +1,4 @@
+import { LOCAL_CODING_SCHEME } from '../../coding.js';
 import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
 import type { Finding } from '../../../triage/finding.js';
 import { hl7DateTime } from '../../../hl7/datetime.js';
@@ -51,7 +52,7 @@ export function buildOru({ dest, alert, kind, context, controlId, at, escalation
     segment('OBR', {
       1: '1',
       3: [reported.resultId, dest.sendingApplication],
-      4: ['AI-TRIAGE', 'AI triage of imaging study', '99VGL'],
+      4: ['AI-TRIAGE', 'AI triage of imaging study', LOCAL_CODING_SCHEME],
       7: observed,
       18: context.study.accessionNumber,
       22: observed,

@@ -2,22 +2,12 @@ import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
 import { hl7DateTime } from '../../../hl7/datetime.js';
 import { mshSegment, segment, type Segment } from '../../../hl7/message.js';
 import type { CodedConcept } from '../../../triage/finding.js';
+import { codingSchemeOf } from '../../coding.js';
 import type { AlertContext } from '../../context.js';
-
-/** HL7 table 0396 names for the code systems model packs use; others are local ("99" prefix). */
-const CODING_SYSTEMS: Record<string, string> = {
-  'http://snomed.info/sct': 'SCT',
-  'http://radlex.org': 'RADLEX',
-  'http://dicom.nema.org/resources/ontology/DCM': 'DCM',
-};
-
-export function codingSystemName(system: string): string {
-  return CODING_SYSTEMS[system] ?? '99VGL';
-}
 
 /** A coded concept as CE/CWE components: identifier ^ text ^ coding system. */
 export function codedElement(concept: CodedConcept): string[] {
-  return [concept.code, concept.display, codingSystemName(concept.system)];
+  return [concept.code, concept.display, codingSchemeOf(concept.system)];
 }
 
 export function msh(dest: Hl7DestinationConfig, type: [string, string, string], controlId: string, at: number): Segment {

@@ -1,0 +1,138 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import dcmjs from 'dcmjs';
+import { storeFailure } from '../../../src/alerts/channels/dicom/dicom-channel.js';
+import { resultUids } from '../../../src/alerts/channels/dicom/result-uids.js';
+import type { Delivery } from '../../../src/alerts/model.js';
+import { encodePng } from '../../../src/triage/png.js';
+import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
+import { eventually } from '../../helpers/eventually.js';
+import { makeFinding, seedStudy } from '../../helpers/findings.js';
+import { freePort, StoreScp } from '../../helpers/storescp.js';
+import { requireTool } from '../../helpers/tools.js';
+import { dciodvfyReport } from '../../phantom/phantom-helpers.js';
+
+type Item = Record<string, unknown> & { ContentSequence?: Item[] };
+/** 5 × 3 RGB: an odd number of bytes, which the SC must pad. */
+const KEY_RGB = Uint8Array.from({ length: 45 }, (_, i) => (i * 37) % 256);
+
+function readDataset(file: string): Item {
+  const bytes = fs.readFileSync(file);
+  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as Item;
+}
+
+const meaning = (item: Item, key: string) => ((item[key] as Item[] | undefined)?.[0]?.CodeMeaning as string | undefined) ?? '';
+
+describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp), checked by dciodvfy', function () {
+  this.timeout(30_000);
+  let pacs: StoreScp;
+  let h: AlertsHarness;
+  let dciodvfy: string;
+
+  beforeEach(async function () {
+    requireTool(this, 'storescp', 'dcmtk');
+    dciodvfy = requireTool(this, 'dciodvfy', 'dicom3tools');
+    pacs = new StoreScp(await freePort());
+    h = alertsHarness(
+      {
+        destinations: [{ id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', when: { criticalOnly: false } }],
+        delivery: { backoff: { initialMs: 10, maxMs: 40 }, breaker: { failureThreshold: 50, cooldownMs: 50 } },
+      },
+      { keyImage: () => encodePng(5, 3, KEY_RGB) },
+    );
+  });
+  afterEach(async () => {
+    await h?.dispose();
+    await pacs?.dispose();
+  });
+
+  const deliveries = (): Delivery[] => h.part.deliveries.list({ limit: 100 });
+  const settled = () => eventually(() => (deliveries().every((d) => d.state !== 'pending') ? deliveries() : undefined), 'deliveries settled');
+  const received = () => pacs.files().map((f) => readDataset(path.join(pacs.dir, f)));
+  const bySop = (sopInstanceUid: string) => received().find((d) => d.SOPInstanceUID === sopInstanceUid)!;
+
+  it('stores an SR and an SC of the key image into the study; dciodvfy finds no error; the SR says what the model found', async () => {
+    await pacs.start();
+    await h.part.start();
+    const study = seedStudy(h.index, 'dicom-1', { patientName: 'MÜLLER^JÖRG' });
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study, { keyInstanceId: study.instanceId!, hasKeyImage: true }));
+    if (r.outcome !== 'created') throw new Error('not created');
+    const [d] = await settled();
+    expect(d).to.include({ state: 'delivered', stepsDone: 2, closedReason: 'SR and SC stored' });
+    expect(pacs.files()).to.have.length(2);
+    for (const file of pacs.files()) {
+      const report = dciodvfyReport(dciodvfy, path.join(pacs.dir, file));
+      // Warnings left: DICOMDIR hints (the seeded study has no time or ID), Vigil's local coding scheme, an unknown laterality.
+      expect(report, `${file}:\n${report}`).to.not.match(/^Error/m);
+    }
+
+    const sr = bySop(resultUids.sr(r.alert.id, 'alert'));
+    expect(sr).to.include({ Modality: 'SR', StudyInstanceUID: study.studyInstanceUid, AccessionNumber: study.accessionNumber, SpecificCharacterSet: 'ISO_IR 192' });
+    expect(sr.PatientName).to.deep.equal([{ Alphabetic: 'MÜLLER^JÖRG' }]);
+    expect(sr).to.include({ SeriesInstanceUID: resultUids.srSeries(r.alert.id), PreliminaryFlag: 'PRELIMINARY', VerificationFlag: 'UNVERIFIED', CompletionFlag: 'COMPLETE' });
+    expect(sr.PredecessorDocumentsSequence).to.equal(undefined);
+    const items = sr.ContentSequence!;
+    const byName = (name: string) => items.filter((i) => meaning(i, 'ConceptNameCodeSequence') === name);
+    expect(meaning(byName('Finding')[0]!, 'ConceptCodeSequence')).to.equal('Hemorrhage');
+    expect(meaning(byName('AI triage result')[0]!, 'ConceptCodeSequence')).to.equal('Positive');
+    expect((byName('AI probability')[0]!.MeasuredValueSequence as Item[])[0]!.NumericValue).to.equal(0.93);
+    expect(byName('Device Observer UID')[0]!.UID).to.equal('2.25.1234567890');
+    expect(byName('Comment').map((i) => i.TextValue).join(' ')).to.include('CRITICAL AI triage: possible Hemorrhage').and.to.include('not a diagnosis');
+    expect(((byName('Source of Measurement')[0]!.ReferencedSOPSequence as Item[])[0]!.ReferencedSOPInstanceUID)).to.equal(study.sopInstanceUid);
+
+    const sc = bySop(resultUids.sc(r.alert.id));
+    expect(sc).to.include({ Modality: 'OT', Rows: 3, Columns: 5, PhotometricInterpretation: 'RGB', SamplesPerPixel: 3, StudyInstanceUID: study.studyInstanceUid });
+    expect((sc.SourceImageSequence as Item[])[0]!.ReferencedSOPInstanceUID).to.equal(study.sopInstanceUid);
+    const pixels = new Uint8Array((sc.PixelData as ArrayBuffer[])[0]!);
+    expect([...pixels.subarray(0, 45)]).to.deep.equal([...KEY_RGB]);
+  });
+
+  it('a withdrawal is a new SR in the same series naming the one it replaces, with the negative and no key image', async () => {
+    await pacs.start();
+    await h.part.start();
+    const study = seedStudy(h.index, 'dicom-2');
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study, { keyInstanceId: study.instanceId!, hasKeyImage: true }));
+    if (r.outcome !== 'created') throw new Error('not created');
+    await settled();
+    h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.04 }));
+    await settled();
+    expect(deliveries().map((d) => [d.kind, d.state, d.stepsDone])).to.deep.equal([
+      ['alert', 'delivered', 2],
+      ['withdrawal', 'delivered', 1],
+    ]);
+    const withdrawal = bySop(resultUids.sr(r.alert.id, 'withdrawal'));
+    const report = dciodvfyReport(dciodvfy, path.join(pacs.dir, pacs.files().find((f) => f.endsWith(resultUids.sr(r.alert.id, 'withdrawal')))!));
+    expect(report, report).to.not.match(/^Error/m);
+    expect(withdrawal.SeriesInstanceUID).to.equal(resultUids.srSeries(r.alert.id));
+    const predecessor = (withdrawal.PredecessorDocumentsSequence as Item[])[0]!;
+    const referenced = ((predecessor.ReferencedSeriesSequence as Item[])[0]!.ReferencedSOPSequence as Item[])[0]!;
+    expect(referenced.ReferencedSOPInstanceUID).to.equal(resultUids.sr(r.alert.id, 'alert'));
+    const items = withdrawal.ContentSequence!;
+    expect(items.map((i) => meaning(i, 'ConceptCodeSequence')).filter(Boolean)).to.include('Negative');
+    expect(items.map((i) => i.TextValue).join(' ')).to.match(/Withdrawn: model stroke 1\.0\.0, run again on a later version of the series/);
+    expect(pacs.files()).to.have.length(3);
+  });
+
+  it('waits out a PACS that is down and then stores the same instances', async () => {
+    await h.part.start();
+    const study = seedStudy(h.index, 'dicom-3');
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study));
+    if (r.outcome !== 'created') throw new Error('not created');
+    await eventually(() => deliveries()[0]!.attempts >= 2, 'two failed attempts');
+    expect(deliveries()[0]).to.include({ state: 'pending', lastErrorCode: 'DICOM_PEER_UNAVAILABLE' });
+    await pacs.start();
+    const [d] = await settled();
+    expect(d).to.include({ state: 'delivered', closedReason: 'SR stored' });
+    expect(received().map((x) => x.SOPInstanceUID)).to.deep.equal([resultUids.sr(r.alert.id, 'alert')]);
+  });
+
+  it('reads a C-STORE status: out of resources is retried, any other refusal is a dead letter', () => {
+    const dest = { aeTitle: 'PACS', host: '127.0.0.1', port: 104 } as Parameters<typeof storeFailure>[2];
+    expect(storeFailure('SR', 0xa700, dest)).to.include({ code: 'ALERT_DICOM_BUSY' });
+    expect(storeFailure('SR', 0xa900, dest)).to.include({ code: 'ALERT_DICOM_REFUSED', message: 'PACS at 127.0.0.1:104 refused the SR with status 0xa900' });
+    expect(storeFailure('SC', 0x0122, dest)).to.include({ code: 'ALERT_DICOM_REFUSED' });
+    expect(storeFailure('SC', undefined, dest)).to.include({ code: 'ALERT_DICOM_NO_RESPONSE' });
+  });
+});

@@ -5,9 +5,18 @@ import type { NodeApi } from './node-api.js';
 /** The ids the demo's destinations always have, so that a second run finds and replaces them. */
 export const DEMO_HL7_DESTINATION = 'demo-ris-hl7';
 export const DEMO_FHIR_DESTINATION = 'demo-ehr-fhir';
+export const DEMO_PACS_DESTINATION = 'demo-pacs-dicom';
+
+/** Where the demo's sinks listen (DemoSinks has it all). */
+export interface DemoSinkAddresses {
+  host: string;
+  hl7: { port: number };
+  fhir: { baseUrl: string };
+  pacs: { port: number; aeTitle: string };
+}
 
 /** The demo sinks as alert destinations of the node (the schema of src/config/sections/alerts.ts). */
-export function demoDestinations(sinks: { host: string; hl7Port: number; fhirBaseUrl: string }): DestinationInput[] {
+export function demoDestinations(sinks: DemoSinkAddresses): DestinationInput[] {
   const note = 'vigil demo: a stand-in on loopback, registered by `vigil demo`';
   return [
     {
@@ -15,7 +24,7 @@ export function demoDestinations(sinks: { host: string; hl7Port: number; fhirBas
       type: 'hl7v2',
       description: `${note} (RIS, HL7 v2 over MLLP)`,
       host: sinks.host,
-      port: sinks.hl7Port,
+      port: sinks.hl7.port,
       receivingApplication: 'DEMO_RIS',
       // Training: a RIS that sees these messages must not take them for production results.
       processingId: 'T',
@@ -26,8 +35,17 @@ export function demoDestinations(sinks: { host: string; hl7Port: number; fhirBas
       id: DEMO_FHIR_DESTINATION,
       type: 'fhir',
       description: `${note} (EHR, FHIR R4)`,
-      baseUrl: sinks.fhirBaseUrl,
+      baseUrl: sinks.fhir.baseUrl,
       team: { display: 'Demo on-call radiology team' },
+      timeoutMs: 5000,
+    },
+    {
+      id: DEMO_PACS_DESTINATION,
+      type: 'dicom',
+      description: `${note} (PACS, DICOM SR and Secondary Capture)`,
+      host: sinks.host,
+      port: sinks.pacs.port,
+      aeTitle: sinks.pacs.aeTitle,
       timeoutMs: 5000,
     },
   ];

@@ -24,7 +24,7 @@ export function stagesOf(s: StudyState): string[] {
   } else if (s.job && s.routed.models.length > 0) out.push(`job ${s.job.state}`);
   if (s.alert) {
     const words = s.alert.deliveries.map((d) => `${d.destination} ${d.state}`).join(', ');
-    out.push(`alerted: ${words}; sinks took HL7 ${s.sinks.hl7}, FHIR ${s.sinks.fhir}`);
+    out.push(`alerted: ${words}; sinks took HL7 ${s.sinks.hl7}, FHIR ${s.sinks.fhir}, DICOM ${s.sinks.pacs}`);
   }
   return out;
 }

@@ -40,7 +40,7 @@ interface ModelView {
 }
 
 /**
- * `vigil demo`: what a hospital sees, against a running node. Starts a stand-in RIS and EHR,
+ * `vigil demo`: what a hospital sees, against a running node. Starts a stand-in RIS, EHR and PACS,
  * registers them as alert destinations, sends new phantom studies over C-STORE as a scanner
  * would, follows each through completion, routing, inference and alerting, and ends with the
  * worklist. No patient data is printed: studies go by their label, sink output is masked.
@@ -58,13 +58,16 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
 
   const view = new ProgressView(opts.out);
   const sinks = await startDemoSinks({ print: (lines) => view.message(lines) });
-  const destinations = demoDestinations({ host: sinks.host, hl7Port: sinks.hl7.port, fhirBaseUrl: sinks.fhir.baseUrl });
+  const destinations = demoDestinations(sinks);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-demo-'));
   let registered = false;
   try {
     await registerDestinations(api, destinations);
     registered = true;
-    say(`Stand-in RIS (HL7 v2 over MLLP) on ${sinks.host}:${sinks.hl7.port}, EHR (FHIR R4) at ${sinks.fhir.baseUrl}: registered as alert destinations ${destinations.map((d) => d.id).join(', ')}`);
+    say(
+      `Stand-in RIS (HL7 v2 over MLLP) on ${sinks.host}:${sinks.hl7.port}, EHR (FHIR R4) at ${sinks.fhir.baseUrl}, ` +
+        `PACS (DICOM, AE ${sinks.pacs.aeTitle}) on ${sinks.host}:${sinks.pacs.port}: registered as alert destinations ${destinations.map((d) => d.id).join(', ')}`,
+    );
     say('Generating the studies (synthetic phantoms; new UIDs for this run)...');
     const studies = await buildDemoSet({ skipModels: missing, uidSalt: crypto.randomUUID(), onStudy: (s) => say(`  ${s.label}: ${s.files.length} image(s)`) });
     const files = writeDemoSet(studies, work);

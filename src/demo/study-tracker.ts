@@ -2,6 +2,7 @@ import type { DemoStudy } from './demo-set.js';
 import type { FhirSink } from './fhir-sink.js';
 import type { Hl7Sink } from './hl7-sink.js';
 import type { NodeApi } from './node-api.js';
+import type { PacsSink } from './pacs-sink.js';
 
 /** What the node has done with one study of the demo so far, read from its API and the sinks. */
 export interface StudyState {
@@ -16,8 +17,8 @@ export interface StudyState {
   finding: { id: string; probability: number; threshold: number; positive: boolean } | null;
   /** The alert of a positive finding, and its deliveries to the demo's destinations. */
   alert: { id: string; deliveries: { destination: string; state: string }[] } | null;
-  /** Distinct messages the sinks took about this study: HL7 ORU^R01, FHIR transactions. */
-  sinks: { hl7: number; fhir: number };
+  /** Distinct messages the sinks took about this study: HL7 ORU^R01, FHIR transactions, DICOM objects. */
+  sinks: { hl7: number; fhir: number; pacs: number };
   /** Set once the study went somewhere it should not (wrong model, failed job, wrong finding). */
   problem: string | null;
 }
@@ -32,7 +33,7 @@ export function outcomeOf(s: StudyState, destinations: readonly string[]): Outco
   if (!s.finding) return 'pending';
   if (!positive) return 'done';
   const delivered = destinations.every((d) => s.alert?.deliveries.some((x) => x.destination === d && x.state === 'delivered'));
-  return delivered && s.sinks.hl7 > 0 && s.sinks.fhir > 0 ? 'done' : 'pending';
+  return delivered && s.sinks.hl7 > 0 && s.sinks.fhir > 0 && s.sinks.pacs > 0 ? 'done' : 'pending';
 }
 
 interface SeriesResource {
@@ -72,7 +73,7 @@ export class StudyTracker {
   constructor(
     private readonly api: NodeApi,
     studies: readonly DemoStudy[],
-    private readonly sinks: { hl7: Hl7Sink; fhir: FhirSink },
+    private readonly sinks: { hl7: Hl7Sink; fhir: FhirSink; pacs: PacsSink },
     readonly destinations: readonly string[],
   ) {
     this.states = studies.map((study) => ({
@@ -84,7 +85,7 @@ export class StudyTracker {
       job: null,
       finding: null,
       alert: null,
-      sinks: { hl7: 0, fhir: 0 },
+      sinks: { hl7: 0, fhir: 0, pacs: 0 },
       problem: null,
     }));
   }
@@ -166,6 +167,7 @@ export class StudyTracker {
     s.sinks = {
       hl7: this.sinks.hl7.distinct().filter((m) => m.studyInstanceUid === uid && m.type === 'ORU^R01').length,
       fhir: this.sinks.fhir.received.filter((r) => r.studyInstanceUid === uid).length,
+      pacs: this.sinks.pacs.objectsOf(uid).length,
     };
   }
 

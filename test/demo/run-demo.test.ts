@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MR_CASE } from '../../src/demo/demo-set.js';
-import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, registerDestinations, demoDestinations } from '../../src/demo/destinations.js';
+import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, DEMO_PACS_DESTINATION, registerDestinations, demoDestinations } from '../../src/demo/destinations.js';
 import { NodeApi } from '../../src/demo/node-api.js';
 import { runDemo } from '../../src/demo/run-demo.js';
 import { isVigilError } from '../../src/errors.js';
@@ -57,8 +57,9 @@ describe('demo: vigil demo against a running node', function () {
     expect(listed.map((d) => [d.id, d.enabled, d.source])).to.have.deep.members([
       [DEMO_FHIR_DESTINATION, false, 'api'],
       [DEMO_HL7_DESTINATION, false, 'api'],
+      [DEMO_PACS_DESTINATION, false, 'api'],
     ]);
-    expect(listed).to.have.length(2);
+    expect(listed).to.have.length(3);
   });
 
   it('says what to do when the token is wrong or no node listens', async () => {
@@ -78,7 +79,7 @@ describe('demo: vigil demo against a running node', function () {
     const other = await startTestNode({ alerts: { destinations: [{ id: DEMO_HL7_DESTINATION, type: 'hl7v2', host: '127.0.0.1', port: 2575 }] } });
     try {
       const api = new NodeApi(`http://127.0.0.1:${other.http.port}`, await other.tokenFor('admin'));
-      const err = await registerDestinations(api, demoDestinations({ host: '127.0.0.1', hl7Port: 1, fhirBaseUrl: 'http://127.0.0.1:1/fhir' })).catch((e: unknown) => e);
+      const err = await registerDestinations(api, demoDestinations({ host: '127.0.0.1', hl7: { port: 1 }, fhir: { baseUrl: 'http://127.0.0.1:1/fhir' }, pacs: { port: 1, aeTitle: 'PACS' } })).catch((e: unknown) => e);
       expect(isVigilError(err, 'DEMO_API_REFUSED')).to.equal(true);
       expect((err as Error).message).to.include('defined in the node\'s config file');
     } finally {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,9 +7,10 @@ import dcmjs from 'dcmjs';
 import YAML from 'yaml';
 import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from '../../src/demo/demo-set.js';
 import { startDemoSinks, type DemoSinks } from '../../src/demo/demo-sinks.js';
-import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, demoDestinations, registerDestinations } from '../../src/demo/destinations.js';
+import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, DEMO_PACS_DESTINATION, demoDestinations, registerDestinations } from '../../src/demo/destinations.js';
 import { NodeApi } from '../../src/demo/node-api.js';
 import { StudyTracker } from '../../src/demo/study-tracker.js';
+import dimse from '../../src/dicom/dimse.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
 import { parseMessage } from '../../src/hl7/parse.js';
 import { resourceIds } from '../../src/store/resource-ids.js';
@@ -30,7 +32,7 @@ const ADMIN_TOKEN = 'e2e-admin-token-0123456789abcdef0123456789';
 const BEFORE_CRASH = ['head-ct-ich', 'cxr-pneumothorax-jls', 'mr-brain'];
 /** Bounds on waiting for the node (not timed assertions: a slow machine only waits longer). */
 const SETTLE_LIMIT_MS = 150_000;
-const DESTINATIONS = [DEMO_HL7_DESTINATION, DEMO_FHIR_DESTINATION];
+const DESTINATIONS = [DEMO_HL7_DESTINATION, DEMO_FHIR_DESTINATION, DEMO_PACS_DESTINATION];
 
 const shipped = (id: string): boolean => ['manifest.json', 'model.onnx', 'MODEL_CARD.md'].every((f) => fs.existsSync(path.join(MODELS_DIR, id, f)));
 
@@ -88,7 +90,7 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     nodes.push(await startNodeProcess(dataDir, env));
     api = new NodeApi(`http://127.0.0.1:${nodes[0]!.httpPort}`, ADMIN_TOKEN);
     await modelsChecked(api, DEMO_MODEL_IDS.filter((id) => !missingPacks.includes(id)));
-    await registerDestinations(api, demoDestinations({ host: sinks.host, hl7Port: sinks.hl7.port, fhirBaseUrl: sinks.fhir.baseUrl }));
+    await registerDestinations(api, demoDestinations(sinks));
     const tracker = new StudyTracker(api, studies, sinks, DESTINATIONS);
     let first = studies.filter((s) => BEFORE_CRASH.includes(s.key));
     let rest = studies.filter((s) => !BEFORE_CRASH.includes(s.key));
@@ -191,12 +193,12 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     expect(stored.equals(pixelData(Buffer.from(s.files[0]!.bytes)))).to.equal(true);
   });
 
-  it('raises one alert per positive study, delivered once to the RIS and once to the EHR; none for normals', async () => {
+  it('raises one alert per positive study, delivered once to the RIS, the EHR and the PACS; none for normals', async () => {
     for (const s of positives()) {
       const alerts = await api.get<{ studyId: string; deliveries: { destination: string; state: string }[] }[]>(`/alerts?studyId=${s.studyId}`);
       expect(alerts, s.label).to.have.length(1);
       const states = alerts[0]!.deliveries.map((d) => `${d.destination}:${d.state}`);
-      expect(states.sort(), s.label).to.deep.equal([`${DEMO_FHIR_DESTINATION}:delivered`, `${DEMO_HL7_DESTINATION}:delivered`]);
+      expect(states.sort(), s.label).to.deep.equal([`${DEMO_FHIR_DESTINATION}:delivered`, `${DEMO_PACS_DESTINATION}:delivered`, `${DEMO_HL7_DESTINATION}:delivered`]);
       // The RIS: one result message (a resend would keep its control id, which a RIS de-duplicates on).
       const orus = sinks.hl7.received.filter((m) => m.type === 'ORU^R01' && m.studyInstanceUid === s.studyInstanceUid);
       expect(new Set(orus.map((m) => m.controlId)).size, `${s.label}: distinct ORU^R01 control ids`).to.equal(1);
@@ -212,6 +214,7 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       expect(await api.get<unknown[]>(`/alerts?studyId=${s.studyId}`), s.label).to.deep.equal([]);
       expect(sinks.hl7.received.filter((m) => m.studyInstanceUid === s.studyInstanceUid), s.label).to.deep.equal([]);
       expect(sinks.fhir.received.filter((r) => r.studyInstanceUid === s.studyInstanceUid), s.label).to.deep.equal([]);
+      expect(sinks.pacs.objectsOf(s.studyInstanceUid), s.label).to.deep.equal([]);
     }
     const controlIds = sinks.hl7.distinct().map((m) => m.controlId);
     expect(new Set(controlIds).size, 'HL7 control ids').to.equal(controlIds.length);
@@ -238,6 +241,26 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       expect(v['OBR#1.18.1.1.1'], 'OBR-18 accession').to.equal(ours.get('OBR', 18));
       expect(ours.get('OBR', 18)).to.not.equal('');
     });
+  });
+
+  it('returns each positive result to the PACS: an SR and its key image as SC, in the study, that dciodvfy passes', function () {
+    const dciodvfy = requireTool(this, 'dciodvfy', 'dicom3tools');
+    const dir = path.join(work, 'pacs');
+    fs.mkdirSync(dir, { recursive: true });
+    for (const s of positives()) {
+      const objects = sinks.pacs.objectsOf(s.studyInstanceUid);
+      expect(objects.map((o) => o.kind).sort(), s.label).to.deep.equal(['Comprehensive SR', 'Secondary Capture']);
+      for (const o of objects) {
+        const file = path.join(dir, `${o.sopInstanceUid}.dcm`);
+        new dimse.Dataset(o.elements, TransferSyntax.ExplicitVRLittleEndian).toFile(file);
+        const report = spawnSync(dciodvfy, [file], { encoding: 'utf8' });
+        expect(`${report.stdout}${report.stderr}`, `${s.label}: ${o.kind}`).to.not.match(/^Error/m);
+      }
+      const sr = objects.find((o) => o.kind === 'Comprehensive SR')!.elements as { ContentSequence: { ConceptCodeSequence?: { CodeMeaning: string }[] }[] };
+      expect(sr.ContentSequence.map((i) => i.ConceptCodeSequence?.[0]?.CodeMeaning), s.label).to.include('Positive');
+      const sc = objects.find((o) => o.kind === 'Secondary Capture')!.elements as { Rows: number; Columns: number };
+      expect(sc.Rows * sc.Columns, `${s.label}: the key image`).to.be.above(10_000);
+    }
   });
 
   it('sends FHIR R4 that validates, with the critical interpretation', () => {

@@ -3,11 +3,12 @@ import { runDemo } from '../../demo/run-demo.js';
 
 const HELP_AFTER = `
 What it does, against a node you started (npm start):
-  1. starts a stand-in RIS (HL7 v2 over MLLP) and EHR (FHIR R4) on 127.0.0.1, which
-     acknowledge and print what they receive (patient fields masked);
-  2. registers them as alert destinations demo-ris-hl7 and demo-ehr-fhir (POST or PUT
-     /alerts/destinations: running the demo again replaces them, never adds more; they are
-     switched off when the demo ends);
+  1. starts a stand-in RIS (HL7 v2 over MLLP), EHR (FHIR R4) and PACS (DICOM C-STORE, for
+     the SR and key-image objects) on 127.0.0.1, which acknowledge and print what they
+     receive (patient fields masked);
+  2. registers them as alert destinations demo-ris-hl7, demo-ehr-fhir and demo-pacs-dicom
+     (POST or PUT /alerts/destinations: running the demo again replaces them, never adds
+     more; they are switched off when the demo ends);
   3. generates synthetic studies with new UIDs: head CT with and without hemorrhage, CTPA
      with and without embolism, chest radiographs with (sent JPEG-LS compressed) and without
      pneumothorax, and an MR series that no rule routes;
@@ -25,7 +26,7 @@ Example:
   VIGIL_ADMIN_TOKEN=... npm run demo       # in another
 `;
 
-/** `vigil demo`: the whole path of a study, against a running node, with stand-in RIS and EHR. */
+/** `vigil demo`: the whole path of a study, against a running node, with stand-in RIS, EHR and PACS. */
 export function registerDemo(program: Command): void {
   program
     .command('demo')

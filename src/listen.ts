@@ -13,3 +13,9 @@ export function listen(server: net.Server, port: number, host?: string): Promise
     });
   });
 }
+
+/** Stops listening and closes the connections still open; resolves once the server has closed. */
+export async function closeServer(server: net.Server | undefined, sockets: Iterable<net.Socket>): Promise<void> {
+  for (const socket of sockets) socket.destroy();
+  if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+}

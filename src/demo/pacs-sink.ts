@@ -2,7 +2,7 @@ import net from 'node:net';
 import type { Socket } from 'node:net';
 import dimse, { type Association, type CStoreRequest, type CStoreResponse } from '../dicom/dimse.js';
 import { StorageSopClass, TransferSyntax } from '../dicom/uids.js';
-import { listen } from '../listen.js';
+import { closeServer, listen } from '../listen.js';
 
 const { PresentationContextResult, Status } = dimse.constants;
 
@@ -54,8 +54,7 @@ export class PacsSink {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.sockets);
   }
 
   /** What arrived about one study. */

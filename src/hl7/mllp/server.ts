@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './framing.js';
-import { listen } from '../../listen.js';
+import { closeServer, listen } from '../../listen.js';
 
 export interface MllpPeer {
   remoteAddress: string | undefined;
@@ -71,8 +71,7 @@ export class MllpServer {
   async stop(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    await closeServer(server, this.sockets);
   }
 
   private accept(socket: net.Socket): void {

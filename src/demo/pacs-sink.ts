@@ -63,6 +63,7 @@ export class PacsSink {
   }
 
   private accept(socket: Socket): void {
+    socket.setNoDelay(true);
     this.sockets.add(socket);
     socket.on('close', () => this.sockets.delete(socket));
     socket.on('error', () => undefined);

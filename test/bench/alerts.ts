@@ -1,7 +1,8 @@
 /**
  * Time-to-notification benchmark: from a finding stored to each destination acknowledging its
  * alert (the figure Vigil stores per delivery and exports as a histogram), for HL7 v2 over MLLP
- * (ORU^R01 then OMI^O23), a FHIR R4 transaction (order search, then the bundle) and a webhook.
+ * (ORU^R01 then OMI^O23), a FHIR R4 transaction (order search, then the bundle), a webhook and a
+ * PACS (C-STORE of the result SR; these findings have no key image, so no SC).
  * Peers are loopback stubs answering at once, so this is Vigil's own cost: outbox write, wake-up,
  * context read, message build, wire, ACK, bookkeeping.
  *   one-by-one  each finding waits until the previous one is delivered everywhere;
@@ -13,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema } from '../../src/config/schema.js';
+import { PacsSink } from '../../src/demo/pacs-sink.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode } from '../../src/node.js';
 import { FhirStub } from '../helpers/fhir-stub.js';
@@ -22,6 +24,7 @@ import express from 'express';
 import type net from 'node:net';
 
 const ALERTS = Number(process.env.ALERTS ?? 50);
+const DESTINATIONS = ['ris', 'ehr', 'hook', 'pacs'];
 const BURST = Number(process.env.BURST ?? 50);
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-alerts-'));
@@ -31,6 +34,8 @@ await peer.start();
 const fhir = new FhirStub();
 fhir.validate = false;
 await fhir.start();
+const pacs = new PacsSink({ host: '127.0.0.1' });
+await pacs.start();
 const hook = express().post('/hook', (_req, res) => void res.status(204).end()).listen(0, '127.0.0.1');
 await new Promise((r) => hook.once('listening', r));
 
@@ -45,6 +50,7 @@ const node = await startNode(
         { id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: peer.port },
         { id: 'ehr', type: 'fhir', baseUrl: fhir.baseUrl, team: { display: 'Neuro on call' } },
         { id: 'hook', type: 'webhook', url: `http://127.0.0.1:${(hook.address() as net.AddressInfo).port}/hook`, secret: 'bench' },
+        { id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: pacs.aeTitle },
       ],
     },
   }),
@@ -59,7 +65,7 @@ async function drained(): Promise<void> {
 
 function report(label: string, fromSeq: number): void {
   const rows = node.alerts.deliveries.list({ after: fromSeq, limit: 100_000 });
-  for (const dest of ['ris', 'ehr', 'hook']) {
+  for (const dest of DESTINATIONS) {
     const ttn = rows.filter((d) => d.destinationId === dest && d.state === 'delivered').map((d) => d.timeToNotificationMs!).sort((a, b) => a - b);
     const q = (p: number): number => ttn[Math.min(ttn.length - 1, Math.floor(p * ttn.length))]!;
     console.log(`${label.padEnd(11)} ${dest.padEnd(5)} n=${String(ttn.length).padEnd(4)} median ${q(0.5)} ms  p95 ${q(0.95)} ms  max ${ttn.at(-1)} ms`);
@@ -77,8 +83,10 @@ for (const s of studies.slice(ALERTS)) node.bus.emit('finding', { finding: makeF
 await drained();
 const seconds = (performance.now() - t0) / 1000;
 report('burst', lastSeq);
-console.log(`burst: ${BURST} alerts x 3 destinations delivered in ${seconds.toFixed(2)} s (${((BURST * 3) / seconds).toFixed(0)} deliveries/s)`);
+const deliveries = BURST * DESTINATIONS.length;
+console.log(`burst: ${BURST} alerts x ${DESTINATIONS.length} destinations delivered in ${seconds.toFixed(2)} s (${(deliveries / seconds).toFixed(0)} deliveries/s)`);
 await node.stop();
 await peer.stop();
 await fhir.stop();
+await pacs.stop();
 hook.close();

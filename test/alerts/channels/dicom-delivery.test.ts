@@ -2,14 +2,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
+import YAML from 'yaml';
 import { storeFailure } from '../../../src/alerts/channels/dicom/dicom-channel.js';
 import { resultUids } from '../../../src/alerts/channels/dicom/result-uids.js';
 import type { Delivery } from '../../../src/alerts/model.js';
+import { loadConfig } from '../../../src/config/load.js';
+import type { VigilError } from '../../../src/errors.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
 import { eventually } from '../../helpers/eventually.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';
 import { freePort, StoreScp } from '../../helpers/storescp.js';
+import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
 import { dciodvfyReport } from '../../phantom/phantom-helpers.js';
 
@@ -126,6 +130,29 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
     const [d] = await settled();
     expect(d).to.include({ state: 'delivered', closedReason: 'SR stored' });
     expect(received().map((x) => x.SOPInstanceUID)).to.deep.equal([resultUids.sr(r.alert.id, 'alert')]);
+  });
+});
+
+describe('alerts/channels/dicom: configuration and C-STORE statuses', () => {
+  it('a bad DICOM destination in the config file is refused with the path of each problem', () => {
+    const dir = makeTempDir();
+    try {
+      const file = path.join(dir, 'vigil.yaml');
+      const pacs = { id: 'pacs', type: 'dicom', host: 'pacs.example.org', port: 70000, aeTitle: 'A_CALLED_AE_TITLE_TOO_LONG', send: ['sr', 'pdf'] };
+      fs.writeFileSync(file, YAML.stringify({ alerts: { destinations: [pacs] } }));
+      const err = (() => {
+        try {
+          loadConfig({ cwd: dir, env: { VIGIL_CONFIG: file } });
+        } catch (e) {
+          return e as VigilError;
+        }
+        throw new Error('expected the configuration to be refused');
+      })();
+      const paths = (err.extra!.problems as { path: string }[]).map((p) => p.path);
+      expect(paths).to.have.members(['alerts.destinations.0.port', 'alerts.destinations.0.aeTitle', 'alerts.destinations.0.send.1']);
+    } finally {
+      removeDir(dir);
+    }
   });
 
   it('reads a C-STORE status: out of resources is retried, any other refusal is a dead letter', () => {

@@ -208,9 +208,9 @@ export class Outbox {
 
   /**
    * A later finding of the same model, concept and series is negative: the standing alert no
-   * longer stands. Escalation stops, what of it is unsent is cancelled, and every
-   * destination that had it (or was to have it) gets a withdrawal, so that no RIS, EHR or pager
-   * keeps a critical result the model has taken back. An acknowledged alert is withdrawn too:
+   * longer stands. Escalation stops, what of it is unsent is cancelled, and every destination
+   * that may hold it gets a withdrawal, so that no RIS, EHR, PACS or pager keeps a critical result
+   * the model has taken back. An acknowledged alert is withdrawn too:
    * the radiologist has it, but the systems that hold the result must hear of the change.
    */
   private withdraw(standing: Alert, finding: Finding, holders: DestinationConfig[]): EnqueueResult {
@@ -226,11 +226,13 @@ export class Outbox {
   }
 
   /**
-   * The destinations that had an alert or were to have it: every one with a delivery that a
-   * person did not cancel (one in flight may have arrived). Removed or disabled ones are left out.
+   * The destinations that may hold an alert: every one Vigil tried to tell (an attempt counts
+   * from its start, so one in flight, or one that failed after the peer took it, is included).
+   * One whose deliveries were cancelled before any attempt never had it and needs no correction.
+   * Removed or disabled destinations are left out.
    */
   private holders(alert: Alert): DestinationConfig[] {
-    const ids = new Set(this.deps.deliveries.ofAlert(alert.id).filter((d) => d.state !== 'cancelled').map((d) => d.destinationId));
+    const ids = new Set(this.deps.deliveries.ofAlert(alert.id).filter((d) => d.attempts > 0).map((d) => d.destinationId));
     return [...ids].map((id) => this.deps.destinations.get(id)?.config).filter((d): d is DestinationConfig => d !== undefined && d.enabled);
   }
 

@@ -1,6 +1,6 @@
 import type { Registry } from 'prom-client';
-import type { AlertsConfig, DestinationConfig } from '../config/sections/alerts.js';
-import { VigilError } from '../errors.js';
+import type { AlertsConfig, ChannelType, DestinationConfig } from '../config/sections/alerts.js';
+import { isVigilError, VigilError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Db } from '../store/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
@@ -48,9 +48,13 @@ export class AlertsPart {
   readonly metrics: AlertMetrics;
   readonly clock: Clock;
 
+  /** A fresh handler for a destination: the sender keeps one per destination; a check makes its own. */
+  private readonly channelFor: (dest: DestinationConfig) => ChannelHandler;
+
   constructor(deps: AlertsDeps) {
     const { config, db, index, log } = deps;
     this.clock = deps.clock ?? systemClock;
+    this.channelFor = deps.createChannel ?? ((dest) => createChannel(dest, { keyImage: deps.keyImage ?? (() => null) }));
     this.alerts = new AlertStore(db);
     this.deliveries = new DeliveryStore(db);
     this.destinations = new DestinationRegistry(db, config.destinations, config.escalation);
@@ -79,7 +83,7 @@ export class AlertsPart {
       metrics: this.metrics,
       log,
       random: deps.random ?? Math.random,
-      createChannel: deps.createChannel ?? ((dest) => createChannel(dest, { keyImage: deps.keyImage ?? (() => null) })),
+      createChannel: this.channelFor,
     });
     this.escalator = new Escalator(config.escalation, this.alerts, this.outbox, this.clock, this.metrics, log);
     this.outbox.observe({
@@ -103,4 +107,37 @@ export class AlertsPart {
     await this.escalator.stop();
     await this.sender.stop();
   }
+
+  /**
+   * Tries a destination without sending any patient data (the channel's check: an MLLP connection,
+   * the FHIR CapabilityStatement, a signed ping, a C-ECHO), on a connection of its own, within
+   * the time given. A failure is a result here, with the code a delivery would have failed with.
+   */
+  async checkDestination(id: string, timeoutMs: number): Promise<DestinationCheck> {
+    const dest = this.destinations.get(id)?.config;
+    if (!dest) throw new VigilError('ALERT_DESTINATION_UNKNOWN', `no destination "${id}"`);
+    const channel = this.channelFor(dest);
+    const started = this.clock.now();
+    try {
+      const detail = await channel.check(AbortSignal.timeout(timeoutMs));
+      return { destination: id, type: dest.type, ok: true, code: null, detail, elapsedMs: this.clock.now() - started };
+    } catch (err) {
+      const code = isVigilError(err) ? err.code : 'INTERNAL';
+      // Our own words name hosts and codes, never patient data (a check sends none).
+      const detail = isVigilError(err) ? err.message : (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unexpected error (see the node log)';
+      return { destination: id, type: dest.type, ok: false, code, detail, elapsedMs: this.clock.now() - started };
+    } finally {
+      await channel.close();
+    }
+  }
+}
+
+export interface DestinationCheck {
+  destination: string;
+  type: ChannelType;
+  ok: boolean;
+  /** The error code a delivery would have failed with (null when ok). */
+  code: string | null;
+  detail: string;
+  elapsedMs: number;
 }

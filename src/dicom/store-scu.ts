@@ -1,4 +1,4 @@
-import dimse, { type Dataset } from './dimse.js';
+import dimse, { type CEchoRequest, type CStoreRequest, type Dataset } from './dimse.js';
 import { VigilError } from '../errors.js';
 import { TransferSyntax } from './uids.js';
 
@@ -51,15 +51,10 @@ export async function sendFiles(peer: DicomPeer, files: readonly Sendable[], opt
 }
 
 function sendBatch(peer: DicomPeer, files: readonly Sendable[], opts: SendOptions): Promise<(number | undefined)[]> {
-  const statuses: (number | undefined)[] = files.map(() => undefined);
   const client = new dimse.Client();
   const ownContexts = new Set<string>();
-  files.forEach((file, i) => {
+  const requests = files.map((file) => {
     const request = new dimse.requests.CStoreRequest(file);
-    request.on('response', (response: { getStatus(): number }) => {
-      statuses[i] = response.getStatus();
-    });
-    client.addRequest(request);
     // dcmjs-dimse proposes implicit then explicit little endian for every SOP class, and a
     // context of its own only for compressed syntaxes; a peer that takes the first proposal
     // would get an explicit VR file transcoded to implicit. A context with the file's own
@@ -72,6 +67,34 @@ function sendBatch(peer: DicomPeer, files: readonly Sendable[], opts: SendOption
         true,
       );
     }
+    return request;
+  });
+  return runAssociation(client, peer, requests, opts);
+}
+
+/**
+ * C-ECHO SCU: the peer takes an association from us under these AE titles and answers the
+ * verification service. Resolves with its status (0 = success); DICOM_PEER_UNAVAILABLE when no
+ * association could be made.
+ */
+export async function echo(peer: DicomPeer, opts: Omit<SendOptions, 'batchSize'>): Promise<number | undefined> {
+  const [status] = await runAssociation(new dimse.Client(), peer, [new dimse.requests.CEchoRequest()], opts);
+  return status;
+}
+
+/** One association for these requests; resolves with each one's response status, in order. */
+function runAssociation(
+  client: InstanceType<typeof dimse.Client>,
+  peer: DicomPeer,
+  requests: readonly (CStoreRequest | CEchoRequest)[],
+  opts: Omit<SendOptions, 'batchSize'>,
+): Promise<(number | undefined)[]> {
+  const statuses: (number | undefined)[] = requests.map(() => undefined);
+  requests.forEach((request, i) => {
+    request.on('response', (response: { getStatus(): number }) => {
+      statuses[i] = response.getStatus();
+    });
+    client.addRequest(request);
   });
   return new Promise((resolve, reject) => {
     let rejected = false;

@@ -3,7 +3,11 @@ import { apiAs } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
 import { makeFinding, seedStudy } from '../helpers/findings.js';
 import { MllpPeer } from '../helpers/mllp-peer.js';
+import { FhirStub } from '../helpers/fhir-stub.js';
+import { freePort, StoreScp } from '../helpers/storescp.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
+import { requireTool } from '../helpers/tools.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', function () {
   this.timeout(30_000);
@@ -138,6 +142,40 @@ describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', 
     expect(mine).to.deep.equal(['AlertCreated', 'AlertDelivered', 'AlertWithdrawn', 'AlertDelivered']);
     const metrics = await (await apiAs(node, 'service')).get('/metrics').expect(200);
     expect(metrics.text).to.include('vigil_alerts_withdrawn_total{critical="true"} 1');
+  });
+
+  it('checks a destination of each kind without patient data; a wrong one says why, with the code a delivery would get', async function () {
+    requireTool(this, 'storescp', 'dcmtk');
+    const fhir = new FhirStub();
+    const hook = new WebhookReceiver();
+    const pacs = new StoreScp(await freePort(), 'PACS');
+    await Promise.all([fhir.start(), pacs.start()]);
+    const hookUrl = await hook.start();
+    try {
+      const it = await apiAs(node, 'it');
+      const add = (dest: Record<string, unknown>) => it.post('/alerts/destinations').send(dest).expect(201);
+      await add({ id: 'ehr', type: 'fhir', baseUrl: fhir.baseUrl, team: { display: 'Neuro on call' } });
+      await add({ id: 'chat', type: 'webhook', url: hookUrl, secret: 'shh' });
+      await add({ id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS' });
+      await add({ id: 'pacs-down', type: 'dicom', host: '127.0.0.1', port: await freePort(), aeTitle: 'PACS', timeoutMs: 2000 });
+      const check = async (id: string) => (await it.post(`/alerts/destinations/${id}/check`).expect(200)).body as { ok: boolean; code: string | null; detail: string };
+
+      expect(await check('ris')).to.include({ ok: true, code: null, detail: `MLLP connection to 127.0.0.1:${peer.port} accepted` });
+      expect(peer.received, 'no HL7 message for a check').to.deep.equal([]);
+      expect(await check('ehr')).to.include({ ok: true, detail: `FHIR 4.0.1 server (Vigil test FHIR stub) at ${fhir.baseUrl} answered its CapabilityStatement` });
+      expect(await check('chat')).to.include({ ok: true });
+      expect(JSON.parse(hook.bodies[0]!)).to.include({ event: 'ping' });
+      expect(await check('pacs')).to.include({ ok: true, detail: `C-ECHO from VIGIL to PACS at 127.0.0.1:${pacs.port} answered Success` });
+      expect(pacs.files(), 'no object stored for a check').to.deep.equal([]);
+
+      expect(await check('pacs-down')).to.include({ ok: false, code: 'DICOM_PEER_UNAVAILABLE' });
+      fhir.fhirVersion = '3.0.2';
+      expect(await check('ehr')).to.include({ ok: false, code: 'ALERT_RESPONSE_MALFORMED', detail: 'the server speaks FHIR 3.0.2, not R4 (4.0.x)' });
+      await it.post('/alerts/destinations/nope/check').expect(404);
+      await (await apiAs(node, 'radiologist')).post('/alerts/destinations/ris/check').expect(403);
+    } finally {
+      await Promise.all([fhir.stop(), hook.stop(), pacs.dispose()]);
+    }
   });
 
   it('exports alert metrics on /metrics', async () => {

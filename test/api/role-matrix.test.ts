@@ -48,6 +48,7 @@ const MATRIX: Record<string, readonly Role[]> = {
   'POST /alerts/destinations': ['it'],
   'PUT /alerts/destinations/:destinationId': ['it'],
   'DELETE /alerts/destinations/:destinationId': ['it'],
+  'POST /alerts/destinations/:destinationId/check': ['it'],
   'GET /audit': [],
   'GET /plugins': ['it', 'service'],
   'GET /models': ['it', 'radiologist', 'service'],

@@ -30,6 +30,8 @@ export class FhirStub {
   tokensIssued = 0;
   /** Validate every body (tests); a benchmark turns it off to time Vigil rather than the validator. */
   validate = true;
+  /** What GET /metadata says the server speaks. */
+  fhirVersion = '4.0.1';
   private failures: { status: number; body: unknown }[] = [];
   private answersToLose = 0;
   private server: http.Server | undefined;
@@ -92,6 +94,17 @@ export class FhirStub {
         return;
       }
       next();
+    });
+    app.get('/fhir/metadata', (_req, res) => {
+      res.type('application/fhir+json').json({
+        resourceType: 'CapabilityStatement',
+        status: 'active',
+        date: '2026-11-29',
+        kind: 'instance',
+        fhirVersion: this.fhirVersion,
+        format: ['json'],
+        software: { name: 'Vigil test FHIR stub' },
+      });
     });
     app.get('/fhir/:type', (req, res) => {
       const [system, value] = String(req.query.identifier ?? '').split('|');

@@ -31,5 +31,9 @@ export class ScriptedChannel implements ChannelHandler {
     return { note: null };
   }
 
+  async check(): Promise<string> {
+    return 'scripted';
+  }
+
   async close(): Promise<void> {}
 }

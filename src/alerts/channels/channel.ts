@@ -29,6 +29,12 @@ export interface DeliveryReceipt {
 export interface ChannelHandler {
   readonly type: ChannelType;
   deliver(job: DeliveryJob): Promise<DeliveryReceipt>;
+  /**
+   * Checks that the destination can be reached and answers as configured, without sending any
+   * patient data (a connection, a capability statement, a ping, a C-ECHO). Resolves with what was
+   * verified; throws a VigilError with the code a delivery would fail with.
+   */
+  check(signal: AbortSignal): Promise<string>;
   /** Releases connections; called when the node stops or the destination changes. */
   close(): Promise<void>;
 }

@@ -9,6 +9,8 @@ import type { ApiDeps } from '../deps.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
+/** A destination check waits this long for the peer (a person is waiting for the answer). */
+const DESTINATION_CHECK_TIMEOUT_MS = 10_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -16,7 +18,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * - Alerts name a study and its accession number: audited reads for radiologists and services
  *   (a RIS following them); radiologists acknowledge.
  * - IT works the outbox without patient data: deliveries (our own error words, not the peer's),
- *   retry and cancel by alert id, and the destinations (secrets masked).
+ *   retry and cancel by alert id, and the destinations (secrets masked), which it can check.
  */
 export function alertRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -56,6 +58,11 @@ export function alertRoutes(deps: ApiDeps): Router {
   router.put('/alerts/destinations/:destinationId', allow('it'), (req, res) => {
     const p = part();
     res.json(redactDestination(p.destinations.put(req.body, p.clock.now(), req.params.destinationId)));
+  });
+
+  // "Test connection": reaches the destination as a delivery would, with no patient data.
+  router.post('/alerts/destinations/:destinationId/check', allow('it'), async (req, res) => {
+    res.json(await part().checkDestination(req.params.destinationId, DESTINATION_CHECK_TIMEOUT_MS));
   });
 
   router.delete('/alerts/destinations/:destinationId', allow('it'), (req, res) => {

@@ -58,6 +58,12 @@ export class MllpClient {
     return run;
   }
 
+  /** Opens a connection (TLS included, when configured) and closes it again: the peer is there. */
+  async probe(signal?: AbortSignal): Promise<void> {
+    const socket = await this.connect(signal);
+    socket.destroy();
+  }
+
   get connected(): boolean {
     return this.socket !== undefined && !this.socket.destroyed;
   }

@@ -1,6 +1,6 @@
 import type { DicomDestinationConfig } from '../../../config/sections/alerts.js';
 import dimse, { type Dataset } from '../../../dicom/dimse.js';
-import { isStoredStatus, sendFiles } from '../../../dicom/store-scu.js';
+import { echo, isStoredStatus, sendFiles, type DicomPeer } from '../../../dicom/store-scu.js';
 import { TransferSyntax } from '../../../dicom/uids.js';
 import { VigilError } from '../../../errors.js';
 import { reportedResult } from '../../reported-result.js';
@@ -38,8 +38,7 @@ export class DicomChannel implements ChannelHandler {
     const pending = objects.slice(job.delivery.stepsDone);
     if (pending.length === 0) return { note: null };
     const datasets = pending.map((o) => new dimse.Dataset(o.build(), TransferSyntax.ExplicitVRLittleEndian) as Dataset);
-    const peer = { host: this.dest.host, port: this.dest.port, aeTitle: this.dest.aeTitle };
-    const report = await sendFiles(peer, datasets, { callingAeTitle: this.dest.callingAeTitle, timeoutMs: this.dest.timeoutMs });
+    const report = await sendFiles(this.peer(), datasets, { callingAeTitle: this.dest.callingAeTitle, timeoutMs: this.dest.timeoutMs });
     for (const [i, status] of report.statuses.entries()) {
       if (!isStoredStatus(status)) throw storeFailure(pending[i]!.what, status, this.dest);
       job.stepDone(job.delivery.stepsDone + i + 1);
@@ -47,7 +46,19 @@ export class DicomChannel implements ChannelHandler {
     return { note: `${objects.map((o) => o.what).join(' and ')} stored` };
   }
 
+  /** A C-ECHO under the configured AE titles: the PACS takes our association and answers. */
+  async check(signal: AbortSignal): Promise<string> {
+    signal.throwIfAborted();
+    const status = await echo(this.peer(), { callingAeTitle: this.dest.callingAeTitle, timeoutMs: this.dest.timeoutMs });
+    if (status !== 0) throw storeFailure('C-ECHO', status, this.dest);
+    return `C-ECHO from ${this.dest.callingAeTitle} to ${this.dest.aeTitle} at ${this.dest.host}:${this.dest.port} answered Success`;
+  }
+
   async close(): Promise<void> {}
+
+  private peer(): DicomPeer {
+    return { host: this.dest.host, port: this.dest.port, aeTitle: this.dest.aeTitle };
+  }
 
   private objects(job: DeliveryJob): ResultObject[] {
     const { alert, delivery, context } = job;
@@ -60,7 +71,7 @@ export class DicomChannel implements ChannelHandler {
   }
 }
 
-/** What a C-STORE status that is not "stored" means for the delivery (PS3.4 B.2.3). */
+/** What a status that is not "stored" (or, for a C-ECHO, success) means for the delivery (PS3.4 B.2.3). */
 export function storeFailure(what: string, status: number | undefined, dest: DicomDestinationConfig): VigilError {
   const where = `${dest.aeTitle} at ${dest.host}:${dest.port}`;
   if (status === undefined) return new VigilError('ALERT_DICOM_NO_RESPONSE', `${where} did not answer for the ${what}`);

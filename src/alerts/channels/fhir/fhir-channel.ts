@@ -33,7 +33,7 @@ export class FhirChannel implements ChannelHandler {
     const order = wantsOrder ? await this.findOrder(context.study.accessionNumber, job) : undefined;
     const raise = order && shouldRaise(order.priority, alert.priority) ? order : undefined;
     const bundle = buildAlertBundle({ dest: this.dest, alert, delivery, context, at: job.now(), order: raise });
-    const res = await this.exchange('POST', this.base, job, JSON.stringify(bundle));
+    const res = await this.exchange('POST', this.base, requestOf(job), JSON.stringify(bundle));
     const failure = httpFailure(res, 'FHIR transaction');
     if (failure) throw failure;
     const answer = parseJson(res.text, 'FHIR transaction response') as Bundle;
@@ -56,7 +56,7 @@ export class FhirChannel implements ChannelHandler {
   private async findOrder(accession: string, job: DeliveryJob): Promise<OrderToRaise | undefined> {
     const identifier = encodeURIComponent(`${this.dest.accessionIdentifierSystem}|${accession}`);
     for (const type of ['ServiceRequest', 'Task'] as const) {
-      const res = await this.exchange('GET', `${this.base}/${type}?identifier=${identifier}`, job);
+      const res = await this.exchange('GET', `${this.base}/${type}?identifier=${identifier}`, requestOf(job));
       const failure = httpFailure(res, `FHIR ${type} search`);
       if (failure) throw failure;
       const found = ((parseJson(res.text, `FHIR ${type} search`) as Bundle).entry ?? [])
@@ -69,10 +69,21 @@ export class FhirChannel implements ChannelHandler {
     return undefined;
   }
 
+  /** The server's CapabilityStatement, read with our credentials (a client-credentials token is fetched for it). */
+  async check(signal: AbortSignal): Promise<string> {
+    const res = await this.exchange('GET', `${this.base}/metadata`, { now: Date.now(), signal, requestId: `check-${Date.now()}` });
+    const failure = httpFailure(res, 'FHIR capability statement');
+    if (failure) throw failure;
+    const statement = parseJson(res.text, 'FHIR capability statement') as { resourceType: string; fhirVersion?: string; software?: { name?: string } };
+    if (statement.resourceType !== 'CapabilityStatement') throw new VigilError('ALERT_RESPONSE_MALFORMED', `${this.base}/metadata is a ${statement.resourceType}, not a CapabilityStatement`);
+    if (!statement.fhirVersion?.startsWith('4.0')) throw new VigilError('ALERT_RESPONSE_MALFORMED', `the server speaks FHIR ${statement.fhirVersion ?? '(no version)'}, not R4 (4.0.x)`);
+    return `FHIR ${statement.fhirVersion} server${statement.software?.name ? ` (${statement.software.name})` : ''} at ${this.base} answered its CapabilityStatement`;
+  }
+
   /** One request with our credentials; a refused cached token is renewed once. */
-  private async exchange(method: 'GET' | 'POST', url: string, job: DeliveryJob, body?: string): Promise<HttpResponse> {
+  private async exchange(method: 'GET' | 'POST', url: string, req: RequestContext, body?: string): Promise<HttpResponse> {
     for (let attempt = 1; ; attempt++) {
-      const authorization = await this.credentials.header(job.now(), job.signal);
+      const authorization = await this.credentials.header(req.now, req.signal);
       const res = await httpSend({
         url,
         method,
@@ -80,17 +91,28 @@ export class FhirChannel implements ChannelHandler {
           Accept: FHIR_JSON,
           ...(body ? { 'Content-Type': FHIR_JSON } : {}),
           ...(authorization ? { Authorization: authorization } : {}),
-          'X-Request-Id': `${job.delivery.idempotencyKey}-${job.delivery.attempts}`,
+          'X-Request-Id': req.requestId,
         },
         body,
         timeoutMs: this.dest.timeoutMs,
-        signal: job.signal,
+        signal: req.signal,
         tls: this.tls,
       });
       if (res.status === 401 && attempt === 1 && this.credentials.invalidate()) continue;
       return res;
     }
   }
+}
+
+/** What one request needs to know about the attempt it belongs to. */
+interface RequestContext {
+  now: number;
+  signal: AbortSignal;
+  requestId: string;
+}
+
+function requestOf(job: DeliveryJob): RequestContext {
+  return { now: job.now(), signal: job.signal, requestId: `${job.delivery.idempotencyKey}-${job.delivery.attempts}` };
 }
 
 function parseJson(text: string, what: string): FhirResource {

@@ -46,6 +46,12 @@ export class Hl7Channel implements ChannelHandler {
     return { note: notes.length > 0 ? notes.join('; ') : null };
   }
 
+  /** A connection only: sending a message, even a test one, would reach the RIS's worklists. */
+  async check(signal: AbortSignal): Promise<string> {
+    await this.client.probe(signal);
+    return `MLLP${this.dest.tls ? ' over TLS' : ''} connection to ${this.dest.host}:${this.dest.port} accepted`;
+  }
+
   close(): Promise<void> {
     return this.client.close();
   }

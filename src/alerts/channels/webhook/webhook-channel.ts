@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type tls from 'node:tls';
 import type { WebhookDestinationConfig } from '../../../config/sections/alerts.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
@@ -23,27 +24,39 @@ export class WebhookChannel implements ChannelHandler {
   }
 
   async deliver(job: DeliveryJob): Promise<DeliveryReceipt> {
-    const body = JSON.stringify(webhookBody(job, this.dest.includePatient));
-    const timestamp = Math.floor(job.now() / 1000);
+    await this.post(JSON.stringify(webhookBody(job, this.dest.includePatient)), eventName(job), job.delivery.idempotencyKey, job.now(), job.signal);
+    job.stepDone(1);
+    return { note: null };
+  }
+
+  /** A signed `ping` event (no patient data): the receiver is there and takes our signature. */
+  async check(signal: AbortSignal): Promise<string> {
+    const id = `ping-${crypto.randomUUID()}`;
+    const status = await this.post(JSON.stringify({ id, event: 'ping', at: new Date().toISOString() }), 'ping', id, Date.now(), signal);
+    return `signed ping to ${new URL(this.dest.url).origin} answered ${status}`;
+  }
+
+  /** One signed POST; resolves with the 2xx status, throws what httpFailure makes of anything else. */
+  private async post(body: string, event: string, idempotencyKey: string, now: number, signal: AbortSignal): Promise<number> {
+    const timestamp = Math.floor(now / 1000);
     const res = await httpSend({
       url: this.dest.url,
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
-        'Idempotency-Key': job.delivery.idempotencyKey,
-        'X-Vigil-Event': eventName(job),
+        'Idempotency-Key': idempotencyKey,
+        'X-Vigil-Event': event,
         [TIMESTAMP_HEADER]: String(timestamp),
         [SIGNATURE_HEADER]: signWebhook(resolveSecret(this.dest.secret), timestamp, body),
       },
       body,
       timeoutMs: this.dest.timeoutMs,
-      signal: job.signal,
+      signal,
       tls: this.tls,
     });
     const failure = httpFailure(res, 'webhook');
     if (failure) throw failure;
-    job.stepDone(1);
-    return { note: null };
+    return res.status;
   }
 
   async close(): Promise<void> {}

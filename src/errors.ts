@@ -19,6 +19,7 @@ export const ERRORS = {
   STORE_WRITE_FAILED: { status: 507, title: 'Storage write failed' },
   STORE_FILE_MISSING: { status: 500, title: 'Stored file missing' },
   DICOM_PEER_UNAVAILABLE: { status: 502, title: 'DICOM peer unavailable' },
+  DICOM_ECHO_FAILED: { status: 502, title: 'DICOM peer did not answer the C-ECHO with success' },
   NOT_READY: { status: 503, title: 'Not ready' },
   URI_TOO_LONG: { status: 414, title: 'URI too long' },
   // Plugins (src/plugins/): a refused plugin is not loaded; the others still are.

@@ -1,6 +1,7 @@
 import express from 'express';
 import type { ApiDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
+import { modalityRoutes } from './routes/modalities.js';
 import { auditRequests } from './audit-requests.js';
 import { httpMetrics } from './http-metrics.js';
 import { rejectLongUrls } from './request-limits.js';
@@ -46,6 +47,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(findRoutes(deps));
   app.use(changeRoutes(deps));
   app.use(alertRoutes(deps));
+  app.use(modalityRoutes(deps));
   app.use(worklistRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(monitoringRoutes(deps));

@@ -49,6 +49,8 @@ const MATRIX: Record<string, readonly Role[]> = {
   'PUT /alerts/destinations/:destinationId': ['it'],
   'DELETE /alerts/destinations/:destinationId': ['it'],
   'POST /alerts/destinations/:destinationId/check': ['it'],
+  'GET /modalities': ['it'],
+  'POST /modalities/:aeTitle/echo': ['it'],
   'GET /audit': [],
   'GET /plugins': ['it', 'service'],
   'GET /models': ['it', 'radiologist', 'service'],

@@ -1,0 +1,46 @@
+import { Router } from 'express';
+import { echo } from '../../dicom/store-scu.js';
+import { isVigilError, VigilError } from '../../errors.js';
+import { allow, allowUnaudited } from '../auth/allow.js';
+import { parseQuery } from '../query.js';
+import type { ApiDeps } from '../deps.js';
+
+/** A C-ECHO waits this long for the peer (a person is waiting for the answer). */
+const ECHO_TIMEOUT_MS = 10_000;
+
+/**
+ * The DICOM nodes the configuration knows (`dicom.modalities`: scanners that send, PACS that
+ * rule forwards go to), Orthanc's /modalities in spirit. IT lists them and C-ECHOes the ones
+ * with an address, to see that a forward would be taken before routing series there.
+ */
+export function modalityRoutes(deps: ApiDeps): Router {
+  const router = Router();
+  const modalities = () => deps.config.dicom.modalities;
+
+  router.get('/modalities', allowUnaudited('it'), (req, res) => {
+    parseQuery(req, {});
+    res.json(modalities().map((m) => ({ aeTitle: m.aeTitle, host: m.host ?? null, port: m.port ?? null, description: m.description ?? null, reachable: Boolean(m.host && m.port) })));
+  });
+
+  router.post('/modalities/:aeTitle/echo', allow('it'), async (req, res) => {
+    const modality = modalities().find((m) => m.aeTitle === req.params.aeTitle);
+    if (!modality) throw new VigilError('NOT_FOUND', `no modality "${req.params.aeTitle}" in dicom.modalities`);
+    if (!modality.host || !modality.port) throw new VigilError('CONFLICT', `modality "${modality.aeTitle}" has no host and port to reach it at`);
+    const started = Date.now();
+    const where = `${modality.aeTitle} at ${modality.host}:${modality.port}`;
+    let outcome: { ok: boolean; code: string | null; detail: string };
+    try {
+      const status = await echo({ host: modality.host, port: modality.port, aeTitle: modality.aeTitle }, { callingAeTitle: deps.config.dicom.aeTitle, timeoutMs: ECHO_TIMEOUT_MS });
+      if (status !== 0) {
+        throw new VigilError('DICOM_ECHO_FAILED', `${where} answered the C-ECHO with ${status === undefined ? 'nothing' : `status 0x${status.toString(16).padStart(4, '0')}`}`);
+      }
+      outcome = { ok: true, code: null, detail: `C-ECHO from ${deps.config.dicom.aeTitle} to ${where} answered Success` };
+    } catch (err) {
+      if (!isVigilError(err)) throw err;
+      outcome = { ok: false, code: err.code, detail: err.message };
+    }
+    res.json({ aeTitle: modality.aeTitle, ...outcome, elapsedMs: Date.now() - started });
+  });
+
+  return router;
+}

@@ -118,13 +118,20 @@ export class AlertsPart {
     if (!dest) throw new VigilError('ALERT_DESTINATION_UNKNOWN', `no destination "${id}"`);
     const channel = this.channelFor(dest);
     const started = this.clock.now();
+    const signal = AbortSignal.timeout(timeoutMs);
+    // Not every peer library listens to the signal (a C-ECHO runs to its own timeout): the answer does.
+    const expired = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    expired.catch(() => undefined);
     try {
-      const detail = await channel.check(AbortSignal.timeout(timeoutMs));
+      const detail = await Promise.race([channel.check(signal), expired]);
       return { destination: id, type: dest.type, ok: true, code: null, detail, elapsedMs: this.clock.now() - started };
     } catch (err) {
-      const code = isVigilError(err) ? err.code : 'INTERNAL';
       // Our own words name hosts and codes, never patient data (a check sends none).
-      const detail = isVigilError(err) ? err.message : (err as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : 'unexpected error (see the node log)';
+      const [code, detail] = signal.aborted
+        ? ['CHECK_TIMED_OUT', `no answer within ${timeoutMs} ms`]
+        : isVigilError(err)
+          ? [err.code, err.message]
+          : ['INTERNAL', 'unexpected error (see the node log)'];
       return { destination: id, type: dest.type, ok: false, code, detail, elapsedMs: this.clock.now() - started };
     } finally {
       await channel.close();

@@ -71,7 +71,8 @@ export class FhirChannel implements ChannelHandler {
 
   /** The server's CapabilityStatement, read with our credentials (a client-credentials token is fetched for it). */
   async check(signal: AbortSignal): Promise<string> {
-    const res = await this.exchange('GET', `${this.base}/metadata`, { now: Date.now(), signal, requestId: `check-${Date.now()}` });
+    const now = Date.now();
+    const res = await this.exchange('GET', `${this.base}/metadata`, { now, signal, requestId: `check-${now}` });
     const failure = httpFailure(res, 'FHIR capability statement');
     if (failure) throw failure;
     const statement = parseJson(res.text, 'FHIR capability statement') as { resourceType: string; fhirVersion?: string; software?: { name?: string } };

@@ -1,3 +1,4 @@
+import type tls from 'node:tls';
 import dimse, { type CEchoRequest, type CStoreRequest, type Dataset } from './dimse.js';
 import { VigilError } from '../errors.js';
 import { TransferSyntax } from './uids.js';
@@ -14,6 +15,8 @@ export interface SendOptions {
   /** Instances per association: each association holds its data sets in memory until it ends. */
   batchSize?: number;
   timeoutMs?: number;
+  /** DICOM over TLS (PS3.15 B.1): the peer's CA, our certificate and key; absent means plain TCP. */
+  tls?: tls.ConnectionOptions | undefined;
 }
 
 /** One status per file, in order; undefined when the peer never answered for that file. */
@@ -122,9 +125,16 @@ function runAssociation(
         connectTimeout: timeout,
         associationTimeout: timeout,
         pduTimeout: timeout,
+        ...(opts.tls && { securityOptions: securityOptionsOf(opts.tls) }),
       });
     } catch (err) {
       reject(unavailable('could not start the association', err));
     }
   });
+}
+
+/** dcmjs-dimse's names for TLS client options (it passes these on to tls.connect, and only these). */
+function securityOptionsOf(options: tls.ConnectionOptions): Record<string, unknown> {
+  const { ca, cert, key, rejectUnauthorized } = options;
+  return { ca, cert, key, rejectUnauthorized: rejectUnauthorized ?? true, minVersion: 'TLSv1.2' };
 }

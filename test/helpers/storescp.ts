@@ -23,10 +23,13 @@ export class StoreScp {
   constructor(
     readonly port: number,
     readonly aeTitle = 'PACS',
+    /** DICOM over TLS with this key and certificate (PEM files); client certificates are not asked for. */
+    private readonly tls?: { keyFile: string; certFile: string },
   ) {}
 
   async start(): Promise<void> {
-    const child = spawn('storescp', ['-aet', this.aeTitle, '-od', this.dir, '-uf', String(this.port)], {
+    const tlsArgs = this.tls ? ['+tls', this.tls.keyFile, this.tls.certFile, '--ignore-peer-cert'] : [];
+    const child = spawn('storescp', [...tlsArgs, '-aet', this.aeTitle, '-od', this.dir, '-uf', String(this.port)], {
       env: { ...process.env, TCP_NODELAY: '1' },
       stdio: 'ignore',
     });

@@ -116,6 +116,8 @@ export const dicomDestination = z.strictObject({
   aeTitle,
   /** Ours, as the PACS knows us. */
   callingAeTitle: aeTitle.default('VIGIL'),
+  /** DICOM over TLS; absent means plain TCP (inside a trusted network only). */
+  tls: tlsClient.omit({ servername: true }).optional(),
   /** sr: a Comprehensive SR of the result; sc: a Secondary Capture of the key image with its heat map (when the finding has one). */
   send: z.array(z.enum(DICOM_RESULT_OBJECTS)).min(1).default(['sr', 'sc']),
   timeoutMs: timeoutMs.default(30_000),

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import YAML from 'yaml';
@@ -130,6 +131,40 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
     const [d] = await settled();
     expect(d).to.include({ state: 'delivered', closedReason: 'SR stored' });
     expect(received().map((x) => x.SOPInstanceUID)).to.deep.equal([resultUids.sr(r.alert.id, 'alert')]);
+  });
+});
+
+describe('alerts/channels/dicom: DICOM over TLS (storescp +tls)', function () {
+  this.timeout(30_000);
+  const tlsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tls');
+  let pacs: StoreScp;
+  let h: AlertsHarness;
+
+  beforeEach(async function () {
+    requireTool(this, 'storescp', 'dcmtk');
+    pacs = new StoreScp(await freePort(), 'PACS', { keyFile: path.join(tlsDir, 'peer-key.pem'), certFile: path.join(tlsDir, 'peer-cert.pem') });
+    await pacs.start();
+  });
+  afterEach(async () => {
+    await h?.dispose();
+    await pacs?.dispose();
+  });
+
+  const destination = (tls: Record<string, string>) => ({ id: 'pacs', type: 'dicom' as const, host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', tls, timeoutMs: 5000 });
+
+  it('stores the SR over TLS when the PACS certificate checks out against the configured CA, and refuses an unknown one', async () => {
+    h = alertsHarness({ destinations: [destination({ caFile: path.join(tlsDir, 'peer-cert.pem') })] });
+    expect(await h.part.checkDestination('pacs', 5000)).to.include({ ok: true, detail: `C-ECHO over TLS from VIGIL to PACS at 127.0.0.1:${pacs.port} answered Success` });
+    await h.part.start();
+    const r = h.part.outbox.enqueueForFinding(makeFinding(seedStudy(h.index, 'dicom-tls')));
+    if (r.outcome !== 'created') throw new Error('not created');
+    await eventually(() => h.part.deliveries.ofAlert(r.alert.id)[0]?.state === 'delivered', 'delivered over TLS');
+    expect(pacs.files().some((f) => f.endsWith(resultUids.sr(r.alert.id, 'alert')))).to.equal(true);
+    await h.dispose();
+
+    // The system's CAs do not know a self-signed test certificate: no association, nothing sent.
+    h = alertsHarness({ destinations: [destination({})] });
+    expect(await h.part.checkDestination('pacs', 5000)).to.include({ ok: false, code: 'DICOM_PEER_UNAVAILABLE' });
   });
 });
 

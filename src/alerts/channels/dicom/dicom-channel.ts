@@ -1,10 +1,11 @@
 import type { DicomDestinationConfig } from '../../../config/sections/alerts.js';
 import dimse, { type Dataset } from '../../../dicom/dimse.js';
-import { echo, isStoredStatus, sendFiles, type DicomPeer } from '../../../dicom/store-scu.js';
+import { echo, isStoredStatus, sendFiles, type DicomPeer, type SendOptions } from '../../../dicom/store-scu.js';
 import { TransferSyntax } from '../../../dicom/uids.js';
 import { VigilError } from '../../../errors.js';
 import { reportedResult } from '../../reported-result.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
+import { tlsClientOptions } from '../tls-options.js';
 import { buildKeyImageSc } from './key-image-sc.js';
 import { buildResultSr } from './result-sr.js';
 
@@ -26,11 +27,14 @@ interface ResultObject {
  */
 export class DicomChannel implements ChannelHandler {
   readonly type = 'dicom' as const;
+  private readonly options: SendOptions;
 
   constructor(
     private readonly dest: DicomDestinationConfig,
     private readonly keyImage: KeyImageSource,
-  ) {}
+  ) {
+    this.options = { callingAeTitle: dest.callingAeTitle, timeoutMs: dest.timeoutMs, tls: tlsClientOptions(dest.tls) };
+  }
 
   async deliver(job: DeliveryJob): Promise<DeliveryReceipt> {
     if (job.delivery.kind === 'escalation') return { note: 'an escalation has nothing new for a PACS' };
@@ -38,7 +42,7 @@ export class DicomChannel implements ChannelHandler {
     const pending = objects.slice(job.delivery.stepsDone);
     if (pending.length === 0) return { note: null };
     const datasets = pending.map((o) => new dimse.Dataset(o.build(), TransferSyntax.ExplicitVRLittleEndian) as Dataset);
-    const report = await sendFiles(this.peer(), datasets, { callingAeTitle: this.dest.callingAeTitle, timeoutMs: this.dest.timeoutMs });
+    const report = await sendFiles(this.peer(), datasets, this.options);
     for (const [i, status] of report.statuses.entries()) {
       if (!isStoredStatus(status)) throw storeFailure(pending[i]!.what, status, this.dest);
       job.stepDone(job.delivery.stepsDone + i + 1);
@@ -49,9 +53,9 @@ export class DicomChannel implements ChannelHandler {
   /** A C-ECHO under the configured AE titles: the PACS takes our association and answers. */
   async check(signal: AbortSignal): Promise<string> {
     signal.throwIfAborted();
-    const status = await echo(this.peer(), { callingAeTitle: this.dest.callingAeTitle, timeoutMs: this.dest.timeoutMs });
+    const status = await echo(this.peer(), this.options);
     if (status !== 0) throw storeFailure('C-ECHO', status, this.dest);
-    return `C-ECHO from ${this.dest.callingAeTitle} to ${this.dest.aeTitle} at ${this.dest.host}:${this.dest.port} answered Success`;
+    return `C-ECHO${this.dest.tls ? ' over TLS' : ''} from ${this.dest.callingAeTitle} to ${this.dest.aeTitle} at ${this.dest.host}:${this.dest.port} answered Success`;
   }
 
   async close(): Promise<void> {}

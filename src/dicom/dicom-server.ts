@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import dimse from './dimse.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
 import type { Logger } from '../log/logger.js';
@@ -7,13 +9,17 @@ import { VigilScp, type AssociationTracker, type ScpObserver } from './scp.js';
 import type { MppsHandler } from './mpps-handler.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { listen } from '../listen.js';
+import { VigilError } from '../errors.js';
 
 /**
  * The DICOM listener. It owns the TCP server itself (dcmjs-dimse's Server binds every
- * interface and offers no host option) and hands each connection to a VigilScp.
+ * interface and offers no host option) and hands each connection to a VigilScp; with
+ * `dicom.tls`, a second listener does the same for DICOM over TLS (the SCP sees the decrypted
+ * stream, so everything after the handshake is the same path).
  */
 export class DicomServer {
   private server: net.Server | undefined;
+  private tlsServer: tls.Server | undefined;
   /** Every open connection (associated or not yet), for the drain at a stop. */
   private readonly connections = new Set<VigilScp>();
   private open = 0;
@@ -45,6 +51,12 @@ export class DicomServer {
     return address && typeof address === 'object' ? address.port : this.config.port;
   }
 
+  /** The TLS listener's bound port, when there is one. */
+  get tlsPort(): number | undefined {
+    const address = this.tlsServer?.address();
+    return address && typeof address === 'object' ? address.port : this.config.tls?.port;
+  }
+
   async start(): Promise<void> {
     dimse.Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
     dimse.Implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
@@ -54,6 +66,26 @@ export class DicomServer {
     await listen(server, this.config.port, this.config.host);
     server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
     this.log.info('DICOM listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.port });
+    if (this.config.tls) await this.startTls(this.config.tls);
+  }
+
+  private async startTls(config: NonNullable<DicomConfig['tls']>): Promise<void> {
+    const server = tls.createServer({
+      cert: readPem(config.certFile, 'dicom.tls.certFile'),
+      key: readPem(config.keyFile, 'dicom.tls.keyFile'),
+      ...(config.caFile && { ca: readPem(config.caFile, 'dicom.tls.caFile') }),
+      // Asked for whenever a CA is configured; required only when the site says so.
+      requestCert: config.caFile !== undefined,
+      rejectUnauthorized: config.requireClientCert,
+      minVersion: 'TLSv1.2',
+    });
+    server.on('secureConnection', (socket) => this.accept(socket));
+    // A failed handshake is the client's problem: its code, never its certificate's names.
+    server.on('tlsClientError', (err: Error & { code?: string }) => this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' }));
+    server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: err.message }));
+    this.tlsServer = server;
+    await listen(server, config.port, this.config.host);
+    this.log.info('DICOM TLS listener ready', { host: this.config.host, port: this.tlsPort, clientCertificates: config.requireClientCert ? 'required' : config.caFile ? 'checked when sent' : 'not asked for' });
   }
 
   /**
@@ -63,10 +95,11 @@ export class DicomServer {
    * dropped, never half-stored. Resolves when every connection is closed and every store landed.
    */
   async stop(): Promise<void> {
-    const server = this.server;
-    if (!server) return;
+    const servers = [this.server, this.tlsServer].filter((s): s is net.Server => s !== undefined);
+    if (servers.length === 0) return;
     this.server = undefined;
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    this.tlsServer = undefined;
+    const closed = Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
     const open = [...this.connections];
     this.log.info('DICOM listener closed', { draining: open.length });
     await Promise.all(open.map((scp) => scp.drain(this.config.timeouts.drainMs)));
@@ -88,5 +121,13 @@ export class DicomServer {
     Object.assign(scp, { connected: true, connectedTime: Date.now() });
     this.connections.add(scp);
     socket.on('close', () => this.connections.delete(scp));
+  }
+}
+
+function readPem(file: string, key: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new VigilError('CONFIG_INVALID', `${key}: cannot read ${file}`, { cause: err });
   }
 }

@@ -58,6 +58,21 @@ export const dicomSection = z
     storageSopClasses: z.union([z.literal('all'), z.array(z.string().regex(/^[0-9.]+$/)).min(1)]).default('all'),
     /** Transfer syntaxes accepted, by UID; the sender's order of preference decides among them. */
     transferSyntaxes: z.array(z.string().regex(/^[0-9.]+$/)).min(1).optional(),
+    /** A second listener for DICOM over TLS (PS3.15 B.1), beside the plain one; absent: none. */
+    tls: z
+      .strictObject({
+        /** 2762 is the port registered for DICOM over TLS. */
+        port: port.default(2762),
+        /** Our certificate (chain) and key, PEM. */
+        certFile: z.string().min(1),
+        keyFile: z.string().min(1),
+        /** CA bundle (PEM) that signs the scanners' certificates, to check them when they send one. */
+        caFile: z.string().min(1).optional(),
+        /** Refuse a connection whose client sends no certificate that caFile signed. */
+        requireClientCert: z.boolean().default(false),
+      })
+      .refine((t) => !t.requireClientCert || t.caFile !== undefined, { message: 'requireClientCert needs caFile (the CA that signs the scanners)', path: ['caFile'] })
+      .optional(),
   })
   .prefault({});
 

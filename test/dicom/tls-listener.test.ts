@@ -1,0 +1,57 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { apiAs } from '../helpers/api.js';
+import { writeSeries } from '../helpers/dicom-fixtures.js';
+import { runDcmtk, storeResponses, storescu } from '../helpers/dcmtk.js';
+import { startTestNode, type TestNode } from '../helpers/test-node.js';
+import { makeTempDir, removeDir } from '../helpers/tmp.js';
+import { requireTool } from '../helpers/tools.js';
+
+const TLS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/tls');
+const CERT = path.join(TLS_DIR, 'peer-cert.pem');
+const KEY = path.join(TLS_DIR, 'peer-key.pem');
+/** DCMTK's client side of DICOM over TLS: no certificate of its own, ours trusted. */
+const ANONYMOUS_TLS = ['+tla', '+cf', CERT];
+
+describe('dicom/tls: a second listener for DICOM over TLS (DCMTK storescu and echoscu as the scanner)', function () {
+  this.timeout(60_000);
+  let node: TestNode;
+  let work: string;
+
+  before(function () {
+    requireTool(this, 'storescu', 'dcmtk');
+  });
+  afterEach(async () => {
+    await node?.dispose();
+    if (work) removeDir(work);
+  });
+
+  it('takes C-ECHO and C-STORE over TLS beside the plain port, and refuses plain DICOM on the TLS port', async () => {
+    node = await startTestNode({ dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY } } });
+    const tlsPort = node.dicom.tlsPort!;
+    expect(tlsPort).to.be.above(0).and.not.equal(node.dicom.port);
+    work = makeTempDir();
+    const files = writeSeries(path.join(work, 'ct'), { seed: 'tls', slices: 3 });
+
+    const echo = await runDcmtk('echoscu', ['-v', ...ANONYMOUS_TLS, '-aec', 'VIGIL', '127.0.0.1', String(tlsPort)]);
+    expect(echo.code, echo.stderr).to.equal(0);
+    const stored = await storescu(tlsPort, files, { extra: ANONYMOUS_TLS });
+    expect(storeResponses(stored), stored.stderr).to.deep.equal({ success: 3, failed: 0 });
+    const instances = (await (await apiAs(node, 'radiologist')).get('/instances').expect(200)).body as string[];
+    expect(instances).to.have.length(3);
+
+    const plain = await storescu(tlsPort, files.slice(0, 1), { extra: ['-to', '5'] });
+    expect(plain.code, 'plain DICOM to the TLS port').to.not.equal(0);
+    expect(node.logs.text()).to.include('DICOM TLS handshake failed');
+  });
+
+  it('with requireClientCert, refuses a scanner that shows no certificate', async () => {
+    node = await startTestNode({ dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY, caFile: CERT, requireClientCert: true } } });
+    const anonymous = await runDcmtk('echoscu', [...ANONYMOUS_TLS, '-aec', 'VIGIL', '127.0.0.1', String(node.dicom.tlsPort!)]);
+    expect(anonymous.code).to.not.equal(0);
+    // The same certificate as the scanner's own (the test CA signs only itself): accepted.
+    const withCert = await runDcmtk('echoscu', ['+tls', KEY, CERT, '+cf', CERT, '-aec', 'VIGIL', '127.0.0.1', String(node.dicom.tlsPort!)]);
+    expect(withCert.code, withCert.stderr).to.equal(0);
+  });
+});

@@ -1,5 +1,6 @@
 import type { DicomConfig } from '../config/sections/dicom.js';
-import { sendFiles } from '../dicom/store-scu.js';
+import { tlsClientOptions } from '../config/tls-client.js';
+import { sendFiles, type DicomPeer } from '../dicom/store-scu.js';
 import type { DicomSender } from './sdk.js';
 
 /** ctx.dicom: C-STORE with the node's AE title; peers by AE title from dicom.modalities. */
@@ -9,7 +10,8 @@ export function createDicomSender(config: DicomConfig): DicomSender {
       return sendFiles(
         peer,
         instances.map((i) => i.file),
-        { callingAeTitle: config.aeTitle, timeoutMs: opts.timeoutMs },
+        // A peer of dicom.modalities with a tls block is reached over TLS.
+        { callingAeTitle: config.aeTitle, timeoutMs: opts.timeoutMs, tls: tlsClientOptions(modalityAt(config, peer)?.tls) },
       );
     },
     knownPeer(aeTitle) {
@@ -17,4 +19,8 @@ export function createDicomSender(config: DicomConfig): DicomSender {
       return known ? { aeTitle: known.aeTitle, host: known.host!, port: known.port! } : undefined;
     },
   };
+}
+
+function modalityAt(config: DicomConfig, peer: DicomPeer): DicomConfig['modalities'][number] | undefined {
+  return config.modalities.find((m) => m.aeTitle === peer.aeTitle && m.host === peer.host && m.port === peer.port);
 }

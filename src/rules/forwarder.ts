@@ -1,3 +1,4 @@
+import { tlsClientOptions } from '../config/tls-client.js';
 import type { Clock } from '../clock.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
 import { sendFiles } from '../dicom/store-scu.js';
@@ -75,7 +76,7 @@ export class RuleForwarder {
     const report = await sendFiles(
       { aeTitle: peer.aeTitle, host: peer.host!, port: peer.port! },
       instances.map((i) => files.absolutePath(i.filePath)),
-      { callingAeTitle: dicom.aeTitle },
+      { callingAeTitle: dicom.aeTitle, tls: tlsClientOptions(peer.tls) },
     );
     if (report.failed > 0) throw new Error(`${job.destination} stored ${report.sent} of ${instances.length} instances`);
     log.info('series forwarded', { seriesId: job.seriesId, version: job.version, destination: job.destination, instances: report.sent, ruleId: job.ruleId });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import type { QueuedJob } from '../../src/plugins/job-store.js';
 import { apiAs } from '../helpers/api.js';
@@ -51,6 +52,23 @@ describe('rules/forwarder: the rules\' forward action sends the series with C-ST
     expect(listed).to.have.length(1);
     expect(listed[0]).to.include({ state: 'done', attempts: 1 });
     await api.get('/rules/forwards?state=stuck').expect(400);
+  });
+
+  it('forwards over DICOM TLS to a modality with a tls block', async () => {
+    const tlsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/tls');
+    const cert = path.join(tlsDir, 'peer-cert.pem');
+    const secure = new StoreScp(await freePort(), 'PACS', { keyFile: path.join(tlsDir, 'peer-key.pem'), certFile: cert });
+    await secure.start();
+    try {
+      const site = siteWithForwardRule(work, secure.port);
+      const node = await startTestNode({ ...site, dicom: { modalities: [{ ...site.dicom.modalities[0]!, tls: { caFile: cert } }] } });
+      nodes.push(node);
+      await store(node, writeSeries(`${work}/ct`, { seed: 'fwd-tls', slices: 2 }));
+      await waitFor(() => node.forwards.jobs().some((j) => j.state === 'done'), 'the forward over TLS');
+      expect(secure.files()).to.have.length(2);
+    } finally {
+      await secure.dispose();
+    }
   });
 
   it('keeps a forward waiting for a down PACS across a restart, then delivers', async () => {

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { tlsClientOptions } from '../../config/tls-client.js';
 import { echo } from '../../dicom/store-scu.js';
 import { isVigilError, VigilError } from '../../errors.js';
 import { allow, allowUnaudited } from '../auth/allow.js';
@@ -19,7 +20,9 @@ export function modalityRoutes(deps: ApiDeps): Router {
 
   router.get('/modalities', allowUnaudited('it'), (req, res) => {
     parseQuery(req, {});
-    res.json(modalities().map((m) => ({ aeTitle: m.aeTitle, host: m.host ?? null, port: m.port ?? null, description: m.description ?? null, reachable: Boolean(m.host && m.port) })));
+    res.json(
+      modalities().map((m) => ({ aeTitle: m.aeTitle, host: m.host ?? null, port: m.port ?? null, tls: m.tls !== undefined, description: m.description ?? null, reachable: Boolean(m.host && m.port) })),
+    );
   });
 
   router.post('/modalities/:aeTitle/echo', allow('it'), async (req, res) => {
@@ -27,10 +30,11 @@ export function modalityRoutes(deps: ApiDeps): Router {
     if (!modality) throw new VigilError('NOT_FOUND', `no modality "${req.params.aeTitle}" in dicom.modalities`);
     if (!modality.host || !modality.port) throw new VigilError('CONFLICT', `modality "${modality.aeTitle}" has no host and port to reach it at`);
     const started = Date.now();
-    const where = `${modality.aeTitle} at ${modality.host}:${modality.port}`;
+    const where = `${modality.aeTitle} at ${modality.host}:${modality.port}${modality.tls ? ' (TLS)' : ''}`;
     let outcome: { ok: boolean; code: string | null; detail: string };
     try {
-      const status = await echo({ host: modality.host, port: modality.port, aeTitle: modality.aeTitle }, { callingAeTitle: deps.config.dicom.aeTitle, timeoutMs: ECHO_TIMEOUT_MS });
+      const peer = { host: modality.host, port: modality.port, aeTitle: modality.aeTitle };
+      const status = await echo(peer, { callingAeTitle: deps.config.dicom.aeTitle, timeoutMs: ECHO_TIMEOUT_MS, tls: tlsClientOptions(modality.tls) });
       if (status !== 0) {
         throw new VigilError('DICOM_ECHO_FAILED', `${where} answered the C-ECHO with ${status === undefined ? 'nothing' : `status 0x${status.toString(16).padStart(4, '0')}`}`);
       }

@@ -17,6 +17,10 @@ export const knownModality = z.strictObject({
   host: z.string().min(1).optional(),
   /** Where to reach it as an SCP (for forwarding); optional. */
   port: port.optional(),
+  /** Reach it over DICOM TLS (forwards, C-ECHO): the CA that signs it, our certificate and key. */
+  tls: z
+    .strictObject({ caFile: z.string().min(1).optional(), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
+    .optional(),
   description: z.string().optional(),
 });
 

@@ -5,7 +5,7 @@ import { TransferSyntax } from '../../../dicom/uids.js';
 import { VigilError } from '../../../errors.js';
 import { reportedResult } from '../../reported-result.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
-import { tlsClientOptions } from '../tls-options.js';
+import { tlsClientOptions } from '../../../config/tls-client.js';
 import { buildKeyImageSc } from './key-image-sc.js';
 import { buildResultSr } from './result-sr.js';
 

@@ -4,7 +4,7 @@ import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
 import { VigilError } from '../../../errors.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
 import { httpFailure, httpSend, type HttpResponse } from '../http-request.js';
-import { tlsClientOptions } from '../tls-options.js';
+import { tlsClientOptions } from '../../../config/tls-client.js';
 import { buildAlertBundle, shouldRaise, type OrderToRaise } from './bundle.js';
 import { FhirCredentials } from './credentials.js';
 

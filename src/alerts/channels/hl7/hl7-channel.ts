@@ -3,7 +3,7 @@ import { answersControlId, readAck } from '../../../hl7/ack.js';
 import type { Hl7Message } from '../../../hl7/message.js';
 import { MllpClient } from '../../../hl7/mllp/client.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
-import { tlsClientOptions } from '../tls-options.js';
+import { tlsClientOptions } from '../../../config/tls-client.js';
 import { ackOutcome } from './ack-outcome.js';
 import { buildOrderUpdate } from './order-update.js';
 import { buildOru } from './oru.js';

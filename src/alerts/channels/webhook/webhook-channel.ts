@@ -4,7 +4,7 @@ import type { WebhookDestinationConfig } from '../../../config/sections/alerts.j
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
 import { httpFailure, httpSend } from '../http-request.js';
 import { resolveSecret } from '../secrets.js';
-import { tlsClientOptions } from '../tls-options.js';
+import { tlsClientOptions } from '../../../config/tls-client.js';
 import type { DeliveryKind } from '../../model.js';
 import { aiNotice, incompleteSeriesNote, resultText } from '../../notice.js';
 import { reportedResult } from '../../reported-result.js';

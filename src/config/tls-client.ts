@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type tls from 'node:tls';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../errors.js';
 
 export interface TlsClientConfig {
   caFile?: string | undefined;
@@ -9,7 +9,10 @@ export interface TlsClientConfig {
   servername?: string | undefined;
 }
 
-/** TLS client options from a destination's `tls` block; files are read once, when the channel is made. */
+/**
+ * TLS client options from a `tls` block of the configuration (an alert destination, a DICOM
+ * modality); the files are read when called: once per channel, once per forward.
+ */
 export function tlsClientOptions(config: TlsClientConfig | undefined): tls.ConnectionOptions | undefined {
   if (!config) return undefined;
   const read = (file: string | undefined, what: string): Buffer | undefined => {

@@ -30,7 +30,8 @@ RUN useradd --system --uid 10001 --home-dir /app vigil \
  && chown -R vigil:vigil /app/data
 USER vigil
 VOLUME ["/app/data", "/app/config", "/app/models"]
-EXPOSE 11112 8042
+# 2762: DICOM over TLS, listened on only when dicom.tls is configured (config/README.md).
+EXPOSE 11112 2762 8042
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:' + (process.env.VIGIL_HTTP_PORT || 8042) + '/health').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
 CMD ["npm", "start"]

@@ -53,7 +53,7 @@ describe('Dockerfile', () => {
 
   it('declares volumes for data, config and models, the default ports, and a health check on /health', () => {
     expect(dockerfile).to.match(/VOLUME \[.*"\/app\/data".*"\/app\/config".*"\/app\/models".*\]/);
-    expect(dockerfile).to.match(/EXPOSE 11112 8042/);
+    expect(dockerfile).to.match(/EXPOSE 11112 2762 8042/); // DICOM, DICOM over TLS, HTTP
     expect(dockerfile).to.match(/HEALTHCHECK[\s\S]*\/health/);
   });
 });

@@ -15,14 +15,7 @@ export interface TlsClientConfig {
  */
 export function tlsClientOptions(config: TlsClientConfig | undefined): tls.ConnectionOptions | undefined {
   if (!config) return undefined;
-  const read = (file: string | undefined, what: string): Buffer | undefined => {
-    if (!file) return undefined;
-    try {
-      return fs.readFileSync(file);
-    } catch (err) {
-      throw new VigilError('CONFIG_INVALID', `cannot read the ${what} file ${file}`, { cause: err });
-    }
-  };
+  const read = (file: string | undefined, what: string): Buffer | undefined => (file ? readTlsFile(file, `the ${what} file`) : undefined);
   const options: tls.ConnectionOptions = { rejectUnauthorized: true };
   const ca = read(config.caFile, 'CA');
   const cert = read(config.certFile, 'certificate');
@@ -32,4 +25,13 @@ export function tlsClientOptions(config: TlsClientConfig | undefined): tls.Conne
   if (key) options.key = key;
   if (config.servername) options.servername = config.servername;
   return options;
+}
+
+/** A PEM file the configuration names; unreadable, it is a configuration error that says which. */
+export function readTlsFile(file: string, what: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    throw new VigilError('CONFIG_INVALID', `cannot read ${what} ${file}`, { cause: err });
+  }
 }

@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import dimse from './dimse.js';
@@ -9,7 +8,7 @@ import { VigilScp, type AssociationTracker, type ScpObserver } from './scp.js';
 import type { MppsHandler } from './mpps-handler.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { listen } from '../listen.js';
-import { VigilError } from '../errors.js';
+import { readTlsFile } from '../config/tls-client.js';
 
 /**
  * The DICOM listener. It owns the TCP server itself (dcmjs-dimse's Server binds every
@@ -58,6 +57,8 @@ export class DicomServer {
   }
 
   async start(): Promise<void> {
+    // The TLS files are read first: a bad one stops the start before anything listens.
+    const tlsOptions = this.config.tls && serverTlsOptions(this.config.tls);
     dimse.Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
     dimse.Implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
     dimse.Implementation.setMaxPduLength(this.config.maxPduLength);
@@ -66,19 +67,17 @@ export class DicomServer {
     await listen(server, this.config.port, this.config.host);
     server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
     this.log.info('DICOM listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.port });
-    if (this.config.tls) await this.startTls(this.config.tls);
+    if (!this.config.tls || !tlsOptions) return;
+    try {
+      await this.startTls(this.config.tls, tlsOptions);
+    } catch (err) {
+      await this.stop(); // the plain listener too: a node starts whole or not at all
+      throw err;
+    }
   }
 
-  private async startTls(config: NonNullable<DicomConfig['tls']>): Promise<void> {
-    const server = tls.createServer({
-      cert: readPem(config.certFile, 'dicom.tls.certFile'),
-      key: readPem(config.keyFile, 'dicom.tls.keyFile'),
-      ...(config.caFile && { ca: readPem(config.caFile, 'dicom.tls.caFile') }),
-      // Asked for whenever a CA is configured; required only when the site says so.
-      requestCert: config.caFile !== undefined,
-      rejectUnauthorized: config.requireClientCert,
-      minVersion: 'TLSv1.2',
-    });
+  private async startTls(config: TlsListenerConfig, options: tls.TlsOptions): Promise<void> {
+    const server = tls.createServer(options);
     server.on('secureConnection', (socket) => this.accept(socket));
     // A failed handshake is the client's problem: its code, never its certificate's names.
     server.on('tlsClientError', (err: Error & { code?: string }) => this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' }));
@@ -124,10 +123,16 @@ export class DicomServer {
   }
 }
 
-function readPem(file: string, key: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    throw new VigilError('CONFIG_INVALID', `${key}: cannot read ${file}`, { cause: err });
-  }
+type TlsListenerConfig = NonNullable<DicomConfig['tls']>;
+
+function serverTlsOptions(config: TlsListenerConfig): tls.TlsOptions {
+  return {
+    cert: readTlsFile(config.certFile, 'dicom.tls.certFile'),
+    key: readTlsFile(config.keyFile, 'dicom.tls.keyFile'),
+    ...(config.caFile && { ca: readTlsFile(config.caFile, 'dicom.tls.caFile') }),
+    // Asked for whenever a CA is configured; required only when the site says so.
+    requestCert: config.caFile !== undefined,
+    rejectUnauthorized: config.requireClientCert,
+    minVersion: 'TLSv1.2',
+  };
 }

@@ -46,6 +46,11 @@ describe('dicom/tls: a second listener for DICOM over TLS (DCMTK storescu and ec
     expect(node.logs.text()).to.include('DICOM TLS handshake failed');
   });
 
+  it('a certificate file it cannot read stops the start, saying which key, before anything listens', async () => {
+    const err = await startTestNode({ dicom: { tls: { port: 0, certFile: '/nonexistent/vigil.pem', keyFile: KEY } } }).catch((e: unknown) => e);
+    expect(err).to.include({ code: 'CONFIG_INVALID', message: 'cannot read dicom.tls.certFile /nonexistent/vigil.pem' });
+  });
+
   it('with requireClientCert, refuses a scanner that shows no certificate', async () => {
     node = await startTestNode({ dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY, caFile: CERT, requireClientCert: true } } });
     const anonymous = await runDcmtk('echoscu', [...ANONYMOUS_TLS, '-aec', 'VIGIL', '127.0.0.1', String(node.dicom.tlsPort!)]);

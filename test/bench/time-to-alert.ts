@@ -1,6 +1,7 @@
 /**
  * Time-to-alert benchmark: from the C-STORE response of a study's last instance to the HL7 ACK
- * (MLLP peer) and the FHIR response (HTTP endpoint) for the alert it raises, p50 and p95, broken
+ * (MLLP peer), the FHIR response (HTTP endpoint) and the PACS's C-STORE responses (the result SR and
+ * the key-image SC, to the demo's stand-in PACS) for the alert it raises, p50 and p95, broken
  * down into completeness wait, queue, decode, preprocessing, inference, key image + finding
  * transaction, and delivery. Positive phantoms of each kind (head CT with ICH → stroke-ich, CTPA
  * with PE → pe-ctpa, chest radiograph with pneumothorax → pneumothorax-cxr), routed by the
@@ -25,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
+import { PacsSink } from '../../src/demo/pacs-sink.js';
 import { FhirStub } from '../helpers/fhir-stub.js';
 import { MllpPeer } from '../helpers/mllp-peer.js';
 import { printTable, printTarget, type KindResult } from './time-to-alert/report.js';
@@ -62,6 +64,8 @@ await peer.start();
 const fhir = new FhirStub();
 fhir.validate = false; // time Vigil, not the stub's validator
 await fhir.start();
+const pacs = new PacsSink({ host: '127.0.0.1' });
+await pacs.start();
 try {
   for (const mode of MODES) await run(mode);
   const types = new Map<string, number>();
@@ -70,6 +74,7 @@ try {
 } finally {
   await peer.stop();
   await fhir.stop();
+  await pacs.stop();
 }
 
 /** One fresh node per mode, the same studies sent to each. */
@@ -88,6 +93,7 @@ async function run(mode: 'known' | 'idle'): Promise<void> {
         destinations: [
           { id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: peer.port },
           { id: 'ehr', type: 'fhir', baseUrl: fhir.baseUrl, team: { display: 'On-call radiology' } },
+          { id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: pacs.aeTitle },
         ],
       },
     }),

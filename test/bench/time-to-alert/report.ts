@@ -22,20 +22,20 @@ export interface KindResult {
   timedOut: number;
 }
 
-/** Destination ids as the benchmark's node config names them: the HL7 peer and the FHIR endpoint. */
-export const DESTINATION_IDS = ['ris', 'ehr'] as const;
+/** Destination ids as the benchmark's node config names them: the HL7 peer, the FHIR endpoint, the PACS. */
+export const DESTINATION_IDS = ['ris', 'ehr', 'pacs'] as const;
 
 /** A Markdown table the README can quote: p50 / p95 in ms of every stage and of the whole path. */
 export function printTable(title: string, results: KindResult[]): void {
   console.log(`\n${title}\n`);
-  console.log('| study | n | → HL7 ACK | → FHIR response | completeness | queue | decode | preprocess | inference | key image + store | delivery HL7 | delivery FHIR |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| study | n | → HL7 ACK | → FHIR response | → PACS (SR + SC stored) | completeness | queue | decode | preprocess | inference | key image + store | delivery HL7 | delivery FHIR | delivery PACS |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const t = r.timelines;
     const col = (pick: (x: Timeline) => number | undefined) => spread(t.map(pick).filter((v): v is number => v !== undefined));
     console.log(
-      `| ${r.label} (${r.shape}) | ${t.length} | ${col((x) => x.totalMs.ris)} | ${col((x) => x.totalMs.ehr)} | ${col((x) => x.completenessMs)} | ${col((x) => x.queueMs)} | ` +
-        `${col((x) => x.decodeMs)} | ${col((x) => x.preprocessMs)} | ${col((x) => x.inferenceMs)} | ${col((x) => x.keyImageAndStoreMs)} | ${col((x) => x.deliveryMs.ris)} | ${col((x) => x.deliveryMs.ehr)} |`,
+      `| ${r.label} (${r.shape}) | ${t.length} | ${col((x) => x.totalMs.ris)} | ${col((x) => x.totalMs.ehr)} | ${col((x) => x.totalMs.pacs)} | ${col((x) => x.completenessMs)} | ${col((x) => x.queueMs)} | ` +
+        `${col((x) => x.decodeMs)} | ${col((x) => x.preprocessMs)} | ${col((x) => x.inferenceMs)} | ${col((x) => x.keyImageAndStoreMs)} | ${col((x) => x.deliveryMs.ris)} | ${col((x) => x.deliveryMs.ehr)} | ${col((x) => x.deliveryMs.pacs)} |`,
     );
   }
   console.log('\nms, p50 / p95; each stage from the end of the one before; → columns from the last C-STORE response.');

@@ -36,8 +36,9 @@ export class DicomServer {
     private readonly services: { mpps?: MppsHandler } = {},
   ) {}
 
+  /** Every configured listener is up (the TLS one too, when `dicom.tls` asks for it). */
   get listening(): boolean {
-    return this.server?.listening ?? false;
+    return (this.server?.listening ?? false) && (!this.config.tls || (this.tlsServer?.listening ?? false));
   }
 
   get activeAssociations(): number {

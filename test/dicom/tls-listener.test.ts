@@ -40,6 +40,8 @@ describe('dicom/tls: a second listener for DICOM over TLS (DCMTK storescu and ec
     expect(storeResponses(stored), stored.stderr).to.deep.equal({ success: 3, failed: 0 });
     const instances = (await (await apiAs(node, 'radiologist')).get('/instances').expect(200)).body as string[];
     expect(instances).to.have.length(3);
+    expect(node.dicom.listening, 'both listeners up').to.equal(true);
+    expect((await (await apiAs(node, 'it')).get('/system').expect(200)).body).to.include({ DicomTlsPort: 0 });
 
     const plain = await storescu(tlsPort, files.slice(0, 1), { extra: ['-to', '5'] });
     expect(plain.code, 'plain DICOM to the TLS port').to.not.equal(0);

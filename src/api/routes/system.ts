@@ -16,6 +16,8 @@ export function systemRoutes(deps: ApiDeps): Router {
       Version: VERSION,
       DicomAet: config.dicom.aeTitle,
       DicomPort: config.dicom.port,
+      // Vigil's own: the DICOM over TLS port, when dicom.tls is configured.
+      DicomTlsPort: config.dicom.tls?.port ?? null,
       HttpPort: config.http.port,
       DicomListening: deps.status.dicomListening(),
       ActiveAssociations: deps.status.activeAssociations(),

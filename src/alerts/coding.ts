@@ -1,4 +1,4 @@
-import type { CodedConcept } from '../triage/finding.js';
+import type { CodedConcept, Finding } from '../triage/finding.js';
 
 /**
  * Coding scheme names for the code systems model packs use: HL7 table 0396 and DICOM's coding
@@ -27,4 +27,13 @@ export function dicomCode(concept: CodedConcept): Record<string, string> {
 export function code(value: string, scheme: string, meaning: string): Record<string, string> {
   const codeValue: Record<string, string> = value.length > 16 ? { LongCodeValue: value } : { CodeValue: value };
   return { ...codeValue, CodingSchemeDesignator: scheme, CodeMeaning: meaning.slice(0, 64) };
+}
+
+/**
+ * How abnormal a finding is, in the codes HL7 v2 table 0078 (OBX-8) and FHIR's
+ * v3-ObservationInterpretation share: AA critically abnormal, A abnormal, N normal.
+ */
+export function interpretationOf(f: Finding): 'AA' | 'A' | 'N' {
+  if (!f.positive) return 'N';
+  return f.critical ? 'AA' : 'A';
 }

@@ -210,8 +210,8 @@ export class Outbox {
    * A later finding of the same model, concept and series is negative: the standing alert no
    * longer stands. Escalation stops, what of it is unsent is cancelled, and every destination
    * that may hold it gets a withdrawal, so that no RIS, EHR, PACS or pager keeps a critical result
-   * the model has taken back. An acknowledged alert is withdrawn too:
-   * the radiologist has it, but the systems that hold the result must hear of the change.
+   * the model has taken back. An acknowledged alert is withdrawn too: the radiologist has it, but
+   * the systems that hold the result must hear of the change.
    */
   private withdraw(standing: Alert, finding: Finding, holders: DestinationConfig[]): EnqueueResult {
     const { alerts, deliveries, clock } = this.deps;

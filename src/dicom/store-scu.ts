@@ -76,13 +76,15 @@ function sendBatch(peer: DicomPeer, files: readonly Sendable[], opts: SendOption
 }
 
 /**
- * C-ECHO SCU: the peer takes an association from us under these AE titles and answers the
- * verification service. Resolves with its status (0 = success); DICOM_PEER_UNAVAILABLE when no
- * association could be made.
+ * C-ECHO SCU: resolves when the peer took an association from us under these AE titles and
+ * answered the verification service with success; DICOM_PEER_UNAVAILABLE when no association
+ * could be made, DICOM_ECHO_FAILED when the answer was anything else.
  */
-export async function echo(peer: DicomPeer, opts: Omit<SendOptions, 'batchSize'>): Promise<number | undefined> {
+export async function echo(peer: DicomPeer, opts: Omit<SendOptions, 'batchSize'>): Promise<void> {
   const [status] = await runAssociation(new dimse.Client(), peer, [new dimse.requests.CEchoRequest()], opts);
-  return status;
+  if (status === 0) return;
+  const answer = status === undefined ? 'nothing' : `status 0x${status.toString(16).padStart(4, '0')}`;
+  throw new VigilError('DICOM_ECHO_FAILED', `${peer.aeTitle} at ${peer.host}:${peer.port} answered the C-ECHO with ${answer}`);
 }
 
 /** One association for these requests; resolves with each one's response status, in order. */

@@ -34,10 +34,7 @@ export function modalityRoutes(deps: ApiDeps): Router {
     let outcome: { ok: boolean; code: string | null; detail: string };
     try {
       const peer = { host: modality.host, port: modality.port, aeTitle: modality.aeTitle };
-      const status = await echo(peer, { callingAeTitle: deps.config.dicom.aeTitle, timeoutMs: ECHO_TIMEOUT_MS, tls: tlsClientOptions(modality.tls) });
-      if (status !== 0) {
-        throw new VigilError('DICOM_ECHO_FAILED', `${where} answered the C-ECHO with ${status === undefined ? 'nothing' : `status 0x${status.toString(16).padStart(4, '0')}`}`);
-      }
+      await echo(peer, { callingAeTitle: deps.config.dicom.aeTitle, timeoutMs: ECHO_TIMEOUT_MS, tls: tlsClientOptions(modality.tls) });
       outcome = { ok: true, code: null, detail: `C-ECHO from ${deps.config.dicom.aeTitle} to ${where} answered Success` };
     } catch (err) {
       if (!isVigilError(err)) throw err;

@@ -53,8 +53,7 @@ export class DicomChannel implements ChannelHandler {
   /** A C-ECHO under the configured AE titles: the PACS takes our association and answers. */
   async check(signal: AbortSignal): Promise<string> {
     signal.throwIfAborted();
-    const status = await echo(this.peer(), this.options);
-    if (status !== 0) throw storeFailure('C-ECHO', status, this.dest);
+    await echo(this.peer(), this.options);
     return `C-ECHO${this.dest.tls ? ' over TLS' : ''} from ${this.dest.callingAeTitle} to ${this.dest.aeTitle} at ${this.dest.host}:${this.dest.port} answered Success`;
   }
 
@@ -75,7 +74,7 @@ export class DicomChannel implements ChannelHandler {
   }
 }
 
-/** What a status that is not "stored" (or, for a C-ECHO, success) means for the delivery (PS3.4 B.2.3). */
+/** What a C-STORE status that is not "stored" means for the delivery (PS3.4 B.2.3). */
 export function storeFailure(what: string, status: number | undefined, dest: DicomDestinationConfig): VigilError {
   const where = `${dest.aeTitle} at ${dest.host}:${dest.port}`;
   if (status === undefined) return new VigilError('ALERT_DICOM_NO_RESPONSE', `${where} did not answer for the ${what}`);

@@ -15,6 +15,7 @@ import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
 import type { Priority } from '../../../worklist/priority.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert, Delivery } from '../../model.js';
+import { interpretationOf } from '../../coding.js';
 import { aiNotice, incompleteSeriesNote, resultText } from '../../notice.js';
 import { reportedResult } from '../../reported-result.js';
 
@@ -64,7 +65,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
   const observationUrl = `urn:uuid:${crypto.randomUUID()}`;
   const communicationUrl = `urn:uuid:${crypto.randomUUID()}`;
   const resultIdentifier = { system: ALERT_IDENTIFIER_SYSTEM, value: reported.resultId };
-  const interpretation = !f.positive ? 'N' : f.critical ? 'AA' : 'A';
+  const interpretation = interpretationOf(f);
   const effective = new Date(f.createdAt).toISOString();
   const issued = new Date(at).toISOString();
   const notice = aiNotice(f);

@@ -1,6 +1,5 @@
-import { LOCAL_CODING_SCHEME } from '../../coding.js';
+import { interpretationOf, LOCAL_CODING_SCHEME } from '../../coding.js';
 import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
-import type { Finding } from '../../../triage/finding.js';
 import { hl7DateTime } from '../../../hl7/datetime.js';
 import { Hl7Message, segment } from '../../../hl7/message.js';
 import type { AlertContext } from '../../context.js';
@@ -11,12 +10,6 @@ import { codedElement, msh, note, pid } from './segments.js';
 
 /** The DICOM code for "Study Instance UID" (DCM 110180), so the study travels as an observation too. */
 const STUDY_UID_CODE = ['110180', 'Study Instance UID', 'DCM'];
-
-/** OBX-8 (table 0078): AA critically abnormal, A abnormal, N normal. */
-export function abnormalFlag(f: Finding): 'AA' | 'A' | 'N' {
-  if (!f.positive) return 'N';
-  return f.critical ? 'AA' : 'A';
-}
 
 export interface OruInput {
   dest: Hl7DestinationConfig;
@@ -67,7 +60,7 @@ export function buildOru({ dest, alert, kind, context, controlId, at, escalation
       5: String(Number(f.probability.toFixed(4))),
       6: ['1', 'probability', 'UCUM'],
       7: `<${Number(f.threshold.toFixed(4))}`,
-      8: abnormalFlag(f),
+      8: interpretationOf(f),
       11: status,
       14: observed,
       18: [`${f.modelId} ${f.modelVersion}`, dest.sendingApplication, f.deviceUid, 'ISO'],

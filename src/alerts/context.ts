@@ -10,8 +10,11 @@ import type { Alert } from './model.js';
 export interface AlertContext {
   patient: { id: string; issuer: string; name: string; birthDate: string; sex: string };
   study: { instanceUid: string; accessionNumber: string; date: string; time: string; description: string };
-  /** The image the finding's key image was made from, when it is still in the index (DICOM results reference it). */
-  keyInstance: { sopClassUid: string; sopInstanceUid: string; seriesInstanceUid: string } | null;
+  /**
+   * The image the finding's key image was made from, when it is still in the index (DICOM results
+   * reference it); `frameNumber` is its frame inside a multi-frame object, 1 otherwise.
+   */
+  keyInstance: { sopClassUid: string; sopInstanceUid: string; seriesInstanceUid: string; frameNumber: number } | null;
 }
 
 export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
@@ -30,6 +33,8 @@ export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
       time: s.StudyTime ?? '',
       description: s.StudyDescription ?? '',
     },
-    keyInstance: key ? { sopClassUid: key.sopClassUid, sopInstanceUid: key.sopInstanceUid, seriesInstanceUid: alert.finding.seriesInstanceUid } : null,
+    keyInstance: key
+      ? { sopClassUid: key.sopClassUid, sopInstanceUid: key.sopInstanceUid, seriesInstanceUid: alert.finding.seriesInstanceUid, frameNumber: alert.finding.keyFrameNumber ?? 1 }
+      : null,
   };
 }

@@ -9,7 +9,7 @@ export interface SeededStudy {
   seriesId: string;
   studyInstanceUid: string;
   seriesInstanceUid: string;
-  /** The one instance seedStudy records (a CT image); studies made by hand may leave them out. */
+  /** The one instance seedStudy records (a CT image by default); studies made by hand may leave them out. */
   instanceId?: string;
   sopInstanceUid?: string;
   accessionNumber: string;
@@ -24,6 +24,8 @@ export interface StudyPatient {
   /** When the study arrived (ms); now by default. */
   receivedAt?: number;
   modality?: string;
+  /** The instance's SOP class; CT Image Storage by default. */
+  sopClassUid?: string;
 }
 
 /** Indexes one instance (no file: alerts read only the index) so a finding has a patient and study. */
@@ -42,7 +44,7 @@ export function seedStudy(index: DicomIndex, seed: string, p: StudyPatient = {})
       series: { SeriesInstanceUID: series, Modality: p.modality ?? 'CT' },
       instance: { SOPInstanceUID: instance },
     },
-    sopClassUid: '1.2.840.10008.5.1.4.1.1.2',
+    sopClassUid: p.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.2',
     transferSyntaxUid: '1.2.840.10008.1.2.1',
     filePath: `x/${seed}.dcm`,
     fileSize: 1,

@@ -21,6 +21,8 @@ import { dciodvfyReport } from '../../phantom/phantom-helpers.js';
 type Item = Record<string, unknown> & { ContentSequence?: Item[] };
 /** 5 × 3 RGB: an odd number of bytes, which the SC must pad. */
 const KEY_RGB = Uint8Array.from({ length: 45 }, (_, i) => (i * 37) % 256);
+/** A multi-frame SOP class: dciodvfy refuses a frame number that points into any other. */
+const ENHANCED_CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2.1';
 
 function readDataset(file: string): Item {
   const bytes = fs.readFileSync(file);
@@ -85,13 +87,35 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
     expect((byName('AI probability')[0]!.MeasuredValueSequence as Item[])[0]!.NumericValue).to.equal(0.93);
     expect(byName('Device Observer UID')[0]!.UID).to.equal('2.25.1234567890');
     expect(byName('Comment').map((i) => i.TextValue).join(' ')).to.include('CRITICAL AI triage: possible Hemorrhage').and.to.include('not a diagnosis');
-    expect(((byName('Source of Measurement')[0]!.ReferencedSOPSequence as Item[])[0]!.ReferencedSOPInstanceUID)).to.equal(study.sopInstanceUid);
+    const keyReference = (byName('Source of Measurement')[0]!.ReferencedSOPSequence as Item[])[0]!;
+    expect(keyReference.ReferencedSOPInstanceUID).to.equal(study.sopInstanceUid);
+    expect(keyReference, 'a first frame or a single-frame image is the object itself').to.not.have.property('ReferencedFrameNumber');
 
     const sc = bySop(resultUids.sc(r.alert.id));
     expect(sc).to.include({ Modality: 'OT', Rows: 3, Columns: 5, PhotometricInterpretation: 'RGB', SamplesPerPixel: 3, StudyInstanceUID: study.studyInstanceUid });
     expect((sc.SourceImageSequence as Item[])[0]!.ReferencedSOPInstanceUID).to.equal(study.sopInstanceUid);
     const pixels = new Uint8Array((sc.PixelData as ArrayBuffer[])[0]!);
     expect([...pixels.subarray(0, 45)]).to.deep.equal([...KEY_RGB]);
+  });
+
+  it('names the frame of a key image inside a multi-frame object, in the SR and the SC; dciodvfy finds no error', async () => {
+    await pacs.start();
+    await h.part.start();
+    const study = seedStudy(h.index, 'dicom-frame', { sopClassUid: ENHANCED_CT_IMAGE_STORAGE });
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study, { keyInstanceId: study.instanceId!, keyFrameNumber: 37, hasKeyImage: true }));
+    if (r.outcome !== 'created') throw new Error('not created');
+    await settled();
+    for (const file of pacs.files()) {
+      const report = dciodvfyReport(dciodvfy, path.join(pacs.dir, file));
+      expect(report, `${file}:\n${report}`).to.not.match(/^Error/m);
+    }
+    const image = bySop(resultUids.sr(r.alert.id, 'alert')).ContentSequence!.find((i) => i.ValueType === 'IMAGE')!;
+    const srReference = (image.ReferencedSOPSequence as Item[])[0]!;
+    const scSource = (bySop(resultUids.sc(r.alert.id)).SourceImageSequence as Item[])[0]!;
+    for (const reference of [srReference, scSource]) {
+      expect(reference).to.include({ ReferencedSOPInstanceUID: study.sopInstanceUid });
+      expect(Number(reference.ReferencedFrameNumber)).to.equal(37);
+    }
   });
 
   it('a withdrawal is a new SR in the same series naming the one it replaces, with the negative and no key image', async () => {

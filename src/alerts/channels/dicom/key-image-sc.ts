@@ -2,7 +2,7 @@ import { StorageSopClass } from '../../../dicom/uids.js';
 import { decodePng } from '../../../triage/png.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert } from '../../model.js';
-import { instanceNumberAt, resultAttributes } from './result-attributes.js';
+import { instanceNumberAt, keyImageReference, resultAttributes } from './result-attributes.js';
 import { resultUids } from './result-uids.js';
 
 const SC_SERIES_NUMBER = 9902;
@@ -35,7 +35,7 @@ export function buildKeyImageSc(alert: Alert, context: AlertContext, png: Buffer
     // Type 2C (paired body parts): the key image's side is not known here, so empty.
     Laterality: '',
     ...(context.keyInstance && {
-      SourceImageSequence: [{ ReferencedSOPClassUID: context.keyInstance.sopClassUid, ReferencedSOPInstanceUID: context.keyInstance.sopInstanceUid }],
+      SourceImageSequence: [keyImageReference(context.keyInstance)],
     }),
     SamplesPerPixel: 3,
     PhotometricInterpretation: 'RGB',

@@ -7,6 +7,24 @@ export function dicomDateTime(at: number): { date: string; time: string } {
   return { date: iso.slice(0, 10).replaceAll('-', ''), time: `${iso.slice(11, 19).replaceAll(':', '')}.${iso.slice(20, 23)}` };
 }
 
+type KeyInstance = NonNullable<AlertContext['keyInstance']>;
+
+/** The key image by SOP class and instance. */
+export function sopReference(key: KeyInstance): Record<string, string> {
+  return { ReferencedSOPClassUID: key.sopClassUid, ReferencedSOPInstanceUID: key.sopInstanceUid };
+}
+
+/**
+ * The key image as the SR's IMAGE item and the SC's source image name it. A frame after the
+ * first of a multi-frame object is named (Referenced Frame Number); the first frame, or a
+ * single-frame image, is the object itself, which a viewer opens at its first frame anyway. (The
+ * index does not keep how many frames an instance has, and a frame number pointing into a
+ * single-frame image is not allowed.)
+ */
+export function keyImageReference(key: KeyInstance): Record<string, unknown> {
+  return { ...sopReference(key), ...(key.frameNumber > 1 && { ReferencedFrameNumber: key.frameNumber }) };
+}
+
 /**
  * The modules every result object shares: SOP common, patient and study (copied from the
  * index, so the PACS files the object with its study), series, equipment. Patient data: into

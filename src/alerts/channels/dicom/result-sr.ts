@@ -5,7 +5,7 @@ import type { AlertContext } from '../../context.js';
 import type { Alert } from '../../model.js';
 import { aiNotice, incompleteSeriesNote, resultText } from '../../notice.js';
 import type { ReportedResult } from '../../reported-result.js';
-import { instanceNumberAt, resultAttributes } from './result-attributes.js';
+import { instanceNumberAt, keyImageReference, resultAttributes, sopReference } from './result-attributes.js';
 import { resultUids } from './result-uids.js';
 
 const DCM = 'DCM';
@@ -99,9 +99,5 @@ function numberItem(concept: Record<string, string>, value: number): Record<stri
 
 /** The image the model's key image was drawn on. */
 function imageItem(key: NonNullable<AlertContext['keyInstance']>): Record<string, unknown> {
-  return { RelationshipType: 'CONTAINS', ValueType: 'IMAGE', ConceptNameCodeSequence: [code('121112', DCM, 'Source of Measurement')], ReferencedSOPSequence: [sopReference(key)] };
-}
-
-function sopReference(key: NonNullable<AlertContext['keyInstance']>): Record<string, string> {
-  return { ReferencedSOPClassUID: key.sopClassUid, ReferencedSOPInstanceUID: key.sopInstanceUid };
+  return { RelationshipType: 'CONTAINS', ValueType: 'IMAGE', ConceptNameCodeSequence: [code('121112', DCM, 'Source of Measurement')], ReferencedSOPSequence: [keyImageReference(key)] };
 }

@@ -241,6 +241,6 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     throw err;
   }
   await plugins.ready();
-  log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: dicom.port, httpPort: http.port });
+  log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port });
   return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, startup, stop };
 }

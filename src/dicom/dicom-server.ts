@@ -14,7 +14,8 @@ import { readTlsFile } from '../config/tls-client.js';
  * The DICOM listener. It owns the TCP server itself (dcmjs-dimse's Server binds every
  * interface and offers no host option) and hands each connection to a VigilScp; with
  * `dicom.tls`, a second listener does the same for DICOM over TLS (the SCP sees the decrypted
- * stream, so everything after the handshake is the same path).
+ * stream, so everything after the handshake is the same path). With `dicom.tls.only` the TLS
+ * listener is the only one.
  */
 export class DicomServer {
   private server: net.Server | undefined;
@@ -36,17 +37,23 @@ export class DicomServer {
     private readonly services: { mpps?: MppsHandler } = {},
   ) {}
 
-  /** Every configured listener is up (the TLS one too, when `dicom.tls` asks for it). */
+  /** Every configured listener is up: the plain one unless `dicom.tls.only`, the TLS one with `dicom.tls`. */
   get listening(): boolean {
-    return (this.server?.listening ?? false) && (!this.config.tls || (this.tlsServer?.listening ?? false));
+    const plainUp = !this.plainConfigured || (this.server?.listening ?? false);
+    return plainUp && (!this.config.tls || (this.tlsServer?.listening ?? false));
+  }
+
+  private get plainConfigured(): boolean {
+    return !this.config.tls?.only;
   }
 
   get activeAssociations(): number {
     return this.open;
   }
 
-  /** The bound port (useful when configured as 0 in tests). */
+  /** The plain listener's bound port (useful when configured as 0 in tests). A node with `dicom.tls.only` has none: asking is a bug. */
   get port(): number {
+    if (!this.plainConfigured) throw new Error('no plain DICOM listener: dicom.tls.only is set');
     const address = this.server?.address();
     return address && typeof address === 'object' ? address.port : this.config.port;
   }
@@ -63,11 +70,7 @@ export class DicomServer {
     dimse.Implementation.setImplementationClassUid(IMPLEMENTATION_CLASS_UID);
     dimse.Implementation.setImplementationVersion(IMPLEMENTATION_VERSION_NAME);
     dimse.Implementation.setMaxPduLength(this.config.maxPduLength);
-    const server = net.createServer((socket) => this.accept(socket));
-    this.server = server;
-    await listen(server, this.config.port, this.config.host);
-    server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
-    this.log.info('DICOM listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.port });
+    if (this.plainConfigured) await this.startPlain();
     if (!this.config.tls || !tlsOptions) return;
     try {
       await this.startTls(this.config.tls, tlsOptions);
@@ -75,6 +78,14 @@ export class DicomServer {
       await this.stop(); // the plain listener too: a node starts whole or not at all
       throw err;
     }
+  }
+
+  private async startPlain(): Promise<void> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await listen(server, this.config.port, this.config.host);
+    server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
+    this.log.info('DICOM listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.port });
   }
 
   private async startTls(config: TlsListenerConfig, options: tls.TlsOptions): Promise<void> {
@@ -85,7 +96,7 @@ export class DicomServer {
     server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: err.message }));
     this.tlsServer = server;
     await listen(server, config.port, this.config.host);
-    this.log.info('DICOM TLS listener ready', { host: this.config.host, port: this.tlsPort, clientCertificates: config.requireClientCert ? 'required' : config.caFile ? 'checked when sent' : 'not asked for' });
+    this.log.info('DICOM TLS listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.tlsPort, plainListener: this.plainConfigured, clientCertificates: config.requireClientCert ? 'required' : config.caFile ? 'checked when sent' : 'not asked for' });
   }
 
   /**

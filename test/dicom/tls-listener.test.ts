@@ -5,6 +5,7 @@ import { apiAs } from '../helpers/api.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { runDcmtk, storeResponses, storescu } from '../helpers/dcmtk.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
+import { freePort } from '../helpers/storescp.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 
@@ -14,7 +15,7 @@ const KEY = path.join(TLS_DIR, 'peer-key.pem');
 /** DCMTK's client side of DICOM over TLS: no certificate of its own, ours trusted. */
 const ANONYMOUS_TLS = ['+tla', '+cf', CERT];
 
-describe('dicom/tls: a second listener for DICOM over TLS (DCMTK storescu and echoscu as the scanner)', function () {
+describe('dicom/tls: a listener for DICOM over TLS (DCMTK storescu and echoscu as the scanner)', function () {
   this.timeout(60_000);
   let node: TestNode;
   let work: string;
@@ -46,6 +47,23 @@ describe('dicom/tls: a second listener for DICOM over TLS (DCMTK storescu and ec
     const plain = await storescu(tlsPort, files.slice(0, 1), { extra: ['-to', '5'] });
     expect(plain.code, 'plain DICOM to the TLS port').to.not.equal(0);
     expect(node.logs.text()).to.include('DICOM TLS handshake failed');
+  });
+
+  it('with only, listens for DICOM over TLS alone: no plain port, and the node is ready', async () => {
+    const plainPort = await freePort();
+    node = await startTestNode({ dicom: { port: plainPort, tls: { port: 0, certFile: CERT, keyFile: KEY, only: true } } });
+    work = makeTempDir();
+    const files = writeSeries(path.join(work, 'ct'), { seed: 'tls-only', slices: 2 });
+    const stored = await storescu(node.dicom.tlsPort!, files, { extra: ANONYMOUS_TLS });
+    expect(storeResponses(stored), stored.stderr).to.deep.equal({ success: 2, failed: 0 });
+
+    const plain = await runDcmtk('echoscu', ['-to', '5', '-aec', 'VIGIL', '127.0.0.1', String(plainPort)]);
+    expect(plain.code, 'nothing listens on the plain port').to.not.equal(0);
+    expect(() => node.dicom.port).to.throw(/dicom\.tls\.only/);
+    expect((await (await apiAs(node, 'service')).get('/ready').expect(200)).body.checks.dicom).to.deep.equal({ ok: true });
+    const system = (await (await apiAs(node, 'it')).get('/system').expect(200)).body;
+    expect(system).to.include({ DicomPort: null, DicomListening: true });
+    expect(system.DicomTlsPort).to.equal(0); // as configured: the test asked the OS for a port
   });
 
   it('a certificate file it cannot read stops the start, saying which key, before anything listens', async () => {

@@ -15,7 +15,8 @@ export function systemRoutes(deps: ApiDeps): Router {
       Name: 'Vigil',
       Version: VERSION,
       DicomAet: config.dicom.aeTitle,
-      DicomPort: config.dicom.port,
+      // null when scanners reach the node over TLS only (dicom.tls.only).
+      DicomPort: config.dicom.tls?.only ? null : config.dicom.port,
       // Vigil's own: the DICOM over TLS port, when dicom.tls is configured.
       DicomTlsPort: config.dicom.tls?.port ?? null,
       HttpPort: config.http.port,

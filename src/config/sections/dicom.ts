@@ -62,7 +62,7 @@ export const dicomSection = z
     storageSopClasses: z.union([z.literal('all'), z.array(z.string().regex(/^[0-9.]+$/)).min(1)]).default('all'),
     /** Transfer syntaxes accepted, by UID; the sender's order of preference decides among them. */
     transferSyntaxes: z.array(z.string().regex(/^[0-9.]+$/)).min(1).optional(),
-    /** A second listener for DICOM over TLS (PS3.15 B.1), beside the plain one; absent: none. */
+    /** A listener for DICOM over TLS (PS3.15 B.1), beside the plain one or, with `only`, instead of it; absent: none. */
     tls: z
       .strictObject({
         /** 2762 is the port registered for DICOM over TLS. */
@@ -74,6 +74,8 @@ export const dicomSection = z
         caFile: z.string().min(1).optional(),
         /** Refuse a connection whose client sends no certificate that caFile signed. */
         requireClientCert: z.boolean().default(false),
+        /** Open no plain listener: scanners reach the node over TLS only (`port` is then unused). */
+        only: z.boolean().default(false),
       })
       .refine((t) => !t.requireClientCert || t.caFile !== undefined, { message: 'requireClientCert needs caFile (the CA that signs the scanners)', path: ['caFile'] })
       .optional(),

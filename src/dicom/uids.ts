@@ -26,12 +26,8 @@ export const TransferSyntax = {
   RleLossless: '1.2.840.10008.1.2.5',
 } as const;
 
-/**
- * What the SCP accepts by default: every syntax the pixel pipeline can decode (dcmjs-codecs).
- * Deflated and big endian are left out on purpose: deflate produced corrupt files in trials
- * and big endian is retired; a sender offering them alone is refused at negotiation.
- */
-export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = [
+/** Every transfer syntax the pixel pipeline decodes (natively or through dcmjs-codecs). */
+export const DECODABLE_TRANSFER_SYNTAXES: readonly string[] = [
   TransferSyntax.ExplicitVRLittleEndian,
   TransferSyntax.ImplicitVRLittleEndian,
   TransferSyntax.JpegBaseline,
@@ -44,6 +40,14 @@ export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = [
   TransferSyntax.Jpeg2000,
   TransferSyntax.RleLossless,
 ];
+
+/**
+ * What the SCP accepts by default: what the pixel pipeline can decode, so that every instance
+ * taken in can be triaged. Deflated and big endian are left out on purpose: deflate produced
+ * corrupt files in trials and big endian is retired; a sender offering them alone is refused at
+ * negotiation.
+ */
+export const DEFAULT_TRANSFER_SYNTAXES: readonly string[] = DECODABLE_TRANSFER_SYNTAXES;
 
 /** Storage classes scanners commonly send, by name, for configs and messages. */
 export const StorageSopClass = {

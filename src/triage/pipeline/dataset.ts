@@ -1,6 +1,6 @@
 import dcmjs, { type DicomDict } from 'dcmjs';
 import { VigilError } from '../../errors.js';
-import { TransferSyntax } from '../../dicom/uids.js';
+import { DECODABLE_TRANSFER_SYNTAXES, TransferSyntax } from '../../dicom/uids.js';
 import { bytesOf, groupItem, items, num, nums, str, strs, Tag, values } from './tags.js';
 
 dcmjs.log.setLevel('error');
@@ -53,19 +53,7 @@ export interface SourceImage {
   encoded(): Uint8Array;
 }
 
-const DECODABLE = new Set<string>([
-  TransferSyntax.ExplicitVRLittleEndian,
-  TransferSyntax.ImplicitVRLittleEndian,
-  TransferSyntax.JpegBaseline,
-  TransferSyntax.JpegExtended,
-  TransferSyntax.JpegLossless,
-  TransferSyntax.JpegLosslessSV1,
-  TransferSyntax.JpegLsLossless,
-  TransferSyntax.JpegLsNearLossless,
-  TransferSyntax.Jpeg2000Lossless,
-  TransferSyntax.Jpeg2000,
-  TransferSyntax.RleLossless,
-]);
+const DECODABLE = new Set<string>(DECODABLE_TRANSFER_SYNTAXES);
 
 export function isNative(ts: string): boolean {
   return ts === TransferSyntax.ExplicitVRLittleEndian || ts === TransferSyntax.ImplicitVRLittleEndian;

@@ -8,6 +8,8 @@
  * instances) before the measured one, so that the figures are those of a warm process.
  *
  *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4")
+ *   TLS=1 npx tsx test/bench/ingest.ts      the same over DICOM TLS: Vigil's TLS listener
+ *                                           (dicom.tls), Orthanc's DicomTlsEnabled, storescu +tla
  *
  * The data set comes from ../shared/bench/make-series.py and the push from its ingest.sh when
  * they are there (the harness the project measures with); otherwise our own writer makes the
@@ -18,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { freePort, startNodeProcess } from '../helpers/node-process.js';
 import { which } from '../helpers/tools.js';
@@ -30,6 +33,15 @@ const SLICES = Number(process.env.SLICES ?? 200);
 const WARM_UP_SLICES = Number(process.env.WARM_UP_SLICES ?? 60);
 const PARALLELS = (process.env.PARALLELS ?? '1 4').split(/\s+/).map(Number);
 const TARGETS = (process.env.TARGETS ?? 'vigil orthanc').split(/\s+/);
+/**
+ * Over DICOM TLS (TLS 1.2+, server certificate checked by storescu, no client certificate): both
+ * servers with the test certificate; Vigil's TLS listener beside its plain one, Orthanc's only port.
+ */
+const TLS = process.env.TLS === '1';
+const TLS_CERT = path.join(ROOT, 'test/fixtures/tls/peer-cert.pem');
+const TLS_KEY = path.join(ROOT, 'test/fixtures/tls/peer-key.pem');
+/** storescu/echoscu options for TLS: anonymous client, the server's certificate trusted. */
+const SCU_TLS_OPTIONS = TLS ? ['+tla', '+cf', TLS_CERT] : [];
 const SHARED_BENCH = path.resolve(ROOT, '..', 'shared', 'bench');
 const SHARED_INGEST = path.join(SHARED_BENCH, 'ingest.sh');
 
@@ -73,7 +85,7 @@ const warmUp = pushSet(makeDataset(path.join(work, 'warm-up'), 1, WARM_UP_SLICES
 // The data sets were just written: flush them now, or the kernel writes them back during the
 // first pushes and every fsync of the target waits behind it (it cost the target of the moment 20 %).
 execFileSync('sync');
-console.log(`data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}`);
+console.log(`data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}${TLS ? ', over DICOM TLS' : ''}`);
 
 const runs: Run[] = [];
 for (let rep = 0; rep < REPS; rep++) {
@@ -94,11 +106,14 @@ printSummary(runs);
 
 async function benchVigil(parallel: number, rep: number): Promise<Run> {
   const dataDir = path.join(work, `vigil-${parallel}-${rep}`);
-  const node = await startNodeProcess(dataDir, { VIGIL_LOG_LEVEL: 'warn', ...vigilEnv() });
+  const tlsPort = TLS ? await freePort() : undefined;
+  const config: Record<string, string> = tlsPort ? { VIGIL_CONFIG: vigilTlsConfig(tlsPort) } : {};
+  const node = await startNodeProcess(dataDir, { VIGIL_LOG_LEVEL: 'warn', ...config, ...vigilEnv() });
   started.push(node.child);
+  const port = tlsPort ?? node.dicomPort;
   try {
-    await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!, warmUp);
-    const result = await push(node.dicomPort, 'VIGIL', parallel, node.child.pid!, dataset);
+    await push(port, 'VIGIL', parallel, node.child.pid!, warmUp);
+    const result = await push(port, 'VIGIL', parallel, node.child.pid!, dataset);
     const status = fs.readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
     const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
     return { target: 'vigil', parallel, ...result, peakRssMb: hwmKb / 1024 };
@@ -107,6 +122,15 @@ async function benchVigil(parallel: number, rep: number): Promise<Run> {
     await node.exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The shipped config with a DICOM TLS listener on `port` added (the plain one stays: the start waits for it). */
+function vigilTlsConfig(port: number): string {
+  const config = YAML.parse(fs.readFileSync(path.join(ROOT, 'config/vigil.yaml'), 'utf8'));
+  config.dicom = { ...config.dicom, tls: { port, certFile: TLS_CERT, keyFile: TLS_KEY } };
+  const file = path.join(work, 'vigil-tls.yaml');
+  fs.writeFileSync(file, YAML.stringify(config));
+  return file;
 }
 
 /** Extra environment for the node under test, e.g. VIGIL_BENCH_ENV="VIGIL_FSYNC=false". */
@@ -135,6 +159,14 @@ async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
       DicomCheckCalledAet: false,
       DicomAlwaysAllowStore: true,
       StableAge: 60,
+      ...(TLS && {
+        DicomTlsEnabled: true,
+        DicomTlsCertificate: TLS_CERT,
+        DicomTlsPrivateKey: TLS_KEY,
+        // Orthanc 1.10 wants this list even when it asks no certificate of its peers.
+        DicomTlsTrustedCertificates: TLS_CERT,
+        DicomTlsRemoteCertificateRequired: false,
+      }),
     }),
   );
   const child = spawn('Orthanc', [path.join(dir, 'orthanc.json')], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
@@ -174,7 +206,7 @@ async function push(
 function pushWithHarness(port: number, calledAe: string, parallel: number, set: PushSet): Promise<{ seconds: number; instances: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn('bash', [SHARED_INGEST, '127.0.0.1', String(port), calledAe, set.folder, String(parallel)], {
-      env: { ...process.env, TCP_NODELAY: '1' },
+      env: { ...process.env, TCP_NODELAY: '1', ...(TLS && { STORESCU_OPTS: SCU_TLS_OPTIONS.join(' ') }) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -198,7 +230,7 @@ async function pushWithStorescu(port: number, calledAe: string, parallel: number
     chunks.map(
       (list) =>
         new Promise<number>((resolve) => {
-          const child = spawn('storescu', ['-v', '-aet', 'BENCHSCU', '-aec', calledAe, '127.0.0.1', String(port), ...list], {
+          const child = spawn('storescu', ['-v', ...SCU_TLS_OPTIONS, '-aet', 'BENCHSCU', '-aec', calledAe, '127.0.0.1', String(port), ...list], {
             env: { ...process.env, TCP_NODELAY: '1' },
           });
           let out = '';
@@ -220,7 +252,7 @@ function cpuSeconds(pid: number): number {
 async function waitForEcho(port: number, calledAe: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
     try {
-      execFileSync('echoscu', ['-aec', calledAe, '127.0.0.1', String(port)], { stdio: 'ignore' });
+      execFileSync('echoscu', [...SCU_TLS_OPTIONS, '-aec', calledAe, '127.0.0.1', String(port)], { stdio: 'ignore' });
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 200));
@@ -258,7 +290,7 @@ function median(values: number[]): number {
 
 function printSummary(all: Run[]): void {
   // A Markdown table the README can quote as it is.
-  console.log(`\nmedian of ${REPS} reps; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (MB = 10^6 bytes)\n`);
+  console.log(`\nmedian of ${REPS} reps${TLS ? ', over DICOM TLS' : ''}; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (MB = 10^6 bytes)\n`);
   console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS | Vigil / Orthanc |');
   console.log('|---|---|---|---|---|---|---|');
   for (const parallel of PARALLELS) {

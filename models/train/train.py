@@ -2,7 +2,7 @@
 on the validation split, and exports ONNX (opset 17) for ONNX Runtime 1.30.
 
     /usr/bin/python3 models/train/train.py --pack stroke-ich --epochs 10
-    /usr/bin/python3 models/train/train.py --pack pe-ctpa --epochs 12 --batch 4 --crop-depth 32 --pos-weight 100 --lesion-max 1
+    /usr/bin/python3 models/train/train.py --pack pe-ctpa --epochs 30 --batch 16 --patch 16,64,64 --steps 250 --positive-types central --negatives-above-hu 200
     /usr/bin/python3 models/train/train.py --pack pneumothorax-cxr --epochs 12 --batch 8
 
 Writes models/train/.work/<pack>/model.onnx, model.pt, train.json (flops, history) and
@@ -31,6 +31,13 @@ p.add_argument('--pos-weight', type=float, default=8.0,
                help='weight of the map cells a finding covers in the dense loss (raise it for findings of a few cells)')
 p.add_argument('--lesion-max', type=float, default=0.0,
                help='weight of a BCE pushing up, on studies with the finding, the largest logit among the cells the finding covers')
+p.add_argument('--patch', default='',
+               help='volumes: train on patches of D,H,W voxels, half of them on a finding, instead of whole volumes (see patch_batch)')
+p.add_argument('--steps', type=int, default=250, help='with --patch: batches per epoch')
+p.add_argument('--positive-types', default='',
+               help='train on the positives of these label types only (comma-separated); the others are left out of training, and the epoch is chosen on these types against the negatives')
+p.add_argument('--negatives-above-hu', type=float, default=None,
+               help='with --patch: centre most patches without the finding on a voxel above this HU (in a CTPA, contrast-filled vessels: where the mimics are)')
 args = p.parse_args()
 seed_everything(args.seed)
 
@@ -41,9 +48,15 @@ values, masks, rows, meta = load_split(args.pack, 'train', dtype, name)
 vvalues, vmasks, vrows, _ = load_split(args.pack, 'val', dtype, name)
 if args.limit:
     values, masks, rows = values[:args.limit], masks[:args.limit], rows[:args.limit]
+types = set(filter(None, args.positive_types.split(',')))
+if types:
+    keep = [i for i, r in enumerate(rows) if r['label'] == 0 or r.get('type') in types]
+    values, masks, rows = values[keep], masks[keep], [rows[i] for i in keep]
 spec = meta['input']
 labels = np.array([r['label'] for r in rows], dtype=np.float32)
 vlabels = np.array([r['label'] for r in vrows])
+# The validation studies the epoch is chosen on: every one, or the negatives and the trained types.
+vchoose = np.array([r['label'] == 0 or not types or r.get('type') in types for r in vrows])
 shape = tuple(meta['shape'])
 out_dir = os.path.join(WORK, args.pack)
 print(f'train {len(values)} ({int(labels.sum())} positive), val {len(vvalues)}; grid {shape}', flush=True)
@@ -68,7 +81,7 @@ else:
     flops = count_flops(net, (1, 1) + shape)
 print(f'{sum(q.numel() for q in net.parameters())} parameters, {flops / 1e9:.2f} GFLOP per study', flush=True)
 opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
-steps = args.epochs * ((len(values) + args.batch - 1) // args.batch)
+steps = args.epochs * (args.steps if args.patch else (len(values) + args.batch - 1) // args.batch)
 sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
 rng = np.random.default_rng(args.seed)
 
@@ -89,10 +102,14 @@ def crop_depth(raw, m):
 
 
 def batch_tensors(idx):
-    raw, m = crop_depth(values[idx], masks[idx])
+    return augment(*crop_depth(values[idx], masks[idx]))
+
+
+def augment(raw, m):
+    """Stored values and masks -> the model's input and soft masks, with the augmentations."""
     x = torch.from_numpy(raw.astype(np.float32))
     m = torch.from_numpy(m.astype(np.float32) / 255.0)
-    for j in range(len(idx)):
+    for j in range(len(x)):
         if volume:
             if rng.random() < 0.5:  # left-right mirror: the anatomy is near symmetric, the findings are not
                 x[j] = x[j].flip(-1)
@@ -113,6 +130,44 @@ def batch_tensors(idx):
     return (apply_channels(x, spec['channels']) if volume else ((x / 65535.0 - spec['normalise']['mean']) / spec['normalise']['std']).unsqueeze(1)), m
 
 
+patch = tuple(int(v) for v in args.patch.split(',')) if args.patch else None
+if patch:
+    # Where each positive's finding is (voxels at least half covered), to centre patches on.
+    finding_voxels = {i: np.argwhere(masks[i] > 128) for i in np.nonzero(labels == 1)[0]}
+    positives = [i for i, v in finding_voxels.items() if len(v)]
+    negatives_idx = np.nonzero(labels == 0)[0]
+
+
+def patch_batch():
+    """Patches instead of whole volumes, for a finding of a few voxels in a large volume: half
+    are centred (with jitter) on a voxel of a finding, half come from studies without one (most on
+    a bright voxel with --negatives-above-hu: a CTPA's mimics sit in its vessels). Each patch's
+    label is whether it holds the finding; the map's maximum over the patch is trained on it, so
+    the study maximum at inference means the same thing. Without this, a finding covering a few of
+    ~25,000 map cells hardly moves the loss (models/README.md, the pe-ctpa runs)."""
+    pd, ph, pw = patch
+    d, h, w = values.shape[1:]
+    xs, ms = [], []
+    for j in range(args.batch):
+        if j % 2 == 0:
+            i = positives[rng.integers(len(positives))]
+            centre = finding_voxels[i][rng.integers(len(finding_voxels[i]))]
+        else:
+            i = negatives_idx[rng.integers(len(negatives_idx))]
+            centre = (rng.integers(d), rng.integers(h), rng.integers(w))
+            if args.negatives_above_hu is not None and rng.random() < 0.7:
+                for _ in range(20):
+                    if values[i][tuple(centre)] > args.negatives_above_hu:
+                        break
+                    centre = (rng.integers(d), rng.integers(h), rng.integers(w))
+        z = int(np.clip(centre[0] - rng.integers(2, pd - 2), 0, d - pd))
+        y = int(np.clip(centre[1] - rng.integers(8, ph - 8), 0, h - ph))
+        x = int(np.clip(centre[2] - rng.integers(8, pw - 8), 0, w - pw))
+        xs.append(values[i, z:z + pd, y:y + ph, x:x + pw])
+        ms.append(masks[i, z:z + pd, y:y + ph, x:x + pw])
+    return augment(np.stack(xs), np.stack(ms))
+
+
 def cell_targets(m, logits):
     """Soft localisation target per map cell: the largest finding fraction inside it."""
     if volume:
@@ -131,44 +186,62 @@ def predict(raw_values, model):
     return np.array(out)
 
 
+def batches():
+    """One epoch: (input, soft masks, study-or-patch labels). Whole studies in a random order, or
+    --steps batches of patches labelled by whether they hold the finding."""
+    if patch:
+        for _ in range(args.steps):
+            x, m = patch_batch()
+            yield x, m, (m.reshape(len(m), -1).amax(dim=1) >= 0.25).float()
+        return
+    order = rng.permutation(len(values))
+    for s in range(0, len(order), args.batch):
+        idx = np.sort(order[s:s + args.batch])
+        yield (*batch_tensors(idx), torch.from_numpy(labels[idx]))
+
+
+def loss_of(logits, target, y):
+    study = logits.amax(dim=tuple(range(1, logits.dim())))
+    dense = F.binary_cross_entropy_with_logits(logits, target, pos_weight=torch.tensor(args.pos_weight))
+    if patch:
+        # Balanced patches: the maximum is pushed up on those with the finding, down on the others.
+        return dense + F.binary_cross_entropy_with_logits(study, y)
+    # Whole studies: the map learns where the finding is (dense, stable); the study's maximum is
+    # pushed down on studies without the finding only (hard negatives: bone edges,
+    # calcifications...). Pushing it up on positives too stalled training: early on the maximum
+    # sits on an artefact present in both classes, and the two pushes cancel.
+    loss = dense + 0.5 * (F.binary_cross_entropy_with_logits(study, y, reduction='none') * (1 - y)).sum() / len(y)
+    if args.lesion_max:
+        # A finding of a few cells among tens of thousands (a segmental embolus) hardly moves
+        # the dense loss; this term asks that the finding's own cells reach the study maximum.
+        # Restricted to those cells, it cannot settle on an artefact both classes share.
+        inside = logits.masked_fill(target < 0.25, -1e4).amax(dim=tuple(range(1, logits.dim())))
+        found = (target.amax(dim=tuple(range(1, target.dim()))) >= 0.25).float() * y
+        if found.sum() > 0:
+            loss = loss + args.lesion_max * (F.binary_cross_entropy_with_logits(inside, torch.ones_like(inside), reduction='none') * found).sum() / len(y)
+    return loss
+
+
 history = []
 best = None
 started = time.time()
 for epoch in range(args.epochs):
     net.train()
-    order = rng.permutation(len(values))
-    total = 0.0
-    for s in range(0, len(order), args.batch):
-        idx = np.sort(order[s:s + args.batch])
-        x, m = batch_tensors(idx)
-        y = torch.from_numpy(labels[idx])
+    total, samples = 0.0, 0
+    for x, m, y in batches():
         logits = net(x)
-        target = cell_targets(m, logits)
-        study = logits.amax(dim=tuple(range(1, logits.dim())))
-        # The map learns where the finding is (dense, stable); the study's maximum is pushed down
-        # on studies without the finding only (hard negatives: bone edges, calcifications...).
-        # Pushing it up on positives too stalled training: early on the maximum sits on an
-        # artefact present in both classes, and the two pushes cancel.
-        negatives = (1 - y)
-        loss = F.binary_cross_entropy_with_logits(logits, target, pos_weight=torch.tensor(args.pos_weight)) + 0.5 * (
-            F.binary_cross_entropy_with_logits(study, y, reduction='none') * negatives).sum() / len(idx)
-        if args.lesion_max:
-            # A finding of a few cells among tens of thousands (a segmental embolus) hardly moves
-            # the dense loss; this term asks that the finding's own cells reach the study maximum.
-            # Restricted to those cells, it cannot settle on an artefact both classes share.
-            inside = logits.masked_fill(target < 0.25, -1e4).amax(dim=tuple(range(1, logits.dim())))
-            found = (target.amax(dim=tuple(range(1, target.dim()))) >= 0.25).float() * y
-            if found.sum() > 0:
-                loss = loss + args.lesion_max * (F.binary_cross_entropy_with_logits(inside, torch.ones_like(inside), reduction='none') * found).sum() / len(idx)
+        loss = loss_of(logits, cell_targets(m, logits), y)
         opt.zero_grad()
         loss.backward()
         opt.step()
         sched.step()
-        total += loss.item() * len(idx)
+        total += loss.item() * len(y)
+        samples += len(y)
     scores = predict(vvalues, net)
-    auc = auroc(scores, vlabels)
-    sens = sens_at_spec(scores, vlabels, 0.9)
-    history.append({'epoch': epoch + 1, 'loss': total / len(values), 'val_auroc': auc, 'val_sens_at_spec90': sens, 'minutes': (time.time() - started) / 60})
+    auc = auroc(scores[vchoose], vlabels[vchoose])
+    sens = sens_at_spec(scores[vchoose], vlabels[vchoose], 0.9)
+    history.append({'epoch': epoch + 1, 'loss': total / samples, 'val_auroc': auc, 'val_sens_at_spec90': sens,
+                    **({'val_auroc_all': auroc(scores, vlabels)} if types else {}), 'minutes': (time.time() - started) / 60})
     print(json.dumps(history[-1]), flush=True)
     # The epoch is chosen on the validation split only; test and shifted sets are drawn afterwards.
     key = (sens, auc)
@@ -185,5 +258,6 @@ torch.onnx.export(exported_cls(net).eval(), dummy, os.path.join(out_dir, 'model.
 with open(os.path.join(out_dir, 'train.json'), 'w') as f:
     json.dump({'pack': args.pack, 'best_epoch': best[1], 'flops': flops, 'seed': args.seed, 'epochs': args.epochs,
                'batch': args.batch, 'lr': args.lr, 'crop_depth': args.crop_depth, 'pos_weight': args.pos_weight, 'lesion_max': args.lesion_max, 'train_studies': len(values),
+               'patch': args.patch, 'steps': args.steps if args.patch else None, 'positive_types': sorted(types), 'negatives_above_hu': args.negatives_above_hu,
                'history': history, 'torch': torch.__version__}, f, indent=2)
 print(f'best epoch {best[1]}; exported {out_dir}/model.onnx', flush=True)

@@ -10,15 +10,16 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import type { EvaluationReport } from '../../src/evaluate/report.js';
+import { evaluateScores, type EvaluationReport } from '../../src/evaluate/report.js';
 import { readScoresCsv } from '../../src/evaluate/scores.js';
 import { GENERATOR_VERSION } from '../../src/phantom/label.js';
 import { readManifest } from '../../src/triage/manifest-file.js';
-import { PACKS, type PackId, type SplitSpec } from './packs.js';
+import { PACKS, type PackId, type PackSpec, type SplitSpec } from './packs.js';
 
 const { values } = parseArgs({ options: { pack: { type: 'string' } } });
-const pack = PACKS[values.pack as PackId];
-if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
+const named = PACKS[values.pack as PackId] as PackSpec | undefined;
+if (!named) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
+const pack: PackSpec = named;
 const work = path.join(import.meta.dirname, '.work', pack.id);
 const dir = path.join(import.meta.dirname, '..', pack.id);
 const manifest = readManifest(path.join(dir, 'manifest.json'));
@@ -32,6 +33,11 @@ const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8'
   /** Both absent in the packs trained before the options existed (weight 8, no lesion term). */
   pos_weight?: number;
   lesion_max?: number;
+  /** Patch training (absent or empty: whole volumes). */
+  patch?: string;
+  steps?: number | null;
+  positive_types?: string[];
+  negatives_above_hu?: number | null;
   flops: number;
   train_studies: number;
   history: { epoch: number; minutes: number; val_auroc: number; val_sens_at_spec90: number }[];
@@ -61,10 +67,11 @@ for (let i = 0; i < 12; i++) {
 }
 await session.release();
 const modelMs = median(runs);
-const limitMs = { 'stroke-ich': 100, 'pe-ctpa': 300, 'pneumothorax-cxr': 50 }[pack.id];
-const speedWhat = { 'stroke-ich': 'a 40-slice head CT', 'pe-ctpa': 'a CTPA', 'pneumothorax-cxr': 'a chest radiograph' }[pack.id];
+const limitMs = { 'stroke-ich': 100, 'pe-ctpa': 300, 'pneumothorax-cxr': 50 }[pack.id as PackId];
+const speedWhat = { 'stroke-ich': 'a 40-slice head CT', 'pe-ctpa': 'a CTPA', 'pneumothorax-cxr': 'a chest radiograph' }[pack.id as PackId];
 
 const op = manifest.operatingPoints.find((p) => p.name === manifest.defaultOperatingPoint)!;
+const made = pack.madeFor && { test: madeForReport('test'), shifted: madeForReport('shifted') };
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
 const ci = (p: { value: number | null; ci95: [number, number] | null }) => `${f3(p.value)} (95% CI ${f3(p.ci95?.[0])}–${f3(p.ci95?.[1])})`;
 const met = (r: EvaluationReport) => (r.overall.sensitivity.value ?? 0) >= 0.9 && (r.overall.specificity.value ?? 0) >= 0.9;
@@ -83,11 +90,11 @@ const card = `# ${manifest.name}
 |---|---|
 | pack | \`${manifest.id}\` ${manifest.version}, device UID \`${manifest.deviceUid}\` |
 | intended use | ${manifest.intendedUse} It exists to exercise Vigil's triage path (routing, pipeline, inference, findings, alerts, worklist) end to end and to show how a model is validated. |
-| finding | ${manifest.finding.concept.display} (SNOMED CT ${manifest.finding.concept.code}); critical, priority \`${manifest.finding.priorityIfPositive}\` when positive |
+| finding | ${manifest.finding.concept.display} (SNOMED CT ${manifest.finding.concept.code}); critical, priority \`${manifest.finding.priorityIfPositive}\` when positive${pack.madeFor ? `. **Made to find ${pack.madeFor.words}** (figures on both below) |` : ' |'}
 | input | ${manifest.modality.join('/')} ${manifest.bodyPart.join('/')}; ${describeInput()} |
 | outputs | \`${manifest.outputs.probability.name}\` (probability of the finding, 0-1) and \`${manifest.outputs.localisation.name}\` (coarse map over the input grid, ${manifest.outputs.localisation.layout}) |
 | model | ${(fs.statSync(path.join(dir, manifest.model.file)).size / 1e6).toFixed(2)} MB ONNX (opset 17), ${(trained.flops / 1e9).toFixed(2)} GFLOP per study, SHA-256 \`${manifest.model.sha256}\` |
-| default operating point | \`${op.name}\`: threshold ${op.threshold}, chosen on the validation split for specificity ≥ 0.90 (there: sensitivity ${f3(op.sensitivity)}, specificity ${f3(op.specificity)}) |
+| default operating point | \`${op.name}\`: threshold ${op.threshold}, chosen on the validation split${pack.madeFor ? ` (${pack.madeFor.types.join(', ')} against none)` : ''} for specificity ≥ 0.90 (there: sensitivity ${f3(op.sensitivity)}, specificity ${f3(op.specificity)}) |
 | other operating points | ${manifest.operatingPoints.filter((p) => p !== op).map((p) => `\`${p.name}\`: threshold ${p.threshold} (validation sensitivity ${f3(p.sensitivity)}, specificity ${f3(p.specificity)})`).join('; ')} |
 
 ## Training data: synthetic
@@ -107,11 +114,11 @@ Noise levels low, standard and high in every split. The shifted set changes ${pa
 
 ## Training
 
-${describeNet()} ${trained.train_studies} training studies, ${trained.epochs} epochs (AdamW, one-cycle learning rate ${trained.lr}, batch ${trained.batch}${trained.crop_depth ? `, windows of ${trained.crop_depth} slices` : ''}, seed ${trained.seed}), loss = BCE of the map against the finding's mask (positive cells weighted ${trained.pos_weight ?? 8}) + BCE of the map's maximum on studies without the finding (hard negatives)${trained.lesion_max ? ` + ${trained.lesion_max} × BCE of the largest logit among the finding's own cells on studies with it (so that a finding of a few cells still reaches the maximum)` : ''}; epoch ${trained.best_epoch} chosen on the validation split. ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).
+${describeNet()} ${describeTraining()} ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).
 
 ## Results on the held-out test set
 
-${test.overall.n} fresh phantoms from the training distribution, scored by the node's pipeline and the shipped ONNX file at the default operating point:
+${made ? madeForLine('test', made.test) : ''}${test.overall.n} fresh phantoms from the training distribution, scored by the node's pipeline and the shipped ONNX file at the default operating point:
 sensitivity ${ci(test.overall.sensitivity)}, specificity ${ci(test.overall.specificity)}, AUROC ${ci(test.overall.auroc)}.
 
 ${markdown('test')}
@@ -119,7 +126,7 @@ ${markdown('test')}
 
 ## Results on the shifted set
 
-${shifted.overall.n} phantoms with ${pack.shift}: sensitivity ${ci(shifted.overall.sensitivity)}, specificity ${ci(shifted.overall.specificity)}, AUROC ${ci(shifted.overall.auroc)}.
+${made ? madeForLine('shifted', made.shifted) : ''}${shifted.overall.n} phantoms with ${pack.shift}: sensitivity ${ci(shifted.overall.sensitivity)}, specificity ${ci(shifted.overall.specificity)}, AUROC ${ci(shifted.overall.auroc)}.
 
 ${markdown('shifted')}
 ![ROC, shifted](roc-shifted.svg)
@@ -130,7 +137,7 @@ PPV and NPV above are at each set's own prevalence (one half); at a prevalence o
 
 | target | measured | met |
 |---|---|---|
-| shifted set: sensitivity ≥ 0.90 at specificity ≥ 0.90 | sensitivity ${f3(shifted.overall.sensitivity.value)}, specificity ${f3(shifted.overall.specificity.value)} at the default operating point | ${met(shifted) ? 'yes' : '**no**'} |
+${made ? `| shifted set, ${pack.madeFor!.types.join(', ')} against none: sensitivity ≥ 0.90 at specificity ≥ 0.90 | sensitivity ${f3(made.shifted.overall.sensitivity.value)}, specificity ${f3(made.shifted.overall.specificity.value)} at the default operating point | ${met(made.shifted) ? 'yes' : '**no**'} |\n` : ''}| shifted set${made ? ', every type' : ''}: sensitivity ≥ 0.90 at specificity ≥ 0.90 | sensitivity ${f3(shifted.overall.sensitivity.value)}, specificity ${f3(shifted.overall.specificity.value)} at the default operating point | ${met(shifted) ? 'yes' : '**no**'} |
 | inference for ${speedWhat} ≤ ${limitMs} ms (2 threads) | model ${modelMs.toFixed(1)} ms (median of 10 runs of the test vector); preprocessing ${t.preprocess.toFixed(0)} ms and model ${t.inference.toFixed(0)} ms median per study while scoring the test set (two scorers in parallel, 1 thread each, on a shared machine) | ${modelMs <= limitMs ? 'yes' : '**no**'} |
 
 ## Limitations
@@ -173,8 +180,42 @@ function describeNet(): string {
     : 'A small 2.5D CNN: a 2D encoder on every slice, then 3D convolutions across slices, giving a logit map at full depth and 1/8 of the in-plane grid; the probability is the sigmoid of its maximum.';
 }
 
+function describeTraining(): string {
+  const types = trained.positive_types?.length ? trained.positive_types : null;
+  const studies = `${trained.train_studies} training studies${types ? ` (those without the finding and those with ${types.join(', ')} findings; the other types left out)` : ''}`;
+  const optimiser = `AdamW, one-cycle learning rate ${trained.lr}, batch ${trained.batch}${trained.crop_depth ? `, windows of ${trained.crop_depth} slices` : ''}, seed ${trained.seed}`;
+  const chosen = `epoch ${trained.best_epoch} chosen on the validation split${types ? ` (${types.join(', ')} against none)` : ''}.`;
+  if (trained.patch) {
+    return (
+      `${studies}, ${trained.epochs} epochs of ${trained.steps} batches of patches of ${trained.patch.replaceAll(',', ' × ')} voxels (${optimiser}): half centred on the finding, ` +
+      `half from studies without it${trained.negatives_above_hu != null ? ` (most on a voxel above ${trained.negatives_above_hu} HU, in the vessels where the mimics are)` : ''}; ` +
+      `loss = BCE of the map against the finding's mask (positive cells weighted ${trained.pos_weight ?? 8}) + BCE of the patch's maximum against whether it holds the finding, ` +
+      `so that the study's maximum at inference means what it was trained to mean; ${chosen}`
+    );
+  }
+  return (
+    `${studies}, ${trained.epochs} epochs (${optimiser}), loss = BCE of the map against the finding's mask (positive cells weighted ${trained.pos_weight ?? 8}) + BCE of the map's maximum on studies without the finding (hard negatives)` +
+    `${trained.lesion_max ? ` + ${trained.lesion_max} × BCE of the largest logit among the finding's own cells on studies with it (so that a finding of a few cells still reaches the maximum)` : ''}; ${chosen}`
+  );
+}
+
 function trainArgs(): string {
-  return `--epochs ${trained.epochs} --batch ${trained.batch}${trained.crop_depth ? ` --crop-depth ${trained.crop_depth}` : ''}${trained.pos_weight && trained.pos_weight !== 8 ? ` --pos-weight ${trained.pos_weight}` : ''}${trained.lesion_max ? ` --lesion-max ${trained.lesion_max}` : ''}`;
+  const patch = trained.patch
+    ? ` --patch ${trained.patch} --steps ${trained.steps}${trained.negatives_above_hu != null ? ` --negatives-above-hu ${trained.negatives_above_hu}` : ''}`
+    : '';
+  const types = trained.positive_types?.length ? ` --positive-types ${trained.positive_types.join(',')}` : '';
+  return `--epochs ${trained.epochs} --batch ${trained.batch}${trained.crop_depth ? ` --crop-depth ${trained.crop_depth}` : ''}${trained.pos_weight && trained.pos_weight !== 8 ? ` --pos-weight ${trained.pos_weight}` : ''}${trained.lesion_max ? ` --lesion-max ${trained.lesion_max}` : ''}${patch}${types}`;
+}
+
+/** The split's scores on what the pack is made for: its types against the studies without the finding. */
+function madeForReport(split: string): EvaluationReport {
+  const types = pack.madeFor!.types;
+  const scores = readScoresCsv(path.join(work, `scores-${split}.csv`)).filter((s) => s.label === 0 || types.includes(s.subgroups.type ?? ''));
+  return evaluateScores(scores, { threshold: op.threshold, thresholdSource: `manifest ${manifest.id}, operating point ${op.name}`, auroc: { method: 'delong', resamples: 0, seed: 1 }, prevalence: 0.05, subgroupColumns: [] });
+}
+
+function madeForLine(split: string, r: EvaluationReport): string {
+  return `**What it is made for** (${pack.madeFor!.types.join(', ')} findings against none, ${r.overall.n} of the ${split} set's phantoms): sensitivity ${ci(r.overall.sensitivity)}, specificity ${ci(r.overall.specificity)}, AUROC ${ci(r.overall.auroc)}.\n\n**Every type:** `;
 }
 
 function limitations(): string {
@@ -183,7 +224,11 @@ function limitations(): string {
     case 'head-ct':
       return '- Head CT: no mass effect, no chronic or isodense bleeds, no post-operative heads, no motion; hemorrhage types and sizes are drawn as the generator draws them.\n- The smallest bleeds (a few tenths of a mL, thin subarachnoid blood) are at the limit of the 4 × 1.8 mm grid; see the size subgroups.';
     case 'ctpa':
-      return '- CTPA: central and segmental emboli only (no subsegmental), no chronic emboli, no other lung disease; the vessel trees are grown, not anatomical.\n- The 4 × 2 mm grid blurs small segmental defects; see the size subgroups.';
+      return (
+        '- CTPA: central and segmental emboli only (no subsegmental), no chronic emboli, no other lung disease; the vessel trees are grown, not anatomical.\n' +
+        '- Made for central emboli: on the 4 × 2 × 2 mm grid a segmental embolus is a few lung-dark voxels, and trained on them too the network learned nothing (models/README.md). ' +
+        'A study with only segmental emboli mostly scores as normal: a negative result does not rule out pulmonary embolism.'
+      );
     case 'cxr':
       return '- Radiographs: frontal views only, upright (no deep-sulcus sign of a supine pneumothorax), no tension, no chest drains, no lung disease.\n- Small apical rims of a few millimetres are at the limit of the 512-pixel grid; see the size subgroups.';
     default:

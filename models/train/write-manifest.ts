@@ -4,7 +4,7 @@
  *   npx tsx models/train/write-manifest.ts --pack stroke-ich [--version 1.0.0]
  *
  * Operating points come from the validation split only (scores-val-trainer.csv, written by the
- * trainer); the test vector is a fresh phantom (seed 4242, in no split) run through the node's
+ * trainer; for a pack made for some types of its finding, from those types and the negatives); the test vector is a fresh phantom (seed 4242, in no split) run through the node's
  * pipeline with this manifest, its values rounded to 1/1024 so that it compresses, and the
  * expected outputs are what ONNX Runtime gives for it. The validation scores also give the
  * score baseline for drift monitoring.
@@ -21,12 +21,13 @@ import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { manifestSchema, type ManifestInput } from '../../src/triage/manifest.js';
 import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';
 import { BASELINE_FILE, scoreBaselineSchema } from '../../src/worklist/monitoring/baseline.js';
-import { PACKS, type PackId } from './packs.js';
+import { PACKS, type PackId, type PackSpec } from './packs.js';
 
 const TEST_VECTOR_SEED = 4242;
 const { values } = parseArgs({ options: { pack: { type: 'string' }, version: { type: 'string', default: '1.0.0' } } });
-const pack = PACKS[values.pack as PackId];
-if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
+const named = PACKS[values.pack as PackId] as PackSpec | undefined;
+if (!named) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
+const pack: PackSpec = named;
 const work = path.join(import.meta.dirname, '.work', pack.id);
 const dir = path.join(import.meta.dirname, '..', pack.id);
 fs.mkdirSync(dir, { recursive: true });
@@ -37,7 +38,9 @@ const sha256 = crypto.createHash('sha256').update(onnx).digest('hex');
 const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8')) as { flops: number };
 
 const val = readScoresCsv(path.join(work, 'scores-val-trainer.csv'));
-const pos = val.filter((s) => s.label === 1).map((s) => s.score);
+// A pack made for some types of its finding takes its operating points on those types.
+const madeFor = (s: (typeof val)[number]) => !pack.madeFor || pack.madeFor.types.includes(s.subgroups.type ?? '');
+const pos = val.filter((s) => s.label === 1 && madeFor(s)).map((s) => s.score);
 const neg = val.filter((s) => s.label === 0).map((s) => s.score);
 const operatingPoints = (
   [

@@ -65,8 +65,8 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     for (const id of DEMO_MODEL_IDS) {
       if (shipped(id)) continue;
       const why = `model pack ${id} is not in ${MODELS_DIR} (manifest.json, model.onnx, MODEL_CARD.md)`;
-      // What the repository ships is not an environment fact: a pack that is not shipped (pe-ctpa
-      // today, see README) skips its studies' checks, with the reason, under CI too.
+      // What the repository ships is not an environment fact: a pack that is not shipped skips
+      // its studies' checks, with the reason, under CI too.
       // eslint-disable-next-line no-console
       console.log(`      skipped for its studies: ${why}`);
       missingPacks.push(id);

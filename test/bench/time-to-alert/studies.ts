@@ -20,7 +20,14 @@ export interface StudyKind {
 export function studyKinds(ctMatrix: number, cxrScaleDown: number): StudyKind[] {
   return [
     { id: 'head-ct', label: 'head CT, ICH', modelId: 'stroke-ich', phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags' },
-    { id: 'ctpa', label: 'CTPA, PE', modelId: 'pe-ctpa', phantom: (seed) => ({ kind: 'ctpa', finding: 'pe', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags' },
+    // Central: the pe-ctpa pack is made for them (it misses segmental ones, see its card).
+    {
+      id: 'ctpa',
+      label: 'CTPA, central PE',
+      modelId: 'pe-ctpa',
+      phantom: (seed) => ({ kind: 'ctpa', finding: 'pe', seed, matrix: ctMatrix, size: 'large', type: 'central' }),
+      knownBy: 'count tags',
+    },
     {
       id: 'cxr',
       label: 'chest radiograph, pneumothorax',

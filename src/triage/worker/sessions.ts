@@ -32,6 +32,10 @@ export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Without ORT's arena a run's activations are given back when it ends: the worker's memory
+      // is that of its largest model's run, not the sum of every installed pack's (the arena kept
+      // ~90 MB for pe-ctpa after its test vector). Costs the CTPA model ~20 ms per study.
+      enableCpuMemArena: false,
       // ORT prints kernel errors to stderr itself; we report them as job errors instead.
       logSeverityLevel: 4,
     })).catch((err: unknown) => {

@@ -32,9 +32,10 @@ export interface PackSpec {
   /**
    * When the pack is made to find only some types of its finding (the label's `type`): training,
    * the epoch, the operating points and the card's first figures are on these against studies
-   * without the finding; the card gives the figures on every type too. Absent: every type.
+   * without the finding; the card gives the figures on every type too, and the manifest's
+   * `finding.scope` says it in words. Absent: every type.
    */
-  madeFor?: { types: string[]; words: string };
+  madeFor?: { types: string[] };
 }
 
 const DEMO = 'Demonstration only: trained on synthetic phantoms, never on patient images. Not a medical device; not for clinical use.';
@@ -114,6 +115,7 @@ export const PACKS = {
         concept: { system: 'http://snomed.info/sct', code: '59282003', display: 'Pulmonary embolism' },
         critical: true,
         priorityIfPositive: 'stat',
+        scope: 'made for central emboli (pulmonary trunk, main and lobar arteries); it misses most segmental ones: a negative result does not rule out pulmonary embolism',
       },
       resources: { timeoutMs: 120000, maxMemoryMb: 2048 },
     },
@@ -126,7 +128,7 @@ export const PACKS = {
     shift: 'an unseen scanner style (vendor "delta": sharp kernel, more noise, signed HU storage) with unseen slice thicknesses (1 and 3 mm)',
     // On the 4 × 2 × 2 mm grid a segmental embolus is a few lung-dark voxels; trained on them too,
     // the model learned nothing at all (models/README.md).
-    madeFor: { types: ['central'], words: 'central emboli (pulmonary trunk, main and lobar arteries); it does not find segmental ones' },
+    madeFor: { types: ['central'] },
   },
   'pneumothorax-cxr': {
     id: 'pneumothorax-cxr',

@@ -174,6 +174,11 @@ export const manifestSchema = z
       critical: z.boolean(),
       /** The reading priority a positive finding asks for. */
       priorityIfPositive: z.enum(PRIORITIES),
+      /**
+       * What the model is made to find when that is narrower than the concept, in words for the
+       * radiologist: shown beside each of its results, negatives above all (they cover only this).
+       */
+      scope: z.string().min(1).max(300).optional(),
     }),
     resources: z
       .strictObject({

@@ -20,13 +20,24 @@ export interface AlertBrief {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** The installed pack's `finding.scope` for a model version, when it declares one (see models/README.md). */
+export type ScopeOf = (model: { id: string; version: string }) => string | undefined;
+
+interface ViewOptions {
+  role: Role;
+  now: number;
+  alert: AlertBrief | null;
+  feedback?: (findingId: string) => Feedback[];
+  scopeOf?: ScopeOf;
+}
+
 /**
  * One worklist line in the API. Patient name and ID only for roles that may see them; the
  * rest (accession, description, priority and why) is what a RIS needs to match its own list.
  */
 export function entryView(
   e: WorklistEntry,
-  opts: { role: Role; now: number; alert: AlertBrief | null; feedback?: (findingId: string) => Feedback[] },
+  opts: ViewOptions,
 ): Record<string, unknown> {
   const showPatient = seesPatient(opts.role);
   const end = e.reading.readAt ?? opts.now;
@@ -47,19 +58,20 @@ export function entryView(
     readAt: iso(e.reading.readAt),
     priority: e.priority,
     why: whyOf(e),
-    reason: e.reason ? findingView(e.reason, showPatient, opts.feedback) : null,
+    reason: e.reason ? findingView(e.reason, showPatient, opts) : null,
     order: e.order,
     ruleHints: e.ruleHints,
-    findings: e.findings.map((f) => findingView(f, showPatient, opts.feedback)),
+    findings: e.findings.map((f) => findingView(f, showPatient, opts)),
     alert: opts.alert,
   };
 }
 
-function findingView(f: AiResult, showComments: boolean, feedback?: (findingId: string) => Feedback[]): Record<string, unknown> {
+function findingView(f: AiResult, showComments: boolean, { feedback, scopeOf }: ViewOptions): Record<string, unknown> {
+  const scope = scopeOf?.(f.model);
   return {
     findingId: f.findingId,
     seriesId: f.seriesId,
-    model: f.model,
+    model: { ...f.model, ...(scope && { scope }) },
     concept: f.concept,
     probability: f.probability,
     threshold: f.threshold,

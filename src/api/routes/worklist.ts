@@ -3,7 +3,7 @@ import type { AlertsPart } from '../../alerts/alerts.js';
 import { VigilError } from '../../errors.js';
 import { isResourceId } from '../../store/resource-ids.js';
 import { READING_STATUSES, type ReadingStatus } from '../../worklist/entry.js';
-import { entryView, type AlertBrief } from '../../worklist/entry-view.js';
+import { entryView, type AlertBrief, type ScopeOf } from '../../worklist/entry-view.js';
 import { MAX_COMMENT_CHARS, VERDICTS, type Verdict } from '../../worklist/feedback-store.js';
 import { PRIORITIES, type Priority } from '../../worklist/priority.js';
 import type { WorklistPart } from '../../worklist/worklist.js';
@@ -33,6 +33,11 @@ export function worklistRoutes(deps: ApiDeps): Router {
     return deps.worklist;
   };
   const now = (): number => part().now();
+  // The scope a pack declares belongs to its version: a result of another version gets none.
+  const scopeOf: ScopeOf = (model) => {
+    const manifest = deps.triage?.registry.get(model.id)?.manifest;
+    return manifest?.version === model.version ? manifest.finding.scope : undefined;
+  };
 
   router.get('/worklist/monitoring', allowUnaudited('it', 'radiologist', 'service'), (req, res) => {
     const q = parseQuery(req, { days: 'int' });
@@ -82,7 +87,7 @@ export function worklistRoutes(deps: ApiDeps): Router {
       limit,
       offset,
       now: new Date(at).toISOString(),
-      entries: entries.map((e) => entryView(e, { role: req.auth!.role, now: at, alert: alertOf(deps.alerts, e.studyId) })),
+      entries: entries.map((e) => entryView(e, { role: req.auth!.role, now: at, alert: alertOf(deps.alerts, e.studyId), scopeOf })),
     });
   });
 
@@ -91,7 +96,7 @@ export function worklistRoutes(deps: ApiDeps): Router {
     const p = part();
     const entry = p.query.get(studyIdOf(req));
     if (!entry) throw new VigilError('NOT_FOUND', 'no such study');
-    res.json(entryView(entry, { role: req.auth!.role, now: now(), alert: alertOf(deps.alerts, entry.studyId), feedback: (id) => p.feedback.ofFinding(id) }));
+    res.json(entryView(entry, { role: req.auth!.role, now: now(), alert: alertOf(deps.alerts, entry.studyId), feedback: (id) => p.feedback.ofFinding(id), scopeOf }));
   });
 
   router.post('/worklist/:studyId/claim', allow('radiologist'), (req, res) => {

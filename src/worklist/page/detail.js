@@ -47,6 +47,8 @@ export function renderDetail(entry, viewer) {
     fact(facts, 'Model', `${f.model.id} ${f.model.version} · device ${f.model.deviceUid}`);
     // A result on part of a series must not read as covering images the model never saw.
     if (f.incompleteSeries) fact(facts, 'Series', `incomplete: the model saw ${f.incompleteSeries.images} of ${f.incompleteSeries.announced} images`);
+    // Nor may a negative read as ruling out what the model was never made to find.
+    if (f.model.scope) fact(facts, 'Scope', f.model.scope);
   }
 
   renderKeyImage(f);
@@ -56,7 +58,7 @@ export function renderDetail(entry, viewer) {
 
   $('findings').replaceChildren(
     ...entry.findings.map((r) =>
-      el('li', {}, `${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}${r.incompleteSeries ? ` · on ${r.incompleteSeries.images} of ${r.incompleteSeries.announced} images` : ''}`),
+      el('li', {}, `${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}${r.incompleteSeries ? ` · on ${r.incompleteSeries.images} of ${r.incompleteSeries.announced} images` : ''}${r.model.scope ? ` · ${r.model.scope}` : ''}`),
     ),
   );
   if (entry.findings.length === 0) $('findings').replaceChildren(el('li', { class: 'muted' }, 'No AI result yet.'));

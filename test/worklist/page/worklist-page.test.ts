@@ -5,7 +5,9 @@ import type { Browser, Page } from 'playwright-core';
 import { renderKeyImage } from '../../../src/triage/key-image.js';
 import { makeFinding, seedStudy, type SeededStudy } from '../../helpers/findings.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
+import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
+import { copyPacks } from '../../helpers/triage.js';
 import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 /**
@@ -55,18 +57,35 @@ function keyImagePng(): Buffer {
   }).png;
 }
 
+const SCOPE = 'made for large bleeds only: a negative result does not rule out a small one';
+
+/** The findings here come from model `stroke` 1.0.0: a pack of that name whose manifest declares a scope. */
+function scopedStrokePack(dir: string): string {
+  const models = copyPacks(path.join(dir, 'models'), ['test-volume']);
+  fs.renameSync(path.join(models, 'test-volume'), path.join(models, 'stroke'));
+  const file = path.join(models, 'stroke', 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.writeFileSync(file, JSON.stringify({ ...manifest, id: 'stroke', version: '1.0.0', finding: { ...manifest.finding, scope: SCOPE } }));
+  return models;
+}
+
 describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', function () {
   let node: TestNode;
   let hook: WebhookReceiver;
   let browser: Browser | undefined;
   let page: Page;
   let studies: SeededStudy[];
+  let work: string | undefined;
 
   before(async function () {
     const executable = requireTool(this, 'chromium', 'chromium');
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     hook = new WebhookReceiver();
-    node = await startTestNode({ alerts: { destinations: [{ id: 'team', type: 'webhook', url: await hook.start(), secret: 'shh', when: {} }] } });
+    work = makeTempDir();
+    node = await startTestNode({
+      alerts: { destinations: [{ id: 'team', type: 'webhook', url: await hook.start(), secret: 'shh', when: {} }] },
+      triage: { modelsDir: scopedStrokePack(work), workers: 1 },
+    });
     const now = Date.now();
     studies = [
       seedStudy(node.index, 'page-1', { patientName: 'ALPHA^ADA', receivedAt: now - 95 * 60_000 }),
@@ -81,6 +100,7 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     await browser?.close();
     await node?.dispose();
     await hook?.stop();
+    if (work) removeDir(work);
   });
 
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -131,6 +151,8 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     expect(size, "the PNG triage stored").to.deep.equal([128, 128]);
     expect(await page.textContent('#detail-facts')).to.include('incomplete: the model saw 180 of 240 images');
     expect(await page.textContent('#findings')).to.include('on 180 of 240 images');
+    expect(await page.textContent('#detail-facts')).to.include(`Scope${SCOPE}`);
+    expect(await page.textContent('#findings')).to.include(SCOPE);
     await page.waitForSelector('#ack:not([disabled])');
     await shot('3-detail-with-key-image');
     await page.click('#ack');

@@ -90,7 +90,7 @@ const card = `# ${manifest.name}
 |---|---|
 | pack | \`${manifest.id}\` ${manifest.version}, device UID \`${manifest.deviceUid}\` |
 | intended use | ${manifest.intendedUse} It exists to exercise Vigil's triage path (routing, pipeline, inference, findings, alerts, worklist) end to end and to show how a model is validated. |
-| finding | ${manifest.finding.concept.display} (SNOMED CT ${manifest.finding.concept.code}); critical, priority \`${manifest.finding.priorityIfPositive}\` when positive${manifest.finding.scope ? `. **Scope: ${manifest.finding.scope}** (figures on both below) |` : ' |'}
+| finding | ${manifest.finding.concept.display} (SNOMED CT ${manifest.finding.concept.code}); critical, priority \`${manifest.finding.priorityIfPositive}\` when positive${manifest.finding.scope ? `. **Scope: ${manifest.finding.scope}**${pack.madeFor ? ' (figures on both below)' : ''} |` : ' |'}
 | input | ${manifest.modality.join('/')} ${manifest.bodyPart.join('/')}; ${describeInput()} |
 | outputs | \`${manifest.outputs.probability.name}\` (probability of the finding, 0-1) and \`${manifest.outputs.localisation.name}\` (coarse map over the input grid, ${manifest.outputs.localisation.layout}) |
 | model | ${(fs.statSync(path.join(dir, manifest.model.file)).size / 1e6).toFixed(2)} MB ONNX (opset 17), ${(trained.flops / 1e9).toFixed(2)} GFLOP per study, SHA-256 \`${manifest.model.sha256}\` |

@@ -4,9 +4,10 @@
  *   npx tsx models/train/write-manifest.ts --pack stroke-ich [--version 1.0.0]
  *
  * Operating points come from the validation split only (scores-val-trainer.csv, written by the
- * trainer; for a pack made for some types of its finding, from those types and the negatives); the test vector is a fresh phantom (seed 4242, in no split) run through the node's
- * pipeline with this manifest, its values rounded to 1/1024 so that it compresses, and the
- * expected outputs are what ONNX Runtime gives for it. The validation scores also give the
+ * trainer; for a pack made for some types of its finding, from those types and the negatives);
+ * the test vector is a fresh phantom (seed 4242, in no split) run through the node's pipeline
+ * with this manifest, its values rounded to 1/1024 so that it compresses, and the expected
+ * outputs are what ONNX Runtime gives for it. The validation scores also give the
  * score baseline for drift monitoring.
  */
 import crypto from 'node:crypto';

@@ -45,14 +45,18 @@ class VolumeNet(nn.Module):
 
 
 class Exported(nn.Module):
-    """What ships: probability (1,) = sigmoid(max of the map), heatmap (1, D, h, w) = sigmoid(map)."""
+    """What ships: probability (1,) = sigmoid(max of the map), heatmap (1, D, h, w) = sigmoid(map).
+    With a calibration (calibrate.py), the map's logits are scaled and shifted first: a * logit + b."""
 
-    def __init__(self, net):
+    def __init__(self, net, calibration=None):
         super().__init__()
         self.net = net
+        self.calibration = calibration
 
     def forward(self, x):
         logits = self.net(x)
+        if self.calibration:
+            logits = logits * self.calibration['a'] + self.calibration['b']
         probability = torch.sigmoid(torch.amax(logits, dim=(1, 2, 3)))
         return probability, torch.sigmoid(logits)
 
@@ -104,10 +108,20 @@ class RadiographNet(nn.Module):
 class ExportedRadiograph(nn.Module):
     """What ships: probability (1,) = sigmoid(max of the map), heatmap (1, h, w) = sigmoid(map)."""
 
-    def __init__(self, net):
+    def __init__(self, net, calibration=None):
         super().__init__()
         self.net = net
+        self.calibration = calibration
 
     def forward(self, x):
         logits = self.net(x)
+        if self.calibration:
+            logits = logits * self.calibration['a'] + self.calibration['b']
         return torch.sigmoid(torch.amax(logits, dim=(1, 2))), torch.sigmoid(logits)
+
+
+def export_onnx(net, volume, input_shape, path, calibration=None):
+    """The shipped ONNX file (opset 17): inputs `input`, outputs `probability` and `heatmap`."""
+    wrapper = (Exported if volume else ExportedRadiograph)(net, calibration).eval()
+    torch.onnx.export(wrapper, torch.zeros(input_shape), path, input_names=['input'],
+                      output_names=['probability', 'heatmap'], opset_version=17, do_constant_folding=True)

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 
 from common import WORK, apply_channels, auroc, load_split, seed_everything, sens_at_spec, write_scores_csv
-from nets import Exported, ExportedRadiograph, RadiographNet, VolumeNet, count_flops
+from nets import RadiographNet, VolumeNet, count_flops, export_onnx
 
 p = argparse.ArgumentParser()
 p.add_argument('--pack', required=True)
@@ -73,11 +73,9 @@ def to_input(raw):
 
 if volume:
     net = VolumeNet(len(spec['channels']))
-    exported_cls = Exported
     flops = count_flops(net, (1, len(spec['channels'])) + shape)
 else:
     net = RadiographNet()
-    exported_cls = ExportedRadiograph
     flops = count_flops(net, (1, 1) + shape)
 print(f'{sum(q.numel() for q in net.parameters())} parameters, {flops / 1e9:.2f} GFLOP per study', flush=True)
 opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
@@ -252,9 +250,7 @@ for epoch in range(args.epochs):
 net.load_state_dict(torch.load(os.path.join(out_dir, 'model.pt')))
 net.eval()
 write_scores_csv(os.path.join(out_dir, 'scores-val-trainer.csv'), vrows, predict(vvalues, net))
-dummy = torch.zeros((1, len(spec['channels'])) + shape if volume else (1, 1) + shape)
-torch.onnx.export(exported_cls(net).eval(), dummy, os.path.join(out_dir, 'model.onnx'), input_names=['input'],
-                  output_names=['probability', 'heatmap'], opset_version=17, do_constant_folding=True)
+export_onnx(net, volume, (1, len(spec['channels'])) + shape if volume else (1, 1) + shape, os.path.join(out_dir, 'model.onnx'))
 with open(os.path.join(out_dir, 'train.json'), 'w') as f:
     json.dump({'pack': args.pack, 'best_epoch': best[1], 'flops': flops, 'seed': args.seed, 'epochs': args.epochs,
                'batch': args.batch, 'lr': args.lr, 'crop_depth': args.crop_depth, 'pos_weight': args.pos_weight, 'lesion_max': args.lesion_max, 'train_studies': len(values),

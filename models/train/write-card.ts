@@ -38,6 +38,8 @@ const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8'
   steps?: number | null;
   positive_types?: string[];
   negatives_above_hu?: number | null;
+  /** Platt scaling of the map's logits, fitted on the validation split by calibrate.py. */
+  calibration?: { a: number; b: number; fitted_on: string };
   flops: number;
   train_studies: number;
   history: { epoch: number; minutes: number; val_auroc: number; val_sens_at_spec90: number }[];
@@ -114,7 +116,7 @@ Noise levels low, standard and high in every split. The shifted set changes ${pa
 
 ## Training
 
-${describeNet()} ${describeTraining()} ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).
+${describeNet()} ${describeTraining()} ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).${describeCalibration()}
 
 ## Results on the held-out test set
 
@@ -156,7 +158,7 @@ From a checkout, with Debian's \`python3-torch python3-onnx python3-numpy\` (see
 
 \`\`\`sh
 models/train/make-datasets.sh ${pack.id}                # train and validation tensors, through the node's pipeline
-/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs()}
+/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs()}${trained.calibration ? `\n/usr/bin/python3 models/train/calibrate.py --pack ${pack.id}        # the probability, on the validation split` : ''}
 npx tsx models/train/write-manifest.ts --pack ${pack.id}   # model.onnx, manifest.json, test vector
 models/train/validate.sh ${pack.id}                      # scores test and shifted, vigil evaluate, this card
 \`\`\`
@@ -196,6 +198,15 @@ function describeTraining(): string {
   return (
     `${studies}, ${trained.epochs} epochs (${optimiser}), loss = BCE of the map against the finding's mask (positive cells weighted ${trained.pos_weight ?? 8}) + BCE of the map's maximum on studies without the finding (hard negatives)` +
     `${trained.lesion_max ? ` + ${trained.lesion_max} × BCE of the largest logit among the finding's own cells on studies with it (so that a finding of a few cells still reaches the maximum)` : ''}; ${chosen}`
+  );
+}
+
+function describeCalibration(): string {
+  const c = trained.calibration;
+  if (!c) return '';
+  return (
+    ` The probability is calibrated (Platt scaling, \`models/train/calibrate.py\`): every logit of the map becomes ${c.a.toFixed(4)} × logit ${c.b < 0 ? '−' : '+'} ${Math.abs(c.b).toFixed(4)} before the sigmoid, ` +
+    `fitted on the ${c.fitted_on}; the ranking, the AUROC and every sensitivity/specificity pair are unchanged, only the numbers read as probabilities are.`
   );
 }
 

@@ -106,7 +106,8 @@ class RadiographNet(nn.Module):
 
 
 class ExportedRadiograph(nn.Module):
-    """What ships: probability (1,) = sigmoid(max of the map), heatmap (1, h, w) = sigmoid(map)."""
+    """What ships: probability (1,) = sigmoid(max of the map), heatmap (1, h, w) = sigmoid(map),
+    calibrated as Exported is when a calibration is given."""
 
     def __init__(self, net, calibration=None):
         super().__init__()

@@ -17,11 +17,10 @@ import argparse
 import json
 import os
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import WORK, apply_channels, load_split, seed_everything, write_scores_csv
+from common import WORK, load_split, map_maxima, seed_everything, write_scores_csv
 from nets import RadiographNet, VolumeNet, export_onnx
 
 p = argparse.ArgumentParser()
@@ -43,19 +42,7 @@ shape = tuple(meta['shape'])
 
 net = VolumeNet(len(spec['channels'])) if volume else RadiographNet()
 net.load_state_dict(torch.load(os.path.join(out_dir, 'model.pt')))
-net.eval()
-
-
-def to_input(raw):
-    x = torch.from_numpy(raw.astype(np.float32))
-    if volume:
-        return apply_channels(x, spec['channels'])
-    return ((x / 65535.0 - spec['normalise']['mean']) / spec['normalise']['std']).unsqueeze(1)
-
-
-with torch.no_grad():
-    dims = tuple(range(1, 4 if volume else 3))
-    maxima = torch.cat([net(to_input(vvalues[i:i + 4])).amax(dim=dims) for i in range(0, len(vvalues), 4)])
+maxima = map_maxima(net, vvalues, spec)
 
 types = set(trained.get('positive_types') or [])
 chosen = torch.tensor([r['label'] == 0 or not types or r.get('type') in types for r in vrows])

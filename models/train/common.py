@@ -56,6 +56,23 @@ def apply_channels(hu, channels):
     return torch.stack(out, dim=-4)
 
 
+def model_input(x, spec):
+    """Stored values (a float tensor) -> the model's input, exactly as the manifest's last step
+    does it: a volume's channels, a radiograph's normalisation of values / 65535."""
+    if spec['kind'] == 'volume':
+        return apply_channels(x, spec['channels'])
+    return ((x / 65535.0 - spec['normalise']['mean']) / spec['normalise']['std']).unsqueeze(1)
+
+
+def map_maxima(net, raw_values, spec, batch=4):
+    """Each study's largest logit of the map (its probability before the sigmoid), in eval mode."""
+    net.eval()
+    dims = (1, 2, 3) if spec['kind'] == 'volume' else (1, 2)
+    with torch.no_grad():
+        return torch.cat([net(model_input(torch.from_numpy(raw_values[i:i + batch].astype(np.float32)), spec)).amax(dim=dims)
+                          for i in range(0, len(raw_values), batch)])
+
+
 def auroc(scores, labels):
     """Mann-Whitney AUROC (ties count one half)."""
     scores = np.asarray(scores, dtype=np.float64)

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from common import WORK, apply_channels, auroc, load_split, seed_everything, sens_at_spec, write_scores_csv
+from common import WORK, auroc, load_split, map_maxima, model_input, seed_everything, sens_at_spec, write_scores_csv
 from nets import RadiographNet, VolumeNet, count_flops, export_onnx
 
 p = argparse.ArgumentParser()
@@ -60,15 +60,6 @@ vchoose = np.array([r['label'] == 0 or not types or r.get('type') in types for r
 shape = tuple(meta['shape'])
 out_dir = os.path.join(WORK, args.pack)
 print(f'train {len(values)} ({int(labels.sum())} positive), val {len(vvalues)}; grid {shape}', flush=True)
-
-
-def to_input(raw):
-    """Stored values -> the model's input, exactly as the manifest's last step does it."""
-    x = torch.from_numpy(raw.astype(np.float32))
-    if volume:
-        return apply_channels(x, spec['channels'])
-    v = x / 65535.0
-    return ((v - spec['normalise']['mean']) / spec['normalise']['std']).unsqueeze(1)
 
 
 if volume:
@@ -125,7 +116,7 @@ def augment(raw, m):
             v = (x[j] / 65535.0).clamp(0, 1) ** float(rng.uniform(0.8, 1.25))  # other processing curves
             v = v + torch.randn_like(v) * float(rng.uniform(0, 0.02))
             x[j] = v * 65535.0
-    return (apply_channels(x, spec['channels']) if volume else ((x / 65535.0 - spec['normalise']['mean']) / spec['normalise']['std']).unsqueeze(1)), m
+    return model_input(x, spec), m
 
 
 patch = tuple(int(v) for v in args.patch.split(',')) if args.patch else None
@@ -133,7 +124,7 @@ if patch:
     # Where each positive's finding is (voxels at least half covered), to centre patches on.
     finding_voxels = {i: np.argwhere(masks[i] > 128) for i in np.nonzero(labels == 1)[0]}
     positives = [i for i, v in finding_voxels.items() if len(v)]
-    negatives_idx = np.nonzero(labels == 0)[0]
+    negatives = np.nonzero(labels == 0)[0]
 
 
 def patch_batch():
@@ -151,7 +142,7 @@ def patch_batch():
             i = positives[rng.integers(len(positives))]
             centre = finding_voxels[i][rng.integers(len(finding_voxels[i]))]
         else:
-            i = negatives_idx[rng.integers(len(negatives_idx))]
+            i = negatives[rng.integers(len(negatives))]
             centre = (rng.integers(d), rng.integers(h), rng.integers(w))
             if args.negatives_above_hu is not None and rng.random() < 0.7:
                 for _ in range(20):
@@ -175,13 +166,7 @@ def cell_targets(m, logits):
 
 
 def predict(raw_values, model):
-    model.eval()
-    out = []
-    dims = tuple(range(1, 4 if volume else 3))
-    with torch.no_grad():
-        for i in range(0, len(raw_values), 4):
-            out.extend(torch.sigmoid(model(to_input(raw_values[i:i + 4])).amax(dim=dims)).tolist())
-    return np.array(out)
+    return np.array(torch.sigmoid(map_maxima(model, raw_values, spec)).tolist())
 
 
 def batches():

@@ -15,6 +15,19 @@ export function copyPacks(dir: string, ids = ['test-volume', 'test-fragile', 'te
   return dir;
 }
 
+/**
+ * A models folder holding the test volume pack as model `id` 1.0.0, its manifest declaring
+ * `finding.scope` (what the worklist shows beside each result of that model).
+ */
+export function scopedPack(dir: string, id: string, scope: string): string {
+  const models = copyPacks(dir, ['test-volume']);
+  if (id !== 'test-volume') fs.renameSync(path.join(models, 'test-volume'), path.join(models, id));
+  const file = path.join(models, id, 'manifest.json');
+  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
+  fs.writeFileSync(file, JSON.stringify({ ...manifest, id, version: '1.0.0', finding: { ...manifest.finding, scope } }));
+  return models;
+}
+
 /** Sends files with DCMTK's storescu and returns the id of their series (seeded with `seed`). */
 export async function ingest(node: VigilNode, files: string[], seed: string): Promise<string> {
   const result = await storescu(node.dicom.port, files);

@@ -1,11 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { apiAs, type ApiClient } from '../../helpers/api.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
-import { copyPacks } from '../../helpers/triage.js';
+import { scopedPack } from '../../helpers/triage.js';
 
 const SCOPE = 'made for central emboli only: a negative result does not rule out pulmonary embolism';
 
@@ -16,11 +15,7 @@ describe("api/routes/worklist: a pack's finding.scope beside each of its results
 
   before(async () => {
     work = makeTempDir();
-    const models = copyPacks(path.join(work, 'models'), ['test-volume']);
-    const file = path.join(models, 'test-volume', 'manifest.json');
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-    fs.writeFileSync(file, JSON.stringify({ ...manifest, finding: { ...manifest.finding, scope: SCOPE } }));
-    node = await startTestNode({ triage: { modelsDir: models, workers: 1 } });
+    node = await startTestNode({ triage: { modelsDir: scopedPack(path.join(work, 'models'), 'test-volume', SCOPE), workers: 1 } });
     radiologist = await apiAs(node, 'radiologist');
   });
   after(async () => {

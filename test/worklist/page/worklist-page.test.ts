@@ -7,7 +7,7 @@ import { makeFinding, seedStudy, type SeededStudy } from '../../helpers/findings
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
-import { copyPacks } from '../../helpers/triage.js';
+import { scopedPack } from '../../helpers/triage.js';
 import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
 
 /**
@@ -59,16 +59,6 @@ function keyImagePng(): Buffer {
 
 const SCOPE = 'made for large bleeds only: a negative result does not rule out a small one';
 
-/** The findings here come from model `stroke` 1.0.0: a pack of that name whose manifest declares a scope. */
-function scopedStrokePack(dir: string): string {
-  const models = copyPacks(path.join(dir, 'models'), ['test-volume']);
-  fs.renameSync(path.join(models, 'test-volume'), path.join(models, 'stroke'));
-  const file = path.join(models, 'stroke', 'manifest.json');
-  const manifest = JSON.parse(fs.readFileSync(file, 'utf8'));
-  fs.writeFileSync(file, JSON.stringify({ ...manifest, id: 'stroke', version: '1.0.0', finding: { ...manifest.finding, scope: SCOPE } }));
-  return models;
-}
-
 describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', function () {
   let node: TestNode;
   let hook: WebhookReceiver;
@@ -84,7 +74,8 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     work = makeTempDir();
     node = await startTestNode({
       alerts: { destinations: [{ id: 'team', type: 'webhook', url: await hook.start(), secret: 'shh', when: {} }] },
-      triage: { modelsDir: scopedStrokePack(work), workers: 1 },
+      // The findings here come from model `stroke` 1.0.0: a pack of that name declares a scope.
+      triage: { modelsDir: scopedPack(path.join(work, 'models'), 'stroke', SCOPE), workers: 1 },
     });
     const now = Date.now();
     studies = [

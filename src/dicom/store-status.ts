@@ -15,6 +15,8 @@ export const DimseStatus = {
   CannotUnderstandMissingAttribute: 0xc002,
   /** Cannot understand: the data set's SOP Instance UID is not the command's. */
   CannotUnderstandUidMismatch: 0xc003,
+  /** Cannot understand: a UID needed to file the instance is not a UID (not digits and dots, or longer than 64). */
+  CannotUnderstandInvalidUid: 0xc004,
 } as const;
 
 export function storeStatus(outcome: StoreOutcome): { status: number; comment?: string } {
@@ -41,6 +43,8 @@ function refusalStatus(outcome: Extract<StoreOutcome, { kind: 'refused' }>): num
       return DimseStatus.CannotUnderstandMissingAttribute;
     case 'uid-mismatch':
       return DimseStatus.CannotUnderstandUidMismatch;
+    case 'invalid-uid':
+      return DimseStatus.CannotUnderstandInvalidUid;
     case 'sop-class-mismatch':
       return DimseStatus.DataSetDoesNotMatchSopClass;
     case 'filtered':

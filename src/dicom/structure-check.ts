@@ -19,6 +19,8 @@ export interface ByteSource {
 }
 
 export function checkDatasetStructure(source: ByteSource, dataStart: number, explicitVr: boolean): StructureProblem | undefined {
+  // A C-STORE whose data set has no bytes at all: nothing to understand.
+  if (source.size <= dataStart) return { kind: 'malformed', at: dataStart, reason: 'empty data set' };
   const reader = new WindowReader(source);
   const result = new Walker(reader, explicitVr).walkDataset(dataStart, reader.size, 0);
   if (!('kind' in result)) return undefined;

@@ -13,6 +13,9 @@ import type { FileStore } from './file-store.js';
 import { resourceIdsOf, type ResourceIds } from './resource-ids.js';
 import { TempFileWriter } from './temp-file-writer.js';
 
+/** A UID is at most 64 characters (PS3.5 9.1). */
+const MAX_UID_LENGTH = 64;
+
 /** What the sender said about the instance in its C-STORE command and association. */
 export interface IncomingInstance {
   sopClassUid: string;
@@ -29,6 +32,7 @@ export type RefusalReason =
   | 'truncated'
   | 'missing-attribute'
   | 'uid-mismatch'
+  | 'invalid-uid'
   | 'sop-class-mismatch'
   | 'filtered'
   | 'internal';
@@ -218,12 +222,38 @@ function checkIdentity(summary: HeaderSummary, incoming: IncomingInstance): Stor
   if (missing.length > 0) {
     return { kind: 'refused', reason: 'missing-attribute', detail: `missing ${missing.join(', ')}` };
   }
+  // The command's UIDs are checked as sent; the data set's as read, which (like dcmjs) drops
+  // characters other than digits and dots, so a bad character shows in the command's copy, a
+  // length in the data set's (DCMTK cuts the command's UIDs to 64 characters).
+  const uids: [string, string][] = [
+    ['SOPInstanceUID', incoming.sopInstanceUid],
+    ['SOPClassUID', incoming.sopClassUid],
+    ['SOPInstanceUID', summary.instance.SOPInstanceUID!],
+    ['StudyInstanceUID', summary.study.StudyInstanceUID!],
+    ['SeriesInstanceUID', summary.series.SeriesInstanceUID!],
+  ];
+  for (const [keyword, uid] of uids) {
+    const problem = uidProblem(uid);
+    if (problem) return { kind: 'refused', reason: 'invalid-uid', detail: `${keyword} ${problem}` };
+  }
   if (summary.instance.SOPInstanceUID !== incoming.sopInstanceUid) {
     return { kind: 'refused', reason: 'uid-mismatch', detail: 'SOPInstanceUID differs from the C-STORE command' };
   }
   if (summary.instance.SOPClassUID !== incoming.sopClassUid) {
     return { kind: 'refused', reason: 'sop-class-mismatch', detail: 'SOPClassUID differs from the C-STORE command' };
   }
+  return undefined;
+}
+
+/**
+ * Why a value is not a UID (PS3.5 9.1), or undefined. Only what would make it file wrongly is
+ * checked: characters and length. Components with leading zeros, which some older devices
+ * write, are let through, as other nodes do.
+ */
+function uidProblem(uid: string): string | undefined {
+  if (uid === '') return 'is empty';
+  if (!/^[0-9.]+$/.test(uid)) return 'has characters other than digits and dots';
+  if (uid.length > MAX_UID_LENGTH) return `is longer than ${MAX_UID_LENGTH} characters (${uid.length})`;
   return undefined;
 }
 

@@ -364,8 +364,14 @@ export class VigilScp extends dimse.Scp {
     socket.end(() => socket.destroy());
   }
 
+  /**
+   * The SCU aborted (A-ABORT received): the provider closes the transport connection at once
+   * (PS3.8 9.2, state table AA-3). storescu, aborting on a non-DICOM file in its folder, waits
+   * for that close: 30 s when the connection was kept.
+   */
   override abort(): void {
     this.release();
+    this.peer.socket.destroy();
   }
 
   private async completeStore(pending: PendingStore): Promise<{ status: number; comment?: string }> {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import type { VigilConfig } from './config/schema.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { EventBus } from './events/bus.js';
-import { indexPath, openDatabase, type Db } from './store/database.js';
+import { closeDatabase, indexPath, openDatabase, type Db } from './store/database.js';
 import { migrate } from './store/migrate.js';
 import { storeMigrations } from './store/migrations.js';
 import { DicomIndex } from './store/dicom-index.js';
@@ -215,7 +215,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   /**
    * Parts stop in reverse order (DICOM first: no new association from the first moment; it
    * drains the C-STOREs under way), each after every part has stopped taking new work. Then the
-   * index is checkpointed (the WAL folded into the database file) and closed, and the clean stop
+   * index is checkpointed (the WAL folded into the database file; kept as it is on a full disk) and closed, and the clean stop
    * is marked so that the next start skips the full reconciliation.
    */
   let stopping: Promise<void> | undefined;
@@ -226,8 +226,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
       await part.stop().catch((err: unknown) => log.error('part failed to stop', { part: part.name, error: (err as Error).message }));
     }
     started.length = 0;
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+    closeDatabase(db, log);
     markCleanShutdown(config.dataDir);
     log.info('Vigil stopped');
   };

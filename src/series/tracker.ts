@@ -10,6 +10,15 @@ import { MppsService } from './mpps.js';
 import { MppsStore } from './mpps-store.js';
 import { SeriesStateStore, type SeriesState } from './series-state-store.js';
 
+const FAILED = Symbol('failed');
+const SWEEP_RETRY_FIRST_MS = 1000;
+const SWEEP_RETRY_MAX_MS = 60_000;
+
+/** Wait after `failures` failed sweeps in a row: 1 s, 2 s, 4 s... up to 60 s. */
+export function sweepRetryDelay(failures: number): number {
+  return Math.min(SWEEP_RETRY_MAX_MS, SWEEP_RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1));
+}
+
 export interface SeriesTrackerDeps {
   db: Db;
   index: DicomIndex;
@@ -38,6 +47,10 @@ export class SeriesTracker {
   private unsubscribe: (() => void) | undefined;
   private cancelTimer: (() => void) | undefined;
   private timerAt: number | undefined;
+  /** Sweeps that failed in a row (a full disk, a locked index): the next one waits longer. */
+  private sweepFailures = 0;
+  /** While sweeps fail: no sweep before this time, whatever deadline is already past. */
+  private retryAt: number | undefined;
 
   constructor(private readonly deps: SeriesTrackerDeps) {
     this.states = new SeriesStateStore(deps.db);
@@ -219,31 +232,61 @@ export class SeriesTracker {
     }
   }
 
-  /** Declares every open series whose idle window has closed, then waits for the next one. */
+  /**
+   * Declares every open series whose idle window has closed, then waits for the next one. A
+   * sweep that fails (the index cannot be written: a full disk) leaves those deadlines in the
+   * past; waiting for "the earliest deadline" would then run the sweep again at once, forever.
+   * So a failed sweep backs off (1 s doubling to 60 s), with one log line per attempt.
+   */
   private sweep(): void {
     this.timerAt = undefined;
     this.cancelTimer = undefined;
-    this.guard(() => {
+    try {
       for (const seriesId of this.states.dueForIdle(this.deps.clock.now())) this.declareStable(seriesId, 'idle');
-    });
+      if (this.sweepFailures > 0) this.deps.log.info('series tracker recovered: idle windows are declared again', { failedSweeps: this.sweepFailures });
+      this.sweepFailures = 0;
+      this.retryAt = undefined;
+    } catch (err) {
+      this.sweepFailures++;
+      const retryInMs = sweepRetryDelay(this.sweepFailures);
+      this.retryAt = this.deps.clock.now() + retryInMs;
+      this.deps.log.error('series tracker failed to declare idle series: retrying later', {
+        error: err instanceof Error ? err.message : String(err),
+        attempt: this.sweepFailures,
+        retryInMs,
+      });
+    }
     this.arm();
   }
 
-  /** One timer, for the earliest idle deadline among open series. */
+  /** One timer, for the earliest idle deadline among open series (not before a failed sweep's retry). */
   private arm(): void {
     if (!this.unsubscribe) return;
-    const next = this.states.nextIdleDeadline();
-    if (next === this.timerAt) return;
+    const deadline = this.guarded(() => this.states.nextIdleDeadline());
+    // Reading the deadline failed too: try again when a failed sweep would.
+    const next = deadline === FAILED ? this.deps.clock.now() + sweepRetryDelay(Math.max(1, this.sweepFailures)) : deadline;
+    const at = next !== undefined && this.retryAt !== undefined ? Math.max(next, this.retryAt) : next;
+    if (at === this.timerAt) return;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
-    this.timerAt = next;
-    if (next === undefined) return;
-    this.cancelTimer = this.deps.clock.setTimer(() => this.sweep(), next - this.deps.clock.now());
+    this.timerAt = at;
+    if (at === undefined) return;
+    this.cancelTimer = this.deps.clock.setTimer(() => this.sweep(), at - this.deps.clock.now());
   }
 
   private idleMs(modality: string | null): number {
     const { idleSeconds, idleSecondsByModality } = this.deps.config;
     return Math.round(((modality ? idleSecondsByModality[modality] : undefined) ?? idleSeconds) * 1000);
+  }
+
+  /** `fn`'s value, or FAILED (logged) when it threw. */
+  private guarded<T>(fn: () => T): T | typeof FAILED {
+    try {
+      return fn();
+    } catch (err) {
+      this.deps.log.error('series tracker failed', { error: err instanceof Error ? err.message : String(err) });
+      return FAILED;
+    }
   }
 
   /** The tracker runs inside event listeners and timers: a failure is logged, never thrown. */

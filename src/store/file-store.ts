@@ -5,8 +5,7 @@ import crypto from 'node:crypto';
 import { VigilError } from '../errors.js';
 import { isResourceId } from './resource-ids.js';
 import type { TempFileWriter } from './temp-file-writer.js';
-
-const FREE_SPACE_CHECK_MS = 2000;
+import { FreeSpace } from './free-space.js';
 
 /**
  * The file store: one Part 10 file per instance under `store/ab/cd/<instance id>.dcm`, written
@@ -17,7 +16,8 @@ export class FileStore {
   readonly root: string;
   readonly tmpDir: string;
   private readonly knownDirs = new Set<string>();
-  private freeSpace = { checkedAt: 0, ok: true };
+  /** The storage.minFreeMb floor, which every temp file writer asks before each write. */
+  readonly space: FreeSpace;
 
   constructor(
     dataDir: string,
@@ -25,6 +25,7 @@ export class FileStore {
   ) {
     this.root = path.join(dataDir, 'store');
     this.tmpDir = path.join(dataDir, 'tmp');
+    this.space = new FreeSpace(dataDir, opts.minFreeMb);
   }
 
   init(): void {
@@ -73,21 +74,12 @@ export class FileStore {
 
   async remove(relativePath: string): Promise<void> {
     await fsp.rm(this.absolutePath(relativePath), { force: true });
+    this.space.invalidate(); // the room it made counts from the next look at the disk
   }
 
-  /** False when free space is below the configured floor (checked at most every 2 s). */
+  /** False when free space is below the configured floor (see FreeSpace). */
   hasFreeSpace(): boolean {
-    const now = Date.now();
-    if (now - this.freeSpace.checkedAt < FREE_SPACE_CHECK_MS) return this.freeSpace.ok;
-    let ok = true;
-    try {
-      const s = fs.statfsSync(this.root);
-      ok = (s.bavail * s.bsize) / (1024 * 1024) >= this.opts.minFreeMb;
-    } catch {
-      ok = true; // statfs unsupported: rely on write errors (ENOSPC) instead
-    }
-    this.freeSpace = { checkedAt: now, ok };
-    return ok;
+    return this.space.aboveFloor();
   }
 
   listTempFiles(): string[] {

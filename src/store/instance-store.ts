@@ -81,7 +81,7 @@ export class InstanceStore {
       sourceAeTitle: incoming.callingAeTitle,
     });
     const refusal = this.files.hasFreeSpace() ? undefined : new Error('free space below the configured minimum');
-    return new TempFileWriter(this.files.newTempPath(), prefix, this.files.fsyncEnabled, refusal);
+    return new TempFileWriter(this.files.newTempPath(), prefix, this.files.fsyncEnabled, refusal, this.files.space);
   }
 
   /** Completes one C-STORE once its writer has ended. Always resolves. */

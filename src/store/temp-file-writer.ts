@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
 import type { ByteSource } from '../dicom/structure-check.js';
 import { KeptBytes } from './kept-bytes.js';
+import type { SpaceBudget } from './free-space.js';
 
 /**
  * Network fragments are gathered into writes of this size: small enough that a 512² slice is
@@ -47,6 +48,8 @@ export class TempFileWriter extends EventEmitter {
   /** Resolvers waiting for every byte to be written (or to have failed). */
   private waiters: (() => void)[] = [];
   private readonly kept = new KeptBytes(KEPT_BYTES, KEPT_BYTES);
+  /** Bytes taken from the space budget and not yet written. */
+  private held = 0;
 
   constructor(
     readonly path: string,
@@ -54,6 +57,8 @@ export class TempFileWriter extends EventEmitter {
     private readonly fsync: boolean,
     /** A writer that must refuse (no space left): it swallows the data and reports this. */
     refusal?: Error,
+    /** Asked before each chunk is taken (storage.minFreeMb): a chunk it refuses fails the writer as a refusal would. */
+    private readonly budget?: SpaceBudget,
   ) {
     super();
     this.failure = refusal;
@@ -92,6 +97,13 @@ export class TempFileWriter extends EventEmitter {
     if (this.ended) return true; // discarded, or a sender that goes on after its last fragment: dropped
     this.kept.add(chunk);
     if (this.failure || this.closed) return true;
+    if (this.budget) {
+      if (!this.budget.take(chunk.length)) {
+        this.failure = new Error('free space below storage.minFreeMb');
+        return true; // what is batched is dropped (and given back) by the next startWrite
+      }
+      this.held += chunk.length;
+    }
     this.batch.push(chunk);
     this.batchBytes += chunk.length;
     if (this.batchBytes >= WRITE_BATCH_BYTES) this.startWrite();
@@ -137,6 +149,7 @@ export class TempFileWriter extends EventEmitter {
     this.batch = [];
     this.batchBytes = 0;
     await this.settled();
+    this.giveBack();
     const fd = this.fd;
     this.fd = undefined;
     if (fd !== undefined) await new Promise<void>((resolve) => fs.close(fd, () => resolve()));
@@ -153,13 +166,26 @@ export class TempFileWriter extends EventEmitter {
     const chunks = this.batch;
     this.batch = [];
     this.batchBytes = 0;
-    if (this.failure || this.fd === undefined || chunks.length === 0) return this.wrote();
+    if (this.failure || this.fd === undefined || chunks.length === 0) {
+      this.giveBack();
+      return this.wrote();
+    }
     this.writing = true;
     this.writeAll(this.fd, chunks, () => {
       this.writing = false;
+      this.giveBack();
       if (this.batchBytes >= WRITE_BATCH_BYTES || (this.ended && this.batchBytes > 0)) this.startWrite();
       else this.wrote();
     });
+  }
+
+  /** Bytes taken from the budget that will not be written now: nothing is in flight, so every held byte is in a dropped batch. */
+  private giveBack(): void {
+    if (this.writing || this.held === 0) return;
+    if (this.failure || this.closed || this.fd === undefined) {
+      this.budget?.release(this.held);
+      this.held = 0;
+    }
   }
 
   /** A write finished with nothing more to start now: wake whoever waits. */
@@ -179,6 +205,10 @@ export class TempFileWriter extends EventEmitter {
         return callback();
       }
       this.bytesWritten += written;
+      if (this.budget) {
+        this.budget.written(written);
+        this.held -= written;
+      }
       const total = chunks.reduce((n, c) => n + c.length, 0);
       if (written === total) return callback();
       if (written === 0) {

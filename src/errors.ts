@@ -13,6 +13,8 @@ export const ERRORS = {
   UNAUTHORIZED: { status: 401, title: 'Authentication required' },
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
+  AUTH_BUSY: { status: 503, title: 'Token checks are busy' },
+  AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   CONFLICT: { status: 409, title: 'Conflict' },
   DICOM_PARSE_FAILED: { status: 422, title: 'DICOM data set could not be parsed' },
   DICOM_MISSING_ATTRIBUTE: { status: 422, title: 'Required DICOM attribute missing' },

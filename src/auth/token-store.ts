@@ -1,6 +1,7 @@
 import type { Db } from '../store/database.js';
 import { systemErrorCode, VigilError } from '../errors.js';
 import { isRole, type Role } from './roles.js';
+import { HashSlots } from './hash-slots.js';
 import { fingerprint, generateToken, hashToken, keyIdOf, verifyToken } from './token-secret.js';
 
 /** Who is calling: what the API knows after a token checks out. */
@@ -30,10 +31,24 @@ interface TokenRow {
   revoked_at: number | null;
 }
 
+/**
+ * What a presented token turned out to be, found without hashing:
+ * - refused: it cannot be a live token (wrong shape, no live row, or this exact string failed before);
+ * - known: it checked out before, in this process;
+ * - verify: one scrypt check decides. `shared` when the same string is being checked already
+ *   (parallel requests with one new token pay one hash, not one each).
+ */
+export type TokenCheck =
+  | { kind: 'refused' }
+  | { kind: 'known'; auth: Auth }
+  | { kind: 'verify'; shared: boolean; result: Promise<Auth | undefined> };
+
 /** The key id of the one token that may not have our `vgl_` shape: VIGIL_ADMIN_TOKEN. */
 const BOOTSTRAP_KEY = 'bootstrap';
 export const BOOTSTRAP_TOKEN_NAME = 'admin';
 const MIN_BOOTSTRAP_LENGTH = 32;
+const GENERATED_PREFIX = 'vgl_';
+const REFUSED: TokenCheck = { kind: 'refused' };
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** last_used_at is a hint for `token list`, not an audit record: written at most once a minute. */
 const TOUCH_EVERY_MS = 60_000;
@@ -42,15 +57,25 @@ const MAX_CACHED = 1000;
 /**
  * API tokens in the index. The CLI creates and revokes them (the node may be running: every
  * request looks its token up again, so a revocation takes effect on the next request). A token
- * that checked out once is remembered in memory by its SHA-256, so the scrypt cost is paid once
- * per token and process, not per request.
+ * that was checked once is remembered in memory by its SHA-256, with the verdict, so the scrypt
+ * cost is paid once per token string and process, not per request, and a wrong token shown again
+ * costs no hash either. A string that cannot be a live token is refused without any hash:
+ * a `vgl_` token is found by its key id, and anything else is hashed only while the
+ * VIGIL_ADMIN_TOKEN row is live and only if it has that token's minimum length.
  */
 export class TokenStore {
-  private readonly verified = new Map<string, { rowId: number; hash: string }>();
+  /** Verdicts by token fingerprint, good and wrong apart: a flood of wrong ones cannot evict good ones. */
+  private readonly verified = new Verdicts();
+  private readonly wrong = new Verdicts();
+  private readonly pending = new Map<string, Promise<Auth | undefined>>();
   private readonly touchedAt = new Map<number, number>();
   private readonly stmts;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Bounds concurrent scrypt runs (shared with storage in libuv's pool). */
+    readonly hashes = new HashSlots(),
+  ) {
     this.stmts = {
       byKey: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE key_id = ? AND revoked_at IS NULL'),
       byName: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL'),
@@ -83,6 +108,9 @@ export class TokenStore {
     if (token.length < MIN_BOOTSTRAP_LENGTH || /\s/.test(token)) {
       throw new VigilError('CONFIG_INVALID', `VIGIL_ADMIN_TOKEN must be at least ${MIN_BOOTSTRAP_LENGTH} characters without spaces (e.g. openssl rand -hex 32)`);
     }
+    if (token.startsWith(GENERATED_PREFIX) && keyIdOf(token) === undefined) {
+      throw new VigilError('CONFIG_INVALID', 'VIGIL_ADMIN_TOKEN starts with "vgl_" but is not a whole token made by `vigil token create`');
+    }
     // A token in our own shape (copied from `vigil token create`) is found by its key id like any other.
     await this.insert(BOOTSTRAP_TOKEN_NAME, 'admin', keyIdOf(token) ?? BOOTSTRAP_KEY, token, 'VIGIL_ADMIN_TOKEN');
     return 'created';
@@ -107,21 +135,47 @@ export class TokenStore {
 
   /** Who holds this token, or undefined when it is unknown, revoked or wrong. */
   async authenticate(token: string): Promise<Auth | undefined> {
-    const row = this.stmts.byKey.get(keyIdOf(token) ?? BOOTSTRAP_KEY);
-    if (!row || !isRole(row.role)) return undefined;
+    const found = this.check(token);
+    if (found.kind === 'refused') return undefined;
+    return found.kind === 'known' ? found.auth : found.result;
+  }
+
+  /**
+   * Finds what a token is without hashing, and starts its one scrypt check when that is needed
+   * (the API's throttle counts the attempt before awaiting it). Synchronous up to that point.
+   */
+  check(token: string): TokenCheck {
+    const keyId = keyIdOf(token);
+    if (keyId === undefined && !couldBeBootstrap(token)) return REFUSED;
+    const row = this.stmts.byKey.get(keyId ?? BOOTSTRAP_KEY);
+    if (!row || !isRole(row.role)) return REFUSED;
     const print = fingerprint(token);
-    const cached = this.verified.get(print);
-    if (!cached || cached.rowId !== row.id || cached.hash !== row.hash) {
-      if (!(await verifyToken(token, row.hash))) return undefined;
-      if (this.verified.size >= MAX_CACHED) this.verified.clear();
-      this.verified.set(print, { rowId: row.id, hash: row.hash });
+    const live = { rowId: row.id, hash: row.hash };
+    if (this.wrong.has(print, live)) return REFUSED;
+    const auth: Auth = { tokenName: row.name, role: row.role };
+    if (this.verified.has(print, live)) {
+      this.touch(row.id);
+      return { kind: 'known', auth };
     }
-    this.touch(row.id);
-    return { tokenName: row.name, role: row.role };
+    const pending = this.pending.get(print);
+    if (pending) return { kind: 'verify', shared: true, result: pending };
+    const result = this.verify(token, print, live, auth);
+    this.pending.set(print, result);
+    const forget = (): void => void this.pending.delete(print);
+    result.then(forget, forget);
+    return { kind: 'verify', shared: false, result };
+  }
+
+  private async verify(token: string, print: string, live: Verdict, auth: Auth): Promise<Auth | undefined> {
+    const ok = await this.hashes.run(() => verifyToken(token, live.hash));
+    (ok ? this.verified : this.wrong).set(print, live);
+    if (!ok) return undefined;
+    this.touch(live.rowId);
+    return auth;
   }
 
   private async insert(name: string, role: Role, keyId: string, token: string, createdBy: string): Promise<void> {
-    const hash = await hashToken(token);
+    const hash = await this.hashes.run(() => hashToken(token));
     try {
       this.stmts.insert.run({ name, role, keyId, hash, now: Date.now(), createdBy });
     } catch (err) {
@@ -139,6 +193,35 @@ export class TokenStore {
     this.touchedAt.set(rowId, now);
     this.stmts.touch.run(now, rowId);
   }
+}
+
+/** The row a verdict was reached against: a new or re-hashed row makes it void. */
+interface Verdict {
+  rowId: number;
+  hash: string;
+}
+
+/** A bounded memory of verdicts, by token fingerprint (SHA-256: the token itself is not kept). */
+class Verdicts {
+  private readonly byPrint = new Map<string, Verdict>();
+
+  has(print: string, live: Verdict): boolean {
+    const verdict = this.byPrint.get(print);
+    return verdict !== undefined && verdict.rowId === live.rowId && verdict.hash === live.hash;
+  }
+
+  set(print: string, live: Verdict): void {
+    if (this.byPrint.size >= MAX_CACHED) this.byPrint.clear();
+    this.byPrint.set(print, live);
+  }
+}
+
+/**
+ * Only the VIGIL_ADMIN_TOKEN may lack the `vgl_` shape, and it has at least 32 characters: a
+ * shorter string, or a broken `vgl_` one, is nobody's token and costs no hash.
+ */
+function couldBeBootstrap(token: string): boolean {
+  return token.length >= MIN_BOOTSTRAP_LENGTH && !token.startsWith(GENERATED_PREFIX);
 }
 
 function toInfo(row: TokenRow): TokenInfo {

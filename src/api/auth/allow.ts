@@ -19,7 +19,10 @@ import { routePatternOf, type RouteAccess } from './request.js';
  *   dates of birth, accession numbers, tags, pixels, findings about a study) and for changes.
  *   allowUnaudited(): for reads that carry no patient data (health, metrics, configuration).
  *   Non-GET requests are audited either way.
- * - A handler that returns many resources (a search) names them with auditResources(req, ids).
+ * - A handler that returns many resources (a search) names them with auditResources(req, ids),
+ *   before it answers: the row is written as the response starts, and a read whose row cannot
+ *   be written is refused with 503 (src/api/audit-requests.ts). A handler that streams its body
+ *   calls res.flushHeaders() before piping, so that refusal happens in the handler.
  * - Add the route to the role matrix in test/api/role-matrix.test.ts; the suite fails for a
  *   route missing there. In tests, `await apiAs(node, 'radiologist')` (test/helpers/api.ts)
  *   gives a supertest client carrying a token of that role.

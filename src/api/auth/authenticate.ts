@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { VigilError } from '../../errors.js';
-import type { TokenStore } from '../../auth/token-store.js';
+import { isVigilError, VigilError } from '../../errors.js';
+import type { Auth, TokenCheck, TokenStore } from '../../auth/token-store.js';
 import type { FailureThrottle } from './failure-throttle.js';
 import './request.js';
 
@@ -11,7 +11,10 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
 /**
  * Every request past this point carries a valid bearer token (RFC 6750), or gets a 401
  * problem. Failures from one address are slowed down and eventually refused with 429, before
- * any token is checked.
+ * any token is checked. A token that cannot be ours fails without hashing; one that needs its
+ * scrypt check is counted as a failure first (forgiven when it checks out), so a burst of
+ * parallel guesses meets the 429 instead of the thread pool. Hashes take turns (HashSlots):
+ * when too many wait, the answer is 503 with Retry-After.
  */
 export function authenticate(tokens: TokenStore, throttle: FailureThrottle): RequestHandler {
   return async (req, res, next) => {
@@ -27,9 +30,22 @@ export function authenticate(tokens: TokenStore, throttle: FailureThrottle): Req
       throw new VigilError('TOO_MANY_REQUESTS', 'too many failed token checks from this address; try again later');
     }
     const token = BEARER.exec(header)?.[1];
-    const auth = token ? await tokens.authenticate(token) : undefined;
+    const found: TokenCheck = token ? tokens.check(token) : { kind: 'refused' };
+    let auth: Auth | undefined;
+    let delayMs = 0;
+    if (found.kind === 'known') auth = found.auth;
+    else if (found.kind === 'refused') delayMs = throttle.failed(address);
+    else {
+      // Counted before awaiting: a request sharing another's check costs no hash of its own.
+      const counted = found.shared ? undefined : throttle.failed(address);
+      auth = await found.result.catch((err: unknown) => {
+        if (isVigilError(err, 'AUTH_BUSY')) res.set('Retry-After', '1');
+        throw err;
+      });
+      if (auth && counted !== undefined) throttle.forgive(address);
+      if (!auth) delayMs = counted ?? throttle.failed(address);
+    }
     if (!auth) {
-      const delayMs = throttle.failed(address);
       if (delayMs > 0) await sleep(delayMs);
       challenge(res, 'invalid_token');
       throw new VigilError('UNAUTHORIZED', token ? 'the bearer token is unknown or revoked' : 'the Authorization header is not "Bearer <token>"');

@@ -15,6 +15,10 @@ const MAX_ADDRESSES = 10_000;
  * checks; past `delayAfter` each failure is answered later, past `blockAfter` the address is
  * refused outright until its window ends. In memory: a restart forgets, which is acceptable
  * for slowing down, not for a ban list.
+ *
+ * A check that needs a hash is counted as a failure before its verdict, and forgiven if the
+ * token checks out: parallel guesses see each other's count, so the 21st of 50 at once is
+ * refused rather than all 50 hashed.
  */
 export class FailureThrottle {
   private readonly windows = new Map<string, Window>();
@@ -39,6 +43,12 @@ export class FailureThrottle {
     const over = window.failures - this.config.delayAfter;
     if (over <= 0) return 0;
     return Math.min(this.config.maxDelayMs, BASE_DELAY_MS * 2 ** Math.min(over - 1, 16));
+  }
+
+  /** Takes back a failure counted before its verdict, when the token checked out after all. */
+  forgive(address: string): void {
+    const window = this.current(address);
+    if (window && window.failures > 0) window.failures -= 1;
   }
 
   failures(address: string): number {

@@ -81,6 +81,9 @@ export function resourceRoutes(deps: ApiDeps): Router {
     res.type('application/dicom');
     res.setHeader('Content-Length', String(fs.statSync(file).size));
     res.setHeader('Content-Disposition', `attachment; filename="${instance.id}.dcm"`);
+    // The audit row is written as the headers leave: a read it cannot record is refused here,
+    // before any byte of the file (src/api/audit-requests.ts).
+    res.flushHeaders();
     fs.createReadStream(file).on('error', next).pipe(res);
   });
 

@@ -5,15 +5,16 @@ import { PRIORITIES } from '../../worklist/priority.js';
 import { inputShape } from '../../triage/manifest.js';
 import { JOB_STATES, type Job, type JobState } from '../../triage/jobs.js';
 import type { TriageEngine } from '../../triage/engine.js';
+import type { Finding } from '../../triage/finding.js';
 import type { ModelEntry } from '../../triage/registry.js';
-import { allow, allowUnaudited } from '../auth/allow.js';
+import { allow, allowUnaudited, auditResources } from '../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 import { checkId } from './resources.js';
+import { isUuid } from '../uuid.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const enqueueBody = z.strictObject({
   seriesId: z.string(),
@@ -90,27 +91,36 @@ export function triageRoutes(deps: ApiDeps & { triage: TriageEngine }): Router {
       limit: Math.min(q.limit ?? DEFAULT_LIMIT, MAX_LIMIT),
       offset: q.since ?? 0,
     });
+    // The audit row names the studies whose findings were read (the finding ids are in no URL).
+    auditResources(req, [...new Set(findings.map((f) => f.studyId))]);
     res.json(findings.map(findingView));
   });
   router.get('/findings/:id', allow('radiologist'), (req, res) => {
     parseQuery(req, {});
-    const finding = triage.findings.get(uuid(req.params.id));
-    if (!finding) throw new VigilError('NOT_FOUND', 'no such finding');
+    const finding = findFinding(triage, req.params.id);
+    auditResources(req, [finding.studyId]);
     res.json(findingView(finding));
   });
   router.get('/findings/:id/key-image', allow('radiologist'), (req, res) => {
     parseQuery(req, {});
-    const png = triage.findings.keyImage(uuid(req.params.id));
-    if (png === undefined) throw new VigilError('NOT_FOUND', 'no such finding');
-    if (png === null) throw new VigilError('NOT_FOUND', 'this finding has no key image');
+    const finding = findFinding(triage, req.params.id);
+    const png = triage.findings.keyImage(finding.id);
+    if (!png) throw new VigilError('NOT_FOUND', 'this finding has no key image');
+    auditResources(req, [finding.studyId]);
     res.type('image/png').send(png);
   });
   return router;
 }
 
 function uuid(id: string | undefined): string {
-  if (!id || !UUID.test(id)) throw new VigilError('INVALID_ID', 'job and finding ids are UUIDs');
+  if (!id || !isUuid(id)) throw new VigilError('INVALID_ID', 'job and finding ids are UUIDs');
   return id;
+}
+
+function findFinding(triage: TriageEngine, id: string | undefined): Finding {
+  const finding = triage.findings.get(uuid(id));
+  if (!finding) throw new VigilError('NOT_FOUND', 'no such finding');
+  return finding;
 }
 
 function findJob(triage: TriageEngine, id: string | undefined): Job {
@@ -133,7 +143,7 @@ function jobView(job: Job) {
   return { ...job, createdAt: iso(job.createdAt), availableAt: iso(job.availableAt), startedAt: iso(job.startedAt), finishedAt: iso(job.finishedAt) };
 }
 
-function findingView(finding: import('../../triage/finding.js').Finding) {
+function findingView(finding: Finding) {
   return { ...finding, createdAt: iso(finding.createdAt), keyImage: finding.hasKeyImage ? `/findings/${finding.id}/key-image` : null };
 }
 

@@ -3,6 +3,7 @@ import type { AuditEntry, AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../log/logger.js';
 import { clientAddress } from './auth/authenticate.js';
 import { routePatternOf } from './auth/request.js';
+import { describeError } from '../log/describe-error.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -26,7 +27,7 @@ export function auditRequests(audit: AuditTrail, log: Logger): RequestHandler {
       try {
         audit.record(entry);
       } catch (err) {
-        log.error('audit record failed', { method: entry.method, route: entry.route, status: entry.status, error: (err as Error).message });
+        log.error('audit record failed', { method: entry.method, route: entry.route, status: entry.status, error: describeError(err) });
       }
     });
     next();

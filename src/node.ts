@@ -40,6 +40,7 @@ import { pluginMetrics } from './plugins/plugin-metrics.js';
 import { worklistMigrations } from './worklist/migrations.js';
 import { WorklistPart } from './worklist/worklist.js';
 import { withRuleHints } from './worklist/rule-hints.js';
+import { describeError } from './log/describe-error.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -223,7 +224,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const stopParts = async (): Promise<void> => {
     for (const part of started) part.quiesce?.();
     for (const part of [...started].reverse()) {
-      await part.stop().catch((err: unknown) => log.error('part failed to stop', { part: part.name, error: (err as Error).message }));
+      await part.stop().catch((err: unknown) => log.error('part failed to stop', { part: part.name, error: describeError(err) }));
     }
     started.length = 0;
     closeDatabase(db, log);

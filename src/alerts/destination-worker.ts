@@ -14,6 +14,7 @@ import { failurePolicy } from './failure-policy.js';
 import type { AlertMetrics } from './metrics.js';
 import type { Delivery } from './model.js';
 import type { Outbox } from './outbox.js';
+import { describeError } from '../log/describe-error.js';
 
 /** With nothing pending, look again this often even if nobody wakes us (a safety net). */
 const IDLE_POLL_MS = 60_000;
@@ -58,7 +59,7 @@ export class DestinationWorker {
 
   start(): void {
     this.loop ??= this.run().catch((err: unknown) => {
-      this.deps.log.error('alert worker stopped on an unexpected error', { destination: this.dest.id, error: (err as Error).message });
+      this.deps.log.error('alert worker stopped on an unexpected error', { destination: this.dest.id, error: describeError(err) });
     });
   }
 
@@ -168,6 +169,6 @@ export class DestinationWorker {
     const delay = retryDelay(delivery.attempts, config.backoff, this.deps.random);
     deliveries.markFailed(delivery.seq, at + delay, failure);
     log.warn('alert delivery failed, will retry', { alertId: delivery.alertId, seq: delivery.seq, destination: this.dest.id, code, attempt: delivery.attempts, retryInMs: delay });
-    if (!isVigilError(err)) log.error('unexpected alert delivery error', { destination: this.dest.id, error: (err as Error)?.message });
+    if (!isVigilError(err)) log.error('unexpected alert delivery error', { destination: this.dest.id, error: describeError(err) });
   }
 }

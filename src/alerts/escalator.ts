@@ -5,6 +5,7 @@ import type { AlertStore } from './alert-store.js';
 import type { Clock } from '../clock.js';
 import type { AlertMetrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
+import { describeError } from '../log/describe-error.js';
 
 /** Alerts escalated per run at most; the next run takes the rest. */
 const BATCH = 200;
@@ -47,7 +48,7 @@ export class Escalator {
         this.metrics.escalations.inc({ level: String(done.level) });
         this.log.warn('critical alert escalated: not acknowledged in time', { alertId: alert.id, level: done.level, deliveries: done.deliveries.length });
       } catch (err) {
-        this.log.error('alert escalation failed', { alertId: alert.id, error: (err as Error).message });
+        this.log.error('alert escalation failed', { alertId: alert.id, error: describeError(err) });
       }
     }
     return count;

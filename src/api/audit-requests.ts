@@ -4,6 +4,7 @@ import type { AuditEntry, AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../log/logger.js';
 import { clientAddress } from './auth/authenticate.js';
 import { routePatternOf } from './auth/request.js';
+import { describeError } from '../log/describe-error.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -35,7 +36,7 @@ export function auditRequests(audit: AuditTrail, log: Logger): RequestHandler {
         audit.record(entry);
         return true;
       } catch (err) {
-        log.error('audit record failed', { method: entry.method, route: entry.route, status: entry.status, error: (err as Error).message });
+        log.error('audit record failed', { method: entry.method, route: entry.route, status: entry.status, error: describeError(err) });
         return false;
       }
     };

@@ -9,6 +9,7 @@ import type { MppsHandler } from './mpps-handler.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { listen } from '../listen.js';
 import { readTlsFile } from '../config/tls-client.js';
+import { describeError } from '../log/describe-error.js';
 
 /**
  * The DICOM listener. It owns the TCP server itself (dcmjs-dimse's Server binds every
@@ -84,7 +85,7 @@ export class DicomServer {
     const server = net.createServer((socket) => this.accept(socket));
     this.server = server;
     await listen(server, this.config.port, this.config.host);
-    server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
+    server.on('error', (err) => this.log.error('DICOM listener error', { error: describeError(err) }));
     this.log.info('DICOM listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.port });
   }
 
@@ -93,7 +94,7 @@ export class DicomServer {
     server.on('secureConnection', (socket) => this.accept(socket));
     // A failed handshake is the client's problem: its code, never its certificate's names.
     server.on('tlsClientError', (err: Error & { code?: string }) => this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' }));
-    server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: err.message }));
+    server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: describeError(err) }));
     this.tlsServer = server;
     await listen(server, config.port, this.config.host);
     this.log.info('DICOM TLS listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.tlsPort, plainListener: this.plainConfigured, clientCertificates: config.requireClientCert ? 'required' : config.caFile ? 'checked when sent' : 'not asked for' });

@@ -1,6 +1,7 @@
 import fs from 'node:fs/promises';
 import dcmjs, { type DicomDict } from 'dcmjs';
 import { VigilError } from '../errors.js';
+import { describeError } from '../log/describe-error.js';
 
 dcmjs.log.setLevel('error');
 
@@ -66,7 +67,7 @@ function tryParse(buf: Buffer): { header: ParsedHeader; reachedPixelData: boolea
     return { header: { meta: message.meta, dict: message.dict, attrs }, reachedPixelData };
   } catch (err) {
     return {
-      error: new VigilError('DICOM_PARSE_FAILED', `data set could not be parsed: ${(err as Error).message}`, { cause: err }),
+      error: new VigilError('DICOM_PARSE_FAILED', `data set could not be parsed (${describeError(err)})`, { cause: err }),
     };
   }
 }

@@ -20,6 +20,7 @@ import { PduFramer } from './pdu-framer.js';
 import { CommandField, CommandSetError, NO_DATA_SET, encodeCommand, type CommandElements } from './command-set.js';
 import { DimseRouter, RouteError, type DatasetSink } from './dimse-router.js';
 import { commandPdu } from './pdata-tf.js';
+import { describeError } from '../log/describe-error.js';
 
 /**
  * The longest PDU taken in. P-DATA-TF PDUs respect the limit we announce (4 MiB at most); this
@@ -94,7 +95,7 @@ export class VigilScp extends dimse.Scp {
       pduTimeout: ctx.config.timeouts.pduMs,
     });
     this.on('networkError', (err: Error) => {
-      ctx.log.warn('association network error', { remote: socket.remoteAddress, error: err.message });
+      ctx.log.warn('association network error', { remote: socket.remoteAddress, error: describeError(err) });
       socket.destroy();
     });
     this.on('close', () => this.release());
@@ -143,7 +144,8 @@ export class VigilScp extends dimse.Scp {
           // A fault of ours must cost this association only, never the node and the others.
           aborted = true;
           const protocol = err instanceof CommandSetError || err instanceof RouteError;
-          this.abortUnreadable(socket, protocol ? 'bad-pdata' : 'internal', (err as Error).message);
+          // Our own protocol errors say which bytes were wrong; anything else is described, not quoted.
+          this.abortUnreadable(socket, protocol ? 'bad-pdata' : 'internal', protocol ? (err as Error).message : describeError(err));
           return;
         }
       }
@@ -399,7 +401,7 @@ export class VigilScp extends dimse.Scp {
         callingAeTitle: this.peer.association?.getCallingAeTitle().trim() ?? '',
       });
     } catch (err) {
-      this.ctx.log.error('mpps request failed', { error: (err as Error).message });
+      this.ctx.log.error('mpps request failed', { error: describeError(err) });
       return { status: DimseStatus.ProcessingFailure, comment: 'internal error' };
     }
   }
@@ -414,7 +416,7 @@ export class VigilScp extends dimse.Scp {
     for (const { writer } of this.pending) {
       const removing = this.ctx.store
         .abandon(writer)
-        .catch((err: unknown) => this.ctx.log.warn('could not remove the temp file of a cut-off instance', { error: (err as Error).message }))
+        .catch((err: unknown) => this.ctx.log.warn('could not remove the temp file of a cut-off instance', { error: describeError(err) }))
         .finally(() => this.storing.delete(removing));
       this.storing.add(removing);
     }

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { VigilEventMap, VigilEventName } from './types.js';
+import { describeError } from '../log/describe-error.js';
 
 type Listener<K extends VigilEventName> = (payload: VigilEventMap[K]) => void | Promise<void>;
 
@@ -31,6 +32,6 @@ export class EventBus {
   }
 
   private report(name: VigilEventName, err: unknown): void {
-    this.log.error('event listener failed', { event: name, error: err instanceof Error ? err.message : String(err) });
+    this.log.error('event listener failed', { event: name, error: describeError(err) });
   }
 }

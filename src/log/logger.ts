@@ -2,20 +2,23 @@ import path from 'node:path';
 import fs from 'node:fs';
 import winston from 'winston';
 import type { LogConfig } from '../config/sections/log.js';
-import { isSensitiveKey, patientDataRedactor, REDACTED } from './redact.js';
+import { isSensitiveKey, redactValue, REDACTED } from './redact.js';
 
 export type Logger = winston.Logger;
 
 const MESSAGE = Symbol.for('message');
 const LEVEL = Symbol.for('level');
 
-/** Every record, whatever its level or source, passes here before any transport sees it. */
+/**
+ * Every record, whatever its level or source, passes here before any transport sees it: fields
+ * named for patient data are blanked and errors are described by code and class (src/log/redact.ts).
+ * The message is a fixed text written by the caller and is left as it is.
+ */
 const redact = winston.format((info) => {
   const record = info as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (key === 'level' || key === 'timestamp') continue;
-    if (key === 'message') record.message = patientDataRedactor.scrubText(String(record.message));
-    else record[key] = isSensitiveKey(key) ? REDACTED : patientDataRedactor.scrub(record[key]);
+    if (key === 'level' || key === 'timestamp' || key === 'message') continue;
+    record[key] = isSensitiveKey(key) ? REDACTED : redactValue(record[key]);
   }
   return info;
 });

@@ -21,6 +21,7 @@ import { JobStore } from './job-store.js';
 import { BUILTIN_PLUGINS_DIR, discoverPlugins, importPlugin, type FoundPlugin } from './loader.js';
 import { orderPlugins } from './plugin-order.js';
 import { DurableQueue, errorText } from './queue.js';
+import { describeError } from '../log/describe-error.js';
 import { checkRouteGuards } from './route-check.js';
 import type { HookCall, IncomingInstanceView, PluginContext, PluginDefinition } from './sdk.js';
 import type { PluginServices } from './services.js';
@@ -344,7 +345,7 @@ export class PluginHost {
     const message = timeout ? `${work} ran past its ${timedOutAfterMs} ms limit` : errorText(error);
     const code: ErrorCode = timeout ? 'PLUGIN_HOOK_TIMEOUT' : isVigilError(error) ? error.code : 'PLUGIN_HOOK_FAILED';
     record.lastError = { code, message, hook: work, at: new Date().toISOString() };
-    this.deps.log.error(timeout ? 'plugin hook timed out' : 'plugin hook failed', { plugin: record.id, hook: work, code, error: message });
+    this.deps.log.error(timeout ? 'plugin hook timed out' : 'plugin hook failed', { plugin: record.id, hook: work, code, error: timeout ? message : describeError(error) });
     this.deps.observer?.hookFailed?.(record.id, work, timeout ? 'timeout' : 'error');
   }
 
@@ -366,7 +367,7 @@ export class PluginHost {
     record.state = state;
     const code: ErrorCode = isVigilError(err) ? err.code : 'PLUGIN_LOAD_FAILED';
     record.lastError = { code, message: errorText(err), at: new Date().toISOString() };
-    this.deps.log.error('plugin not loaded', { plugin: record.id, code, error: record.lastError.message });
+    this.deps.log.error('plugin not loaded', { plugin: record.id, code, error: describeError(err) });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../log/logger.js';
-import { patientDataRedactor } from '../log/redact.js';
+import { describeError } from '../log/describe-error.js';
 import { runWithDeadline } from './deadline.js';
 import type { JobState, JobStore, QueuedJob } from './job-store.js';
 import type { HookCall, PluginQueue, RetryPolicy } from './sdk.js';
@@ -101,17 +101,24 @@ export class DurableQueue implements PluginQueue {
     const failures = job.attempts + 1;
     if (failures >= this.policy.maxAttempts) {
       this.store.markDead(job.id, error, now);
-      this.log.error('queued job gave up', { jobId: job.id, attempts: failures, error });
+      this.log.error('queued job gave up', { jobId: job.id, attempts: failures, error: logged(outcome) });
       return;
     }
     const delay = retryDelay(failures, this.policy);
     this.store.retryAt(job.id, now + delay, error, now);
-    this.log.warn('queued job failed, will retry', { jobId: job.id, attempts: failures, retryInMs: delay, error });
+    this.log.warn('queued job failed, will retry', { jobId: job.id, attempts: failures, retryInMs: delay, error: logged(outcome) });
   }
 }
 
-/** An error's message, scrubbed of remembered patient data: it is stored and shown in the API. */
+/**
+ * A plugin's error as stored and shown to its owner in the API (behind a token, as the worklist's
+ * patient names are). The log gets only `describeError`: the plugin's text may name a patient.
+ */
 export function errorText(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  return patientDataRedactor.scrubText(text).slice(0, 500);
+  return text.slice(0, 500);
+}
+
+function logged(outcome: { kind: string; error?: unknown }): string {
+  return outcome.kind === 'timeout' ? 'time limit reached' : describeError(outcome.error);
 }

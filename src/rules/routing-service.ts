@@ -7,6 +7,7 @@ import { routeSeries, type RoutingDecision } from './route.js';
 import type { RuleBook } from './rule-book.js';
 import type { RoutingSink } from './sink.js';
 import type { StoredSeries } from './stored-series.js';
+import { describeError } from '../log/describe-error.js';
 
 /**
  * The routing stage: on 'series-stable' it evaluates the rules in force on the series, records
@@ -52,7 +53,7 @@ export class RoutingService {
     try {
       facts = await this.deps.series.facts(seriesId);
     } catch (err) {
-      log.error('series could not be read for routing', { seriesId, error: (err as Error).message });
+      log.error('series could not be read for routing', { seriesId, error: describeError(err) });
       return undefined;
     }
     if (!facts) {
@@ -81,7 +82,7 @@ export class RoutingService {
     try {
       await fn();
     } catch (err) {
-      this.deps.log.error('routing could not hand over a job', { ...what, error: (err as Error).message });
+      this.deps.log.error('routing could not hand over a job', { ...what, error: describeError(err) });
     }
   }
 }

@@ -12,6 +12,7 @@ import type { RuleProblem, RuleSet } from './language.js';
 import type { ModelIds } from './model-catalog.js';
 import { readRulesFile } from './rules-file.js';
 import type { RuleVersionStore, VersionSource } from './version-store.js';
+import { describeError } from '../log/describe-error.js';
 
 /**
  * The rules in force. Nothing applies unless it passed every check; a bad submission (API or
@@ -198,9 +199,9 @@ export class RuleBook {
         clearTimeout(this.timer);
         this.timer = setTimeout(() => this.reloadFile('file'), this.deps.config.debounceMs);
       });
-      this.watcher.on('error', (err) => this.deps.log.error('rules file watch failed', { file, error: err.message }));
+      this.watcher.on('error', (err) => this.deps.log.error('rules file watch failed', { file, error: describeError(err) }));
     } catch (err) {
-      this.deps.log.warn('rules file cannot be watched: changes apply through the API or a restart', { file, error: (err as Error).message });
+      this.deps.log.warn('rules file cannot be watched: changes apply through the API or a restart', { file, error: describeError(err) });
     }
   }
 }

@@ -9,6 +9,7 @@ import { countsVerdict, framesOf, type CountsVerdict } from './counts.js';
 import { MppsService } from './mpps.js';
 import { MppsStore } from './mpps-store.js';
 import { SeriesStateStore, type SeriesState } from './series-state-store.js';
+import { describeError } from '../log/describe-error.js';
 
 const FAILED = Symbol('failed');
 const SWEEP_RETRY_FIRST_MS = 1000;
@@ -294,7 +295,7 @@ export class SeriesTracker {
     try {
       fn();
     } catch (err) {
-      this.deps.log.error('series tracker failed', { error: err instanceof Error ? err.message : String(err) });
+      this.deps.log.error('series tracker failed', { error: describeError(err) });
     }
   }
 }

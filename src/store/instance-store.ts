@@ -7,11 +7,11 @@ import { TransferSyntax } from '../dicom/uids.js';
 import { isVigilError, systemErrorCode } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { patientDataRedactor } from '../log/redact.js';
 import type { DicomIndex } from './dicom-index.js';
 import type { FileStore } from './file-store.js';
 import { resourceIdsOf, type ResourceIds } from './resource-ids.js';
 import { TempFileWriter } from './temp-file-writer.js';
+import { describeError } from '../log/describe-error.js';
 
 /** A UID is at most 64 characters (PS3.5 9.1). */
 const MAX_UID_LENGTH = 64;
@@ -93,7 +93,7 @@ export class InstanceStore {
       return outcome;
     } catch (err) {
       await writer.discard();
-      this.log.error('instance could not be stored', { error: (err as Error).message, code: systemErrorCode(err) });
+      this.log.error('instance could not be stored', { error: describeError(err), code: systemErrorCode(err) });
       return { kind: 'refused', reason: isOutOfResources(err) ? 'out-of-resources' : 'internal', detail: 'storage failure' };
     }
   }
@@ -146,8 +146,6 @@ export class InstanceStore {
 
     const { relativePath } = await this.files.commit(writer, ids.instance);
     const storedAt = Date.now();
-    const { patient, study } = summary;
-    patientDataRedactor.remember(patient.PatientName, patient.PatientID, patient.PatientBirthDate, study.AccessionNumber);
     let result;
     try {
       // The synchronous listeners of instance-stored (the series tracker above all) write in

@@ -14,6 +14,7 @@ import type { ModelRegistry } from './registry.js';
 import type { TriageObserver } from './metrics.js';
 import type { JobResult, PackRef } from './worker/protocol.js';
 import type { WorkerPool } from './worker/pool.js';
+import { describeError } from '../log/describe-error.js';
 
 /** What the routing part (or an API caller) asks for. */
 export interface EnqueueRequest {
@@ -164,7 +165,7 @@ export class TriageEngine {
       }
     } catch (err) {
       if (!this.running) return;
-      const error = isVigilError(err) ? err : new VigilError('INTERNAL', err instanceof Error ? err.message : String(err));
+      const error = isVigilError(err) ? err : new VigilError('INTERNAL', describeError(err));
       const retryAt = PASSING.has(error.code) ? Date.now() + this.config.retryDelayMs * 2 ** Math.max(0, job.attempts - 1) : null;
       const state = this.jobs.markFailed(job, { code: error.code, detail: error.message }, retryAt);
       this.observer?.jobFailed(error.code);

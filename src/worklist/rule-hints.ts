@@ -4,6 +4,7 @@ import type { Db } from '../store/database.js';
 import type { Priority } from './priority.js';
 import { rankSql } from './effective-priority.js';
 import type { WorklistLive } from './live.js';
+import { describeError } from '../log/describe-error.js';
 
 /**
  * The routing rules' priority hints ("a CT head from the ED is urgent"), one per series: the
@@ -57,7 +58,7 @@ export function withRuleHints(hints: RuleHints, inner: RoutingSink, log: Logger)
       try {
         hints.record(job);
       } catch (err) {
-        log.error('routing hint not recorded on the worklist', { seriesId: job.seriesId, ruleId: job.ruleId, error: (err as Error).message });
+        log.error('routing hint not recorded on the worklist', { seriesId: job.seriesId, ruleId: job.ruleId, error: describeError(err) });
       }
       return inner.runModel(job);
     },

@@ -8,8 +8,14 @@ import { sendWithDimseClient } from '../helpers/dimse-client.js';
 import { datasetBytes } from '../helpers/dicom-bytes.js';
 import { startNodeProcess } from '../helpers/node-process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { PatientDataRedactor, REDACTED } from '../../src/log/redact.js';
+import { REDACTED } from '../../src/log/redact.js';
+import { createLogger } from '../../src/log/logger.js';
+import { VigilError } from '../../src/errors.js';
 import dimse from '../../src/dicom/dimse.js';
+import { CaptureTransport } from '../helpers/log-capture.js';
+import { runDcmtk } from '../helpers/dcmtk.js';
+import { startTestNode } from '../helpers/test-node.js';
+import { copyPacks, seriesIdOf, settled } from '../helpers/triage.js';
 
 const PATIENT = {
   patientName: 'QUIXOTEZ^ZEBULON^MARCH',
@@ -51,13 +57,55 @@ describe('log: no patient data at any level', function () {
     }
   });
 
-  it('the redactor blanks patient keys and scrubs remembered identifiers from any text', () => {
-    const redactor = new PatientDataRedactor();
-    redactor.remember(PATIENT.patientName, PATIENT.patientId);
-    expect(redactor.scrubText(`failed for ZEBULON QUIXOTEZ (${PATIENT.patientId})`)).to.equal(`failed for ${REDACTED} ${REDACTED} (${REDACTED})`);
-    expect(redactor.scrub({ PatientName: 'anything', nested: { accessionNumber: 'x', ok: 'fine' } })).to.deep.equal({
+  it('blanks patient keys at any depth and logs an error by code and class, never a library\'s message', () => {
+    const capture = new CaptureTransport();
+    const log = createLogger({ level: 'debug', format: 'json' }, work, { console: false, transports: [capture] });
+    const fromLibrary = new RangeError(`bad value in ${PATIENT.patientName}`);
+    const fromOs = Object.assign(new Error("ENOENT: no such file or directory, open '/data/x'"), { code: 'ENOENT', syscall: 'open' });
+    log.warn('checked', {
+      PatientName: 'anything',
+      nested: { accessionNumber: 'x', ok: 'fine' },
+      error: fromLibrary,
+      ours: new VigilError('TRIAGE_CORRUPT_FRAME', 'frame 1 of file 2 could not be decoded'),
+      os: fromOs,
+    });
+    const record = JSON.parse(capture.lines[0]!) as Record<string, unknown>;
+    expect(record).to.deep.include({
       PatientName: REDACTED,
       nested: { accessionNumber: REDACTED, ok: 'fine' },
+      ours: 'TRIAGE_CORRUPT_FRAME: frame 1 of file 2 could not be decoded',
+      os: "ENOENT: no such file or directory, open '/data/x'",
     });
+    expect(record.error).to.match(/^RangeError at .*no-patient-data\.test\.ts.*\(message withheld: it may quote patient data\)$/);
+    expect(capture.text()).to.not.include('QUIXOTEZ');
+  });
+
+  it('keeps operational fields whole when a patient\'s name shares their words (calling AE ACCEPT_SCU, TRIAGE_CORRUPT_FRAME)', async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    requireTool(this, 'dcmcjpls', 'dcmtk');
+    const patient = { patientName: 'CORRUPT^ACCEPT^FRAME', patientId: 'PID-CORRUPT-ACCEPT' };
+    const files = writeSeries(path.join(work, 'series'), { slices: 4, seed: 'ops-fields', ...patient });
+    // One slice JPEG-LS with its codestream garbled: the triage job fails with TRIAGE_CORRUPT_FRAME.
+    const compressed = path.join(work, 'corrupt.dcm');
+    expect((await runDcmtk('dcmcjpls', [files[1]!, compressed])).code).to.equal(0);
+    const bytes = fs.readFileSync(compressed);
+    bytes.fill(0x00, bytes.length - 600, bytes.length - 20);
+    fs.writeFileSync(compressed, bytes);
+    const node = await startTestNode({ triage: { modelsDir: copyPacks(path.join(work, 'models'), ['test-volume']), workers: 1, maxAttempts: 1 } });
+    try {
+      const plain = await storescu(node.dicom.port, [files[0]!, files[2]!, files[3]!], { callingAe: 'ACCEPT_SCU' });
+      expect(plain.code, plain.stderr).to.equal(0);
+      const jpegLs = await storescu(node.dicom.port, [compressed], { callingAe: 'ACCEPT_SCU', extra: ['-R', '-xt'] });
+      expect(jpegLs.code, jpegLs.stderr).to.equal(0);
+      const { job } = node.triage.enqueue({ seriesId: seriesIdOf(node, 'ops-fields'), modelId: 'test-volume' });
+      expect((await settled(node, job.id)).error?.code).to.equal('TRIAGE_CORRUPT_FRAME');
+    } finally {
+      await node.dispose();
+    }
+    const logged = node.logs.text();
+    expect(logged).to.include('"callingAeTitle":"ACCEPT_SCU"');
+    expect(logged).to.include('"code":"TRIAGE_CORRUPT_FRAME"');
+    expect(logged).to.not.include(REDACTED + '_');
+    for (const value of [...Object.values(patient), 'CORRUPT^ACCEPT']) expect(logged, `log contains ${value}`).to.not.include(value);
   });
 });

@@ -8,6 +8,7 @@ import { allow, auditResources } from '../auth/allow.js';
 import { parseQuery } from '../query.js';
 import { resourceView } from '../views.js';
 import type { ApiDeps } from '../deps.js';
+import { describeError } from '../../log/describe-error.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
@@ -49,7 +50,7 @@ export function resourceRoutes(deps: ApiDeps): Router {
       await Promise.all(
         removed.map((instance) =>
           files.remove(instance.filePath).catch((err: unknown) =>
-            deps.log.warn('file of a deleted instance could not be removed', { instanceId: instance.id, error: (err as Error).message }),
+            deps.log.warn('file of a deleted instance could not be removed', { instanceId: instance.id, error: describeError(err) }),
           ),
         ),
       );

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Logger } from '../../log/logger.js';
 import { startNode } from '../../node.js';
 import { loadConfigOrExit } from '../load-config.js';
+import { describeError } from '../../log/describe-error.js';
 
 /** Exit status of a stop that failed, overran stopTimeoutMs or was cut short by a second signal. */
 const EXIT_STOP_FAILED = 1;
@@ -39,7 +40,7 @@ export function registerStart(program: Command): void {
         node.stop().then(
           () => exitAfterFlush(node.log, 0),
           (err: unknown) => {
-            node.log.error('the stop failed', { error: (err as Error).message });
+            node.log.error('the stop failed', { error: describeError(err) });
             return exitAfterFlush(node.log, EXIT_STOP_FAILED);
           },
         );

@@ -2,6 +2,7 @@ import dcmjs, { type DicomDict } from 'dcmjs';
 import { VigilError } from '../../errors.js';
 import { DECODABLE_TRANSFER_SYNTAXES, TransferSyntax } from '../../dicom/uids.js';
 import { bytesOf, groupItem, items, num, nums, str, strs, Tag, values } from './tags.js';
+import { describeError } from '../../log/describe-error.js';
 
 dcmjs.log.setLevel('error');
 // Implicit VR files name Pixel Data's VR "ox" in dcmjs's dictionary; its validation logger then
@@ -74,7 +75,7 @@ export function readImages(buf: Uint8Array, file: number): SourceImage[] {
   try {
     message = dcmjs.data.DicomMessage.readFile(arrayBuffer, { noCopy: true });
   } catch (err) {
-    throw new VigilError('DICOM_PARSE_FAILED', `file ${file} could not be parsed: ${(err as Error).message}`, { cause: err });
+    throw new VigilError('DICOM_PARSE_FAILED', `file ${file} could not be parsed (${describeError(err)})`, { cause: err });
   }
   const { dict, meta } = message;
   const pixelValues = values(dict, Tag.PixelData);

@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { VigilError } from '../../errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { JobResult, PackCheckResult, WorkerMessage, WorkerRequest, WorkerTask } from './protocol.js';
+import { describeError } from '../../log/describe-error.js';
 
 type ResultOf<T extends WorkerTask> = T extends { kind: 'check-pack' } ? PackCheckResult : JobResult;
 
@@ -103,10 +104,10 @@ export class WorkerPool {
     });
     worker.on('error', (err: Error & { code?: string }) => {
       const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.opts.log.warn('triage worker failed', { error: err.message, code: err.code });
+      this.opts.log.warn('triage worker failed', { error: describeError(err), code: err.code });
       void this.retire(
         slot,
-        new VigilError(outOfMemory ? 'TRIAGE_MEMORY_LIMIT' : 'TRIAGE_WORKER_CRASHED', outOfMemory ? 'the worker ran out of heap' : `the worker failed: ${err.message}`),
+        new VigilError(outOfMemory ? 'TRIAGE_MEMORY_LIMIT' : 'TRIAGE_WORKER_CRASHED', outOfMemory ? 'the worker ran out of heap' : `the worker failed: ${describeError(err)}`),
       );
     });
     worker.on('exit', (code) => {

@@ -4,6 +4,7 @@ import { checkPack } from './pack-check.js';
 import { runJob } from './run-job.js';
 import type { JobResult, NativeNotice, ReadyNotice, WorkerRequest, WorkerResponse } from './protocol.js';
 import { observeNative } from './sessions.js';
+import { describeError } from '../../log/describe-error.js';
 
 /**
  * A triage worker thread: decodes, preprocesses and runs ONNX Runtime off the main thread
@@ -39,7 +40,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     }
   } catch (err) {
     if (isVigilError(err)) return { id: request.id, ok: false, error: { code: err.code, message: err.message } };
-    return { id: request.id, ok: false, error: { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) } };
+    return { id: request.id, ok: false, error: { code: 'INTERNAL', message: describeError(err) } };
   }
 }
 

@@ -6,6 +6,7 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { ChangeFeed } from '../../store/changes.js';
 import type { BaselineLookup } from './baseline.js';
 import { addDays, DAY_MS, dayStart, utcDay, type ModelDay, type ModelDays } from './model-days.js';
+import { describeError } from '../../log/describe-error.js';
 
 /** Days recomputed on each run: feedback given after a day was first computed still counts. */
 const RECOMPUTE_DAYS = 7;
@@ -141,7 +142,7 @@ export class ModelMonitor {
     try {
       this.deps.onDrift?.(report);
     } catch (err) {
-      this.deps.log.error('drift alert failed', { modelId: d.modelId, error: (err as Error).message });
+      this.deps.log.error('drift alert failed', { modelId: d.modelId, error: describeError(err) });
     }
   }
 
@@ -161,7 +162,7 @@ export class ModelMonitor {
       const figures = this.runOnce();
       this.deps.log.info('model monitoring computed', { models: figures.length, day: figures[0]?.day ?? null });
     } catch (err) {
-      this.deps.log.error('model monitoring failed', { error: (err as Error).message });
+      this.deps.log.error('model monitoring failed', { error: describeError(err) });
     }
   }
 }

@@ -8,6 +8,7 @@ import { MllpServer } from '../../hl7/mllp/server.js';
 import type { Logger } from '../../log/logger.js';
 import { readOrders, type OrderRefusal, type OrderUpdate } from './order-message.js';
 import type { OrderSource } from './order-store.js';
+import { describeError } from '../../log/describe-error.js';
 
 export const ORDER_RESULTS = ['accepted', 'rejected', 'error'] as const;
 export type OrderResult = (typeof ORDER_RESULTS)[number];
@@ -77,7 +78,7 @@ export class OrderListener {
     try {
       this.deps.record(reading.orders, { messageType: msg.type, controlId: msg.controlId, at: this.deps.now() });
     } catch (err) {
-      log.error('HL7 order could not be stored', { controlId: msg.controlId, error: (err as Error).message });
+      log.error('HL7 order could not be stored', { controlId: msg.controlId, error: describeError(err) });
       this.deps.counted?.('error');
       return this.ack(msg, { ack: 'AE', errorCode: '207', reason: 'the order could not be stored now; send it again' });
     }

@@ -14,6 +14,8 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
   CONFLICT: { status: 409, title: 'Conflict' },
+  // The worklist: a study is not marked read while a critical alert of it is open.
+  ALERT_UNACKNOWLEDGED: { status: 409, title: 'A critical alert of the study is not acknowledged' },
   DICOM_PARSE_FAILED: { status: 422, title: 'DICOM data set could not be parsed' },
   DICOM_MISSING_ATTRIBUTE: { status: 422, title: 'Required DICOM attribute missing' },
   STORE_WRITE_FAILED: { status: 507, title: 'Storage write failed' },

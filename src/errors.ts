@@ -16,6 +16,8 @@ export const ERRORS = {
   AUTH_BUSY: { status: 503, title: 'Token checks are busy' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   CONFLICT: { status: 409, title: 'Conflict' },
+  // The worklist: a study is not marked read while a critical alert of it is open.
+  ALERT_UNACKNOWLEDGED: { status: 409, title: 'A critical alert of the study is not acknowledged' },
   DICOM_PARSE_FAILED: { status: 422, title: 'DICOM data set could not be parsed' },
   DICOM_MISSING_ATTRIBUTE: { status: 422, title: 'Required DICOM attribute missing' },
   STORE_WRITE_FAILED: { status: 507, title: 'Storage write failed' },

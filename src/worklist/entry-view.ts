@@ -2,6 +2,8 @@ import type { AlertState } from '../alerts/model.js';
 import type { Role } from '../auth/roles.js';
 import type { AiResult, WorklistEntry } from './entry.js';
 import type { Feedback } from './feedback-store.js';
+// The page's own formatting, so the API's `why` and the page never disagree on a number.
+import { percent } from './page/percent.js';
 
 /** Roles that see who the patient is on the worklist. A service (a RIS, a monitor) does not. */
 const SEES_PATIENT: ReadonlySet<Role> = new Set<Role>(['admin', 'radiologist']);
@@ -96,8 +98,7 @@ export function whyOf(e: WorklistEntry): string {
   const p = e.priority;
   if (p.raisedByAi && e.reason) {
     const r = e.reason;
-    const pct = `${Math.round(r.probability * 100)}%`;
-    return `AI: ${r.critical ? 'critical ' : ''}${r.concept.display} ${pct} (${r.model.id} ${r.model.version}), raised from ${p.base}`;
+    return `AI: ${r.critical ? 'critical ' : ''}${r.concept.display} ${percent(r.probability)} (${r.model.id} ${r.model.version}), raised from ${p.base}`;
   }
   switch (p.baseSource) {
     case 'order':

@@ -72,11 +72,16 @@ export class ReadingStore {
     });
   }
 
-  /** The study is reported. From unread (claimed and read at once) or from one's own claim. */
-  markRead(studyId: string, by: string, now: number): Reading {
+  /**
+   * The study is reported. From unread (claimed and read at once) or from one's own claim.
+   * `alongside` runs in the same transaction once the reading may change (the critical-alert
+   * gate, src/worklist/read-gate.ts): if it throws, nothing changes.
+   */
+  markRead(studyId: string, by: string, now: number, opts: { alongside?: () => void } = {}): Reading {
     return this.step(studyId, (current) => {
       if (current.status === 'read') throw conflict(`the study was read by ${current.readBy}`, current);
       if (current.status === 'in-progress' && current.claimedBy !== by) throw conflict(`the study is being read by ${current.claimedBy}`, current);
+      opts.alongside?.();
       this.stmts.read.run({ studyId, by, now });
       this.deps.changes.append('worklist-read', 'study', studyId, { by }, now);
       return true;

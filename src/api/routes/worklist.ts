@@ -1,9 +1,11 @@
 import { Router, type Request } from 'express';
 import type { AlertsPart } from '../../alerts/alerts.js';
+import type { AlertQuery } from '../../alerts/alert-store.js';
 import { VigilError } from '../../errors.js';
 import { isResourceId } from '../../store/resource-ids.js';
 import { READING_STATUSES, type ReadingStatus } from '../../worklist/entry.js';
 import { entryView, type AlertBrief, type ScopeOf } from '../../worklist/entry-view.js';
+import { acknowledgedWithRead, settleCriticalAlerts } from '../../worklist/read-gate.js';
 import { MAX_COMMENT_CHARS, VERDICTS, type Verdict } from '../../worklist/feedback-store.js';
 import { PRIORITIES, type Priority } from '../../worklist/priority.js';
 import type { WorklistPart } from '../../worklist/worklist.js';
@@ -20,7 +22,9 @@ const FINDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  * The reading worklist (src/worklist/):
  * - GET /worklist and /worklist/{studyId}: radiologists, and services (a RIS) without patient
  *   names; audited reads, every study returned named in the audit row.
- * - claim / release / read, and feedback on findings: radiologists; audited as changes.
+ * - claim / release / read, and feedback on findings: radiologists; audited as changes. A study
+ *   whose critical alert is open is not marked read unless the request acknowledges it too
+ *   (`{ "acknowledgeAlerts": [id] }`; 409 ALERT_UNACKNOWLEDGED names the alerts otherwise).
  * - Acknowledging a study's alert is the alerts part's POST /alerts/{id}/acknowledge; each
  *   entry names its alert for that.
  * - POST /worklist/events/tickets: a one-time ticket for the live stream (worklist-events.ts).
@@ -109,7 +113,16 @@ export function worklistRoutes(deps: ApiDeps): Router {
   });
 
   router.post('/worklist/:studyId/read', allow('radiologist'), (req, res) => {
-    res.json(part().reading.markRead(studyIdOf(req), req.auth!.tokenName, now()));
+    const studyId = studyIdOf(req);
+    const acknowledging = acknowledgedWithRead(req.body);
+    const by = req.auth!.tokenName;
+    const alerts = deps.alerts;
+    const gate = alerts && {
+      list: (q: AlertQuery) => alerts.alerts.list(q),
+      get: (id: string) => alerts.alerts.get(id),
+      acknowledge: (id: string, who: string, note: string | null) => alerts.outbox.acknowledge(id, who, note),
+    };
+    res.json(part().reading.markRead(studyId, by, now(), { alongside: gate && (() => settleCriticalAlerts(gate, studyId, acknowledging, by)) }));
   });
 
   router.post('/worklist/findings/:findingId/feedback', allow('radiologist'), (req, res) => {

@@ -18,9 +18,7 @@ export function waited(seconds) {
   return `${Math.floor(h / 24)} d ${h % 24} h`;
 }
 
-export function percent(p) {
-  return `${(p * 100).toFixed(p >= 0.995 || p < 0.005 ? 1 : 0)}%`;
-}
+export { percent } from './percent.js';
 
 export const PRIORITY_LABEL = { stat: 'STAT', urgent: 'Urgent', routine: 'Routine' };
 export const STATUS_LABEL = { unread: 'Unread', 'in-progress': 'In progress', read: 'Read' };

@@ -74,6 +74,13 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     await radiologist.get('/worklist?sort=name').expect(400);
   });
 
+  it('acknowledging the study\'s alert goes through the alerts part and shows on the entry (before it is read: see worklist-read-gate.test.ts)', async () => {
+    const entry = (await radiologist.get(`/worklist/${critical.studyId}`).expect(200)).body;
+    await radiologist.post(`/alerts/${entry.alert.id}/acknowledge`).send({}).expect(200);
+    const after = (await radiologist.get(`/worklist/${critical.studyId}`).expect(200)).body;
+    expect(after.alert).to.include({ id: entry.alert.id, state: 'acknowledged', acknowledgedBy: 'test-radiologist' });
+  });
+
   it('claim, release, mark read: one reader at a time, each step audited and in /changes', async () => {
     const other = await apiAs({ app: node.app, tokenFor: async () => (await node.tokens.create('dr-other', 'radiologist', 'test')).token }, 'radiologist');
     const claimed = await radiologist.post(`/worklist/${critical.studyId}/claim`).send({}).expect(200);
@@ -115,12 +122,5 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     await radiologist.post(`/worklist/findings/${findingId}/feedback`).send({ verdict: 'maybe' }).expect(400);
     await radiologist.post('/worklist/findings/no-such-finding/feedback').send({ verdict: 'agree' }).expect(404);
     await service.post(`/worklist/findings/${findingId}/feedback`).send({ verdict: 'agree' }).expect(403);
-  });
-
-  it('acknowledging the study\'s alert goes through the alerts part and shows on the entry', async () => {
-    const entry = (await radiologist.get(`/worklist/${critical.studyId}`).expect(200)).body;
-    await radiologist.post(`/alerts/${entry.alert.id}/acknowledge`).send({}).expect(200);
-    const after = (await radiologist.get(`/worklist/${critical.studyId}`).expect(200)).body;
-    expect(after.alert).to.include({ id: entry.alert.id, state: 'acknowledged', acknowledgedBy: 'test-radiologist' });
   });
 });

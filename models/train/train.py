@@ -5,8 +5,11 @@ on the validation split, and exports ONNX (opset 17) for ONNX Runtime 1.30.
     /usr/bin/python3 models/train/train.py --pack pe-ctpa --epochs 30 --batch 16 --patch 16,64,64 --steps 250 --positive-types central --negatives-above-hu 200
     /usr/bin/python3 models/train/train.py --pack pneumothorax-cxr --epochs 12 --batch 8
 
-Writes models/train/.work/<pack>/model.onnx, model.pt, train.json (flops, history) and
-scores-val-trainer.csv (the chosen epoch's validation scores, for the operating points)."""
+Writes models/train/.work/<pack>/model.onnx, model.pt, train.json (flops, history, wall-clock
+and CPU time) and scores-val-trainer.csv (the chosen epoch's validation scores, for the operating
+points). After every epoch it writes checkpoint.pt (weights, optimiser, schedule, random states,
+history); `--resume` continues from it with the same arguments, so a run of hours survives being
+stopped (the session ending, the machine rebooting) at the cost of the epoch under way."""
 import argparse
 import json
 import os
@@ -38,8 +41,11 @@ p.add_argument('--positive-types', default='',
                help='train on the positives of these label types only (comma-separated); the others are left out of training, and the epoch is chosen on these types against the negatives')
 p.add_argument('--negatives-above-hu', type=float, default=None,
                help='with --patch: centre most patches without the finding on a voxel above this HU (in a CTPA, contrast-filled vessels: where the mimics are)')
+p.add_argument('--resume', action='store_true', help='continue from checkpoint.pt (written after every epoch) with the same arguments')
 args = p.parse_args()
 seed_everything(args.seed)
+# The arguments that define the run: a checkpoint is resumed only under the same ones.
+RUN_ARGS = {k: v for k, v in vars(args).items() if k != 'resume'}
 
 with open(os.path.join(WORK, args.pack, 'train', 'meta.json')) as f:
     volume = json.load(f)['input']['kind'] == 'volume'
@@ -207,8 +213,37 @@ def loss_of(logits, target, y):
 
 history = []
 best = None
+first_epoch = 0
+# Wall-clock and CPU time (every thread of this process) spent before this start, for the card.
+spent = {'wall': 0.0, 'cpu': 0.0}
+checkpoint_path = os.path.join(out_dir, 'checkpoint.pt')
+if args.resume and os.path.exists(checkpoint_path):
+    ck = torch.load(checkpoint_path)
+    if ck['args'] != RUN_ARGS:
+        raise SystemExit(f'{checkpoint_path} was written with other arguments: {ck["args"]}')
+    net.load_state_dict(ck['net'])
+    opt.load_state_dict(ck['opt'])
+    sched.load_state_dict(ck['sched'])
+    rng.bit_generator.state = ck['rng']
+    torch.set_rng_state(ck['torch_rng'])
+    history, best, first_epoch, spent = ck['history'], ck['best'], ck['epoch'], ck['spent']
+    print(f'resumed after epoch {first_epoch} ({spent["wall"] / 60:.1f} min so far)', flush=True)
+elif args.resume:
+    print(f'no {checkpoint_path}: starting afresh', flush=True)
 started = time.time()
-for epoch in range(args.epochs):
+cpu_started = time.process_time()
+
+
+def save_checkpoint(epoch):
+    """After each epoch, atomically: a crash while writing leaves the previous checkpoint."""
+    tmp = checkpoint_path + '.tmp'
+    torch.save({'args': RUN_ARGS, 'epoch': epoch, 'net': net.state_dict(), 'opt': opt.state_dict(), 'sched': sched.state_dict(),
+                'rng': rng.bit_generator.state, 'torch_rng': torch.get_rng_state(), 'history': history, 'best': best,
+                'spent': {'wall': spent['wall'] + time.time() - started, 'cpu': spent['cpu'] + time.process_time() - cpu_started}}, tmp)
+    os.replace(tmp, checkpoint_path)
+
+
+for epoch in range(first_epoch, args.epochs):
     net.train()
     total, samples = 0.0, 0
     for x, m, y in batches():
@@ -224,13 +259,15 @@ for epoch in range(args.epochs):
     auc = auroc(scores[vchoose], vlabels[vchoose])
     sens = sens_at_spec(scores[vchoose], vlabels[vchoose], 0.9)
     history.append({'epoch': epoch + 1, 'loss': total / samples, 'val_auroc': auc, 'val_sens_at_spec90': sens,
-                    **({'val_auroc_all': auroc(scores, vlabels)} if types else {}), 'minutes': (time.time() - started) / 60})
+                    **({'val_auroc_all': auroc(scores, vlabels)} if types else {}),
+                    'minutes': (spent['wall'] + time.time() - started) / 60, 'cpu_minutes': (spent['cpu'] + time.process_time() - cpu_started) / 60})
     print(json.dumps(history[-1]), flush=True)
     # The epoch is chosen on the validation split only; test and shifted sets are drawn afterwards.
     key = (sens, auc)
     if best is None or key >= best[0]:
         best = (key, epoch + 1)
         torch.save(net.state_dict(), os.path.join(out_dir, 'model.pt'))
+    save_checkpoint(epoch + 1)
 
 net.load_state_dict(torch.load(os.path.join(out_dir, 'model.pt')))
 net.eval()

@@ -13,6 +13,7 @@ import ort from 'onnxruntime-node';
 import { evaluateScores, type EvaluationReport } from '../../src/evaluate/report.js';
 import { readScoresCsv } from '../../src/evaluate/scores.js';
 import { GENERATOR_VERSION } from '../../src/phantom/label.js';
+import { chooseOperatingPoints } from './operating-points.js';
 import { readManifest } from '../../src/triage/manifest-file.js';
 import { PACKS, type PackId, type PackSpec, type SplitSpec } from './packs.js';
 
@@ -39,10 +40,13 @@ const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8'
   positive_types?: string[];
   negatives_above_hu?: number | null;
   /** Platt scaling of the map's logits, fitted on the validation split by calibrate.py. */
-  calibration?: { a: number; b: number; fitted_on: string };
+  calibration?: { a: number; b: number; fitted_on: string; shipped?: boolean };
+  /** Set when this record was written from an earlier card because the run's own record was not kept. */
+  recorded_from?: string;
   flops: number;
   train_studies: number;
-  history: { epoch: number; minutes: number; val_auroc: number; val_sens_at_spec90: number }[];
+  /** minutes: wall-clock since the start, resumes included; cpu_minutes (absent before checkpointing): every thread's CPU time. */
+  history: { epoch: number; minutes: number; cpu_minutes?: number; val_auroc: number; val_sens_at_spec90: number }[];
   torch: string;
 };
 const report = (split: string) => JSON.parse(fs.readFileSync(path.join(work, `report-${split}`, 'report.json'), 'utf8')) as EvaluationReport;
@@ -81,6 +85,7 @@ const splitLine = (name: string, s: SplitSpec) =>
   `| ${name} | ${s.count} | 1 in ${s.positiveEvery} | ${s.vendors.join(', ')} | ${pack.kind === 'cxr' ? (s.matrix === 1 ? 'full detector' : `detector ÷ ${s.matrix}`) : `${s.thicknesses.join(', ')} mm, ${s.matrix}²`} | seeds ${s.seedBase}–${s.seedBase + s.count - 1} |`;
 const s = pack.splits;
 const minutes = trained.history[trained.history.length - 1]?.minutes ?? NaN;
+const cpuMinutes = trained.history[trained.history.length - 1]?.cpu_minutes;
 
 const card = `# ${manifest.name}
 
@@ -96,8 +101,12 @@ const card = `# ${manifest.name}
 | input | ${manifest.modality.join('/')} ${manifest.bodyPart.join('/')}; ${describeInput()} |
 | outputs | \`${manifest.outputs.probability.name}\` (probability of the finding, 0-1) and \`${manifest.outputs.localisation.name}\` (coarse map over the input grid, ${manifest.outputs.localisation.layout}) |
 | model | ${(fs.statSync(path.join(dir, manifest.model.file)).size / 1e6).toFixed(2)} MB ONNX (opset 17), ${(trained.flops / 1e9).toFixed(2)} GFLOP per study, SHA-256 \`${manifest.model.sha256}\` |
-| default operating point | \`${op.name}\`: threshold ${op.threshold}, chosen on the validation split${pack.madeFor ? ` (${pack.madeFor.types.join(', ')} against none)` : ''} for specificity ≥ 0.90 (there: sensitivity ${f3(op.sensitivity)}, specificity ${f3(op.specificity)}) |
-| other operating points | ${manifest.operatingPoints.filter((p) => p !== op).map((p) => `\`${p.name}\`: threshold ${p.threshold} (validation sensitivity ${f3(p.sensitivity)}, specificity ${f3(p.specificity)})`).join('; ')} |
+| default operating point | \`${op.name}\`: threshold ${op.threshold}, chosen on the validation split${pack.madeFor ? ` (${pack.madeFor.types.join(', ')} against none)` : ''} with a margin from the normals (there: sensitivity ${f3(op.sensitivity)}, specificity ${f3(op.specificity)}); see "Operating points" below |
+| other operating points | ${others()} |
+
+## Operating points
+
+${describeOperatingPoints()}
 
 ## Training data: synthetic
 
@@ -116,7 +125,7 @@ Noise levels low, standard and high in every split. The shifted set changes ${pa
 
 ## Training
 
-${describeNet()} ${describeTraining()} ${minutes.toFixed(0)} minutes on this 2-core machine (torch ${trained.torch}, 2 threads).${describeCalibration()}
+${describeNet()} ${describeTraining()} ${minutes.toFixed(0)} minutes${cpuMinutes === undefined ? '' : ` (${cpuMinutes.toFixed(0)} CPU minutes)`} on this 2-core machine (torch ${trained.torch}, 2 threads).${describeCalibration()}
 
 ## Results on the held-out test set
 
@@ -158,7 +167,7 @@ From a checkout, with Debian's \`python3-torch python3-onnx python3-numpy\` (see
 
 \`\`\`sh
 models/train/make-datasets.sh ${pack.id}                # train and validation tensors, through the node's pipeline
-/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs()}${trained.calibration ? `\n/usr/bin/python3 models/train/calibrate.py --pack ${pack.id}        # the probability, on the validation split` : ''}
+/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs()}${calibrateLines()}
 npx tsx models/train/write-manifest.ts --pack ${pack.id}   # model.onnx, manifest.json, test vector
 models/train/validate.sh ${pack.id}                      # scores test and shifted, vigil evaluate, this card
 \`\`\`
@@ -205,8 +214,41 @@ function describeCalibration(): string {
   const c = trained.calibration;
   if (!c) return '';
   return (
-    ` The probability is calibrated (Platt scaling, \`models/train/calibrate.py\`): every logit of the map becomes ${c.a.toFixed(4)} × logit ${c.b < 0 ? '−' : '+'} ${Math.abs(c.b).toFixed(4)} before the sigmoid, ` +
+    ` The probability is calibrated (Platt scaling, \`models/train/calibrate.py\`${c.shipped ? ' on the shipped model\'s validation scores, inserted into its ONNX file' : ''}): every logit of the map becomes ${c.a.toFixed(4)} × logit ${c.b < 0 ? '−' : '+'} ${Math.abs(c.b).toFixed(4)} before the sigmoid, ` +
     `fitted on the ${c.fitted_on}; the ranking, the AUROC and every sensitivity/specificity pair are unchanged, only the numbers read as probabilities are.`
+  );
+}
+
+function calibrateLines(): string {
+  const c = trained.calibration;
+  if (!c) return '';
+  if (!c.shipped) return `\n/usr/bin/python3 models/train/calibrate.py --pack ${pack.id}        # the probability, on the validation split`;
+  return (
+    `\nnpx tsx models/train/score-split.ts --pack ${pack.id} --split val   # the uncalibrated model's validation scores` +
+    `\n/usr/bin/python3 models/train/calibrate.py --pack ${pack.id} --shipped   # the probability, on the validation split, into the ONNX file`
+  );
+}
+
+function others(): string {
+  const rest = manifest.operatingPoints.filter((p) => p !== op);
+  if (rest.length === 0) return `none: any lower threshold would be inside the bulk of the normals' scores (the floor below)`;
+  return rest.map((p) => `\`${p.name}\`: threshold ${p.threshold} (validation sensitivity ${f3(p.sensitivity)}, specificity ${f3(p.specificity)})`).join('; ');
+}
+
+/** The rule of operating-points.ts, with this pack's figures (from the validation scores the manifest was made from). */
+function describeOperatingPoints(): string {
+  const val = readScoresCsv(path.join(work, 'scores-val-trainer.csv'));
+  const types = pack.madeFor?.types;
+  const pos = val.filter((r) => r.label === 1 && (!types || types.includes(r.subgroups.type ?? ''))).map((r) => r.score);
+  const neg = val.filter((r) => r.label === 0).map((r) => r.score);
+  const b = chooseOperatingPoints(pos, neg).basis;
+  const g = (x: number) => Number(x.toPrecision(3));
+  return (
+    `Chosen on the validation split only (${b.normals} studies without the finding, ${b.positives} with${types ? ` ${types.join(', ')}` : ''} findings), on the log-odds of the scores ` +
+    `(\`models/train/operating-points.ts\`), so that no threshold sits inside the bulk of the normals' scores, where a scanner the model has not seen moves normals over the line: ` +
+    `the normals' median is ${g(b.normalsMedian)} and their 99th percentile ${g(b.normals99)}; no threshold is below the floor ${g(b.floor)}, as far above that percentile as it is above the median. ` +
+    `\`balanced\` is halfway between the normals' 99th percentile and the positives' 10th percentile (${g(b.positives10)}), as far from the bulk of either, and never below the floor; ` +
+    `\`high-sensitivity\`, when offered, is the floor itself.`
   );
 }
 

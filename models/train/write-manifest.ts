@@ -4,7 +4,8 @@
  *   npx tsx models/train/write-manifest.ts --pack stroke-ich [--version 1.0.0]
  *
  * Operating points come from the validation split only (scores-val-trainer.csv, written by the
- * trainer; for a pack made for some types of its finding, from those types and the negatives);
+ * trainer or calibrate.py; for a pack made for some types of its finding, from those types and
+ * the negatives), by the rule of operating-points.ts: never inside the bulk of the normals' scores;
  * the test vector is a fresh phantom (seed 4242, in no split) run through the node's pipeline
  * with this manifest, its values rounded to 1/1024 so that it compresses, and the expected
  * outputs are what ONNX Runtime gives for it. The validation scores also give the
@@ -16,12 +17,12 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { chooseThreshold } from '../../src/evaluate/roc.js';
 import { readScoresCsv } from '../../src/evaluate/scores.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { manifestSchema, type ManifestInput } from '../../src/triage/manifest.js';
 import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';
 import { BASELINE_FILE, scoreBaselineSchema } from '../../src/worklist/monitoring/baseline.js';
+import { chooseOperatingPoints } from './operating-points.js';
 import { PACKS, type PackId, type PackSpec } from './packs.js';
 
 const TEST_VECTOR_SEED = 4242;
@@ -43,16 +44,9 @@ const val = readScoresCsv(path.join(work, 'scores-val-trainer.csv'));
 const madeFor = (s: (typeof val)[number]) => !pack.madeFor || pack.madeFor.types.includes(s.subgroups.type ?? '');
 const pos = val.filter((s) => s.label === 1 && madeFor(s)).map((s) => s.score);
 const neg = val.filter((s) => s.label === 0).map((s) => s.score);
-const operatingPoints = (
-  [
-    ['balanced', { specificity: 0.9 }],
-    ['high-sensitivity', { sensitivity: 0.95 }],
-  ] as const
-).map(([name, target]) => {
-  const p = chooseThreshold(pos, neg, target);
-  if (!p) throw new Error(`no threshold meets ${JSON.stringify(target)} on the validation split`);
-  return { name, threshold: round(p.threshold, 6), sensitivity: round(p.tpr, 4), specificity: round(1 - p.fpr, 4) };
-});
+// Operating points with a margin from the bulk of the normals' scores (operating-points.ts).
+const chosen = chooseOperatingPoints(pos, neg);
+const operatingPoints = chosen.points;
 
 const draft: ManifestInput = {
   ...pack.manifest,
@@ -61,7 +55,7 @@ const draft: ManifestInput = {
   deviceUid: `2.25.${(BigInt(`0x${sha256.slice(0, 32)}`) & ((1n << 127n) - 1n)).toString()}`,
   model: { file: 'model.onnx', sha256, flops: trained.flops },
   operatingPoints,
-  defaultOperatingPoint: 'balanced',
+  defaultOperatingPoint: chosen.defaultOperatingPoint,
   testVector: { inputFile: 'test-vector.input.f32.gz', inputShape: [1, 1, 1], expected: {}, tolerance: 1e-4 },
 };
 
@@ -102,7 +96,3 @@ fs.writeFileSync(path.join(dir, BASELINE_FILE), `${JSON.stringify(scoreBaselineS
 process.stdout.write(
   `${dir}: sha256 ${sha256.slice(0, 12)}…, ${(onnx.length / 1e6).toFixed(2)} MB, ${manifest.operatingPoints.map((p) => `${p.name} ${p.threshold} (val sens ${p.sensitivity}, spec ${p.specificity})`).join('; ')}; test vector ${label.type} → ${probability[0]!.toFixed(4)}\n`,
 );
-
-function round(x: number, digits: number): number {
-  return Math.round(x * 10 ** digits) / 10 ** digits;
-}

@@ -111,7 +111,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const files = new FileStore(config.dataDir, config.storage);
   files.init();
   const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }));
-  const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }));
+  const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }), config.storage);
   // Read when the rules part starts, after plugins.load() below has activated the plugins.
   const rules = createRoutingPart({ config, db, index, files, bus, log, defaults: () => plugins.defaultRules() });
   const clock = opts.clock ?? systemClock;

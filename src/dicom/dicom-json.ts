@@ -15,6 +15,8 @@ export function toDicomJson(dict: DicomDict): Record<string, unknown> {
 
 function convertElement(element: DicomJsonElement): Record<string, unknown> {
   const { vr, Value } = element;
+  // A value left out when the header was parsed (too long to read into memory): its length only.
+  if (element.BulkDataLength !== undefined) return { vr, BulkDataLength: element.BulkDataLength };
   if (vr === 'SQ') {
     return { vr, Value: (Value ?? []).map((item) => toDicomJson(item as DicomDict)) };
   }

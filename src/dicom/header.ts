@@ -1,12 +1,16 @@
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import dcmjs, { type DicomDict } from 'dcmjs';
 import { VigilError } from '../errors.js';
 import { describeError } from '../log/describe-error.js';
+import { compactHeader, HEADER_BYTES_LIMIT, isWalkable, markElisions, readFileMeta } from './header-compact.js';
+import type { ByteSource } from './structure-check.js';
 
 dcmjs.log.setLevel('error');
 
 export const PIXEL_DATA_TAG = '7FE00010';
-const FIRST_READ_BYTES = 16 * 1024;
+/** Reads of a file on disk fetch at least this much, so a walk through small elements reads few times. */
+const FILE_READ_BYTES = 64 * 1024;
 
 export interface ParsedHeader {
   /** File meta information (group 0002), DICOM JSON model keyed by tag. */
@@ -18,26 +22,54 @@ export interface ParsedHeader {
 }
 
 /**
- * Parses the header of a Part 10 file without reading its pixels: it reads a small prefix and
- * grows it only when the header is longer (large sequences, or objects with no pixel data).
+ * Parses the header of a Part 10 file without reading its pixels, in bounded memory whatever the
+ * file holds: the file is walked through positioned reads and only a compact copy of its header
+ * (large values left out, see header-compact.ts) is given to dcmjs.
  */
 export async function readHeader(file: string): Promise<ParsedHeader> {
   const handle = await fs.open(file, 'r');
   try {
     const { size } = await handle.stat();
-    let length = Math.min(size, FIRST_READ_BYTES);
-    for (;;) {
-      const buf = Buffer.allocUnsafe(length);
-      const { bytesRead } = await handle.read(buf, 0, length, 0);
-      const whole = bytesRead >= size;
-      const attempt = tryParse(buf.subarray(0, bytesRead));
-      if ('header' in attempt && (attempt.reachedPixelData || whole)) return attempt.header;
-      if (whole) throw (attempt as { error: VigilError }).error;
-      length = Math.min(size, length * 8);
-    }
+    return await parseHeader(fileByteSource(handle.fd, size), () => handle.readFile());
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Parses the header from any ByteSource (a file being received, a file on disk): the compact
+ * copy for little-endian syntaxes; for deflated and big-endian ones, which are not walked, the
+ * whole file read by `readWhole` when it is not larger than HEADER_BYTES_LIMIT.
+ */
+export async function parseHeader(source: ByteSource, readWhole: () => Promise<Buffer>): Promise<ParsedHeader> {
+  const { transferSyntaxUid } = readFileMeta(source);
+  if (!isWalkable(transferSyntaxUid)) {
+    if (source.size > HEADER_BYTES_LIMIT) {
+      throw new VigilError('DICOM_PARSE_FAILED', `a deflated or big-endian file over ${HEADER_BYTES_LIMIT / 1024 / 1024} MB is not parsed`);
+    }
+    return parsed(tryParse(await readWhole()));
+  }
+  const compact = compactHeader(source);
+  const header = parsed(tryParse(compact.bytes));
+  markElisions(header.dict, compact.elided);
+  return header;
+}
+
+function parsed(attempt: ReturnType<typeof tryParse>): ParsedHeader {
+  if ('error' in attempt) throw attempt.error;
+  return attempt.header;
+}
+
+/** Positioned reads of an open file, 64 KB at a time at least. */
+function fileByteSource(fd: number, size: number): ByteSource {
+  return {
+    size,
+    read(pos, atLeast) {
+      const buf = Buffer.allocUnsafe(Math.max(0, Math.min(Math.max(atLeast, FILE_READ_BYTES), size - pos)));
+      const read = fsSync.readSync(fd, buf, 0, buf.length, pos);
+      return buf.subarray(0, read);
+    },
+  };
 }
 
 /**

@@ -1,6 +1,7 @@
 import dcmjs from 'dcmjs';
 import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS, type HeaderSummary, type MainTags } from './summary.js';
 import { TransferSyntax } from './uids.js';
+import type { ByteSource } from './structure-check.js';
 import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
 
 /**
@@ -30,6 +31,8 @@ const SPECIFIC_CHARACTER_SET = 0x00080005;
 const PIXEL_DATA = 0x7fe00010;
 /** Character sets whose ASCII reads as ASCII, by the name dcmjs normalizes them to. */
 const SIMPLE_CHARSETS = new Set(['', 'iso-ir-6', 'iso-ir-100', 'iso-ir-192']);
+/** No main tag's VR allows more than this (explicit VR lengths of these VRs are 16 bits). */
+const MAX_MAIN_TAG_BYTES = 64 * 1024;
 const utf8 = new TextDecoder('utf-8');
 
 /** The main tags by tag number, with the VR and level dcmjs's dictionary gives them. */
@@ -58,12 +61,17 @@ function buildWanted(): Map<number, Wanted> {
 /** Raised inside the walk for anything left to dcmjs; never leaves this module. */
 class Decline extends Error {}
 
-export function readMainTags(bytes: Buffer, dataStart: number, transferSyntaxUid: string, whole: boolean): HeaderSummary | undefined {
+/**
+ * `bytes` is the whole file (a ByteSource: values it skips are never read, so a large element
+ * costs nothing) or its first bytes in a Buffer, `whole` saying whether they are all of it.
+ */
+export function readMainTags(bytes: Buffer | ByteSource, dataStart: number, transferSyntaxUid: string, whole = true): HeaderSummary | undefined {
   if (transferSyntaxUid === TransferSyntax.ExplicitVRBigEndian || transferSyntaxUid === TransferSyntax.DeflatedExplicitVRLittleEndian) {
     return undefined;
   }
+  const source = Buffer.isBuffer(bytes) ? bufferSource(bytes) : bytes;
   try {
-    return new MainTagWalker(bytes, transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian, whole).read(dataStart);
+    return new MainTagWalker(new Bytes(source), transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian, whole).read(dataStart);
   } catch (err) {
     if (err instanceof Decline) return undefined;
     throw err;
@@ -75,7 +83,7 @@ class MainTagWalker {
   private utf8Allowed = false;
 
   constructor(
-    private readonly bytes: Buffer,
+    private readonly bytes: Bytes,
     private readonly explicitVr: boolean,
     private readonly whole: boolean,
   ) {}
@@ -96,8 +104,10 @@ class MainTagWalker {
       }
       const end = valueStart + length;
       if (end > this.bytes.length) throw new Decline();
-      if (tag === SPECIFIC_CHARACTER_SET) this.readCharacterSet(this.bytes.subarray(valueStart, end));
       const wanted = WANTED.get(tag);
+      // A main tag's value is short; a long one (implicit VR allows 4 GB) is left to dcmjs.
+      if ((wanted || tag === SPECIFIC_CHARACTER_SET) && length > MAX_MAIN_TAG_BYTES) throw new Decline();
+      if (tag === SPECIFIC_CHARACTER_SET) this.readCharacterSet(this.bytes.subarray(valueStart, end));
       if (wanted) {
         if (vr !== undefined && vr !== wanted.vr) throw new Decline();
         this.found.push({ wanted, value: this.bytes.subarray(valueStart, end) });
@@ -215,6 +225,50 @@ class MainTagWalker {
       pos = length === UNDEFINED_LENGTH ? this.skipUndefinedLength(valueStart, depth + 1) : valueStart + length;
     }
   }
+}
+
+/**
+ * Reads through a ByteSource with the Buffer methods the walker uses; `length` is the source's
+ * size. Reads past it return zeros: the walker checks positions against `length` first.
+ */
+class Bytes {
+  private window: Buffer = Buffer.alloc(0);
+  private start = 0;
+
+  constructor(private readonly source: ByteSource) {}
+
+  get length(): number {
+    return this.source.size;
+  }
+
+  readUInt16LE(pos: number): number {
+    return this.at(pos, 2).readUInt16LE(pos - this.start);
+  }
+
+  readUInt32LE(pos: number): number {
+    return this.at(pos, 4).readUInt32LE(pos - this.start);
+  }
+
+  toString(encoding: 'latin1', start: number, end: number): string {
+    return this.at(start, end - start).toString(encoding, start - this.start, end - this.start);
+  }
+
+  /** A copy: the window moves on with the next read. */
+  subarray(start: number, end: number): Buffer {
+    return Buffer.from(this.at(start, end - start).subarray(start - this.start, end - this.start));
+  }
+
+  private at(pos: number, n: number): Buffer {
+    if (pos >= this.start && pos + n <= this.start + this.window.length) return this.window;
+    const bytes = this.source.read(pos, n);
+    this.window = bytes.length >= n ? bytes : Buffer.concat([bytes, Buffer.alloc(n - bytes.length)]);
+    this.start = pos;
+    return this.window;
+  }
+}
+
+function bufferSource(bytes: Buffer): ByteSource {
+  return { size: bytes.length, read: (pos) => bytes.subarray(pos) };
 }
 
 /** dcmjs reads DS and IS as numbers (null when empty); flattenValue writes finite ones back. */

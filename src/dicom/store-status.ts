@@ -17,6 +17,11 @@ export const DimseStatus = {
   CannotUnderstandUidMismatch: 0xc003,
   /** Cannot understand: a UID needed to file the instance is not a UID (not digits and dots, or longer than 64). */
   CannotUnderstandInvalidUid: 0xc004,
+  /**
+   * Cannot understand: an element outside Pixel Data is longer than storage.maxElementMb. A
+   * failure rather than out of resources (A7xx), which senders retry: sent again, it fails again.
+   */
+  CannotUnderstandElementTooLarge: 0xc005,
 } as const;
 
 export function storeStatus(outcome: StoreOutcome): { status: number; comment?: string } {
@@ -45,6 +50,8 @@ function refusalStatus(outcome: Extract<StoreOutcome, { kind: 'refused' }>): num
       return DimseStatus.CannotUnderstandUidMismatch;
     case 'invalid-uid':
       return DimseStatus.CannotUnderstandInvalidUid;
+    case 'element-too-large':
+      return DimseStatus.CannotUnderstandElementTooLarge;
     case 'sop-class-mismatch':
       return DimseStatus.DataSetDoesNotMatchSopClass;
     case 'filtered':

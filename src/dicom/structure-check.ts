@@ -1,3 +1,4 @@
+import { dictionaryVr } from './header-compact.js';
 import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
 
 /**
@@ -8,8 +9,11 @@ import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER,
  */
 export type StructureProblem =
   | { kind: 'truncated'; at: number }
-  | { kind: 'malformed'; at: number; reason: string };
+  | { kind: 'malformed'; at: number; reason: string }
+  | { kind: 'too-large'; at: number; tag: number; length: number };
 
+/** Float, double float and plain Pixel Data (7FE0,0008/0009/0010): the bulk of an image is meant to be there. */
+const PIXEL_DATA_TAGS: ReadonlySet<number> = new Set([0x7fe00008, 0x7fe00009, 0x7fe00010]);
 
 /** The bytes of a file, wherever they are kept. */
 export interface ByteSource {
@@ -18,11 +22,21 @@ export interface ByteSource {
   read(pos: number, atLeast: number): Buffer;
 }
 
-export function checkDatasetStructure(source: ByteSource, dataStart: number, explicitVr: boolean): StructureProblem | undefined {
+/**
+ * `maxElementBytes` bounds the value of any element outside Pixel Data (a sequence is not an
+ * element value here: what it holds is). Elements are seen as far as the walk goes: inside
+ * undefined-length sequences, not inside defined-length ones, which are skipped whole.
+ */
+export function checkDatasetStructure(
+  source: ByteSource,
+  dataStart: number,
+  explicitVr: boolean,
+  maxElementBytes = Number.POSITIVE_INFINITY,
+): StructureProblem | undefined {
   // A C-STORE whose data set has no bytes at all: nothing to understand.
   if (source.size <= dataStart) return { kind: 'malformed', at: dataStart, reason: 'empty data set' };
   const reader = new WindowReader(source);
-  const result = new Walker(reader, explicitVr).walkDataset(dataStart, reader.size, 0);
+  const result = new Walker(reader, explicitVr, maxElementBytes).walkDataset(dataStart, reader.size, 0);
   if (!('kind' in result)) return undefined;
   // Cut short before a single whole element: that is not a data set at all.
   if (result.kind === 'truncated' && result.at <= dataStart + 12) return { kind: 'malformed', at: result.at, reason: 'no data element' };
@@ -33,6 +47,7 @@ class Walker {
   constructor(
     private readonly r: WindowReader,
     private readonly explicitVr: boolean,
+    private readonly maxElementBytes: number,
   ) {}
 
   /**
@@ -61,6 +76,9 @@ class Walker {
         if ('kind' in nested) return nested;
         pos = nested.next;
       } else {
+        if (el.length > this.maxElementBytes && !(depth === 0 && PIXEL_DATA_TAGS.has(tag)) && (el.vr ?? dictionaryVr(tag)) !== 'SQ') {
+          return { kind: 'too-large', at: pos - el.headerLength, tag, length: el.length };
+        }
         if (pos + el.length > this.r.size) return { kind: 'truncated', at: pos };
         pos += el.length;
       }
@@ -90,18 +108,18 @@ class Walker {
     }
   }
 
-  private readElementHeader(pos: number, tag: number): { valueStart: number; length: number } | StructureProblem {
+  private readElementHeader(pos: number, tag: number): { valueStart: number; length: number; headerLength: number; vr?: string } | StructureProblem {
     if (tag === ITEM || tag === SEQUENCE_DELIMITER) {
       return { kind: 'malformed', at: pos, reason: 'delimiter outside a sequence' };
     }
-    if (!this.explicitVr) return { valueStart: pos + 8, length: this.r.uint32(pos + 4) };
+    if (!this.explicitVr) return { valueStart: pos + 8, length: this.r.uint32(pos + 4), headerLength: 8 };
     const vr = this.r.ascii(pos + 4, 2);
     if (!/^[A-Z]{2}$/.test(vr)) return { kind: 'malformed', at: pos, reason: 'invalid value representation' };
     if (LONG_VRS.has(vr)) {
       if (pos + 12 > this.r.size) return { kind: 'truncated', at: pos };
-      return { valueStart: pos + 12, length: this.r.uint32(pos + 8) };
+      return { valueStart: pos + 12, length: this.r.uint32(pos + 8), headerLength: 12, vr };
     }
-    return { valueStart: pos + 8, length: this.r.uint16(pos + 6) };
+    return { valueStart: pos + 8, length: this.r.uint16(pos + 6), headerLength: 8, vr };
   }
 }
 

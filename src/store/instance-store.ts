@@ -1,7 +1,10 @@
 import { buildFileMetaHeader } from '../dicom/part10.js';
-import { parseHeaderPrefix, readHeader } from '../dicom/header.js';
+import fs from 'node:fs';
+import { parseHeader } from '../dicom/header.js';
+import type { ByteSource } from '../dicom/structure-check.js';
 import { readMainTags } from '../dicom/main-tags.js';
-import { checkDatasetStructure } from '../dicom/structure-check.js';
+import { checkDatasetStructure, type StructureProblem } from '../dicom/structure-check.js';
+import type { StorageConfig } from '../config/sections/storage.js';
 import { summarizeHeader, type HeaderSummary } from '../dicom/summary.js';
 import { TransferSyntax } from '../dicom/uids.js';
 import { isVigilError, systemErrorCode } from '../errors.js';
@@ -13,6 +16,7 @@ import { resourceIdsOf, type ResourceIds } from './resource-ids.js';
 import { TempFileWriter } from './temp-file-writer.js';
 import { describeError } from '../log/describe-error.js';
 
+const MB = 1024 * 1024;
 /** A UID is at most 64 characters (PS3.5 9.1). */
 const MAX_UID_LENGTH = 64;
 
@@ -33,6 +37,7 @@ export type RefusalReason =
   | 'missing-attribute'
   | 'uid-mismatch'
   | 'invalid-uid'
+  | 'element-too-large'
   | 'sop-class-mismatch'
   | 'filtered'
   | 'internal';
@@ -66,6 +71,7 @@ export class InstanceStore {
     private readonly index: DicomIndex,
     private readonly bus: EventBus,
     private readonly log: Logger,
+    private readonly config: Pick<StorageConfig, 'maxElementMb'> = { maxElementMb: 256 },
   ) {}
 
   addFilter(filter: StoreFilter): void {
@@ -108,21 +114,20 @@ export class InstanceStore {
       this.log.warn('instance refused: write failed', { code: systemErrorCode(writer.failure) ?? 'low-space' });
       return { kind: 'refused', reason: 'out-of-resources', detail: 'the node cannot write to its store' };
     }
+    const contents = writer.contents();
     const structure = checkDatasetStructure(
-      writer.contents(),
+      contents,
       writer.prefixLength,
       incoming.transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian,
+      this.config.maxElementMb * MB,
     );
-    if (structure) {
-      return structure.kind === 'truncated'
-        ? { kind: 'refused', reason: 'truncated', detail: `data set ends early (byte ${structure.at})` }
-        : { kind: 'refused', reason: 'unparsable', detail: `malformed data set at byte ${structure.at}: ${structure.reason}` };
-    }
+    if (structure) return structureRefusal(structure, this.config.maxElementMb);
 
-    const head = writer.headBuffer();
     let attrs: Promise<Record<string, unknown>> | undefined;
-    const fullHeader = () => (attrs ??= parseFullHeader(writer, head));
-    let summary = readMainTags(head, writer.prefixLength, incoming.transferSyntaxUid, head.length >= writer.bytesWritten);
+    const fullHeader = () => (attrs ??= parseFullHeader(writer, contents));
+    // Through the file's bytes, not only the first 64 KB kept in memory: a large element before
+    // the main tags is skipped, never read (it once made the whole file come into memory).
+    let summary = readMainTags(contents, writer.prefixLength, incoming.transferSyntaxUid);
     try {
       summary ??= summarizeHeader(await fullHeader());
     } catch (err) {
@@ -194,12 +199,29 @@ export class InstanceStore {
 }
 
 /**
- * The header as dcmjs reads it, from the bytes kept in memory or, when it is longer than they
- * are, from the file. Only for what the fast main-tag reader declines, and for filters.
+ * The header as dcmjs reads it, in bounded memory (large values left out, see parseHeader):
+ * from the bytes kept in memory, else from the temp file. Only for what the fast main-tag
+ * reader declines, and for filters.
  */
-async function parseFullHeader(writer: TempFileWriter, head: Buffer): Promise<Record<string, unknown>> {
-  const header = parseHeaderPrefix(head, writer.bytesWritten) ?? (await readHeader(writer.path));
+async function parseFullHeader(writer: TempFileWriter, contents: ByteSource): Promise<Record<string, unknown>> {
+  const header = await parseHeader(contents, () => fs.promises.readFile(writer.path));
   return header.attrs;
+}
+
+function structureRefusal(problem: StructureProblem, maxElementMb: number): StoreOutcome {
+  switch (problem.kind) {
+    case 'truncated':
+      return { kind: 'refused', reason: 'truncated', detail: `data set ends early (byte ${problem.at})` };
+    case 'malformed':
+      return { kind: 'refused', reason: 'unparsable', detail: `malformed data set at byte ${problem.at}: ${problem.reason}` };
+    case 'too-large': {
+      const tag = problem.tag.toString(16).toUpperCase().padStart(8, '0');
+      const mb = Math.ceil(problem.length / MB);
+      return { kind: 'refused', reason: 'element-too-large', detail: `element (${tag.slice(0, 4)},${tag.slice(4)}) is ${mb} MB, over the ${maxElementMb} MB taken` };
+    }
+    default:
+      return problem satisfies never;
+  }
 }
 
 /** A header dcmjs could not read is the sender's fault; anything else is ours and goes on up. */

@@ -8,6 +8,8 @@ declare module 'dcmjs' {
     Value?: unknown[];
     InlineBinary?: string;
     BulkDataURI?: string;
+    /** Vigil's own: a value left out of a parsed header, by its length (see header-compact.ts). */
+    BulkDataLength?: number;
   }
   export type DicomDict = Record<string, DicomJsonElement>;
 

@@ -9,6 +9,12 @@ export const storageSection = z
     fsync: z.boolean().default(true),
     /** Refuse new instances (out of resources) when free space falls below this many MB. */
     minFreeMb: z.number().int().min(0).default(512),
+    /**
+     * The longest element value taken, in MB, outside Pixel Data: an instance with a longer one
+     * is refused (C005). Large values never come into memory whatever this is; it bounds what
+     * a sender may make the node keep.
+     */
+    maxElementMb: z.number().int().min(1).max(4095).default(256),
   })
   .prefault({});
 

@@ -4,7 +4,8 @@ import dimse from './dimse.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
 import type { Logger } from '../log/logger.js';
 import type { InstanceStore } from '../store/instance-store.js';
-import { VigilScp, type AssociationTracker, type ScpObserver } from './scp.js';
+import { VigilScp, type ScpObserver } from './scp.js';
+import { AssociationCounts, peerAddress } from './association-counts.js';
 import type { MppsHandler } from './mpps-handler.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { listen } from '../listen.js';
@@ -22,12 +23,9 @@ export class DicomServer {
   private tlsServer: tls.Server | undefined;
   /** Every open connection (associated or not yet), for the drain at a stop. */
   private readonly connections = new Set<VigilScp>();
-  private open = 0;
-  private readonly tracker: AssociationTracker = {
-    active: () => this.open,
-    opened: () => void this.open++,
-    closed: () => void this.open--,
-  };
+  private readonly counts = new AssociationCounts();
+  /** Addresses whose surplus connections are being closed, so that a flood logs once, not per connection. */
+  private readonly flooding = new Set<string>();
 
   constructor(
     private readonly config: DicomConfig,
@@ -48,7 +46,7 @@ export class DicomServer {
   }
 
   get activeAssociations(): number {
-    return this.open;
+    return this.counts.active;
   }
 
   /** The plain listener's bound port (useful when configured as 0 in tests). A node with `dicom.tls.only` has none: asking is a bug. */
@@ -89,7 +87,8 @@ export class DicomServer {
   }
 
   private async startTls(config: TlsListenerConfig, options: tls.TlsOptions): Promise<void> {
-    const server = tls.createServer(options);
+    // A handshake is bounded like the wait for the A-ASSOCIATE-RQ it comes before.
+    const server = tls.createServer({ ...options, handshakeTimeout: this.config.timeouts.associationMs });
     server.on('secureConnection', (socket) => this.accept(socket));
     // A failed handshake is the client's problem: its code, never its certificate's names.
     server.on('tlsClientError', (err: Error & { code?: string }) => this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' }));
@@ -117,21 +116,41 @@ export class DicomServer {
     await closed;
   }
 
+  /**
+   * Hands a connection to a VigilScp. An address may have at most `maxAssociationsPerAddress`
+   * connections waiting to ask for an association: past that, one is closed unread, so that a
+   * peer opening sockets and sending nothing cannot run the node out of file descriptors (each
+   * waits at most `timeouts.associationMs`). The association limits themselves are answered with
+   * an A-ASSOCIATE-RJ (association-policy.ts).
+   */
   private accept(socket: net.Socket): void {
-    socket.setNoDelay(true);
     socket.on('error', () => undefined); // reported by the SCP as a network error
+    const address = peerAddress(socket.remoteAddress);
+    if (this.counts.waitingFrom(address) >= this.config.maxAssociationsPerAddress) {
+      if (!this.flooding.has(address)) {
+        this.flooding.add(address);
+        this.log.warn('connections closed unread: too many waiting to associate from one address', { remote: address, limit: this.config.maxAssociationsPerAddress });
+      }
+      socket.destroy();
+      return;
+    }
+    this.flooding.delete(address);
+    socket.setNoDelay(true);
     const scp = new VigilScp(socket, {
       config: this.config,
       store: this.store,
       log: this.log,
-      associations: this.tracker,
+      associations: this.counts,
       observer: this.observer,
       mpps: this.services.mpps,
     });
-    // dcmjs-dimse measures the association timeout from these; its own Server sets only the first.
-    Object.assign(scp, { connected: true, connectedTime: Date.now() });
+    const stopWaiting = this.counts.startWaiting(address);
+    scp.once('associationRequested', stopWaiting);
     this.connections.add(scp);
-    socket.on('close', () => this.connections.delete(scp));
+    socket.on('close', () => {
+      stopWaiting();
+      this.connections.delete(scp);
+    });
   }
 }
 

@@ -93,7 +93,8 @@ export class VigilScp extends dimse.Scp {
     this.timer = new AssociationTimer(
       { 'awaiting-request': associationMs, 'awaiting-first-message': firstMessageMs, idle: pduMs, closing: associationMs },
       (phase) => this.timedOut(phase),
-      () => this.storing.size > 0,
+      // An answer of ours is due, or we stopped reading while the disk catches up: we are the slow one.
+      () => this.storing.size > 0 || socket.isPaused(),
     );
     this.on('networkError', (err: Error) => {
       ctx.log.warn('association network error', { remote: socket.remoteAddress, error: err.message });

@@ -90,8 +90,12 @@ export class DicomServer {
     // A handshake is bounded like the wait for the A-ASSOCIATE-RQ it comes before.
     const server = tls.createServer({ ...options, handshakeTimeout: this.config.timeouts.associationMs });
     server.on('secureConnection', (socket) => this.accept(socket));
-    // A failed handshake is the client's problem: its code, never its certificate's names.
-    server.on('tlsClientError', (err: Error & { code?: string }) => this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' }));
+    // A failed handshake is the client's problem: its code, never its certificate's names. With a
+    // listener here Node leaves the socket open (a timed-out handshake included): close it.
+    server.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
+      this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' });
+      socket.destroy();
+    });
     server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: err.message }));
     this.tlsServer = server;
     await listen(server, config.port, this.config.host);

@@ -79,7 +79,10 @@ export class DicomServer {
   }
 
   private async startPlain(): Promise<void> {
-    const server = net.createServer((socket) => this.accept(socket));
+    const server = net.createServer((socket) => {
+      const stopWaiting = this.admit(socket);
+      if (stopWaiting) this.accept(socket, stopWaiting);
+    });
     this.server = server;
     await listen(server, this.config.port, this.config.host);
     server.on('error', (err) => this.log.error('DICOM listener error', { error: err.message }));
@@ -89,11 +92,33 @@ export class DicomServer {
   private async startTls(config: TlsListenerConfig, options: tls.TlsOptions): Promise<void> {
     // A handshake is bounded like the wait for the A-ASSOCIATE-RQ it comes before.
     const server = tls.createServer({ ...options, handshakeTimeout: this.config.timeouts.associationMs });
-    server.on('secureConnection', (socket) => this.accept(socket));
+    // Counted from the TCP connection, before its handshake; the TLS socket that comes out of
+    // it has the same remote address and port, which find its count again.
+    const handshaking = new Map<string, () => void>();
+    server.prependListener('connection', (raw: net.Socket) => {
+      const stopWaiting = this.admit(raw);
+      if (!stopWaiting) return;
+      const key = `${raw.remoteAddress}:${raw.remotePort}`;
+      handshaking.set(key, stopWaiting);
+      raw.once('close', () => {
+        stopWaiting();
+        if (handshaking.get(key) === stopWaiting) handshaking.delete(key);
+      });
+    });
+    server.on('secureConnection', (socket) => {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      const stopWaiting = handshaking.get(key);
+      handshaking.delete(key);
+      if (stopWaiting) this.accept(socket, stopWaiting);
+      else socket.destroy(); // not seen connecting: cannot happen, never served uncounted
+    });
     // A failed handshake is the client's problem: its code, never its certificate's names. With a
     // listener here Node leaves the socket open (a timed-out handshake included): close it.
+    // A reset before the handshake is a TCP probe or a surplus connection closed by admit():
+    // debug, so that a flood is not logged once per connection.
     server.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
-      this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' });
+      const level = err.code === 'ECONNRESET' ? 'debug' : 'warn';
+      this.log[level]('DICOM TLS handshake failed', { code: err.code ?? 'unknown' });
       socket.destroy();
     });
     server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: err.message }));
@@ -121,13 +146,14 @@ export class DicomServer {
   }
 
   /**
-   * Hands a connection to a VigilScp. An address may have at most `maxAssociationsPerAddress`
-   * connections waiting to ask for an association: past that, one is closed unread, so that a
-   * peer opening sockets and sending nothing cannot run the node out of file descriptors (each
-   * waits at most `timeouts.associationMs`). The association limits themselves are answered with
-   * an A-ASSOCIATE-RJ (association-policy.ts).
+   * A new TCP connection, on either listener. An address may have at most
+   * `maxAssociationsPerAddress` connections waiting to ask for an association (TLS handshake
+   * included): past that, one is closed unread, so that a peer opening sockets and sending nothing
+   * cannot run the node out of file descriptors (each waits at most `timeouts.associationMs`).
+   * Returns the end of its wait, or undefined when it was closed. The association limits
+   * themselves are answered with an A-ASSOCIATE-RJ (association-policy.ts).
    */
-  private accept(socket: net.Socket): void {
+  private admit(socket: net.Socket): (() => void) | undefined {
     socket.on('error', () => undefined); // reported by the SCP as a network error
     const address = peerAddress(socket.remoteAddress);
     if (this.counts.waitingFrom(address) >= this.config.maxAssociationsPerAddress) {
@@ -136,9 +162,15 @@ export class DicomServer {
         this.log.warn('connections closed unread: too many waiting to associate from one address', { remote: address, limit: this.config.maxAssociationsPerAddress });
       }
       socket.destroy();
-      return;
+      return undefined;
     }
     this.flooding.delete(address);
+    return this.counts.startWaiting(address);
+  }
+
+  /** Hands an admitted connection to a VigilScp; its wait ends with its A-ASSOCIATE-RQ or its close. */
+  private accept(socket: net.Socket, stopWaiting: () => void): void {
+    socket.on('error', () => undefined); // reported by the SCP as a network error
     socket.setNoDelay(true);
     const scp = new VigilScp(socket, {
       config: this.config,
@@ -148,7 +180,6 @@ export class DicomServer {
       observer: this.observer,
       mpps: this.services.mpps,
     });
-    const stopWaiting = this.counts.startWaiting(address);
     scp.once('associationRequested', stopWaiting);
     this.connections.add(scp);
     socket.on('close', () => {

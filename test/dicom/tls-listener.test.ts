@@ -59,6 +59,25 @@ describe('dicom/tls: a listener for DICOM over TLS (DCMTK storescu and echoscu a
     expect(node.dicom.activeAssociations).to.equal(0);
   });
 
+  it('counts connections waiting for their handshake against maxAssociationsPerAddress: the surplus is closed unread', async () => {
+    node = await startTestNode({ dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY }, maxAssociationsPerAddress: 2, timeouts: { associationMs: 60_000 } } });
+    const open = async () => {
+      const socket = net.connect({ port: node.dicom.tlsPort!, host: '127.0.0.1', localAddress: '127.0.0.9' });
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      return { socket, closed: new Promise<void>((resolve) => socket.once('close', () => resolve())) };
+    };
+    const kept = [await open(), await open()];
+    const surplus = await open();
+    await surplus.closed;
+    expect(kept.map((k) => k.socket.destroyed)).to.deep.equal([false, false]);
+    // A scanner from another address still gets through.
+    const echo = await runDcmtk('echoscu', ['-v', ...ANONYMOUS_TLS, '-aec', 'VIGIL', '127.0.0.1', String(node.dicom.tlsPort)]);
+    expect(echo.code, echo.stderr).to.equal(0);
+    for (const k of kept) k.socket.destroy();
+    expect(node.logs.text().match(/closed unread/g)).to.have.length(1);
+  });
+
   it('with only, listens for DICOM over TLS alone: no plain port, and the node is ready', async () => {
     const plainPort = await freePort();
     node = await startTestNode({ dicom: { port: plainPort, tls: { port: 0, certFile: CERT, keyFile: KEY, only: true } } });

@@ -161,6 +161,7 @@ export class DicomServer {
         this.flooding.add(address);
         this.log.warn('connections closed unread: too many waiting to associate from one address', { remote: address, limit: this.config.maxAssociationsPerAddress });
       }
+      this.observer?.connectionCut?.('waiting-limit');
       socket.destroy();
       return undefined;
     }

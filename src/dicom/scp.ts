@@ -52,10 +52,15 @@ export interface ScpContext {
   mpps?: MppsHandler;
 }
 
+/** Why the node closed a connection on its own: a timer's phase ran out, or the waiting limit. */
+export type ConnectionCut = TimerPhase | 'waiting-limit';
+
 /** Hooks for metrics; every method is optional. */
 export interface ScpObserver {
   associationAccepted?(callingAeTitle: string): void;
   associationRejected?(reason: AssociationRejection['reason']): void;
+  /** The node closed a connection for silence (the timer's phase) or as one too many waiting from its address. */
+  connectionCut?(reason: ConnectionCut): void;
   instanceCompleted?(outcome: StoreOutcome, bytes: number, durationMs: number): void;
 }
 
@@ -334,6 +339,7 @@ export class VigilScp extends dimse.Scp {
   private timedOut(phase: TimerPhase): void {
     const socket = this.peer.socket;
     if (socket.destroyed) return;
+    this.ctx.observer?.connectionCut?.(phase);
     if (phase === 'awaiting-request' || phase === 'closing' || !this.accepted) {
       this.ctx.log.info('connection closed: timed out', { phase, remote: socket.remoteAddress });
       socket.destroy();

@@ -7,6 +7,7 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { echoscu } from '../helpers/dcmtk.js';
 import { eventually } from '../helpers/eventually.js';
 import { associateRequestPdu, holdConnection, rejectFields, type HeldConnection } from '../helpers/raw-association.js';
+import { apiAs } from '../helpers/api.js';
 import dimse from '../../src/dicom/dimse.js';
 
 const A_ASSOCIATE_AC = 0x02;
@@ -23,6 +24,13 @@ const PATIENT_TIMERS = { associationMs: 120_000, firstMessageMs: 120_000, pduMs:
 /** A C-ECHO request on presentation context 1, as one P-DATA-TF PDU. */
 function echoRequest(messageId: number): Buffer {
   return commandPdu(1, encodeCommand({ CommandField: CommandField.CEchoRequest, MessageID: messageId, CommandDataSetType: NO_DATA_SET, AffectedSOPClassUID: '1.2.840.10008.1.1' })!);
+}
+
+/** One sample of the node's /metrics (Prometheus text), 0 when absent. */
+async function metric(node: TestNode, name: string, labels: string): Promise<number> {
+  const text = (await (await apiAs(node, 'service')).get('/metrics').expect(200)).text;
+  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
+  return line === undefined ? 0 : Number(line.split(' ')[1]);
 }
 
 /** The next bytes the node sends on a held connection. */
@@ -85,6 +93,7 @@ describe('dicom/association limits: one peer cannot lock out the scanners', func
     expect(rejectFields(third.answer)).to.deep.equal(LIMIT_REACHED);
     expect((await hold('127.0.0.3')).answer?.[0]).to.equal(A_ASSOCIATE_AC);
     expect(n.logs.text()).to.match(/address-limit-exceeded/);
+    expect(await metric(n, 'vigil_dicom_associations_rejected_total', '{reason="address-limit-exceeded"}')).to.equal(1);
     expect(n.dicom.activeAssociations).to.equal(3);
   });
 
@@ -98,7 +107,7 @@ describe('dicom/association limits: one peer cannot lock out the scanners', func
   });
 
   it('closes unread the connections of one address past the cap while they wait to associate; those kept are served', async () => {
-    await start({ maxAssociationsPerAddress: 2 });
+    const n = await start({ maxAssociationsPerAddress: 2 });
     const waiting = [await hold('127.0.0.7', { associate: false }), await hold('127.0.0.7', { associate: false })];
     const surplus = await hold('127.0.0.7', { associate: false });
     expect((await surplus.closed).length).to.equal(0);
@@ -113,6 +122,8 @@ describe('dicom/association limits: one peer cannot lock out the scanners', func
       );
       expect((await answer)[0]).to.equal(A_ASSOCIATE_AC);
     }
+    expect(await metric(n, 'vigil_dicom_connections_cut_total', '{reason="waiting-limit"}')).to.equal(1);
+    expect(await metric(n, 'vigil_dicom_associations_rejected_total', '{reason="address-limit-exceeded"}')).to.equal(0);
   });
 });
 
@@ -135,6 +146,7 @@ describe('dicom/association timers: a silent association gives its slot back', f
     expect([...after]).to.deep.equal([A_ABORT, 0, 0, 0, 0, 4, 0, 0, 2, 0]);
     await eventually(() => node!.dicom.activeAssociations === 0, 'the slot freed');
     expect(node.logs.text()).to.match(/association aborted: silent.*awaiting-first-message/);
+    expect(await metric(node, 'vigil_dicom_connections_cut_total', '{reason="awaiting-first-message"}')).to.equal(1);
   });
 
   it('once the SCU has spoken, waits the longer idle timer (timeouts.pduMs): a pause past firstMessageMs is kept', async () => {

@@ -68,6 +68,9 @@ describe('dicom/association limits: one peer cannot lock out the scanners', func
       for (let i = 0; i < 7; i++) expect((await hold(`127.0.0.${peer}`, { callingAe: `SILENT${peer}` })).answer?.[0]).to.equal(A_ASSOCIATE_AC);
     }
     expect(n.dicom.activeAssociations).to.equal(28);
+    // And raw TCP connections that never ask, from yet another address: eight wait, the rest are closed unread.
+    const raw = await Promise.all(Array.from({ length: 12 }, () => hold('127.0.0.8', { associate: false })));
+    await eventually(() => raw.filter((r) => r.socket.destroyed).length === 4, 'the surplus raw connections closed');
 
     const stranger = await hold('127.0.0.6');
     expect(rejectFields(stranger.answer)).to.deep.equal(LIMIT_REACHED);

@@ -4,7 +4,8 @@ import dimse from './dimse.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
 import type { Logger } from '../log/logger.js';
 import type { InstanceStore } from '../store/instance-store.js';
-import { VigilScp, type AssociationTracker, type ScpObserver } from './scp.js';
+import { VigilScp, type ScpObserver } from './scp.js';
+import { AssociationCounts, peerAddress } from './association-counts.js';
 import type { MppsHandler } from './mpps-handler.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { listen } from '../listen.js';
@@ -23,12 +24,9 @@ export class DicomServer {
   private tlsServer: tls.Server | undefined;
   /** Every open connection (associated or not yet), for the drain at a stop. */
   private readonly connections = new Set<VigilScp>();
-  private open = 0;
-  private readonly tracker: AssociationTracker = {
-    active: () => this.open,
-    opened: () => void this.open++,
-    closed: () => void this.open--,
-  };
+  private readonly counts = new AssociationCounts();
+  /** Addresses whose surplus connections are being closed, so that a flood logs once, not per connection. */
+  private readonly flooding = new Set<string>();
 
   constructor(
     private readonly config: DicomConfig,
@@ -49,7 +47,7 @@ export class DicomServer {
   }
 
   get activeAssociations(): number {
-    return this.open;
+    return this.counts.active;
   }
 
   /** The plain listener's bound port (useful when configured as 0 in tests). A node with `dicom.tls.only` has none: asking is a bug. */
@@ -82,7 +80,10 @@ export class DicomServer {
   }
 
   private async startPlain(): Promise<void> {
-    const server = net.createServer((socket) => this.accept(socket));
+    const server = net.createServer((socket) => {
+      const stopWaiting = this.admit(socket);
+      if (stopWaiting) this.accept(socket, stopWaiting);
+    });
     this.server = server;
     await listen(server, this.config.port, this.config.host);
     server.on('error', (err) => this.log.error('DICOM listener error', { error: describeError(err) }));
@@ -90,10 +91,37 @@ export class DicomServer {
   }
 
   private async startTls(config: TlsListenerConfig, options: tls.TlsOptions): Promise<void> {
-    const server = tls.createServer(options);
-    server.on('secureConnection', (socket) => this.accept(socket));
-    // A failed handshake is the client's problem: its code, never its certificate's names.
-    server.on('tlsClientError', (err: Error & { code?: string }) => this.log.warn('DICOM TLS handshake failed', { code: err.code ?? 'unknown' }));
+    // A handshake is bounded like the wait for the A-ASSOCIATE-RQ it comes before.
+    const server = tls.createServer({ ...options, handshakeTimeout: this.config.timeouts.associationMs });
+    // Counted from the TCP connection, before its handshake; the TLS socket that comes out of
+    // it has the same remote address and port, which find its count again.
+    const handshaking = new Map<string, () => void>();
+    server.prependListener('connection', (raw: net.Socket) => {
+      const stopWaiting = this.admit(raw);
+      if (!stopWaiting) return;
+      const key = `${raw.remoteAddress}:${raw.remotePort}`;
+      handshaking.set(key, stopWaiting);
+      raw.once('close', () => {
+        stopWaiting();
+        if (handshaking.get(key) === stopWaiting) handshaking.delete(key);
+      });
+    });
+    server.on('secureConnection', (socket) => {
+      const key = `${socket.remoteAddress}:${socket.remotePort}`;
+      const stopWaiting = handshaking.get(key);
+      handshaking.delete(key);
+      if (stopWaiting) this.accept(socket, stopWaiting);
+      else socket.destroy(); // not seen connecting: cannot happen, never served uncounted
+    });
+    // A failed handshake is the client's problem: its code, never its certificate's names. With a
+    // listener here Node leaves the socket open (a timed-out handshake included): close it.
+    // A reset before the handshake is a TCP probe or a surplus connection closed by admit():
+    // debug, so that a flood is not logged once per connection.
+    server.on('tlsClientError', (err: Error & { code?: string }, socket: tls.TLSSocket) => {
+      const level = err.code === 'ECONNRESET' ? 'debug' : 'warn';
+      this.log[level]('DICOM TLS handshake failed', { code: err.code ?? 'unknown' });
+      socket.destroy();
+    });
     server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: describeError(err) }));
     this.tlsServer = server;
     await listen(server, config.port, this.config.host);
@@ -118,21 +146,48 @@ export class DicomServer {
     await closed;
   }
 
-  private accept(socket: net.Socket): void {
-    socket.setNoDelay(true);
+  /**
+   * A new TCP connection, on either listener. An address may have at most
+   * `maxAssociationsPerAddress` connections waiting to ask for an association (TLS handshake
+   * included): past that, one is closed unread, so that a peer opening sockets and sending nothing
+   * cannot run the node out of file descriptors (each waits at most `timeouts.associationMs`).
+   * Returns the end of its wait, or undefined when it was closed. The association limits
+   * themselves are answered with an A-ASSOCIATE-RJ (association-policy.ts).
+   */
+  private admit(socket: net.Socket): (() => void) | undefined {
     socket.on('error', () => undefined); // reported by the SCP as a network error
+    const address = peerAddress(socket.remoteAddress);
+    if (this.counts.waitingFrom(address) >= this.config.maxAssociationsPerAddress) {
+      if (!this.flooding.has(address)) {
+        this.flooding.add(address);
+        this.log.warn('connections closed unread: too many waiting to associate from one address', { remote: address, limit: this.config.maxAssociationsPerAddress });
+      }
+      this.observer?.connectionCut?.('waiting-limit');
+      socket.destroy();
+      return undefined;
+    }
+    this.flooding.delete(address);
+    return this.counts.startWaiting(address);
+  }
+
+  /** Hands an admitted connection to a VigilScp; its wait ends with its A-ASSOCIATE-RQ or its close. */
+  private accept(socket: net.Socket, stopWaiting: () => void): void {
+    socket.on('error', () => undefined); // reported by the SCP as a network error
+    socket.setNoDelay(true);
     const scp = new VigilScp(socket, {
       config: this.config,
       store: this.store,
       log: this.log,
-      associations: this.tracker,
+      associations: this.counts,
       observer: this.observer,
       mpps: this.services.mpps,
     });
-    // dcmjs-dimse measures the association timeout from these; its own Server sets only the first.
-    Object.assign(scp, { connected: true, connectedTime: Date.now() });
+    scp.once('associationRequested', stopWaiting);
     this.connections.add(scp);
-    socket.on('close', () => this.connections.delete(scp));
+    socket.on('close', () => {
+      stopWaiting();
+      this.connections.delete(scp);
+    });
   }
 }
 

@@ -10,6 +10,11 @@ export function scpMetrics(metrics: Metrics, live: { activeAssociations(): numbe
     help: 'DICOM associations rejected, by reason',
     labelNames: ['reason'] as const,
   });
+  const cut = metrics.counter({
+    name: 'vigil_dicom_connections_cut_total',
+    help: 'DICOM connections the node closed on its own: silent past a timer (by phase) or one too many waiting from an address (waiting-limit)',
+    labelNames: ['reason'] as const,
+  });
   metrics.gauge({
     name: 'vigil_dicom_associations_active',
     help: 'DICOM associations open now',
@@ -38,6 +43,7 @@ export function scpMetrics(metrics: Metrics, live: { activeAssociations(): numbe
   return {
     associationAccepted: () => accepted.inc(),
     associationRejected: (reason) => rejected.inc({ reason }),
+    connectionCut: (reason) => cut.inc({ reason }),
     instanceCompleted: (outcome, byteCount, durationMs) => {
       instances.inc({ outcome: outcome.kind });
       if (outcome.kind === 'refused') refused.inc({ reason: outcome.reason });

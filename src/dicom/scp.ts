@@ -12,6 +12,8 @@ import type { Logger } from '../log/logger.js';
 import type { IncomingInstance, InstanceStore, StoreOutcome } from '../store/instance-store.js';
 import type { TempFileWriter } from '../store/temp-file-writer.js';
 import { evaluateAssociation, type AssociationRejection } from './association-policy.js';
+import type { AssociationCounts } from './association-counts.js';
+import { AssociationTimer, type TimerPhase } from './association-timer.js';
 import { choosePresentationContext } from './presentation-contexts.js';
 import { DimseStatus, storeStatus } from './store-status.js';
 import type { MppsAnswer, MppsHandler, MppsRequest } from './mpps-handler.js';
@@ -44,23 +46,22 @@ export interface ScpContext {
   config: DicomConfig;
   store: InstanceStore;
   log: Logger;
-  associations: AssociationTracker;
+  /** Open associations, for the limits; shared by every connection. */
+  associations: AssociationCounts;
   observer?: ScpObserver;
   /** Answers MPPS N-CREATE / N-SET; without it the MPPS SOP class is not offered. */
   mpps?: MppsHandler;
 }
 
-/** Counts open associations for the concurrency limit. */
-export interface AssociationTracker {
-  active(): number;
-  opened(): void;
-  closed(): void;
-}
+/** Why the node closed a connection on its own: a timer's phase ran out, or the waiting limit. */
+export type ConnectionCut = TimerPhase | 'waiting-limit';
 
 /** Hooks for metrics; every method is optional. */
 export interface ScpObserver {
   associationAccepted?(callingAeTitle: string): void;
   associationRejected?(reason: AssociationRejection['reason']): void;
+  /** The node closed a connection for silence (the timer's phase) or as one too many waiting from its address. */
+  connectionCut?(reason: ConnectionCut): void;
   instanceCompleted?(outcome: StoreOutcome, bytes: number, durationMs: number): void;
 }
 
@@ -78,6 +79,9 @@ interface PendingStore {
  */
 export class VigilScp extends dimse.Scp {
   private accepted = false;
+  /** Frees this association's slot in the counts; set while accepted. */
+  private freeSlot: (() => void) | undefined;
+  private readonly timer: AssociationTimer;
   /** C-STOREs whose data set is still arriving. */
   private readonly pending = new Set<PendingStore>();
   /** Data sets fully received and being stored, or cut off and being removed: a stop waits for both. */
@@ -89,16 +93,23 @@ export class VigilScp extends dimse.Scp {
     socket: Socket,
     private readonly ctx: ScpContext,
   ) {
-    super(socket, {
-      connectTimeout: ctx.config.timeouts.connectMs,
-      associationTimeout: ctx.config.timeouts.associationMs,
-      pduTimeout: ctx.config.timeouts.pduMs,
-    });
+    // Only the socket's idle backstop is the library's; the association's timers are ours.
+    super(socket, { connectTimeout: ctx.config.timeouts.connectMs });
+    const { associationMs, firstMessageMs, pduMs } = ctx.config.timeouts;
+    this.timer = new AssociationTimer(
+      { 'awaiting-request': associationMs, 'awaiting-first-message': firstMessageMs, idle: pduMs, closing: associationMs },
+      (phase) => this.timedOut(phase),
+      // An answer of ours is due, or we stopped reading while the disk catches up: we are the slow one.
+      () => this.storing.size > 0 || socket.isPaused(),
+    );
     this.on('networkError', (err: Error) => {
       ctx.log.warn('association network error', { remote: socket.remoteAddress, error: describeError(err) });
       socket.destroy();
     });
-    this.on('close', () => this.release());
+    this.on('close', () => {
+      this.timer.stop();
+      this.release();
+    });
     this.framePdus(socket);
   }
 
@@ -127,7 +138,7 @@ export class VigilScp extends dimse.Scp {
           this.abortUnreadable(socket, framed.kind, framed.error);
           return;
         }
-        network.lastPduTime = Date.now();
+        this.timer.heard();
         if ('pdu' in framed) {
           void network._processPdu(framed.pdu);
           continue;
@@ -251,7 +262,7 @@ export class VigilScp extends dimse.Scp {
           calledAeTitle: association.getCalledAeTitle(),
           callingAeTitle: association.getCallingAeTitle(),
           remoteAddress: socket.remoteAddress ?? null,
-          activeAssociations: this.ctx.associations.active(),
+          open: this.ctx.associations.of(socket.remoteAddress, association.getCallingAeTitle()),
         });
     if (rejection) {
       this.ctx.log.warn('association rejected', {
@@ -262,6 +273,7 @@ export class VigilScp extends dimse.Scp {
       });
       this.ctx.observer?.associationRejected?.(rejection.reason);
       this.sendAssociationReject(...rejectPdu(rejection));
+      this.timer.enter('closing');
       this.closeIfIdle();
       return;
     }
@@ -278,7 +290,8 @@ export class VigilScp extends dimse.Scp {
       else context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
     }
     this.accepted = true;
-    this.ctx.associations.opened();
+    this.freeSlot = this.ctx.associations.open(socket.remoteAddress, association.getCallingAeTitle());
+    this.timer.enter('awaiting-first-message');
     this.ctx.observer?.associationAccepted?.(association.getCallingAeTitle());
     this.ctx.log.info('association accepted', { callingAeTitle: association.getCallingAeTitle(), remote: socket.remoteAddress });
     this.sendAssociationAccept();
@@ -312,10 +325,31 @@ export class VigilScp extends dimse.Scp {
     const pdu = commandPdu(contextId, encoded);
     this.peer.socket.write(pdu);
     this.peer.statistics.addBytesSent(pdu.length);
+    this.timer.answered();
   }
 
   override associationReleaseRequested(): void {
     this.sendAssociationReleaseResponse();
+    this.timer.enter('closing');
+  }
+
+  /**
+   * A phase of AssociationTimer ran out. Before an association, or after ours was refused or
+   * released, the connection is closed; an association left silent is aborted, so that its slot
+   * is free for the scanners.
+   */
+  private timedOut(phase: TimerPhase): void {
+    const socket = this.peer.socket;
+    if (socket.destroyed) return;
+    this.ctx.observer?.connectionCut?.(phase);
+    if (phase === 'awaiting-request' || phase === 'closing' || !this.accepted) {
+      this.ctx.log.info('connection closed: timed out', { phase, remote: socket.remoteAddress });
+      socket.destroy();
+      return;
+    }
+    this.ctx.log.warn('association aborted: silent', { phase, callingAeTitle: this.peer.association?.getCallingAeTitle().trim(), remote: socket.remoteAddress });
+    this.sendAbort(AbortSource.ServiceProvider, AbortReason.NotSpecified);
+    socket.end(() => socket.destroy());
   }
 
   override nCreateRequest(request: NCreateRequest, callback: (response: NCreateResponse) => void): void {
@@ -421,10 +455,9 @@ export class VigilScp extends dimse.Scp {
       this.storing.add(removing);
     }
     this.pending.clear();
-    if (this.accepted) {
-      this.accepted = false;
-      this.ctx.associations.closed();
-    }
+    this.accepted = false;
+    this.freeSlot?.();
+    this.freeSlot = undefined;
   }
 }
 
@@ -440,7 +473,6 @@ interface NetworkInternals {
   socket: Socket;
   association?: Association;
   statistics: { addBytesReceived(bytes: number): void; addBytesSent(bytes: number): void };
-  lastPduTime?: number;
   _processPdu(pdu: Buffer): Promise<void>;
 }
 
@@ -455,7 +487,11 @@ function rejectPdu(rejection: AssociationRejection): [number, number, number] {
       return [RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CalledAeNotRecognized];
     case 'calling-ae-not-recognized':
       return [RejectResult.Permanent, RejectSource.ServiceUser, RejectReason.CallingAeNotRecognized];
+    // Every limit is the SCU's cue to come back later, whichever was reached.
     case 'local-limit-exceeded':
+    case 'address-limit-exceeded':
+    case 'ae-title-limit-exceeded':
+    case 'reserved-for-modalities':
       return [RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.LocalLimitExceeded];
     case 'shutting-down':
       return [RejectResult.Transient, RejectSource.ServiceProviderPresentation, RejectReason.TemporaryCongestion];

@@ -1,3 +1,4 @@
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
@@ -47,6 +48,34 @@ describe('dicom/tls: a listener for DICOM over TLS (DCMTK storescu and echoscu a
     const plain = await storescu(tlsPort, files.slice(0, 1), { extra: ['-to', '5'] });
     expect(plain.code, 'plain DICOM to the TLS port').to.not.equal(0);
     expect(node.logs.text()).to.include('DICOM TLS handshake failed');
+  });
+
+  it('closes a connection that never starts its TLS handshake, bounded like the wait for an association (timeouts.associationMs)', async () => {
+    node = await startTestNode({ dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY }, timeouts: { associationMs: 1000 } } });
+    // Node's own bound is 120 s, past this test's timeout: the close comes from associationMs.
+    const socket = net.connect(node.dicom.tlsPort!, '127.0.0.1');
+    socket.on('error', () => undefined);
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(node.dicom.activeAssociations).to.equal(0);
+  });
+
+  it('counts connections waiting for their handshake against maxAssociationsPerAddress: the surplus is closed unread', async () => {
+    node = await startTestNode({ dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY }, maxAssociationsPerAddress: 2, timeouts: { associationMs: 60_000 } } });
+    const open = async () => {
+      const socket = net.connect({ port: node.dicom.tlsPort!, host: '127.0.0.1', localAddress: '127.0.0.9' });
+      socket.on('error', () => undefined);
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      return { socket, closed: new Promise<void>((resolve) => socket.once('close', () => resolve())) };
+    };
+    const kept = [await open(), await open()];
+    const surplus = await open();
+    await surplus.closed;
+    expect(kept.map((k) => k.socket.destroyed)).to.deep.equal([false, false]);
+    // A scanner from another address still gets through.
+    const echo = await runDcmtk('echoscu', ['-v', ...ANONYMOUS_TLS, '-aec', 'VIGIL', '127.0.0.1', String(node.dicom.tlsPort)]);
+    expect(echo.code, echo.stderr).to.equal(0);
+    for (const k of kept) k.socket.destroy();
+    expect(node.logs.text().match(/closed unread/g)).to.have.length(1);
   });
 
   it('with only, listens for DICOM over TLS alone: no plain port, and the node is ready', async () => {

@@ -37,15 +37,25 @@ export const dicomSection = z
     acceptUnknownModalities: z.boolean().default(true),
     modalities: z.array(knownModality).default([]),
     maxAssociations: z.number().int().min(1).max(1000).default(32),
+    /**
+     * One peer must not take every slot: associations open at once from one address (also the
+     * most connections from it that may wait to ask for one), and with one calling AE title.
+     */
+    maxAssociationsPerAddress: z.number().int().min(1).max(1000).default(8),
+    maxAssociationsPerAeTitle: z.number().int().min(1).max(1000).default(8),
+    /** Of maxAssociations, the last slots kept for the AE titles of `modalities` (none while it is empty). */
+    reservedAssociations: z.number().int().min(0).max(999).default(4),
     /** Largest PDU we accept (bytes), advertised in A-ASSOCIATE-AC. */
     maxPduLength: z.number().int().min(4096).max(4 * 1024 * 1024).default(262144),
     timeouts: z
       .strictObject({
-        /** Idle TCP connection without a complete PDU. */
+        /** A connection with no byte either way for this long is closed: a backstop behind the timers below. */
         connectMs: z.number().int().min(1000).default(60_000),
-        /** From connection to A-ASSOCIATE-RQ. */
-        associationMs: z.number().int().min(1000).default(30_000),
-        /** Between two PDUs inside an association. */
+        /** From connection to A-ASSOCIATE-RQ (DICOM's ARTIM timer); an SCU asks at once. Also bounds the TLS handshake. */
+        associationMs: z.number().int().min(1000).default(10_000),
+        /** From A-ASSOCIATE-AC to the SCU's first PDU: an association taken and left silent is aborted. */
+        firstMessageMs: z.number().int().min(1000).default(10_000),
+        /** Between two PDUs inside an association, while no answer of ours is due (a slow scanner mid-series). */
         pduMs: z.number().int().min(1000).default(60_000),
         /**
          * At a stop: how long C-STOREs under way may take to be stored and answered before
@@ -79,6 +89,22 @@ export const dicomSection = z
       })
       .refine((t) => !t.requireClientCert || t.caFile !== undefined, { message: 'requireClientCert needs caFile (the CA that signs the scanners)', path: ['caFile'] })
       .optional(),
+  })
+  .superRefine((dicom, ctx) => {
+    if (dicom.modalities.length > 0 && dicom.reservedAssociations >= dicom.maxAssociations) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be less than maxAssociations (${dicom.maxAssociations}), or no peer outside modalities could ever associate`,
+        path: ['reservedAssociations'],
+      });
+    }
+    if (dicom.timeouts.connectMs < dicom.timeouts.pduMs) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be at least timeouts.pduMs (${dicom.timeouts.pduMs}), or it cuts a quiet association first`,
+        path: ['timeouts', 'connectMs'],
+      });
+    }
   })
   .prefault({});
 

@@ -8,6 +8,7 @@ import { JobStore as PluginJobStore } from '../../src/plugins/job-store.js';
 import { JobStore as TriageJobStore } from '../../src/triage/jobs.js';
 import type { VigilConfigInput } from '../../src/config/schema.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
+import { eventually } from '../helpers/eventually.js';
 import { makeFinding, type SeededStudy } from '../helpers/findings.js';
 import { freePort } from '../helpers/node-process.js';
 import { mountSmallDisk, type SmallDisk } from '../helpers/small-disk.js';
@@ -94,6 +95,14 @@ describe('store/retention', function () {
     expect(metrics).to.match(/vigil_retention_removed_studies_total\{reason="age"\} 1/);
     expect(metrics).to.match(new RegExp(`vigil_retention_removed_bytes_total\\{reason="age"\\} ${report.removed[0]!.bytes}`));
     expect(node!.logs.text()).to.not.match(/TEST\^PATIENT|PID-TEST-1/);
+  });
+
+  it('runs on its schedule (node-cron)', async () => {
+    await start({ maxAgeDays: 30, schedule: '* * * * * *' });
+    const old = await receive('scheduled');
+    age(old.studyId, 40);
+    await eventually(() => !present(old.studyId), 'the scheduled run removed the old study');
+    for (const f of old.files) expect(fs.existsSync(f)).to.equal(false);
   });
 
   it('removes the oldest studies until the stored files fit maxStorageMb, and no more', async () => {

@@ -9,6 +9,8 @@ import { DicomIndex } from './store/dicom-index.js';
 import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
 import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
+import { Retention } from './store/retention/retention.js';
+import { retentionMetrics } from './store/retention/retention-metrics.js';
 import { DicomServer } from './dicom/dicom-server.js';
 import { scpMetrics } from './dicom/scp-metrics.js';
 import { Metrics } from './metrics/metrics.js';
@@ -81,6 +83,8 @@ export interface VigilNode {
   triage: TriageEngine;
   /** The reading worklist: priority, reading state, orders in, live updates, model monitoring. */
   worklist: WorklistPart;
+  /** storage.retention: scheduled removal of old studies. */
+  retention: Retention;
   startup: StartupReport;
   stop(): Promise<void>;
 }
@@ -176,6 +180,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   triage.findings.addTransactionalListener((finding) => worklist.results.record(finding));
   bus.on('finding', ({ finding }) => worklist.recordFinding(finding));
   alerts.outbox.observe({ created: (a) => worklist.live.notify('alert', a.studyId), acknowledged: (a) => worklist.live.notify('alert', a.studyId) });
+  const retention = new Retention({ db, index, files, audit, config: config.storage.retention, clock, log: log.child({ component: 'retention' }), metrics: retentionMetrics(metrics) });
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
   const app = createApp({
@@ -207,6 +212,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
+    { name: 'retention', start: async () => retention.start(), stop: () => retention.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     // After http: stopped before it, so its live streams end and the HTTP server need not wait for them.
     { name: 'worklist', start: () => worklist.start(), stop: () => worklist.stop() },
@@ -242,5 +248,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   }
   await plugins.ready();
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port });
-  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
 }

@@ -33,6 +33,9 @@ export class DurableQueue implements PluginQueue {
   private running: Promise<void> | undefined;
   private cancelTimer: (() => void) | undefined;
   private readonly closing = new AbortController();
+  /** Outcomes the index could not record in a row (a full disk); no job is taken before pausedUntil. */
+  private unrecorded = 0;
+  private pausedUntil = 0;
 
   constructor(
     private readonly store: JobStore,
@@ -76,16 +79,38 @@ export class DurableQueue implements PluginQueue {
     if (!this.handler || this.running || this.closing.signal.aborted) return;
     this.cancelTimer?.();
     this.cancelTimer = undefined;
+    if (this.pausedUntil > this.clock.now()) {
+      this.cancelTimer = this.clock.setTimer(() => this.kick(), this.pausedUntil - this.clock.now());
+      return;
+    }
     const job = this.store.nextDue(this.clock.now());
     if (!job) {
       const next = this.store.nextAt();
       if (next !== undefined) this.cancelTimer = this.clock.setTimer(() => this.kick(), next - this.clock.now());
       return;
     }
-    this.running = this.attempt(job).finally(() => {
-      this.running = undefined;
-      this.kick();
-    });
+    this.running = this.attempt(job)
+      .then(
+        () => void (this.unrecorded = 0),
+        (err: unknown) => this.outcomeNotRecorded(job, err),
+      )
+      .finally(() => {
+        this.running = undefined;
+        this.kick();
+      });
+  }
+
+  /**
+   * The index refused to record how the job went (a full disk: SQLITE_FULL). The job is still
+   * pending there, and due: taken again at once it would run again and again (a forward sent
+   * over and over), each time failing the same way. So the queue pauses, on the job's own
+   * back-off schedule, and runs it again after (handlers tolerate a repeat).
+   */
+  private outcomeNotRecorded(job: QueuedJob, err: unknown): void {
+    this.unrecorded++;
+    const retryInMs = retryDelay(this.unrecorded, this.policy);
+    this.pausedUntil = this.clock.now() + retryInMs;
+    this.log.error('queue could not record a job outcome in the index: pausing', { jobId: job.id, error: errorText(err), retryInMs });
   }
 
   private async attempt(job: QueuedJob): Promise<void> {

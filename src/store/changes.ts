@@ -10,6 +10,9 @@ export const CHANGE_TYPES = [
   'new-series',
   'new-instance',
   'deleted',
+  // retention (src/store/retention/): resource type 'study'; data has reason (age, size), instances, bytes.
+  // The same removal also appends 'deleted' for the study.
+  'retention-removed',
   // series tracker (src/series/): data says the version, and for stable-series how it was known
   'stable-series',
   'reopened-series',

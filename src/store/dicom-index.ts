@@ -1,6 +1,7 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 import { ChangeFeed } from './changes.js';
+import { PendingRemovals } from './retention/pending-removals.js';
 import { findIds, type FindQuery } from './find.js';
 import type { HeaderSummary, MainTags } from '../dicom/summary.js';
 import type { Level, ResourceIds } from './resource-ids.js';
@@ -82,12 +83,15 @@ const TABLES: Record<Level, { table: string; parent: string | null; child: Level
  */
 export class DicomIndex {
   readonly changes: ChangeFeed;
+  /** Files retention removed from the index and is removing from the store. */
+  readonly pendingRemovals: PendingRemovals;
   private readonly stmts;
   /** Statements built from fixed per-level SQL, prepared once each. */
   private readonly cache = new Map<string, Statement>();
 
   constructor(private readonly db: Db) {
     this.changes = new ChangeFeed(db);
+    this.pendingRemovals = new PendingRemovals(db);
     this.stmts = {
       exists: {
         patients: db.prepare<[string], { id: string }>('SELECT id FROM patients WHERE id = ?'),

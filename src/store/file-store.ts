@@ -25,7 +25,7 @@ export class FileStore {
   ) {
     this.root = path.join(dataDir, 'store');
     this.tmpDir = path.join(dataDir, 'tmp');
-    this.space = new FreeSpace(dataDir, opts.minFreeMb);
+    this.space = new FreeSpace(this.root, opts.minFreeMb);
   }
 
   init(): void {

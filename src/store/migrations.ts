@@ -79,5 +79,20 @@ export const storeMigrations: MigrationSet = {
         );
       `,
     },
+    {
+      version: 2,
+      name: 'retention: files whose index rows are removed, until the files are gone',
+      sql: `
+        -- Retention removes a study's rows and lists its files here in one transaction, then
+        -- removes the files and these rows. A stop in between leaves the list, which the next
+        -- start finishes before it looks for files without rows (which it would index again).
+        CREATE TABLE retention_pending_files (
+          file_path TEXT PRIMARY KEY,
+          queued_at INTEGER NOT NULL
+        );
+        -- oldest last arrival first
+        CREATE INDEX studies_updated_at ON studies (updated_at);
+      `,
+    },
   ],
 };

@@ -13,6 +13,8 @@ export interface StartupReport {
   rowsWithoutFileRemoved: number;
   filesReindexed: number;
   filesQuarantined: number;
+  /** Files of studies retention removed whose removal a stop interrupted. */
+  retentionRemovalsFinished: number;
 }
 
 const RUNNING_MARKER = 'vigil.running';
@@ -35,14 +37,18 @@ export async function runStartupCheck(dataDir: string, files: FileStore, index: 
     rowsWithoutFileRemoved: 0,
     filesReindexed: 0,
     filesQuarantined: 0,
+    retentionRemovalsFinished: 0,
   };
   for (const temp of files.listTempFiles()) {
     fs.rmSync(temp, { force: true });
     report.tempFilesRemoved++;
   }
+  // Before looking for files without rows: a file retention removed from the index is no orphan to index again.
+  report.retentionRemovalsFinished = index.pendingRemovals.finish(files).removed;
   if (report.uncleanShutdown) await reconcile(dataDir, files, index, report);
   fs.writeFileSync(marker, `${process.pid}\n`);
-  const changed = report.tempFilesRemoved + report.rowsWithoutFileRemoved + report.filesReindexed + report.filesQuarantined;
+  const changed =
+    report.tempFilesRemoved + report.rowsWithoutFileRemoved + report.filesReindexed + report.filesQuarantined + report.retentionRemovalsFinished;
   if (report.uncleanShutdown || changed > 0) log.warn('start-up check repaired the store', { ...report });
   else log.info('start-up check: store and index agree');
   return report;

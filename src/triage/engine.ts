@@ -42,6 +42,8 @@ export class TriageEngine {
   private claiming = true;
   private readonly inFlight = new Set<Promise<void>>();
   private wakeTimer: NodeJS.Timeout | undefined;
+  /** Writes to the index that failed in a row (a full disk): each retry waits longer. */
+  private indexFailures = 0;
 
   constructor(
     private readonly config: TriageConfig,
@@ -120,16 +122,61 @@ export class TriageEngine {
 
   private pump(): void {
     if (!this.running || !this.ready || !this.claiming) return;
-    while (this.inFlight.size < this.pool.size) {
-      const job = this.jobs.claim();
-      if (!job) break;
-      const work = this.execute(job).finally(() => {
-        this.inFlight.delete(work);
-        this.pump();
-      });
-      this.inFlight.add(work);
+    try {
+      while (this.inFlight.size < this.pool.size) {
+        const job = this.jobs.claim();
+        if (!job) break;
+        const work = this.execute(job)
+          .then(
+            () => void (this.indexFailures = 0),
+            (err: unknown) => this.outcomeNotRecorded(job, err),
+          )
+          .finally(() => {
+            this.inFlight.delete(work);
+            this.pump();
+          });
+        this.inFlight.add(work);
+      }
+      this.scheduleWake();
+    } catch (err) {
+      // Claiming writes to the index: on a full disk it fails, and pump runs from timers and
+      // promise callbacks, where a throw would be an unhandled rejection that ends the process.
+      const retryInMs = this.nextIndexRetry();
+      this.deps.log.error('triage could not claim a job from the index: trying again later', { error: (err as Error).message, retryInMs });
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = setTimeout(() => this.pump(), retryInMs);
+      this.wakeTimer.unref();
     }
-    this.scheduleWake();
+  }
+
+  /**
+   * A job ran but neither its finding nor its failure could be written (a full disk). It is
+   * still 'running' in the index; after a back-off it is put back in the queue (without losing
+   * an attempt) and runs again. Until then a stop parks it, and a crash requeues it at start.
+   */
+  private outcomeNotRecorded(job: Job, err: unknown): void {
+    const retryInMs = this.nextIndexRetry();
+    this.deps.log.error('triage could not record a job outcome in the index: the job runs again later', {
+      jobId: job.id,
+      error: err instanceof Error ? err.message : String(err),
+      retryInMs,
+    });
+    const requeue = (): void => {
+      if (!this.running) return;
+      try {
+        this.jobs.requeueOne(job.id);
+        this.pump();
+      } catch {
+        setTimeout(requeue, this.nextIndexRetry()).unref();
+      }
+    };
+    setTimeout(requeue, retryInMs).unref();
+  }
+
+  /** 1 s, doubling with each failure in a row, up to 60 s. */
+  private nextIndexRetry(): number {
+    this.indexFailures++;
+    return Math.min(60_000, 1000 * 2 ** (this.indexFailures - 1));
   }
 
   /** Jobs waiting for a retry delay: wake up when the first may run. */

@@ -111,6 +111,7 @@ export class JobStore {
          WHERE state = 'running'`,
       ),
       requeueRunning: db.prepare("UPDATE triage_jobs SET state = 'queued', attempts = MAX(0, attempts - 1) WHERE state = 'running'"),
+      requeueOne: db.prepare<[string]>("UPDATE triage_jobs SET state = 'queued', attempts = MAX(0, attempts - 1) WHERE id = ? AND state = 'running'"),
       cancel: db.prepare<[number, string]>("UPDATE triage_jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state IN ('queued', 'running')"),
       retry: db.prepare<[number, string]>(
         `UPDATE triage_jobs SET state = 'queued', attempts = 0, error_code = NULL, error_detail = NULL, available_at = ?, started_at = NULL, finished_at = NULL
@@ -167,6 +168,11 @@ export class JobStore {
   /** At start-up: jobs left running by a crash run again (their attempt counted), or are dead. */
   recoverAfterCrash(now = Date.now()): number {
     return this.stmts.recover.run({ now }).changes;
+  }
+
+  /** One running job back to the queue, without losing an attempt (its outcome could not be recorded). */
+  requeueOne(id: string): boolean {
+    return this.stmts.requeueOne.run(id).changes === 1;
   }
 
   /** At a clean stop: jobs interrupted by the stop run again, without losing an attempt. */

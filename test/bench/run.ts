@@ -27,6 +27,7 @@ const BENCHMARKS = {
   alerts: 'finding stored → each destination acknowledging',
   api: 'what authentication and the audit trail cost per request',
   worklist: 'ranking the worklist in SQL as the index grows',
+  'full-disk': 'CPU and log lines while the disk is full, then SIGTERM (needs root for a tmpfs, and dcmtk)',
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

@@ -52,6 +52,7 @@ describe('store/startup-check: the store and the index agree before anything is 
       rowsWithoutFileRemoved: 1,
       filesReindexed: 1,
       filesQuarantined: 1,
+      retentionRemovalsFinished: 0,
     });
     expect(node.index.count('instances')).to.equal(2);
     expect(node.index.getInstance(rows[1]!.id)?.callingAeTitle).to.equal('DIMSECLIENT');

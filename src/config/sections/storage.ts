@@ -1,4 +1,24 @@
+import cron from 'node-cron';
 import { z } from 'zod';
+
+/**
+ * Retention (as Orthanc's MaximumStorageSize and a maximum age): which studies the scheduled
+ * run removes, oldest last arrival first. Off unless one of the two limits is set. A study
+ * that something still needs is never removed (src/store/retention/protections.ts).
+ */
+const retentionSection = z
+  .strictObject({
+    /** Remove studies whose last instance arrived more than this many days ago; null: no age limit. */
+    maxAgeDays: z.number().positive().max(36_500).nullable().default(null),
+    /** Remove the oldest studies while stored files take more than this many MB; null: no size limit. */
+    maxStorageMb: z.number().int().min(1).nullable().default(null),
+    /** When the run looks (node-cron syntax, UTC; a seconds field is allowed). */
+    schedule: z
+      .string()
+      .default('*/10 * * * *')
+      .refine((expr) => cron.validate(expr), { message: 'not a valid cron expression' }),
+  })
+  .prefault({});
 
 export const storageSection = z
   .strictObject({
@@ -15,7 +35,9 @@ export const storageSection = z
      * a sender may make the node keep.
      */
     maxElementMb: z.number().int().min(1).max(4095).default(256),
+    retention: retentionSection,
   })
   .prefault({});
 
 export type StorageConfig = z.infer<typeof storageSection>;
+export type RetentionConfig = StorageConfig['retention'];

@@ -1,0 +1,69 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../database.js';
+
+/**
+ * What keeps a study from retention, each a question asked of the index about one study. The
+ * tables are other parts' (alerts, worklist, triage, plugins, series tracker): all of them are
+ * migrated before the node starts.
+ */
+export const PROTECTIONS = [
+  // an alert of a critical finding nobody has acknowledged yet
+  'unacknowledged-critical-alert',
+  // a positive AI result (not replaced) on a study not marked read
+  'unread-positive',
+  // a triage job queued or running on one of its series
+  'pending-triage-job',
+  // a forward of the routing rules still to be sent (core queue in plugin_jobs)
+  'pending-forward',
+  // a plugin's queued job that names the study or one of its series (by id or UID)
+  'pending-plugin-job',
+  // an alert message (HL7, FHIR, webhook, DICOM result) still to be delivered
+  'pending-alert-delivery',
+  // a series still receiving (its idle window open) or whose stable event is not handed over
+  'series-in-progress',
+] as const;
+export type Protection = (typeof PROTECTIONS)[number];
+
+/** The forwarder's queue owner in plugin_jobs (src/rules/forwarder.ts). */
+const FORWARD_QUEUE = 'core:rule-forwards';
+
+/** Series of the study `@study`: ids and UIDs a job payload may name. */
+const SERIES_OF = 'SELECT id, series_instance_uid FROM series WHERE study_ref = @study';
+
+/** A pending job of the queue(s) `owner` names whose JSON payload holds the study's or a series' id or UID as a string. */
+const namesStudy = (owner: string): string => `
+  SELECT 1 FROM plugin_jobs j WHERE j.state = 'pending' AND ${owner} AND (
+    instr(j.payload, '"' || @study || '"') > 0
+    OR instr(j.payload, '"' || (SELECT study_instance_uid FROM studies WHERE id = @study) || '"') > 0
+    OR EXISTS (SELECT 1 FROM (${SERIES_OF}) s
+               WHERE instr(j.payload, '"' || s.id || '"') > 0 OR instr(j.payload, '"' || s.series_instance_uid || '"') > 0))`;
+
+const QUESTIONS: Record<Protection, string> = {
+  'unacknowledged-critical-alert': `SELECT 1 FROM alerts WHERE study_id = @study AND critical = 1 AND state = 'open'`,
+  'unread-positive': `
+    SELECT 1 FROM worklist_findings f WHERE f.study_id = @study AND f.positive = 1 AND f.replaced_by IS NULL
+      AND NOT EXISTS (SELECT 1 FROM worklist_reading r WHERE r.study_id = @study AND r.status = 'read')`,
+  'pending-triage-job': `
+    SELECT 1 FROM triage_jobs WHERE state IN ('queued', 'running') AND series_id IN (SELECT id FROM series WHERE study_ref = @study)`,
+  'pending-forward': namesStudy(`j.plugin_id = '${FORWARD_QUEUE}'`),
+  'pending-plugin-job': namesStudy(`j.plugin_id != '${FORWARD_QUEUE}'`),
+  'pending-alert-delivery': `
+    SELECT 1 FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.study_id = @study AND d.state = 'pending'`,
+  'series-in-progress': `
+    SELECT 1 FROM series_state st JOIN series s ON s.id = st.series_id
+    WHERE s.study_ref = @study AND (st.state = 'open' OR st.emit_pending = 1)`,
+};
+
+/** Asks every protection of a study; prepared once. */
+export class RetentionProtections {
+  private readonly questions: [Protection, Statement<[{ study: string }]>][];
+
+  constructor(db: Db) {
+    this.questions = PROTECTIONS.map((p) => [p, db.prepare<[{ study: string }]>(`SELECT EXISTS (${QUESTIONS[p]}) AS yes`)]);
+  }
+
+  /** Every protection that holds for the study (empty: it may be removed). */
+  of(studyId: string): Protection[] {
+    return this.questions.filter(([, q]) => (q.get({ study: studyId }) as { yes: number }).yes === 1).map(([p]) => p);
+  }
+}

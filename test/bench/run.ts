@@ -26,6 +26,7 @@ const BENCHMARKS = {
   triage: 'one job, enqueue → finding, by stage, with the benchmark packs',
   alerts: 'finding stored → each destination acknowledging',
   api: 'what authentication and the audit trail cost per request',
+  'auth-flood': 'a C-STORE push alone and under a flood of wrong tokens',
   worklist: 'ranking the worklist in SQL as the index grows',
 } as const;
 type Name = keyof typeof BENCHMARKS;

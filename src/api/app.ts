@@ -5,12 +5,14 @@ import { modalityRoutes } from './routes/modalities.js';
 import { auditRequests } from './audit-requests.js';
 import { httpMetrics } from './http-metrics.js';
 import { rejectLongUrls } from './request-limits.js';
+import { responseHeaders } from './response-headers.js';
 import { authenticate } from './auth/authenticate.js';
 import { FailureThrottle } from './auth/failure-throttle.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { changeRoutes } from './routes/changes.js';
 import { findRoutes } from './routes/find.js';
+import { faviconRoutes } from './routes/favicon.js';
 import { healthRoutes } from './routes/health.js';
 import { monitoringRoutes } from './routes/monitoring.js';
 import { pluginRoutes } from './routes/plugins.js';
@@ -33,9 +35,11 @@ export function createApp(deps: ApiDeps): express.Express {
   app.set('query parser', 'simple');
   if (deps.config.http.trustProxy.length > 0) app.set('trust proxy', deps.config.http.trustProxy);
   app.use(httpMetrics(deps.metrics));
+  app.use(responseHeaders);
   app.use(rejectLongUrls);
   app.use(auditRequests(deps.audit, deps.log));
   app.use(healthRoutes());
+  app.use(faviconRoutes());
   // The worklist page (public files) and its live stream (a one-time ticket, not a header).
   app.use(worklistPageRoutes());
   app.use(worklistEventRoutes(deps));

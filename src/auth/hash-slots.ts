@@ -1,10 +1,11 @@
 import { VigilError } from '../errors.js';
 
 /**
- * Token hashing (scrypt) runs in libuv's thread pool, four threads by default, which every
- * C-STORE file write and fsync shares. Hashes therefore take turns: at most `concurrency` run at
- * once, at most `maxWaiting` wait, and any further one is refused at once (AUTH_BUSY) instead of
- * queueing without bound. With one slot, three pool threads are always left to storage.
+ * Token hashing (scrypt) runs in libuv's thread pool (4 threads by default, 16 under `npm start`),
+ * which every C-STORE file write and fsync shares, and each run takes a CPU core and 16 MiB for
+ * tens of milliseconds. Hashes therefore take turns: at most `concurrency` run at once, at most
+ * `maxWaiting` wait, and any further one is refused at once (AUTH_BUSY) instead of queueing
+ * without bound. With one slot, every other pool thread is always left to storage.
  */
 export class HashSlots {
   /** Hashes started since this object was made (read by tests and the bench). */

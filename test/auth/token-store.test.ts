@@ -88,9 +88,11 @@ describe('auth/token-store', () => {
       expect(await tokens.authenticate(own)).to.deep.equal({ tokenName: 'admin', role: 'admin' });
     });
 
-    it('does nothing without the variable, and refuses a short one', async () => {
+    it('does nothing without the variable, and refuses a short one or a broken vgl_ one', async () => {
       expect(await tokens.bootstrap(undefined)).to.equal('absent');
       expect(isVigilError(await rejection(tokens.bootstrap('short')), 'CONFIG_INVALID')).to.equal(true);
+      // Such a token could never be presented: a broken `vgl_` string is refused without a hash.
+      expect(isVigilError(await rejection(tokens.bootstrap('vgl_0123456789ab_' + 'Z'.repeat(20))), 'CONFIG_INVALID')).to.equal(true);
       expect(tokens.list()).to.have.length(0);
     });
   });

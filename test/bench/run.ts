@@ -26,6 +26,7 @@ const BENCHMARKS = {
   triage: 'one job, enqueue → finding, by stage, with the benchmark packs',
   alerts: 'finding stored → each destination acknowledging',
   api: 'what authentication and the audit trail cost per request',
+  'auth-flood': 'a C-STORE push alone and under a flood of wrong tokens',
   worklist: 'ranking the worklist in SQL as the index grows',
   'full-disk': 'CPU and log lines while the disk is full, then SIGTERM (needs root for a tmpfs, and dcmtk)',
 } as const;

@@ -27,4 +27,15 @@ describe('api/auth/failure-throttle', () => {
     expect(throttle.check('10.0.0.1')).to.deep.equal({ kind: 'pass' });
     expect(throttle.failures('10.0.0.1')).to.equal(0);
   });
+
+  it('takes back a failure counted before its verdict when the token checks out', () => {
+    const throttle = new FailureThrottle(config, clock);
+    for (let i = 0; i < 5; i++) throttle.failed('10.0.0.1');
+    expect(throttle.check('10.0.0.1').kind).to.equal('blocked');
+    throttle.forgive('10.0.0.1');
+    expect(throttle.failures('10.0.0.1')).to.equal(4);
+    expect(throttle.check('10.0.0.1')).to.deep.equal({ kind: 'pass' });
+    throttle.forgive('10.0.0.9');
+    expect(throttle.failures('10.0.0.9')).to.equal(0);
+  });
 });

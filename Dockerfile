@@ -25,9 +25,11 @@ COPY src ./src
 COPY plugins ./plugins
 COPY config ./config
 COPY models ./models
+# The node writes its data folder, and config/: PUT /rules rewrites config/rules.yaml (a temp
+# file renamed over it, so the folder itself must be writable), whether or not a volume is there.
 RUN useradd --system --uid 10001 --home-dir /app vigil \
  && mkdir -p /app/data \
- && chown -R vigil:vigil /app/data
+ && chown -R vigil:vigil /app/data /app/config
 USER vigil
 VOLUME ["/app/data", "/app/config", "/app/models"]
 # 2762: DICOM over TLS, listened on only when dicom.tls is configured (config/README.md).

@@ -107,6 +107,12 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   if (bootstrap === 'created') log.info('admin token created from VIGIL_ADMIN_TOKEN');
   if (bootstrap === 'not-needed') log.info('VIGIL_ADMIN_TOKEN ignored: tokens exist already (manage them with `vigil token`)');
+  if (tokens.list().length === 0) {
+    // A first start without VIGIL_ADMIN_TOKEN is a node nobody can use: say so, and how.
+    log.warn(
+      'no live API token: the API and the worklist page will refuse every request. Set VIGIL_ADMIN_TOKEN (32+ characters, e.g. `openssl rand -hex 32`) before the first start of a data folder, or make one with `npx vigil token create --name <you> --role admin`',
+    );
+  }
 
   const audit = new AuditTrail(db);
 
@@ -247,6 +253,15 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     throw err;
   }
   await plugins.ready();
-  log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port });
+  const url = pageUrl(config.http, http.port);
+  log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port, url });
+  log.info(`open ${url} for the worklist (it asks for an API token)`);
   return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
+}
+
+/** Where a browser on this machine finds the page: a wildcard host is reached on loopback. */
+export function pageUrl(http: VigilConfig['http'], port: number): string {
+  const wildcard = http.host === '0.0.0.0' || http.host === '::' || http.host === '';
+  const host = wildcard ? '127.0.0.1' : http.host.includes(':') ? `[${http.host}]` : http.host;
+  return `${http.tls ? 'https' : 'http'}://${host}:${port}/`;
 }

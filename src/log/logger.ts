@@ -23,17 +23,23 @@ const redact = winston.format((info) => {
   return info;
 });
 
+/** `auto` is text for a person at a terminal, JSON lines for whatever reads a pipe or a file. */
+export function resolveFormat(format: LogConfig['format'], stdoutIsTerminal: boolean): 'json' | 'text' {
+  if (format !== 'auto') return format;
+  return stdoutIsTerminal ? 'text' : 'json';
+}
+
 /**
- * Structured logs (JSON lines by default) on stdout and optionally a file. Components log
+ * Structured logs (JSON lines, or text on a terminal) on stdout and optionally a file. Components log
  * through `logger.child({ component })`.
  */
 export function createLogger(
   config: LogConfig,
   dataDir: string,
-  opts: { console?: boolean; transports?: winston.transport[] } = {},
+  opts: { console?: boolean; transports?: winston.transport[]; stdoutIsTerminal?: boolean } = {},
 ): Logger {
   const format =
-    config.format === 'json'
+    resolveFormat(config.format, opts.stdoutIsTerminal ?? process.stdout.isTTY === true) === 'json'
       ? winston.format.combine(redact(), winston.format.timestamp(), winston.format.json())
       : winston.format.combine(
           redact(),
@@ -51,7 +57,8 @@ export function createLogger(
   if (config.file) {
     const file = path.resolve(dataDir, config.file);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    transports.push(new winston.transports.File({ filename: file }));
+    // `auto` means text for the person at the terminal; a file is read by tools, so it stays JSON.
+    transports.push(new winston.transports.File({ filename: file, ...(config.format === 'auto' && { format: winston.format.json() }) }));
   }
   return skipDisabledLevels(winston.createLogger({ level: config.level, format, transports }));
 }

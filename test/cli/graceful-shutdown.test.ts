@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { expect } from 'chai';
 import YAML from 'yaml';
 import { AlertsPart } from '../../src/alerts/alerts.js';
@@ -21,6 +21,7 @@ import { freePort, startNodeProcess, type NodeProcess } from '../helpers/node-pr
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 import { TEST_PACKS } from '../helpers/triage.js';
+import { REPEAT_WINDOW_MS } from '../../src/cli/stop-signals.js';
 
 const TOKEN = 'vigil-test-admin-token-graceful-0123456789';
 
@@ -32,7 +33,7 @@ const TOKEN = 'vigil-test-admin-token-graceful-0123456789';
  * is sent after the restart; a stalled sender is cut after dicom.timeouts.drainMs; a second
  * signal or a stop past stopTimeoutMs exits non-zero. Nothing here asserts how long anything took.
  */
-describe('cli: graceful stop on SIGTERM', function () {
+describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
   this.timeout(120_000);
   let work: string;
   let node: NodeProcess | undefined;
@@ -155,39 +156,78 @@ describe('cli: graceful stop on SIGTERM', function () {
     }
   });
 
-  it('stops gracefully when SIGTERM goes to `npm start` (the container\'s command), not only to the node', async () => {
-    // npm passes the signal to its child only: the script must exec the node rather than leave a shell in between.
-    const dataDir = path.join(work, 'data');
-    const configFile = path.join(work, 'vigil.yaml');
-    fs.writeFileSync(configFile, 'plugins:\n  enabled: []\n');
+  /**
+   * `npm start` in its own process group, as a terminal runs it (detached also lets a failing
+   * run end the node: an orphan would outlive the test).
+   */
+  async function npmStart(dataDir: string, configFile: string) {
     const [dicomPort, httpPort] = [await freePort(), await freePort()];
     const npm = spawn('npm', ['start'], {
       cwd: path.resolve('.'),
       env: { ...process.env, VIGIL_CONFIG: configFile, VIGIL_DATA_DIR: dataDir, VIGIL_DICOM_HOST: '127.0.0.1', VIGIL_DICOM_PORT: String(dicomPort), VIGIL_HTTP_PORT: String(httpPort) },
       stdio: ['ignore', 'pipe', 'pipe'],
-      // Its own process group, so that a failing run can end the node too (an orphan would outlive the test).
       detached: true,
     });
     let out = '';
     npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
     npm.stderr.on('data', (d: Buffer) => (out += d.toString()));
     const exited = new Promise<number | null>((resolve) => npm.once('exit', (code) => resolve(code)));
+    while (!/Vigil ready/.test(out)) {
+      if (npm.exitCode !== null) throw new Error(`npm start ended: ${out.slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return {
+      npm,
+      exited,
+      output: () => out,
+      killGroup(): void {
+        try {
+          process.kill(-npm.pid!, 'SIGKILL');
+        } catch {
+          // the group is gone: everything exited
+        }
+      },
+    };
+  }
+
+  it('stops gracefully when SIGTERM goes to `npm start` (the container\'s command), not only to the node', async () => {
+    // npm passes the signal to its child only: the script must exec the node rather than leave a shell in between.
+    const dataDir = path.join(work, 'data');
+    const configFile = path.join(work, 'vigil.yaml');
+    fs.writeFileSync(configFile, 'plugins:\n  enabled: []\n');
+    const started = await npmStart(dataDir, configFile);
     try {
-      while (!/Vigil ready/.test(out)) {
-        if (npm.exitCode !== null) throw new Error(`npm start ended: ${out.slice(-2000)}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      npm.kill('SIGTERM');
-      expect(await exited, out.slice(-2000)).to.equal(0);
-      expect(out).to.match(/shutting down[\s\S]*Vigil stopped/);
+      started.npm.kill('SIGTERM');
+      expect(await started.exited, started.output().slice(-2000)).to.equal(0);
+      expect(started.output()).to.match(/shutting down[\s\S]*Vigil stopped/);
       expect(fs.existsSync(path.join(dataDir, 'vigil.running')), 'clean stop recorded').to.equal(false);
     } finally {
-      try {
-        process.kill(-npm.pid!, 'SIGKILL');
-      } catch {
-        // the group is gone: everything exited
-      }
+      started.killGroup();
     }
+  });
+
+  it('takes Ctrl-C on `npm start` (SIGINT from the terminal and again from npm) as one request: exits 0, the next start repairs nothing', async () => {
+    const dataDir = path.join(work, 'data');
+    const configFile = path.join(work, 'vigil.yaml');
+    fs.writeFileSync(configFile, 'plugins:\n  enabled: []\n');
+    const started = await npmStart(dataDir, configFile);
+    try {
+      // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group. npm
+      // forwards its copy to the node; two SIGINTs pending at once merge into one, so that copy
+      // is sent again here once the node is stopping, as it arrives when npm is a moment late.
+      const nodePid = Number(execFileSync('pgrep', ['-P', String(started.npm.pid)]).toString().trim());
+      process.kill(-started.npm.pid!, 'SIGINT');
+      while (!/shutting down/.test(started.output())) await new Promise((r) => setTimeout(r, 20));
+      process.kill(nodePid, 'SIGINT');
+      expect(await started.exited, started.output().slice(-2000)).to.equal(0);
+      expect(started.output()).to.not.match(/second signal while stopping/);
+      expect(fs.existsSync(path.join(dataDir, 'vigil.running')), 'clean stop recorded').to.equal(false);
+    } finally {
+      started.killGroup();
+    }
+    node = await startNodeProcess(dataDir, { VIGIL_CONFIG: configFile });
+    await node.waitForOutput(/Vigil ready/);
+    expect(node.output()).to.not.match(/repaired the store/);
   });
 
   /** A sender stalled half-way through an instance: the stop waits on it, within its bounds. */
@@ -224,6 +264,8 @@ describe('cli: graceful stop on SIGTERM', function () {
     try {
       stalled.child.kill('SIGTERM');
       await stalled.waitForOutput(/DICOM listener closed/);
+      // The same signal within REPEAT_WINDOW_MS is the first one again (Ctrl-C delivers SIGINT twice): this one comes after.
+      await new Promise((r) => setTimeout(r, REPEAT_WINDOW_MS + 200));
       stalled.child.kill('SIGTERM');
       expect(await stalled.exited).to.not.equal(0);
       expect(stalled.output()).to.match(/second signal while stopping/);

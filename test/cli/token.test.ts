@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import { expect } from 'chai';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { auditMigrations } from '../../src/audit/migrations.js';
@@ -63,5 +64,19 @@ describe('cli/token', function () {
     } finally {
       db.close();
     }
+  });
+
+  it('never creates a data folder: a missing one, or an index no node made, is named with the way out', async () => {
+    const absent = `${dataDir}/not-here`;
+    for (const args of [['token', 'list'], ['token', 'revoke', 'ris'], ['token', 'create', '--name', 'ris', '--role', 'it']]) {
+      const run = await vigil(absent, args);
+      expect(run.code, args.join(' ')).to.equal(1);
+      expect(run.stderr).to.include(`no data folder at ${absent}: set VIGIL_DATA_DIR`);
+    }
+    expect(fs.existsSync(absent)).to.equal(false);
+    const listed = await vigil(dataDir, ['token', 'list']);
+    expect(listed.code).to.equal(1);
+    expect(listed.stderr).to.include(`no Vigil index in ${dataDir} (no node has started on it)`);
+    expect(fs.readdirSync(dataDir)).to.deep.equal([]);
   });
 });

@@ -56,4 +56,16 @@ describe('Dockerfile', () => {
     expect(dockerfile).to.match(/EXPOSE 11112 2762 8042/); // DICOM, DICOM over TLS, HTTP
     expect(dockerfile).to.match(/HEALTHCHECK[\s\S]*\/health/);
   });
+
+  it('gives the user it runs as its data folder and config/ (PUT /rules rewrites config/rules.yaml)', () => {
+    const user = instructions.filter((l) => l.startsWith('USER ')).pop()!.split(/\s+/)[1]!;
+    const copiedConfig = instructions.findIndex((l) => /^COPY config \.\/config$/.test(l));
+    expect(copiedConfig, 'config/ is copied into the image').to.be.greaterThan(-1);
+    const owned = (dir: string) =>
+      instructions.some(
+        (l, i) => i > copiedConfig && l.startsWith('RUN ') && new RegExp(`chown -R ${user}:${user}( \\S+)* ${dir}(\\s|$)`).test(l),
+      );
+    expect(owned('/app/data'), '/app/data').to.equal(true);
+    expect(owned('/app/config'), '/app/config').to.equal(true);
+  });
 });

@@ -22,7 +22,7 @@ export function testConfig(dataDir: string, overrides: VigilConfigInput = {}): V
     dataDir,
     dicom: { host: '127.0.0.1', port: 0, ...overrides.dicom },
     http: { host: '127.0.0.1', port: 0, ...overrides.http },
-    log: { level: 'debug', ...overrides.log },
+    log: { level: 'debug', format: 'json', ...overrides.log }, // JSON whatever runs the tests: they parse the lines
     storage: { minFreeMb: 0, ...overrides.storage },
     // No model packs unless a test brings its own (the repo's models/ would be checked at every start).
     triage: { modelsDir: `${dataDir}/models`, ...overrides.triage },

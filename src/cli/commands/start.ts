@@ -3,6 +3,7 @@ import type { Logger } from '../../log/logger.js';
 import { startNode } from '../../node.js';
 import { loadConfigOrExit } from '../load-config.js';
 import { describeError } from '../../log/describe-error.js';
+import { REPEAT_WINDOW_MS, StopSignals } from '../stop-signals.js';
 
 /** Exit status of a stop that failed, overran stopTimeoutMs or was cut short by a second signal. */
 const EXIT_STOP_FAILED = 1;
@@ -15,21 +16,27 @@ export function registerStart(program: Command): void {
       const { config } = loadConfigOrExit();
       // Read once here: only the first start of a node turns it into the `admin` token.
       const node = await startNode(config, { adminToken: process.env.VIGIL_ADMIN_TOKEN });
-      let stopping = false;
+      const signals = new StopSignals();
       /**
        * The first SIGTERM or SIGINT stops the node gracefully (src/node.ts: no new association,
-       * C-STOREs under way answered, running jobs parked, the index closed) and exits 0. A second
-       * signal, or a stop past stopTimeoutMs, exits non-zero at once: whoever sent it wants the
-       * process gone, and a hung stop must not look like a clean one.
+       * C-STOREs under way answered, running jobs parked, the index closed) and exits 0. The same
+       * signal again within a moment is the same request (Ctrl-C on `npm start` delivers SIGINT
+       * twice: src/cli/stop-signals.ts). A later second signal, or a stop past stopTimeoutMs,
+       * exits non-zero at once: whoever sent it wants the process gone, and a hung stop must not
+       * look like a clean one.
        */
       const shutdown = (signal: NodeJS.Signals): void => {
-        if (stopping) {
+        const request = signals.receive(signal);
+        if (request === 'repeat') {
+          node.log.debug('the same signal again within a moment: the stop already under way answers it', { signal, windowMs: REPEAT_WINDOW_MS });
+          return;
+        }
+        if (request === 'force') {
           if (exiting) process.exit(EXIT_STOP_FAILED);
           node.log.error('second signal while stopping: exiting without finishing the stop', { signal });
           void exitAfterFlush(node.log, EXIT_STOP_FAILED);
           return;
         }
-        stopping = true;
         node.log.info('shutting down', { signal, stopTimeoutMs: config.stopTimeoutMs });
         // Not unref'd: a stop waiting on something that keeps nothing alive would otherwise end the process with status 0.
         setTimeout(() => {

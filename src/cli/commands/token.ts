@@ -1,4 +1,6 @@
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { AuditTrail } from '../../audit/audit-trail.js';
 import { auditMigrations } from '../../audit/migrations.js';
@@ -64,6 +66,12 @@ async function withTokens(
   fn: (tokens: TokenStore) => Promise<void> | void,
 ): Promise<void> {
   const { config } = loadConfigOrExit();
+  const missing = missingIndex(config.dataDir, audited !== 'token create');
+  if (missing) {
+    process.stderr.write(`vigil: ${missing}\n`);
+    process.exitCode = 1;
+    return;
+  }
   const db: Db = openDatabase(indexPath(config.dataDir));
   const audit = (status: number): void => {
     if (audited) {
@@ -82,6 +90,19 @@ async function withTokens(
   } finally {
     db.close();
   }
+}
+
+/**
+ * A token command works on an existing node's data folder: it never creates one (a mistyped or
+ * unset VIGIL_DATA_DIR would otherwise leave a new ./data behind and list nothing). Listing and
+ * revoking also want the index; `token create` may make it, to seed a node before its first start.
+ */
+function missingIndex(dataDir: string, needsIndex: boolean): string | undefined {
+  const dir = path.resolve(dataDir);
+  const hint = 'set VIGIL_DATA_DIR (or dataDir in the config) to the data folder of your node';
+  if (!fs.existsSync(dir)) return `no data folder at ${dir}: ${hint}`;
+  if (needsIndex && !fs.existsSync(indexPath(dir))) return `no Vigil index in ${dir} (no node has started on it): ${hint}`;
+  return undefined;
 }
 
 function cliUser(): string {

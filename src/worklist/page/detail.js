@@ -52,6 +52,11 @@ export function renderDetail(entry, viewer) {
     if (f.model.scope) fact(facts, 'Scope', f.model.scope);
   }
 
+  // Above the key image, not only among the facts below the fold: a result on part of a series.
+  const caveat = f?.incompleteSeries ? `Partial result: the model saw ${f.incompleteSeries.images} of ${f.incompleteSeries.announced} images.` : '';
+  $('detail-caveat').textContent = caveat;
+  $('detail-caveat').hidden = caveat === '';
+
   renderKeyImage(f);
   renderAlert(entry, viewer);
   renderReading(entry, viewer);
@@ -103,7 +108,7 @@ async function renderKeyImage(f) {
     img.src = url;
     img.alt = `Key image of the ${f.concept.display} finding, with the model's heat map over it`;
     img.hidden = false;
-    caption.textContent = `Heat map of ${f.model.id}: where the model looked, not a segmentation.`;
+    caption.textContent = `Heat map: where ${f.model.id} looked, not a segmentation.`;
   } catch {
     caption.textContent = 'The key image could not be loaded.';
   }

@@ -178,6 +178,7 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     const size = await page.$eval('#key-image', (img) => [(img as unknown as PageElement).naturalWidth, (img as unknown as PageElement).naturalHeight]);
     expect(size, "the PNG triage stored").to.deep.equal([128, 128]);
     expect(await page.textContent('#detail-facts')).to.include('incomplete: the model saw 180 of 240 images');
+    expect(await page.textContent('#detail-caveat')).to.equal('Partial result: the model saw 180 of 240 images.');
     expect(await page.textContent('#findings')).to.include('on 180 of 240 images');
     expect(await page.textContent('#detail-facts')).to.include(`Scope${SCOPE}`);
     expect(await page.textContent('#findings')).to.include(SCOPE);

@@ -194,6 +194,8 @@ function move(delta) {
 // ---- actions ------------------------------------------------------------------------------
 
 function onActionError(err) {
+  // A request of a session already signed out: nothing to show, nobody to sign out.
+  if (!savedToken()) return;
   if (err instanceof ApiError && err.status === 401) return signOut('Your token no longer works: sign in again.');
   $('action-error').textContent = err.message;
 }

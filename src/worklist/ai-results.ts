@@ -28,10 +28,12 @@ export interface AiResultRow {
   created_at: number;
   images_analysed: number | null;
   images_announced: number | null;
+  key_slice_index: number | null;
+  key_frame_number: number | null;
 }
 
 export const AI_RESULT_COLUMNS =
-  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at, images_analysed, images_announced';
+  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at, images_analysed, images_announced, key_slice_index, key_frame_number';
 
 /**
  * What a positive finding asks of the worklist: the finding's own priority (the routing rule's
@@ -62,10 +64,10 @@ export class AiResults {
       insert: db.prepare(
         `INSERT INTO worklist_findings (finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code,
            concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at,
-           images_analysed, images_announced)
+           images_analysed, images_announced, key_slice_index, key_frame_number)
          VALUES (@findingId, @studyId, @seriesId, @modelId, @modelVersion, @deviceUid, @conceptSystem, @conceptCode,
            @conceptDisplay, @probability, @threshold, @operatingPoint, @positive, @critical, @aiPriority, @keyInstanceId, @hasKeyImage, @createdAt,
-           @imagesAnalysed, @imagesAnnounced)`,
+           @imagesAnalysed, @imagesAnnounced, @keySliceIndex, @keyFrameNumber)`,
       ),
       get: db.prepare<[string], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE finding_id = ?`),
     };
@@ -104,6 +106,8 @@ export class AiResults {
       createdAt: finding.createdAt,
       imagesAnalysed: finding.incompleteSeries?.images ?? null,
       imagesAnnounced: finding.incompleteSeries?.announced ?? null,
+      keySliceIndex: finding.keySliceIndex,
+      keyFrameNumber: finding.keyFrameNumber,
     });
     const after = query.effectivePriority(finding.studyId);
     if (rank(after) > rank(before)) {
@@ -132,6 +136,9 @@ export function aiResultOf(row: AiResultRow): AiResult {
     critical: row.critical === 1,
     aiPriority: row.ai_priority,
     keyInstanceId: row.key_instance_id,
+    keySliceIndex: row.key_slice_index,
+    keyFrameNumber: row.key_frame_number,
+    keyImagePlace: null,
     hasKeyImage: row.has_key_image === 1,
     createdAt: row.created_at,
     incompleteSeries: row.images_analysed !== null && row.images_announced !== null ? { images: row.images_analysed, announced: row.images_announced } : null,

@@ -83,6 +83,7 @@ function findingView(f: AiResult, showComments: boolean, { feedback, scopeOf }: 
     aiPriority: f.aiPriority,
     keyInstanceId: f.keyInstanceId,
     keyImage: f.hasKeyImage ? `/findings/${encodeURIComponent(f.findingId)}/key-image` : null,
+    keyImagePlace: f.keyImagePlace,
     incompleteSeries: f.incompleteSeries,
     createdAt: iso(f.createdAt),
     // A comment may quote the patient: only for those who see the patient anyway.

@@ -1,6 +1,7 @@
 import type { Priority } from './priority.js';
 import type { PriorityDecision } from './effective-priority.js';
 import type { IncompleteSeries } from '../triage/finding.js';
+import type { KeyImagePlace } from './key-image-place.js';
 
 /** Where a study is in its reading: nobody has it, someone is reading it, it is read. */
 export const READING_STATUSES = ['unread', 'in-progress', 'read'] as const;
@@ -41,6 +42,10 @@ export interface AiResult {
   /** What a positive result asks the worklist for; null when negative. */
   aiPriority: Priority | null;
   keyInstanceId: string | null;
+  keySliceIndex: number | null;
+  keyFrameNumber: number | null;
+  /** Where the key image is (series, image number, position); read with a page of entries, else null. */
+  keyImagePlace: KeyImagePlace | null;
   hasKeyImage: boolean;
   createdAt: number;
   /** The model saw only part of the series (see Finding.incompleteSeries); null otherwise. */

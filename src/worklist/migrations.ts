@@ -122,5 +122,14 @@ export const worklistMigrations: MigrationSet = {
         ALTER TABLE worklist_findings ADD COLUMN images_announced INTEGER;
       `,
     },
+    {
+      version: 3,
+      name: 'Where the key image is in its series',
+      // NULL for results recorded before this migration (the page then says less).
+      sql: `
+        ALTER TABLE worklist_findings ADD COLUMN key_slice_index INTEGER;
+        ALTER TABLE worklist_findings ADD COLUMN key_frame_number INTEGER;
+      `,
+    },
   ],
 };

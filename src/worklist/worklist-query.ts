@@ -4,6 +4,7 @@ import { decidePriority, priorityOfRank, rank, rankSql } from './effective-prior
 import type { AiResult, OrderSummary, ReadingStatus, RuleHint, WorklistEntry } from './entry.js';
 import type { Priority } from './priority.js';
 import { AI_RESULT_COLUMNS, aiResultOf, type AiResultRow } from './ai-results.js';
+import { keyImagePlace, keyInstances } from './key-image-place.js';
 
 export interface WorklistFilter {
   status?: readonly ReadingStatus[];
@@ -132,8 +133,12 @@ export class WorklistQuery {
         .all(...ids),
       (h) => h.study_id,
     );
+    const keys = keyInstances(this.db, [...findings.values()].flat().flatMap((f) => (f.key_instance_id === null ? [] : [f.key_instance_id])));
     return rows.map((row) => {
-      const results = (findings.get(row.study_id) ?? []).map(aiResultOf);
+      const results = (findings.get(row.study_id) ?? []).map((f) => {
+        const result = aiResultOf(f);
+        return { ...result, keyImagePlace: keyImagePlace(result, keys.get(f.key_instance_id ?? '')) };
+      });
       const ruleHints: RuleHint[] = (hints.get(row.study_id) ?? []).map((h) => ({ seriesId: h.series_id, ruleId: h.rule_id, priority: h.priority }));
       return entryOf(row, results, ruleHints);
     });

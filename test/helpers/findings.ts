@@ -26,6 +26,9 @@ export interface StudyPatient {
   modality?: string;
   /** The instance's SOP class; CT Image Storage by default. */
   sopClassUid?: string;
+  /** More main tags of the series and of its instance (SeriesNumber, InstanceNumber, ImagePositionPatient...). */
+  seriesTags?: Record<string, string>;
+  instanceTags?: Record<string, string>;
 }
 
 /** Indexes one instance (no file: alerts read only the index) so a finding has a patient and study. */
@@ -41,8 +44,8 @@ export function seedStudy(index: DicomIndex, seed: string, p: StudyPatient = {})
     summary: {
       patient: { PatientID: patientId, PatientName: p.patientName ?? 'DOE^JANE', PatientBirthDate: p.birthDate ?? '19700101', PatientSex: p.sex ?? 'F' },
       study: { StudyInstanceUID: study, AccessionNumber: accessionNumber, StudyDescription: 'CT HEAD WO', StudyDate: '20250115' },
-      series: { SeriesInstanceUID: series, Modality: p.modality ?? 'CT' },
-      instance: { SOPInstanceUID: instance },
+      series: { SeriesInstanceUID: series, Modality: p.modality ?? 'CT', ...p.seriesTags },
+      instance: { SOPInstanceUID: instance, ...p.instanceTags },
     },
     sopClassUid: p.sopClassUid ?? '1.2.840.10008.5.1.4.1.1.2',
     transferSyntaxUid: '1.2.840.10008.1.2.1',

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     super(problem?.detail || problem?.title || `HTTP ${status}`);
     this.status = status;
     this.code = problem?.code ?? null;
+    /** The whole problem document: some carry what the page needs to ask next (ALERT_UNACKNOWLEDGED's alerts). */
+    this.problem = problem;
   }
 }
 
@@ -46,7 +48,8 @@ export const api = {
   entry: (studyId) => call('GET', `/worklist/${encodeURIComponent(studyId)}`),
   claim: (studyId) => call('POST', `/worklist/${encodeURIComponent(studyId)}/claim`, {}),
   release: (studyId) => call('POST', `/worklist/${encodeURIComponent(studyId)}/release`, {}),
-  markRead: (studyId) => call('POST', `/worklist/${encodeURIComponent(studyId)}/read`, {}),
+  /** `acknowledgeAlerts`: the open critical alerts to acknowledge with the reading (the server refuses otherwise). */
+  markRead: (studyId, acknowledgeAlerts) => call('POST', `/worklist/${encodeURIComponent(studyId)}/read`, acknowledgeAlerts ? { acknowledgeAlerts } : {}),
   feedback: (findingId, verdict, comment) => call('POST', `/worklist/findings/${encodeURIComponent(findingId)}/feedback`, { verdict, comment }),
   acknowledge: (alertId) => call('POST', `/alerts/${encodeURIComponent(alertId)}/acknowledge`, {}),
   ticket: () => call('POST', '/worklist/events/tickets', {}),

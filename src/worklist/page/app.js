@@ -1,11 +1,20 @@
 // The worklist page: sign in, the live list, the selected study, the keyboard.
 
 import { api, ApiError, forgetToken, saveToken, savedToken } from './api.js';
-import { findingInFocus, renderDetail } from './detail.js';
+import { findingInFocus, forgetKeyImage, renderDetail } from './detail.js';
+import { percent } from './format.js';
 import { connectLive } from './live.js';
 import { renderRows, tickWaiting } from './list.js';
 
 const $ = (id) => document.getElementById(id);
+
+/**
+ * The workspace as the HTML has it, before any patient is shown. Sign-out puts a fresh copy
+ * back instead of clearing field by field, so nothing rendered about a patient (rows, detail,
+ * key image, verdict comments, a half-typed comment) can outlive the session on a shared
+ * reading-room PC, whatever is added to the page later. Its events are delegated (wire()).
+ */
+const PRISTINE_WORKSPACE = $('workspace').cloneNode(true);
 
 const VIEWS = {
   open: { status: 'unread,in-progress' },
@@ -23,11 +32,18 @@ const state = {
   stopLive: null,
   /** Studies that just became STAT: flashed and announced after the next fetch. */
   newlyStat: new Set(),
+  /** Counts sign-ins and sign-outs: an answer that arrives for an earlier session is dropped. */
+  session: 0,
+  /** "Mark read" refused over open critical alerts: { studyId, alertIds } while the page asks. */
+  confirm: null,
 };
+
+const signedIn = () => Boolean(savedToken()) && state.stopLive !== null;
 
 // ---- sign in / out ------------------------------------------------------------------------
 
 async function signIn(token) {
+  state.session += 1;
   saveToken(token);
   try {
     await refresh();
@@ -50,13 +66,16 @@ async function signIn(token) {
   focusSelectedRow();
 }
 
+/** Everything about patients goes: data, the rendered workspace, the key image's blob, the token. */
 function signOut(message = '') {
+  state.session += 1;
   state.stopLive?.();
   state.stopLive = null;
   forgetToken();
-  Object.assign(state, { viewer: null, entries: [], selectedId: null, detail: null });
-  $('rows').replaceChildren();
-  $('workspace').hidden = true;
+  Object.assign(state, { viewer: null, entries: [], selectedId: null, detail: null, view: 'open', clockOffsetMs: 0, newlyStat: new Set(), confirm: null });
+  forgetKeyImage();
+  $('workspace').replaceWith(PRISTINE_WORKSPACE.cloneNode(true));
+  $('announcer').textContent = '';
   $('sign-out').hidden = true;
   $('sign-in').hidden = false;
   $('who').textContent = '';
@@ -78,6 +97,7 @@ let again = false;
 
 /** One fetch at a time; changes arriving meanwhile make one more. */
 function scheduleRefresh() {
+  if (!signedIn()) return;
   if (refreshing) {
     again = true;
     return;
@@ -94,7 +114,9 @@ function scheduleRefresh() {
 }
 
 async function refresh() {
+  const session = state.session;
   const page = await api.worklist({ ...VIEWS[state.view], limit: '200' });
+  if (session !== state.session) return;
   state.viewer = page.viewer;
   state.entries = page.entries;
   state.clockOffsetMs = Date.parse(page.now) - Date.now();
@@ -127,6 +149,7 @@ function announceStat(ids) {
 async function select(studyId, { focus = true } = {}) {
   if (!studyId) return;
   state.selectedId = studyId;
+  if (state.confirm?.studyId !== studyId) hideConfirm();
   for (const row of $('rows').rows) {
     const on = row.dataset.studyId === studyId;
     row.setAttribute('aria-selected', on ? 'true' : 'false');
@@ -147,11 +170,14 @@ async function showDetail() {
   const fromList = state.entries.find((e) => e.studyId === id) ?? null;
   renderDetail(state.detail?.studyId === id ? { ...fromList, findings: state.detail.findings, reason: state.detail.reason } : fromList, state.viewer);
   if (!id) return;
+  const session = state.session;
   try {
     const detail = await api.entry(id);
-    if (state.selectedId !== id) return;
+    if (session !== state.session || state.selectedId !== id) return;
     state.detail = detail;
     renderDetail(detail, state.viewer);
+    // Asked about an alert someone has acknowledged since: the question is moot.
+    if (state.confirm?.studyId === id && detail.alert?.state !== 'open') hideConfirm();
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 404)) onActionError(err);
   }
@@ -168,18 +194,68 @@ function move(delta) {
 // ---- actions ------------------------------------------------------------------------------
 
 function onActionError(err) {
+  // A request of a session already signed out: nothing to show, nobody to sign out.
+  if (!savedToken()) return;
   if (err instanceof ApiError && err.status === 401) return signOut('Your token no longer works: sign in again.');
   $('action-error').textContent = err.message;
 }
 
 async function act(fn) {
+  const session = state.session;
   $('action-error').textContent = '';
   try {
     await fn();
   } catch (err) {
-    onActionError(err);
+    if (session === state.session) onActionError(err);
   }
   scheduleRefresh();
+}
+
+// ---- "Mark read" over an open critical alert ------------------------------------------------
+
+/**
+ * The server refuses to mark a study read while a critical alert of it is open
+ * (409 ALERT_UNACKNOWLEDGED, naming the alerts). The page asks, in words, whether to
+ * acknowledge them with the reading; nothing is acknowledged without that second press.
+ */
+function askToAcknowledge(studyId, alerts) {
+  state.confirm = { studyId, alertIds: alerts.map((a) => a.id) };
+  const what = alerts.map((a) => `${a.concept} ${percent(a.probability)} (${a.model.id} ${a.model.version})`).join('; ');
+  $('read-confirm-text').textContent =
+    `${alerts.length > 1 ? 'These critical alerts are' : 'The critical alert on this study is'} not acknowledged: ${what}. Acknowledge ${alerts.length > 1 ? 'them' : 'it'} and mark the study read?`;
+  $('read-confirm').hidden = false;
+  $('ack-and-read').focus();
+}
+
+function hideConfirm() {
+  state.confirm = null;
+  const box = $('read-confirm');
+  if (box) box.hidden = true;
+}
+
+function markRead() {
+  const studyId = state.selectedId;
+  act(async () => {
+    try {
+      await api.markRead(studyId);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'ALERT_UNACKNOWLEDGED' && Array.isArray(err.problem?.alerts)) return askToAcknowledge(studyId, err.problem.alerts);
+      throw err;
+    }
+  });
+}
+
+function acknowledgeAndRead() {
+  const asked = state.confirm;
+  if (!asked) return;
+  hideConfirm();
+  act(() => api.markRead(asked.studyId, asked.alertIds));
+  focusSelectedRow();
+}
+
+function cancelConfirm() {
+  hideConfirm();
+  focusSelectedRow();
 }
 
 const entry = () => state.detail?.studyId === state.selectedId ? state.detail : state.entries.find((e) => e.studyId === state.selectedId);
@@ -187,7 +263,7 @@ const entry = () => state.detail?.studyId === state.selectedId ? state.detail : 
 const actions = {
   claim: () => act(() => api.claim(state.selectedId)),
   release: () => act(() => api.release(state.selectedId)),
-  markRead: () => act(() => api.markRead(state.selectedId)),
+  markRead,
   acknowledge: () => {
     const alert = entry()?.alert;
     if (alert?.state === 'open') act(() => api.acknowledge(alert.id));
@@ -211,6 +287,10 @@ function isTyping(target) {
 
 function onKey(e) {
   if (!state.viewer || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === 'Escape' && state.confirm) {
+    e.preventDefault();
+    return cancelConfirm();
+  }
   if (isTyping(e.target)) {
     if (e.key === 'Escape') focusSelectedRow();
     return;
@@ -248,23 +328,31 @@ function wire() {
       $('sign-in-error').textContent = err instanceof ApiError && err.status === 401 ? 'This token is not valid.' : err instanceof ApiError && err.status === 403 ? 'This token may not read the worklist.' : err.message;
     }
   });
-  $('sign-out').addEventListener('click', () => signOut());
-  $('rows').addEventListener('click', (e) => {
-    const row = e.target.closest('tr');
-    if (row) select(row.dataset.studyId);
+  // Delegated: the workspace is replaced at sign-out (PRISTINE_WORKSPACE), its listeners would go with it.
+  const buttons = {
+    'sign-out': () => signOut(),
+    claim: actions.claim,
+    release: actions.release,
+    'mark-read': actions.markRead,
+    'ack-and-read': acknowledgeAndRead,
+    'read-cancel': cancelConfirm,
+    ack: actions.acknowledge,
+    agree: () => actions.verdict('agree'),
+    disagree: () => actions.verdict('disagree'),
+  };
+  document.addEventListener('click', (e) => {
+    const target = e.target instanceof Element ? e.target : null;
+    const row = target?.closest('#rows tr');
+    if (row) return void select(row.dataset.studyId);
+    const button = target?.closest('button');
+    if (button && !button.disabled) buttons[button.id]?.();
   });
-  for (const radio of document.querySelectorAll('input[name="view"]')) {
-    radio.addEventListener('change', () => {
-      state.view = radio.value;
+  document.addEventListener('change', (e) => {
+    if (e.target instanceof HTMLInputElement && e.target.name === 'view') {
+      state.view = e.target.value;
       scheduleRefresh();
-    });
-  }
-  $('claim').addEventListener('click', actions.claim);
-  $('release').addEventListener('click', actions.release);
-  $('mark-read').addEventListener('click', actions.markRead);
-  $('ack').addEventListener('click', actions.acknowledge);
-  $('agree').addEventListener('click', () => actions.verdict('agree'));
-  $('disagree').addEventListener('click', () => actions.verdict('disagree'));
+    }
+  });
   document.addEventListener('keydown', onKey);
   setInterval(() => tickWaiting($('rows'), state.entries, state.clockOffsetMs), 5000);
   const token = savedToken();

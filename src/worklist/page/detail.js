@@ -1,7 +1,7 @@
 // The selected study: why it is where it is, the key image with its heat map, and the actions.
 
 import { api } from './api.js';
-import { percent, personName, PRIORITY_LABEL, STATUS_LABEL, time } from './format.js';
+import { keyPlaceText, percent, personName, PRIORITY_LABEL, STATUS_LABEL, time } from './format.js';
 import { el, priorityBadge } from './list.js';
 
 const $ = (id) => document.getElementById(id);
@@ -44,12 +44,18 @@ export function renderDetail(entry, viewer) {
   if (f) {
     fact(facts, 'AI finding', `${f.positive ? '' : 'negative: '}${f.concept.display}${f.critical ? ' (critical)' : ''}`);
     fact(facts, 'Probability', `${percent(f.probability)} (threshold ${percent(f.threshold)}, ${f.operatingPoint})`);
-    fact(facts, 'Model', `${f.model.id} ${f.model.version} · device ${f.model.deviceUid}`);
+    // The device UID (a 38-digit number) means nothing at the reading desk: support finds it in the tooltip and the API.
+    facts.append(el('dt', {}, 'Model'), el('dd', { title: `device UID ${f.model.deviceUid}` }, `${f.model.id} ${f.model.version}`));
     // A result on part of a series must not read as covering images the model never saw.
     if (f.incompleteSeries) fact(facts, 'Series', `incomplete: the model saw ${f.incompleteSeries.images} of ${f.incompleteSeries.announced} images`);
     // Nor may a negative read as ruling out what the model was never made to find.
     if (f.model.scope) fact(facts, 'Scope', f.model.scope);
   }
+
+  // Above the key image, not only among the facts below the fold: a result on part of a series.
+  const caveat = f?.incompleteSeries ? `Partial result: the model saw ${f.incompleteSeries.images} of ${f.incompleteSeries.announced} images.` : '';
+  $('detail-caveat').textContent = caveat;
+  $('detail-caveat').hidden = caveat === '';
 
   renderKeyImage(f);
   renderAlert(entry, viewer);
@@ -64,10 +70,18 @@ export function renderDetail(entry, viewer) {
   if (entry.findings.length === 0) $('findings').replaceChildren(el('li', { class: 'muted' }, 'No AI result yet.'));
 }
 
+/** Sign-out: the key image's blob URL is revoked, so nothing of it stays in this tab. */
+export function forgetKeyImage() {
+  if (imageUrl) URL.revokeObjectURL(imageUrl);
+  imageUrl = null;
+  shownImageFor = null;
+}
+
 async function renderKeyImage(f) {
   const img = $('key-image');
   const caption = $('key-caption');
   const key = f?.keyImage ?? null;
+  $('key-place').textContent = keyPlaceText(f?.keyImagePlace ?? null);
   if (key === shownImageFor) return;
   shownImageFor = key;
   if (imageUrl) URL.revokeObjectURL(imageUrl);
@@ -81,7 +95,11 @@ async function renderKeyImage(f) {
   caption.textContent = 'Loading the key image…';
   try {
     const url = await api.keyImage(key);
-    if (shownImageFor !== key) return;
+    if (shownImageFor !== key) {
+      // Another study was selected, or the user signed out, meanwhile: keep nothing of it.
+      if (url) URL.revokeObjectURL(url);
+      return;
+    }
     if (!url) {
       caption.textContent = 'The key image is not available.';
       return;
@@ -90,7 +108,7 @@ async function renderKeyImage(f) {
     img.src = url;
     img.alt = `Key image of the ${f.concept.display} finding, with the model's heat map over it`;
     img.hidden = false;
-    caption.textContent = `Key image · heat map of ${f.model.id} (where the model looked; not a segmentation)`;
+    caption.textContent = `Heat map: where ${f.model.id} looked, not a segmentation.`;
   } catch {
     caption.textContent = 'The key image could not be loaded.';
   }

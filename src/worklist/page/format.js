@@ -20,6 +20,26 @@ export function waited(seconds) {
 
 export { percent } from './percent.js';
 
+const MM = new Intl.NumberFormat('en', { minimumFractionDigits: 1, maximumFractionDigits: 1, signDisplay: 'negative' });
+
+/**
+ * Where the key image is, as a PACS viewer numbers it: "Series 3 · image 42 · slice 2 of 60 ·
+ * z −35.0 mm" (frame of a multi-frame instance, position when known). Empty when nothing is.
+ */
+export function keyPlaceText(place) {
+  if (!place) return '';
+  const parts = [];
+  if (place.seriesNumber !== null) parts.push(`Series ${place.seriesNumber}${place.seriesDescription ? ` (${place.seriesDescription})` : ''}`);
+  if (place.instanceNumber !== null) parts.push(`image ${place.instanceNumber}${place.frame !== null ? `, frame ${place.frame} of ${place.frames}` : ''}`);
+  else if (place.frame !== null) parts.push(`frame ${place.frame} of ${place.frames}`);
+  if (place.slice !== null && (place.seriesImages ?? 0) > 1) parts.push(`slice ${place.slice} of ${place.seriesImages}`);
+  else if (place.slice !== null && place.frames !== null) parts.push(`slice ${place.slice} of ${place.frames}`);
+  if (place.location) parts.push(`${place.location.from === 'SliceLocation' ? 'location' : 'z'} ${MM.format(place.location.mm).replace('-', '−')} mm`);
+  if (parts.length === 0) return '';
+  const text = parts.join(' · ');
+  return text[0].toUpperCase() + text.slice(1);
+}
+
 export const PRIORITY_LABEL = { stat: 'STAT', urgent: 'Urgent', routine: 'Routine' };
 export const STATUS_LABEL = { unread: 'Unread', 'in-progress': 'In progress', read: 'Read' };
 

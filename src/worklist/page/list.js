@@ -1,7 +1,7 @@
 // The list: one row per study, in the server's order (STAT, urgent, routine; oldest first).
 // Built with textContent only: nothing from the API is ever parsed as HTML.
 
-import { personName, PRIORITY_LABEL, STATUS_LABEL, waited } from './format.js';
+import { percent, personName, PRIORITY_LABEL, STATUS_LABEL, waited } from './format.js';
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -21,17 +21,34 @@ export function priorityBadge(priority, raisedByAi) {
   return el('span', { class: 'badge-group' }, badge, el('span', { class: 'badge badge-ai', title: `Raised by AI from ${priority.base}` }, 'AI ↑'));
 }
 
-function patientCell(entry) {
-  if (entry.patientHidden) return el('span', { class: 'muted' }, 'hidden for this role');
-  const p = entry.patient;
-  return el('span', {}, el('span', { class: 'name' }, personName(p?.name) || '(no name)'), p?.id ? el('span', { class: 'pid' }, p.id) : null);
+/**
+ * The why, short enough for one or two lines: for an AI raise the finding, probability and
+ * model (the "AI ↑" badge beside it says it was raised, and from what); else the API's line.
+ * The API's whole sentence is the cell's title and the detail pane's.
+ */
+function whyText(entry) {
+  const r = entry.reason;
+  if (!entry.priority.raisedByAi || !r) return entry.why;
+  // "> 99.9%" kept on one line: a lone ">" at a line's end reads as nothing.
+  return el('span', {}, `${r.critical ? 'Critical ' : ''}${r.concept.display} `, el('span', { class: 'nowrap' }, percent(r.probability)), ` · ${r.model.id} ${r.model.version}`);
 }
 
+/** Name, then patient ID and accession on a second, smaller line: two lines at most. */
+function patientCell(entry) {
+  const second = [entry.patientHidden ? null : entry.patient?.id, entry.accessionNumber].filter(Boolean).join(' · ');
+  const name = entry.patientHidden ? el('span', { class: 'muted' }, 'hidden for this role') : el('span', { class: 'name' }, personName(entry.patient?.name) || '(no name)');
+  return el('span', {}, name, second ? el('span', { class: 'sub-line' }, second) : null);
+}
+
+function studyCell(entry) {
+  return el('span', {}, el('span', { class: 'modality' }, entry.modalities.join(', ') || '–'), entry.description ? el('span', { class: 'sub-line' }, entry.description) : null);
+}
+
+/** The status word, and who has the study on a second line (never cut off: it may be long). */
 function statusCell(entry) {
-  const label = STATUS_LABEL[entry.status];
-  if (entry.status === 'in-progress') return `${label}: ${entry.claimedBy}`;
-  if (entry.status === 'read') return `${label} by ${entry.readBy}`;
-  return label;
+  const label = el('span', { class: 'status' }, STATUS_LABEL[entry.status]);
+  const who = entry.status === 'in-progress' ? entry.claimedBy : entry.status === 'read' ? `by ${entry.readBy}` : null;
+  return el('span', {}, label, who ? el('span', { class: 'sub-line', title: who }, who) : null);
 }
 
 /** Waiting time as of now (the server's clock, offset by what the client's differs). */
@@ -58,11 +75,9 @@ export function renderRows(tbody, entries, { selectedId, clockOffsetMs, flash = 
         tabindex: selected ? 0 : -1,
       },
       el('td', { class: 'c-priority' }, priorityBadge(e.priority, e.priority.raisedByAi)),
-      el('td', { class: 'c-why' }, alertOpen ? el('span', { class: 'bell', 'aria-label': 'open alert' }, '● ') : null, e.why),
+      el('td', { class: 'c-why', title: e.why }, alertOpen ? el('span', { class: 'bell', 'aria-label': 'open alert' }, '● ') : null, whyText(e)),
       el('td', { class: 'c-patient' }, patientCell(e)),
-      el('td', { class: 'c-accession' }, e.accessionNumber ?? ''),
-      el('td', { class: 'c-modality' }, e.modalities.join(', ')),
-      el('td', { class: 'c-description' }, e.description ?? ''),
+      el('td', { class: 'c-study' }, studyCell(e)),
       el('td', { class: 'c-waiting', dataset: { waiting: '' } }, waited(waitingSeconds(e, clockOffsetMs))),
       el('td', { class: 'c-status' }, statusCell(e)),
     );

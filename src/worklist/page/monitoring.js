@@ -27,6 +27,10 @@ function modelSection(m) {
       el('td', { class: `drift-${d.drift}` }, DRIFT_LABEL[d.drift]),
     ),
   );
+  // An empty table reads as broken: say why there is nothing yet.
+  if (rows.length === 0) {
+    rows.push(el('tr', { class: 'no-data' }, el('td', { colspan: '7' }, 'No data yet: figures are computed each night (UTC) for the day before, the first the night after this model\'s first finding.')));
+  }
   const baseline = m.baseline.state === 'found' ? `baseline: ${m.baseline.source}` : m.baseline.state === 'invalid' ? `baseline invalid: ${m.baseline.reason}` : 'no validation baseline in the pack (score-baseline.json)';
   return el(
     'section',

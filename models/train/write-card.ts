@@ -125,7 +125,7 @@ Noise levels low, standard and high in every split. The shifted set changes ${pa
 
 ## Training
 
-${describeNet()} ${describeTraining()} ${minutes.toFixed(0)} minutes${cpuMinutes === undefined ? '' : ` (${cpuMinutes.toFixed(0)} CPU minutes)`} on this 2-core machine (torch ${trained.torch}, 2 threads).${describeCalibration()}
+${describeNet()} ${describeTraining()}${trained.recorded_from ? ` (As recorded in ${trained.recorded_from}.)` : ''} ${minutes.toFixed(0)} minutes${cpuMinutes === undefined ? '' : ` (${cpuMinutes.toFixed(0)} CPU minutes)`} on this 2-core machine (torch ${trained.torch}, 2 threads).${describeCalibration()}
 
 ## Results on the held-out test set
 

@@ -1,5 +1,8 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import { chooseOperatingPoints, logit, operatingPointProblems, quantile, sigmoid } from '../../models/train/operating-points.js';
+import { readManifest } from '../../src/triage/manifest-file.js';
 
 /** n values spread evenly over [lo, hi] (deterministic: no random draw to make a test flaky). */
 const spread = (n: number, lo: number, hi: number) => Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
@@ -69,4 +72,15 @@ describe('models: operating points keep a margin from the normals (issue 22)', (
     ]);
     expect(problems).to.deep.equal(['high-sensitivity threshold 0.269945 is above balanced 0.127299']);
   });
+});
+
+describe('models: every shipped pack names its operating points for what they are', () => {
+  const root = path.resolve('models');
+  const packs = fs.readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(root, e.name, 'manifest.json')));
+  for (const pack of packs) {
+    it(`${pack.name}: high-sensitivity never above balanced`, () => {
+      const manifest = readManifest(path.join(root, pack.name, 'manifest.json'));
+      expect(operatingPointProblems(manifest.operatingPoints)).to.deep.equal([]);
+    });
+  }
 });

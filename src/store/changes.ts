@@ -10,6 +10,10 @@ export const CHANGE_TYPES = [
   'new-series',
   'new-instance',
   'deleted',
+  // receiving (src/store/instance-store.ts): an instance sent again with other content, by
+  // storage.duplicates; resource id the instance held, data says whether the patient differed
+  'duplicate-ignored',
+  'instance-overwritten',
   // series tracker (src/series/): data says the version, and for stable-series how it was known
   'stable-series',
   'reopened-series',

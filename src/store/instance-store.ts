@@ -71,6 +71,8 @@ export type StoreFilter = (candidate: StoreCandidate) => Promise<{ status: numbe
  */
 export class InstanceStore {
   private readonly filters: StoreFilter[] = [];
+  /** The filing under way for each SOP Instance UID, which the next one of that UID waits for. */
+  private readonly filing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly files: FileStore,
@@ -141,7 +143,35 @@ export class InstanceStore {
     }
     const problem = checkIdentity(summary, incoming);
     if (problem) return problem;
+    return this.oneAtATime(summary.instance.SOPInstanceUID!, () => this.file(writer, incoming, summary, fullHeader));
+  }
 
+  /**
+   * Runs the filing of one SOP Instance UID after any other filing of the same UID still under
+   * way: two associations sending it at once (under two PatientIDs, or with other pixels) would
+   * otherwise both find it not held, and file it twice or rename one file over the other.
+   */
+  private async oneAtATime<T>(uid: string, run: () => Promise<T>): Promise<T> {
+    const before = this.filing.get(uid);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    this.filing.set(uid, mine);
+    try {
+      await before;
+      return await run();
+    } finally {
+      done();
+      if (this.filing.get(uid) === mine) this.filing.delete(uid);
+    }
+  }
+
+  /** Files a checked instance: duplicates by storage.duplicates, filters, then the store and the index. */
+  private async file(
+    writer: TempFileWriter,
+    incoming: IncomingInstance,
+    summary: HeaderSummary,
+    fullHeader: () => Promise<Record<string, unknown>>,
+  ): Promise<StoreOutcome> {
     const ids = resourceIdsOf(summary);
     // Held already under this SOP Instance UID, whatever patient it is filed under.
     const held = this.index.instanceBySopInstanceUid(summary.instance.SOPInstanceUID!);

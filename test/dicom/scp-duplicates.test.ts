@@ -90,6 +90,39 @@ describe('dicom/scp: an instance sent again with other content is never silent',
     });
   });
 
+  describe('two associations sending one SOP Instance UID at once', () => {
+    let node: TestNode;
+    beforeEach(async () => {
+      node = await startTestNode();
+    });
+    afterEach(() => node.dispose());
+
+    it('files it once: the second waits for the first and finds it held (B001)', async function () {
+      requireTool(this, 'storescu', 'dcmtk');
+      // Each filing is held up in a filter (filters run after the duplicate check) until both
+      // have looked for the UID: without one filing at a time per UID, both find it not held and
+      // both go on. With it, the second looks only once the first is done, so the first is let
+      // go after a while instead (the wait decides no outcome: it only keeps the test from hanging).
+      let looked = 0;
+      let bothLooked!: () => void;
+      const both = new Promise<void>((resolve) => (bothLooked = resolve));
+      const lookUp = node.index.instanceBySopInstanceUid.bind(node.index);
+      node.index.instanceBySopInstanceUid = (uid) => {
+        if (++looked === 2) bothLooked();
+        return lookUp(uid);
+      };
+      node.store.addFilter(async () => {
+        await Promise.race([both, new Promise((resolve) => setTimeout(resolve, 3000))]);
+        return undefined;
+      });
+      const statuses = (await Promise.all([send(node, original), send(node, otherPatient)])).map((r) => r.status);
+      expect(statuses.sort()).to.deep.equal([DimseStatus.Success, DimseStatus.WarningDuplicateIgnored]);
+      expect(node.index.count('instances')).to.equal(1);
+      expect(node.index.count('patients')).to.equal(1);
+      expect([...node.files.walk()]).to.have.length(1);
+    });
+  });
+
   describe('storage.duplicates: overwrite', () => {
     let node: TestNode;
     beforeEach(async () => {

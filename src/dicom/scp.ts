@@ -416,7 +416,7 @@ export class VigilScp extends dimse.Scp {
     if (outcome.kind === 'refused') {
       this.ctx.log.warn('instance refused', { reason: outcome.reason, detail: outcome.detail });
     } else {
-      this.ctx.log.debug('instance stored', { instanceId: outcome.instanceId, duplicate: outcome.kind === 'duplicate' });
+      this.ctx.log.debug('instance stored', { instanceId: outcome.instanceId, outcome: outcome.kind });
     }
     return storeStatus(outcome);
   }

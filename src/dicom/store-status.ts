@@ -3,6 +3,13 @@ import type { StoreOutcome } from '../store/instance-store.js';
 /** C-STORE statuses (PS3.4 B.2.3 and PS3.7 C). Cxxx sub-codes are ours and documented here. */
 export const DimseStatus = {
   Success: 0x0000,
+  /**
+   * Warning (ours): the store holds this SOP Instance UID with other content and kept it
+   * (storage.duplicates: keep-first); what was sent is not stored.
+   */
+  WarningDuplicateIgnored: 0xb001,
+  /** Warning (ours): the store held this SOP Instance UID with other content and replaced it (storage.duplicates: overwrite). */
+  WarningDuplicateOverwrote: 0xb002,
   ProcessingFailure: 0x0110,
   SopClassNotSupported: 0x0122,
   OutOfResources: 0xa700,
@@ -29,6 +36,10 @@ export function storeStatus(outcome: StoreOutcome): { status: number; comment?: 
     case 'stored':
     case 'duplicate':
       return { status: DimseStatus.Success };
+    case 'duplicate-ignored':
+      return { status: DimseStatus.WarningDuplicateIgnored, comment: 'held with other content: the first one is kept' };
+    case 'overwritten':
+      return { status: DimseStatus.WarningDuplicateOverwrote, comment: 'held with other content: replaced by this one' };
     case 'refused':
       return { status: refusalStatus(outcome), comment: outcome.detail.slice(0, 64) };
     default:

@@ -13,6 +13,10 @@ export const CHANGE_TYPES = [
   // retention (src/store/retention/): resource type 'study'; data has reason (age, size), instances, bytes.
   // The same removal also appends 'deleted' for the study.
   'retention-removed',
+  // receiving (src/store/instance-store.ts): an instance sent again with other content, by
+  // storage.duplicates; resource id the instance held, data says whether the patient differed
+  'duplicate-ignored',
+  'instance-overwritten',
   // series tracker (src/series/): data says the version, and for stable-series how it was known
   'stable-series',
   'reopened-series',

@@ -194,6 +194,35 @@ export class DicomIndex {
     });
   }
 
+  /** The instance indexed under this SOP Instance UID, whatever patient, study and series it is filed under. */
+  instanceBySopInstanceUid(uid: string): InstanceRow | undefined {
+    const row = this.sql<[string], RawInstance>('SELECT * FROM instances WHERE sop_instance_uid = ? ORDER BY rowid LIMIT 1').get(uid);
+    return row ? toInstance(row) : undefined;
+  }
+
+  /**
+   * An instance sent again with other content, filed under the same ids, takes the new file's
+   * facts in place (storage.duplicates: overwrite). Its parents and their arrivals stay as they are.
+   */
+  replaceInstance(input: NewInstance): void {
+    const number = Number.parseInt(input.summary.instance.InstanceNumber ?? '', 10);
+    this.sql(
+      `UPDATE instances SET sop_class_uid = @sopClass, instance_number = @number, transfer_syntax_uid = @ts, file_path = @path,
+         file_size = @size, calling_ae = @ae, remote_address = @remote, received_at = @now, main_tags = @tags WHERE id = @id`,
+    ).run({
+      id: input.ids.instance,
+      sopClass: input.sopClassUid,
+      number: Number.isFinite(number) ? number : null,
+      ts: input.transferSyntaxUid,
+      path: input.filePath,
+      size: input.fileSize,
+      ae: input.callingAeTitle,
+      remote: input.remoteAddress,
+      now: input.receivedAt,
+      tags: JSON.stringify(input.summary.instance),
+    });
+  }
+
   getInstance(id: string): InstanceRow | undefined {
     const row = this.stmts.getInstance.get(id);
     return row ? toInstance(row) : undefined;

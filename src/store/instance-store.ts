@@ -10,7 +10,8 @@ import { TransferSyntax } from '../dicom/uids.js';
 import { isVigilError, systemErrorCode } from '../errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import type { DicomIndex } from './dicom-index.js';
+import type { DicomIndex, InstanceRow } from './dicom-index.js';
+import { part10DataStart, sameDataset } from './same-dataset.js';
 import type { FileStore } from './file-store.js';
 import { resourceIdsOf, type ResourceIds } from './resource-ids.js';
 import { TempFileWriter } from './temp-file-writer.js';
@@ -44,7 +45,12 @@ export type RefusalReason =
 
 export type StoreOutcome =
   | { kind: 'stored'; instanceId: string; ids: ResourceIds }
+  /** Held already with the same data set (a re-send): nothing to do. */
   | { kind: 'duplicate'; instanceId: string; ids: ResourceIds }
+  /** Held already with other content, kept (storage.duplicates: keep-first); `instanceId` is the one held. */
+  | { kind: 'duplicate-ignored'; instanceId: string }
+  /** Held already with other content, replaced (storage.duplicates: overwrite). */
+  | { kind: 'overwritten'; instanceId: string; ids: ResourceIds; previousId: string }
   | { kind: 'refused'; reason: RefusalReason; detail: string; status?: number };
 
 /** A candidate instance as filters see it: its header, never its pixels. */
@@ -65,13 +71,15 @@ export type StoreFilter = (candidate: StoreCandidate) => Promise<{ status: numbe
  */
 export class InstanceStore {
   private readonly filters: StoreFilter[] = [];
+  /** The filing under way for each SOP Instance UID, which the next one of that UID waits for. */
+  private readonly filing = new Map<string, Promise<void>>();
 
   constructor(
     private readonly files: FileStore,
     private readonly index: DicomIndex,
     private readonly bus: EventBus,
     private readonly log: Logger,
-    private readonly config: Pick<StorageConfig, 'maxElementMb'> = { maxElementMb: 256 },
+    private readonly config: Pick<StorageConfig, 'maxElementMb' | 'duplicates'> = { maxElementMb: 256, duplicates: 'keep-first' },
   ) {}
 
   addFilter(filter: StoreFilter): void {
@@ -135,9 +143,43 @@ export class InstanceStore {
     }
     const problem = checkIdentity(summary, incoming);
     if (problem) return problem;
+    return this.oneAtATime(summary.instance.SOPInstanceUID!, () => this.file(writer, incoming, summary, fullHeader));
+  }
 
+  /**
+   * Runs the filing of one SOP Instance UID after any other filing of the same UID still under
+   * way: two associations sending it at once (under two PatientIDs, or with other pixels) would
+   * otherwise both find it not held, and file it twice or rename one file over the other.
+   */
+  private async oneAtATime<T>(uid: string, run: () => Promise<T>): Promise<T> {
+    const before = this.filing.get(uid);
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    this.filing.set(uid, mine);
+    try {
+      await before;
+      return await run();
+    } finally {
+      done();
+      if (this.filing.get(uid) === mine) this.filing.delete(uid);
+    }
+  }
+
+  /** Files a checked instance: duplicates by storage.duplicates, filters, then the store and the index. */
+  private async file(
+    writer: TempFileWriter,
+    incoming: IncomingInstance,
+    summary: HeaderSummary,
+    fullHeader: () => Promise<Record<string, unknown>>,
+  ): Promise<StoreOutcome> {
     const ids = resourceIdsOf(summary);
-    if (this.index.instanceExists(ids.instance)) return { kind: 'duplicate', instanceId: ids.instance, ids };
+    // Held already under this SOP Instance UID, whatever patient it is filed under.
+    const held = this.index.instanceBySopInstanceUid(summary.instance.SOPInstanceUID!);
+    if (held) {
+      const unchanged = held.id === ids.instance && (await this.holdsSameDataset(held.filePath, writer));
+      if (unchanged) return { kind: 'duplicate', instanceId: ids.instance, ids };
+      if (this.config.duplicates === 'keep-first') return this.ignoreDuplicate(held, ids);
+    }
 
     for (const filter of this.filters) {
       let verdict;
@@ -151,6 +193,28 @@ export class InstanceStore {
 
     const { relativePath } = await this.files.commit(writer, ids.instance);
     const storedAt = Date.now();
+    const record = {
+      ids,
+      summary,
+      sopClassUid: incoming.sopClassUid,
+      transferSyntaxUid: incoming.transferSyntaxUid,
+      filePath: relativePath,
+      fileSize: writer.bytesWritten,
+      callingAeTitle: incoming.callingAeTitle,
+      remoteAddress: incoming.remoteAddress,
+      receivedAt: storedAt,
+    };
+    const heldPatient = held && this.patientOf(held);
+    if (held?.id === ids.instance) {
+      // Overwritten in place: the rename above replaced the file; the row takes its facts. A
+      // failure here leaves the new file under the old row, never a row without a file.
+      this.index.transaction(() => {
+        this.index.replaceInstance(record);
+        this.index.changes.append('instance-overwritten', 'instance', ids.instance, { previous: held.id, otherPatient: false }, storedAt);
+      });
+      this.log.warn('instance sent again with other content: replaced (storage.duplicates: overwrite)', { instanceId: ids.instance });
+      return { kind: 'overwritten', instanceId: ids.instance, ids, previousId: held.id };
+    }
     let result;
     try {
       // The synchronous listeners of instance-stored (the series tracker above all) write in
@@ -158,17 +222,13 @@ export class InstanceStore {
       // index has but the tracker never heard of. A listener's failure is the bus's to report;
       // it never undoes the instance.
       result = this.index.transaction(() => {
-        const recorded = this.index.recordInstance({
-          ids,
-          summary,
-          sopClassUid: incoming.sopClassUid,
-          transferSyntaxUid: incoming.transferSyntaxUid,
-          filePath: relativePath,
-          fileSize: writer.bytesWritten,
-          callingAeTitle: incoming.callingAeTitle,
-          remoteAddress: incoming.remoteAddress,
-          receivedAt: storedAt,
-        });
+        // Overwriting one filed elsewhere (another patient, study or series): it goes, and its
+        // parents if that leaves them empty, in the same transaction as the new one comes.
+        if (held) this.index.deleteResource('instances', held.id);
+        const recorded = this.index.recordInstance(record);
+        if (held) {
+          this.index.changes.append('instance-overwritten', 'instance', ids.instance, { previous: held.id, otherPatient: heldPatient !== ids.patient }, storedAt);
+        }
         if (recorded.created) {
           this.bus.emit('instance-stored', {
             instanceId: ids.instance,
@@ -194,7 +254,33 @@ export class InstanceStore {
       throw err;
     }
     if (!result.created) return { kind: 'duplicate', instanceId: ids.instance, ids };
+    if (held) {
+      await this.files.remove(held.filePath).catch((err: unknown) =>
+        this.log.warn('file of an overwritten instance could not be removed', { instanceId: held.id, error: (err as Error).message }),
+      );
+      this.log.warn('instance sent again with other content: replaced (storage.duplicates: overwrite)', { instanceId: ids.instance, previous: held.id });
+      return { kind: 'overwritten', instanceId: ids.instance, ids, previousId: held.id };
+    }
     return { kind: 'stored', instanceId: ids.instance, ids };
+  }
+
+  /** Whether the file held has the data set just received, byte for byte (a plain re-send). */
+  private async holdsSameDataset(heldPath: string, writer: TempFileWriter): Promise<boolean> {
+    const path = this.files.absolutePath(heldPath);
+    return sameDataset({ path, dataStart: await part10DataStart(path) }, { path: writer.path, dataStart: writer.prefixLength });
+  }
+
+  /** storage.duplicates: keep-first. Nothing stored; said in the log, in /changes and by the status. */
+  private ignoreDuplicate(held: InstanceRow, ids: ResourceIds): StoreOutcome {
+    const otherPatient = this.patientOf(held) !== ids.patient;
+    this.index.changes.append('duplicate-ignored', 'instance', held.id, { otherPatient });
+    this.log.warn('instance sent again with other content: the one held is kept (storage.duplicates: keep-first)', { instanceId: held.id, otherPatient });
+    return { kind: 'duplicate-ignored', instanceId: held.id };
+  }
+
+  private patientOf(instance: InstanceRow): string | undefined {
+    const study = this.index.getResource('series', instance.seriesId)?.parentId;
+    return study ? (this.index.getResource('studies', study)?.parentId ?? undefined) : undefined;
   }
 }
 

@@ -36,6 +36,13 @@ export const storageSection = z
      */
     maxElementMb: z.number().int().min(1).max(4095).default(256),
     retention: retentionSection,
+    /**
+     * An instance whose SOP Instance UID the store holds, sent again with other content (other
+     * pixels, another PatientID): `keep-first` keeps the one held and answers B001;
+     * `overwrite` replaces it (moving it if its patient, study or series changed) and answers
+     * B002. Either way it is logged and in /changes. An identical re-send is a plain success.
+     */
+    duplicates: z.enum(['keep-first', 'overwrite']).default('keep-first'),
   })
   .prefault({});
 

@@ -80,20 +80,38 @@ export class DestinationWorker {
 
   private async run(): Promise<void> {
     const { deliveries, clock } = this.deps;
+    let indexFailures = 0;
     while (!this.stopping) {
       this.wakePending = false;
-      const head = deliveries.head(this.dest.id);
-      if (!head) {
-        await this.idle(IDLE_POLL_MS);
-        continue;
+      try {
+        const head = deliveries.head(this.dest.id);
+        if (!head) {
+          await this.idle(IDLE_POLL_MS);
+          continue;
+        }
+        const now = clock.now();
+        const wait = Math.max(head.nextAttemptAt - now, this.breaker.waitMs(now));
+        if (wait > 0) {
+          await this.idle(wait);
+          continue;
+        }
+        await this.attempt(head);
+        indexFailures = 0;
+      } catch (err) {
+        // The index refused a write (a full disk): the delivery is still pending there. Stopping
+        // the worker would leave every later alert of this destination unsent until a restart;
+        // retrying at once would resend in a loop. Wait, longer each time, then go on (a resend
+        // carries the same idempotency key).
+        indexFailures++;
+        const retryInMs = Math.min(60_000, 1000 * 2 ** (indexFailures - 1));
+        this.deps.log.error('alert worker could not record a delivery in the index: retrying later', {
+          destination: this.dest.id,
+          error: (err as Error).message,
+          retryInMs,
+        });
+        this.wakePending = false;
+        await sleep(clock, retryInMs, this.stopController.signal);
       }
-      const now = clock.now();
-      const wait = Math.max(head.nextAttemptAt - now, this.breaker.waitMs(now));
-      if (wait > 0) {
-        await this.idle(wait);
-        continue;
-      }
-      await this.attempt(head);
     }
   }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import type { VigilConfig } from './config/schema.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { httpBaseUrl } from './config/local-addresses.js';
 import { EventBus } from './events/bus.js';
 import { closeDatabase, indexPath, openDatabase, type Db } from './store/database.js';
 import { migrate } from './store/migrate.js';
@@ -253,15 +254,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     throw err;
   }
   await plugins.ready();
-  const url = pageUrl(config.http, http.port);
+  const url = `${httpBaseUrl(config.http, http.port)}/`;
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port, url });
   log.info(`open ${url} for the worklist (it asks for an API token)`);
   return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
-}
-
-/** Where a browser on this machine finds the page: a wildcard host is reached on loopback. */
-export function pageUrl(http: VigilConfig['http'], port: number): string {
-  const wildcard = http.host === '0.0.0.0' || http.host === '::' || http.host === '';
-  const host = wildcard ? '127.0.0.1' : http.host.includes(':') ? `[${http.host}]` : http.host;
-  return `${http.tls ? 'https' : 'http'}://${host}:${port}/`;
 }

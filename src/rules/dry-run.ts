@@ -1,4 +1,4 @@
-import { explainDecision } from './explain.js';
+import { explainDecision, summarizeRouting } from './explain.js';
 import type { SeriesFacts } from './facts.js';
 import type { RuleProblem, RuleSet } from './language.js';
 import { routeSeries, type RoutingDecision } from './route.js';
@@ -67,4 +67,16 @@ export function differencesOf(draft: RoutingDecision, inForce: RoutingDecision):
   for (const d of fwdAfter) if (!fwdBefore.has(d)) out.push(`the draft forwards to ${d}; the rules in force do not`);
   for (const d of fwdBefore) if (!fwdAfter.has(d)) out.push(`the rules in force forward to ${d}; the draft does not`);
   return out;
+}
+
+/**
+ * One line per series, put first in the response: what the rules in force do with it and, when
+ * the draft differs, what the draft would do. The explanation rule by rule follows under
+ * `series[].inForce.text` (`jq '.summary, .series[0].inForce.text'`).
+ */
+export function summaryOf(series: readonly SeriesComparison[]): string[] {
+  return series.map((s) => {
+    const inForce = `${s.series}: ${summarizeRouting(s.inForce)}`;
+    return s.differs ? `${inForce}; the draft would ${summarizeRouting(s.draft)} (${s.differences.join('; ')})` : inForce;
+  });
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { MR_CASE } from '../../src/demo/demo-set.js';
 import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, DEMO_PACS_DESTINATION, registerDestinations, demoDestinations } from '../../src/demo/destinations.js';
@@ -73,6 +74,22 @@ describe('demo: vigil demo against a running node', function () {
     const noDicom = await run({ dicom: { host: '127.0.0.1', port: await freePort() }, timeoutMs: 600_000 }).catch((e: unknown) => e);
     expect(isVigilError(noDicom, 'DEMO_NODE_UNREACHABLE')).to.equal(true);
     expect((noDicom as Error).message).to.include('check --dicom and --called-ae');
+  });
+
+  it('as `npm run demo`, finds the node from the same environment as `npm start` (VIGIL_HTTP_PORT, VIGIL_DICOM_PORT)', async () => {
+    const cli = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['src/cli/vigil.mjs', 'demo', '--token', 'not-a-token'], {
+        env: { ...process.env, VIGIL_CONFIG: '', VIGIL_HTTP_HOST: '127.0.0.1', VIGIL_HTTP_PORT: String(node.http.port), VIGIL_DICOM_PORT: String(node.dicom.port) },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (code) => resolve({ code, stderr }));
+    });
+    expect(cli.code).to.equal(1);
+    // It reached this node (which refused the made-up token), not the default port 8042.
+    expect(cli.stderr).to.match(new RegExp(`refused the token \\(401\\)`));
+    expect(cli.stderr).to.not.include('no Vigil node answers');
   });
 
   it('refuses to replace a destination of the same id that the config file defines', async () => {

@@ -2,7 +2,7 @@ import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { VigilError, isVigilError } from '../../errors.js';
 import { parseHeaderPrefix } from '../../dicom/header.js';
-import { compareOnSeries, type DryRunReport } from '../../rules/dry-run.js';
+import { compareOnSeries, summaryOf, type DryRunReport } from '../../rules/dry-run.js';
 import { seriesOfOneHeader } from '../../rules/header-series.js';
 import type { RoutingPart } from '../../rules/routing-part.js';
 import { parseRulesText } from '../../rules/rules-file.js';
@@ -134,7 +134,8 @@ export function rulesRoutes(deps: ApiDeps & { rules: RoutingPart }): Router {
         }
       }
     }
-    res.json({ ...report, differing: report.series.filter((s) => s.differs).length });
+    // The summary first: the full report on one series runs to hundreds of lines of JSON.
+    res.json({ summary: summaryOf(report.series), differing: report.series.filter((s) => s.differs).length, ...report });
   });
 
   router.get('/series/:id/routing', allow('it', 'radiologist'), (req, res) => {

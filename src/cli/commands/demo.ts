@@ -1,5 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from '../../demo/run-demo.js';
+import { httpBaseUrl, reachableHost } from '../../config/local-addresses.js';
+import { loadConfigOrExit } from '../load-config.js';
 
 const HELP_AFTER = `
 What it does, against a node you started (npm start):
@@ -21,6 +23,10 @@ Exit status 0 when every study reached its expected end state; 1 otherwise (a mo
 from the node, a wrong finding, a failed job or delivery, or --timeout reached).
 The models are demonstrators trained on synthetic phantoms: not for clinical use.
 
+Where the node is: --http, --dicom and --called-ae, else the node's own configuration
+(config/vigil.yaml or VIGIL_CONFIG, with VIGIL_HTTP_PORT, VIGIL_DICOM_PORT, VIGIL_AE_TITLE...),
+so the same environment as npm start finds it.
+
 Example:
   VIGIL_ADMIN_TOKEN=... npm start          # in one terminal (the first start seeds the token)
   VIGIL_ADMIN_TOKEN=... npm run demo       # in another
@@ -31,20 +37,23 @@ export function registerDemo(program: Command): void {
   program
     .command('demo')
     .description('send synthetic studies to a running node and follow them to alerts and the worklist')
-    .option('--http <url>', 'the node\'s HTTP API', httpUrl, 'http://127.0.0.1:8042')
-    .addOption(new Option('--dicom <host:port>', 'the node\'s DICOM listener').argParser(hostPort).default({ host: '127.0.0.1', port: 11112 }, '127.0.0.1:11112'))
-    .option('--called-ae <title>', 'the node\'s AE title', aeTitle, 'VIGIL')
+    // No fixed defaults: the node's own config (config/vigil.yaml or VIGIL_CONFIG, and the same
+    // VIGIL_HTTP_PORT, VIGIL_DICOM_PORT... overrides), so the demo finds the node `npm start` runs.
+    .addOption(new Option('--http <url>', 'the node\'s HTTP API').argParser(httpUrl).default(undefined, 'from the node\'s config: http://127.0.0.1:8042'))
+    .addOption(new Option('--dicom <host:port>', 'the node\'s DICOM listener').argParser(hostPort).default(undefined, 'from the node\'s config: 127.0.0.1:11112'))
+    .addOption(new Option('--called-ae <title>', 'the node\'s AE title').argParser(aeTitle).default(undefined, 'from the node\'s config: VIGIL'))
     .option('--calling-ae <title>', 'the AE title the demo sends as', aeTitle, 'VIGIL_DEMO')
     .option('--token <token>', 'an admin API token (default: env VIGIL_ADMIN_TOKEN)')
     .option('--timeout <seconds>', 'give up when the studies have not all reached their end state by then', seconds, 300)
     .addHelpText('after', HELP_AFTER)
-    .action(async (o: { http: string; dicom: { host: string; port: number }; calledAe: string; callingAe: string; token?: string; timeout: number }) => {
+    .action(async (o: { http?: string; dicom?: { host: string; port: number }; calledAe?: string; callingAe: string; token?: string; timeout: number }) => {
       const token = o.token ?? process.env.VIGIL_ADMIN_TOKEN;
       if (!token) throw new Error('an admin token is needed: pass --token or set VIGIL_ADMIN_TOKEN (the token the node was first started with)');
+      const { config } = loadConfigOrExit();
       const result = await runDemo({
-        httpUrl: o.http,
-        dicom: o.dicom,
-        calledAe: o.calledAe,
+        httpUrl: o.http ?? httpBaseUrl(config.http, config.http.port),
+        dicom: o.dicom ?? { host: reachableHost(config.dicom.host), port: config.dicom.port },
+        calledAe: o.calledAe ?? config.dicom.aeTitle,
         callingAe: o.callingAe,
         token,
         timeoutMs: o.timeout * 1000,

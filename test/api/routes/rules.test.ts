@@ -78,6 +78,11 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
   it('POST /rules/test compares a draft with the rules in force on a stored series', async () => {
     const res = await it_.post('/rules/test').send({ rules: { disable: ['pe.ctpa'] }, seriesId: ctpaSeries }).expect(200);
     expect(res.body.differing).to.equal(1);
+    // A line per series, first in the response (the full report runs to hundreds of lines).
+    expect(Object.keys(res.body).slice(0, 2)).to.deep.equal(['summary', 'differing']);
+    expect(res.body.summary).to.deep.equal([
+      `${ctpaSeries}: run pe-ctpa (urgent, rule pe.ctpa); the draft would run no model (the rules in force run pe-ctpa (urgent, rule pe.ctpa); the draft does not)`,
+    ]);
     const [only] = res.body.series;
     expect(only.inForce.matched).to.deep.equal(['pe.ctpa']);
     expect(only.draft.matched).to.deep.equal([]);

@@ -28,6 +28,7 @@ import { createApp } from './api/app.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
 import { triageMigrations } from './triage/migrations.js';
+import { modelSiteMigrations } from './triage/site/migrations.js';
 import { triageRoutingSink } from './triage/routing-sink.js';
 import { lendServices } from './plugins/lent-services.js';
 import { RuleForwarder } from './rules/forwarder.js';
@@ -97,7 +98,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations, modelSiteMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);

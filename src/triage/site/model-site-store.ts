@@ -3,7 +3,8 @@ import type { ChangeFeed } from '../../store/changes.js';
 import type { Db } from '../../store/database.js';
 import type { Manifest } from '../manifest.js';
 import { defaultOperatingPoint } from '../manifest.js';
-import type { CalibrationProposal } from './calibrate.js';
+import type { CalibrationProposal, LabelledScore } from './calibrate.js';
+import { feedbackEvidence } from './feedback-evidence.js';
 
 /**
  * A pack version runs `live` (its positives alert and raise priorities) or in `shadow` (it runs
@@ -180,6 +181,11 @@ export class ModelSiteStore {
     }
     const proposal = old.proposal === null ? null : (JSON.parse(old.proposal) as CalibrationProposal);
     return this.insertPoint({ modelId, packVersion, source: old.source, threshold: old.threshold, proposal, author, reason: `rollback to version ${to}`, rolledBackTo: to });
+  }
+
+  /** Findings of this pack version that radiologists gave verdicts on, as labelled scores. */
+  feedbackEvidence(modelId: string, packVersion: string): { cases: LabelledScore[]; excluded: number } {
+    return feedbackEvidence(this.db, modelId, packVersion);
   }
 
   sitePointHistory(modelId: string): SitePointVersion[] {

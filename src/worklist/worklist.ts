@@ -12,6 +12,7 @@ import { FeedbackStore } from './feedback-store.js';
 import { WorklistLive } from './live.js';
 import { baselineFromPack, type BaselineLookup } from './monitoring/baseline.js';
 import { ModelDays } from './monitoring/model-days.js';
+import { GoLive } from './monitoring/go-live.js';
 import { ModelMonitor, type DriftAlertSink } from './monitoring/monitor.js';
 import { ORDER_RESULTS, OrderListener } from './orders/order-listener.js';
 import { OrderStore } from './orders/order-store.js';
@@ -72,6 +73,7 @@ export class WorklistPart {
       log,
       metrics: deps.metrics,
       onDrift: deps.onDrift,
+      goLive: new GoLive(db),
     });
     const ordersCounter = deps.metrics?.counter({ name: 'vigil_worklist_orders_total', help: 'HL7 order messages received, by what became of them', labelNames: ['result'] as const });
     for (const result of ORDER_RESULTS) ordersCounter?.inc({ result }, 0);

@@ -54,6 +54,8 @@ export const worklistSection = z
         driftThreshold: z.number().positive().max(10).default(0.25),
         /** Days of radiologists' feedback the rolling PPV is computed on. */
         ppvWindowDays: z.number().int().min(1).max(365).default(30),
+        /** Days the go-live view (figures, score histogram, positive rate per day) covers, ending today (UTC). */
+        goLiveWindowDays: z.number().int().min(1).max(366).default(30),
       })
       .prefault({}),
   })

@@ -7,6 +7,7 @@ import type { ChangeFeed } from '../../store/changes.js';
 import type { BaselineLookup } from './baseline.js';
 import { addDays, DAY_MS, dayStart, utcDay, type ModelDay, type ModelDays } from './model-days.js';
 import { describeError } from '../../log/describe-error.js';
+import type { GoLive, GoLiveView } from './go-live.js';
 
 /** Days recomputed on each run: feedback given after a day was first computed still counts. */
 const RECOMPUTE_DAYS = 7;
@@ -33,6 +34,8 @@ export interface ModelSummary {
   baseline: { state: BaselineLookup['kind']; source: string | null; reason: string | null };
   /** Newest first. */
   days: ModelDay[];
+  /** Over the last goLiveWindowDays, computed at the request: see go-live.ts. */
+  goLive?: GoLiveView;
 }
 
 export interface ModelMonitorDeps {
@@ -44,6 +47,7 @@ export interface ModelMonitorDeps {
   log: Logger;
   metrics?: Metrics;
   onDrift?: DriftAlertSink;
+  goLive?: GoLive;
 }
 
 /**
@@ -117,6 +121,7 @@ export class ModelMonitor {
           reason: baseline.kind === 'invalid' ? baseline.reason : null,
         },
         days: stored.filter((d) => d.modelId === modelId),
+        ...(this.deps.goLive && { goLive: this.deps.goLive.of(modelId, now, Math.min(daysBack, config.goLiveWindowDays), baseline) }),
       };
     });
   }

@@ -183,6 +183,7 @@ export class Outbox {
       for (const id of spec.destinations) {
         const dest = this.deps.destinations.get(id)?.config;
         if (!dest) continue; // reported at start and refused on removal; never blocks the others
+        if (dest.use === 'operational') continue; // refused at start: never a patient alert
         seqs.push(
           this.deps.deliveries.insert({ alertId, destinationId: id, channel: dest.type, kind: 'escalation', escalationLevel: level + 1, idempotencyKey: newKey(), createdAt: now }),
         );

@@ -13,7 +13,7 @@ import { WorklistLive } from './live.js';
 import { baselineFromPack, type BaselineLookup } from './monitoring/baseline.js';
 import { ModelDays } from './monitoring/model-days.js';
 import { GoLive } from './monitoring/go-live.js';
-import { ModelMonitor, type DriftAlertSink } from './monitoring/monitor.js';
+import { ModelMonitor, type DriftAlertSink, type PositiveRateAlarmSink } from './monitoring/monitor.js';
 import { ORDER_RESULTS, OrderListener } from './orders/order-listener.js';
 import { OrderStore } from './orders/order-store.js';
 import { ReadingStore } from './reading-store.js';
@@ -32,6 +32,7 @@ export interface WorklistDeps {
   modelsDir: string;
   /** Drift alerts beyond /changes and the log (the alerts outbox, once it takes them). */
   onDrift?: DriftAlertSink;
+  onPositiveRate?: PositiveRateAlarmSink;
 }
 
 /**
@@ -73,6 +74,7 @@ export class WorklistPart {
       log,
       metrics: deps.metrics,
       onDrift: deps.onDrift,
+      onPositiveRate: deps.onPositiveRate,
       goLive: new GoLive(db),
     });
     const ordersCounter = deps.metrics?.counter({ name: 'vigil_worklist_orders_total', help: 'HL7 order messages received, by what became of them', labelNames: ['result'] as const });

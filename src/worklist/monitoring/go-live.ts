@@ -60,6 +60,11 @@ export class GoLive {
     );
   }
 
+  /** The threshold of the newest finding of a model in [from, to), or null when it made none. */
+  thresholdOn(modelId: string, from: number, to: number): number | null {
+    return this.rows.all(modelId, from, to).at(-1)?.threshold ?? null;
+  }
+
   of(modelId: string, now: number, windowDays: number, baseline: BaselineLookup): GoLiveView {
     const end = dayStart(utcDay(now)) + DAY_MS;
     const start = end - windowDays * DAY_MS;

@@ -7,7 +7,7 @@ import type { ChangeFeed } from '../../store/changes.js';
 import type { BaselineLookup } from './baseline.js';
 import { addDays, DAY_MS, dayStart, utcDay, type ModelDay, type ModelDays } from './model-days.js';
 import { describeError } from '../../log/describe-error.js';
-import type { GoLive, GoLiveView } from './go-live.js';
+import { shareAtOrAbove, type GoLive, type GoLiveView } from './go-live.js';
 
 /** Days recomputed on each run: feedback given after a day was first computed still counts. */
 const RECOMPUTE_DAYS = 7;
@@ -23,8 +23,19 @@ export interface DriftReport {
   baselineSource: string;
 }
 
-/** Where drift goes besides /changes and the log: the alerts outbox, once it takes such notices. */
+/** Where drift goes besides /changes and the log: the operational outbox (src/alerts/operational). */
 export type DriftAlertSink = (report: DriftReport) => void;
+
+/** A day whose positive rate is far above the validated one (worklist.monitoring.positiveRateAlarm). */
+export interface PositiveRateReport {
+  modelId: string;
+  day: string;
+  positiveRate: Proportion;
+  validatedRate: number;
+  threshold: number;
+  factor: number;
+}
+export type PositiveRateAlarmSink = (report: PositiveRateReport) => void;
 
 export interface ModelSummary {
   modelId: string;
@@ -47,6 +58,7 @@ export interface ModelMonitorDeps {
   log: Logger;
   metrics?: Metrics;
   onDrift?: DriftAlertSink;
+  onPositiveRate?: PositiveRateAlarmSink;
   goLive?: GoLive;
 }
 
@@ -98,6 +110,7 @@ export class ModelMonitor {
         if (figures.drift === 'drift' && before?.drift !== 'drift' && baseline.kind === 'found') {
           this.reportDrift(figures, baseline.baseline.source);
         }
+        this.checkPositiveRate(figures, baseline);
         if (back === 0) out.push(figures);
       }
       this.publish(modelId, out[out.length - 1]!, now);
@@ -148,6 +161,23 @@ export class ModelMonitor {
       this.deps.onDrift?.(report);
     } catch (err) {
       this.deps.log.error('drift alert failed', { modelId: d.modelId, error: describeError(err) });
+    }
+  }
+
+  /** Tells IT when the day's positive rate is far above the validated one (once per model and day: the sink dedups). */
+  private checkPositiveRate(d: ModelDay, baseline: BaselineLookup): void {
+    const alarm = this.deps.config.positiveRateAlarm;
+    if (!this.deps.onPositiveRate || !this.deps.goLive || baseline.kind !== 'found' || d.volume < alarm.minFindings) return;
+    const threshold = this.deps.goLive.thresholdOn(d.modelId, dayStart(d.day), dayStart(d.day) + DAY_MS);
+    if (threshold === null) return;
+    const validatedRate = shareAtOrAbove(baseline.baseline.edges, baseline.baseline.counts, threshold);
+    const positiveRate = wilson(d.positives, d.volume);
+    if (positiveRate.ci95![0] <= alarm.factor * validatedRate) return;
+    this.deps.log.warn('model positive rate far above the validated one', { modelId: d.modelId, day: d.day, positives: d.positives, volume: d.volume, validatedRate, threshold });
+    try {
+      this.deps.onPositiveRate({ modelId: d.modelId, day: d.day, positiveRate, validatedRate, threshold, factor: alarm.factor });
+    } catch (err) {
+      this.deps.log.error('positive rate alarm failed', { modelId: d.modelId, error: describeError(err) });
     }
   }
 

@@ -84,6 +84,8 @@ export const ERRORS = {
   TRIAGE_TIMEOUT: { status: 504, title: 'Triage job exceeded its time bound' },
   TRIAGE_MEMORY_LIMIT: { status: 507, title: 'Triage job exceeded its memory bound' },
   TRIAGE_WORKER_CRASHED: { status: 500, title: 'Triage worker stopped unexpectedly' },
+  // triage at a site: calibrating a site operating point from local evidence
+  CALIBRATION_TOO_FEW_CASES: { status: 422, title: 'Too few local cases to propose an operating point' },
   // `vigil demo` (src/demo/): the demo drives a running node over its API and DICOM port.
   DEMO_NODE_UNREACHABLE: { status: 502, title: 'The node the demo drives cannot be reached' },
   DEMO_API_REFUSED: { status: 502, title: 'The node refused a request of the demo (API or DICOM)' },

@@ -25,10 +25,15 @@ import { rulesMigrations } from './rules/migrations.js';
 import { createRoutingPart, type RoutingPart } from './rules/routing-part.js';
 import { alertMigrations } from './alerts/migrations.js';
 import { AlertsPart } from './alerts/alerts.js';
+import { operationalMigrations } from './alerts/operational/migrations.js';
+import { OperationalOutbox } from './alerts/operational/operational-outbox.js';
+import { OperationalSender } from './alerts/operational/operational-sender.js';
+import { driftNotice, positiveRateNotice } from './alerts/operational/model-notices.js';
 import { createApp } from './api/app.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
 import { triageMigrations } from './triage/migrations.js';
+import { modelSiteMigrations } from './triage/site/migrations.js';
 import { triageRoutingSink } from './triage/routing-sink.js';
 import { lendServices } from './plugins/lent-services.js';
 import { RuleForwarder } from './rules/forwarder.js';
@@ -98,7 +103,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations]);
+  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations, modelSiteMigrations, operationalMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -165,8 +170,23 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     audit,
     keyImage: (findingId) => triage.findings.keyImage(findingId),
   });
+  // IT's notices about models (drift, a positive rate far above the validated one): their own
+  // outbox, to destinations with use 'operational', never mixed with patient alerts.
+  const operational = new OperationalOutbox(db, { changes: index.changes, destinations: () => alerts.destinations.configs() });
+  const operationalSender = new OperationalSender(operational, { destinations: () => alerts.destinations.configs(), backoff: config.alerts.delivery.backoff, clock, log: log.child({ component: 'alerts' }) });
   // Score baselines for drift are read from the packs triage loads.
-  const worklist = new WorklistPart({ config: config.worklist, db, index, bus, log: log.child({ component: 'worklist' }), clock, metrics, modelsDir: config.triage.modelsDir });
+  const worklist = new WorklistPart({
+    config: config.worklist,
+    db,
+    index,
+    bus,
+    log: log.child({ component: 'worklist' }),
+    clock,
+    metrics,
+    modelsDir: config.triage.modelsDir,
+    onDrift: (report) => void operational.enqueue(driftNotice(report), clock.now()),
+    onPositiveRate: (report) => void operational.enqueue(positiveRateNotice(report), clock.now()),
+  });
   // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
   // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));
@@ -219,6 +239,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
+    { name: 'operational', start: async () => operationalSender.start(), stop: () => operationalSender.stop() },
     { name: 'retention', start: async () => retention.start(), stop: () => retention.stop() },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     // After http: stopped before it, so its live streams end and the HTTP server need not wait for them.

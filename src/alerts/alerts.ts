@@ -99,6 +99,8 @@ export class AlertsPart {
   async start(): Promise<void> {
     const unknown = this.destinations.unknownEscalationTargets();
     if (unknown.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names unknown destinations: ${unknown.join(', ')}`);
+    const operational = this.destinations.operationalEscalationTargets();
+    if (operational.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names operational destinations (never sent patient alerts): ${operational.join(', ')}`);
     this.sender.start();
     this.escalator.start();
   }

@@ -1,4 +1,4 @@
-import { destinationSchema, type DestinationConfig, type EscalationConfig } from '../config/sections/alerts.js';
+import { destinationSchema, operationalProblem, type DestinationConfig, type EscalationConfig } from '../config/sections/alerts.js';
 import { VigilError } from '../errors.js';
 import type { Db } from '../store/database.js';
 
@@ -58,6 +58,12 @@ export class DestinationRegistry {
     return this.all().find((d) => d.config.id === id);
   }
 
+  /** Escalation levels naming operational destinations: those never receive a patient alert. */
+  operationalEscalationTargets(): string[] {
+    const operational = new Set(this.all().filter((d) => d.config.use === 'operational').map((d) => d.config.id));
+    return [...new Set(this.escalation.levels.flatMap((l) => l.destinations))].filter((id) => operational.has(id));
+  }
+
   /** Escalation levels naming destinations that do not exist (checked at start and on removal). */
   unknownEscalationTargets(): string[] {
     const ids = new Set(this.all().map((d) => d.config.id));
@@ -73,6 +79,8 @@ export class DestinationRegistry {
       });
     }
     const dest = parsed.data;
+    const problem = operationalProblem(dest);
+    if (problem) throw new VigilError('BAD_REQUEST', 'the destination is not valid', { extra: { problems: [{ path: 'use', message: problem }] } });
     if (expectedId !== undefined && dest.id !== expectedId) throw new VigilError('BAD_REQUEST', 'the id in the body differs from the id in the path');
     if (this.fromConfig.some((d) => d.id === dest.id)) {
       throw new VigilError('CONFLICT', `destination "${dest.id}" is defined in the config file; change it there`);

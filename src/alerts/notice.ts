@@ -1,4 +1,5 @@
 import type { Finding } from '../triage/finding.js';
+import { operatingPointLabel } from '../triage/operating-point-label.js';
 import type { ReportedResult } from './reported-result.js';
 
 /**
@@ -13,10 +14,13 @@ export function aiNotice(f: Finding): string {
   );
 }
 
-/** One line about the finding (no patient data), for subjects, payloads and notes. */
+/**
+ * One line about the finding (no patient data), for subjects, payloads and notes. It names the
+ * operating point that decided it: shipped (with the pack) or the site's (with its version).
+ */
 export function findingSummary(f: Finding): string {
   const pct = (f.probability * 100).toFixed(1);
-  return `${f.critical ? 'CRITICAL ' : ''}AI triage: possible ${f.concept.display} (probability ${pct}%, threshold ${(f.threshold * 100).toFixed(1)}% at operating point ${f.operatingPoint.name})`;
+  return `${f.critical ? 'CRITICAL ' : ''}AI triage: possible ${f.concept.display} (probability ${pct}%, threshold ${(f.threshold * 100).toFixed(1)}% at the ${operatingPointLabel(f)})`;
 }
 
 /**

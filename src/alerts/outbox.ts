@@ -63,9 +63,12 @@ export class Outbox {
    * the standing alert (see withdraw). A finding on another series of the study (another
    * reconstruction, say) only ever raises the alert: a weaker result or a negative there does
    * not take back what the model found here. Nor does a negative withdraw an alert that
-   * findings on more than one series raised: the others still stand.
+   * findings on more than one series raised: the others still stand. A shadow finding (a pack
+   * version IT has not made live) is never routed.
    */
   enqueueForFinding(finding: Finding): EnqueueResult {
+    // A shadow pack version alerts nobody, and its negatives withdraw nothing a live one raised.
+    if (finding.mode === 'shadow') return { outcome: 'not-routed' };
     const { alerts, deliveries, destinations, clock } = this.deps;
     const targets = destinationsFor(finding, destinations.configs());
     let toWake: string[] = [];
@@ -180,6 +183,7 @@ export class Outbox {
       for (const id of spec.destinations) {
         const dest = this.deps.destinations.get(id)?.config;
         if (!dest) continue; // reported at start and refused on removal; never blocks the others
+        if (dest.use === 'operational') continue; // refused at start: never a patient alert
         seqs.push(
           this.deps.deliveries.insert({ alertId, destinationId: id, channel: dest.type, kind: 'escalation', escalationLevel: level + 1, idempotencyKey: newKey(), createdAt: now }),
         );

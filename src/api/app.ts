@@ -21,6 +21,7 @@ import { forwardRoutes } from './routes/forwards.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
 import { triageRoutes } from './routes/triage.js';
+import { modelSiteRoutes } from './routes/model-site.js';
 import { worklistRoutes } from './routes/worklist.js';
 import { worklistEventRoutes } from './routes/worklist-events.js';
 import { worklistPageRoutes } from './routes/worklist-page.js';
@@ -59,6 +60,7 @@ export function createApp(deps: ApiDeps): express.Express {
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
   app.use(pluginRoutes(deps));
   if (deps.triage) app.use(triageRoutes({ ...deps, triage: deps.triage }));
+  if (deps.triage) app.use(modelSiteRoutes({ ...deps, triage: deps.triage }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));
   return app;

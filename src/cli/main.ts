@@ -3,6 +3,8 @@ import { VERSION } from '../version.js';
 import { registerConfig } from './commands/config.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvaluate } from './commands/evaluate.js';
+import { registerCalibrate } from './commands/calibrate.js';
+import { registerModels } from './commands/models.js';
 import { registerPhantom } from './commands/phantom.js';
 import { registerRules } from './commands/rules.js';
 import { registerStart } from './commands/start.js';
@@ -18,6 +20,8 @@ registerToken(program);
 registerTriage(program);
 registerPhantom(program);
 registerEvaluate(program);
+registerCalibrate(program);
+registerModels(program);
 registerRules(program);
 registerDemo(program);
 

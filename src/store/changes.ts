@@ -44,6 +44,11 @@ export const CHANGE_TYPES = [
   'finding-feedback',
   'order-received',
   'model-drift',
+  // models at this site (src/triage/site/, src/alerts/operational/): resource type 'model', the
+  // model id; data has the pack version, the new mode or operating point and its version, who
+  'model-mode',
+  'model-operating-point',
+  'operational-notice',
 ] as const;
 export type ChangeType = (typeof CHANGE_TYPES)[number];
 

@@ -11,12 +11,14 @@ import { ModelRegistry } from './registry.js';
 import { WorkerPool } from './worker/pool.js';
 import { triageMetrics } from './metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { ModelSiteStore } from './site/model-site-store.js';
 
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
 export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; metrics?: Metrics }): TriageEngine {
   const log = deps.log;
   const pool = new WorkerPool({ size: config.workers, heapMb: config.workerHeapMb, log });
-  const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads }, pool, deps.db, log);
+  const site = new ModelSiteStore(deps.db, { changes: deps.index.changes, newPackMode: config.newPackMode });
+  const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads }, pool, deps.db, log, site);
   const jobs = new JobStore(deps.db);
   const findings = new FindingStore(deps.db, deps.index.changes, deps.bus, log);
   const observer = deps.metrics ? triageMetrics(deps.metrics, { jobs, registry }) : undefined;

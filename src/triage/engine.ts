@@ -9,7 +9,6 @@ import { countsVerdict } from '../series/counts.js';
 import type { Finding } from './finding.js';
 import type { FindingStore } from './findings.js';
 import type { Job, JobStore } from './jobs.js';
-import { defaultOperatingPoint } from './manifest.js';
 import type { ModelRegistry } from './registry.js';
 import type { TriageObserver } from './metrics.js';
 import type { JobResult, PackRef } from './worker/protocol.js';
@@ -225,7 +224,9 @@ export class TriageEngine {
     const series = this.deps.index.getResource('series', job.seriesId);
     const study = series?.parentId ? this.deps.index.getResource('studies', series.parentId) : undefined;
     if (!series || !study) throw new VigilError('NOT_FOUND', 'the series is no longer in the index');
-    const point = defaultOperatingPoint(manifest);
+    // IT's decisions for this pack version, read now: a change applies to the next finding.
+    const point = this.registry.site.decidingPoint(manifest);
+    const shadow = this.registry.site.modeOf(manifest.id, manifest.version).mode === 'shadow';
     const positive = result.probability >= point.threshold;
     const createdAt = Date.now();
     // What the model saw against what the series' count tags announce (see src/series/counts.ts).
@@ -244,10 +245,12 @@ export class TriageEngine {
       concept: manifest.finding.concept,
       probability: result.probability,
       threshold: point.threshold,
-      operatingPoint: { name: point.name, sensitivity: point.sensitivity, specificity: point.specificity },
+      operatingPoint: { name: point.name, sensitivity: point.sensitivity, specificity: point.specificity, source: point.source, version: point.version },
+      mode: shadow ? 'shadow' : 'live',
       positive,
-      critical: positive && manifest.finding.critical,
-      priority: positive ? morePressing(job.priority, manifest.finding.priorityIfPositive) : job.priority,
+      // A shadow result asks for nothing: no critical alert, no raise (the outbox and the worklist also check the mode).
+      critical: !shadow && positive && manifest.finding.critical,
+      priority: positive && !shadow ? morePressing(job.priority, manifest.finding.priorityIfPositive) : job.priority,
       keyInstanceId: result.keyFile === null ? null : (instances[result.keyFile]?.id ?? null),
       keySliceIndex: result.keySourceIndex,
       keyFrameNumber: result.keyFrame === null ? null : result.keyFrame + 1,

@@ -26,7 +26,18 @@ export interface Finding {
   concept: CodedConcept;
   probability: number;
   threshold: number;
-  operatingPoint: { name: string; sensitivity: number; specificity: number };
+  /**
+   * The operating point that decided it: the pack's shipped default, or the site's own (set by
+   * IT from local evidence, `vigil calibrate`) with its version. Findings stored before site
+   * operating points existed carry neither `source` nor `version`: read them as shipped.
+   */
+  operatingPoint: { name: string; sensitivity: number; specificity: number; source?: 'shipped' | 'site'; version?: number | null };
+  /**
+   * 'shadow': the pack version ran silent (IT has not made it live): the finding is stored and
+   * monitored, but raises no alert and no priority, and `critical` is false. Absent on findings
+   * stored before shadow mode existed: live.
+   */
+  mode?: 'live' | 'shadow';
   /** probability >= threshold */
   positive: boolean;
   /** A positive finding the model declares critical (alerts and STAT priority follow). */

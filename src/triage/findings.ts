@@ -65,7 +65,7 @@ export class FindingStore {
       return true;
     })();
     if (stored) {
-      this.log.info('finding stored', { findingId: finding.id, jobId: finding.jobId, seriesId: finding.seriesId, modelId: finding.modelId, positive: finding.positive });
+      this.log.info('finding stored', { findingId: finding.id, jobId: finding.jobId, seriesId: finding.seriesId, modelId: finding.modelId, positive: finding.positive, mode: finding.mode ?? 'live', operatingPoint: finding.operatingPoint.name });
       this.bus.emit('finding', { finding });
     }
     return stored;

@@ -7,6 +7,7 @@ import type { Manifest } from './manifest.js';
 import { readManifest } from './manifest-file.js';
 import { packCheckBoundMs, type PackRef } from './worker/protocol.js';
 import type { WorkerPool } from './worker/pool.js';
+import type { ModelSiteStore } from './site/model-site-store.js';
 
 export type ModelStatus = 'checking' | 'available' | 'unavailable';
 
@@ -36,6 +37,8 @@ export class ModelRegistry {
     private readonly pool: WorkerPool,
     db: Db,
     private readonly log: Logger,
+    /** IT's decisions per pack version: shadow or live, and the site operating point. */
+    readonly site: ModelSiteStore,
   ) {
     this.stmts = {
       switches: db.prepare<[], { model_id: string; enabled: number }>('SELECT model_id, enabled FROM triage_model_switches'),

@@ -30,18 +30,21 @@ export interface AiResultRow {
   images_announced: number | null;
   key_slice_index: number | null;
   key_frame_number: number | null;
+  shadow: number;
+  operating_point_source: 'shipped' | 'site' | null;
+  operating_point_version: number | null;
 }
 
 export const AI_RESULT_COLUMNS =
-  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at, images_analysed, images_announced, key_slice_index, key_frame_number';
+  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at, images_analysed, images_announced, key_slice_index, key_frame_number, shadow, operating_point_source, operating_point_version';
 
 /**
  * What a positive finding asks of the worklist: the finding's own priority (the routing rule's
  * hint and the pack's priority-if-positive), and STAT when the model calls it critical.
- * A negative finding asks for nothing.
+ * A negative finding asks for nothing, nor does a shadow one (a pack version not yet live).
  */
 export function aiPriorityOf(finding: Finding): Priority | null {
-  if (!finding.positive) return null;
+  if (!finding.positive || finding.mode === 'shadow') return null;
   return finding.critical ? 'stat' : morePressing(finding.priority, 'routine');
 }
 
@@ -58,16 +61,17 @@ export class AiResults {
   ) {
     this.stmts = {
       exists: db.prepare<[string], { finding_id: string }>('SELECT finding_id FROM worklist_findings WHERE finding_id = ?'),
-      replace: db.prepare<[string, string, string, string]>(
-        'UPDATE worklist_findings SET replaced_by = ? WHERE series_id = ? AND model_id = ? AND replaced_by IS NULL AND finding_id != ?',
+      // A shadow result replaces only an earlier shadow one: it never takes back a live raise.
+      replace: db.prepare<[string, string, string, number, string]>(
+        'UPDATE worklist_findings SET replaced_by = ? WHERE series_id = ? AND model_id = ? AND shadow = ? AND replaced_by IS NULL AND finding_id != ?',
       ),
       insert: db.prepare(
         `INSERT INTO worklist_findings (finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code,
            concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at,
-           images_analysed, images_announced, key_slice_index, key_frame_number)
+           images_analysed, images_announced, key_slice_index, key_frame_number, shadow, operating_point_source, operating_point_version)
          VALUES (@findingId, @studyId, @seriesId, @modelId, @modelVersion, @deviceUid, @conceptSystem, @conceptCode,
            @conceptDisplay, @probability, @threshold, @operatingPoint, @positive, @critical, @aiPriority, @keyInstanceId, @hasKeyImage, @createdAt,
-           @imagesAnalysed, @imagesAnnounced, @keySliceIndex, @keyFrameNumber)`,
+           @imagesAnalysed, @imagesAnnounced, @keySliceIndex, @keyFrameNumber, @shadow, @operatingPointSource, @operatingPointVersion)`,
       ),
       get: db.prepare<[string], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE finding_id = ?`),
     };
@@ -84,7 +88,8 @@ export class AiResults {
     const { changes, live, query } = this.deps;
     const before = query.effectivePriority(finding.studyId);
     const aiPriority = aiPriorityOf(finding);
-    this.stmts.replace.run(finding.id, finding.seriesId, finding.modelId, finding.id);
+    const shadow = finding.mode === 'shadow' ? 1 : 0;
+    this.stmts.replace.run(finding.id, finding.seriesId, finding.modelId, shadow, finding.id);
     this.stmts.insert.run({
       findingId: finding.id,
       studyId: finding.studyId,
@@ -108,6 +113,9 @@ export class AiResults {
       imagesAnnounced: finding.incompleteSeries?.announced ?? null,
       keySliceIndex: finding.keySliceIndex,
       keyFrameNumber: finding.keyFrameNumber,
+      shadow,
+      operatingPointSource: finding.operatingPoint.source ?? 'shipped',
+      operatingPointVersion: finding.operatingPoint.version ?? null,
     });
     const after = query.effectivePriority(finding.studyId);
     if (rank(after) > rank(before)) {
@@ -142,5 +150,7 @@ export function aiResultOf(row: AiResultRow): AiResult {
     hasKeyImage: row.has_key_image === 1,
     createdAt: row.created_at,
     incompleteSeries: row.images_analysed !== null && row.images_announced !== null ? { images: row.images_analysed, announced: row.images_announced } : null,
+    shadow: row.shadow === 1,
+    decidedBy: { source: row.operating_point_source ?? 'shipped', version: row.operating_point_version },
   };
 }

@@ -78,6 +78,7 @@ function findingView(f: AiResult, showComments: boolean, { feedback, scopeOf }: 
     probability: f.probability,
     threshold: f.threshold,
     operatingPoint: f.operatingPoint,
+    decidedBy: f.decidedBy,
     positive: f.positive,
     critical: f.critical,
     aiPriority: f.aiPriority,

@@ -50,6 +50,10 @@ export interface AiResult {
   createdAt: number;
   /** The model saw only part of the series (see Finding.incompleteSeries); null otherwise. */
   incompleteSeries: IncompleteSeries | null;
+  /** Made by a pack version in shadow: counted by the monitoring, never among a study's results. */
+  shadow: boolean;
+  /** Which operating point decided it: the pack's shipped one, or the site's with its version. */
+  decidedBy: { source: 'shipped' | 'site'; version: number | null };
 }
 
 export interface RuleHint {

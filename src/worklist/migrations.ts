@@ -131,5 +131,17 @@ export const worklistMigrations: MigrationSet = {
         ALTER TABLE worklist_findings ADD COLUMN key_frame_number INTEGER;
       `,
     },
+    {
+      version: 4,
+      name: 'Shadow results and the operating point that decided each result',
+      // A shadow result (a pack version not yet live) is counted by the monitoring and takes
+      // verdicts, but raises nothing and is not among a study's results. The operating point:
+      // 'shipped' or 'site' with the site point's version (NULL source for older rows: shipped).
+      sql: `
+        ALTER TABLE worklist_findings ADD COLUMN shadow INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE worklist_findings ADD COLUMN operating_point_source TEXT;
+        ALTER TABLE worklist_findings ADD COLUMN operating_point_version INTEGER;
+      `,
+    },
   ],
 };

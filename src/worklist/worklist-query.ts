@@ -121,7 +121,7 @@ export class WorklistQuery {
     const marks = ids.map(() => '?').join(', ');
     const findings = groupBy(
       this.db
-        .prepare<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL ORDER BY created_at`)
+        .prepare<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL AND shadow = 0 ORDER BY created_at`)
         .all(...ids),
       (f) => f.study_id,
     );

@@ -12,7 +12,8 @@ import { FeedbackStore } from './feedback-store.js';
 import { WorklistLive } from './live.js';
 import { baselineFromPack, type BaselineLookup } from './monitoring/baseline.js';
 import { ModelDays } from './monitoring/model-days.js';
-import { ModelMonitor, type DriftAlertSink } from './monitoring/monitor.js';
+import { GoLive } from './monitoring/go-live.js';
+import { ModelMonitor, type DriftAlertSink, type PositiveRateAlarmSink } from './monitoring/monitor.js';
 import { ORDER_RESULTS, OrderListener } from './orders/order-listener.js';
 import { OrderStore } from './orders/order-store.js';
 import { ReadingStore } from './reading-store.js';
@@ -31,6 +32,7 @@ export interface WorklistDeps {
   modelsDir: string;
   /** Drift alerts beyond /changes and the log (the alerts outbox, once it takes them). */
   onDrift?: DriftAlertSink;
+  onPositiveRate?: PositiveRateAlarmSink;
 }
 
 /**
@@ -72,6 +74,8 @@ export class WorklistPart {
       log,
       metrics: deps.metrics,
       onDrift: deps.onDrift,
+      onPositiveRate: deps.onPositiveRate,
+      goLive: new GoLive(db),
     });
     const ordersCounter = deps.metrics?.counter({ name: 'vigil_worklist_orders_total', help: 'HL7 order messages received, by what became of them', labelNames: ['result'] as const });
     for (const result of ORDER_RESULTS) ordersCounter?.inc({ result }, 0);

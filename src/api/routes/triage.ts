@@ -33,17 +33,17 @@ export function triageRoutes(deps: ApiDeps & { triage: TriageEngine }): Router {
 
   router.get('/models', allowUnaudited('it', 'radiologist', 'service'), (req, res) => {
     parseQuery(req, {});
-    res.json(triage.registry.list().map((m) => modelView(m)));
+    res.json(triage.registry.list().map((m) => modelView(m, triage)));
   });
   router.get('/models/:id', allowUnaudited('it', 'radiologist', 'service'), (req, res) => {
     parseQuery(req, {});
-    res.json(modelView(findModel(triage, req.params.id), true));
+    res.json(modelView(findModel(triage, req.params.id), triage, true));
   });
   for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
     router.post(`/models/:id/${action}`, allow('it'), (req, res) => {
       parseQuery(req, {});
       findModel(triage, req.params.id);
-      res.json(modelView(triage.registry.setEnabled(req.params.id, enabled)));
+      res.json(modelView(triage.registry.setEnabled(req.params.id, enabled), triage));
     });
   }
 
@@ -147,13 +147,17 @@ function findingView(finding: Finding) {
   return { ...finding, createdAt: iso(finding.createdAt), keyImage: finding.hasKeyImage ? `/findings/${finding.id}/key-image` : null };
 }
 
-function modelView(model: ModelEntry, detail = false) {
+function modelView(model: ModelEntry, triage: TriageEngine, detail = false) {
   const m = model.manifest;
+  const site = triage.registry.site;
   const summary = {
     id: model.id,
     status: model.status,
     reason: model.reason,
     enabled: model.enabled,
+    // IT's decisions for the installed version (GET /models/{id}/site has their history).
+    mode: m ? site.modeOf(m.id, m.version).mode : null,
+    operatingPointInForce: m ? site.decidingPoint(m) : null,
     name: m?.name ?? null,
     version: m?.version ?? null,
     deviceUid: m?.deviceUid ?? null,

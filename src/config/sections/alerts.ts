@@ -41,8 +41,12 @@ const common = {
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes, up to 63'),
   description: z.string().max(200).optional(),
   enabled: z.boolean().default(true),
-  /** 'alerts': first-line alerts for findings matching `when`; 'escalation': only reached by escalation. */
-  use: z.enum(['alerts', 'escalation']).default('alerts'),
+  /**
+   * 'alerts': first-line alerts for findings matching `when`; 'escalation': only reached by
+   * escalation; 'operational': IT's notices about the node's models (drift, a positive rate far
+   * above the validated one), never a patient alert (webhook destinations only).
+   */
+  use: z.enum(['alerts', 'escalation', 'operational']).default('alerts'),
   when: findingFilter,
 };
 
@@ -124,6 +128,11 @@ export const dicomDestination = z.strictObject({
 });
 
 export const destinationSchema = z.discriminatedUnion('type', [hl7Destination, fhirDestination, webhookDestination, dicomDestination]);
+
+/** Why a destination may not be operational, or null: notices to IT go to webhooks only. */
+export function operationalProblem(dest: { type: string; use: string }): string | null {
+  return dest.use === 'operational' && dest.type !== 'webhook' ? `an operational destination is a webhook, not ${dest.type}` : null;
+}
 export type DestinationConfig = z.infer<typeof destinationSchema>;
 export type DestinationInput = z.input<typeof destinationSchema>;
 export type Hl7DestinationConfig = z.infer<typeof hl7Destination>;
@@ -145,7 +154,13 @@ export const alertsSection = z
     destinations: z
       .array(destinationSchema)
       .default([])
-      .refine((list) => new Set(list.map((d) => d.id)).size === list.length, { message: 'destination ids must be unique' }),
+      .refine((list) => new Set(list.map((d) => d.id)).size === list.length, { message: 'destination ids must be unique' })
+      .superRefine((list, ctx) =>
+        list.forEach((d, i) => {
+          const problem = operationalProblem(d);
+          if (problem) ctx.addIssue({ code: 'custom', path: [i, 'use'], message: problem });
+        }),
+      ),
     delivery: z
       .strictObject({
         /** Retry delays double from `initialMs` up to `maxMs`, each jittered by up to half. */

@@ -20,6 +20,18 @@ export const triageSection = z
     retryDelayMs: z.number().int().min(0).max(3_600_000).default(10_000),
     /** Longest side of a key image PNG, pixels. */
     keyImageMaxSide: z.number().int().min(64).max(4096).default(1024),
+    /**
+     * The mode of a pack version IT has not decided on yet: live (the shipped packs alert at
+     * once) or shadow (a new or retrained pack runs silent until IT promotes it; README.md).
+     */
+    newPackMode: z.enum(['live', 'shadow']).default('live'),
+    /** `vigil calibrate`: the least local evidence a site operating point is proposed from. */
+    calibration: z
+      .strictObject({
+        minPositives: z.number().int().min(1).max(100_000).default(25),
+        minNegatives: z.number().int().min(1).max(100_000).default(50),
+      })
+      .prefault({}),
   })
   .prefault({});
 

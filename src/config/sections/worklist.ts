@@ -54,6 +54,19 @@ export const worklistSection = z
         driftThreshold: z.number().positive().max(10).default(0.25),
         /** Days of radiologists' feedback the rolling PPV is computed on. */
         ppvWindowDays: z.number().int().min(1).max(365).default(30),
+        /** Days the go-live view (figures, score histogram, positive rate per day) covers, ending today (UTC). */
+        goLiveWindowDays: z.number().int().min(1).max(366).default(30),
+        /**
+         * IT is told (operational destinations) when a day's positive rate is far above the
+         * validated one: the lower end of its 95 % interval above `factor` times the share of the
+         * pack's baseline scores at or above the threshold, on a day of at least `minFindings`.
+         */
+        positiveRateAlarm: z
+          .strictObject({
+            factor: z.number().min(1).max(100).default(2),
+            minFindings: z.number().int().min(1).max(100_000).default(20),
+          })
+          .prefault({}),
       })
       .prefault({}),
   })

@@ -7,6 +7,7 @@ import type { ChangeFeed } from '../../store/changes.js';
 import type { BaselineLookup } from './baseline.js';
 import { addDays, DAY_MS, dayStart, utcDay, type ModelDay, type ModelDays } from './model-days.js';
 import { describeError } from '../../log/describe-error.js';
+import { shareAtOrAbove, type GoLive, type GoLiveView } from './go-live.js';
 
 /** Days recomputed on each run: feedback given after a day was first computed still counts. */
 const RECOMPUTE_DAYS = 7;
@@ -22,8 +23,19 @@ export interface DriftReport {
   baselineSource: string;
 }
 
-/** Where drift goes besides /changes and the log: the alerts outbox, once it takes such notices. */
+/** Where drift goes besides /changes and the log: the operational outbox (src/alerts/operational). */
 export type DriftAlertSink = (report: DriftReport) => void;
+
+/** A day whose positive rate is far above the validated one (worklist.monitoring.positiveRateAlarm). */
+export interface PositiveRateReport {
+  modelId: string;
+  day: string;
+  positiveRate: Proportion;
+  validatedRate: number;
+  threshold: number;
+  factor: number;
+}
+export type PositiveRateAlarmSink = (report: PositiveRateReport) => void;
 
 export interface ModelSummary {
   modelId: string;
@@ -33,6 +45,8 @@ export interface ModelSummary {
   baseline: { state: BaselineLookup['kind']; source: string | null; reason: string | null };
   /** Newest first. */
   days: ModelDay[];
+  /** Over the last goLiveWindowDays, computed at the request: see go-live.ts. */
+  goLive?: GoLiveView;
 }
 
 export interface ModelMonitorDeps {
@@ -44,6 +58,8 @@ export interface ModelMonitorDeps {
   log: Logger;
   metrics?: Metrics;
   onDrift?: DriftAlertSink;
+  onPositiveRate?: PositiveRateAlarmSink;
+  goLive?: GoLive;
 }
 
 /**
@@ -94,6 +110,7 @@ export class ModelMonitor {
         if (figures.drift === 'drift' && before?.drift !== 'drift' && baseline.kind === 'found') {
           this.reportDrift(figures, baseline.baseline.source);
         }
+        this.checkPositiveRate(figures, baseline);
         if (back === 0) out.push(figures);
       }
       this.publish(modelId, out[out.length - 1]!, now);
@@ -117,6 +134,7 @@ export class ModelMonitor {
           reason: baseline.kind === 'invalid' ? baseline.reason : null,
         },
         days: stored.filter((d) => d.modelId === modelId),
+        ...(this.deps.goLive && { goLive: this.deps.goLive.of(modelId, now, Math.min(daysBack, config.goLiveWindowDays), baseline) }),
       };
     });
   }
@@ -143,6 +161,23 @@ export class ModelMonitor {
       this.deps.onDrift?.(report);
     } catch (err) {
       this.deps.log.error('drift alert failed', { modelId: d.modelId, error: describeError(err) });
+    }
+  }
+
+  /** Tells IT when the day's positive rate is far above the validated one (once per model and day: the sink dedups). */
+  private checkPositiveRate(d: ModelDay, baseline: BaselineLookup): void {
+    const alarm = this.deps.config.positiveRateAlarm;
+    if (!this.deps.onPositiveRate || !this.deps.goLive || baseline.kind !== 'found' || d.volume < alarm.minFindings) return;
+    const threshold = this.deps.goLive.thresholdOn(d.modelId, dayStart(d.day), dayStart(d.day) + DAY_MS);
+    if (threshold === null) return;
+    const validatedRate = shareAtOrAbove(baseline.baseline.edges, baseline.baseline.counts, threshold);
+    const positiveRate = wilson(d.positives, d.volume);
+    if (positiveRate.ci95![0] <= alarm.factor * validatedRate) return;
+    this.deps.log.warn('model positive rate far above the validated one', { modelId: d.modelId, day: d.day, positives: d.positives, volume: d.volume, validatedRate, threshold });
+    try {
+      this.deps.onPositiveRate({ modelId: d.modelId, day: d.day, positiveRate, validatedRate, threshold, factor: alarm.factor });
+    } catch (err) {
+      this.deps.log.error('positive rate alarm failed', { modelId: d.modelId, error: describeError(err) });
     }
   }
 

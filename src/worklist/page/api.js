@@ -54,6 +54,8 @@ export const api = {
   acknowledge: (alertId) => call('POST', `/alerts/${encodeURIComponent(alertId)}/acknowledge`, {}),
   ticket: () => call('POST', '/worklist/events/tickets', {}),
   monitoring: () => call('GET', '/worklist/monitoring'),
+  /** Each model pack: its mode (shadow or live) and the operating point in force. */
+  models: () => call('GET', '/models'),
   /** The key image (a PNG with its heat map) as a blob: URL, or null when there is none. */
   async keyImage(path) {
     const res = await fetch(path, { headers: { Authorization: `Bearer ${savedToken()}` }, cache: 'no-store' });

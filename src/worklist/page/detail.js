@@ -43,7 +43,9 @@ export function renderDetail(entry, viewer) {
   const f = findingInFocus(entry);
   if (f) {
     fact(facts, 'AI finding', `${f.positive ? '' : 'negative: '}${f.concept.display}${f.critical ? ' (critical)' : ''}`);
-    fact(facts, 'Probability', `${percent(f.probability)} (threshold ${percent(f.threshold)}, ${f.operatingPoint})`);
+    // Which operating point decided it: the site's own (with its version) or the pack's shipped one.
+    const decided = f.decidedBy?.source === 'site' ? `site operating point v${f.decidedBy.version}` : `shipped operating point "${f.operatingPoint}"`;
+    fact(facts, 'Probability', `${percent(f.probability)} (threshold ${percent(f.threshold)}, ${decided})`);
     // The device UID (a 38-digit number) means nothing at the reading desk: support finds it in the tooltip and the API.
     facts.append(el('dt', {}, 'Model'), el('dd', { title: `device UID ${f.model.deviceUid}` }, `${f.model.id} ${f.model.version}`));
     // A result on part of a series must not read as covering images the model never saw.

@@ -3,6 +3,7 @@
 import { api, ApiError, savedToken } from './api.js';
 import { el } from './list.js';
 import { percent } from './format.js';
+import { positiveRateByDay, scoreHistogram } from './plots.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -13,7 +14,41 @@ function ppvText(ppv) {
   return `${percent(ppv.value)} (${ppv.count}/${ppv.total}; 95% CI ${percent(ppv.ci95[0])}–${percent(ppv.ci95[1])})`;
 }
 
-function modelSection(m) {
+function proportionText(p) {
+  if (p.value === null) return '– (no cases)';
+  return `${percent(p.value)} (${p.count}/${p.total}; 95% CI ${percent(p.ci95[0])}–${percent(p.ci95[1])})`;
+}
+
+/** Whether this model may go (or stay) live here: its figures over the window, and two plots. */
+function goLiveSection(m, model) {
+  const g = m.goLive;
+  if (!g) return null;
+  const point = model?.operatingPointInForce;
+  const pointText = point ? (point.source === 'site' ? `site operating point v${point.version} (threshold ${point.threshold})` : `shipped operating point "${point.name}" (threshold ${point.threshold})`) : 'operating point unknown';
+  const modeText = model?.mode === 'shadow' ? 'SHADOW: runs silent (no alert, no priority) until IT makes it live' : model?.mode === 'live' ? 'live' : 'mode unknown';
+  const validated = g.validatedPositiveRate;
+  const rows = [
+    ['Mode', modeText],
+    ['Deciding', pointText],
+    ['Findings', `${g.volume}${g.shadow ? ` (${g.shadow} in shadow)` : ''}`],
+    ['Positive rate', `${proportionText(g.positiveRate)}${validated ? ` · validated ${percent(validated.value)} at threshold ${validated.threshold}` : ' · no validation baseline'}`],
+    ['Agreement with radiologists', proportionText(g.agreement)],
+    ['Sensitivity (from verdicts)', proportionText(g.sensitivity)],
+    ['Specificity (from verdicts)', proportionText(g.specificity)],
+    ['PPV (from verdicts)', proportionText(g.ppv)],
+  ];
+  const drift = m.days[0] ? DRIFT_LABEL[m.days[0].drift] : 'not computed yet';
+  rows.push(['Drift (last computed day)', drift]);
+  return el(
+    'div',
+    { class: 'go-live', 'data-model-id': m.modelId },
+    el('h3', {}, `Go-live view, last ${g.windowDays} days`),
+    el('table', { class: 'go-live-figures', 'aria-label': `Go-live figures of ${m.modelId}` }, el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))))),
+    el('div', { class: 'plots' }, scoreHistogram(m.modelId, g.histogram, validated ? validated.threshold : (point?.threshold ?? null)), positiveRateByDay(m.modelId, g.daily, validated ? validated.value : null)),
+  );
+}
+
+function modelSection(m, model) {
   const rows = m.days.map((d) =>
     el(
       'tr',
@@ -43,6 +78,7 @@ function modelSection(m) {
       el('thead', {}, el('tr', {}, ...['Day (UTC)', 'Findings', 'Positive rate', 'PPV (verdicts)', 'Scores in window', 'PSI', 'Drift'].map((h) => el('th', { scope: 'col' }, h)))),
       el('tbody', {}, ...rows),
     ),
+    ...[goLiveSection(m, model)].filter(Boolean),
   );
 }
 
@@ -52,8 +88,9 @@ async function load() {
     return;
   }
   try {
-    const { models } = await api.monitoring();
-    $('models').replaceChildren(...(models.length ? models.map(modelSection) : [el('p', { class: 'muted' }, 'No model has made a finding on this node yet.')]));
+    const [{ models }, packs] = await Promise.all([api.monitoring(), api.models().catch(() => [])]);
+    const packOf = new Map(packs.map((p) => [p.id, p]));
+    $('models').replaceChildren(...(models.length ? models.map((m) => modelSection(m, packOf.get(m.modelId))) : [el('p', { class: 'muted' }, 'No model has made a finding on this node yet.')]));
   } catch (err) {
     $('error').textContent = err instanceof ApiError && err.status === 401 ? 'Your token no longer works: sign in on the worklist again.' : err.message;
   }

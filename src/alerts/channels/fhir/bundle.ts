@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { operatingPointLabel } from '../../../triage/operating-point-label.js';
 import type {
   Bundle,
   BundleEntry,
@@ -87,12 +88,12 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     valueQuantity: { value: round(f.probability), unit: 'probability', system: UCUM, code: '1' },
     interpretation: [{ coding: [{ system: INTERPRETATION, code: interpretation, display: INTERPRETATIONS[interpretation] }] }],
     note: [{ text: notice }, ...(partial ? [{ text: partial }] : [])],
-    method: { text: `AI triage model ${f.modelId} ${f.modelVersion}, operating point ${f.operatingPoint.name}` },
+    method: { text: `AI triage model ${f.modelId} ${f.modelVersion}, ${operatingPointLabel(f)}` },
     device: { identifier: { system: 'urn:dicom:uid', value: `urn:oid:${f.deviceUid}` }, display: `${f.modelId} ${f.modelVersion} (demonstrator)` },
     referenceRange: [
       {
         high: { value: round(f.threshold), unit: 'probability', system: UCUM, code: '1' },
-        text: `positive at or above ${round(f.threshold)} (operating point ${f.operatingPoint.name}: sensitivity ${f.operatingPoint.sensitivity}, specificity ${f.operatingPoint.specificity})`,
+        text: `positive at or above ${round(f.threshold)} (${operatingPointLabel(f)}: sensitivity ${f.operatingPoint.sensitivity}, specificity ${f.operatingPoint.specificity})`,
       },
     ],
     derivedFrom: [study],

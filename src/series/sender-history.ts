@@ -60,6 +60,7 @@ export class SenderHistory {
 
   /** An instance of the series arrived from `sender` at `now` (the tracker's clock). */
   arrival(seriesId: string, sender: SenderKey, now: number): void {
+    if (!this.config.enabled) return;
     const seen = this.following.get(seriesId);
     if (!seen) {
       this.following.set(seriesId, { sender, lastArrivalAt: now, gaps: [], learnedImages: undefined, quiet: false });
@@ -116,10 +117,15 @@ export class SenderHistory {
     return this.store.all().map((row) => this.view(row));
   }
 
-  /** Series followed in memory: a series ends being followed once a late instance could no longer reopen it quietly. */
+  /**
+   * Series followed in memory: a completed series stops being followed once a late instance
+   * would be a gap as long as the idle window anyway; one never completed (deleted while open)
+   * once it is twice that old.
+   */
   private prune(now: number): void {
     for (const [seriesId, seen] of this.following) {
-      if (seen.learnedImages !== undefined && now - seen.lastArrivalAt > this.capMs(seen.sender)) this.following.delete(seriesId);
+      const cap = this.capMs(seen.sender);
+      if (now - seen.lastArrivalAt > (seen.learnedImages === undefined ? 2 * cap : cap)) this.following.delete(seriesId);
     }
   }
 

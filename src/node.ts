@@ -133,7 +133,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const clock = opts.clock ?? systemClock;
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
-  seriesMetrics(metrics, bus);
+  seriesMetrics(metrics, bus, series.history);
   const readiness = new Readiness();
   const dicom: DicomServer = new DicomServer(
     config.dicom,

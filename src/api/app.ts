@@ -20,6 +20,7 @@ import { resourceRoutes } from './routes/resources.js';
 import { forwardRoutes } from './routes/forwards.js';
 import { rulesRoutes } from './routes/rules.js';
 import { systemRoutes } from './routes/system.js';
+import { completenessRoutes } from './routes/completeness.js';
 import { triageRoutes } from './routes/triage.js';
 import { modelSiteRoutes } from './routes/model-site.js';
 import { worklistRoutes } from './routes/worklist.js';
@@ -48,6 +49,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(authenticate(deps.tokens, new FailureThrottle(deps.config.auth.throttle)));
   app.use(express.json({ limit: deps.config.http.maxBodyBytes }));
   app.use(systemRoutes(deps));
+  if (deps.series?.history) app.use(completenessRoutes(deps.series.history));
   app.use(resourceRoutes(deps));
   app.use(findRoutes(deps));
   app.use(changeRoutes(deps));

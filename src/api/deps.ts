@@ -8,6 +8,7 @@ import type { Readiness } from '../metrics/readiness.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { SeriesState } from '../series/series-state-store.js';
+import type { LearnedSender } from '../series/sender-history.js';
 import type { RoutingPart } from '../rules/routing-part.js';
 import type { RuleForwarder } from '../rules/forwarder.js';
 import type { PluginHost } from '../plugins/host.js';
@@ -23,7 +24,11 @@ export interface ApiDeps {
   tokens: TokenStore;
   audit: AuditTrail;
   /** Completeness of each series (the series view's IsStable). */
-  series?: { stateOf(seriesId: string): SeriesState | undefined };
+  series?: {
+    stateOf(seriesId: string): SeriesState | undefined;
+    /** Completeness learned per sender: GET /completeness/senders when present. */
+    history?: { list(): LearnedSender[] };
+  };
   /** GET /plugins and each plugin's routes under /plugins/<id>. */
   plugins?: Pick<PluginHost, 'list' | 'routers'>;
   /** Models, jobs and findings; their routes exist only when it is given. */

@@ -15,6 +15,7 @@ export const ENV_OVERRIDES = [
   { env: 'VIGIL_FSYNC', path: ['storage', 'fsync'], type: 'bool' },
   { env: 'VIGIL_MODELS_DIR', path: ['triage', 'modelsDir'], type: 'string' },
   { env: 'VIGIL_TRIAGE_WORKERS', path: ['triage', 'workers'], type: 'int' },
+  { env: 'VIGIL_INFERENCE_THREADS', path: ['triage', 'inferenceThreads'], type: 'int' },
 ] as const satisfies readonly { env: string; path: readonly string[]; type: 'string' | 'int' | 'bool' }[];
 
 export interface EnvOverride {

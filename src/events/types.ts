@@ -20,8 +20,12 @@ export interface InstanceStoredEvent {
   storedAt: number;
 }
 
-/** How the series tracker knew a series was complete. */
-export type StableReason = 'mpps' | 'counts' | 'idle';
+/**
+ * How the series tracker knew a series was complete: a COMPLETED MPPS step, the count tags,
+ * its sender's learned quiet time, a single image from a sender of single-image series, or
+ * the idle window.
+ */
+export type StableReason = 'mpps' | 'counts' | 'quiet' | 'single-image' | 'idle';
 
 export interface SeriesStableEvent {
   seriesId: string;

@@ -1,6 +1,6 @@
 import type { MigrationSet } from '../store/migrate.js';
 
-/** The series tracker's own tables: completeness state per series, and MPPS steps. */
+/** The series tracker's own tables: completeness state per series, MPPS steps, what each sender taught. */
 export const seriesMigrations: MigrationSet = {
   part: 'series',
   migrations: [
@@ -50,6 +50,32 @@ export const seriesMigrations: MigrationSet = {
         );
         -- which steps list a series (completeness check on each arrival)
         CREATE INDEX mpps_instances_series ON mpps_instances (series_instance_uid);
+      `,
+    },
+    {
+      version: 2,
+      name: 'completeness learned per sender',
+      sql: `
+        -- A sender is a calling AE title, station name and modality (src/series/sender-history.ts).
+        CREATE TABLE series_senders (
+          id INTEGER PRIMARY KEY,
+          calling_ae TEXT NOT NULL,
+          station TEXT NOT NULL,
+          modality TEXT NOT NULL,
+          -- series versions learned from, and how many of them held one image
+          series_learned INTEGER NOT NULL DEFAULT 0,
+          single_image_series INTEGER NOT NULL DEFAULT 0,
+          first_seen_at INTEGER NOT NULL,
+          learned_at INTEGER NOT NULL,
+          UNIQUE (calling_ae, station, modality)
+        );
+
+        -- Gaps between consecutive instances of a sender's past series, ms; the newest are kept.
+        CREATE TABLE series_sender_gaps (
+          sender_id INTEGER NOT NULL REFERENCES series_senders (id) ON DELETE CASCADE,
+          gap_ms INTEGER NOT NULL
+        );
+        CREATE INDEX series_sender_gaps_sender ON series_sender_gaps (sender_id);
       `,
     },
   ],

@@ -9,6 +9,7 @@ import { countsVerdict, framesOf, type CountsVerdict } from './counts.js';
 import { MppsService } from './mpps.js';
 import { MppsStore } from './mpps-store.js';
 import { SeriesStateStore, type SeriesState } from './series-state-store.js';
+import { SenderHistory, type SenderKey } from './sender-history.js';
 import { describeError } from '../log/describe-error.js';
 
 const FAILED = Symbol('failed');
@@ -33,8 +34,9 @@ export interface SeriesTrackerDeps {
  * Decides when a series is complete and emits `series-stable` exactly once per version.
  *
  * Each arrival opens the series (or reopens a stable one: a new version) and restarts its idle
- * window; then MPPS and the count tags are asked whether the series is already complete. One
- * timer waits for the earliest idle deadline of all open series. Every transition is a row in
+ * window (its sender's learned quiet time when there is one, see sender-history.ts); then MPPS,
+ * the count tags and the sender's single-image history are asked whether the series is already
+ * complete. One timer waits for the earliest idle deadline of all open series. Every transition is a row in
  * series_state written in one transaction with its /changes entry (an arrival, in the stored
  * instance's own transaction); the event is handed to the bus after the commit and marked as
  * handed over, so a restart resumes idle windows and re-emits only an event whose hand-over
@@ -43,6 +45,8 @@ export interface SeriesTrackerDeps {
  */
 export class SeriesTracker {
   readonly mpps: MppsService;
+  /** Completeness learned per sender (src/series/sender-history.ts). */
+  readonly history: SenderHistory;
   private readonly states: SeriesStateStore;
   private readonly mppsStore: MppsStore;
   private unsubscribe: (() => void) | undefined;
@@ -56,6 +60,7 @@ export class SeriesTracker {
   constructor(private readonly deps: SeriesTrackerDeps) {
     this.states = new SeriesStateStore(deps.db);
     this.mppsStore = new MppsStore(deps.db);
+    this.history = new SenderHistory(deps.db, deps.config.learned, (modality) => this.idleMs(modality));
     this.mpps = new MppsService(this.mppsStore, deps.clock, deps.log, (uids) => this.guard(() => this.onMppsCompleted(uids)));
   }
 
@@ -93,15 +98,26 @@ export class SeriesTracker {
   }
 
   private onInstanceStored(event: InstanceStoredEvent): void {
-    this.recordArrival(event.seriesId, event.storedAt, event.modality);
-    this.evaluate(event.seriesId, event.instanceId);
+    const sender = this.senderOf(event);
+    this.history.arrival(event.seriesId, sender, this.deps.clock.now());
+    this.recordArrival(event.seriesId, event.storedAt, event.modality, sender);
+    this.evaluate(event.seriesId, event.instanceId, sender);
     this.arm();
   }
 
-  /** Opens, touches or reopens the series, in one transaction with its /changes entry. */
-  private recordArrival(seriesId: string, lastInstanceAt: number, modality: string | null): void {
+  /** Who sent the instance, as the history tells senders apart (no patient data). */
+  private senderOf(event: InstanceStoredEvent): SenderKey {
+    const station = this.deps.index.getResource('series', event.seriesId)?.mainTags.StationName;
+    return { callingAeTitle: event.callingAeTitle.trim(), stationName: station ? String(station).trim() : '', modality: event.modality ?? '' };
+  }
+
+  /**
+   * Opens, touches or reopens the series, in one transaction with its /changes entry. Its
+   * deadline is its sender's learned quiet time, or the idle window.
+   */
+  private recordArrival(seriesId: string, lastInstanceAt: number, modality: string | null, sender?: SenderKey): void {
     const now = this.deps.clock.now();
-    const deadline = now + this.idleMs(modality);
+    const deadline = now + this.history.quietMsFor(seriesId, sender, modality);
     const reopenedFrom = this.states.transaction(() => {
       const state = this.states.get(seriesId);
       if (!state) {
@@ -116,11 +132,15 @@ export class SeriesTracker {
     if (reopenedFrom !== undefined) this.deps.log.info('series reopened by a late instance', { seriesId, version: reopenedFrom });
   }
 
-  /** MPPS first (the modality's own word), then the count tags; the idle window decides otherwise. */
-  private evaluate(seriesId: string, arrivedInstanceId?: string): void {
+  /**
+   * MPPS first (the modality's own word), then the count tags, then a single image from a
+   * sender whose series are single images; the quiet time or the idle window decides otherwise.
+   */
+  private evaluate(seriesId: string, arrivedInstanceId?: string, sender?: SenderKey): void {
     const { config } = this.deps;
     if (config.useMpps && this.mppsComplete(seriesId)) this.declareStable(seriesId, 'mpps');
     else if (config.useCounts && this.countsComplete(seriesId, arrivedInstanceId)) this.declareStable(seriesId, 'counts');
+    else if (sender && this.history.completesAtOnce(sender) && this.states.instanceCount(seriesId) === 1) this.declareStable(seriesId, 'single-image');
   }
 
   /** Complete when the COMPLETED steps that list this series list exactly what is stored. */
@@ -176,10 +196,11 @@ export class SeriesTracker {
 
   private declareStable(seriesId: string, reason: StableReason): void {
     const now = this.deps.clock.now();
-    const shortOf = reason === 'idle' ? this.imagesShortOfCount(seriesId) : undefined;
+    const shortOf = reason === 'idle' || reason === 'quiet' ? this.imagesShortOfCount(seriesId) : undefined;
     const declared = this.states.transaction(() => {
       if (!this.states.markStable(seriesId, reason, this.states.instanceCount(seriesId), now)) return undefined;
       const state = this.states.get(seriesId)!;
+      this.history.learn(seriesId, state.instanceCount, now);
       this.deps.index.changes.append(
         'stable-series',
         'series',
@@ -243,7 +264,7 @@ export class SeriesTracker {
     this.timerAt = undefined;
     this.cancelTimer = undefined;
     try {
-      for (const seriesId of this.states.dueForIdle(this.deps.clock.now())) this.declareStable(seriesId, 'idle');
+      for (const seriesId of this.states.dueForIdle(this.deps.clock.now())) this.declareStable(seriesId, this.history.endedByQuiet(seriesId) ? 'quiet' : 'idle');
       if (this.sweepFailures > 0) this.deps.log.info('series tracker recovered: idle windows are declared again', { failedSweeps: this.sweepFailures });
       this.sweepFailures = 0;
       this.retryAt = undefined;
@@ -252,7 +273,7 @@ export class SeriesTracker {
       const retryInMs = sweepRetryDelay(this.sweepFailures);
       this.retryAt = this.deps.clock.now() + retryInMs;
       this.deps.log.error('series tracker failed to declare idle series: retrying later', {
-        error: err instanceof Error ? err.message : String(err),
+        error: describeError(err),
         attempt: this.sweepFailures,
         retryInMs,
       });
@@ -285,7 +306,7 @@ export class SeriesTracker {
     try {
       return fn();
     } catch (err) {
-      this.deps.log.error('series tracker failed', { error: err instanceof Error ? err.message : String(err) });
+      this.deps.log.error('series tracker failed', { error: describeError(err) });
       return FAILED;
     }
   }

@@ -9,6 +9,7 @@ import { countsVerdict } from '../series/counts.js';
 import type { Finding } from './finding.js';
 import type { FindingStore } from './findings.js';
 import type { Job, JobStore } from './jobs.js';
+import { DEFAULT_URGENCY } from './manifest.js';
 import type { ModelRegistry } from './registry.js';
 import type { TriageObserver } from './metrics.js';
 import type { JobResult, PackRef } from './worker/protocol.js';
@@ -30,7 +31,8 @@ export interface EnqueueRequest {
 const PASSING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TRIAGE_TIMEOUT', 'TRIAGE_WORKER_CRASHED', 'TRIAGE_MEMORY_LIMIT', 'INTERNAL', 'STORE_FILE_MISSING']);
 
 /**
- * The triage loop: claims queued jobs from the index (STAT first) while workers are free, runs
+ * The triage loop: claims queued jobs from the index (the most urgent model first, then STAT)
+ * while workers are free, runs
  * each in the worker pool under its model's bounds, and turns the result into a stored finding.
  * A failing job becomes a coded error on that job; the loop goes on.
  */
@@ -97,6 +99,7 @@ export class TriageEngine {
       seriesVersion: request.seriesVersion ?? 1,
       modelId: request.modelId,
       priority: request.priority ?? 'routine',
+      urgency: model.manifest?.finding.urgency ?? DEFAULT_URGENCY,
       ruleId: request.ruleId ?? null,
       maxAttempts: this.config.maxAttempts,
     });

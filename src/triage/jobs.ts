@@ -27,6 +27,8 @@ export interface Job {
   seriesVersion: number;
   modelId: string;
   priority: Priority;
+  /** The model's clinical urgency (its pack's finding.urgency) when the job was queued. */
+  urgency: number;
   ruleId: string | null;
   state: JobState;
   attempts: number;
@@ -47,6 +49,7 @@ interface JobRow {
   series_version: number;
   model_id: string;
   priority: Priority;
+  urgency: number;
   rule_id: string | null;
   state: JobState;
   attempts: number;
@@ -69,6 +72,7 @@ export interface NewJob {
   seriesVersion: number;
   modelId: string;
   priority: Priority;
+  urgency: number;
   ruleId: string | null;
   maxAttempts: number;
 }
@@ -80,8 +84,8 @@ export class JobStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO triage_jobs (id, series_id, series_version, model_id, priority, priority_rank, rule_id, state, attempts, max_attempts, created_at, available_at)
-         VALUES (@id, @seriesId, @seriesVersion, @modelId, @priority, @rank, @ruleId, 'queued', 0, @maxAttempts, @now, @now)
+        `INSERT INTO triage_jobs (id, series_id, series_version, model_id, priority, priority_rank, urgency, rule_id, state, attempts, max_attempts, created_at, available_at)
+         VALUES (@id, @seriesId, @seriesVersion, @modelId, @priority, @rank, @urgency, @ruleId, 'queued', 0, @maxAttempts, @now, @now)
          ON CONFLICT (series_id, series_version, model_id) DO NOTHING`,
       ),
       byKey: db.prepare<[string, number, string], JobRow>('SELECT * FROM triage_jobs WHERE series_id = ? AND series_version = ? AND model_id = ?'),
@@ -89,7 +93,7 @@ export class JobStore {
       claim: db.prepare<[{ now: number }], JobRow>(
         `UPDATE triage_jobs SET state = 'running', attempts = attempts + 1, started_at = @now
          WHERE id = (SELECT id FROM triage_jobs WHERE state = 'queued' AND available_at <= @now
-                     ORDER BY priority_rank DESC, available_at, rowid LIMIT 1)
+                     ORDER BY urgency DESC, priority_rank DESC, available_at, rowid LIMIT 1)
          RETURNING *`,
       ),
       nextAvailable: db.prepare<[], { at: number | null }>("SELECT MIN(available_at) AS at FROM triage_jobs WHERE state = 'queued'"),
@@ -132,7 +136,7 @@ export class JobStore {
     return row ? toJob(row) : undefined;
   }
 
-  /** The next queued job (STAT first, then the longest waiting), now running. */
+  /** The next queued job (the most urgent model first, then STAT, then the longest waiting), now running. */
   claim(now = Date.now()): Job | undefined {
     const row = this.stmts.claim.get({ now });
     return row ? toJob(row) : undefined;
@@ -215,6 +219,7 @@ function toJob(row: JobRow): Job {
     seriesVersion: row.series_version,
     modelId: row.model_id,
     priority: row.priority,
+    urgency: row.urgency,
     ruleId: row.rule_id,
     state: row.state,
     attempts: row.attempts,

@@ -11,6 +11,9 @@ import { isValidUid } from '../dicom/uids.js';
 
 export const MANIFEST_SCHEMA_VERSION = 1;
 
+/** The clinical urgency of a pack that declares none (finding.urgency). */
+export const DEFAULT_URGENCY = 50;
+
 const id = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'lowercase letters, digits and dashes');
 const positive = z.number().positive().finite();
 const finite = z.number().finite();
@@ -179,6 +182,12 @@ export const manifestSchema = z
        * radiologist: shown beside each of its results, negatives above all (they cover only this).
        */
       scope: z.string().min(1).max(300).optional(),
+      /**
+       * Clinical urgency, 0-100: the triage queue runs the jobs of the most urgent model first
+       * (then the rule's priority hint, then the longest waiting), so a burst of radiographs
+       * never delays a head CT. Stroke 90, pulmonary embolism 80, pneumothorax 60; 50 when unsaid.
+       */
+      urgency: z.number().int().min(0).max(100).default(DEFAULT_URGENCY),
     }),
     resources: z
       .strictObject({

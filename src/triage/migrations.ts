@@ -69,5 +69,15 @@ export const triageMigrations: MigrationSet = {
         ALTER TABLE triage_jobs ADD COLUMN key_image_ms REAL;
       `,
     },
+    {
+      version: 3,
+      name: 'clinical urgency of a job',
+      // The model pack's finding.urgency when the job was queued; jobs queued before, the default.
+      sql: `
+        ALTER TABLE triage_jobs ADD COLUMN urgency INTEGER NOT NULL DEFAULT 50;
+        -- the next job to run: the most urgent model first, then STAT, then the longest waiting
+        CREATE INDEX triage_jobs_urgent ON triage_jobs (state, urgency DESC, priority_rank DESC, available_at);
+      `,
+    },
   ],
 };

@@ -76,6 +76,7 @@ const MATRIX: Record<string, readonly Role[]> = {
   'GET /rules': ['it'],
   'GET /rules/status': ['it', 'service'],
   'GET /rules/forwards': ['it', 'service'],
+  'GET /completeness/senders': ['it', 'service'],
   'POST /rules/check': ['it'],
   'PUT /rules': ['it'],
   'GET /rules/versions': ['it'],

@@ -11,12 +11,20 @@
  *          sent before its image; each study is sent when the one before has been alerted.
  *   idle   the idle window alone (series.idleSeconds, counts and MPPS off); a study starts every
  *          GAP_MS so that the windows overlap and the run does not last N × the window.
+ *   none   no signal (counts and MPPS off, every other key at a fresh install's default): WARMUP
+ *          studies of each kind from the same scanner first (a study every GAP_MS; they wait the
+ *          idle window, and the node learns the sender's gaps and images per series), then the
+ *          measured studies one at a time, completed by the learned quiet time (or, for the
+ *          radiograph, at once as a single image from a sender of single-image series).
+ *   burst  as none (the same warm-up), then BURST_CXR radiographs, BURST_CT head CTs and BURST_CT
+ *          CTPAs from 4 senders at once (each sender one study after another, one association per
+ *          study), the CTs spread among the radiographs: the triage queue's order is the story.
  * The node runs in this process (fsync on, its default config otherwise); the peers are real
  * loopback servers; stage times are read back from the node's API (/changes, /findings, /jobs,
  * /alerts). Model packs come from models/ or VIGIL_BENCH_MODELS; a kind whose pack is missing
  * or unavailable is skipped with the reason.
  *
- *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 MODES="known idle")
+ *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 WARMUP=10 BURST_CXR=60 BURST_CT=5 MODES="known idle none burst")
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -29,7 +37,7 @@ import { startNode, type VigilNode } from '../../src/node.js';
 import { PacsSink } from '../../src/demo/pacs-sink.js';
 import { FhirStub } from '../helpers/fhir-stub.js';
 import { MllpPeer } from '../helpers/mllp-peer.js';
-import { printTable, printTarget, type KindResult } from './time-to-alert/report.js';
+import { printBurstTargets, printNoSignalTargets, printTable, printTarget, type KindResult } from './time-to-alert/report.js';
 import { completeStep, storeStudy } from './time-to-alert/send.js';
 import { SettleWatcher, type Settlement } from './time-to-alert/settled.js';
 import { prepareStudies, studyKinds, type PreparedStudy } from './time-to-alert/studies.js';
@@ -42,7 +50,13 @@ const CT_MATRIX = Number(process.env.CT_MATRIX ?? 256);
 const CXR_SCALE_DOWN = Number(process.env.CXR_SCALE_DOWN ?? 2);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? configSchema.parse({}).series.idleSeconds);
 const GAP_MS = Number(process.env.GAP_MS ?? 3000);
-const MODES = (process.env.MODES ?? 'known idle').split(/\s+/).filter(Boolean) as ('known' | 'idle')[];
+type Mode = 'known' | 'idle' | 'none' | 'burst';
+const MODES = (process.env.MODES ?? 'known idle').split(/\s+/).filter(Boolean) as Mode[];
+// The phantom scanner sends its radiographs as CR or DX by vendor: ten leave five of each.
+const WARMUP = Number(process.env.WARMUP ?? 10);
+const BURST_CXR = Number(process.env.BURST_CXR ?? 60);
+const BURST_CT = Number(process.env.BURST_CT ?? 5);
+const BURST_SENDERS = 4;
 /** A study that has not settled by then is counted as such, and the run goes on. */
 const SETTLE_BOUND_MS = 120_000 + IDLE_SECONDS * 1000;
 
@@ -57,7 +71,12 @@ const kinds = studyKinds(CT_MATRIX, CXR_SCALE_DOWN).filter((k) => {
   return false;
 });
 const prepared = new Map<string, PreparedStudy[]>();
-for (const kind of kinds) prepared.set(kind.id, await prepareStudies(kind, STUDIES, path.join(work, 'studies')));
+const warmups = new Map<string, PreparedStudy[]>();
+for (const kind of kinds) {
+  prepared.set(kind.id, await prepareStudies(kind, STUDIES, path.join(work, 'studies')));
+  if (MODES.includes('none') || MODES.includes('burst')) warmups.set(kind.id, await prepareStudies(kind, WARMUP, path.join(work, 'warmup'), 1001));
+}
+const burstCxr = MODES.includes('burst') && kinds.some((k) => k.id === 'cxr') ? await prepareStudies(kinds.find((k) => k.id === 'cxr')!, BURST_CXR, path.join(work, 'burst'), 2001) : [];
 
 const peer = new MllpPeer();
 await peer.start();
@@ -78,7 +97,7 @@ try {
 }
 
 /** One fresh node per mode, the same studies sent to each. */
-async function run(mode: 'known' | 'idle'): Promise<void> {
+async function run(mode: Mode): Promise<void> {
   const adminToken = crypto.randomBytes(32).toString('hex');
   const node = await startNode(
     configSchema.parse({
@@ -100,24 +119,107 @@ async function run(mode: 'known' | 'idle'): Promise<void> {
     { log: silentLogger(), adminToken },
   );
   try {
-    const results: KindResult[] = [];
+    const results: (KindResult & { kindId: string })[] = [];
+    if (mode === 'burst') {
+      for (const kind of kinds) if (node.triage.registry.get(kind.modelId)?.status === 'available') await warmUp(node, warmups.get(kind.id)!);
+      const { results: burst, sentInMs } = await runBurst(node, adminToken);
+      printTable(
+        `Time to alert in a burst: ${BURST_CXR} radiographs, ${BURST_CT} head CTs and ${BURST_CT} CTPAs from ${BURST_SENDERS} senders at once (sent in ${(sentInMs / 1000).toFixed(1)} s), no signal, after the warm-up; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+        burst,
+      );
+      printBurstTargets(burst);
+      return;
+    }
     for (const kind of kinds) {
       const model = node.triage.registry.get(kind.modelId);
       if (model?.status !== 'available') {
         console.log(`skipped ${kind.label}: model ${kind.modelId} ${model ? `is ${model.status}: ${model.reason?.detail}` : 'not loaded'}`);
         continue;
       }
-      results.push(await runKind(node, mode, prepared.get(kind.id)!, adminToken));
+      if (mode === 'none') await warmUp(node, warmups.get(kind.id)!);
+      results.push({ kindId: kind.id, ...(await runKind(node, mode, prepared.get(kind.id)!, adminToken)) });
     }
-    const how = mode === 'known' ? 'completeness known (CT: count tags; radiograph: MPPS COMPLETED), one study at a time' : `idle window alone (series.idleSeconds = ${IDLE_SECONDS} s), a study every ${GAP_MS} ms`;
-    printTable(`Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${node.config.triage.workers} triage workers`, results);
+    const how =
+      mode === 'known'
+        ? 'completeness known (CT: count tags; radiograph: MPPS COMPLETED), one study at a time'
+        : mode === 'idle'
+          ? `idle window alone (series.idleSeconds = ${IDLE_SECONDS} s), a study every ${GAP_MS} ms`
+          : `no signal (no MPPS, no count tags, a fresh install's defaults) after a warm-up of ${WARMUP} studies per kind from the same scanner, one study at a time`;
+    printTable(`Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`, results);
     if (mode === 'known') printTarget(results);
+    if (mode === 'none') {
+      printNoSignalTargets(results, node.config.series.idleSeconds);
+      for (const s of node.series.history.list()) {
+        console.log(`learned: ${s.key.modality} from ${s.key.callingAeTitle}/${s.key.stationName || '-'}: ${s.seriesLearned} series, ${s.gaps} gaps, quantile ${s.gapQuantileMs ?? '–'} ms, quiet ${s.quietMs === null ? 'not learned' : `${s.quietMs} ms`}${s.singleImageAtOnce ? ', a single image completes a series' : ''}`);
+      }
+    }
   } finally {
     await node.stop();
   }
 }
 
-async function runKind(node: VigilNode, mode: 'known' | 'idle', studies: PreparedStudy[], token: string): Promise<KindResult> {
+/**
+ * MPPS=none's warm-up: studies of the same scanner, a study every GAP_MS, each waiting the idle
+ * window (nothing learned yet); done when every one has gone all the way (alerted or negative).
+ */
+async function warmUp(node: VigilNode, studies: PreparedStudy[]): Promise<void> {
+  const watcher = new SettleWatcher(node.index.changes);
+  const seriesIdOf = new Map<string, string>();
+  const off = node.bus.on('series-stable', (e) => void seriesIdOf.set(e.seriesInstanceUid, e.seriesId));
+  for (const study of studies) {
+    await storeStudy(node.dicom.port, study);
+    await new Promise((r) => setTimeout(r, GAP_MS));
+  }
+  const until = Date.now() + SETTLE_BOUND_MS;
+  while (studies.some((s) => !seriesIdOf.has(s.seriesInstanceUid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+  await Promise.all(studies.map((s) => (seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : undefined)));
+  off();
+}
+
+/**
+ * MODES=burst: radiographs with the head CTs and CTPAs spread among them (one every few), dealt
+ * round-robin to 4 senders that each send their studies one after another, all at once.
+ */
+async function runBurst(node: VigilNode, token: string): Promise<{ results: (KindResult & { kindId: string })[]; sentInMs: number }> {
+  const cts = kinds.filter((k) => k.id !== 'cxr').flatMap((k) => prepared.get(k.id)!.slice(0, BURST_CT));
+  const order: PreparedStudy[] = [...burstCxr];
+  const every = Math.max(1, Math.floor(order.length / Math.max(1, cts.length)));
+  cts.forEach((study, i) => order.splice(Math.min(order.length, 4 + i * (every + 1)), 0, study));
+  const watcher = new SettleWatcher(node.index.changes);
+  const seriesIdOf = new Map<string, string>();
+  const off = node.bus.on('series-stable', (e) => void seriesIdOf.set(e.seriesInstanceUid, e.seriesId));
+  const lastResponseAt = new Map<PreparedStudy, number>();
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: BURST_SENDERS }, async (_, sender) => {
+      for (const study of order.filter((_, i) => i % BURST_SENDERS === sender)) lastResponseAt.set(study, await storeStudy(node.dicom.port, study));
+    }),
+  );
+  const sentInMs = Date.now() - started;
+  const until = Date.now() + SETTLE_BOUND_MS;
+  while (order.some((s) => !seriesIdOf.has(s.seriesInstanceUid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  const outcomes = await Promise.all(order.map(async (s) => (seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : ('timed-out' as const))));
+  off();
+  const api = new ApiReader(`http://127.0.0.1:${node.http.port}`, token);
+  const results: (KindResult & { kindId: string })[] = [];
+  for (const kind of kinds) {
+    const mine = order.map((s, i) => ({ s, outcome: outcomes[i]! })).filter(({ s }) => s.kind.id === kind.id);
+    if (mine.length === 0) continue;
+    const timelines: Timeline[] = [];
+    for (const { s, outcome } of mine) if (outcome === 'alerted') timelines.push(await api.timeline(seriesIdOf.get(s.seriesInstanceUid)!, lastResponseAt.get(s)!));
+    results.push({
+      kindId: kind.id,
+      label: kind.label,
+      shape: mine[0]!.s.shape,
+      timelines,
+      negatives: mine.filter((m) => m.outcome === 'negative').length,
+      timedOut: mine.filter((m) => m.outcome === 'timed-out').length,
+    });
+  }
+  return { results, sentInMs };
+}
+
+async function runKind(node: VigilNode, mode: Mode, studies: PreparedStudy[], token: string): Promise<KindResult> {
   const watcher = new SettleWatcher(node.index.changes);
   const seriesIdOf = new Map<string, string>();
   const off = node.bus.on('series-stable', (e) => void seriesIdOf.set(e.seriesInstanceUid, e.seriesId));
@@ -127,7 +229,7 @@ async function runKind(node: VigilNode, mode: 'known' | 'idle', studies: Prepare
     const lastResponseAt = await storeStudy(node.dicom.port, study);
     const settled = waitForSeries(study).then(async (seriesId) => ({ seriesId, state: seriesId ? await watcher.settled(seriesId, SETTLE_BOUND_MS) : ('timed-out' as const) }));
     sent.push({ study, lastResponseAt, settled });
-    if (mode === 'known') await settled;
+    if (mode !== 'idle') await settled;
     else await new Promise((r) => setTimeout(r, GAP_MS));
   }
   const outcomes = await Promise.all(sent.map((s) => s.settled));

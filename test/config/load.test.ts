@@ -41,10 +41,11 @@ describe('config/load', () => {
         VIGIL_DATA_DIR: '/srv/vigil',
         VIGIL_MODELS_DIR: '/srv/models',
         VIGIL_TRIAGE_WORKERS: '3',
+        VIGIL_INFERENCE_THREADS: '2',
       },
     });
     expect(config.dicom).to.include({ aeTitle: 'ENV_AE', port: 11113 });
-    expect(config.triage).to.include({ modelsDir: '/srv/models', workers: 3 });
+    expect(config.triage).to.include({ modelsDir: '/srv/models', workers: 3, inferenceThreads: 2 });
     expect(config.http).to.include({ host: '0.0.0.0', port: 9000 });
     expect(config.dataDir).to.equal('/srv/vigil');
   });

@@ -193,7 +193,7 @@ describe('store/retention', function () {
       const study = await oldStudy();
       node!.triage.stopClaiming(); // the job stays queued (no model here to run it)
       const jobs = new TriageJobStore(node!.db);
-      const { job } = jobs.enqueue({ seriesId: study.seriesId, seriesVersion: 1, modelId: 'stroke', priority: 'stat', ruleId: null, maxAttempts: 3 });
+      const { job } = jobs.enqueue({ seriesId: study.seriesId, seriesVersion: 1, modelId: 'stroke', priority: 'stat', urgency: 50, ruleId: null, maxAttempts: 3 });
       await expectKeptBy(study, 'pending-triage-job');
       jobs.cancel(job.id);
       await expectRemoved(study);

@@ -25,7 +25,7 @@ describe('triage: a crash between running and done', function () {
     // What a crash mid-inference leaves in the index: the job claimed, running, one attempt used.
     const db = openDatabase(indexPath(dataDir));
     const jobs = new JobStore(db);
-    const { job } = jobs.enqueue({ seriesId, seriesVersion: 1, modelId: 'test-volume', priority: 'stat', ruleId: null, maxAttempts: 3 });
+    const { job } = jobs.enqueue({ seriesId, seriesVersion: 1, modelId: 'test-volume', priority: 'stat', urgency: 50, ruleId: null, maxAttempts: 3 });
     expect(jobs.claim()!.id).to.equal(job.id);
     db.close();
 

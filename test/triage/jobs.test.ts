@@ -10,7 +10,7 @@ function store(): JobStore {
   return new JobStore(db);
 }
 
-const job = (seriesId: string, priority: 'stat' | 'urgent' | 'routine' = 'routine') => ({ seriesId, seriesVersion: 1, modelId: 'm', priority, ruleId: null, maxAttempts: 2 });
+const job = (seriesId: string, priority: 'stat' | 'urgent' | 'routine' = 'routine', urgency = 50) => ({ seriesId, seriesVersion: 1, modelId: 'm', priority, urgency, ruleId: null, maxAttempts: 2 });
 
 describe('triage/jobs: the durable queue', () => {
   it('runs STAT first, then the longest waiting', () => {
@@ -21,6 +21,18 @@ describe('triage/jobs: the durable queue', () => {
     jobs.enqueue(job('d'), 4);
     expect([1, 2, 3, 4].map(() => jobs.claim(10)!.seriesId)).to.deep.equal(['c', 'b', 'a', 'd']);
     expect(jobs.claim(10)).to.equal(undefined);
+  });
+
+  it("runs the most urgent model's jobs first, then STAT, then the longest waiting", () => {
+    const jobs = store();
+    // Sixty radiographs (pneumothorax 60), a few STAT, then a head CT (stroke 90) and a CTPA (PE 80).
+    for (let i = 0; i < 60; i++) jobs.enqueue(job(`cxr-${i}`, i % 10 === 0 ? 'stat' : 'routine', 60), i);
+    jobs.enqueue(job('ctpa', 'routine', 80), 100);
+    jobs.enqueue(job('head-ct', 'routine', 90), 101);
+    jobs.enqueue(job('head-ct-2', 'routine', 90), 102);
+    const order = Array.from({ length: 63 }, () => jobs.claim(200)!.seriesId);
+    expect(order.slice(0, 9)).to.deep.equal(['head-ct', 'head-ct-2', 'ctpa', 'cxr-0', 'cxr-10', 'cxr-20', 'cxr-30', 'cxr-40', 'cxr-50']);
+    expect(order.slice(9, 12)).to.deep.equal(['cxr-1', 'cxr-2', 'cxr-3']);
   });
 
   it('is idempotent per series version and model', () => {

@@ -1,17 +1,17 @@
-import os from 'node:os';
 import { z } from 'zod';
+import { threadsForMachine } from '../../triage/machine-threads.js';
 
 export const triageSection = z
   .strictObject({
     /** Model packs, one folder each (models/README.md). A folder without manifest.json is skipped. */
     modelsDir: z.string().min(1).default('./models'),
     /**
-     * Worker threads that decode, preprocess and run models; one job each at a time. One core is
-     * left to the thread that receives: a burst of triage must not slow the scanners' C-STOREs.
+     * Worker threads that decode, preprocess and run models; one job each at a time. Chosen for
+     * the machine (src/triage/machine-threads.ts): one core left to the thread that receives.
      */
-    workers: z.number().int().min(1).max(64).default(() => Math.max(1, os.availableParallelism() - 1)),
-    /** ONNX Runtime intra-op threads per session. workers × threads ≤ cores avoids oversubscription. */
-    inferenceThreads: z.number().int().min(1).max(64).default(1),
+    workers: z.number().int().min(1).max(64).default(() => threadsForMachine().workers),
+    /** ONNX Runtime intra-op threads per session; chosen so that workers × threads ≤ cores - 1. */
+    inferenceThreads: z.number().int().min(1).max(64).default(() => threadsForMachine().inferenceThreads),
     /** V8 heap of each worker, MB: a safety net; the per-model bound is the pack's resources.maxMemoryMb. */
     workerHeapMb: z.number().int().min(128).max(32_768).default(2048),
     /** Attempts for a job that fails for a passing reason (timeout, crash); bad input fails at once. */

@@ -3,6 +3,12 @@ import type { Timeline } from './timeline.js';
 /** The target the issue sets, printed next to the figure rather than asserted anywhere. */
 export const TARGET_P95_MS = 2000;
 
+/** With no completeness signal (MODES=none): issue 21's targets, by study kind id. */
+export const TARGET_NONE_P95_MS: Record<string, number> = { 'head-ct': 5000, cxr: 5000, ctpa: 8000 };
+
+/** Orthanc's default StableAge, seconds: a yardstick printed beside the figures. */
+export const ORTHANC_STABLE_AGE_SECONDS = 60;
+
 /** Nearest-rank quantile: the ⌈q·n⌉-th smallest (p95 of 20 is the 19th, not the maximum). */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return Number.NaN;
@@ -52,5 +58,25 @@ export function printTarget(results: KindResult[]): void {
     const worst = Math.max(...DESTINATION_IDS.map((d) => quantile(r.timelines.map((t) => t.totalMs[d]).filter((v): v is number => v !== undefined), 0.95)));
     if (!Number.isFinite(worst)) continue;
     console.log(`target p95 ≤ ${TARGET_P95_MS / 1000} s with completeness known, ${r.label}: ${ms(worst)} ms, ${worst <= TARGET_P95_MS ? 'met' : 'NOT met'}`);
+  }
+}
+
+/** MODES=burst: head CT and CTPA positives to the HL7 ACK, p95 ≤ 10 s (issue 21). */
+export function printBurstTargets(results: (KindResult & { kindId: string })[]): void {
+  for (const r of results.filter((x) => x.kindId !== 'cxr')) {
+    const p95 = quantile(r.timelines.map((t) => t.totalMs.ris).filter((v): v is number => v !== undefined), 0.95);
+    if (!Number.isFinite(p95)) continue;
+    console.log(`target p95 ≤ 10 s to the HL7 ACK in the burst, ${r.label}: ${ms(p95)} ms, ${p95 <= 10_000 ? 'met' : 'NOT met'}`);
+  }
+}
+
+/** MODES=none: the HL7 ACK's p95 against issue 21's target, beside the fixed idle window and Orthanc's StableAge. */
+export function printNoSignalTargets(results: (KindResult & { kindId: string })[], idleSeconds: number): void {
+  console.log(`yardsticks: the fixed idle window (series.idleSeconds) ${idleSeconds} s; Orthanc's default StableAge ${ORTHANC_STABLE_AGE_SECONDS} s`);
+  for (const r of results) {
+    const target = TARGET_NONE_P95_MS[r.kindId];
+    const p95 = quantile(r.timelines.map((t) => t.totalMs.ris).filter((v): v is number => v !== undefined), 0.95);
+    if (target === undefined || !Number.isFinite(p95)) continue;
+    console.log(`target p95 ≤ ${target / 1000} s to the HL7 ACK with no signal, ${r.label}: ${ms(p95)} ms, ${p95 <= target ? 'met' : 'NOT met'}`);
   }
 }

@@ -50,10 +50,13 @@ export interface PreparedStudy {
   shape: string;
 }
 
-/** Generates `count` phantoms of a kind into `dir` (before any clock starts; reused by both runs). */
-export async function prepareStudies(kind: StudyKind, count: number, dir: string): Promise<PreparedStudy[]> {
+/**
+ * Generates `count` phantoms of a kind into `dir` (before any clock starts; reused by every run),
+ * seeds from `firstSeed` (the warm-up of MODES=none takes other seeds than the measured studies).
+ */
+export async function prepareStudies(kind: StudyKind, count: number, dir: string, firstSeed = 1): Promise<PreparedStudy[]> {
   const out: PreparedStudy[] = [];
-  for (let seed = 1; seed <= count; seed++) {
+  for (let seed = firstSeed; seed < firstSeed + count; seed++) {
     const { study, label, files } = phantomInMemory(kind.phantom(seed));
     const studyDir = path.join(dir, `${kind.id}-${seed}`);
     fs.mkdirSync(studyDir, { recursive: true });

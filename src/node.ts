@@ -26,6 +26,7 @@ import { createRoutingPart, type RoutingPart } from './rules/routing-part.js';
 import { alertMigrations } from './alerts/migrations.js';
 import { AlertsPart } from './alerts/alerts.js';
 import { createApp } from './api/app.js';
+import { pageSignIn } from './api/page-sign-in.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
 import { triageMigrations } from './triage/migrations.js';
@@ -206,6 +207,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     readiness,
     alerts,
     worklist,
+    pageSignIn: pageSignIn(config.auth.oidc, db, clock),
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));

@@ -49,6 +49,8 @@ describe('config: auth.oidc', () => {
     const cases: [string, string, string][] = [
       ['issuer: https://login.example.org/realms/hospital', 'issuer: http://login.example.org/realms/hospital', 'auth.oidc.issuer'],
       ['publicUrl: https://vigil.example.org', 'publicUrl: https://vigil.example.org/', 'auth.oidc.publicUrl'],
+      ['publicUrl: https://vigil.example.org', 'publicUrl: https://vigil.example.org/vigil', 'auth.oidc.publicUrl'],
+      ['publicUrl: https://vigil.example.org', 'publicUrl: https://vigil.example.org?x=1', 'auth.oidc.publicUrl'],
       ['      radiologist: [vigil-radiologists]', '      radiologist: []', 'auth.oidc.roles'],
       ['      radiologist: [vigil-radiologists]', '      radiologists: [vigil-radiologists]', 'auth.oidc.roles'],
       ['    clientId: vigil', '    clientId: ""', 'auth.oidc.clientId'],

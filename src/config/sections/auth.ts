@@ -13,6 +13,11 @@ const providerUrl = z.url().refine(
   { message: 'must be an https:// URL (http:// only on loopback)' },
 );
 
+function isBareOrigin(value: string): boolean {
+  const url = new URL(value);
+  return ['http:', 'https:'].includes(url.protocol) && value === url.origin;
+}
+
 /** A claim's name; a dotted path reaches into an object (Keycloak's `realm_access.roles`). */
 const claimPath = z.string().regex(/^[A-Za-z0-9_:\-/]+(\.[A-Za-z0-9_:\-/]+)*$/, 'must be a claim name, or a dotted path such as realm_access.roles');
 
@@ -33,10 +38,10 @@ const oidcSection = z.strictObject({
   /** A confidential client's secret (client_secret_basic). */
   clientSecret: secretValue,
   /**
-   * The node's address as people's browsers reach it (behind a proxy, the proxy's), without a
-   * trailing slash: the provider sends them back to `<publicUrl>/auth/callback`.
+   * The node's origin as people's browsers reach it (behind a proxy, the proxy's): the provider
+   * sends them back to `<publicUrl>/auth/callback`. No path: the page lives at the root.
    */
-  publicUrl: z.url().refine((value) => !value.endsWith('/') && ['http:', 'https:'].includes(new URL(value).protocol), { message: 'must be an http(s) URL without a trailing slash' }),
+  publicUrl: z.url().refine(isBareOrigin, { message: 'must be the http(s) origin browsers reach the node at (scheme, host, port), with no path or trailing slash' }),
   scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope name')).default(['openid', 'profile', 'email']).refine((s) => s.includes('openid'), { message: 'must include openid' }),
   /** The claim that carries groups or roles, re-read at each sign-in. */
   roleClaim: claimPath.default('groups'),

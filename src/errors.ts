@@ -14,6 +14,11 @@ export const ERRORS = {
   FORBIDDEN: { status: 403, title: 'Forbidden' },
   TOO_MANY_REQUESTS: { status: 429, title: 'Too many requests' },
   AUTH_BUSY: { status: 503, title: 'Token checks are busy' },
+  // Sign-in through the OpenID provider (src/auth/oidc-sign-in.ts, src/api/routes/sign-in.ts).
+  CSRF_REFUSED: { status: 403, title: 'Missing or wrong CSRF token' },
+  SIGN_IN_FAILED: { status: 400, title: 'Sign-in failed' },
+  SIGN_IN_NO_ROLE: { status: 403, title: 'No role in Vigil for this account' },
+  OIDC_UNAVAILABLE: { status: 502, title: 'The OpenID provider cannot be reached' },
   AUDIT_UNAVAILABLE: { status: 503, title: 'Audit trail unavailable' },
   CONFLICT: { status: 409, title: 'Conflict' },
   // The worklist: a study is not marked read while a critical alert of it is open.

@@ -30,6 +30,7 @@ import { OperationalOutbox } from './alerts/operational/operational-outbox.js';
 import { OperationalSender } from './alerts/operational/operational-sender.js';
 import { driftNotice, positiveRateNotice } from './alerts/operational/model-notices.js';
 import { createApp } from './api/app.js';
+import { pageSignIn } from './api/page-sign-in.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
 import { triageMigrations } from './triage/migrations.js';
@@ -226,6 +227,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     readiness,
     alerts,
     worklist,
+    pageSignIn: pageSignIn(config.auth.oidc, db, clock),
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));

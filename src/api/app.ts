@@ -7,6 +7,8 @@ import { httpMetrics } from './http-metrics.js';
 import { rejectLongUrls } from './request-limits.js';
 import { responseHeaders } from './response-headers.js';
 import { authenticate } from './auth/authenticate.js';
+import { sessionAuthenticate } from './auth/session-cookie.js';
+import { signInRoutes } from './routes/sign-in.js';
 import { FailureThrottle } from './auth/failure-throttle.js';
 import { errorHandler, notFoundHandler } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
@@ -44,8 +46,11 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(faviconRoutes());
   // The worklist page (public files) and its live stream (a one-time ticket, not a header).
   app.use(worklistPageRoutes());
+  app.use(signInRoutes({ audit: deps.audit, log: deps.log, oidc: deps.pageSignIn }));
   app.use(worklistEventRoutes(deps));
-  // Everything below needs a token; bodies are parsed only for callers who have one.
+  // Everything below needs a token, or a page session and, for changes, its CSRF token; bodies
+  // are parsed only for callers who have one.
+  if (deps.pageSignIn) app.use(sessionAuthenticate(deps.pageSignIn.sessions, deps.pageSignIn.cookies));
   app.use(authenticate(deps.tokens, new FailureThrottle(deps.config.auth.throttle)));
   app.use(express.json({ limit: deps.config.http.maxBodyBytes }));
   app.use(systemRoutes(deps));

@@ -83,6 +83,7 @@ export function auditEntryOf(req: Request, status: number): AuditEntry | undefin
     ...base,
     tokenName: req.auth.tokenName,
     role: req.auth.role,
+    person: req.auth.person ?? null,
     route: routePatternOf(req) ?? req.path,
     params: access?.params ?? {},
     resources: access?.resources ?? [],

@@ -14,6 +14,7 @@ import type { RuleForwarder } from '../rules/forwarder.js';
 import type { PluginHost } from '../plugins/host.js';
 import type { TriageEngine } from '../triage/engine.js';
 import type { WorklistPart } from '../worklist/worklist.js';
+import type { PageSignIn } from './page-sign-in.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -43,6 +44,8 @@ export interface ApiDeps {
   alerts?: AlertsPart;
   /** The reading worklist, its live stream and the model monitoring (absent: routes answer 404). */
   worklist?: WorklistPart;
+  /** Sign-in to the page through the OpenID provider (auth.oidc); absent: tokens only. */
+  pageSignIn?: PageSignIn;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

@@ -1,4 +1,5 @@
 import type { Db } from '../store/database.js';
+import type { Person } from '../auth/token-store.js';
 
 /** One audited act: who, when, from where, what, and how it ended. Ids only, never patient data. */
 export interface AuditEntry {
@@ -14,6 +15,8 @@ export interface AuditEntry {
   resources: readonly string[];
   /** The HTTP status (the CLI uses the same numbers). */
   status: number;
+  /** A person signed in through the OpenID provider: its subject and display name. */
+  person?: Person | null;
 }
 
 export interface AuditRecord extends AuditEntry {
@@ -32,6 +35,8 @@ interface AuditRow {
   params: string;
   resources: string;
   status: number;
+  subject: string | null;
+  person_name: string | null;
 }
 
 export interface AuditQuery {
@@ -51,8 +56,8 @@ export class AuditTrail {
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(
-      `INSERT INTO audit_log (at, token_name, role, address, method, route, params, resources, status)
-       VALUES (@at, @tokenName, @role, @address, @method, @route, @params, @resources, @status)`,
+      `INSERT INTO audit_log (at, token_name, role, address, method, route, params, resources, status, subject, person_name)
+       VALUES (@at, @tokenName, @role, @address, @method, @route, @params, @resources, @status, @subject, @personName)`,
     );
   }
 
@@ -68,6 +73,8 @@ export class AuditTrail {
       params: JSON.stringify(params),
       resources: JSON.stringify(entry.resources.slice(0, MAX_RESOURCES)),
       status: entry.status,
+      subject: entry.person?.subject.slice(0, MAX_VALUE) ?? null,
+      personName: entry.person?.name.slice(0, MAX_VALUE) ?? null,
     });
     return Number(info.lastInsertRowid);
   }
@@ -103,5 +110,6 @@ function toRecord(row: AuditRow): AuditRecord {
     params: JSON.parse(row.params) as Record<string, string>,
     resources: JSON.parse(row.resources) as string[],
     status: row.status,
+    person: row.subject === null ? null : { subject: row.subject, name: row.person_name ?? '' },
   };
 }

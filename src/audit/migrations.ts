@@ -32,5 +32,14 @@ export const auditMigrations: MigrationSet = {
           BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
       `,
     },
+    {
+      version: 2,
+      name: 'people signed in through the OpenID provider',
+      sql: `
+        -- the provider's subject and the display name it gave at sign-in; null for tokens
+        ALTER TABLE audit_log ADD COLUMN subject TEXT;
+        ALTER TABLE audit_log ADD COLUMN person_name TEXT;
+      `,
+    },
   ],
 };

@@ -1,6 +1,9 @@
 import type { MigrationSet } from '../store/migrate.js';
 
-/** API tokens: a public key id, a salted hash, never the token itself. */
+/**
+ * API tokens: a public key id, a salted hash, never the token itself. Page sessions of people
+ * signed in through the OpenID provider: the cookie's SHA-256, never the cookie.
+ */
 export const authMigrations: MigrationSet = {
   part: 'auth',
   migrations: [
@@ -23,6 +26,26 @@ export const authMigrations: MigrationSet = {
         CREATE UNIQUE INDEX api_tokens_live_name ON api_tokens (name) WHERE revoked_at IS NULL;
         -- the lookup of every authenticated request
         CREATE UNIQUE INDEX api_tokens_live_key ON api_tokens (key_id) WHERE revoked_at IS NULL;
+      `,
+    },
+    {
+      version: 2,
+      name: 'page sessions',
+      sql: `
+        CREATE TABLE web_sessions (
+          id_hash TEXT PRIMARY KEY,
+          subject TEXT NOT NULL,
+          name TEXT NOT NULL,
+          username TEXT NOT NULL,
+          role TEXT NOT NULL,
+          csrf TEXT NOT NULL,
+          -- for the provider's sign-out (id_token_hint); null when it gave none
+          id_token TEXT,
+          created_at INTEGER NOT NULL,
+          last_seen_at INTEGER NOT NULL,
+          ends_at INTEGER NOT NULL
+        );
+        CREATE INDEX web_sessions_ends ON web_sessions (ends_at);
       `,
     },
   ],

@@ -4,10 +4,21 @@ import { isRole, type Role } from './roles.js';
 import { HashSlots } from './hash-slots.js';
 import { fingerprint, generateToken, hashToken, keyIdOf, verifyToken } from './token-secret.js';
 
-/** Who is calling: what the API knows after a token checks out. */
+/** Who is calling: what the API knows after a token, or a page session, checks out. */
 export interface Auth {
+  /** The token's name; for a person signed in through the provider, their username claim. */
   tokenName: string;
   role: Role;
+  /** Set for a person signed in through the OpenID provider (a page session), never for a token. */
+  person?: Person;
+}
+
+/** A person as the OpenID provider named them at sign-in. */
+export interface Person {
+  /** The provider's `sub`: stable, unique within the issuer. */
+  subject: string;
+  /** The display name (the configured name claim). */
+  name: string;
 }
 
 export interface TokenInfo {

@@ -18,6 +18,8 @@ const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;
  */
 export function authenticate(tokens: TokenStore, throttle: FailureThrottle): RequestHandler {
   return async (req, res, next) => {
+    // Signed in on the page through the OpenID provider (sessionAuthenticate(), before this).
+    if (req.auth) return next();
     const header = req.get('authorization');
     if (header === undefined) {
       challenge(res);

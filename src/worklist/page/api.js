@@ -1,5 +1,8 @@
 // Calls to this node's API with the signed-in token. The token lives in sessionStorage: this tab
 // only, gone when the tab closes, never in a URL or a cookie.
+// Where the node signs people in through the hospital's OpenID provider there is no token: the
+// browser sends the HttpOnly session cookie, and changes carry the session's CSRF token, held
+// in memory only (a reload asks /auth/session for it again).
 
 const TOKEN_KEY = 'vigil.token';
 
@@ -25,10 +28,42 @@ export function forgetToken() {
   sessionStorage.removeItem(TOKEN_KEY);
 }
 
+let csrfToken = null;
+
+/** Signed in through the provider: who, and the CSRF token; null when there is no session. */
+export async function currentSession() {
+  const res = await fetch('/auth/session', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+  if (res.status === 401) return null;
+  if (!res.ok) throw new ApiError(res.status, null);
+  const session = await res.json();
+  csrfToken = session.csrfToken;
+  return session;
+}
+
+/** Ends the provider session here; returns the provider's own sign-out address, if it has one. */
+export async function endSession() {
+  const token = csrfToken;
+  csrfToken = null;
+  const res = await fetch('/auth/logout', { method: 'POST', headers: { Accept: 'application/json', 'X-CSRF-Token': token ?? '' }, cache: 'no-store' });
+  if (!res.ok) return null;
+  return (await res.json()).providerLogout;
+}
+
+export function hasSession() {
+  return csrfToken !== null;
+}
+
+/** How this node signs people in: 'oidc' (the hospital's provider) or 'token'. */
+export async function signInMode() {
+  const res = await fetch('/auth/config', { headers: { Accept: 'application/json' }, cache: 'no-store' });
+  return res.ok ? (await res.json()).signIn : 'token';
+}
+
 async function call(method, path, body) {
   const token = savedToken();
   const headers = { Accept: 'application/json' };
   if (token) headers.Authorization = `Bearer ${token}`;
+  else if (csrfToken && method !== 'GET') headers['X-CSRF-Token'] = csrfToken;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
   if (!res.ok) {
@@ -58,7 +93,8 @@ export const api = {
   models: () => call('GET', '/models'),
   /** The key image (a PNG with its heat map) as a blob: URL, or null when there is none. */
   async keyImage(path) {
-    const res = await fetch(path, { headers: { Authorization: `Bearer ${savedToken()}` }, cache: 'no-store' });
+    const token = savedToken();
+    const res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
     if (res.status === 404) return null;
     if (!res.ok) throw new ApiError(res.status, null);
     return URL.createObjectURL(await res.blob());

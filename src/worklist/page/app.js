@@ -1,6 +1,6 @@
 // The worklist page: sign in, the live list, the selected study, the keyboard.
 
-import { api, ApiError, forgetToken, saveToken, savedToken } from './api.js';
+import { api, ApiError, currentSession, endSession, forgetToken, hasSession, saveToken, savedToken, signInMode } from './api.js';
 import { findingInFocus, forgetKeyImage, renderDetail } from './detail.js';
 import { percent } from './format.js';
 import { connectLive } from './live.js';
@@ -23,6 +23,8 @@ const VIEWS = {
 };
 
 const state = {
+  /** How this node signs people in: 'token' (typed in) or 'oidc' (the hospital's provider). */
+  mode: 'token',
   viewer: null,
   entries: [],
   selectedId: null,
@@ -38,13 +40,16 @@ const state = {
   confirm: null,
 };
 
-const signedIn = () => Boolean(savedToken()) && state.stopLive !== null;
+/** A token in this tab, or a session with the hospital's provider (its cookie is HttpOnly). */
+const hasCredentials = () => Boolean(savedToken()) || hasSession();
+const signedIn = () => hasCredentials() && state.stopLive !== null;
 
 // ---- sign in / out ------------------------------------------------------------------------
 
+/** With a token typed in; or, `token` null, with the session cookie the provider's sign-in left. */
 async function signIn(token) {
   state.session += 1;
-  saveToken(token);
+  if (token) saveToken(token);
   try {
     await refresh();
   } catch (err) {
@@ -61,17 +66,28 @@ async function signIn(token) {
       scheduleRefresh();
     },
     onState: showLiveState,
-    onUnauthorized: () => signOut('Your token no longer works: sign in again.'),
+    onUnauthorized: () => signOut(hasSession() ? 'Your session has ended: sign in again.' : 'Your token no longer works: sign in again.'),
   });
   focusSelectedRow();
 }
 
-/** Everything about patients goes: data, the rendered workspace, the key image's blob, the token. */
+/**
+ * Everything about patients goes: data, the rendered workspace, the key image's blob, the token.
+ * A provider session is ended here, then at the provider where it offers that (else the next
+ * "Sign in" would pass silently as the same person on a shared reading-room PC).
+ */
 function signOut(message = '') {
   state.session += 1;
   state.stopLive?.();
   state.stopLive = null;
   forgetToken();
+  if (hasSession()) {
+    endSession()
+      .then((providerLogout) => {
+        if (providerLogout) location.assign(providerLogout);
+      })
+      .catch(() => {});
+  }
   Object.assign(state, { viewer: null, entries: [], selectedId: null, detail: null, view: 'open', clockOffsetMs: 0, newlyStat: new Set(), confirm: null });
   forgetKeyImage();
   $('workspace').replaceWith(PRISTINE_WORKSPACE.cloneNode(true));
@@ -79,9 +95,14 @@ function signOut(message = '') {
   $('sign-out').hidden = true;
   $('sign-in').hidden = false;
   $('who').textContent = '';
-  $('sign-in-error').textContent = message;
   $('token').value = '';
-  $('token').focus();
+  if (state.mode === 'oidc') {
+    $('oidc-error').textContent = message;
+    $('oidc-sign-in').focus();
+  } else {
+    $('sign-in-error').textContent = message;
+    $('token').focus();
+  }
 }
 
 function showLiveState(s) {
@@ -195,8 +216,8 @@ function move(delta) {
 
 function onActionError(err) {
   // A request of a session already signed out: nothing to show, nobody to sign out.
-  if (!savedToken()) return;
-  if (err instanceof ApiError && err.status === 401) return signOut('Your token no longer works: sign in again.');
+  if (!hasCredentials()) return;
+  if (err instanceof ApiError && err.status === 401) return signOut(hasSession() ? 'Your session has ended: sign in again.' : 'Your token no longer works: sign in again.');
   $('action-error').textContent = err.message;
 }
 
@@ -355,6 +376,21 @@ function wire() {
   });
   document.addEventListener('keydown', onKey);
   setInterval(() => tickWaiting($('rows'), state.entries, state.clockOffsetMs), 5000);
+  start();
+}
+
+/** Token sign-in, or (auth.oidc configured) the hospital's provider, and a session it may have left. */
+async function start() {
+  if ((await signInMode().catch(() => 'token')) === 'oidc') {
+    $('sign-in-form').hidden = true;
+    $('token-note').hidden = true;
+    $('oidc').hidden = false;
+    state.mode = 'oidc';
+    const session = await currentSession().catch(() => null);
+    if (session) signIn(null).catch(() => signOut('Sign in again.'));
+    else $('oidc-sign-in').focus();
+    return;
+  }
   const token = savedToken();
   if (token) signIn(token).catch(() => signOut('Sign in again.'));
   else $('token').focus();

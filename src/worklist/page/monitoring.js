@@ -1,6 +1,6 @@
 // Per-model figures: volume, positive rate, PPV from feedback, score drift against the baseline.
 
-import { api, ApiError, savedToken } from './api.js';
+import { api, ApiError, currentSession, savedToken } from './api.js';
 import { el } from './list.js';
 import { percent } from './format.js';
 import { positiveRateByDay, scoreHistogram } from './plots.js';
@@ -83,7 +83,8 @@ function modelSection(m, model) {
 }
 
 async function load() {
-  if (!savedToken()) {
+  // Signed in with a token in this tab, or through the hospital's provider (the session cookie).
+  if (!savedToken() && !(await currentSession().catch(() => null))) {
     $('error').replaceChildren('Sign in on the ', el('a', { href: '/' }, 'worklist'), ' first.');
     return;
   }

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 import type { MainTags } from '../dicom/summary.js';
 import { decidePriority, priorityOfRank, rank } from './effective-priority.js';
@@ -76,20 +77,28 @@ const DETAILS = `
 
 /** Reads the worklist: one SQL query for a page, one each for its findings and rule hints. */
 export class WorklistQuery {
+  /** Statements by their text: a page's few shapes are compiled once, not on every read. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
+
+  private sql<P extends unknown[], R>(text: string): Statement<P, R> {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement as unknown as Statement<P, R>;
+  }
 
   list(filter: WorklistFilter): { total: number; entries: WorklistEntry[] } {
     const total = this.total(filter);
     const ids = this.pageIds(filter);
     if (ids.length === 0) return { total, entries: [] };
-    const rows = this.db.prepare<[string], EntryRow>(DETAILS).all(JSON.stringify(ids));
+    const rows = this.sql<[string], EntryRow>(DETAILS).all(JSON.stringify(ids));
     return { total, entries: this.entriesOf(rows) };
   }
 
   private pageIds(filter: WorklistFilter): string[] {
     const { sql, params } = pageQuery(filter);
-    return this.db
-      .prepare<unknown[], { study_id: string }>(sql)
+    return this.sql<unknown[], { study_id: string }>(sql)
       .all(...params)
       .map((r) => r.study_id);
   }
@@ -99,10 +108,10 @@ export class WorklistQuery {
     const others = { ...filter, status: undefined, priority: undefined, limit: 0, offset: 0 };
     if (whereOf(others).where === '') {
       const { where, params } = whereOf({ status: filter.status, priority: filter.priority, limit: 0, offset: 0 });
-      return this.db.prepare<unknown[], { n: number | null }>(`SELECT SUM(n) AS n FROM worklist_rank_counts ${where}`).get(...params)!.n ?? 0;
+      return this.sql<unknown[], { n: number | null }>(`SELECT SUM(n) AS n FROM worklist_rank_counts ${where}`).get(...params)!.n ?? 0;
     }
     const { where, params } = whereOf(filter);
-    return this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM ${RANKED} w ${where}`).get(...params)!.n;
+    return this.sql<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM ${RANKED} w ${where}`).get(...params)!.n;
   }
 
   get(studyId: string): WorklistEntry | undefined {
@@ -111,13 +120,13 @@ export class WorklistQuery {
 
   /** The effective priority of a study now (routine for a study the index does not hold). */
   effectivePriority(studyId: string): Priority {
-    const row = this.db.prepare<[string], { effective_rank: number }>(`SELECT effective_rank FROM ${RANKED} WHERE study_id = ?`).get(studyId);
+    const row = this.sql<[string], { effective_rank: number }>(`SELECT effective_rank FROM ${RANKED} WHERE study_id = ?`).get(studyId);
     return priorityOfRank(row?.effective_rank ?? rank('routine'));
   }
 
   /** Studies whose accession is this one (an order names an accession, not a study). */
   studiesWithAccession(accession: string): string[] {
-    return this.db.prepare<[string], { id: string }>('SELECT id FROM studies WHERE accession_number = ?').all(accession).map((r) => r.id);
+    return this.sql<[string], { id: string }>('SELECT id FROM studies WHERE accession_number = ?').all(accession).map((r) => r.id);
   }
 
   private entriesOf(rows: EntryRow[]): WorklistEntry[] {
@@ -125,14 +134,12 @@ export class WorklistQuery {
     const ids = rows.map((r) => r.study_id);
     const marks = ids.map(() => '?').join(', ');
     const findings = groupBy(
-      this.db
-        .prepare<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL ORDER BY created_at`)
+      this.sql<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL ORDER BY created_at`)
         .all(...ids),
       (f) => f.study_id,
     );
     const hints = groupBy(
-      this.db
-        .prepare<string[], { study_id: string; series_id: string; rule_id: string; priority: Priority }>(
+      this.sql<string[], { study_id: string; series_id: string; rule_id: string; priority: Priority }>(
           `SELECT study_id, series_id, rule_id, priority FROM worklist_rule_hints WHERE study_id IN (${marks}) ORDER BY at`,
         )
         .all(...ids),

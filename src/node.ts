@@ -14,6 +14,7 @@ import { Retention } from './store/retention/retention.js';
 import { retentionMetrics } from './store/retention/retention-metrics.js';
 import { DicomServer } from './dicom/dicom-server.js';
 import { scpMetrics } from './dicom/scp-metrics.js';
+import { groupCommitMetrics } from './store/group-commit-metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import { Readiness } from './metrics/readiness.js';
 import { addCoreReadiness } from './metrics/core-readiness.js';
@@ -135,6 +136,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
   seriesMetrics(metrics, bus, series.history);
+  groupCommitMetrics(metrics, store);
   const readiness = new Readiness();
   const dicom: DicomServer = new DicomServer(
     config.dicom,

@@ -56,6 +56,22 @@ export class FileStore {
 
   /** Moves a complete received file into the store, durably when fsync is on (see moveTo). */
   async commit(writer: TempFileWriter, instanceId: string): Promise<{ relativePath: string }> {
+    const { relativePath } = this.place(writer, instanceId);
+    try {
+      await writer.flush();
+    } catch (err) {
+      await fsp.rm(this.absolutePath(relativePath), { force: true }).catch(() => undefined);
+      throw err;
+    }
+    return { relativePath };
+  }
+
+  /**
+   * Renames a complete received file into the store without flushing it: the caller flushes it
+   * (writer.flush, in a group commit) before anyone is told it is stored, and removes it if that
+   * fails.
+   */
+  place(writer: TempFileWriter, instanceId: string): { relativePath: string } {
     const relativePath = this.relativePathFor(instanceId);
     const target = this.absolutePath(relativePath);
     const dir = path.dirname(target);
@@ -63,12 +79,7 @@ export class FileStore {
       fs.mkdirSync(dir, { recursive: true }); // quick, and at most once per folder (see TempFileWriter)
       this.knownDirs.add(dir);
     }
-    try {
-      await writer.moveTo(target);
-    } catch (err) {
-      await fsp.rm(target, { force: true }).catch(() => undefined);
-      throw err;
-    }
+    writer.renameTo(target);
     return { relativePath };
   }
 

@@ -15,9 +15,12 @@ import { part10DataStart, sameDataset } from './same-dataset.js';
 import type { FileStore } from './file-store.js';
 import { resourceIdsOf, type ResourceIds } from './resource-ids.js';
 import { TempFileWriter } from './temp-file-writer.js';
+import { GroupCommit } from './group-commit.js';
 import { describeError } from '../log/describe-error.js';
 
 const MB = 1024 * 1024;
+/** A group of instances committed together is closed at this size: bounded time in one transaction. */
+const GROUP_COMMIT_MAX = 64;
 /** A UID is at most 64 characters (PS3.5 9.1). */
 const MAX_UID_LENGTH = 64;
 
@@ -73,14 +76,25 @@ export class InstanceStore {
   private readonly filters: StoreFilter[] = [];
   /** The filing under way for each SOP Instance UID, which the next one of that UID waits for. */
   private readonly filing = new Map<string, Promise<void>>();
+  private readonly group: GroupCommit;
+  private readonly groupObservers: ((size: number) => void)[] = [];
 
   constructor(
     private readonly files: FileStore,
     private readonly index: DicomIndex,
     private readonly bus: EventBus,
     private readonly log: Logger,
-    private readonly config: Pick<StorageConfig, 'maxElementMb' | 'duplicates'> = { maxElementMb: 256, duplicates: 'keep-first' },
-  ) {}
+    private readonly config: Pick<StorageConfig, 'maxElementMb' | 'duplicates' | 'groupCommitMs'> = { maxElementMb: 256, duplicates: 'keep-first', groupCommitMs: 0 },
+  ) {
+    this.group = new GroupCommit((fn) => this.index.transaction(fn), { windowMs: config.groupCommitMs, maxMembers: GROUP_COMMIT_MAX }, (size) =>
+      this.groupObservers.forEach((observe) => observe(size)),
+    );
+  }
+
+  /** Told the size of each group of instances committed together (metrics). */
+  observeGroupCommits(observe: (size: number) => void): void {
+    this.groupObservers.push(observe);
+  }
 
   addFilter(filter: StoreFilter): void {
     this.filters.push(filter);
@@ -191,7 +205,9 @@ export class InstanceStore {
       if (verdict) return { kind: 'refused', reason: 'filtered', detail: verdict.reason, status: verdict.status };
     }
 
-    const { relativePath } = await this.files.commit(writer, ids.instance);
+    const heldInPlace = held?.id === ids.instance;
+    // In place (overwrite) the old file is replaced at once: flushed before its row changes.
+    const { relativePath } = heldInPlace ? await this.files.commit(writer, ids.instance) : this.files.place(writer, ids.instance);
     const storedAt = Date.now();
     const record = {
       ids,
@@ -205,7 +221,7 @@ export class InstanceStore {
       receivedAt: storedAt,
     };
     const heldPatient = held && this.patientOf(held);
-    if (held?.id === ids.instance) {
+    if (heldInPlace) {
       // Overwritten in place: the rename above replaced the file; the row takes its facts. A
       // failure here leaves the new file under the old row, never a row without a file.
       this.index.transaction(() => {
@@ -218,35 +234,39 @@ export class InstanceStore {
     let result;
     try {
       // The synchronous listeners of instance-stored (the series tracker above all) write in
-      // the same transaction as the instance: one commit per instance, and no arrival the
+      // the same transaction as the instance (its savepoint), and no arrival the
       // index has but the tracker never heard of. A listener's failure is the bus's to report;
-      // it never undoes the instance.
-      result = this.index.transaction(() => {
-        // Overwriting one filed elsewhere (another patient, study or series): it goes, and its
-        // parents if that leaves them empty, in the same transaction as the new one comes.
-        if (held) this.index.deleteResource('instances', held.id);
-        const recorded = this.index.recordInstance(record);
-        if (held) {
-          this.index.changes.append('instance-overwritten', 'instance', ids.instance, { previous: held.id, otherPatient: heldPatient !== ids.patient }, storedAt);
-        }
-        if (recorded.created) {
-          this.bus.emit('instance-stored', {
-            instanceId: ids.instance,
-            seriesId: ids.series,
-            studyId: ids.study,
-            patientId: ids.patient,
-            sopInstanceUid: summary.instance.SOPInstanceUID!,
-            seriesInstanceUid: summary.series.SeriesInstanceUID!,
-            studyInstanceUid: summary.study.StudyInstanceUID!,
-            sopClassUid: incoming.sopClassUid,
-            modality: summary.series.Modality ?? null,
-            callingAeTitle: incoming.callingAeTitle,
-            newSeries: recorded.newSeries,
-            newStudy: recorded.newStudy,
-            storedAt,
-          });
-        }
-        return recorded;
+      // it never undoes the instance. The file is flushed and the transaction runs with those
+      // of the other instances ready at the same time (group-commit.ts): one savepoint each.
+      result = await this.group.submit({
+        flush: () => writer.flush(),
+        write: () => {
+          // Overwriting one filed elsewhere (another patient, study or series): it goes, and its
+          // parents if that leaves them empty, in the same transaction as the new one comes.
+          if (held) this.index.deleteResource('instances', held.id);
+          const recorded = this.index.recordInstance(record);
+          if (held) {
+            this.index.changes.append('instance-overwritten', 'instance', ids.instance, { previous: held.id, otherPatient: heldPatient !== ids.patient }, storedAt);
+          }
+          if (recorded.created) {
+            this.bus.emit('instance-stored', {
+              instanceId: ids.instance,
+              seriesId: ids.series,
+              studyId: ids.study,
+              patientId: ids.patient,
+              sopInstanceUid: summary.instance.SOPInstanceUID!,
+              seriesInstanceUid: summary.series.SeriesInstanceUID!,
+              studyInstanceUid: summary.study.StudyInstanceUID!,
+              sopClassUid: incoming.sopClassUid,
+              modality: summary.series.Modality ?? null,
+              callingAeTitle: incoming.callingAeTitle,
+              newSeries: recorded.newSeries,
+              newStudy: recorded.newStudy,
+              storedAt,
+            });
+          }
+          return recorded;
+        },
       });
     } catch (err) {
       // The file is in place but not indexed: take it back out so nothing half-stored remains.

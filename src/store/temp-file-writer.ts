@@ -134,7 +134,20 @@ export class TempFileWriter extends EventEmitter {
    * fails; the caller then removes the file at `target`.
    */
   async moveTo(target: string): Promise<void> {
+    this.renameTo(target);
+    await this.flush();
+  }
+
+  /**
+   * The first half of moveTo: the complete file takes its name in the store, not yet flushed.
+   * The caller must then call `flush` (a group commit flushes its members together).
+   */
+  renameTo(target: string): void {
     fs.renameSync(this.path, target);
+  }
+
+  /** The second half of moveTo: fsyncs the file (when fsync is on) and closes it. Rejects if the flush fails. */
+  async flush(): Promise<void> {
     const fd = this.fd;
     this.fd = undefined;
     this.closed = true;

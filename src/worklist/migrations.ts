@@ -1,4 +1,5 @@
 import type { MigrationSet } from '../store/migrate.js';
+import { worklistRankingSql } from './ranking-migration.js';
 
 /**
  * The worklist part of the index. A worklist entry is a study of the index (every study is on
@@ -142,6 +143,11 @@ export const worklistMigrations: MigrationSet = {
         ALTER TABLE worklist_findings ADD COLUMN operating_point_source TEXT;
         ALTER TABLE worklist_findings ADD COLUMN operating_point_version INTEGER;
       `,
+    },
+    {
+      version: 5,
+      name: 'A maintained ranking, so that a page costs the same at 1k and 1M studies',
+      sql: worklistRankingSql,
     },
   ],
 };

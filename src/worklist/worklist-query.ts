@@ -1,7 +1,8 @@
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../store/database.js';
 import type { MainTags } from '../dicom/summary.js';
-import { decidePriority, priorityOfRank, rank, rankSql } from './effective-priority.js';
-import type { AiResult, OrderSummary, ReadingStatus, RuleHint, WorklistEntry } from './entry.js';
+import { decidePriority, priorityOfRank, rank } from './effective-priority.js';
+import { READING_STATUSES, type AiResult, type OrderSummary, type ReadingStatus, type RuleHint, type WorklistEntry } from './entry.js';
 import type { Priority } from './priority.js';
 import { AI_RESULT_COLUMNS, aiResultOf, type AiResultRow } from './ai-results.js';
 import { keyImagePlace, keyInstances } from './key-image-place.js';
@@ -50,23 +51,13 @@ interface EntryRow {
 }
 
 /**
- * Every study of the index with its reading state and the three ranks, ranked in SQL so that
- * filters and paging see the same order as the page: effective priority (the greatest of the
- * order's, the rule hint's and the AI's rank: AI only raises), then the oldest first, then the
- * id. Only what ranking and filters need: the page's details are read for its rows alone.
+ * Every study of the index with its reading state, its three ranks and its effective priority
+ * (the greatest of the order's, the rule hint's and the AI's rank: AI only raises), kept by
+ * triggers in the transactions that change them (ranking-migration.ts). Ranked so that filters
+ * and paging see the same order as the page: effective priority, then the oldest first, then the
+ * id; the index worklist_rank_order holds that order within one status.
  */
-const RANKED = `
-  SELECT e.*, MAX(COALESCE(e.order_rank, 1), COALESCE(e.rule_rank, 1), COALESCE(e.ai_rank, 1)) AS effective_rank
-  FROM (
-    SELECT s.id AS study_id, s.accession_number, s.created_at AS received_at,
-      COALESCE(r.status, 'unread') AS status, r.claimed_by,
-      CASE WHEN o.state = 'active' THEN ${rankSql('o.priority')} END AS order_rank,
-      (SELECT MAX(${rankSql('h.priority')}) FROM worklist_rule_hints h WHERE h.study_id = s.id) AS rule_rank,
-      (SELECT MAX(${rankSql('f.ai_priority')}) FROM worklist_findings f WHERE f.study_id = s.id AND f.replaced_by IS NULL AND f.ai_priority IS NOT NULL) AS ai_rank
-    FROM studies s
-    LEFT JOIN worklist_reading r ON r.study_id = s.id
-    LEFT JOIN worklist_orders o ON o.accession = s.accession_number
-  ) e`;
+const RANKED = 'worklist_rank';
 
 const ORDER = 'ORDER BY effective_rank DESC, received_at ASC, study_id ASC';
 
@@ -76,7 +67,7 @@ const DETAILS = `
     (SELECT GROUP_CONCAT(m.modality) FROM (SELECT DISTINCT se.modality FROM series se WHERE se.study_ref = s.id AND se.modality IS NOT NULL ORDER BY se.modality) m) AS modalities,
     r.claimed_at, r.read_by, r.read_at,
     o.id AS order_id, o.priority AS order_priority, o.hl7_priority, o.procedure_code, o.procedure_text, o.order_control, o.state AS order_state
-  FROM (${RANKED}) w
+  FROM ${RANKED} w
   JOIN studies s ON s.id = w.study_id
   JOIN patients p ON p.id = s.patient_ref
   LEFT JOIN worklist_reading r ON r.study_id = s.id
@@ -86,18 +77,41 @@ const DETAILS = `
 
 /** Reads the worklist: one SQL query for a page, one each for its findings and rule hints. */
 export class WorklistQuery {
+  /** Statements by their text: a page's few shapes are compiled once, not on every read. */
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
 
+  private sql<P extends unknown[], R>(text: string): Statement<P, R> {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement as unknown as Statement<P, R>;
+  }
+
   list(filter: WorklistFilter): { total: number; entries: WorklistEntry[] } {
-    const { where, params } = whereOf(filter);
-    const total = this.db.prepare<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM (${RANKED}) w ${where}`).get(...params)!.n;
-    const ids = this.db
-      .prepare<unknown[], { study_id: string }>(`SELECT study_id FROM (${RANKED}) w ${where} ${ORDER} LIMIT ? OFFSET ?`)
-      .all(...params, filter.limit, filter.offset)
-      .map((r) => r.study_id);
+    const total = this.total(filter);
+    const ids = this.pageIds(filter);
     if (ids.length === 0) return { total, entries: [] };
-    const rows = this.db.prepare<[string], EntryRow>(DETAILS).all(JSON.stringify(ids));
+    const rows = this.sql<[string], EntryRow>(DETAILS).all(JSON.stringify(ids));
     return { total, entries: this.entriesOf(rows) };
+  }
+
+  private pageIds(filter: WorklistFilter): string[] {
+    const { sql, params } = pageQuery(filter);
+    return this.sql<unknown[], { study_id: string }>(sql)
+      .all(...params)
+      .map((r) => r.study_id);
+  }
+
+  /** The number of studies the filter selects: from the maintained counts when it names only statuses and priorities. */
+  private total(filter: WorklistFilter): number {
+    const others = { ...filter, status: undefined, priority: undefined, limit: 0, offset: 0 };
+    if (whereOf(others).where === '') {
+      const { where, params } = whereOf({ status: filter.status, priority: filter.priority, limit: 0, offset: 0 });
+      return this.sql<unknown[], { n: number | null }>(`SELECT SUM(n) AS n FROM worklist_rank_counts ${where}`).get(...params)!.n ?? 0;
+    }
+    const { where, params } = whereOf(filter);
+    return this.sql<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM ${RANKED} w ${where}`).get(...params)!.n;
   }
 
   get(studyId: string): WorklistEntry | undefined {
@@ -106,13 +120,13 @@ export class WorklistQuery {
 
   /** The effective priority of a study now (routine for a study the index does not hold). */
   effectivePriority(studyId: string): Priority {
-    const row = this.db.prepare<[string], { effective_rank: number }>(`SELECT effective_rank FROM (${RANKED}) w WHERE study_id = ?`).get(studyId);
+    const row = this.sql<[string], { effective_rank: number }>(`SELECT effective_rank FROM ${RANKED} WHERE study_id = ?`).get(studyId);
     return priorityOfRank(row?.effective_rank ?? rank('routine'));
   }
 
   /** Studies whose accession is this one (an order names an accession, not a study). */
   studiesWithAccession(accession: string): string[] {
-    return this.db.prepare<[string], { id: string }>('SELECT id FROM studies WHERE accession_number = ?').all(accession).map((r) => r.id);
+    return this.sql<[string], { id: string }>('SELECT id FROM studies WHERE accession_number = ?').all(accession).map((r) => r.id);
   }
 
   private entriesOf(rows: EntryRow[]): WorklistEntry[] {
@@ -120,14 +134,12 @@ export class WorklistQuery {
     const ids = rows.map((r) => r.study_id);
     const marks = ids.map(() => '?').join(', ');
     const findings = groupBy(
-      this.db
-        .prepare<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL AND shadow = 0 ORDER BY created_at`)
+      this.sql<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL AND shadow = 0 ORDER BY created_at`)
         .all(...ids),
       (f) => f.study_id,
     );
     const hints = groupBy(
-      this.db
-        .prepare<string[], { study_id: string; series_id: string; rule_id: string; priority: Priority }>(
+      this.sql<string[], { study_id: string; series_id: string; rule_id: string; priority: Priority }>(
           `SELECT study_id, series_id, rule_id, priority FROM worklist_rule_hints WHERE study_id IN (${marks}) ORDER BY at`,
         )
         .all(...ids),
@@ -192,15 +204,42 @@ export function reasonOf(findings: readonly AiResult[]): AiResult | null {
   return best;
 }
 
-function whereOf(f: WorklistFilter): { where: string; params: unknown[] } {
+/**
+ * The query of one page's ids. One range of worklist_rank_order per status (and per priority
+ * when the filter names some), each read in order up to the page's end, then merged: a page costs
+ * its offset and size, never the number of studies. One study by id reads its row alone.
+ */
+export function pageQuery(filter: WorklistFilter): { sql: string; params: unknown[] } {
+  const end = filter.limit + filter.offset;
+  if (filter.studyId !== undefined || end === 0) {
+    const { where, params } = whereOf(filter);
+    return { sql: `SELECT study_id FROM ${RANKED} w ${where} ${ORDER} LIMIT ? OFFSET ?`, params: [...params, filter.limit, filter.offset] };
+  }
+  const { where, params } = whereOf(filter, { ranges: false });
+  const statuses = filter.status?.length ? [...new Set(filter.status)] : [...READING_STATUSES];
+  const ranks: (number | null)[] = filter.priority?.length ? [...new Set(filter.priority.map(rank))] : [null];
+  const arms: string[] = [];
+  const armParams: unknown[] = [];
+  for (const status of statuses) {
+    for (const r of ranks) {
+      const clauses = ['status = ?', ...(r === null ? [] : ['effective_rank = ?']), ...(where ? [where.slice('WHERE '.length)] : [])];
+      arms.push(`SELECT * FROM (SELECT study_id, effective_rank, received_at FROM ${RANKED} w WHERE ${clauses.join(' AND ')} ${ORDER} LIMIT ?)`);
+      armParams.push(status, ...(r === null ? [] : [r]), ...params, end);
+    }
+  }
+  return { sql: `SELECT study_id FROM (${arms.join(' UNION ALL ')}) ${ORDER} LIMIT ? OFFSET ?`, params: [...armParams, filter.limit, filter.offset] };
+}
+
+/** The filter's clauses; without `ranges`, those of status and priority are left to the caller (one range each). */
+function whereOf(f: WorklistFilter, { ranges = true }: { ranges?: boolean } = {}): { where: string; params: unknown[] } {
   const clauses: string[] = [];
   const params: unknown[] = [];
   const oneOf = (column: string, values: readonly unknown[]): void => {
     clauses.push(`${column} IN (${values.map(() => '?').join(', ')})`);
     params.push(...values);
   };
-  if (f.status?.length) oneOf('status', f.status);
-  if (f.priority?.length) oneOf('effective_rank', f.priority.map(rank));
+  if (f.status?.length && ranges) oneOf('status', f.status);
+  if (f.priority?.length && ranges) oneOf('effective_rank', f.priority.map(rank));
   if (f.modality !== undefined) {
     clauses.push('EXISTS (SELECT 1 FROM series se WHERE se.study_ref = w.study_id AND se.modality = ?)');
     params.push(f.modality);

@@ -27,7 +27,8 @@ const BENCHMARKS = {
   alerts: 'finding stored → each destination acknowledging',
   api: 'what authentication and the audit trail cost per request',
   'auth-flood': 'a C-STORE push alone and under a flood of wrong tokens',
-  worklist: 'ranking the worklist in SQL as the index grows',
+  worklist: 'a worklist page, STAT only, one entry and recording a finding at 1k to 1M studies',
+  'receive-profile': "the receiving thread's CPU profile during a push over four associations (needs dcmtk)",
   'full-disk': 'CPU and log lines while the disk is full, then SIGTERM (needs root for a tmpfs, and dcmtk)',
 } as const;
 type Name = keyof typeof BENCHMARKS;

@@ -43,6 +43,14 @@ export const storageSection = z
      * B002. Either way it is logged and in /changes. An identical re-send is a plain success.
      */
     duplicates: z.enum(['keep-first', 'overwrite']).default('keep-first'),
+    /**
+     * Group commit: instances whose data ends within this many milliseconds of each other share
+     * one flush pass and one index transaction before their C-STORE responses leave (nothing is
+     * acknowledged before it is on disk and indexed either way). 0 groups only what is ready at
+     * the same moment and adds no wait; more lets parallel associations join a group, each
+     * instance waiting up to this long.
+     */
+    groupCommitMs: z.number().int().min(0).max(100).default(0),
   })
   .prefault({});
 

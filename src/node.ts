@@ -13,6 +13,7 @@ import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/
 import { Retention } from './store/retention/retention.js';
 import { retentionMetrics } from './store/retention/retention-metrics.js';
 import { DicomServer } from './dicom/dicom-server.js';
+import { QueryRetrieve } from './dicom/query/query-retrieve.js';
 import { scpMetrics } from './dicom/scp-metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import { Readiness } from './metrics/readiness.js';
@@ -135,7 +136,10 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     store,
     log.child({ component: 'dicom' }),
     scpMetrics(metrics, { activeAssociations: () => dicom.activeAssociations }),
-    { mpps: config.series.useMpps ? series.mpps : undefined },
+    {
+      mpps: config.series.useMpps ? series.mpps : undefined,
+      queryRetrieve: new QueryRetrieve({ config: config.dicom, db, index, files, audit, log: log.child({ component: 'query-retrieve' }) }),
+    },
   );
   const plugins = new PluginHost({
     config: config.plugins,

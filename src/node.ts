@@ -131,6 +131,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const metrics = new Metrics();
   seriesMetrics(metrics, bus);
   const readiness = new Readiness();
+  const queryRetrieve = new QueryRetrieve({ config: config.dicom, db, index, files, audit, log: log.child({ component: 'query-retrieve' }) });
   const dicom: DicomServer = new DicomServer(
     config.dicom,
     store,
@@ -138,7 +139,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     scpMetrics(metrics, { activeAssociations: () => dicom.activeAssociations }),
     {
       mpps: config.series.useMpps ? series.mpps : undefined,
-      queryRetrieve: new QueryRetrieve({ config: config.dicom, db, index, files, audit, log: log.child({ component: 'query-retrieve' }) }),
+      queryRetrieve,
     },
   );
   const plugins = new PluginHost({
@@ -210,6 +211,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     readiness,
     alerts,
     worklist,
+    queryRetrieve,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));

@@ -24,6 +24,7 @@ import { triageRoutes } from './routes/triage.js';
 import { worklistRoutes } from './routes/worklist.js';
 import { worklistEventRoutes } from './routes/worklist-events.js';
 import { worklistPageRoutes } from './routes/worklist-page.js';
+import { dicomWebRoutes } from './dicomweb/dicomweb-routes.js';
 
 /**
  * Builds the HTTP app. No port here: tests drive it with supertest, and `listen` lives in the
@@ -58,6 +59,7 @@ export function createApp(deps: ApiDeps): express.Express {
   if (deps.forwards) app.use(forwardRoutes(deps.forwards));
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
   app.use(pluginRoutes(deps));
+  if (deps.queryRetrieve) app.use('/dicom-web', dicomWebRoutes({ ...deps, queryRetrieve: deps.queryRetrieve }));
   if (deps.triage) app.use(triageRoutes({ ...deps, triage: deps.triage }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

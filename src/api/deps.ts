@@ -13,6 +13,7 @@ import type { RuleForwarder } from '../rules/forwarder.js';
 import type { PluginHost } from '../plugins/host.js';
 import type { TriageEngine } from '../triage/engine.js';
 import type { WorklistPart } from '../worklist/worklist.js';
+import type { QueryRetrieve } from '../dicom/query/query-retrieve.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -38,6 +39,8 @@ export interface ApiDeps {
   alerts?: AlertsPart;
   /** The reading worklist, its live stream and the model monitoring (absent: routes answer 404). */
   worklist?: WorklistPart;
+  /** The index's DICOM matching, shared with C-FIND: DICOMweb under /dicom-web is served when present. */
+  queryRetrieve?: Pick<QueryRetrieve, 'search' | 'answer'>;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

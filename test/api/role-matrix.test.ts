@@ -85,6 +85,19 @@ const MATRIX: Record<string, readonly Role[]> = {
   'POST /worklist/:studyId/release': ['radiologist'],
   'POST /worklist/:studyId/read': ['radiologist'],
   'POST /worklist/findings/:findingId/feedback': ['radiologist'],
+  'GET /dicom-web/studies': ['radiologist', 'service'],
+  'GET /dicom-web/series': ['radiologist', 'service'],
+  'GET /dicom-web/instances': ['radiologist', 'service'],
+  'GET /dicom-web/studies/:study/series': ['radiologist', 'service'],
+  'GET /dicom-web/studies/:study/instances': ['radiologist', 'service'],
+  'GET /dicom-web/studies/:study/series/:series/instances': ['radiologist', 'service'],
+  'GET /dicom-web/studies/:study': ['radiologist'],
+  'GET /dicom-web/studies/:study/series/:series': ['radiologist'],
+  'GET /dicom-web/studies/:study/series/:series/instances/:instance': ['radiologist'],
+  'GET /dicom-web/studies/:study/metadata': ['radiologist', 'service'],
+  'GET /dicom-web/studies/:study/series/:series/metadata': ['radiologist', 'service'],
+  'GET /dicom-web/studies/:study/series/:series/instances/:instance/metadata': ['radiologist', 'service'],
+  'GET /dicom-web/studies/:study/series/:series/instances/:instance/frames/:frames': ['radiologist'],
 };
 
 /** A well-formed id that matches nothing, so allowed callers get 404 and nothing changes. */

@@ -58,6 +58,16 @@ export class QueryRetrieve {
     private readonly deps: { config: DicomConfig; db: Db; index: DicomIndex; files: FileStore; audit: AuditTrail; log: Logger },
   ) {}
 
+  /** Ids a plan matches, for DICOMweb's QIDO-RS (which pages with offset and limit). */
+  search(plan: QueryPlan, offset: number, limit: number): string[] {
+    return findMatches(this.deps.db, this.deps.index, plan, limit, offset);
+  }
+
+  /** One match answered in dcmjs's naturalized form (see match-answer.ts). */
+  answer(plan: QueryPlan, id: string): Record<string, unknown> {
+    return matchAnswer(this.deps.db, this.deps.index, plan, id);
+  }
+
   find(caller: QrCaller, sopClassUid: string, identifier: Record<string, unknown>): FindAnswer {
     const prepared = this.prepare(caller, sopClassUid, identifier, 'C-FIND');
     if ('status' in prepared) return { matches: [], ...prepared };

@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'chai';
+import dcmjs from 'dcmjs';
+import { api as dicomweb } from 'dicomweb-client';
+import { requireTool } from '../../helpers/tools.js';
+import { startTestNode, type TestNode } from '../../helpers/test-node.js';
+import { uidFor, writeSeries } from '../../helpers/dicom-fixtures.js';
+import { storescu } from '../../helpers/dcmtk.js';
+import { makeTempDir, removeDir } from '../../helpers/tmp.js';
+import { installXhr } from '../../helpers/xhr-on-fetch.js';
+import type { Role } from '../../../src/auth/roles.js';
+
+type Json = Record<string, { vr: string; Value?: unknown[] }>;
+
+/** The client's calls as these tests use them (its typings make every option required). */
+type Call = (options?: Record<string, unknown>) => Promise<unknown>;
+interface WebClient {
+  searchForStudies: Call;
+  searchForSeries: Call;
+  searchForInstances: Call;
+  retrieveInstance: Call;
+  retrieveStudyMetadata: Call;
+  retrieveSeriesMetadata: Call;
+  retrieveInstanceFrames: Call;
+}
+
+function webClient(url: string, headers: Record<string, string> = {}): WebClient {
+  const Client = dicomweb.DICOMwebClient as unknown as new (options: Record<string, unknown>) => WebClient;
+  return new Client({ url, headers, verbose: false });
+}
+
+describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
+  this.timeout(60_000);
+  let node: TestNode;
+  let work: string;
+  let removeXhr: () => void;
+  const studyA = uidFor('web-a/study');
+  const seriesA = uidFor('web-a/series');
+  const sopA0 = uidFor('web-a/instance/0');
+
+  before(async function () {
+    requireTool(this, 'storescu', 'dcmtk');
+    removeXhr = installXhr();
+    work = makeTempDir();
+    node = await startTestNode();
+    const a = writeSeries(path.join(work, 'a'), { seed: 'web-a', slices: 3, patientName: 'DOE^JANE', patientId: 'PA', studyDate: '20261128', rows: 32, columns: 32 });
+    const b = writeSeries(path.join(work, 'b'), { seed: 'web-b', slices: 2, patientName: 'ROE^RICHARD', patientId: 'PB', studyDate: '20250105', modality: 'MR' });
+    const stored = await storescu(node.dicom.port, [...a, ...b]);
+    expect(stored.code, stored.stderr).to.equal(0);
+  });
+  after(async () => {
+    removeXhr?.();
+    await node?.dispose();
+    if (work) removeDir(work);
+  });
+
+  async function client(role: Role) {
+    return webClient(`http://127.0.0.1:${node.http.port}/dicom-web`, { Authorization: `Bearer ${await node.tokenFor(role)}` });
+  }
+
+  async function status(promise: Promise<unknown>): Promise<{ status: number; body: unknown }> {
+    try {
+      await promise;
+      return { status: 200, body: undefined };
+    } catch (err) {
+      const e = err as { status: number; response: unknown };
+      return { status: e.status, body: e.response };
+    }
+  }
+
+  it('searches studies by name wildcard and date range, with the default fields (QIDO-RS)', async () => {
+    const web = await client('service');
+    const studies = (await web.searchForStudies({ queryParams: { PatientName: 'doe*', StudyDate: '20260101-' } })) as Json[];
+    expect(studies).to.have.length(1);
+    const [s] = studies;
+    expect(s!['0020000D']!.Value).to.deep.equal([studyA]);
+    expect(s!['00100010']!.Value).to.deep.equal([{ Alphabetic: 'DOE^JANE' }]);
+    expect(s!['00080061']!.Value).to.deep.equal(['CT']);
+    expect(s!['00201208']!.Value).to.deep.equal([3]);
+    expect(s!['00080052']).to.equal(undefined);
+  });
+
+  it('searches series of a study and instances of a series, with includefield, limit and offset', async () => {
+    const web = await client('radiologist');
+    const series = (await web.searchForSeries({ studyInstanceUID: studyA, queryParams: { includefield: 'Manufacturer' } })) as Json[];
+    expect(series.map((s) => s['0020000E']!.Value![0])).to.deep.equal([seriesA]);
+    expect(series[0]!['00080070']!.Value).to.deep.equal(['VIGIL TESTS']);
+    const all = (await web.searchForInstances({ studyInstanceUID: studyA, seriesInstanceUID: seriesA })) as Json[];
+    expect(all).to.have.length(3);
+    const page = (await web.searchForInstances({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, queryParams: { limit: '2', offset: '1' } })) as Json[];
+    expect(page.map((i) => i['00080018']!.Value![0])).to.deep.equal(all.slice(1, 3).map((i) => i['00080018']!.Value![0]));
+    const byTag = (await web.searchForStudies({ queryParams: { '00100020': 'PB' } })) as Json[];
+    expect(byTag).to.have.length(1);
+  });
+
+  it('answers bad queries with a 400 problem that says what is wrong', async () => {
+    const web = await client('service');
+    for (const queryParams of [{ NotAKeyword: 'x' }, { StudyDate: '20260101-20250101' }, { SOPInstanceUID: '1.2' }, { limit: 'many' }]) {
+      const { status: code, body } = await status(web.searchForStudies({ queryParams }));
+      expect(code, JSON.stringify(queryParams)).to.equal(400);
+      const problem = body as { code: string; detail: string };
+      expect(problem.code, JSON.stringify(queryParams)).to.equal('DICOMWEB_BAD_QUERY');
+      expect(problem.detail).to.be.a('string').and.not.equal('');
+    }
+  });
+
+  it('retrieves an instance as stored, the metadata as DICOM JSON, and frames (WADO-RS)', async () => {
+    const web = await client('radiologist');
+    const instance = (await web.retrieveInstance({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0 })) as ArrayBuffer;
+    const original = fs.readFileSync(path.join(work, 'a', fs.readdirSync(path.join(work, 'a')).sort()[0]!));
+    const sent = dcmjs.data.DicomMessage.readFile(original.buffer.slice(original.byteOffset, original.byteOffset + original.byteLength));
+    const got = dcmjs.data.DicomMessage.readFile(instance);
+    expect(got.dict['00080018']!.Value).to.deep.equal([sopA0]);
+    expect(Buffer.from((got.dict['7FE00010']!.Value as ArrayBuffer[])[0]!)).to.deep.equal(Buffer.from((sent.dict['7FE00010']!.Value as ArrayBuffer[])[0]!));
+
+    const metadata = (await web.retrieveSeriesMetadata({ studyInstanceUID: studyA, seriesInstanceUID: seriesA })) as Json[];
+    expect(metadata).to.have.length(3);
+    expect(metadata.map((m) => m['00080018']!.Value![0])).to.include(sopA0);
+    expect(metadata[0]!['00280010']!.Value).to.deep.equal([32]);
+
+    const frames = (await web.retrieveInstanceFrames({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0, frameNumbers: [1] })) as ArrayBuffer[];
+    expect(frames).to.have.length(1);
+    expect(Buffer.from(frames[0]!)).to.deep.equal(Buffer.from((sent.dict['7FE00010']!.Value as ArrayBuffer[])[0]!));
+  });
+
+  it('answers 404 for a study it does not hold and 400 for a path that is not a UID', async () => {
+    const web = await client('radiologist');
+    expect((await status(web.retrieveStudyMetadata({ studyInstanceUID: '1.2.3.4' }))).status).to.equal(404);
+    expect((await status(web.retrieveStudyMetadata({ studyInstanceUID: 'not-a-uid' }))).status).to.equal(400);
+    expect((await status(web.retrieveInstanceFrames({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0, frameNumbers: [9] }))).status).to.equal(404);
+  });
+
+  it('applies the API roles: images for radiologists, searches for services too, nothing for IT or without a token', async () => {
+    const service = await client('service');
+    expect((await status(service.retrieveInstance({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0 }))).status).to.equal(403);
+    expect((await status(service.retrieveSeriesMetadata({ studyInstanceUID: studyA, seriesInstanceUID: seriesA }))).status).to.equal(200);
+    const it = await client('it');
+    expect((await status(it.searchForStudies())).status).to.equal(403);
+    const anonymous = webClient(`http://127.0.0.1:${node.http.port}/dicom-web`);
+    expect((await status(anonymous.searchForStudies())).status).to.equal(401);
+  });
+
+  it('audits each search and retrieve with the ids it answered', async () => {
+    const web = await client('radiologist');
+    await web.searchForStudies({ queryParams: { PatientName: 'ROE*' } });
+    await web.retrieveInstance({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0 });
+    const entries = node.audit.list({ since: 0, limit: 10_000, tokenName: 'test-radiologist' }).entries;
+    const search = entries.filter((e) => e.route === '/dicom-web/studies').at(-1)!;
+    expect(search.resources).to.have.length(1);
+    expect(JSON.stringify(search)).not.to.match(/ROE/);
+    const retrieve = entries.filter((e) => e.route.endsWith('/instances/:instance')).at(-1)!;
+    expect(retrieve.resources).to.have.length(1);
+    expect(retrieve.status).to.equal(200);
+  });
+});

@@ -212,6 +212,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     alerts,
     worklist,
     queryRetrieve,
+    store,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));

@@ -25,6 +25,7 @@ import { worklistRoutes } from './routes/worklist.js';
 import { worklistEventRoutes } from './routes/worklist-events.js';
 import { worklistPageRoutes } from './routes/worklist-page.js';
 import { dicomWebRoutes } from './dicomweb/dicomweb-routes.js';
+import { stowRoutes } from './dicomweb/stow.js';
 
 /**
  * Builds the HTTP app. No port here: tests drive it with supertest, and `listen` lives in the
@@ -60,6 +61,7 @@ export function createApp(deps: ApiDeps): express.Express {
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
   app.use(pluginRoutes(deps));
   if (deps.queryRetrieve) app.use('/dicom-web', dicomWebRoutes({ ...deps, queryRetrieve: deps.queryRetrieve }));
+  if (deps.store) app.use('/dicom-web', stowRoutes({ ...deps, store: deps.store }));
   if (deps.triage) app.use(triageRoutes({ ...deps, triage: deps.triage }));
   app.use(notFoundHandler);
   app.use(errorHandler(deps.log));

@@ -14,6 +14,7 @@ import type { PluginHost } from '../plugins/host.js';
 import type { TriageEngine } from '../triage/engine.js';
 import type { WorklistPart } from '../worklist/worklist.js';
 import type { QueryRetrieve } from '../dicom/query/query-retrieve.js';
+import type { InstanceStore } from '../store/instance-store.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -41,6 +42,8 @@ export interface ApiDeps {
   worklist?: WorklistPart;
   /** The index's DICOM matching, shared with C-FIND: DICOMweb under /dicom-web is served when present. */
   queryRetrieve?: Pick<QueryRetrieve, 'search' | 'answer'>;
+  /** Where STOW-RS stores, the way C-STORE does (POST /dicom-web/studies is served when present). */
+  store?: Pick<InstanceStore, 'createWriter' | 'complete'>;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

@@ -98,6 +98,8 @@ const MATRIX: Record<string, readonly Role[]> = {
   'GET /dicom-web/studies/:study/series/:series/metadata': ['radiologist', 'service'],
   'GET /dicom-web/studies/:study/series/:series/instances/:instance/metadata': ['radiologist', 'service'],
   'GET /dicom-web/studies/:study/series/:series/instances/:instance/frames/:frames': ['radiologist'],
+  'POST /dicom-web/studies': ['service'],
+  'POST /dicom-web/studies/:study': ['service'],
 };
 
 /** A well-formed id that matches nothing, so allowed callers get 404 and nothing changes. */

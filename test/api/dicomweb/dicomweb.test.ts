@@ -23,6 +23,7 @@ interface WebClient {
   retrieveStudyMetadata: Call;
   retrieveSeriesMetadata: Call;
   retrieveInstanceFrames: Call;
+  storeInstances: Call;
 }
 
 function webClient(url: string, headers: Record<string, string> = {}): WebClient {
@@ -152,5 +153,70 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     const retrieve = entries.filter((e) => e.route.endsWith('/instances/:instance')).at(-1)!;
     expect(retrieve.resources).to.have.length(1);
     expect(retrieve.status).to.equal(200);
+  });
+
+  describe('STOW-RS', () => {
+    const studyC = uidFor('web-c/study');
+    const seriesC = uidFor('web-c/series');
+
+    function arrayBuffers(files: string[]): ArrayBuffer[] {
+      return files.map((f) => {
+        const b = fs.readFileSync(f);
+        return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+      });
+    }
+
+    async function post(body: Buffer, contentType: string, role: Role = 'service', url = '/dicom-web/studies') {
+      const res = await fetch(`http://127.0.0.1:${node.http.port}${url}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await node.tokenFor(role)}`, 'Content-Type': contentType },
+        body,
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, { Value?: Record<string, { Value?: unknown[] }>[] }> };
+    }
+
+    function multipart(parts: Buffer[], boundary = 'b0undary'): Buffer {
+      return Buffer.concat([...parts.flatMap((p) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), p, Buffer.from('\r\n')]), Buffer.from(`--${boundary}--\r\n`)]);
+    }
+
+    it('stores a series through the C-STORE path: indexed, searchable, byte for byte', async () => {
+      const files = writeSeries(path.join(work, 'c'), { seed: 'web-c', slices: 2, patientName: 'POE^EDGAR', patientId: 'PC' });
+      const web = await client('service');
+      await web.storeInstances({ datasets: arrayBuffers(files) });
+      const instances = node.index.find({ level: 'instances', criteria: [{ level: 'series', keyword: 'SeriesInstanceUID', match: { kind: 'wildcard', pattern: seriesC, caseSensitive: true } }], since: 0, limit: 10 });
+      expect(instances).to.have.length(2);
+      const row = node.index.getInstance(instances[0]!)!;
+      expect(row.callingAeTitle).to.equal('STOW-RS');
+      const stored = fs.readFileSync(node.files.absolutePath(row.filePath));
+      const sent = files.map((f) => fs.readFileSync(f)).find((b) => b.includes(Buffer.from(row.sopInstanceUid)))!;
+      expect(stored.subarray(stored.length - 2048)).to.deep.equal(sent.subarray(sent.length - 2048));
+      const found = (await (await client('radiologist')).searchForStudies({ queryParams: { StudyInstanceUID: studyC } })) as Json[];
+      expect(found).to.have.length(1);
+      // The series tracker saw it, as it sees a C-STORE.
+      expect(node.series.stateOf(row.seriesId)).to.not.equal(undefined);
+    });
+
+    it('answers 409 with a FailedSOPSequence for a part that is not DICOM, and 202 for a mix', async () => {
+      const bad = await post(multipart([Buffer.from('not a DICOM file')]), 'multipart/related; type="application/dicom"; boundary=b0undary');
+      expect(bad.status).to.equal(409);
+      expect(bad.body['00081198']!.Value![0]!['00081197']!.Value).to.deep.equal([0xc000]);
+      const good = fs.readFileSync(writeSeries(path.join(work, 'd'), { seed: 'web-d', slices: 1 })[0]!);
+      const mixed = await post(multipart([good, Buffer.from('junk')]), 'multipart/related; type="application/dicom"; boundary=b0undary');
+      expect(mixed.status).to.equal(202);
+      expect(mixed.body['00081199']!.Value).to.have.length(1);
+      expect(mixed.body['00081198']!.Value).to.have.length(1);
+    });
+
+    it('refuses an instance of another study than the path names, a wrong media type, a cut body, and other roles', async () => {
+      const file = fs.readFileSync(writeSeries(path.join(work, 'e'), { seed: 'web-e', slices: 1 })[0]!);
+      const wrongStudy = await post(multipart([file]), 'multipart/related; type="application/dicom"; boundary=b0undary', 'service', `/dicom-web/studies/${studyA}`);
+      expect(wrongStudy.status).to.equal(409);
+      expect(wrongStudy.body['00081198']!.Value![0]!['00081197']!.Value).to.deep.equal([0xa900]);
+      expect((await post(file, 'application/dicom')).status).to.equal(415);
+      expect((await post(multipart([file]).subarray(0, 400), 'multipart/related; type="application/dicom"; boundary=b0undary')).status).to.equal(400);
+      expect((await post(multipart([file]), 'multipart/related; type="application/dicom"; boundary=b0undary', 'radiologist')).status).to.equal(403);
+      const uids = node.index.find({ level: 'studies', criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'wildcard', pattern: uidFor('web-e/study'), caseSensitive: true } }], since: 0, limit: 10 });
+      expect(uids, 'nothing refused was stored').to.have.length(0);
+    });
   });
 });

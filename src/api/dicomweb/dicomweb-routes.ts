@@ -36,9 +36,11 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
       (req: Request, res: import('express').Response) => {
         const fixed = fixedOf(req);
         for (const uid of Object.values(fixed)) checkUid(uid);
-        const { plan, offset, limit } = qidoRequest(req, level, fixed, maxResults);
+        const { plan, offset, limit, capped } = qidoRequest(req, level, fixed, maxResults);
         const ids = deps.queryRetrieve.search(plan, offset, limit);
         auditResources(req, ids);
+        // PS3.18 8.3.4.4: say so when fewer results may have been given than asked for.
+        if (capped && ids.length === limit) res.setHeader('Warning', `299 vigil "limit lowered to ${limit} (dicom.queryRetrieve.maxResults): page on with offset"`);
         res.type(DICOM_JSON).send(JSON.stringify(ids.map((id) => toQidoJson(deps.queryRetrieve.answer(plan, id)))));
       },
     ] as const;

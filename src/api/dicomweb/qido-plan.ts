@@ -1,7 +1,7 @@
 import dcmjs from 'dcmjs';
 import type { Request } from 'express';
 import { VigilError } from '../../errors.js';
-import { readIdentifier, COMPUTED_KEYS, type QueryPlan } from '../../dicom/query/identifier.js';
+import { readIdentifier, vrOf, COMPUTED_KEYS, type QueryPlan } from '../../dicom/query/identifier.js';
 import type { QrLevel } from '../../dicom/query/information-models.js';
 import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../../dicom/summary.js';
 
@@ -35,6 +35,8 @@ export interface QidoRequest {
   plan: QueryPlan;
   offset: number;
   limit: number;
+  /** The limit asked for was above maxResults and was lowered to it. */
+  capped: boolean;
 }
 
 /**
@@ -67,13 +69,14 @@ export function qidoRequest(req: Request, level: Exclude<QrLevel, 'PATIENT'>, fi
     if (CONTROL.has(key)) continue;
     if (values.length !== 1) throw bad(`${clip(key)} must be given once`);
     const keyword = keywordOf(key);
-    identifier[keyword] = values[0];
+    // QIDO-RS lists UIDs with commas or backslashes (PS3.18 8.3.4.1); the identifier with backslashes.
+    identifier[keyword] = vrOf(keyword) === 'UI' ? values[0]!.replaceAll(',', '\\') : values[0];
   }
   if (limit === 0) throw bad('limit must be at least 1');
   for (const [keyword, value] of Object.entries(fixed)) identifier[keyword] = value;
   const plan = readIdentifier('study-root', identifier);
   if ('status' in plan) throw bad(plan.comment);
-  return { plan, offset, limit: Math.min(limit, maxResults) };
+  return { plan, offset, limit: Math.min(limit, maxResults), capped: limit > maxResults };
 }
 
 /** A keyword, or the keyword of a tag given as eight hex digits. */

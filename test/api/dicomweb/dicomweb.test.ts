@@ -44,7 +44,7 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     requireTool(this, 'storescu', 'dcmtk');
     removeXhr = installXhr();
     work = makeTempDir();
-    node = await startTestNode();
+    node = await startTestNode({ dicom: { queryRetrieve: { maxResults: 3 } } });
     const a = writeSeries(path.join(work, 'a'), { seed: 'web-a', slices: 3, patientName: 'DOE^JANE', patientId: 'PA', studyDate: '20261128', rows: 32, columns: 32 });
     const b = writeSeries(path.join(work, 'b'), { seed: 'web-b', slices: 2, patientName: 'ROE^RICHARD', patientId: 'PB', studyDate: '20250105', modality: 'MR' });
     const stored = await storescu(node.dicom.port, [...a, ...b]);
@@ -93,6 +93,16 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     expect(page.map((i) => i['00080018']!.Value![0])).to.deep.equal(all.slice(1, 3).map((i) => i['00080018']!.Value![0]));
     const byTag = (await web.searchForStudies({ queryParams: { '00100020': 'PB' } })) as Json[];
     expect(byTag).to.have.length(1);
+    const studyB = uidFor('web-b/study');
+    const list = (await web.searchForStudies({ queryParams: { StudyInstanceUID: `${studyA},${studyB}` } })) as Json[];
+    expect(list.map((s) => s['0020000D']!.Value![0])).to.have.members([studyA, studyB]);
+  });
+
+  it('lowers a limit above dicom.queryRetrieve.maxResults, and says so in a Warning header', async () => {
+    const res = await fetch(`http://127.0.0.1:${node.http.port}/dicom-web/instances?limit=50`, { headers: { Authorization: `Bearer ${await node.tokenFor('service')}` } });
+    expect(res.status).to.equal(200);
+    expect((await res.json()) as unknown[]).to.have.length(3);
+    expect(res.headers.get('Warning')).to.match(/^299 vigil "limit lowered to 3/);
   });
 
   it('answers bad queries with a 400 problem that says what is wrong', async () => {

@@ -98,6 +98,10 @@ const MATRIX: Record<string, readonly Role[]> = {
   'GET /dicom-web/studies/:study/series/:series/metadata': ['radiologist', 'service'],
   'GET /dicom-web/studies/:study/series/:series/instances/:instance/metadata': ['radiologist', 'service'],
   'GET /dicom-web/studies/:study/series/:series/instances/:instance/frames/:frames': ['radiologist'],
+  'GET /dicom-web/studies/:study/series/:series/instances/:instance/rendered': ['radiologist'],
+  'GET /dicom-web/studies/:study/series/:series/instances/:instance/thumbnail': ['radiologist'],
+  'GET /dicom-web/studies/:study/series/:series/instances/:instance/frames/:frames/rendered': ['radiologist'],
+  'GET /dicom-web/studies/:study/series/:series/instances/:instance/frames/:frames/thumbnail': ['radiologist'],
   'POST /dicom-web/studies': ['service'],
   'POST /dicom-web/studies/:study': ['service'],
 };

@@ -13,6 +13,7 @@ import type { ApiDeps } from '../deps.js';
 import { qidoRequest } from './qido-plan.js';
 import { toQidoJson } from './dicom-json-answer.js';
 import { sendMultipart } from './multipart.js';
+import { renderFramePng } from './render-instance.js';
 
 type DicomWebDeps = ApiDeps & { queryRetrieve: NonNullable<ApiDeps['queryRetrieve']> };
 
@@ -103,6 +104,21 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
     if (missing !== undefined) throw new VigilError('NOT_FOUND', `frame ${missing} does not exist: the instance has ${frames.length}`);
     await sendMultipart(res, 'application/octet-stream', numbers.map((n) => ({ contentType: `application/octet-stream; transfer-syntax=${TransferSyntax.ExplicitVRLittleEndian}`, bytes: frames[n - 1]! })));
   });
+
+  // Rendered (full size) and thumbnail (128 px on its longer side) PNGs of a frame, the first by default.
+  const THUMBNAIL_SIDE = 128;
+  const instancePath = '/studies/:study/series/:series/instances/:instance';
+  for (const [suffix, size] of [['rendered', 'full'], ['thumbnail', 'thumbnail'], ['frames/:frames/rendered', 'full'], ['frames/:frames/thumbnail', 'thumbnail']] as const) {
+    router.get(`${instancePath}/${suffix}`, allow('radiologist'), async (req, res) => {
+      const frameText = (req.params as Record<string, string | undefined>).frames ?? '1';
+      if (!/^\d{1,6}$/.test(frameText) || Number(frameText) < 1) throw new VigilError('DICOMWEB_BAD_QUERY', 'one frame number from 1 is rendered at a time');
+      const accept = req.get('Accept');
+      if (accept && !/(^|,)\s*(image\/png|image\/\*|\*\/\*)\s*(;|,|$)/i.test(accept)) throw new VigilError('DICOMWEB_NOT_ACCEPTABLE', 'rendered images are served as image/png');
+      const [row] = instancesOf(req);
+      const png = await renderFramePng(deps.files.absolutePath(row!.filePath), Number(frameText), size === 'thumbnail' ? THUMBNAIL_SIDE : 8192);
+      res.type('image/png').send(png);
+    });
+  }
 
   return router;
 }

@@ -10,6 +10,7 @@ import { storescu } from '../../helpers/dcmtk.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { installXhr } from '../../helpers/xhr-on-fetch.js';
 import type { Role } from '../../../src/auth/roles.js';
+import { decodePng } from '../../../src/triage/png.js';
 
 type Json = Record<string, { vr: string; Value?: unknown[] }>;
 
@@ -133,6 +134,24 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     const frames = (await web.retrieveInstanceFrames({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0, frameNumbers: [1] })) as ArrayBuffer[];
     expect(frames).to.have.length(1);
     expect(Buffer.from(frames[0]!)).to.deep.equal(Buffer.from((sent.dict['7FE00010']!.Value as ArrayBuffer[])[0]!));
+  });
+
+  it('renders a frame and a thumbnail as PNG (WADO-RS rendered)', async () => {
+    const base = `http://127.0.0.1:${node.http.port}/dicom-web/studies/${studyA}/series/${seriesA}/instances/${sopA0}`;
+    const headers = { Authorization: `Bearer ${await node.tokenFor('radiologist')}`, Accept: 'image/png' };
+    for (const [suffix, side] of [['rendered', 32], ['thumbnail', 32], ['frames/1/rendered', 32]] as const) {
+      const res = await fetch(`${base}/${suffix}`, { headers });
+      expect(res.status, suffix).to.equal(200);
+      expect(res.headers.get('content-type')).to.equal('image/png');
+      const png = Buffer.from(await res.arrayBuffer());
+      const { width, height, rgb } = decodePng(png);
+      expect([width, height], suffix).to.deep.equal([side, side]);
+      // The disc of the phantom is brighter than its surround.
+      const at = (x: number, y: number) => rgb[(y * width + x) * 3]!;
+      expect(at(16, 16), suffix).to.be.greaterThan(at(1, 1));
+    }
+    expect((await fetch(`${base}/rendered`, { headers: { ...headers, Accept: 'image/jpeg' } })).status).to.equal(406);
+    expect((await fetch(`${base}/frames/2/rendered`, { headers })).status).to.equal(404);
   });
 
   it('answers 404 for a study it does not hold and 400 for a path that is not a UID', async () => {

@@ -31,6 +31,9 @@ export const ERRORS = {
   DICOM_ECHO_FAILED: { status: 502, title: 'DICOM peer did not answer the C-ECHO with success' },
   NOT_READY: { status: 503, title: 'Not ready' },
   URI_TOO_LONG: { status: 414, title: 'URI too long' },
+  DICOMWEB_BAD_QUERY: { status: 400, title: 'DICOMweb query does not fit the information model' },
+  DICOMWEB_NOT_ACCEPTABLE: { status: 406, title: 'No representation the client accepts' },
+  DICOMWEB_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
   // Plugins (src/plugins/): a refused plugin is not loaded; the others still are.
   PLUGIN_NOT_FOUND: { status: 500, title: 'Enabled plugin not found' },
   PLUGIN_LOAD_FAILED: { status: 500, title: 'Plugin module could not be loaded' },

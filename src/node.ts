@@ -13,6 +13,7 @@ import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/
 import { Retention } from './store/retention/retention.js';
 import { retentionMetrics } from './store/retention/retention-metrics.js';
 import { DicomServer } from './dicom/dicom-server.js';
+import { QueryRetrieve } from './dicom/query/query-retrieve.js';
 import { scpMetrics } from './dicom/scp-metrics.js';
 import { groupCommitMetrics } from './store/group-commit-metrics.js';
 import { Metrics } from './metrics/metrics.js';
@@ -138,12 +139,16 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   seriesMetrics(metrics, bus, series.history);
   groupCommitMetrics(metrics, store);
   const readiness = new Readiness();
+  const queryRetrieve = new QueryRetrieve({ config: config.dicom, db, index, files, audit, log: log.child({ component: 'query-retrieve' }) });
   const dicom: DicomServer = new DicomServer(
     config.dicom,
     store,
     log.child({ component: 'dicom' }),
     scpMetrics(metrics, { activeAssociations: () => dicom.activeAssociations }),
-    { mpps: config.series.useMpps ? series.mpps : undefined },
+    {
+      mpps: config.series.useMpps ? series.mpps : undefined,
+      queryRetrieve,
+    },
   );
   const plugins = new PluginHost({
     config: config.plugins,
@@ -230,6 +235,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     alerts,
     worklist,
     pageSignIn: pageSignIn(config.auth.oidc, db, clock),
+    queryRetrieve,
+    store,
     status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
   });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));

@@ -28,6 +28,8 @@ import { modelSiteRoutes } from './routes/model-site.js';
 import { worklistRoutes } from './routes/worklist.js';
 import { worklistEventRoutes } from './routes/worklist-events.js';
 import { worklistPageRoutes } from './routes/worklist-page.js';
+import { dicomWebRoutes } from './dicomweb/dicomweb-routes.js';
+import { stowRoutes } from './dicomweb/stow.js';
 
 /**
  * Builds the HTTP app. No port here: tests drive it with supertest, and `listen` lives in the
@@ -66,6 +68,8 @@ export function createApp(deps: ApiDeps): express.Express {
   if (deps.forwards) app.use(forwardRoutes(deps.forwards));
   if (deps.rules) app.use(rulesRoutes({ ...deps, rules: deps.rules }));
   app.use(pluginRoutes(deps));
+  if (deps.queryRetrieve) app.use('/dicom-web', dicomWebRoutes({ ...deps, queryRetrieve: deps.queryRetrieve }));
+  if (deps.store) app.use('/dicom-web', stowRoutes({ ...deps, store: deps.store }));
   if (deps.triage) app.use(triageRoutes({ ...deps, triage: deps.triage }));
   if (deps.triage) app.use(modelSiteRoutes({ ...deps, triage: deps.triage }));
   app.use(notFoundHandler);

@@ -15,6 +15,8 @@ import type { PluginHost } from '../plugins/host.js';
 import type { TriageEngine } from '../triage/engine.js';
 import type { WorklistPart } from '../worklist/worklist.js';
 import type { PageSignIn } from './page-sign-in.js';
+import type { QueryRetrieve } from '../dicom/query/query-retrieve.js';
+import type { InstanceStore } from '../store/instance-store.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */
 export interface ApiDeps {
@@ -46,6 +48,10 @@ export interface ApiDeps {
   worklist?: WorklistPart;
   /** Sign-in to the page through the OpenID provider (auth.oidc); absent: tokens only. */
   pageSignIn?: PageSignIn;
+  /** The index's DICOM matching, shared with C-FIND: DICOMweb under /dicom-web is served when present. */
+  queryRetrieve?: Pick<QueryRetrieve, 'search' | 'answer'>;
+  /** Where STOW-RS stores, the way C-STORE does (POST /dicom-web/studies is served when present). */
+  store?: Pick<InstanceStore, 'createWriter' | 'complete'>;
   /** Live state of parts the API reports on. */
   status: {
     dicomListening(): boolean;

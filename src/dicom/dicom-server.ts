@@ -7,6 +7,7 @@ import type { InstanceStore } from '../store/instance-store.js';
 import { VigilScp, type ScpObserver } from './scp.js';
 import { AssociationCounts, peerAddress } from './association-counts.js';
 import type { MppsHandler } from './mpps-handler.js';
+import type { QueryRetrieve } from './query/query-retrieve.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
 import { listen } from '../listen.js';
 import { readTlsFile } from '../config/tls-client.js';
@@ -33,7 +34,7 @@ export class DicomServer {
     private readonly store: InstanceStore,
     private readonly log: Logger,
     private readonly observer?: ScpObserver,
-    private readonly services: { mpps?: MppsHandler } = {},
+    private readonly services: { mpps?: MppsHandler; queryRetrieve?: QueryRetrieve } = {},
   ) {}
 
   /** Every configured listener is up: the plain one unless `dicom.tls.only`, the TLS one with `dicom.tls`. */
@@ -181,6 +182,7 @@ export class DicomServer {
       associations: this.counts,
       observer: this.observer,
       mpps: this.services.mpps,
+      queryRetrieve: this.services.queryRetrieve,
     });
     scp.once('associationRequested', stopWaiting);
     this.connections.add(scp);

@@ -2,6 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
 import dimse, {
   type Association,
+  type CFindRequest,
+  type CFindResponse,
+  type CGetRequest,
+  type CGetResponse,
+  type CMoveRequest,
+  type CMoveResponse,
   type NCreateRequest,
   type NCreateResponse,
   type NSetRequest,
@@ -23,6 +29,9 @@ import { CommandField, CommandSetError, NO_DATA_SET, encodeCommand, type Command
 import { DimseRouter, RouteError, type DatasetSink } from './dimse-router.js';
 import { commandPdu } from './pdata-tf.js';
 import { describeError } from '../log/describe-error.js';
+import { QR_SOP_CLASSES } from './query/information-models.js';
+import type { QrCaller, QueryRetrieve, RetrieveAnswer } from './query/query-retrieve.js';
+import { QrStatus } from './query/qr-status.js';
 
 /**
  * The longest PDU taken in. P-DATA-TF PDUs respect the limit we announce (4 MiB at most); this
@@ -51,6 +60,8 @@ export interface ScpContext {
   observer?: ScpObserver;
   /** Answers MPPS N-CREATE / N-SET; without it the MPPS SOP class is not offered. */
   mpps?: MppsHandler;
+  /** Answers C-FIND / C-MOVE / C-GET; without it the Query/Retrieve SOP classes are not offered. */
+  queryRetrieve?: QueryRetrieve;
 }
 
 /** Why the node closed a connection on its own: a timer's phase ran out, or the waiting limit. */
@@ -82,8 +93,12 @@ export class VigilScp extends dimse.Scp {
   /** Frees this association's slot in the counts; set while accepted. */
   private freeSlot: (() => void) | undefined;
   private readonly timer: AssociationTimer;
-  /** C-STOREs whose data set is still arriving. */
-  private readonly pending = new Set<PendingStore>();
+  /**
+   * C-STOREs whose data set is still arriving. Not named `pending`: dcmjs-dimse's network keeps
+   * its own `pending` array (requests awaiting a response, used by C-GET's C-STOREs), which a
+   * field of that name would replace.
+   */
+  private readonly arriving = new Set<PendingStore>();
   /** Data sets fully received and being stored, or cut off and being removed: a stop waits for both. */
   private readonly storing = new Set<Promise<unknown>>();
   /** The node is stopping: no new association here, and the connection closes once idle. */
@@ -199,7 +214,7 @@ export class VigilScp extends dimse.Scp {
       remoteAddress: this.peer.socket.remoteAddress ?? null,
     };
     const pending: PendingStore = { writer: this.ctx.store.createWriter(incoming), incoming, startedAt: performance.now() };
-    this.pending.add(pending);
+    this.arriving.add(pending);
     const socket = this.peer.socket;
     return {
       write: (fragment) => {
@@ -211,7 +226,7 @@ export class VigilScp extends dimse.Scp {
       },
       end: () => {
         pending.writer.end();
-        this.pending.delete(pending);
+        this.arriving.delete(pending);
         const storing = this.completeStore(pending).then(({ status, comment }) => {
           this.storing.delete(storing);
           this.respond(contextId, command, CommandField.CStoreResponse, { status, comment });
@@ -277,7 +292,7 @@ export class VigilScp extends dimse.Scp {
       this.closeIfIdle();
       return;
     }
-    const extraServices = new Set(this.ctx.mpps ? [MPPS_SOP_CLASS] : []);
+    const extraServices = new Set([...(this.ctx.mpps ? [MPPS_SOP_CLASS] : []), ...(this.ctx.queryRetrieve ? QR_SOP_CLASSES : [])]);
     for (const { context } of association.getPresentationContexts()) {
       const decision = choosePresentationContext(
         this.ctx.config,
@@ -371,6 +386,95 @@ export class VigilScp extends dimse.Scp {
     callback(response);
   }
 
+  /** C-FIND: a pending response per match (at most dicom.queryRetrieve.maxResults), then the final status. */
+  override cFindRequest(request: CFindRequest, callback: (responses: CFindResponse[]) => void): void {
+    const answer = (status: number, comment?: string, identifier?: Record<string, unknown>): CFindResponse => {
+      const response = dimse.responses.CFindResponse.fromRequest(request);
+      response.setStatus(status);
+      if (comment) response.setErrorComment(comment);
+      if (identifier) response.setDataset(new dimse.Dataset(identifier));
+      return response;
+    };
+    const qr = this.ctx.queryRetrieve;
+    if (!qr) return callback([answer(QrStatus.SopClassNotSupported)]);
+    try {
+      const found = qr.find(this.caller(), request.getAffectedSopClassUid(), request.getDataset()?.getElements() ?? {});
+      callback([...found.matches.map((m) => answer(QrStatus.Pending, undefined, m)), answer(found.status, found.comment)]);
+    } catch (err) {
+      this.ctx.log.error('c-find failed', { error: describeError(err) });
+      callback([answer(QrStatus.UnableToProcess, 'internal error')]);
+    }
+  }
+
+  /** C-MOVE: the matches go to the move destination (a modality of dicom.modalities) on associations of ours. */
+  override cMoveRequest(request: CMoveRequest, callback: (responses: CMoveResponse[]) => void): void {
+    const destination = String(request.getCommandDataset().getElement('MoveDestination') ?? '');
+    this.retrieve(
+      (qr, elements) => qr.move(this.caller(), request.getAffectedSopClassUid(), elements, destination),
+      request.getDataset()?.getElements() ?? {},
+      (answer) => callback([fillRetrieveResponse(dimse.responses.CMoveResponse.fromRequest(request), answer)]),
+    );
+  }
+
+  /** C-GET: the matches come back as C-STOREs on this association, on the storage contexts the SCU proposed. */
+  override cGetRequest(request: CGetRequest, callback: (responses: CGetResponse[]) => void): void {
+    this.retrieve(
+      (qr, elements) => qr.get(this.caller(), request.getAffectedSopClassUid(), elements, (paths) => this.storeOnThisAssociation(paths)),
+      request.getDataset()?.getElements() ?? {},
+      (answer) => callback([fillRetrieveResponse(dimse.responses.CGetResponse.fromRequest(request), answer)]),
+    );
+  }
+
+  /** Runs a retrieve as work under way (a stop waits for it, the idle timer knows an answer is due). */
+  private retrieve(
+    run: (qr: QueryRetrieve, elements: Record<string, unknown>) => Promise<RetrieveAnswer>,
+    elements: Record<string, unknown>,
+    reply: (answer: RetrieveAnswer) => void,
+  ): void {
+    const qr = this.ctx.queryRetrieve;
+    if (!qr) return reply({ status: QrStatus.SopClassNotSupported, completed: 0, failed: 0, warnings: 0 });
+    const working = Promise.resolve()
+      .then(() => run(qr, elements))
+      .catch((err: unknown): RetrieveAnswer => {
+        this.ctx.log.error('retrieve failed', { error: describeError(err) });
+        return { status: QrStatus.UnableToProcess, comment: 'internal error', completed: 0, failed: 0, warnings: 0 };
+      })
+      .then((answer) => {
+        this.storing.delete(working);
+        if (!this.peer.socket.destroyed) reply(answer);
+        this.closeIfIdle();
+      });
+    this.storing.add(working);
+  }
+
+  /** C-STORE sub-operations of a C-GET, one at a time; each file's status, undefined when none came. */
+  private storeOnThisAssociation(paths: readonly string[]): Promise<(number | undefined)[]> {
+    return new Promise((resolve) => {
+      const statuses: (number | undefined)[] = paths.map(() => undefined);
+      const finish = (): void => {
+        this.off('done', finish);
+        this.peer.socket.off('close', finish);
+        resolve(statuses);
+      };
+      // dcmjs-dimse's network emits 'done' once its request queue is empty (a request without an
+      // accepted context is skipped and gets no status); a closed connection ends it too.
+      this.on('done', finish);
+      this.peer.socket.once('close', finish);
+      const requests = paths.map((file, i) => {
+        const store = new dimse.requests.CStoreRequest(file);
+        store.on('response', (response: { getStatus(): number }) => {
+          statuses[i] = response.getStatus();
+        });
+        return store;
+      });
+      this.peer.sendRequests(requests);
+    });
+  }
+
+  private caller(): QrCaller {
+    return { callingAeTitle: this.peer.association?.getCallingAeTitle().trim() ?? '', remoteAddress: this.peer.socket.remoteAddress ?? null };
+  }
+
   /**
    * At a stop: a new association on this connection is refused; C-STOREs under way are stored
    * and answered; then the association is aborted (the SCU learns at once that nothing more is
@@ -391,7 +495,7 @@ export class VigilScp extends dimse.Scp {
 
   /** Once draining and nothing is under way: abort the association, close the connection. */
   private closeIfIdle(): void {
-    if (!this.draining || this.pending.size > 0 || this.storing.size > 0) return;
+    if (!this.draining || this.arriving.size > 0 || this.storing.size > 0) return;
     const socket = this.peer.socket;
     if (socket.destroyed) return;
     if (this.accepted) this.sendAbort(AbortSource.ServiceUser, AbortReason.NotSpecified);
@@ -447,14 +551,14 @@ export class VigilScp extends dimse.Scp {
 
   /** The association ended: drop data sets that never completed, free the slot. */
   private release(): void {
-    for (const { writer } of this.pending) {
+    for (const { writer } of this.arriving) {
       const removing = this.ctx.store
         .abandon(writer)
         .catch((err: unknown) => this.ctx.log.warn('could not remove the temp file of a cut-off instance', { error: describeError(err) }))
         .finally(() => this.storing.delete(removing));
       this.storing.add(removing);
     }
-    this.pending.clear();
+    this.arriving.clear();
     this.accepted = false;
     this.freeSlot?.();
     this.freeSlot = undefined;
@@ -474,6 +578,18 @@ interface NetworkInternals {
   association?: Association;
   statistics: { addBytesReceived(bytes: number): void; addBytesSent(bytes: number): void };
   _processPdu(pdu: Buffer): Promise<void>;
+  sendRequests(requests: unknown[]): void;
+}
+
+/** The counts and status of a C-MOVE or C-GET final response. */
+function fillRetrieveResponse<R extends CMoveResponse | CGetResponse>(response: R, answer: RetrieveAnswer): R {
+  response.setStatus(answer.status);
+  if (answer.comment) response.setErrorComment(answer.comment);
+  response.setRemaining(0);
+  response.setCompleted(answer.completed);
+  response.setFailures(answer.failed);
+  response.setWarnings(answer.warnings);
+  return response;
 }
 
 /** A UID under the 2.25 arc (PS3.5 B.2), for steps whose SCU left the UID to us. */

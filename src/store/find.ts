@@ -11,7 +11,9 @@ export type TagMatch =
   /** DICOM wildcards: `*` any run, `?` one character; without them, an exact match. */
   | { kind: 'wildcard'; pattern: string; caseSensitive: boolean }
   /** An inclusive range of DA values (YYYYMMDD); either end may be open. */
-  | { kind: 'range'; from: string | null; to: string | null };
+  | { kind: 'range'; from: string | null; to: string | null }
+  /** Any of these exact values (a DICOM list of UIDs, PS3.4 C.2.2.2.2). */
+  | { kind: 'list'; values: readonly string[] };
 
 export interface FindCriterion {
   /** The level whose main tags hold the keyword: the searched level or one above it. */
@@ -99,6 +101,9 @@ function sqlNarrowing(match: TagMatch): { sql: string; params: string[] } | unde
       if (match.to !== null) (parts.push('VALUE <= ?'), params.push(match.to));
       return parts.length > 0 ? { sql: parts.join(' AND '), params } : undefined;
     }
+    case 'list':
+      // One parameter whatever the list's length: a JSON array read by json_each.
+      return { sql: 'VALUE IN (SELECT value FROM json_each(?))', params: [JSON.stringify(match.values)] };
     default:
       return match satisfies never;
   }
@@ -119,6 +124,10 @@ export function matcher(match: TagMatch): (value: string | null) => boolean {
     }
     case 'range':
       return (value) => value !== null && value !== '' && (match.from === null || value >= match.from) && (match.to === null || value <= match.to);
+    case 'list': {
+      const values = new Set(match.values);
+      return (value) => value !== null && values.has(value);
+    }
     default:
       return match satisfies never;
   }

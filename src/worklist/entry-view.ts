@@ -31,6 +31,8 @@ interface ViewOptions {
   alert: AlertBrief | null;
   feedback?: (findingId: string) => Feedback[];
   scopeOf?: ScopeOf;
+  /** worklist.viewerUrlTemplate, when the site has its own viewer. */
+  viewerUrlTemplate?: string;
 }
 
 /**
@@ -65,7 +67,13 @@ export function entryView(
     ruleHints: e.ruleHints,
     findings: e.findings.map((f) => findingView(f, showPatient, opts)),
     alert: opts.alert,
+    viewerUrl: viewerUrlOf(opts.viewerUrlTemplate, e.studyInstanceUid),
   };
+}
+
+/** The site's viewer link for a study (worklist.viewerUrlTemplate), or null. */
+export function viewerUrlOf(template: string | undefined, studyInstanceUid: string): string | null {
+  return template ? template.replaceAll('{StudyInstanceUID}', encodeURIComponent(studyInstanceUid)) : null;
 }
 
 function findingView(f: AiResult, showComments: boolean, { feedback, scopeOf }: ViewOptions): Record<string, unknown> {

@@ -96,3 +96,24 @@ export function storescuWatched(
   const done = new Promise<ToolResult>((resolve) => child.once('close', (code) => resolve({ code: code ?? 1, stdout, stderr })));
   return { acknowledged, done };
 }
+
+/** findscu with its responses kept as files (-X) in `outDir`, read back by the caller; `-S` Study Root, `-P` Patient Root. */
+export function findscu(port: number, keys: string[], outDir: string, opts: { model?: '-S' | '-P'; callingAe?: string } = {}) {
+  return runDcmtk('findscu', [
+    '-d', // debug: each response's DIMSE status, for finalStatus()
+    opts.model ?? '-S',
+    '-aet', opts.callingAe ?? 'FINDSCU',
+    '-aec', 'VIGIL',
+    '-X', '-od', outDir,
+    ...keys.flatMap((k) => ['-k', k]),
+    '127.0.0.1',
+    String(port),
+  ]);
+}
+
+/** The last DIMSE status a DCMTK Q/R tool run with -d reported, as "0x0000". */
+export function finalStatus(result: ToolResult): string | undefined {
+  const text = result.stdout + result.stderr;
+  const statuses = [...text.matchAll(/DIMSE Status\s*:\s*(0x[0-9a-fA-F]{4})/g)].map((m) => m[1]!.toLowerCase());
+  return statuses.at(-1);
+}

@@ -91,7 +91,7 @@ export function worklistRoutes(deps: ApiDeps): Router {
       limit,
       offset,
       now: new Date(at).toISOString(),
-      entries: entries.map((e) => entryView(e, { role: req.auth!.role, now: at, alert: alertOf(deps.alerts, e.studyId), scopeOf })),
+      entries: entries.map((e) => entryView(e, { role: req.auth!.role, now: at, alert: alertOf(deps.alerts, e.studyId), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate })),
     });
   });
 
@@ -100,7 +100,7 @@ export function worklistRoutes(deps: ApiDeps): Router {
     const p = part();
     const entry = p.query.get(studyIdOf(req));
     if (!entry) throw new VigilError('NOT_FOUND', 'no such study');
-    res.json(entryView(entry, { role: req.auth!.role, now: now(), alert: alertOf(deps.alerts, entry.studyId), feedback: (id) => p.feedback.ofFinding(id), scopeOf }));
+    res.json(entryView(entry, { role: req.auth!.role, now: now(), alert: alertOf(deps.alerts, entry.studyId), feedback: (id) => p.feedback.ofFinding(id), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate }));
   });
 
   router.post('/worklist/:studyId/claim', allow('radiologist'), (req, res) => {

@@ -72,6 +72,18 @@ export const dicomSection = z
     storageSopClasses: z.union([z.literal('all'), z.array(z.string().regex(/^[0-9.]+$/)).min(1)]).default('all'),
     /** Transfer syntaxes accepted, by UID; the sender's order of preference decides among them. */
     transferSyntaxes: z.array(z.string().regex(/^[0-9.]+$/)).min(1).optional(),
+    /**
+     * The Query/Retrieve SCP (C-FIND, C-MOVE, C-GET; Patient Root and Study Root). Nobody may
+     * query or retrieve until their calling AE title is listed: the index holds patient data.
+     */
+    queryRetrieve: z
+      .strictObject({
+        /** Calling AE titles allowed to query and retrieve; others get status 0124 (refused: not authorized). */
+        allowedAeTitles: z.array(aeTitle).default([]),
+        /** Most matches one C-FIND answers; past it the query ends with status A700 after the first ones. */
+        maxResults: z.number().int().min(1).max(100_000).default(1000),
+      })
+      .prefault({}),
     /** A listener for DICOM over TLS (PS3.15 B.1), beside the plain one or, with `only`, instead of it; absent: none. */
     tls: z
       .strictObject({

@@ -69,6 +69,16 @@ export const worklistSection = z
           .prefault({}),
       })
       .prefault({}),
+    /**
+     * A link from each study to the hospital's own viewer: an http(s) URL in which
+     * `{StudyInstanceUID}` is replaced by the study's UID (URL-encoded). Absent: no link.
+     */
+    viewerUrlTemplate: z
+      .string()
+      .max(2000)
+      .refine((t) => t.includes('{StudyInstanceUID}'), { message: 'must contain {StudyInstanceUID}' })
+      .refine((t) => /^https?:\/\/[^\s]+$/.test(t), { message: 'must be an http or https URL without spaces' })
+      .optional(),
   })
   .prefault({});
 

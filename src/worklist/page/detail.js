@@ -38,6 +38,8 @@ export function renderDetail(entry, viewer) {
   fact(facts, 'Description', entry.description);
   fact(facts, 'Modality', entry.modalities.join(', '));
   fact(facts, 'Received', time(entry.receivedAt));
+  // The site's own viewer (worklist.viewerUrlTemplate): a new tab, which learns nothing of this page.
+  if (entry.viewerUrl) facts.append(el('dt', {}, 'Viewer'), el('dd', {}, el('a', { href: entry.viewerUrl, target: '_blank', rel: 'noopener noreferrer', id: 'viewer-link' }, 'Open in the hospital viewer')));
   fact(facts, 'Base priority', `${PRIORITY_LABEL[entry.priority.base]} (${BASE_SOURCE[entry.priority.baseSource]})`);
   if (entry.order) fact(facts, 'Order', `${entry.order.procedure.text ?? entry.order.procedure.code ?? 'procedure not named'} · HL7 ${entry.order.hl7Priority || 'R'} · ${entry.order.state}`);
   const f = findingInFocus(entry);

@@ -96,6 +96,8 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
       alerts: { destinations: [{ id: 'team', type: 'webhook', url: await hook.start(), secret: 'shh', when: {} }] },
       // The findings here come from model `stroke` 1.0.0: a pack of that name declares a scope.
       triage: { modelsDir: scopedPack(path.join(work, 'models'), 'stroke', SCOPE), workers: 1 },
+      // The site's own viewer: a link only, never followed here (no request leaves loopback).
+      worklist: { viewerUrlTemplate: 'https://viewer.invalid/view?study={StudyInstanceUID}' },
     });
     const now = Date.now();
     studies = [
@@ -186,6 +188,9 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     expect(await page.textContent('#key-place')).to.equal('Series 3 (AX 5mm) · image 42 · z −35.0 mm');
     expect(await page.textContent('#detail-facts')).to.include('Modelstroke 1.0.0');
     expect(await page.textContent('#detail'), 'the device UID is for support, not the reading desk').not.to.include('2.25.1234567890');
+    // The link to the hospital's viewer opens the study there, in a tab that learns nothing of this one.
+    const link = await page.$eval('#viewer-link', (a) => ['href', 'target', 'rel'].map((k) => (a as unknown as { getAttribute(k: string): string }).getAttribute(k)));
+    expect(link).to.deep.equal([`https://viewer.invalid/view?study=${studies[2]!.studyInstanceUid}`, '_blank', 'noopener noreferrer']);
     await page.waitForSelector('#ack:not([disabled])');
     await shot('3-detail-with-key-image');
     await page.click('#ack');

@@ -153,7 +153,7 @@ describe('dicom/association timers: a silent association gives its slot back', f
   });
 
   it('once the SCU has spoken, waits the longer idle timer (timeouts.pduMs): a pause past firstMessageMs is kept', async () => {
-    node = await startTestNode({ dicom: { timeouts: { firstMessageMs: 1000, pduMs: 3000, connectMs: 3000 } } });
+    node = await startTestNode({ dicom: { timeouts: { firstMessageMs: 1000, pduMs: 3000, connectMs: 6000 } } });
     connection = await holdConnection(node.dicom.port, '127.0.0.2');
     let answer = nextAnswer(connection);
     connection.socket.write(echoRequest(1));

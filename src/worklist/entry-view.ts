@@ -100,7 +100,8 @@ export function whyOf(e: WorklistEntry): string {
   const p = e.priority;
   if (p.raisedByAi && e.reason) {
     const r = e.reason;
-    return `AI: ${r.critical ? 'critical ' : ''}${r.concept.display} ${percent(r.probability)} (${r.model.id} ${r.model.version}), raised from ${p.base}`;
+    const preliminary = r.preliminary ? ', preliminary (series still arriving)' : '';
+    return `AI: ${r.critical ? 'critical ' : ''}${r.concept.display} ${percent(r.probability)} (${r.model.id} ${r.model.version})${preliminary}, raised from ${p.base}`;
   }
   switch (p.baseSource) {
     case 'order':

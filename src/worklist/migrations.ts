@@ -143,5 +143,12 @@ export const worklistMigrations: MigrationSet = {
         ALTER TABLE worklist_findings ADD COLUMN operating_point_version INTEGER;
       `,
     },
+    {
+      version: 5,
+      name: 'Preliminary results of early runs',
+      // 1: made on part of a series still arriving (a positive: a negative one is not recorded);
+      // the result on the complete series replaces it.
+      sql: `ALTER TABLE worklist_findings ADD COLUMN preliminary INTEGER NOT NULL DEFAULT 0;`,
+    },
   ],
 };

@@ -86,6 +86,8 @@ function findingView(f: AiResult, showComments: boolean, { feedback, scopeOf }: 
     keyImage: f.hasKeyImage ? `/findings/${encodeURIComponent(f.findingId)}/key-image` : null,
     keyImagePlace: f.keyImagePlace,
     incompleteSeries: f.incompleteSeries,
+    // Made on part of a series still arriving: the complete series will confirm or withdraw it.
+    preliminary: f.preliminary,
     createdAt: iso(f.createdAt),
     // A comment may quote the patient: only for those who see the patient anyway.
     ...(feedback ? { feedback: feedback(f.findingId).map((fb) => ({ by: fb.by, verdict: fb.verdict, comment: showComments ? fb.comment : undefined, at: iso(fb.at) })) } : {}),

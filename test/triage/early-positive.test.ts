@@ -12,7 +12,7 @@ import { parseWithPythonHl7, requirePythonHl7 } from '../helpers/python-hl7.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
-import { copyPacks, seriesIdOf } from '../helpers/triage.js';
+import { copyPacks, seriesIdOf, settled } from '../helpers/triage.js';
 import type { Alert } from '../../src/alerts/model.js';
 
 /**
@@ -161,5 +161,18 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
     const entry = (await rad.get('/worklist').expect(200)).body.entries.find((e: { studyId: string }) => e.studyId === studyId);
     expect(entry.priority.raisedByAi, 'the raise is taken back').to.equal(false);
     expect(entry.findings.map((f: { positive: boolean; preliminary: boolean }) => [f.positive, f.preliminary])).to.deep.equal([[false, false]]);
+  });
+
+  it('drops an early run whose series completed before it ran: the final job speaks', async () => {
+    // One slice, announced alone: complete at once, too little for an early run of its own.
+    const files = headCt(work, 'early-late', 1);
+    await push(files);
+    const seriesId = seriesIdOf(node, 'early-late');
+    await eventually(() => node.series.stateOf(seriesId)?.state === 'stable', 'the series complete');
+    const { job, created } = node.triage.enqueue({ seriesId, seriesVersion: 1, modelId: 'stroke-ich', early: true });
+    expect(created).to.equal(true);
+    const done = await settled(node, job.id);
+    expect(done).to.include({ state: 'cancelled', findingId: null });
+    expect(node.triage.findings.list({ seriesId, limit: 10, offset: 0 }).filter((f) => f.preliminary)).to.deep.equal([]);
   });
 });

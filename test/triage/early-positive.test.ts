@@ -12,6 +12,7 @@ import { parseWithPythonHl7, requirePythonHl7 } from '../helpers/python-hl7.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
+import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 import { copyPacks, seriesIdOf, settled } from '../helpers/triage.js';
 import type { Alert } from '../../src/alerts/model.js';
 
@@ -35,6 +36,7 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
   let work: string;
   let peer: MllpPeer;
   let fhir: FhirStub;
+  let hook: WebhookReceiver;
 
   before(async function () {
     requireTool(this, 'storescu', 'dcmtk');
@@ -50,6 +52,8 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
     await peer.start();
     fhir = new FhirStub();
     await fhir.start();
+    hook = new WebhookReceiver();
+    const hookUrl = await hook.start();
     node = await startTestNode({
       // Completeness from the count tags; the idle window never ends a series during the test.
       series: { idleSeconds: 600 },
@@ -58,6 +62,7 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
         destinations: [
           { id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: peer.port, orderUpdate: 'none' },
           { id: 'ehr', type: 'fhir', baseUrl: fhir.baseUrl, team: { display: 'Neuroradiology on call' } },
+          { id: 'chat', type: 'webhook', url: hookUrl, secret: 'test-secret' },
         ],
         delivery: { backoff: { initialMs: 10, maxMs: 40 } },
       },
@@ -68,6 +73,7 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
     await node?.dispose();
     await peer?.stop();
     await fhir?.stop();
+    await hook?.stop();
     if (work) removeDir(work);
   });
 
@@ -89,6 +95,12 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
       .map((tx) => (tx.body as Bundle).entry!.find((e) => e.resource?.resourceType === 'Observation')!)
       .filter((e) => (e.resource as Observation).identifier![0]!.value === resultId)
       .map((e) => [e.request!.method, (e.resource as Observation).status]);
+  /** The webhook bodies about a result: event and status. */
+  const hooks = (resultId: string): string[][] =>
+    hook.bodies
+      .map((b) => JSON.parse(b) as { event: string; alert: { resultId: string; status: string } })
+      .filter((b) => b.alert.resultId === resultId)
+      .map((b) => [b.event, b.alert.status]);
 
   it('alerts at once on the part that arrived, marked preliminary in HL7, FHIR and the worklist, then makes it final at completion', async () => {
     const files = headCt(work, 'early-pos', 4);
@@ -101,6 +113,7 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
     expect(fhir.transactions().every((tx) => tx.problems.length === 0)).to.equal(true);
     expect(orus(preliminary.id)).to.deep.equal([['P', 'P', 'P']]);
     expect(observations(preliminary.id)).to.deep.equal([['POST', 'preliminary']]);
+    expect(hooks(preliminary.id)).to.deep.equal([['alert.raised', 'preliminary']]);
     const rad = await apiAs(node, 'radiologist');
     const early = (await rad.get('/worklist').expect(200)).body.entries.find((e: { studyId: string }) => e.studyId === preliminary.studyId);
     expect(early.priority).to.include({ effective: 'stat', raisedByAi: true });
@@ -122,6 +135,10 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
       ['PUT', 'final'],
     ]);
     expect(fhir.all('Observation').map((o) => o.status)).to.deep.equal(['final']);
+    expect(hooks(preliminary.id)).to.deep.equal([
+      ['alert.raised', 'preliminary'],
+      ['alert.raised', 'final'],
+    ]);
     const later = (await rad.get('/worklist').expect(200)).body.entries.find((e: { studyId: string }) => e.studyId === preliminary.studyId);
     expect(later.reason).to.include({ preliminary: false, positive: true });
     expect(later.why).not.to.include('preliminary');
@@ -144,10 +161,16 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
     await eventually(() => node.alerts.alerts.get(preliminary.id)!.state === 'withdrawn' && delivered(node.alerts.alerts.get(preliminary.id)!), 'the withdrawal delivered');
     expect(alertsOf(studyId).map((a) => a.id), 'no other alert').to.deep.equal([preliminary.id]);
     expect(node.alerts.deliveries.ofAlert(preliminary.id).map((d) => [d.destinationId, d.kind]).sort()).to.deep.equal([
+      ['chat', 'alert'],
+      ['chat', 'withdrawal'],
       ['ehr', 'alert'],
       ['ehr', 'withdrawal'],
       ['ris', 'alert'],
       ['ris', 'withdrawal'],
+    ]);
+    expect(hooks(preliminary.id)).to.deep.equal([
+      ['alert.raised', 'preliminary'],
+      ['alert.withdrawn', 'corrected'],
     ]);
     expect(orus(preliminary.id)).to.deep.equal([
       ['P', 'P', 'P'],

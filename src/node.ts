@@ -52,6 +52,8 @@ import { worklistMigrations } from './worklist/migrations.js';
 import { WorklistPart } from './worklist/worklist.js';
 import { withRuleHints } from './worklist/rule-hints.js';
 import { describeError } from './log/describe-error.js';
+import { EarlyRuns } from './triage/early-runs.js';
+import { routeSeries } from './rules/route.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -209,6 +211,21 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
       log.child({ component: 'worklist' }),
     ),
   );
+  // Early runs: a model whose pack declares `partial` runs once on a series still arriving.
+  const earlyRuns = new EarlyRuns({
+    bus,
+    index,
+    stateOf: (id) => series.stateOf(id),
+    triagesVersion: (version) => version === 1 || config.series.rerunTriageOnReopen,
+    candidates: async (id) => {
+      const facts = await rules.series.facts(id);
+      return facts ? routeSeries(rules.book.inForce().ruleSet, facts).jobs : undefined;
+    },
+    partialOf: (modelId) => triage.registry.get(modelId)?.manifest?.partial,
+    anyPartial: () => triage.registry.list().some((m) => m.manifest?.partial !== undefined),
+    enqueue: (request) => void triage.enqueue(request),
+    log: log.child({ component: 'triage' }),
+  });
   bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
   // A finding and the priority raise it makes commit together; findings announced from elsewhere
   // come by the bus (recordFinding is idempotent by finding id, so both paths may run).
@@ -248,6 +265,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     // Routing listens before the series tracker may announce a stable series.
     { name: 'forward', start: async () => forwarder.start(), stop: () => forwarder.stop() },
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
+    { name: 'early-runs', start: async () => earlyRuns.start(), stop: () => earlyRuns.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
     { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
     { name: 'operational', start: async () => operationalSender.start(), stop: () => operationalSender.stop() },

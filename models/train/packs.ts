@@ -75,6 +75,8 @@ export const PACKS = {
         urgency: 90,
       },
       resources: { timeoutMs: 60000, maxMemoryMb: 1024 },
+      // A bleed can sit anywhere in the brain: run early once 6 cm of the head is there.
+      partial: { minSlices: 12, minZExtentMm: 60 },
     },
     splits: {
       // Training phantoms at 256² (4x faster to draw; their noise is scaled so that on the model's
@@ -120,6 +122,8 @@ export const PACKS = {
         scope: 'made for central emboli (pulmonary trunk, main and lobar arteries); it misses most segmental ones: a negative result does not rule out pulmonary embolism',
       },
       resources: { timeoutMs: 120000, maxMemoryMb: 2048 },
+      // Central emboli lie around the pulmonary trunk: run early once 10 cm of the chest is there.
+      partial: { minSlices: 30, minZExtentMm: 100 },
     },
     splits: {
       train: { seedBase: 500000, count: 1600, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 256, noise: ALL_NOISE },

@@ -18,6 +18,7 @@ interface AlertRow {
   superseded_by: string | null;
   result_id: string;
   replaces: string | null;
+  confirms: number;
   withdrawn_at: number | null;
   withdrawal: string | null;
   acknowledged_at: number | null;
@@ -46,9 +47,9 @@ export class AlertStore {
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO alerts (id, finding_id, study_id, study_instance_uid, concept_key, model_id, model_version, critical,
-           priority, finding, state, escalate_at, finding_stored_at, created_at, result_id, replaces)
+           priority, finding, state, escalate_at, finding_stored_at, created_at, result_id, replaces, confirms)
          VALUES (@id, @findingId, @studyId, @studyUid, @conceptKey, @modelId, @modelVersion, @critical,
-           @priority, @finding, 'open', @escalateAt, @storedAt, @createdAt, @resultId, @replaces)`,
+           @priority, @finding, 'open', @escalateAt, @storedAt, @createdAt, @resultId, @replaces, @confirms)`,
       ),
       get: db.prepare<[string], AlertRow>('SELECT * FROM alerts WHERE id = ?'),
       live: db.prepare<[string, string, string], AlertRow>(
@@ -72,7 +73,7 @@ export class AlertStore {
     };
   }
 
-  insert(alert: { id: string; finding: Finding; escalateAt: number | null; createdAt: number; resultId: string; replaces: string | null }): void {
+  insert(alert: { id: string; finding: Finding; escalateAt: number | null; createdAt: number; resultId: string; replaces: string | null; confirms?: boolean }): void {
     const f = alert.finding;
     this.stmts.insert.run({
       id: alert.id,
@@ -90,6 +91,7 @@ export class AlertStore {
       createdAt: alert.createdAt,
       resultId: alert.resultId,
       replaces: alert.replaces,
+      confirms: alert.confirms ? 1 : 0,
     });
   }
 
@@ -178,6 +180,7 @@ function toAlert(row: AlertRow): Alert {
     supersededBy: row.superseded_by,
     resultId: row.result_id,
     replaces: row.replaces,
+    confirms: row.confirms === 1,
     withdrawnAt: row.withdrawn_at,
     withdrawal: row.withdrawal === null ? null : (JSON.parse(row.withdrawal) as Finding),
     acknowledgedAt: row.acknowledged_at,

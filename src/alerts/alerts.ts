@@ -87,7 +87,8 @@ export class AlertsPart {
     });
     this.escalator = new Escalator(config.escalation, this.alerts, this.outbox, this.clock, this.metrics, log);
     this.outbox.observe({
-      created: (alert) => this.metrics.alertsCreated.inc({ critical: String(alert.critical) }),
+      // A final result confirming a preliminary alert is the same alert made final, not a new one.
+      created: (alert) => void (alert.confirms || this.metrics.alertsCreated.inc({ critical: String(alert.critical) })),
       acknowledged: () => this.metrics.acknowledgements.inc(),
       withdrawn: (alert) => {
         this.metrics.withdrawals.inc({ critical: String(alert.critical) });

@@ -136,5 +136,12 @@ export const alertMigrations: MigrationSet = {
         CREATE INDEX alert_deliveries_alert ON alert_deliveries (alert_id);
       `,
     },
+    {
+      version: 3,
+      name: 'a final result confirming a preliminary one',
+      // 1: the alert's final finding (complete series) says what its superseded preliminary one
+      // (an early run on part of the series) said; its messages are final, not corrections.
+      sql: `ALTER TABLE alerts ADD COLUMN confirms INTEGER NOT NULL DEFAULT 0;`,
+    },
   ],
 };

@@ -45,6 +45,11 @@ export interface Alert {
   resultId: string;
   /** The alert this one superseded. */
   replaces: string | null;
+  /**
+   * The alert superseded a preliminary one (an early run on part of the series) and its final
+   * finding says the same result: its messages make the result final, they correct nothing.
+   */
+  confirms: boolean;
   withdrawnAt: number | null;
   /** The negative finding that withdrew the alert. */
   withdrawal: Finding | null;
@@ -85,6 +90,11 @@ export interface Delivery {
 
 /** The alert's messages correct a result the destinations may already hold. */
 export function isCorrection(alert: Alert): boolean {
+  return alert.resultId !== alert.id && !alert.confirms;
+}
+
+/** The destinations may already hold a message under the alert's result id (a correction or a confirmation). */
+export function followsEarlierResult(alert: Alert): boolean {
   return alert.resultId !== alert.id;
 }
 

@@ -69,11 +69,16 @@ export class Outbox {
   enqueueForFinding(finding: Finding): EnqueueResult {
     // A shadow pack version alerts nobody, and its negatives withdraw nothing a live one raised.
     if (finding.mode === 'shadow') return { outcome: 'not-routed' };
+    // A result on part of a series (an early run) alerts only when positive and critical; its
+    // negatives say nothing (the rest of the series may show the finding).
+    if (finding.preliminary && !(finding.positive && finding.critical)) return { outcome: 'not-routed' };
     const { alerts, deliveries, destinations, clock } = this.deps;
     const targets = destinationsFor(finding, destinations.configs());
     let toWake: string[] = [];
     const result = this.deps.db.transaction((): EnqueueResult => {
       const standing = alerts.live(finding);
+      // A standing result is neither raised nor confirmed by part of a series: the final run decides.
+      if (finding.preliminary && standing) return { outcome: 'unchanged', alertId: standing.id };
       if (standing && standing.finding.seriesInstanceUid !== finding.seriesInstanceUid && !moreSevere(finding, standing.finding)) {
         return { outcome: 'unchanged', alertId: standing.id };
       }
@@ -84,7 +89,10 @@ export class Outbox {
         toWake = holders.map((d) => d.id);
         return this.withdraw(standing, finding, holders);
       }
-      if (standing && sameResult(standing.finding, finding)) return { outcome: 'unchanged', alertId: standing.id };
+      // The complete series says what its early run said: the result becomes final (one final
+      // message to the same destinations, under the same result id), not a second alert.
+      const confirms = standing !== undefined && standing.finding.preliminary === true && !finding.preliminary && sameResult(standing.finding, finding);
+      if (standing && !confirms && sameResult(standing.finding, finding)) return { outcome: 'unchanged', alertId: standing.id };
       const recipients = union(targets, standing ? this.holders(standing) : []);
       if (recipients.length === 0) return { outcome: 'not-routed' };
       toWake = recipients.map((d) => d.id);
@@ -99,7 +107,9 @@ export class Outbox {
       }
       const firstLevel = this.deps.escalation.levels[0];
       const escalateAt = finding.critical && firstLevel ? now + firstLevel.afterMs : null;
-      alerts.insert({ id, finding, escalateAt, createdAt: now, resultId: previous?.resultId ?? id, replaces: standing?.id ?? null });
+      // A confirmation keeps where the preliminary alert stood: its escalation clock, and its acknowledgement.
+      alerts.insert({ id, finding, escalateAt: confirms ? standing!.escalateAt : escalateAt, createdAt: now, resultId: previous?.resultId ?? id, replaces: standing?.id ?? null, confirms });
+      if (confirms) this.carryOver(standing!, id);
       const seqs = recipients.map((d) =>
         deliveries.insert({ alertId: id, destinationId: d.id, channel: d.type, kind: 'alert', escalationLevel: null, idempotencyKey: newKey(), createdAt: now }),
       );
@@ -208,6 +218,15 @@ export class Outbox {
     })();
     if (result) this.wake(levels[result.level - 1]!.destinations);
     return result;
+  }
+
+  /** The confirming alert takes over the preliminary one's escalation level and acknowledgement. */
+  private carryOver(preliminary: Alert, id: string): void {
+    const { alerts } = this.deps;
+    alerts.setEscalation(id, preliminary.escalationLevel, preliminary.state === 'open' ? preliminary.escalateAt : null);
+    if (preliminary.acknowledgedAt !== null && preliminary.acknowledgedBy !== null) {
+      alerts.acknowledge(id, preliminary.acknowledgedAt, preliminary.acknowledgedBy, preliminary.acknowledgementNote);
+    }
   }
 
   /**

@@ -1,5 +1,13 @@
 import type { Finding } from '../triage/finding.js';
-import { isCorrection, type Alert, type DeliveryKind } from './model.js';
+import { followsEarlierResult, isCorrection, type Alert, type DeliveryKind } from './model.js';
+
+/**
+ * Where the reported result stands: preliminary (made on a series still arriving), final (the
+ * complete series), or corrected (it changes or takes back what was sent under its result id).
+ * HL7 OBX-11 P / F / C; FHIR Observation.status preliminary / final / corrected.
+ */
+export const RESULT_STATUSES = ['preliminary', 'final', 'corrected'] as const;
+export type ResultStatus = (typeof RESULT_STATUSES)[number];
 
 /** What one delivery tells its destination about an alert's result. */
 export interface ReportedResult {
@@ -9,13 +17,21 @@ export interface ReportedResult {
   resultId: string;
   /** The message replaces what the destination may hold for resultId (HL7 status C, FHIR corrected). */
   corrects: boolean;
+  /**
+   * The destination may already hold a message under resultId (a correction, or a final result
+   * confirming a preliminary one): FHIR updates those resources rather than creating them.
+   */
+  follows: boolean;
+  status: ResultStatus;
   withdrawal: boolean;
 }
 
 export function reportedResult(alert: Alert, kind: DeliveryKind): ReportedResult {
   if (kind === 'withdrawal') {
     if (!alert.withdrawal) throw new Error(`alert ${alert.id} has a withdrawal delivery but was not withdrawn`);
-    return { finding: alert.withdrawal, resultId: alert.resultId, corrects: true, withdrawal: true };
+    return { finding: alert.withdrawal, resultId: alert.resultId, corrects: true, follows: true, status: 'corrected', withdrawal: true };
   }
-  return { finding: alert.finding, resultId: alert.resultId, corrects: isCorrection(alert), withdrawal: false };
+  const corrects = isCorrection(alert);
+  const status: ResultStatus = alert.finding.preliminary ? 'preliminary' : corrects ? 'corrected' : 'final';
+  return { finding: alert.finding, resultId: alert.resultId, corrects, follows: followsEarlierResult(alert), status, withdrawal: false };
 }

@@ -12,6 +12,7 @@ import { WorkerPool } from './worker/pool.js';
 import { triageMetrics } from './metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ModelSiteStore } from './site/model-site-store.js';
+import { SeriesStateStore } from '../series/series-state-store.js';
 
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
 export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; metrics?: Metrics }): TriageEngine {
@@ -22,5 +23,11 @@ export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIn
   const jobs = new JobStore(deps.db);
   const findings = new FindingStore(deps.db, deps.index.changes, deps.bus, log);
   const observer = deps.metrics ? triageMetrics(deps.metrics, { jobs, registry }) : undefined;
-  return new TriageEngine(config, { index: deps.index, files: deps.files, log }, registry, jobs, findings, pool, observer);
+  const states = new SeriesStateStore(deps.db);
+  // Version v of a series is still arriving while the series is open with v - 1 versions declared stable.
+  const stillArriving = (seriesId: string, seriesVersion: number): boolean => {
+    const state = states.get(seriesId);
+    return state !== undefined && state.state === 'open' && state.version === seriesVersion - 1;
+  };
+  return new TriageEngine(config, { index: deps.index, files: deps.files, log, stillArriving }, registry, jobs, findings, pool, observer);
 }

@@ -25,7 +25,15 @@ export interface EnqueueRequest {
   /** Queue order and the least priority the finding asks for; routine by default. */
   priority?: Priority;
   ruleId?: string | null;
+  /** An early run on the part of the series version that has arrived (see early-runs.ts). */
+  early?: boolean;
 }
+
+/**
+ * Whether a series version is still arriving (not yet declared stable): an early run's result
+ * is kept only then. Once the version is complete its final job says what the model finds.
+ */
+export type StillArriving = (seriesId: string, seriesVersion: number) => boolean;
 
 /** Causes that may pass: the job runs again later, until its attempts are used up. */
 const PASSING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TRIAGE_TIMEOUT', 'TRIAGE_WORKER_CRASHED', 'TRIAGE_MEMORY_LIMIT', 'INTERNAL', 'STORE_FILE_MISSING']);
@@ -48,7 +56,7 @@ export class TriageEngine {
 
   constructor(
     private readonly config: TriageConfig,
-    private readonly deps: { index: DicomIndex; files: FileStore; log: Logger },
+    private readonly deps: { index: DicomIndex; files: FileStore; log: Logger; stillArriving: StillArriving },
     readonly registry: ModelRegistry,
     readonly jobs: JobStore,
     readonly findings: FindingStore,
@@ -98,12 +106,13 @@ export class TriageEngine {
       seriesId: request.seriesId,
       seriesVersion: request.seriesVersion ?? 1,
       modelId: request.modelId,
+      early: request.early ?? false,
       priority: request.priority ?? 'routine',
       urgency: model.manifest?.finding.urgency ?? DEFAULT_URGENCY,
       ruleId: request.ruleId ?? null,
       maxAttempts: this.config.maxAttempts,
     });
-    if (result.created) this.deps.log.info('triage job queued', { jobId: result.job.id, seriesId: request.seriesId, modelId: request.modelId, priority: result.job.priority });
+    if (result.created) this.deps.log.info('triage job queued', { jobId: result.job.id, seriesId: request.seriesId, modelId: request.modelId, priority: result.job.priority, early: result.job.early });
     this.pump();
     return result;
   }
@@ -193,6 +202,7 @@ export class TriageEngine {
   private async execute(job: Job): Promise<void> {
     const log = this.deps.log;
     try {
+      if (job.early && this.earlyRunOutdated(job)) return;
       const pack = this.registry.packFor(job.modelId);
       const instances = this.deps.index.instancesUnder('series', job.seriesId);
       if (instances.length === 0) throw new VigilError('NOT_FOUND', 'the series is no longer in the index');
@@ -202,7 +212,21 @@ export class TriageEngine {
       const finding = this.findingOf(job, pack, result, instances);
       const { decodeMs, preprocessMs, inferenceMs } = finding.timings;
       const timings = { decodeMs, preprocessMs, inferenceMs, keyImageMs: round(result.timings.keyImageMs) };
-      const stored = this.findings.record(finding, result.keyImagePng, () => this.jobs.markDone(job.id, finding.id, timings));
+      // An early result is kept only while its series version is still arriving (checked in the
+      // finding's transaction): once complete, the final job speaks, and a late preliminary
+      // positive must not raise what the final result may already have said is negative.
+      let outdated = false;
+      const stored = this.findings.record(finding, result.keyImagePng, () => {
+        if (job.early && !this.deps.stillArriving(job.seriesId, job.seriesVersion)) {
+          outdated = this.jobs.cancel(job.id);
+          return false;
+        }
+        return this.jobs.markDone(job.id, finding.id, timings);
+      });
+      if (outdated) {
+        log.info('early triage run finished after its series was complete; result discarded', { jobId: job.id, seriesId: job.seriesId });
+        return;
+      }
       if (!stored) {
         log.info('triage job was cancelled while it ran; result discarded', { jobId: job.id });
         return;
@@ -220,6 +244,13 @@ export class TriageEngine {
       this.observer?.jobFailed(error.code);
       log.warn('triage job failed', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, code: error.code, reason: error.message, state, attempt: job.attempts });
     }
+  }
+
+  /** An early job whose series version completed before it could run: cancelled, the final job speaks. */
+  private earlyRunOutdated(job: Job): boolean {
+    if (this.deps.stillArriving(job.seriesId, job.seriesVersion)) return false;
+    if (this.jobs.cancel(job.id)) this.deps.log.info('early triage run skipped: its series is already complete', { jobId: job.id, seriesId: job.seriesId });
+    return true;
   }
 
   private findingOf(job: Job, pack: PackRef, result: JobResult, instances: InstanceRow[]): Finding {
@@ -250,6 +281,7 @@ export class TriageEngine {
       threshold: point.threshold,
       operatingPoint: { name: point.name, sensitivity: point.sensitivity, specificity: point.specificity, source: point.source, version: point.version },
       mode: shadow ? 'shadow' : 'live',
+      ...(job.early && { preliminary: true }),
       positive,
       // A shadow result asks for nothing: no critical alert, no raise (the outbox and the worklist also check the mode).
       critical: !shadow && positive && manifest.finding.critical,

@@ -38,6 +38,13 @@ export interface Finding {
    * stored before shadow mode existed: live.
    */
   mode?: 'live' | 'shadow';
+  /**
+   * The model ran on a series still arriving (an early run: its pack's `partial` coverage was
+   * met). A positive critical one alerts at once, marked preliminary everywhere; a negative one
+   * alerts nothing and is never shown. The final finding at completion confirms, corrects or
+   * withdraws it. Absent: made on the complete series version.
+   */
+  preliminary?: boolean;
   /** probability >= threshold */
   positive: boolean;
   /** A positive finding the model declares critical (alerts and STAT priority follow). */

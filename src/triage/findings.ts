@@ -60,7 +60,7 @@ export class FindingStore {
         body: JSON.stringify(finding),
         keyImage: keyImage ? Buffer.from(keyImage.buffer, keyImage.byteOffset, keyImage.byteLength) : null,
       });
-      this.changes.append('finding', 'finding', finding.id, { seriesId: finding.seriesId, modelId: finding.modelId, positive: finding.positive, critical: finding.critical }, finding.createdAt);
+      this.changes.append('finding', 'finding', finding.id, { seriesId: finding.seriesId, modelId: finding.modelId, positive: finding.positive, critical: finding.critical, ...(finding.preliminary && { preliminary: true }) }, finding.createdAt);
       for (const listener of this.listeners) listener(finding, this.db);
       return true;
     })();

@@ -26,6 +26,11 @@ export interface Job {
   seriesId: string;
   seriesVersion: number;
   modelId: string;
+  /**
+   * An early run: the model on the part of the series version that has arrived (its pack's
+   * `partial` coverage met); its finding is preliminary. The final job of the version runs at completion.
+   */
+  early: boolean;
   priority: Priority;
   /** The model's clinical urgency (its pack's finding.urgency) when the job was queued. */
   urgency: number;
@@ -48,6 +53,7 @@ interface JobRow {
   series_id: string;
   series_version: number;
   model_id: string;
+  early: number;
   priority: Priority;
   urgency: number;
   rule_id: string | null;
@@ -71,6 +77,8 @@ export interface NewJob {
   seriesId: string;
   seriesVersion: number;
   modelId: string;
+  /** False unless said: the final run at completion. */
+  early?: boolean;
   priority: Priority;
   urgency: number;
   ruleId: string | null;
@@ -84,11 +92,11 @@ export class JobStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO triage_jobs (id, series_id, series_version, model_id, priority, priority_rank, urgency, rule_id, state, attempts, max_attempts, created_at, available_at)
-         VALUES (@id, @seriesId, @seriesVersion, @modelId, @priority, @rank, @urgency, @ruleId, 'queued', 0, @maxAttempts, @now, @now)
-         ON CONFLICT (series_id, series_version, model_id) DO NOTHING`,
+        `INSERT INTO triage_jobs (id, series_id, series_version, model_id, early, priority, priority_rank, urgency, rule_id, state, attempts, max_attempts, created_at, available_at)
+         VALUES (@id, @seriesId, @seriesVersion, @modelId, @early, @priority, @rank, @urgency, @ruleId, 'queued', 0, @maxAttempts, @now, @now)
+         ON CONFLICT (series_id, series_version, model_id, early) DO NOTHING`,
       ),
-      byKey: db.prepare<[string, number, string], JobRow>('SELECT * FROM triage_jobs WHERE series_id = ? AND series_version = ? AND model_id = ?'),
+      byKey: db.prepare<[string, number, string, number], JobRow>('SELECT * FROM triage_jobs WHERE series_id = ? AND series_version = ? AND model_id = ? AND early = ?'),
       get: db.prepare<[string], JobRow>('SELECT * FROM triage_jobs WHERE id = ?'),
       claim: db.prepare<[{ now: number }], JobRow>(
         `UPDATE triage_jobs SET state = 'running', attempts = attempts + 1, started_at = @now
@@ -124,10 +132,11 @@ export class JobStore {
     };
   }
 
-  /** Idempotent per series version and model: a second call returns the first job. */
+  /** Idempotent per series version, model and kind (early or final): a second call returns the first job. */
   enqueue(input: NewJob, now = Date.now()): { job: Job; created: boolean } {
-    const info = this.stmts.insert.run({ id: crypto.randomUUID(), ...input, rank: PRIORITY_RANK[input.priority], now });
-    const job = toJob(this.stmts.byKey.get(input.seriesId, input.seriesVersion, input.modelId)!);
+    const early = input.early ? 1 : 0;
+    const info = this.stmts.insert.run({ id: crypto.randomUUID(), ...input, early, rank: PRIORITY_RANK[input.priority], now });
+    const job = toJob(this.stmts.byKey.get(input.seriesId, input.seriesVersion, input.modelId, early)!);
     return { job, created: info.changes === 1 };
   }
 
@@ -218,6 +227,7 @@ function toJob(row: JobRow): Job {
     seriesId: row.series_id,
     seriesVersion: row.series_version,
     modelId: row.model_id,
+    early: row.early === 1,
     priority: row.priority,
     urgency: row.urgency,
     ruleId: row.rule_id,

@@ -197,6 +197,18 @@ export const manifestSchema = z
         maxMemoryMb: z.number().int().min(64).max(16_384).default(1024),
       })
       .prefault({}),
+    /**
+     * What a series still arriving must cover before the model may run on it (an early run,
+     * whose positive critical result alerts at once, marked preliminary): at least `minSlices`
+     * images spanning at least `minZExtentMm` along the slice normal. Volumes only (a radiograph
+     * is one image, complete at once). Absent: the model waits for the complete series.
+     */
+    partial: z
+      .strictObject({
+        minSlices: z.number().int().min(2).max(1024),
+        minZExtentMm: z.number().positive().max(2000).optional(),
+      })
+      .optional(),
     testVector: testVectorSchema,
   })
   .superRefine((m, ctx) => {
@@ -209,6 +221,9 @@ export const manifestSchema = z
     const mapLayout = m.outputs.localisation.layout;
     if ((kind === 'volume') !== (mapLayout === 'DHW')) {
       ctx.addIssue({ code: 'custom', path: ['outputs', 'localisation', 'layout'], message: `a ${kind} model's map is ${kind === 'volume' ? 'DHW' : 'HW'}` });
+    }
+    if (m.partial && kind !== 'volume') {
+      ctx.addIssue({ code: 'custom', path: ['partial'], message: 'only a volume model runs on part of a series (a radiograph is one image, complete at once)' });
     }
     for (const name of Object.keys(m.testVector.expected)) {
       if (name !== m.outputs.probability.name && name !== m.outputs.localisation.name) {

@@ -79,5 +79,50 @@ export const triageMigrations: MigrationSet = {
         CREATE INDEX triage_jobs_urgent ON triage_jobs (state, urgency DESC, priority_rank DESC, available_at);
       `,
     },
+    {
+      version: 4,
+      name: 'early runs on a series still arriving',
+      // An early job (1) runs the model on part of a series version before it is complete; the
+      // final job (0) of the same version runs at completion. SQLite cannot widen a UNIQUE in place.
+      sql: `
+        CREATE TABLE triage_jobs_v4 (
+          id TEXT PRIMARY KEY,
+          series_id TEXT NOT NULL,
+          series_version INTEGER NOT NULL,
+          model_id TEXT NOT NULL,
+          early INTEGER NOT NULL DEFAULT 0,
+          priority TEXT NOT NULL,
+          priority_rank INTEGER NOT NULL,
+          rule_id TEXT,
+          state TEXT NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          max_attempts INTEGER NOT NULL,
+          error_code TEXT,
+          error_detail TEXT,
+          created_at INTEGER NOT NULL,
+          available_at INTEGER NOT NULL,
+          started_at INTEGER,
+          finished_at INTEGER,
+          finding_id TEXT,
+          decode_ms REAL,
+          preprocess_ms REAL,
+          inference_ms REAL,
+          key_image_ms REAL,
+          urgency INTEGER NOT NULL DEFAULT 50,
+          -- enqueue is idempotent per series version, model and kind (early or final)
+          UNIQUE (series_id, series_version, model_id, early)
+        );
+        INSERT INTO triage_jobs_v4 (id, series_id, series_version, model_id, early, priority, priority_rank, rule_id, state, attempts, max_attempts,
+            error_code, error_detail, created_at, available_at, started_at, finished_at, finding_id, decode_ms, preprocess_ms, inference_ms, key_image_ms, urgency)
+          SELECT id, series_id, series_version, model_id, 0, priority, priority_rank, rule_id, state, attempts, max_attempts,
+            error_code, error_detail, created_at, available_at, started_at, finished_at, finding_id, decode_ms, preprocess_ms, inference_ms, key_image_ms, urgency
+          FROM triage_jobs;
+        DROP TABLE triage_jobs;
+        ALTER TABLE triage_jobs_v4 RENAME TO triage_jobs;
+        CREATE INDEX triage_jobs_next ON triage_jobs (state, priority_rank DESC, available_at);
+        CREATE INDEX triage_jobs_created ON triage_jobs (created_at);
+        CREATE INDEX triage_jobs_urgent ON triage_jobs (state, urgency DESC, priority_rank DESC, available_at);
+      `,
+    },
   ],
 };

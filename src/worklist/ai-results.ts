@@ -33,10 +33,11 @@ export interface AiResultRow {
   shadow: number;
   operating_point_source: 'shipped' | 'site' | null;
   operating_point_version: number | null;
+  preliminary: number;
 }
 
 export const AI_RESULT_COLUMNS =
-  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at, images_analysed, images_announced, key_slice_index, key_frame_number, shadow, operating_point_source, operating_point_version';
+  'finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code, concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at, images_analysed, images_announced, key_slice_index, key_frame_number, shadow, operating_point_source, operating_point_version, preliminary';
 
 /**
  * What a positive finding asks of the worklist: the finding's own priority (the routing rule's
@@ -68,10 +69,10 @@ export class AiResults {
       insert: db.prepare(
         `INSERT INTO worklist_findings (finding_id, study_id, series_id, model_id, model_version, device_uid, concept_system, concept_code,
            concept_display, probability, threshold, operating_point, positive, critical, ai_priority, key_instance_id, has_key_image, created_at,
-           images_analysed, images_announced, key_slice_index, key_frame_number, shadow, operating_point_source, operating_point_version)
+           images_analysed, images_announced, key_slice_index, key_frame_number, shadow, operating_point_source, operating_point_version, preliminary)
          VALUES (@findingId, @studyId, @seriesId, @modelId, @modelVersion, @deviceUid, @conceptSystem, @conceptCode,
            @conceptDisplay, @probability, @threshold, @operatingPoint, @positive, @critical, @aiPriority, @keyInstanceId, @hasKeyImage, @createdAt,
-           @imagesAnalysed, @imagesAnnounced, @keySliceIndex, @keyFrameNumber, @shadow, @operatingPointSource, @operatingPointVersion)`,
+           @imagesAnalysed, @imagesAnnounced, @keySliceIndex, @keyFrameNumber, @shadow, @operatingPointSource, @operatingPointVersion, @preliminary)`,
       ),
       get: db.prepare<[string], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE finding_id = ?`),
     };
@@ -84,6 +85,8 @@ export class AiResults {
    * Idempotent by finding id (the committed 'finding' event may bring it again).
    */
   record(finding: Finding): void {
+    // A negative on part of a series says nothing yet (the rest may show the finding): never shown.
+    if (finding.preliminary && !finding.positive) return;
     if (this.stmts.exists.get(finding.id)) return;
     const { changes, live, query } = this.deps;
     const before = query.effectivePriority(finding.studyId);
@@ -116,6 +119,7 @@ export class AiResults {
       shadow,
       operatingPointSource: finding.operatingPoint.source ?? 'shipped',
       operatingPointVersion: finding.operatingPoint.version ?? null,
+      preliminary: finding.preliminary ? 1 : 0,
     });
     const after = query.effectivePriority(finding.studyId);
     if (rank(after) > rank(before)) {
@@ -152,5 +156,6 @@ export function aiResultOf(row: AiResultRow): AiResult {
     incompleteSeries: row.images_analysed !== null && row.images_announced !== null ? { images: row.images_analysed, announced: row.images_announced } : null,
     shadow: row.shadow === 1,
     decidedBy: { source: row.operating_point_source ?? 'shipped', version: row.operating_point_version },
+    preliminary: row.preliminary === 1,
   };
 }

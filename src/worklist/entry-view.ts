@@ -94,6 +94,8 @@ function findingView(f: AiResult, showComments: boolean, { feedback, scopeOf }: 
     keyImage: f.hasKeyImage ? `/findings/${encodeURIComponent(f.findingId)}/key-image` : null,
     keyImagePlace: f.keyImagePlace,
     incompleteSeries: f.incompleteSeries,
+    // Made on part of a series still arriving: the complete series will confirm or withdraw it.
+    preliminary: f.preliminary,
     createdAt: iso(f.createdAt),
     // A comment may quote the patient: only for those who see the patient anyway.
     ...(feedback ? { feedback: feedback(f.findingId).map((fb) => ({ by: fb.by, verdict: fb.verdict, comment: showComments ? fb.comment : undefined, at: iso(fb.at) })) } : {}),
@@ -108,7 +110,8 @@ export function whyOf(e: WorklistEntry): string {
   const p = e.priority;
   if (p.raisedByAi && e.reason) {
     const r = e.reason;
-    return `AI: ${r.critical ? 'critical ' : ''}${r.concept.display} ${percent(r.probability)} (${r.model.id} ${r.model.version}), raised from ${p.base}`;
+    const preliminary = r.preliminary ? ', preliminary (series still arriving)' : '';
+    return `AI: ${r.critical ? 'critical ' : ''}${r.concept.display} ${percent(r.probability)} (${r.model.id} ${r.model.version})${preliminary}, raised from ${p.base}`;
   }
   switch (p.baseSource) {
     case 'order':

@@ -52,6 +52,11 @@ export interface AiResult {
   incompleteSeries: IncompleteSeries | null;
   /** Made by a pack version in shadow: counted by the monitoring, never among a study's results. */
   shadow: boolean;
+  /**
+   * Made on part of the series while it was still arriving (an early run; only positives are
+   * kept): the result on the complete series replaces it, confirming or taking it back.
+   */
+  preliminary: boolean;
   /** Which operating point decided it: the pack's shipped one, or the site's with its version. */
   decidedBy: { source: 'shipped' | 'site'; version: number | null };
 }

@@ -149,5 +149,12 @@ export const worklistMigrations: MigrationSet = {
       name: 'A maintained ranking, so that a page costs the same at 1k and 1M studies',
       sql: worklistRankingSql,
     },
+    {
+      version: 6,
+      name: 'Preliminary results of early runs',
+      // 1: made on part of a series still arriving (a positive: a negative one is not recorded);
+      // the result on the complete series replaces it.
+      sql: `ALTER TABLE worklist_findings ADD COLUMN preliminary INTEGER NOT NULL DEFAULT 0;`,
+    },
   ],
 };

@@ -38,6 +38,7 @@ import { PacsSink } from '../../src/demo/pacs-sink.js';
 import { FhirStub } from '../helpers/fhir-stub.js';
 import { MllpPeer } from '../helpers/mllp-peer.js';
 import { printBurstTargets, printNoSignalTargets, printTable, printTarget, type KindResult } from './time-to-alert/report.js';
+import { preliminaryOutcomes, printPreliminaryOutcomes } from './time-to-alert/preliminary.js';
 import { completeStep, storeStudy } from './time-to-alert/send.js';
 import { SettleWatcher, type Settlement } from './time-to-alert/settled.js';
 import { prepareStudies, studyKinds, type PreparedStudy } from './time-to-alert/studies.js';
@@ -128,6 +129,7 @@ async function run(mode: Mode): Promise<void> {
         burst,
       );
       printBurstTargets(burst);
+      printPreliminaryOutcomes(preliminaryOutcomes(node.alerts.alerts.list({ limit: 100_000 })));
       return;
     }
     for (const kind of kinds) {
@@ -147,6 +149,7 @@ async function run(mode: Mode): Promise<void> {
           : `no signal (no MPPS, no count tags, a fresh install's defaults) after a warm-up of ${WARMUP} studies per kind from the same scanner, one study at a time`;
     printTable(`Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`, results);
     if (mode === 'known') printTarget(results);
+    printPreliminaryOutcomes(preliminaryOutcomes(node.alerts.alerts.list({ limit: 100_000 })));
     if (mode === 'none') {
       printNoSignalTargets(results, node.config.series.idleSeconds);
       for (const s of node.series.history.list()) {

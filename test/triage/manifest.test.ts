@@ -35,4 +35,13 @@ describe('triage/manifest', () => {
     expect(issues({ ...base, finding: { ...base.finding, concept: { system: 'http://loinc.org', code: '1', display: 'x' } } })).to.include('finding.concept.system');
     expect(issues({ ...base, unknownKey: 1 })).to.have.length(1);
   });
+
+  it('takes an optional partial coverage for early runs on volumes only, checked', () => {
+    expect(manifestSchema.parse(volumeManifest()).partial).to.equal(undefined);
+    expect(manifestSchema.parse({ ...volumeManifest(), partial: { minSlices: 12, minZExtentMm: 60 } }).partial).to.deep.equal({ minSlices: 12, minZExtentMm: 60 });
+    expect(issues({ ...volumeManifest(), partial: { minSlices: 1 } })).to.deep.equal(['partial.minSlices']);
+    expect(issues({ ...volumeManifest(), partial: { minSlices: 4, minZExtentMm: -1 } })).to.deep.equal(['partial.minZExtentMm']);
+    expect(issues({ ...volumeManifest(), partial: { minSlices: 4, slices: 3 } })).to.deep.equal(['partial']);
+    expect(issues({ ...radiographManifest(), partial: { minSlices: 2 } }), 'a radiograph is one image').to.deep.equal(['partial']);
+  });
 });

@@ -53,17 +53,17 @@ export class ModelDays {
     this.stmts = {
       models: db.prepare<[], { model_id: string }>('SELECT DISTINCT model_id FROM worklist_findings ORDER BY model_id'),
       counts: db.prepare<[string, number, number], { volume: number; positives: number | null }>(
-        'SELECT COUNT(*) AS volume, SUM(positive) AS positives FROM worklist_findings WHERE model_id = ? AND created_at >= ? AND created_at < ?',
+        'SELECT COUNT(*) AS volume, SUM(positive) AS positives FROM worklist_findings WHERE model_id = ? AND preliminary = 0 AND created_at >= ? AND created_at < ?',
       ),
       // Each positive finding counts once, by its latest verdict: PPV is over findings, not votes.
       verdicts: db.prepare<[string, number, number], { agree: number | null; disagree: number | null }>(
         `SELECT SUM(v = 'agree') AS agree, SUM(v = 'disagree') AS disagree FROM (
            SELECT (SELECT verdict FROM worklist_feedback b WHERE b.finding_id = f.finding_id ORDER BY at DESC LIMIT 1) AS v
-           FROM worklist_findings f WHERE f.model_id = ? AND f.positive = 1 AND f.created_at >= ? AND f.created_at < ?
+           FROM worklist_findings f WHERE f.model_id = ? AND f.positive = 1 AND f.preliminary = 0 AND f.created_at >= ? AND f.created_at < ?
          ) WHERE v IS NOT NULL`,
       ),
       scores: db.prepare<[string, number, number], { probability: number; device_uid: string }>(
-        'SELECT probability, device_uid FROM worklist_findings WHERE model_id = ? AND created_at >= ? AND created_at < ?',
+        'SELECT probability, device_uid FROM worklist_findings WHERE model_id = ? AND preliminary = 0 AND created_at >= ? AND created_at < ?',
       ),
       upsert: db.prepare(
         `INSERT INTO worklist_model_days (model_id, day, volume, positives, agree, disagree, window_scores, psi, drift, computed_at)

@@ -68,7 +68,7 @@ export function renderDetail(entry, viewer) {
 
   $('findings').replaceChildren(
     ...entry.findings.map((r) =>
-      el('li', {}, `${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}${r.incompleteSeries ? ` · on ${r.incompleteSeries.images} of ${r.incompleteSeries.announced} images` : ''}${r.model.scope ? ` · ${r.model.scope}` : ''}`),
+      el('li', {}, `${r.preliminary ? 'PRELIMINARY (series still arriving) · ' : ''}${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}${r.incompleteSeries ? ` · on ${r.incompleteSeries.images} of ${r.incompleteSeries.announced} images` : ''}${r.model.scope ? ` · ${r.model.scope}` : ''}`),
     ),
   );
   if (entry.findings.length === 0) $('findings').replaceChildren(el('li', { class: 'muted' }, 'No AI result yet.'));

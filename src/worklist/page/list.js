@@ -30,7 +30,9 @@ function whyText(entry) {
   const r = entry.reason;
   if (!entry.priority.raisedByAi || !r) return entry.why;
   // "> 99.9%" kept on one line: a lone ">" at a line's end reads as nothing.
-  return el('span', {}, `${r.critical ? 'Critical ' : ''}${r.concept.display} `, el('span', { class: 'nowrap' }, percent(r.probability)), ` · ${r.model.id} ${r.model.version}`);
+  // A preliminary result (part of a series still arriving) says so before anything else.
+  const preliminary = r.preliminary ? el('span', { class: 'badge badge-preliminary', title: 'Made on part of the series while it was still arriving; the complete series will confirm or withdraw it' }, 'PRELIMINARY') : null;
+  return el('span', {}, preliminary, `${r.critical ? 'Critical ' : ''}${r.concept.display} `, el('span', { class: 'nowrap' }, percent(r.probability)), ` · ${r.model.id} ${r.model.version}`);
 }
 
 /** Name, then patient ID and accession on a second, smaller line: two lines at most. */

@@ -65,7 +65,7 @@ describe('alerts/channels/hl7: ORU^R01 and order updates to a real MLLP peer', f
     expect([oru.get('OBR', 3), oru.get('OBR', 18), oru.get('OBR', 25)]).to.deep.equal([alertId, 'ACC&7', 'P']);
     const [obx1, obx2] = oru.all('OBX');
     expect(obx1!.fields[3]![0]).to.deep.equal([['50960005'], ['Hemorrhage'], ['SCT']]);
-    expect([obx1!.fields[2]![0]![0]![0], obx1!.fields[5]![0]![0]![0], obx1!.fields[8]![0]![0]![0], obx1!.fields[11]![0]![0]![0]]).to.deep.equal(['NM', '0.93', 'AA', 'P']);
+    expect([obx1!.fields[2]![0]![0]![0], obx1!.fields[5]![0]![0]![0], obx1!.fields[8]![0]![0]![0], obx1!.fields[11]![0]![0]![0]]).to.deep.equal(['NM', '0.93', 'AA', 'F']);
     expect(obx2!.fields[5]![0]![0]![0]).to.equal(h.part.alerts.get(alertId)!.studyInstanceUid);
     expect(oru.get('NTE', 3)).to.match(/^AI triage result, not a diagnosis: .*demonstrator/);
 

@@ -44,7 +44,8 @@ export function buildResultSr(alert: Alert, reported: ReportedResult, context: A
     }),
     ReferencedPerformedProcedureStepSequence: [],
     PerformedProcedureCodeSequence: [],
-    CompletionFlag: 'COMPLETE',
+    // PARTIAL: made on part of a series still arriving (an early run); the complete one's SR succeeds it.
+    CompletionFlag: reported.status === 'preliminary' ? 'PARTIAL' : 'COMPLETE',
     // A machine's result nobody has signed: preliminary and unverified, as the HL7 and FHIR results say.
     PreliminaryFlag: 'PRELIMINARY',
     VerificationFlag: 'UNVERIFIED',

@@ -58,6 +58,9 @@ export interface BundleInput {
 export function buildAlertBundle({ dest, alert, delivery, context, at, order }: BundleInput): Bundle<FhirResource> {
   const reported = reportedResult(alert, delivery.kind);
   const f = reported.finding;
+  // The report stays preliminary (an AI result is not the study's report; corrected when it
+  // corrects); the Observation says where this result stands: preliminary on part of a series,
+  // final on the complete one, corrected.
   const status = reported.corrects ? 'corrected' : 'preliminary';
   const subject = patientReference(dest, context);
   const study: Reference = { identifier: { system: 'urn:dicom:uid', value: `urn:oid:${context.study.instanceUid}` }, type: 'ImagingStudy' };
@@ -79,7 +82,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
     resourceType: 'Observation',
     identifier: [resultIdentifier],
     ...(basedOn ? { basedOn: [basedOn] } : {}),
-    status,
+    status: reported.status,
     category: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'imaging', display: 'Imaging' }] }],
     code: concept,
     subject,
@@ -130,7 +133,7 @@ export function buildAlertBundle({ dest, alert, delivery, context, at, order }: 
   };
 
   const byResult = `identifier=${ALERT_IDENTIFIER_SYSTEM}|${reported.resultId}`;
-  const write = reported.corrects ? update : create;
+  const write = reported.follows ? update : create;
   const entries: BundleEntry<FhirResource>[] = [
     write(reportUrl, report, byResult),
     write(observationUrl, observation, byResult),

@@ -5,7 +5,7 @@ import { Hl7Message, segment } from '../../../hl7/message.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert, DeliveryKind } from '../../model.js';
 import { aiNotice, incompleteSeriesNote, resultLines } from '../../notice.js';
-import { reportedResult } from '../../reported-result.js';
+import { reportedResult, type ResultStatus } from '../../reported-result.js';
 import { codedElement, msh, note, pid } from './segments.js';
 
 /** The DICOM code for "Study Instance UID" (DCM 110180), so the study travels as an observation too. */
@@ -31,10 +31,16 @@ export interface OruInput {
  * Study Instance UID; NTE saying it is an AI triage result and not a diagnosis (and what the
  * correction is; for a finding made on part of a series, how much of it).
  */
+/** HL7 table 0085, observation result status. */
+const OBX_STATUS: Record<ResultStatus, 'P' | 'F' | 'C'> = { preliminary: 'P', final: 'F', corrected: 'C' };
+
 export function buildOru({ dest, alert, kind, context, controlId, at, escalationLevel }: OruInput): Hl7Message {
   const reported = reportedResult(alert, kind);
   const f = reported.finding;
+  // OBR-25 is the order's status: an AI result never makes the study's report final, so P (C
+  // for a correction). OBX-11 is this result's: P on part of a series, F on the complete one, C corrected.
   const status = reported.corrects ? 'C' : 'P';
+  const resultStatus = OBX_STATUS[reported.status];
   const observed = hl7DateTime(f.createdAt);
   const texts = [aiNotice(f), ...resultLines(reported), incompleteSeriesNote(f)];
   if (escalationLevel !== null) texts.push(`Escalation level ${escalationLevel}: this critical alert was not acknowledged in time.`);
@@ -61,10 +67,10 @@ export function buildOru({ dest, alert, kind, context, controlId, at, escalation
       6: ['1', 'probability', 'UCUM'],
       7: `<${Number(f.threshold.toFixed(4))}`,
       8: interpretationOf(f),
-      11: status,
+      11: resultStatus,
       14: observed,
       18: [`${f.modelId} ${f.modelVersion}`, dest.sendingApplication, f.deviceUid, 'ISO'],
     }),
-    segment('OBX', { 1: '2', 2: 'ST', 3: STUDY_UID_CODE, 5: context.study.instanceUid, 11: status, 14: observed }),
+    segment('OBX', { 1: '2', 2: 'ST', 3: STUDY_UID_CODE, 5: context.study.instanceUid, 11: resultStatus, 14: observed }),
   ]);
 }

@@ -85,6 +85,8 @@ export function webhookBody(job: DeliveryJob, includePatient: boolean): Record<s
       // The same for every alert about one result: a correction or withdrawal names the result it replaces.
       resultId: reported.resultId,
       corrects: reported.corrects,
+      // preliminary (made on part of a series still arriving), final, or corrected.
+      status: reported.status,
       replaces: alert.replaces,
     },
     finding: {

@@ -11,9 +11,10 @@
  *   TLS=1 npx tsx test/bench/ingest.ts      the same over DICOM TLS: Vigil's TLS listener
  *                                           (dicom.tls), Orthanc's DicomTlsEnabled, storescu +tla
  *
- * The data set comes from ../shared/bench/make-series.py and the push from its ingest.sh when
- * they are there (the harness the project measures with); otherwise our own writer makes the
- * same shape (512² CT slices) and storescu is called from here.
+ * The data set comes from the make-series.py of the bench harness kept beside the repository
+ * (shared/bench) and the push from its ingest.sh when they are there (the harness the project
+ * measures with); otherwise our own writer makes the same shape (512² CT slices) and storescu is
+ * called from here.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -200,7 +201,7 @@ async function push(
 }
 
 /**
- * The project's harness (../shared/bench/ingest.sh): contiguous chunks of the sorted file list,
+ * The harness's ingest.sh (beside the repository): contiguous chunks of the sorted file list,
  * a storescu per chunk logging to files, so nothing of ours wakes per instance during the push.
  */
 function pushWithHarness(port: number, calledAe: string, parallel: number, set: PushSet): Promise<{ seconds: number; instances: number }> {

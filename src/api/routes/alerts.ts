@@ -178,6 +178,10 @@ function alertView(a: Alert, deliveries: Delivery[], withPeerText: boolean): Rec
     /** What receiving systems know the result by; not the alert's own id when it corrects an earlier one. */
     resultId: a.resultId,
     replaces: a.replaces,
+    /** Made on part of a series still arriving (an early positive); its confirmation follows at completion. */
+    preliminary: f.preliminary === true,
+    /** The complete series' result confirming an earlier preliminary alert of the same result id. */
+    confirms: a.confirms,
     withdrawn: a.withdrawal === null ? null : { at: iso(a.withdrawnAt), findingId: a.withdrawal.id, probability: a.withdrawal.probability },
     deliveries: deliveries.map((d) => deliveryView(d, withPeerText)),
   };

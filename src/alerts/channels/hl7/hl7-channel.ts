@@ -61,7 +61,8 @@ export class Hl7Channel implements ChannelHandler {
     const dest = this.dest;
     const steps: Step[] = [(controlId, at) => buildOru({ dest, alert, kind: delivery.kind, context, controlId, at, escalationLevel: delivery.escalationLevel })];
     const orderType = dest.orderUpdate;
-    if (delivery.kind === 'alert' && orderType !== 'none' && context.study.accessionNumber && alert.priority !== 'routine') {
+    // A confirmation of an early positive: its preliminary alert raised the order's priority already.
+    if (delivery.kind === 'alert' && !alert.confirms && orderType !== 'none' && context.study.accessionNumber && alert.priority !== 'routine') {
       steps.push((controlId, at) => buildOrderUpdate({ dest, type: orderType, alert, context, controlId, at }));
     }
     return steps;

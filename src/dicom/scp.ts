@@ -366,8 +366,15 @@ export class VigilScp extends dimse.Scp {
     socket.end(() => socket.destroy());
   }
 
+  /**
+   * An A-ABORT from the peer (PS3.8 9.2, AA-3): the association is over and the acceptor closes
+   * the connection. DCMTK's storescu aborts on a file it cannot read (a label.json among the
+   * files it was given) and then waits up to 30 s for that close.
+   */
   override abort(): void {
     this.release();
+    const socket = this.peer.socket;
+    if (!socket.destroyed) socket.end(() => socket.destroy());
   }
 
   private async completeStore(pending: PendingStore): Promise<{ status: number; comment?: string }> {

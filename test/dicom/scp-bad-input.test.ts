@@ -177,6 +177,17 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
     });
   }
 
+  it('closes the connection when the peer aborts the association (storescu after a file it cannot read)', async () => {
+    const associate = associateRequestPdu('VIGIL', 'RAWSCU', [{ id: 1, abstractSyntax: '1.2.840.10008.5.1.4.1.1.2', transferSyntaxes: ['1.2.840.10008.1.2.1'] }]);
+    // A-ABORT from the service user (source 0), reason 0.
+    const abort = Buffer.from([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00]);
+    // Resolves only once the node closes the connection; the peer never does here.
+    const answer = await rawExchange(Buffer.concat([associate, abort]));
+    expect(answer[0], 'A-ASSOCIATE-AC before the close').to.equal(0x02);
+    const sent = await sendWithDimseClient(node.dicom.port, commandOf(file), { rawBytes: datasetBytes(file) });
+    expect(sent.status).to.equal(DimseStatus.Success);
+  });
+
   describe('a P-DATA-TF that breaks the DIMSE framing after the association is accepted', () => {
     const ctStorage = '1.2.840.10008.5.1.4.1.1.2';
     const associate = associateRequestPdu('VIGIL', 'RAWSCU', [{ id: 1, abstractSyntax: ctStorage, transferSyntaxes: ['1.2.840.10008.1.2.1'] }]);

@@ -6,34 +6,44 @@ import { auditMigrations } from '../audit/migrations.js';
 import type { VigilConfig } from '../config/schema.js';
 import { isVigilError } from '../errors.js';
 import { indexPath, openDatabase, type Db } from '../store/database.js';
-import { migrate } from '../store/migrate.js';
+import { migrate, type MigrationSet } from '../store/migrate.js';
 import { modelSiteMigrations } from '../triage/site/migrations.js';
 import { loadConfigOrExit } from './load-config.js';
 
+/** What a command on a node's index needs of it. */
+export interface NodeIndexUse {
+  /** The change, as the audit trail names it (`vigil <audited>`); a read leaves no row. */
+  audited?: string;
+  params?: Record<string, string>;
+  /** The parts of the schema the command works on (the audit trail's is always added). */
+  migrations: readonly MigrationSet[];
+  /** Whether the command may make the index in an existing data folder (to seed a node before its first start). */
+  mayCreateIndex?: boolean;
+}
+
 /**
- * Runs a command on an existing node's index (the node may be running: SQLite takes the write,
- * the node reads IT's model decisions at its next finding). A change (`audited` names it) goes
- * to the audit trail as `cli:<user>`, with its outcome, failures included.
+ * Runs a command on an existing node's data folder (the node may be running: SQLite takes the
+ * write). It never creates a data folder: a mistyped or unset VIGIL_DATA_DIR would otherwise leave
+ * a new ./data behind and find nothing. A change goes to the audit trail as `cli:<user>`, with its
+ * outcome, failures included.
  */
-export async function withNodeIndex(
-  audited: string | undefined,
-  params: Record<string, string>,
-  fn: (db: Db, config: VigilConfig, author: string) => Promise<void> | void,
-): Promise<void> {
+export async function withNodeIndex(use: NodeIndexUse, fn: (db: Db, config: VigilConfig, author: string) => Promise<void> | void): Promise<void> {
   const { config } = loadConfigOrExit();
-  const dir = path.resolve(config.dataDir);
-  if (!fs.existsSync(indexPath(dir))) {
-    process.stderr.write(`vigil: no Vigil index in ${dir} (no node has started on it): set VIGIL_DATA_DIR (or dataDir in the config) to the data folder of your node\n`);
+  const missing = missingIndex(config.dataDir, !use.mayCreateIndex);
+  if (missing) {
+    process.stderr.write(`vigil: ${missing}\n`);
     process.exitCode = 1;
     return;
   }
-  const db = openDatabase(indexPath(dir));
+  const db = openDatabase(indexPath(path.resolve(config.dataDir)));
   const author = cliUser();
   const audit = (status: number): void => {
-    if (audited) new AuditTrail(db).record({ tokenName: author, role: null, address: 'local', method: 'CLI', route: `vigil ${audited}`, params, resources: [], status });
+    if (use.audited) {
+      new AuditTrail(db).record({ tokenName: author, role: null, address: 'local', method: 'CLI', route: `vigil ${use.audited}`, params: use.params ?? {}, resources: [], status });
+    }
   };
   try {
-    migrate(db, [auditMigrations, modelSiteMigrations]);
+    migrate(db, [auditMigrations, ...use.migrations]);
     await fn(db, config, author);
     audit(200);
   } catch (err) {
@@ -44,6 +54,19 @@ export async function withNodeIndex(
   } finally {
     db.close();
   }
+}
+
+/** The model commands: IT's decisions on a pack (mode, site operating points). */
+export function withModelSite(audited: string | undefined, params: Record<string, string>, fn: (db: Db, config: VigilConfig, author: string) => Promise<void> | void): Promise<void> {
+  return withNodeIndex({ audited, params, migrations: [modelSiteMigrations] }, fn);
+}
+
+function missingIndex(dataDir: string, needsIndex: boolean): string | undefined {
+  const dir = path.resolve(dataDir);
+  const hint = 'set VIGIL_DATA_DIR (or dataDir in the config) to the data folder of your node';
+  if (!fs.existsSync(dir)) return `no data folder at ${dir}: ${hint}`;
+  if (needsIndex && !fs.existsSync(indexPath(dir))) return `no Vigil index in ${dir} (no node has started on it): ${hint}`;
+  return undefined;
 }
 
 export function cliUser(): string {

@@ -6,7 +6,7 @@ import { loadPackScorer } from '../../evaluate/pack-scorer.js';
 import type { Proportion } from '../../evaluate/proportion.js';
 import type { CalibrationProposal, LabelledScore, PointOnEvidence } from '../../triage/site/calibrate.js';
 import { proposalFor } from '../../triage/site/calibration-request.js';
-import { withNodeIndex } from '../node-index.js';
+import { withModelSite } from '../node-index.js';
 import { open, versionNumber } from './models.js';
 
 interface CalibrateOptions {
@@ -42,7 +42,7 @@ export function registerCalibrate(program: Command): void {
     .option('--json', 'print the proposal (or the new version) as JSON')
     .action(async (id: string, o: CalibrateOptions) => {
       if (o.rollback !== undefined) {
-        await withNodeIndex('calibrate --rollback', { model: id, to: o.rollback }, (db, config, author) => {
+        await withModelSite('calibrate --rollback', { model: id, to: o.rollback }, (db, config, author) => {
           const { site, manifest } = open(db, config, id);
           const to = o.rollback === 'shipped' ? 'shipped' : versionNumber(o.rollback!);
           const v = site.rollbackSitePoint(id, manifest.version, to, author);
@@ -55,7 +55,7 @@ export function registerCalibrate(program: Command): void {
       if (o.from && o.from !== 'feedback' && o.from !== 'labelled') throw new VigilError('BAD_REQUEST', '--from feedback, or --labelled <dir>');
       if (o.from === 'labelled' && !o.labelled) throw new VigilError('BAD_REQUEST', '--from labelled needs --labelled <dir>');
       const params = { model: id, targetSensitivity: String(o.targetSensitivity), from: o.labelled ? 'labelled' : 'feedback' };
-      await withNodeIndex(o.apply ? 'calibrate --apply' : undefined, params, async (db, config, author) => {
+      await withModelSite(o.apply ? 'calibrate --apply' : undefined, params, async (db, config, author) => {
         const { site, manifest } = open(db, config, id);
         const cases = o.labelled ? await scoreLabelled(path.join(config.triage.modelsDir, id), o.labelled) : undefined;
         const proposal = proposalFor(manifest, site, { targetSensitivity: o.targetSensitivity!, from: cases ? 'labelled' : 'feedback', cases }, config.triage.calibration);

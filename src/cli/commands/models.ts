@@ -7,7 +7,7 @@ import { ModelSiteStore, type ModelMode } from '../../triage/site/model-site-sto
 import { ChangeFeed } from '../../store/changes.js';
 import type { Db } from '../../store/database.js';
 import type { VigilConfig } from '../../config/schema.js';
-import { withNodeIndex } from '../node-index.js';
+import { withModelSite } from '../node-index.js';
 
 /**
  * `vigil models shadow|live|rollback|show <model>`: a model pack version runs in shadow (stored
@@ -23,7 +23,7 @@ export function registerModels(program: Command): void {
       .option('--reason <text>', 'why, for the history')
       .description(mode === 'shadow' ? 'run the installed version silent: findings stored and monitored, no alert, no priority' : 'make the installed version live: its positives alert and raise priorities')
       .action(async (id: string, opts: { reason?: string }) => {
-        await withNodeIndex(`models ${mode}`, { model: id }, (db, config, author) => {
+        await withModelSite(`models ${mode}`, { model: id }, (db, config, author) => {
           const { site, manifest } = open(db, config, id);
           const v = site.setMode({ modelId: id, packVersion: manifest.version, mode: mode as ModelMode, author, reason: opts.reason });
           out(`${id} ${manifest.version} is now ${v.mode} (mode version ${v.version})`);
@@ -36,7 +36,7 @@ export function registerModels(program: Command): void {
     .argument('<version>', 'the mode version to put back (see `vigil models show`)')
     .description('put back the mode an earlier version set, as a new version')
     .action(async (id: string, version: string) => {
-      await withNodeIndex('models rollback', { model: id, to: version }, (db, config, author) => {
+      await withModelSite('models rollback', { model: id, to: version }, (db, config, author) => {
         const { site, manifest } = open(db, config, id);
         const v = site.rollbackMode(id, manifest.version, versionNumber(version), author);
         out(`${id} ${manifest.version} is now ${v.mode} (mode version ${v.version}, rollback to ${version})`);
@@ -47,7 +47,7 @@ export function registerModels(program: Command): void {
     .argument('<model>')
     .description('the mode and the operating point in force, with their histories')
     .action(async (id: string) => {
-      await withNodeIndex(undefined, {}, (db, config) => {
+      await withModelSite(undefined, {}, (db, config) => {
         const { site, manifest } = open(db, config, id);
         const point = site.decidingPoint(manifest);
         out(`${id} ${manifest.version}: ${site.modeOf(id, manifest.version).mode}`);

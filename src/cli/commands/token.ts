@@ -1,16 +1,8 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Command } from 'commander';
-import { AuditTrail } from '../../audit/audit-trail.js';
-import { auditMigrations } from '../../audit/migrations.js';
 import { authMigrations } from '../../auth/migrations.js';
 import { ROLES, ROLE_DESCRIPTIONS } from '../../auth/roles.js';
 import { TokenStore } from '../../auth/token-store.js';
-import { isVigilError } from '../../errors.js';
-import { indexPath, openDatabase, type Db } from '../../store/database.js';
-import { migrate } from '../../store/migrate.js';
-import { loadConfigOrExit } from '../load-config.js';
+import { cliUser, withNodeIndex } from '../node-index.js';
 
 /**
  * `vigil token create|revoke|list`: API tokens, managed on the node's own index (the node may be
@@ -59,58 +51,9 @@ export function registerToken(program: Command): void {
     });
 }
 
-/** Runs one token command on the node's index; a change (`audited` names it) goes to the audit trail. */
-async function withTokens(
-  audited: string | undefined,
-  params: Record<string, string>,
-  fn: (tokens: TokenStore) => Promise<void> | void,
-): Promise<void> {
-  const { config } = loadConfigOrExit();
-  const missing = missingIndex(config.dataDir, audited !== 'token create');
-  if (missing) {
-    process.stderr.write(`vigil: ${missing}\n`);
-    process.exitCode = 1;
-    return;
-  }
-  const db: Db = openDatabase(indexPath(config.dataDir));
-  const audit = (status: number): void => {
-    if (audited) {
-      new AuditTrail(db).record({ tokenName: cliUser(), role: null, address: 'local', method: 'CLI', route: `vigil ${audited}`, params, resources: [], status });
-    }
-  };
-  try {
-    migrate(db, [authMigrations, auditMigrations]);
-    await fn(new TokenStore(db));
-    audit(200);
-  } catch (err) {
-    if (!isVigilError(err)) throw err;
-    audit(err.status);
-    process.stderr.write(`vigil: ${err.message}\n`);
-    process.exitCode = 1;
-  } finally {
-    db.close();
-  }
-}
-
-/**
- * A token command works on an existing node's data folder: it never creates one (a mistyped or
- * unset VIGIL_DATA_DIR would otherwise leave a new ./data behind and list nothing). Listing and
- * revoking also want the index; `token create` may make it, to seed a node before its first start.
- */
-function missingIndex(dataDir: string, needsIndex: boolean): string | undefined {
-  const dir = path.resolve(dataDir);
-  const hint = 'set VIGIL_DATA_DIR (or dataDir in the config) to the data folder of your node';
-  if (!fs.existsSync(dir)) return `no data folder at ${dir}: ${hint}`;
-  if (needsIndex && !fs.existsSync(indexPath(dir))) return `no Vigil index in ${dir} (no node has started on it): ${hint}`;
-  return undefined;
-}
-
-function cliUser(): string {
-  try {
-    return `cli:${os.userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
+/** Runs one token command on the node's data folder; `token create` may make its index. */
+function withTokens(audited: string | undefined, params: Record<string, string>, fn: (tokens: TokenStore) => Promise<void> | void): Promise<void> {
+  return withNodeIndex({ audited, params, migrations: [authMigrations], mayCreateIndex: audited === 'token create' }, (db) => fn(new TokenStore(db)));
 }
 
 function iso(ms: number): string {

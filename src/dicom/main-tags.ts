@@ -1,6 +1,7 @@
 import dcmjs from 'dcmjs';
 import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS, type HeaderSummary, type MainTags } from './summary.js';
 import { TransferSyntax } from './uids.js';
+import { ByteWindow } from './byte-window.js';
 import type { ByteSource } from './structure-check.js';
 import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
 
@@ -71,7 +72,7 @@ export function readMainTags(bytes: Buffer | ByteSource, dataStart: number, tran
   }
   const source = Buffer.isBuffer(bytes) ? bufferSource(bytes) : bytes;
   try {
-    return new MainTagWalker(new Bytes(source), transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian, whole).read(dataStart);
+    return new MainTagWalker(new ByteWindow(source), transferSyntaxUid !== TransferSyntax.ImplicitVRLittleEndian, whole).read(dataStart);
   } catch (err) {
     if (err instanceof Decline) return undefined;
     throw err;
@@ -83,14 +84,14 @@ class MainTagWalker {
   private utf8Allowed = false;
 
   constructor(
-    private readonly bytes: Bytes,
+    private readonly bytes: ByteWindow,
     private readonly explicitVr: boolean,
     private readonly whole: boolean,
   ) {}
 
   read(pos: number): HeaderSummary {
     for (;;) {
-      if (pos >= this.bytes.length) {
+      if (pos >= this.bytes.size) {
         if (this.whole) break; // no Pixel Data: the data set ends here
         throw new Decline();
       }
@@ -103,14 +104,14 @@ class MainTagWalker {
         continue;
       }
       const end = valueStart + length;
-      if (end > this.bytes.length) throw new Decline();
+      if (end > this.bytes.size) throw new Decline();
       const wanted = WANTED.get(tag);
       // A main tag's value is short; a long one (implicit VR allows 4 GB) is left to dcmjs.
       if ((wanted || tag === SPECIFIC_CHARACTER_SET) && length > MAX_MAIN_TAG_BYTES) throw new Decline();
-      if (tag === SPECIFIC_CHARACTER_SET) this.readCharacterSet(this.bytes.subarray(valueStart, end));
+      if (tag === SPECIFIC_CHARACTER_SET) this.readCharacterSet(this.bytes.copy(valueStart, end));
       if (wanted) {
         if (vr !== undefined && vr !== wanted.vr) throw new Decline();
-        this.found.push({ wanted, value: this.bytes.subarray(valueStart, end) });
+        this.found.push({ wanted, value: this.bytes.copy(valueStart, end) });
       }
       pos = end;
     }
@@ -186,20 +187,20 @@ class MainTagWalker {
   }
 
   private tag(pos: number): number {
-    if (pos + 4 > this.bytes.length) throw new Decline();
-    return ((this.bytes.readUInt16LE(pos) << 16) | this.bytes.readUInt16LE(pos + 2)) >>> 0;
+    if (pos + 4 > this.bytes.size) throw new Decline();
+    return this.bytes.tag(pos);
   }
 
   private elementHeader(pos: number, tag: number): { vr: string | undefined; valueStart: number; length: number } {
     if (tag === ITEM || tag === ITEM_DELIMITER || tag === SEQUENCE_DELIMITER) throw new Decline();
-    if (pos + 8 > this.bytes.length) throw new Decline();
-    if (!this.explicitVr) return { vr: undefined, valueStart: pos + 8, length: this.bytes.readUInt32LE(pos + 4) };
-    const vr = this.bytes.toString('latin1', pos + 4, pos + 6);
+    if (pos + 8 > this.bytes.size) throw new Decline();
+    if (!this.explicitVr) return { vr: undefined, valueStart: pos + 8, length: this.bytes.uint32(pos + 4) };
+    const vr = this.bytes.ascii(pos + 4, 2);
     if (LONG_VRS.has(vr)) {
-      if (pos + 12 > this.bytes.length) throw new Decline();
-      return { vr, valueStart: pos + 12, length: this.bytes.readUInt32LE(pos + 8) };
+      if (pos + 12 > this.bytes.size) throw new Decline();
+      return { vr, valueStart: pos + 12, length: this.bytes.uint32(pos + 8) };
     }
-    return { vr, valueStart: pos + 8, length: this.bytes.readUInt16LE(pos + 6) };
+    return { vr, valueStart: pos + 8, length: this.bytes.uint16(pos + 6) };
   }
 
   /** Skips the items of an undefined-length sequence; returns where the data set goes on. */
@@ -207,8 +208,8 @@ class MainTagWalker {
     if (depth > MAX_SEQUENCE_DEPTH) throw new Decline();
     for (;;) {
       const tag = this.tag(pos);
-      if (pos + 8 > this.bytes.length) throw new Decline();
-      const length = this.bytes.readUInt32LE(pos + 4);
+      if (pos + 8 > this.bytes.size) throw new Decline();
+      const length = this.bytes.uint32(pos + 4);
       pos += 8;
       if (tag === SEQUENCE_DELIMITER) return pos;
       if (tag !== ITEM) throw new Decline();
@@ -224,46 +225,6 @@ class MainTagWalker {
       const { valueStart, length } = this.elementHeader(pos, tag);
       pos = length === UNDEFINED_LENGTH ? this.skipUndefinedLength(valueStart, depth + 1) : valueStart + length;
     }
-  }
-}
-
-/**
- * Reads through a ByteSource with the Buffer methods the walker uses; `length` is the source's
- * size. Reads past it return zeros: the walker checks positions against `length` first.
- */
-class Bytes {
-  private window: Buffer = Buffer.alloc(0);
-  private start = 0;
-
-  constructor(private readonly source: ByteSource) {}
-
-  get length(): number {
-    return this.source.size;
-  }
-
-  readUInt16LE(pos: number): number {
-    return this.at(pos, 2).readUInt16LE(pos - this.start);
-  }
-
-  readUInt32LE(pos: number): number {
-    return this.at(pos, 4).readUInt32LE(pos - this.start);
-  }
-
-  toString(encoding: 'latin1', start: number, end: number): string {
-    return this.at(start, end - start).toString(encoding, start - this.start, end - this.start);
-  }
-
-  /** A copy: the window moves on with the next read. */
-  subarray(start: number, end: number): Buffer {
-    return Buffer.from(this.at(start, end - start).subarray(start - this.start, end - this.start));
-  }
-
-  private at(pos: number, n: number): Buffer {
-    if (pos >= this.start && pos + n <= this.start + this.window.length) return this.window;
-    const bytes = this.source.read(pos, n);
-    this.window = bytes.length >= n ? bytes : Buffer.concat([bytes, Buffer.alloc(n - bytes.length)]);
-    this.start = pos;
-    return this.window;
   }
 }
 

@@ -1,5 +1,6 @@
 import { dictionaryVr } from './header-compact.js';
 import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
+import { ByteWindow } from './byte-window.js';
 
 /**
  * Walks the element structure of a data set (tags, VRs, lengths, sequence items and
@@ -35,7 +36,7 @@ export function checkDatasetStructure(
 ): StructureProblem | undefined {
   // A C-STORE whose data set has no bytes at all: nothing to understand.
   if (source.size <= dataStart) return { kind: 'malformed', at: dataStart, reason: 'empty data set' };
-  const reader = new WindowReader(source);
+  const reader = new ByteWindow(source);
   const result = new Walker(reader, explicitVr, maxElementBytes).walkDataset(dataStart, reader.size, 0);
   if (!('kind' in result)) return undefined;
   // Cut short before a single whole element: that is not a data set at all.
@@ -45,7 +46,7 @@ export function checkDatasetStructure(
 
 class Walker {
   constructor(
-    private readonly r: WindowReader,
+    private readonly r: ByteWindow,
     private readonly explicitVr: boolean,
     private readonly maxElementBytes: number,
   ) {}
@@ -123,41 +124,3 @@ class Walker {
   }
 }
 
-/** Positioned reads through a window, so walking a large file touches only its element headers. */
-class WindowReader {
-  private buf: Buffer = Buffer.alloc(0);
-  private start = 0;
-
-  constructor(private readonly source: ByteSource) {}
-
-  get size(): number {
-    return this.source.size;
-  }
-
-  tag(pos: number): number {
-    const group = this.uint16(pos);
-    const element = this.uint16(pos + 2);
-    return ((group << 16) | element) >>> 0;
-  }
-
-  uint16(pos: number): number {
-    return this.window(pos, 2).readUInt16LE(pos - this.start);
-  }
-
-  uint32(pos: number): number {
-    return this.window(pos, 4).readUInt32LE(pos - this.start);
-  }
-
-  ascii(pos: number, n: number): string {
-    return this.window(pos, n).toString('latin1', pos - this.start, pos - this.start + n);
-  }
-
-  private window(pos: number, n: number): Buffer {
-    if (pos >= this.start && pos + n <= this.start + this.buf.length) return this.buf;
-    const bytes = this.source.read(pos, n);
-    // Past the end reads as zeros; the walker checks the size before it relies on a value.
-    this.buf = bytes.length >= n ? bytes : Buffer.concat([bytes, Buffer.alloc(n - bytes.length)]);
-    this.start = pos;
-    return this.buf;
-  }
-}

@@ -16,23 +16,28 @@ export interface StudyKind {
 /**
  * Positives only, with large findings, so that (nearly) every study raises alerts: the demonstrator
  * packs miss many small ones, and a miss has no time to alert to measure.
+ *
+ * One scanner per kind (the phantom's vendor pinned): completeness is learned per sender (calling
+ * AE, station, modality), and at a site a kind of study comes from the same few machines day after
+ * day. With a vendor drawn per study, every radiograph came from a sender never seen before and
+ * waited for the idle window, which measures a first day, not a site.
  */
 export function studyKinds(ctMatrix: number, cxrScaleDown: number): StudyKind[] {
   return [
-    { id: 'head-ct', label: 'head CT, ICH', modelId: 'stroke-ich', phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large' }), knownBy: 'count tags' },
+    { id: 'head-ct', label: 'head CT, ICH', modelId: 'stroke-ich', phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large', vendor: 'alpha' }), knownBy: 'count tags' },
     // Central: the pe-ctpa pack is made for them (it misses segmental ones, see its card).
     {
       id: 'ctpa',
       label: 'CTPA, central PE',
       modelId: 'pe-ctpa',
-      phantom: (seed) => ({ kind: 'ctpa', finding: 'pe', seed, matrix: ctMatrix, size: 'large', type: 'central' }),
+      phantom: (seed) => ({ kind: 'ctpa', finding: 'pe', seed, matrix: ctMatrix, size: 'large', type: 'central', vendor: 'beta' }),
       knownBy: 'count tags',
     },
     {
       id: 'cxr',
       label: 'chest radiograph, pneumothorax',
       modelId: 'pneumothorax-cxr',
-      phantom: (seed) => ({ kind: 'cxr', finding: 'pneumothorax', seed, matrix: cxrScaleDown, size: 'large' }),
+      phantom: (seed) => ({ kind: 'cxr', finding: 'pneumothorax', seed, matrix: cxrScaleDown, size: 'large', vendor: 'gamma' }),
       knownBy: 'MPPS',
     },
   ];

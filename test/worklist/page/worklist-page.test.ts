@@ -304,6 +304,28 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     await shot('9-alert-withdrawn');
   });
 
+  it('marks a result made on a series still arriving PRELIMINARY, in the row and the detail, until the complete series confirms it', async () => {
+    const study = studies[1]!;
+    const early = makeFinding(study, { probability: 0.91, preliminary: true });
+    expect(node.triage.findings.record(early, null, () => true)).to.equal(true);
+    await page.goto(`http://127.0.0.1:${node.http.port}/`);
+    const row = page.locator(`#rows tr[data-study-id="${study.studyId}"]`);
+    await row.locator('.badge-preliminary').waitFor();
+    expect(await row.locator('.badge-preliminary').textContent()).to.equal('PRELIMINARY');
+    expect(await row.locator('.c-why').textContent(), 'the badge, then what was found').to.equal('● PRELIMINARYCritical Hemorrhage 91% · stroke 1.0.0');
+    await row.click();
+    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#findings')?.textContent?.includes('PRELIMINARY'));
+    expect(await page.textContent('#findings')).to.include('PRELIMINARY (series still arriving) · Positive: Hemorrhage 91%');
+    await shot('10-preliminary');
+
+    // The complete series gives the final result: the mark goes, live, without a reload.
+    const final = makeFinding(study, { probability: 0.93 });
+    expect(node.triage.findings.record(final, null, () => true)).to.equal(true);
+    await row.locator('.badge-preliminary').waitFor({ state: 'detached' });
+    expect(await row.locator('.c-why').textContent()).to.equal('● Critical Hemorrhage 93% · stroke 1.0.0');
+    await shot('11-confirmed');
+  });
+
   it('Sign out leaves nothing about patients on the screen or in the page', async () => {
     // The last study looked at had a key image: a shared reading-room PC must not keep it.
     const study = studies[2]!;

@@ -1,17 +1,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 /**
- * The model ids rules may name. The triage engine's registry is the authority; until it is wired,
- * the model packs on disk are: models/<id>/manifest.json, whose `id` (or folder name) is the id.
+ * The model ids rules may name: the packs the node runs, in `triage.modelsDir` (never the
+ * repository's own `models/`, which a site may not use), each `<dir>/<id>/manifest.json` whose
+ * `id` (or folder name) is the id. Read from disk, not from the triage registry, so that
+ * `vigil rules check` gives the same answer without a running node.
  */
 export type ModelIds = () => readonly string[] | undefined;
 
-export const MODELS_DIR = fileURLToPath(new URL('../../models/', import.meta.url));
-
 /** undefined when no model pack is installed at all: then model names cannot be checked. */
-export function modelIdsFromManifests(dir = MODELS_DIR): string[] | undefined {
+export function modelIdsFromManifests(dir: string): string[] | undefined {
   if (!fs.existsSync(dir)) return undefined;
   const ids: string[] = [];
   for (const entry of fs.readdirSync(dir).sort()) {

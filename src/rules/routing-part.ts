@@ -42,7 +42,7 @@ export function createRoutingPart(deps: RoutingPartDeps) {
     versions,
     index: deps.index,
     defaults: deps.defaults,
-    models: deps.models ?? (() => modelIdsFromManifests()),
+    models: deps.models ?? (() => modelIdsFromManifests(deps.config.triage.modelsDir)),
     destinations: () => deps.config.dicom.modalities.filter((m) => m.port !== undefined).map((m) => m.aeTitle),
     log,
   });

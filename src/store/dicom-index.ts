@@ -307,6 +307,19 @@ export class DicomIndex {
     });
   }
 
+  /**
+   * Deletes a resource as `deleteResource` does and lists its files for removal in the same
+   * transaction (`PendingRemovals`): a stop before the files go leaves them listed, and the next
+   * start removes them instead of indexing them again. The caller removes them after the commit.
+   */
+  deleteResourceWithFiles(level: Level, id: string, now: number): InstanceRow[] {
+    return this.transaction(() => {
+      const removed = this.deleteResource(level, id);
+      for (const row of removed) this.pendingRemovals.add(row.filePath, now);
+      return removed;
+    });
+  }
+
   /** Removes index rows of instances whose files are gone (start-up repair). */
   deleteInstanceRow(id: string): void {
     this.transaction(() => {

@@ -40,20 +40,22 @@ export function resourceRoutes(deps: ApiDeps): Router {
       res.json(resourceView(index, findResource(deps, level, req.params.id), deps.series));
     });
 
-    // Admin only. Files go after the index commit: a crash in between leaves files without rows,
-    // which the start-up check re-indexes or removes, never rows without files.
-    router.delete(`/${level}/:id`, allow(), async (req, res) => {
+    // Admin only. The rows go and the files are listed for removal in one transaction; the files
+    // go after the commit, in the same tick (see PendingRemovals.removeNow). A stop in between
+    // leaves them listed and the next start removes them: a deleted study never comes back.
+    router.delete(`/${level}/:id`, allow(), (req, res) => {
       parseQuery(req, {});
       const row = findResource(deps, level, req.params.id);
       const ancestors = ancestorsOf(deps, row.level, row.parentId);
-      const removed = index.deleteResource(level, row.id);
-      await Promise.all(
-        removed.map((instance) =>
-          files.remove(instance.filePath).catch((err: unknown) =>
-            deps.log.warn('file of a deleted instance could not be removed', { instanceId: instance.id, error: describeError(err) }),
-          ),
-        ),
-      );
+      const removed = index.deleteResourceWithFiles(level, row.id, Date.now());
+      for (const instance of removed) {
+        try {
+          index.pendingRemovals.removeNow(files, instance.filePath);
+        } catch (err) {
+          deps.log.warn('file of a deleted instance could not be removed: tried again at the next start', { instanceId: instance.id, error: describeError(err) });
+        }
+      }
+      if (removed.length > 0) files.space.invalidate();
       auditResources(req, removed.map((i) => i.id));
       const remaining = ancestors.find((a) => index.getResource(a.level, a.id) !== undefined);
       res.json({

@@ -24,7 +24,9 @@
  * /alerts). Model packs come from models/ or VIGIL_BENCH_MODELS; a kind whose pack is missing
  * or unavailable is skipped with the reason.
  *
- *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 WARMUP=10 BURST_CXR=60 BURST_CT=5 MODES="known idle none burst")
+ *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 WARMUP=10 BURST_CXR=60 BURST_CT=5 MODES="known idle none burst" STUDY_CACHE=<dir>)
+ * STUDY_CACHE keeps the phantoms in a folder of your choice and reuses them: draw them once (PREPARE_ONLY=1 stops
+ * there), time later on a quiet machine.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -63,6 +65,8 @@ const SETTLE_BOUND_MS = 120_000 + IDLE_SECONDS * 1000;
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-tta-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
+/** The phantoms: drawn into the run's folder, or kept in STUDY_CACHE (the nodes' data never is). */
+const phantoms = process.env.STUDY_CACHE ? path.resolve(process.env.STUDY_CACHE, `ct${CT_MATRIX}-cxr${CXR_SCALE_DOWN}`) : work;
 
 console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; model packs from ${MODELS}`);
 const kinds = studyKinds(CT_MATRIX, CXR_SCALE_DOWN).filter((k) => {
@@ -74,10 +78,15 @@ const kinds = studyKinds(CT_MATRIX, CXR_SCALE_DOWN).filter((k) => {
 const prepared = new Map<string, PreparedStudy[]>();
 const warmups = new Map<string, PreparedStudy[]>();
 for (const kind of kinds) {
-  prepared.set(kind.id, await prepareStudies(kind, STUDIES, path.join(work, 'studies')));
-  if (MODES.includes('none') || MODES.includes('burst')) warmups.set(kind.id, await prepareStudies(kind, WARMUP, path.join(work, 'warmup'), 1001));
+  prepared.set(kind.id, await prepareStudies(kind, STUDIES, path.join(phantoms, 'studies')));
+  if (MODES.includes('none') || MODES.includes('burst')) warmups.set(kind.id, await prepareStudies(kind, WARMUP, path.join(phantoms, 'warmup'), 1001));
 }
-const burstCxr = MODES.includes('burst') && kinds.some((k) => k.id === 'cxr') ? await prepareStudies(kinds.find((k) => k.id === 'cxr')!, BURST_CXR, path.join(work, 'burst'), 2001) : [];
+const burstCxr = MODES.includes('burst') && kinds.some((k) => k.id === 'cxr') ? await prepareStudies(kinds.find((k) => k.id === 'cxr')!, BURST_CXR, path.join(phantoms, 'burst'), 2001) : [];
+
+if (process.env.PREPARE_ONLY) {
+  console.log(`phantoms ready in ${phantoms}`);
+  process.exit(0);
+}
 
 const peer = new MllpPeer();
 await peer.start();

@@ -58,28 +58,35 @@ export interface PreparedStudy {
 /**
  * Generates `count` phantoms of a kind into `dir` (before any clock starts; reused by every run),
  * seeds from `firstSeed` (the warm-up of MODES=none takes other seeds than the measured studies).
+ * A study already in `dir` (its `study.json` written last) is read back instead of drawn again:
+ * with STUDY_CACHE the phantoms can be drawn ahead, on a busy machine, and the timing run later.
  */
 export async function prepareStudies(kind: StudyKind, count: number, dir: string, firstSeed = 1): Promise<PreparedStudy[]> {
   const out: PreparedStudy[] = [];
   for (let seed = firstSeed; seed < firstSeed + count; seed++) {
-    const { study, label, files } = phantomInMemory(kind.phantom(seed));
     const studyDir = path.join(dir, `${kind.id}-${seed}`);
+    const record = path.join(studyDir, 'study.json');
+    if (fs.existsSync(record)) {
+      out.push({ kind, ...(JSON.parse(fs.readFileSync(record, 'utf8')) as Omit<PreparedStudy, 'kind'>) });
+      continue;
+    }
+    const { study, label, files } = phantomInMemory(kind.phantom(seed));
     fs.mkdirSync(studyDir, { recursive: true });
     const written = files.map((f) => {
       const file = path.join(studyDir, f.name);
       fs.writeFileSync(file, f.bytes);
       return file;
     });
-    out.push({
-      kind,
+    const prepared: Omit<PreparedStudy, 'kind'> = {
       seed,
       files: written,
       seriesInstanceUid: label.series.seriesInstanceUid,
       sopClassUid: String((await readHeader(written[0]!)).attrs.SOPClassUID),
       sopInstanceUids: await Promise.all(written.map(async (f) => String((await readHeader(f)).attrs.SOPInstanceUID))),
       shape: study.form === 'ct' ? `${files.length} slices of ${study.volume.geometry.matrix}²` : `${study.rows} × ${study.columns}`,
-    });
+    };
+    fs.writeFileSync(record, JSON.stringify(prepared));
+    out.push({ kind, ...prepared });
   }
   return out;
 }
-

@@ -20,8 +20,9 @@ export function encodingCharacters(d: Delimiters): string {
 }
 
 /**
- * Escapes delimiters (\F\ \S\ \R\ \E\ \T\) and line breaks, which would end the segment,
- * as hexadecimal escapes (\X0D\, \X0A\).
+ * Escapes delimiters (\F\ \S\ \R\ \E\ \T\) and control characters as hexadecimal escapes
+ * (\X0D\, \X1C\...): CR and LF would end the segment, and VT or FS (MLLP's frame bytes) would
+ * end the frame at a receiver, which then reads the rest as noise. TAB stays as written.
  */
 export function escapeText(text: string, d: Delimiters = DEFAULT_DELIMITERS): string {
   const codes: Record<string, string> = {
@@ -35,11 +36,16 @@ export function escapeText(text: string, d: Delimiters = DEFAULT_DELIMITERS): st
   for (const ch of text) {
     const code = codes[ch];
     if (code) out += `${d.escape}${code}${d.escape}`;
-    else if (ch === '\r') out += `${d.escape}X0D${d.escape}`;
-    else if (ch === '\n') out += `${d.escape}X0A${d.escape}`;
+    else if (isControl(ch)) out += `${d.escape}X${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}${d.escape}`;
     else out += ch;
   }
   return out;
+}
+
+/** C0 controls but TAB, and DEL: single bytes in UTF-8, so one \Xhh\ each. */
+function isControl(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  return (code < 0x20 && code !== 0x09) || code === 0x7f;
 }
 
 /**

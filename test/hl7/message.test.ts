@@ -62,7 +62,7 @@ describe('hl7/message: build, write and parse', () => {
 
   it('means the same to Debian python3-hl7 as to us', function () {
     requirePythonHl7(this);
-    const texts = ['Plain^Name', 'O|Brien^Jr~x&y\\z', 'Mélanie Çelik 李', 'two\rlines'].map((n) => sample(n).toString());
+    const texts = ['Plain^Name', 'O|Brien^Jr~x&y\\z', 'Mélanie Çelik 李', 'two\rlines', 'frame\x1cbytes\x0b'].map((n) => sample(n).toString());
     const theirs = parseWithPythonHl7(texts);
     texts.forEach((text, i) => expect(theirs[i]).to.deep.equal(valuesOf(parseMessage(text))));
     expect(theirs[1]!['PID#1.5.1.1.1']).to.equal('O|Brien^Jr~x&y\\z');

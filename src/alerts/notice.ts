@@ -4,7 +4,8 @@ import type { ReportedResult } from './reported-result.js';
 
 /**
  * The words every alert carries, whatever the channel: what produced it and what it is not.
- * The models that ship are demonstrators trained on synthetic phantoms (DESIGN.md, Models).
+ * The models that ship are demonstrators trained on synthetic phantoms (src/ARCHITECTURE.md,
+ * "Models at a site").
  */
 export function aiNotice(f: Finding): string {
   return (

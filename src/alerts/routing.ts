@@ -4,7 +4,8 @@ import { PRIORITY_RANK } from '../worklist/priority.js';
 
 /**
  * Which findings go where. Alerts decide nothing about criticality: the model pack and the
- * rules did (DESIGN.md); this only reads the finding against each destination's filter.
+ * rules did (src/ARCHITECTURE.md, "The path of a study", step 10); this only reads the finding
+ * against each destination's filter.
  */
 export function matchesFilter(filter: FindingFilter, finding: Finding): boolean {
   if (!finding.positive) return false;

@@ -20,26 +20,49 @@ export function encodingCharacters(d: Delimiters): string {
 }
 
 /**
- * Escapes delimiters (\F\ \S\ \R\ \E\ \T\) and line breaks, which would end the segment,
- * as hexadecimal escapes (\X0D\, \X0A\).
+ * Escapes delimiters (\F\ \S\ \R\ \E\ \T\) and control characters as hexadecimal escapes
+ * (\X0D\, \X1C\...): CR and LF would end the segment, and VT or FS (MLLP's frame bytes) would
+ * end the frame at a receiver, which then reads the rest as noise. TAB stays as written.
  */
 export function escapeText(text: string, d: Delimiters = DEFAULT_DELIMITERS): string {
-  const codes: Record<string, string> = {
-    [d.escape]: 'E',
-    [d.field]: 'F',
-    [d.component]: 'S',
-    [d.repetition]: 'R',
-    [d.subcomponent]: 'T',
-  };
-  let out = '';
-  for (const ch of text) {
+  const { pattern, codes } = escaperFor(d);
+  // Most values hold nothing to escape: test first, and build a new string only when needed.
+  pattern.lastIndex = 0;
+  if (!pattern.test(text)) return text;
+  pattern.lastIndex = 0;
+  return text.replace(pattern, (ch) => {
     const code = codes[ch];
-    if (code) out += `${d.escape}${code}${d.escape}`;
-    else if (ch === '\r') out += `${d.escape}X0D${d.escape}`;
-    else if (ch === '\n') out += `${d.escape}X0A${d.escape}`;
-    else out += ch;
+    return code ? `${d.escape}${code}${d.escape}` : `${d.escape}X${ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}${d.escape}`;
+  });
+}
+
+interface Escaper {
+  /** The delimiters, C0 controls but TAB, and DEL (single bytes in UTF-8, so one \Xhh\ each). */
+  pattern: RegExp;
+  codes: Readonly<Record<string, string>>;
+}
+
+/** The escaper of the default delimiters (every message we write), and a few others kept at most. */
+let defaultEscaper: Escaper | undefined;
+const escapers = new Map<string, Escaper>();
+
+function escaperFor(d: Delimiters): Escaper {
+  if (d === DEFAULT_DELIMITERS) return (defaultEscaper ??= makeEscaper(d));
+  const key = `${d.field}${encodingCharacters(d)}`;
+  let e = escapers.get(key);
+  if (!e) {
+    e = makeEscaper(d);
+    if (escapers.size < 8) escapers.set(key, e);
   }
-  return out;
+  return e;
+}
+
+function makeEscaper(d: Delimiters): Escaper {
+  const codes = { [d.escape]: 'E', [d.field]: 'F', [d.component]: 'S', [d.repetition]: 'R', [d.subcomponent]: 'T' };
+  const literal = Object.keys(codes)
+    .map((c) => c.replace(/[\\\]^\-[]/g, '\\$&'))
+    .join('');
+  return { pattern: new RegExp(`[${literal}\\x00-\\x08\\x0a-\\x1f\\x7f]`, 'g'), codes };
 }
 
 /**

@@ -113,13 +113,25 @@ function encodeSegment(seg: Segment, d: Delimiters): string {
 }
 
 function encodeField(field: Field, d: Delimiters): string {
-  const reps = field.map((rep) => trimEnd(rep.map((comp) => trimEnd(comp.map((sub) => escapeText(sub, d)), d.subcomponent)), d.component));
-  return trimEnd(reps, d.repetition);
+  return joinTrimmed(field, d.repetition, (rep) => joinTrimmed(rep, d.component, (comp) => joinTrimmed(comp, d.subcomponent, (sub) => escapeText(sub, d))));
 }
 
 /** Joins with the separator, dropping empty trailing parts ("A^^" is written "A"). */
 function trimEnd(parts: string[], sep: string): string {
-  let end = parts.length;
-  while (end > 0 && parts[end - 1] === '') end--;
-  return parts.slice(0, end).join(sep);
+  return joinTrimmed(parts, sep, (p) => p);
+}
+
+/** Encodes each part and joins them, without the empty ones at the end; no arrays in between (this runs for every value written). */
+function joinTrimmed<T>(parts: readonly T[], sep: string, encode: (part: T) => string): string {
+  let out = '';
+  let owed = ''; // separators of the empty parts since the last one written: written only if a value follows
+  for (let i = 0; i < parts.length; i++) {
+    if (i > 0) owed += sep;
+    const text = encode(parts[i]!);
+    if (text !== '') {
+      out += owed + text;
+      owed = '';
+    }
+  }
+  return out;
 }

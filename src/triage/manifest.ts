@@ -4,9 +4,10 @@ import { isValidUid } from '../dicom/uids.js';
 
 /**
  * The model pack manifest (`models/<id>/manifest.json`): everything the node needs to feed a
- * model and read its answer. Code never guesses any of it (DESIGN.md, habit 8). The meaning of
- * every field, and the exact preprocessing each input kind gets, is in models/README.md; the
- * model-pack trainer uses `vigil triage preprocess`, so it trains on exactly these tensors.
+ * model and read its answer. Code never guesses any of it (src/ARCHITECTURE.md, "Models at a
+ * site"). The meaning of every field, and the exact preprocessing each input kind gets, is in
+ * models/README.md; the model-pack trainer uses `vigil triage preprocess`, so it trains on
+ * exactly these tensors.
  */
 
 export const MANIFEST_SCHEMA_VERSION = 1;

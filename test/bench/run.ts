@@ -29,6 +29,7 @@ const BENCHMARKS = {
   'auth-flood': 'a C-STORE push alone and under a flood of wrong tokens',
   worklist: 'a worklist page, STAT only, one entry and recording a finding at 1k to 1M studies',
   'receive-profile': "the receiving thread's CPU profile during a push over four associations (needs dcmtk)",
+  hl7: 'HL7 v2 messages: our src/hl7 against @medplum/core Hl7Message (python3-hl7 agreement, messages/s, size, behaviours)',
   'full-disk': 'CPU and log lines while the disk is full, then SIGTERM (needs root for a tmpfs, and dcmtk)',
 } as const;
 type Name = keyof typeof BENCHMARKS;

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { ctSeriesFiles } from '../../src/phantom/write-ct.js';
-import { Rng } from '../../src/phantom/random.js';
+import { Rng } from '../../src/core/random.js';
 import type { NoiseLevel, PhantomFinding, PhantomLabel } from '../../src/phantom/label.js';
 import { subgroupsOfLabel } from '../../src/evaluate/labelled-studies.js';
 import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';

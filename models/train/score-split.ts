@@ -16,7 +16,7 @@ import { loadPackScorer } from '../../src/evaluate/pack-scorer.js';
 import { scoresToCsv, type ScoredStudy } from '../../src/evaluate/scores.js';
 import type { NoiseLevel, PhantomFinding } from '../../src/phantom/label.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
-import { Rng } from '../../src/phantom/random.js';
+import { Rng } from '../../src/core/random.js';
 import { PACKS, type PackId, type SplitName } from './packs.js';
 
 const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' } } });

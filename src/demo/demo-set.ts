@@ -4,7 +4,7 @@ import dcmjs from 'dcmjs';
 import { TransferSyntax } from '../dicom/uids.js';
 import type { MemoryFile } from '../phantom/dicom-common.js';
 import { phantomInMemory, type PhantomOptions } from '../phantom/phantom.js';
-import { resourceIds } from '../store/resource-ids.js';
+import { resourceIds } from '../domain/resource-ids.js';
 import { toJpegLsLossless } from './compress.js';
 import { withFreshUids } from './fresh-uids.js';
 import type { PerformedStep } from './mpps-scu.js';

@@ -1,5 +1,5 @@
 import type { DestinationInput } from '../config/sections/alerts.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import type { NodeApi } from './node-api.js';
 
 /** The ids the demo's destinations always have, so that a second run finds and replaces them. */

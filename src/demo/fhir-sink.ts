@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type net from 'node:net';
-import { listen } from '../listen.js';
+import { listen } from '../core/listen.js';
 
 /** Largest request body the sink reads; Vigil's transactions are a few kilobytes. */
 const MAX_BODY_BYTES = 5 * 1024 * 1024;

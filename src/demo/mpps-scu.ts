@@ -1,7 +1,7 @@
 import dimse from '../dicom/dimse.js';
 import type { DicomPeer } from '../dicom/store-scu.js';
 import { MPPS_SOP_CLASS, TransferSyntax } from '../dicom/uids.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import { phantomUid } from '../phantom/uids.js';
 
 /** What a modality reports about one performed step: the study it belongs to and what it made. */

@@ -1,7 +1,7 @@
 import { StorageSopClass } from '../dicom/uids.js';
 import { commonAttributes, type MemoryFile, part10Bytes } from '../phantom/dicom-common.js';
 import type { SyntheticPatient } from '../phantom/patient.js';
-import { Rng } from '../phantom/random.js';
+import { Rng } from '../core/random.js';
 import { phantomUid } from '../phantom/uids.js';
 
 /** What the MR series is, for callers that track it (the demo, its test). */

@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 /**
  * The few calls the demo makes to a running node's REST API, with its bearer token. Every

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sendFiles, type DicomPeer } from '../dicom/store-scu.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from './demo-set.js';
 import { startDemoSinks } from './demo-sinks.js';
 import { demoDestinations, disableDestinations, registerDestinations } from './destinations.js';

@@ -1,4 +1,9 @@
-import type { ByteSource } from './structure-check.js';
+/** The bytes of a file, wherever they are kept. */
+export interface ByteSource {
+  readonly size: number;
+  /** Bytes from `pos`: at least `atLeast` of them unless the file ends first. */
+  read(pos: number, atLeast: number): Buffer;
+}
 
 /**
  * Positioned little-endian reads through a ByteSource, one window at a time, so that walking a

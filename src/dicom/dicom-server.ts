@@ -9,7 +9,7 @@ import { AssociationCounts, peerAddress } from './association-counts.js';
 import type { MppsHandler } from './mpps-handler.js';
 import type { QueryRetrieve } from './query/query-retrieve.js';
 import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
-import { listen } from '../listen.js';
+import { listen } from '../core/listen.js';
 import { readTlsFile } from '../config/tls-client.js';
 import { describeError } from '../log/describe-error.js';
 

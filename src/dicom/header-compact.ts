@@ -1,6 +1,6 @@
 import dcmjs, { type DicomDict } from 'dcmjs';
-import { VigilError } from '../errors.js';
-import type { ByteSource } from './structure-check.js';
+import { VigilError } from '../core/errors.js';
+import type { ByteSource } from './byte-window.js';
 import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
 
 /**

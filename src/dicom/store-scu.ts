@@ -1,6 +1,6 @@
 import type tls from 'node:tls';
 import dimse, { type CEchoRequest, type CStoreRequest, type Dataset } from './dimse.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import { TransferSyntax } from './uids.js';
 
 /** Another DICOM node, as an SCP we send to. */

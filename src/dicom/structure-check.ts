@@ -1,6 +1,6 @@
 import { dictionaryVr } from './header-compact.js';
 import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
-import { ByteWindow } from './byte-window.js';
+import { ByteWindow, type ByteSource } from './byte-window.js';
 
 /**
  * Walks the element structure of a data set (tags, VRs, lengths, sequence items and
@@ -16,12 +16,8 @@ export type StructureProblem =
 /** Float, double float and plain Pixel Data (7FE0,0008/0009/0010): the bulk of an image is meant to be there. */
 const PIXEL_DATA_TAGS: ReadonlySet<number> = new Set([0x7fe00008, 0x7fe00009, 0x7fe00010]);
 
-/** The bytes of a file, wherever they are kept. */
-export interface ByteSource {
-  readonly size: number;
-  /** Bytes from `pos`: at least `atLeast` of them unless the file ends first. */
-  read(pos: number, atLeast: number): Buffer;
-}
+/** Declared with the byte window (which reads it), so that the header walkers import no circle. */
+export type { ByteSource } from './byte-window.js';
 
 /**
  * `maxElementBytes` bounds the value of any element outside Pixel Data (a sequence is not an

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 /** A study folder with its ground truth: the files of one series and a label.json beside them. */
 export interface LabelledStudy {

@@ -1,5 +1,5 @@
-import { type Auroc, aurocBootstrap, aurocDeLong } from './auroc.js';
-import { type Proportion, wilson } from './proportion.js';
+import { type Auroc, aurocBootstrap, aurocDeLong } from '../core/statistics/auroc.js';
+import { type Proportion, wilson } from '../core/statistics/proportion.js';
 import type { ScoredStudy } from './scores.js';
 
 export interface AurocOptions {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import ort from 'onnxruntime-node';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import type { Manifest } from '../triage/manifest.js';
 import { readManifest } from '../triage/manifest-file.js';
 import { preprocessSeries } from '../triage/pipeline/preprocess.js';

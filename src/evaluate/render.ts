@@ -1,5 +1,5 @@
 import type { Metrics } from './metrics.js';
-import type { Proportion } from './proportion.js';
+import type { Proportion } from '../core/statistics/proportion.js';
 import type { EvaluationReport } from './report.js';
 
 /** The report as Markdown, the way model cards quote it. */

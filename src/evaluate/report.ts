@@ -1,5 +1,5 @@
 import { computeMetrics, type AurocOptions, type Metrics } from './metrics.js';
-import { rocCurve, type RocPoint } from './roc.js';
+import { rocCurve, type RocPoint } from '../core/statistics/roc.js';
 import type { ScoredStudy } from './scores.js';
 
 export interface EvaluationOptions {

@@ -1,4 +1,4 @@
-import type { RocPoint } from './roc.js';
+import type { RocPoint } from '../core/statistics/roc.js';
 
 export interface RocSeries {
   name: string;

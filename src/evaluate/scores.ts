@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 /** One scored study: its truth, the model's score, and the subgroups it belongs to. */
 export interface ScoredStudy {

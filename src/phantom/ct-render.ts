@@ -1,6 +1,6 @@
 import { applyKernel, correlateNoise } from './image-filters.js';
 import type { Pose, Vec3 } from './pose.js';
-import type { NoiseSource } from './random.js';
+import type { NoiseSource } from '../core/random.js';
 
 /**
  * What an anatomy model answers for one point of its frame. A class, so that every instance has

@@ -1,7 +1,7 @@
 import { CtSample, type CtSampler } from './ct-render.js';
 import { GradientNoise } from './gradient-noise.js';
 import type { Vec3 } from './pose.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 import { type Capsule, capsule, ellipsoid2, insideCapsule, segmentDistance2, smoothstep } from './shapes.js';
 import { FractionGrid } from './vessel-tree.js';
 

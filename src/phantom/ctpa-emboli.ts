@@ -1,5 +1,5 @@
 import type { Vec3 } from './pose.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 import { type FractionGrid, normalise, type VesselSegment } from './vessel-tree.js';
 
 export const PE_TYPES = ['central', 'segmental'] as const;

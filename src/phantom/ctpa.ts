@@ -6,7 +6,7 @@ import { NOISE_FACTOR } from './head-ct.js';
 import { GENERATOR_VERSION, type NoiseLevel, type SizeBin, round, sideOf } from './label.js';
 import { syntheticPatient } from './patient.js';
 import { type Pose, rotationFromAngles, toPatient } from './pose.js';
-import { NoiseSource, Rng } from './random.js';
+import { NoiseSource, Rng } from '../core/random.js';
 import { CT_VENDOR_IDS, CT_VENDORS, type CtVendorId } from './vendors.js';
 import { FractionGrid, growTree, type TreeRoot, type VesselSegment } from './vessel-tree.js';
 

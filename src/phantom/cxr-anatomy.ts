@@ -1,4 +1,4 @@
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 import { smoothstep } from './shapes.js';
 
 /**

@@ -3,7 +3,7 @@ import { correlateNoise } from './image-filters.js';
 import { GENERATOR_VERSION, type NoiseLevel, type PhantomLabel, type SizeBin, round } from './label.js';
 import { syntheticPatient, type SyntheticPatient } from './patient.js';
 import { Canvas, type Point2, wideBlur } from './raster2d.js';
-import { NoiseSource, Rng } from './random.js';
+import { NoiseSource, Rng } from '../core/random.js';
 import { CXR_VENDOR_IDS, CXR_VENDORS, type CxrVendor, type CxrVendorId } from './vendors.js';
 import { growTree } from './vessel-tree.js';
 import { NOISE_FACTOR } from './head-ct.js';

@@ -1,4 +1,4 @@
-import { Rng } from './random.js';
+import { Rng } from '../core/random.js';
 
 /**
  * Seeded 3D gradient noise (Ken Perlin's improved noise), values roughly in [-1, 1]. Its zero

@@ -1,6 +1,6 @@
 import { GradientNoise } from './gradient-noise.js';
 import { CtSample, type CtSampler } from './ct-render.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 import { type Capsule, capsule, ellipsoid2, insideCapsule, smoothstep } from './shapes.js';
 
 /**

@@ -5,7 +5,7 @@ import { type IchType, placeHemorrhage } from './head-lesions.js';
 import { GENERATOR_VERSION, type NoiseLevel, type SizeBin, round, sideOf } from './label.js';
 import { syntheticPatient } from './patient.js';
 import { type Pose, rotationFromAngles } from './pose.js';
-import { NoiseSource, Rng } from './random.js';
+import { NoiseSource, Rng } from '../core/random.js';
 import { CT_VENDOR_IDS, CT_VENDORS, type CtVendorId } from './vendors.js';
 
 export interface HeadCtOptions {

@@ -1,7 +1,7 @@
 import { GradientNoise } from './gradient-noise.js';
 import { type HeadAnatomy, type HeadContext, type HeadLesion, Tissue } from './head-anatomy.js';
 import { type Mat3, rotationFromAngles } from './pose.js';
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 
 export const ICH_TYPES = ['intraparenchymal', 'subdural', 'epidural', 'subarachnoid', 'intraventricular'] as const;
 export type IchType = (typeof ICH_TYPES)[number];

@@ -1,5 +1,5 @@
 import type { PhantomKind } from './label.js';
-import { Rng } from './random.js';
+import { Rng } from '../core/random.js';
 
 /** Identifiers that no one could take for a real person's. */
 export interface SyntheticPatient {

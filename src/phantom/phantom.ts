@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import type { CtStudy } from './ct-study.js';
 import { generateCtpa } from './ctpa.js';
 import { PE_TYPES, type PeType } from './ctpa-emboli.js';

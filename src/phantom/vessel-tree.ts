@@ -1,4 +1,4 @@
-import type { Rng } from './random.js';
+import type { Rng } from '../core/random.js';
 import type { Vec3 } from './pose.js';
 
 /** One vessel segment: a capsule from `a` to `b`, with its place in the tree. */

@@ -8,10 +8,10 @@
  */
 import type { Router } from 'express';
 import { z } from 'zod';
-import type { MainTags } from '../dicom/summary.js';
+import type { MainTags } from '../domain/header-summary.js';
 import type { DicomPeer, SendReport } from '../dicom/store-scu.js';
 import type { InstanceStoredEvent, SeriesStableEvent, StableReason } from '../events/types.js';
-import type { Finding } from '../triage/finding.js';
+import type { Finding } from '../domain/finding.js';
 import type { HookName } from './hooks.js';
 import type { JobState, QueuedJob } from './job-store.js';
 import type { PluginServices } from './services.js';
@@ -22,8 +22,8 @@ export { allow, allowUnaudited } from './route-guards.js';
 export { HOOKS, HOOK_NAMES, type HookName } from './hooks.js';
 export type { InstanceStoredEvent, SeriesStableEvent, StableReason, Finding, MainTags, DicomPeer, SendReport, QueuedJob, JobState };
 export type { TriageService, WorklistService, PluginServices } from './services.js';
-export type { Role } from '../auth/roles.js';
-export type { Priority } from '../worklist/priority.js';
+export type { Role } from '../domain/roles.js';
+export type { Priority } from '../domain/priority.js';
 
 /** What the host passes to every hook call besides its payload. */
 export interface HookCall {

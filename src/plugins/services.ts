@@ -1,4 +1,4 @@
-import type { Priority } from '../worklist/priority.js';
+import type { Priority } from '../domain/priority.js';
 
 /**
  * Services the node lends to plugins through ctx (src/plugins/lent-services.ts fills them).

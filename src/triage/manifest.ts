@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRIORITIES } from '../worklist/priority.js';
+import { PRIORITIES } from '../domain/priority.js';
 import { isValidUid } from '../dicom/uids.js';
 
 /**

@@ -6,7 +6,7 @@ import { AlertsPart } from '../../src/alerts/alerts.js';
 import { alertsSection } from '../../src/config/sections/alerts.js';
 import dimse from '../../src/dicom/dimse.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { indexPath, openDatabase } from '../../src/store/database.js';
+import { indexPath, openDatabase } from '../../src/db/database.js';
 import { DicomIndex } from '../../src/store/dicom-index.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import express from 'express';
 import request from 'supertest';
 import { auditRequests } from '../../src/api/audit-requests.js';
-import { allowUnaudited } from '../../src/api/auth/allow.js';
+import { allowUnaudited } from '../../src/auth/allow.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CaptureTransport } from '../helpers/log-capture.js';
 import dimse from '../../src/dicom/dimse.js';

@@ -8,7 +8,7 @@ import { withFreshUids } from '../../src/demo/fresh-uids.js';
 import { mrBrainSeries } from '../../src/demo/mr-series.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
-import { resourceIds } from '../../src/store/resource-ids.js';
+import { resourceIds } from '../../src/domain/resource-ids.js';
 import { readImages } from '../../src/triage/pipeline/dataset.js';
 import { decodeFrame, initCodecs } from '../../src/triage/pipeline/decode.js';
 import { dciodvfyReport } from '../phantom/phantom-helpers.js';

@@ -4,9 +4,9 @@ import { expect } from 'chai';
 import { performedStep } from '../../src/demo/demo-set.js';
 import { MppsScu } from '../../src/demo/mpps-scu.js';
 import { sendFiles } from '../../src/dicom/store-scu.js';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
-import { resourceIds } from '../../src/store/resource-ids.js';
+import { resourceIds } from '../../src/domain/resource-ids.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { parseHeaderPrefix, readHeader } from '../../src/dicom/header.js';
 import { buildFileMetaHeader } from '../../src/dicom/part10.js';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { encodeElement } from '../helpers/dicom-bytes.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';

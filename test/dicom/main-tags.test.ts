@@ -5,7 +5,7 @@ import { LONG_VRS } from '../../src/dicom/element-encoding.js';
 import { readMainTags } from '../../src/dicom/main-tags.js';
 import { parseHeaderPrefix } from '../../src/dicom/header.js';
 import { buildFileMetaHeader } from '../../src/dicom/part10.js';
-import { summarizeHeader } from '../../src/dicom/summary.js';
+import { summarizeHeader } from '../../src/domain/header-summary.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { encodeElement } from '../helpers/dicom-bytes.js';

@@ -13,7 +13,7 @@ import { StudyTracker } from '../../src/demo/study-tracker.js';
 import dimse from '../../src/dicom/dimse.js';
 import { TransferSyntax } from '../../src/dicom/uids.js';
 import { parseMessage } from '../../src/hl7/parse.js';
-import { resourceIds } from '../../src/store/resource-ids.js';
+import { resourceIds } from '../../src/domain/resource-ids.js';
 import { storescu, storeResponses, storescuWatched } from '../helpers/dcmtk.js';
 import { fhirProblems } from '../helpers/fhir-validator.js';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';

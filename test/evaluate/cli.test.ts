@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Command } from 'commander';
 import { registerEvaluate } from '../../src/cli/commands/evaluate.js';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { parseScores, scoresToCsv } from '../../src/evaluate/scores.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 

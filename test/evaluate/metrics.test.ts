@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { aurocBootstrap, aurocDeLong, midranks } from '../../src/evaluate/auroc.js';
+import { aurocBootstrap, aurocDeLong, midranks } from '../../src/core/statistics/auroc.js';
 import { computeMetrics } from '../../src/evaluate/metrics.js';
-import { wilson } from '../../src/evaluate/proportion.js';
-import { chooseThreshold, rocCurve } from '../../src/evaluate/roc.js';
+import { wilson } from '../../src/core/statistics/proportion.js';
+import { chooseThreshold, rocCurve } from '../../src/core/statistics/roc.js';
 import { evaluateScores } from '../../src/evaluate/report.js';
 import type { ScoredStudy } from '../../src/evaluate/scores.js';
 

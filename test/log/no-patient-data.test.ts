@@ -10,7 +10,7 @@ import { startNodeProcess } from '../helpers/node-process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { REDACTED } from '../../src/log/redact.js';
 import { createLogger } from '../../src/log/logger.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/core/errors.js';
 import dimse from '../../src/dicom/dimse.js';
 import { CaptureTransport } from '../helpers/log-capture.js';
 import { runDcmtk } from '../helpers/dcmtk.js';

@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import { generateCtPhantom, generatePhantom, writePhantom } from '../../src/phantom/phantom.js';
 import { ICH_TYPES } from '../../src/phantom/head-lesions.js';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 import { dciodvfyReport, digest } from './phantom-helpers.js';

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import { Router, type Request } from 'express';
 import dcmjs from 'dcmjs';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { readIdentifier } from '../../dicom/query/identifier.js';
 import type { QrLevel } from '../../dicom/query/information-models.js';
 import { readHeader } from '../../dicom/header.js';
 import { toDicomJson } from '../../dicom/dicom-json.js';
 import { isValidUid, TransferSyntax } from '../../dicom/uids.js';
 import type { InstanceRow } from '../../store/dicom-index.js';
-import { allow, auditResources } from '../auth/allow.js';
+import { allow, auditResources } from '../../auth/allow.js';
 import type { ApiDeps } from '../deps.js';
 import { qidoRequest } from './qido-plan.js';
 import { toQidoJson } from './dicom-json-answer.js';

@@ -1,4 +1,4 @@
-import type { Db } from '../../store/database.js';
+import type { Db } from '../../db/database.js';
 import type { DicomIndex } from '../../store/dicom-index.js';
 import { matcher } from '../../store/find.js';
 import type { QueryPlan } from './identifier.js';

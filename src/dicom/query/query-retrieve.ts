@@ -2,7 +2,7 @@ import type { AuditTrail } from '../../audit/audit-trail.js';
 import type { DicomConfig } from '../../config/sections/dicom.js';
 import { tlsClientOptions } from '../../config/tls-client.js';
 import type { Logger } from '../../log/logger.js';
-import type { Db } from '../../store/database.js';
+import type { Db } from '../../db/database.js';
 import type { DicomIndex, InstanceRow } from '../../store/dicom-index.js';
 import type { FileStore } from '../../store/file-store.js';
 import { describeError } from '../../log/describe-error.js';

@@ -1,5 +1,5 @@
 import dcmjs, { type DicomDict } from 'dcmjs';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { DECODABLE_TRANSFER_SYNTAXES, TransferSyntax } from '../../dicom/uids.js';
 import { bytesOf, groupItem, items, num, nums, str, strs, Tag, values } from './tags.js';
 import { describeError } from '../../log/describe-error.js';

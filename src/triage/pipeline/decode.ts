@@ -1,5 +1,5 @@
 import type Codecs from 'dcmjs-codecs';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { TransferSyntax } from '../../dicom/uids.js';
 import { isNative, type PixelFormat, type SourceImage } from './dataset.js';
 

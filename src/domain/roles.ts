@@ -1,6 +1,6 @@
 /**
  * Who may call the API. A token has exactly one role; `admin` may do everything, the others
- * are scoped to a job (see the table in src/api/auth/allow.ts for what each one reaches).
+ * are scoped to a job (see the table in src/auth/allow.ts for what each one reaches).
  */
 export const ROLES = ['admin', 'it', 'radiologist', 'service'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,4 +1,4 @@
-import { Rng } from '../phantom/random.js';
+import { Rng } from '../random.js';
 import { Z95 } from './proportion.js';
 
 /** The area under the ROC curve with a 95 % interval, and how the interval was computed. */

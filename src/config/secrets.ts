@@ -1,5 +1,5 @@
-import type { SecretValue } from '../../config/sections/alerts.js';
-import { VigilError } from '../../errors.js';
+import type { SecretValue } from './sections/alerts.js';
+import { VigilError } from '../core/errors.js';
 
 /** The secret itself: written in the config, or read from the named environment variable. */
 export function resolveSecret(value: SecretValue, env: NodeJS.ProcessEnv = process.env): string {

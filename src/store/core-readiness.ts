@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import type { Db } from '../store/database.js';
-import type { FileStore } from '../store/file-store.js';
-import type { Readiness } from './readiness.js';
+import type { Db } from '../db/database.js';
+import type { FileStore } from './file-store.js';
+import type { Readiness } from '../metrics/readiness.js';
 
 /** The checks of the receiving core: the index answers, the store takes files, DICOM listens. */
 export function addCoreReadiness(readiness: Readiness, parts: { db: Db; files: FileStore; dicomListening(): boolean }): void {

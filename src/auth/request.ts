@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import type { Auth } from '../../auth/token-store.js';
+import type { Auth } from './token-store.js';
 
 /** What allow() notes about the route a request reached; the audit and metrics read it. */
 export interface RouteAccess {

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import { VigilError } from '../../errors.js';
-import type { Role } from '../../auth/roles.js';
+import { VigilError } from '../core/errors.js';
+import type { Role } from '../domain/roles.js';
 import { routePatternOf, type RouteAccess } from './request.js';
 
 /**
@@ -27,7 +27,7 @@ import { routePatternOf, type RouteAccess } from './request.js';
  *   route missing there. In tests, `await apiAs(node, 'radiologist')` (test/helpers/api.ts)
  *   gives a supertest client carrying a token of that role.
  *
- * Roles (src/auth/roles.ts), and the choices made for the core routes:
+ * Roles (src/domain/roles.ts), and the choices made for the core routes:
  *
  * | role        | reaches |
  * |-------------|---------|

@@ -1,12 +1,8 @@
-import { BUILTIN_PLUGINS_DIR, discoverPlugins, importPlugin } from '../plugins/loader.js';
-import type { DefaultRules, RuleProblem } from './language.js';
+import { BUILTIN_PLUGINS_DIR, discoverPlugins, importPlugin } from './loader.js';
+import type { DefaultRules, RuleProblem } from '../rules/language.js';
 
-/**
- * Where default rules come from: each active plugin's `defaultRules` (definePlugin). In the node
- * the plugin host provides them (PluginHost.defaultRules()); tools without a node (the CLI,
- * tests) read them from the plugin definitions directly, the same way the host imports them.
- */
-export type DefaultRulesProvider = () => DefaultRules[];
+// The rules' DefaultRulesProvider (src/rules/language.ts) for tools without a node: here, not in
+// src/rules, because the rules sit below the plugins.
 
 /** The default rules of the given plugins, in the order given; a plugin that cannot be read is a problem. */
 export async function defaultRulesOfPlugins(ids: readonly string[], folders: readonly string[] = []): Promise<{ defaults: DefaultRules[]; problems: RuleProblem[] }> {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { systemErrorCode } from '../errors.js';
+import { systemErrorCode } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 
 export type Db = Database.Database;

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { HeaderSummary } from '../dicom/summary.js';
+import type { HeaderSummary } from './header-summary.js';
 
 /**
  * Resource ids in Orthanc's shape: the SHA-1 of the identifying UIDs from the patient down,

@@ -1,4 +1,4 @@
-import type { Priority } from '../worklist/priority.js';
+import type { Priority } from './priority.js';
 
 /** A coded concept (SNOMED CT or RadLex) as the model pack's manifest declares it. */
 export interface CodedConcept {

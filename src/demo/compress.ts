@@ -1,5 +1,5 @@
 import codecs from 'dcmjs-codecs';
-import { TransferSyntax } from '../dicom/uids.js';
+import { TransferSyntax } from '../dicom/data/uids.js';
 import type { MemoryFile } from '../phantom/dicom-common.js';
 import { initCodecs } from '../triage/pipeline/decode.js';
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import dcmjs from 'dcmjs';
-import { TransferSyntax } from '../dicom/uids.js';
+import { TransferSyntax } from '../dicom/data/uids.js';
 import type { MemoryFile } from '../phantom/dicom-common.js';
 import { phantomInMemory, type PhantomOptions } from '../phantom/phantom.js';
 import { resourceIds } from '../domain/resource-ids.js';

@@ -1,6 +1,6 @@
-import dimse from '../dicom/dimse.js';
-import type { DicomPeer } from '../dicom/store-scu.js';
-import { MPPS_SOP_CLASS, TransferSyntax } from '../dicom/uids.js';
+import dimse from '../dicom/net/dimse.js';
+import type { DicomPeer } from '../dicom/net/store-scu.js';
+import { MPPS_SOP_CLASS, TransferSyntax } from '../dicom/data/uids.js';
 import { VigilError } from '../core/errors.js';
 import { phantomUid } from '../phantom/uids.js';
 

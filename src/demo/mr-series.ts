@@ -1,4 +1,4 @@
-import { StorageSopClass } from '../dicom/uids.js';
+import { StorageSopClass } from '../dicom/data/uids.js';
 import { commonAttributes, type MemoryFile, part10Bytes } from '../phantom/dicom-common.js';
 import type { SyntheticPatient } from '../phantom/patient.js';
 import { Rng } from '../core/random.js';

@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { Socket } from 'node:net';
-import dimse, { type Association, type CStoreRequest, type CStoreResponse } from '../dicom/dimse.js';
-import { StorageSopClass, TransferSyntax } from '../dicom/uids.js';
+import dimse, { type Association, type CStoreRequest, type CStoreResponse } from '../dicom/net/dimse.js';
+import { StorageSopClass, TransferSyntax } from '../dicom/data/uids.js';
 import { closeServer, listen } from '../core/listen.js';
 
 const { PresentationContextResult, Status } = dimse.constants;

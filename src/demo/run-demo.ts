@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { sendFiles, type DicomPeer } from '../dicom/store-scu.js';
+import { sendFiles, type DicomPeer } from '../dicom/net/store-scu.js';
 import { VigilError } from '../core/errors.js';
 import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from './demo-set.js';
 import { startDemoSinks } from './demo-sinks.js';

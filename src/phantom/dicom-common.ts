@@ -1,5 +1,5 @@
 import dcmjs from 'dcmjs';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, TransferSyntax } from '../dicom/uids.js';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, TransferSyntax } from '../dicom/data/uids.js';
 import type { SyntheticPatient } from './patient.js';
 
 /** Attributes every phantom object carries: patient, study, equipment, SOP common. */

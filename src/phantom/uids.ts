@@ -1,4 +1,4 @@
-import { derivedUid } from '../dicom/uids.js';
+import { derivedUid } from '../dicom/data/uids.js';
 
 /** Deterministic UIDs: the same phantom always gets the same UIDs, different phantoms never share one. */
 export function phantomUid(...parts: (string | number)[]): string {

@@ -1,4 +1,4 @@
-import { StorageSopClass } from '../dicom/uids.js';
+import { StorageSopClass } from '../dicom/data/uids.js';
 import type { RadiographStudy } from './cxr.js';
 import { commonAttributes, type MemoryFile, part10Bytes } from './dicom-common.js';
 import type { PhantomLabel } from './label.js';

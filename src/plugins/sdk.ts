@@ -9,7 +9,7 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import type { MainTags } from '../domain/header-summary.js';
-import type { DicomPeer, SendReport } from '../dicom/store-scu.js';
+import type { DicomPeer, SendReport } from '../dicom/net/store-scu.js';
 import type { InstanceStoredEvent, SeriesStableEvent, StableReason } from '../events/types.js';
 import type { Finding } from '../domain/finding.js';
 import type { HookName } from './hooks.js';

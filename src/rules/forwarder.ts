@@ -1,7 +1,7 @@
 import { tlsClientOptions } from '../config/tls-client.js';
 import type { Clock } from '../core/clock.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
-import { sendFiles } from '../dicom/store-scu.js';
+import { sendFiles } from '../dicom/net/store-scu.js';
 import type { Logger } from '../log/logger.js';
 import { JobStore, type QueuedJob } from '../plugins/job-store.js';
 import { DurableQueue } from '../plugins/queue.js';

@@ -1,4 +1,4 @@
-import type { MppsAnswer, MppsHandler, MppsRequest } from '../dicom/mpps-handler.js';
+import type { MppsAnswer, MppsHandler, MppsRequest } from '../dicom/net/mpps-handler.js';
 import { flattenValue } from '../domain/header-summary.js';
 import type { Logger } from '../log/logger.js';
 import type { Clock } from '../core/clock.js';

@@ -1,12 +1,12 @@
-import { buildFileMetaHeader } from '../dicom/part10.js';
+import { buildFileMetaHeader } from '../dicom/data/part10.js';
 import fs from 'node:fs';
-import { parseHeader } from '../dicom/header.js';
-import type { ByteSource } from '../dicom/structure-check.js';
-import { readMainTags } from '../dicom/main-tags.js';
-import { checkDatasetStructure, type StructureProblem } from '../dicom/structure-check.js';
+import { parseHeader } from '../dicom/data/header.js';
+import type { ByteSource } from '../dicom/data/structure-check.js';
+import { readMainTags } from '../dicom/data/main-tags.js';
+import { checkDatasetStructure, type StructureProblem } from '../dicom/data/structure-check.js';
 import type { StorageConfig } from '../config/sections/storage.js';
 import { summarizeHeader, type HeaderSummary } from '../domain/header-summary.js';
-import { TransferSyntax } from '../dicom/uids.js';
+import { TransferSyntax } from '../dicom/data/uids.js';
 import { isVigilError, systemErrorCode } from '../core/errors.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readHeader } from '../dicom/header.js';
+import { readHeader } from '../dicom/data/header.js';
 import { flattenValue, summarizeHeader } from '../domain/header-summary.js';
 import type { Logger } from '../log/logger.js';
 import type { DicomIndex } from './dicom-index.js';

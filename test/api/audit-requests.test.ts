@@ -5,7 +5,7 @@ import { auditRequests } from '../../src/api/audit-requests.js';
 import { allowUnaudited } from '../../src/auth/allow.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CaptureTransport } from '../helpers/log-capture.js';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 import type { AuditRecord } from '../../src/audit/audit-trail.js';
 import { apiAs, type ApiClient } from '../helpers/api.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import YAML from 'yaml';
 import { AlertsPart } from '../../src/alerts/alerts.js';
 import { alertsSection } from '../../src/config/sections/alerts.js';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { indexPath, openDatabase } from '../../src/db/database.js';
 import { DicomIndex } from '../../src/store/dicom-index.js';

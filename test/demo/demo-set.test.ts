@@ -6,7 +6,7 @@ import { toJpegLsLossless } from '../../src/demo/compress.js';
 import { buildDemoSet, DEMO_KEYS, PHANTOM_CASES, writeDemoSet } from '../../src/demo/demo-set.js';
 import { withFreshUids } from '../../src/demo/fresh-uids.js';
 import { mrBrainSeries } from '../../src/demo/mr-series.js';
-import { TransferSyntax } from '../../src/dicom/uids.js';
+import { TransferSyntax } from '../../src/dicom/data/uids.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { resourceIds } from '../../src/domain/resource-ids.js';
 import { readImages } from '../../src/triage/pipeline/dataset.js';

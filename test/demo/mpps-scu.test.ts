@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { performedStep } from '../../src/demo/demo-set.js';
 import { MppsScu } from '../../src/demo/mpps-scu.js';
-import { sendFiles } from '../../src/dicom/store-scu.js';
+import { sendFiles } from '../../src/dicom/net/store-scu.js';
 import { isVigilError } from '../../src/core/errors.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { resourceIds } from '../../src/domain/resource-ids.js';

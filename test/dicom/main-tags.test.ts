@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { LONG_VRS } from '../../src/dicom/element-encoding.js';
-import { readMainTags } from '../../src/dicom/main-tags.js';
-import { parseHeaderPrefix } from '../../src/dicom/header.js';
-import { buildFileMetaHeader } from '../../src/dicom/part10.js';
+import { LONG_VRS } from '../../src/dicom/data/element-encoding.js';
+import { readMainTags } from '../../src/dicom/data/main-tags.js';
+import { parseHeaderPrefix } from '../../src/dicom/data/header.js';
+import { buildFileMetaHeader } from '../../src/dicom/data/part10.js';
 import { summarizeHeader } from '../../src/domain/header-summary.js';
-import { TransferSyntax } from '../../src/dicom/uids.js';
+import { TransferSyntax } from '../../src/dicom/data/uids.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { encodeElement } from '../helpers/dicom-bytes.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';

@@ -11,7 +11,7 @@ import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { REDACTED } from '../../src/log/redact.js';
 import { createLogger } from '../../src/log/logger.js';
 import { VigilError } from '../../src/core/errors.js';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 import { CaptureTransport } from '../helpers/log-capture.js';
 import { runDcmtk } from '../helpers/dcmtk.js';
 import { startTestNode } from '../helpers/test-node.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readHeader } from '../../src/dicom/header.js';
+import { readHeader } from '../../src/dicom/data/header.js';
 import { checkRules } from '../../src/rules/check.js';
 import { defaultRulesOfPlugins } from '../../src/plugins/default-rules.js';
 import { explainDecision } from '../../src/rules/explain.js';

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { Router } from 'express';
 import { VigilError } from '../../core/errors.js';
-import { readHeader } from '../../dicom/header.js';
-import { toDicomJson } from '../../dicom/dicom-json.js';
+import { readHeader } from '../../dicom/data/header.js';
+import { toDicomJson } from '../../dicom/data/dicom-json.js';
 import { isLevel, isResourceId, LEVELS, type Level } from '../../domain/resource-ids.js';
 import { allow, auditResources } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';

@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
 import { VigilError, isVigilError } from '../../core/errors.js';
-import { parseHeaderPrefix } from '../../dicom/header.js';
+import { parseHeaderPrefix } from '../../dicom/data/header.js';
 import { compareOnSeries, summaryOf, type DryRunReport } from '../../rules/dry-run.js';
 import { seriesOfOneHeader } from '../../rules/header-series.js';
 import type { RoutingPart } from '../../rules/routing-part.js';

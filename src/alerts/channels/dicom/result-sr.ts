@@ -1,4 +1,4 @@
-import { StorageSopClass } from '../../../dicom/uids.js';
+import { StorageSopClass } from '../../../dicom/data/uids.js';
 import type { Finding } from '../../../domain/finding.js';
 import { code, dicomCode, LOCAL_CODING_SCHEME } from '../../coding.js';
 import type { AlertContext } from '../../context.js';

@@ -1,5 +1,5 @@
 import dcmjs, { type DicomDict } from 'dcmjs';
-import { VigilError } from '../core/errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { ByteSource } from './byte-window.js';
 import { ITEM, ITEM_DELIMITER, LONG_VRS, MAX_SEQUENCE_DEPTH, SEQUENCE_DELIMITER, UNDEFINED_LENGTH } from './element-encoding.js';
 

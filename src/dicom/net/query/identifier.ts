@@ -1,7 +1,7 @@
 import dcmjs from 'dcmjs';
-import type { FindCriterion, TagMatch } from '../../store/find.js';
-import type { Level } from '../../domain/resource-ids.js';
-import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../../domain/header-summary.js';
+import type { FindCriterion, TagMatch } from '../../../store/find.js';
+import type { Level } from '../../../domain/resource-ids.js';
+import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../../../domain/header-summary.js';
 import { QR_LEVELS, isQrLevel, modelHasLevel, type InformationModel, type QrLevel } from './information-models.js';
 import { QrStatus, type QrProblem } from './qr-status.js';
 

@@ -1,4 +1,4 @@
-import type { StoreOutcome } from '../store/instance-store.js';
+import type { StoreOutcome } from '../../store/instance-store.js';
 
 /** C-STORE statuses (PS3.4 B.2.3 and PS3.7 C). Cxxx sub-codes are ours and documented here. */
 export const DimseStatus = {

@@ -1,7 +1,7 @@
 import type tls from 'node:tls';
 import dimse, { type CEchoRequest, type CStoreRequest, type Dataset } from './dimse.js';
-import { VigilError } from '../core/errors.js';
-import { TransferSyntax } from './uids.js';
+import { VigilError } from '../../core/errors.js';
+import { TransferSyntax } from '../data/uids.js';
 
 /** Another DICOM node, as an SCP we send to. */
 export interface DicomPeer {

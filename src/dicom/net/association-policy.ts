@@ -1,4 +1,4 @@
-import type { DicomConfig } from '../config/sections/dicom.js';
+import type { DicomConfig } from '../../config/sections/dicom.js';
 import { peerAddress, type OpenAssociations } from './association-counts.js';
 
 export interface AssociationRequest {

@@ -1,4 +1,4 @@
-import type { Level } from '../../domain/resource-ids.js';
+import type { Level } from '../../../domain/resource-ids.js';
 
 /** The Query/Retrieve information models the node answers (PS3.4 C.6), by SOP class UID. */
 export const QrSopClass = {

@@ -1,5 +1,5 @@
-import type { DicomConfig } from '../config/sections/dicom.js';
-import { DEFAULT_TRANSFER_SYNTAXES, isStorageSopClass, TransferSyntax, VERIFICATION_SOP_CLASS } from './uids.js';
+import type { DicomConfig } from '../../config/sections/dicom.js';
+import { DEFAULT_TRANSFER_SYNTAXES, isStorageSopClass, TransferSyntax, VERIFICATION_SOP_CLASS } from '../data/uids.js';
 
 export type ContextDecision =
   | { accept: true; transferSyntaxUid: string }

@@ -1,8 +1,8 @@
 import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import dcmjs, { type DicomDict } from 'dcmjs';
-import { VigilError } from '../core/errors.js';
-import { describeError } from '../log/describe-error.js';
+import { VigilError } from '../../core/errors.js';
+import { describeError } from '../../log/describe-error.js';
 import { compactHeader, HEADER_BYTES_LIMIT, isWalkable, markElisions, readFileMeta } from './header-compact.js';
 import type { ByteSource } from './structure-check.js';
 

@@ -1,5 +1,5 @@
-import type { Metrics } from '../metrics/metrics.js';
-import { LATENCY_BUCKETS } from '../metrics/metrics.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import { LATENCY_BUCKETS } from '../../metrics/metrics.js';
 import type { ScpObserver } from './scp.js';
 
 /** The DICOM figures, fed by the SCP's observer hooks. No AE titles in labels: they are unbounded. */

@@ -1,6 +1,6 @@
-import type { Db } from '../../db/database.js';
-import type { DicomIndex } from '../../store/dicom-index.js';
-import { matcher } from '../../store/find.js';
+import type { Db } from '../../../db/database.js';
+import type { DicomIndex } from '../../../store/dicom-index.js';
+import { matcher } from '../../../store/find.js';
 import type { QueryPlan } from './identifier.js';
 import { QR_LEVELS } from './information-models.js';
 

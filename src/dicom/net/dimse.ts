@@ -5,23 +5,11 @@
 import dimse from 'dcmjs-dimse';
 import type { association, Dataset as DimseDataset, requests, responses } from 'dcmjs-dimse';
 
-dimse.log.setLevel('silent');
+// The library's private members are touched in one place only, which this loads for every user
+// of the library (client sockets without Nagle, the SCP's own PDU framing and answers).
+import './dimse-internals.js';
 
-/**
- * The associations we open as a client (forwards, DICOM results to a PACS, the demo's MPPS) go
- * without Nagle's algorithm, as the SCP's accepted sockets do: the library writes a request in
- * several pieces and then waits for the answer, and with the peer's delayed ACK each exchange
- * stalled about 40 ms on Linux (one SR to a PACS on loopback: 48 ms, 6 ms without). dcmjs-dimse
- * opens the client socket itself and never exposes it, so the hook is the moment its network
- * layer sends the association request, on the socket it holds.
- */
-const network = Object.getPrototypeOf(dimse.Scp.prototype) as { sendAssociationRequest(...args: unknown[]): void };
-const sendAssociationRequest = network.sendAssociationRequest;
-if (typeof sendAssociationRequest !== 'function') throw new Error('dcmjs-dimse: the network layer has no sendAssociationRequest (see src/dicom/dimse.ts)');
-network.sendAssociationRequest = function (this: { socket?: { setNoDelay?(noDelay: boolean): unknown } }, ...args: unknown[]) {
-  this.socket?.setNoDelay?.(true);
-  sendAssociationRequest.apply(this, args);
-};
+dimse.log.setLevel('silent');
 
 export default dimse;
 export type Association = association.Association;

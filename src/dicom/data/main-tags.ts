@@ -1,5 +1,5 @@
 import dcmjs from 'dcmjs';
-import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS, type HeaderSummary, type MainTags } from '../domain/header-summary.js';
+import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS, type HeaderSummary, type MainTags } from '../../domain/header-summary.js';
 import { TransferSyntax } from './uids.js';
 import { ByteWindow } from './byte-window.js';
 import type { ByteSource } from './structure-check.js';

@@ -13,22 +13,23 @@ import dimse, {
   type NSetRequest,
   type NSetResponse,
 } from './dimse.js';
-import type { DicomConfig } from '../config/sections/dicom.js';
-import type { Logger } from '../log/logger.js';
-import type { IncomingInstance, InstanceStore, StoreOutcome } from '../store/instance-store.js';
-import type { TempFileWriter } from '../store/temp-file-writer.js';
+import type { DicomConfig } from '../../config/sections/dicom.js';
+import type { Logger } from '../../log/logger.js';
+import type { IncomingInstance, InstanceStore, StoreOutcome } from '../../store/instance-store.js';
+import type { TempFileWriter } from '../../store/temp-file-writer.js';
 import { evaluateAssociation, type AssociationRejection } from './association-policy.js';
 import type { AssociationCounts } from './association-counts.js';
 import { AssociationTimer, type TimerPhase } from './association-timer.js';
 import { choosePresentationContext } from './presentation-contexts.js';
 import { DimseStatus, storeStatus } from './store-status.js';
 import type { MppsAnswer, MppsHandler, MppsRequest } from './mpps-handler.js';
-import { MPPS_SOP_CLASS } from './uids.js';
+import { MPPS_SOP_CLASS } from '../data/uids.js';
+import { networkOf, OwnCommandsScp, processPdu, type NetworkInternals } from './dimse-internals.js';
 import { PduFramer } from './pdu-framer.js';
 import { CommandField, CommandSetError, NO_DATA_SET, encodeCommand, type CommandElements } from './command-set.js';
 import { DimseRouter, RouteError, type DatasetSink } from './dimse-router.js';
 import { commandPdu } from './pdata-tf.js';
-import { describeError } from '../log/describe-error.js';
+import { describeError } from '../../log/describe-error.js';
 import { QR_SOP_CLASSES } from './query/information-models.js';
 import type { QrCaller, QueryRetrieve, RetrieveAnswer } from './query/query-retrieve.js';
 import { QrStatus } from './query/qr-status.js';
@@ -88,7 +89,7 @@ interface PendingStore {
  * temp file and is completed by the InstanceStore, which always answers with an outcome that
  * becomes a DIMSE status. Network trouble is an event here, never an exception.
  */
-export class VigilScp extends dimse.Scp {
+export class VigilScp extends OwnCommandsScp {
   private accepted = false;
   /** Frees this association's slot in the counts; set while accepted. */
   private freeSlot: (() => void) | undefined;
@@ -139,7 +140,7 @@ export class VigilScp extends dimse.Scp {
     const network = this.peer;
     const router = new DimseRouter({
       command: (contextId, elements, hasDataset) => this.routeCommand(contextId, elements, hasDataset),
-      forward: (pdu) => void network._processPdu(pdu),
+      forward: (pdu) => void processPdu(this, pdu),
     });
     /** Set once the association is aborted for bytes that are not DICOM: what follows is dropped. */
     let aborted = false;
@@ -155,7 +156,7 @@ export class VigilScp extends dimse.Scp {
         }
         this.timer.heard();
         if ('pdu' in framed) {
-          void network._processPdu(framed.pdu);
+          void processPdu(this, framed.pdu);
           continue;
         }
         if (!this.accepted) {
@@ -326,13 +327,14 @@ export class VigilScp extends dimse.Scp {
   }
 
   /**
-   * dcmjs-dimse's one way out for DIMSE messages. A response without a data set (C-STORE and
-   * C-ECHO answers) is encoded here (see command-pdu.ts); anything else goes the library's way.
+   * A response without a data set (C-STORE and C-ECHO answers) is encoded here (see
+   * command-set.ts); anything else goes the library's way (OwnCommandsScp).
    */
-  _sendPDataTF(command: OutgoingCommand, presentationContextId: number, maxPduLength: number): void {
-    const encoded = command.getDataset() ? undefined : encodeCommand(command.getCommandDataset().getElements());
-    if (encoded) this.sendCommand(presentationContextId, encoded);
-    else librarySendPDataTF.call(this, command, presentationContextId, maxPduLength);
+  protected sendOwnCommand(presentationContextId: number, elements: Record<string, unknown>): boolean {
+    const encoded = encodeCommand(elements);
+    if (!encoded) return false;
+    this.sendCommand(presentationContextId, encoded);
+    return true;
   }
 
   /** An encoded command without a data set, in one PDU. */
@@ -546,7 +548,7 @@ export class VigilScp extends dimse.Scp {
 
   /** dcmjs-dimse keeps these as untyped fields and methods of its Network base class. */
   private get peer(): NetworkInternals {
-    return this as unknown as NetworkInternals;
+    return networkOf(this);
   }
 
   /** The association ended: drop data sets that never completed, free the slot. */
@@ -563,22 +565,6 @@ export class VigilScp extends dimse.Scp {
     this.freeSlot?.();
     this.freeSlot = undefined;
   }
-}
-
-/** A DIMSE message on its way out, as dcmjs-dimse hands it to _sendPDataTF. */
-interface OutgoingCommand {
-  getDataset(): unknown;
-  getCommandDataset(): { getElements(): Record<string, unknown> };
-}
-
-const librarySendPDataTF = (dimse.Scp.prototype as unknown as { _sendPDataTF: VigilScp['_sendPDataTF'] })._sendPDataTF;
-
-interface NetworkInternals {
-  socket: Socket;
-  association?: Association;
-  statistics: { addBytesReceived(bytes: number): void; addBytesSent(bytes: number): void };
-  _processPdu(pdu: Buffer): Promise<void>;
-  sendRequests(requests: unknown[]): void;
 }
 
 /** The counts and status of a C-MOVE or C-GET final response. */

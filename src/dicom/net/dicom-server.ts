@@ -1,17 +1,17 @@
 import net from 'node:net';
 import tls from 'node:tls';
 import dimse from './dimse.js';
-import type { DicomConfig } from '../config/sections/dicom.js';
-import type { Logger } from '../log/logger.js';
-import type { InstanceStore } from '../store/instance-store.js';
+import type { DicomConfig } from '../../config/sections/dicom.js';
+import type { Logger } from '../../log/logger.js';
+import type { InstanceStore } from '../../store/instance-store.js';
 import { VigilScp, type ScpObserver } from './scp.js';
 import { AssociationCounts, peerAddress } from './association-counts.js';
 import type { MppsHandler } from './mpps-handler.js';
 import type { QueryRetrieve } from './query/query-retrieve.js';
-import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from './uids.js';
-import { listen } from '../core/listen.js';
-import { readTlsFile } from '../config/tls-client.js';
-import { describeError } from '../log/describe-error.js';
+import { IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME } from '../data/uids.js';
+import { listen } from '../../core/listen.js';
+import { readTlsFile } from '../../config/tls-client.js';
+import { describeError } from '../../log/describe-error.js';
 
 /**
  * The DICOM listener. It owns the TCP server itself (dcmjs-dimse's Server binds every

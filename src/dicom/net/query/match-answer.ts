@@ -1,6 +1,6 @@
-import type { Db } from '../../db/database.js';
-import type { DicomIndex } from '../../store/dicom-index.js';
-import type { Level } from '../../domain/resource-ids.js';
+import type { Db } from '../../../db/database.js';
+import type { DicomIndex } from '../../../store/dicom-index.js';
+import type { Level } from '../../../domain/resource-ids.js';
 import { COMPUTED_KEYS, vrOf, type ComputedKey, type QueryPlan } from './identifier.js';
 import { QR_LEVELS } from './information-models.js';
 

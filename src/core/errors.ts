@@ -94,7 +94,7 @@ export const ERRORS = {
   TRIAGE_WORKER_CRASHED: { status: 500, title: 'Triage worker stopped unexpectedly' },
   // triage at a site: calibrating a site operating point from local evidence
   CALIBRATION_TOO_FEW_CASES: { status: 422, title: 'Too few local cases to propose an operating point' },
-  // `vigil demo` (src/demo/): the demo drives a running node over its API and DICOM port.
+  // `vigil demo` (src/tools/demo/): the demo drives a running node over its API and DICOM port.
   DEMO_NODE_UNREACHABLE: { status: 502, title: 'The node the demo drives cannot be reached' },
   DEMO_API_REFUSED: { status: 502, title: 'The node refused a request of the demo (API or DICOM)' },
 } as const satisfies Record<string, { status: number; title: string }>;

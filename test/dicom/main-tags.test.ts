@@ -7,7 +7,7 @@ import { parseHeaderPrefix } from '../../src/dicom/data/header.js';
 import { buildFileMetaHeader } from '../../src/dicom/data/part10.js';
 import { summarizeHeader } from '../../src/domain/header-summary.js';
 import { TransferSyntax } from '../../src/dicom/data/uids.js';
-import { phantomInMemory } from '../../src/phantom/phantom.js';
+import { phantomInMemory } from '../../src/tools/phantom/phantom.js';
 import { encodeElement } from '../helpers/dicom-bytes.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { Command } from 'commander';
 import { VERSION } from '../core/version.js';
+import { loadConfigOrExit } from './load-config.js';
 import { registerConfig } from './commands/config.js';
 import { registerEvaluate } from './commands/evaluate.js';
 import { registerCalibrate } from './commands/calibrate.js';
@@ -18,7 +19,7 @@ import { registerTriage } from './commands/triage.js';
 async function registerTools(program: Command): Promise<void> {
   if (!fs.existsSync(new URL('../tools/', import.meta.url))) return;
   const tools = await import('../tools/commands.js');
-  tools.registerTools(program);
+  tools.registerTools(program, { loadConfigOrExit });
 }
 
 /** `vigil <command>`: each command lives in ./commands (../tools/commands for the developer tools) and registers itself here. */

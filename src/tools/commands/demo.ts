@@ -1,7 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { runDemo } from '../demo/run-demo.js';
 import { httpBaseUrl, reachableHost } from '../../config/local-addresses.js';
-import { loadConfigOrExit } from '../../cli/load-config.js';
+import type { LoadedConfig } from '../../config/load.js';
 
 const HELP_AFTER = `
 What it does, against a node you started (npm start):
@@ -32,8 +32,12 @@ Example:
   VIGIL_ADMIN_TOKEN=... npm run demo       # in another
 `;
 
-/** `vigil demo`: the whole path of a study, against a running node, with stand-in RIS, EHR and PACS. */
-export function registerDemo(program: Command): void {
+/**
+ * `vigil demo`: the whole path of a study, against a running node, with stand-in RIS, EHR and PACS.
+ * `loadConfigOrExit` is the CLI's (src/cli/load-config.ts), passed in: the CLI loads the tools, not
+ * the other way round.
+ */
+export function registerDemo(program: Command, loadConfigOrExit: () => LoadedConfig): void {
   program
     .command('demo')
     .description('send synthetic studies to a running node and follow them to alerts and the worklist')

@@ -21,6 +21,7 @@ ENV NODE_ENV=production \
     VIGIL_DICOM_HOST=0.0.0.0
 COPY --from=build /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json ./
+# src/tools (phantom, demo: developer tools the node never imports) stays out: .dockerignore.
 COPY src ./src
 COPY plugins ./plugins
 COPY config ./config

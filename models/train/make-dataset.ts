@@ -17,17 +17,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { phantomInMemory } from '../../src/phantom/phantom.js';
-import { ctSeriesFiles } from '../../src/phantom/write-ct.js';
-import { Rng } from '../../src/phantom/random.js';
-import type { NoiseLevel, PhantomFinding, PhantomLabel } from '../../src/phantom/label.js';
-import { subgroupsOfLabel } from '../../src/evaluate/labelled-studies.js';
+import { phantomInMemory } from '../../src/tools/phantom/phantom.js';
+import { ctSeriesFiles } from '../../src/tools/phantom/write-ct.js';
+import { Rng } from '../../src/core/random.js';
+import type { NoiseLevel, PhantomFinding, PhantomLabel } from '../../src/tools/phantom/label.js';
+import { subgroupsOfLabel } from '../../src/triage/evaluation/labelled-studies.js';
 import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';
 import { inputSchema, type InputSpec } from '../../src/triage/manifest.js';
-import type { CtStudy } from '../../src/phantom/ct-study.js';
-import type { RadiographStudy } from '../../src/phantom/cxr.js';
-import type { MemoryFile } from '../../src/phantom/dicom-common.js';
-import { radiographFiles } from '../../src/phantom/write-radiograph.js';
+import type { CtStudy } from '../../src/tools/phantom/ct-study.js';
+import type { RadiographStudy } from '../../src/tools/phantom/cxr.js';
+import type { MemoryFile } from '../../src/tools/phantom/dicom-common.js';
+import { radiographFiles } from '../../src/tools/phantom/write-radiograph.js';
 import { PACKS, type PackId, type SplitName, type SplitSpec } from './packs.js';
 
 const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' } } });

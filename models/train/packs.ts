@@ -1,5 +1,5 @@
 import type { ManifestInput } from '../../src/triage/manifest.js';
-import type { NoiseLevel, PhantomFinding, PhantomKind } from '../../src/phantom/label.js';
+import type { NoiseLevel, PhantomFinding, PhantomKind } from '../../src/tools/phantom/label.js';
 
 /**
  * The three demonstrator packs: what each model takes (the manifest's input, which the node's

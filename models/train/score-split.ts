@@ -11,12 +11,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { subgroupsOfLabel } from '../../src/evaluate/labelled-studies.js';
-import { loadPackScorer } from '../../src/evaluate/pack-scorer.js';
-import { scoresToCsv, type ScoredStudy } from '../../src/evaluate/scores.js';
-import type { NoiseLevel, PhantomFinding } from '../../src/phantom/label.js';
-import { phantomInMemory } from '../../src/phantom/phantom.js';
-import { Rng } from '../../src/phantom/random.js';
+import { subgroupsOfLabel } from '../../src/triage/evaluation/labelled-studies.js';
+import { loadPackScorer } from '../../src/triage/evaluation/pack-scorer.js';
+import { scoresToCsv, type ScoredStudy } from '../../src/triage/evaluation/scores.js';
+import type { NoiseLevel, PhantomFinding } from '../../src/tools/phantom/label.js';
+import { phantomInMemory } from '../../src/tools/phantom/phantom.js';
+import { Rng } from '../../src/core/random.js';
 import { PACKS, type PackId, type SplitName } from './packs.js';
 
 const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' } } });

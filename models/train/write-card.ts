@@ -10,9 +10,9 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { parseArgs } from 'node:util';
 import ort from 'onnxruntime-node';
-import { evaluateScores, type EvaluationReport } from '../../src/evaluate/report.js';
-import { readScoresCsv } from '../../src/evaluate/scores.js';
-import { GENERATOR_VERSION } from '../../src/phantom/label.js';
+import { evaluateScores, type EvaluationReport } from '../../src/triage/evaluation/report.js';
+import { readScoresCsv } from '../../src/triage/evaluation/scores.js';
+import { GENERATOR_VERSION } from '../../src/tools/phantom/label.js';
 import { chooseOperatingPoints } from './operating-points.js';
 import { readManifest } from '../../src/triage/manifest-file.js';
 import { PACKS, type PackId, type PackSpec, type SplitSpec } from './packs.js';
@@ -111,7 +111,7 @@ ${describeOperatingPoints()}
 ## Training data: synthetic
 
 Every study is a phantom from \`vigil phantom --kind ${pack.kind}\` (${GENERATOR_VERSION}): analytic anatomy, findings and
-mimics described in the generator's source (\`src/phantom/\`), written as DICOM and turned into tensors by the node's own
+mimics described in the generator's source (\`src/tools/phantom/\`), written as DICOM and turned into tensors by the node's own
 pipeline (\`preprocessSeries\`), so that training sees exactly what inference sees. Splits never share a seed.
 
 | split | studies | with the finding | vendor styles | ${pack.kind === 'cxr' ? 'detector' : 'slices, matrix'} | seeds |

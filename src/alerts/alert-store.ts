@@ -1,6 +1,6 @@
-import type { Db } from '../store/database.js';
-import type { Finding } from '../triage/finding.js';
-import type { Priority } from '../worklist/priority.js';
+import type { Db } from '../db/database.js';
+import type { Finding } from '../domain/finding.js';
+import type { Priority } from '../domain/priority.js';
 import { conceptKey, type Alert, type AlertState } from './model.js';
 
 interface AlertRow {

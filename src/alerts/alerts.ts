@@ -1,14 +1,14 @@
 import type { Registry } from 'prom-client';
 import type { AlertsConfig, ChannelType, DestinationConfig } from '../config/sections/alerts.js';
-import { isVigilError, VigilError } from '../errors.js';
+import { isVigilError, VigilError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import { AlertStore } from './alert-store.js';
 import type { ChannelHandler } from './channels/channel.js';
 import type { KeyImageSource } from './channels/dicom/dicom-channel.js';
 import { createChannel } from './channels/registry.js';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import { DeliveryStore } from './delivery-store.js';
 import { DestinationRegistry } from './destinations.js';
 import { Escalator } from './escalator.js';

@@ -1,4 +1,4 @@
-import type { CodedConcept, Finding } from '../triage/finding.js';
+import type { CodedConcept, Finding } from '../domain/finding.js';
 
 /**
  * Coding scheme names for the code systems model packs use: HL7 table 0396 and DICOM's coding

@@ -1,5 +1,5 @@
 import type { ChannelType } from '../config/sections/alerts.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { Delivery, DeliveryKind, DeliveryState } from './model.js';
 
 interface DeliveryRow {

@@ -1,13 +1,13 @@
 import type { DeliveryConfig, DestinationConfig } from '../config/sections/alerts.js';
-import { isVigilError } from '../errors.js';
+import { isVigilError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { DicomIndex } from '../store/dicom-index.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { AlertStore } from './alert-store.js';
 import { retryDelay } from './backoff.js';
 import { peerTextOf, type ChannelHandler } from './channels/channel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { sleep, type Clock } from '../clock.js';
+import { sleep, type Clock } from '../core/clock.js';
 import { loadContext } from './context.js';
 import type { DeliveryStore } from './delivery-store.js';
 import { failurePolicy } from './failure-policy.js';

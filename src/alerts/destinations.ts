@@ -1,6 +1,6 @@
 import { destinationSchema, operationalProblem, type DestinationConfig, type EscalationConfig } from '../config/sections/alerts.js';
-import { VigilError } from '../errors.js';
-import type { Db } from '../store/database.js';
+import { VigilError } from '../core/errors.js';
+import type { Db } from '../db/database.js';
 
 /** Where a destination was defined: the config file (read-only over the API) or the API. */
 export type DestinationSource = 'config' | 'api';

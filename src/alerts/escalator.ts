@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { EscalationConfig } from '../config/sections/alerts.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertStore } from './alert-store.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { AlertMetrics } from './metrics.js';
 import type { Outbox } from './outbox.js';
 import { describeError } from '../log/describe-error.js';

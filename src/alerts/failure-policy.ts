@@ -1,4 +1,4 @@
-import { isVigilError, type ErrorCode } from '../errors.js';
+import { isVigilError, type ErrorCode } from '../core/errors.js';
 
 /**
  * What a failed delivery attempt means, decided on the error code alone (never its text):

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /**
  * The alerts part of the index: alerts (one per study, finding concept and model version

@@ -1,6 +1,6 @@
 import type { ChannelType } from '../config/sections/alerts.js';
-import type { CodedConcept, Finding } from '../triage/finding.js';
-import type { Priority } from '../worklist/priority.js';
+import type { CodedConcept, Finding } from '../domain/finding.js';
+import type { Priority } from '../domain/priority.js';
 
 /**
  * open: raised, waiting for a radiologist; acknowledged: a radiologist took it;

@@ -1,4 +1,4 @@
-import type { Finding } from '../triage/finding.js';
+import type { Finding } from '../domain/finding.js';
 import { operatingPointLabel } from '../triage/operating-point-label.js';
 import type { ReportedResult } from './reported-result.js';
 

@@ -1,16 +1,16 @@
 import crypto from 'node:crypto';
 import type { AuditEntry } from '../audit/audit-trail.js';
 import type { DestinationConfig, EscalationConfig } from '../config/sections/alerts.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import type { ChangeFeed, ChangeType } from '../store/changes.js';
-import type { Db } from '../store/database.js';
-import type { Finding } from '../triage/finding.js';
+import type { Db } from '../db/database.js';
+import type { Finding } from '../domain/finding.js';
 import type { AlertStore } from './alert-store.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { DestinationRegistry } from './destinations.js';
 import { DELIVERY_KINDS, type Alert } from './model.js';
-import { PRIORITY_RANK } from '../worklist/priority.js';
+import { PRIORITY_RANK } from '../domain/priority.js';
 import { destinationsFor } from './routing.js';
 
 export type EnqueueResult =

@@ -1,4 +1,4 @@
-import type { Finding } from '../triage/finding.js';
+import type { Finding } from '../domain/finding.js';
 import { followsEarlierResult, isCorrection, type Alert, type DeliveryKind } from './model.js';
 
 /**

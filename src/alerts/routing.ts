@@ -1,6 +1,6 @@
 import type { DestinationConfig, FindingFilter } from '../config/sections/alerts.js';
-import type { Finding } from '../triage/finding.js';
-import { PRIORITY_RANK } from '../worklist/priority.js';
+import type { Finding } from '../domain/finding.js';
+import { PRIORITY_RANK } from '../domain/priority.js';
 
 /**
  * Which findings go where. Alerts decide nothing about criticality: the model pack and the

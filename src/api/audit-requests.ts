@@ -1,9 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import type { AuditEntry, AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../log/logger.js';
 import { clientAddress } from './auth/authenticate.js';
-import { routePatternOf } from './auth/request.js';
+import { routePatternOf } from '../auth/request.js';
 import { describeError } from '../log/describe-error.js';
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -11,7 +11,7 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Writes the audit row of a request when its response starts (its status line and headers are
  * about to leave, nothing of its body has), from what authenticate() and allow() noted on it:
- * routers do nothing but declare allow() (see src/api/auth/allow.ts). Written before the data
+ * routers do nothing but declare allow() (see src/auth/allow.ts). Written before the data
  * leaves, a row is not lost to a crash during a long download, and a read whose row cannot be
  * written is refused: patient data is never served unaudited (503 AUDIT_UNAVAILABLE). A request
  * whose response never starts (the client went away first) gets its row when it closes.

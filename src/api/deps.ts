@@ -15,7 +15,7 @@ import type { PluginHost } from '../plugins/host.js';
 import type { TriageEngine } from '../triage/engine.js';
 import type { WorklistPart } from '../worklist/worklist.js';
 import type { PageSignIn } from './page-sign-in.js';
-import type { QueryRetrieve } from '../dicom/query/query-retrieve.js';
+import type { QueryRetrieve } from '../dicom/net/query/query-retrieve.js';
 import type { InstanceStore } from '../store/instance-store.js';
 
 /** Everything the HTTP app may reach. Routes never go past these to the database. */

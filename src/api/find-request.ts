@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { VigilError } from '../errors.js';
-import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../dicom/summary.js';
+import { VigilError } from '../core/errors.js';
+import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../domain/header-summary.js';
 import type { FindCriterion, FindQuery, TagMatch } from '../store/find.js';
-import type { Level } from '../store/resource-ids.js';
+import type { Level } from '../domain/resource-ids.js';
 
 /** Orthanc's level names, and the main tags a query may name at each (its own and its parents'). */
 const LEVEL_NAMES: Record<string, Level> = { patient: 'patients', study: 'studies', series: 'series', instance: 'instances' };

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { LATENCY_BUCKETS, type Metrics } from '../metrics/metrics.js';
-import { routePatternOf } from './auth/request.js';
+import { routePatternOf } from '../auth/request.js';
 
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 

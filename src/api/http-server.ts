@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import type { HttpConfig } from '../config/sections/http.js';
 import type { Logger } from '../log/logger.js';
-import { listen } from '../listen.js';
+import { listen } from '../core/listen.js';
 
 /** Serves the app over HTTP, or HTTPS when a certificate and key are configured. */
 export class HttpServer {

@@ -1,6 +1,6 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { OidcConfig } from '../config/sections/auth.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import { OidcSignIn } from '../auth/oidc-sign-in.js';
 import { SessionStore } from '../auth/session-store.js';
 import { SessionCookies } from './auth/session-cookie.js';

@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
-import { VigilError, ERRORS, type ErrorCode } from '../errors.js';
+import { VigilError, ERRORS, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/describe-error.js';
 

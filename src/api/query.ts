@@ -1,5 +1,5 @@
 import type { Request } from 'express';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 type Spec = Record<string, 'int' | 'bool' | 'string'>;
 type Parsed<S extends Spec> = {

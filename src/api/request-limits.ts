@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 /** No route of ours needs a longer URL; Node itself refuses headers past 16 KB with a bare 431. */
 export const MAX_URL_LENGTH = 2048;

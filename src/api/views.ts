@@ -1,5 +1,5 @@
 import type { DicomIndex, ResourceRow } from '../store/dicom-index.js';
-import type { Level } from '../store/resource-ids.js';
+import type { Level } from '../domain/resource-ids.js';
 import type { ApiDeps } from './deps.js';
 
 /** Orthanc-shaped JSON for a resource: its main tags, parent and children. */

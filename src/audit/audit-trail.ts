@@ -1,4 +1,4 @@
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { Person } from '../auth/token-store.js';
 
 /** One audited act: who, when, from where, what, and how it ended. Ids only, never patient data. */

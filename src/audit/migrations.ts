@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /**
  * The audit trail: append-only. The triggers make the database itself refuse an UPDATE or a

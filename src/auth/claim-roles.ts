@@ -1,4 +1,4 @@
-import { ROLES, type Role } from './roles.js';
+import { ROLES, type Role } from '../domain/roles.js';
 
 /** Role precedence when a person's claim maps to several: the broadest wins. */
 const PRECEDENCE: readonly Role[] = ROLES;

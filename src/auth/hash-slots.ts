@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 /**
  * Token hashing (scrypt) runs in libuv's thread pool (4 threads by default, 16 under `npm start`),

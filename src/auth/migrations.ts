@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /**
  * API tokens: a public key id, a salted hash, never the token itself. Page sessions of people

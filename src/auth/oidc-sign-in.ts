@@ -1,7 +1,7 @@
 import * as oidc from 'openid-client';
 import type { OidcConfig } from '../config/sections/auth.js';
-import { resolveSecret } from '../alerts/channels/secrets.js';
-import { VigilError } from '../errors.js';
+import { resolveSecret } from '../config/secrets.js';
+import { VigilError } from '../core/errors.js';
 import { roleFromClaims, textClaim } from './claim-roles.js';
 import type { Auth, Person } from './token-store.js';
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Db } from '../store/database.js';
-import { isRole, type Role } from './roles.js';
+import type { Db } from '../db/database.js';
+import { isRole, type Role } from '../domain/roles.js';
 import type { Auth } from './token-store.js';
 
 /** What a sign-in leaves behind: who, with which role, and until when. */

@@ -1,6 +1,6 @@
-import type { Db } from '../store/database.js';
-import { systemErrorCode, VigilError } from '../errors.js';
-import { isRole, type Role } from './roles.js';
+import type { Db } from '../db/database.js';
+import { systemErrorCode, VigilError } from '../core/errors.js';
+import { isRole, type Role } from '../domain/roles.js';
 import { HashSlots } from './hash-slots.js';
 import { fingerprint, generateToken, hashToken, keyIdOf, verifyToken } from './token-secret.js';
 

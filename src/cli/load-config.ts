@@ -1,5 +1,5 @@
 import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { isVigilError } from '../errors.js';
+import { isVigilError } from '../core/errors.js';
 
 /** Loads the configuration or exits with status 2, listing every problem with its path. */
 export function loadConfigOrExit(): LoadedConfig {

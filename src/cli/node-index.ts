@@ -4,9 +4,9 @@ import path from 'node:path';
 import { AuditTrail } from '../audit/audit-trail.js';
 import { auditMigrations } from '../audit/migrations.js';
 import type { VigilConfig } from '../config/schema.js';
-import { isVigilError } from '../errors.js';
-import { indexPath, openDatabase, type Db } from '../store/database.js';
-import { migrate, type MigrationSet } from '../store/migrate.js';
+import { isVigilError } from '../core/errors.js';
+import { indexPath, openDatabase, type Db } from '../db/database.js';
+import { migrate, type MigrationSet } from '../db/migrate.js';
 import { modelSiteMigrations } from '../triage/site/migrations.js';
 import { loadConfigOrExit } from './load-config.js';
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import YAML from 'yaml';
 import { configSchema, type VigilConfig } from './schema.js';
 import { readEnvOverrides, type EnvProblem } from './env.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 export const DEFAULT_CONFIG_FILE = 'config/vigil.yaml';
 

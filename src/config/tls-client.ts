@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type tls from 'node:tls';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 export interface TlsClientConfig {
   caFile?: string | undefined;

@@ -47,7 +47,7 @@ export interface SeriesStableEvent {
 }
 
 export interface FindingEvent {
-  finding: import('../triage/finding.js').Finding;
+  finding: import('../domain/finding.js').Finding;
 }
 
 export interface VigilEventMap {

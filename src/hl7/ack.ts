@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import { hl7DateTime } from './datetime.js';
 import { Hl7Message, mshSegment, segment, valueOf } from './message.js';
 import { parseMessage } from './parse.js';

@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import { unescapeText, type Delimiters } from './encoding.js';
 import { Hl7Message, type Field, type Segment } from './message.js';
 

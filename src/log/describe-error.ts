@@ -1,4 +1,4 @@
-import { isVigilError, systemErrorCode } from '../errors.js';
+import { isVigilError, systemErrorCode } from '../core/errors.js';
 
 /**
  * What a log line (or a stored failure reason) may say about an error without risking patient

@@ -1,6 +1,6 @@
 import semver from 'semver';
-import { VigilError } from '../errors.js';
-import { VERSION } from '../version.js';
+import { VigilError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 import { HOOK_NAMES, isHookName } from './hooks.js';
 import type { PluginDefinition } from './sdk.js';
 

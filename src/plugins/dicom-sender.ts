@@ -1,6 +1,6 @@
 import type { DicomConfig } from '../config/sections/dicom.js';
 import { tlsClientOptions } from '../config/tls-client.js';
-import { sendFiles, type DicomPeer } from '../dicom/store-scu.js';
+import { sendFiles, type DicomPeer } from '../dicom/net/store-scu.js';
 import type { DicomSender } from './sdk.js';
 
 /** ctx.dicom: C-STORE with the node's AE title; peers by AE title from dicom.modalities. */

@@ -1,4 +1,4 @@
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 
 export const JOB_STATES = ['pending', 'done', 'dead'] as const;
 export type JobState = (typeof JOB_STATES)[number];

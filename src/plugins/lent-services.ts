@@ -1,4 +1,4 @@
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { TriageEngine } from '../triage/engine.js';
 import type { RuleHints } from '../worklist/rule-hints.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { register } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 /** The plugins that ship with Vigil: <project>/plugins/<id>/index.ts. */
 export const BUILTIN_PLUGINS_DIR = fileURLToPath(new URL('../../plugins/', import.meta.url));

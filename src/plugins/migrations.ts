@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /** The plugin host's tables: each plugin's durable job queue (ctx.queue). */
 export const pluginMigrations: MigrationSet = {

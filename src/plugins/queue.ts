@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/describe-error.js';
 import { runWithDeadline } from './deadline.js';

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import { isRouteGuard } from './route-guards.js';
 
 interface LayerLike {

@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
-import { allow as coreAllow, allowUnaudited as coreAllowUnaudited } from '../api/auth/allow.js';
-import type { Role } from '../auth/roles.js';
+import { allow as coreAllow, allowUnaudited as coreAllowUnaudited } from '../auth/allow.js';
+import type { Role } from '../domain/roles.js';
 
 /**
  * The core's route guards, as plugins get them from the SDK. Each guard made here is marked,

@@ -8,22 +8,26 @@
  */
 import type { Router } from 'express';
 import { z } from 'zod';
-import type { MainTags } from '../dicom/summary.js';
-import type { DicomPeer, SendReport } from '../dicom/store-scu.js';
-import type { InstanceStoredEvent, SeriesStableEvent, StableReason } from '../events/types.js';
-import type { Finding } from '../triage/finding.js';
+import type {
+  DicomPeer,
+  Finding,
+  InstanceStoredEvent,
+  JobState,
+  MainTags,
+  PluginServices,
+  QueuedJob,
+  SendReport,
+  SeriesStableEvent,
+  StableReason,
+} from './sdk-types.js';
 import type { HookName } from './hooks.js';
-import type { JobState, QueuedJob } from './job-store.js';
-import type { PluginServices } from './services.js';
 
 /** zod, so that a plugin's configSchema needs no dependency of its own. */
 export { z };
 export { allow, allowUnaudited } from './route-guards.js';
 export { HOOKS, HOOK_NAMES, type HookName } from './hooks.js';
-export type { InstanceStoredEvent, SeriesStableEvent, StableReason, Finding, MainTags, DicomPeer, SendReport, QueuedJob, JobState };
-export type { TriageService, WorklistService, PluginServices } from './services.js';
-export type { Role } from '../auth/roles.js';
-export type { Priority } from '../worklist/priority.js';
+// The SDK's own types (sdk-types.ts), never the core's: a plugin compiles against this contract only.
+export type * from './sdk-types.js';
 
 /** What the host passes to every hook call besides its payload. */
 export interface HookCall {

@@ -1,4 +1,4 @@
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { ForwardJob, ModelJob, RoutingDecision, RuleResult } from './route.js';
 
 /**

@@ -1,13 +1,13 @@
 import { tlsClientOptions } from '../config/tls-client.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
-import { sendFiles } from '../dicom/store-scu.js';
+import { sendFiles } from '../dicom/net/store-scu.js';
 import type { Logger } from '../log/logger.js';
 import { JobStore, type QueuedJob } from '../plugins/job-store.js';
 import { DurableQueue } from '../plugins/queue.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { ForwardRequest } from './sink.js';
 
 /** The queue's owner in plugin_jobs; not a valid plugin id (PLUGIN_ID_PATTERN), so no plugin shares it. */

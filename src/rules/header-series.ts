@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { DicomDict } from 'dcmjs';
-import { readHeader } from '../dicom/header.js';
+import { readHeader } from '../dicom/data/header.js';
 import { parseAttributeRef, type AttributeRef } from './attributes.js';
 import { lookup, type SeriesFacts } from './facts.js';
 import { buildSeriesFacts, representativeIndex, type InstanceFacts } from './series-facts.js';

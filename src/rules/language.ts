@@ -1,4 +1,4 @@
-import type { Priority } from '../worklist/priority.js';
+import type { Priority } from '../domain/priority.js';
 import type { AttributeRef } from './attributes.js';
 import type { SafeRegex } from './safe-regex.js';
 
@@ -78,3 +78,10 @@ export interface RuleProblem {
 export const VALUE_TESTS = ['equals', 'oneOf', 'matches', 'range'] as const;
 export const PRESENCE_TESTS = ['present', 'absent'] as const;
 export const COMBINATORS = ['all', 'any', 'not'] as const;
+
+/**
+ * Where default rules come from: each active plugin's `defaultRules` (definePlugin). In the node
+ * the plugin host provides them (PluginHost.defaultRules()); tools without a node (the CLI,
+ * tests) read them from the plugin definitions directly, the same way the host imports them.
+ */
+export type DefaultRulesProvider = () => DefaultRules[];

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /** The routing part's tables: rule set versions and routing decisions. Append-only. */
 export const rulesMigrations: MigrationSet = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRIORITIES } from '../worklist/priority.js';
+import { PRIORITIES } from '../domain/priority.js';
 import { parseCondition } from './parse-condition.js';
 import type { Rule, RuleOrigin, RuleProblem } from './language.js';
 

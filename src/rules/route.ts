@@ -1,4 +1,4 @@
-import { morePressing, type Priority } from '../worklist/priority.js';
+import { morePressing, type Priority } from '../domain/priority.js';
 import type { DescribeOptions } from './describe.js';
 import { evaluateCondition, type Outcome } from './evaluate.js';
 import type { SeriesFacts } from './facts.js';

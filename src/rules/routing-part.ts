@@ -1,11 +1,11 @@
 import type { VigilConfig } from '../config/schema.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import { DecisionStore } from './decision-store.js';
-import type { DefaultRulesProvider } from './defaults.js';
+import type { DefaultRulesProvider } from './language.js';
 import { modelIdsFromManifests, type ModelIds } from './model-catalog.js';
 import { RoutingService } from './routing-service.js';
 import { RuleBook } from './rule-book.js';

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { RulesConfig } from '../config/sections/rules.js';
 import { checkRules, type RuleCheck } from './check.js';
-import type { DefaultRulesProvider } from './defaults.js';
+import type { DefaultRulesProvider } from './language.js';
 import { diffRuleSets, isEmptyDiff, type WrittenRules } from './diff.js';
 import type { RuleProblem, RuleSet } from './language.js';
 import type { ModelIds } from './model-catalog.js';

@@ -1,5 +1,5 @@
 import type { Logger } from '../log/logger.js';
-import type { Priority } from '../worklist/priority.js';
+import type { Priority } from '../domain/priority.js';
 
 /**
  * Where routing hands its decisions: one model job per model, one forward per destination.

@@ -1,5 +1,5 @@
-import { readHeader } from '../dicom/header.js';
-import type { Db } from '../store/database.js';
+import { readHeader } from '../dicom/data/header.js';
+import type { Db } from '../db/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { SeriesFacts } from './facts.js';

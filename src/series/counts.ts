@@ -1,4 +1,4 @@
-import type { MainTags } from '../dicom/summary.js';
+import type { MainTags } from '../domain/header-summary.js';
 
 /**
  * Completeness from the count tags the instances carry. Images in Acquisition says how many

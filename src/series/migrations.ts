@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /** The series tracker's own tables: completeness state per series, MPPS steps, what each sender taught. */
 export const seriesMigrations: MigrationSet = {

@@ -1,4 +1,4 @@
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 
 /** PS3.3 C.4.14 Performed Procedure Step Status. */
 export const MPPS_STATES = ['IN PROGRESS', 'COMPLETED', 'DISCONTINUED'] as const;

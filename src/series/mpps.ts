@@ -1,7 +1,7 @@
-import type { MppsAnswer, MppsHandler, MppsRequest } from '../dicom/mpps-handler.js';
-import { flattenValue } from '../dicom/summary.js';
+import type { MppsAnswer, MppsHandler, MppsRequest } from '../dicom/net/mpps-handler.js';
+import { flattenValue } from '../domain/header-summary.js';
 import type { Logger } from '../log/logger.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { MPPS_STATES, type MppsListing, type MppsState, type MppsStore } from './mpps-store.js';
 
 /** N-CREATE / N-SET statuses (PS3.4 F.7.2, PS3.7 C). */

@@ -1,4 +1,4 @@
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 
 /** Who sent a series, as the tracker tells senders apart. */
 export interface SenderKey {

@@ -1,6 +1,6 @@
 import type { SeriesConfig } from '../config/sections/series.js';
 import { SenderHistoryStore, type SenderKey, type SenderRow } from './sender-history-store.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 
 export type { SenderKey } from './sender-history-store.js';
 

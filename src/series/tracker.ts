@@ -1,9 +1,9 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { SeriesConfig } from '../config/sections/series.js';
 import type { EventBus } from '../events/bus.js';
 import type { InstanceStoredEvent, SeriesStableEvent, StableReason } from '../events/types.js';
 import type { Logger } from '../log/logger.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import { countsVerdict, framesOf, type CountsVerdict } from './counts.js';
 import { MppsService } from './mpps.js';

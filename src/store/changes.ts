@@ -1,4 +1,4 @@
-import type { Db } from './database.js';
+import type { Db } from '../db/database.js';
 
 /**
  * The change feed (Orthanc's /changes): a sequence-numbered record of what happened, which

@@ -1,10 +1,10 @@
 import type { Statement } from 'better-sqlite3';
-import type { Db } from './database.js';
+import type { Db } from '../db/database.js';
 import { ChangeFeed } from './changes.js';
 import { PendingRemovals } from './retention/pending-removals.js';
 import { findIds, type FindQuery } from './find.js';
-import type { HeaderSummary, MainTags } from '../dicom/summary.js';
-import type { Level, ResourceIds } from './resource-ids.js';
+import type { HeaderSummary, MainTags } from '../domain/header-summary.js';
+import type { Level, ResourceIds } from '../domain/resource-ids.js';
 
 export interface NewInstance {
   ids: ResourceIds;

@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { VigilError } from '../errors.js';
-import { isResourceId } from './resource-ids.js';
+import { VigilError } from '../core/errors.js';
+import { isResourceId } from '../domain/resource-ids.js';
 import type { TempFileWriter } from './temp-file-writer.js';
 import { FreeSpace } from './free-space.js';
 

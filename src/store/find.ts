@@ -1,5 +1,5 @@
-import type { Db } from './database.js';
-import type { Level } from './resource-ids.js';
+import type { Db } from '../db/database.js';
+import type { Level } from '../domain/resource-ids.js';
 
 /**
  * Searching the hierarchy by main tags (POST /tools/find). Criteria come validated from the API:

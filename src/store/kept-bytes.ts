@@ -1,4 +1,4 @@
-import type { ByteSource } from '../dicom/structure-check.js';
+import type { ByteSource } from '../dicom/data/structure-check.js';
 
 /** Reads that memory cannot serve fetch this much, so a walk through large sequences reads few times. */
 const FILE_READ_BYTES = 64 * 1024;

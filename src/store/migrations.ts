@@ -1,4 +1,4 @@
-import type { MigrationSet } from './migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /** The core index: the DICOM hierarchy and the change feed. */
 export const storeMigrations: MigrationSet = {

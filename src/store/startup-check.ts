@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readHeader } from '../dicom/header.js';
-import { flattenValue, summarizeHeader } from '../dicom/summary.js';
+import { readHeader } from '../dicom/data/header.js';
+import { flattenValue, summarizeHeader } from '../domain/header-summary.js';
 import type { Logger } from '../log/logger.js';
 import type { DicomIndex } from './dicom-index.js';
 import type { FileStore } from './file-store.js';
-import { resourceIdsOf } from './resource-ids.js';
+import { resourceIdsOf } from '../domain/resource-ids.js';
 
 export interface StartupReport {
   uncleanShutdown: boolean;

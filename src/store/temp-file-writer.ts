@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { EventEmitter } from 'node:events';
-import type { ByteSource } from '../dicom/structure-check.js';
+import type { ByteSource } from '../dicom/data/structure-check.js';
 import { KeptBytes } from './kept-bytes.js';
 import type { SpaceBudget } from './free-space.js';
 

@@ -1,7 +1,7 @@
 import type { TriageConfig } from '../config/sections/triage.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import { TriageEngine } from './engine.js';

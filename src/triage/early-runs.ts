@@ -1,9 +1,9 @@
 import type { EventBus } from '../events/bus.js';
-import { isVigilError } from '../errors.js';
+import { isVigilError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/describe-error.js';
 import type { DicomIndex } from '../store/dicom-index.js';
-import type { Priority } from '../worklist/priority.js';
+import type { Priority } from '../domain/priority.js';
 import type { EnqueueRequest } from './engine.js';
 import { coverageOf, covers, type PartialRequirement } from './partial-coverage.js';
 

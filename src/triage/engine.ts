@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
-import { isVigilError, VigilError, type ErrorCode } from '../errors.js';
+import { isVigilError, VigilError, type ErrorCode } from '../core/errors.js';
 import type { TriageConfig } from '../config/sections/triage.js';
 import type { Logger } from '../log/logger.js';
 import type { DicomIndex, InstanceRow } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
-import { morePressing, type Priority } from '../worklist/priority.js';
+import { morePressing, type Priority } from '../domain/priority.js';
 import { countsVerdict } from '../series/counts.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../domain/finding.js';
 import type { FindingStore } from './findings.js';
 import type { Job, JobStore } from './jobs.js';
 import { DEFAULT_URGENCY } from './manifest.js';

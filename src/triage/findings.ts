@@ -1,8 +1,8 @@
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { ChangeFeed } from '../store/changes.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../domain/finding.js';
 
 /**
  * Called inside the SQLite transaction that stores a finding, with the same connection: the

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { Db } from '../store/database.js';
-import type { ErrorCode } from '../errors.js';
-import { PRIORITY_RANK, type Priority } from '../worklist/priority.js';
+import type { Db } from '../db/database.js';
+import type { ErrorCode } from '../core/errors.js';
+import { PRIORITY_RANK, type Priority } from '../domain/priority.js';
 
 /**
  * queued → running → done; a passing failure goes back to queued (with a delay) until its

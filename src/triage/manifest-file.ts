@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 import { manifestSchema, type Manifest } from './manifest.js';
 
 /** Reads and validates a manifest.json, naming every problem with its path (TRIAGE_PACK_INVALID). */

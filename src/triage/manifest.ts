@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { PRIORITIES } from '../worklist/priority.js';
-import { isValidUid } from '../dicom/uids.js';
+import { PRIORITIES } from '../domain/priority.js';
+import { isValidUid } from '../dicom/data/uids.js';
 
 /**
  * The model pack manifest (`models/<id>/manifest.json`): everything the node needs to feed a

@@ -1,5 +1,5 @@
 import { LATENCY_BUCKETS, type Metrics } from '../metrics/metrics.js';
-import type { Finding } from './finding.js';
+import type { Finding } from '../domain/finding.js';
 import { JOB_STATES, type JobStore } from './jobs.js';
 import type { ModelRegistry } from './registry.js';
 

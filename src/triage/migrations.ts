@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 
 /** Triage: the durable job queue, findings with their key images, and which models IT enabled. */
 export const triageMigrations: MigrationSet = {

@@ -1,4 +1,4 @@
-import type { Finding } from './finding.js';
+import type { Finding } from '../domain/finding.js';
 
 /**
  * Which operating point decided a finding, in words every message and view uses the same way:

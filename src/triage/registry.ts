@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { isVigilError, VigilError, type ErrorCode } from '../errors.js';
+import { isVigilError, VigilError, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { Manifest } from './manifest.js';
 import { readManifest } from './manifest-file.js';
 import { packCheckBoundMs, type PackRef } from './worker/protocol.js';

@@ -1,4 +1,4 @@
-import { isVigilError } from '../errors.js';
+import { isVigilError } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RoutingSink } from '../rules/sink.js';
 import type { TriageEngine } from './engine.js';

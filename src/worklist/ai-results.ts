@@ -1,11 +1,15 @@
 import type { ChangeFeed } from '../store/changes.js';
-import type { Db } from '../store/database.js';
-import type { Finding } from '../triage/finding.js';
+import type { Db } from '../db/database.js';
+import type { Finding } from '../domain/finding.js';
 import type { AiResult } from './entry.js';
 import { rank } from './effective-priority.js';
 import type { WorklistLive } from './live.js';
-import { morePressing, type Priority } from './priority.js';
-import type { WorklistQuery } from './worklist-query.js';
+import { morePressing, type Priority } from '../domain/priority.js';
+
+/** What this needs of the worklist query (WorklistQuery implements it; named here because the query imports this file). */
+export interface EffectivePriorityReader {
+  effectivePriority(studyId: string): Priority;
+}
 
 export interface AiResultRow {
   finding_id: string;
@@ -58,7 +62,7 @@ export class AiResults {
 
   constructor(
     db: Db,
-    private readonly deps: { changes: ChangeFeed; live: WorklistLive; query: WorklistQuery },
+    private readonly deps: { changes: ChangeFeed; live: WorklistLive; query: EffectivePriorityReader },
   ) {
     this.stmts = {
       exists: db.prepare<[string], { finding_id: string }>('SELECT finding_id FROM worklist_findings WHERE finding_id = ?'),

@@ -1,4 +1,4 @@
-import { PRIORITIES, PRIORITY_RANK, type Priority } from './priority.js';
+import { PRIORITIES, PRIORITY_RANK, type Priority } from '../domain/priority.js';
 
 /** Where a study's base priority came from: the RIS's order, a routing rule's hint, or neither. */
 export const BASE_SOURCES = ['order', 'rule', 'default'] as const;

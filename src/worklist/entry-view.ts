@@ -1,5 +1,5 @@
 import type { AlertState } from '../alerts/model.js';
-import type { Role } from '../auth/roles.js';
+import type { Role } from '../domain/roles.js';
 import type { AiResult, WorklistEntry } from './entry.js';
 import type { Feedback } from './feedback-store.js';
 // The page's own formatting, so the API's `why` and the page never disagree on a number.

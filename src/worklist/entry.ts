@@ -1,6 +1,6 @@
-import type { Priority } from './priority.js';
+import type { Priority } from '../domain/priority.js';
 import type { PriorityDecision } from './effective-priority.js';
-import type { IncompleteSeries } from '../triage/finding.js';
+import type { IncompleteSeries } from '../domain/finding.js';
 import type { KeyImagePlace } from './key-image-place.js';
 
 /** Where a study is in its reading: nobody has it, someone is reading it, it is read. */

@@ -1,5 +1,5 @@
-import type { Db } from '../store/database.js';
-import type { MainTags } from '../dicom/summary.js';
+import type { Db } from '../db/database.js';
+import type { MainTags } from '../domain/header-summary.js';
 
 /**
  * Where the key image sits, so a radiologist can find it in the viewer they read with: the

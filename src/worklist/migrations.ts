@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../store/migrate.js';
+import type { MigrationSet } from '../db/migrate.js';
 import { worklistRankingSql } from './ranking-migration.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { AlertQuery } from '../alerts/alert-store.js';
 import type { Alert } from '../alerts/model.js';
-import { VigilError } from '../errors.js';
+import { VigilError } from '../core/errors.js';
 
 /** What the gate needs of the alerts part (its AlertStore and Outbox). */
 export interface AlertsForReading {

@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import type { ModelJobRequest, RoutingSink } from '../rules/sink.js';
-import type { Db } from '../store/database.js';
-import type { Priority } from './priority.js';
+import type { Db } from '../db/database.js';
+import type { Priority } from '../domain/priority.js';
 import { rankSql } from './effective-priority.js';
 import type { WorklistLive } from './live.js';
 import { describeError } from '../log/describe-error.js';

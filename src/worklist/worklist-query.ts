@@ -1,9 +1,9 @@
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../store/database.js';
-import type { MainTags } from '../dicom/summary.js';
+import type { Db } from '../db/database.js';
+import type { MainTags } from '../domain/header-summary.js';
 import { decidePriority, priorityOfRank, rank } from './effective-priority.js';
 import { READING_STATUSES, type AiResult, type OrderSummary, type ReadingStatus, type RuleHint, type WorklistEntry } from './entry.js';
-import type { Priority } from './priority.js';
+import type { Priority } from '../domain/priority.js';
 import { AI_RESULT_COLUMNS, aiResultOf, type AiResultRow } from './ai-results.js';
 import { keyImagePlace, keyInstances } from './key-image-place.js';
 

@@ -1,11 +1,11 @@
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import type { WorklistConfig } from '../config/sections/worklist.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { Db } from '../store/database.js';
+import type { Db } from '../db/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
-import type { Finding } from '../triage/finding.js';
+import type { Finding } from '../domain/finding.js';
 import { AiResults } from './ai-results.js';
 import { EventTickets } from './event-tickets.js';
 import { FeedbackStore } from './feedback-store.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { retryDelay } from '../../src/alerts/backoff.js';
 import { CircuitBreaker } from '../../src/alerts/circuit-breaker.js';
 import { failurePolicy } from '../../src/alerts/failure-policy.js';
-import { VigilError } from '../../src/errors.js';
+import { VigilError } from '../../src/core/errors.js';
 
 describe('alerts/backoff, circuit breaker and failure policy', () => {
   const backoff = { initialMs: 1000, maxMs: 60_000, factor: 2 };

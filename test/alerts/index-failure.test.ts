@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { alertsHarness, type AlertsHarness } from '../helpers/alerts-harness.js';
 import { settle } from '../helpers/eventually.js';
 import { makeFinding, seedStudy } from '../helpers/findings.js';

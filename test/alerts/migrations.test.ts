@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { AlertStore } from '../../src/alerts/alert-store.js';
 import { DeliveryStore } from '../../src/alerts/delivery-store.js';
 import { alertMigrations } from '../../src/alerts/migrations.js';
-import { openDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 
 describe('alerts/migrations: an index from before corrections keeps its alerts and deliveries', () => {
   it('gives every alert its own id as result id and lets deliveries be withdrawals, with every row and sequence kept', () => {

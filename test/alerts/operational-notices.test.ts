@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { configSchema } from '../../src/config/schema.js';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { eventually } from '../helpers/eventually.js';
 import { makeFinding, seedStudy } from '../helpers/findings.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';

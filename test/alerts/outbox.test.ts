@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { alertsHarness, type AlertsHarness } from '../helpers/alerts-harness.js';
 import { makeFinding, seedStudy, type SeededStudy } from '../helpers/findings.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 
 const destinations = [
   { id: 'ris', type: 'hl7v2' as const, host: '127.0.0.1', port: 1 },

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { alertsHarness, type AlertsHarness } from '../helpers/alerts-harness.js';
 import { makeFinding, seedStudy } from '../helpers/findings.js';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { settle } from '../helpers/eventually.js';
 import { ScriptedChannel } from '../helpers/scripted-channel.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Response } from 'superagent';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 import type { AuditRecord } from '../../src/audit/audit-trail.js';
 import { apiAs, type ApiClient } from '../helpers/api.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';

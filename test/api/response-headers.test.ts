@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import request from 'supertest';
 import type { Response } from 'superagent';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 import { apiAs, type ApiClient } from '../helpers/api.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { ROLES, type Role } from '../../src/auth/roles.js';
+import { ROLES, type Role } from '../../src/domain/roles.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { routesOf } from './routes-of.js';
 

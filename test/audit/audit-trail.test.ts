@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { AuditTrail, type AuditEntry } from '../../src/audit/audit-trail.js';
 import { auditMigrations } from '../../src/audit/migrations.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 
 const STUDY = '11111111-22222222-33333333-44444444-55555555';
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { HashSlots } from '../../src/auth/hash-slots.js';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 
 /** A hash the test finishes by hand. */
 function gate(): { promise: Promise<string>; open(value: string): void } {

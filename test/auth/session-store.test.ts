@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { authMigrations } from '../../src/auth/migrations.js';
 import { csrfMatches, SessionStore } from '../../src/auth/session-store.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const RITA = { tokenName: 'radler', role: 'radiologist' as const, person: { subject: 'f3a9-rad', name: 'Rita Adler' } };

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { authMigrations } from '../../src/auth/migrations.js';
 import { TokenStore } from '../../src/auth/token-store.js';
-import { isVigilError } from '../../src/errors.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { isVigilError } from '../../src/core/errors.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

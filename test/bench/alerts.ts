@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema } from '../../src/config/schema.js';
-import { PacsSink } from '../../src/demo/pacs-sink.js';
+import { PacsSink } from '../../src/tools/demo/pacs-sink.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode } from '../../src/node.js';
 import { FhirStub } from '../helpers/fhir-stub.js';

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { configSchema } from '../../src/config/schema.js';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode } from '../../src/node.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';

@@ -36,7 +36,7 @@ import { fileURLToPath } from 'node:url';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
-import { PacsSink } from '../../src/demo/pacs-sink.js';
+import { PacsSink } from '../../src/tools/demo/pacs-sink.js';
 import { FhirStub } from '../helpers/fhir-stub.js';
 import { MllpPeer } from '../helpers/mllp-peer.js';
 import { printBurstTargets, printNoSignalTargets, printTable, printTarget, type KindResult } from './time-to-alert/report.js';

@@ -17,8 +17,8 @@ import { execFileSync } from 'node:child_process';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
-import { writePhantom } from '../../src/phantom/phantom.js';
-import type { Finding } from '../../src/triage/finding.js';
+import { writePhantom } from '../../src/tools/phantom/phantom.js';
+import type { Finding } from '../../src/domain/finding.js';
 import { storescu, storeResponses } from '../helpers/dcmtk.js';
 import { writeRadiograph } from '../helpers/pixel-fixtures.js';
 

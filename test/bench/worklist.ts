@@ -9,7 +9,7 @@
  *
  *   npx tsx test/bench/worklist.ts            (SIZES=1000,10000,100000,1000000 ROUNDS=20)
  */
-import type { Db } from '../../src/store/database.js';
+import type { Db } from '../../src/db/database.js';
 import { makeFinding, type SeededStudy } from '../helpers/findings.js';
 import { worklistHarness } from '../helpers/worklist-harness.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { AuditTrail } from '../../src/audit/audit-trail.js';
-import { indexPath, openDatabase } from '../../src/store/database.js';
+import { indexPath, openDatabase } from '../../src/db/database.js';
 import { writeSlices, type SliceSpec } from '../helpers/pixel-fixtures.js';
 import { startTestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';

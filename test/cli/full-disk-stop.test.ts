@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { indexPath, openDatabase } from '../../src/store/database.js';
+import { indexPath, openDatabase } from '../../src/db/database.js';
 import { storescu, storeResponses } from '../helpers/dcmtk.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';

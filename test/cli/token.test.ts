@@ -5,8 +5,8 @@ import { AuditTrail } from '../../src/audit/audit-trail.js';
 import { auditMigrations } from '../../src/audit/migrations.js';
 import { authMigrations } from '../../src/auth/migrations.js';
 import { TokenStore } from '../../src/auth/token-store.js';
-import { indexPath, openDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { indexPath, openDatabase } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 function vigil(dataDir: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load.js';
-import { isVigilError, type VigilError } from '../../src/errors.js';
+import { isVigilError, type VigilError } from '../../src/core/errors.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 function problemsOf(fn: () => unknown): { source: string; path: string; message: string }[] {

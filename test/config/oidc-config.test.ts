@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load.js';
-import { isVigilError, type VigilError } from '../../src/errors.js';
+import { isVigilError, type VigilError } from '../../src/core/errors.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const GOOD = `auth:

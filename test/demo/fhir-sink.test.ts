@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { FhirSink, readableFhir } from '../../src/demo/fhir-sink.js';
+import { FhirSink, readableFhir } from '../../src/tools/demo/fhir-sink.js';
 
 const FHIR_JSON = 'application/fhir+json';
 

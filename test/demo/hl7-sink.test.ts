@@ -5,7 +5,7 @@ import { Hl7Message, mshSegment, segment } from '../../src/hl7/message.js';
 import { MllpClient } from '../../src/hl7/mllp/client.js';
 import { encodeFrame } from '../../src/hl7/mllp/framing.js';
 import { parseMessage } from '../../src/hl7/parse.js';
-import { Hl7Sink, readableHl7 } from '../../src/demo/hl7-sink.js';
+import { Hl7Sink, readableHl7 } from '../../src/tools/demo/hl7-sink.js';
 import { eventually } from '../helpers/eventually.js';
 
 function oru(controlId: string, studyUid: string): string {

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { performedStep } from '../../src/demo/demo-set.js';
-import { MppsScu } from '../../src/demo/mpps-scu.js';
-import { sendFiles } from '../../src/dicom/store-scu.js';
-import { isVigilError } from '../../src/errors.js';
-import { phantomInMemory } from '../../src/phantom/phantom.js';
-import { resourceIds } from '../../src/store/resource-ids.js';
+import { performedStep } from '../../src/tools/demo/demo-set.js';
+import { MppsScu } from '../../src/tools/demo/mpps-scu.js';
+import { sendFiles } from '../../src/dicom/net/store-scu.js';
+import { isVigilError } from '../../src/core/errors.js';
+import { phantomInMemory } from '../../src/tools/phantom/phantom.js';
+import { resourceIds } from '../../src/domain/resource-ids.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { DemoStudy } from '../../src/demo/demo-set.js';
-import { ProgressView, stagesOf } from '../../src/demo/progress-view.js';
-import { outcomeOf, type StudyState } from '../../src/demo/study-tracker.js';
+import type { DemoStudy } from '../../src/tools/demo/demo-set.js';
+import { ProgressView, stagesOf } from '../../src/tools/demo/progress-view.js';
+import { outcomeOf, type StudyState } from '../../src/tools/demo/study-tracker.js';
 
 function state(over: Partial<StudyState> = {}, expected: DemoStudy['expected'] = { modelId: 'stroke-ich', positive: true }): StudyState {
   const study = { key: 'k', label: 'head CT, ICH', expected, files: new Array(31).fill({ name: 'x', bytes: new Uint8Array() }) } as unknown as DemoStudy;

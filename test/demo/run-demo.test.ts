@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
-import { MR_CASE } from '../../src/demo/demo-set.js';
-import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, DEMO_PACS_DESTINATION, registerDestinations, demoDestinations } from '../../src/demo/destinations.js';
-import { NodeApi } from '../../src/demo/node-api.js';
-import { runDemo } from '../../src/demo/run-demo.js';
-import { isVigilError } from '../../src/errors.js';
+import { MR_CASE } from '../../src/tools/demo/demo-set.js';
+import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, DEMO_PACS_DESTINATION, registerDestinations, demoDestinations } from '../../src/tools/demo/destinations.js';
+import { NodeApi } from '../../src/tools/demo/node-api.js';
+import { runDemo } from '../../src/tools/demo/run-demo.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { freePort } from '../helpers/node-process.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 

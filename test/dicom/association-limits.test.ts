@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import type { VigilConfigInput } from '../../src/config/schema.js';
-import { encodeCommand, NO_DATA_SET, CommandField } from '../../src/dicom/command-set.js';
-import { commandPdu } from '../../src/dicom/pdata-tf.js';
+import { encodeCommand, NO_DATA_SET, CommandField } from '../../src/dicom/net/command-set.js';
+import { commandPdu } from '../../src/dicom/net/pdata-tf.js';
 import { requireTool } from '../helpers/tools.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { echoscu } from '../helpers/dcmtk.js';
 import { eventually } from '../helpers/eventually.js';
 import { associateRequestPdu, holdConnection, rejectFields, type HeldConnection } from '../helpers/raw-association.js';
 import { apiAs } from '../helpers/api.js';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 
 const A_ASSOCIATE_AC = 0x02;
 const A_ABORT = 0x07;

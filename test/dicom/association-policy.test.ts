@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { dicomSection, type DicomConfig } from '../../src/config/sections/dicom.js';
-import { evaluateAssociation, type AssociationRequest } from '../../src/dicom/association-policy.js';
-import { AssociationCounts } from '../../src/dicom/association-counts.js';
+import { evaluateAssociation, type AssociationRequest } from '../../src/dicom/net/association-policy.js';
+import { AssociationCounts } from '../../src/dicom/net/association-counts.js';
 
 function config(overrides: Record<string, unknown> = {}): DicomConfig {
   return dicomSection.parse(overrides);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { AssociationTimer, type TimerPhase } from '../../src/dicom/association-timer.js';
+import { AssociationTimer, type TimerPhase } from '../../src/dicom/net/association-timer.js';
 import { eventually } from '../helpers/eventually.js';
 
 /** Short limits: what is under test is which phase runs out, never how fast. */

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import dimse from '../../src/dicom/dimse.js';
-import { CommandSetError, decodeCommand, encodeCommand } from '../../src/dicom/command-set.js';
-import { commandPdu } from '../../src/dicom/pdata-tf.js';
+import dimse from '../../src/dicom/net/dimse.js';
+import { CommandSetError, decodeCommand, encodeCommand } from '../../src/dicom/net/command-set.js';
+import { commandPdu } from '../../src/dicom/net/pdata-tf.js';
 
 /** What dcmjs-dimse itself would put on the wire for the command (its own encoder). */
 function libraryBytes(command: { getCommandDataset(): { getDenaturalizedCommandDataset(): Buffer } }): Buffer {

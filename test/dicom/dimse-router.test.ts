@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { CommandSetError, decodeCommand, encodeCommand, type CommandElements } from '../../src/dicom/command-set.js';
-import { DimseRouter, RouteError, type DatasetSink, type RouterTarget } from '../../src/dicom/dimse-router.js';
-import { PduFramer } from '../../src/dicom/pdu-framer.js';
-import { pdataPdu, type Pdv } from '../../src/dicom/pdata-tf.js';
+import { CommandSetError, decodeCommand, encodeCommand, type CommandElements } from '../../src/dicom/net/command-set.js';
+import { DimseRouter, RouteError, type DatasetSink, type RouterTarget } from '../../src/dicom/net/dimse-router.js';
+import { PduFramer } from '../../src/dicom/net/pdu-framer.js';
+import { pdataPdu, type Pdv } from '../../src/dicom/net/pdata-tf.js';
 
 const STORE = encodeCommand({ CommandField: 0x0001, MessageID: 5, CommandDataSetType: 0x0000, AffectedSOPInstanceUID: '1.2.3' })!;
 const ECHO = encodeCommand({ CommandField: 0x0030, MessageID: 6, CommandDataSetType: 0x0101 })!;

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { parseHeaderPrefix, readHeader } from '../../src/dicom/header.js';
-import { buildFileMetaHeader } from '../../src/dicom/part10.js';
-import { isVigilError } from '../../src/errors.js';
+import { parseHeaderPrefix, readHeader } from '../../src/dicom/data/header.js';
+import { buildFileMetaHeader } from '../../src/dicom/data/part10.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { encodeElement } from '../helpers/dicom-bytes.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { toDicomJson } from '../../src/dicom/dicom-json.js';
+import { toDicomJson } from '../../src/dicom/data/dicom-json.js';
 
 describe('dicom/header: parsing without reading pixels', () => {
   let dir: string;

@@ -8,10 +8,10 @@ import { requireTool } from '../helpers/tools.js';
 import { datasetBytes, encodeElement } from '../helpers/dicom-bytes.js';
 import { startNodeProcess } from '../helpers/node-process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { buildFileMetaHeader } from '../../src/dicom/part10.js';
-import { LONG_VRS } from '../../src/dicom/element-encoding.js';
-import { TransferSyntax } from '../../src/dicom/uids.js';
-import { DimseStatus } from '../../src/dicom/store-status.js';
+import { buildFileMetaHeader } from '../../src/dicom/data/part10.js';
+import { LONG_VRS } from '../../src/dicom/data/element-encoding.js';
+import { TransferSyntax } from '../../src/dicom/data/uids.js';
+import { DimseStatus } from '../../src/dicom/net/store-status.js';
 
 const MB = 1024 * 1024;
 /** The size seen at a hospital: a 200 MB private element (group 0009), before the main tags. */

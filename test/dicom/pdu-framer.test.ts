@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { PduFramer, type PdvPiece } from '../../src/dicom/pdu-framer.js';
-import { pdataPdu, type Pdv } from '../../src/dicom/pdata-tf.js';
+import { PduFramer, type PdvPiece } from '../../src/dicom/net/pdu-framer.js';
+import { pdataPdu, type Pdv } from '../../src/dicom/net/pdata-tf.js';
 
 function pdu(type: number, body: Buffer): Buffer {
   const head = Buffer.alloc(6);

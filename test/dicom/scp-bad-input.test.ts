@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import net from 'node:net';
-import { encodeCommand } from '../../src/dicom/command-set.js';
-import { pdataPdu } from '../../src/dicom/pdata-tf.js';
+import { encodeCommand } from '../../src/dicom/net/command-set.js';
+import { pdataPdu } from '../../src/dicom/net/pdata-tf.js';
 import { associateRequestPdu } from '../helpers/raw-association.js';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
@@ -12,9 +12,9 @@ import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { sendWithDimseClient } from '../helpers/dimse-client.js';
 import { cuttingProxy, datasetBytes } from '../helpers/dicom-bytes.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { DimseStatus } from '../../src/dicom/store-status.js';
-import dimse from '../../src/dicom/dimse.js';
-import { TransferSyntax } from '../../src/dicom/uids.js';
+import { DimseStatus } from '../../src/dicom/net/store-status.js';
+import dimse from '../../src/dicom/net/dimse.js';
+import { TransferSyntax } from '../../src/dicom/data/uids.js';
 
 /**
  * The dcmjs-dimse client proposes implicit VR first and would transcode our raw bytes; a node

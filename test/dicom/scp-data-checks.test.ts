@@ -9,12 +9,12 @@ import { requireTool } from '../helpers/tools.js';
 import { datasetBytes, encodeElement } from '../helpers/dicom-bytes.js';
 import { associateRequestPdu } from '../helpers/raw-association.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { buildFileMetaHeader } from '../../src/dicom/part10.js';
-import { CommandField, decodeCommand, encodeCommand } from '../../src/dicom/command-set.js';
-import { LONG_VRS } from '../../src/dicom/element-encoding.js';
-import { pdataPdu } from '../../src/dicom/pdata-tf.js';
-import { DimseStatus } from '../../src/dicom/store-status.js';
-import { TransferSyntax } from '../../src/dicom/uids.js';
+import { buildFileMetaHeader } from '../../src/dicom/data/part10.js';
+import { CommandField, decodeCommand, encodeCommand } from '../../src/dicom/net/command-set.js';
+import { LONG_VRS } from '../../src/dicom/data/element-encoding.js';
+import { pdataPdu } from '../../src/dicom/net/pdata-tf.js';
+import { DimseStatus } from '../../src/dicom/net/store-status.js';
+import { TransferSyntax } from '../../src/dicom/data/uids.js';
 
 const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
 

@@ -6,7 +6,7 @@ import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { storescu } from '../helpers/dcmtk.js';
 import { requireTool } from '../helpers/tools.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { DimseStatus } from '../../src/dicom/store-status.js';
+import { DimseStatus } from '../../src/dicom/net/store-status.js';
 
 /** Each response's status and comment, as storescu -d prints them. */
 async function send(node: TestNode, file: string): Promise<{ status: number | undefined; comment: string | undefined }> {

@@ -9,9 +9,9 @@ import { sendWithDimseClient } from '../helpers/dimse-client.js';
 import { writeBasicTextSr, writeCtWithLongHeader, writeEnhancedCt, writeJapaneseCt } from '../helpers/dicom-objects.js';
 import { countFsyncs } from '../helpers/fsync-spy.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { DimseStatus } from '../../src/dicom/store-status.js';
-import { TransferSyntax } from '../../src/dicom/uids.js';
-import dimse from '../../src/dicom/dimse.js';
+import { DimseStatus } from '../../src/dicom/net/store-status.js';
+import { TransferSyntax } from '../../src/dicom/data/uids.js';
+import dimse from '../../src/dicom/net/dimse.js';
 
 /** Pixel Data bytes of a Part 10 file, compared across sender and store. */
 function tail(file: string, bytes: number): Buffer {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { sendFiles } from '../../src/dicom/store-scu.js';
-import { TransferSyntax } from '../../src/dicom/uids.js';
-import { isVigilError } from '../../src/errors.js';
+import { sendFiles } from '../../src/dicom/net/store-scu.js';
+import { TransferSyntax } from '../../src/dicom/data/uids.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { freePort } from '../helpers/storescp.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';

@@ -28,6 +28,16 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('ships no developer tools: src/tools stays out of the build context', () => {
+    const ignored = fs
+      .readFileSync(path.join(ROOT, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((l) => l.trim().replace(/^\/|\/$/g, ''));
+    expect(instructions).to.include('COPY src ./src');
+    expect(fs.existsSync(path.join(ROOT, 'src/tools')), 'src/tools').to.equal(true);
+    expect(ignored, '.dockerignore').to.include('src/tools');
+  });
+
   it('is multi-stage and installs production dependencies only', () => {
     expect(instructions.filter((l) => l.startsWith('FROM ')).length).to.be.greaterThanOrEqual(2);
     expect(instructions.some((l) => l.startsWith('FROM node:20'))).to.equal(true);

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { Command } from 'commander';
 import { registerEvaluate } from '../../src/cli/commands/evaluate.js';
-import { isVigilError } from '../../src/errors.js';
-import { parseScores, scoresToCsv } from '../../src/evaluate/scores.js';
+import { isVigilError } from '../../src/core/errors.js';
+import { parseScores, scoresToCsv } from '../../src/triage/evaluation/scores.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const CSV = ['study,label,score,vendor', 'p0,1,0.9,alpha', 'p1,positive,0.8,alpha', '"p,2",1,0.6,beta', 'p3,1,0.4,beta', 'n0,0,0.7,alpha', 'n1,negative,0.5,alpha', 'n2,0,0.4,beta', 'n3,0,0.3,beta', 'n4,0,0.2,beta', 'n5,false,0.1,beta'].join('\r\n');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { aurocBootstrap, aurocDeLong, midranks } from '../../src/evaluate/auroc.js';
-import { computeMetrics } from '../../src/evaluate/metrics.js';
-import { wilson } from '../../src/evaluate/proportion.js';
-import { chooseThreshold, rocCurve } from '../../src/evaluate/roc.js';
-import { evaluateScores } from '../../src/evaluate/report.js';
-import type { ScoredStudy } from '../../src/evaluate/scores.js';
+import { aurocBootstrap, aurocDeLong, midranks } from '../../src/core/statistics/auroc.js';
+import { computeMetrics } from '../../src/triage/evaluation/metrics.js';
+import { wilson } from '../../src/core/statistics/proportion.js';
+import { chooseThreshold, rocCurve } from '../../src/core/statistics/roc.js';
+import { evaluateScores } from '../../src/triage/evaluation/report.js';
+import type { ScoredStudy } from '../../src/triage/evaluation/scores.js';
 
 // Ten studies worked by hand (see each expectation's comment).
 const POS = [0.9, 0.8, 0.6, 0.4];

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { Express } from 'express';
-import type { Role } from '../../src/auth/roles.js';
+import type { Role } from '../../src/domain/roles.js';
 
 /** What a test needs to call the app as someone: the app and a way to get a role's token. */
 export interface ApiTarget {

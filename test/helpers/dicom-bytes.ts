@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { LONG_VRS } from '../../src/dicom/element-encoding.js';
+import { LONG_VRS } from '../../src/dicom/data/element-encoding.js';
 
 /** The data set of a Part 10 file: everything after the preamble and the file meta group. */
 export function datasetBytes(file: string): Buffer {

@@ -1,4 +1,4 @@
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 
 export interface SentStatus {
   status: number | undefined;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { DicomIndex } from '../../src/store/dicom-index.js';
-import { resourceIds } from '../../src/store/resource-ids.js';
-import type { Finding } from '../../src/triage/finding.js';
+import { resourceIds } from '../../src/domain/resource-ids.js';
+import type { Finding } from '../../src/domain/finding.js';
 import { uidFor } from './dicom-fixtures.js';
 
 export interface SeededStudy {

@@ -1,5 +1,5 @@
-import dimse from '../../src/dicom/dimse.js';
-import { MPPS_SOP_CLASS } from '../../src/dicom/uids.js';
+import dimse from '../../src/dicom/net/dimse.js';
+import { MPPS_SOP_CLASS } from '../../src/dicom/data/uids.js';
 
 export interface MppsStep {
   kind: 'create' | 'set';

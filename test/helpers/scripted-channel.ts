@@ -1,5 +1,5 @@
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../../src/alerts/channels/channel.js';
-import { VigilError, type ErrorCode } from '../../src/errors.js';
+import { VigilError, type ErrorCode } from '../../src/core/errors.js';
 
 export interface ChannelCall {
   seq: number;

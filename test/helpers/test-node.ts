@@ -1,8 +1,8 @@
-import type { Role } from '../../src/auth/roles.js';
+import type { Role } from '../../src/domain/roles.js';
 import { configSchema, type VigilConfig, type VigilConfigInput } from '../../src/config/schema.js';
 import { createLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
-import type { Clock } from '../../src/clock.js';
+import type { Clock } from '../../src/core/clock.js';
 import { CaptureTransport } from './log-capture.js';
 import { makeTempDir, removeDir } from './tmp.js';
 

@@ -1,11 +1,11 @@
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { worklistSection, type WorklistConfig } from '../../src/config/sections/worklist.js';
 import { EventBus } from '../../src/events/bus.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { Metrics } from '../../src/metrics/metrics.js';
-import { indexPath, openDatabase, type Db } from '../../src/store/database.js';
+import { indexPath, openDatabase, type Db } from '../../src/db/database.js';
 import { DicomIndex } from '../../src/store/dicom-index.js';
-import { migrate } from '../../src/store/migrate.js';
+import { migrate } from '../../src/db/migrate.js';
 import { storeMigrations } from '../../src/store/migrations.js';
 import type { z } from 'zod';
 import { worklistMigrations } from '../../src/worklist/migrations.js';

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { ackedControlIdOf, buildAck, readAck } from '../../src/hl7/ack.js';
 import { Hl7Message, mshSegment, segment } from '../../src/hl7/message.js';
 import { parseMessage } from '../../src/hl7/parse.js';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { parseWithPythonHl7, requirePythonHl7, valuesOf } from '../helpers/python-hl7.js';
 
 const order = new Hl7Message([

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
-import { writePhantom, type PhantomOptions } from '../../src/phantom/phantom.js';
+import { writePhantom, type PhantomOptions } from '../../src/tools/phantom/phantom.js';
 import type { VigilNode } from '../../src/node.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { generateCtPhantom, writePhantom } from '../../src/phantom/phantom.js';
-import { PE_TYPES } from '../../src/phantom/ctpa-emboli.js';
+import { generateCtPhantom, writePhantom } from '../../src/tools/phantom/phantom.js';
+import { PE_TYPES } from '../../src/tools/phantom/ctpa-emboli.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 import { dciodvfyReport, digest } from './phantom-helpers.js';

@@ -6,7 +6,7 @@ import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { store } from '../series/helpers.js';
-import { sendFiles } from '../../src/dicom/store-scu.js';
+import { sendFiles } from '../../src/dicom/net/store-scu.js';
 import { definition, eventPlugin, writePlugin } from './fixtures.js';
 
 const EVENT: SeriesStableEvent = {

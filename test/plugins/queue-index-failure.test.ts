@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { JobStore } from '../../src/plugins/job-store.js';
 import { pluginMigrations } from '../../src/plugins/migrations.js';
 import { DurableQueue } from '../../src/plugins/queue.js';
-import { openDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 import { settle } from '../helpers/eventually.js';
 import { CaptureTransport } from '../helpers/log-capture.js';
 import { createLogger } from '../../src/log/logger.js';

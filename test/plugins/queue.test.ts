@@ -1,11 +1,11 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { JobStore } from '../../src/plugins/job-store.js';
 import { pluginMigrations } from '../../src/plugins/migrations.js';
 import { DurableQueue, retryDelay, DEFAULT_RETRY } from '../../src/plugins/queue.js';
-import { openDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 
 describe('plugins/queue: a plugin durable queue', () => {
   const setup = () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { readHeader } from '../../src/dicom/header.js';
+import { readHeader } from '../../src/dicom/data/header.js';
 import { checkRules } from '../../src/rules/check.js';
-import { defaultRulesOfPlugins } from '../../src/rules/defaults.js';
+import { defaultRulesOfPlugins } from '../../src/plugins/default-rules.js';
 import { explainDecision } from '../../src/rules/explain.js';
 import { seriesOfOneHeader } from '../../src/rules/header-series.js';
 import { routeSeries } from '../../src/rules/route.js';

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { eventually } from '../helpers/eventually.js';
 import YAML from 'yaml';
-import { isVigilError } from '../../src/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { startNode } from '../../src/node.js';
 import { createLogger } from '../../src/log/logger.js';
 import { CaptureTransport } from '../helpers/log-capture.js';

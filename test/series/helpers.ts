@@ -1,6 +1,6 @@
 import type { SeriesStableEvent } from '../../src/events/types.js';
 import type { TestNode } from '../helpers/test-node.js';
-import { sendFiles } from '../../src/dicom/store-scu.js';
+import { sendFiles } from '../../src/dicom/net/store-scu.js';
 
 /** Sends files to the node with the dcmjs-dimse client; every status must be a success. */
 export async function store(node: TestNode, files: string[]): Promise<void> {

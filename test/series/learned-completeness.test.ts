@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
 import { writeRadiograph } from '../helpers/pixel-fixtures.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { expect } from 'chai';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { writeSlices } from '../helpers/pixel-fixtures.js';

@@ -1,16 +1,16 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { configSchema } from '../../src/config/schema.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { SeriesStableEvent } from '../../src/events/types.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { SeriesTracker } from '../../src/series/tracker.js';
 import { seriesMigrations } from '../../src/series/migrations.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
 import { DicomIndex } from '../../src/store/dicom-index.js';
-import { migrate } from '../../src/store/migrate.js';
+import { migrate } from '../../src/db/migrate.js';
 import { storeMigrations } from '../../src/store/migrations.js';
-import { resourceIds } from '../../src/store/resource-ids.js';
+import { resourceIds } from '../../src/domain/resource-ids.js';
 
 /**
  * The tracker across restarts, without a network: instances are indexed directly and their

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/clock.js';
-import type { Db } from '../../src/store/database.js';
+import { ManualClock } from '../../src/core/clock.js';
+import type { Db } from '../../src/db/database.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';

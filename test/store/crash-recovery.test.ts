@@ -7,7 +7,7 @@ import { requireTool } from '../helpers/tools.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { startNodeProcess } from '../helpers/node-process.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
-import { readHeader } from '../../src/dicom/header.js';
+import { readHeader } from '../../src/dicom/data/header.js';
 
 /** A storescu run whose output is parsed into the files it saw acknowledged with Success. */
 function pushInBackground(port: number, files: string[]) {

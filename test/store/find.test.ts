@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
 import { findIds, matcher, toLike, type TagMatch } from '../../src/store/find.js';
-import { migrate } from '../../src/store/migrate.js';
+import { migrate } from '../../src/db/migrate.js';
 import { storeMigrations } from '../../src/store/migrations.js';
 
 /** Characters that matter: LIKE's and DICOM's metacharacters, case, non-ASCII, regex syntax. */

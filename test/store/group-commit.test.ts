@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { configSchema } from '../../src/config/schema.js';
-import { openDatabase, type Db } from '../../src/store/database.js';
+import { openDatabase, type Db } from '../../src/db/database.js';
 import { GroupCommit } from '../../src/store/group-commit.js';
 import { storescu, storeResponses } from '../helpers/dcmtk.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';

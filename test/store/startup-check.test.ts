@@ -8,7 +8,7 @@ import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode } from '../../src/node.js';
-import dimse from '../../src/dicom/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 
 describe('store/startup-check: the store and the index agree before anything is accepted', function () {
   this.timeout(30_000);

@@ -5,7 +5,7 @@ import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 import { writeSlices } from '../helpers/pixel-fixtures.js';
 import { ingest, settled, TEST_PACKS } from '../helpers/triage.js';
-import { indexPath, openDatabase } from '../../src/store/database.js';
+import { indexPath, openDatabase } from '../../src/db/database.js';
 import { JobStore } from '../../src/triage/jobs.js';
 
 describe('triage: a crash between running and done', function () {

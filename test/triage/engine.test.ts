@@ -7,8 +7,8 @@ import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 import { writeRadiograph, writeSlices, type SliceSpec } from '../helpers/pixel-fixtures.js';
 import { copyPacks, ingest, settled } from '../helpers/triage.js';
-import type { Finding } from '../../src/triage/finding.js';
-import type { Db } from '../../src/store/database.js';
+import type { Finding } from '../../src/domain/finding.js';
+import type { Db } from '../../src/db/database.js';
 
 /** 4 slices of 32 × 32 at 1 mm, 40 HU; `bright` puts a 200 HU square on one slice where the test model's map has a cell. */
 function headCt(dir: string, seed: string, opts: { bright?: number; slices?: number; gapAfter?: number; announced?: number } = {}): string[] {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { expect } from 'chai';
-import { threadsForMachine } from '../../src/triage/machine-threads.js';
+import { threadsForMachine } from '../../src/core/machine-threads.js';
 import { configSchema } from '../../src/config/schema.js';
 
 describe('triage/machine-threads: workers and ONNX Runtime threads for the machine', () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { openDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrate.js';
+import { openDatabase } from '../../src/db/database.js';
+import { migrate } from '../../src/db/migrate.js';
 import { JobStore } from '../../src/triage/jobs.js';
 import { triageMigrations } from '../../src/triage/migrations.js';
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { decidePriority, rank } from '../../src/worklist/effective-priority.js';
-import { PRIORITIES } from '../../src/worklist/priority.js';
+import { PRIORITIES } from '../../src/domain/priority.js';
 import { makeFinding, seedStudy } from '../helpers/findings.js';
 import { worklistHarness } from '../helpers/worklist-harness.js';
 import { orderUpdate } from './orders/order-fixtures.js';

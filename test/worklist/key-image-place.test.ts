@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import type { MainTags } from '../../src/dicom/summary.js';
-import { resourceIds } from '../../src/store/resource-ids.js';
+import type { MainTags } from '../../src/domain/header-summary.js';
+import { resourceIds } from '../../src/domain/resource-ids.js';
 import { uidFor } from '../helpers/dicom-fixtures.js';
 import { makeFinding, type SeededStudy } from '../helpers/findings.js';
 import { worklistHarness, type WorklistHarness } from '../helpers/worklist-harness.js';

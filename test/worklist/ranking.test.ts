@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { migrate } from '../../src/store/migrate.js';
+import { migrate } from '../../src/db/migrate.js';
 import { storeMigrations } from '../../src/store/migrations.js';
-import { indexPath, openDatabase, type Db } from '../../src/store/database.js';
+import { indexPath, openDatabase, type Db } from '../../src/db/database.js';
 import { DicomIndex } from '../../src/store/dicom-index.js';
 import { worklistMigrations } from '../../src/worklist/migrations.js';
-import { PRIORITIES } from '../../src/worklist/priority.js';
+import { PRIORITIES } from '../../src/domain/priority.js';
 import { pageQuery, type WorklistFilter } from '../../src/worklist/worklist-query.js';
 import { makeFinding, seedStudy, type SeededStudy } from '../helpers/findings.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';

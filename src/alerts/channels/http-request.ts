@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type tls from 'node:tls';
-import { VigilError, isTlsFailure, systemErrorCode } from '../../errors.js';
+import { VigilError, isTlsFailure, systemErrorCode } from '../../core/errors.js';
 
 export interface HttpRequest {
   url: string;

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../../store/migrate.js';
+import type { MigrationSet } from '../../db/migrate.js';
 
 /**
  * IT's operational notices (a model's scores drift, its positive rate is far above the validated

@@ -1,4 +1,4 @@
-import type { DriftReport, PositiveRateReport } from '../../worklist/monitoring/monitor.js';
+import type { DriftReport, PositiveRateReport } from '../../domain/model-reports.js';
 import type { OperationalNotice } from './operational-outbox.js';
 
 type NoticeInput = Omit<OperationalNotice, 'id' | 'createdAt'>;

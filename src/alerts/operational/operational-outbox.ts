@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { DestinationConfig } from '../../config/sections/alerts.js';
 import type { ChangeFeed } from '../../store/changes.js';
-import type { Db } from '../../store/database.js';
+import type { Db } from '../../db/database.js';
 
 export const OPERATIONAL_KINDS = ['model-drift', 'positive-rate-high'] as const;
 export type OperationalKind = (typeof OPERATIONAL_KINDS)[number];

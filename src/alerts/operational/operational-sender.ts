@@ -1,11 +1,11 @@
 import type { DeliveryConfig, DestinationConfig, WebhookDestinationConfig } from '../../config/sections/alerts.js';
-import { sleep, type Clock } from '../../clock.js';
+import { sleep, type Clock } from '../../core/clock.js';
 import { tlsClientOptions } from '../../config/tls-client.js';
 import { describeError } from '../../log/describe-error.js';
 import type { Logger } from '../../log/logger.js';
 import { retryDelay } from '../backoff.js';
 import { httpFailure, httpSend } from '../channels/http-request.js';
-import { resolveSecret } from '../channels/secrets.js';
+import { resolveSecret } from '../../config/secrets.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, signWebhook } from '../channels/webhook/signature.js';
 import type { OperationalDelivery, OperationalNotice, OperationalOutbox } from './operational-outbox.js';
 

@@ -1,9 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isVigilError, VigilError } from '../../errors.js';
+import { isVigilError, VigilError } from '../../core/errors.js';
 import type { Auth, TokenCheck, TokenStore } from '../../auth/token-store.js';
 import type { FailureThrottle } from './failure-throttle.js';
-import './request.js';
+import '../../auth/request.js';
 
 /** Longer headers are not tokens of ours; refusing them early bounds the hashing work. */
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i;

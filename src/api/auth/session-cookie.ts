@@ -1,5 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { csrfMatches, type PageSession, type SessionStore } from '../../auth/session-store.js';
 
 /** Requests that change nothing: the only ones a session cookie may make without its CSRF token. */

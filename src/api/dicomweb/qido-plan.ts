@@ -1,9 +1,9 @@
 import dcmjs from 'dcmjs';
 import type { Request } from 'express';
-import { VigilError } from '../../errors.js';
-import { readIdentifier, vrOf, COMPUTED_KEYS, type QueryPlan } from '../../dicom/query/identifier.js';
-import type { QrLevel } from '../../dicom/query/information-models.js';
-import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../../dicom/summary.js';
+import { VigilError } from '../../core/errors.js';
+import { readIdentifier, vrOf, COMPUTED_KEYS, type QueryPlan } from '../../dicom/net/query/identifier.js';
+import type { QrLevel } from '../../dicom/net/query/information-models.js';
+import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../../domain/header-summary.js';
 
 /** Attributes QIDO-RS returns at each level without includefield (PS3.18 Table 6.7.1-2, those the index holds). */
 const DEFAULT_FIELDS: Record<Exclude<QrLevel, 'PATIENT'>, readonly string[]> = {

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { decodeFrame, initCodecs } from '../../triage/pipeline/decode.js';
 import { isNative, readImages } from '../../triage/pipeline/dataset.js';
 import { renderKeyImage } from '../../triage/key-image.js';

@@ -1,11 +1,11 @@
 import { Router, type Request } from 'express';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import dcmjs from 'dcmjs';
-import { readPart10Meta } from '../../dicom/part10-meta.js';
-import { readMainTags } from '../../dicom/main-tags.js';
-import { storeStatus } from '../../dicom/store-status.js';
+import { readPart10Meta } from '../../dicom/data/part10-meta.js';
+import { readMainTags } from '../../dicom/data/main-tags.js';
+import { storeStatus } from '../../dicom/net/store-status.js';
 import type { IncomingInstance, InstanceStore } from '../../store/instance-store.js';
-import { allow, auditResources } from '../auth/allow.js';
+import { allow, auditResources } from '../../auth/allow.js';
 import type { ApiDeps } from '../deps.js';
 import { relatedBoundary, splitMultipart } from './multipart-parse.js';
 

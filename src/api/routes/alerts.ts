@@ -2,8 +2,8 @@ import { Router, type Request } from 'express';
 import type { AlertsPart } from '../../alerts/alerts.js';
 import { redactDestination } from '../../alerts/destinations.js';
 import { ALERT_STATES, DELIVERY_STATES, type Alert, type AlertState, type Delivery, type DeliveryState } from '../../alerts/model.js';
-import { VigilError } from '../../errors.js';
-import { allow, allowUnaudited, auditResources } from '../auth/allow.js';
+import { VigilError } from '../../core/errors.js';
+import { allow, allowUnaudited, auditResources } from '../../auth/allow.js';
 import { oneOf, parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { allow } from '../auth/allow.js';
+import { allow } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
-import { VigilError } from '../../errors.js';
-import { isResourceId } from '../../store/resource-ids.js';
+import { VigilError } from '../../core/errors.js';
+import { isResourceId } from '../../domain/resource-ids.js';
 import { isUuid } from '../uuid.js';
 import type { ApiDeps } from '../deps.js';
 

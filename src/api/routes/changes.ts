@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { Change } from '../../store/changes.js';
-import { allowUnaudited } from '../auth/allow.js';
+import { allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

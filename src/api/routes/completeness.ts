@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { LearnedSender } from '../../series/sender-history.js';
-import { allowUnaudited } from '../auth/allow.js';
+import { allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 
 /**

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { allow, auditResources } from '../auth/allow.js';
+import { allow, auditResources } from '../../auth/allow.js';
 import { parseFindRequest } from '../find-request.js';
 import { parseQuery } from '../query.js';
 import { resourceView } from '../views.js';

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { JOB_STATES, type JobState } from '../../plugins/job-store.js';
 import type { RuleForwarder } from '../../rules/forwarder.js';
-import { allowUnaudited } from '../auth/allow.js';
+import { allowUnaudited } from '../../auth/allow.js';
 import { oneOf, parseQuery } from '../query.js';
 
 /** The rules' forward queue, for IT: series ids, destinations, attempts and errors; no patient data. */

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { tlsClientOptions } from '../../config/tls-client.js';
-import { echo } from '../../dicom/store-scu.js';
-import { isVigilError, VigilError } from '../../errors.js';
-import { allow, allowUnaudited } from '../auth/allow.js';
+import { echo } from '../../dicom/net/store-scu.js';
+import { isVigilError, VigilError } from '../../core/errors.js';
+import { allow, allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { TriageEngine } from '../../triage/engine.js';
 import type { Manifest } from '../../triage/manifest.js';
 import { parseCalibrationRequest, proposalFor } from '../../triage/site/calibration-request.js';
 import { MAX_REASON_CHARS, MODEL_MODES, type ModelMode } from '../../triage/site/model-site-store.js';
-import { allow, allowUnaudited } from '../auth/allow.js';
+import { allow, allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

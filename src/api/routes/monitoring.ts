@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { VigilError } from '../../errors.js';
-import { allowUnaudited } from '../auth/allow.js';
+import { VigilError } from '../../core/errors.js';
+import { allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { allowUnaudited } from '../auth/allow.js';
+import { allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import { Router } from 'express';
-import { VigilError } from '../../errors.js';
-import { readHeader } from '../../dicom/header.js';
-import { toDicomJson } from '../../dicom/dicom-json.js';
-import { isLevel, isResourceId, LEVELS, type Level } from '../../store/resource-ids.js';
-import { allow, auditResources } from '../auth/allow.js';
+import { VigilError } from '../../core/errors.js';
+import { readHeader } from '../../dicom/data/header.js';
+import { toDicomJson } from '../../dicom/data/dicom-json.js';
+import { isLevel, isResourceId, LEVELS, type Level } from '../../domain/resource-ids.js';
+import { allow, auditResources } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import { resourceView } from '../views.js';
 import type { ApiDeps } from '../deps.js';

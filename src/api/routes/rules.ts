@@ -1,12 +1,12 @@
 import express, { Router, type Request } from 'express';
 import { z } from 'zod';
-import { VigilError, isVigilError } from '../../errors.js';
-import { parseHeaderPrefix } from '../../dicom/header.js';
+import { VigilError, isVigilError } from '../../core/errors.js';
+import { parseHeaderPrefix } from '../../dicom/data/header.js';
 import { compareOnSeries, summaryOf, type DryRunReport } from '../../rules/dry-run.js';
 import { seriesOfOneHeader } from '../../rules/header-series.js';
 import type { RoutingPart } from '../../rules/routing-part.js';
 import { parseRulesText } from '../../rules/rules-file.js';
-import { allow, allowUnaudited, auditResources } from '../auth/allow.js';
+import { allow, allowUnaudited, auditResources } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 import { checkId } from './resources.js';

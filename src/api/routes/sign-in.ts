@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { isVigilError, VigilError } from '../../errors.js';
+import { isVigilError, VigilError } from '../../core/errors.js';
 import type { AuditTrail } from '../../audit/audit-trail.js';
 import type { Person } from '../../auth/token-store.js';
 import type { OidcSignIn } from '../../auth/oidc-sign-in.js';

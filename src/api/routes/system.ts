@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import { allowUnaudited } from '../auth/allow.js';
+import { allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
-import { VERSION } from '../../version.js';
+import { VERSION } from '../../core/version.js';
 
 /** Identity and counts of the node: no patient data, so not audited. */
 export function systemRoutes(deps: ApiDeps): Router {

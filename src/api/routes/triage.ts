@@ -1,13 +1,13 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { VigilError } from '../../errors.js';
-import { PRIORITIES } from '../../worklist/priority.js';
+import { VigilError } from '../../core/errors.js';
+import { PRIORITIES } from '../../domain/priority.js';
 import { inputShape } from '../../triage/manifest.js';
 import { JOB_STATES, type Job, type JobState } from '../../triage/jobs.js';
 import type { TriageEngine } from '../../triage/engine.js';
-import type { Finding } from '../../triage/finding.js';
+import type { Finding } from '../../domain/finding.js';
 import type { ModelEntry } from '../../triage/registry.js';
-import { allow, allowUnaudited, auditResources } from '../auth/allow.js';
+import { allow, allowUnaudited, auditResources } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 import { checkId } from './resources.js';

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { WorklistNotice } from '../../worklist/live.js';
-import { allow } from '../auth/allow.js';
+import { allow } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

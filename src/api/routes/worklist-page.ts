@@ -1,6 +1,6 @@
 import express, { Router, type Response } from 'express';
 import { fileURLToPath } from 'node:url';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { sendProblem } from '../problem.js';
 
 /** The page's files: plain HTML, CSS and ES modules, served as they are (no build step). */

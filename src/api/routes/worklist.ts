@@ -1,15 +1,15 @@
 import { Router, type Request } from 'express';
 import type { AlertsPart } from '../../alerts/alerts.js';
 import type { AlertQuery } from '../../alerts/alert-store.js';
-import { VigilError } from '../../errors.js';
-import { isResourceId } from '../../store/resource-ids.js';
+import { VigilError } from '../../core/errors.js';
+import { isResourceId } from '../../domain/resource-ids.js';
 import { READING_STATUSES, type ReadingStatus } from '../../worklist/entry.js';
 import { entryView, type AlertBrief, type ScopeOf } from '../../worklist/entry-view.js';
 import { acknowledgedWithRead, settleCriticalAlerts } from '../../worklist/read-gate.js';
 import { MAX_COMMENT_CHARS, VERDICTS, type Verdict } from '../../worklist/feedback-store.js';
-import { PRIORITIES, type Priority } from '../../worklist/priority.js';
+import { PRIORITIES, type Priority } from '../../domain/priority.js';
 import type { WorklistPart } from '../../worklist/worklist.js';
-import { allow, allowUnaudited, auditResources } from '../auth/allow.js';
+import { allow, allowUnaudited, auditResources } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
 

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
-import { VigilError } from '../../errors.js';
-import { findLabelledStudies } from '../../evaluate/labelled-studies.js';
-import { loadPackScorer } from '../../evaluate/pack-scorer.js';
-import type { Proportion } from '../../evaluate/proportion.js';
+import { VigilError } from '../../core/errors.js';
+import { findLabelledStudies } from '../../triage/evaluation/labelled-studies.js';
+import { loadPackScorer } from '../../triage/evaluation/pack-scorer.js';
+import type { Proportion } from '../../core/statistics/proportion.js';
 import type { CalibrationProposal, LabelledScore, PointOnEvidence } from '../../triage/site/calibrate.js';
 import { proposalFor } from '../../triage/site/calibration-request.js';
 import { withModelSite } from '../node-index.js';

@@ -1,14 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { VigilError } from '../../errors.js';
-import { findLabelledStudies } from '../../evaluate/labelled-studies.js';
-import { loadPackScorer } from '../../evaluate/pack-scorer.js';
-import { evaluateScores } from '../../evaluate/report.js';
-import { reportMarkdown } from '../../evaluate/render.js';
-import { chooseThreshold, rocCurve, type Target } from '../../evaluate/roc.js';
-import { rocSvg } from '../../evaluate/roc-svg.js';
-import { readScoresCsv, type ScoredStudy, scoresToCsv } from '../../evaluate/scores.js';
+import { VigilError } from '../../core/errors.js';
+import { findLabelledStudies } from '../../triage/evaluation/labelled-studies.js';
+import { loadPackScorer } from '../../triage/evaluation/pack-scorer.js';
+import { evaluateScores } from '../../triage/evaluation/report.js';
+import { reportMarkdown } from '../../triage/evaluation/render.js';
+import { chooseThreshold, rocCurve, type Target } from '../../core/statistics/roc.js';
+import { rocSvg } from '../../triage/evaluation/roc-svg.js';
+import { readScoresCsv, type ScoredStudy, scoresToCsv } from '../../triage/evaluation/scores.js';
 import { readManifest } from '../../triage/manifest-file.js';
 
 interface EvaluateOptions {

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { Manifest } from '../../triage/manifest.js';
 import { readManifest } from '../../triage/manifest-file.js';
 import { ModelSiteStore, type ModelMode } from '../../triage/site/model-site-store.js';
 import { ChangeFeed } from '../../store/changes.js';
-import type { Db } from '../../store/database.js';
+import type { Db } from '../../db/database.js';
 import type { VigilConfig } from '../../config/schema.js';
 import { withModelSite } from '../node-index.js';
 

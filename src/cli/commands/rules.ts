@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { VigilConfig } from '../../config/schema.js';
 import { loadConfig } from '../../config/load.js';
 import { checkRules, type RuleCheck } from '../../rules/check.js';
-import { defaultRulesOfPlugins } from '../../rules/defaults.js';
+import { defaultRulesOfPlugins } from '../../plugins/default-rules.js';
 import { explainDecision } from '../../rules/explain.js';
 import { seriesFromPaths } from '../../rules/header-series.js';
 import type { RuleProblem } from '../../rules/language.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { authMigrations } from '../../auth/migrations.js';
-import { ROLES, ROLE_DESCRIPTIONS } from '../../auth/roles.js';
+import { ROLES, ROLE_DESCRIPTIONS } from '../../domain/roles.js';
 import { TokenStore } from '../../auth/token-store.js';
 import { cliUser, withNodeIndex } from '../node-index.js';
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import cron from 'node-cron';
-import { PRIORITIES } from '../../worklist/priority.js';
+import { PRIORITIES } from '../../domain/priority.js';
 import { aeTitle } from './dicom.js';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ROLES } from '../../auth/roles.js';
+import { ROLES } from '../../domain/roles.js';
 import { secretValue } from './alerts.js';
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);

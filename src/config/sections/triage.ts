@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { threadsForMachine } from '../../triage/machine-threads.js';
+import { threadsForMachine } from '../../core/machine-threads.js';
 
 export const triageSection = z
   .strictObject({
@@ -7,7 +7,7 @@ export const triageSection = z
     modelsDir: z.string().min(1).default('./models'),
     /**
      * Worker threads that decode, preprocess and run models; one job each at a time. Chosen for
-     * the machine (src/triage/machine-threads.ts): one core left to the thread that receives.
+     * the machine (src/core/machine-threads.ts): one core left to the thread that receives.
      */
     workers: z.number().int().min(1).max(64).default(() => threadsForMachine().workers),
     /** ONNX Runtime intra-op threads per session; chosen so that workers × threads ≤ cores - 1. */

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
-import { VigilError, isTlsFailure, systemErrorCode } from '../../errors.js';
+import { VigilError, isTlsFailure, systemErrorCode } from '../../core/errors.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './framing.js';
 
 export interface MllpClientOptions {

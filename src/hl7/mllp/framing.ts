@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 
 /**
  * MLLP (HL7 v2 Minimal Lower Layer Protocol, release 2): each message travels as

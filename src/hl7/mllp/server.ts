@@ -3,7 +3,7 @@ import tls from 'node:tls';
 import type { Logger } from '../../log/logger.js';
 import { silentLogger } from '../../log/logger.js';
 import { DEFAULT_MAX_FRAME_BYTES, FrameDecoder, encodeFrame } from './framing.js';
-import { closeServer, listen } from '../../listen.js';
+import { closeServer, listen } from '../../core/listen.js';
 
 export interface MllpPeer {
   remoteAddress: string | undefined;

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Db } from '../database.js';
+import type { Db } from '../../db/database.js';
 import type { FileStore } from '../file-store.js';
 
 /**

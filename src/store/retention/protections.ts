@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import type { Db } from '../database.js';
+import type { Db } from '../../db/database.js';
 
 /**
  * What keeps a study from retention, each a question asked of the index about one study. The

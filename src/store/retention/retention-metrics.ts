@@ -1,6 +1,6 @@
 import type { Metrics } from '../../metrics/metrics.js';
 import { PROTECTIONS, type Protection } from './protections.js';
-import type { RetentionReason } from './retention.js';
+import type { RetentionReason } from './retention-reasons.js';
 
 /** What retention removed and what it had to keep, for /metrics. */
 export function retentionMetrics(metrics: Metrics) {

@@ -1,16 +1,16 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AuditTrail } from '../../audit/audit-trail.js';
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { RetentionConfig } from '../../config/sections/storage.js';
 import type { Logger } from '../../log/logger.js';
-import type { Db } from '../database.js';
+import type { Db } from '../../db/database.js';
 import type { DicomIndex } from '../dicom-index.js';
 import type { FileStore } from '../file-store.js';
 import { RetentionProtections, type Protection } from './protections.js';
 import type { RetentionMetrics } from './retention-metrics.js';
+import type { RetentionReason } from './retention-reasons.js';
 
-export const RETENTION_REASONS = ['age', 'size'] as const;
-export type RetentionReason = (typeof RETENTION_REASONS)[number];
+export { RETENTION_REASONS, type RetentionReason } from './retention-reasons.js';
 
 const DAY_MS = 86_400_000;
 const MB = 1024 * 1024;

@@ -1,6 +1,6 @@
 import dcmjs, { type DicomDict } from 'dcmjs';
-import { VigilError } from '../../errors.js';
-import { DECODABLE_TRANSFER_SYNTAXES, TransferSyntax } from '../../dicom/uids.js';
+import { VigilError } from '../../core/errors.js';
+import { DECODABLE_TRANSFER_SYNTAXES, TransferSyntax } from '../../dicom/data/uids.js';
 import { bytesOf, groupItem, items, num, nums, str, strs, Tag, values } from './tags.js';
 import { describeError } from '../../log/describe-error.js';
 

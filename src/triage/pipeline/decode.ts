@@ -1,6 +1,6 @@
 import type Codecs from 'dcmjs-codecs';
-import { VigilError } from '../../errors.js';
-import { TransferSyntax } from '../../dicom/uids.js';
+import { VigilError } from '../../core/errors.js';
+import { TransferSyntax } from '../../dicom/data/uids.js';
 import { isNative, type PixelFormat, type SourceImage } from './dataset.js';
 
 /** Stored pixel values of one frame, in the narrowest array that holds them. */

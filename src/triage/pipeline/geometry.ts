@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { SourceImage, Vec3 } from './dataset.js';
 
 const ORIENTATION_TOLERANCE = 1e-3;

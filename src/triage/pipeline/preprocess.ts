@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { Manifest } from '../manifest.js';
 import { isNative, readImages, type SourceImage } from './dataset.js';
 import { initCodecs } from './decode.js';

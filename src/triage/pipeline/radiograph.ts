@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { RadiographInput } from '../manifest.js';
 import type { SourceImage, VoiInfo } from './dataset.js';
 import { decodeFrame } from './decode.js';

@@ -1,4 +1,4 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { Channel, VolumeInput } from '../manifest.js';
 import type { SourceImage } from './dataset.js';
 import { decodeFrame, type StoredPixels } from './decode.js';

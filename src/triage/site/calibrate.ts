@@ -1,6 +1,6 @@
-import { VigilError } from '../../errors.js';
-import { type Proportion, wilson } from '../../evaluate/proportion.js';
-import { chooseThreshold } from '../../evaluate/roc.js';
+import { VigilError } from '../../core/errors.js';
+import { type Proportion, wilson } from '../../core/statistics/proportion.js';
+import { chooseThreshold } from '../../core/statistics/roc.js';
 import type { Manifest } from '../manifest.js';
 import { defaultOperatingPoint } from '../manifest.js';
 

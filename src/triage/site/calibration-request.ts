@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { Manifest } from '../manifest.js';
 import { type CalibrationLimits, type CalibrationProposal, EVIDENCE_SOURCES, proposeOperatingPoint } from './calibrate.js';
 import type { ModelSiteStore } from './model-site-store.js';

@@ -1,4 +1,4 @@
-import type { MigrationSet } from '../../store/migrate.js';
+import type { MigrationSet } from '../../db/migrate.js';
 
 /**
  * What a site decides about each model pack version, apart from the pack itself: whether it runs

@@ -1,6 +1,6 @@
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { ChangeFeed } from '../../store/changes.js';
-import type { Db } from '../../store/database.js';
+import type { Db } from '../../db/database.js';
 import type { Manifest } from '../manifest.js';
 import { defaultOperatingPoint } from '../manifest.js';
 import type { CalibrationProposal, LabelledScore } from './calibrate.js';

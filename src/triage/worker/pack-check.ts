@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { inputShape } from '../manifest.js';
 import type { PackCheckResult, PackRef } from './protocol.js';
 import { infer, outputValues, sessionFor } from './sessions.js';

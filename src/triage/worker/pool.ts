@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { Logger } from '../../log/logger.js';
 import type { JobResult, PackCheckResult, WorkerMessage, WorkerRequest, WorkerTask } from './protocol.js';
 import { describeError } from '../../log/describe-error.js';

@@ -1,4 +1,4 @@
-import type { ErrorCode } from '../../errors.js';
+import type { ErrorCode } from '../../core/errors.js';
 import type { Manifest } from '../manifest.js';
 
 /** A model pack as a worker needs it: where it is, what it declares, how many threads to use. */

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import { renderKeyImage } from '../key-image.js';
 import { readImages } from '../pipeline/dataset.js';
 import { decodeFrame } from '../pipeline/decode.js';

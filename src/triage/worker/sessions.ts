@@ -1,6 +1,6 @@
 import ort from 'onnxruntime-node';
 import path from 'node:path';
-import { VigilError } from '../../errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { PackRef } from './protocol.js';
 
 /** ONNX Runtime sessions of this worker, one per pack file and checksum, created once. */

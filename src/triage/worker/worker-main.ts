@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { isVigilError } from '../../errors.js';
+import { isVigilError } from '../../core/errors.js';
 import { checkPack } from './pack-check.js';
 import { runJob } from './run-job.js';
 import type { JobResult, NativeNotice, ReadyNotice, WorkerRequest, WorkerResponse } from './protocol.js';

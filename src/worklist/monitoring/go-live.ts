@@ -1,5 +1,5 @@
-import { type Proportion, wilson } from '../../evaluate/proportion.js';
-import type { Db } from '../../store/database.js';
+import { type Proportion, wilson } from '../../core/statistics/proportion.js';
+import type { Db } from '../../db/database.js';
 import type { BaselineLookup } from './baseline.js';
 import { histogram } from './drift.js';
 import { DAY_MS, dayStart, utcDay } from './model-days.js';

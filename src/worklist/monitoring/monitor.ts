@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { WorklistConfig } from '../../config/sections/worklist.js';
-import { wilson, type Proportion } from '../../evaluate/proportion.js';
+import { wilson, type Proportion } from '../../core/statistics/proportion.js';
 import type { Logger } from '../../log/logger.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import type { ChangeFeed } from '../../store/changes.js';
@@ -12,30 +12,8 @@ import { shareAtOrAbove, type GoLive, type GoLiveView } from './go-live.js';
 /** Days recomputed on each run: feedback given after a day was first computed still counts. */
 const RECOMPUTE_DAYS = 7;
 
-/** What the monitor says when a model's scores drift from its validation baseline. */
-export interface DriftReport {
-  modelId: string;
-  day: string;
-  psi: number;
-  threshold: number;
-  windowDays: number;
-  windowScores: number;
-  baselineSource: string;
-}
-
-/** Where drift goes besides /changes and the log: the operational outbox (src/alerts/operational). */
-export type DriftAlertSink = (report: DriftReport) => void;
-
-/** A day whose positive rate is far above the validated one (worklist.monitoring.positiveRateAlarm). */
-export interface PositiveRateReport {
-  modelId: string;
-  day: string;
-  positiveRate: Proportion;
-  validatedRate: number;
-  threshold: number;
-  factor: number;
-}
-export type PositiveRateAlarmSink = (report: PositiveRateReport) => void;
+export type { DriftAlertSink, DriftReport, PositiveRateAlarmSink, PositiveRateReport } from '../../domain/model-reports.js';
+import type { DriftAlertSink, DriftReport, PositiveRateAlarmSink, PositiveRateReport } from '../../domain/model-reports.js';
 
 export interface ModelSummary {
   modelId: string;

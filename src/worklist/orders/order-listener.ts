@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { WorklistConfig } from '../../config/sections/worklist.js';
-import { isVigilError } from '../../errors.js';
+import { isVigilError } from '../../core/errors.js';
 import { buildAck } from '../../hl7/ack.js';
 import { Hl7Message } from '../../hl7/message.js';
 import { parseMessage } from '../../hl7/parse.js';

@@ -1,6 +1,6 @@
 import type { Hl7Message, Segment } from '../../hl7/message.js';
 import { valueOf } from '../../hl7/message.js';
-import type { Priority } from '../priority.js';
+import type { Priority } from '../../domain/priority.js';
 import { priorityOfHl7 } from './table-0027.js';
 
 export const ORDER_MESSAGE_TYPES = ['ORM^O01', 'OMI^O23'] as const;

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import type { ChangeFeed } from '../../store/changes.js';
-import type { Db } from '../../store/database.js';
+import type { Db } from '../../db/database.js';
 import type { OrderUpdate } from './order-message.js';
 
 /** What a recorded message came as, for the row and /changes. */

@@ -1,4 +1,4 @@
-import type { Priority } from '../priority.js';
+import type { Priority } from '../../domain/priority.js';
 
 /**
  * HL7 v2 table 0027 (Priority) as the worklist reads it. Three levels are all a reading list

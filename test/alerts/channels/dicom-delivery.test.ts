@@ -8,7 +8,7 @@ import { storeFailure } from '../../../src/alerts/channels/dicom/dicom-channel.j
 import { resultUids } from '../../../src/alerts/channels/dicom/result-uids.js';
 import type { Delivery } from '../../../src/alerts/model.js';
 import { loadConfig } from '../../../src/config/load.js';
-import type { VigilError } from '../../../src/errors.js';
+import type { VigilError } from '../../../src/core/errors.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
 import { eventually } from '../../helpers/eventually.js';

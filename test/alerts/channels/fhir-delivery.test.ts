@@ -4,7 +4,7 @@ import type { Delivery } from '../../../src/alerts/model.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
 import { FhirStub } from '../../helpers/fhir-stub.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';
-import { ManualClock } from '../../../src/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { eventually, settle } from '../../helpers/eventually.js';
 
 describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated', function () {

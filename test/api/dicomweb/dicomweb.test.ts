@@ -9,7 +9,7 @@ import { uidFor, writeSeries } from '../../helpers/dicom-fixtures.js';
 import { storescu } from '../../helpers/dcmtk.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { installXhr } from '../../helpers/xhr-on-fetch.js';
-import type { Role } from '../../../src/auth/roles.js';
+import type { Role } from '../../../src/domain/roles.js';
 import { decodePng } from '../../../src/triage/png.js';
 
 type Json = Record<string, { vr: string; Value?: unknown[] }>;

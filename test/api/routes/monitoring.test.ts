@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import dimse from '../../../src/dicom/dimse.js';
-import { DimseStatus } from '../../../src/dicom/store-status.js';
-import { TransferSyntax } from '../../../src/dicom/uids.js';
+import dimse from '../../../src/dicom/net/dimse.js';
+import { DimseStatus } from '../../../src/dicom/net/store-status.js';
+import { TransferSyntax } from '../../../src/dicom/data/uids.js';
 import { apiAs, type ApiClient } from '../../helpers/api.js';
 import { echoscu, storescu, storeResponses } from '../../helpers/dcmtk.js';
 import { writeSeries } from '../../helpers/dicom-fixtures.js';

@@ -4,7 +4,7 @@ import { writeSeries } from '../../helpers/dicom-fixtures.js';
 import { sendWithDimseClient } from '../../helpers/dimse-client.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { apiAs, type ApiClient } from '../../helpers/api.js';
-import dimse from '../../../src/dicom/dimse.js';
+import dimse from '../../../src/dicom/net/dimse.js';
 
 describe('api/routes/resources: browsing what was received', function () {
   this.timeout(30_000);

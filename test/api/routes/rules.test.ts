@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { expect } from 'chai';
 import YAML from 'yaml';
-import { readHeader } from '../../../src/dicom/header.js';
-import { toDicomJson } from '../../../src/dicom/dicom-json.js';
+import { readHeader } from '../../../src/dicom/data/header.js';
+import { toDicomJson } from '../../../src/dicom/data/dicom-json.js';
 import { apiAs, type ApiClient } from '../../helpers/api.js';
 import { eventually } from '../../helpers/eventually.js';
 import { storescu } from '../../helpers/dcmtk.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { EventTickets } from '../../../src/worklist/event-tickets.js';
-import { ManualClock } from '../../../src/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { apiAs, type ApiClient } from '../../helpers/api.js';
 import { eventually } from '../../helpers/eventually.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';

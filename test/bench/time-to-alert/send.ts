@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import dimse from '../../../src/dicom/dimse.js';
+import dimse from '../../../src/dicom/net/dimse.js';
 import { mppsAttrs, sendMpps } from '../../helpers/mpps-client.js';
 import type { PreparedStudy } from './studies.js';
 

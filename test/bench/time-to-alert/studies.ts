@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { readHeader } from '../../../src/dicom/header.js';
-import { phantomInMemory, type PhantomOptions } from '../../../src/phantom/phantom.js';
+import { readHeader } from '../../../src/dicom/data/header.js';
+import { phantomInMemory, type PhantomOptions } from '../../../src/tools/phantom/phantom.js';
 
 /** One kind of study the benchmark sends: the phantom, the model the shipped plugin routes it to. */
 export interface StudyKind {

@@ -11,7 +11,7 @@ import { encodeFrame } from '../../../src/hl7/mllp/framing.js';
 import { answersControlId, buildAck } from '../../../src/hl7/ack.js';
 import { Hl7Message, mshSegment, segment } from '../../../src/hl7/message.js';
 import { parseMessage } from '../../../src/hl7/parse.js';
-import { isVigilError, type ErrorCode } from '../../../src/errors.js';
+import { isVigilError, type ErrorCode } from '../../../src/core/errors.js';
 import { requirePythonHl7 } from '../../helpers/python-hl7.js';
 import { requireTool } from '../../helpers/tools.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import { FrameDecoder, encodeFrame } from '../../../src/hl7/mllp/framing.js';
-import { isVigilError } from '../../../src/errors.js';
+import { isVigilError } from '../../../src/core/errors.js';
 
 describe('hl7/mllp/framing: the MLLP codec', () => {
   it('frames a message as VT message FS CR, in UTF-8', () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { manifestSchema, type Manifest } from '../../../src/triage/manifest.js';
 import { preprocessSeries } from '../../../src/triage/pipeline/preprocess.js';
-import { isVigilError } from '../../../src/errors.js';
+import { isVigilError } from '../../../src/core/errors.js';
 import { volumeManifest } from '../../helpers/manifests.js';
 import { writeEnhanced, writeSlices, type SliceSpec } from '../../helpers/pixel-fixtures.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';

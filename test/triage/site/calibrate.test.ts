@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import { wilson } from '../../../src/evaluate/proportion.js';
-import { isVigilError } from '../../../src/errors.js';
+import { wilson } from '../../../src/core/statistics/proportion.js';
+import { isVigilError } from '../../../src/core/errors.js';
 import { manifestSchema, type Manifest } from '../../../src/triage/manifest.js';
 import { proposeOperatingPoint, type LabelledScore } from '../../../src/triage/site/calibrate.js';
 import { feedbackEvidence } from '../../../src/triage/site/feedback-evidence.js';

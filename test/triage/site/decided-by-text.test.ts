@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { findingSummary } from '../../../src/alerts/notice.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';
 import { DicomIndex } from '../../../src/store/dicom-index.js';
-import { indexPath, openDatabase } from '../../../src/store/database.js';
-import { migrate } from '../../../src/store/migrate.js';
+import { indexPath, openDatabase } from '../../../src/db/database.js';
+import { migrate } from '../../../src/db/migrate.js';
 import { storeMigrations } from '../../../src/store/migrations.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 

@@ -10,7 +10,7 @@ import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
 import { ingest, scopedPack } from '../../helpers/triage.js';
 import { WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import type { Finding } from '../../../src/triage/finding.js';
+import type { Finding } from '../../../src/domain/finding.js';
 
 /**
  * The site cycle of a model, end to end: a pack version in shadow (C-STORE with DCMTK's storescu,

@@ -1,7 +1,7 @@
 import { Hl7Message, mshSegment, segment } from '../../../src/hl7/message.js';
 import type { OrderUpdate } from '../../../src/worklist/orders/order-message.js';
 import { TABLE_0027 } from '../../../src/worklist/orders/table-0027.js';
-import type { Priority } from '../../../src/worklist/priority.js';
+import type { Priority } from '../../../src/domain/priority.js';
 
 /** An order as the listener would record it (for tests that skip the wire). */
 export function orderUpdate(o: { accession: string; priority: Priority } & Partial<OrderUpdate>): OrderUpdate {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import request from 'supertest';
-import { ManualClock } from '../../../src/clock.js';
+import { ManualClock } from '../../../src/core/clock.js';
 import { seedStudy, type SeededStudy } from '../../helpers/findings.js';
 import { freePort } from '../../helpers/node-process.js';
 import { OIDC_CLIENT, TestOidcProvider } from '../../helpers/oidc-provider.js';

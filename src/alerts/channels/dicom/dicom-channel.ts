@@ -1,8 +1,8 @@
 import type { DicomDestinationConfig } from '../../../config/sections/alerts.js';
-import dimse, { type Dataset } from '../../../dicom/dimse.js';
-import { echo, isStoredStatus, sendFiles, type DicomPeer, type SendOptions } from '../../../dicom/store-scu.js';
-import { TransferSyntax } from '../../../dicom/uids.js';
-import { VigilError } from '../../../errors.js';
+import dimse, { type Dataset } from '../../../dicom/net/dimse.js';
+import { echo, isStoredStatus, sendFiles, type DicomPeer, type SendOptions } from '../../../dicom/net/store-scu.js';
+import { TransferSyntax } from '../../../dicom/data/uids.js';
+import { VigilError } from '../../../core/errors.js';
 import { reportedResult } from '../../reported-result.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
 import { tlsClientOptions } from '../../../config/tls-client.js';

@@ -1,4 +1,4 @@
-import { StorageSopClass } from '../../../dicom/uids.js';
+import { StorageSopClass } from '../../../dicom/data/uids.js';
 import { decodePng } from '../../../triage/png.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert } from '../../model.js';

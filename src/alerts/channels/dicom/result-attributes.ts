@@ -1,4 +1,4 @@
-import { VERSION } from '../../../version.js';
+import { VERSION } from '../../../core/version.js';
 import type { AlertContext } from '../../context.js';
 
 /** DICOM DA and TM (UTC; the objects say so in Timezone Offset From UTC). */

@@ -1,5 +1,5 @@
-import { StorageSopClass } from '../../../dicom/uids.js';
-import type { Finding } from '../../../triage/finding.js';
+import { StorageSopClass } from '../../../dicom/data/uids.js';
+import type { Finding } from '../../../domain/finding.js';
 import { code, dicomCode, LOCAL_CODING_SCHEME } from '../../coding.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert } from '../../model.js';

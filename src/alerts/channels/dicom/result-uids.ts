@@ -1,4 +1,4 @@
-import { derivedUid } from '../../../dicom/uids.js';
+import { derivedUid } from '../../../dicom/data/uids.js';
 import type { DeliveryKind } from '../../model.js';
 
 /**

@@ -13,7 +13,7 @@ import type {
   Task,
 } from 'fhir/r4.js';
 import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
-import type { Priority } from '../../../worklist/priority.js';
+import type { Priority } from '../../../domain/priority.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert, Delivery } from '../../model.js';
 import { interpretationOf } from '../../coding.js';

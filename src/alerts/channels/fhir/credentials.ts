@@ -1,8 +1,8 @@
 import type tls from 'node:tls';
 import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
-import { VigilError } from '../../../errors.js';
+import { VigilError } from '../../../core/errors.js';
 import { httpFailure, httpSend } from '../http-request.js';
-import { resolveSecret } from '../secrets.js';
+import { resolveSecret } from '../../../config/secrets.js';
 
 /** Renew a client-credentials token this long before the server says it expires. */
 const EXPIRY_MARGIN_MS = 30_000;

@@ -1,7 +1,7 @@
 import type tls from 'node:tls';
 import type { Bundle, FhirResource } from 'fhir/r4.js';
 import type { FhirDestinationConfig } from '../../../config/sections/alerts.js';
-import { VigilError } from '../../../errors.js';
+import { VigilError } from '../../../core/errors.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
 import { httpFailure, httpSend, type HttpResponse } from '../http-request.js';
 import { tlsClientOptions } from '../../../config/tls-client.js';

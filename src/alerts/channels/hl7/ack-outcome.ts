@@ -1,4 +1,4 @@
-import { VigilError } from '../../../errors.js';
+import { VigilError } from '../../../core/errors.js';
 import type { Ack } from '../../../hl7/ack.js';
 
 /**

@@ -2,7 +2,7 @@ import { LOCAL_CODING_SCHEME } from '../../coding.js';
 import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
 import { hl7DateTime } from '../../../hl7/datetime.js';
 import { Hl7Message, segment } from '../../../hl7/message.js';
-import type { Priority } from '../../../worklist/priority.js';
+import type { Priority } from '../../../domain/priority.js';
 import type { AlertContext } from '../../context.js';
 import type { Alert } from '../../model.js';
 import { aiNotice } from '../../notice.js';

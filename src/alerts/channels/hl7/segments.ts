@@ -1,7 +1,7 @@
 import type { Hl7DestinationConfig } from '../../../config/sections/alerts.js';
 import { hl7DateTime } from '../../../hl7/datetime.js';
 import { mshSegment, segment, type Segment } from '../../../hl7/message.js';
-import type { CodedConcept } from '../../../triage/finding.js';
+import type { CodedConcept } from '../../../domain/finding.js';
 import { codingSchemeOf } from '../../coding.js';
 import type { AlertContext } from '../../context.js';
 

@@ -3,7 +3,7 @@ import type tls from 'node:tls';
 import type { WebhookDestinationConfig } from '../../../config/sections/alerts.js';
 import type { ChannelHandler, DeliveryJob, DeliveryReceipt } from '../channel.js';
 import { httpFailure, httpSend } from '../http-request.js';
-import { resolveSecret } from '../secrets.js';
+import { resolveSecret } from '../../../config/secrets.js';
 import { tlsClientOptions } from '../../../config/tls-client.js';
 import type { DeliveryKind } from '../../model.js';
 import { aiNotice, incompleteSeriesNote, resultText } from '../../notice.js';

@@ -5,6 +5,7 @@ import type { DicomIndex } from '../store/dicom-index.js';
 import type { Db } from '../store/database.js';
 import type { AlertStore } from './alert-store.js';
 import { retryDelay } from './backoff.js';
+import { backoffDelay, INDEX_RETRY } from '../core/backoff.js';
 import { peerTextOf, type ChannelHandler } from './channels/channel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { sleep, type Clock } from '../clock.js';
@@ -103,7 +104,7 @@ export class DestinationWorker {
         // retrying at once would resend in a loop. Wait, longer each time, then go on (a resend
         // carries the same idempotency key).
         indexFailures++;
-        const retryInMs = Math.min(60_000, 1000 * 2 ** (indexFailures - 1));
+        const retryInMs = backoffDelay(indexFailures, INDEX_RETRY);
         this.deps.log.error('alert worker could not record a delivery in the index: retrying later', {
           destination: this.dest.id,
           error: (err as Error).message,

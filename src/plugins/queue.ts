@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { backoffDelay } from '../core/backoff.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/describe-error.js';
 import { runWithDeadline } from './deadline.js';
@@ -15,9 +16,9 @@ export const DEFAULT_RETRY: RetryPolicy = {
 /** Done jobs are kept this long (their keys keep enqueueing idempotent), then pruned. */
 const KEEP_DONE_MS = 7 * 24 * 3600_000;
 
-/** Delay before attempt n + 1 after n failures: initial, doubled each time, capped. */
+/** Delay before attempt n + 1 after n failures: initial, doubled each time, capped (the node's one formula). */
 export function retryDelay(failures: number, policy: RetryPolicy): number {
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, failures - 1));
+  return backoffDelay(failures, { initialMs: policy.initialDelayMs, factor: 2, maxMs: policy.maxDelayMs });
 }
 
 type Handler = (job: QueuedJob, call: HookCall) => Promise<void>;

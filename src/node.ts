@@ -54,6 +54,13 @@ import { withRuleHints } from './worklist/rule-hints.js';
 import { describeError } from './log/describe-error.js';
 import { EarlyRuns } from './triage/early-runs.js';
 import { routeSeries } from './rules/route.js';
+import { queueMigrations } from './queue/migrations.js';
+import { SqliteJobQueue } from './queue/sqlite-queue.js';
+import { queueMetrics } from './queue/queue-metrics.js';
+import { TRIAGE_QUEUE } from './triage/jobs.js';
+
+/** The queues of the durable job queue, as /metrics labels them. */
+const QUEUE_NAMES = [TRIAGE_QUEUE] as const;
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -108,7 +115,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations, modelSiteMigrations, operationalMigrations]);
+  // The job queue before its users: their migrations carry their old jobs over into it.
+  const { applied } = migrate(db, [storeMigrations, queueMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations, modelSiteMigrations, operationalMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -138,6 +146,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const clock = opts.clock ?? systemClock;
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
+  // The one durable job queue (src/queue/), shared by the parts that queue work.
+  const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, { clock, observer: queueMetrics(metrics, { queues: QUEUE_NAMES, stats: (queue) => jobQueue.stats(queue) }) });
   seriesMetrics(metrics, bus, series.history);
   groupCommitMetrics(metrics, store);
   const readiness = new Readiness();
@@ -169,7 +179,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
-  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, log: log.child({ component: 'triage' }) });
+  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, queue: jobQueue, log: log.child({ component: 'triage' }) });
   const alerts = new AlertsPart({
     config: config.alerts,
     db,

@@ -44,7 +44,8 @@ const QUESTIONS: Record<Protection, string> = {
     SELECT 1 FROM worklist_findings f WHERE f.study_id = @study AND f.positive = 1 AND f.replaced_by IS NULL
       AND NOT EXISTS (SELECT 1 FROM worklist_reading r WHERE r.study_id = @study AND r.status = 'read')`,
   'pending-triage-job': `
-    SELECT 1 FROM triage_jobs WHERE state IN ('queued', 'running') AND series_id IN (SELECT id FROM series WHERE study_ref = @study)`,
+    SELECT 1 FROM queue_jobs WHERE queue = 'triage' AND state IN ('queued', 'running')
+      AND json_extract(payload, '$.seriesId') IN (SELECT id FROM series WHERE study_ref = @study)`,
   'pending-forward': namesStudy(`j.plugin_id = '${FORWARD_QUEUE}'`),
   'pending-plugin-job': namesStudy(`j.plugin_id != '${FORWARD_QUEUE}'`),
   'pending-alert-delivery': `

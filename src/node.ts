@@ -207,8 +207,9 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     onDrift: (report) => void operational.enqueue(driftNotice(report), clock.now()),
     onPositiveRate: (report) => void operational.enqueue(positiveRateNotice(report), clock.now()),
   });
-  // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
-  // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
+  // A finding reaches the alerts and the worklist once, inside the transaction that stores it
+  // (the durable path: they commit together or not at all). The committed 'finding' event is for
+  // live listeners (plugins' onFinding), never a second path to these two.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));
   // Routing's model decisions become triage jobs, each first leaving its rule's priority hint on
   // the worklist; its forwards go to the durable forward queue.
@@ -236,11 +237,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     enqueue: (request) => void triage.enqueue(request),
     log: log.child({ component: 'triage' }),
   });
-  bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
-  // A finding and the priority raise it makes commit together; findings announced from elsewhere
-  // come by the bus (recordFinding is idempotent by finding id, so both paths may run).
+  // A finding and the priority raise it makes commit together.
   triage.findings.addTransactionalListener((finding) => worklist.results.record(finding));
-  bus.on('finding', ({ finding }) => worklist.recordFinding(finding));
   alerts.outbox.observe({ created: (a) => worklist.live.notify('alert', a.studyId), acknowledged: (a) => worklist.live.notify('alert', a.studyId) });
   const retention = new Retention({ db, index, files, audit, config: config.storage.retention, clock, log: log.child({ component: 'retention' }), metrics: retentionMetrics(metrics) });
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });

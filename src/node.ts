@@ -59,8 +59,10 @@ import { SqliteJobQueue } from './queue/sqlite-queue.js';
 import { queueMetrics } from './queue/queue-metrics.js';
 import { TRIAGE_QUEUE } from './triage/jobs.js';
 
-/** The queues of the durable job queue, as /metrics labels them. */
-const QUEUE_NAMES = [TRIAGE_QUEUE] as const;
+/** The queues /metrics shows: triage's always (zeros before its first job), and every one holding jobs. */
+function queuesShown(holding: readonly string[]): string[] {
+  return [...new Set([TRIAGE_QUEUE, ...holding])];
+}
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -147,7 +149,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
   // The one durable job queue (src/queue/), shared by the parts that queue work.
-  const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, { clock, observer: queueMetrics(metrics, { queues: QUEUE_NAMES, stats: (queue) => jobQueue.stats(queue) }) });
+  const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, { clock, observer: queueMetrics(metrics, { queues: () => queuesShown(jobQueue.queues()), stats: (queue) => jobQueue.stats(queue) }) });
   seriesMetrics(metrics, bus, series.history);
   groupCommitMetrics(metrics, store);
   const readiness = new Readiness();
@@ -163,6 +165,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     },
   );
   const plugins = new PluginHost({
+    queue: jobQueue,
     config: config.plugins,
     dicom: config.dicom,
     db,
@@ -214,7 +217,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // Routing's model decisions become triage jobs, each first leaving its rule's priority hint on
   // the worklist; its forwards go to the durable forward queue.
   const versionOf = (id: string): number | undefined => series.stateOf(id)?.version;
-  const forwarder = new RuleForwarder({ db, dicom: config.dicom, index, files, clock, versionOf, log: log.child({ component: 'forward' }) });
+  const forwarder = new RuleForwarder({ db, queue: jobQueue, dicom: config.dicom, index, files, clock, versionOf, log: log.child({ component: 'forward' }) });
   rules.setSink(
     withRuleHints(
       worklist.hints,

@@ -31,6 +31,8 @@ export interface QueueError {
 
 export interface QueueJob<P = unknown, R = unknown> {
   id: string;
+  /** The order of enqueueing across the store (a number users may show, as plugins' job ids). */
+  seq: number;
   queue: string;
   /** The idempotency key: one job per queue and key, whatever its state. */
   key: string;
@@ -80,13 +82,16 @@ export interface ClaimRequest {
 
 /**
  * How a failure retries: a back-off policy (the delay follows from the attempts so far), an
- * explicit time, or null for a permanent failure (bad input: 'failed', never retried).
+ * explicit time, 'give-up' (the caller's own limit is reached: a dead letter now), or null for
+ * a permanent failure (bad input: 'failed', never retried). A retry past the job's maxAttempts
+ * is a dead letter too.
  */
-export type RetryRule = BackoffPolicy | { at: number } | null;
+export type RetryRule = BackoffPolicy | { at: number } | 'give-up' | null;
 
 export interface ListQuery {
   queue: string;
-  state?: QueueJobState;
+  /** One state, or any of several. */
+  state?: QueueJobState | readonly QueueJobState[];
   /** Jobs whose payload has these top-level fields with these values. */
   where?: Record<string, string | number | boolean>;
   limit: number;
@@ -138,6 +143,8 @@ export interface JobQueue<M extends QueueMode = QueueMode> {
   list<P = unknown, R = unknown>(query: ListQuery): QueueResult<M, QueueJob<P, R>[]>;
   counts(queue: string): QueueResult<M, Record<QueueJobState, number>>;
   stats(queue: string, now?: number): QueueResult<M, QueueStats>;
+  /** The queues that hold jobs (for /metrics). */
+  queues(): QueueResult<M, string[]>;
   /** Removes finished jobs (done) older than `before`; their keys may then be enqueued again. */
   pruneDone(queue: string, before: number): QueueResult<M, number>;
 }

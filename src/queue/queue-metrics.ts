@@ -2,18 +2,19 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { QueueObserver, QueueStats } from './job-queue.js';
 
 /**
- * The job queue on /metrics, one label value per queue name (a small closed set: triage, ...):
+ * The job queue on /metrics, one label value per queue name (a small closed set: triage, one per
+ * plugin queue, rule forwards):
  * depth, in flight, dead letters and the age of the oldest queued job read at each scrape;
  * retries, dead letters and expired leases counted as they happen (since the process started).
  */
-export function queueMetrics(metrics: Metrics, live: { queues: readonly string[]; stats(queue: string): QueueStats }): QueueObserver {
+export function queueMetrics(metrics: Metrics, live: { queues(): readonly string[]; stats(queue: string): QueueStats }): QueueObserver {
   const gauge = (name: string, help: string, pick: (s: QueueStats) => number): void => {
     metrics.gauge({
       name,
       help,
       labelNames: ['queue'] as const,
       collect() {
-        for (const queue of live.queues) this.set({ queue }, pick(live.stats(queue)));
+        for (const queue of live.queues()) this.set({ queue }, pick(live.stats(queue)));
       },
     });
   };

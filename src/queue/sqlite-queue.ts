@@ -124,6 +124,7 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
       ),
       counts: db.prepare<[string], { state: QueueJobState; n: number }>('SELECT state, COUNT(*) AS n FROM queue_jobs WHERE queue = ? GROUP BY state'),
       oldest: db.prepare<[string], { at: number | null }>(`SELECT MIN(created_at) AS at FROM queue_jobs WHERE queue = ? AND state = 'queued'`),
+      queues: db.prepare<[], { queue: string }>('SELECT DISTINCT queue FROM queue_jobs ORDER BY queue'),
       prune: db.prepare(`DELETE FROM queue_jobs WHERE queue = ? AND state = 'done' AND finished_at < ?`),
     };
     this.claimTx = db.transaction((request: ClaimRequest, now: number): Row | undefined => {
@@ -182,8 +183,8 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
     return this.db.transaction((): QueueJobState | undefined => {
       const row = this.stmts.running.get(id, worker);
       if (!row) return undefined;
-      const state: QueueJobState = retry === null ? 'failed' : row.attempts >= row.max_attempts ? 'dead' : 'queued';
-      const availableAt = state !== 'queued' ? row.available_at : 'at' in retry! ? retry.at : now + backoffDelay(row.attempts, retry!, this.random);
+      const state: QueueJobState = retry === null ? 'failed' : retry === 'give-up' || row.attempts >= row.max_attempts ? 'dead' : 'queued';
+      const availableAt = state !== 'queued' || retry === null || retry === 'give-up' ? row.available_at : 'at' in retry ? retry.at : now + backoffDelay(row.attempts, retry, this.random);
       this.stmts.fail.run({ id, worker, state, code: error.code, detail: error.detail, finishedAt: state === 'queued' ? null : now, availableAt });
       if (state === 'queued') this.observer?.retried(row.queue);
       if (state === 'dead') this.observer?.deadLettered(row.queue);
@@ -219,7 +220,8 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
   list<P = unknown, R = unknown>(query: ListQuery): QueueJob<P, R>[] {
     const where = ['queue = ?'];
     const params: (string | number)[] = [query.queue];
-    if (query.state) (where.push('state = ?'), params.push(query.state));
+    const states = query.state === undefined ? [] : typeof query.state === 'string' ? [query.state] : query.state;
+    if (states.length > 0) (where.push(`state IN (${states.map(() => '?').join(', ')})`), params.push(...states));
     for (const [field, value] of Object.entries(query.where ?? {})) {
       if (!FIELD.test(field)) throw new Error(`not a payload field name: ${field}`);
       where.push(`json_extract(payload, '$.${field}') = ?`);
@@ -244,6 +246,10 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
     return { depth: counts.queued, inFlight: counts.running, deadLetters: counts.dead, oldestAgeMs: oldest === null ? 0 : Math.max(0, now - oldest) };
   }
 
+  queues(): string[] {
+    return this.stmts.queues.all().map((r) => r.queue);
+  }
+
   pruneDone(queue: string, before: number): number {
     return this.stmts.prune.run(queue, before).changes;
   }
@@ -263,6 +269,7 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
 function toJob<P = unknown, R = unknown>(row: Row): QueueJob<P, R> {
   return {
     id: row.id,
+    seq: row.seq,
     queue: row.queue,
     key: row.key,
     payload: JSON.parse(row.payload) as P,

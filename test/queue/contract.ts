@@ -117,6 +117,15 @@ export function queueContract(name: string, makeQueue: MakeQueue): void {
       expect(await q.fail((await claim())!.id, 'w1', { code: 'BAD_REQUEST', detail: 'bad input' }, null)).to.equal('failed');
     });
 
+    it("'give-up' makes a dead letter at once (the caller's own limit); seq follows enqueue order; queues() names those holding jobs", async () => {
+      const { job: a } = await add('a', { maxAttempts: 100 });
+      const { job: b } = await add('b', { queue: 'other' });
+      expect(b.seq).to.be.greaterThan(a.seq);
+      expect(await q.fail((await claim())!.id, 'w1', err, 'give-up')).to.equal('dead');
+      expect((await q.list({ queue: 'work', state: ['dead', 'failed'], limit: 10 })).map((j) => j.key)).to.deep.equal(['a']);
+      expect(await q.queues()).to.deep.equal(['other', 'work']);
+    });
+
     it('a lease that runs out on the last attempt is a dead letter', async () => {
       const { job } = await add('a', { maxAttempts: 1 });
       await claim('w1');

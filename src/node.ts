@@ -87,6 +87,8 @@ export interface VigilNode {
   rules: RoutingPart;
   /** The rules' forward action: a durable C-STORE queue. */
   forwards: RuleForwarder;
+  /** The one durable job queue (src/queue/): triage jobs, plugin jobs, rule forwards. */
+  queue: SqliteJobQueue;
   tokens: TokenStore;
   audit: AuditTrail;
   /** Parts add their figures here (see src/metrics/metrics.ts). */
@@ -318,5 +320,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const url = `${httpBaseUrl(config.http, http.port)}/`;
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port, url });
   log.info(`open ${url} for the worklist (it asks for an API token)`);
-  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, queue: jobQueue, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
 }

@@ -87,7 +87,7 @@ export interface VigilNode {
   rules: RoutingPart;
   /** The rules' forward action: a durable C-STORE queue. */
   forwards: RuleForwarder;
-  /** The one durable job queue (src/queue/): triage jobs, plugin jobs, rule forwards. */
+  /** The one durable job queue (src/queue/): triage jobs, plugin jobs, rule forwards, alert deliveries. */
   queue: SqliteJobQueue;
   tokens: TokenStore;
   audit: AuditTrail;
@@ -186,6 +186,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   await plugins.load();
   const triage = buildTriage(config.triage, { db, index, files, bus, metrics, queue: jobQueue, log: log.child({ component: 'triage' }) });
   const alerts = new AlertsPart({
+    queue: jobQueue,
     config: config.alerts,
     db,
     index,

@@ -17,6 +17,9 @@ import type { Delivery } from './model.js';
 import type { Outbox } from './outbox.js';
 import { describeError } from '../log/describe-error.js';
 
+/** A head the queue would not hand over (held elsewhere): look again after this. */
+const NOT_ITS_TURN_MS = 1000;
+
 /** With nothing pending, look again this often even if nobody wakes us (a safety net). */
 const IDLE_POLL_MS = 60_000;
 
@@ -127,7 +130,11 @@ export class DestinationWorker {
     const { deliveries, alerts, clock, metrics, log } = this.deps;
     const alert = alerts.get(head.alertId)!;
     const started = clock.now();
-    deliveries.recordAttempt(head.seq, started);
+    if (!deliveries.recordAttempt(head.seq, started)) {
+      // Not its turn after all (another sender holds it, or it is not due): look again shortly.
+      await this.idle(NOT_ITS_TURN_MS);
+      return;
+    }
     const delivery: Delivery = { ...head, attempts: head.attempts + 1, lastAttemptAt: started };
     const labels = { destination: this.dest.id, channel: this.dest.type };
     try {

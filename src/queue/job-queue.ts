@@ -135,8 +135,11 @@ export interface JobQueue<M extends QueueMode = QueueMode> {
   expireLeases(queue: string, error: QueueError, opts?: { now?: number; every?: boolean }): QueueResult<M, number>;
   /** Queued or running → cancelled (a running job's outcome is then refused). */
   cancel(id: string, now?: number): QueueResult<M, boolean>;
-  /** Failed, dead or cancelled → queued again with its attempts reset (an operator's retry). */
-  retry(id: string, now?: number): QueueResult<M, boolean>;
+  /**
+   * Failed, dead or cancelled → queued again (an operator's retry), in its old place among the
+   * queue's jobs; its attempts reset unless `keepAttempts` (a user that counts attempts as history).
+   */
+  retry(id: string, now?: number, opts?: { keepAttempts?: boolean }): QueueResult<M, boolean>;
   /** When the next queued job becomes due, or the next lease runs out: a worker's wake-up. */
   nextWakeAt(queue: string): QueueResult<M, number | null>;
   /** Newest first. */

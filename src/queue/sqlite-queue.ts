@@ -114,8 +114,8 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
         `UPDATE queue_jobs SET state = 'cancelled', finished_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND state IN ('queued', 'running')`,
       ),
       retry: db.prepare(
-        `UPDATE queue_jobs SET state = 'queued', attempts = 0, error_code = NULL, error_detail = NULL, available_at = ?, started_at = NULL, finished_at = NULL
-         WHERE id = ? AND state IN ('failed', 'dead', 'cancelled')`,
+        `UPDATE queue_jobs SET state = 'queued', attempts = CASE WHEN @keep = 1 THEN attempts ELSE 0 END, error_code = NULL, error_detail = NULL, available_at = @now, started_at = NULL, finished_at = NULL
+         WHERE id = @id AND state IN ('failed', 'dead', 'cancelled')`,
       ),
       wake: db.prepare<[string, string], { at: number | null }>(
         `SELECT MIN(at) AS at FROM (
@@ -209,8 +209,8 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
     return this.stmts.cancel.run(now, id).changes === 1;
   }
 
-  retry(id: string, now = this.clock.now()): boolean {
-    return this.stmts.retry.run(now, id).changes === 1;
+  retry(id: string, now = this.clock.now(), opts: { keepAttempts?: boolean } = {}): boolean {
+    return this.stmts.retry.run({ id, now, keep: opts.keepAttempts ? 1 : 0 }).changes === 1;
   }
 
   nextWakeAt(queue: string): number | null {

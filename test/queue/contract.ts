@@ -100,6 +100,10 @@ export function queueContract(name: string, makeQueue: MakeQueue): void {
       expect((await q.stats('work')).deadLetters).to.equal(1);
       expect(await q.retry(job.id), 'an operator may put it back').to.equal(true);
       expect(await q.get(job.id)).to.deep.include({ state: 'queued', attempts: 0, error: null });
+      expect(await q.retry(job.id), 'only a finished job').to.equal(false);
+      await q.fail((await claim())!.id, 'w1', err, 'give-up');
+      expect(await q.retry(job.id, clock.now(), { keepAttempts: true })).to.equal(true);
+      expect((await q.get(job.id))!.attempts, 'a retry keeping the count of attempts made').to.equal(1);
     });
 
     it('the back-off is capped, and an explicit retry time or a permanent failure is honoured', async () => {

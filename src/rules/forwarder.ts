@@ -11,7 +11,7 @@ import type { FileStore } from '../store/file-store.js';
 import type { Db } from '../store/database.js';
 import type { ForwardRequest } from './sink.js';
 
-/** The queue's owner in plugin_jobs; not a valid plugin id (PLUGIN_ID_PATTERN), so no plugin shares it. */
+/** The queue's owner (its queue in the durable job queue: 'rule-forwards'); not a valid plugin id (PLUGIN_ID_PATTERN), so no plugin shares it. */
 const QUEUE_OWNER = 'core:rule-forwards';
 
 interface ForwardJob {

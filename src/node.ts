@@ -54,6 +54,15 @@ import { withRuleHints } from './worklist/rule-hints.js';
 import { describeError } from './log/describe-error.js';
 import { EarlyRuns } from './triage/early-runs.js';
 import { routeSeries } from './rules/route.js';
+import { queueMigrations } from './queue/migrations.js';
+import { SqliteJobQueue } from './queue/sqlite-queue.js';
+import { queueMetrics } from './queue/queue-metrics.js';
+import { TRIAGE_QUEUE } from './triage/jobs.js';
+
+/** The queues /metrics shows: triage's always (zeros before its first job), and every one holding jobs. */
+function queuesShown(holding: readonly string[]): string[] {
+  return [...new Set([TRIAGE_QUEUE, ...holding])];
+}
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -78,6 +87,8 @@ export interface VigilNode {
   rules: RoutingPart;
   /** The rules' forward action: a durable C-STORE queue. */
   forwards: RuleForwarder;
+  /** The one durable job queue (src/queue/): triage jobs, plugin jobs, rule forwards, alert deliveries. */
+  queue: SqliteJobQueue;
   tokens: TokenStore;
   audit: AuditTrail;
   /** Parts add their figures here (see src/metrics/metrics.ts). */
@@ -108,7 +119,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, [storeMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations, modelSiteMigrations, operationalMigrations]);
+  // The job queue before its users: their migrations carry their old jobs over into it.
+  const { applied } = migrate(db, [storeMigrations, queueMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations, modelSiteMigrations, operationalMigrations]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -138,6 +150,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const clock = opts.clock ?? systemClock;
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
+  // The one durable job queue (src/queue/), shared by the parts that queue work.
+  const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, { clock, observer: queueMetrics(metrics, { queues: () => queuesShown(jobQueue.queues()), stats: (queue) => jobQueue.stats(queue) }) });
   seriesMetrics(metrics, bus, series.history);
   groupCommitMetrics(metrics, store);
   const readiness = new Readiness();
@@ -153,6 +167,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     },
   );
   const plugins = new PluginHost({
+    queue: jobQueue,
     config: config.plugins,
     dicom: config.dicom,
     db,
@@ -169,8 +184,9 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
-  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, log: log.child({ component: 'triage' }) });
+  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, queue: jobQueue, log: log.child({ component: 'triage' }) });
   const alerts = new AlertsPart({
+    queue: jobQueue,
     config: config.alerts,
     db,
     index,
@@ -197,13 +213,14 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     onDrift: (report) => void operational.enqueue(driftNotice(report), clock.now()),
     onPositiveRate: (report) => void operational.enqueue(positiveRateNotice(report), clock.now()),
   });
-  // An alert enters the outbox in the same transaction as its finding. The committed 'finding'
-  // event also reaches the outbox (findings from elsewhere); enqueueForFinding is idempotent.
+  // A finding reaches the alerts and the worklist once, inside the transaction that stores it
+  // (the durable path: they commit together or not at all). The committed 'finding' event is for
+  // live listeners (plugins' onFinding), never a second path to these two.
   triage.findings.addTransactionalListener((finding) => void alerts.outbox.enqueueForFinding(finding));
   // Routing's model decisions become triage jobs, each first leaving its rule's priority hint on
   // the worklist; its forwards go to the durable forward queue.
   const versionOf = (id: string): number | undefined => series.stateOf(id)?.version;
-  const forwarder = new RuleForwarder({ db, dicom: config.dicom, index, files, clock, versionOf, log: log.child({ component: 'forward' }) });
+  const forwarder = new RuleForwarder({ db, queue: jobQueue, dicom: config.dicom, index, files, clock, versionOf, log: log.child({ component: 'forward' }) });
   rules.setSink(
     withRuleHints(
       worklist.hints,
@@ -226,11 +243,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     enqueue: (request) => void triage.enqueue(request),
     log: log.child({ component: 'triage' }),
   });
-  bus.on('finding', ({ finding }) => void alerts.outbox.enqueueForFinding(finding));
-  // A finding and the priority raise it makes commit together; findings announced from elsewhere
-  // come by the bus (recordFinding is idempotent by finding id, so both paths may run).
+  // A finding and the priority raise it makes commit together.
   triage.findings.addTransactionalListener((finding) => worklist.results.record(finding));
-  bus.on('finding', ({ finding }) => worklist.recordFinding(finding));
   alerts.outbox.observe({ created: (a) => worklist.live.notify('alert', a.studyId), acknowledged: (a) => worklist.live.notify('alert', a.studyId) });
   const retention = new Retention({ db, index, files, audit, config: config.storage.retention, clock, log: log.child({ component: 'retention' }), metrics: retentionMetrics(metrics) });
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
@@ -307,5 +321,5 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const url = `${httpBaseUrl(config.http, http.port)}/`;
   log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port, url });
   log.info(`open ${url} for the worklist (it asks for an API token)`);
-  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
+  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, queue: jobQueue, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
 }

@@ -10,6 +10,7 @@ import type { KeyImageSource } from './channels/dicom/dicom-channel.js';
 import { createChannel } from './channels/registry.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DeliveryStore } from './delivery-store.js';
+import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
 import { DestinationRegistry } from './destinations.js';
 import { Escalator } from './escalator.js';
 import { AlertMetrics } from './metrics.js';
@@ -31,6 +32,8 @@ export interface AlertsDeps {
   keyImage?: KeyImageSource;
   /** Tests swap channels; production uses the registry of channel handlers. */
   createChannel?: (dest: DestinationConfig) => ChannelHandler;
+  /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
+  queue?: SqliteJobQueue;
 }
 
 /**
@@ -56,7 +59,7 @@ export class AlertsPart {
     this.clock = deps.clock ?? systemClock;
     this.channelFor = deps.createChannel ?? ((dest) => createChannel(dest, { keyImage: deps.keyImage ?? (() => null) }));
     this.alerts = new AlertStore(db);
-    this.deliveries = new DeliveryStore(db);
+    this.deliveries = new DeliveryStore(db, deps.queue);
     this.destinations = new DestinationRegistry(db, config.destinations, config.escalation);
     this.outbox = new Outbox({
       db,
@@ -102,6 +105,9 @@ export class AlertsPart {
     if (unknown.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names unknown destinations: ${unknown.join(', ')}`);
     const operational = this.destinations.operationalEscalationTargets();
     if (operational.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names operational destinations (never sent patient alerts): ${operational.join(', ')}`);
+    // A delivery the last process was sending when it stopped (a clean stop aborts it, a crash
+    // leaves it) is pending again, its attempt counted: it is sent again under the same key.
+    this.deliveries.recoverInFlight(this.clock.now());
     this.sender.start();
     this.escalator.start();
   }

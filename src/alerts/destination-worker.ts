@@ -5,6 +5,7 @@ import type { DicomIndex } from '../store/dicom-index.js';
 import type { Db } from '../db/database.js';
 import type { AlertStore } from './alert-store.js';
 import { retryDelay } from './backoff.js';
+import { backoffDelay, INDEX_RETRY } from '../core/backoff.js';
 import { peerTextOf, type ChannelHandler } from './channels/channel.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { sleep, type Clock } from '../core/clock.js';
@@ -15,6 +16,9 @@ import type { AlertMetrics } from './metrics.js';
 import type { Delivery } from './model.js';
 import type { Outbox } from './outbox.js';
 import { describeError } from '../log/describe-error.js';
+
+/** A head the queue would not hand over (held elsewhere): look again after this. */
+const NOT_ITS_TURN_MS = 1000;
 
 /** With nothing pending, look again this often even if nobody wakes us (a safety net). */
 const IDLE_POLL_MS = 60_000;
@@ -103,7 +107,7 @@ export class DestinationWorker {
         // retrying at once would resend in a loop. Wait, longer each time, then go on (a resend
         // carries the same idempotency key).
         indexFailures++;
-        const retryInMs = Math.min(60_000, 1000 * 2 ** (indexFailures - 1));
+        const retryInMs = backoffDelay(indexFailures, INDEX_RETRY);
         this.deps.log.error('alert worker could not record a delivery in the index: retrying later', {
           destination: this.dest.id,
           error: (err as Error).message,
@@ -126,7 +130,11 @@ export class DestinationWorker {
     const { deliveries, alerts, clock, metrics, log } = this.deps;
     const alert = alerts.get(head.alertId)!;
     const started = clock.now();
-    deliveries.recordAttempt(head.seq, started);
+    if (!deliveries.recordAttempt(head.seq, started)) {
+      // Not its turn after all (another sender holds it, or it is not due): look again shortly.
+      await this.idle(NOT_ITS_TURN_MS);
+      return;
+    }
     const delivery: Delivery = { ...head, attempts: head.attempts + 1, lastAttemptAt: started };
     const labels = { destination: this.dest.id, channel: this.dest.type };
     try {

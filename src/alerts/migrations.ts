@@ -143,5 +143,43 @@ export const alertMigrations: MigrationSet = {
       // (an early run on part of the series) said; its messages are final, not corrections.
       sql: `ALTER TABLE alerts ADD COLUMN confirms INTEGER NOT NULL DEFAULT 0;`,
     },
+    {
+      version: 4,
+      name: 'deliveries sent through the one durable job queue',
+      // Needs queue_jobs (the queue part, migrated first). A delivery's sending state (queued or
+      // held by the destination's sender, done, dead, cancelled; attempts, next attempt, last
+      // error) is its job's in the queue 'alerts' (grouped by destination: one at a time, in
+      // order); alert_delivery_records keeps the rest (seq, kind, steps done, peer text, time to
+      // notification...). Pending deliveries get their job here, in seq order; finished ones keep
+      // their state in the record (state, attempts, next_attempt_at and last_error* of a record
+      // with a job are left as they were when the job was made, and are not read).
+      // alert_deliveries is now a view with the columns the table had.
+      sql: `
+        ALTER TABLE alert_deliveries RENAME TO alert_delivery_records;
+        ALTER TABLE alert_delivery_records ADD COLUMN job_id TEXT;
+        INSERT INTO queue_jobs (id, queue, key, payload, priority, grp, state, attempts, max_attempts, available_at, error_code, error_detail, created_at)
+          SELECT 'alert-delivery-' || seq, 'alerts', idempotency_key, json_object('seq', seq, 'alertId', alert_id, 'kind', kind), 0, destination_id,
+            'queued', attempts, 1000000000, next_attempt_at, last_error_code, last_error, created_at
+          FROM alert_delivery_records WHERE state = 'pending' ORDER BY seq;
+        UPDATE alert_delivery_records SET job_id = 'alert-delivery-' || seq WHERE state = 'pending';
+        CREATE UNIQUE INDEX alert_delivery_records_job ON alert_delivery_records (job_id) WHERE job_id IS NOT NULL;
+        CREATE VIEW alert_deliveries AS
+          SELECT r.seq, r.alert_id, r.destination_id, r.channel, r.kind, r.escalation_level, r.idempotency_key,
+            CASE WHEN j.id IS NULL THEN r.state
+                 WHEN j.state IN ('queued', 'running') THEN 'pending'
+                 WHEN j.state = 'done' THEN 'delivered'
+                 WHEN j.state = 'cancelled' THEN 'cancelled'
+                 ELSE 'dead' END AS state,
+            r.steps_done,
+            CASE WHEN j.id IS NULL THEN r.attempts ELSE j.attempts END AS attempts,
+            CASE WHEN j.id IS NULL THEN r.next_attempt_at ELSE j.available_at END AS next_attempt_at,
+            r.retry_window_from, r.last_attempt_at,
+            CASE WHEN j.id IS NULL THEN r.last_error_code ELSE j.error_code END AS last_error_code,
+            CASE WHEN j.id IS NULL THEN r.last_error ELSE j.error_detail END AS last_error,
+            r.last_peer_text, r.created_at, r.delivered_at, r.time_to_notification_ms, r.closed_reason,
+            r.job_id
+          FROM alert_delivery_records r LEFT JOIN queue_jobs j ON j.id = r.job_id;
+      `,
+    },
   ],
 };

@@ -18,6 +18,7 @@ import { createDicomSender } from './dicom-sender.js';
 import type { HookName } from './hooks.js';
 import { createIndexFacade } from './index-facade.js';
 import { JobStore } from './job-store.js';
+import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
 import { BUILTIN_PLUGINS_DIR, discoverPlugins, importPlugin, type FoundPlugin } from './loader.js';
 import { orderPlugins } from './plugin-order.js';
 import { DurableQueue, errorText } from './queue.js';
@@ -82,6 +83,8 @@ export interface PluginHostDeps {
   observer?: PluginHostObserver;
   /** Searched before config.folders; the shipped plugins/ by default. */
   builtinFolders?: readonly string[];
+  /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
+  queue?: SqliteJobQueue;
 }
 
 interface PluginRecord {
@@ -269,7 +272,7 @@ export class PluginHost {
   private createContext(record: PluginRecord, config: unknown): PluginContext {
     const { db, index, files, series, clock, dicom, services } = this.deps;
     const log = this.deps.log.child({ plugin: record.id });
-    record.queue = new DurableQueue(new JobStore(db, record.id), clock, log, (err) => this.noteFailure(record, 'queue', err));
+    record.queue = new DurableQueue(new JobStore(db, record.id, this.deps.queue), clock, log, (err) => this.noteFailure(record, 'queue', err));
     return Object.freeze({
       ...services?.(record.id),
       id: record.id,

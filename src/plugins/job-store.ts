@@ -1,4 +1,6 @@
 import type { Db } from '../db/database.js';
+import type { QueueJob, QueueJobState } from '../queue/job-queue.js';
+import { SqliteJobQueue } from '../queue/sqlite-queue.js';
 
 export const JOB_STATES = ['pending', 'done', 'dead'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -9,6 +11,7 @@ export interface QueuedJob<P = unknown> {
   key: string;
   payload: P;
   state: JobState;
+  /** Attempts finished (the one running, if any, not counted). */
   attempts: number;
   nextAt: number;
   lastError: string | null;
@@ -16,94 +19,117 @@ export interface QueuedJob<P = unknown> {
   updatedAt: number;
 }
 
-interface JobRow {
-  id: number;
-  key: string;
-  payload: string;
-  state: JobState;
-  attempts: number;
-  next_at: number;
-  last_error: string | null;
-  created_at: number;
-  updated_at: number;
+/**
+ * A plugin's job lives in the one durable job queue (src/queue/) under the queue
+ * `plugin:<plugin id>`; the core's own users of the plugin queue (`core:<name>`, the rule
+ * forwards) under `<name>`. Plugin migration 2 names the jobs it carried over the same way.
+ */
+export function pluginQueueName(owner: string): string {
+  return owner.startsWith('core:') ? owner.slice('core:'.length) : `plugin:${owner}`;
 }
 
-/** The plugin_jobs table, scoped to one plugin by every statement. */
-export class JobStore {
-  private readonly stmts;
+/**
+ * The policy decides when a plugin job gives up (its maxAttempts, which the plugin may set after
+ * jobs were queued): the queue's own limit is set out of reach.
+ */
+const POLICY_DECIDES = 1_000_000_000;
 
-  constructor(
-    db: Db,
-    private readonly pluginId: string,
-  ) {
-    this.stmts = {
-      insert: db.prepare(
-        `INSERT OR IGNORE INTO plugin_jobs (plugin_id, key, payload, state, next_at, created_at, updated_at)
-         VALUES (?, ?, ?, 'pending', ?, ?, ?)`,
-      ),
-      nextDue: db.prepare<[string, number], JobRow>(
-        `SELECT * FROM plugin_jobs WHERE plugin_id = ? AND state = 'pending' AND next_at <= ? ORDER BY next_at, id LIMIT 1`,
-      ),
-      nextAt: db.prepare<[string], { at: number | null }>(
-        `SELECT MIN(next_at) AS at FROM plugin_jobs WHERE plugin_id = ? AND state = 'pending'`,
-      ),
-      done: db.prepare(`UPDATE plugin_jobs SET state = 'done', attempts = attempts + 1, last_error = NULL, updated_at = ? WHERE id = ?`),
-      retry: db.prepare(`UPDATE plugin_jobs SET attempts = attempts + 1, next_at = ?, last_error = ?, updated_at = ? WHERE id = ?`),
-      dead: db.prepare(`UPDATE plugin_jobs SET state = 'dead', attempts = attempts + 1, last_error = ?, updated_at = ? WHERE id = ?`),
-      list: db.prepare<[string, number], JobRow>(`SELECT * FROM plugin_jobs WHERE plugin_id = ? ORDER BY id DESC LIMIT ?`),
-      listState: db.prepare<[string, string, number], JobRow>(
-        `SELECT * FROM plugin_jobs WHERE plugin_id = ? AND state = ? ORDER BY id DESC LIMIT ?`,
-      ),
-      prune: db.prepare(`DELETE FROM plugin_jobs WHERE plugin_id = ? AND state = 'done' AND updated_at < ?`),
-    };
+/** What a plugin's failed attempt is coded as in the queue; its own text is the detail. */
+const FAILED = 'PLUGIN_HOOK_FAILED';
+
+/** The queue's states as a plugin sees them: waiting or running is pending. */
+const PLUGIN_STATE: Record<QueueJobState, JobState> = { queued: 'pending', running: 'pending', done: 'done', failed: 'dead', dead: 'dead', cancelled: 'dead' };
+const QUEUE_STATES: Record<JobState, QueueJobState[]> = { pending: ['queued', 'running'], done: ['done'], dead: ['dead', 'failed', 'cancelled'] };
+
+/** One plugin's jobs in the durable job queue; every method is scoped to its queue. */
+export class JobStore {
+  readonly queueName: string;
+  /** This process's claims. */
+  private readonly worker: string;
+  private readonly queue: SqliteJobQueue;
+  /** The queue's id of each job handed out (claim, list). */
+  private readonly ids = new WeakMap<QueuedJob, string>();
+
+  constructor(db: Db, owner: string, queue?: SqliteJobQueue) {
+    this.queueName = pluginQueueName(owner);
+    this.worker = `${this.queueName}:${process.pid}:${Math.random().toString(16).slice(2, 10)}`;
+    this.queue = queue ?? new SqliteJobQueue(db);
   }
 
   /** false when a job with this key exists already (whatever its state). */
   add(key: string, payload: unknown, now: number): boolean {
-    return this.stmts.insert.run(this.pluginId, key, JSON.stringify(payload), now, now, now).changes === 1;
+    return this.queue.enqueue({ queue: this.queueName, key, payload, maxAttempts: POLICY_DECIDES }, now).created;
   }
 
-  nextDue(now: number): QueuedJob | undefined {
-    const row = this.stmts.nextDue.get(this.pluginId, now);
-    return row ? toJob(row) : undefined;
+  /** The next due job, held by this process for `leaseMs`. */
+  claim(now: number, leaseMs: number): QueuedJob | undefined {
+    const job = this.queue.claim({ queue: this.queueName, worker: this.worker, leaseMs, now });
+    return job ? this.handOut(job) : undefined;
   }
 
+  /** Jobs a previous process was running when it stopped: due again now (that attempt counted). */
+  recover(now: number): number {
+    return this.queue.expireLeases(this.queueName, { code: 'PLUGIN_HOOK_FAILED', detail: 'the node stopped while the job ran' }, { now, every: true });
+  }
+
+  /** When the next pending job is due (or a lease runs out). */
   nextAt(): number | undefined {
-    return this.stmts.nextAt.get(this.pluginId)?.at ?? undefined;
+    return this.queue.nextWakeAt(this.queueName) ?? undefined;
   }
 
-  markDone(id: number, now: number): void {
-    this.stmts.done.run(now, id);
+  markDone(job: QueuedJob, now: number): void {
+    this.queue.complete(this.idOf(job), this.worker, undefined, now);
   }
 
-  retryAt(id: number, at: number, error: string, now: number): void {
-    this.stmts.retry.run(at, error, now, id);
+  retryAt(job: QueuedJob, at: number, error: string, now: number): void {
+    this.queue.fail(this.idOf(job), this.worker, { code: FAILED, detail: error }, { at }, now);
   }
 
-  markDead(id: number, error: string, now: number): void {
-    this.stmts.dead.run(error, now, id);
+  markDead(job: QueuedJob, error: string, now: number): void {
+    this.queue.fail(this.idOf(job), this.worker, { code: FAILED, detail: error }, 'give-up', now);
+  }
+
+  /** A claimed job back to pending without spending its attempt (its outcome could not be recorded). */
+  release(job: QueuedJob): boolean {
+    return this.queue.release(this.idOf(job), this.worker);
+  }
+
+  /** An operator's (or a test's) end of a pending job: it is not run again. */
+  cancel(job: QueuedJob, now: number): boolean {
+    return this.queue.cancel(this.idOf(job), now);
   }
 
   list(state: JobState | undefined, limit: number): QueuedJob[] {
-    const rows = state ? this.stmts.listState.all(this.pluginId, state, limit) : this.stmts.list.all(this.pluginId, limit);
-    return rows.map(toJob);
+    return this.queue.list({ queue: this.queueName, ...(state && { state: QUEUE_STATES[state] }), limit }).map((job) => this.handOut(job));
   }
 
   pruneDone(before: number): void {
-    this.stmts.prune.run(this.pluginId, before);
+    this.queue.pruneDone(this.queueName, before);
+  }
+
+  private handOut(job: QueueJob): QueuedJob {
+    const out = toJob(job);
+    this.ids.set(out, job.id);
+    return out;
+  }
+
+  private idOf(job: QueuedJob): string {
+    const id = this.ids.get(job);
+    if (!id) throw new Error('not a job this store handed out');
+    return id;
   }
 }
 
-function toJob(row: JobRow): QueuedJob {
+function toJob(job: QueueJob): QueuedJob {
   return {
-    id: row.id,
-    key: row.key,
-    payload: JSON.parse(row.payload) as unknown,
-    state: row.state,
-    attempts: row.attempts,
-    nextAt: row.next_at,
-    lastError: row.last_error,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    id: job.seq,
+    key: job.key,
+    payload: job.payload,
+    state: PLUGIN_STATE[job.state],
+    attempts: job.state === 'running' ? job.attempts - 1 : job.attempts,
+    nextAt: job.availableAt,
+    lastError: job.error?.detail ?? null,
+    createdAt: job.createdAt,
+    updatedAt: job.finishedAt ?? job.startedAt ?? job.createdAt,
   };
 }

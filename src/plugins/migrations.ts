@@ -28,5 +28,25 @@ export const pluginMigrations: MigrationSet = {
         CREATE INDEX plugin_jobs_state ON plugin_jobs (plugin_id, state, id);
       `,
     },
+    {
+      version: 2,
+      name: 'plugin jobs in the one durable job queue',
+      // Needs queue_jobs (the queue part, migrated first). Every job is carried over (done ones
+      // too: their keys keep enqueueing idempotent until pruned), in its order, under the queue
+      // src/plugins/job-store.ts names: plugin:<id>, or <name> for the core's own (core:<name>).
+      // A plugin's limit on attempts is its policy's, so the queue's own is out of reach.
+      // plugin_jobs stays as it was, unused from here on; a later migration may drop it.
+      sql: `
+        INSERT INTO queue_jobs (id, queue, key, payload, priority, grp, state, attempts, max_attempts, available_at, error_code, error_detail, created_at, finished_at)
+          SELECT 'plugin-job-' || id,
+            CASE WHEN plugin_id LIKE 'core:%' THEN substr(plugin_id, 6) ELSE 'plugin:' || plugin_id END,
+            key, payload, 0, NULL,
+            CASE state WHEN 'pending' THEN 'queued' ELSE state END,
+            attempts, 1000000000, next_at,
+            CASE WHEN last_error IS NULL THEN NULL ELSE 'PLUGIN_HOOK_FAILED' END, last_error,
+            created_at, CASE WHEN state = 'pending' THEN NULL ELSE updated_at END
+          FROM plugin_jobs ORDER BY id;
+      `,
+    },
   ],
 };

@@ -1,4 +1,5 @@
 import type { Clock } from '../core/clock.js';
+import { backoffDelay } from '../core/backoff.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/describe-error.js';
 import { runWithDeadline } from './deadline.js';
@@ -12,20 +13,24 @@ export const DEFAULT_RETRY: RetryPolicy = {
   timeoutMs: 10 * 60_000,
 };
 
+/** A claimed job is held this long past its time limit before a new claim may take it over. */
+const LEASE_MARGIN_MS = 60_000;
+
 /** Done jobs are kept this long (their keys keep enqueueing idempotent), then pruned. */
 const KEEP_DONE_MS = 7 * 24 * 3600_000;
 
-/** Delay before attempt n + 1 after n failures: initial, doubled each time, capped. */
+/** Delay before attempt n + 1 after n failures: initial, doubled each time, capped (the node's one formula). */
 export function retryDelay(failures: number, policy: RetryPolicy): number {
-  return Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** Math.max(0, failures - 1));
+  return backoffDelay(failures, { initialMs: policy.initialDelayMs, factor: 2, maxMs: policy.maxDelayMs });
 }
 
 type Handler = (job: QueuedJob, call: HookCall) => Promise<void>;
 
 /**
  * A plugin's durable queue: one job at a time, due jobs first, a single timer for the next
- * retry. State lives in plugin_jobs, so pending jobs resume after a restart (a job that was
- * running when the process stopped runs again: handlers must tolerate a repeat).
+ * retry. State lives in the node's one durable job queue (src/queue/, queue `plugin:<id>`), so
+ * pending jobs resume after a restart (a job that was running when the process stopped runs
+ * again: handlers must tolerate a repeat).
  */
 export class DurableQueue implements PluginQueue {
   private handler: Handler | undefined;
@@ -36,6 +41,8 @@ export class DurableQueue implements PluginQueue {
   /** Outcomes the index could not record in a row (a full disk); no job is taken before pausedUntil. */
   private unrecorded = 0;
   private pausedUntil = 0;
+  /** A job whose outcome the index refused: still held by this queue until given back. */
+  private unreleased: QueuedJob | undefined;
 
   constructor(
     private readonly store: JobStore,
@@ -56,6 +63,8 @@ export class DurableQueue implements PluginQueue {
     this.handler = handler as Handler;
     this.policy = { ...DEFAULT_RETRY, ...policy };
     this.store.pruneDone(this.clock.now() - KEEP_DONE_MS);
+    // A job the previous process was running when it stopped runs again (that attempt counted).
+    this.store.recover(this.clock.now());
     this.kick();
   }
 
@@ -83,7 +92,20 @@ export class DurableQueue implements PluginQueue {
       this.cancelTimer = this.clock.setTimer(() => this.kick(), this.pausedUntil - this.clock.now());
       return;
     }
-    const job = this.store.nextDue(this.clock.now());
+    let job: QueuedJob | undefined;
+    try {
+      // The job whose outcome the index refused is still held by us: give it back first.
+      if (this.unreleased) {
+        this.store.release(this.unreleased);
+        this.unreleased = undefined;
+      }
+      // Claiming writes to the index too (the lease): on a full disk it fails like an outcome.
+      job = this.store.claim(this.clock.now(), this.policy.timeoutMs + LEASE_MARGIN_MS);
+    } catch (err) {
+      this.pause(err, this.unreleased);
+      this.cancelTimer = this.clock.setTimer(() => this.kick(), this.pausedUntil - this.clock.now());
+      return;
+    }
     if (!job) {
       const next = this.store.nextAt();
       if (next !== undefined) this.cancelTimer = this.clock.setTimer(() => this.kick(), next - this.clock.now());
@@ -102,15 +124,20 @@ export class DurableQueue implements PluginQueue {
 
   /**
    * The index refused to record how the job went (a full disk: SQLITE_FULL). The job is still
-   * pending there, and due: taken again at once it would run again and again (a forward sent
-   * over and over), each time failing the same way. So the queue pauses, on the job's own
-   * back-off schedule, and runs it again after (handlers tolerate a repeat).
+   * pending there, held by this queue: taken again at once it would run again and again (a
+   * forward sent over and over), each time failing the same way. So the queue pauses, on the
+   * job's own back-off schedule, then gives the job back and runs it again (handlers tolerate a repeat).
    */
   private outcomeNotRecorded(job: QueuedJob, err: unknown): void {
+    this.unreleased = job;
+    this.pause(err, job);
+  }
+
+  private pause(err: unknown, job: QueuedJob | undefined): void {
     this.unrecorded++;
     const retryInMs = retryDelay(this.unrecorded, this.policy);
     this.pausedUntil = this.clock.now() + retryInMs;
-    this.log.error('queue could not record a job outcome in the index: pausing', { jobId: job.id, error: errorText(err), retryInMs });
+    this.log.error('queue could not record a job outcome in the index: pausing', { ...(job && { jobId: job.id }), error: errorText(err), retryInMs });
   }
 
   private async attempt(job: QueuedJob): Promise<void> {
@@ -118,19 +145,19 @@ export class DurableQueue implements PluginQueue {
     const outcome = await runWithDeadline((signal) => handler(job, { signal }), this.policy.timeoutMs, this.closing.signal);
     const now = this.clock.now();
     if (outcome.kind === 'ok') {
-      this.store.markDone(job.id, now);
+      this.store.markDone(job, now);
       return;
     }
     const error = outcome.kind === 'timeout' ? 'time limit reached' : errorText(outcome.error);
     this.onFailure(outcome.kind === 'timeout' ? new Error(error) : outcome.error);
     const failures = job.attempts + 1;
     if (failures >= this.policy.maxAttempts) {
-      this.store.markDead(job.id, error, now);
+      this.store.markDead(job, error, now);
       this.log.error('queued job gave up', { jobId: job.id, attempts: failures, error: logged(outcome) });
       return;
     }
     const delay = retryDelay(failures, this.policy);
-    this.store.retryAt(job.id, now + delay, error, now);
+    this.store.retryAt(job, now + delay, error, now);
     this.log.warn('queued job failed, will retry', { jobId: job.id, attempts: failures, retryInMs: delay, error: logged(outcome) });
   }
 }

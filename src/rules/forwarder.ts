@@ -4,13 +4,14 @@ import type { DicomConfig } from '../config/sections/dicom.js';
 import { sendFiles } from '../dicom/net/store-scu.js';
 import type { Logger } from '../log/logger.js';
 import { JobStore, type QueuedJob } from '../plugins/job-store.js';
+import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
 import { DurableQueue } from '../plugins/queue.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { Db } from '../db/database.js';
 import type { ForwardRequest } from './sink.js';
 
-/** The queue's owner in plugin_jobs; not a valid plugin id (PLUGIN_ID_PATTERN), so no plugin shares it. */
+/** The queue's owner (its queue in the durable job queue: 'rule-forwards'); not a valid plugin id (PLUGIN_ID_PATTERN), so no plugin shares it. */
 const QUEUE_OWNER = 'core:rule-forwards';
 
 interface ForwardJob {
@@ -29,19 +30,21 @@ export interface RuleForwarderDeps {
   log: Logger;
   /** The series tracker's current version, so a reopened series is sent again once stable. */
   versionOf: (seriesId: string) => number | undefined;
+  /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
+  queue?: SqliteJobQueue;
 }
 
 /**
  * The rules' `forward: [AE]` action: C-STORE of the series, as stored, to a modality of
- * dicom.modalities, through a durable queue in the index (the plugin queue's table and
- * back-off), so a forward waiting for a down PACS survives a restart. One job per series
+ * dicom.modalities, through the plugin queue (in the node's one durable job queue, queue
+ * `rule-forwards`, with the plugin queue's back-off), so a forward waiting for a down PACS survives a restart. One job per series
  * version and destination: a routing decision repeated after a crash queues nothing new.
  */
 export class RuleForwarder {
   private readonly queue: DurableQueue;
 
   constructor(private readonly deps: RuleForwarderDeps) {
-    this.queue = new DurableQueue(new JobStore(deps.db, QUEUE_OWNER), deps.clock, deps.log);
+    this.queue = new DurableQueue(new JobStore(deps.db, QUEUE_OWNER, deps.queue), deps.clock, deps.log);
   }
 
   forward(request: ForwardRequest): void {

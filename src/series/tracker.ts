@@ -11,14 +11,13 @@ import { MppsStore } from './mpps-store.js';
 import { SeriesStateStore, type SeriesState } from './series-state-store.js';
 import { SenderHistory, type SenderKey } from './sender-history.js';
 import { describeError } from '../log/describe-error.js';
+import { backoffDelay, INDEX_RETRY } from '../core/backoff.js';
 
 const FAILED = Symbol('failed');
-const SWEEP_RETRY_FIRST_MS = 1000;
-const SWEEP_RETRY_MAX_MS = 60_000;
 
-/** Wait after `failures` failed sweeps in a row: 1 s, 2 s, 4 s... up to 60 s. */
+/** Wait after `failures` failed sweeps in a row: 1 s, 2 s, 4 s... up to 60 s (the node's one formula). */
 export function sweepRetryDelay(failures: number): number {
-  return Math.min(SWEEP_RETRY_MAX_MS, SWEEP_RETRY_FIRST_MS * 2 ** Math.max(0, failures - 1));
+  return backoffDelay(failures, INDEX_RETRY);
 }
 
 export interface SeriesTrackerDeps {

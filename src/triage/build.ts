@@ -7,6 +7,7 @@ import type { FileStore } from '../store/file-store.js';
 import { TriageEngine } from './engine.js';
 import { FindingStore } from './findings.js';
 import { JobStore } from './jobs.js';
+import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
 import { ModelRegistry } from './registry.js';
 import { WorkerPool } from './worker/pool.js';
 import { triageMetrics } from './metrics.js';
@@ -15,12 +16,12 @@ import { ModelSiteStore } from './site/model-site-store.js';
 import { SeriesStateStore } from '../series/series-state-store.js';
 
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
-export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; metrics?: Metrics }): TriageEngine {
+export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; metrics?: Metrics; queue?: SqliteJobQueue }): TriageEngine {
   const log = deps.log;
   const pool = new WorkerPool({ size: config.workers, heapMb: config.workerHeapMb, log });
   const site = new ModelSiteStore(deps.db, { changes: deps.index.changes, newPackMode: config.newPackMode });
   const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads }, pool, deps.db, log, site);
-  const jobs = new JobStore(deps.db);
+  const jobs = new JobStore(deps.db, deps.queue);
   const findings = new FindingStore(deps.db, deps.index.changes, deps.bus, log);
   const observer = deps.metrics ? triageMetrics(deps.metrics, { jobs, registry }) : undefined;
   const states = new SeriesStateStore(deps.db);

@@ -15,6 +15,7 @@ import type { TriageObserver } from './metrics.js';
 import type { JobResult, PackRef } from './worker/protocol.js';
 import type { WorkerPool } from './worker/pool.js';
 import { describeError } from '../log/describe-error.js';
+import { backoffDelay, INDEX_RETRY, type BackoffPolicy } from '../core/backoff.js';
 
 /** What the routing part (or an API caller) asks for. */
 export interface EnqueueRequest {
@@ -34,6 +35,9 @@ export interface EnqueueRequest {
  * is kept only then. Once the version is complete its final job says what the model finds.
  */
 export type StillArriving = (seriesId: string, seriesVersion: number) => boolean;
+
+/** The longest a failed job waits for its next attempt. */
+const RETRY_MAX_MS = 3_600_000;
 
 /** Causes that may pass: the job runs again later, until its attempts are used up. */
 const PASSING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TRIAGE_TIMEOUT', 'TRIAGE_WORKER_CRASHED', 'TRIAGE_MEMORY_LIMIT', 'INTERNAL', 'STORE_FILE_MISSING']);
@@ -187,7 +191,7 @@ export class TriageEngine {
   /** 1 s, doubling with each failure in a row, up to 60 s. */
   private nextIndexRetry(): number {
     this.indexFailures++;
-    return Math.min(60_000, 1000 * 2 ** (this.indexFailures - 1));
+    return backoffDelay(this.indexFailures, INDEX_RETRY);
   }
 
   /** Jobs waiting for a retry delay: wake up when the first may run. */
@@ -239,11 +243,16 @@ export class TriageEngine {
     } catch (err) {
       if (!this.running) return;
       const error = isVigilError(err) ? err : new VigilError('INTERNAL', describeError(err));
-      const retryAt = PASSING.has(error.code) ? Date.now() + this.config.retryDelayMs * 2 ** Math.max(0, job.attempts - 1) : null;
-      const state = this.jobs.markFailed(job, { code: error.code, detail: error.message }, retryAt);
+      const retry = PASSING.has(error.code) ? this.retryPolicy() : null;
+      const state = this.jobs.markFailed(job, { code: error.code, detail: error.message }, retry);
       this.observer?.jobFailed(error.code);
       log.warn('triage job failed', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, code: error.code, reason: error.message, state, attempt: job.attempts });
     }
+  }
+
+  /** A passing failure runs again after triage.retryDelayMs, doubled with each attempt, at most an hour (the queue's one formula). */
+  private retryPolicy(): BackoffPolicy {
+    return { initialMs: this.config.retryDelayMs, factor: 2, maxMs: Math.max(this.config.retryDelayMs, RETRY_MAX_MS) };
   }
 
   /** An early job whose series version completed before it could run: cancelled, the final job speaks. */

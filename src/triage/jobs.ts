@@ -1,14 +1,17 @@
 import crypto from 'node:crypto';
 import type { Db } from '../db/database.js';
 import type { ErrorCode } from '../core/errors.js';
+import type { BackoffPolicy } from '../core/backoff.js';
+import { QUEUE_JOB_STATES, type QueueJob, type QueueJobState } from '../queue/job-queue.js';
+import { SqliteJobQueue } from '../queue/sqlite-queue.js';
 import { PRIORITY_RANK, type Priority } from '../domain/priority.js';
 
 /**
  * queued → running → done; a passing failure goes back to queued (with a delay) until its
  * attempts run out (dead); bad input fails at once (failed). IT may cancel or retry.
  */
-export const JOB_STATES = ['queued', 'running', 'done', 'failed', 'dead', 'cancelled'] as const;
-export type JobState = (typeof JOB_STATES)[number];
+export const JOB_STATES = QUEUE_JOB_STATES;
+export type JobState = QueueJobState;
 
 /**
  * Where a done job's time went, in ms, as its worker measured it: reading and decoding the
@@ -48,31 +51,6 @@ export interface Job {
   timings: JobStageTimings | null;
 }
 
-interface JobRow {
-  id: string;
-  series_id: string;
-  series_version: number;
-  model_id: string;
-  early: number;
-  priority: Priority;
-  urgency: number;
-  rule_id: string | null;
-  state: JobState;
-  attempts: number;
-  max_attempts: number;
-  error_code: string | null;
-  error_detail: string | null;
-  created_at: number;
-  available_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  finding_id: string | null;
-  decode_ms: number | null;
-  preprocess_ms: number | null;
-  inference_ms: number | null;
-  key_image_ms: number | null;
-}
-
 export interface NewJob {
   seriesId: string;
   seriesVersion: number;
@@ -85,164 +63,161 @@ export interface NewJob {
   maxAttempts: number;
 }
 
-/** The durable triage queue in the index. Every method is one short synchronous statement or transaction. */
-export class JobStore {
-  private readonly stmts;
+/** The triage jobs' queue name in the durable job queue. */
+export const TRIAGE_QUEUE = 'triage';
 
-  constructor(private readonly db: Db) {
-    this.stmts = {
-      insert: db.prepare(
-        `INSERT INTO triage_jobs (id, series_id, series_version, model_id, early, priority, priority_rank, urgency, rule_id, state, attempts, max_attempts, created_at, available_at)
-         VALUES (@id, @seriesId, @seriesVersion, @modelId, @early, @priority, @rank, @urgency, @ruleId, 'queued', 0, @maxAttempts, @now, @now)
-         ON CONFLICT (series_id, series_version, model_id, early) DO NOTHING`,
-      ),
-      byKey: db.prepare<[string, number, string, number], JobRow>('SELECT * FROM triage_jobs WHERE series_id = ? AND series_version = ? AND model_id = ? AND early = ?'),
-      get: db.prepare<[string], JobRow>('SELECT * FROM triage_jobs WHERE id = ?'),
-      claim: db.prepare<[{ now: number }], JobRow>(
-        `UPDATE triage_jobs SET state = 'running', attempts = attempts + 1, started_at = @now
-         WHERE id = (SELECT id FROM triage_jobs WHERE state = 'queued' AND available_at <= @now
-                     ORDER BY urgency DESC, priority_rank DESC, available_at, rowid LIMIT 1)
-         RETURNING *`,
-      ),
-      nextAvailable: db.prepare<[], { at: number | null }>("SELECT MIN(available_at) AS at FROM triage_jobs WHERE state = 'queued'"),
-      done: db.prepare(
-        `UPDATE triage_jobs SET state = 'done', finding_id = @findingId, finished_at = @now, error_code = NULL, error_detail = NULL,
-           decode_ms = @decodeMs, preprocess_ms = @preprocessMs, inference_ms = @inferenceMs, key_image_ms = @keyImageMs
-         WHERE id = @id AND state = 'running'`,
-      ),
-      fail: db.prepare(
-        `UPDATE triage_jobs SET state = @state, error_code = @code, error_detail = @detail, finished_at = @finishedAt, available_at = @availableAt
-         WHERE id = @id AND state = 'running'`,
-      ),
-      recover: db.prepare(
-        `UPDATE triage_jobs SET
-           state = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'queued' END,
-           error_code = 'TRIAGE_WORKER_CRASHED', error_detail = 'the node stopped while the job ran',
-           finished_at = CASE WHEN attempts >= max_attempts THEN @now ELSE NULL END,
-           available_at = @now
-         WHERE state = 'running'`,
-      ),
-      requeueRunning: db.prepare("UPDATE triage_jobs SET state = 'queued', attempts = MAX(0, attempts - 1) WHERE state = 'running'"),
-      requeueOne: db.prepare<[string]>("UPDATE triage_jobs SET state = 'queued', attempts = MAX(0, attempts - 1) WHERE id = ? AND state = 'running'"),
-      cancel: db.prepare<[number, string]>("UPDATE triage_jobs SET state = 'cancelled', finished_at = ? WHERE id = ? AND state IN ('queued', 'running')"),
-      retry: db.prepare<[number, string]>(
-        `UPDATE triage_jobs SET state = 'queued', attempts = 0, error_code = NULL, error_detail = NULL, available_at = ?, started_at = NULL, finished_at = NULL
-         WHERE id = ? AND state IN ('failed', 'dead', 'cancelled')`,
-      ),
-    };
+/**
+ * How long a claimed job is held before another claim may take it over (its worker is taken to
+ * be dead): above the longest a pack may run (resources.timeoutMs, at most 10 min) plus reading
+ * the series, so a job still running is never run twice.
+ */
+export const TRIAGE_LEASE_MS = 15 * 60_000;
+
+/** What a triage job carries in the durable queue. */
+interface TriagePayload {
+  seriesId: string;
+  seriesVersion: number;
+  modelId: string;
+  early: boolean;
+  priority: Priority;
+  urgency: number;
+  ruleId: string | null;
+}
+
+/** What a done job recorded. */
+interface TriageResult {
+  findingId: string;
+  timings: JobStageTimings | null;
+}
+
+/**
+ * Idempotency: one job per series version, model and kind. The same text as the JSON array
+ * triage migration 5 builds for the jobs it carried over (json_array(...)).
+ */
+export function triageJobKey(seriesId: string, seriesVersion: number, modelId: string, early: boolean): string {
+  return JSON.stringify([seriesId, seriesVersion, modelId, early ? 'early' : 'final']);
+}
+
+/**
+ * Queue order as one number: the most urgent model first (urgency 0-100), then STAT, urgent,
+ * routine; within the same, the longest waiting (the queue's own tie-break). Migration 5 computes it the same way.
+ */
+function queuePriority(urgency: number, priority: Priority): number {
+  return urgency * 10 + PRIORITY_RANK[priority];
+}
+
+/**
+ * The triage jobs, in the node's one durable job queue (src/queue/, queue 'triage'). Every
+ * method is one short synchronous statement or transaction; markDone joins the finding's transaction.
+ */
+export class JobStore {
+  /** This process's claims: only it may record their outcome. */
+  readonly worker = `triage:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
+  private readonly queue: SqliteJobQueue;
+
+  constructor(db: Db, queue?: SqliteJobQueue) {
+    this.queue = queue ?? new SqliteJobQueue(db);
   }
 
   /** Idempotent per series version, model and kind (early or final): a second call returns the first job. */
   enqueue(input: NewJob, now = Date.now()): { job: Job; created: boolean } {
-    const early = input.early ? 1 : 0;
-    const info = this.stmts.insert.run({ id: crypto.randomUUID(), ...input, early, rank: PRIORITY_RANK[input.priority], now });
-    const job = toJob(this.stmts.byKey.get(input.seriesId, input.seriesVersion, input.modelId, early)!);
-    return { job, created: info.changes === 1 };
+    const early = input.early ?? false;
+    const payload: TriagePayload = { seriesId: input.seriesId, seriesVersion: input.seriesVersion, modelId: input.modelId, early, priority: input.priority, urgency: input.urgency, ruleId: input.ruleId };
+    const { job, created } = this.queue.enqueue(
+      { queue: TRIAGE_QUEUE, key: triageJobKey(input.seriesId, input.seriesVersion, input.modelId, early), payload, priority: queuePriority(input.urgency, input.priority), maxAttempts: input.maxAttempts },
+      now,
+    );
+    return { job: toJob(job as QueueJob<TriagePayload, TriageResult>), created };
   }
 
   get(id: string): Job | undefined {
-    const row = this.stmts.get.get(id);
-    return row ? toJob(row) : undefined;
+    const job = this.queue.get<TriagePayload, TriageResult>(id);
+    return job && job.queue === TRIAGE_QUEUE ? toJob(job) : undefined;
   }
 
   /** The next queued job (the most urgent model first, then STAT, then the longest waiting), now running. */
   claim(now = Date.now()): Job | undefined {
-    const row = this.stmts.claim.get({ now });
-    return row ? toJob(row) : undefined;
+    const job = this.queue.claim<TriagePayload, TriageResult>({ queue: TRIAGE_QUEUE, worker: this.worker, leaseMs: TRIAGE_LEASE_MS, now });
+    return job ? toJob(job) : undefined;
   }
 
-  /** When the earliest queued job (delayed for a retry) may run. */
+  /** When the earliest queued job (delayed for a retry) may run, or a lease runs out. */
   nextAvailableAt(): number | null {
-    return this.stmts.nextAvailable.get()?.at ?? null;
+    return this.queue.nextWakeAt(TRIAGE_QUEUE);
   }
 
   /** Within the finding's transaction. False when the job is no longer running (cancelled). */
   markDone(id: string, findingId: string, timings: JobStageTimings, now = Date.now()): boolean {
-    return this.stmts.done.run({ id, findingId, now, ...timings }).changes === 1;
+    return this.queue.complete<TriageResult>(id, this.worker, { findingId, timings }, now);
   }
 
   /**
-   * A failure: `retryAt` set means a passing cause, queued again unless attempts are used up
-   * (then dead); null means the input is bad, failed for good.
+   * A failure: a retry rule (a back-off policy, or an explicit time) means a passing cause,
+   * queued again unless attempts are used up (then dead); null means the input is bad, failed for good.
    */
-  markFailed(job: Job, error: { code: ErrorCode; detail: string }, retryAt: number | null, now = Date.now()): JobState {
-    const state: JobState = retryAt === null ? 'failed' : job.attempts >= job.maxAttempts ? 'dead' : 'queued';
-    this.stmts.fail.run({
-      id: job.id,
-      state,
-      code: error.code,
-      detail: error.detail,
-      finishedAt: state === 'queued' ? null : now,
-      availableAt: state === 'queued' ? retryAt : job.availableAt,
-    });
-    return state;
+  markFailed(job: Job, error: { code: ErrorCode; detail: string }, retry: BackoffPolicy | number | null, now = Date.now()): JobState {
+    const rule = typeof retry === 'number' ? { at: retry } : retry;
+    return this.queue.fail(job.id, this.worker, { code: error.code, detail: error.detail }, rule, now) ?? this.get(job.id)?.state ?? job.state;
   }
 
   /** At start-up: jobs left running by a crash run again (their attempt counted), or are dead. */
   recoverAfterCrash(now = Date.now()): number {
-    return this.stmts.recover.run({ now }).changes;
+    return this.queue.expireLeases(TRIAGE_QUEUE, { code: 'TRIAGE_WORKER_CRASHED', detail: 'the node stopped while the job ran' }, { now, every: true });
   }
 
   /** One running job back to the queue, without losing an attempt (its outcome could not be recorded). */
   requeueOne(id: string): boolean {
-    return this.stmts.requeueOne.run(id).changes === 1;
+    return this.queue.release(id, this.worker);
   }
 
   /** At a clean stop: jobs interrupted by the stop run again, without losing an attempt. */
   requeueInterrupted(): number {
-    return this.stmts.requeueRunning.run().changes;
+    return this.queue.releaseAll(TRIAGE_QUEUE, this.worker);
   }
 
   cancel(id: string, now = Date.now()): boolean {
-    return this.stmts.cancel.run(now, id).changes === 1;
+    return this.get(id) !== undefined && this.queue.cancel(id, now);
   }
 
   retry(id: string, now = Date.now()): boolean {
-    return this.stmts.retry.run(now, id).changes === 1;
+    return this.get(id) !== undefined && this.queue.retry(id, now);
   }
 
+  /** Newest first. */
   list(filter: { state?: JobState; seriesId?: string; modelId?: string; limit: number; offset: number }): Job[] {
-    const where: string[] = [];
-    const params: (string | number)[] = [];
-    if (filter.state) (where.push('state = ?'), params.push(filter.state));
-    if (filter.seriesId) (where.push('series_id = ?'), params.push(filter.seriesId));
-    if (filter.modelId) (where.push('model_id = ?'), params.push(filter.modelId));
-    const sql = `SELECT * FROM triage_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`;
-    return this.db
-      .prepare<(string | number)[], JobRow>(sql)
-      .all(...params, filter.limit, filter.offset)
+    const where: Record<string, string> = {};
+    if (filter.seriesId) where.seriesId = filter.seriesId;
+    if (filter.modelId) where.modelId = filter.modelId;
+    return this.queue
+      .list<TriagePayload, TriageResult>({ queue: TRIAGE_QUEUE, ...(filter.state && { state: filter.state }), where, limit: filter.limit, offset: filter.offset })
       .map(toJob);
   }
 
   counts(): Record<JobState, number> {
-    const out = Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Record<JobState, number>;
-    for (const row of this.db.prepare<[], { state: JobState; n: number }>('SELECT state, COUNT(*) AS n FROM triage_jobs GROUP BY state').all()) out[row.state] = row.n;
-    return out;
+    return this.queue.counts(TRIAGE_QUEUE);
   }
 }
 
-function toJob(row: JobRow): Job {
+function toJob(job: QueueJob<TriagePayload, TriageResult>): Job {
+  const p = job.payload;
   return {
-    id: row.id,
-    seriesId: row.series_id,
-    seriesVersion: row.series_version,
-    modelId: row.model_id,
-    early: row.early === 1,
-    priority: row.priority,
-    urgency: row.urgency,
-    ruleId: row.rule_id,
-    state: row.state,
-    attempts: row.attempts,
-    maxAttempts: row.max_attempts,
-    error: row.error_code ? { code: row.error_code, detail: row.error_detail ?? '' } : null,
-    createdAt: row.created_at,
-    availableAt: row.available_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    findingId: row.finding_id,
-    timings:
-      row.decode_ms === null || row.preprocess_ms === null || row.inference_ms === null || row.key_image_ms === null
-        ? null
-        : { decodeMs: row.decode_ms, preprocessMs: row.preprocess_ms, inferenceMs: row.inference_ms, keyImageMs: row.key_image_ms },
+    id: job.id,
+    seriesId: p.seriesId,
+    seriesVersion: p.seriesVersion,
+    modelId: p.modelId,
+    early: p.early,
+    priority: p.priority,
+    urgency: p.urgency,
+    ruleId: p.ruleId,
+    state: job.state,
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    error: job.error,
+    createdAt: job.createdAt,
+    availableAt: job.availableAt,
+    startedAt: job.startedAt,
+    finishedAt: job.finishedAt,
+    findingId: job.result?.findingId ?? null,
+    timings: job.result?.timings ?? null,
   };
 }

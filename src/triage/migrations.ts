@@ -124,5 +124,30 @@ export const triageMigrations: MigrationSet = {
         CREATE INDEX triage_jobs_urgent ON triage_jobs (state, urgency DESC, priority_rank DESC, available_at);
       `,
     },
+    {
+      version: 5,
+      name: 'jobs in the one durable job queue',
+      // Needs queue_jobs (the queue part, migrated first). Every job is carried over, done ones
+      // too (GET /triage/jobs shows them; their keys keep enqueueing idempotent), with its id,
+      // so findings still name their job. Keys and priorities as src/triage/jobs.ts makes them.
+      // A job left running is held by nobody (lease 0): the start-up recovery queues it again.
+      // triage_jobs stays as it was, unused from here on; a later migration may drop it.
+      sql: `
+        INSERT INTO queue_jobs (id, queue, key, payload, priority, grp, state, attempts, max_attempts, available_at, lease_owner, lease_until,
+            error_code, error_detail, result, created_at, started_at, finished_at)
+          SELECT id, 'triage',
+            json_array(series_id, series_version, model_id, CASE early WHEN 1 THEN 'early' ELSE 'final' END),
+            json_object('seriesId', series_id, 'seriesVersion', series_version, 'modelId', model_id, 'early', json(CASE early WHEN 1 THEN 'true' ELSE 'false' END),
+              'priority', priority, 'urgency', urgency, 'ruleId', rule_id),
+            urgency * 10 + priority_rank, NULL, state, attempts, max_attempts, available_at,
+            CASE state WHEN 'running' THEN 'before-the-upgrade' END, CASE state WHEN 'running' THEN 0 END,
+            error_code, error_detail,
+            CASE WHEN finding_id IS NULL THEN NULL ELSE json_object('findingId', finding_id, 'timings',
+              json(CASE WHEN decode_ms IS NULL OR preprocess_ms IS NULL OR inference_ms IS NULL OR key_image_ms IS NULL THEN 'null'
+                ELSE json_object('decodeMs', decode_ms, 'preprocessMs', preprocess_ms, 'inferenceMs', inference_ms, 'keyImageMs', key_image_ms) END)) END,
+            created_at, started_at, finished_at
+          FROM triage_jobs ORDER BY rowid;
+      `,
+    },
   ],
 };

@@ -86,7 +86,7 @@ export class AiResults {
    * Records a finding and, when it asks for more than the study has, the raise. Synchronous and
    * without a transaction of its own: triage calls it inside the transaction that stores the
    * finding (FindingStore's transactional listener), so the two commit together or not at all.
-   * Idempotent by finding id (the committed 'finding' event may bring it again).
+   * Idempotent by finding id (a finding recorded again, by a caller's retry, changes nothing).
    */
   record(finding: Finding): void {
     // A negative on part of a series says nothing yet (the rest may show the finding): never shown.

@@ -29,10 +29,10 @@ describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', 
     await peer.stop();
   });
 
-  /** A finding as triage announces it (the committed 'finding' event). */
+  /** A finding as triage stores it (the outbox takes it in the same transaction). */
   function announce(seed: string): string {
     const finding = makeFinding(seedStudy(node.index, seed, { patientName: 'ROE^RICHARD', patientId: 'MRN-77' }));
-    node.bus.emit('finding', { finding });
+    node.triage.findings.record(finding, null, () => true);
     return finding.id;
   }
 
@@ -114,10 +114,10 @@ describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', 
 
   it('a later negative on the series withdraws the alert: listed as withdrawn under its result id, not acknowledgeable, counted', async () => {
     const study = seedStudy(node.index, 'w1', { patientName: 'ROE^RICHARD', patientId: 'MRN-77' });
-    node.bus.emit('finding', { finding: makeFinding(study) });
+    node.triage.findings.record(makeFinding(study), null, () => true);
     const alert = await eventually(() => node.alerts.alerts.list({ limit: 1 })[0], 'an alert');
     await eventually(() => node.alerts.deliveries.ofAlert(alert.id)[0]?.state === 'delivered', 'delivered');
-    node.bus.emit('finding', { finding: makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.02 }) });
+    node.triage.findings.record(makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.02 }), null, () => true);
     await eventually(() => node.alerts.deliveries.ofAlert(alert.id).at(-1)?.state === 'delivered', 'the withdrawal delivered');
 
     const rad = await apiAs(node, 'radiologist');

@@ -8,6 +8,7 @@ import { indexPath, openDatabase, type Db } from '../../src/db/database.js';
 import { DicomIndex } from '../../src/store/dicom-index.js';
 import { migrate } from '../../src/db/migrate.js';
 import { storeMigrations } from '../../src/store/migrations.js';
+import { queueMigrations } from '../../src/queue/migrations.js';
 import { CaptureTransport } from './log-capture.js';
 import { makeTempDir, removeDir } from './tmp.js';
 
@@ -30,7 +31,7 @@ export function alertsHarness(
 ): AlertsHarness {
   const dir = opts.dir ?? makeTempDir();
   const db = openDatabase(indexPath(dir));
-  migrate(db, [storeMigrations, alertMigrations]);
+  migrate(db, [storeMigrations, queueMigrations, alertMigrations]);
   const index = new DicomIndex(db);
   const logs = new CaptureTransport();
   const log = createLogger(logSection.parse({ level: 'debug' }), dir, { console: false, transports: [logs] });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { ManualClock } from '../../src/core/clock.js';
 import { JobStore } from '../../src/plugins/job-store.js';
 import { pluginMigrations } from '../../src/plugins/migrations.js';
+import { queueMigrations } from '../../src/queue/migrations.js';
 import { DurableQueue } from '../../src/plugins/queue.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -31,7 +32,7 @@ describe('plugins/queue: when the index cannot record an outcome', () => {
 
   it('backs off, without an unhandled rejection, and records the outcome once the index takes writes again', async () => {
     const db = openDatabase(':memory:');
-    migrate(db, [pluginMigrations]);
+    migrate(db, [queueMigrations, pluginMigrations]);
     const clock = new ManualClock();
     const logs = new CaptureTransport();
     const queue = new DurableQueue(new JobStore(db, 'p'), clock, createLogger({ level: 'debug', format: 'json' } as never, '.', { console: false, transports: [logs] }));

@@ -3,6 +3,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { JobStore } from '../../src/plugins/job-store.js';
 import { pluginMigrations } from '../../src/plugins/migrations.js';
+import { queueMigrations } from '../../src/queue/migrations.js';
 import { DurableQueue, retryDelay, DEFAULT_RETRY } from '../../src/plugins/queue.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -10,7 +11,7 @@ import { migrate } from '../../src/db/migrate.js';
 describe('plugins/queue: a plugin durable queue', () => {
   const setup = () => {
     const db = openDatabase(':memory:');
-    migrate(db, [pluginMigrations]);
+    migrate(db, [queueMigrations, pluginMigrations]);
     const clock = new ManualClock();
     const queue = () => new DurableQueue(new JobStore(db, 'p'), clock, silentLogger());
     return { db, clock, queue };

@@ -204,7 +204,7 @@ describe('store/retention', function () {
       node!.forwards.forward({ seriesId: study.seriesId, destination: 'PACS', ruleId: 'to-pacs' });
       await expectKeptBy(study, 'pending-forward');
       const queue = new PluginJobStore(node!.db, 'core:rule-forwards');
-      for (const job of queue.list('pending', 10)) queue.markDead(job.id, 'given up by the test', Date.now());
+      for (const job of queue.list('pending', 10)) queue.cancel(job, Date.now());
       await expectRemoved(study);
     });
 
@@ -213,7 +213,7 @@ describe('store/retention', function () {
       const queue = new PluginJobStore(node!.db, 'some-plugin');
       queue.add('by-uid', { studyInstanceUid: study.studyInstanceUid }, Date.now());
       await expectKeptBy(study, 'pending-plugin-job');
-      queue.markDone(queue.list('pending', 10)[0]!.id, Date.now());
+      queue.cancel(queue.list('pending', 10)[0]!, Date.now());
       await expectRemoved(study);
     });
 

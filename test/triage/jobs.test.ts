@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { triageMigrations } from '../../src/triage/migrations.js';
+import { queueMigrations } from '../../src/queue/migrations.js';
 import { JobStore } from '../../src/triage/jobs.js';
 
 function store(): JobStore {
   const db = openDatabase(':memory:');
-  migrate(db, [triageMigrations]);
+  migrate(db, [queueMigrations, triageMigrations]);
   return new JobStore(db);
 }
 

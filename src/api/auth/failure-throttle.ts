@@ -1,4 +1,5 @@
 import type { ThrottleConfig } from '../../config/sections/auth.js';
+import { backoffDelay } from '../../core/backoff.js';
 
 export type ThrottleVerdict = { kind: 'pass' } | { kind: 'blocked'; retryAfterSeconds: number };
 
@@ -42,7 +43,7 @@ export class FailureThrottle {
     window.failures += 1;
     const over = window.failures - this.config.delayAfter;
     if (over <= 0) return 0;
-    return Math.min(this.config.maxDelayMs, BASE_DELAY_MS * 2 ** Math.min(over - 1, 16));
+    return backoffDelay(over, { initialMs: BASE_DELAY_MS, factor: 2, maxMs: this.config.maxDelayMs });
   }
 
   /** Takes back a failure counted before its verdict, when the token checked out after all. */

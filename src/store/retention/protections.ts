@@ -13,7 +13,7 @@ export const PROTECTIONS = [
   'unread-positive',
   // a triage job queued or running on one of its series
   'pending-triage-job',
-  // a forward of the routing rules still to be sent (core queue in plugin_jobs)
+  // a forward of the routing rules still to be sent (its queue in the durable job queue)
   'pending-forward',
   // a plugin's queued job that names the study or one of its series (by id or UID)
   'pending-plugin-job',
@@ -24,15 +24,15 @@ export const PROTECTIONS = [
 ] as const;
 export type Protection = (typeof PROTECTIONS)[number];
 
-/** The forwarder's queue owner in plugin_jobs (src/rules/forwarder.ts). */
-const FORWARD_QUEUE = 'core:rule-forwards';
+/** The forwarder's queue in queue_jobs (src/rules/forwarder.ts, named by src/plugins/job-store.ts). */
+const FORWARD_QUEUE = 'rule-forwards';
 
 /** Series of the study `@study`: ids and UIDs a job payload may name. */
 const SERIES_OF = 'SELECT id, series_instance_uid FROM series WHERE study_ref = @study';
 
 /** A pending job of the queue(s) `owner` names whose JSON payload holds the study's or a series' id or UID as a string. */
 const namesStudy = (owner: string): string => `
-  SELECT 1 FROM plugin_jobs j WHERE j.state = 'pending' AND ${owner} AND (
+  SELECT 1 FROM queue_jobs j WHERE j.state IN ('queued', 'running') AND ${owner} AND (
     instr(j.payload, '"' || @study || '"') > 0
     OR instr(j.payload, '"' || (SELECT study_instance_uid FROM studies WHERE id = @study) || '"') > 0
     OR EXISTS (SELECT 1 FROM (${SERIES_OF}) s
@@ -44,9 +44,10 @@ const QUESTIONS: Record<Protection, string> = {
     SELECT 1 FROM worklist_findings f WHERE f.study_id = @study AND f.positive = 1 AND f.replaced_by IS NULL
       AND NOT EXISTS (SELECT 1 FROM worklist_reading r WHERE r.study_id = @study AND r.status = 'read')`,
   'pending-triage-job': `
-    SELECT 1 FROM triage_jobs WHERE state IN ('queued', 'running') AND series_id IN (SELECT id FROM series WHERE study_ref = @study)`,
-  'pending-forward': namesStudy(`j.plugin_id = '${FORWARD_QUEUE}'`),
-  'pending-plugin-job': namesStudy(`j.plugin_id != '${FORWARD_QUEUE}'`),
+    SELECT 1 FROM queue_jobs WHERE queue = 'triage' AND state IN ('queued', 'running')
+      AND json_extract(payload, '$.seriesId') IN (SELECT id FROM series WHERE study_ref = @study)`,
+  'pending-forward': namesStudy(`j.queue = '${FORWARD_QUEUE}'`),
+  'pending-plugin-job': namesStudy(`j.queue LIKE 'plugin:%'`),
   'pending-alert-delivery': `
     SELECT 1 FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.study_id = @study AND d.state = 'pending'`,
   'series-in-progress': `

@@ -37,7 +37,7 @@ describe('api/routes/worklist-events: live updates over Server-Sent Events, open
     expect(client.headers['cache-control']).to.equal('no-store');
     await client.next('hello');
     const study = seedStudy(node.index, 'live', { patientName: 'LIVE^LARA', accessionNumber: 'ACC-LIVE' });
-    node.bus.emit('finding', { finding: makeFinding(study) });
+    node.triage.findings.record(makeFinding(study), null, () => true);
     const event = await client.next('worklist');
     expect(JSON.parse(event.data)).to.deep.include({ kind: 'finding', studyId: study.studyId, stat: true });
     expect(event.id).to.match(/^\d+$/);

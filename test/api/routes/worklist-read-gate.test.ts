@@ -28,7 +28,7 @@ describe('api/routes/worklist: a study is not marked read over an open critical 
   /** A study with a critical positive finding, hence an open critical alert; returns both. */
   function criticalStudy(seed: string): { study: SeededStudy; alertId: string } {
     const study = seedStudy(node.index, seed);
-    node.bus.emit('finding', { finding: makeFinding(study) });
+    node.triage.findings.record(makeFinding(study), null, () => true);
     const [alert] = node.alerts.alerts.list({ studyId: study.studyId, limit: 5 });
     expect(alert, 'the finding raised an alert').to.include({ state: 'open', critical: true });
     return { study, alertId: alert!.id };
@@ -76,7 +76,7 @@ describe('api/routes/worklist: a study is not marked read over an open critical 
     const plain = seedStudy(node.index, 'gate-plain');
     await radiologist.post(`/worklist/${plain.studyId}/read`).send({}).expect(200);
     const negative = seedStudy(node.index, 'gate-negative');
-    node.bus.emit('finding', { finding: makeFinding(negative, { positive: false, critical: false, priority: 'routine', probability: 0.02 }) });
+    node.triage.findings.record(makeFinding(negative, { positive: false, critical: false, priority: 'routine', probability: 0.02 }), null, () => true);
     await radiologist.post(`/worklist/${negative.studyId}/read`).send({}).expect(200);
   });
 

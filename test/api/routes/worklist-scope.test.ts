@@ -27,8 +27,8 @@ describe("api/routes/worklist: a pack's finding.scope beside each of its results
     const current = seedStudy(node.index, 'scope-current');
     const older = seedStudy(node.index, 'scope-older');
     const negative = makeFinding(current, { modelId: 'test-volume', modelVersion: '1.0.0', positive: false, critical: false, priority: 'routine', probability: 0.04 });
-    node.bus.emit('finding', { finding: negative });
-    node.bus.emit('finding', { finding: makeFinding(older, { modelId: 'test-volume', modelVersion: '0.9.0' }) });
+    node.triage.findings.record(negative, null, () => true);
+    node.triage.findings.record(makeFinding(older, { modelId: 'test-volume', modelVersion: '0.9.0' }), null, () => true);
 
     const shown = (await radiologist.get(`/worklist/${current.studyId}`).expect(200)).body;
     expect(shown.findings[0].model).to.include({ id: 'test-volume', version: '1.0.0', scope: SCOPE });

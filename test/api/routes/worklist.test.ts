@@ -29,7 +29,7 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     const finding = makeFinding(critical, { keyInstanceId: 'key-1', hasKeyImage: true });
     findingId = finding.id;
     // As triage does: the finding is committed, then announced.
-    node.bus.emit('finding', { finding });
+    node.triage.findings.record(finding, null, () => true);
   });
   after(async () => {
     await node?.dispose();

@@ -54,6 +54,8 @@ import { withRuleHints } from './worklist/rule-hints.js';
 import { describeError } from './log/describe-error.js';
 import { EarlyRuns } from './triage/early-runs.js';
 import { routeSeries } from './rules/route.js';
+import { ownAeTitles } from './rules/routing-service.js';
+import { isOwnResultSeries } from './store/own-results.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -179,6 +181,15 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     registry: metrics.registry,
     audit,
     keyImage: (findingId) => triage.findings.keyImage(findingId),
+    air: {
+      localisation: (findingId) => triage.findings.localisation(findingId),
+      instanceFile: (instanceId) => {
+        const instance = index.getInstance(instanceId);
+        const series = instance ? index.getResource('series', instance.seriesId) : undefined;
+        return instance ? { sopClassUid: instance.sopClassUid, seriesInstanceUid: String(series?.mainTags.SeriesInstanceUID ?? ''), path: files.absolutePath(instance.filePath) } : null;
+      },
+      nodeStore: store,
+    },
   });
   // IT's notices about models (drift, a positive rate far above the validated one): their own
   // outbox, to destinations with use 'operational', never mixed with patient alerts.
@@ -219,6 +230,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     triagesVersion: (version) => version === 1 || config.series.rerunTriageOnReopen,
     candidates: async (id) => {
       const facts = await rules.series.facts(id);
+      // The node's own results are never triaged, early or late.
+      if (facts && isOwnResultSeries(ownAeTitles(facts.facts['association.callingAeTitle']))) return [];
       return facts ? routeSeries(rules.book.inForce().ruleSet, facts).jobs : undefined;
     },
     partialOf: (modelId) => triage.registry.get(modelId)?.manifest?.partial,

@@ -124,5 +124,15 @@ export const triageMigrations: MigrationSet = {
         CREATE INDEX triage_jobs_urgent ON triage_jobs (state, urgency DESC, priority_rank DESC, available_at);
       `,
     },
+    {
+      version: 5,
+      name: 'localisation maps for DICOM Segmentations',
+      // The map (float32) and how it lies on the source images (JSON): a SEG is made from them on
+      // the source series' geometry when a result goes to a PACS. Older findings have none.
+      sql: `
+        ALTER TABLE triage_findings ADD COLUMN localisation TEXT;
+        ALTER TABLE triage_findings ADD COLUMN localisation_map BLOB;
+      `,
+    },
   ],
 };

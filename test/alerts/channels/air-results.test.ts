@@ -14,7 +14,8 @@ import { storescu } from '../../helpers/dcmtk.js';
 import { uidFor, writeSeries } from '../../helpers/dicom-fixtures.js';
 import { eventually } from '../../helpers/eventually.js';
 import { makeFinding } from '../../helpers/findings.js';
-import { volumeManifest } from '../../helpers/manifests.js';
+import { radiographManifest, volumeManifest } from '../../helpers/manifests.js';
+import { writeRadiograph } from '../../helpers/pixel-fixtures.js';
 import { freePort, StoreScp } from '../../helpers/storescp.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
@@ -184,5 +185,33 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     const notRouted = () => node.logs.lines.filter((line) => line.includes("series of the node's own AI results: not routed")).length;
     await eventually(() => notRouted() >= 3, 'the result series declared stable and not routed', 20_000);
     expect(node.logs.text()).to.not.include('DOE^JANE');
+  });
+
+  it('makes the SEG of a radiograph one frame on the image itself, naming it; dciodvfy finds no error', async () => {
+    const file = writeRadiograph(path.join(work, 'dx', 'dx.dcm'), { rows: 40, columns: 48, value: (r) => 100 + r, pixelSpacing: [0.5, 0.5], seed: 'air-dx' });
+    const stored = await storescu(node.dicom.port, [file]);
+    expect(stored.code, stored.stderr).to.equal(0);
+    const instance = await eventually(() => node.index.instanceBySopInstanceUid(uidFor('air-dx/instance')), 'the radiograph indexed');
+    const manifest = manifestSchema.parse(radiographManifest());
+    const pre = await preprocessSeries([node.files.absolutePath(instance.filePath)], manifest);
+    const map = new Float32Array(16).map((_, i) => (i % 4 < 2 ? 0.8 : 0));
+    const placed = localisationOf(pre, map, [4, 4]);
+    const localisation = { ...placed, images: placed.images.map((image) => ({ ...image, instanceId: instance.id })) };
+    const studyId = node.index.getResource('series', instance.seriesId)!.parentId!;
+    const finding = makeFinding(
+      { studyId, seriesId: instance.seriesId, studyInstanceUid: uidFor('air-dx/study'), seriesInstanceUid: uidFor('air-dx/series'), accessionNumber: 'ACC-DX' },
+      { modelId: 'pneumothorax', keyInstanceId: instance.id, hasKeyImage: true, concept: { system: 'http://snomed.info/sct', code: '36118008', display: 'Pneumothorax' } },
+    );
+    expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48)), () => true, { localisation, map })).to.equal(true);
+    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'the radiograph results delivered', 30_000);
+    const seg = bySop(resultUids.seg(delivery.alertId));
+    const report = dciodvfyReport(dciodvfy, seg.file);
+    expect(report, report).to.not.match(/^Error/m);
+    expect(seg.data).to.include({ Rows: 40, Columns: 48, NumberOfFrames: 1 });
+    const frame = (seg.data.PerFrameFunctionalGroupsSequence as Item[])[0]!;
+    expect(first(first(frame, 'DerivationImageSequence')!, 'SourceImageSequence')).to.include({ ReferencedSOPInstanceUID: uidFor('air-dx/instance') });
+    const pixels = new Uint8Array((seg.data.PixelData as ArrayBuffer[])[0]!);
+    expect(pixels[0]!, 'left: hot').to.be.above(150);
+    expect(pixels[47]!, 'right: cold').to.equal(0);
   });
 });

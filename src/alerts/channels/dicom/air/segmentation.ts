@@ -69,6 +69,8 @@ export function buildSegmentation(alert: Alert, context: AlertContext, loc: Loca
       contentAt: f.createdAt,
     }),
     ...(placed && { FrameOfReferenceUID: first.frameOfReferenceUid, PositionReferenceIndicator: '' }),
+    // Type 2C without plane orientation (a radiograph): its orientation is not known here.
+    ...(!placed && { PatientOrientation: '' }),
     DeviceSerialNumber: f.deviceUid,
     ImageType: ['DERIVED', 'PRIMARY'],
     ContentLabel: 'AI_MAP',

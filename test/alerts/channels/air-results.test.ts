@@ -16,6 +16,7 @@ import { eventually } from '../../helpers/eventually.js';
 import { makeFinding } from '../../helpers/findings.js';
 import { radiographManifest, volumeManifest } from '../../helpers/manifests.js';
 import { writeRadiograph } from '../../helpers/pixel-fixtures.js';
+import { writeEnhancedCt } from '../../helpers/dicom-objects.js';
 import { freePort, StoreScp } from '../../helpers/storescp.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
@@ -213,5 +214,32 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     const pixels = new Uint8Array((seg.data.PixelData as ArrayBuffer[])[0]!);
     expect(pixels[0]!, 'left: hot').to.be.above(150);
     expect(pixels[47]!, 'right: cold').to.equal(0);
+  });
+
+  it('names each frame of a multi-frame source (Enhanced CT) in the SEG; dciodvfy finds no error', async () => {
+    const file = writeEnhancedCt(path.join(work, 'enhanced', 'ct.dcm'), 4, 32);
+    const stored = await storescu(node.dicom.port, [file]);
+    expect(stored.code, stored.stderr).to.equal(0);
+    const sopInstanceUid = readDataset(file).SOPInstanceUID as string;
+    const instance = await eventually(() => node.index.instanceBySopInstanceUid(sopInstanceUid), 'the enhanced CT indexed');
+    const manifest = manifestSchema.parse(volumeManifest({ input: { kind: 'volume', name: 'input', dtype: 'float32', layout: 'NCDHW', grid: { depth: 4, rows: 16, columns: 16 }, spacingMm: [1, 1, 1], channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }] } }));
+    const pre = await preprocessSeries([node.files.absolutePath(instance.filePath)], manifest);
+    const map = new Float32Array(64).fill(0.5);
+    const placed = localisationOf(pre, map, [4, 4, 4]);
+    const localisation = { ...placed, images: placed.images.map((image) => ({ ...image, instanceId: instance.id })) };
+    const studyId = node.index.getResource('series', instance.seriesId)!.parentId!;
+    const finding = makeFinding(
+      { studyId, seriesId: instance.seriesId, studyInstanceUid: readDataset(file).StudyInstanceUID as string, seriesInstanceUid: readDataset(file).SeriesInstanceUID as string, accessionNumber: 'ACC-EN' },
+      { modelId: 'enhanced', keyInstanceId: instance.id, keyFrameNumber: 2, hasKeyImage: true },
+    );
+    expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48)), () => true, { localisation, map })).to.equal(true);
+    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'the enhanced CT results delivered', 30_000);
+    const seg = bySop(resultUids.seg(delivery.alertId));
+    const report = dciodvfyReport(dciodvfy, seg.file);
+    expect(report, report).to.not.match(/^Error/m);
+    const frames = seg.data.PerFrameFunctionalGroupsSequence as Item[];
+    const sources = frames.map((frame) => first(first(frame, 'DerivationImageSequence')!, 'SourceImageSequence')!);
+    expect(sources.map((source) => source.ReferencedSOPInstanceUID)).to.deep.equal([sopInstanceUid, sopInstanceUid, sopInstanceUid, sopInstanceUid]);
+    expect(sources.map((source) => Number(source.ReferencedFrameNumber))).to.deep.equal([1, 2, 3, 4]);
   });
 });

@@ -32,7 +32,7 @@ type ResultKind = 'SR' | 'SEG' | 'KOS' | 'SC';
 
 interface ResultObject {
   what: ResultKind;
-  build(): Record<string, unknown> | null;
+  build(): Record<string, unknown> | null | Promise<Record<string, unknown> | null>;
 }
 
 /**
@@ -63,7 +63,8 @@ export class DicomChannel implements ChannelHandler {
     const objects = this.objects(job);
     const pending = objects.slice(job.delivery.stepsDone);
     if (pending.length === 0) return { note: null };
-    const built = pending.map((o) => ({ what: o.what, elements: o.build() }));
+    const built: { what: ResultKind; elements: Record<string, unknown> | null }[] = [];
+    for (const o of pending) built.push({ what: o.what, elements: await o.build() });
     const datasets = built.map((b) => (b.elements ? (new dimse.Dataset(b.elements, TransferSyntax.ExplicitVRLittleEndian) as Dataset) : null));
     const kept = await this.keep(built, datasets);
     const toSend = datasets.flatMap((d, i) => (d ? [{ dataset: d, step: i }] : []));
@@ -123,9 +124,9 @@ export class DicomChannel implements ChannelHandler {
     if (send.has('seg') && air && alert.finding.hasKeyImage) {
       objects.push({
         what: 'SEG',
-        build: () => {
+        build: async () => {
           const stored = air.localisation(alert.finding.id);
-          return stored ? buildSegmentation(alert, context, stored.localisation, stored.map, sourceSlices(stored.localisation, air.instanceFile)) : null;
+          return stored ? buildSegmentation(alert, context, stored.localisation, stored.map, await sourceSlices(stored.localisation, air.instanceFile)) : null;
         },
       });
     }

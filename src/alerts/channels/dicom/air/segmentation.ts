@@ -6,7 +6,7 @@ import type { Alert } from '../../../model.js';
 import { instanceNumberAt, resultAttributes } from '../result-attributes.js';
 import { resultUids } from '../result-uids.js';
 import { AIR_CODES, AIR_SERIES } from './air-codes.js';
-import type { SourceSlice } from './source-slices.js';
+import { yieldToEventLoop, type SourceSlice } from './source-slices.js';
 
 type Item = Record<string, unknown>;
 
@@ -29,9 +29,10 @@ const MAX_FRACTION = 255;
  * naming its source image (Derivation Image Sequence) and placed where it is (Plane Position),
  * so a viewer lays it over the series it came from. Built here rather than with dcmjs's
  * derivation tools: those need every source data set in memory with its pixels and write BINARY
- * segments only.
+ * segments only. The frames are resampled one per turn of the event loop (a 512² frame is a few
+ * milliseconds, a whole CTPA seconds): C-STOREs arriving meanwhile are not held up.
  */
-export function buildSegmentation(alert: Alert, context: AlertContext, loc: Localisation, map: Float32Array, all: SourceSlice[]): Item | null {
+export async function buildSegmentation(alert: Alert, context: AlertContext, loc: Localisation, map: Float32Array, all: SourceSlice[]): Promise<Item | null> {
   const f = alert.finding;
   const first = all[0];
   if (!first) return null;
@@ -40,7 +41,10 @@ export function buildSegmentation(alert: Alert, context: AlertContext, loc: Loca
   const placed = slices.every((s) => s.position && s.orientation && s.pixelSpacing && s.frameOfReferenceUid === first.frameOfReferenceUid) && first.frameOfReferenceUid !== null;
   const frameSize = first.rows * first.columns;
   const pixels = new Uint8Array(frameSize * slices.length + ((frameSize * slices.length) % 2));
-  slices.forEach((s, k) => pixels.set(mapOnImage(loc, map, s.image, s.rows, s.columns), k * frameSize));
+  for (const [k, s] of slices.entries()) {
+    pixels.set(mapOnImage(loc, map, s.image, s.rows, s.columns), k * frameSize);
+    await yieldToEventLoop();
+  }
 
   const segment: Item = {
     SegmentNumber: 1,

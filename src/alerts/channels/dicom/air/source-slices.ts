@@ -29,9 +29,10 @@ const SLICE_THICKNESS = '00180050';
 /**
  * The source images a localisation map lies on, read from the node's own store with the
  * pipeline's reader (so classic and enhanced objects give the same geometry triage used). An
- * image no longer held is left out; a Segmentation of the rest is still true.
+ * image no longer held is left out; a Segmentation of the rest is still true. Gives the event
+ * loop back between files: a CTPA is a few hundred of them, and the node is receiving meanwhile.
  */
-export function sourceSlices(loc: Localisation, instanceFile: InstanceFile): SourceSlice[] {
+export async function sourceSlices(loc: Localisation, instanceFile: InstanceFile): Promise<SourceSlice[]> {
   const byInstance = new Map<string, { file: NonNullable<ReturnType<InstanceFile>>; images: SourceImage[]; header: { frameOfReferenceUid: string | null; sliceThickness: number | null } } | null>();
   const out: SourceSlice[] = [];
   for (const image of loc.images) {
@@ -41,6 +42,7 @@ export function sourceSlices(loc: Localisation, instanceFile: InstanceFile): Sou
       const file = instanceFile(image.instanceId);
       read = file && fs.existsSync(file.path) ? readSource(file) : null;
       byInstance.set(image.instanceId, read);
+      await yieldToEventLoop();
     }
     const source = read?.images[image.frame];
     if (!read || !source) continue;
@@ -73,4 +75,8 @@ function readSource(file: NonNullable<ReturnType<InstanceFile>>) {
     images,
     header: { frameOfReferenceUid: typeof frameOfReference === 'string' && frameOfReference !== '' ? frameOfReference : null, sliceThickness: Number.isFinite(thickness) && thickness > 0 ? thickness : null },
   };
+}
+
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

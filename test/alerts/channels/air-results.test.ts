@@ -242,4 +242,21 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     expect(sources.map((source) => source.ReferencedSOPInstanceUID)).to.deep.equal([sopInstanceUid, sopInstanceUid, sopInstanceUid, sopInstanceUid]);
     expect(sources.map((source) => Number(source.ReferencedFrameNumber))).to.deep.equal([1, 2, 3, 4]);
   });
+
+  it('a finding that kept no map (stored before maps were kept) gets the SR and KOS, and its delivery says why there is no SEG', async () => {
+    const file = writeRadiograph(path.join(work, 'dx-old', 'dx.dcm'), { rows: 16, columns: 16, value: () => 100, pixelSpacing: [1, 1], seed: 'air-dx-old' });
+    const stored = await storescu(node.dicom.port, [file]);
+    expect(stored.code, stored.stderr).to.equal(0);
+    const instance = await eventually(() => node.index.instanceBySopInstanceUid(uidFor('air-dx-old/instance')), 'the radiograph indexed');
+    const studyId = node.index.getResource('series', instance.seriesId)!.parentId!;
+    const finding = makeFinding(
+      { studyId, seriesId: instance.seriesId, studyInstanceUid: uidFor('air-dx-old/study'), seriesInstanceUid: uidFor('air-dx-old/series'), accessionNumber: 'ACC-OLD' },
+      { modelId: 'older', keyInstanceId: instance.id, hasKeyImage: true },
+    );
+    expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48)), () => true)).to.equal(true);
+    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'delivered', 30_000);
+    expect(delivery).to.include({ stepsDone: 3, closedReason: 'SR and KOS stored; no SEG (no localisation map, or its source images, in the node)' });
+    expect(received().some((r) => r.data.SOPInstanceUID === resultUids.seg(delivery.alertId))).to.equal(false);
+    expect(bySop(resultUids.kos(delivery.alertId)).data.Modality).to.equal('KO');
+  });
 });

@@ -69,15 +69,14 @@ export class DicomChannel implements ChannelHandler {
     const kept = await this.keep(built, datasets);
     const toSend = datasets.flatMap((d, i) => (d ? [{ dataset: d, step: i }] : []));
     const report = toSend.length > 0 ? await sendFiles(this.peer(), toSend.map((s) => s.dataset), this.options) : { statuses: [] };
-    let done = job.delivery.stepsDone;
-    for (const [i, status] of report.statuses.entries()) {
-      const { step } = toSend[i]!;
+    // A step is done once its object is stored; an object with nothing to send (no map kept) is
+    // done with the next one stored, or at the end.
+    toSend.forEach(({ step }, i) => {
+      const status = report.statuses[i];
       if (!isStoredStatus(status)) throw storeFailure(pending[step]!.what, status, this.dest);
-      // Objects with nothing to send (no map kept) before this one are done with it.
-      done = job.delivery.stepsDone + step + 1;
-      job.stepDone(done);
-    }
-    if (done < job.delivery.stepsDone + pending.length) job.stepDone(job.delivery.stepsDone + pending.length);
+      job.stepDone(job.delivery.stepsDone + step + 1);
+    });
+    job.stepDone(job.delivery.stepsDone + pending.length);
     const sent = built.filter((b) => b.elements).map((b) => b.what);
     const skipped = built.filter((b) => !b.elements).map((b) => b.what);
     return { note: [`${sent.join(' and ')} stored`, ...(skipped.length ? [`no ${skipped.join(' or ')} (no localisation map, or its source images, in the node)`] : []), ...kept].join('; ') };

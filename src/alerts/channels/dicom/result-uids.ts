@@ -17,6 +17,8 @@ export const resultUids = {
   seg: (alertId: string) => derivedUid('vigil-alert', alertId, 'seg'),
   kosSeries: (resultId: string) => derivedUid('vigil-result', resultId, 'kos-series'),
   kos: (alertId: string) => derivedUid('vigil-alert', alertId, 'kos'),
+  /** One finding of one result is one tracked object (TID 1500), whatever later documents say about it. */
+  tracking: (resultId: string) => derivedUid('vigil-result', resultId, 'tracking'),
   /** The SEG's dimension organisation: one per SEG instance. */
   segDimensions: (alertId: string) => derivedUid('vigil-alert', alertId, 'seg-dimensions'),
 };

@@ -1,11 +1,11 @@
-import { derivedUid, StorageSopClass } from '../../../../dicom/uids.js';
+import { StorageSopClass } from '../../../../dicom/uids.js';
 import type { Finding } from '../../../../triage/finding.js';
 import { code, dicomCode, LOCAL_CODING_SCHEME } from '../../../coding.js';
 import type { AlertContext } from '../../../context.js';
 import type { Alert } from '../../../model.js';
 import { aiNotice, incompleteSeriesNote, resultText } from '../../../notice.js';
 import type { ReportedResult } from '../../../reported-result.js';
-import { instanceNumberAt, resultAttributes, sopReference } from '../result-attributes.js';
+import { instanceNumberAt, keyImageReference, resultAttributes, sopReference } from '../result-attributes.js';
 import { resultUids } from '../result-uids.js';
 import { AIR_CODES, AIR_SERIES, algorithmIdentification, deviceObserverContext } from './air-codes.js';
 
@@ -84,7 +84,7 @@ function measurementGroup(f: Finding, reported: ReportedResult): Item {
     ContentSequence: [
       // The same finding of the same result keeps its tracking identifiers across corrections.
       { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'TEXT', ConceptNameCodeSequence: [AIR_CODES.trackingIdentifier], TextValue: `${f.modelId} ${f.concept.display}`.slice(0, 1024) },
-      { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'UIDREF', ConceptNameCodeSequence: [AIR_CODES.trackingUid], UID: trackingUid(reported.resultId) },
+      { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'UIDREF', ConceptNameCodeSequence: [AIR_CODES.trackingUid], UID: resultUids.tracking(reported.resultId) },
       { RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: [AIR_CODES.finding], ConceptCodeSequence: [dicomCode(f.concept)] },
       ...(f.findingSite ? [{ RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: [AIR_CODES.findingSite], ConceptCodeSequence: [dicomCode(f.findingSite)] }] : []),
       ...algorithmIdentification(f),
@@ -94,11 +94,6 @@ function measurementGroup(f: Finding, reported: ReportedResult): Item {
       ...words.map((text) => ({ RelationshipType: 'CONTAINS', ValueType: 'TEXT', ConceptNameCodeSequence: [AIR_CODES.comment], TextValue: text })),
     ],
   };
-}
-
-/** One finding of one result is one tracked object, whatever later documents say about it. */
-export function trackingUid(resultId: string): string {
-  return derivedUid('vigil-result', resultId, 'tracking');
 }
 
 function numberItem(concept: Record<string, string>, value: number): Item {
@@ -112,7 +107,7 @@ function numberItem(concept: Record<string, string>, value: number): Item {
 
 /** TID 1600: the images the report is about (the key image the map peaks on). */
 function imageLibrary(key: NonNullable<AlertContext['keyInstance']>): Item {
-  const image: Item = { RelationshipType: 'CONTAINS', ValueType: 'IMAGE', ReferencedSOPSequence: [{ ...sopReference(key), ...(key.frameNumber > 1 && { ReferencedFrameNumber: key.frameNumber }) }] };
+  const image: Item = { RelationshipType: 'CONTAINS', ValueType: 'IMAGE', ReferencedSOPSequence: [keyImageReference(key)] };
   return {
     RelationshipType: 'CONTAINS',
     ValueType: 'CONTAINER',

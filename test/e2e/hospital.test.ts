@@ -174,8 +174,11 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       expect(new Set(series.Instances).size, s.label).to.equal(s.files.length);
     }
     const stats = await api.get<{ CountInstances: number; CountSeries: number }>('/statistics');
-    expect(stats.CountInstances).to.equal(studies.reduce((n, s) => n + s.files.length, 0));
-    expect(stats.CountSeries).to.equal(studies.length);
+    // The node also keeps the AI results it sent the PACS (their own series in each positive study).
+    const results = new Set(sinks.pacs.received.map((r) => r.sopInstanceUid));
+    const resultSeries = new Set(sinks.pacs.received.map((r) => String(r.elements.SeriesInstanceUID)));
+    expect(stats.CountInstances).to.equal(studies.reduce((n, s) => n + s.files.length, 0) + results.size);
+    expect(stats.CountSeries).to.equal(studies.length + resultSeries.size);
   });
 
   it('stores the JPEG-LS radiograph as it was sent', async function () {

@@ -255,8 +255,22 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     );
     expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48)), () => true)).to.equal(true);
     const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'delivered', 30_000);
-    expect(delivery).to.include({ stepsDone: 3, closedReason: 'SR and KOS stored; no SEG (no localisation map, or its source images, in the node)' });
+    expect(delivery).to.include({ stepsDone: 3, closedReason: 'SR and KOS stored; no SEG (no localisation map to show, or its source images gone from the node)' });
     expect(received().some((r) => r.data.SOPInstanceUID === resultUids.seg(delivery.alertId))).to.equal(false);
     expect(bySop(resultUids.kos(delivery.alertId)).data.Modality).to.equal('KO');
+  });
+
+  it('leaves out of the SEG the slices where the map is nothing', async () => {
+    // Plane 0 hot, plane 1 nothing: of the 4 slices the grid covers, the last lies on plane 1 alone.
+    const map = new Float32Array(32).map((_, i) => (i < 16 ? 0.9 : 0));
+    const { finding } = await recordFinding({ modelId: 'stroke-focal', modelVersion: '1.1.0', concept: { system: 'http://snomed.info/sct', code: '1386000', display: 'Intracranial hemorrhage' } }, map, [2, 4, 4]);
+    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'delivered', 30_000);
+    const seg = bySop(resultUids.seg(delivery.alertId));
+    const report = dciodvfyReport(dciodvfy, seg.file);
+    expect(report, report).to.not.match(/^Error/m);
+    const frames = seg.data.PerFrameFunctionalGroupsSequence as Item[];
+    const sources = frames.map((frame) => first(first(frame, 'DerivationImageSequence')!, 'SourceImageSequence')!.ReferencedSOPInstanceUID);
+    expect(sources).to.deep.equal([1, 2, 3].map((i) => uidFor(`air/instance/${i}`)));
+    expect(frames.map((frame) => (first(frame, 'FrameContentSequence')!.DimensionIndexValues as number[])[1])).to.deep.equal([1, 2, 3]);
   });
 });

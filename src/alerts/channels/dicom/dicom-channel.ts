@@ -79,7 +79,7 @@ export class DicomChannel implements ChannelHandler {
     job.stepDone(job.delivery.stepsDone + pending.length);
     const sent = built.filter((b) => b.elements).map((b) => b.what);
     const skipped = built.filter((b) => !b.elements).map((b) => b.what);
-    return { note: [`${sent.join(' and ')} stored`, ...(skipped.length ? [`no ${skipped.join(' or ')} (no localisation map, or its source images, in the node)`] : []), ...kept].join('; ') };
+    return { note: [`${sent.join(' and ')} stored`, ...(skipped.length ? [`no ${skipped.join(' or ')} (no localisation map to show, or its source images gone from the node)`] : []), ...kept].join('; ') };
   }
 
   /** A C-ECHO under the configured AE titles: the PACS takes our association and answers. */

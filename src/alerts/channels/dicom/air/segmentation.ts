@@ -24,7 +24,7 @@ const MAX_FRACTION = 255;
  * overlay it can toggle and threshold; a BINARY segment would have to cut the map at a threshold
  * the model does not define (its operating threshold is on the study's probability, not on map
  * cells). A Parametric Map would carry the values too but PACS and viewers (OHIF) show SEGs far
- * more widely. One frame per source image the map covers, on that image's own grid (rows,
+ * more widely. One frame per source image the map covers and is not nothing on, on that image's own grid (rows,
  * columns, position, orientation, spacing: per slice for CT, one frame for a radiograph), each
  * naming its source image (Derivation Image Sequence) and placed where it is (Plane Position),
  * so a viewer lays it over the series it came from. Built here rather than with dcmjs's
@@ -37,14 +37,25 @@ export async function buildSegmentation(alert: Alert, context: AlertContext, loc
   const first = all[0];
   if (!first) return null;
   // One Rows × Columns per SEG: the images of another size (a scout, say) are left out.
-  const slices = all.filter((s) => s.rows === first.rows && s.columns === first.columns);
-  const placed = slices.every((s) => s.position && s.orientation && s.pixelSpacing && s.frameOfReferenceUid === first.frameOfReferenceUid) && first.frameOfReferenceUid !== null;
-  const frameSize = first.rows * first.columns;
-  const pixels = new Uint8Array(frameSize * slices.length + ((frameSize * slices.length) % 2));
-  for (const [k, s] of slices.entries()) {
-    pixels.set(mapOnImage(loc, map, s.image, s.rows, s.columns), k * frameSize);
+  const sameSize = all.filter((s) => s.rows === first.rows && s.columns === first.columns);
+  const placed = sameSize.every((s) => s.position && s.orientation && s.pixelSpacing && s.frameOfReferenceUid === first.frameOfReferenceUid) && first.frameOfReferenceUid !== null;
+  const spacing = placed ? sliceSpacing(sameSize) : null;
+  // A slice where the map is nothing (every pixel 0 of 255) has no frame, as PS3.3 allows: a
+  // focal finding's SEG carries the slices it is on, not the whole series.
+  const slices: SourceSlice[] = [];
+  const frames: Uint8Array[] = [];
+  for (const s of sameSize) {
+    const frame = mapOnImage(loc, map, s.image, s.rows, s.columns);
+    if (frame.some((v) => v > 0)) {
+      slices.push(s);
+      frames.push(frame);
+    }
     await yieldToEventLoop();
   }
+  if (slices.length === 0) return null;
+  const frameSize = first.rows * first.columns;
+  const pixels = new Uint8Array(frameSize * slices.length + ((frameSize * slices.length) % 2));
+  frames.forEach((frame, k) => pixels.set(frame, k * frameSize));
 
   const segment: Item = {
     SegmentNumber: 1,
@@ -59,7 +70,6 @@ export async function buildSegmentation(alert: Alert, context: AlertContext, loc
   };
   const dimensions = resultUids.segDimensions(alert.id);
   const orientation = placed ? first.orientation!.flat() : null;
-  const spacing = placed ? sliceSpacing(slices) : null;
   return {
     ...resultAttributes({
       context,

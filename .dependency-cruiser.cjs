@@ -55,7 +55,7 @@ const layerIndex = (name) => LAYERS.findIndex((l) => l.name === name);
  * other upward import. Goes with the exception.
  */
 const foldersSpannedByTemporaryExceptions = EXCEPTIONS.filter((e) => e.temporary).flatMap((e) =>
-  LAYERS.slice(layerIndex(e.layer), layerIndex(e.toLayer) + 1).map((l) => `${l.path.replace(/\/$/, '')}$`),
+  LAYERS.slice(layerIndex(e.layer), layerIndex(e.toLayer) + 1).map((l) => `${l.path.replace(/\/$/, '')}($|/)`),
 );
 
 const above = (name) => LAYERS.slice(layerIndex(name) + 1).map((l) => l.path);

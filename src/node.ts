@@ -63,6 +63,8 @@ import { TRIAGE_QUEUE } from './triage/jobs.js';
 function queuesShown(holding: readonly string[]): string[] {
   return [...new Set([TRIAGE_QUEUE, ...holding])];
 }
+import { ownAeTitles } from './rules/routing-service.js';
+import { isOwnResultSeries } from './store/own-results.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -195,6 +197,15 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     registry: metrics.registry,
     audit,
     keyImage: (findingId) => triage.findings.keyImage(findingId),
+    air: {
+      localisation: (findingId) => triage.findings.localisation(findingId),
+      instanceFile: (instanceId) => {
+        const instance = index.getInstance(instanceId);
+        const series = instance ? index.getResource('series', instance.seriesId) : undefined;
+        return instance ? { sopClassUid: instance.sopClassUid, seriesInstanceUid: String(series?.mainTags.SeriesInstanceUID ?? ''), path: files.absolutePath(instance.filePath) } : null;
+      },
+      nodeStore: store,
+    },
   });
   // IT's notices about models (drift, a positive rate far above the validated one): their own
   // outbox, to destinations with use 'operational', never mixed with patient alerts.
@@ -236,6 +247,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     triagesVersion: (version) => version === 1 || config.series.rerunTriageOnReopen,
     candidates: async (id) => {
       const facts = await rules.series.facts(id);
+      // The node's own results are never triaged, early or late.
+      if (facts && isOwnResultSeries(ownAeTitles(facts.facts['association.callingAeTitle']))) return [];
       return facts ? routeSeries(rules.book.inForce().ruleSet, facts).jobs : undefined;
     },
     partialOf: (modelId) => triage.registry.get(modelId)?.manifest?.partial,

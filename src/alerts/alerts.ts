@@ -6,7 +6,7 @@ import type { Db } from '../db/database.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import { AlertStore } from './alert-store.js';
 import type { ChannelHandler } from './channels/channel.js';
-import type { KeyImageSource } from './channels/dicom/dicom-channel.js';
+import type { AirServices, KeyImageSource } from './channels/dicom/dicom-channel.js';
 import { createChannel } from './channels/registry.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DeliveryStore } from './delivery-store.js';
@@ -30,6 +30,8 @@ export interface AlertsDeps {
   audit?: OutboxDeps['audit'];
   /** Key images as triage stored them, for DICOM destinations (none: they send the SR alone). */
   keyImage?: KeyImageSource;
+  /** What DICOM destinations need for Segmentations and to keep their results in the node. */
+  air?: AirServices;
   /** Tests swap channels; production uses the registry of channel handlers. */
   createChannel?: (dest: DestinationConfig) => ChannelHandler;
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
@@ -57,7 +59,7 @@ export class AlertsPart {
   constructor(deps: AlertsDeps) {
     const { config, db, index, log } = deps;
     this.clock = deps.clock ?? systemClock;
-    this.channelFor = deps.createChannel ?? ((dest) => createChannel(dest, { keyImage: deps.keyImage ?? (() => null) }));
+    this.channelFor = deps.createChannel ?? ((dest) => createChannel(dest, { keyImage: deps.keyImage ?? (() => null), ...(deps.air && { air: deps.air }) }));
     this.alerts = new AlertStore(db);
     this.deliveries = new DeliveryStore(db, deps.queue);
     this.destinations = new DestinationRegistry(db, config.destinations, config.escalation);

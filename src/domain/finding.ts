@@ -24,6 +24,8 @@ export interface Finding {
   seriesInstanceUid: string;
   accessionNumber: string | null;
   concept: CodedConcept;
+  /** Where the finding is, when the pack declares it (manifest `finding.site`). */
+  findingSite?: CodedConcept;
   probability: number;
   threshold: number;
   /**

@@ -8,6 +8,7 @@ import type { RuleBook } from './rule-book.js';
 import type { RoutingSink } from './sink.js';
 import type { StoredSeries } from './stored-series.js';
 import { describeError } from '../log/describe-error.js';
+import { isOwnResultSeries } from '../store/own-results.js';
 
 /**
  * The routing stage: on 'series-stable' it evaluates the rules in force on the series, records
@@ -60,6 +61,10 @@ export class RoutingService {
       log.warn('series gone before routing', { seriesId });
       return undefined;
     }
+    if (isOwnResultSeries(ownAeTitles(facts.facts['association.callingAeTitle']))) {
+      log.info('series of the node\'s own AI results: not routed', { seriesId, seriesVersion });
+      return undefined;
+    }
     const { ruleSet, version: ruleVersion } = this.deps.book.inForce();
     // Evaluated without showPatientData: the stored explanation never quotes patient values.
     const decision = routeSeries(ruleSet, facts);
@@ -85,4 +90,9 @@ export class RoutingService {
       this.deps.log.error('routing could not hand over a job', { ...what, error: describeError(err) });
     }
   }
+}
+
+/** The calling AE titles fact as a list of strings (absent when the index holds none). */
+export function ownAeTitles(fact: unknown): string[] | undefined {
+  return Array.isArray(fact) ? fact.filter((ae): ae is string => typeof ae === 'string') : undefined;
 }

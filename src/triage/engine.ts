@@ -8,6 +8,7 @@ import { morePressing, type Priority } from '../domain/priority.js';
 import { countsVerdict } from '../series/counts.js';
 import type { Finding } from '../domain/finding.js';
 import type { FindingStore } from './findings.js';
+import type { Localisation } from './localisation.js';
 import type { Job, JobStore } from './jobs.js';
 import { DEFAULT_URGENCY } from './manifest.js';
 import type { ModelRegistry } from './registry.js';
@@ -220,13 +221,14 @@ export class TriageEngine {
       // finding's transaction): once complete, the final job speaks, and a late preliminary
       // positive must not raise what the final result may already have said is negative.
       let outdated = false;
+      const localisation = result.localisation && { localisation: withInstanceIds(result.localisation, instances), map: result.map };
       const stored = this.findings.record(finding, result.keyImagePng, () => {
         if (job.early && !this.deps.stillArriving(job.seriesId, job.seriesVersion)) {
           outdated = this.jobs.cancel(job.id);
           return false;
         }
         return this.jobs.markDone(job.id, finding.id, timings);
-      });
+      }, localisation);
       if (outdated) {
         log.info('early triage run finished after its series was complete; result discarded', { jobId: job.id, seriesId: job.seriesId });
         return;
@@ -286,6 +288,7 @@ export class TriageEngine {
       seriesInstanceUid: String(series.mainTags.SeriesInstanceUID ?? ''),
       accessionNumber: study.mainTags.AccessionNumber ? String(study.mainTags.AccessionNumber) : null,
       concept: manifest.finding.concept,
+      ...(manifest.finding.site && { findingSite: manifest.finding.site }),
       probability: result.probability,
       threshold: point.threshold,
       operatingPoint: { name: point.name, sensitivity: point.sensitivity, specificity: point.specificity, source: point.source, version: point.version },
@@ -314,4 +317,9 @@ export class TriageEngine {
 
 function round(ms: number): number {
   return Math.round(ms * 10) / 10;
+}
+
+/** The worker names source images by the job's file index; the index names them by instance id. */
+function withInstanceIds(localisation: Localisation, instances: InstanceRow[]): Localisation {
+  return { ...localisation, images: localisation.images.flatMap((image) => (instances[image.file] ? [{ ...image, instanceId: instances[image.file]!.id }] : [])) };
 }

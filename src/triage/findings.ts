@@ -3,6 +3,13 @@ import type { ChangeFeed } from '../store/changes.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { Finding } from '../domain/finding.js';
+import type { Localisation } from './localisation.js';
+
+/** A finding's localisation map and its placement on the source images. */
+export interface StoredLocalisation {
+  localisation: Localisation;
+  map: Float32Array;
+}
 
 /**
  * Called inside the SQLite transaction that stores a finding, with the same connection: the
@@ -28,11 +35,12 @@ export class FindingStore {
   ) {
     this.stmts = {
       insert: db.prepare(
-        `INSERT INTO triage_findings (id, job_id, series_id, study_id, model_id, positive, created_at, body, key_image)
-         VALUES (@id, @jobId, @seriesId, @studyId, @modelId, @positive, @createdAt, @body, @keyImage)`,
+        `INSERT INTO triage_findings (id, job_id, series_id, study_id, model_id, positive, created_at, body, key_image, localisation, localisation_map)
+         VALUES (@id, @jobId, @seriesId, @studyId, @modelId, @positive, @createdAt, @body, @keyImage, @localisation, @localisationMap)`,
       ),
       get: db.prepare<[string], FindingRow>('SELECT body FROM triage_findings WHERE id = ?'),
       keyImage: db.prepare<[string], { key_image: Buffer | null }>('SELECT key_image FROM triage_findings WHERE id = ?'),
+      localisation: db.prepare<[string], { localisation: string | null; localisation_map: Buffer | null }>('SELECT localisation, localisation_map FROM triage_findings WHERE id = ?'),
     };
   }
 
@@ -46,7 +54,7 @@ export class FindingStore {
    * cancelled meanwhile: nothing is stored), the /changes entry and every transactional listener.
    * After the commit, the 'finding' event.
    */
-  record(finding: Finding, keyImage: Uint8Array | null, claimJob: () => boolean): boolean {
+  record(finding: Finding, keyImage: Uint8Array | null, claimJob: () => boolean, localisation?: StoredLocalisation | null): boolean {
     const stored = this.db.transaction(() => {
       if (!claimJob()) return false;
       this.stmts.insert.run({
@@ -59,6 +67,8 @@ export class FindingStore {
         createdAt: finding.createdAt,
         body: JSON.stringify(finding),
         keyImage: keyImage ? Buffer.from(keyImage.buffer, keyImage.byteOffset, keyImage.byteLength) : null,
+        localisation: localisation ? JSON.stringify(localisation.localisation) : null,
+        localisationMap: localisation ? Buffer.from(localisation.map.buffer, localisation.map.byteOffset, localisation.map.byteLength) : null,
       });
       this.changes.append('finding', 'finding', finding.id, { seriesId: finding.seriesId, modelId: finding.modelId, positive: finding.positive, critical: finding.critical, ...(finding.preliminary && { preliminary: true }) }, finding.createdAt);
       for (const listener of this.listeners) listener(finding, this.db);
@@ -79,6 +89,17 @@ export class FindingStore {
   keyImage(id: string): Buffer | null | undefined {
     const row = this.stmts.keyImage.get(id);
     return row === undefined ? undefined : row.key_image;
+  }
+
+  /** The finding's localisation, or null (none, or a finding stored before maps were kept). */
+  localisation(id: string): StoredLocalisation | null {
+    const row = this.stmts.localisation.get(id);
+    if (!row?.localisation || !row.localisation_map) return null;
+    const bytes = row.localisation_map;
+    // A copy: the row's Buffer may not be aligned for a Float32Array.
+    const map = new Float32Array(bytes.byteLength / 4);
+    new Uint8Array(map.buffer).set(bytes);
+    return { localisation: JSON.parse(row.localisation) as Localisation, map };
   }
 
   list(filter: { seriesId?: string; studyId?: string; modelId?: string; positive?: boolean; limit: number; offset: number }): Finding[] {

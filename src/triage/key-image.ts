@@ -81,7 +81,7 @@ function displayRange(input: KeyImageInput): { low: number; span: number } {
 }
 
 /** Bilinear sample with clamped edges; 0 outside the map by more than half a cell. */
-function sample(map: Float32Array, rows: number, columns: number, y: number, x: number): number {
+export function sample(map: Float32Array, rows: number, columns: number, y: number, x: number): number {
   if (y < -0.5 || x < -0.5 || y > rows - 0.5 || x > columns - 0.5) return 0;
   const yc = Math.min(rows - 1, Math.max(0, y));
   const xc = Math.min(columns - 1, Math.max(0, x));

@@ -174,6 +174,8 @@ export const manifestSchema = z
     defaultOperatingPoint: z.string().min(1),
     finding: z.strictObject({
       concept: z.strictObject({ system: z.enum([CODE_SYSTEMS.snomed, CODE_SYSTEMS.radlex]), code: z.string().min(1), display: z.string().min(1) }),
+      /** Where the finding is (the anatomy, SNOMED CT or RadLex), when the model knows: the DICOM results' Finding Site. */
+      site: z.strictObject({ system: z.enum([CODE_SYSTEMS.snomed, CODE_SYSTEMS.radlex]), code: z.string().min(1), display: z.string().min(1) }).optional(),
       /** A positive finding is critical: alerts follow. */
       critical: z.boolean(),
       /** The reading priority a positive finding asks for. */

@@ -149,5 +149,15 @@ export const triageMigrations: MigrationSet = {
           FROM triage_jobs ORDER BY rowid;
       `,
     },
+    {
+      version: 6,
+      name: 'localisation maps for DICOM Segmentations',
+      // The map (float32) and how it lies on the source images (JSON): a SEG is made from them on
+      // the source series' geometry when a result goes to a PACS. Older findings have none.
+      sql: `
+        ALTER TABLE triage_findings ADD COLUMN localisation TEXT;
+        ALTER TABLE triage_findings ADD COLUMN localisation_map BLOB;
+      `,
+    },
   ],
 };

@@ -25,6 +25,7 @@ const BENCHMARKS = {
   'series-stable': 'last C-STORE response → series-stable, by count tags, MPPS and the idle window',
   triage: 'one job, enqueue → finding, by stage, with the benchmark packs',
   alerts: 'finding stored → each destination acknowledging',
+  'air-seg': 'building and encoding the AI Results Segmentation of a 40 × 512² CT (source geometry read, map resampled per slice)',
   api: 'what authentication and the audit trail cost per request',
   'auth-flood': 'a C-STORE push alone and under a flood of wrong tokens',
   worklist: 'a worklist page, STAT only, one entry and recording a finding at 1k to 1M studies',

@@ -174,8 +174,11 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       expect(new Set(series.Instances).size, s.label).to.equal(s.files.length);
     }
     const stats = await api.get<{ CountInstances: number; CountSeries: number }>('/statistics');
-    expect(stats.CountInstances).to.equal(studies.reduce((n, s) => n + s.files.length, 0));
-    expect(stats.CountSeries).to.equal(studies.length);
+    // The node also keeps the AI results it sent the PACS (their own series in each positive study).
+    const results = new Set(sinks.pacs.received.map((r) => r.sopInstanceUid));
+    const resultSeries = new Set(sinks.pacs.received.map((r) => String(r.elements.SeriesInstanceUID)));
+    expect(stats.CountInstances).to.equal(studies.reduce((n, s) => n + s.files.length, 0) + results.size);
+    expect(stats.CountSeries).to.equal(studies.length + resultSeries.size);
   });
 
   it('stores the JPEG-LS radiograph as it was sent', async function () {
@@ -210,7 +213,12 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       for (const c of confirmations) expect(c.resultId, `${s.label}: a confirmation keeps the result id`).to.equal(raised[0]!.resultId);
       for (const alert of alerts) {
         const states = alert.deliveries.map((d) => `${d.destination}:${d.state}`);
-        expect(states.sort(), s.label).to.deep.equal([`${DEMO_FHIR_DESTINATION}:delivered`, `${DEMO_PACS_DESTINATION}:delivered`, `${DEMO_HL7_DESTINATION}:delivered`]);
+        // The PACS's objects (a SEG over the source slices among them) take longer than a message:
+        // a preliminary result still queued for it when the complete series confirms it is
+        // superseded there (cancelled), and the PACS gets the confirmed result alone.
+        const superseded = alert.preliminary && confirmations.length > 0 && states.includes(`${DEMO_PACS_DESTINATION}:cancelled`);
+        const pacs = `${DEMO_PACS_DESTINATION}:${superseded ? 'cancelled' : 'delivered'}`;
+        expect(states.sort(), s.label).to.deep.equal([`${DEMO_FHIR_DESTINATION}:delivered`, pacs, `${DEMO_HL7_DESTINATION}:delivered`]);
       }
       // The RIS: one result message per alert (a resend would keep its control id, which a RIS de-duplicates on).
       const orus = sinks.hl7.received.filter((m) => m.type === 'ORU^R01' && m.studyInstanceUid === s.studyInstanceUid);
@@ -257,24 +265,29 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     });
   });
 
-  it('returns each positive result to the PACS: an SR and its key image as SC, in the study, that dciodvfy passes', function () {
+  it('returns each positive result to the PACS: a TID 1500 SR, a SEG, a KOS and the key image as SC, in the study, that dciodvfy passes', function () {
     const dciodvfy = requireTool(this, 'dciodvfy', 'dicom3tools');
     const dir = path.join(work, 'pacs');
     fs.mkdirSync(dir, { recursive: true });
     for (const s of positives()) {
-      // An SR and its SC per alert: the preliminary result's, then the complete series', when the pack ran early.
+      // An SR, SEG, KOS and SC per alert: the preliminary result's, then the complete series', when the pack ran early.
       const objects = sinks.pacs.objectsOf(s.studyInstanceUid);
-      const pairs = objects.length / 2;
-      expect(pairs, `${s.label}: objects`).to.be.oneOf([1, 2]);
-      expect(objects.map((o) => o.kind).sort(), s.label).to.deep.equal([...Array(pairs).fill('Comprehensive SR'), ...Array(pairs).fill('Secondary Capture')]);
+      const sets = objects.length / 4;
+      expect(sets, `${s.label}: objects`).to.be.oneOf([1, 2]);
+      const kinds = ['Comprehensive SR', 'Segmentation', 'Key Object Selection', 'Secondary Capture'].flatMap((kind) => Array<string>(sets).fill(kind));
+      expect(objects.map((o) => o.kind).sort(), s.label).to.deep.equal(kinds.sort());
       for (const o of objects) {
         const file = path.join(dir, `${o.sopInstanceUid}.dcm`);
         new dimse.Dataset(o.elements, TransferSyntax.ExplicitVRLittleEndian).toFile(file);
         const report = spawnSync(dciodvfy, [file], { encoding: 'utf8' });
         expect(`${report.stdout}${report.stderr}`, `${s.label}: ${o.kind}`).to.not.match(/^Error/m);
       }
-      const sr = objects.find((o) => o.kind === 'Comprehensive SR')!.elements as { ContentSequence: { ConceptCodeSequence?: { CodeMeaning: string }[] }[] };
-      expect(sr.ContentSequence.map((i) => i.ConceptCodeSequence?.[0]?.CodeMeaning), s.label).to.include('Positive');
+      type Content = { ConceptCodeSequence?: { CodeMeaning: string }[]; ContentSequence?: Content[] };
+      const all = (items: Content[] = []): Content[] => items.flatMap((i) => [i, ...all(i.ContentSequence)]);
+      const sr = objects.find((o) => o.kind === 'Comprehensive SR')!.elements as Content;
+      expect(all(sr.ContentSequence).map((i) => i.ConceptCodeSequence?.[0]?.CodeMeaning), s.label).to.include('Present');
+      const seg = objects.find((o) => o.kind === 'Segmentation')!.elements as { NumberOfFrames: number; Rows: number };
+      expect(Number(seg.NumberOfFrames), `${s.label}: SEG frames on the source slices`).to.be.at.least(1);
       const sc = objects.find((o) => o.kind === 'Secondary Capture')!.elements as { Rows: number; Columns: number };
       expect(sc.Rows * sc.Columns, `${s.label}: the key image`).to.be.above(10_000);
     }

@@ -90,6 +90,13 @@ describe('triage/engine: series to findings through the worker pool', function (
     const png = await request(node.app).get(finding.keyImage).set('Authorization', `Bearer ${radiologist}`).buffer(true);
     expect(png.type).to.equal('image/png');
     expect((png.body as Buffer).subarray(1, 4).toString('latin1')).to.equal('PNG');
+    // The map is kept with where it lies on the source images (a DICOM Segmentation is made from it).
+    const kept = node.triage.findings.localisation(finding.id)!;
+    expect(kept.map.length).to.equal(kept.localisation.mapShape.reduce((a, b) => a * b, 1));
+    const series = node.index.instancesUnder('series', seriesId);
+    expect(kept.localisation.images.length).to.be.at.least(1);
+    for (const image of kept.localisation.images) expect(series.map((i) => i.id)).to.include(image.instanceId);
+    expect(kept.localisation.images.map((i) => i.instanceId)).to.include(finding.keyInstanceId);
 
     expect(events.map((f) => f.id)).to.include(finding.id);
     expect(inTransaction.length).to.be.greaterThan(0);
@@ -113,6 +120,8 @@ describe('triage/engine: series to findings through the worker pool', function (
     expect(normal.positive).to.equal(false);
     expect(normal.priority).to.equal('routine');
     expect(node.triage.findings.get(b.findingId!)!.hasKeyImage).to.equal(true);
+    // A radiograph's map lies on its one image (plane 0).
+    expect(node.triage.findings.localisation(b.findingId!)!.localisation.images).to.have.length(1).and.to.satisfy((images: { mapPlane: number }[]) => images[0]!.mapPlane === 0);
   });
 
   it('says when a finding was made on part of its series: in the finding, the log and the worklist', async function () {

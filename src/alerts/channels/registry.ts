@@ -1,6 +1,6 @@
 import type { DestinationConfig } from '../../config/sections/alerts.js';
 import type { ChannelHandler } from './channel.js';
-import { DicomChannel, type KeyImageSource } from './dicom/dicom-channel.js';
+import { DicomChannel, type AirServices, type KeyImageSource } from './dicom/dicom-channel.js';
 import { FhirChannel } from './fhir/fhir-channel.js';
 import { Hl7Channel } from './hl7/hl7-channel.js';
 import { WebhookChannel } from './webhook/webhook-channel.js';
@@ -9,6 +9,8 @@ import { WebhookChannel } from './webhook/webhook-channel.js';
 export interface ChannelServices {
   /** Key images as triage stored them (a DICOM destination sends them as Secondary Captures). */
   keyImage: KeyImageSource;
+  /** Localisation maps, source images and the node's own store, for the AI Results set (none: no SEG, nothing kept). */
+  air?: AirServices;
 }
 
 /**
@@ -24,7 +26,7 @@ export function createChannel(dest: DestinationConfig, services: ChannelServices
     case 'webhook':
       return new WebhookChannel(dest);
     case 'dicom':
-      return new DicomChannel(dest, services.keyImage);
+      return new DicomChannel(dest, services.keyImage, services.air ?? null);
     default:
       return dest satisfies never;
   }

@@ -109,7 +109,7 @@ export const webhookDestination = z.strictObject({
 });
 
 /** What a DICOM destination (a PACS) is sent for each alert. */
-export const DICOM_RESULT_OBJECTS = ['sr', 'sc'] as const;
+export const DICOM_RESULT_OBJECTS = ['sr', 'seg', 'kos', 'sc'] as const;
 
 export const dicomDestination = z.strictObject({
   ...common,
@@ -122,8 +122,18 @@ export const dicomDestination = z.strictObject({
   callingAeTitle: aeTitle.default('VIGIL'),
   /** DICOM over TLS; absent means plain TCP (inside a trusted network only). */
   tls: tlsClient.omit({ servername: true }).optional(),
-  /** sr: a Comprehensive SR of the result; sc: a Secondary Capture of the key image with its heat map (when the finding has one). */
-  send: z.array(z.enum(DICOM_RESULT_OBJECTS)).min(1).default(['sr', 'sc']),
+  /**
+   * The IHE AI Results set by default: sr, a Measurement Report SR (TID 1500); seg, a Segmentation
+   * of the localisation map; kos, a Key Object Selection of the key image. sc: a Secondary Capture
+   * of the key image with the heat map burned in, for a PACS that cannot show a SEG.
+   */
+  send: z
+    .array(z.enum(DICOM_RESULT_OBJECTS))
+    .min(1)
+    .refine((list) => new Set(list).size === list.length, 'each object at most once')
+    .default(['sr', 'seg', 'kos']),
+  /** The node keeps what it sends in its own store too (its DICOMweb and viewer show them). */
+  storeInNode: z.boolean().default(true),
   timeoutMs: timeoutMs.default(30_000),
 });
 

@@ -63,6 +63,8 @@ export const StorageSopClass = {
   BasicTextSr: '1.2.840.10008.5.1.4.1.1.88.11',
   EnhancedSr: '1.2.840.10008.5.1.4.1.1.88.22',
   ComprehensiveSr: '1.2.840.10008.5.1.4.1.1.88.33',
+  KeyObjectSelection: '1.2.840.10008.5.1.4.1.1.88.59',
+  Segmentation: '1.2.840.10008.5.1.4.1.1.66.4',
   EncapsulatedPdf: '1.2.840.10008.5.1.4.1.1.104.1',
 } as const;
 

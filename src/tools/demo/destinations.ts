@@ -42,10 +42,12 @@ export function demoDestinations(sinks: DemoSinkAddresses): DestinationInput[] {
     {
       id: DEMO_PACS_DESTINATION,
       type: 'dicom',
-      description: `${note} (PACS, DICOM SR and Secondary Capture)`,
+      description: `${note} (PACS, DICOM AI Results: TID 1500 SR, SEG, KOS, and the burned-in Secondary Capture)`,
       host: sinks.host,
       port: sinks.pacs.port,
       aeTitle: sinks.pacs.aeTitle,
+      // The AI Results set and the burned-in key image: the demo shows every object there is.
+      send: ['sr', 'seg', 'kos', 'sc'],
       timeoutMs: 5000,
     },
   ];

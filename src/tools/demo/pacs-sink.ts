@@ -6,9 +6,11 @@ import { closeServer, listen } from '../../core/listen.js';
 
 const { PresentationContextResult, Status } = dimse.constants;
 
-/** What a PACS gets from Vigil: its AI results, as SR documents and Secondary Captures. */
+/** What a PACS gets from Vigil: its AI results (TID 1500 SR, SEG, KOS) and Secondary Captures. */
 const RESULT_CLASSES: Record<string, string> = {
   [StorageSopClass.ComprehensiveSr]: 'Comprehensive SR',
+  [StorageSopClass.Segmentation]: 'Segmentation',
+  [StorageSopClass.KeyObjectSelection]: 'Key Object Selection',
   [StorageSopClass.SecondaryCapture]: 'Secondary Capture',
 };
 const SYNTAXES: readonly string[] = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian];
@@ -26,7 +28,7 @@ export interface ReceivedObject {
 
 /**
  * A stand-in PACS for the demo and the end-to-end test: a C-STORE SCP on dcmjs-dimse that takes
- * the AI result objects a DICOM destination sends (SR and SC, in little endian) and keeps them;
+ * the AI result objects a DICOM destination sends (SR, SEG, KOS and SC, in little endian) and keeps them;
  * anything else is refused at association, as a PACS configured for them would.
  */
 export class PacsSink {

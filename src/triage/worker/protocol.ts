@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../core/errors.js';
+import type { Localisation } from '../localisation.js';
 import type { Manifest } from '../manifest.js';
 
 /** A model pack as a worker needs it: where it is, what it declares, how many threads to use. */
@@ -35,6 +36,8 @@ export interface JobResult {
   keyFrame: number | null;
   keySlice: number | null;
   keyImagePng: Uint8Array | null;
+  /** How the map lies on the source images (for a DICOM Segmentation of it); null without a key image. */
+  localisation: Localisation | null;
   timings: { readMs: number; decodeMs: number; preprocessMs: number; inferenceMs: number; keyImageMs: number };
 }
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { VigilError } from '../../core/errors.js';
 import { renderKeyImage } from '../key-image.js';
+import { localisationOf } from '../localisation.js';
 import { readImages } from '../pipeline/dataset.js';
 import { decodeFrame } from '../pipeline/decode.js';
 import { preprocessSeries, type PreprocessResult } from '../pipeline/preprocess.js';
@@ -39,6 +40,7 @@ export async function runJob(pack: PackRef, files: string[], keyImageMaxSide: nu
     keyFrame: key ? pre.sources[key.source]!.frame : null,
     keySlice: key?.slice ?? null,
     keyImagePng,
+    localisation: key ? localisationOf(pre, map, mapShape) : null,
     timings: { ...pre.timings, inferenceMs, keyImageMs: performance.now() - t1 },
   };
 }

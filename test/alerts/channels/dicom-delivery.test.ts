@@ -31,8 +31,10 @@ function readDataset(file: string): Item {
 }
 
 const meaning = (item: Item, key: string) => ((item[key] as Item[] | undefined)?.[0]?.CodeMeaning as string | undefined) ?? '';
+/** Every content item of an SR, depth first: TID 1500 nests the finding in a measurement group. */
+const allItems = (items: Item[] = []): Item[] => items.flatMap((i) => [i, ...allItems(i.ContentSequence)]);
 
-describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp), checked by dciodvfy', function () {
+describe('alerts/channels/dicom: SR, KOS and key-image SC to a PACS (DCMTK storescp), checked by dciodvfy', function () {
   this.timeout(30_000);
   let pacs: StoreScp;
   let h: AlertsHarness;
@@ -44,7 +46,7 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
     pacs = new StoreScp(await freePort());
     h = alertsHarness(
       {
-        destinations: [{ id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', when: { criticalOnly: false } }],
+        destinations: [{ id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', when: { criticalOnly: false }, send: ['sr', 'kos', 'sc'] }],
         delivery: { backoff: { initialMs: 10, maxMs: 40 }, breaker: { failureThreshold: 50, cooldownMs: 50 } },
       },
       { keyImage: () => encodePng(5, 3, KEY_RGB) },
@@ -60,15 +62,15 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
   const received = () => pacs.files().map((f) => readDataset(path.join(pacs.dir, f)));
   const bySop = (sopInstanceUid: string) => received().find((d) => d.SOPInstanceUID === sopInstanceUid)!;
 
-  it('stores an SR and an SC of the key image into the study; dciodvfy finds no error; the SR says what the model found', async () => {
+  it('stores an SR, a KOS and an SC of the key image into the study; dciodvfy finds no error; the SR says what the model found', async () => {
     await pacs.start();
     await h.part.start();
     const study = seedStudy(h.index, 'dicom-1', { patientName: 'MÜLLER^JÖRG' });
     const r = h.part.outbox.enqueueForFinding(makeFinding(study, { keyInstanceId: study.instanceId!, hasKeyImage: true }));
     if (r.outcome !== 'created') throw new Error('not created');
     const [d] = await settled();
-    expect(d).to.include({ state: 'delivered', stepsDone: 2, closedReason: 'SR and SC stored' });
-    expect(pacs.files()).to.have.length(2);
+    expect(d).to.include({ state: 'delivered', stepsDone: 3, closedReason: 'SR and KOS and SC stored' });
+    expect(pacs.files()).to.have.length(3);
     for (const file of pacs.files()) {
       const report = dciodvfyReport(dciodvfy, path.join(pacs.dir, file));
       // Warnings left: DICOMDIR hints (the seeded study has no time or ID), Vigil's local coding scheme, an unknown laterality.
@@ -78,16 +80,16 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
     const sr = bySop(resultUids.sr(r.alert.id, 'alert'));
     expect(sr).to.include({ Modality: 'SR', StudyInstanceUID: study.studyInstanceUid, AccessionNumber: study.accessionNumber, SpecificCharacterSet: 'ISO_IR 192' });
     expect(sr.PatientName).to.deep.equal([{ Alphabetic: 'MÜLLER^JÖRG' }]);
-    expect(sr).to.include({ SeriesInstanceUID: resultUids.srSeries(r.alert.id), PreliminaryFlag: 'PRELIMINARY', VerificationFlag: 'UNVERIFIED', CompletionFlag: 'COMPLETE' });
+    expect(sr).to.include({ SeriesInstanceUID: resultUids.srSeries(r.alert.id), PreliminaryFlag: 'FINAL', VerificationFlag: 'UNVERIFIED', CompletionFlag: 'COMPLETE' });
     expect(sr.PredecessorDocumentsSequence).to.equal(undefined);
-    const items = sr.ContentSequence!;
+    const items = allItems(sr.ContentSequence);
     const byName = (name: string) => items.filter((i) => meaning(i, 'ConceptNameCodeSequence') === name);
     expect(meaning(byName('Finding')[0]!, 'ConceptCodeSequence')).to.equal('Hemorrhage');
-    expect(meaning(byName('AI triage result')[0]!, 'ConceptCodeSequence')).to.equal('Positive');
+    expect(meaning(byName('Hemorrhage')[0]!, 'ConceptCodeSequence')).to.equal('Present');
     expect((byName('AI probability')[0]!.MeasuredValueSequence as Item[])[0]!.NumericValue).to.equal(0.93);
     expect(byName('Device Observer UID')[0]!.UID).to.equal('2.25.1234567890');
     expect(byName('Comment').map((i) => i.TextValue).join(' ')).to.include('CRITICAL AI triage: possible Hemorrhage').and.to.include('not a diagnosis');
-    const keyReference = (byName('Source of Measurement')[0]!.ReferencedSOPSequence as Item[])[0]!;
+    const keyReference = (items.find((i) => i.ValueType === 'IMAGE')!.ReferencedSOPSequence as Item[])[0]!;
     expect(keyReference.ReferencedSOPInstanceUID).to.equal(study.sopInstanceUid);
     expect(keyReference, 'a first frame or a single-frame image is the object itself').to.not.have.property('ReferencedFrameNumber');
 
@@ -109,10 +111,11 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
       const report = dciodvfyReport(dciodvfy, path.join(pacs.dir, file));
       expect(report, `${file}:\n${report}`).to.not.match(/^Error/m);
     }
-    const image = bySop(resultUids.sr(r.alert.id, 'alert')).ContentSequence!.find((i) => i.ValueType === 'IMAGE')!;
+    const image = allItems(bySop(resultUids.sr(r.alert.id, 'alert')).ContentSequence).find((i) => i.ValueType === 'IMAGE')!;
     const srReference = (image.ReferencedSOPSequence as Item[])[0]!;
     const scSource = (bySop(resultUids.sc(r.alert.id)).SourceImageSequence as Item[])[0]!;
-    for (const reference of [srReference, scSource]) {
+    const kosImage = (bySop(resultUids.kos(r.alert.id)).ContentSequence!.find((i) => i.ValueType === 'IMAGE')!.ReferencedSOPSequence as Item[])[0]!;
+    for (const reference of [srReference, scSource, kosImage]) {
       expect(reference).to.include({ ReferencedSOPInstanceUID: study.sopInstanceUid });
       expect(Number(reference.ReferencedFrameNumber)).to.equal(37);
     }
@@ -128,7 +131,7 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
     h.part.outbox.enqueueForFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.04 }));
     await settled();
     expect(deliveries().map((d) => [d.kind, d.state, d.stepsDone])).to.deep.equal([
-      ['alert', 'delivered', 2],
+      ['alert', 'delivered', 3],
       ['withdrawal', 'delivered', 1],
     ]);
     const withdrawal = bySop(resultUids.sr(r.alert.id, 'withdrawal'));
@@ -138,10 +141,39 @@ describe('alerts/channels/dicom: SR and key-image SC to a PACS (DCMTK storescp),
     const predecessor = (withdrawal.PredecessorDocumentsSequence as Item[])[0]!;
     const referenced = ((predecessor.ReferencedSeriesSequence as Item[])[0]!.ReferencedSOPSequence as Item[])[0]!;
     expect(referenced.ReferencedSOPInstanceUID).to.equal(resultUids.sr(r.alert.id, 'alert'));
-    const items = withdrawal.ContentSequence!;
-    expect(items.map((i) => meaning(i, 'ConceptCodeSequence')).filter(Boolean)).to.include('Negative');
+    const items = allItems(withdrawal.ContentSequence);
+    expect(items.map((i) => meaning(i, 'ConceptCodeSequence')).filter(Boolean)).to.include('Absent');
     expect(items.map((i) => i.TextValue).join(' ')).to.match(/Withdrawn: model stroke 1\.0\.0, run again on a later version of the series/);
-    expect(pacs.files()).to.have.length(3);
+    expect(pacs.files()).to.have.length(4);
+  });
+
+  it('a corrected result is a new TID 1500 SR in the same series naming the one it replaces, with its own KOS', async () => {
+    await pacs.start();
+    await h.part.start();
+    const study = seedStudy(h.index, 'dicom-corr');
+    const r = h.part.outbox.enqueueForFinding(makeFinding(study, { keyInstanceId: study.instanceId!, hasKeyImage: true }));
+    if (r.outcome !== 'created') throw new Error('not created');
+    await settled();
+    // The same series run again: still positive, no longer critical (a changed result: a correction).
+    const c = h.part.outbox.enqueueForFinding(makeFinding(study, { keyInstanceId: study.instanceId!, hasKeyImage: true, critical: false, priority: 'urgent', probability: 0.7 }));
+    if (c.outcome !== 'created') throw new Error(`correction not created: ${c.outcome}`);
+    await settled();
+    expect(c.alert).to.include({ resultId: r.alert.id, replaces: r.alert.id });
+    const corrected = bySop(resultUids.sr(c.alert.id, 'alert'));
+    const file = pacs.files().find((f) => f.endsWith(resultUids.sr(c.alert.id, 'alert')))!;
+    const report = dciodvfyReport(dciodvfy, path.join(pacs.dir, file));
+    expect(report, report).to.not.match(/^Error/m);
+    expect(corrected.SeriesInstanceUID).to.equal(resultUids.srSeries(r.alert.id));
+    const predecessor = (corrected.PredecessorDocumentsSequence as Item[])[0]!;
+    const referenced = ((predecessor.ReferencedSeriesSequence as Item[])[0]!.ReferencedSOPSequence as Item[])[0]!;
+    expect(referenced.ReferencedSOPInstanceUID).to.equal(resultUids.sr(r.alert.id, 'alert'));
+    const items = allItems(corrected.ContentSequence);
+    expect((items.find((i) => meaning(i, 'ConceptNameCodeSequence') === 'AI probability')!.MeasuredValueSequence as Item[])[0]!.NumericValue).to.equal(0.7);
+    expect(items.find((i) => meaning(i, 'ConceptNameCodeSequence') === 'Tracking Unique Identifier')!.UID, 'the same tracked finding').to.equal(
+      allItems(bySop(resultUids.sr(r.alert.id, 'alert')).ContentSequence).find((i) => meaning(i, 'ConceptNameCodeSequence') === 'Tracking Unique Identifier')!.UID,
+    );
+    expect(items.map((i) => i.TextValue).join(' ')).to.include('Corrected');
+    expect(bySop(resultUids.kos(c.alert.id)).SeriesInstanceUID, 'its KOS in the result\'s KO series').to.equal(resultUids.kosSeries(r.alert.id));
   });
 
   it('waits out a PACS that is down and then stores the same instances', async () => {
@@ -198,7 +230,8 @@ describe('alerts/channels/dicom: configuration and C-STORE statuses', () => {
     try {
       const file = path.join(dir, 'vigil.yaml');
       const pacs = { id: 'pacs', type: 'dicom', host: 'pacs.example.org', port: 70000, aeTitle: 'A_CALLED_AE_TITLE_TOO_LONG', send: ['sr', 'pdf'] };
-      fs.writeFileSync(file, YAML.stringify({ alerts: { destinations: [pacs] } }));
+      const twice = { id: 'pacs-2', type: 'dicom', host: 'pacs.example.org', port: 104, aeTitle: 'PACS', send: ['sr', 'seg', 'sr'] };
+      fs.writeFileSync(file, YAML.stringify({ alerts: { destinations: [pacs, twice] } }));
       const err = (() => {
         try {
           loadConfig({ cwd: dir, env: { VIGIL_CONFIG: file } });
@@ -208,7 +241,7 @@ describe('alerts/channels/dicom: configuration and C-STORE statuses', () => {
         throw new Error('expected the configuration to be refused');
       })();
       const paths = (err.extra!.problems as { path: string }[]).map((p) => p.path);
-      expect(paths).to.have.members(['alerts.destinations.0.port', 'alerts.destinations.0.aeTitle', 'alerts.destinations.0.send.1']);
+      expect(paths).to.have.members(['alerts.destinations.0.port', 'alerts.destinations.0.aeTitle', 'alerts.destinations.0.send.1', 'alerts.destinations.1.send']);
     } finally {
       removeDir(dir);
     }

@@ -1,0 +1,163 @@
+import { StorageSopClass } from '../../../../dicom/data/uids.js';
+import { mapOnImage, type Localisation } from '../../../../triage/localisation.js';
+import { dicomCode } from '../../../coding.js';
+import type { AlertContext } from '../../../context.js';
+import type { Alert } from '../../../model.js';
+import { instanceNumberAt, resultAttributes } from '../result-attributes.js';
+import { resultUids } from '../result-uids.js';
+import { AIR_CODES, AIR_SERIES } from './air-codes.js';
+import { yieldToEventLoop, type SourceSlice } from './source-slices.js';
+
+type Item = Record<string, unknown>;
+
+const REFERENCED_SEGMENT_NUMBER = 0x0062000b;
+const SEGMENT_IDENTIFICATION_SEQUENCE = 0x0062000a;
+const IMAGE_POSITION_PATIENT = 0x00200032;
+const PLANE_POSITION_SEQUENCE = 0x00209113;
+/** Red, as CIELab scaled to 0..65535 (PS3.3 C.10.7.1.1): the colour a viewer gives the segment. */
+const RED_CIELAB = [34891, 53479, 50167];
+const MAX_FRACTION = 255;
+
+/**
+ * The model's localisation map as a DICOM Segmentation, FRACTIONAL with PROBABILITY: each pixel
+ * says 0..255 how strongly the model's map points there, so a viewer shows it as a graded
+ * overlay it can toggle and threshold; a BINARY segment would have to cut the map at a threshold
+ * the model does not define (its operating threshold is on the study's probability, not on map
+ * cells). A Parametric Map would carry the values too but PACS and viewers (OHIF) show SEGs far
+ * more widely. One frame per source image the map covers and is not nothing on, on that image's own grid (rows,
+ * columns, position, orientation, spacing: per slice for CT, one frame for a radiograph), each
+ * naming its source image (Derivation Image Sequence) and placed where it is (Plane Position),
+ * so a viewer lays it over the series it came from. Built here rather than with dcmjs's
+ * derivation tools: those need every source data set in memory with its pixels and write BINARY
+ * segments only. The frames are resampled one per turn of the event loop (a 512² frame is a few
+ * milliseconds, a whole CTPA seconds): C-STOREs arriving meanwhile are not held up.
+ */
+export async function buildSegmentation(alert: Alert, context: AlertContext, loc: Localisation, map: Float32Array, all: SourceSlice[]): Promise<Item | null> {
+  const f = alert.finding;
+  const first = all[0];
+  if (!first) return null;
+  // One Rows × Columns per SEG: the images of another size (a scout, say) are left out.
+  const sameSize = all.filter((s) => s.rows === first.rows && s.columns === first.columns);
+  const placed = sameSize.every((s) => s.position && s.orientation && s.pixelSpacing && s.frameOfReferenceUid === first.frameOfReferenceUid) && first.frameOfReferenceUid !== null;
+  const spacing = placed ? sliceSpacing(sameSize) : null;
+  // A slice where the map is nothing (every pixel 0 of 255) has no frame, as PS3.3 allows: a
+  // focal finding's SEG carries the slices it is on, not the whole series.
+  const slices: SourceSlice[] = [];
+  const frames: Uint8Array[] = [];
+  for (const s of sameSize) {
+    const frame = mapOnImage(loc, map, s.image, s.rows, s.columns);
+    if (frame.some((v) => v > 0)) {
+      slices.push(s);
+      frames.push(frame);
+    }
+    await yieldToEventLoop();
+  }
+  if (slices.length === 0) return null;
+  const frameSize = first.rows * first.columns;
+  const pixels = new Uint8Array(frameSize * slices.length + ((frameSize * slices.length) % 2));
+  frames.forEach((frame, k) => pixels.set(frame, k * frameSize));
+
+  const segment: Item = {
+    SegmentNumber: 1,
+    SegmentLabel: `${f.concept.display} (AI)`.slice(0, 64),
+    SegmentDescription: `Localisation map of model ${f.modelId} ${f.modelVersion}: where its result points, not a delineation`.slice(0, 1024),
+    SegmentedPropertyCategoryCodeSequence: [AIR_CODES.morphologicallyAlteredStructure],
+    SegmentedPropertyTypeCodeSequence: [dicomCode(f.concept)],
+    ...(f.findingSite && { AnatomicRegionSequence: [dicomCode(f.findingSite)] }),
+    SegmentAlgorithmType: 'AUTOMATIC',
+    SegmentAlgorithmName: `${f.modelId} ${f.modelVersion}`.slice(0, 64),
+    RecommendedDisplayCIELabValue: RED_CIELAB,
+  };
+  const dimensions = resultUids.segDimensions(alert.id);
+  const orientation = placed ? first.orientation!.flat() : null;
+  return {
+    ...resultAttributes({
+      context,
+      sopClassUid: StorageSopClass.Segmentation,
+      sopInstanceUid: resultUids.seg(alert.id),
+      seriesInstanceUid: resultUids.segSeries(alert.resultId),
+      modality: 'SEG',
+      seriesNumber: AIR_SERIES.seg.number,
+      seriesDescription: AIR_SERIES.seg.description,
+      instanceNumber: instanceNumberAt(f.createdAt),
+      contentAt: f.createdAt,
+    }),
+    ...(placed && { FrameOfReferenceUID: first.frameOfReferenceUid, PositionReferenceIndicator: '' }),
+    // Type 2C without plane orientation (a radiograph): its orientation is not known here.
+    ...(!placed && { PatientOrientation: '' }),
+    DeviceSerialNumber: f.deviceUid,
+    ImageType: ['DERIVED', 'PRIMARY'],
+    ContentLabel: 'AI_MAP',
+    ContentDescription: `AI localisation map, ${f.concept.display}`.slice(0, 64),
+    ContentCreatorName: '',
+    SamplesPerPixel: 1,
+    PhotometricInterpretation: 'MONOCHROME2',
+    Rows: first.rows,
+    Columns: first.columns,
+    BitsAllocated: 8,
+    BitsStored: 8,
+    HighBit: 7,
+    PixelRepresentation: 0,
+    LossyImageCompression: '00',
+    SegmentationType: 'FRACTIONAL',
+    SegmentationFractionalType: 'PROBABILITY',
+    MaximumFractionalValue: MAX_FRACTION,
+    SegmentSequence: [segment],
+    NumberOfFrames: slices.length,
+    DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensions }],
+    DimensionIndexSequence: [
+      { DimensionOrganizationUID: dimensions, DimensionIndexPointer: REFERENCED_SEGMENT_NUMBER, FunctionalGroupPointer: SEGMENT_IDENTIFICATION_SEQUENCE, DimensionDescriptionLabel: 'Segment Number' },
+      ...(placed ? [{ DimensionOrganizationUID: dimensions, DimensionIndexPointer: IMAGE_POSITION_PATIENT, FunctionalGroupPointer: PLANE_POSITION_SEQUENCE, DimensionDescriptionLabel: 'Image Position (Patient)' }] : []),
+    ],
+    SharedFunctionalGroupsSequence: [
+      {
+        ...(placed && {
+          PlaneOrientationSequence: [{ ImageOrientationPatient: orientation }],
+          PixelMeasuresSequence: [{ PixelSpacing: first.pixelSpacing, SliceThickness: first.sliceThickness ?? spacing ?? 1 }],
+        }),
+        SegmentIdentificationSequence: [{ ReferencedSegmentNumber: 1 }],
+      },
+    ],
+    PerFrameFunctionalGroupsSequence: slices.map((s, k) => ({
+      FrameContentSequence: [{ DimensionIndexValues: placed ? [1, k + 1] : [1] }],
+      ...(placed && { PlanePositionSequence: [{ ImagePositionPatient: s.position }] }),
+      DerivationImageSequence: [
+        {
+          SourceImageSequence: [{ ...sourceReference(s), PurposeOfReferenceCodeSequence: [AIR_CODES.sourceImageForProcessing] }],
+          DerivationCodeSequence: [AIR_CODES.segmentation],
+        },
+      ],
+    })),
+    ReferencedSeriesSequence: referencedSeries(slices),
+    PixelData: [pixels.buffer],
+    _vrMap: { PixelData: 'OB' },
+  };
+}
+
+function sourceReference(s: SourceSlice): Item {
+  return { ReferencedSOPClassUID: s.sopClassUid, ReferencedSOPInstanceUID: s.sopInstanceUid, ...(s.frameNumber !== null && { ReferencedFrameNumber: s.frameNumber }) };
+}
+
+/** Common Instance Reference: every source instance, by series. */
+function referencedSeries(slices: SourceSlice[]): Item[] {
+  const bySeries = new Map<string, Map<string, string>>();
+  for (const s of slices) {
+    const instances = bySeries.get(s.seriesInstanceUid) ?? new Map<string, string>();
+    instances.set(s.sopInstanceUid, s.sopClassUid);
+    bySeries.set(s.seriesInstanceUid, instances);
+  }
+  return [...bySeries].map(([series, instances]) => ({
+    SeriesInstanceUID: series,
+    ReferencedInstanceSequence: [...instances].map(([sop, sopClass]) => ({ ReferencedSOPClassUID: sopClass, ReferencedSOPInstanceUID: sop })),
+  }));
+}
+
+/** The distance between consecutive frames along the normal, when there are two or more; null otherwise. */
+function sliceSpacing(slices: SourceSlice[]): number | null {
+  if (slices.length < 2) return null;
+  const [row, column] = slices[0]!.orientation!;
+  const normal = [row[1] * column[2] - row[2] * column[1], row[2] * column[0] - row[0] * column[2], row[0] * column[1] - row[1] * column[0]];
+  const along = (p: number[]) => p[0]! * normal[0]! + p[1]! * normal[1]! + p[2]! * normal[2]!;
+  const gap = Math.abs(along(slices[1]!.position!) - along(slices[0]!.position!));
+  return gap > 0 ? Number(gap.toFixed(4)) : null;
+}

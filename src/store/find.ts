@@ -39,16 +39,18 @@ const CHAIN: readonly { level: Level; table: string; alias: string; parentColumn
 ];
 
 /**
- * The UIDs the index keeps in their own indexed columns too (migration 1: studies_uid,
- * series_uid, instances_uid). A UID criterion narrows on that column, so a WADO-RS or QIDO-RS
- * lookup by UID is an index search, not a scan of every row's main tags. The column holds the
- * same value as the main tag ('' where the tag is absent), so the narrowing stays a superset and
- * the exact check on the main tag decides as before.
+ * Main tags the index also keeps in their own indexed columns (migration 1: patients_patient_id,
+ * studies_uid, studies_accession, studies_date, series_uid, instances_uid). A criterion on one of
+ * them narrows on the column, so a QIDO-RS search by PatientID or a WADO-RS lookup by UID is an
+ * index search, not a json_extract of every row's main tags. The column holds the same value as
+ * the main tag (PatientID and the UIDs '' where the tag is absent), so the narrowing stays a
+ * superset and the exact check on the main tag decides as before.
  */
-const UID_COLUMNS: Partial<Record<Level, { keyword: string; column: string }>> = {
-  studies: { keyword: 'StudyInstanceUID', column: 'study_instance_uid' },
-  series: { keyword: 'SeriesInstanceUID', column: 'series_instance_uid' },
-  instances: { keyword: 'SOPInstanceUID', column: 'sop_instance_uid' },
+const INDEXED_COLUMNS: Partial<Record<Level, Record<string, string>>> = {
+  patients: { PatientID: 'patient_id' },
+  studies: { StudyInstanceUID: 'study_instance_uid', AccessionNumber: 'accession_number', StudyDate: 'study_date' },
+  series: { SeriesInstanceUID: 'series_instance_uid' },
+  instances: { SOPInstanceUID: 'sop_instance_uid' },
 };
 
 export function findIds(db: Db, query: FindQuery): string[] {
@@ -93,9 +95,9 @@ export function findStatement(query: FindQuery): { sql: string; params: string[]
     columnParams.push(path);
     const narrowing = sqlNarrowing(criterion.match);
     if (narrowing) {
-      const uid = UID_COLUMNS[criterion.level];
-      if (uid?.keyword === criterion.keyword) {
-        where.push(narrowing.sql.replaceAll('VALUE', `${alias}.${uid.column}`));
+      const column = INDEXED_COLUMNS[criterion.level]?.[criterion.keyword];
+      if (column) {
+        where.push(narrowing.sql.replaceAll('VALUE', `${alias}.${column}`));
         whereParams.push(...narrowing.params);
       } else {
         where.push(narrowing.sql.replaceAll('VALUE', value));

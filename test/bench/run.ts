@@ -27,6 +27,7 @@ const BENCHMARKS = {
   alerts: 'finding stored → each destination acknowledging',
   api: 'what authentication and the audit trail cost per request',
   'auth-flood': 'a C-STORE push alone and under a flood of wrong tokens',
+  dicomweb: 'QIDO-RS searches at 10k studies and WADO-RS of a 200-slice series, Vigil against Orthanc (needs dcmtk, orthanc, orthanc-dicomweb)',
   worklist: 'a worklist page, STAT only, one entry and recording a finding at 1k to 1M studies',
   'receive-profile': "the receiving thread's CPU profile during a push over four associations (needs dcmtk)",
   'full-disk': 'CPU and log lines while the disk is full, then SIGTERM (needs root for a tmpfs, and dcmtk)',

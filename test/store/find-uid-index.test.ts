@@ -19,14 +19,14 @@ function instanceLookup(study: string, series: string, sop: string): FindQuery {
   };
 }
 
-describe('store/find: lookups by UID use the UID indexes', () => {
+describe('store/find: lookups by UID, PatientID, accession and date use their indexes', () => {
   let db: Db;
 
   beforeEach(() => {
     db = openDatabase(':memory:');
     migrate(db, [storeMigrations]);
     const now = 0;
-    db.prepare(`INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES ('p', 'P', '{}', ?, ?)`).run(now, now);
+    db.prepare(`INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES ('p', 'P', '{"PatientID":"P"}', ?, ?)`).run(now, now);
     for (let s = 0; s < 3; s++) {
       const study = `1.2.${s}`;
       db.prepare(`INSERT INTO studies (id, patient_ref, study_instance_uid, main_tags, created_at, updated_at) VALUES (?, 'p', ?, ?, 0, 0)`).run(`st${s}`, study, JSON.stringify({ StudyInstanceUID: study }));
@@ -66,6 +66,20 @@ describe('store/find: lookups by UID use the UID indexes', () => {
     const query: FindQuery = { level: 'studies', criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'list', values: ['1.2.0', '1.2.2', '9.9'] } }], since: 0, limit: 10 };
     expect(plan(query).filter((s) => /^SCAN st\b/.test(s))).to.deep.equal([]);
     expect(findIds(db, query)).to.deep.equal(['st0', 'st2']);
+  });
+
+  it('studies by PatientID, by accession number and by a date range: index searches', () => {
+    const exact = (pattern: string) => ({ kind: 'wildcard', pattern, caseSensitive: true }) as const;
+    const queries: FindQuery[] = [
+      { level: 'studies', criteria: [{ level: 'patients', keyword: 'PatientID', match: exact('P') }], since: 0, limit: 10 },
+      { level: 'studies', criteria: [{ level: 'studies', keyword: 'AccessionNumber', match: exact('A1') }], since: 0, limit: 10 },
+      { level: 'studies', criteria: [{ level: 'studies', keyword: 'StudyDate', match: { kind: 'range', from: '20260101', to: '20260131' } }], since: 0, limit: 10 },
+    ];
+    for (const query of queries) {
+      const steps = plan(query);
+      expect(steps.filter((s) => /^SCAN /.test(s)), steps.join(' | ')).to.deep.equal([]);
+    }
+    expect(findIds(db, queries[0]!)).to.deep.equal(['st0', 'st1', 'st2']);
   });
 
   it('a UID whose main tag differs from nothing stored matches nothing (the exact check still decides)', () => {

@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, ElementHandle, Page } from 'playwright-core';
 import { writePhantom, type WrittenPhantom } from '../../../src/phantom/phantom.js';
+import { encodePng } from '../../../src/triage/png.js';
+import { eventually } from '../../helpers/eventually.js';
+import { makeFinding, type SeededStudy } from '../../helpers/findings.js';
 import { storescu, storeResponses } from '../../helpers/dcmtk.js';
 import { freePort } from '../../helpers/node-process.js';
 import { OIDC_CLIENT, TestOidcProvider } from '../../helpers/oidc-provider.js';
@@ -17,6 +20,27 @@ async function launch(executablePath: string): Promise<Browser> {
   return chromium.launch({
     executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+/**
+ * Grey levels (red channel) of a viewport's own canvas: the overlays (text, the onboarding tour)
+ * are DOM above it, not in it.
+ */
+async function canvasLevels(canvas: ElementHandle): Promise<{ distinct: number; min: number; max: number }> {
+  return canvas.evaluate((c) => {
+    const el = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+    const data = el.getContext('2d')?.getImageData(0, 0, el.width, el.height).data;
+    if (!data) return { distinct: 0, min: 0, max: 0 };
+    const seen = new Set<number>();
+    let min = 255;
+    let max = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      seen.add(data[i]!);
+      min = Math.min(min, data[i]!);
+      max = Math.max(max, data[i]!);
+    }
+    return { distinct: seen.size, min, max };
   });
 }
 
@@ -126,21 +150,7 @@ describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium
     for (let attempt = 0; attempt < 40 && levels.distinct < 16; attempt++) {
       if (attempt > 0) await page.waitForTimeout(500);
       await canvas.screenshot({ path: path.join(work, 'viewport.png') });
-      // The canvas's own pixels: the overlays (text, tour) are DOM above it, not in it.
-      levels = await canvas.evaluate((c) => {
-        const el = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
-        const data = el.getContext('2d')?.getImageData(0, 0, el.width, el.height).data;
-        if (!data) return { distinct: 0, min: 0, max: 0 };
-        const seen = new Set<number>();
-        let min = 255;
-        let max = 0;
-        for (let i = 0; i < data.length; i += 4) {
-          seen.add(data[i]!);
-          min = Math.min(min, data[i]!);
-          max = Math.max(max, data[i]!);
-        }
-        return { distinct: seen.size, min, max };
-      });
+      levels = await canvasLevels(canvas);
     }
     expect(await page.textContent('body'), 'the viewport overlay names the image shown').to.include(`(${middle}/${phantom.files.length})`);
     expect(levels.distinct, `grey levels in the viewport's canvas (screenshot in ${work})`).to.be.at.least(16);
@@ -158,7 +168,7 @@ describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium
   });
 });
 
-describe('api/viewer: signed in with a token typed into the worklist page (Chromium, DCMTK)', function () {
+describe('api/viewer: signed in with a token typed into the worklist page; the AI result beside the study (Chromium, DCMTK)', function () {
   this.timeout(90_000);
   let node: TestNode;
   let browser: Browser | undefined;
@@ -171,7 +181,13 @@ describe('api/viewer: signed in with a token typed into the worklist page (Chrom
   before(async function () {
     const chromiumPath = requireTool(this, 'chromium', 'chromium');
     requireTool(this, 'storescu', 'dcmtk');
-    node = await startTestNode();
+    // The AI's SR and key-image SC go back into the study by C-STORE: a dicom destination that
+    // is this node itself (README: The viewer).
+    const dicomPort = await freePort();
+    node = await startTestNode({
+      dicom: { port: dicomPort },
+      alerts: { destinations: [{ id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', when: { criticalOnly: false } }] },
+    });
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-');
     phantom = writePhantom({ kind: 'head-ct', finding: 'none', seed: 8, matrix: 64, sliceThicknessMm: 10 }, path.join(work, 'study'));
@@ -189,7 +205,7 @@ describe('api/viewer: signed in with a token typed into the worklist page (Chrom
   after(async () => {
     await browser?.close();
     await node?.dispose();
-    if (work) removeDir(work);
+    if (work && !process.env.VIEWER_KEEP) removeDir(work);
   });
 
   it('sends a tab without a token back to the worklist page to sign in', async () => {
@@ -213,5 +229,46 @@ describe('api/viewer: signed in with a token typed into the worklist page (Chrom
     // Nothing of the token in a URL.
     expect(dicomWeb.filter((r) => r.url.includes(token))).to.deep.equal([]);
     expect(page.url()).not.to.include(token);
+  });
+
+  it('shows the AI result as series of the study: the key image with its heat map, stored back by the dicom destination', async () => {
+    const [studyId] = node.index.listIds('studies', 0, 1);
+    const [seriesId] = node.index.childIds('studies', studyId!);
+    const instanceIds = node.index.childIds('series', seriesId!);
+    const key = node.index.getInstance(instanceIds[Math.floor(instanceIds.length / 2)]!)!;
+    const studyTags = node.index.getResource('studies', studyId!)!.mainTags;
+    const study: SeededStudy = {
+      studyId: studyId!,
+      seriesId: seriesId!,
+      studyInstanceUid: phantom.label.series.studyInstanceUid,
+      seriesInstanceUid: phantom.label.series.seriesInstanceUid,
+      instanceId: key.id,
+      sopInstanceUid: key.sopInstanceUid,
+      accessionNumber: String(studyTags.AccessionNumber ?? ''),
+    };
+    // A key image with a bright, uneven "heat map": 96 × 96 RGB.
+    const rgb = new Uint8Array(96 * 96 * 3).map((_, i) => (i % 3 === 0 ? (i * 7) % 256 : (i * 3) % 200));
+    expect(node.triage!.findings.record(makeFinding(study, { keyInstanceId: key.id, hasKeyImage: true }), encodePng(96, 96, rgb), () => true)).to.equal(true);
+    await eventually(() => node.index.count('series') >= 3, 'the SR and the key-image SC stored back into the study', 20_000);
+
+    await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${study.studyInstanceUid}`);
+    const thumbnail = await page.waitForSelector('text=AI triage key images', { timeout: 45_000 });
+    await page.screenshot({ path: path.join(work, 'study-with-ai-result.png') });
+    const scSeries = node.index
+      .childIds('studies', studyId!)
+      .map((id) => node.index.getResource('series', id)!.mainTags)
+      .find((tags) => tags.Modality === 'OT')!.SeriesInstanceUID;
+    await thumbnail.dblclick();
+    await eventually(() => dicomWeb.some((r) => r.url.includes(`/series/${scSeries}/`) && r.url.endsWith('/frames/1')), 'the key image\'s frame requested', 45_000);
+    const canvas = (await page.$('canvas.cornerstone-canvas'))!;
+    let levels = { distinct: 0, min: 0, max: 0 };
+    for (let attempt = 0; attempt < 40 && levels.distinct < 16; attempt++) {
+      if (attempt > 0) await page.waitForTimeout(500);
+      levels = await canvasLevels(canvas);
+    }
+    await page.screenshot({ path: path.join(work, 'ai-key-image.png') });
+    expect(await page.textContent('body')).to.include('AI triage key images');
+    expect(levels.distinct, `grey levels of the key image in the viewport (screenshot in ${work})`).to.be.at.least(16);
+    expect(dicomWeb.filter((r) => r.authorization === undefined).map((r) => r.url)).to.deep.equal([]);
   });
 });

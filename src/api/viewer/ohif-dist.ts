@@ -4,7 +4,7 @@ import path from 'node:path';
 
 /** The OHIF release package.json pins; its build is served as it is, but for the mount path. */
 export const OHIF_VERSION = '3.13.2';
-/** Where the node serves the viewer. OHIF's build assumes `/`: see rebase(). */
+/** Where the node serves the viewer. OHIF's build assumes `/`: see rebaseIndexHtml() and rebasedFile(). */
 export const VIEWER_MOUNT = '/viewer/';
 
 /**
@@ -14,8 +14,8 @@ export const VIEWER_MOUNT = '/viewer/';
  *
  * The build was made for the site root: its webpack runtime loads chunks from `"/"`, its
  * index.html names `/app.bundle…js`, `/assets/…`. Served under /viewer/, those few strings are
- * rewritten (rebase()), checked here once: a release that no longer has them is refused at
- * start, not half-served.
+ * rewritten in memory; index.html is checked when the node starts: a release whose page is not
+ * the one known here is refused (503 VIEWER_NOT_INSTALLED with the reason), not half-served.
  */
 export class OhifDist {
   /** Rebased copies of the files that name the root, made on first request (about 18 MB). */
@@ -40,7 +40,13 @@ export class OhifDist {
     const dir = path.join(path.dirname(pkgFile), 'dist');
     if (version !== OHIF_VERSION) return { missing: `@ohif/app ${version} is installed; this node serves ${OHIF_VERSION}` };
     if (!fs.existsSync(path.join(dir, 'index.html'))) return { missing: `@ohif/app ${version} has no dist/index.html` };
-    return new OhifDist(dir, version);
+    const dist = new OhifDist(dir, version);
+    try {
+      dist.indexHtml();
+    } catch (err) {
+      return { missing: (err as Error).message };
+    }
+    return dist;
   }
 
   /** The file under dist/ a request path names, or undefined (no dot files, nothing outside). */

@@ -23,6 +23,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { openDatabase } from '../../src/store/database.js';
+import { findIds, type FindQuery } from '../../src/store/find.js';
+import { migrate } from '../../src/store/migrate.js';
+import { storeMigrations } from '../../src/store/migrations.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
 import { freePort, startNodeProcess } from '../helpers/node-process.js';
 import { which } from '../helpers/tools.js';
@@ -33,6 +37,8 @@ const ROUNDS = Number(process.env.ROUNDS ?? 200);
 const TARGETS = (process.env.TARGETS ?? 'vigil orthanc').split(/\s+/).filter(Boolean);
 const ORTHANC_DICOMWEB = '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
 const FRAME_PARALLEL = 4;
+/** Instance rows of the index-only lookup stage (LOOKUP_INSTANCES=0 skips it). */
+const LOOKUP_INSTANCES = Number(process.env.LOOKUP_INSTANCES ?? 1_000_000);
 
 for (const tool of ['storescu', 'echoscu', ...(TARGETS.includes('orthanc') ? ['Orthanc'] : [])]) {
   if (!which(tool)) {
@@ -44,6 +50,8 @@ if (TARGETS.includes('orthanc') && !fs.existsSync(ORTHANC_DICOMWEB)) {
   console.error(`missing ${ORTHANC_DICOMWEB}: apt-get install -y orthanc-dicomweb`);
   process.exit(2);
 }
+
+if (LOOKUP_INSTANCES > 0) lookupStage();
 
 const data = path.join(os.tmpdir(), `vigil-bench-dicomweb-${STUDIES}-${SLICES}`);
 const studiesDir = path.join(data, 'studies');
@@ -86,6 +94,59 @@ const rows = Object.keys(Object.values(results)[0] ?? {});
 console.log(`| | ${TARGETS.join(' | ')} |`);
 console.log(`|---|${TARGETS.map(() => '---').join('|')}|`);
 for (const row of rows) console.log(`| ${row} | ${TARGETS.map((t) => results[t]![row]).join(' | ')} |`);
+
+/**
+ * The lookups WADO-RS and QIDO-RS make, on the index alone at LOOKUP_INSTANCES instance rows (100
+ * per series, one series per study, loaded by SQL): an instance by its three UIDs (every frame
+ * request of a viewer) and a study by PatientID; p50 / p95 of ROUNDS each, in this process.
+ */
+function lookupStage(): void {
+  const db = openDatabase(':memory:');
+  migrate(db, [storeMigrations]);
+  const studies = Math.max(1, Math.floor(LOOKUP_INSTANCES / 100));
+  const n = (count: number) => `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${count})`;
+  const t0 = performance.now();
+  db.transaction(() => {
+    db.exec(`${n(studies)} INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) SELECT 'pa' || i, 'P' || i, json_object('PatientID', 'P' || i), 0, 0 FROM n`);
+    db.exec(`${n(studies)} INSERT INTO studies (id, patient_ref, study_instance_uid, main_tags, created_at, updated_at)
+      SELECT 'st' || i, 'pa' || i, '2.25.1.' || i, json_object('StudyInstanceUID', '2.25.1.' || i), 0, 0 FROM n`);
+    db.exec(`${n(studies)} INSERT INTO series (id, study_ref, series_instance_uid, main_tags, created_at, updated_at)
+      SELECT 'se' || i, 'st' || i, '2.25.2.' || i, json_object('SeriesInstanceUID', '2.25.2.' || i), 0, 0 FROM n`);
+    db.exec(`${n(studies * 100)} INSERT INTO instances (id, series_ref, sop_instance_uid, sop_class_uid, instance_number, transfer_syntax_uid, file_path, file_size, received_at, main_tags)
+      SELECT 'in' || i, 'se' || (i / 100), '2.25.3.' || i, '1.2.840.10008.5.1.4.1.1.2', i % 100, '1.2.840.10008.1.2.1', 'f' || i, 1, 0, json_object('SOPInstanceUID', '2.25.3.' || i) FROM n`);
+  })();
+  const loaded = (performance.now() - t0) / 1000;
+  const exact = (pattern: string) => ({ kind: 'wildcard', pattern, caseSensitive: true }) as const;
+  const pick = () => Math.floor(Math.random() * studies * 100);
+  const instance = (): FindQuery => {
+    const i = pick();
+    const st = Math.floor(i / 100);
+    return {
+      level: 'instances',
+      criteria: [
+        { level: 'studies', keyword: 'StudyInstanceUID', match: exact(`2.25.1.${st}`) },
+        { level: 'series', keyword: 'SeriesInstanceUID', match: exact(`2.25.2.${st}`) },
+        { level: 'instances', keyword: 'SOPInstanceUID', match: exact(`2.25.3.${i}`) },
+      ],
+      since: 0,
+      limit: 1,
+    };
+  };
+  const patient = (): FindQuery => ({ level: 'studies', criteria: [{ level: 'patients', keyword: 'PatientID', match: exact(`P${Math.floor(pick() / 100)}`) }], since: 0, limit: 100 });
+  const time = (make: () => FindQuery) => {
+    const rounds = Math.min(ROUNDS, 50);
+    const ms: number[] = [];
+    for (let r = 0; r < rounds + 3; r++) {
+      const query = make();
+      const t = performance.now();
+      if (findIds(db, query).length !== 1) throw new Error('the lookup did not find its one row');
+      if (r >= 3) ms.push(performance.now() - t);
+    }
+    return fmt(quantiles(ms));
+  };
+  console.log(`index lookups at ${studies * 100} instances (${studies} studies; loaded in ${loaded.toFixed(1)} s): an instance by its 3 UIDs ${time(instance)}, studies by PatientID ${time(patient)} (p50 / p95)`);
+  db.close();
+}
 
 /** The data set, written once: one 8×8 instance per study (patients P0…), and the series. */
 function prepare(): void {
@@ -248,3 +309,5 @@ async function waitForEcho(port: number, calledAe: string): Promise<void> {
   }
   throw new Error(`no C-ECHO answer on port ${port}`);
 }
+// Keep-alive sockets of the HTTP client would hold the process a while after the last figure.
+process.exit(0);

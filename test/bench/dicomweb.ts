@@ -309,5 +309,5 @@ async function waitForEcho(port: number, calledAe: string): Promise<void> {
   }
   throw new Error(`no C-ECHO answer on port ${port}`);
 }
-// Keep-alive sockets of the HTTP client would hold the process a while after the last figure.
+// Done: the exit handler stops what is left and removes the servers' data folders.
 process.exit(0);

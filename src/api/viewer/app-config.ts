@@ -40,7 +40,8 @@ export function ohifAppConfig(signIn: 'oidc' | 'token'): string {
         configuration: {
           friendlyName: 'Vigil',
           name: 'vigil',
-          // Filled in by the script below from the page's own origin.
+          // Filled in by the script below from the page's own origin. OHIF wants wadoUriRoot set;
+          // the node has no WADO-URI, and with imageRendering 'wadors' it is never asked.
           qidoRoot: '',
           wadoRoot: '',
           wadoUriRoot: '',

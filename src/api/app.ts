@@ -30,6 +30,7 @@ import { worklistEventRoutes } from './routes/worklist-events.js';
 import { worklistPageRoutes } from './routes/worklist-page.js';
 import { dicomWebRoutes } from './dicomweb/dicomweb-routes.js';
 import { stowRoutes } from './dicomweb/stow.js';
+import { viewerRoutes } from './viewer/viewer-routes.js';
 
 /**
  * Builds the HTTP app. No port here: tests drive it with supertest, and `listen` lives in the
@@ -48,6 +49,8 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(faviconRoutes());
   // The worklist page (public files) and its live stream (a one-time ticket, not a header).
   app.use(worklistPageRoutes());
+  // The OHIF viewer's files (public like the page; its data comes from /dicom-web below).
+  app.use(viewerRoutes(deps.pageSignIn));
   app.use(signInRoutes({ audit: deps.audit, log: deps.log, oidc: deps.pageSignIn }));
   app.use(worklistEventRoutes(deps));
   // Everything below needs a token, or a page session and, for changes, its CSRF token; bodies

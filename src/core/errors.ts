@@ -30,6 +30,7 @@ export const ERRORS = {
   DICOM_PEER_UNAVAILABLE: { status: 502, title: 'DICOM peer unavailable' },
   DICOM_ECHO_FAILED: { status: 502, title: 'DICOM peer did not answer the C-ECHO with success' },
   NOT_READY: { status: 503, title: 'Not ready' },
+  VIEWER_NOT_INSTALLED: { status: 503, title: 'The viewer is not installed' },
   URI_TOO_LONG: { status: 414, title: 'URI too long' },
   DICOMWEB_BAD_QUERY: { status: 400, title: 'DICOMweb query does not fit the information model' },
   DICOMWEB_NOT_ACCEPTABLE: { status: 406, title: 'No representation the client accepts' },

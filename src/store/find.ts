@@ -38,7 +38,40 @@ const CHAIN: readonly { level: Level; table: string; alias: string; parentColumn
   { level: 'patients', table: 'patients', alias: 'p', parentColumn: null },
 ];
 
+/**
+ * Main tags the index also keeps in their own indexed columns (migration 1: patients_patient_id,
+ * studies_uid, studies_accession, studies_date, series_uid, instances_uid). A criterion on one of
+ * them narrows on the column, so a QIDO-RS search by PatientID or a WADO-RS lookup by UID is an
+ * index search, not a json_extract of every row's main tags. The column holds the same value as
+ * the main tag (PatientID and the UIDs '' where the tag is absent), so the narrowing stays a
+ * superset and the exact check on the main tag decides as before.
+ */
+const INDEXED_COLUMNS: Partial<Record<Level, Record<string, string>>> = {
+  patients: { PatientID: 'patient_id' },
+  studies: { StudyInstanceUID: 'study_instance_uid', AccessionNumber: 'accession_number', StudyDate: 'study_date' },
+  series: { SeriesInstanceUID: 'series_instance_uid' },
+  instances: { SOPInstanceUID: 'sop_instance_uid' },
+};
+
 export function findIds(db: Db, query: FindQuery): string[] {
+  const { sql, params, checks } = findStatement(query);
+  const rows = db.prepare(sql).iterate(...params) as Iterable<Record<string, string | null>>;
+  const ids: string[] = [];
+  let skipped = 0;
+  for (const row of rows) {
+    if (!checks.every((check, n) => check(row[`c${n}`] ?? null))) continue;
+    if (skipped < query.since) {
+      skipped += 1;
+      continue;
+    }
+    ids.push(row.id!);
+    if (ids.length >= query.limit) break;
+  }
+  return ids;
+}
+
+/** The SQL a query runs, its parameters, and the exact check of each criterion (c0, c1...). */
+export function findStatement(query: FindQuery): { sql: string; params: string[]; checks: ((value: string | null) => boolean)[] } {
   const start = CHAIN.findIndex((c) => c.level === query.level);
   const top = Math.max(start, ...query.criteria.map((c) => CHAIN.findIndex((l) => l.level === c.level)));
   const base = CHAIN[start]!;
@@ -62,27 +95,21 @@ export function findIds(db: Db, query: FindQuery): string[] {
     columnParams.push(path);
     const narrowing = sqlNarrowing(criterion.match);
     if (narrowing) {
-      where.push(narrowing.sql.replaceAll('VALUE', value));
-      whereParams.push(...narrowing.params.flatMap((p) => [path, p]));
+      const column = INDEXED_COLUMNS[criterion.level]?.[criterion.keyword];
+      if (column) {
+        where.push(narrowing.sql.replaceAll('VALUE', `${alias}.${column}`));
+        whereParams.push(...narrowing.params);
+      } else {
+        where.push(narrowing.sql.replaceAll('VALUE', value));
+        whereParams.push(...narrowing.params.flatMap((p) => [path, p]));
+      }
     }
     checks.push(matcher(criterion.match));
   });
 
   const sql = `SELECT ${[`${base.alias}.id AS id`, ...columns].join(', ')} FROM ${base.table} ${base.alias} ${joins.join(' ')}
     ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY ${base.alias}.rowid`;
-  const rows = db.prepare(sql).iterate(...columnParams, ...whereParams) as Iterable<Record<string, string | null>>;
-  const ids: string[] = [];
-  let skipped = 0;
-  for (const row of rows) {
-    if (!checks.every((check, n) => check(row[`c${n}`] ?? null))) continue;
-    if (skipped < query.since) {
-      skipped += 1;
-      continue;
-    }
-    ids.push(row.id!);
-    if (ids.length >= query.limit) break;
-  }
-  return ids;
+  return { sql, params: [...columnParams, ...whereParams], checks };
 }
 
 /** A SQL condition that keeps every row the exact check may accept (a superset), or none. */

@@ -33,6 +33,8 @@ interface ViewOptions {
   scopeOf?: ScopeOf;
   /** worklist.viewerUrlTemplate, when the site has its own viewer. */
   viewerUrlTemplate?: string;
+  /** The node's own OHIF viewer is installed (src/api/viewer/): each study links to it. */
+  builtInViewer?: boolean;
 }
 
 /**
@@ -68,7 +70,13 @@ export function entryView(
     findings: e.findings.map((f) => findingView(f, showPatient, opts)),
     alert: opts.alert,
     viewerUrl: viewerUrlOf(opts.viewerUrlTemplate, e.studyInstanceUid),
+    studyViewerUrl: opts.builtInViewer ? studyViewerUrl(e.studyInstanceUid) : null,
   };
+}
+
+/** The study in the node's own viewer (OHIF's route for a study, under /viewer/). */
+export function studyViewerUrl(studyInstanceUid: string): string {
+  return `/viewer/viewer?StudyInstanceUIDs=${encodeURIComponent(studyInstanceUid)}`;
 }
 
 /** The site's viewer link for a study (worklist.viewerUrlTemplate), or null. */

@@ -10,7 +10,7 @@ import { routesOf } from './routes-of.js';
  * route the app declares that is missing here.
  */
 /** GET /auth/config says how the page signs in; the other /auth routes exist with auth.oidc only (test/worklist/page/oidc-sign-in.test.ts). */
-const PUBLIC = ['GET /health', 'GET /', 'GET /favicon.ico', 'GET /auth/config'];
+const PUBLIC = ['GET /health', 'GET /', 'GET /favicon.ico', 'GET /auth/config', 'GET /viewer'];
 /**
  * Routes that take a one-time ticket instead of a bearer token (EventSource cannot send one):
  * every call without a valid ticket is a 401, whatever token it carries. Their roles are those

@@ -28,6 +28,7 @@ const BENCHMARKS = {
   'air-seg': 'building and encoding the AI Results Segmentation of a 40 × 512² CT (source geometry read, map resampled per slice)',
   api: 'what authentication and the audit trail cost per request',
   'auth-flood': 'a C-STORE push alone and under a flood of wrong tokens',
+  dicomweb: 'QIDO-RS searches at 10k studies and WADO-RS of a 200-slice series, Vigil against Orthanc (needs dcmtk, orthanc, orthanc-dicomweb)',
   worklist: 'a worklist page, STAT only, one entry and recording a finding at 1k to 1M studies',
   'receive-profile': "the receiving thread's CPU profile during a push over four associations (needs dcmtk)",
   hl7: 'HL7 v2 messages: our src/hl7 against @medplum/core Hl7Message (python3-hl7 agreement, messages/s, size, behaviours)',

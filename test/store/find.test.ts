@@ -12,8 +12,9 @@ const pattern = fc.array(fc.oneof(alphabet, fc.constantFrom('*', '?')), { maxLen
 
 describe('store/find', () => {
   let db: Db;
+  // patient_id holds the PatientID main tag ('' without one), as DicomIndex.recordInstance writes it.
   const insert = (id: string, tags: Record<string, string>) =>
-    db.prepare('INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES (?, ?, ?, 0, 0)').run(id, '', JSON.stringify(tags));
+    db.prepare('INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES (?, ?, ?, 0, 0)').run(id, tags.PatientID ?? '', JSON.stringify(tags));
 
   beforeEach(() => {
     db = openDatabase(':memory:');

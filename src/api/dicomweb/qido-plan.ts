@@ -1,7 +1,7 @@
 import dcmjs from 'dcmjs';
 import type { Request } from 'express';
 import { VigilError } from '../../core/errors.js';
-import { readIdentifier, vrOf, COMPUTED_KEYS, type QueryPlan } from '../../dicom/net/query/identifier.js';
+import { isBelowLevel, readIdentifier, vrOf, COMPUTED_KEYS, type QueryPlan } from '../../dicom/net/query/identifier.js';
 import type { QrLevel } from '../../dicom/net/query/information-models.js';
 import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../../domain/header-summary.js';
 
@@ -62,7 +62,12 @@ export function qidoRequest(req: Request, level: Exclude<QrLevel, 'PATIENT'>, fi
     if (key === 'includefield') {
       for (const field of values.flatMap((v) => v.split(','))) {
         if (field === 'all') for (const k of ALL_FIELDS[level]) identifier[k] ??= '';
-        else identifier[keywordOf(field)] ??= '';
+        else {
+          // A field of a lower level (OHIF's study list asks for Modality) has no one value
+          // here: it is left out of the answer, not refused; as a matching key it is a 400.
+          const keyword = keywordOf(field);
+          if (!isBelowLevel(keyword, level)) identifier[keyword] ??= '';
+        }
       }
       continue;
     }

@@ -12,6 +12,7 @@ import type { WorklistPart } from '../../worklist/worklist.js';
 import { allow, allowUnaudited, auditResources } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
+import { viewerInstalled } from '../viewer/ohif-dist.js';
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 500;
@@ -32,6 +33,7 @@ const FINDING_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
  */
 export function worklistRoutes(deps: ApiDeps): Router {
   const router = Router();
+  const builtInViewer = viewerInstalled();
   const part = (): WorklistPart => {
     if (!deps.worklist) throw new VigilError('NOT_FOUND', 'the worklist is not part of this node');
     return deps.worklist;
@@ -91,7 +93,7 @@ export function worklistRoutes(deps: ApiDeps): Router {
       limit,
       offset,
       now: new Date(at).toISOString(),
-      entries: entries.map((e) => entryView(e, { role: req.auth!.role, now: at, alert: alertOf(deps.alerts, e.studyId), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate })),
+      entries: entries.map((e) => entryView(e, { role: req.auth!.role, now: at, alert: alertOf(deps.alerts, e.studyId), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate, builtInViewer })),
     });
   });
 
@@ -100,7 +102,7 @@ export function worklistRoutes(deps: ApiDeps): Router {
     const p = part();
     const entry = p.query.get(studyIdOf(req));
     if (!entry) throw new VigilError('NOT_FOUND', 'no such study');
-    res.json(entryView(entry, { role: req.auth!.role, now: now(), alert: alertOf(deps.alerts, entry.studyId), feedback: (id) => p.feedback.ofFinding(id), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate }));
+    res.json(entryView(entry, { role: req.auth!.role, now: now(), alert: alertOf(deps.alerts, entry.studyId), feedback: (id) => p.feedback.ofFinding(id), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate, builtInViewer }));
   });
 
   router.post('/worklist/:studyId/claim', allow('radiologist'), (req, res) => {

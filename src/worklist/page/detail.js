@@ -1,6 +1,6 @@
 // The selected study: why it is where it is, the key image with its heat map, and the actions.
 
-import { api } from './api.js';
+import { api, savedToken } from './api.js';
 import { keyPlaceText, percent, personName, PRIORITY_LABEL, STATUS_LABEL, time } from './format.js';
 import { el, priorityBadge } from './list.js';
 
@@ -39,6 +39,13 @@ export function renderDetail(entry, viewer) {
   fact(facts, 'Modality', entry.modalities.join(', '));
   fact(facts, 'Received', time(entry.receivedAt));
   // The site's own viewer (worklist.viewerUrlTemplate): a new tab, which learns nothing of this page.
+  // The node's own viewer (OHIF at /viewer/). Signed in with a typed token, it opens in this tab,
+  // whose sessionStorage holds the token it signs its requests with; with the hospital sign-in
+  // the session cookie goes with a new tab too.
+  if (entry.studyViewerUrl) {
+    const tab = savedToken() ? {} : { target: '_blank', rel: 'noopener noreferrer' };
+    facts.append(el('dt', {}, 'Images'), el('dd', {}, el('a', { href: entry.studyViewerUrl, ...tab, id: 'study-viewer-link' }, 'Open in the viewer')));
+  }
   if (entry.viewerUrl) facts.append(el('dt', {}, 'Viewer'), el('dd', {}, el('a', { href: entry.viewerUrl, target: '_blank', rel: 'noopener noreferrer', id: 'viewer-link' }, 'Open in the hospital viewer')));
   fact(facts, 'Base priority', `${PRIORITY_LABEL[entry.priority.base]} (${BASE_SOURCE[entry.priority.baseSource]})`);
   if (entry.order) fact(facts, 'Order', `${entry.order.procedure.text ?? entry.order.procedure.code ?? 'procedure not named'} · HL7 ${entry.order.hl7Priority || 'R'} · ${entry.order.state}`);

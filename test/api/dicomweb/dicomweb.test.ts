@@ -99,6 +99,16 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     expect(list.map((s) => s['0020000D']!.Value![0])).to.have.members([studyA, studyB]);
   });
 
+  it('ignores an includefield of an attribute below the level, as OHIF\'s study list asks (Modality, 00080060)', async () => {
+    const web = await client('radiologist');
+    const studies = (await web.searchForStudies({ queryParams: { PatientID: 'PA', includefield: '00081030,00080060,00080090,00100030' } })) as Json[];
+    expect(studies.map((s) => s['0020000D']!.Value![0])).to.deep.equal([studyA]);
+    expect(studies[0]!['00080060'], 'Modality is no study attribute').to.equal(undefined);
+    expect(studies[0]!['00080061']!.Value).to.deep.equal(['CT']);
+    // As a matching key it is still refused: a study cannot be matched on a series attribute.
+    expect((await status(web.searchForStudies({ queryParams: { Modality: 'CT' } }))).status).to.equal(400);
+  });
+
   it('lowers a limit above dicom.queryRetrieve.maxResults, and says so in a Warning header', async () => {
     const res = await fetch(`http://127.0.0.1:${node.http.port}/dicom-web/instances?limit=50`, { headers: { Authorization: `Bearer ${await node.tokenFor('service')}` } });
     expect(res.status).to.equal(200);

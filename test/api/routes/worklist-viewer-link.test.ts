@@ -21,11 +21,13 @@ describe('api/routes/worklist: the link to the site viewer (worklist.viewerUrlTe
     expect(list.entries[0].viewerUrl).to.equal(one.viewerUrl);
   });
 
-  it('gives no link when no template is configured', async () => {
+  it('gives no link to a site viewer when no template is configured; the node\'s own viewer is linked either way', async () => {
     node = await startTestNode();
     const study = seedStudy(node.index, 'no-viewer-link');
     const one = (await (await apiAs(node, 'radiologist')).get(`/worklist/${study.studyId}`).expect(200)).body;
     expect(one.viewerUrl).to.equal(null);
+    // OHIF's route for one study, under /viewer/ (test/api/viewer/ohif-viewer.test.ts opens it).
+    expect(one.studyViewerUrl).to.equal(`/viewer/viewer?StudyInstanceUIDs=${study.studyInstanceUid}`);
   });
 
   it('refuses a template without the placeholder, or that is not an http(s) URL, naming the key', () => {

@@ -191,6 +191,9 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     // The link to the hospital's viewer opens the study there, in a tab that learns nothing of this one.
     const link = await page.$eval('#viewer-link', (a) => ['href', 'target', 'rel'].map((k) => (a as unknown as { getAttribute(k: string): string }).getAttribute(k)));
     expect(link).to.deep.equal([`https://viewer.invalid/view?study=${studies[2]!.studyInstanceUid}`, '_blank', 'noopener noreferrer']);
+    // The node's own viewer opens in this tab: its sessionStorage holds the token the viewer signs with.
+    const own = await page.$eval('#study-viewer-link', (a) => ['href', 'target'].map((k) => (a as unknown as { getAttribute(k: string): string | null }).getAttribute(k)));
+    expect(own).to.deep.equal([`/viewer/viewer?StudyInstanceUIDs=${studies[2]!.studyInstanceUid}`, null]);
     await page.waitForSelector('#ack:not([disabled])');
     await shot('3-detail-with-key-image');
     await page.click('#ack');

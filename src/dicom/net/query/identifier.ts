@@ -55,6 +55,13 @@ export function vrOf(keyword: string): string | undefined {
   return nameMap[keyword]?.vr;
 }
 
+/** Whether an attribute belongs to a level below this one (Modality below STUDY, for example). */
+export function isBelowLevel(keyword: string, level: QrLevel): boolean {
+  const computed = Object.hasOwn(COMPUTED_KEYS, keyword) ? COMPUTED_KEYS[keyword as ComputedKey] : undefined;
+  const keyLevel = TAG_LEVEL.get(keyword) ?? computed;
+  return keyLevel !== undefined && LEVEL_ORDER.indexOf(keyLevel) < LEVEL_ORDER.indexOf(QR_LEVELS[level]);
+}
+
 export function readIdentifier(model: InformationModel, elements: Record<string, unknown>): QueryPlan | QrProblem {
   const rawLevel = flatten(elements.QueryRetrieveLevel).trim();
   if (!isQrLevel(rawLevel)) {

@@ -8,6 +8,10 @@
  * named by PACKS; the series arrive over DICOM (DCMTK storescu), then each job is enqueued RUNS
  * times (a new series version each time) and timed from enqueue to the stored finding.
  *
+ * "other" is enqueue → finding less the stages: the queue, the trip to the worker and back (the
+ * request carries file paths, the answer the map and the key image PNG), the key image and the
+ * store. A worker's start-up is timed apart: a fresh pool's first pack check less a second one.
+ *
  *   npx tsx test/bench/triage.ts        (RUNS=7 WORKERS=2 THREADS=1 PACKS=test/bench/packs CT=bench-ct CXR=bench-cxr)
  */
 import fs from 'node:fs';
@@ -21,6 +25,8 @@ import { writePhantom } from '../../src/phantom/phantom.js';
 import type { Finding } from '../../src/triage/finding.js';
 import { storescu, storeResponses } from '../helpers/dcmtk.js';
 import { writeRadiograph } from '../helpers/pixel-fixtures.js';
+import { WorkerPool } from '../../src/triage/worker/pool.js';
+import type { PackRef } from '../../src/triage/worker/protocol.js';
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const WORKERS = Number(process.env.WORKERS ?? 2);
@@ -117,9 +123,31 @@ function report(label: string, flops: number | undefined, { wallMs, findings }: 
   const stage = (k: keyof Finding['timings']) => median(findings.map((f) => f.timings[k]));
   const inference = stage('inferenceMs');
   const gflops = flops ? ` | ${(flops / 1e9 / (inference / 1000)).toFixed(1)} GFLOP/s` : '';
+  const other = median(wallMs.map((w, i) => w - findings[i]!.timings.decodeMs - findings[i]!.timings.preprocessMs - findings[i]!.timings.inferenceMs));
   console.log(
-    `| ${label} | ${median(wallMs).toFixed(0)} | ${stage('decodeMs').toFixed(0)} | ${stage('preprocessMs').toFixed(0)} | ${inference.toFixed(0)}${gflops} |`,
+    `| ${label} | ${median(wallMs).toFixed(0)} | ${stage('decodeMs').toFixed(0)} | ${stage('preprocessMs').toFixed(0)} | ${inference.toFixed(0)}${gflops} | ${other.toFixed(0)} |`,
   );
+}
+
+/** A worker's start-up: a fresh one-worker pool's first check of `pack` less a second check (median of RUNS pools). */
+async function workerStartMs(pack: PackRef): Promise<{ startMs: number; checkMs: number }> {
+  const starts: number[] = [];
+  const checks: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const pool = new WorkerPool({ size: 1, heapMb: 2048, log: silentLogger() });
+    try {
+      const t0 = performance.now();
+      await pool.run({ kind: 'check-pack', pack }, 120_000);
+      const t1 = performance.now();
+      await pool.run({ kind: 'check-pack', pack }, 120_000);
+      const t2 = performance.now();
+      starts.push(t1 - t0 - (t2 - t1));
+      checks.push(t2 - t1);
+    } finally {
+      await pool.stop();
+    }
+  }
+  return { startMs: median(starts), checkMs: median(checks) };
 }
 
 const ctFiles = headCt();
@@ -140,11 +168,14 @@ try {
   const jls = await seriesOf(node, jlsFiles, ['-R', '-xt']);
   const cxr = await seriesOf(node, cxrFiles);
   console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), ${WORKERS} workers × ${THREADS} ORT threads, median of ${RUNS} runs, ms\n`);
-  console.log('| job | enqueue → finding | read + decode | preprocess | inference | achieved |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| job | enqueue → finding | read + decode | preprocess | inference | achieved | other |');
+  console.log('|---|---|---|---|---|---|---|');
   report(`head CT 40 × 512², uncompressed (${CT_MODEL})`, flopsOf(CT_MODEL), await timeJobs(node, ct, CT_MODEL));
   report(`head CT 40 × 512², JPEG-LS (${CT_MODEL})`, flopsOf(CT_MODEL), await timeJobs(node, jls, CT_MODEL));
   report(`chest radiograph 2,000², uncompressed (${CXR_MODEL})`, flopsOf(CXR_MODEL), await timeJobs(node, cxr, CXR_MODEL));
+  const manifest = node.triage.registry.get(CXR_MODEL)!.manifest!;
+  const { startMs, checkMs } = await workerStartMs({ dir: path.join(PACKS, CXR_MODEL), manifest, threads: THREADS });
+  console.log(`\nworker start-up (fresh pool's first ${CXR_MODEL} check less a second one): ${startMs.toFixed(0)} ms; a warm check: ${checkMs.toFixed(0)} ms`);
 } finally {
   await node.stop();
 }

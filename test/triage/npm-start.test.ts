@@ -10,7 +10,7 @@ import { TEST_PACKS } from '../helpers/triage.js';
 
 const TOKEN = 'vigil-test-admin-token-0123456789abcdef';
 
-describe('triage: worker threads under `npm start` (tsx)', function () {
+describe('triage: worker processes under `npm start` (tsx)', function () {
   this.timeout(60_000);
   let work: string;
   beforeEach(() => (work = makeTempDir()));

@@ -34,3 +34,25 @@ export function cudaUnavailable(): string | null {
   }
   return null;
 }
+
+/** `triage.executionProvider` as configured. */
+export interface ExecutionProviderConfig {
+  name: 'cpu' | 'cuda';
+  deviceId: number | number[];
+  fallbackToCpu: boolean;
+}
+
+/**
+ * The provider of worker k (0 ≤ k < triage.workers). CUDA missing with fallbackToCpu: every
+ * worker on the CPU, and `onFallback` told why (the config check refused it otherwise).
+ */
+export function providerForWorker(config: ExecutionProviderConfig, onFallback: (why: string) => void, unavailable = cudaUnavailable): (worker: number) => ExecutionProvider {
+  if (config.name === 'cpu') return () => ({ name: 'cpu' });
+  const why = unavailable();
+  if (why) {
+    onFallback(why);
+    return () => ({ name: 'cpu' });
+  }
+  const devices = Array.isArray(config.deviceId) ? config.deviceId : [config.deviceId];
+  return (worker) => ({ name: 'cuda', deviceId: devices[worker % devices.length]! });
+}

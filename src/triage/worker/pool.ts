@@ -15,6 +15,8 @@ interface Pending {
 }
 
 interface Slot {
+  /** 0 … size - 1, the lowest free one at start: which execution provider (GPU) the worker gets. */
+  index: number;
   child: ChildProcess;
   current: (Pending & { timer: NodeJS.Timeout }) | null;
   /** Modules loaded: process start-up never counts against a task's bound. */
@@ -44,7 +46,7 @@ export class WorkerPool {
   private nextId = 1;
   private stopped = false;
 
-  constructor(private readonly opts: { size: number; heapMb: number; log: Logger; executionProvider?: ExecutionProvider }) {}
+  constructor(private readonly opts: { size: number; heapMb: number; log: Logger; providerFor?: (worker: number) => ExecutionProvider }) {}
 
   get size(): number {
     return this.opts.size;
@@ -95,7 +97,11 @@ export class WorkerPool {
   }
 
   private spawn(): Slot {
-    const child = fork(workerEntry(), [JSON.stringify(this.opts.executionProvider ?? { name: 'cpu' })], {
+    const taken = new Set([...this.slots].map((s) => s.index));
+    let index = 0;
+    while (taken.has(index)) index++;
+    const provider: ExecutionProvider = this.opts.providerFor?.(index) ?? { name: 'cpu' };
+    const child = fork(workerEntry(), [JSON.stringify(provider)], {
       // The JS heap bound; native memory (ORT's tensors, the codecs' WASM) is bounded by nothing
       // here but the machine or the container's cgroup: see README, Triage.
       execArgv: [`--max-old-space-size=${this.opts.heapMb}`],
@@ -103,7 +109,7 @@ export class WorkerPool {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
     });
     let markExited!: () => void;
-    const slot: Slot = { child, current: null, ready: false, stderrTail: '', exited: new Promise((resolve) => (markExited = resolve)) };
+    const slot: Slot = { index, child, current: null, ready: false, stderrTail: '', exited: new Promise((resolve) => (markExited = resolve)) };
     this.slots.add(slot);
     // An idle worker never keeps the node alive (stop() ends it, and it ends itself when the node
     // goes); one starting or running a task does, as a worker thread would: a task awaited by

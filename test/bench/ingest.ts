@@ -58,6 +58,8 @@ interface Run {
   /** CPU seconds (user + system, every thread) the receiving process spent during the push. */
   serverCpuSeconds: number;
   peakRssMb?: number;
+  /** Of peakRssMb, the triage worker processes'. */
+  workersRssMb?: number;
 }
 
 for (const tool of ['storescu', 'echoscu', ...(TARGETS.includes('orthanc') ? ['Orthanc'] : []), ...(TARGETS.includes('storescp') ? ['storescp'] : [])]) {
@@ -101,7 +103,7 @@ for (let rep = 0; rep < REPS; rep++) {
       runs.push(run);
       console.log(
         `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
-          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB` : ''),
+          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB (triage workers ${run.workersRssMb!.toFixed(0)} MB of it)` : ''),
       );
     }
   }
@@ -118,9 +120,11 @@ async function benchVigil(parallel: number, rep: number): Promise<Run> {
   try {
     await push(port, 'VIGIL', parallel, node.child.pid!, warmUp);
     const result = await push(port, 'VIGIL', parallel, node.child.pid!, dataset);
-    const status = fs.readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
-    const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { target: 'vigil', parallel, ...result, peakRssMb: hwmKb / 1024 };
+    // The node and its triage worker processes (the shipped packs were checked in one, which
+    // stays warm): the sum of their peaks, an upper bound of their peak together.
+    const nodeKb = peakRssKb(node.child.pid!);
+    const workersKb = childPids(node.child.pid!).reduce((sum, pid) => sum + peakRssKb(pid), 0);
+    return { target: 'vigil', parallel, ...result, peakRssMb: (nodeKb + workersKb) / 1024, workersRssMb: workersKb / 1024 };
   } finally {
     node.child.kill('SIGTERM');
     await node.exited;
@@ -266,6 +270,20 @@ async function pushWithStorescu(port: number, calledAe: string, parallel: number
   return { seconds: (performance.now() - t0) / 1000, instances: counts.reduce((a, b) => a + b, 0) };
 }
 
+function peakRssKb(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // ended meanwhile
+  }
+}
+
+/** The live child processes of `pid` (every thread's list). */
+function childPids(pid: number): number[] {
+  const tasks = fs.readdirSync(`/proc/${pid}/task`);
+  return tasks.flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
+}
+
 /**
  * utime + stime of a process, all its threads, and of its children it has reaped (storescp
  * --fork's per-association processes), from /proc (clock ticks of 1/100 s on Linux).
@@ -319,7 +337,7 @@ function printSummary(all: Run[]): void {
   // A load above the CPU count means other work shared the machine: the figures say so.
   const loaded = os.loadavg()[0]! > os.cpus().length ? ', MEASURED UNDER LOAD (load above the CPU count: absolute figures are pessimistic)' : '';
   console.log(`\nmedian of ${REPS} reps${TLS ? ', over DICOM TLS' : ''}; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}${loaded} (MB = 10^6 bytes)\n`);
-  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS | Vigil / Orthanc | Vigil / storescp |');
+  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS (Vigil: node + triage workers) | Vigil / Orthanc | Vigil / storescp |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const parallel of PARALLELS) {
     const rows = TARGETS.map((target) => {

@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { isVigilError } from '../../errors.js';
 import { checkPack } from './pack-check.js';
 import { runJob } from './run-job.js';
@@ -22,6 +23,14 @@ process.on('message', (request: WorkerRequest) => {
 });
 // The node is gone (stopped, crashed or killed): nothing is left to answer to.
 process.on('disconnect', () => process.exit(0));
+// The same while this process's main thread is stuck in a run ('disconnect' would wait for it):
+// a watchdog thread ends the process once it has been handed to another parent. A thread can
+// signal its own process while the main thread is inside ONNX Runtime.
+new Worker(
+  `const { workerData } = require('node:worker_threads');
+   setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 1000);`,
+  { eval: true, workerData: process.ppid },
+).unref();
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   try {

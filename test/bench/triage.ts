@@ -17,7 +17,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
@@ -26,7 +27,7 @@ import type { Finding } from '../../src/triage/finding.js';
 import { storescu, storeResponses } from '../helpers/dcmtk.js';
 import { writeRadiograph } from '../helpers/pixel-fixtures.js';
 import { WorkerPool } from '../../src/triage/worker/pool.js';
-import type { PackRef } from '../../src/triage/worker/protocol.js';
+import type { JobResult, PackRef } from '../../src/triage/worker/protocol.js';
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const WORKERS = Number(process.env.WORKERS ?? 2);
@@ -117,6 +118,50 @@ async function timeJobs(node: VigilNode, seriesId: string, modelId: string): Pro
   return { wallMs, findings };
 }
 
+/**
+ * What crossing the boundary costs, apart from everything else: a JobResult as big as the CT
+ * job's (its map and key image PNG) sent to an echoing worker thread (postMessage, the buffers
+ * transferred as the thread pool did) and to an echoing child process (fork's IPC channel,
+ * advanced serialisation, as the process pool does), and back; median of 50 round trips each,
+ * the two interleaved.
+ */
+async function transportMs(result: JobResult): Promise<{ thread: number; process: number; bytes: number }> {
+  const echo = path.join(work, 'echo.cjs');
+  fs.writeFileSync(echo, "process.on('message', (m) => process.send(m)); process.on('disconnect', () => process.exit(0));");
+  const child = fork(echo, [], { serialization: 'advanced', stdio: 'ignore' });
+  const thread = new Worker("const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m, [m.map.buffer, ...(m.keyImagePng ? [m.keyImagePng.buffer] : [])]));", { eval: true });
+  const copy = (): JobResult => ({ ...result, map: result.map.slice(), keyImagePng: result.keyImagePng ? result.keyImagePng.slice() : null });
+  const viaProcess = async () => {
+    const message = copy();
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send(message);
+    });
+    return performance.now() - t0;
+  };
+  const viaThread = async () => {
+    const message = copy();
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      thread.once('message', resolve);
+      thread.postMessage(message, [message.map.buffer as ArrayBuffer, ...(message.keyImagePng ? [message.keyImagePng.buffer as ArrayBuffer] : [])]);
+    });
+    return performance.now() - t0;
+  };
+  const threads: number[] = [];
+  const processes: number[] = [];
+  await viaThread();
+  await viaProcess();
+  for (let i = 0; i < 50; i++) {
+    threads.push(await viaThread());
+    processes.push(await viaProcess());
+  }
+  child.disconnect();
+  await thread.terminate();
+  return { thread: median(threads), process: median(processes), bytes: result.map.byteLength + (result.keyImagePng?.byteLength ?? 0) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function report(label: string, flops: number | undefined, { wallMs, findings }: { wallMs: number[]; findings: Finding[] }): void {
@@ -176,6 +221,16 @@ try {
   const manifest = node.triage.registry.get(CXR_MODEL)!.manifest!;
   const { startMs, checkMs } = await workerStartMs({ dir: path.join(PACKS, CXR_MODEL), manifest, threads: THREADS });
   console.log(`\nworker start-up (fresh pool's first ${CXR_MODEL} check less a second one): ${startMs.toFixed(0)} ms; a warm check: ${checkMs.toFixed(0)} ms`);
+  const ctManifest = node.triage.registry.get(CT_MODEL)!.manifest!;
+  const ctPack: PackRef = { dir: path.join(PACKS, CT_MODEL), manifest: ctManifest, threads: THREADS };
+  const pool = new WorkerPool({ size: 1, heapMb: 2048, log: silentLogger() });
+  try {
+    const ctResult = await pool.run({ kind: 'run-job', pack: ctPack, files: ctFiles, keyImageMaxSide: config.triage.keyImageMaxSide }, 120_000);
+    const t = await transportMs(ctResult);
+    console.log(`a ${CT_MODEL} result (${(t.bytes / 1e3).toFixed(0)} kB: map and key image) to an echoing worker and back, median of 50: thread ${t.thread.toFixed(2)} ms, process ${t.process.toFixed(2)} ms`);
+  } finally {
+    await pool.stop();
+  }
 } finally {
   await node.stop();
 }

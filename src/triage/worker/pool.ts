@@ -151,7 +151,9 @@ export class WorkerPool {
       if (!this.slots.has(slot)) return;
       const outOfHeap = OUT_OF_HEAP.test(slot.stderrTail);
       const how = signal ? `was ended by ${signal}` : `exited with code ${code}`;
-      this.opts.log.warn('triage worker process ended', { pid: child.pid, exitCode: code, signal, outOfHeap, busy: slot.current !== null });
+      // Before its first task a worker has read nothing of a patient's: its stderr says why it could not start.
+      const startError = slot.ready ? undefined : slot.stderrTail.trim().slice(-500);
+      this.opts.log.warn('triage worker process ended', { pid: child.pid, exitCode: code, signal, outOfHeap, busy: slot.current !== null, startError });
       void this.retire(
         slot,
         outOfHeap

@@ -58,7 +58,7 @@ interface Run {
   /** CPU seconds (user + system, every thread) the receiving process spent during the push. */
   serverCpuSeconds: number;
   peakRssMb?: number;
-  /** Of peakRssMb, the triage worker processes'. */
+  /** Of peakRssMb, the triage worker processes' (their PSS at the end of the push). */
   workersRssMb?: number;
 }
 
@@ -103,7 +103,7 @@ for (let rep = 0; rep < REPS; rep++) {
       runs.push(run);
       console.log(
         `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
-          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB (triage workers ${run.workersRssMb!.toFixed(0)} MB of it)` : ''),
+          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB (triage workers' PSS ${run.workersRssMb!.toFixed(0)} MB of it)` : ''),
       );
     }
   }
@@ -120,10 +120,11 @@ async function benchVigil(parallel: number, rep: number): Promise<Run> {
   try {
     await push(port, 'VIGIL', parallel, node.child.pid!, warmUp);
     const result = await push(port, 'VIGIL', parallel, node.child.pid!, dataset);
-    // The node and its triage worker processes (the shipped packs were checked in one, which
-    // stays warm): the sum of their peaks, an upper bound of their peak together.
+    // The node's peak, and its triage worker processes' (the shipped packs were checked in one,
+    // which stays warm) memory now, as PSS: the pages they share with the node (the Node binary,
+    // libraries) counted once between them, not twice.
     const nodeKb = peakRssKb(node.child.pid!);
-    const workersKb = childPids(node.child.pid!).reduce((sum, pid) => sum + peakRssKb(pid), 0);
+    const workersKb = childPids(node.child.pid!).reduce((sum, pid) => sum + pssKb(pid), 0);
     return { target: 'vigil', parallel, ...result, peakRssMb: (nodeKb + workersKb) / 1024, workersRssMb: workersKb / 1024 };
   } finally {
     node.child.kill('SIGTERM');
@@ -278,6 +279,15 @@ function peakRssKb(pid: number): number {
   }
 }
 
+/** Proportional set size: private pages plus a share of those shared with other processes. */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // ended meanwhile
+  }
+}
+
 /** The live child processes of `pid` (every thread's list). */
 function childPids(pid: number): number[] {
   const tasks = fs.readdirSync(`/proc/${pid}/task`);
@@ -337,7 +347,7 @@ function printSummary(all: Run[]): void {
   // A load above the CPU count means other work shared the machine: the figures say so.
   const loaded = os.loadavg()[0]! > os.cpus().length ? ', MEASURED UNDER LOAD (load above the CPU count: absolute figures are pessimistic)' : '';
   console.log(`\nmedian of ${REPS} reps${TLS ? ', over DICOM TLS' : ''}; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}${loaded} (MB = 10^6 bytes)\n`);
-  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS (Vigil: node + triage workers) | Vigil / Orthanc | Vigil / storescp |');
+  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS (Vigil: node peak + triage workers PSS) | Vigil / Orthanc | Vigil / storescp |');
   console.log('|---|---|---|---|---|---|---|---|');
   for (const parallel of PARALLELS) {
     const rows = TARGETS.map((target) => {

@@ -10,6 +10,7 @@ import { JobStore } from './jobs.js';
 import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
 import { ModelRegistry } from './registry.js';
 import { WorkerPool } from './worker/pool.js';
+import { providerForWorker } from '../core/execution-provider.js';
 import { triageMetrics } from './metrics.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { ModelSiteStore } from './site/model-site-store.js';
@@ -18,7 +19,10 @@ import { SeriesStateStore } from '../series/series-state-store.js';
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
 export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; metrics?: Metrics; queue?: SqliteJobQueue }): TriageEngine {
   const log = deps.log;
-  const pool = new WorkerPool({ size: config.workers, heapMb: config.workerHeapMb, log });
+  const providerFor = providerForWorker(config.executionProvider, (why) =>
+    log.warn('triage.executionProvider: cuda asked but not available, the workers run on the CPU (fallbackToCpu)', { why }),
+  );
+  const pool = new WorkerPool({ size: config.workers, heapMb: config.workerHeapMb, log, providerFor });
   const site = new ModelSiteStore(deps.db, { changes: deps.index.changes, newPackMode: config.newPackMode });
   const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads }, pool, deps.db, log, site);
   const jobs = new JobStore(deps.db, deps.queue);

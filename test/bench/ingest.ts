@@ -1,13 +1,16 @@
 /**
  * Ingest benchmark: the same CT data set pushed with DCMTK storescu (TCP_NODELAY=1) over 1 and
- * 4 associations to Vigil and to Orthanc from Debian, in one run, interleaved (each goes first
- * in every other repetition), fresh storage for every repetition. Both fsync every instance
- * before acknowledging it (Orthanc's default SyncStorageArea=true; Vigil's storage.fsync=true).
+ * 4 associations to Vigil, to Orthanc from Debian and to DCMTK's own storescp, in one run,
+ * interleaved (the order turns round in every other repetition), fresh storage for every
+ * repetition. Vigil and Orthanc fsync every instance before acknowledging it (Orthanc's default
+ * SyncStorageArea=true; Vigil's storage.fsync=true); storescp writes each file and never fsyncs,
+ * and indexes nothing: the ceiling of what this machine's disk and loopback let a receiver do
+ * (`--fork`: a process per association, so that 4 associations run side by side).
  * Prints instances/s, MB/s, the receiving process's CPU time per instance, the Vigil/Orthanc
  * ratio and Vigil's peak RSS. Every server gets an unrecorded push of another series (60
  * instances) before the measured one, so that the figures are those of a warm process.
  *
- *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4")
+ *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4" TARGETS="vigil orthanc storescp")
  *   TLS=1 npx tsx test/bench/ingest.ts      the same over DICOM TLS: Vigil's TLS listener
  *                                           (dicom.tls), Orthanc's DicomTlsEnabled, storescu +tla
  *
@@ -33,7 +36,7 @@ const SLICES = Number(process.env.SLICES ?? 200);
 /** Instances of the unrecorded push that comes before each measured one. */
 const WARM_UP_SLICES = Number(process.env.WARM_UP_SLICES ?? 60);
 const PARALLELS = (process.env.PARALLELS ?? '1 4').split(/\s+/).map(Number);
-const TARGETS = (process.env.TARGETS ?? 'vigil orthanc').split(/\s+/);
+const TARGETS = (process.env.TARGETS ?? 'vigil orthanc storescp').split(/\s+/);
 /**
  * Over DICOM TLS (TLS 1.2+, server certificate checked by storescu, no client certificate): both
  * servers with the test certificate; Vigil's TLS listener beside its plain one, Orthanc's only port.
@@ -55,9 +58,11 @@ interface Run {
   /** CPU seconds (user + system, every thread) the receiving process spent during the push. */
   serverCpuSeconds: number;
   peakRssMb?: number;
+  /** Of peakRssMb, the triage worker processes' (their PSS at the end of the push). */
+  workersRssMb?: number;
 }
 
-for (const tool of ['storescu', 'echoscu', ...(TARGETS.includes('orthanc') ? ['Orthanc'] : [])]) {
+for (const tool of ['storescu', 'echoscu', ...(TARGETS.includes('orthanc') ? ['Orthanc'] : []), ...(TARGETS.includes('storescp') ? ['storescp'] : [])]) {
   if (!which(tool)) {
     console.error(`missing ${tool}: apt-get install -y dcmtk orthanc`);
     process.exit(2);
@@ -91,14 +96,14 @@ console.log(`data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6
 const runs: Run[] = [];
 for (let rep = 0; rep < REPS; rep++) {
   for (const parallel of PARALLELS) {
-    // Every other repetition the other target goes first: on a VM whose CPUs slow down under
-    // sustained load, the one pushing second would otherwise always pay for it.
+    // Every other repetition the order turns round: on a VM whose CPUs slow down under
+    // sustained load, the one pushing last would otherwise always pay for it.
     for (const target of rep % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
-      const run = target === 'vigil' ? await benchVigil(parallel, rep) : await benchOrthanc(parallel, rep);
+      const run = target === 'vigil' ? await benchVigil(parallel, rep) : target === 'orthanc' ? await benchOrthanc(parallel, rep) : await benchStorescp(parallel, rep);
       runs.push(run);
       console.log(
         `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
-          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB` : ''),
+          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB (triage workers' PSS ${run.workersRssMb!.toFixed(0)} MB of it)` : ''),
       );
     }
   }
@@ -115,9 +120,12 @@ async function benchVigil(parallel: number, rep: number): Promise<Run> {
   try {
     await push(port, 'VIGIL', parallel, node.child.pid!, warmUp);
     const result = await push(port, 'VIGIL', parallel, node.child.pid!, dataset);
-    const status = fs.readFileSync(`/proc/${node.child.pid}/status`, 'utf8');
-    const hwmKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { target: 'vigil', parallel, ...result, peakRssMb: hwmKb / 1024 };
+    // The node's peak, and its triage worker processes' (the shipped packs were checked in one,
+    // which stays warm) memory now, as PSS: the pages they share with the node (the Node binary,
+    // libraries) counted once between them, not twice.
+    const nodeKb = peakRssKb(node.child.pid!);
+    const workersKb = childPids(node.child.pid!).reduce((sum, pid) => sum + pssKb(pid), 0);
+    return { target: 'vigil', parallel, ...result, peakRssMb: (nodeKb + workersKb) / 1024, workersRssMb: workersKb / 1024 };
   } finally {
     node.child.kill('SIGTERM');
     await node.exited;
@@ -176,6 +184,25 @@ async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
     await waitForEcho(dicomPort, 'ORTHANC');
     await push(dicomPort, 'ORTHANC', parallel, child.pid!, warmUp);
     return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel, child.pid!, dataset)) };
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** DCMTK's storescp: writes each instance to a file (no fsync, no index), a process per association. */
+async function benchStorescp(parallel: number, rep: number): Promise<Run> {
+  const dir = path.join(work, `storescp-${parallel}-${rep}`);
+  fs.mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const tlsArgs = TLS ? ['+tls', TLS_KEY, TLS_CERT, '--ignore-peer-cert'] : [];
+  const child = spawn('storescp', [...tlsArgs, '--fork', '-aet', 'STORESCP', '-od', dir, String(port)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  started.push(child);
+  try {
+    await waitForEcho(port, 'STORESCP');
+    await push(port, 'STORESCP', parallel, child.pid!, warmUp);
+    return { target: 'storescp', parallel, ...(await push(port, 'STORESCP', parallel, child.pid!, dataset)) };
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -244,10 +271,36 @@ async function pushWithStorescu(port: number, calledAe: string, parallel: number
   return { seconds: (performance.now() - t0) / 1000, instances: counts.reduce((a, b) => a + b, 0) };
 }
 
-/** utime + stime of a process, all its threads, from /proc (clock ticks of 1/100 s on Linux). */
+function peakRssKb(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // ended meanwhile
+  }
+}
+
+/** Proportional set size: private pages plus a share of those shared with other processes. */
+function pssKb(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // ended meanwhile
+  }
+}
+
+/** The live child processes of `pid` (every thread's list). */
+function childPids(pid: number): number[] {
+  const tasks = fs.readdirSync(`/proc/${pid}/task`);
+  return tasks.flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
+}
+
+/**
+ * utime + stime of a process, all its threads, and of its children it has reaped (storescp
+ * --fork's per-association processes), from /proc (clock ticks of 1/100 s on Linux).
+ */
 function cpuSeconds(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
 }
 
 async function waitForEcho(port: number, calledAe: string): Promise<void> {
@@ -291,9 +344,11 @@ function median(values: number[]): number {
 
 function printSummary(all: Run[]): void {
   // A Markdown table the README can quote as it is.
-  console.log(`\nmedian of ${REPS} reps${TLS ? ', over DICOM TLS' : ''}; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (MB = 10^6 bytes)\n`);
-  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS | Vigil / Orthanc |');
-  console.log('|---|---|---|---|---|---|---|');
+  // A load above the CPU count means other work shared the machine: the figures say so.
+  const loaded = os.loadavg()[0]! > os.cpus().length ? ', MEASURED UNDER LOAD (load above the CPU count: absolute figures are pessimistic)' : '';
+  console.log(`\nmedian of ${REPS} reps${TLS ? ', over DICOM TLS' : ''}; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}${loaded} (MB = 10^6 bytes)\n`);
+  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS (Vigil: node peak + triage workers PSS) | Vigil / Orthanc | Vigil / storescp |');
+  console.log('|---|---|---|---|---|---|---|---|');
   for (const parallel of PARALLELS) {
     const rows = TARGETS.map((target) => {
       const mine = all.filter((r) => r.target === target && r.parallel === parallel);
@@ -308,9 +363,11 @@ function printSummary(all: Run[]): void {
     });
     const vigil = rows.find((r) => r.target === 'vigil')?.rate;
     const orthanc = rows.find((r) => r.target === 'orthanc')?.rate;
+    const storescp = rows.find((r) => r.target === 'storescp')?.rate;
     for (const r of rows) {
       const ratio = r.target === 'vigil' && vigil && orthanc ? (vigil / orthanc).toFixed(2) : '';
-      console.log(`| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.cpuMs.toFixed(2)} ms | ${r.rss} | ${ratio} |`);
+      const ceiling = r.target === 'vigil' && vigil && storescp ? (vigil / storescp).toFixed(2) : '';
+      console.log(`| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.cpuMs.toFixed(2)} ms | ${r.rss} | ${ratio} | ${ceiling} |`);
     }
   }
   if (!TARGETS.includes('vigil') || !TARGETS.includes('orthanc')) return;

@@ -8,12 +8,17 @@
  * named by PACKS; the series arrive over DICOM (DCMTK storescu), then each job is enqueued RUNS
  * times (a new series version each time) and timed from enqueue to the stored finding.
  *
+ * "other" is enqueue → finding less the stages: the queue, the trip to the worker and back (the
+ * request carries file paths, the answer the map and the key image PNG), the key image and the
+ * store. A worker's start-up is timed apart: a fresh pool's first pack check less a second one.
+ *
  *   npx tsx test/bench/triage.ts        (RUNS=7 WORKERS=2 THREADS=1 PACKS=test/bench/packs CT=bench-ct CXR=bench-cxr)
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, fork } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode, type VigilNode } from '../../src/node.js';
@@ -21,6 +26,8 @@ import { writePhantom } from '../../src/tools/phantom/phantom.js';
 import type { Finding } from '../../src/domain/finding.js';
 import { storescu, storeResponses } from '../helpers/dcmtk.js';
 import { writeRadiograph } from '../helpers/pixel-fixtures.js';
+import { WorkerPool } from '../../src/triage/worker/pool.js';
+import type { JobResult, PackRef } from '../../src/triage/worker/protocol.js';
 
 const RUNS = Number(process.env.RUNS ?? 7);
 const WORKERS = Number(process.env.WORKERS ?? 2);
@@ -111,15 +118,81 @@ async function timeJobs(node: VigilNode, seriesId: string, modelId: string): Pro
   return { wallMs, findings };
 }
 
+/**
+ * What crossing the boundary costs, apart from everything else: a JobResult as big as the CT
+ * job's (its map and key image PNG) sent to an echoing worker thread (postMessage, the buffers
+ * transferred as the thread pool did) and to an echoing child process (fork's IPC channel,
+ * advanced serialisation, as the process pool does), and back; median of 50 round trips each,
+ * the two interleaved.
+ */
+async function transportMs(result: JobResult): Promise<{ thread: number; process: number; bytes: number }> {
+  const echo = path.join(work, 'echo.cjs');
+  fs.writeFileSync(echo, "process.on('message', (m) => process.send(m)); process.on('disconnect', () => process.exit(0));");
+  const child = fork(echo, [], { serialization: 'advanced', stdio: 'ignore' });
+  const thread = new Worker("const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m, [m.map.buffer, ...(m.keyImagePng ? [m.keyImagePng.buffer] : [])]));", { eval: true });
+  const copy = (): JobResult => ({ ...result, map: result.map.slice(), keyImagePng: result.keyImagePng ? result.keyImagePng.slice() : null });
+  const viaProcess = async () => {
+    const message = copy();
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      child.once('message', resolve);
+      child.send(message);
+    });
+    return performance.now() - t0;
+  };
+  const viaThread = async () => {
+    const message = copy();
+    const t0 = performance.now();
+    await new Promise((resolve) => {
+      thread.once('message', resolve);
+      thread.postMessage(message, [message.map.buffer as ArrayBuffer, ...(message.keyImagePng ? [message.keyImagePng.buffer as ArrayBuffer] : [])]);
+    });
+    return performance.now() - t0;
+  };
+  const threads: number[] = [];
+  const processes: number[] = [];
+  await viaThread();
+  await viaProcess();
+  for (let i = 0; i < 50; i++) {
+    threads.push(await viaThread());
+    processes.push(await viaProcess());
+  }
+  child.disconnect();
+  await thread.terminate();
+  return { thread: median(threads), process: median(processes), bytes: result.map.byteLength + (result.keyImagePng?.byteLength ?? 0) };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function report(label: string, flops: number | undefined, { wallMs, findings }: { wallMs: number[]; findings: Finding[] }): void {
   const stage = (k: keyof Finding['timings']) => median(findings.map((f) => f.timings[k]));
   const inference = stage('inferenceMs');
   const gflops = flops ? ` | ${(flops / 1e9 / (inference / 1000)).toFixed(1)} GFLOP/s` : '';
+  const other = median(wallMs.map((w, i) => w - findings[i]!.timings.decodeMs - findings[i]!.timings.preprocessMs - findings[i]!.timings.inferenceMs));
   console.log(
-    `| ${label} | ${median(wallMs).toFixed(0)} | ${stage('decodeMs').toFixed(0)} | ${stage('preprocessMs').toFixed(0)} | ${inference.toFixed(0)}${gflops} |`,
+    `| ${label} | ${median(wallMs).toFixed(0)} | ${stage('decodeMs').toFixed(0)} | ${stage('preprocessMs').toFixed(0)} | ${inference.toFixed(0)}${gflops} | ${other.toFixed(0)} |`,
   );
+}
+
+/** A worker's start-up: a fresh one-worker pool's first check of `pack` less a second check (median of RUNS pools). */
+async function workerStartMs(pack: PackRef): Promise<{ startMs: number; checkMs: number }> {
+  const starts: number[] = [];
+  const checks: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const pool = new WorkerPool({ size: 1, heapMb: 2048, log: silentLogger() });
+    try {
+      const t0 = performance.now();
+      await pool.run({ kind: 'check-pack', pack }, 120_000);
+      const t1 = performance.now();
+      await pool.run({ kind: 'check-pack', pack }, 120_000);
+      const t2 = performance.now();
+      starts.push(t1 - t0 - (t2 - t1));
+      checks.push(t2 - t1);
+    } finally {
+      await pool.stop();
+    }
+  }
+  return { startMs: median(starts), checkMs: median(checks) };
 }
 
 const ctFiles = headCt();
@@ -140,11 +213,24 @@ try {
   const jls = await seriesOf(node, jlsFiles, ['-R', '-xt']);
   const cxr = await seriesOf(node, cxrFiles);
   console.log(`${os.cpus().length} cores (${os.cpus()[0]?.model}), ${WORKERS} workers × ${THREADS} ORT threads, median of ${RUNS} runs, ms\n`);
-  console.log('| job | enqueue → finding | read + decode | preprocess | inference | achieved |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| job | enqueue → finding | read + decode | preprocess | inference | achieved | other |');
+  console.log('|---|---|---|---|---|---|---|');
   report(`head CT 40 × 512², uncompressed (${CT_MODEL})`, flopsOf(CT_MODEL), await timeJobs(node, ct, CT_MODEL));
   report(`head CT 40 × 512², JPEG-LS (${CT_MODEL})`, flopsOf(CT_MODEL), await timeJobs(node, jls, CT_MODEL));
   report(`chest radiograph 2,000², uncompressed (${CXR_MODEL})`, flopsOf(CXR_MODEL), await timeJobs(node, cxr, CXR_MODEL));
+  const manifest = node.triage.registry.get(CXR_MODEL)!.manifest!;
+  const { startMs, checkMs } = await workerStartMs({ dir: path.join(PACKS, CXR_MODEL), manifest, threads: THREADS });
+  console.log(`\nworker start-up (fresh pool's first ${CXR_MODEL} check less a second one): ${startMs.toFixed(0)} ms; a warm check: ${checkMs.toFixed(0)} ms`);
+  const ctManifest = node.triage.registry.get(CT_MODEL)!.manifest!;
+  const ctPack: PackRef = { dir: path.join(PACKS, CT_MODEL), manifest: ctManifest, threads: THREADS };
+  const pool = new WorkerPool({ size: 1, heapMb: 2048, log: silentLogger() });
+  try {
+    const ctResult = await pool.run({ kind: 'run-job', pack: ctPack, files: ctFiles, keyImageMaxSide: config.triage.keyImageMaxSide }, 120_000);
+    const t = await transportMs(ctResult);
+    console.log(`a ${CT_MODEL} result (${(t.bytes / 1e3).toFixed(0)} kB: map and key image) to an echoing worker and back, median of 50: thread ${t.thread.toFixed(2)} ms, process ${t.process.toFixed(2)} ms`);
+  } finally {
+    await pool.stop();
+  }
 } finally {
   await node.stop();
 }

@@ -61,6 +61,20 @@ describe('Dockerfile', () => {
     expect(pkg.dependencies).to.have.property('tsx');
   });
 
+  it("holds the triage worker processes' entry, and never the test-only worker fault module", () => {
+    const sources = instructions.filter((l) => l.startsWith('COPY ') && !l.includes('--from=')).flatMap((l) => l.split(/\s+/).slice(1, -1));
+    const inImage = (file: string) => sources.some((s) => file === s || file.startsWith(`${s.replace(/\/$/, '')}/`));
+    // npm start runs the TypeScript sources: the pool forks worker-boot.mjs, which loads worker-main.ts.
+    for (const entry of ['src/triage/worker/worker-boot.mjs', 'src/triage/worker/worker-main.ts']) {
+      expect(fs.existsSync(path.join(ROOT, entry)), entry).to.equal(true);
+      expect(inImage(entry), entry).to.equal(true);
+    }
+    const fault = 'test/helpers/worker-fault.mjs';
+    expect(fs.existsSync(path.join(ROOT, fault))).to.equal(true);
+    expect(inImage(fault), fault).to.equal(false);
+    expect(fs.readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n')).to.include('test');
+  });
+
   it('declares volumes for data, config and models, the default ports, and a health check on /health', () => {
     expect(dockerfile).to.match(/VOLUME \[.*"\/app\/data".*"\/app\/config".*"\/app\/models".*\]/);
     expect(dockerfile).to.match(/EXPOSE 11112 2762 8042/); // DICOM, DICOM over TLS, HTTP

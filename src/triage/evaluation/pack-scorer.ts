@@ -17,7 +17,7 @@ export interface PackScorer {
 /**
  * Scores series with a model pack exactly as the node does: the same pipeline
  * (`preprocessSeries` with the pack's manifest) and the pack's ONNX file in ONNX Runtime. Offline
- * evaluation runs on the main thread; the node itself runs models in worker threads.
+ * evaluation runs on the main thread; the node itself runs models in worker processes.
  */
 export async function loadPackScorer(packDir: string, threads = 2): Promise<PackScorer> {
   const manifest = readManifest(path.join(packDir, 'manifest.json'));

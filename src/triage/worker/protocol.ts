@@ -9,7 +9,7 @@ export interface PackRef {
   threads: number;
 }
 
-/** What the main thread asks a triage worker to do. One request at a time per worker. */
+/** What the node asks a triage worker process to do. One request at a time per worker. */
 export type WorkerTask =
   /** Checks a pack: SHA-256, inputs and outputs against the manifest, the test vector. */
   | { kind: 'check-pack'; pack: PackRef }
@@ -45,21 +45,12 @@ export type WorkerResponse =
   | { id: number; ok: true; result: PackCheckResult | JobResult }
   | { id: number; ok: false; error: { code: ErrorCode; message: string } };
 
-/**
- * Sent around every call into ONNX Runtime's native code. Terminating a worker while ORT works
- * aborts the whole process (ORT calls back into a dying thread), so the pool waits for the call
- * to return before it ends an overdue worker.
- */
-export interface NativeNotice {
-  native: boolean;
-}
-
-/** Sent once the worker has loaded its modules: time bounds start only on a ready worker. */
+/** Sent once the worker process has loaded its modules: time bounds start only on a ready worker. */
 export interface ReadyNotice {
   ready: true;
 }
 
-export type WorkerMessage = WorkerResponse | NativeNotice | ReadyNotice;
+export type WorkerMessage = WorkerResponse | ReadyNotice;
 
 /** Checking a pack loads its model: bounded generously, whatever the pack's job bound. */
 export function packCheckBoundMs(jobBoundMs: number): number {

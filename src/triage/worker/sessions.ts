@@ -2,24 +2,16 @@ import ort from 'onnxruntime-node';
 import path from 'node:path';
 import { VigilError } from '../../core/errors.js';
 import type { PackRef } from './protocol.js';
+import { sessionProviders, type ExecutionProvider } from '../../core/execution-provider.js';
 
 /** ONNX Runtime sessions of this worker, one per pack file and checksum, created once. */
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
-let onNative: (inside: boolean) => void = () => undefined;
+let provider: ExecutionProvider = { name: 'cpu' };
 
-/** worker-main reports to the pool when this thread enters and leaves ORT's native code. */
-export function observeNative(observer: (inside: boolean) => void): void {
-  onNative = observer;
-}
-
-async function native<T>(call: () => Promise<T>): Promise<T> {
-  onNative(true);
-  try {
-    return await call();
-  } finally {
-    onNative(false);
-  }
+/** worker-main sets this process's execution provider once, before any session. */
+export function useExecutionProvider(chosen: ExecutionProvider): void {
+  provider = chosen;
 }
 
 export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
@@ -27,7 +19,8 @@ export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
   const key = `${file}#${pack.manifest.model.sha256}#${pack.threads}`;
   let session = sessions.get(key);
   if (!session) {
-    session = native(() => ort.InferenceSession.create(file, {
+    session = ort.InferenceSession.create(file, {
+      executionProviders: sessionProviders(provider),
       intraOpNumThreads: pack.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
@@ -38,7 +31,7 @@ export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
       enableCpuMemArena: false,
       // ORT prints kernel errors to stderr itself; we report them as job errors instead.
       logSeverityLevel: 4,
-    })).catch((err: unknown) => {
+    }).catch((err: unknown) => {
       sessions.delete(key);
       throw new VigilError('TRIAGE_PACK_INVALID', `ONNX Runtime cannot load ${pack.manifest.model.file}: ${(err as Error).message}`, { cause: err });
     });
@@ -50,7 +43,7 @@ export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
 /** Runs the model; any ORT failure becomes TRIAGE_MODEL_FAILED. */
 export async function infer(session: ort.InferenceSession, inputName: string, data: Float32Array, shape: number[]): Promise<ort.InferenceSession.OnnxValueMapType> {
   try {
-    return await native(() => session.run({ [inputName]: new ort.Tensor('float32', data, shape) }));
+    return await session.run({ [inputName]: new ort.Tensor('float32', data, shape) });
   } catch (err) {
     throw new VigilError('TRIAGE_MODEL_FAILED', `the model failed: ${(err as Error).message.slice(0, 300)}`, { cause: err });
   }

@@ -1,32 +1,36 @@
-import { parentPort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { isVigilError } from '../../core/errors.js';
 import { checkPack } from './pack-check.js';
 import { runJob } from './run-job.js';
-import type { JobResult, NativeNotice, ReadyNotice, WorkerRequest, WorkerResponse } from './protocol.js';
-import { observeNative } from './sessions.js';
+import type { ReadyNotice, WorkerRequest, WorkerResponse } from './protocol.js';
+import { useExecutionProvider } from './sessions.js';
+import type { ExecutionProvider } from '../../core/execution-provider.js';
 import { describeError } from '../../log/describe-error.js';
 
 /**
- * A triage worker thread: decodes, preprocesses and runs ONNX Runtime off the main thread
- * (ORT's run() blocks its thread). One request at a time; the pool times it out and replaces
- * the whole worker when needed.
+ * A triage worker process: decodes, preprocesses and runs ONNX Runtime out of the node's process
+ * (ORT's run() blocks its thread; a crash in native code must not take the receiver with it).
+ * One request at a time; the pool bounds it and kills the whole process when needed. Its one
+ * argument is the execution provider (JSON) its sessions use.
  */
-const port = parentPort;
-if (!port) throw new Error('worker-main runs as a worker thread');
+const send = process.send?.bind(process);
+if (!send) throw new Error('worker-main runs as a child process with an IPC channel (the triage worker pool forks it)');
 
-observeNative((native) => port.postMessage({ native } satisfies NativeNotice));
+useExecutionProvider(JSON.parse(process.argv[2] ?? '{"name":"cpu"}') as ExecutionProvider);
 
-port.on('message', (request: WorkerRequest) => {
-  void handle(request).then((response) => {
-    const transfer: ArrayBuffer[] = [];
-    if (response.ok && 'map' in response.result) {
-      const job = response.result as JobResult;
-      transfer.push(job.map.buffer as ArrayBuffer);
-      if (job.keyImagePng) transfer.push(job.keyImagePng.buffer as ArrayBuffer);
-    }
-    port.postMessage(response, transfer);
-  });
+process.on('message', (request: WorkerRequest) => {
+  void handle(request).then((response) => send(response));
 });
+// The node is gone (stopped, crashed or killed): nothing is left to answer to.
+process.on('disconnect', () => process.exit(0));
+// The same while this process's main thread is stuck in a run ('disconnect' would wait for it):
+// a watchdog thread ends the process once it has been handed to another parent. A thread can
+// signal its own process while the main thread is inside ONNX Runtime.
+new Worker(
+  `const { workerData } = require('node:worker_threads');
+   setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, 'SIGKILL'); }, 1000);`,
+  { eval: true, workerData: process.ppid },
+).unref();
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   try {
@@ -44,4 +48,4 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   }
 }
 
-port.postMessage({ ready: true } satisfies ReadyNotice);
+send({ ready: true } satisfies ReadyNotice);

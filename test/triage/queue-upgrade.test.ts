@@ -24,7 +24,9 @@ describe('triage: an index from before the one durable queue keeps its pending j
     // The index as the release before the queue left it: no queue_jobs, jobs in triage_jobs
     // (one queued, one a crash left running, one done), and the migrations recorded up to triage 4.
     const db = openDatabase(indexPath(dataDir));
-    db.exec(`DROP TABLE queue_jobs; DELETE FROM schema_migrations WHERE part = 'queue' OR (part = 'triage' AND version >= 5);`);
+    // (Later triage migrations undone too: the localisation maps of triage 6 came after the queue.)
+    db.exec(`ALTER TABLE triage_findings DROP COLUMN localisation; ALTER TABLE triage_findings DROP COLUMN localisation_map; DROP TABLE queue_jobs;
+      DELETE FROM schema_migrations WHERE part = 'queue' OR (part = 'triage' AND version >= 5);`);
     const insert = db.prepare(
       `INSERT INTO triage_jobs (id, series_id, series_version, model_id, early, priority, priority_rank, urgency, rule_id, state, attempts, max_attempts, created_at, available_at, started_at, finding_id)
        VALUES (?, ?, ?, 'test-volume', 0, 'stat', 3, 50, NULL, ?, ?, 3, 1000, 1000, ?, ?)`,

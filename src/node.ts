@@ -169,7 +169,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
-  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, log: log.child({ component: 'triage' }) });
+  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, clock, log: log.child({ component: 'triage' }) });
   const alerts = new AlertsPart({
     config: config.alerts,
     db,

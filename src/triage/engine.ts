@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Clock } from '../clock.js';
 import { isVigilError, VigilError, type ErrorCode } from '../errors.js';
 import type { TriageConfig } from '../config/sections/triage.js';
 import type { Logger } from '../log/logger.js';
@@ -50,13 +51,15 @@ export class TriageEngine {
   /** Off from the first moment of a stop: jobs still queued then wait for the next start. */
   private claiming = true;
   private readonly inFlight = new Set<Promise<void>>();
-  private wakeTimer: NodeJS.Timeout | undefined;
+  /** Cancels the pending wake-up (for a job waiting out its retry delay), if any. */
+  private cancelWake: (() => void) | undefined;
   /** Writes to the index that failed in a row (a full disk): each retry waits longer. */
   private indexFailures = 0;
 
   constructor(
     private readonly config: TriageConfig,
-    private readonly deps: { index: DicomIndex; files: FileStore; log: Logger; stillArriving: StillArriving },
+    /** `clock` times jobs, retry delays and wake-ups: the same clock as `jobs`, so their times agree. */
+    private readonly deps: { index: DicomIndex; files: FileStore; log: Logger; stillArriving: StillArriving; clock: Clock },
     readonly registry: ModelRegistry,
     readonly jobs: JobStore,
     readonly findings: FindingStore,
@@ -80,12 +83,12 @@ export class TriageEngine {
    */
   stopClaiming(): void {
     this.claiming = false;
-    clearTimeout(this.wakeTimer);
+    this.cancelWake?.();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.wakeTimer);
+    this.cancelWake?.();
     await this.pool.stop();
     await Promise.allSettled([...this.inFlight]);
     const interrupted = this.jobs.requeueInterrupted();
@@ -154,9 +157,8 @@ export class TriageEngine {
       // promise callbacks, where a throw would be an unhandled rejection that ends the process.
       const retryInMs = this.nextIndexRetry();
       this.deps.log.error('triage could not claim a job from the index: trying again later', { error: (err as Error).message, retryInMs });
-      clearTimeout(this.wakeTimer);
-      this.wakeTimer = setTimeout(() => this.pump(), retryInMs);
-      this.wakeTimer.unref();
+      this.cancelWake?.();
+      this.cancelWake = this.deps.clock.setTimer(() => this.pump(), retryInMs);
     }
   }
 
@@ -178,10 +180,10 @@ export class TriageEngine {
         this.jobs.requeueOne(job.id);
         this.pump();
       } catch {
-        setTimeout(requeue, this.nextIndexRetry()).unref();
+        this.deps.clock.setTimer(requeue, this.nextIndexRetry());
       }
     };
-    setTimeout(requeue, retryInMs).unref();
+    this.deps.clock.setTimer(requeue, retryInMs);
   }
 
   /** 1 s, doubling with each failure in a row, up to 60 s. */
@@ -192,11 +194,10 @@ export class TriageEngine {
 
   /** Jobs waiting for a retry delay: wake up when the first may run. */
   private scheduleWake(): void {
-    clearTimeout(this.wakeTimer);
+    this.cancelWake?.();
     const at = this.jobs.nextAvailableAt();
     if (at === null || this.inFlight.size >= this.pool.size) return;
-    this.wakeTimer = setTimeout(() => this.pump(), Math.max(0, at - Date.now()) + 5);
-    this.wakeTimer.unref();
+    this.cancelWake = this.deps.clock.setTimer(() => this.pump(), Math.max(0, at - this.deps.clock.now()) + 5);
   }
 
   private async execute(job: Job): Promise<void> {
@@ -239,7 +240,7 @@ export class TriageEngine {
     } catch (err) {
       if (!this.running) return;
       const error = isVigilError(err) ? err : new VigilError('INTERNAL', describeError(err));
-      const retryAt = PASSING.has(error.code) ? Date.now() + this.config.retryDelayMs * 2 ** Math.max(0, job.attempts - 1) : null;
+      const retryAt = PASSING.has(error.code) ? this.deps.clock.now() + this.config.retryDelayMs * 2 ** Math.max(0, job.attempts - 1) : null;
       const state = this.jobs.markFailed(job, { code: error.code, detail: error.message }, retryAt);
       this.observer?.jobFailed(error.code);
       log.warn('triage job failed', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, code: error.code, reason: error.message, state, attempt: job.attempts });
@@ -262,7 +263,7 @@ export class TriageEngine {
     const point = this.registry.site.decidingPoint(manifest);
     const shadow = this.registry.site.modeOf(manifest.id, manifest.version).mode === 'shadow';
     const positive = result.probability >= point.threshold;
-    const createdAt = Date.now();
+    const createdAt = this.deps.clock.now();
     // What the model saw against what the series' count tags announce (see src/series/counts.ts).
     const counts = countsVerdict(instances.map((i) => i.mainTags));
     return {

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { systemClock, type Clock } from '../clock.js';
 import type { Db } from '../store/database.js';
 import type { ErrorCode } from '../errors.js';
 import { PRIORITY_RANK, type Priority } from '../worklist/priority.js';
@@ -89,7 +90,11 @@ export interface NewJob {
 export class JobStore {
   private readonly stmts;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    /** Times every default `now` below (the node passes its own, tests a ManualClock). */
+    private readonly clock: Clock = systemClock,
+  ) {
     this.stmts = {
       insert: db.prepare(
         `INSERT INTO triage_jobs (id, series_id, series_version, model_id, early, priority, priority_rank, urgency, rule_id, state, attempts, max_attempts, created_at, available_at)
@@ -133,7 +138,7 @@ export class JobStore {
   }
 
   /** Idempotent per series version, model and kind (early or final): a second call returns the first job. */
-  enqueue(input: NewJob, now = Date.now()): { job: Job; created: boolean } {
+  enqueue(input: NewJob, now = this.clock.now()): { job: Job; created: boolean } {
     const early = input.early ? 1 : 0;
     const info = this.stmts.insert.run({ id: crypto.randomUUID(), ...input, early, rank: PRIORITY_RANK[input.priority], now });
     const job = toJob(this.stmts.byKey.get(input.seriesId, input.seriesVersion, input.modelId, early)!);
@@ -146,7 +151,7 @@ export class JobStore {
   }
 
   /** The next queued job (the most urgent model first, then STAT, then the longest waiting), now running. */
-  claim(now = Date.now()): Job | undefined {
+  claim(now = this.clock.now()): Job | undefined {
     const row = this.stmts.claim.get({ now });
     return row ? toJob(row) : undefined;
   }
@@ -157,7 +162,7 @@ export class JobStore {
   }
 
   /** Within the finding's transaction. False when the job is no longer running (cancelled). */
-  markDone(id: string, findingId: string, timings: JobStageTimings, now = Date.now()): boolean {
+  markDone(id: string, findingId: string, timings: JobStageTimings, now = this.clock.now()): boolean {
     return this.stmts.done.run({ id, findingId, now, ...timings }).changes === 1;
   }
 
@@ -165,7 +170,7 @@ export class JobStore {
    * A failure: `retryAt` set means a passing cause, queued again unless attempts are used up
    * (then dead); null means the input is bad, failed for good.
    */
-  markFailed(job: Job, error: { code: ErrorCode; detail: string }, retryAt: number | null, now = Date.now()): JobState {
+  markFailed(job: Job, error: { code: ErrorCode; detail: string }, retryAt: number | null, now = this.clock.now()): JobState {
     const state: JobState = retryAt === null ? 'failed' : job.attempts >= job.maxAttempts ? 'dead' : 'queued';
     this.stmts.fail.run({
       id: job.id,
@@ -179,7 +184,7 @@ export class JobStore {
   }
 
   /** At start-up: jobs left running by a crash run again (their attempt counted), or are dead. */
-  recoverAfterCrash(now = Date.now()): number {
+  recoverAfterCrash(now = this.clock.now()): number {
     return this.stmts.recover.run({ now }).changes;
   }
 
@@ -193,11 +198,11 @@ export class JobStore {
     return this.stmts.requeueRunning.run().changes;
   }
 
-  cancel(id: string, now = Date.now()): boolean {
+  cancel(id: string, now = this.clock.now()): boolean {
     return this.stmts.cancel.run(now, id).changes === 1;
   }
 
-  retry(id: string, now = Date.now()): boolean {
+  retry(id: string, now = this.clock.now()): boolean {
     return this.stmts.retry.run(now, id).changes === 1;
   }
 

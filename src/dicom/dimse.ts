@@ -7,6 +7,11 @@ import type { association, Dataset as DimseDataset, requests, responses } from '
 
 dimse.log.setLevel('silent');
 
+/** What the hook below touches on dcmjs-dimse's network layer. */
+interface NetworkLayer {
+  socket?: { setNoDelay?(noDelay: boolean): unknown };
+}
+
 /**
  * The associations we open as a client (forwards, DICOM results to a PACS, the demo's MPPS) go
  * without Nagle's algorithm, as the SCP's accepted sockets do: the library writes a request in
@@ -15,10 +20,10 @@ dimse.log.setLevel('silent');
  * opens the client socket itself and never exposes it, so the hook is the moment its network
  * layer sends the association request, on the socket it holds.
  */
-const network = Object.getPrototypeOf(dimse.Scp.prototype) as { sendAssociationRequest(...args: unknown[]): void };
+const network = Object.getPrototypeOf(dimse.Scp.prototype) as { sendAssociationRequest: (this: NetworkLayer, ...args: unknown[]) => void };
 const sendAssociationRequest = network.sendAssociationRequest;
 if (typeof sendAssociationRequest !== 'function') throw new Error('dcmjs-dimse: the network layer has no sendAssociationRequest (see src/dicom/dimse.ts)');
-network.sendAssociationRequest = function (this: { socket?: { setNoDelay?(noDelay: boolean): unknown } }, ...args: unknown[]) {
+network.sendAssociationRequest = function (this: NetworkLayer, ...args: unknown[]) {
   this.socket?.setNoDelay?.(true);
   sendAssociationRequest.apply(this, args);
 };

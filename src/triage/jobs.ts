@@ -209,9 +209,18 @@ export class JobStore {
   list(filter: { state?: JobState; seriesId?: string; modelId?: string; limit: number; offset: number }): Job[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (filter.state) (where.push('state = ?'), params.push(filter.state));
-    if (filter.seriesId) (where.push('series_id = ?'), params.push(filter.seriesId));
-    if (filter.modelId) (where.push('model_id = ?'), params.push(filter.modelId));
+    if (filter.state) {
+      where.push('state = ?');
+      params.push(filter.state);
+    }
+    if (filter.seriesId) {
+      where.push('series_id = ?');
+      params.push(filter.seriesId);
+    }
+    if (filter.modelId) {
+      where.push('model_id = ?');
+      params.push(filter.modelId);
+    }
     const sql = `SELECT * FROM triage_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`;
     return this.db
       .prepare<(string | number)[], JobRow>(sql)

@@ -2,7 +2,7 @@ import { parentPort } from 'node:worker_threads';
 import { isVigilError } from '../../errors.js';
 import { checkPack } from './pack-check.js';
 import { runJob } from './run-job.js';
-import type { JobResult, NativeNotice, ReadyNotice, WorkerRequest, WorkerResponse } from './protocol.js';
+import type { NativeNotice, ReadyNotice, WorkerRequest, WorkerResponse } from './protocol.js';
 import { observeNative } from './sessions.js';
 import { describeError } from '../../log/describe-error.js';
 
@@ -20,7 +20,7 @@ port.on('message', (request: WorkerRequest) => {
   void handle(request).then((response) => {
     const transfer: ArrayBuffer[] = [];
     if (response.ok && 'map' in response.result) {
-      const job = response.result as JobResult;
+      const job = response.result;
       transfer.push(job.map.buffer as ArrayBuffer);
       if (job.keyImagePng) transfer.push(job.keyImagePng.buffer as ArrayBuffer);
     }

@@ -1,5 +1,5 @@
 import type { DicomDestinationConfig } from '../../../config/sections/alerts.js';
-import dimse, { type Dataset } from '../../../dicom/dimse.js';
+import dimse from '../../../dicom/dimse.js';
 import { echo, isStoredStatus, sendFiles, type DicomPeer, type SendOptions } from '../../../dicom/store-scu.js';
 import { TransferSyntax } from '../../../dicom/uids.js';
 import { VigilError } from '../../../errors.js';
@@ -41,7 +41,7 @@ export class DicomChannel implements ChannelHandler {
     const objects = this.objects(job);
     const pending = objects.slice(job.delivery.stepsDone);
     if (pending.length === 0) return { note: null };
-    const datasets = pending.map((o) => new dimse.Dataset(o.build(), TransferSyntax.ExplicitVRLittleEndian) as Dataset);
+    const datasets = pending.map((o) => new dimse.Dataset(o.build(), TransferSyntax.ExplicitVRLittleEndian));
     const report = await sendFiles(this.peer(), datasets, this.options);
     for (const [i, status] of report.statuses.entries()) {
       if (!isStoredStatus(status)) throw storeFailure(pending[i]!.what, status, this.dest);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ManualClock } from '../../src/clock.js';
@@ -8,15 +9,12 @@ import { writeSlices } from '../helpers/pixel-fixtures.js';
 import { eventually, settle } from '../helpers/eventually.js';
 import { copyPacks, ingest, settled } from '../helpers/triage.js';
 
-/** 4 slices of 32 × 32; `bright` puts a 200 HU square on one slice (the fragile model then runs past its bound). */
-function headCt(dir: string, seed: string, bright?: number): string[] {
+/** 4 slices of 32 × 32 at 5 mm, 40 HU. */
+function headCt(dir: string, seed: string): string[] {
   return writeSlices(
     path.join(dir, seed),
     { seed, rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024 },
-    Array.from({ length: 4 }, (_, k) => ({
-      position: [0, 0, 5 * k] as [number, number, number],
-      value: (r: number, c: number) => (k === bright && r >= 8 && r < 16 && c >= 8 && c < 16 ? 1224 : 1064),
-    })),
+    Array.from({ length: 4 }, (_, k) => ({ position: [0, 0, 5 * k] as [number, number, number], value: () => 1064 })),
   );
 }
 
@@ -34,7 +32,12 @@ describe('triage/engine: on the injected clock', function () {
   before(async () => {
     work = makeTempDir();
     clock = new ManualClock();
-    const triage = { modelsDir: copyPacks(path.join(work, 'models'), ['test-volume', 'test-fragile']), workers: 1, maxAttempts: 2, retryDelayMs: RETRY_DELAY_MS };
+    const triage = {
+      modelsDir: copyPacks(path.join(work, 'models'), ['test-volume']),
+      workers: 1,
+      maxAttempts: 2,
+      retryDelayMs: RETRY_DELAY_MS,
+    };
     node = await startTestNode({ triage }, { clock });
   });
   after(async () => {
@@ -56,15 +59,17 @@ describe('triage/engine: on the injected clock', function () {
 
   it('runs a failed job again only when the clock reaches its retry delay', async function () {
     requireTool(this, 'storescu', 'dcmtk');
-    const seriesId = await ingest(node, headCt(work, 'slow', 1), 'slow');
-    const { job } = node.triage.enqueue({ seriesId, modelId: 'test-fragile' });
-    // The first attempt runs past the model's time bound (a passing cause): queued again, after the delay.
+    const seriesId = await ingest(node, headCt(work, 'lost'), 'lost');
+    // A stored file gone from the disk: the job fails with a cause that may pass, so it is queued again, after the delay.
+    const [lost] = node.index.instancesUnder('series', seriesId);
+    fs.rmSync(node.files.absolutePath(lost!.filePath));
+    const { job } = node.triage.enqueue({ seriesId, modelId: 'test-volume' });
     const failedAt = clock.now();
     const waiting = await eventually(() => {
       const j = node.triage.jobs.get(job.id)!;
       return j.state === 'queued' && j.attempts === 1 && j;
     }, 'the first attempt to fail');
-    expect(waiting.error!.code).to.equal('TRIAGE_TIMEOUT');
+    expect(waiting.error, 'the failure is on the job').to.not.equal(null);
     expect(waiting.availableAt).to.equal(failedAt + RETRY_DELAY_MS);
     clock.advance(RETRY_DELAY_MS - 1_000);
     await settle();

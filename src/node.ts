@@ -186,7 +186,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   // Before the app is built: active plugins' routers are mounted under /plugins/<id>.
   await plugins.load();
-  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, queue: jobQueue, log: log.child({ component: 'triage' }) });
+  const triage = buildTriage(config.triage, { db, index, files, bus, metrics, queue: jobQueue, clock, log: log.child({ component: 'triage' }) });
   const alerts = new AlertsPart({
     queue: jobQueue,
     config: config.alerts,

@@ -25,7 +25,7 @@ if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', '
 const splitName = values.split as SplitName;
 const split = pack.splits[splitName];
 if (!split) throw new Error('--split must be train, val, test or shifted');
-const [shard, shards] = values.shard!.split('/').map(Number) as [number, number];
+const [shard, shards] = values.shard.split('/').map(Number) as [number, number];
 const count = values.limit ? Math.min(split.count, Number(values.limit)) : split.count;
 
 const scorer = await loadPackScorer(path.join(import.meta.dirname, '..', pack.id), shards > 1 ? 1 : 2);

@@ -50,7 +50,7 @@ const operatingPoints = chosen.points;
 
 const draft: ManifestInput = {
   ...pack.manifest,
-  version: values.version!,
+  version: values.version,
   // A new UID with every retraining: derived from the model file itself.
   deviceUid: `2.25.${(BigInt(`0x${sha256.slice(0, 32)}`) & ((1n << 127n) - 1n)).toString()}`,
   model: { file: 'model.onnx', sha256, flops: trained.flops },

@@ -131,7 +131,7 @@ export class AlertsPart {
     const started = this.clock.now();
     const signal = AbortSignal.timeout(timeoutMs);
     // Not every peer library listens to the signal (a C-ECHO runs to its own timeout): the answer does.
-    const expired = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+    const expired = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true }));
     expired.catch(() => undefined);
     try {
       const detail = await Promise.race([channel.check(signal), expired]);

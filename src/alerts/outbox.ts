@@ -108,8 +108,8 @@ export class Outbox {
       const firstLevel = this.deps.escalation.levels[0];
       const escalateAt = finding.critical && firstLevel ? now + firstLevel.afterMs : null;
       // A confirmation keeps where the preliminary alert stood: its escalation clock, and its acknowledgement.
-      alerts.insert({ id, finding, escalateAt: confirms ? standing!.escalateAt : escalateAt, createdAt: now, resultId: previous?.resultId ?? id, replaces: standing?.id ?? null, confirms });
-      if (confirms) this.carryOver(standing!, id);
+      alerts.insert({ id, finding, escalateAt: confirms ? standing.escalateAt : escalateAt, createdAt: now, resultId: previous?.resultId ?? id, replaces: standing?.id ?? null, confirms });
+      if (confirms) this.carryOver(standing, id);
       const seqs = recipients.map((d) =>
         deliveries.insert({ alertId: id, destinationId: d.id, channel: d.type, kind: 'alert', escalationLevel: null, idempotencyKey: newKey(), createdAt: now }),
       );

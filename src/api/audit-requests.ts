@@ -40,14 +40,14 @@ export function auditRequests(audit: AuditTrail, log: Logger): RequestHandler {
         return false;
       }
     };
-    const writeHead = res.writeHead;
+    const writeHead = res.writeHead.bind(res);
     res.writeHead = function (this: Response, ...args: Parameters<Response['writeHead']>) {
       const status = typeof args[0] === 'number' ? args[0] : res.statusCode;
       if (!record(status) && servesAuditedData(req, status)) {
         for (const name of DATA_HEADERS) res.removeHeader(name);
         throw new VigilError('AUDIT_UNAVAILABLE', 'this read could not be written to the audit trail, so it is refused; try again later');
       }
-      return writeHead.apply(this, args);
+      return writeHead(...args);
     } as Response['writeHead'];
     res.once('close', () => {
       record(res.statusCode);

@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { VigilError, ERRORS, type ErrorCode } from '../core/errors.js';
 import type { Logger } from '../log/logger.js';
 import { describeError } from '../log/describe-error.js';
+import { routePatternOf } from '../auth/request.js';
 
 /** RFC 9457 problem details. `code` is our machine-readable error code. */
 export interface Problem {
@@ -45,7 +46,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (err instanceof VigilError) return sendProblem(res, err);
     const bodyError = fromBodyParser(err);
     if (bodyError) return sendProblem(res, bodyError);
-    log.error('unhandled API error', { route: req.route?.path ?? req.path, method: req.method, error: describeError(err) });
+    log.error('unhandled API error', { route: routePatternOf(req) ?? req.path, method: req.method, error: describeError(err) });
     sendProblem(res, new VigilError('INTERNAL', 'the request could not be completed'));
   };
 }

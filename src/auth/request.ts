@@ -27,7 +27,7 @@ declare global {
 }
 
 /** The pattern of the route a request reached (`/studies/:id`), mount path included, if any. */
-export function routePatternOf(req: Request): string | undefined {
+export function routePatternOf<P>(req: Request<P>): string | undefined {
   if (req.access) return req.access.pattern;
   const path: unknown = (req.route as { path?: unknown } | undefined)?.path;
   return typeof path === 'string' ? `${req.baseUrl}${path}` : undefined;

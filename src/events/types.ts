@@ -1,3 +1,5 @@
+import type { Finding } from '../domain/finding.js';
+
 /**
  * What happens inside the node, as typed events. Parts hand work over through these and the
  * index, never through long call chains. Payloads carry ids and UIDs, never patient data.
@@ -47,7 +49,7 @@ export interface SeriesStableEvent {
 }
 
 export interface FindingEvent {
-  finding: import('../domain/finding.js').Finding;
+  finding: Finding;
 }
 
 export interface VigilEventMap {

@@ -52,7 +52,7 @@ function toFields(name: string, fields: Readonly<Record<number, FieldInput>>): F
 function toField(value: FieldInput): Field {
   if (value === null || value === undefined) return [];
   if (typeof value === 'object' && 'repeat' in value) return value.repeat.map(toRepetition);
-  return [toRepetition(value as Repetition)];
+  return [toRepetition(value)];
 }
 
 function toRepetition(rep: Repetition): string[][] {

@@ -49,7 +49,7 @@ export function createLogger(
             delete (rest as Record<symbol, unknown>)[LEVEL];
             delete (rest as Record<symbol, unknown>)[MESSAGE];
             const extra = Object.keys(rest).length > 0 ? ` ${JSON.stringify(rest)}` : '';
-            return `${String(timestamp)} ${level.padEnd(5)} ${component ? `[${String(component)}] ` : ''}${String(message)}${extra}`;
+            return `${String(timestamp)} ${level.padEnd(5)} ${typeof component === 'string' && component ? `[${component}] ` : ''}${String(message)}${extra}`;
           }),
         );
   const transports: winston.transport[] = [...(opts.transports ?? [])];

@@ -187,7 +187,7 @@ export class PluginHost {
       await this.run(record, 'onClose', (call) => record.definition!.hooks.onClose!(record.ctx!, call));
     }
     this.closing.abort(new Error('node stopping'));
-    await Promise.all([...this.records.values()].map((r) => r.queue?.stop()));
+    await Promise.all([...this.records.values()].map(async (r) => r.queue?.stop()));
     await Promise.allSettled([...this.inFlight]);
     for (const record of this.records.values()) if (record.state === 'active') record.state = 'stopped';
   }
@@ -357,7 +357,7 @@ export class PluginHost {
   }
 
   private active(hook: HookName): PluginRecord[] {
-    return [...this.records.values()].filter((r) => r.state === 'active' && r.definition?.hooks[hook]);
+    return [...this.records.values()].filter((r) => r.state === 'active' && r.definition?.hooks[hook] !== undefined);
   }
 
   private record(id: string, dir: string | null, state: PluginState): PluginRecord {

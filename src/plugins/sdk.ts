@@ -35,7 +35,11 @@ export interface HookCall {
   signal: AbortSignal;
 }
 
-/** A plugin's log lines carry its id. As everywhere in the node, fields named for patient data are blanked and an Error is logged by class and code, never its message: keep patient data out of the message text. */
+/**
+ * A plugin's log lines carry its id. As everywhere in the node, fields named for patient data
+ * are blanked and an Error is logged by class and code, never its message: keep patient data
+ * out of the message text.
+ */
 export interface PluginLogger {
   error(message: string, meta?: Record<string, unknown>): void;
   warn(message: string, meta?: Record<string, unknown>): void;

@@ -221,7 +221,10 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
     const where = ['queue = ?'];
     const params: (string | number)[] = [query.queue];
     const states = query.state === undefined ? [] : typeof query.state === 'string' ? [query.state] : query.state;
-    if (states.length > 0) (where.push(`state IN (${states.map(() => '?').join(', ')})`), params.push(...states));
+    if (states.length > 0) {
+      where.push(`state IN (${states.map(() => '?').join(', ')})`);
+      params.push(...states);
+    }
     for (const [field, value] of Object.entries(query.where ?? {})) {
       if (!FIELD.test(field)) throw new Error(`not a payload field name: ${field}`);
       where.push(`json_extract(payload, '$.${field}') = ?`);

@@ -23,7 +23,8 @@ const INSTANCE_NUMBER = ref('InstanceNumber');
 const IMAGE_TYPE = ref('ImageType');
 const MAX_FILES = 10_000;
 
-export function instanceFactsOf(dict: DicomDict | unknown): InstanceFacts {
+/** `dict` is a DicomDict as dcmjs reads it; facts are read from whatever it holds. */
+export function instanceFactsOf(dict: unknown): InstanceFacts {
   const series: SeriesFacts = { header: dict, facts: {} };
   const number = lookup(series, INSTANCE_NUMBER);
   const types = lookup(series, IMAGE_TYPE);

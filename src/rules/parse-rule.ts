@@ -36,7 +36,7 @@ export function parseRule(raw: unknown, path: string, origin: RuleOrigin, proble
     if (raw !== null && typeof raw === 'object') problems.push({ path: `${path}.when`, message: 'is required: the condition a series must meet (use { all: [] } for every series)' });
     return undefined;
   }
-  const when = parseCondition((raw as { when: unknown }).when, `${path}.when`, problems);
+  const when = parseCondition(raw.when, `${path}.when`, problems);
   if (!shape.success || !when) return undefined;
   const { id, description, enabled, then, stop } = shape.data;
   return { id, description, enabled, when, then, stop, origin, path, written: { ...(raw as Record<string, unknown>), id } };

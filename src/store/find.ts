@@ -124,8 +124,14 @@ function sqlNarrowing(match: TagMatch): { sql: string; params: string[] } | unde
     case 'range': {
       const parts: string[] = [];
       const params: string[] = [];
-      if (match.from !== null) (parts.push('VALUE >= ?'), params.push(match.from));
-      if (match.to !== null) (parts.push('VALUE <= ?'), params.push(match.to));
+      if (match.from !== null) {
+        parts.push('VALUE >= ?');
+        params.push(match.from);
+      }
+      if (match.to !== null) {
+        parts.push('VALUE <= ?');
+        params.push(match.to);
+      }
       return parts.length > 0 ? { sql: parts.join(' AND '), params } : undefined;
     }
     case 'list':

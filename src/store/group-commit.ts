@@ -50,7 +50,7 @@ export class GroupCommit {
   /** Resolves with `write`'s value once the member is durable and the group committed. */
   submit<T>(member: GroupMember<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.pending.push({ member, resolve: resolve as (value: unknown) => void, reject });
+      this.pending.push({ member, resolve: resolve, reject });
       if (this.pending.length >= this.opts.maxMembers) this.close();
       else if (this.timer === undefined) {
         this.timer = this.opts.windowMs <= 0 ? setImmediate(() => this.close()) : setTimeout(() => this.close(), this.opts.windowMs);

@@ -1,3 +1,4 @@
+import type { Clock } from '../core/clock.js';
 import type { TriageConfig } from '../config/sections/triage.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
@@ -17,15 +18,15 @@ import { ModelSiteStore } from './site/model-site-store.js';
 import { SeriesStateStore } from '../series/series-state-store.js';
 
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
-export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; metrics?: Metrics; queue?: SqliteJobQueue }): TriageEngine {
-  const log = deps.log;
+export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; clock: Clock; metrics?: Metrics; queue?: SqliteJobQueue }): TriageEngine {
+  const { log, clock } = deps;
   const providerFor = providerForWorker(config.executionProvider, (why) =>
     log.warn('triage.executionProvider: cuda asked but not available, the workers run on the CPU (fallbackToCpu)', { why }),
   );
   const pool = new WorkerPool({ size: config.workers, heapMb: config.workerHeapMb, log, providerFor });
-  const site = new ModelSiteStore(deps.db, { changes: deps.index.changes, newPackMode: config.newPackMode });
-  const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads }, pool, deps.db, log, site);
-  const jobs = new JobStore(deps.db, deps.queue);
+  const site = new ModelSiteStore(deps.db, { changes: deps.index.changes, newPackMode: config.newPackMode, clock });
+  const registry = new ModelRegistry({ dir: config.modelsDir, threads: config.inferenceThreads, clock }, pool, deps.db, log, site);
+  const jobs = new JobStore(deps.db, deps.queue, clock);
   const findings = new FindingStore(deps.db, deps.index.changes, deps.bus, log);
   const observer = deps.metrics ? triageMetrics(deps.metrics, { jobs, registry }) : undefined;
   const states = new SeriesStateStore(deps.db);
@@ -34,5 +35,5 @@ export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIn
     const state = states.get(seriesId);
     return state !== undefined && state.state === 'open' && state.version === seriesVersion - 1;
   };
-  return new TriageEngine(config, { index: deps.index, files: deps.files, log, stillArriving }, registry, jobs, findings, pool, observer);
+  return new TriageEngine(config, { index: deps.index, files: deps.files, log, stillArriving, clock }, registry, jobs, findings, pool, observer);
 }

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Clock } from '../core/clock.js';
 import { isVigilError, VigilError, type ErrorCode } from '../core/errors.js';
 import type { TriageConfig } from '../config/sections/triage.js';
 import type { Logger } from '../log/logger.js';
@@ -55,13 +56,15 @@ export class TriageEngine {
   /** Off from the first moment of a stop: jobs still queued then wait for the next start. */
   private claiming = true;
   private readonly inFlight = new Set<Promise<void>>();
-  private wakeTimer: NodeJS.Timeout | undefined;
+  /** Cancels the pending wake-up (for a job waiting out its retry delay), if any. */
+  private cancelWake: (() => void) | undefined;
   /** Writes to the index that failed in a row (a full disk): each retry waits longer. */
   private indexFailures = 0;
 
   constructor(
     private readonly config: TriageConfig,
-    private readonly deps: { index: DicomIndex; files: FileStore; log: Logger; stillArriving: StillArriving },
+    /** `clock` times jobs, retry delays and wake-ups: the same clock as `jobs`, so their times agree. */
+    private readonly deps: { index: DicomIndex; files: FileStore; log: Logger; stillArriving: StillArriving; clock: Clock },
     readonly registry: ModelRegistry,
     readonly jobs: JobStore,
     readonly findings: FindingStore,
@@ -85,12 +88,12 @@ export class TriageEngine {
    */
   stopClaiming(): void {
     this.claiming = false;
-    clearTimeout(this.wakeTimer);
+    this.cancelWake?.();
   }
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.wakeTimer);
+    this.cancelWake?.();
     await this.pool.stop();
     await Promise.allSettled([...this.inFlight]);
     const interrupted = this.jobs.requeueInterrupted();
@@ -159,9 +162,8 @@ export class TriageEngine {
       // promise callbacks, where a throw would be an unhandled rejection that ends the process.
       const retryInMs = this.nextIndexRetry();
       this.deps.log.error('triage could not claim a job from the index: trying again later', { error: (err as Error).message, retryInMs });
-      clearTimeout(this.wakeTimer);
-      this.wakeTimer = setTimeout(() => this.pump(), retryInMs);
-      this.wakeTimer.unref();
+      this.cancelWake?.();
+      this.cancelWake = this.deps.clock.setTimer(() => this.pump(), retryInMs);
     }
   }
 
@@ -183,10 +185,10 @@ export class TriageEngine {
         this.jobs.requeueOne(job.id);
         this.pump();
       } catch {
-        setTimeout(requeue, this.nextIndexRetry()).unref();
+        this.deps.clock.setTimer(requeue, this.nextIndexRetry());
       }
     };
-    setTimeout(requeue, retryInMs).unref();
+    this.deps.clock.setTimer(requeue, retryInMs);
   }
 
   /** 1 s, doubling with each failure in a row, up to 60 s. */
@@ -197,11 +199,10 @@ export class TriageEngine {
 
   /** Jobs waiting for a retry delay: wake up when the first may run. */
   private scheduleWake(): void {
-    clearTimeout(this.wakeTimer);
+    this.cancelWake?.();
     const at = this.jobs.nextAvailableAt();
     if (at === null || this.inFlight.size >= this.pool.size) return;
-    this.wakeTimer = setTimeout(() => this.pump(), Math.max(0, at - Date.now()) + 5);
-    this.wakeTimer.unref();
+    this.cancelWake = this.deps.clock.setTimer(() => this.pump(), Math.max(0, at - this.deps.clock.now()) + 5);
   }
 
   private async execute(job: Job): Promise<void> {
@@ -273,7 +274,7 @@ export class TriageEngine {
     const point = this.registry.site.decidingPoint(manifest);
     const shadow = this.registry.site.modeOf(manifest.id, manifest.version).mode === 'shadow';
     const positive = result.probability >= point.threshold;
-    const createdAt = Date.now();
+    const createdAt = this.deps.clock.now();
     // What the model saw against what the series' count tags announce (see src/series/counts.ts).
     const counts = countsVerdict(instances.map((i) => i.mainTags));
     return {

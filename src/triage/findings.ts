@@ -105,10 +105,22 @@ export class FindingStore {
   list(filter: { seriesId?: string; studyId?: string; modelId?: string; positive?: boolean; limit: number; offset: number }): Finding[] {
     const where: string[] = [];
     const params: (string | number)[] = [];
-    if (filter.seriesId) (where.push('series_id = ?'), params.push(filter.seriesId));
-    if (filter.studyId) (where.push('study_id = ?'), params.push(filter.studyId));
-    if (filter.modelId) (where.push('model_id = ?'), params.push(filter.modelId));
-    if (filter.positive !== undefined) (where.push('positive = ?'), params.push(filter.positive ? 1 : 0));
+    if (filter.seriesId) {
+      where.push('series_id = ?');
+      params.push(filter.seriesId);
+    }
+    if (filter.studyId) {
+      where.push('study_id = ?');
+      params.push(filter.studyId);
+    }
+    if (filter.modelId) {
+      where.push('model_id = ?');
+      params.push(filter.modelId);
+    }
+    if (filter.positive !== undefined) {
+      where.push('positive = ?');
+      params.push(filter.positive ? 1 : 0);
+    }
     const sql = `SELECT body FROM triage_findings ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?`;
     return this.db
       .prepare<(string | number)[], FindingRow>(sql)

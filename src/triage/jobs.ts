@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { BackoffPolicy } from '../core/backoff.js';
@@ -115,12 +116,17 @@ export class JobStore {
   readonly worker = `triage:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
   private readonly queue: SqliteJobQueue;
 
-  constructor(db: Db, queue?: SqliteJobQueue) {
+  constructor(
+    db: Db,
+    queue?: SqliteJobQueue,
+    /** Times every default `now` below (the node passes its own, tests a ManualClock). */
+    private readonly clock: Clock = systemClock,
+  ) {
     this.queue = queue ?? new SqliteJobQueue(db);
   }
 
   /** Idempotent per series version, model and kind (early or final): a second call returns the first job. */
-  enqueue(input: NewJob, now = Date.now()): { job: Job; created: boolean } {
+  enqueue(input: NewJob, now = this.clock.now()): { job: Job; created: boolean } {
     const early = input.early ?? false;
     const payload: TriagePayload = { seriesId: input.seriesId, seriesVersion: input.seriesVersion, modelId: input.modelId, early, priority: input.priority, urgency: input.urgency, ruleId: input.ruleId };
     const { job, created } = this.queue.enqueue(
@@ -136,7 +142,7 @@ export class JobStore {
   }
 
   /** The next queued job (the most urgent model first, then STAT, then the longest waiting), now running. */
-  claim(now = Date.now()): Job | undefined {
+  claim(now = this.clock.now()): Job | undefined {
     const job = this.queue.claim<TriagePayload, TriageResult>({ queue: TRIAGE_QUEUE, worker: this.worker, leaseMs: TRIAGE_LEASE_MS, now });
     return job ? toJob(job) : undefined;
   }
@@ -147,7 +153,7 @@ export class JobStore {
   }
 
   /** Within the finding's transaction. False when the job is no longer running (cancelled). */
-  markDone(id: string, findingId: string, timings: JobStageTimings, now = Date.now()): boolean {
+  markDone(id: string, findingId: string, timings: JobStageTimings, now = this.clock.now()): boolean {
     return this.queue.complete<TriageResult>(id, this.worker, { findingId, timings }, now);
   }
 
@@ -155,13 +161,13 @@ export class JobStore {
    * A failure: a retry rule (a back-off policy, or an explicit time) means a passing cause,
    * queued again unless attempts are used up (then dead); null means the input is bad, failed for good.
    */
-  markFailed(job: Job, error: { code: ErrorCode; detail: string }, retry: BackoffPolicy | number | null, now = Date.now()): JobState {
+  markFailed(job: Job, error: { code: ErrorCode; detail: string }, retry: BackoffPolicy | number | null, now = this.clock.now()): JobState {
     const rule = typeof retry === 'number' ? { at: retry } : retry;
     return this.queue.fail(job.id, this.worker, { code: error.code, detail: error.detail }, rule, now) ?? this.get(job.id)?.state ?? job.state;
   }
 
   /** At start-up: jobs left running by a crash run again (their attempt counted), or are dead. */
-  recoverAfterCrash(now = Date.now()): number {
+  recoverAfterCrash(now = this.clock.now()): number {
     return this.queue.expireLeases(TRIAGE_QUEUE, { code: 'TRIAGE_WORKER_CRASHED', detail: 'the node stopped while the job ran' }, { now, every: true });
   }
 
@@ -175,11 +181,11 @@ export class JobStore {
     return this.queue.releaseAll(TRIAGE_QUEUE, this.worker);
   }
 
-  cancel(id: string, now = Date.now()): boolean {
+  cancel(id: string, now = this.clock.now()): boolean {
     return this.get(id) !== undefined && this.queue.cancel(id, now);
   }
 
-  retry(id: string, now = Date.now()): boolean {
+  retry(id: string, now = this.clock.now()): boolean {
     return this.get(id) !== undefined && this.queue.retry(id, now);
   }
 

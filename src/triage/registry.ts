@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isVigilError, VigilError, type ErrorCode } from '../core/errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { Logger } from '../log/logger.js';
 import type { Db } from '../db/database.js';
 import type { Manifest } from './manifest.js';
@@ -33,7 +34,7 @@ export class ModelRegistry {
   private readonly stmts;
 
   constructor(
-    private readonly opts: { dir: string; threads: number },
+    private readonly opts: { dir: string; threads: number; clock?: Clock },
     private readonly pool: WorkerPool,
     db: Db,
     private readonly log: Logger,
@@ -101,7 +102,7 @@ export class ModelRegistry {
   setEnabled(id: string, enabled: boolean): ModelEntry {
     const entry = this.entries.get(id);
     if (!entry) throw new VigilError('NOT_FOUND', `no model pack "${id}"`);
-    this.stmts.setSwitch.run(id, enabled ? 1 : 0, Date.now());
+    this.stmts.setSwitch.run(id, enabled ? 1 : 0, (this.opts.clock ?? systemClock).now());
     entry.enabled = enabled;
     this.log.info(enabled ? 'model enabled' : 'model disabled', { modelId: id });
     return entry;

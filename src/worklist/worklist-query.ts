@@ -244,10 +244,22 @@ function whereOf(f: WorklistFilter, { ranges = true }: { ranges?: boolean } = {}
     clauses.push('EXISTS (SELECT 1 FROM series se WHERE se.study_ref = w.study_id AND se.modality = ?)');
     params.push(f.modality);
   }
-  if (f.claimedBy !== undefined) (clauses.push('claimed_by = ?'), params.push(f.claimedBy));
-  if (f.accession !== undefined) (clauses.push('accession_number = ?'), params.push(f.accession));
-  if (f.studyId !== undefined) (clauses.push('study_id = ?'), params.push(f.studyId));
-  if (f.receivedAfter !== undefined) (clauses.push('received_at >= ?'), params.push(f.receivedAfter));
+  if (f.claimedBy !== undefined) {
+    clauses.push('claimed_by = ?');
+    params.push(f.claimedBy);
+  }
+  if (f.accession !== undefined) {
+    clauses.push('accession_number = ?');
+    params.push(f.accession);
+  }
+  if (f.studyId !== undefined) {
+    clauses.push('study_id = ?');
+    params.push(f.studyId);
+  }
+  if (f.receivedAfter !== undefined) {
+    clauses.push('received_at >= ?');
+    params.push(f.receivedAfter);
+  }
   if (f.aiRaised !== undefined) clauses.push(f.aiRaised ? 'COALESCE(ai_rank, 0) > MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))' : 'COALESCE(ai_rank, 0) <= MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))');
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }

@@ -60,7 +60,7 @@ describe('alerts: delivery across kill -9 and restart (child process)', function
     const first = await run(dataDir, configFile);
     for (const [i, name] of PATIENTS.entries()) {
       const [file] = writeSeries(path.join(work, `s${i}`), { seed: `restart-${i}`, slices: 1, rows: 16, columns: 16, patientName: name, patientId: `MRN-${i}`, accessionNumber: `ACC-${i}` });
-      const sent = await sendWithDimseClient(first.dicomPort, dimse.Dataset.fromFile(file!)!.getElements() as Record<string, unknown>);
+      const sent = await sendWithDimseClient(first.dicomPort, dimse.Dataset.fromFile(file!)!.getElements());
       expect(sent.status).to.equal(0);
     }
     first.child.kill('SIGTERM');

@@ -14,7 +14,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { buildSegmentation } from '../../src/alerts/channels/dicom/air/segmentation.js';
 import { sourceSlices } from '../../src/alerts/channels/dicom/air/source-slices.js';
-import dimse, { type Dataset } from '../../src/dicom/net/dimse.js';
+import dimse from '../../src/dicom/net/dimse.js';
 import { TransferSyntax } from '../../src/dicom/data/uids.js';
 import { localisationOf } from '../../src/triage/localisation.js';
 import { manifestSchema } from '../../src/triage/manifest.js';
@@ -62,7 +62,7 @@ for (let run = 0; run < RUNS; run++) {
   delay.disable();
   buildStallMs = Math.max(buildStallMs, delay.max / 1e6);
   const t1 = performance.now();
-  bytes = (new dimse.Dataset(seg, TransferSyntax.ExplicitVRLittleEndian) as Dataset).getDenaturalizedDataset().length;
+  bytes = (new dimse.Dataset(seg, TransferSyntax.ExplicitVRLittleEndian)).getDenaturalizedDataset().length;
   encodeMs = Math.max(encodeMs, performance.now() - t1);
   times.push(performance.now() - t0);
 }

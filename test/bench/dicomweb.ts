@@ -224,7 +224,7 @@ async function push(target: Target, dir: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
     const scu = spawn('storescu', ['-aec', target.aeTitle, '+sd', '127.0.0.1', String(target.dicomPort), dir], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
-    scu.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    scu.stderr.on('data', (d: Buffer) => (err += d.toString()));
     scu.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`storescu to ${target.name} exited ${code}: ${err.slice(-500)}`))));
   });
   return (performance.now() - t0) / 1000;

@@ -22,7 +22,7 @@ import { buildOru } from '../../src/alerts/channels/hl7/oru.js';
 import { hl7Destination } from '../../src/config/sections/alerts.js';
 import { buildAck } from '../../src/hl7/ack.js';
 import { hl7DateTime } from '../../src/hl7/datetime.js';
-import { Hl7Message, mshSegment, segment, type Field, type FieldInput, type Segment } from '../../src/hl7/message.js';
+import { Hl7Message, mshSegment, segment, type Field, type FieldInput } from '../../src/hl7/message.js';
 import { parseMessage } from '../../src/hl7/parse.js';
 import { alertsHarness } from '../helpers/alerts-harness.js';
 import { makeFinding, seedStudy, type StudyPatient } from '../helpers/findings.js';
@@ -115,7 +115,7 @@ function medplumValues(msg: MpMessage): Hl7Values {
       }
       return { name: s.name, fields };
     });
-  return valuesOf(new Hl7Message(segments as Segment[]));
+  return valuesOf(new Hl7Message(segments));
 }
 
 function differences(expected: Hl7Values, actual: Hl7Values): string[] {

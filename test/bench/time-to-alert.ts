@@ -184,7 +184,7 @@ async function warmUp(node: VigilNode, studies: PreparedStudy[]): Promise<void> 
   }
   const until = Date.now() + SETTLE_BOUND_MS;
   while (studies.some((s) => !seriesIdOf.has(s.seriesInstanceUid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  await Promise.all(studies.map((s) => (seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : undefined)));
+  await Promise.all(studies.map((s) => (seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : Promise.resolve())));
   off();
 }
 

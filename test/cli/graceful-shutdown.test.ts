@@ -131,7 +131,7 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
       fs.writeFileSync(configFile, YAML.stringify({ plugins: { enabled: [] }, dicom: { transferSyntaxes: ['1.2.840.10008.1.2.1'] }, alerts }));
       node = await startNodeProcess(dataDir, { VIGIL_CONFIG: configFile });
       const [file] = writeSeries(path.join(work, 'one'), { seed: 'graceful-alert', slices: 1, rows: 16, columns: 16 });
-      expect((await sendWithDimseClient(node.dicomPort, dimse.Dataset.fromFile(file!)!.getElements() as Record<string, unknown>)).status).to.equal(0);
+      expect((await sendWithDimseClient(node.dicomPort, dimse.Dataset.fromFile(file!)!.getElements())).status).to.equal(0);
       node.child.kill('SIGTERM');
       expect(await node.exited).to.equal(0);
       const key = seedAlert(dataDir, alerts);

@@ -18,7 +18,7 @@ describe('npm configuration of the project', function () {
   it('makes npm warn about no project config key', async () => {
     const run = await new Promise<{ stdout: string; stderr: string }>((resolve, reject) =>
       execFile('npm', ['config', 'get', 'fund'], { cwd: ROOT, env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: '' } }, (err, stdout, stderr) =>
-        err ? reject(err) : resolve({ stdout, stderr }),
+        err ? reject(new Error(err.message, { cause: err })) : resolve({ stdout, stderr }),
       ),
     );
     expect(run.stdout.trim()).to.equal('false');

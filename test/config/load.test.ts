@@ -3,14 +3,14 @@ import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load.js';
-import { isVigilError, type VigilError } from '../../src/core/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 function problemsOf(fn: () => unknown): { source: string; path: string; message: string }[] {
   try {
     fn();
   } catch (err) {
-    if (isVigilError(err, 'CONFIG_INVALID')) return (err as VigilError).extra!.problems as never;
+    if (isVigilError(err, 'CONFIG_INVALID')) return err.extra!.problems as never;
     throw err;
   }
   throw new Error('expected the configuration to be refused');

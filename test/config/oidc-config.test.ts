@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load.js';
-import { isVigilError, type VigilError } from '../../src/core/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const GOOD = `auth:
@@ -29,7 +29,7 @@ describe('config: auth.oidc', () => {
     try {
       load(yaml);
     } catch (err) {
-      if (isVigilError(err, 'CONFIG_INVALID')) return ((err as VigilError).extra!.problems as { path: string }[]).map((p) => p.path);
+      if (isVigilError(err, 'CONFIG_INVALID')) return (err.extra!.problems as { path: string }[]).map((p) => p.path);
       throw err;
     }
     throw new Error('expected the configuration to be refused');

@@ -2,14 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load.js';
-import { isVigilError, type VigilError } from '../../src/core/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 function problemsOf(fn: () => unknown): { path: string; message: string }[] {
   try {
     fn();
   } catch (err) {
-    if (isVigilError(err, 'CONFIG_INVALID')) return (err as VigilError).extra!.problems as never;
+    if (isVigilError(err, 'CONFIG_INVALID')) return err.extra!.problems as never;
     throw err;
   }
   throw new Error('expected the configuration to be refused');

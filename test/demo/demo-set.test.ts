@@ -17,7 +17,7 @@ import { requireTool } from '../helpers/tools.js';
 
 type Dict = Record<string, { Value?: unknown[] }>;
 const read = (bytes: Uint8Array): { meta: Dict; dict: Dict } =>
-  dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer) as unknown as { meta: Dict; dict: Dict };
+  dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
 const tag = (d: Dict, t: string): unknown => d[t]?.Value?.[0];
 
 describe('demo: the study set', function () {

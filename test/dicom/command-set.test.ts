@@ -15,7 +15,7 @@ describe('dicom/command-set: commands read and written without dcmjs', () => {
     response.setAffectedSopInstanceUid('1.2.3.4.5.6.7'); // odd length: padded with NUL
     response.setMessageIdBeingRespondedTo(513);
     const elements = response.getCommandDataset().getElements();
-    expect(encodeCommand(elements)).to.deep.equal(libraryBytes(response as never));
+    expect(encodeCommand(elements)).to.deep.equal(libraryBytes(response));
   });
 
   it('encodes a refusal with its error comment as dcmjs-dimse does', () => {
@@ -26,13 +26,13 @@ describe('dicom/command-set: commands read and written without dcmjs', () => {
     response.setErrorComment('odd comment');
     const elements = response.getCommandDataset().getElements();
     expect(elements).to.have.property('ErrorComment');
-    expect(encodeCommand(elements)).to.deep.equal(libraryBytes(response as never));
+    expect(encodeCommand(elements)).to.deep.equal(libraryBytes(response));
   });
 
   it('encodes a C-ECHO response as dcmjs-dimse does', () => {
     const response = new dimse.responses.CEchoResponse(0x0000, '');
     response.setMessageIdBeingRespondedTo(1);
-    expect(encodeCommand(response.getCommandDataset().getElements())).to.deep.equal(libraryBytes(response as never));
+    expect(encodeCommand(response.getCommandDataset().getElements())).to.deep.equal(libraryBytes(response));
   });
 
   it('leaves a command with an element it does not know to dcmjs-dimse', () => {
@@ -57,7 +57,7 @@ describe('dicom/command-set: commands read and written without dcmjs', () => {
     request.setMessageId(65535);
     const elements = request.getCommandDataset().getElements();
     Object.assign(elements, { MoveOriginatorApplicationEntityTitle: 'MOVER', MoveOriginatorMessageID: 3 });
-    const decoded = decodeCommand(libraryBytes(request as never));
+    const decoded = decodeCommand(libraryBytes(request));
     expect(decoded).to.deep.equal({
       CommandField: 0x0001,
       MessageID: 65535,

@@ -18,7 +18,7 @@ function responses(dir: string): Record<string, unknown>[] {
     .map((f) => {
       const file = fs.readFileSync(path.join(dir, f));
       const message = dcmjs.data.DicomMessage.readFile(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength));
-      return dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict) as Record<string, unknown>;
+      return dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
     });
 }
 

@@ -31,7 +31,7 @@ function commandOf(file: string): { SOPClassUID: string; SOPInstanceUID: string 
 /** Re-encodes a fixture without some attributes (explicit VR little endian data set bytes). */
 function bodyWithout(file: string, ...keywords: string[]): Buffer {
   const buf = fs.readFileSync(file);
-  const message = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer);
+  const message = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
   const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   for (const k of keywords) delete dataset[k];
   const copy = path.join(path.dirname(file), `without-${keywords.join('-')}.dcm`);

@@ -19,9 +19,6 @@ function tail(file: string, bytes: number): Buffer {
   return buf.subarray(buf.length - bytes);
 }
 
-function storedFiles(node: TestNode): string[] {
-  return node.index.allFilePaths().map((r) => node.files.absolutePath(r.filePath));
-}
 
 describe('dicom/scp: receiving from real peers', function () {
   this.timeout(60_000);

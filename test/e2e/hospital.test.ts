@@ -67,12 +67,10 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       const why = `model pack ${id} is not in ${MODELS_DIR} (manifest.json, model.onnx, MODEL_CARD.md)`;
       // What the repository ships is not an environment fact: a pack that is not shipped skips
       // its studies' checks, with the reason, under CI too.
-      // eslint-disable-next-line no-console
       console.log(`      skipped for its studies: ${why}`);
       missingPacks.push(id);
     }
     if (missingPacks.length === DEMO_MODEL_IDS.length) {
-      // eslint-disable-next-line no-console
       console.log('      skipped: no model pack to triage with');
       this.skip();
     }
@@ -184,7 +182,6 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
   it('stores the JPEG-LS radiograph as it was sent', async function () {
     const s = studies.find((x) => x.transferSyntax === TransferSyntax.JpegLsLossless);
     if (!s) {
-      // eslint-disable-next-line no-console
       console.log('      skipped: the JPEG-LS radiograph is left out with the pneumothorax-cxr pack');
       this.skip();
     }
@@ -385,8 +382,11 @@ async function settled(tracker: StudyTracker, which: readonly DemoStudy[]): Prom
 /** Whether the index holds the instance of a file (its id from the file's UIDs, as the node computes it). */
 async function instanceExists(api: NodeApi, file: string): Promise<boolean> {
   const bytes = fs.readFileSync(file);
-  const ds = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00010' });
-  const tag = (t: string): string => String((ds.dict as Record<string, { Value?: unknown[] }>)[t]?.Value?.[0] ?? '');
+  const ds = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), { untilTag: '7FE00010' });
+  const tag = (t: string): string => {
+    const value = (ds.dict as Record<string, { Value?: unknown[] }>)[t]?.Value?.[0];
+    return typeof value === 'string' ? value : '';
+  };
   const id = resourceIds({ patientId: tag('00100020'), study: tag('0020000D'), series: tag('0020000E'), instance: tag('00080018') }).instance;
   try {
     await api.get(`/instances/${id}`);

@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import { registerEvaluate } from '../../src/cli/commands/evaluate.js';
 import { isVigilError } from '../../src/core/errors.js';
 import { parseScores, scoresToCsv } from '../../src/triage/evaluation/scores.js';
+import { findLabelledStudies } from '../../src/triage/evaluation/labelled-studies.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
 const CSV = ['study,label,score,vendor', 'p0,1,0.9,alpha', 'p1,positive,0.8,alpha', '"p,2",1,0.6,beta', 'p3,1,0.4,beta', 'n0,0,0.7,alpha', 'n1,negative,0.5,alpha', 'n2,0,0.4,beta', 'n3,0,0.3,beta', 'n4,0,0.2,beta', 'n5,false,0.1,beta'].join('\r\n');
@@ -13,8 +14,8 @@ async function run(args: string[]): Promise<string> {
   const program = new Command().exitOverride();
   registerEvaluate(program);
   const chunks: string[] = [];
-  const write = process.stdout.write;
-  process.stdout.write = ((c: string) => chunks.push(String(c)) > 0) as typeof process.stdout.write;
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((c: string) => chunks.push(String(c)) > 0);
   try {
     await program.parseAsync(['node', 'vigil', 'evaluate', ...args]);
   } finally {
@@ -40,6 +41,16 @@ describe('evaluate: CSV and the vigil evaluate command', () => {
   it('refuses a CSV without the needed columns or with a bad label', () => {
     for (const bad of ['study,score\na,1', 'study,label,score\na,maybe,0.3', 'study,label,score\na,1,']) {
       expect(() => parseScores(bad)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
+    }
+  });
+
+  it('refuses a label.json that is JSON but not an object, naming the file', () => {
+    for (const [i, text] of ['null', '5', '"positive"', '[true]'].entries()) {
+      fs.mkdirSync(path.join(tmp, `s${i}`));
+      fs.writeFileSync(path.join(tmp, `s${i}`, 'label.json'), text);
+      expect(() => findLabelledStudies(path.join(tmp, `s${i}`)), text)
+        .to.throw(/label\.json: "positive" must be true or false/)
+        .that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
     }
   });
 

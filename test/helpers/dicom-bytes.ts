@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import type { Socket } from 'node:net';
 import { LONG_VRS } from '../../src/dicom/data/element-encoding.js';
 
 /** The data set of a Part 10 file: everything after the preamble and the file meta group. */
@@ -40,7 +41,7 @@ export async function cuttingProxy(port: number, limit: number): Promise<{ port:
  */
 export async function stallingProxy(port: number, limit: number): Promise<{ port: number; close(): void }> {
   const net = await import('node:net');
-  const sockets = new Set<import('node:net').Socket>();
+  const sockets = new Set<Socket>();
   const server = net.createServer((client) => {
     const upstream = net.connect(port, '127.0.0.1');
     for (const s of [client, upstream]) {

@@ -107,7 +107,8 @@ export class FhirStub {
       });
     });
     app.get('/fhir/:type', (req, res) => {
-      const [system, value] = String(req.query.identifier ?? '').split('|');
+      const identifier = typeof req.query.identifier === 'string' ? req.query.identifier : '';
+      const [system, value] = identifier.split('|');
       const found = this.all(req.params.type).filter((r) => r.identifier?.some((i) => i.system === system && i.value === value));
       res.type('application/fhir+json').json({ resourceType: 'Bundle', type: 'searchset', total: found.length, entry: found.map((resource) => ({ resource })) });
     });

@@ -30,14 +30,14 @@ function definitions() {
   indexStructureDefinitionBundle(resources as Parameters<typeof indexStructureDefinitionBundle>[0]);
   const required = new Map<string, { path: string; valueSet: string }[]>();
   for (const entry of resources.entry ?? []) {
-    const sd = entry.resource as unknown as { resourceType: string; kind?: string; type?: string; snapshot?: { element: Element[] } };
+    const sd = entry.resource as { resourceType: string; kind?: string; type?: string; snapshot?: { element: Element[] } };
     if (sd.resourceType !== 'StructureDefinition' || sd.kind !== 'resource' || !sd.type) continue;
     const list = (sd.snapshot?.element ?? [])
       .filter((e) => e.binding?.strength === 'required' && e.binding.valueSet && e.type?.length === 1 && e.type[0]!.code === 'code')
       .map((e) => ({ path: e.path, valueSet: e.binding!.valueSet!.split('|')[0]! }));
     required.set(sd.type, list);
   }
-  const sets = (readJson('fhir/r4/valuesets.json') as DefinitionBundle).entry!.map((e) => e.resource as unknown as Record<string, unknown>);
+  const sets = (readJson('fhir/r4/valuesets.json') as DefinitionBundle).entry!.map((e) => e.resource as Record<string, unknown>);
   const systems = new Map<string, Concept[]>();
   for (const r of sets) if (r.resourceType === 'CodeSystem') systems.set(r.url as string, (r.concept as Concept[]) ?? []);
   const codes = new Map<string, Set<string>>();
@@ -71,7 +71,7 @@ export function fhirProblems(resource: { resourceType: string }): string[] {
   const defs = definitions();
   const problems: string[] = [];
   try {
-    validateResource(resource as unknown as Parameters<typeof validateResource>[0]);
+    validateResource(resource);
   } catch (err) {
     const issues = (err as { outcome?: { issue?: { diagnostics?: string; details?: { text?: string }; expression?: string[] }[] } }).outcome?.issue;
     problems.push(...(issues ?? [{ diagnostics: (err as Error).message }]).map((i) => `${i.expression?.join(',') ?? ''} ${i.details?.text ?? i.diagnostics ?? ''}`.trim()));

@@ -5,7 +5,8 @@ export class CaptureTransport extends Transport {
   readonly lines: string[] = [];
 
   override log(info: Record<string | symbol, unknown>, next: () => void): void {
-    this.lines.push(String(info[Symbol.for('message')] ?? JSON.stringify(info)));
+    const message = info[Symbol.for('message')];
+    this.lines.push(typeof message === 'string' ? message : JSON.stringify(info));
     next();
   }
 

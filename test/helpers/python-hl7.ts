@@ -15,7 +15,6 @@ export function requirePythonHl7(ctx: Mocha.Context): void {
   if (!hasPythonHl7()) {
     const why = 'python module hl7 not found: install the Debian package "python3-hl7" (apt-get install -y python3-hl7)';
     if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
-    // eslint-disable-next-line no-console
     console.log(`      skipped: ${why}`);
     ctx.skip();
   }

@@ -23,8 +23,7 @@ export function mountSmallDisk(ctx: Mocha.Context, sizeMb: number): SmallDisk {
     return mountTmpfs(sizeMb);
   } catch (err) {
     const why = (err as Error).message;
-    if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
-    // eslint-disable-next-line no-console
+    if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`, { cause: err });
     console.log(`      skipped: ${why}`);
     ctx.skip();
   }
@@ -37,7 +36,7 @@ export function mountTmpfs(sizeMb: number): SmallDisk {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeMb}m,mode=0755`, 'tmpfs', dir], { stdio: 'pipe' });
   } catch (err) {
     removeDir(dir);
-    throw new Error(`a ${sizeMb} MB tmpfs could not be mounted (needs root and mount permission): ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`a ${sizeMb} MB tmpfs could not be mounted (needs root and mount permission): ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   const filler = `${dir}/filler.bin`;
   return {

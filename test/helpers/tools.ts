@@ -9,7 +9,6 @@ export function requireTool(ctx: Mocha.Context, tool: string, debianPackage: str
   if (found) return found;
   const why = `${tool} not found: install the Debian package "${debianPackage}" (apt-get install -y ${debianPackage})`;
   if (process.env.CI === 'true') throw new Error(`CI=true and ${why}`);
-  // eslint-disable-next-line no-console
   console.log(`      skipped: ${why}`);
   ctx.skip();
 }

@@ -25,7 +25,7 @@ describe('log format: text for a terminal, JSON lines otherwise', function () {
     };
     expect(() => JSON.parse(lines(false).capture.lines[0]!)).to.not.throw();
     const { capture, log } = lines(true, 'vigil.log');
-    expect(capture.lines[0]).to.match(/^\S+ info  \[dicom\] association accepted \{"callingAeTitle":"CT1"\}$/);
+    expect(capture.lines[0]).to.match(/^\S+ info {2}\[dicom\] association accepted \{"callingAeTitle":"CT1"\}$/);
     return new Promise<void>((resolve) => {
       log.on('finish', () => {
         const written = fs.readFileSync(path.join(work, 'vigil.log'), 'utf8').trim();
@@ -71,7 +71,7 @@ describe('log format: text for a terminal, JSON lines otherwise', function () {
     }
     const lines = out.split(/\r?\n/).filter(Boolean);
     expect(lines.filter((l) => l.startsWith('{')), 'no JSON line').to.deep.equal([]);
-    expect(out).to.match(/ warn  no live API token: .*Set VIGIL_ADMIN_TOKEN.*vigil token create/);
+    expect(out).to.match(/ warn {2}no live API token: .*Set VIGIL_ADMIN_TOKEN.*vigil token create/);
     expect(out).to.include(` info  open http://127.0.0.1:${httpPort}/ for the worklist`);
   });
 });

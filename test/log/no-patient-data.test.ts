@@ -41,7 +41,7 @@ describe('log: no patient data at any level', function () {
       const pushed = await storescu(node.dicomPort, files);
       expect(pushed.code, pushed.stderr).to.equal(0);
       // A refused instance too: error paths must not leak either.
-      const command = dimse.Dataset.fromFile(files[0]!)!.getElements() as Record<string, unknown>;
+      const command = dimse.Dataset.fromFile(files[0]!)!.getElements();
       const refused = await sendWithDimseClient(node.dicomPort, { ...command, SOPInstanceUID: '1.2.3.999' }, {
         rawBytes: datasetBytes(files[0]!).subarray(0, 3000),
       });

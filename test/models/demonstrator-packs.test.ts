@@ -44,7 +44,6 @@ describe('models: the demonstrator packs flag fresh phantoms and stay quiet on t
 
   before(async function () {
     if (!CASES.some((c) => shipped(c.pack))) {
-      // eslint-disable-next-line no-console
       console.log('      skipped: no demonstrator pack in models/ yet');
       this.skip();
     }

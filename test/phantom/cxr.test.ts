@@ -11,10 +11,17 @@ import { dciodvfyReport, digest } from './phantom-helpers.js';
 // A detector shrunk eightfold: the same drawing, 64 times fewer pixels.
 const SMALL = { matrix: 8 } as const;
 
-function readDataset(file: string): Record<string, any> {
+/** The attributes these tests read, as dcmjs naturalizes them (the rest are checked as unknown). */
+interface Dataset extends Record<string, unknown> {
+  Rows: number;
+  Columns: number;
+  PixelData: ArrayBuffer[];
+}
+
+function readDataset(file: string): Dataset {
   const buf = fs.readFileSync(file);
-  const msg = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(msg.dict) as Record<string, any>;
+  const msg = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(msg.dict) as Dataset;
 }
 
 describe('phantom: chest radiograph', () => {
@@ -49,7 +56,7 @@ describe('phantom: chest radiograph', () => {
     expect(d1.Modality).to.equal('CR');
     expect(d1.PixelSpacing).to.deep.equal([1.6, 1.6]);
     // The spine below the heart is bright on display: high in MONOCHROME2, low in MONOCHROME1.
-    const centre = (d: Record<string, any>) => new Uint16Array(d.PixelData[0])[Math.floor(d.Rows * 0.85) * d.Columns + Math.floor(d.Columns / 2)]!;
+    const centre = (d: Dataset) => new Uint16Array(d.PixelData[0]!)[Math.floor(d.Rows * 0.85) * d.Columns + Math.floor(d.Columns / 2)]!;
     expect(centre(d2) / 4095).to.be.greaterThan(0.5);
     expect(centre(d1) / 4095).to.be.lessThan(0.5);
   });

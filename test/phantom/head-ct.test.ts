@@ -12,6 +12,15 @@ import { dciodvfyReport, digest } from './phantom-helpers.js';
 // Small matrices keep these tests fast; the anatomy and the writer are the same at 512².
 const SMALL = { matrix: 64, sliceThicknessMm: 5 } as const;
 
+/** The attributes this test reads, as dcmjs naturalizes them (the rest are checked as unknown). */
+interface CtHeader extends Record<string, unknown> {
+  InstanceNumber: number;
+  ImagePositionPatient: [number, number, number];
+  PixelData: ArrayBuffer[];
+  RescaleSlope: number;
+  RescaleIntercept: number;
+}
+
 describe('phantom: head CT', () => {
   let tmp: string;
   beforeEach(() => {
@@ -70,8 +79,8 @@ describe('phantom: head CT', () => {
     expect(w.files).to.have.length(z.length);
     const headers = w.files.map((f) => {
       const buf = fs.readFileSync(path.join(tmp, f));
-      const msg = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length) as ArrayBuffer);
-      return dcmjs.data.DicomMetaDictionary.naturalizeDataset(msg.dict) as Record<string, any>;
+      const msg = dcmjs.data.DicomMessage.readFile(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+      return dcmjs.data.DicomMetaDictionary.naturalizeDataset(msg.dict) as CtHeader;
     });
     // Vendor beta writes the top slice first: instance 1 is the highest z.
     const first = headers.find((h) => h.InstanceNumber === 1)!;
@@ -83,7 +92,7 @@ describe('phantom: head CT', () => {
     const sorted = [...headers].sort((a, b) => a.ImagePositionPatient[2] - b.ImagePositionPatient[2]);
     const k = Math.floor(sorted.length / 2);
     const h = sorted[k]!;
-    const stored = new Int16Array(h.PixelData[0]);
+    const stored = new Int16Array(h.PixelData[0]!);
     for (const i of [0, 64 * 32 + 32, 64 * 20 + 40]) {
       const hu = stored[i]! * h.RescaleSlope + h.RescaleIntercept;
       expect(hu).to.be.closeTo(Math.max(-32768, study.volume.hu[k]![i]!), 0.51);
@@ -97,7 +106,7 @@ describe('phantom: head CT', () => {
       { kind: 'head-ct', finding: 'none', seed: 1, vendor: 'acme' },
       { kind: 'head-ct', finding: 'none', seed: -1 },
     ] as const) {
-      expect(() => generatePhantom(bad as Parameters<typeof generatePhantom>[0])).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
+      expect(() => generatePhantom(bad)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
     }
   });
 

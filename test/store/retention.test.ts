@@ -50,10 +50,10 @@ describe('store/retention', function () {
     const files = writeSeries(path.join(work, seed), { seed, slices, rows: opts.size ?? 128, columns: opts.size ?? 128, only: opts.only });
     await store(node!, files);
     const { id: studyId } = node!.db.prepare('SELECT id FROM studies WHERE study_instance_uid = ?').get(uidFor(`${seed}/study`)) as { id: string };
-    const seriesId = node!.index.childIds('studies', studyId!)[0]!;
-    const stored = node!.index.instancesUnder('studies', studyId!).map((i) => node!.files.absolutePath(i.filePath));
+    const seriesId = node!.index.childIds('studies', studyId)[0]!;
+    const stored = node!.index.instancesUnder('studies', studyId).map((i) => node!.files.absolutePath(i.filePath));
     return {
-      studyId: studyId!,
+      studyId,
       seriesId,
       studyInstanceUid: uidFor(`${seed}/study`),
       seriesInstanceUid: uidFor(`${seed}/series`),
@@ -109,27 +109,27 @@ describe('store/retention', function () {
     await start({ maxStorageMb: 1 });
     // Three studies of one 500 x 500 slice (about 0.5 MB each): only two fit in 1 MB.
     const [a, b, c] = [await receive('a', { slices: 1, size: 500 }), await receive('b', { slices: 1, size: 500 }), await receive('c', { slices: 1, size: 500 })];
-    age(a!.studyId, 3 / 24);
-    age(b!.studyId, 2 / 24);
-    age(c!.studyId, 1 / 24);
+    age(a.studyId, 3 / 24);
+    age(b.studyId, 2 / 24);
+    age(c.studyId, 1 / 24);
     const report = await node!.retention.run();
-    expect(report.removed.map((r) => [r.studyId, r.reason])).to.deep.equal([[a!.studyId, 'size']]);
+    expect(report.removed.map((r) => [r.studyId, r.reason])).to.deep.equal([[a.studyId, 'size']]);
     expect(report.bytesAfter).to.be.at.most(1024 * 1024);
-    expect([present(b!.studyId), present(c!.studyId)]).to.deep.equal([true, true]);
+    expect([present(b.studyId), present(c.studyId)]).to.deep.equal([true, true]);
     expect((await node!.retention.run()).removed, 'a second run finds nothing to do').to.deep.equal([]);
   });
 
   it('skips a protected old study and goes on with the next oldest to make room', async () => {
     await start({ maxStorageMb: 1 });
     const [a, b, c] = [await receive('pa', { slices: 1, size: 500 }), await receive('pb', { slices: 1, size: 500 }), await receive('pc', { slices: 1, size: 500 })];
-    age(a!.studyId, 3 / 24);
-    age(b!.studyId, 2 / 24);
-    age(c!.studyId, 1 / 24);
-    new PluginJobStore(node!.db, 'some-plugin').add('k', { seriesId: a!.seriesId }, Date.now());
+    age(a.studyId, 3 / 24);
+    age(b.studyId, 2 / 24);
+    age(c.studyId, 1 / 24);
+    new PluginJobStore(node!.db, 'some-plugin').add('k', { seriesId: a.seriesId }, Date.now());
     const report = await node!.retention.run();
     expect(report.kept).to.deep.equal({ 'pending-plugin-job': 1 });
-    expect(report.removed.map((r) => r.studyId)).to.deep.equal([b!.studyId]);
-    expect([present(a!.studyId), present(c!.studyId)]).to.deep.equal([true, true]);
+    expect(report.removed.map((r) => r.studyId)).to.deep.equal([b.studyId]);
+    expect([present(a.studyId), present(c.studyId)]).to.deep.equal([true, true]);
   });
 
   describe('protections: an old study is kept while', () => {

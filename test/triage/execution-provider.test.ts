@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { loadConfig } from '../../src/config/load.js';
-import { isVigilError, type VigilError } from '../../src/core/errors.js';
+import { isVigilError } from '../../src/core/errors.js';
 import { providerForWorker } from '../../src/core/execution-provider.js';
 import { startNodeProcess } from '../helpers/node-process.js';
 import { startTestNode } from '../helpers/test-node.js';
@@ -27,7 +27,7 @@ describe('triage.executionProvider', function () {
       loadConfig({ cwd: work, env: { VIGIL_CONFIG: file } });
       return [];
     } catch (err) {
-      if (isVigilError(err, 'CONFIG_INVALID')) return (err as VigilError).extra!.problems as never;
+      if (isVigilError(err, 'CONFIG_INVALID')) return (err).extra!.problems as never;
       throw err;
     }
   }

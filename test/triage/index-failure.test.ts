@@ -47,6 +47,6 @@ describe('triage/engine: when the index cannot record a result', function () {
     expect(rejections).to.deep.equal([]);
     node.db.pragma('query_only = OFF');
     const done = await eventually(() => (node.triage.jobs.get(job.id)?.state === 'done' ? node.triage.jobs.get(job.id) : undefined), 'the job ran again and its result is stored', 30_000);
-    expect(done!.findingId).to.be.a('string');
+    expect(done.findingId).to.be.a('string');
   });
 });

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import dcmjs from 'dcmjs';
 import { VigilError } from '../../core/errors.js';
 import { readIdentifier } from '../../dicom/net/query/identifier.js';
@@ -34,7 +34,7 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
   const qido = (level: Exclude<QrLevel, 'PATIENT'>, fixedOf: (req: Request) => Record<string, string>) =>
     [
       allow('radiologist', 'service'),
-      (req: Request, res: import('express').Response) => {
+      (req: Request, res: Response) => {
         const fixed = fixedOf(req);
         for (const uid of Object.values(fixed)) checkUid(uid);
         const { plan, offset, limit, capped } = qidoRequest(req, level, fixed, maxResults);
@@ -156,7 +156,7 @@ function withoutBulkValues(json: Record<string, unknown>): Record<string, unknow
 function nativeFrames(file: string): Buffer[] {
   const bytes = fs.readFileSync(file);
   const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict) as Record<string, unknown>;
+  const ds = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   const pixels = ds.PixelData as ArrayBuffer[] | undefined;
   if (!pixels?.[0]) throw new VigilError('NOT_FOUND', 'the instance has no pixel data');
   const data = Buffer.from(pixels[0]);

@@ -94,7 +94,7 @@ export function alertRoutes(deps: ApiDeps): Router {
     if (body.note !== undefined && (typeof body.note !== 'string' || body.note.length > 1000)) {
       throw new VigilError('BAD_REQUEST', 'note must be text of at most 1000 characters');
     }
-    const alert = p.outbox.acknowledge(find(p, req).id, req.auth!.tokenName, (body.note as string | undefined) ?? null);
+    const alert = p.outbox.acknowledge(find(p, req).id, req.auth!.tokenName, (body.note) ?? null);
     res.json(alertView(alert, p.deliveries.ofAlert(alert.id), false));
   });
 

@@ -4,7 +4,7 @@ import { VigilError } from '../../core/errors.js';
 import type { TriageEngine } from '../../triage/engine.js';
 import type { Manifest } from '../../triage/manifest.js';
 import { parseCalibrationRequest, proposalFor } from '../../triage/site/calibration-request.js';
-import { MAX_REASON_CHARS, MODEL_MODES, type ModelMode } from '../../triage/site/model-site-store.js';
+import { MAX_REASON_CHARS, MODEL_MODES } from '../../triage/site/model-site-store.js';
 import { allow, allowUnaudited } from '../../auth/allow.js';
 import { parseQuery } from '../query.js';
 import type { ApiDeps } from '../deps.js';
@@ -42,7 +42,7 @@ export function modelSiteRoutes(deps: ApiDeps & { triage: TriageEngine }): Route
     parseQuery(req, {});
     const manifest = installed(deps.triage, req.params.id);
     const body = parseBody(modeBody, req.body);
-    res.status(201).json(site.setMode({ modelId: manifest.id, packVersion: manifest.version, mode: body.mode as ModelMode, author: req.auth!.tokenName, reason: body.reason }));
+    res.status(201).json(site.setMode({ modelId: manifest.id, packVersion: manifest.version, mode: body.mode, author: req.auth!.tokenName, reason: body.reason }));
   });
   router.post('/models/:id/mode/rollback', allow('it'), (req, res) => {
     parseQuery(req, {});

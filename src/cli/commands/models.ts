@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { VigilError } from '../../core/errors.js';
 import type { Manifest } from '../../triage/manifest.js';
 import { readManifest } from '../../triage/manifest-file.js';
-import { ModelSiteStore, type ModelMode } from '../../triage/site/model-site-store.js';
+import { ModelSiteStore } from '../../triage/site/model-site-store.js';
 import { ChangeFeed } from '../../store/changes.js';
 import type { Db } from '../../db/database.js';
 import type { VigilConfig } from '../../config/schema.js';
@@ -25,7 +25,7 @@ export function registerModels(program: Command): void {
       .action(async (id: string, opts: { reason?: string }) => {
         await withModelSite(`models ${mode}`, { model: id }, (db, config, author) => {
           const { site, manifest } = open(db, config, id);
-          const v = site.setMode({ modelId: id, packVersion: manifest.version, mode: mode as ModelMode, author, reason: opts.reason });
+          const v = site.setMode({ modelId: id, packVersion: manifest.version, mode: mode, author, reason: opts.reason });
           out(`${id} ${manifest.version} is now ${v.mode} (mode version ${v.version})`);
         });
       });

@@ -6,7 +6,6 @@ import { checkRules, type RuleCheck } from '../../rules/check.js';
 import { defaultRulesOfPlugins } from '../../plugins/default-rules.js';
 import { explainDecision } from '../../rules/explain.js';
 import { seriesFromPaths } from '../../rules/header-series.js';
-import type { RuleProblem } from '../../rules/language.js';
 import { modelIdsFromManifests } from '../../rules/model-catalog.js';
 import { routeSeries } from '../../rules/route.js';
 import { readRulesFile } from '../../rules/rules-file.js';

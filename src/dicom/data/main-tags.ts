@@ -1,5 +1,5 @@
 import dcmjs from 'dcmjs';
-import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS, type HeaderSummary, type MainTags } from '../../domain/header-summary.js';
+import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS, type HeaderSummary } from '../../domain/header-summary.js';
 import { TransferSyntax } from './uids.js';
 import { ByteWindow } from './byte-window.js';
 import type { ByteSource } from './structure-check.js';
@@ -118,7 +118,7 @@ class MainTagWalker {
     const summary: HeaderSummary = { patient: {}, study: {}, series: {}, instance: {} };
     for (const { wanted, value } of this.found) {
       const text = this.format(wanted.vr, value);
-      if (text !== undefined) (summary[wanted.level] as MainTags)[wanted.keyword] = text;
+      if (text !== undefined) (summary[wanted.level])[wanted.keyword] = text;
     }
     return summary;
   }

@@ -172,7 +172,7 @@ export class VigilScp extends OwnCommandsScp {
           aborted = true;
           const protocol = err instanceof CommandSetError || err instanceof RouteError;
           // Our own protocol errors say which bytes were wrong; anything else is described, not quoted.
-          this.abortUnreadable(socket, protocol ? 'bad-pdata' : 'internal', protocol ? (err as Error).message : describeError(err));
+          this.abortUnreadable(socket, protocol ? 'bad-pdata' : 'internal', protocol ? err.message : describeError(err));
           return;
         }
       }

@@ -22,12 +22,12 @@ export interface SendOptions {
    * Frames that do not are dropped: a peer that acknowledges twice must not have its second
    * ACK taken as the answer to our next message.
    */
-  isReply(frame: string): boolean;
+  isReply: (frame: string) => boolean;
   signal?: AbortSignal | undefined;
 }
 
 interface Waiter {
-  isReply(frame: string): boolean;
+  isReply: (frame: string) => boolean;
   resolve(frame: string): void;
   reject(err: Error): void;
 }

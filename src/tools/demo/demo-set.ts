@@ -169,7 +169,10 @@ export function performedStep(files: readonly MemoryFile[]): PerformedStep {
 /** dcmjs gives a person name as text or as `[{ Alphabetic }]`, depending on how it was read. */
 function personName(value: unknown): string {
   const first: unknown = Array.isArray(value) ? value[0] : value;
-  if (first && typeof first === 'object') return String((first as { Alphabetic?: unknown }).Alphabetic ?? '');
+  if (first && typeof first === 'object') {
+    const alphabetic = (first as { Alphabetic?: unknown }).Alphabetic;
+    return typeof alphabetic === 'string' ? alphabetic : '';
+  }
   return typeof first === 'string' ? first : '';
 }
 

@@ -72,9 +72,9 @@ export class PacsSink {
     const scp = new SinkScp(socket, (elements, kind) => {
       const record: ReceivedObject = {
         kind,
-        sopInstanceUid: String(elements.SOPInstanceUID ?? ''),
-        studyInstanceUid: String(elements.StudyInstanceUID ?? ''),
-        seriesDescription: String(elements.SeriesDescription ?? ''),
+        sopInstanceUid: text(elements.SOPInstanceUID),
+        studyInstanceUid: text(elements.StudyInstanceUID),
+        seriesDescription: text(elements.SeriesDescription),
         elements,
         at: Date.now(),
       };
@@ -115,4 +115,9 @@ class SinkScp extends dimse.Scp {
   override associationReleaseRequested(): void {
     this.sendAssociationReleaseResponse();
   }
+}
+
+/** A header value as text: '' when absent or not a string (a sequence, say), never "[object Object]". */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

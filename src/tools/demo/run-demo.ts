@@ -94,7 +94,7 @@ async function follow(opts: DemoOptions, tracker: StudyTracker, view: ProgressVi
   const mpps = new MppsScu(peer, opts.callingAe);
   let sending = true;
   let aborted = false;
-  let pollError: unknown;
+  let pollError: Error | undefined;
   const refresh = (): void => view.update(tracker.states, (s) => tracker.outcome(s));
   // Caught at once (and rethrown below): a rejection left pending while studies are sent would crash the process.
   const polling = (async () => {
@@ -104,7 +104,7 @@ async function follow(opts: DemoOptions, tracker: StudyTracker, view: ProgressVi
       await new Promise((r) => setTimeout(r, pollMs));
     }
   })().catch((err: unknown) => {
-    pollError = err;
+    pollError = err instanceof Error ? err : new Error(String(err));
   });
   try {
     for (const study of studies) {

@@ -1,9 +1,9 @@
-import { CtSample, type CtSampler } from './ct-render.js';
+import type { CtSample, CtSampler } from './ct-render.js';
 import { GradientNoise } from './gradient-noise.js';
 import type { Vec3 } from './pose.js';
 import type { Rng } from '../../core/random.js';
 import { type Capsule, capsule, ellipsoid2, insideCapsule, segmentDistance2, smoothstep } from './shapes.js';
-import { FractionGrid } from './vessel-tree.js';
+import type { FractionGrid } from './vessel-tree.js';
 
 /**
  * An analytic chest in its own frame (u left, v posterior, w superior, mm; origin at the carina):

@@ -1,5 +1,5 @@
 import { type CtGeometry, measureMask, renderCt } from './ct-render.js';
-import { CT_SLICE_THICKNESSES, type CtStudy, slicePositions, subsamplesFor } from './ct-study.js';
+import { type CT_SLICE_THICKNESSES, type CtStudy, slicePositions, subsamplesFor } from './ct-study.js';
 import { HeadAnatomy, type HeadLesion, sampleHeadParams } from './head-anatomy.js';
 import { type IchType, placeHemorrhage } from './head-lesions.js';
 import { GENERATOR_VERSION, type NoiseLevel, type SizeBin, round, sideOf } from './label.js';

@@ -35,12 +35,14 @@ export function findLabelledStudies(root: string): LabelledStudy[] {
 
 function readStudy(dir: string, root: string): LabelledStudy {
   const study = path.relative(root, dir) || path.basename(dir);
-  let label: { positive?: unknown; type?: unknown; subgroup?: unknown };
+  let parsed: unknown;
   try {
-    label = JSON.parse(fs.readFileSync(path.join(dir, 'label.json'), 'utf8'));
+    parsed = JSON.parse(fs.readFileSync(path.join(dir, 'label.json'), 'utf8'));
   } catch (err) {
     throw new VigilError('BAD_REQUEST', `${study}/label.json is not readable JSON`, { cause: err });
   }
+  // JSON that is not an object (`null`, a number) has no "positive": the same coded refusal, not a TypeError.
+  const label: { positive?: unknown; type?: unknown; subgroup?: unknown } = parsed !== null && typeof parsed === 'object' ? parsed : {};
   if (typeof label.positive !== 'boolean') throw new VigilError('BAD_REQUEST', `${study}/label.json: "positive" must be true or false`);
   const files = fs
     .readdirSync(dir, { withFileTypes: true })

@@ -208,7 +208,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 function voiInfo(dict: DicomDict): VoiInfo {
   const centers = nums(dict, Tag.WindowCenter);
   const widths = nums(dict, Tag.WindowWidth);
-  const windows = centers.flatMap((center, i) => (widths[i] !== undefined && widths[i]! > 0 ? [{ center, width: widths[i]! }] : []));
+  const windows = centers.flatMap((center, i) => (widths[i] !== undefined && widths[i] > 0 ? [{ center, width: widths[i] }] : []));
   const lutItem = items(dict, Tag.VoiLutSequence)[0];
   return { windows, func: str(dict, Tag.VoiLutFunction) ?? 'LINEAR', lut: lutItem ? lutOf(lutItem) : null };
 }

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from '../../core/clock.js';
 import { VigilError } from '../../core/errors.js';
 import type { ChangeFeed } from '../../store/changes.js';
 import type { Db } from '../../db/database.js';
@@ -89,7 +90,7 @@ export class ModelSiteStore {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: { changes: ChangeFeed; newPackMode: ModelMode },
+    private readonly opts: { changes: ChangeFeed; newPackMode: ModelMode; clock?: Clock },
   ) {
     this.stmts = {
       mode: db.prepare<[string, string], ModeRow>('SELECT * FROM model_modes WHERE model_id = ? AND pack_version = ? ORDER BY version DESC LIMIT 1'),
@@ -118,7 +119,7 @@ export class ModelSiteStore {
   setMode(input: { modelId: string; packVersion: string; mode: ModelMode; author: string; reason?: string | null; rolledBackTo?: number | null }): ModeVersion {
     const reason = checkReason(input.reason);
     return this.db.transaction(() => {
-      const at = Date.now();
+      const at = (this.opts.clock ?? systemClock).now();
       const info = this.stmts.insertMode.run({ ...input, reason, rolledBackTo: input.rolledBackTo ?? null, at });
       const version = Number(info.lastInsertRowid);
       this.opts.changes.append('model-mode', 'model', input.modelId, { packVersion: input.packVersion, mode: input.mode, version, by: input.author }, at);
@@ -194,7 +195,7 @@ export class ModelSiteStore {
 
   private insertPoint(p: Omit<SitePointVersion, 'version' | 'createdAt'>): SitePointVersion {
     return this.db.transaction(() => {
-      const at = Date.now();
+      const at = (this.opts.clock ?? systemClock).now();
       const info = this.stmts.insertPoint.run({ ...p, proposal: p.proposal ? JSON.stringify(p.proposal) : null, at });
       const version = Number(info.lastInsertRowid);
       this.opts.changes.append('model-operating-point', 'model', p.modelId, { packVersion: p.packVersion, source: p.source, threshold: p.threshold, version, by: p.author }, at);

@@ -65,7 +65,7 @@ export class WorkerPool {
   run<T extends WorkerTask>(task: T, timeoutMs: number): Promise<ResultOf<T>> {
     if (this.stopped) return Promise.reject(new VigilError('TRIAGE_WORKER_CRASHED', 'the worker pool is stopped'));
     return new Promise<ResultOf<T>>((resolve, reject) => {
-      this.queue.push({ request: { ...task, id: this.nextId++ }, timeoutMs, resolve: resolve as (v: unknown) => void, reject });
+      this.queue.push({ request: { ...task, id: this.nextId++ }, timeoutMs, resolve: resolve, reject });
       this.dispatch();
     });
   }

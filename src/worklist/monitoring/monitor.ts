@@ -13,7 +13,7 @@ import { shareAtOrAbove, type GoLive, type GoLiveView } from './go-live.js';
 const RECOMPUTE_DAYS = 7;
 
 export type { DriftAlertSink, DriftReport, PositiveRateAlarmSink, PositiveRateReport } from '../../domain/model-reports.js';
-import type { DriftAlertSink, DriftReport, PositiveRateAlarmSink, PositiveRateReport } from '../../domain/model-reports.js';
+import type { DriftAlertSink, DriftReport, PositiveRateAlarmSink } from '../../domain/model-reports.js';
 
 export interface ModelSummary {
   modelId: string;

@@ -30,8 +30,8 @@ const SIZE = 32;
 
 function readDataset(file: string): Item {
   const bytes = fs.readFileSync(file);
-  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as Item;
+  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
 }
 
 const first = (item: Item, key: string) => (item[key] as Item[] | undefined)?.[0];

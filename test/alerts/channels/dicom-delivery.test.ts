@@ -26,8 +26,8 @@ const ENHANCED_CT_IMAGE_STORAGE = '1.2.840.10008.5.1.4.1.1.2.1';
 
 function readDataset(file: string): Item {
   const bytes = fs.readFileSync(file);
-  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict) as Item;
+  const dict = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict.dict);
 }
 
 const meaning = (item: Item, key: string) => ((item[key] as Item[] | undefined)?.[0]?.CodeMeaning as string | undefined) ?? '';

@@ -7,7 +7,6 @@ import type net from 'node:net';
 import { expect } from 'chai';
 import express from 'express';
 import { signWebhook, verifyWebhook } from '../../../src/alerts/channels/webhook/signature.js';
-import type { Delivery } from '../../../src/alerts/model.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
 import { makeFinding, seedStudy } from '../../helpers/findings.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -53,7 +52,7 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
     await setup();
     statuses.push(503);
     raise('w1');
-    const [d] = (await settled()) as Delivery[];
+    const [d] = (await settled());
     expect(d).to.include({ state: 'delivered', attempts: 2 });
     expect(hits.map((x) => x.valid)).to.deep.equal([true, true]);
     expect(hits[0]!.raw).to.equal(hits[1]!.raw);

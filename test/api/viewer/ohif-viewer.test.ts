@@ -248,7 +248,7 @@ describe('api/viewer: signed in with a token typed into the worklist page; the A
     };
     // A key image with a bright, uneven "heat map": 96 × 96 RGB.
     const rgb = new Uint8Array(96 * 96 * 3).map((_, i) => (i % 3 === 0 ? (i * 7) % 256 : (i * 3) % 200));
-    expect(node.triage!.findings.record(makeFinding(study, { keyInstanceId: key.id, hasKeyImage: true }), encodePng(96, 96, rgb), () => true)).to.equal(true);
+    expect(node.triage.findings.record(makeFinding(study, { keyInstanceId: key.id, hasKeyImage: true }), encodePng(96, 96, rgb), () => true)).to.equal(true);
     await eventually(() => node.index.count('series') >= 3, 'the SR and the key-image SC stored back into the study', 20_000);
 
     await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${study.studyInstanceUid}`);

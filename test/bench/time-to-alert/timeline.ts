@@ -76,7 +76,7 @@ export class ApiReader {
       totalMs[d.destination] = Date.parse(d.deliveredAt) - lastResponseAt;
     }
     return {
-      stableReason: String(stable.Data?.reason ?? '?'),
+      stableReason: typeof stable.Data?.reason === 'string' ? stable.Data.reason : '?',
       completenessMs: stableAt - lastResponseAt,
       queueMs: startedAt - stableAt,
       decodeMs,

@@ -162,7 +162,7 @@ describe('hl7/mllp: client and server over real sockets', () => {
     let buf = '';
     socket.on('data', (d) => (buf += d.toString()));
     socket.write(Buffer.concat(['o1', 'o2', 'o3'].map((id) => encodeFrame(message(id)))));
-    while ((buf.match(/\x1c\r/g) ?? []).length < 3) await new Promise((r) => setTimeout(r, 5));
+    while (buf.split('\x1c\r').length - 1 < 3) await new Promise((r) => setTimeout(r, 5));
     for (const frame of buf.split('\x1c\r').filter(Boolean)) replies.push(parseMessage(frame.slice(1)).get('MSA', 2));
     socket.destroy();
     expect(replies).to.deep.equal(['o1', 'o2', 'o3']);

@@ -26,7 +26,7 @@ describe('worklist/orders/order-listener: orders in over MLLP, studies in over D
     radiologist = await apiAs(node, 'radiologist');
   });
   after(async () => {
-    ris?.close();
+    await ris?.close();
     await node?.dispose();
     if (dir) removeDir(dir);
   });

@@ -65,7 +65,7 @@ export class DicomChannel implements ChannelHandler {
     if (pending.length === 0) return { note: null };
     const built: { what: ResultKind; elements: Record<string, unknown> | null }[] = [];
     for (const o of pending) built.push({ what: o.what, elements: await o.build() });
-    const datasets = built.map((b) => (b.elements ? (new dimse.Dataset(b.elements, TransferSyntax.ExplicitVRLittleEndian) as Dataset) : null));
+    const datasets = built.map((b) => (b.elements ? (new dimse.Dataset(b.elements, TransferSyntax.ExplicitVRLittleEndian)) : null));
     const kept = await this.keep(built, datasets);
     const toSend = datasets.flatMap((d, i) => (d ? [{ dataset: d, step: i }] : []));
     const report = toSend.length > 0 ? await sendFiles(this.peer(), toSend.map((s) => s.dataset), this.options) : { statuses: [] };

@@ -13,9 +13,9 @@ type Step = (controlId: string, at: number) => Hl7Message;
 /**
  * HL7 v2 over MLLP. A delivery is one or two messages: the ORU^R01 result (a withdrawal is a
  * corrected result), then (for an alert, not an escalation or a withdrawal, whose study has an
- * accession number and asks for more than routine) the order priority update. Each message's control id is the delivery's idempotency key plus its step, the same
- * on every retry, so a receiver can recognise a resend; a step acknowledged is recorded and
- * never sent again.
+ * accession number and asks for more than routine) the order priority update. Each message's
+ * control id is the delivery's idempotency key plus its step, the same on every retry, so a
+ * receiver can recognise a resend; a step acknowledged is recorded and never sent again.
  */
 export class Hl7Channel implements ChannelHandler {
   readonly type = 'hl7v2' as const;

@@ -115,7 +115,8 @@ export function flatten(value: unknown): string {
     const pn = value as { Alphabetic?: unknown };
     return pn.Alphabetic === undefined ? '' : flatten(pn.Alphabetic);
   }
-  return String(value).trim();
+  if (typeof value === 'string') return value.trim();
+  return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean' ? String(value) : '';
 }
 
 function problem(comment: string): QrProblem {

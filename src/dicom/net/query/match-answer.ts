@@ -55,7 +55,7 @@ export function matchAnswer(db: Db, index: DicomIndex, plan: QueryPlan, id: stri
   for (const key of keys) {
     const computed = Object.hasOwn(COMPUTED_KEYS, key) ? (key as ComputedKey) : undefined;
     const text = computed ? computedValue(db, computed, idAt) : (tags[key] ?? '');
-    if (!/^[\x00-\x7f]*$/.test(text)) ascii = false;
+    if (!/^\p{ASCII}*$/u.test(text)) ascii = false;
     answer[key] = naturalized(key, text);
   }
   if (!ascii) answer.SpecificCharacterSet = 'ISO_IR 192';

@@ -66,8 +66,8 @@ export async function sourceSlices(loc: Localisation, instanceFile: InstanceFile
 function readSource(file: NonNullable<ReturnType<InstanceFile>>) {
   const bytes = fs.readFileSync(file.path);
   const images = readImages(bytes, 0);
-  const header = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00010' }).dict;
-  const value = (tag: string): unknown => (header[tag]?.Value as unknown[] | undefined)?.[0];
+  const header = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), { untilTag: '7FE00010' }).dict;
+  const value = (tag: string): unknown => (header[tag]?.Value)?.[0];
   const thickness = Number(value(SLICE_THICKNESS));
   const frameOfReference = value(FRAME_OF_REFERENCE_UID);
   return {

@@ -33,7 +33,8 @@ export const pluginMigrations: MigrationSet = {
       name: 'plugin jobs in the one durable job queue',
       // Needs queue_jobs (the queue part, migrated first). Every job is carried over (done ones
       // too: their keys keep enqueueing idempotent until pruned), in its order, under the queue
-      // src/plugins/job-store.ts names: plugin:<id>, or <name> for the core's own (core:<name>).
+      // src/plugins/queue.ts names (plugin:<id>), or <name> for the core's own (core:<name>: the
+      // rule forwards' 'rule-forwards', src/rules/forwarder.ts).
       // A plugin's limit on attempts is its policy's, so the queue's own is out of reach.
       // plugin_jobs stays as it was, unused from here on; a later migration may drop it.
       sql: `

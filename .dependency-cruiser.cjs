@@ -36,27 +36,14 @@ const LAYERS = [
 /**
  * The upward imports allowed, each named with its reason; a file listed here may import upward
  * only what its entry names.
- * - (temporary) rules/forwarder.ts uses the plugins' job queue (plugins/queue.ts,
- *   plugins/job-store.ts): those are being replaced by one src/queue/ (a layer below the rules);
- *   when the forwarder moves to it, this entry goes.
  * - cli/main.ts registers the developer tools' commands when src/tools is there (a checkout; the
  *   image has no tools), by an optional import of src/tools/commands.ts.
  */
 const EXCEPTIONS = [
-  { layer: 'rules', from: '^src/rules/forwarder\\.ts$', to: '^src/plugins/(queue|job-store)\\.ts$', toLayer: 'plugins', temporary: true },
-  { layer: 'entry', from: '^src/cli/main\\.ts$', to: '^src/tools/commands\\.ts$', toLayer: 'tools' },
+  { layer: 'entry', from: '^src/cli/main\\.ts$', to: '^src/tools/commands\\.ts$' },
 ];
 
 const layerIndex = (name) => LAYERS.findIndex((l) => l.name === name);
-
-/**
- * A temporary exception closes a circle of folders (rules -> plugins -> rules): folder circles are
- * not reported from the folders of the layers it spans, where the layer rules already forbid every
- * other upward import. Goes with the exception.
- */
-const foldersSpannedByTemporaryExceptions = EXCEPTIONS.filter((e) => e.temporary).flatMap((e) =>
-  LAYERS.slice(layerIndex(e.layer), layerIndex(e.toLayer) + 1).map((l) => `${l.path.replace(/\/$/, '')}($|/)`),
-);
 
 const above = (name) => LAYERS.slice(layerIndex(name) + 1).map((l) => l.path);
 
@@ -95,7 +82,7 @@ module.exports = {
       comment: 'no circle between folders either (a folder imports files of another that imports back)',
       severity: 'error',
       scope: 'folder',
-      from: { pathNot: foldersSpannedByTemporaryExceptions },
+      from: {},
       to: { circular: true },
     },
     ...upward,

@@ -208,8 +208,9 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     },
   });
   // IT's notices about models (drift, a positive rate far above the validated one): their own
-  // outbox, to destinations with use 'operational', never mixed with patient alerts.
-  const operational = new OperationalOutbox(db, { changes: index.changes, destinations: () => alerts.destinations.configs() });
+  // outbox (queue 'operational' of the durable job queue), to destinations with use
+  // 'operational', never mixed with patient alerts.
+  const operational = new OperationalOutbox(db, { changes: index.changes, destinations: () => alerts.destinations.configs(), queue: jobQueue });
   const operationalSender = new OperationalSender(operational, { destinations: () => alerts.destinations.configs(), backoff: config.alerts.delivery.backoff, clock, log: log.child({ component: 'alerts' }) });
   // Score baselines for drift are read from the packs triage loads.
   const worklist = new WorklistPart({

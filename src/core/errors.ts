@@ -95,6 +95,8 @@ export const ERRORS = {
   TRIAGE_WORKER_CRASHED: { status: 500, title: 'Triage worker stopped unexpectedly' },
   // the durable job queue (src/queue/): a job whose worker held its lease past the end (it died, or hung)
   QUEUE_LEASE_EXPIRED: { status: 500, title: 'The worker of a queued job stopped holding it' },
+  // a queued job's attempt that threw or ran past its time limit (src/queue/worker.ts; retried on its policy)
+  QUEUE_JOB_FAILED: { status: 500, title: 'An attempt of a queued job failed' },
   // triage at a site: calibrating a site operating point from local evidence
   CALIBRATION_TOO_FEW_CASES: { status: 422, title: 'Too few local cases to propose an operating point' },
   // `vigil demo` (src/tools/demo/): the demo drives a running node over its API and DICOM port.

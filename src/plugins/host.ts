@@ -12,16 +12,16 @@ import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { InstanceStore, StoreCandidate } from '../store/instance-store.js';
 import { VERSION } from '../core/version.js';
-import { runWithDeadline, type DeadlineOutcome } from './deadline.js';
+import { runWithDeadline, type DeadlineOutcome } from '../queue/deadline.js';
 import { checkConfig, checkDefinition } from './definition-check.js';
 import { createDicomSender } from './dicom-sender.js';
 import type { HookName } from './hooks.js';
 import { createIndexFacade } from './index-facade.js';
-import { JobStore } from './job-store.js';
 import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import { errorText } from '../queue/worker.js';
 import { BUILTIN_PLUGINS_DIR, discoverPlugins, importPlugin, type FoundPlugin } from './loader.js';
 import { orderPlugins } from './plugin-order.js';
-import { DurableQueue, errorText } from './queue.js';
+import { PluginJobQueue } from './queue.js';
 import { describeError } from '../log/describe-error.js';
 import { checkRouteGuards } from './route-check.js';
 import type { HookCall, IncomingInstanceView, PluginContext, PluginDefinition } from './sdk.js';
@@ -93,7 +93,7 @@ interface PluginRecord {
   state: PluginState;
   definition?: PluginDefinition;
   ctx?: PluginContext;
-  queue?: DurableQueue;
+  queue?: PluginJobQueue;
   router?: Router;
   lastError: PluginError | null;
   stats: Partial<Record<CountedWork, HookStats>>;
@@ -218,7 +218,7 @@ export class PluginHost {
   }
 
   /** A plugin's durable queue (tests and the API). */
-  queueOf(id: string): DurableQueue | undefined {
+  queueOf(id: string): PluginJobQueue | undefined {
     return this.records.get(id)?.queue;
   }
 
@@ -272,7 +272,7 @@ export class PluginHost {
   private createContext(record: PluginRecord, config: unknown): PluginContext {
     const { db, index, files, series, clock, dicom, services } = this.deps;
     const log = this.deps.log.child({ plugin: record.id });
-    record.queue = new DurableQueue(new JobStore(db, record.id, this.deps.queue), clock, log, (err) => this.noteFailure(record, 'queue', err));
+    record.queue = new PluginJobQueue(record.id, { db, clock, log, onFailure: (err) => this.noteFailure(record, 'queue', err), queue: this.deps.queue });
     return Object.freeze({
       ...services?.(record.id),
       id: record.id,

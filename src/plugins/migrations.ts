@@ -1,6 +1,6 @@
 import type { MigrationSet } from '../db/migrate.js';
 
-/** The plugin host's tables: each plugin's durable job queue (ctx.queue). */
+/** The plugin host's tables: each plugin's durable job queue (ctx.queue), in queue_jobs since version 2. */
 export const pluginMigrations: MigrationSet = {
   part: 'plugins',
   migrations: [
@@ -33,9 +33,10 @@ export const pluginMigrations: MigrationSet = {
       name: 'plugin jobs in the one durable job queue',
       // Needs queue_jobs (the queue part, migrated first). Every job is carried over (done ones
       // too: their keys keep enqueueing idempotent until pruned), in its order, under the queue
-      // src/plugins/job-store.ts names: plugin:<id>, or <name> for the core's own (core:<name>).
+      // src/plugins/queue.ts names (plugin:<id>), or <name> for the core's own (core:<name>: the
+      // rule forwards' 'rule-forwards', src/rules/forwarder.ts).
       // A plugin's limit on attempts is its policy's, so the queue's own is out of reach.
-      // plugin_jobs stays as it was, unused from here on; a later migration may drop it.
+      // plugin_jobs stays as it was, unused from here on; version 3 drops it.
       sql: `
         INSERT INTO queue_jobs (id, queue, key, payload, priority, grp, state, attempts, max_attempts, available_at, error_code, error_detail, created_at, finished_at)
           SELECT 'plugin-job-' || id,
@@ -47,6 +48,13 @@ export const pluginMigrations: MigrationSet = {
             created_at, CASE WHEN state = 'pending' THEN NULL ELSE updated_at END
           FROM plugin_jobs ORDER BY id;
       `,
+    },
+    {
+      version: 3,
+      name: 'the old plugin jobs table dropped',
+      // Version 2 copied every row into queue_jobs; nothing has read plugin_jobs since (its
+      // indexes go with it). An index from before the queue passes through 2 first.
+      sql: `DROP TABLE plugin_jobs;`,
     },
   ],
 };

@@ -2,7 +2,7 @@
  * The types a plugin compiles against, the SDK's own (re-exported by sdk.ts): copies of the
  * core's, so that a plugin depends on this contract and not on the core's internals. This file
  * imports nothing; test/plugins/sdk-types.test.ts fails to compile if a copy drifts from the type
- * the core passes (src/domain, src/events, src/dicom/net/store-scu.ts, src/plugins/job-store.ts).
+ * the core passes (src/domain, src/events, src/dicom/net/store-scu.ts, src/queue/job-store.ts).
  */
 
 /** Reading priority, as HL7 v2 table 0027 and FHIR request-priority understand it. */

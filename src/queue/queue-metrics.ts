@@ -3,7 +3,7 @@ import type { QueueObserver, QueueStats } from './job-queue.js';
 
 /**
  * The job queue on /metrics, one label value per queue name (a small closed set: triage, one per
- * plugin queue, rule forwards):
+ * plugin queue, rule forwards, alerts, operational):
  * depth, in flight, dead letters and the age of the oldest queued job read at each scrape;
  * retries, dead letters and expired leases counted as they happen (since the process started).
  */

@@ -3,16 +3,16 @@ import type { Clock } from '../core/clock.js';
 import type { DicomConfig } from '../config/sections/dicom.js';
 import { sendFiles } from '../dicom/net/store-scu.js';
 import type { Logger } from '../log/logger.js';
-import { JobStore, type QueuedJob } from '../plugins/job-store.js';
+import { JobStore, type QueuedJob } from '../queue/job-store.js';
 import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
-import { DurableQueue } from '../plugins/queue.js';
+import { QueueWorker } from '../queue/worker.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
 import type { Db } from '../db/database.js';
 import type { ForwardRequest } from './sink.js';
 
-/** The queue's owner (its queue in the durable job queue: 'rule-forwards'); not a valid plugin id (PLUGIN_ID_PATTERN), so no plugin shares it. */
-const QUEUE_OWNER = 'core:rule-forwards';
+/** The forwards' queue in the durable job queue (plugin queues are all `plugin:<id>`, so none shares it). */
+export const FORWARD_QUEUE = 'rule-forwards';
 
 interface ForwardJob {
   seriesId: string;
@@ -36,15 +36,16 @@ export interface RuleForwarderDeps {
 
 /**
  * The rules' `forward: [AE]` action: C-STORE of the series, as stored, to a modality of
- * dicom.modalities, through the plugin queue (in the node's one durable job queue, queue
- * `rule-forwards`, with the plugin queue's back-off), so a forward waiting for a down PACS survives a restart. One job per series
- * version and destination: a routing decision repeated after a crash queues nothing new.
+ * dicom.modalities, through a worker of the node's one durable job queue (queue `rule-forwards`,
+ * the worker's default back-off and time limit), so a forward waiting for a down PACS survives a
+ * restart. One job per series version and destination: a routing decision repeated after a crash
+ * queues nothing new.
  */
 export class RuleForwarder {
-  private readonly queue: DurableQueue;
+  private readonly queue: QueueWorker;
 
   constructor(private readonly deps: RuleForwarderDeps) {
-    this.queue = new DurableQueue(new JobStore(deps.db, QUEUE_OWNER, deps.queue), deps.clock, deps.log);
+    this.queue = new QueueWorker(new JobStore(deps.db, FORWARD_QUEUE, { queue: deps.queue }), deps.clock, deps.log);
   }
 
   forward(request: ForwardRequest): void {

@@ -131,7 +131,7 @@ export const triageMigrations: MigrationSet = {
       // too (GET /triage/jobs shows them; their keys keep enqueueing idempotent), with its id,
       // so findings still name their job. Keys and priorities as src/triage/jobs.ts makes them.
       // A job left running is held by nobody (lease 0): the start-up recovery queues it again.
-      // triage_jobs stays as it was, unused from here on; a later migration may drop it.
+      // triage_jobs stays as it was, unused from here on; version 7 drops it.
       sql: `
         INSERT INTO queue_jobs (id, queue, key, payload, priority, grp, state, attempts, max_attempts, available_at, lease_owner, lease_until,
             error_code, error_detail, result, created_at, started_at, finished_at)
@@ -158,6 +158,13 @@ export const triageMigrations: MigrationSet = {
         ALTER TABLE triage_findings ADD COLUMN localisation TEXT;
         ALTER TABLE triage_findings ADD COLUMN localisation_map BLOB;
       `,
+    },
+    {
+      version: 7,
+      name: 'the old jobs table dropped',
+      // Version 5 copied every row into queue_jobs; nothing has read triage_jobs since (its
+      // indexes go with it). An index from before the queue passes through 5 first.
+      sql: `DROP TABLE triage_jobs;`,
     },
   ],
 };

@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { JobStore } from '../../src/plugins/job-store.js';
 import { pluginMigrations } from '../../src/plugins/migrations.js';
-import { DurableQueue } from '../../src/plugins/queue.js';
+import { PluginJobQueue } from '../../src/plugins/queue.js';
+import { FORWARD_QUEUE } from '../../src/rules/forwarder.js';
+import { JobStore } from '../../src/queue/job-store.js';
+import { QueueWorker } from '../../src/queue/worker.js';
 import { queueMigrations } from '../../src/queue/migrations.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -22,8 +24,9 @@ describe('plugins: an index from before the one durable queue keeps its plugin j
     insert.run('core:rule-forwards', 's1/v1/PACS', '{"seriesId":"s1"}', 'pending', 0, 10, null);
 
     migrate(db, [queueMigrations, pluginMigrations]);
+    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'plugin_jobs%'`).all(), 'plugin_jobs and its indexes are dropped once copied').to.deep.equal([]);
     const clock = new ManualClock();
-    const plugin = new DurableQueue(new JobStore(db, 'p'), clock, silentLogger());
+    const plugin = new PluginJobQueue('p', { db, clock, log: silentLogger(), onFailure: () => undefined });
     expect(plugin.jobs().map((j) => [j.key, j.state, j.attempts, j.lastError])).to.deep.equal([
       ['dead-1', 'dead', 50, 'gave up'],
       ['pending-1', 'pending', 2, 'peer down'],
@@ -36,7 +39,7 @@ describe('plugins: an index from before the one durable queue keeps its plugin j
     expect(seen).to.deep.equal([{ n: 2 }]);
     expect(plugin.jobs({ state: 'pending' })).to.deep.equal([]);
 
-    const forwards = new DurableQueue(new JobStore(db, 'core:rule-forwards'), clock, silentLogger());
+    const forwards = new QueueWorker(new JobStore(db, FORWARD_QUEUE), clock, silentLogger());
     const sent: unknown[] = [];
     forwards.work(async (job) => void sent.push(job.payload));
     await forwards.idle();

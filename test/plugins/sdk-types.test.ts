@@ -7,7 +7,8 @@ import type { Role } from '../../src/domain/roles.js';
 import type { MainTags } from '../../src/domain/header-summary.js';
 import type { InstanceStoredEvent, SeriesStableEvent, StableReason } from '../../src/events/types.js';
 import type { DicomPeer, SendReport } from '../../src/dicom/net/store-scu.js';
-import type { JobState, QueuedJob } from '../../src/plugins/job-store.js';
+import type { JobState, QueuedJob } from '../../src/queue/job-store.js';
+import type { JobCall, RetryPolicy } from '../../src/queue/worker.js';
 
 /**
  * The SDK's types are its own copies (src/plugins/sdk-types.ts). Each must stay the type the core
@@ -30,6 +31,8 @@ export type SdkTypesMatchTheCore = [
   Check<Same<Sdk.SendReport, SendReport>>,
   Check<Same<Sdk.JobState, JobState>>,
   Check<Same<Sdk.QueuedJob<{ n: number }>, QueuedJob<{ n: number }>>>,
+  Check<Same<Sdk.RetryPolicy, RetryPolicy>>,
+  Check<Same<Sdk.HookCall, JobCall>>,
 ];
 
 /** The import specifiers of a source file (static, type-only, re-exports). */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import type { QueuedJob } from '../../src/plugins/job-store.js';
+import type { QueuedJob } from '../../src/queue/job-store.js';
 import { apiAs } from '../helpers/api.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
 import { freePort, StoreScp, waitFor } from '../helpers/storescp.js';

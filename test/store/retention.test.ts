@@ -4,7 +4,9 @@ import { expect } from 'chai';
 import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode } from '../../src/node.js';
-import { JobStore as PluginJobStore } from '../../src/plugins/job-store.js';
+import { pluginQueueName } from '../../src/plugins/queue.js';
+import { FORWARD_QUEUE } from '../../src/rules/forwarder.js';
+import { JobStore as QueueJobStore } from '../../src/queue/job-store.js';
 import { JobStore as TriageJobStore } from '../../src/triage/jobs.js';
 import type { VigilConfigInput } from '../../src/config/schema.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
@@ -125,7 +127,7 @@ describe('store/retention', function () {
     age(a.studyId, 3 / 24);
     age(b.studyId, 2 / 24);
     age(c.studyId, 1 / 24);
-    new PluginJobStore(node!.db, 'some-plugin').add('k', { seriesId: a.seriesId }, Date.now());
+    new QueueJobStore(node!.db, pluginQueueName('some-plugin')).add('k', { seriesId: a.seriesId }, Date.now());
     const report = await node!.retention.run();
     expect(report.kept).to.deep.equal({ 'pending-plugin-job': 1 });
     expect(report.removed.map((r) => r.studyId)).to.deep.equal([b.studyId]);
@@ -203,14 +205,14 @@ describe('store/retention', function () {
       const study = await oldStudy({ dicom: { modalities: [{ aeTitle: 'PACS', host: '127.0.0.1', port: await closedPort() }] } });
       node!.forwards.forward({ seriesId: study.seriesId, destination: 'PACS', ruleId: 'to-pacs' });
       await expectKeptBy(study, 'pending-forward');
-      const queue = new PluginJobStore(node!.db, 'core:rule-forwards');
+      const queue = new QueueJobStore(node!.db, FORWARD_QUEUE);
       for (const job of queue.list('pending', 10)) queue.cancel(job, Date.now());
       await expectRemoved(study);
     });
 
     it("a plugin's job names it or one of its series", async () => {
       const study = await oldStudy();
-      const queue = new PluginJobStore(node!.db, 'some-plugin');
+      const queue = new QueueJobStore(node!.db, pluginQueueName('some-plugin'));
       queue.add('by-uid', { studyInstanceUid: study.studyInstanceUid }, Date.now());
       await expectKeptBy(study, 'pending-plugin-job');
       queue.cancel(queue.list('pending', 10)[0]!, Date.now());

@@ -6,6 +6,7 @@ import { requireTool } from '../helpers/tools.js';
 import { writeSlices } from '../helpers/pixel-fixtures.js';
 import { ingest, settled, TEST_PACKS } from '../helpers/triage.js';
 import { indexPath, openDatabase } from '../../src/db/database.js';
+import { triageMigrations } from '../../src/triage/migrations.js';
 
 describe('triage: an index from before the one durable queue keeps its pending jobs', function () {
   this.timeout(60_000);
@@ -23,7 +24,10 @@ describe('triage: an index from before the one durable queue keeps its pending j
 
     // The index as the release before the queue left it: no queue_jobs, jobs in triage_jobs
     // (one queued, one a crash left running, one done), and the migrations recorded up to triage 4.
+    // triage_jobs as migration 4 made it (triage migration 7 dropped it at the first start).
     const db = openDatabase(indexPath(dataDir));
+    const v4 = triageMigrations.migrations[3]!.sql;
+    db.exec(v4.slice(v4.indexOf('CREATE TABLE triage_jobs_v4'), v4.indexOf('INSERT INTO triage_jobs_v4')).replace('triage_jobs_v4', 'triage_jobs'));
     // (Later triage migrations undone too: the localisation maps of triage 6 came after the queue.)
     db.exec(`ALTER TABLE triage_findings DROP COLUMN localisation; ALTER TABLE triage_findings DROP COLUMN localisation_map; DROP TABLE queue_jobs;
       DELETE FROM schema_migrations WHERE part = 'queue' OR (part = 'triage' AND version >= 5);`);
@@ -47,6 +51,7 @@ describe('triage: an index from before the one durable queue keeps its pending j
       const again = second.triage.enqueue({ seriesId, seriesVersion: 2, modelId: 'test-volume' });
       expect(again.created, 'the carried-over job still holds its key').to.equal(false);
       expect(again.job.id).to.equal('22222222-2222-4222-8222-222222222222');
+      expect(second.db.prepare(`SELECT name FROM sqlite_master WHERE name = 'triage_jobs'`).get(), 'the old table is dropped once copied').to.equal(undefined);
     } finally {
       await second.stop();
     }

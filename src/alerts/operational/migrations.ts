@@ -3,7 +3,8 @@ import type { MigrationSet } from '../../db/migrate.js';
 /**
  * IT's operational notices (a model's scores drift, its positive rate is far above the validated
  * one) and their deliveries to operational destinations: an outbox of its own, apart from patient
- * alerts, so a notice can never be routed as one nor a patient alert reach IT's channel.
+ * alerts, so a notice can never be routed as one nor a patient alert reach IT's channel. Since
+ * version 2 the deliveries are jobs of the one durable job queue (queue 'operational').
  */
 export const operationalMigrations: MigrationSet = {
   part: 'operational',
@@ -35,6 +36,26 @@ export const operationalMigrations: MigrationSet = {
           delivered_at INTEGER
         );
         CREATE INDEX operational_deliveries_pending ON operational_deliveries (destination_id, state, seq);
+      `,
+    },
+    {
+      version: 2,
+      name: 'notice deliveries sent through the one durable job queue',
+      // Needs queue_jobs (the queue part, migrated first). A delivery is now a job of the queue
+      // 'operational', grouped by destination (one at a time, in order), its key the delivery's
+      // idempotency key, its payload the notice's id. Every delivery is carried over in seq
+      // order: pending ones to be sent (attempts, next attempt and last error kept), delivered
+      // ones done (their time kept). operational_deliveries is then dropped: nothing reads it.
+      sql: `
+        INSERT INTO queue_jobs (id, queue, key, payload, priority, grp, state, attempts, max_attempts, available_at, error_code, error_detail, created_at, finished_at)
+          SELECT 'operational-delivery-' || d.seq, 'operational', d.idempotency_key, json_object('noticeId', d.notice_id), 0, d.destination_id,
+            CASE d.state WHEN 'pending' THEN 'queued' ELSE 'done' END,
+            d.attempts, 1000000000, d.next_attempt_at,
+            CASE WHEN d.state = 'pending' AND d.last_error IS NOT NULL THEN 'QUEUE_JOB_FAILED' END,
+            CASE WHEN d.state = 'pending' THEN d.last_error END,
+            n.created_at, d.delivered_at
+          FROM operational_deliveries d JOIN operational_notices n ON n.id = d.notice_id ORDER BY d.seq;
+        DROP TABLE operational_deliveries;
       `,
     },
   ],

@@ -1,5 +1,6 @@
 import type { DeliveryConfig, DestinationConfig, WebhookDestinationConfig } from '../../config/sections/alerts.js';
 import { sleep, type Clock } from '../../core/clock.js';
+import { isVigilError } from '../../core/errors.js';
 import { tlsClientOptions } from '../../config/tls-client.js';
 import { describeError } from '../../log/describe-error.js';
 import type { Logger } from '../../log/logger.js';
@@ -12,10 +13,14 @@ import type { OperationalDelivery, OperationalNotice, OperationalOutbox } from '
 /** With nothing pending, look again this often even if nobody wakes us. */
 const IDLE_POLL_MS = 60_000;
 
+/** A head the queue would not hand over although due (held elsewhere): look again after this. */
+const NOT_ITS_TURN_MS = 1000;
+
 /**
- * Sends operational notices to operational webhook destinations, each destination's in order,
- * signed like the alert webhooks (X-Vigil-Signature), retried with the alerts' backoff until
- * delivered. Destinations are read at each round, so one added over the API is served.
+ * Sends operational notices to operational webhook destinations, each destination's in order
+ * (its group in the durable job queue: only its oldest pending delivery is taken), signed like
+ * the alert webhooks (X-Vigil-Signature), retried with the alerts' backoff until delivered.
+ * Destinations are read at each round, so one added over the API is served.
  */
 export class OperationalSender {
   private running = false;
@@ -31,12 +36,15 @@ export class OperationalSender {
 
   start(): void {
     this.running = true;
+    // This node is the only sender: what a stopped process was posting is pending again.
+    this.outbox.recoverInFlight(this.deps.clock.now());
     this.unsubscribe = this.outbox.onWork(() => this.sleeper?.abort());
     this.loop ??= this.run().catch((err: unknown) => {
       this.deps.log.error('operational sender stopped on an unexpected error', { error: describeError(err) });
     });
   }
 
+  /** Stops after aborting the attempt in flight (it stays pending, its attempt given back). */
   async stop(): Promise<void> {
     this.running = false;
     this.unsubscribe?.();
@@ -47,22 +55,18 @@ export class OperationalSender {
 
   private async run(): Promise<void> {
     while (this.running) {
-      const now = this.deps.clock.now();
       let wait = IDLE_POLL_MS;
       for (const dest of this.deps.destinations()) {
         if (!this.running || !dest.enabled || dest.use !== 'operational' || dest.type !== 'webhook') continue;
         // Each destination's deliveries one after the other, oldest first.
         for (;;) {
-          const d = this.outbox.nextPending(dest.id);
-          if (!d) break;
-          if (d.nextAttemptAt > now) {
-            wait = Math.min(wait, d.nextAttemptAt - now);
-            break;
-          }
-          if (!(await this.attempt(dest, d))) {
-            wait = Math.min(wait, Math.max(0, this.outbox.nextPending(dest.id)!.nextAttemptAt - this.deps.clock.now()));
-            break;
-          }
+          const d = this.outbox.take(dest.id, this.deps.clock.now());
+          if (d && (await this.attempt(dest, d))) continue;
+          // None due, or this one failed: wake when the destination's head is due.
+          const head = this.outbox.nextPending(dest.id);
+          const now = this.deps.clock.now();
+          if (head) wait = Math.min(wait, head.nextAttemptAt > now ? head.nextAttemptAt - now : NOT_ITS_TURN_MS);
+          break;
         }
       }
       if (!this.running) return;
@@ -75,14 +79,17 @@ export class OperationalSender {
     const notice = this.outbox.get(d.noticeId)!;
     try {
       await post(dest, notice, d, this.deps.clock.now(), this.stopper.signal);
-      this.outbox.markDelivered(d.seq, this.deps.clock.now());
+      this.outbox.markDelivered(d, this.deps.clock.now());
       this.deps.log.info('operational notice delivered', { destination: dest.id, noticeId: notice.id, kind: notice.kind, modelId: notice.modelId });
       return true;
     } catch (err) {
-      if (!this.running) return false;
-      const retryAt = this.deps.clock.now() + retryDelay(d.attempts + 1, this.deps.backoff, this.deps.random);
-      this.outbox.markFailed(d.seq, retryAt, describeError(err));
-      this.deps.log.warn('operational notice not delivered; retrying', { destination: dest.id, noticeId: notice.id, attempt: d.attempts + 1, error: describeError(err) });
+      if (!this.running) {
+        this.outbox.release(d);
+        return false;
+      }
+      const retryAt = this.deps.clock.now() + retryDelay(d.attempts, this.deps.backoff, this.deps.random);
+      this.outbox.markFailed(d, retryAt, { code: isVigilError(err) ? err.code : 'INTERNAL', detail: describeError(err) });
+      this.deps.log.warn('operational notice not delivered; retrying', { destination: dest.id, noticeId: notice.id, attempt: d.attempts, error: describeError(err) });
       return false;
     }
   }

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { JOB_STATES, type JobState } from '../../plugins/job-store.js';
+import { JOB_STATES, type JobState } from '../../queue/job-store.js';
 import type { RuleForwarder } from '../../rules/forwarder.js';
 import { allowUnaudited } from '../../auth/allow.js';
 import { oneOf, parseQuery } from '../query.js';

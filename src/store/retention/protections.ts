@@ -24,7 +24,7 @@ export const PROTECTIONS = [
 ] as const;
 export type Protection = (typeof PROTECTIONS)[number];
 
-/** The forwarder's queue in queue_jobs (src/rules/forwarder.ts, named by src/plugins/job-store.ts). */
+/** The forwarder's queue in queue_jobs (FORWARD_QUEUE of src/rules/forwarder.ts, a layer above). */
 const FORWARD_QUEUE = 'rule-forwards';
 
 /** Series of the study `@study`: ids and UIDs a job payload may name. */

@@ -1,11 +1,15 @@
+import type { ErrorCode } from '../core/errors.js';
 import type { Db } from '../db/database.js';
-import type { QueueJob, QueueJobState } from '../queue/job-queue.js';
-import { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { QueueJob, QueueJobState } from './job-queue.js';
+import { SqliteJobQueue } from './sqlite-queue.js';
 
 export const JOB_STATES = ['pending', 'done', 'dead'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-/** One job of a plugin's durable queue. */
+/**
+ * One job as a worker (worker.ts) and its owner see it: pending (to run or retry), done, or dead.
+ * The plugin SDK has its own copy (src/plugins/sdk-types.ts), checked against this one.
+ */
 export interface QueuedJob<P = unknown> {
   id: number;
   key: string;
@@ -20,40 +24,42 @@ export interface QueuedJob<P = unknown> {
 }
 
 /**
- * A plugin's job lives in the one durable job queue (src/queue/) under the queue
- * `plugin:<plugin id>`; the core's own users of the plugin queue (`core:<name>`, the rule
- * forwards) under `<name>`. Plugin migration 2 names the jobs it carried over the same way.
- */
-export function pluginQueueName(owner: string): string {
-  return owner.startsWith('core:') ? owner.slice('core:'.length) : `plugin:${owner}`;
-}
-
-/**
- * The policy decides when a plugin job gives up (its maxAttempts, which the plugin may set after
+ * The worker's policy decides when a job gives up (its maxAttempts, which the owner may set after
  * jobs were queued): the queue's own limit is set out of reach.
  */
 const POLICY_DECIDES = 1_000_000_000;
 
-/** What a plugin's failed attempt is coded as in the queue; its own text is the detail. */
-const FAILED = 'PLUGIN_HOOK_FAILED';
+export interface JobStoreOptions {
+  /** What a failed attempt is coded as in the queue (its own text is the detail). */
+  failureCode?: ErrorCode;
+  /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
+  queue?: SqliteJobQueue;
+}
 
-/** The queue's states as a plugin sees them: waiting or running is pending. */
+/** The queue's states as a worker's owner sees them: waiting or running is pending. */
 const PLUGIN_STATE: Record<QueueJobState, JobState> = { queued: 'pending', running: 'pending', done: 'done', failed: 'dead', dead: 'dead', cancelled: 'dead' };
 const QUEUE_STATES: Record<JobState, QueueJobState[]> = { pending: ['queued', 'running'], done: ['done'], dead: ['dead', 'failed', 'cancelled'] };
 
-/** One plugin's jobs in the durable job queue; every method is scoped to its queue. */
+/**
+ * One queue's jobs in the durable job queue, as one worker (worker.ts) runs them: every method is
+ * scoped to the queue (a plugin's `plugin:<id>`, the rule forwards' `rule-forwards`).
+ */
 export class JobStore {
-  readonly queueName: string;
   /** This process's claims. */
   private readonly worker: string;
   private readonly queue: SqliteJobQueue;
+  private readonly failureCode: ErrorCode;
   /** The queue's id of each job handed out (claim, list). */
   private readonly ids = new WeakMap<QueuedJob, string>();
 
-  constructor(db: Db, owner: string, queue?: SqliteJobQueue) {
-    this.queueName = pluginQueueName(owner);
-    this.worker = `${this.queueName}:${process.pid}:${Math.random().toString(16).slice(2, 10)}`;
-    this.queue = queue ?? new SqliteJobQueue(db);
+  constructor(
+    db: Db,
+    readonly queueName: string,
+    opts: JobStoreOptions = {},
+  ) {
+    this.worker = `${queueName}:${process.pid}:${Math.random().toString(16).slice(2, 10)}`;
+    this.queue = opts.queue ?? new SqliteJobQueue(db);
+    this.failureCode = opts.failureCode ?? 'QUEUE_JOB_FAILED';
   }
 
   /** false when a job with this key exists already (whatever its state). */
@@ -69,7 +75,7 @@ export class JobStore {
 
   /** Jobs a previous process was running when it stopped: due again now (that attempt counted). */
   recover(now: number): number {
-    return this.queue.expireLeases(this.queueName, { code: 'PLUGIN_HOOK_FAILED', detail: 'the node stopped while the job ran' }, { now, every: true });
+    return this.queue.expireLeases(this.queueName, { code: this.failureCode, detail: 'the node stopped while the job ran' }, { now, every: true });
   }
 
   /** When the next pending job is due (or a lease runs out). */
@@ -82,11 +88,11 @@ export class JobStore {
   }
 
   retryAt(job: QueuedJob, at: number, error: string, now: number): void {
-    this.queue.fail(this.idOf(job), this.worker, { code: FAILED, detail: error }, { at }, now);
+    this.queue.fail(this.idOf(job), this.worker, { code: this.failureCode, detail: error }, { at }, now);
   }
 
   markDead(job: QueuedJob, error: string, now: number): void {
-    this.queue.fail(this.idOf(job), this.worker, { code: FAILED, detail: error }, 'give-up', now);
+    this.queue.fail(this.idOf(job), this.worker, { code: this.failureCode, detail: error }, 'give-up', now);
   }
 
   /** A claimed job back to pending without spending its attempt (its outcome could not be recorded). */

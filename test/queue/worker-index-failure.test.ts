@@ -1,9 +1,8 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/core/clock.js';
-import { JobStore } from '../../src/plugins/job-store.js';
-import { pluginMigrations } from '../../src/plugins/migrations.js';
+import { JobStore } from '../../src/queue/job-store.js';
 import { queueMigrations } from '../../src/queue/migrations.js';
-import { DurableQueue } from '../../src/plugins/queue.js';
+import { QueueWorker } from '../../src/queue/worker.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { settle } from '../helpers/eventually.js';
@@ -15,7 +14,7 @@ import { createLogger } from '../../src/log/logger.js';
  * still pending in the index. The queue must neither crash the process (an unhandled rejection)
  * nor run the job again at once, in a loop (a forward sent to the PACS over and over).
  */
-describe('plugins/queue: when the index cannot record an outcome', () => {
+describe('queue/worker: when the index cannot record an outcome', () => {
   const rejections: unknown[] = [];
   const onRejection = (reason: unknown): void => void rejections.push(reason);
   let mochaListeners: NodeJS.UnhandledRejectionListener[] = [];
@@ -32,10 +31,10 @@ describe('plugins/queue: when the index cannot record an outcome', () => {
 
   it('backs off, without an unhandled rejection, and records the outcome once the index takes writes again', async () => {
     const db = openDatabase(':memory:');
-    migrate(db, [queueMigrations, pluginMigrations]);
+    migrate(db, [queueMigrations]);
     const clock = new ManualClock();
     const logs = new CaptureTransport();
-    const queue = new DurableQueue(new JobStore(db, 'p'), clock, createLogger({ level: 'debug', format: 'json' } as never, '.', { console: false, transports: [logs] }));
+    const queue = new QueueWorker(new JobStore(db, 'p'), clock, createLogger({ level: 'debug', format: 'json' } as never, '.', { console: false, transports: [logs] }));
     let runs = 0;
     queue.work(async () => {
       runs++;

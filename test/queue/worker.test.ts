@@ -1,19 +1,19 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { JobStore } from '../../src/plugins/job-store.js';
-import { pluginMigrations } from '../../src/plugins/migrations.js';
+import { JobStore } from '../../src/queue/job-store.js';
 import { queueMigrations } from '../../src/queue/migrations.js';
-import { DurableQueue, retryDelay, DEFAULT_RETRY } from '../../src/plugins/queue.js';
+import { SqliteJobQueue } from '../../src/queue/sqlite-queue.js';
+import { QueueWorker, retryDelay, DEFAULT_RETRY } from '../../src/queue/worker.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 
-describe('plugins/queue: a plugin durable queue', () => {
+describe('queue/worker: a worker of one queue (plugin queues, rule forwards)', () => {
   const setup = () => {
     const db = openDatabase(':memory:');
-    migrate(db, [queueMigrations, pluginMigrations]);
+    migrate(db, [queueMigrations]);
     const clock = new ManualClock();
-    const queue = () => new DurableQueue(new JobStore(db, 'p'), clock, silentLogger());
+    const queue = () => new QueueWorker(new JobStore(db, 'p'), clock, silentLogger());
     return { db, clock, queue };
   };
 
@@ -64,5 +64,21 @@ describe('plugins/queue: a plugin durable queue', () => {
     await second.idle();
     expect(seen).to.deep.equal([{ v: 1 }]);
     expect(second.jobs()[0]).to.include({ state: 'done', attempts: 1, lastError: null });
+  });
+
+  it("codes a failed attempt in the queue with its store's code: the worker's own by default, the owner's when given", async () => {
+    const { db, clock } = setup();
+    const run = async (store: JobStore) => {
+      const worker = new QueueWorker(store, clock, silentLogger());
+      worker.work(async () => {
+        throw new Error('peer down');
+      });
+      worker.enqueue('k', {});
+      await worker.idle();
+      await worker.stop();
+      return new SqliteJobQueue(db).getByKey(store.queueName, 'k')?.error;
+    };
+    expect(await run(new JobStore(db, 'forwards'))).to.deep.equal({ code: 'QUEUE_JOB_FAILED', detail: 'peer down' });
+    expect(await run(new JobStore(db, 'plugin:p', { failureCode: 'PLUGIN_HOOK_FAILED' }))).to.deep.equal({ code: 'PLUGIN_HOOK_FAILED', detail: 'peer down' });
   });
 });

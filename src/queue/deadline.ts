@@ -1,10 +1,10 @@
 export type DeadlineOutcome<T> = { kind: 'ok'; value: T } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
 /**
- * Runs plugin code with a time limit. The host stops waiting at the deadline and aborts the
- * call's signal; JavaScript cannot kill the call itself, so a plugin that ignores its signal
- * keeps running in the background, but nothing waits for it. Real time on purpose: a hang is
- * measured by the wall clock, not by the node's (possibly manual) Clock.
+ * Runs work (a queued job's handler, a plugin's hook) with a time limit. The caller stops waiting
+ * at the deadline and aborts the call's signal; JavaScript cannot kill the call itself, so code
+ * that ignores its signal keeps running in the background, but nothing waits for it. Real time
+ * on purpose: a hang is measured by the wall clock, not by the node's (possibly manual) Clock.
  */
 export async function runWithDeadline<T>(
   fn: (signal: AbortSignal) => T | Promise<T>,

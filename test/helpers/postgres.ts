@@ -102,12 +102,13 @@ export class PostgresCluster {
 
   /** Stops the server at once (a test cluster keeps nothing) and removes its folder. */
   async stop(): Promise<void> {
-    process.removeListener('exit', this.stopNow);
     const [cmd, ...rest] = [...this.asUser, path.join(POSTGRES_BIN, 'pg_ctl'), '-D', path.join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop'];
     try {
       await run(cmd!, rest, { cwd: this.dir });
     } finally {
       removeDir(this.dir);
+      // Only now: mocha may exit while pg_ctl runs (after a failure), and the exit handler must then finish the job.
+      process.removeListener('exit', this.stopNow);
     }
   }
 

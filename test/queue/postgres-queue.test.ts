@@ -269,4 +269,39 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       }
     });
   });
+
+  describe('its migrations (migratePostgres)', () => {
+    it('two processes starting at once: one migrates, the other finds nothing to do', async () => {
+      const config = await cluster().createSchema(database);
+      const clients = [new pg.Client(config), new pg.Client(config)];
+      await Promise.all(clients.map((c) => c.connect()));
+      try {
+        const runs = await Promise.all(clients.map((c) => migratePostgres(c, [postgresQueueMigrations])));
+        expect(runs.map((r) => r.applied.length).sort()).to.deep.equal([0, 1]);
+        expect((await clients[0]!.query('SELECT part, version FROM schema_migrations')).rows).to.deep.equal([{ part: 'queue', version: 1 }]);
+        expect((await migratePostgres(clients[1]!, [postgresQueueMigrations])).applied, 'again: nothing').to.deep.equal([]);
+      } finally {
+        await Promise.all(clients.map((c) => c.end()));
+      }
+    });
+
+    it('a migration that fails leaves nothing of the run (DDL is transactional), and says which', async () => {
+      const config = await cluster().createSchema(database);
+      const client = new pg.Client(config);
+      await client.connect();
+      try {
+        const broken = { part: 'queue', migrations: [...postgresQueueMigrations.migrations, { version: 2, name: 'broken', sql: 'ALTER TABLE no_such_table ADD COLUMN x INT' }] };
+        let error: Error | undefined;
+        await migratePostgres(client, [broken]).catch((err: Error) => (error = err));
+        expect(error?.message).to.match(/^migration queue#2 \(broken\) failed.*no_such_table/);
+        const left = await client.query(`SELECT to_regclass('queue_jobs') AS jobs, to_regclass('schema_migrations') AS history`);
+        expect(left.rows[0]).to.deep.equal({ jobs: null, history: null });
+        let order: Error | undefined;
+        await migratePostgres(client, [{ part: 'queue', migrations: [{ version: 2, name: 'gap', sql: 'SELECT 1' }] }]).catch((err: Error) => (order = err));
+        expect(order?.message).to.match(/numbered 1\.\.n in order/);
+      } finally {
+        await client.end();
+      }
+    });
+  });
 });

@@ -117,6 +117,38 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       expect(ran).to.deep.equal(order);
     });
 
+    it("enqueues into one group from concurrent transactions run in commit order (a later seq never overtakes an uncommitted earlier one)", async () => {
+      const q = s.open();
+      const first = new pg.Client(s.config);
+      const second = new pg.Client(s.config);
+      const watch = new pg.Client(s.config);
+      await Promise.all([first.connect(), second.connect(), watch.connect()]);
+      try {
+        await first.query('BEGIN');
+        await q.joining(first).enqueue({ queue: 'work', key: 'first', payload: { key: 'first' }, maxAttempts: 1, group: 'dest' });
+        await second.query('BEGIN');
+        const secondPid = (await second.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        let secondCommitted = false;
+        const secondDone = q
+          .joining(second)
+          .enqueue({ queue: 'work', key: 'second', payload: { key: 'second' }, maxAttempts: 1, group: 'dest' })
+          .then(() => second.query('COMMIT'))
+          .then(() => (secondCommitted = true));
+        // Either the second waits for the first (its group's lock) or it has committed ahead of it.
+        const waiting = async () => (await watch.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [secondPid])).rows[0]?.w === 'Lock';
+        for (const until = Date.now() + 10_000; !secondCommitted && !(await waiting()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
+        expect(await q.claim({ queue: 'work', worker: 'w', leaseMs: LEASE, group: 'dest' }), 'the later job may not run before the earlier commits').to.equal(undefined);
+        await first.query('COMMIT');
+        await secondDone;
+        const head = (await q.claim<{ key: string }>({ queue: 'work', worker: 'w', leaseMs: LEASE, group: 'dest' }))!;
+        expect(head.payload.key).to.equal('first');
+        await q.complete(head.id, 'w');
+        expect((await q.claim<{ key: string }>({ queue: 'work', worker: 'w', leaseMs: LEASE, group: 'dest' }))!.payload.key).to.equal('second');
+      } finally {
+        await Promise.all([first.end(), second.end(), watch.end()]);
+      }
+    });
+
     it('one key enqueued from two connections at once makes one job', async () => {
       const a = s.open({ max: 1 });
       const b = s.open({ max: 1 });

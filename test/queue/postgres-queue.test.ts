@@ -3,7 +3,9 @@ import pg from 'pg';
 import { ManualClock } from '../../src/core/clock.js';
 import { migratePostgres } from '../../src/db/postgres-migrate.js';
 import { postgresQueueMigrations } from '../../src/queue/postgres-migrations.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { claimNext } from '../../src/queue/claim-next.js';
+import { queueMetrics } from '../../src/queue/queue-metrics.js';
 import type { QueueJob } from '../../src/queue/job-queue.js';
 import { PostgresJobQueue } from '../../src/queue/postgres-queue.js';
 import { eventually, settle } from '../helpers/eventually.js';
@@ -156,6 +158,30 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
         const [x, y] = await Promise.all([enqueue(a, `k${i}`), enqueue(b, `k${i}`)]);
         expect(x.job.id).to.equal(y.job.id);
         expect([x.created, y.created].filter(Boolean), `key k${i}`).to.have.length(1);
+      }
+    });
+
+    it('shows its figures on /metrics as the SQLite queue does (a scrape awaits the server)', async () => {
+      const metrics = new Metrics();
+      const pool = new pg.Pool({ ...s.config, max: 2 });
+      try {
+        const q: PostgresJobQueue = new PostgresJobQueue(pool, { clock, random: () => 1, observer: queueMetrics(metrics, { queues: () => q.queues(), stats: (name) => q.stats(name) }) });
+        for (const key of ['a', 'b', 'c']) await q.enqueue({ queue: 'work', key, payload: {}, maxAttempts: 2 });
+        clock.advance(30_000);
+        const a = (await q.claim({ queue: 'work', worker: 'w', leaseMs: LEASE }))!;
+        await q.fail(a.id, 'w', { code: 'INTERNAL', detail: 'down' }, { initialMs: 1000, factor: 2, maxMs: 1000 });
+        const b = (await q.claim({ queue: 'work', worker: 'w', leaseMs: LEASE }))!;
+        await q.fail(b.id, 'w', { code: 'INTERNAL', detail: 'down' }, 'give-up');
+        await q.claim({ queue: 'work', worker: 'w', leaseMs: LEASE });
+        const text = (await metrics.render()).body;
+        expect(text).to.match(/vigil_queue_depth\{queue="work"\} 1\n/);
+        expect(text).to.match(/vigil_queue_in_flight\{queue="work"\} 1\n/);
+        expect(text).to.match(/vigil_queue_dead_letters\{queue="work"\} 1\n/);
+        expect(text).to.match(/vigil_queue_oldest_age_seconds\{queue="work"\} 30\n/);
+        expect(text).to.match(/vigil_queue_retries_total\{queue="work"\} 1\n/);
+        expect(text).to.match(/vigil_queue_dead_letters_total\{queue="work"\} 1\n/);
+      } finally {
+        await pool.end();
       }
     });
 

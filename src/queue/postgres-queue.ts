@@ -116,7 +116,8 @@ const LEASE_RAN_OUT: QueueError = { code: 'QUEUE_LEASE_EXPIRED', detail: 'the le
  *   that has run BEGIN gives the same queue whose statements run on that client; its
  *   multi-statement steps (claim, fail, expiry) are savepoints, and everything, NOTIFY included,
  *   commits or rolls back with the caller's own writes. The observer (metrics) counts when the
- *   step ran, as on SQLite.
+ *   step ran, as on SQLite. Like the transaction itself, a joined queue takes one step at a time
+ *   (await each call before the next on the same client).
  */
 export class PostgresJobQueue implements JobQueue<'async'> {
   private readonly clock: Clock;
@@ -150,7 +151,8 @@ export class PostgresJobQueue implements JobQueue<'async'> {
       );
       if (inserted.rows[0]) return { job: toJob<P>(inserted.rows[0]), created: true };
       const existing = await db.query<Row>('SELECT * FROM queue_jobs WHERE queue = $1 AND key = $2', [input.queue, input.key]);
-      return { job: toJob<P>(existing.rows[0]!), created: false };
+      // Pruned between the two statements (a done job's key is free again): insert after all.
+      return existing.rows[0] ? { job: toJob<P>(existing.rows[0]), created: false } : insert(db);
     };
     return input.group != null ? this.db.atomically(insert) : insert(this.db);
   }

@@ -277,6 +277,29 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       await waits.other;
     });
 
+    it('a lost listening connection wakes its waiters, and the next wait listens again', async () => {
+      const worker = s.open();
+      const producer = s.open();
+      const admin = new pg.Client(s.config);
+      await admin.connect();
+      try {
+        const forever = new AbortController();
+        await worker.waitForWork('work', forever.signal); // listening
+        const woken = worker.waitForWork('work', forever.signal);
+        // The server ends the listening session (a restart, a network cut, an operator).
+        const cut = await admin.query(`SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE query = 'LISTEN vigil_queue' AND pid <> pg_backend_pid()`);
+        expect(cut.rows).to.deep.equal([{ done: true }]);
+        await woken; // its waiter looks again (work may have come while nobody listened)
+        await worker.waitForWork('work', forever.signal); // listens anew, and returns at once
+        const again = worker.waitForWork('work', forever.signal);
+        await enqueue(producer, 'a');
+        await again; // woken by the new connection
+        forever.abort();
+      } finally {
+        await admin.end();
+      }
+    });
+
     it("joins the caller's transaction: an enqueue, a claim and a completion commit or roll back with the caller's own write", async () => {
       const q = s.open();
       const client = new pg.Client(s.config);

@@ -41,7 +41,7 @@ export function migrate(db: Db, sets: readonly MigrationSet[]): { applied: strin
   return { applied };
 }
 
-function assertOrdered(set: MigrationSet): void {
+export function assertOrdered(set: MigrationSet): void {
   set.migrations.forEach((m, i) => {
     if (m.version !== i + 1) throw new Error(`migrations of ${set.part} must be numbered 1..n in order; found ${m.version} at ${i + 1}`);
   });

@@ -2,8 +2,8 @@ import type { BackoffPolicy } from '../core/backoff.js';
 
 /**
  * The node's one durable job queue, as an interface: the SQLite backend (sqlite-queue.ts) is one
- * implementation; a PostgreSQL one (`SELECT ... FOR UPDATE SKIP LOCKED`, LISTEN/NOTIFY) is the
- * next. Nothing here names a database type. Every backend passes test/queue/contract.ts.
+ * implementation, PostgreSQL (postgres-queue.ts: `SELECT ... FOR UPDATE SKIP LOCKED`, LISTEN/NOTIFY)
+ * the other. Nothing here names a database type. Every backend passes test/queue/contract.ts.
  *
  * A job is enqueued once per (queue, key); a worker claims it with a lease, then completes it or
  * fails it. A failure either retries after the one back-off formula (src/core/backoff.ts), or,
@@ -142,6 +142,14 @@ export interface JobQueue<M extends QueueMode = QueueMode> {
   retry(id: string, now?: number, opts?: { keepAttempts?: boolean }): QueueResult<M, boolean>;
   /** When the next queued job becomes due, or the next lease runs out: a worker's wake-up. */
   nextWakeAt(queue: string): QueueResult<M, number | null>;
+  /**
+   * Optional, for a backend shared by several processes (PostgreSQL: LISTEN/NOTIFY): resolves
+   * when work of the queue may have become claimable elsewhere (a job queued or put back, a
+   * group's head finished), or when `signal` aborts. It may resolve without new work (the caller
+   * claims again), and does not wait for a retry's due time (nextWakeAt does). A backend without
+   * it (SQLite: one process, whose parts wake their own workers) leaves the caller to poll.
+   */
+  waitForWork?(queue: string, signal: AbortSignal): Promise<void>;
   /** Newest first. */
   list<P = unknown, R = unknown>(query: ListQuery): QueueResult<M, QueueJob<P, R>[]>;
   counts(queue: string): QueueResult<M, Record<QueueJobState, number>>;

@@ -7,14 +7,18 @@ import type { QueueObserver, QueueStats } from './job-queue.js';
  * depth, in flight, dead letters and the age of the oldest queued job read at each scrape;
  * retries, dead letters and expired leases counted as they happen (since the process started).
  */
-export function queueMetrics(metrics: Metrics, live: { queues(): readonly string[]; stats(queue: string): QueueStats }): QueueObserver {
+export function queueMetrics(
+  metrics: Metrics,
+  // Synchronous (SQLite) or over a connection (PostgreSQL): a scrape awaits either.
+  live: { queues(): readonly string[] | Promise<readonly string[]>; stats(queue: string): QueueStats | Promise<QueueStats> },
+): QueueObserver {
   const gauge = (name: string, help: string, pick: (s: QueueStats) => number): void => {
     metrics.gauge({
       name,
       help,
       labelNames: ['queue'] as const,
-      collect() {
-        for (const queue of live.queues()) this.set({ queue }, pick(live.stats(queue)));
+      async collect() {
+        for (const queue of await live.queues()) this.set({ queue }, pick(await live.stats(queue)));
       },
     });
   };

@@ -152,12 +152,28 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('OHIF 3.13.2 refuses the graded (FRACTIONAL, PROBABILITY) SEG with its own reason, and goes on showing the study', async () => {
-    const coloured = await colourAfterOpening(AIR_SERIES.seg.description, 'fractional-seg.png');
-    expect(coloured, 'no overlay drawn').to.equal(0);
+  it('OHIF 3.13.2 refuses the graded (FRACTIONAL, PROBABILITY) SEG with its own reason; the CT opens again from its thumbnail', async () => {
+    await (await page.waitForSelector(`text=${AIR_SERIES.seg.description}`, { timeout: 45_000 })).dblclick();
     // What OHIF's SEG loader (@cornerstonejs/adapters) says: it takes a FRACTIONAL SEG only when
     // every value is 0 or MaximumFractionalValue. When a release draws graded SEGs, this fails.
-    expect(consoleLines.filter((l) => l.includes('Fractional segmentations are not yet supported')), consoleLines.join('\n')).to.not.deep.equal([]);
+    const refusal = 'Fractional segmentations are not yet supported';
+    await eventually(() => consoleLines.some((l) => l.includes(refusal)), `OHIF's console: "${refusal}"`, 30_000);
+    await page.screenshot({ path: path.join(work, 'fractional-seg.png') });
+    const canvas = (await page.$('canvas.cornerstone-canvas'))!;
+    expect(await colouredPixels(canvas), 'no overlay drawn').to.equal(0);
+    // The viewport keeps its "Loading SEG..." cover; the CT's thumbnail (the one image series) brings the CT back.
+    await (await page.waitForSelector('[data-cy="study-browser-thumbnail"]')).dblclick();
+    await page.waitForSelector('text=Loading SEG', { state: 'hidden', timeout: 20_000 });
+    const ct = await page.waitForSelector('canvas.cornerstone-canvas');
+    await ct.click();
+    for (let k = 1; k < Math.ceil(phantom.files.length / 2); k++) await page.keyboard.press('ArrowDown');
+    let levels = { distinct: 0, min: 0, max: 0 };
+    for (let attempt = 0; attempt < 20 && levels.distinct < 16; attempt++) {
+      if (attempt > 0) await page.waitForTimeout(500);
+      levels = await canvasLevels(ct);
+    }
+    await page.screenshot({ path: path.join(work, 'fractional-seg-refused.png') });
+    expect(levels.distinct, `the CT still drawn and paged (screenshot in ${work})`).to.be.at.least(16);
     expect(pageErrors).to.deep.equal([]);
   });
 

@@ -9,10 +9,14 @@ import { BOOT_SCRIPT, OhifDist, VIEWER_MOUNT } from './ohif-dist.js';
  * The viewer's own files and nothing else: wasm codecs ('wasm-unsafe-eval'), web workers from
  * blob: URLs, inline styles (React sets style attributes), images and data from this node only.
  * connect-src 'self' is what keeps every request of the viewer on this node.
+ * 'unsafe-eval': OHIF's SEG loader (@cornerstonejs/adapters) lays each frame on the image with
+ * the `ndarray` library, which compiles its accessors with `new Function`; without it no
+ * segmentation loads ("EvalError ... 'unsafe-eval' is not an allowed source of script"). Still
+ * no script but the viewer's own files, and nothing it could send leaves this node.
  */
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self' 'wasm-unsafe-eval'",
+  "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'",
   "worker-src 'self' blob:",
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data: blob:",

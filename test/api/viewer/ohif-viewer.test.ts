@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import type { Browser, BrowserContext, ElementHandle, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { writePhantom, type WrittenPhantom } from '../../../src/tools/phantom/phantom.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { eventually } from '../../helpers/eventually.js';
@@ -11,38 +11,9 @@ import { OIDC_CLIENT, TestOidcProvider } from '../../helpers/oidc-provider.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
+import { canvasLevels, launch } from './ohif-page.js';
 
 const ACCOUNTS = { rad: { name: 'Rita Adler', preferred_username: 'radler', groups: ['vigil-radiologists'] } };
-
-/** Debian's Chromium, as the worklist page tests start it: no network of its own, no GPU. */
-async function launch(executablePath: string): Promise<Browser> {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
-
-/**
- * Grey levels (red channel) of a viewport's own canvas: the overlays (text, the onboarding tour)
- * are DOM above it, not in it.
- */
-async function canvasLevels(canvas: ElementHandle): Promise<{ distinct: number; min: number; max: number }> {
-  return canvas.evaluate((c) => {
-    const el = c as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
-    const data = el.getContext('2d')?.getImageData(0, 0, el.width, el.height).data;
-    if (!data) return { distinct: 0, min: 0, max: 0 };
-    const seen = new Set<number>();
-    let min = 255;
-    let max = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      seen.add(data[i]!);
-      min = Math.min(min, data[i]!);
-      max = Math.max(max, data[i]!);
-    }
-    return { distinct: seen.size, min, max };
-  });
-}
 
 describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium, DCMTK, oidc-provider on loopback)', function () {
   this.timeout(90_000);
@@ -186,7 +157,8 @@ describe('api/viewer: signed in with a token typed into the worklist page; the A
     const dicomPort = await freePort();
     node = await startTestNode({
       dicom: { port: dicomPort },
-      alerts: { destinations: [{ id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', when: { criticalOnly: false } }] },
+      // `sc`: the key image with its heat map burned in is no longer in the default set.
+      alerts: { destinations: [{ id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', send: ['sr', 'sc', 'kos'], when: { criticalOnly: false } }] },
     });
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-');
@@ -249,7 +221,7 @@ describe('api/viewer: signed in with a token typed into the worklist page; the A
     // A key image with a bright, uneven "heat map": 96 × 96 RGB.
     const rgb = new Uint8Array(96 * 96 * 3).map((_, i) => (i % 3 === 0 ? (i * 7) % 256 : (i * 3) % 200));
     expect(node.triage.findings.record(makeFinding(study, { keyInstanceId: key.id, hasKeyImage: true }), encodePng(96, 96, rgb), () => true)).to.equal(true);
-    await eventually(() => node.index.count('series') >= 3, 'the SR and the key-image SC stored back into the study', 20_000);
+    await eventually(() => node.index.count('series') >= 4, 'the SR, the key-image SC and the KOS stored back into the study', 20_000);
 
     await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${study.studyInstanceUid}`);
     const thumbnail = await page.waitForSelector('text=AI triage key images', { timeout: 45_000 });

@@ -209,8 +209,8 @@ function pseudoBinaryCopy(node: TestNode, studyInstanceUid: string, file: string
   const segSeries = node.index.childIds('studies', study).find((id) => node.index.getResource('series', id)!.mainTags.Modality === 'SEG')!;
   const [instance] = node.index.instancesUnder('series', segSeries);
   const bytes = fs.readFileSync(node.files.absolutePath(instance!.filePath));
-  const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict) as Record<string, unknown>;
+  const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   const pixels = new Uint8Array((dataset.PixelData as ArrayBuffer[])[0]!);
   expect(pixels.some((v) => v > 0 && v < 255), 'the stored SEG is graded').to.equal(true);
   const cut = pixels.map((v) => (v >= 128 ? 255 : 0));
@@ -222,7 +222,7 @@ function pseudoBinaryCopy(node: TestNode, studyInstanceUid: string, file: string
     SeriesDescription: PSEUDO_BINARY_DESCRIPTION,
     PixelData: [cut.buffer],
   });
-  const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.meta) as Record<string, unknown>;
+  const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.meta);
   meta.MediaStorageSOPInstanceUID = sopInstanceUid;
   const out = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
   out.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);

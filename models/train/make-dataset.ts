@@ -3,7 +3,11 @@
  * and turned into tensors by the node's own pipeline (`preprocessSeries`), so that training and
  * inference see exactly the same preprocessing.
  *
- *   npx tsx models/train/make-dataset.ts --pack stroke-ich --split train [--shard 0/2]
+ *   npx tsx models/train/make-dataset.ts --pack stroke-ich --split train [--shard 0/2] [--resume]
+ *
+ * `--resume` continues a shard that was stopped (a session ending, a reboot): the studies whose
+ * label line was written are kept, a partly written study is cut off, and drawing goes on from the
+ * next one. The studies are the same as in a run never stopped (each is drawn from its own seed).
  *
  * For volumes the pipeline is run with one identity channel, giving HU on the model's grid,
  * stored as int16 (rounded: at most 0.5 HU off); the trainer applies the manifest's windows
@@ -30,7 +34,7 @@ import type { MemoryFile } from '../../src/phantom/dicom-common.js';
 import { radiographFiles } from '../../src/phantom/write-radiograph.js';
 import { PACKS, type PackId, type SplitName, type SplitSpec } from './packs.js';
 
-const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' } } });
+const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false } } });
 const pack = PACKS[values.pack as PackId];
 if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
 const splitName = values.split as SplitName;
@@ -55,24 +59,49 @@ const modality = [...pack.manifest.modality];
 const shape = declared.kind === 'volume' ? [declared.grid.depth!, declared.grid.rows, declared.grid.columns] : [declared.size, declared.size];
 
 const outDir = path.join(import.meta.dirname, '.work', pack.id, splitName, `shard-${shard}`);
-fs.rmSync(outDir, { recursive: true, force: true });
-fs.mkdirSync(outDir, { recursive: true });
-const valueFd = fs.openSync(path.join(outDir, volume ? 'hu.i16' : 'img.u16'), 'w');
-const maskFd = fs.openSync(path.join(outDir, 'mask.u8'), 'w');
-const labels = fs.openSync(path.join(outDir, 'labels.jsonl'), 'w');
+const files = { value: path.join(outDir, volume ? 'hu.i16' : 'img.u16'), mask: path.join(outDir, 'mask.u8'), labels: path.join(outDir, 'labels.jsonl') };
+const done = values.resume ? studiesWritten() : 0;
+if (!done) {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+}
+const valueFd = fs.openSync(files.value, done ? 'a' : 'w');
+const maskFd = fs.openSync(files.mask, done ? 'a' : 'w');
+const labels = fs.openSync(files.labels, done ? 'a' : 'w');
+if (done) process.stdout.write(`${pack.id}/${splitName} shard ${shard}: resuming after ${done} studies\n`);
+
+/** With --resume: the studies of this shard already complete; the files are cut back to them. */
+function studiesWritten(): number {
+  if (!fs.existsSync(files.labels) || !fs.existsSync(files.value) || !fs.existsSync(files.mask)) return 0;
+  const text = fs.readFileSync(files.labels, 'utf8');
+  const lines = text.split('\n').length - 1; // complete lines only: a cut-off last line is dropped
+  const voxels = shape.reduce((a, b) => a * b, 1);
+  // A study's value and mask are written before its label line: the smallest of the three counts is complete.
+  const n = Math.min(lines, Math.floor(fs.statSync(files.value).size / (2 * voxels)), Math.floor(fs.statSync(files.mask).size / voxels));
+  fs.truncateSync(files.value, n * 2 * voxels);
+  fs.truncateSync(files.mask, n * voxels);
+  fs.writeFileSync(files.labels, text.split('\n').slice(0, n).map((l) => `${l}\n`).join(''));
+  return n;
+}
 
 const started = Date.now();
-for (let i = shard; i < count; i += shards) {
+for (let i = shard + done * shards; i < count; i += shards) {
   const seed = split.seedBase + i;
   const pick = new Rng(`${pack.id}/${splitName}/${i}`);
   const finding: PhantomFinding = i % split.positiveEvery === 0 ? pack.finding : 'none';
+  const vendor = pick.pick(split.vendors);
+  const sliceThicknessMm = volume ? pick.pick(split.thicknesses) : undefined;
+  const noise = pick.pick<NoiseLevel>(split.noise);
+  // Drawn last, and only for a split that asks for it: the other draws stay as they were.
+  const varied = split.varied !== undefined && pick.chance(split.varied);
   const opts = {
     kind: pack.kind,
     finding,
     seed,
-    vendor: pick.pick(split.vendors),
-    sliceThicknessMm: volume ? pick.pick(split.thicknesses) : undefined,
-    noise: pick.pick<NoiseLevel>(split.noise),
+    vendor: varied ? undefined : vendor,
+    style: varied ? ('varied' as const) : undefined,
+    sliceThicknessMm,
+    noise,
     matrix: split.matrix,
   };
   const { study, label, files } = phantomInMemory(opts);

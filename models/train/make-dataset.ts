@@ -23,8 +23,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { ctSeriesFiles } from '../../src/phantom/write-ct.js';
-import { Rng } from '../../src/phantom/random.js';
-import type { NoiseLevel, PhantomFinding, PhantomLabel } from '../../src/phantom/label.js';
+import type { PhantomLabel } from '../../src/phantom/label.js';
 import { subgroupsOfLabel } from '../../src/evaluate/labelled-studies.js';
 import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';
 import { inputSchema, type InputSpec } from '../../src/triage/manifest.js';
@@ -33,6 +32,7 @@ import type { RadiographStudy } from '../../src/phantom/cxr.js';
 import type { MemoryFile } from '../../src/phantom/dicom-common.js';
 import { radiographFiles } from '../../src/phantom/write-radiograph.js';
 import { PACKS, type PackId, type SplitName, type SplitSpec } from './packs.js';
+import { splitStudy } from './split-study.js';
 
 const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false } } });
 const pack = PACKS[values.pack as PackId];
@@ -86,24 +86,7 @@ function studiesWritten(): number {
 
 const started = Date.now();
 for (let i = shard + done * shards; i < count; i += shards) {
-  const seed = split.seedBase + i;
-  const pick = new Rng(`${pack.id}/${splitName}/${i}`);
-  const finding: PhantomFinding = i % split.positiveEvery === 0 ? pack.finding : 'none';
-  const vendor = pick.pick(split.vendors);
-  const sliceThicknessMm = volume ? pick.pick(split.thicknesses) : undefined;
-  const noise = pick.pick<NoiseLevel>(split.noise);
-  // Drawn last, and only for a split that asks for it: the other draws stay as they were.
-  const varied = split.varied !== undefined && pick.chance(split.varied);
-  const opts = {
-    kind: pack.kind,
-    finding,
-    seed,
-    vendor: varied ? undefined : vendor,
-    style: varied ? ('varied' as const) : undefined,
-    sliceThicknessMm,
-    noise,
-    matrix: split.matrix,
-  };
+  const opts = splitStudy(pack, splitName, i);
   const { study, label, files } = phantomInMemory(opts);
   const values = (await preprocessSeries(files.map((f) => f.bytes), { input: valueInput, modality })).tensor;
   const stored = volume ? new Int16Array(values.length) : new Uint16Array(values.length);

@@ -14,10 +14,9 @@ import { parseArgs } from 'node:util';
 import { subgroupsOfLabel } from '../../src/evaluate/labelled-studies.js';
 import { loadPackScorer } from '../../src/evaluate/pack-scorer.js';
 import { scoresToCsv, type ScoredStudy } from '../../src/evaluate/scores.js';
-import type { NoiseLevel, PhantomFinding } from '../../src/phantom/label.js';
 import { phantomInMemory } from '../../src/phantom/phantom.js';
-import { Rng } from '../../src/phantom/random.js';
 import { PACKS, type PackId, type SplitName } from './packs.js';
+import { splitStudy } from './split-study.js';
 
 const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' } } });
 const pack = PACKS[values.pack as PackId];
@@ -33,18 +32,7 @@ const rows: ScoredStudy[] = [];
 const started = Date.now();
 for (let i = shard; i < count; i += shards) {
   // The same draw as make-dataset.ts: a split's study i is the same phantom in both.
-  const pick = new Rng(`${pack.id}/${splitName}/${i}`);
-  const finding: PhantomFinding = i % split.positiveEvery === 0 ? pack.finding : 'none';
-  const volume = pack.kind !== 'cxr';
-  const { label, files } = phantomInMemory({
-    kind: pack.kind,
-    finding,
-    seed: split.seedBase + i,
-    vendor: pick.pick(split.vendors),
-    sliceThicknessMm: volume ? pick.pick(split.thicknesses) : undefined,
-    noise: pick.pick<NoiseLevel>(split.noise),
-    matrix: split.matrix,
-  });
+  const { label, files } = phantomInMemory(splitStudy(pack, splitName, i));
   const t = await scorer.scoreTimed(files.map((f) => f.bytes));
   rows.push({
     study: `${pack.id}-${splitName}-${String(i).padStart(5, '0')}`,

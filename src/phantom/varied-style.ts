@@ -20,9 +20,10 @@ export type ScannerStyle = (typeof SCANNER_STYLES)[number];
 /** A radiograph style drawn per study (delta: sharpen 1.4, noise 0.022, gamma 1.25, 2304x2816 @ 0.16, MONOCHROME1 DX 16 bits). */
 export function variedCxrVendor(rng: Rng): CxrVendor {
   const spacing = rng.pick([0.139, 0.143, 0.148, 0.15, 0.16, 0.175, 0.2]);
-  // Detector side lengths of 300-450 mm, portrait or square (aspect 0.78-1.05).
-  const heightMm = rng.uniform(340, 450);
-  const widthMm = heightMm * rng.uniform(0.78, 1.05);
+  // A detector that holds an adult chest, square or portrait: 345-430 mm wide (the named vendors
+  // 350-410, delta 369), 400-460 mm high (delta 450).
+  const widthMm = rng.uniform(345, 430);
+  const heightMm = rng.uniform(Math.max(widthMm, 400), 460);
   const photometric = rng.chance(0.5) ? 'MONOCHROME1' : 'MONOCHROME2';
   return {
     id: 'varied',

@@ -59,11 +59,14 @@ const modality = [...pack.manifest.modality];
 const shape = declared.kind === 'volume' ? [declared.grid.depth!, declared.grid.rows, declared.grid.columns] : [declared.size, declared.size];
 
 const outDir = path.join(import.meta.dirname, '.work', pack.id, splitName, `shard-${shard}`);
-const files = { value: path.join(outDir, volume ? 'hu.i16' : 'img.u16'), mask: path.join(outDir, 'mask.u8'), labels: path.join(outDir, 'labels.jsonl') };
-const done = values.resume ? studiesWritten() : 0;
+const files = { value: path.join(outDir, volume ? 'hu.i16' : 'img.u16'), mask: path.join(outDir, 'mask.u8'), labels: path.join(outDir, 'labels.jsonl'), run: path.join(outDir, 'run.json') };
+// A shard holds studies shard, shard + shards, ...: resumed only under the same sharding and split.
+const run = JSON.stringify({ shards, split });
+const done = values.resume && fs.existsSync(files.run) && fs.readFileSync(files.run, 'utf8') === run ? studiesWritten() : 0;
 if (!done) {
   fs.rmSync(outDir, { recursive: true, force: true });
   fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(files.run, run);
 }
 const valueFd = fs.openSync(files.value, done ? 'a' : 'w');
 const maskFd = fs.openSync(files.mask, done ? 'a' : 'w');

@@ -16,7 +16,8 @@
  * uint16 × 65535; the trainer applies the manifest's (v − mean) / std. The finding's mask goes
  * through the same pipeline as a second series with the same geometry, so the localisation
  * target lands on the same grid.
- * Output: models/train/.work/<pack>/<split>/shard-<k>/{hu.i16 or img.u16, mask.u8, labels.jsonl}.
+ * Output: models/train/.work/<pack>/<split>/shard-<k>/{hu.i16 or img.u16, mask.u8, labels.jsonl}
+ * (or under --out DIR instead of .work/<pack>/<split>).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -34,7 +35,7 @@ import { radiographFiles } from '../../src/phantom/write-radiograph.js';
 import { PACKS, type PackId, type SplitName, type SplitSpec } from './packs.js';
 import { splitStudy } from './split-study.js';
 
-const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const pack = PACKS[values.pack as PackId];
 if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
 const splitName = values.split as SplitName;
@@ -58,7 +59,8 @@ const maskInput: InputSpec =
 const modality = [...pack.manifest.modality];
 const shape = declared.kind === 'volume' ? [declared.grid.depth!, declared.grid.rows, declared.grid.columns] : [declared.size, declared.size];
 
-const outDir = path.join(import.meta.dirname, '.work', pack.id, splitName, `shard-${shard}`);
+// --out: the split's folder elsewhere (tests); the trainer reads .work/<pack>/<split>.
+const outDir = path.join(values.out ?? path.join(import.meta.dirname, '.work', pack.id, splitName), `shard-${shard}`);
 const files = { value: path.join(outDir, volume ? 'hu.i16' : 'img.u16'), mask: path.join(outDir, 'mask.u8'), labels: path.join(outDir, 'labels.jsonl'), run: path.join(outDir, 'run.json') };
 // A shard holds studies shard, shard + shards, ...: resumed only under the same sharding and split.
 const run = JSON.stringify({ shards, split });

@@ -22,7 +22,7 @@ import { phantomInMemory } from '../../src/phantom/phantom.js';
 import { PACKS, type PackId, type SplitName } from './packs.js';
 import { splitStudy } from './split-study.js';
 
-const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const pack = PACKS[values.pack as PackId];
 if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
 const splitName = values.split as SplitName;
@@ -32,7 +32,8 @@ const [shard, shards] = values.shard!.split('/').map(Number) as [number, number]
 const count = values.limit ? Math.min(split.count, Number(values.limit)) : split.count;
 
 const scorer = await loadPackScorer(path.join(import.meta.dirname, '..', pack.id), shards > 1 ? 1 : 2);
-const out = path.join(import.meta.dirname, '.work', pack.id, `scores-${splitName}-${shard}.csv`);
+// --out: the folder for the CSV elsewhere (tests); validate.sh reads .work/<pack>.
+const out = path.join(values.out ?? path.join(import.meta.dirname, '.work', pack.id), `scores-${splitName}-${shard}.csv`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
 const partial = out.replace(/\.csv$/, '.partial.jsonl');
 const modelSha = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', pack.id, 'manifest.json'), 'utf8')) as { model: { sha256: string } }).model.sha256;

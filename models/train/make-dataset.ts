@@ -3,7 +3,11 @@
  * and turned into tensors by the node's own pipeline (`preprocessSeries`), so that training and
  * inference see exactly the same preprocessing.
  *
- *   npx tsx models/train/make-dataset.ts --pack stroke-ich --split train [--shard 0/2]
+ *   npx tsx models/train/make-dataset.ts --pack stroke-ich --split train [--shard 0/2] [--resume]
+ *
+ * `--resume` continues a shard that was stopped (a session ending, a reboot): the studies whose
+ * label line was written are kept, a partly written study is cut off, and drawing goes on from the
+ * next one. The studies are the same as in a run never stopped (each is drawn from its own seed).
  *
  * For volumes the pipeline is run with one identity channel, giving HU on the model's grid,
  * stored as int16 (rounded: at most 0.5 HU off); the trainer applies the manifest's windows
@@ -12,15 +16,15 @@
  * uint16 × 65535; the trainer applies the manifest's (v − mean) / std. The finding's mask goes
  * through the same pipeline as a second series with the same geometry, so the localisation
  * target lands on the same grid.
- * Output: models/train/.work/<pack>/<split>/shard-<k>/{hu.i16 or img.u16, mask.u8, labels.jsonl}.
+ * Output: models/train/.work/<pack>/<split>/shard-<k>/{hu.i16 or img.u16, mask.u8, labels.jsonl}
+ * (or under --out DIR instead of .work/<pack>/<split>).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { phantomInMemory } from '../../src/tools/phantom/phantom.js';
 import { ctSeriesFiles } from '../../src/tools/phantom/write-ct.js';
-import { Rng } from '../../src/core/random.js';
-import type { NoiseLevel, PhantomFinding, PhantomLabel } from '../../src/tools/phantom/label.js';
+import type { PhantomLabel } from '../../src/tools/phantom/label.js';
 import { subgroupsOfLabel } from '../../src/triage/evaluation/labelled-studies.js';
 import { preprocessSeries } from '../../src/triage/pipeline/preprocess.js';
 import { inputSchema, type InputSpec } from '../../src/triage/manifest.js';
@@ -29,8 +33,9 @@ import type { RadiographStudy } from '../../src/tools/phantom/cxr.js';
 import type { MemoryFile } from '../../src/tools/phantom/dicom-common.js';
 import { radiographFiles } from '../../src/tools/phantom/write-radiograph.js';
 import { PACKS, type PackId, type SplitName, type SplitSpec } from './packs.js';
+import { splitStudy } from './split-study.js';
 
-const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' } } });
+const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false }, out: { type: 'string' } } });
 const pack = PACKS[values.pack as PackId];
 if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
 const splitName = values.split as SplitName;
@@ -54,27 +59,39 @@ const maskInput: InputSpec =
 const modality = [...pack.manifest.modality];
 const shape = declared.kind === 'volume' ? [declared.grid.depth!, declared.grid.rows, declared.grid.columns] : [declared.size, declared.size];
 
-const outDir = path.join(import.meta.dirname, '.work', pack.id, splitName, `shard-${shard}`);
-fs.rmSync(outDir, { recursive: true, force: true });
-fs.mkdirSync(outDir, { recursive: true });
-const valueFd = fs.openSync(path.join(outDir, volume ? 'hu.i16' : 'img.u16'), 'w');
-const maskFd = fs.openSync(path.join(outDir, 'mask.u8'), 'w');
-const labels = fs.openSync(path.join(outDir, 'labels.jsonl'), 'w');
+// --out: the split's folder elsewhere (tests); the trainer reads .work/<pack>/<split>.
+const outDir = path.join(values.out ?? path.join(import.meta.dirname, '.work', pack.id, splitName), `shard-${shard}`);
+const files = { value: path.join(outDir, volume ? 'hu.i16' : 'img.u16'), mask: path.join(outDir, 'mask.u8'), labels: path.join(outDir, 'labels.jsonl'), run: path.join(outDir, 'run.json') };
+// A shard holds studies shard, shard + shards, ...: resumed only under the same sharding and split.
+const run = JSON.stringify({ shards, split });
+const done = values.resume && fs.existsSync(files.run) && fs.readFileSync(files.run, 'utf8') === run ? studiesWritten() : 0;
+if (!done) {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(files.run, run);
+}
+const valueFd = fs.openSync(files.value, done ? 'a' : 'w');
+const maskFd = fs.openSync(files.mask, done ? 'a' : 'w');
+const labels = fs.openSync(files.labels, done ? 'a' : 'w');
+if (done) process.stdout.write(`${pack.id}/${splitName} shard ${shard}: resuming after ${done} studies\n`);
+
+/** With --resume: the studies of this shard already complete; the files are cut back to them. */
+function studiesWritten(): number {
+  if (!fs.existsSync(files.labels) || !fs.existsSync(files.value) || !fs.existsSync(files.mask)) return 0;
+  const text = fs.readFileSync(files.labels, 'utf8');
+  const lines = text.split('\n').length - 1; // complete lines only: a cut-off last line is dropped
+  const voxels = shape.reduce((a, b) => a * b, 1);
+  // A study's value and mask are written before its label line: the smallest of the three counts is complete.
+  const n = Math.min(lines, Math.floor(fs.statSync(files.value).size / (2 * voxels)), Math.floor(fs.statSync(files.mask).size / voxels));
+  fs.truncateSync(files.value, n * 2 * voxels);
+  fs.truncateSync(files.mask, n * voxels);
+  fs.writeFileSync(files.labels, text.split('\n').slice(0, n).map((l) => `${l}\n`).join(''));
+  return n;
+}
 
 const started = Date.now();
-for (let i = shard; i < count; i += shards) {
-  const seed = split.seedBase + i;
-  const pick = new Rng(`${pack.id}/${splitName}/${i}`);
-  const finding: PhantomFinding = i % split.positiveEvery === 0 ? pack.finding : 'none';
-  const opts = {
-    kind: pack.kind,
-    finding,
-    seed,
-    vendor: pick.pick(split.vendors),
-    sliceThicknessMm: volume ? pick.pick(split.thicknesses) : undefined,
-    noise: pick.pick<NoiseLevel>(split.noise),
-    matrix: split.matrix,
-  };
+for (let i = shard + done * shards; i < count; i += shards) {
+  const opts = splitStudy(pack, splitName, i);
   const { study, label, files } = phantomInMemory(opts);
   const values = (await preprocessSeries(files.map((f) => f.bytes), { input: valueInput, modality })).tensor;
   const stored = volume ? new Int16Array(values.length) : new Uint16Array(values.length);

@@ -19,6 +19,12 @@ export interface SplitSpec {
   /** CT matrix (512 real), or radiograph scale-down (1 real). */
   matrix: number;
   noise: NoiseLevel[];
+  /**
+   * Training splits only: the share of studies (0-1) drawn in the varied scanner style
+   * (src/phantom/varied-style.ts: a style drawn per study around and between the named vendors,
+   * never delta's, with more mimics) instead of one of `vendors`. Absent: none.
+   */
+  varied?: number;
 }
 
 export interface PackSpec {
@@ -81,7 +87,9 @@ export const PACKS = {
     splits: {
       // Training phantoms at 256² (4x faster to draw; their noise is scaled so that on the model's
       // 1.8 mm grid they match 512² ones); validation and test at the real 512².
-      train: { seedBase: 100000, count: 1600, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [2.5, 3, 4, 5], matrix: 256, noise: ALL_NOISE },
+      // Half of them in the varied style (from 1.1.0): a reconstruction, storage and padding drawn
+      // per study, and more calcifications.
+      train: { seedBase: 100000, count: 1600, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [2.5, 3, 4, 5], matrix: 256, noise: ALL_NOISE, varied: 0.5 },
       val: { seedBase: 200000, count: 300, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [2.5, 3, 4, 5], matrix: 512, noise: ALL_NOISE },
       test: { seedBase: 300000, count: 160, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [2.5, 3, 4, 5], matrix: 512, noise: ALL_NOISE },
       shifted: { seedBase: 400000, count: 100, positiveEvery: 2, vendors: ['delta'], thicknesses: [0.625, 1.25], matrix: 512, noise: ALL_NOISE },
@@ -169,7 +177,9 @@ export const PACKS = {
     },
     splits: {
       // Training radiographs at half the detector resolution (the model sees 512 pixels anyway).
-      train: { seedBase: 900000, count: 1000, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [], matrix: 2, noise: ALL_NOISE },
+      // Half of them in the varied style (from 1.1.0): a detector and processing drawn per study,
+      // and more mimics. (1.0.0 was trained without: no varied share.)
+      train: { seedBase: 900000, count: 1000, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [], matrix: 2, noise: ALL_NOISE, varied: 0.5 },
       val: { seedBase: 1000000, count: 160, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [], matrix: 1, noise: ALL_NOISE },
       test: { seedBase: 1100000, count: 160, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [], matrix: 1, noise: ALL_NOISE },
       shifted: { seedBase: 1200000, count: 160, positiveEvery: 2, vendors: ['delta'], thicknesses: [], matrix: 1, noise: ALL_NOISE },

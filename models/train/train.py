@@ -277,5 +277,6 @@ with open(os.path.join(out_dir, 'train.json'), 'w') as f:
     json.dump({'pack': args.pack, 'best_epoch': best[1], 'flops': flops, 'seed': args.seed, 'epochs': args.epochs,
                'batch': args.batch, 'lr': args.lr, 'crop_depth': args.crop_depth, 'pos_weight': args.pos_weight, 'lesion_max': args.lesion_max, 'train_studies': len(values),
                'patch': args.patch, 'steps': args.steps if args.patch else None, 'positive_types': sorted(types), 'negatives_above_hu': args.negatives_above_hu,
+               'train_split': meta.get('spec'),
                'history': history, 'torch': torch.__version__}, f, indent=2)
 print(f'best epoch {best[1]}; exported {out_dir}/model.onnx', flush=True)

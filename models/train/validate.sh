@@ -3,10 +3,13 @@
 # scores fresh phantoms of the test and shifted splits (never seen in training or in choosing the
 # operating points), runs `vigil evaluate` at the manifest's default operating point, and
 # writes MODEL_CARD.md from the results.
-#   models/train/validate.sh stroke-ich [test shifted val]
+#   models/train/validate.sh stroke-ich [--resume] [test shifted val]
+# --resume keeps the studies a stopped run had scored with the same model file (score-split.ts).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pack="$1"; shift
+resume=()
+if [[ "${1:-}" == --resume ]]; then resume=(--resume); shift; fi
 splits=("${@:-test shifted}")
 work="models/train/.work/$pack"
 case "$pack" in
@@ -14,9 +17,9 @@ case "$pack" in
   *) subgroups=vendor,slice_thickness_mm,noise,size_bin,type ;;
 esac
 for split in ${splits[@]}; do
-  npx tsx models/train/score-split.ts --pack "$pack" --split "$split" --shard 0/2 &
+  npx tsx models/train/score-split.ts --pack "$pack" --split "$split" --shard 0/2 "${resume[@]}" &
   a=$!
-  npx tsx models/train/score-split.ts --pack "$pack" --split "$split" --shard 1/2 &
+  npx tsx models/train/score-split.ts --pack "$pack" --split "$split" --shard 1/2 "${resume[@]}" &
   b=$!
   wait $a
   wait $b

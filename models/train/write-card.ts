@@ -45,6 +45,8 @@ const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8'
   recorded_from?: string;
   flops: number;
   train_studies: number;
+  /** The training split as make-dataset.ts drew it (absent in records of runs before it was kept). */
+  train_split?: SplitSpec;
   /** minutes: wall-clock since the start, resumes included; cpu_minutes (absent before checkpointing): every thread's CPU time. */
   history: { epoch: number; minutes: number; cpu_minutes?: number; val_auroc: number; val_sens_at_spec90: number }[];
   torch: string;
@@ -81,8 +83,11 @@ const made = pack.madeFor && { test: madeForReport('test'), shifted: madeForRepo
 const f3 = (x: number | null | undefined) => (x === null || x === undefined ? '—' : x.toFixed(3));
 const ci = (p: { value: number | null; ci95: [number, number] | null }) => `${f3(p.value)} (95% CI ${f3(p.ci95?.[0])}–${f3(p.ci95?.[1])})`;
 const met = (r: EvaluationReport) => (r.overall.sensitivity.value ?? 0) >= 0.9 && (r.overall.specificity.value ?? 0) >= 0.9;
+// The training split the run was trained on when its record keeps it (the varied share), else packs.ts's.
+const trainedVaried = trained.train_split?.varied;
+const styles = (s: SplitSpec) => (s.varied ? `${s.vendors.join(', ')}; ${Math.round(s.varied * 100)} % in the varied style` : s.vendors.join(', '));
 const splitLine = (name: string, s: SplitSpec) =>
-  `| ${name} | ${s.count} | 1 in ${s.positiveEvery} | ${s.vendors.join(', ')} | ${pack.kind === 'cxr' ? (s.matrix === 1 ? 'full detector' : `detector ÷ ${s.matrix}`) : `${s.thicknesses.join(', ')} mm, ${s.matrix}²`} | seeds ${s.seedBase}–${s.seedBase + s.count - 1} |`;
+  `| ${name} | ${s.count} | 1 in ${s.positiveEvery} | ${styles(s)} | ${pack.kind === 'cxr' ? (s.matrix === 1 ? 'full detector' : `detector ÷ ${s.matrix}`) : `${s.thicknesses.join(', ')} mm, ${s.matrix}²`} | seeds ${s.seedBase}–${s.seedBase + s.count - 1} |`;
 const s = pack.splits;
 const minutes = trained.history[trained.history.length - 1]?.minutes ?? NaN;
 const cpuMinutes = trained.history[trained.history.length - 1]?.cpu_minutes;
@@ -116,12 +121,12 @@ pipeline (\`preprocessSeries\`), so that training sees exactly what inference se
 
 | split | studies | with the finding | vendor styles | ${pack.kind === 'cxr' ? 'detector' : 'slices, matrix'} | seeds |
 |---|---|---|---|---|---|
-${splitLine('train', s.train)}
+${splitLine('train', trained.train_split ?? { ...s.train, varied: undefined })}
 ${splitLine('validation (epoch and operating points)', s.val)}
 ${splitLine('test (held out)', s.test)}
 ${splitLine('shifted (held out)', s.shifted)}
 
-Noise levels low, standard and high in every split. The shifted set changes ${pack.shift}.
+Noise levels low, standard and high in every split. The shifted set changes ${pack.shift}.${trainedVaried ? ` ${variedNote()}` : ''}
 
 ## Training
 
@@ -287,4 +292,17 @@ function limitations(): string {
     default:
       return kind satisfies never;
   }
+}
+
+/** What the varied style is and how its ranges relate to the shifted set's vendor (models/train/README.md). */
+function variedNote(): string {
+  const what =
+    pack.kind === 'cxr'
+      ? 'a detector size and pixel spacing, photometric interpretation, bits stored, DX or CR, edge enhancement, blur, noise, contrast curve, range compression, presentation LUT and collimation drawn per study, with more mimics (skin folds, lines along the chest wall, bullae-like lucencies)'
+      : 'a kernel blur and sharpening, noise level and grain, beam hardening, storage and padding value drawn per study, with more calcifications (pineal, choroid plexus, basal ganglia, falx; down to blood densities)';
+  const overlap =
+    pack.kind === 'cxr'
+      ? "its edge enhancement, noise and contrast curve lie beyond every training range, but its detector size, MONOCHROME1, DX and 16 bits fall inside them"
+      : 'its sharp kernel, noise, grain, beam hardening and padding value lie beyond every training range, but its signed storage falls inside them, and its thin slices were never trained on';
+  return `The varied style (\`src/phantom/varied-style.ts\`): ${what}. It never draws vendor "delta" of the shifted set: ${overlap}. The shifted set is therefore unseen as a combination and in its extremes, not on every axis.`;
 }

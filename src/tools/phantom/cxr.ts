@@ -5,6 +5,7 @@ import { syntheticPatient, type SyntheticPatient } from './patient.js';
 import { Canvas, type Point2, wideBlur } from './raster2d.js';
 import { NoiseSource, Rng } from '../../core/random.js';
 import { CXR_VENDOR_IDS, CXR_VENDORS, type CxrVendor, type CxrVendorId } from './vendors.js';
+import { type ScannerStyle, variedCxrVendor } from './varied-style.js';
 import { growTree } from './vessel-tree.js';
 import { NOISE_FACTOR } from './head-ct.js';
 
@@ -20,6 +21,8 @@ export interface CxrOptions {
   noise?: NoiseLevel;
   ptxType?: PtxType;
   size?: SizeBin;
+  /** 'varied' (training only): a detector and processing drawn for this study, and more mimics. */
+  style?: ScannerStyle;
 }
 
 /** A generated radiograph before it is written. */
@@ -45,7 +48,9 @@ const RIM_QUANTILES: Record<SizeBin, [number, number]> = { small: [0, 0.33], med
 export function generateCxr(opts: CxrOptions): RadiographStudy {
   const { seed } = opts;
   const acq = new Rng(`cxr/${seed}/acquisition`);
-  const vendor = CXR_VENDORS[opts.vendor ?? acq.pick(CXR_VENDOR_IDS)];
+  // A varied style has its own stream: the named vendors' draws stay as they were.
+  const varied = opts.style === 'varied';
+  const vendor = varied ? variedCxrVendor(new Rng(`cxr/${seed}/style`)) : CXR_VENDORS[opts.vendor ?? acq.pick(CXR_VENDOR_IDS)];
   const noise = opts.noise ?? acq.weighted<NoiseLevel>({ low: 1, standard: 3, high: 1 });
   const f = opts.scaleDown ?? 1;
   const columns = Math.round(vendor.detector.columns / f);
@@ -105,6 +110,7 @@ export function generateCxr(opts: CxrOptions): RadiographStudy {
   const mimics = drawMimics(canvas, chest, toPixel, mm, new Rng(`cxr/${seed}/mimics`), columns, rows);
   if (params.scapula > 0) mimics.push('scapular border');
   if (params.female) mimics.push('breast shadows');
+  if (varied) mimics.push(...drawVariedMimics(canvas, chest, toPixel, mm, new Rng(`cxr/${seed}/varied-mimics`), columns, rows));
 
   const image = present(water, columns, rows, px, vendor, noise, new Rng(`cxr/${seed}/processing`), new NoiseSource(`cxr/${seed}/noise`), f);
 
@@ -265,19 +271,79 @@ function drawMimics(c: Canvas, chest: Chest, at: ToPixel, mm: (d: number) => num
     }
   }
   if (rng.chance(0.2)) {
-    // A skin fold: an edge (not a line) curving down over a lung, with the markings going on past it.
     mimics.push('skin fold');
+    drawSkinFold(c, at, rng, columns, rows);
+  }
+  return mimics;
+}
+
+/** A skin fold: an edge (not a line) curving down over a lung, with the markings going on past it. */
+function drawSkinFold(c: Canvas, at: ToPixel, rng: Rng, columns: number, rows: number): void {
+  const s = rng.chance(0.5) ? 1 : -1;
+  const cu = s * rng.uniform(150, 260);
+  const ct = rng.uniform(-40, 40);
+  const radius = Math.abs(cu) - rng.uniform(40, 100);
+  for (let row = 0; row < rows; row++) {
+    for (let col = 0; col < columns; col++) {
+      const [u, t] = fromPixel(at, col, row);
+      const d = radius - Math.hypot(u - cu, t - ct);
+      if (d > 0 && d < 30 && Math.abs(t - ct) < 110) c.data[row * columns + col]! += 7 * (1 - d / 30);
+    }
+  }
+}
+
+/**
+ * The varied style's extra mimics of a pleural line, drawn from their own stream: more skin folds,
+ * a thin line along the lateral chest wall (a scapula's or a fold's edge seen end on), and
+ * bullae-like lucencies (round air spaces with a hairline wall, inside the lung, with no lung
+ * edge around them).
+ */
+function drawVariedMimics(c: Canvas, chest: Chest, at: ToPixel, mm: (d: number) => number, rng: Rng, columns: number, rows: number): string[] {
+  const p = chest.p;
+  const mimics: string[] = [];
+  if (rng.chance(0.35)) {
+    mimics.push('skin fold');
+    drawSkinFold(c, at, rng, columns, rows);
+  }
+  if (rng.chance(0.4)) {
+    mimics.push('lateral chest wall line');
     const s = rng.chance(0.5) ? 1 : -1;
-    const cu = s * rng.uniform(150, 260);
-    const ct = rng.uniform(-40, 40);
-    const radius = Math.abs(cu) - rng.uniform(40, 100);
-    for (let row = 0; row < rows; row++) {
-      for (let col = 0; col < columns; col++) {
-        const [u, t] = fromPixel(at, col, row);
-        const d = radius - Math.hypot(u - cu, t - ct);
-        if (d > 0 && d < 30 && Math.abs(t - ct) < 110) c.data[row * columns + col]! += 7 * (1 - d / 30);
+    const inset = rng.uniform(4, 25);
+    const t0 = p.apex + rng.uniform(20, 60);
+    const t1 = t0 + rng.uniform(60, 160);
+    const line: Point2[] = [];
+    for (let i = 0; i <= 16; i++) {
+      const t = t0 + ((t1 - t0) * i) / 16;
+      line.push(at(s * (chest.lungLateral(t) - inset), t));
+    }
+    c.tube(line, mm(rng.uniform(0.4, 0.9)), rng.uniform(0.6, 1.6) * mm(1));
+  }
+  const bullae = rng.chance(0.3) ? rng.int(1, 3) : 0;
+  const probe: CxrPoint = { water: 0, ptx: 0, inLung: false };
+  for (let k = 0; k < bullae; k++) {
+    let u = 0;
+    let t = 0;
+    for (let tries = 0; tries < 20; tries++) {
+      u = rng.uniform(-p.a, p.a);
+      t = rng.uniform(p.apex, p.domeRight);
+      chest.at(u, t, probe);
+      if (probe.inLung) break;
+    }
+    if (!probe.inLung) continue;
+    mimics.push('bulla');
+    const radius = rng.uniform(8, 30);
+    const depth = rng.uniform(6, 20);
+    const [cx, cy] = at(u, t);
+    const r = mm(radius);
+    for (let row = Math.max(0, Math.floor(cy - r - 2)); row <= Math.min(rows - 1, Math.ceil(cy + r + 2)); row++) {
+      for (let col = Math.max(0, Math.floor(cx - r - 2)); col <= Math.min(columns - 1, Math.ceil(cx + r + 2)); col++) {
+        const d = Math.hypot(col + 0.5 - cx, row + 0.5 - cy) / r;
+        if (d < 1) c.data[row * columns + col]! -= depth * Math.sqrt(1 - d * d);
       }
     }
+    const wall: Point2[] = [];
+    for (let i = 0; i <= 32; i++) wall.push(at(u + radius * Math.cos((i / 32) * 2 * Math.PI), t + radius * Math.sin((i / 32) * 2 * Math.PI)));
+    c.tube(wall, mm(0.4), 0.8 * mm(1));
   }
   return mimics;
 }
@@ -319,7 +385,8 @@ function present(water: Float32Array, w: number, h: number, px: number, vendor: 
   wideBlur(fine, w, h, Math.max(1, 1.5 / px));
   // Dynamic range compression lifts the lungs' dark and the mediastinum's bright large areas
   // towards the middle; edge enhancement sharpens what is left.
-  const compress = rng.uniform(0.25, 0.55);
+  const [compressLo, compressHi] = vendor.processing?.compress ?? [0.25, 0.55];
+  const compress = rng.uniform(compressLo, compressHi);
   for (let i = 0; i < v.length; i++) {
     const x = v[i]!;
     v[i] = 0.08 + 0.84 * (x - compress * (coarse[i]! - 0.5) + vendor.sharpen * 0.5 * (x - fine[i]!));
@@ -328,10 +395,20 @@ function present(water: Float32Array, w: number, h: number, px: number, vendor: 
   source.fill(n, 1);
   correlateNoise(n, w, h, vendor.blurPx / scaleDown, vendor.noise * NOISE_FACTOR[noise] / scaleDown);
   for (let i = 0; i < v.length; i++) v[i] = Math.min(1, Math.max(0, v[i]! + n[i]! * (0.5 + v[i]!)));
+  const lut = vendor.processing?.lut ?? 0;
+  if (lut > 0) {
+    // An S-shaped LUT (a logistic curve rescaled to keep 0 and 1), blended in by its strength.
+    const k = 4 + 6 * lut;
+    const s = (x: number) => 1 / (1 + Math.exp(-k * (x - 0.5)));
+    const [s0, s1] = [s(0), s(1)];
+    const blend = Math.min(1, lut);
+    for (let i = 0; i < v.length; i++) v[i] = (1 - blend) * v[i]! + (blend * (s(v[i]!) - s0)) / (s1 - s0);
+  }
   if (rng.chance(0.3)) {
     const [l, r, t, b] = [0, 1, 2, 3].map(() => Math.round(rng.uniform(5, 35) / px));
+    const border = vendor.processing?.collimation ?? 1;
     for (let y = 0; y < h; y++) {
-      for (let x = 0; x < w; x++) if (x < l! || x >= w - r! || y < t! || y >= h - b!) v[y * w + x] = 1;
+      for (let x = 0; x < w; x++) if (x < l! || x >= w - r! || y < t! || y >= h - b!) v[y * w + x] = border;
     }
   }
   return v;

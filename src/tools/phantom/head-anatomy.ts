@@ -51,6 +51,31 @@ export interface HeadParams {
   streak: number;
 }
 
+/**
+ * The varied style's extra calcifications (training only, from their own stream): each of the
+ * usual sites more often and in a wider range of size and density, down to the 60-90 HU of fresh
+ * blood (a faint basal ganglia or falx calcification is what a bleed detector must not call), and
+ * several falx plaques.
+ */
+export function variedCalcifications(rng: Rng, atrophy: number): HeadParams['calcifications'] {
+  const out: HeadParams['calcifications'] = [];
+  if (rng.chance(0.5)) out.push({ name: 'pineal', centre: [rng.uniform(-1.5, 1.5), rng.uniform(17, 23), rng.uniform(-4, 1)], radii: [rng.uniform(1.5, 5), rng.uniform(1.5, 5), rng.uniform(1.5, 4)], hu: rng.uniform(70, 600) });
+  if (rng.chance(0.5)) {
+    const r = rng.uniform(1.5, 5);
+    const hu = rng.uniform(65, 400);
+    for (const side of [-1, 1]) out.push({ name: 'choroid plexus', centre: [side * 17 * atrophy ** 0.3, rng.uniform(24, 30), rng.uniform(5, 11)], radii: [r, r * 1.3, r], hu });
+  }
+  if (rng.chance(0.4)) {
+    const r = rng.uniform(1.2, 5);
+    const hu = rng.uniform(60, 350);
+    for (const side of [-1, 1]) out.push({ name: 'basal ganglia', centre: [side * rng.uniform(17, 23), rng.uniform(-7, -1), rng.uniform(-3, 3)], radii: [r, r * 1.5, r], hu });
+  }
+  for (let k = rng.chance(0.5) ? rng.int(1, 3) : 0; k > 0; k--) {
+    out.push({ name: 'falx', centre: [0, rng.uniform(-55, 35), rng.uniform(20, 55)], radii: [1, rng.uniform(3, 12), rng.uniform(1.5, 5)], hu: rng.uniform(80, 800) });
+  }
+  return out;
+}
+
 export function sampleHeadParams(rng: Rng, beamHardening: number): HeadParams {
   const atrophy = rng.uniform(0.8, 1.7);
   const calcifications: HeadParams['calcifications'] = [];

@@ -1,12 +1,14 @@
 import { type CtGeometry, measureMask, renderCt } from './ct-render.js';
-import { type CT_SLICE_THICKNESSES, type CtStudy, slicePositions, subsamplesFor } from './ct-study.js';
-import { HeadAnatomy, type HeadLesion, sampleHeadParams } from './head-anatomy.js';
+import type { CT_SLICE_THICKNESSES} from './ct-study.js';
+import { type CtStudy, slicePositions, subsamplesFor } from './ct-study.js';
+import { HeadAnatomy, type HeadLesion, sampleHeadParams, variedCalcifications } from './head-anatomy.js';
 import { type IchType, placeHemorrhage } from './head-lesions.js';
 import { GENERATOR_VERSION, type NoiseLevel, type SizeBin, round, sideOf } from './label.js';
 import { syntheticPatient } from './patient.js';
 import { type Pose, rotationFromAngles } from './pose.js';
 import { NoiseSource, Rng } from '../../core/random.js';
 import { CT_VENDOR_IDS, CT_VENDORS, type CtVendorId } from './vendors.js';
+import { type ScannerStyle, variedCtVendor } from './varied-style.js';
 
 export interface HeadCtOptions {
   seed: number;
@@ -18,6 +20,8 @@ export interface HeadCtOptions {
   noise?: NoiseLevel;
   ichType?: IchType;
   size?: SizeBin;
+  /** 'varied' (training only): a reconstruction and storage drawn for this study, and more calcifications. */
+  style?: ScannerStyle;
 }
 
 export const NOISE_FACTOR: Record<NoiseLevel, number> = { low: 0.7, standard: 1, high: 1.6 };
@@ -31,7 +35,9 @@ const SIZE_QUANTILES: Record<SizeBin, [number, number]> = { small: [0, 0.33], me
 export function generateHeadCt(opts: HeadCtOptions): CtStudy {
   const { seed } = opts;
   const acq = new Rng(`head-ct/${seed}/acquisition`);
-  const vendor = CT_VENDORS[opts.vendor ?? acq.pick(CT_VENDOR_IDS)];
+  // A varied style has its own stream: the named vendors' draws stay as they were.
+  const varied = opts.style === 'varied';
+  const vendor = varied ? variedCtVendor(new Rng(`head-ct/${seed}/style`)) : CT_VENDORS[opts.vendor ?? acq.pick(CT_VENDOR_IDS)];
   const thickness = opts.sliceThicknessMm ?? pickThickness(acq);
   const noise = opts.noise ?? acq.weighted<NoiseLevel>({ low: 1, standard: 3, high: 1 });
   const matrix = opts.matrix ?? 512;
@@ -40,6 +46,7 @@ export function generateHeadCt(opts: HeadCtOptions): CtStudy {
 
   const anatomyRng = new Rng(`head-ct/${seed}/anatomy`);
   const params = sampleHeadParams(anatomyRng, vendor.beamHardening * acq.uniform(0.7, 1.3));
+  if (varied) params.calcifications.push(...variedCalcifications(new Rng(`head-ct/${seed}/varied-mimics`), params.atrophy));
   const pose: Pose = {
     centre: [anatomyRng.uniform(-6, 6), anatomyRng.uniform(-12, 4), anatomyRng.uniform(-40, 40)],
     rotation: rotationFromAngles(anatomyRng.uniform(-12, 10), anatomyRng.uniform(-4, 4), anatomyRng.uniform(-5, 5)),

@@ -13,6 +13,7 @@ import { radiographFiles } from './write-radiograph.js';
 import { generateCxr, PTX_TYPES, type PtxType, type RadiographStudy } from './cxr.js';
 import type { MemoryFile } from './dicom-common.js';
 import { CT_VENDOR_IDS, CXR_VENDOR_IDS, type CtVendorId, type CxrVendorId } from './vendors.js';
+import { SCANNER_STYLES, type ScannerStyle } from './varied-style.js';
 
 export interface PhantomOptions {
   kind: PhantomKind;
@@ -26,6 +27,11 @@ export interface PhantomOptions {
   size?: SizeBin;
   /** Subtype of the finding (intraparenchymal, segmental, apical...). */
   type?: string;
+  /**
+   * 'varied' (training splits only; head CT and radiograph): a scanner style drawn per study
+   * around and between the training vendors, with more mimics (varied-style.ts). Default 'vendor'.
+   */
+  style?: ScannerStyle;
 }
 
 export interface WrittenPhantom {
@@ -56,6 +62,11 @@ export function generatePhantom(opts: PhantomOptions): CtStudy | RadiographStudy
   if (opts.sliceThicknessMm !== undefined && !(opts.sliceThicknessMm >= 0.5 && opts.sliceThicknessMm <= 10)) {
     throw new VigilError('BAD_REQUEST', `slice thickness must be from 0.5 to 10 mm, got ${opts.sliceThicknessMm}`);
   }
+  checkChoice('style', opts.style, SCANNER_STYLES);
+  if (opts.style === 'varied' && opts.vendor !== undefined) {
+    throw new VigilError('BAD_REQUEST', `a varied scanner style draws its own vendor: give style "varied" or vendor "${opts.vendor}", not both`);
+  }
+  if (opts.style === 'varied' && opts.kind === 'ctpa') throw new VigilError('BAD_REQUEST', 'the varied scanner style is drawn for head CT and radiographs, not for CTPA');
   switch (opts.kind) {
     case 'head-ct':
       checkChoice('vendor', opts.vendor, CT_VENDOR_IDS);
@@ -69,6 +80,7 @@ export function generatePhantom(opts: PhantomOptions): CtStudy | RadiographStudy
         noise: opts.noise,
         size: opts.size,
         ichType: opts.type as IchType | undefined,
+        style: opts.style,
       });
     case 'ctpa':
       checkChoice('vendor', opts.vendor, CT_VENDOR_IDS);
@@ -95,6 +107,7 @@ export function generatePhantom(opts: PhantomOptions): CtStudy | RadiographStudy
         noise: opts.noise,
         size: opts.size,
         ptxType: opts.type as PtxType | undefined,
+        style: opts.style,
       });
     default:
       return opts.kind satisfies never;

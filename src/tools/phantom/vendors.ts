@@ -8,7 +8,8 @@ export const CT_VENDOR_IDS = ['alpha', 'beta', 'gamma', 'delta'] as const;
 export type CtVendorId = (typeof CT_VENDOR_IDS)[number];
 
 export interface CtVendor {
-  id: CtVendorId;
+  /** A named vendor, or 'varied': a style drawn per training study (varied-style.ts). */
+  id: CtVendorId | 'varied';
   manufacturer: string;
   model: string;
   /** ConvolutionKernel value written for soft-tissue (brain / mediastinum) reconstructions. */
@@ -101,7 +102,8 @@ export interface CxrDetector {
 }
 
 export interface CxrVendor {
-  id: CxrVendorId;
+  /** A named vendor, or 'varied': a style drawn per training study (varied-style.ts). */
+  id: CxrVendorId | 'varied';
   manufacturer: string;
   model: string;
   modality: 'DX' | 'CR';
@@ -115,6 +117,12 @@ export interface CxrVendor {
   noise: number;
   /** Overall contrast curve (gamma applied to the log image). */
   gamma: number;
+  /**
+   * Varied styles only (absent for the named vendors, which keep their drawings): the range the
+   * dynamic range compression is drawn from, an S-shaped presentation LUT's strength, and the
+   * value collimated borders are left at.
+   */
+  processing?: { compress: readonly [number, number]; lut: number; collimation: 0 | 1 };
 }
 
 export const CXR_VENDORS: Readonly<Record<CxrVendorId, CxrVendor>> = {

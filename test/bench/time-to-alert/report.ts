@@ -34,7 +34,7 @@ export const DESTINATION_IDS = ['ris', 'ehr', 'pacs'] as const;
 /** A Markdown table the README can quote: p50 / p95 in ms of every stage and of the whole path. */
 export function printTable(title: string, results: KindResult[]): void {
   console.log(`\n${title}\n`);
-  console.log('| study | n | → HL7 ACK | → FHIR response | → PACS (SR + SC stored) | completeness | queue | decode | preprocess | inference | key image + store | delivery HL7 | delivery FHIR | delivery PACS |');
+  console.log('| study | n | → HL7 ACK | → FHIR response | → PACS (AI results stored) | completeness | queue | decode | preprocess | inference | key image + store | delivery HL7 | delivery FHIR | delivery PACS |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const t = r.timelines;

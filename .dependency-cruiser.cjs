@@ -39,9 +39,7 @@ const LAYERS = [
  * - cli/main.ts registers the developer tools' commands when src/tools is there (a checkout; the
  *   image has no tools), by an optional import of src/tools/commands.ts.
  */
-const EXCEPTIONS = [
-  { layer: 'entry', from: '^src/cli/main\\.ts$', to: '^src/tools/commands\\.ts$' },
-];
+const EXCEPTIONS = [{ layer: 'entry', from: '^src/cli/main\\.ts$', to: '^src/tools/commands\\.ts$' }];
 
 const layerIndex = (name) => LAYERS.findIndex((l) => l.name === name);
 
@@ -117,7 +115,7 @@ module.exports = {
     },
     {
       name: 'the-sdk-names-no-internals',
-      comment: "the SDK exports its own types (sdk-types.ts imports nothing); sdk.ts adds only the route guards and the hook vocabulary",
+      comment: 'the SDK exports its own types (sdk-types.ts imports nothing); sdk.ts adds only the route guards and the hook vocabulary',
       severity: 'error',
       from: { path: '^src/plugins/sdk(-types)?\\.ts$' },
       to: { path: '^src/', pathNot: '^src/plugins/(sdk-types|route-guards|hooks)\\.ts$' },

@@ -8,15 +8,26 @@ import tseslint from 'typescript-eslint';
 /** What the worklist page's scripts (src/worklist/page/*.js) use from the browser. */
 const BROWSER_GLOBALS = Object.fromEntries(
   [
-    'window', 'document', 'location', 'sessionStorage', 'fetch', 'URL', 'URLSearchParams', 'EventSource',
-    'Element', 'HTMLInputElement', 'HTMLTextAreaElement', 'setTimeout', 'clearTimeout', 'setInterval', 'console',
+    'window',
+    'document',
+    'location',
+    'sessionStorage',
+    'fetch',
+    'URL',
+    'URLSearchParams',
+    'EventSource',
+    'Element',
+    'HTMLInputElement',
+    'HTMLTextAreaElement',
+    'setTimeout',
+    'clearTimeout',
+    'setInterval',
+    'console',
   ].map((name) => [name, 'readonly']),
 );
 
 /** What the plain .mjs/.js files run by Node (CLI shim, loader hooks, worker boot, this file) use. */
-const NODE_GLOBALS = Object.fromEntries(
-  ['process', 'URL', 'console', 'Buffer', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly']),
-);
+const NODE_GLOBALS = Object.fromEntries(['process', 'URL', 'console', 'Buffer', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly']));
 
 export default defineConfig(
   {

@@ -122,7 +122,20 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
   // The job queue before its users: their migrations carry their old jobs over into it.
-  const { applied } = migrate(db, [storeMigrations, queueMigrations, authMigrations, auditMigrations, seriesMigrations, rulesMigrations, pluginMigrations, alertMigrations, triageMigrations, worklistMigrations, modelSiteMigrations, operationalMigrations]);
+  const { applied } = migrate(db, [
+    storeMigrations,
+    queueMigrations,
+    authMigrations,
+    auditMigrations,
+    seriesMigrations,
+    rulesMigrations,
+    pluginMigrations,
+    alertMigrations,
+    triageMigrations,
+    worklistMigrations,
+    modelSiteMigrations,
+    operationalMigrations,
+  ]);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -153,7 +166,10 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
   const metrics = new Metrics();
   // The one durable job queue (src/queue/), shared by the parts that queue work.
-  const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, { clock, observer: queueMetrics(metrics, { queues: () => queuesShown(jobQueue.queues()), stats: (queue) => jobQueue.stats(queue) }) });
+  const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, {
+    clock,
+    observer: queueMetrics(metrics, { queues: () => queuesShown(jobQueue.queues()), stats: (queue) => jobQueue.stats(queue) }),
+  });
   seriesMetrics(metrics, bus, series.history);
   groupCommitMetrics(metrics, store);
   const readiness = new Readiness();
@@ -202,7 +218,13 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
       instanceFile: (instanceId) => {
         const instance = index.getInstance(instanceId);
         const series = instance ? index.getResource('series', instance.seriesId) : undefined;
-        return instance ? { sopClassUid: instance.sopClassUid, seriesInstanceUid: String(series?.mainTags.SeriesInstanceUID ?? ''), path: files.absolutePath(instance.filePath) } : null;
+        return instance
+          ? {
+              sopClassUid: instance.sopClassUid,
+              seriesInstanceUid: String(series?.mainTags.SeriesInstanceUID ?? ''),
+              path: files.absolutePath(instance.filePath),
+            }
+          : null;
       },
       nodeStore: store,
     },
@@ -211,7 +233,12 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // outbox (queue 'operational' of the durable job queue), to destinations with use
   // 'operational', never mixed with patient alerts.
   const operational = new OperationalOutbox(db, { changes: index.changes, destinations: () => alerts.destinations.configs(), queue: jobQueue });
-  const operationalSender = new OperationalSender(operational, { destinations: () => alerts.destinations.configs(), backoff: config.alerts.delivery.backoff, clock, log: log.child({ component: 'alerts' }) });
+  const operationalSender = new OperationalSender(operational, {
+    destinations: () => alerts.destinations.configs(),
+    backoff: config.alerts.delivery.backoff,
+    clock,
+    log: log.child({ component: 'alerts' }),
+  });
   // Score baselines for drift are read from the packs triage loads.
   const worklist = new WorklistPart({
     config: config.worklist,
@@ -260,7 +287,16 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // A finding and the priority raise it makes commit together.
   triage.findings.addTransactionalListener((finding) => worklist.results.record(finding));
   alerts.outbox.observe({ created: (a) => worklist.live.notify('alert', a.studyId), acknowledged: (a) => worklist.live.notify('alert', a.studyId) });
-  const retention = new Retention({ db, index, files, audit, config: config.storage.retention, clock, log: log.child({ component: 'retention' }), metrics: retentionMetrics(metrics) });
+  const retention = new Retention({
+    db,
+    index,
+    files,
+    audit,
+    config: config.storage.retention,
+    clock,
+    log: log.child({ component: 'retention' }),
+    metrics: retentionMetrics(metrics),
+  });
   addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
   const startedAt = Date.now();
   const app = createApp({
@@ -333,7 +369,39 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   }
   await plugins.ready();
   const url = `${httpBaseUrl(config.http, http.port)}/`;
-  log.info('Vigil ready', { aeTitle: config.dicom.aeTitle, dicomPort: config.dicom.tls?.only ? null : dicom.port, dicomTlsPort: dicom.tlsPort ?? null, httpPort: http.port, url });
+  log.info('Vigil ready', {
+    aeTitle: config.dicom.aeTitle,
+    dicomPort: config.dicom.tls?.only ? null : dicom.port,
+    dicomTlsPort: dicom.tlsPort ?? null,
+    httpPort: http.port,
+    url,
+  });
   log.info(`open ${url} for the worklist (it asks for an API token)`);
-  return { config, log, db, bus, index, files, store, dicom, http, alerts, rules, forwards: forwarder, queue: jobQueue, tokens, audit, metrics, readiness, app, series, plugins, triage, worklist, retention, startup, stop };
+  return {
+    config,
+    log,
+    db,
+    bus,
+    index,
+    files,
+    store,
+    dicom,
+    http,
+    alerts,
+    rules,
+    forwards: forwarder,
+    queue: jobQueue,
+    tokens,
+    audit,
+    metrics,
+    readiness,
+    app,
+    series,
+    plugins,
+    triage,
+    worklist,
+    retention,
+    startup,
+    stop,
+  };
 }

@@ -35,7 +35,16 @@ import { radiographFiles } from '../../src/tools/phantom/write-radiograph.js';
 import { PACKS, type PackId, type SplitName, type SplitSpec } from './packs.js';
 import { splitStudy } from './split-study.js';
 
-const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    pack: { type: 'string' },
+    split: { type: 'string' },
+    shard: { type: 'string', default: '0/1' },
+    limit: { type: 'string' },
+    resume: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
 const pack = PACKS[values.pack as PackId];
 if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
 const splitName = values.split as SplitName;
@@ -61,7 +70,12 @@ const shape = declared.kind === 'volume' ? [declared.grid.depth!, declared.grid.
 
 // --out: the split's folder elsewhere (tests); the trainer reads .work/<pack>/<split>.
 const outDir = path.join(values.out ?? path.join(import.meta.dirname, '.work', pack.id, splitName), `shard-${shard}`);
-const files = { value: path.join(outDir, volume ? 'hu.i16' : 'img.u16'), mask: path.join(outDir, 'mask.u8'), labels: path.join(outDir, 'labels.jsonl'), run: path.join(outDir, 'run.json') };
+const files = {
+  value: path.join(outDir, volume ? 'hu.i16' : 'img.u16'),
+  mask: path.join(outDir, 'mask.u8'),
+  labels: path.join(outDir, 'labels.jsonl'),
+  run: path.join(outDir, 'run.json'),
+};
 // A shard holds studies shard, shard + shards, ...: resumed only under the same sharding and split.
 const run = JSON.stringify({ shards, split });
 const done = values.resume && fs.existsSync(files.run) && fs.readFileSync(files.run, 'utf8') === run ? studiesWritten() : 0;
@@ -85,7 +99,14 @@ function studiesWritten(): number {
   const n = Math.min(lines, Math.floor(fs.statSync(files.value).size / (2 * voxels)), Math.floor(fs.statSync(files.mask).size / voxels));
   fs.truncateSync(files.value, n * 2 * voxels);
   fs.truncateSync(files.mask, n * voxels);
-  fs.writeFileSync(files.labels, text.split('\n').slice(0, n).map((l) => `${l}\n`).join(''));
+  fs.writeFileSync(
+    files.labels,
+    text
+      .split('\n')
+      .slice(0, n)
+      .map((l) => `${l}\n`)
+      .join(''),
+  );
   return n;
 }
 
@@ -93,7 +114,12 @@ const started = Date.now();
 for (let i = shard + done * shards; i < count; i += shards) {
   const opts = splitStudy(pack, splitName, i);
   const { study, label, files } = phantomInMemory(opts);
-  const values = (await preprocessSeries(files.map((f) => f.bytes), { input: valueInput, modality })).tensor;
+  const values = (
+    await preprocessSeries(
+      files.map((f) => f.bytes),
+      { input: valueInput, modality },
+    )
+  ).tensor;
   const stored = volume ? new Int16Array(values.length) : new Uint16Array(values.length);
   for (let k = 0; k < values.length; k++) {
     stored[k] = volume ? Math.max(-32768, Math.min(32767, Math.round(values[k]!))) : Math.round(Math.max(0, Math.min(1, values[k]!)) * 65535);
@@ -102,7 +128,10 @@ for (let i = shard + done * shards; i < count; i += shards) {
 
   const mask = new Uint8Array(values.length);
   if (label.positive) {
-    const m = await preprocessSeries(maskFiles(study, `mask/${pack.id}/${splitName}/${i}`).map((f) => f.bytes), { input: maskInput, modality });
+    const m = await preprocessSeries(
+      maskFiles(study, `mask/${pack.id}/${splitName}/${i}`).map((f) => f.bytes),
+      { input: maskInput, modality },
+    );
     for (let k = 0; k < mask.length; k++) mask[k] = Math.round(Math.max(0, Math.min(255, m.tensor[k]!)));
   }
   fs.writeSync(maskFd, mask);

@@ -59,7 +59,9 @@ export function quantile(values: readonly number[], q: number): number {
  */
 export function chooseOperatingPoints(positives: readonly number[], negatives: readonly number[]): ChosenOperatingPoints {
   if (positives.length < 10 || negatives.length < 10) {
-    throw new Error(`operating points need at least 10 validation studies of each class (got ${positives.length} with the finding, ${negatives.length} without)`);
+    throw new Error(
+      `operating points need at least 10 validation studies of each class (got ${positives.length} with the finding, ${negatives.length} without)`,
+    );
   }
   const neg = negatives.map(logit);
   const pos = positives.map(logit);
@@ -83,7 +85,14 @@ export function chooseOperatingPoints(positives: readonly number[], negatives: r
   return {
     points,
     defaultOperatingPoint: 'balanced',
-    basis: { normals: negatives.length, positives: positives.length, normalsMedian: sigmoid(median), normals99: sigmoid(n99), positives10: sigmoid(p10), floor: sigmoid(floor) },
+    basis: {
+      normals: negatives.length,
+      positives: positives.length,
+      normalsMedian: sigmoid(median),
+      normals99: sigmoid(n99),
+      positives10: sigmoid(p10),
+      floor: sigmoid(floor),
+    },
   };
 }
 

@@ -89,7 +89,16 @@ export const PACKS = {
       // 1.8 mm grid they match 512² ones); validation and test at the real 512².
       // Half of them in the varied style (from 1.1.0): a reconstruction, storage and padding drawn
       // per study, and more calcifications.
-      train: { seedBase: 100000, count: 1600, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [2.5, 3, 4, 5], matrix: 256, noise: ALL_NOISE, varied: 0.5 },
+      train: {
+        seedBase: 100000,
+        count: 1600,
+        positiveEvery: 2,
+        vendors: ['alpha', 'beta', 'gamma'],
+        thicknesses: [2.5, 3, 4, 5],
+        matrix: 256,
+        noise: ALL_NOISE,
+        varied: 0.5,
+      },
       val: { seedBase: 200000, count: 300, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [2.5, 3, 4, 5], matrix: 512, noise: ALL_NOISE },
       test: { seedBase: 300000, count: 160, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [2.5, 3, 4, 5], matrix: 512, noise: ALL_NOISE },
       shifted: { seedBase: 400000, count: 100, positiveEvery: 2, vendors: ['delta'], thicknesses: [0.625, 1.25], matrix: 512, noise: ALL_NOISE },
@@ -127,14 +136,23 @@ export const PACKS = {
         critical: true,
         priorityIfPositive: 'stat',
         urgency: 80,
-        scope: 'made for central emboli (pulmonary trunk, main and lobar arteries); it misses most segmental ones: a negative result does not rule out pulmonary embolism',
+        scope:
+          'made for central emboli (pulmonary trunk, main and lobar arteries); it misses most segmental ones: a negative result does not rule out pulmonary embolism',
       },
       resources: { timeoutMs: 120000, maxMemoryMb: 2048 },
       // Central emboli lie around the pulmonary trunk: run early once 10 cm of the chest is there.
       partial: { minSlices: 30, minZExtentMm: 100 },
     },
     splits: {
-      train: { seedBase: 500000, count: 1600, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 256, noise: ALL_NOISE },
+      train: {
+        seedBase: 500000,
+        count: 1600,
+        positiveEvery: 2,
+        vendors: ['alpha', 'beta', 'gamma'],
+        thicknesses: [1.25, 2, 2.5],
+        matrix: 256,
+        noise: ALL_NOISE,
+      },
       val: { seedBase: 600000, count: 100, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 512, noise: ALL_NOISE },
       test: { seedBase: 700000, count: 80, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [1.25, 2, 2.5], matrix: 512, noise: ALL_NOISE },
       shifted: { seedBase: 800000, count: 60, positiveEvery: 2, vendors: ['delta'], thicknesses: [1, 3], matrix: 512, noise: ALL_NOISE },
@@ -179,7 +197,16 @@ export const PACKS = {
       // Training radiographs at half the detector resolution (the model sees 512 pixels anyway).
       // Half of them in the varied style (from 1.1.0): a detector and processing drawn per study,
       // and more mimics. (1.0.0 was trained without: no varied share.)
-      train: { seedBase: 900000, count: 1000, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [], matrix: 2, noise: ALL_NOISE, varied: 0.5 },
+      train: {
+        seedBase: 900000,
+        count: 1000,
+        positiveEvery: 2,
+        vendors: ['alpha', 'beta', 'gamma'],
+        thicknesses: [],
+        matrix: 2,
+        noise: ALL_NOISE,
+        varied: 0.5,
+      },
       val: { seedBase: 1000000, count: 160, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [], matrix: 1, noise: ALL_NOISE },
       test: { seedBase: 1100000, count: 160, positiveEvery: 2, vendors: ['alpha', 'beta', 'gamma'], thicknesses: [], matrix: 1, noise: ALL_NOISE },
       shifted: { seedBase: 1200000, count: 160, positiveEvery: 2, vendors: ['delta'], thicknesses: [], matrix: 1, noise: ALL_NOISE },

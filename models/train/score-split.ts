@@ -22,7 +22,16 @@ import { phantomInMemory } from '../../src/tools/phantom/phantom.js';
 import { PACKS, type PackId, type SplitName } from './packs.js';
 import { splitStudy } from './split-study.js';
 
-const { values } = parseArgs({ options: { pack: { type: 'string' }, split: { type: 'string' }, shard: { type: 'string', default: '0/1' }, limit: { type: 'string' }, resume: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    pack: { type: 'string' },
+    split: { type: 'string' },
+    shard: { type: 'string', default: '0/1' },
+    limit: { type: 'string' },
+    resume: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
 const pack = PACKS[values.pack as PackId];
 if (!pack) throw new Error(`--pack must be one of ${Object.keys(PACKS).join(', ')}`);
 const splitName = values.split as SplitName;
@@ -36,7 +45,8 @@ const scorer = await loadPackScorer(path.join(import.meta.dirname, '..', pack.id
 const out = path.join(values.out ?? path.join(import.meta.dirname, '.work', pack.id), `scores-${splitName}-${shard}.csv`);
 fs.mkdirSync(path.dirname(out), { recursive: true });
 const partial = out.replace(/\.csv$/, '.partial.jsonl');
-const modelSha = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', pack.id, 'manifest.json'), 'utf8')) as { model: { sha256: string } }).model.sha256;
+const modelSha = (JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '..', pack.id, 'manifest.json'), 'utf8')) as { model: { sha256: string } }).model
+  .sha256;
 const rows: ScoredStudy[] = values.resume ? scoredBefore() : [];
 fs.writeFileSync(partial, [JSON.stringify({ model: modelSha, shards }), ...rows.map((r) => JSON.stringify(r))].map((l) => `${l}\n`).join(''));
 if (rows.length) process.stdout.write(`${pack.id}/${splitName} shard ${shard}: resuming after ${rows.length} studies\n`);
@@ -62,7 +72,8 @@ for (let i = shard + rows.length * shards; i < count; i += shards) {
     subgroups: { ...subgroupsOfLabel(label), preprocess_ms: t.preprocessMs.toFixed(1), inference_ms: t.inferenceMs.toFixed(1) },
   });
   fs.appendFileSync(partial, `${JSON.stringify(rows[rows.length - 1])}\n`);
-  if (rows.length % 20 === 1) process.stdout.write(`${pack.id}/${splitName} shard ${shard}: ${i + 1}/${count} (${Math.round((Date.now() - started) / 1000)} s)\n`);
+  if (rows.length % 20 === 1)
+    process.stdout.write(`${pack.id}/${splitName} shard ${shard}: ${i + 1}/${count} (${Math.round((Date.now() - started) / 1000)} s)\n`);
 }
 await scorer.close();
 fs.writeFileSync(out, scoresToCsv(rows));

@@ -65,7 +65,12 @@ const timings = (split: string) => {
 const t = timings('test');
 
 // The model alone with two threads, on the test vector: the figure the speed target is about.
-const session = await ort.InferenceSession.create(path.join(dir, manifest.model.file), { intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', logSeverityLevel: 4 });
+const session = await ort.InferenceSession.create(path.join(dir, manifest.model.file), {
+  intraOpNumThreads: 2,
+  interOpNumThreads: 1,
+  executionMode: 'sequential',
+  logSeverityLevel: 4,
+});
 const input = new Float32Array(new Uint8Array(zlib.gunzipSync(fs.readFileSync(path.join(dir, manifest.testVector.inputFile)))).buffer);
 const runs: number[] = [];
 for (let i = 0; i < 12; i++) {
@@ -180,7 +185,9 @@ models/train/validate.sh ${pack.id}                      # scores test and shift
 The evaluation alone, from the scores: \`npm run vigil -- evaluate --scores models/train/.work/${pack.id}/scores-test.csv --pack models/${pack.id}\`.
 `;
 fs.writeFileSync(path.join(dir, 'MODEL_CARD.md'), card);
-process.stdout.write(`${dir}/MODEL_CARD.md: test sens ${f3(test.overall.sensitivity.value)} spec ${f3(test.overall.specificity.value)}; shifted sens ${f3(shifted.overall.sensitivity.value)} spec ${f3(shifted.overall.specificity.value)}; model ${modelMs.toFixed(1)} ms\n`);
+process.stdout.write(
+  `${dir}/MODEL_CARD.md: test sens ${f3(test.overall.sensitivity.value)} spec ${f3(test.overall.specificity.value)}; shifted sens ${f3(shifted.overall.sensitivity.value)} spec ${f3(shifted.overall.specificity.value)}; model ${modelMs.toFixed(1)} ms\n`,
+);
 
 function describeInput(): string {
   const i = manifest.input;
@@ -219,7 +226,7 @@ function describeCalibration(): string {
   const c = trained.calibration;
   if (!c) return '';
   return (
-    ` The probability is calibrated (Platt scaling, \`models/train/calibrate.py\`${c.shipped ? ' on the shipped model\'s validation scores, inserted into its ONNX file' : ''}): every logit of the map becomes ${c.a.toFixed(4)} × logit ${c.b < 0 ? '−' : '+'} ${Math.abs(c.b).toFixed(4)} before the sigmoid, ` +
+    ` The probability is calibrated (Platt scaling, \`models/train/calibrate.py\`${c.shipped ? " on the shipped model's validation scores, inserted into its ONNX file" : ''}): every logit of the map becomes ${c.a.toFixed(4)} × logit ${c.b < 0 ? '−' : '+'} ${Math.abs(c.b).toFixed(4)} before the sigmoid, ` +
     `fitted on the ${c.fitted_on}; the ranking, the AUROC and every sensitivity/specificity pair are unchanged, only the numbers read as probabilities are.`
   );
 }
@@ -269,7 +276,13 @@ function trainArgs(): string {
 function madeForReport(split: string): EvaluationReport {
   const types = pack.madeFor!.types;
   const scores = readScoresCsv(path.join(work, `scores-${split}.csv`)).filter((s) => s.label === 0 || types.includes(s.subgroups.type ?? ''));
-  return evaluateScores(scores, { threshold: op.threshold, thresholdSource: `manifest ${manifest.id}, operating point ${op.name}`, auroc: { method: 'delong', resamples: 0, seed: 1 }, prevalence: 0.05, subgroupColumns: [] });
+  return evaluateScores(scores, {
+    threshold: op.threshold,
+    thresholdSource: `manifest ${manifest.id}, operating point ${op.name}`,
+    auroc: { method: 'delong', resamples: 0, seed: 1 },
+    prevalence: 0.05,
+    subgroupColumns: [],
+  });
 }
 
 function madeForLine(split: string, r: EvaluationReport): string {
@@ -302,7 +315,7 @@ function variedNote(): string {
       : 'a kernel blur and sharpening, noise level and grain, beam hardening, storage and padding value drawn per study, with more calcifications (pineal, choroid plexus, basal ganglia, falx; down to blood densities)';
   const overlap =
     pack.kind === 'cxr'
-      ? "its edge enhancement, noise and contrast curve lie beyond every training range, but its detector size, MONOCHROME1, DX and 16 bits fall inside them"
+      ? 'its edge enhancement, noise and contrast curve lie beyond every training range, but its detector size, MONOCHROME1, DX and 16 bits fall inside them'
       : 'its sharp kernel, noise, grain, beam hardening and padding value lie beyond every training range, but its signed storage falls inside them, and its thin slices were never trained on';
   return `The varied style (\`src/phantom/varied-style.ts\`): ${what}. It never draws vendor "delta" of the shifted set: ${overlap}. The shifted set is therefore unseen as a combination and in its extremes, not on every axis.`;
 }

@@ -61,8 +61,14 @@ const draft: ManifestInput = {
 
 // The test vector: a fresh positive phantom through the pipeline this manifest declares.
 const { files, label } = phantomInMemory({ kind: pack.kind, finding: pack.finding, seed: TEST_VECTOR_SEED, vendor: 'alpha', noise: 'low', size: 'medium' });
-const manifestForPipeline = manifestSchema.parse({ ...draft, testVector: { ...draft.testVector, expected: { [pack.manifest.outputs.probability.name]: { values: [0] } } } });
-const pre = await preprocessSeries(files.map((f) => f.bytes), manifestForPipeline);
+const manifestForPipeline = manifestSchema.parse({
+  ...draft,
+  testVector: { ...draft.testVector, expected: { [pack.manifest.outputs.probability.name]: { values: [0] } } },
+});
+const pre = await preprocessSeries(
+  files.map((f) => f.bytes),
+  manifestForPipeline,
+);
 const input = pre.tensor.map((v) => Math.round(v * 1024) / 1024);
 const session = await ort.InferenceSession.create(path.join(dir, 'model.onnx'), { intraOpNumThreads: 2, logSeverityLevel: 4 });
 const result = await session.run({ [pack.manifest.input.name]: new ort.Tensor('float32', input, pre.shape) });

@@ -73,7 +73,15 @@ export class AlertStore {
     };
   }
 
-  insert(alert: { id: string; finding: Finding; escalateAt: number | null; createdAt: number; resultId: string; replaces: string | null; confirms?: boolean }): void {
+  insert(alert: {
+    id: string;
+    finding: Finding;
+    escalateAt: number | null;
+    createdAt: number;
+    resultId: string;
+    replaces: string | null;
+    confirms?: boolean;
+  }): void {
     const f = alert.finding;
     this.stmts.insert.run({
       id: alert.id,

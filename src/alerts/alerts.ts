@@ -106,7 +106,8 @@ export class AlertsPart {
     const unknown = this.destinations.unknownEscalationTargets();
     if (unknown.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names unknown destinations: ${unknown.join(', ')}`);
     const operational = this.destinations.operationalEscalationTargets();
-    if (operational.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names operational destinations (never sent patient alerts): ${operational.join(', ')}`);
+    if (operational.length > 0)
+      throw new VigilError('CONFIG_INVALID', `alerts.escalation names operational destinations (never sent patient alerts): ${operational.join(', ')}`);
     // A delivery the last process was sending when it stopped (a clean stop aborts it, a crash
     // leaves it) is pending again, its attempt counted: it is sent again under the same key.
     this.deliveries.recoverInFlight(this.clock.now());
@@ -131,7 +132,9 @@ export class AlertsPart {
     const started = this.clock.now();
     const signal = AbortSignal.timeout(timeoutMs);
     // Not every peer library listens to the signal (a C-ECHO runs to its own timeout): the answer does.
-    const expired = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true }));
+    const expired = new Promise<never>((_, reject) =>
+      signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)), { once: true }),
+    );
     expired.catch(() => undefined);
     try {
       const detail = await Promise.race([channel.check(signal), expired]);

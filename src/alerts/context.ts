@@ -25,7 +25,13 @@ export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
   const s = study.mainTags;
   const key = alert.finding.keyInstanceId ? index.getInstance(alert.finding.keyInstanceId) : undefined;
   return {
-    patient: { id: p.PatientID ?? '', issuer: p.IssuerOfPatientID ?? '', name: p.PatientName ?? '', birthDate: p.PatientBirthDate ?? '', sex: p.PatientSex ?? '' },
+    patient: {
+      id: p.PatientID ?? '',
+      issuer: p.IssuerOfPatientID ?? '',
+      name: p.PatientName ?? '',
+      birthDate: p.PatientBirthDate ?? '',
+      sex: p.PatientSex ?? '',
+    },
     study: {
       instanceUid: alert.studyInstanceUid,
       accessionNumber: alert.finding.accessionNumber ?? s.AccessionNumber ?? '',
@@ -34,7 +40,12 @@ export function loadContext(index: DicomIndex, alert: Alert): AlertContext {
       description: s.StudyDescription ?? '',
     },
     keyInstance: key
-      ? { sopClassUid: key.sopClassUid, sopInstanceUid: key.sopInstanceUid, seriesInstanceUid: alert.finding.seriesInstanceUid, frameNumber: alert.finding.keyFrameNumber ?? 1 }
+      ? {
+          sopClassUid: key.sopClassUid,
+          sopInstanceUid: key.sopInstanceUid,
+          seriesInstanceUid: alert.finding.seriesInstanceUid,
+          frameNumber: alert.finding.keyFrameNumber ?? 1,
+        }
       : null,
   };
 }

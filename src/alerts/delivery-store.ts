@@ -142,7 +142,11 @@ export class DeliveryStore {
 
   /** At start: deliveries a stopped process was sending are pending again (their attempt counted). */
   recoverInFlight(now: number): number {
-    return this.queue.expireLeases(ALERTS_QUEUE, { code: 'QUEUE_LEASE_EXPIRED', detail: 'the node stopped while the delivery was in flight' }, { now, every: true });
+    return this.queue.expireLeases(
+      ALERTS_QUEUE,
+      { code: 'QUEUE_LEASE_EXPIRED', detail: 'the node stopped while the delivery was in flight' },
+      { now, every: true },
+    );
   }
 
   recordStep(seq: number, stepsDone: number): void {
@@ -204,7 +208,13 @@ export class DeliveryStore {
           if (!this.queue.retry(jobId, at, { keepAttempts: true })) continue;
         } else {
           jobId = this.queue.enqueue(
-            { queue: ALERTS_QUEUE, key: row.idempotency_key, payload: { alertId: row.alert_id, kind: row.kind }, group: row.destination_id, maxAttempts: NO_ATTEMPT_LIMIT },
+            {
+              queue: ALERTS_QUEUE,
+              key: row.idempotency_key,
+              payload: { alertId: row.alert_id, kind: row.kind },
+              group: row.destination_id,
+              maxAttempts: NO_ATTEMPT_LIMIT,
+            },
             at,
           ).job.id;
         }
@@ -226,7 +236,13 @@ export class DeliveryStore {
     const job = this.queue.get(row.job_id);
     if (!job) return undefined;
     if (job.state === 'running' && job.leaseOwner === this.worker) return job.id;
-    const claimed = this.queue.claim({ queue: ALERTS_QUEUE, group: row.destination_id, worker: this.worker, leaseMs: SENDING_LEASE_MS, now: Math.max(at, job.availableAt) });
+    const claimed = this.queue.claim({
+      queue: ALERTS_QUEUE,
+      group: row.destination_id,
+      worker: this.worker,
+      leaseMs: SENDING_LEASE_MS,
+      now: Math.max(at, job.availableAt),
+    });
     if (!claimed) return undefined;
     if (claimed.id !== job.id) {
       this.queue.release(claimed.id, this.worker);

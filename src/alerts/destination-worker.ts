@@ -194,7 +194,14 @@ export class DestinationWorker {
     }
     const delay = retryDelay(delivery.attempts, config.backoff, this.deps.random);
     deliveries.markFailed(delivery.seq, at + delay, failure);
-    log.warn('alert delivery failed, will retry', { alertId: delivery.alertId, seq: delivery.seq, destination: this.dest.id, code, attempt: delivery.attempts, retryInMs: delay });
+    log.warn('alert delivery failed, will retry', {
+      alertId: delivery.alertId,
+      seq: delivery.seq,
+      destination: this.dest.id,
+      code,
+      attempt: delivery.attempts,
+      retryInMs: delay,
+    });
     if (!isVigilError(err)) log.error('unexpected alert delivery error', { destination: this.dest.id, error: describeError(err) });
   }
 }

@@ -35,7 +35,8 @@ export class DestinationRegistry {
     for (const row of this.stmts.all.all()) {
       const parsed = destinationSchema.safeParse(JSON.parse(row.definition));
       // A stored definition that no longer passes the schema is reported at start, not skipped.
-      if (!parsed.success) throw new VigilError('CONFIG_INVALID', `stored alert destination "${row.id}" is no longer valid: ${parsed.error.issues[0]?.message}`);
+      if (!parsed.success)
+        throw new VigilError('CONFIG_INVALID', `stored alert destination "${row.id}" is no longer valid: ${parsed.error.issues[0]?.message}`);
       if (this.fromConfig.some((d) => d.id === row.id)) {
         throw new VigilError('CONFIG_INVALID', `alert destination "${row.id}" is defined both in the config file and over the API`);
       }
@@ -60,7 +61,11 @@ export class DestinationRegistry {
 
   /** Escalation levels naming operational destinations: those never receive a patient alert. */
   operationalEscalationTargets(): string[] {
-    const operational = new Set(this.all().filter((d) => d.config.use === 'operational').map((d) => d.config.id));
+    const operational = new Set(
+      this.all()
+        .filter((d) => d.config.use === 'operational')
+        .map((d) => d.config.id),
+    );
     return [...new Set(this.escalation.levels.flatMap((l) => l.destinations))].filter((id) => operational.has(id));
   }
 

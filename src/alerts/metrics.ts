@@ -20,7 +20,10 @@ export class AlertMetrics {
 
   constructor(
     readonly registry: Registry = new Registry(),
-    live: { pendingByDestination(): Map<string, number>; breakerOpen(): Map<string, boolean> } = { pendingByDestination: () => new Map(), breakerOpen: () => new Map() },
+    live: { pendingByDestination(): Map<string, number>; breakerOpen(): Map<string, boolean> } = {
+      pendingByDestination: () => new Map(),
+      breakerOpen: () => new Map(),
+    },
   ) {
     const registers = [registry];
     this.alertsCreated = new Counter({ name: 'vigil_alerts_created_total', help: 'Alerts raised from findings', labelNames: ['critical'], registers });
@@ -43,7 +46,12 @@ export class AlertMetrics {
       buckets: TTN_BUCKETS,
       registers,
     });
-    this.escalations = new Counter({ name: 'vigil_alert_escalations_total', help: 'Escalations of unacknowledged critical alerts', labelNames: ['level'], registers });
+    this.escalations = new Counter({
+      name: 'vigil_alert_escalations_total',
+      help: 'Escalations of unacknowledged critical alerts',
+      labelNames: ['level'],
+      registers,
+    });
     this.acknowledgements = new Counter({ name: 'vigil_alert_acknowledgements_total', help: 'Alerts acknowledged by a radiologist', registers });
     this.withdrawals = new Counter({
       name: 'vigil_alerts_withdrawn_total',

@@ -49,7 +49,10 @@ export function resultLines(r: ReportedResult): string[] {
   }
   const summary = findingSummary(f);
   if (r.status === 'preliminary') {
-    return [summary, 'Preliminary: made on part of the series while it was still arriving; the result on the complete series will confirm, correct or withdraw it.'];
+    return [
+      summary,
+      'Preliminary: made on part of the series while it was still arriving; the result on the complete series will confirm, correct or withdraw it.',
+    ];
   }
   if (r.corrects) return [summary, 'Corrected: a later run of the model on this study changed this result; this replaces the earlier one.'];
   return r.follows ? [summary, 'Final: the complete series confirms the preliminary result sent earlier.'] : [summary];

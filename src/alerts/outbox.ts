@@ -108,10 +108,26 @@ export class Outbox {
       const firstLevel = this.deps.escalation.levels[0];
       const escalateAt = finding.critical && firstLevel ? now + firstLevel.afterMs : null;
       // A confirmation keeps where the preliminary alert stood: its escalation clock, and its acknowledgement.
-      alerts.insert({ id, finding, escalateAt: confirms ? standing.escalateAt : escalateAt, createdAt: now, resultId: previous?.resultId ?? id, replaces: standing?.id ?? null, confirms });
+      alerts.insert({
+        id,
+        finding,
+        escalateAt: confirms ? standing.escalateAt : escalateAt,
+        createdAt: now,
+        resultId: previous?.resultId ?? id,
+        replaces: standing?.id ?? null,
+        confirms,
+      });
       if (confirms) this.carryOver(standing, id);
       const seqs = recipients.map((d) =>
-        deliveries.insert({ alertId: id, destinationId: d.id, channel: d.type, kind: 'alert', escalationLevel: null, idempotencyKey: newKey(), createdAt: now }),
+        deliveries.insert({
+          alertId: id,
+          destinationId: d.id,
+          channel: d.type,
+          kind: 'alert',
+          escalationLevel: null,
+          idempotencyKey: newKey(),
+          createdAt: now,
+        }),
       );
       this.change('alert-created', id, { findingId: finding.id, critical: finding.critical, destinations: recipients.map((d) => d.id) }, now);
       return { outcome: 'created', alert: alerts.get(id)!, deliveries: seqs, superseded: standing?.id ?? null };
@@ -195,7 +211,15 @@ export class Outbox {
         if (!dest) continue; // reported at start and refused on removal; never blocks the others
         if (dest.use === 'operational') continue; // refused at start: never a patient alert
         seqs.push(
-          this.deps.deliveries.insert({ alertId, destinationId: id, channel: dest.type, kind: 'escalation', escalationLevel: level + 1, idempotencyKey: newKey(), createdAt: now }),
+          this.deps.deliveries.insert({
+            alertId,
+            destinationId: id,
+            channel: dest.type,
+            kind: 'escalation',
+            escalationLevel: level + 1,
+            idempotencyKey: newKey(),
+            createdAt: now,
+          }),
         );
       }
       const next = levels[level + 1];
@@ -242,7 +266,15 @@ export class Outbox {
     alerts.withdraw(standing.id, finding, now);
     deliveries.cancelPending(standing.id, `withdrawn by finding ${finding.id}`);
     const seqs = holders.map((d) =>
-      deliveries.insert({ alertId: standing.id, destinationId: d.id, channel: d.type, kind: 'withdrawal', escalationLevel: null, idempotencyKey: newKey(), createdAt: now }),
+      deliveries.insert({
+        alertId: standing.id,
+        destinationId: d.id,
+        channel: d.type,
+        kind: 'withdrawal',
+        escalationLevel: null,
+        idempotencyKey: newKey(),
+        createdAt: now,
+      }),
     );
     this.change('alert-withdrawn', standing.id, { findingId: finding.id, destinations: holders.map((d) => d.id) }, now);
     return { outcome: 'withdrawn', alertId: standing.id, deliveries: seqs };
@@ -255,7 +287,12 @@ export class Outbox {
    * Removed or disabled destinations are left out.
    */
   private holders(alert: Alert): DestinationConfig[] {
-    const ids = new Set(this.deps.deliveries.ofAlert(alert.id).filter((d) => d.attempts > 0).map((d) => d.destinationId));
+    const ids = new Set(
+      this.deps.deliveries
+        .ofAlert(alert.id)
+        .filter((d) => d.attempts > 0)
+        .map((d) => d.destinationId),
+    );
     return [...ids].map((id) => this.deps.destinations.get(id)?.config).filter((d): d is DestinationConfig => d !== undefined && d.enabled);
   }
 

@@ -27,7 +27,13 @@ export const MAX_FIND_LIMIT = 1000;
 
 const body = z.strictObject({
   Level: z.string(),
-  Query: z.record(z.string().max(64), z.string().max(256).regex(/^[^\p{Cc}]*$/u, 'control characters are not allowed')),
+  Query: z.record(
+    z.string().max(64),
+    z
+      .string()
+      .max(256)
+      .regex(/^[^\p{Cc}]*$/u, 'control characters are not allowed'),
+  ),
   Expand: z.boolean().optional(),
   Limit: z.number().int().min(1).max(MAX_FIND_LIMIT).optional(),
   Since: z.number().int().min(0).max(1_000_000_000).optional(),

@@ -23,9 +23,7 @@ export class HttpServer {
 
   async start(): Promise<void> {
     const tls = this.config.tls;
-    const server = tls
-      ? https.createServer({ cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile) }, this.app)
-      : http.createServer(this.app);
+    const server = tls ? https.createServer({ cert: fs.readFileSync(tls.certFile), key: fs.readFileSync(tls.keyFile) }, this.app) : http.createServer(this.app);
     server.requestTimeout = 60_000;
     server.headersTimeout = 20_000;
     this.server = server;

@@ -28,7 +28,10 @@ export function problemOf(err: VigilError): Problem {
 }
 
 export function sendProblem(res: Response, err: VigilError): void {
-  res.status(err.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problemOf(err)));
+  res
+    .status(err.status)
+    .type(PROBLEM_CONTENT_TYPE)
+    .send(JSON.stringify(problemOf(err)));
 }
 
 /** Unknown routes answer with a problem too, never express's HTML page. */

@@ -82,16 +82,14 @@ export class AuditTrail {
   list(query: AuditQuery): { entries: AuditRecord[]; last: number; done: boolean } {
     const where = ['seq > @since'];
     if (query.tokenName !== undefined) where.push('token_name = @tokenName');
-    if (query.resourceId !== undefined) where.push("(params LIKE @pattern OR resources LIKE @pattern)");
-    const rows = this.db
-      .prepare<Record<string, unknown>, AuditRow>(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`)
-      .all({
-        since: query.since,
-        limit: query.limit + 1,
-        tokenName: query.tokenName,
-        // ids are hex digits and dashes: nothing in them is a LIKE wildcard
-        pattern: query.resourceId === undefined ? undefined : `%"${query.resourceId}"%`,
-      });
+    if (query.resourceId !== undefined) where.push('(params LIKE @pattern OR resources LIKE @pattern)');
+    const rows = this.db.prepare<Record<string, unknown>, AuditRow>(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY seq LIMIT @limit`).all({
+      since: query.since,
+      limit: query.limit + 1,
+      tokenName: query.tokenName,
+      // ids are hex digits and dashes: nothing in them is a LIKE wildcard
+      pattern: query.resourceId === undefined ? undefined : `%"${query.resourceId}"%`,
+    });
     const done = rows.length <= query.limit;
     const entries = rows.slice(0, query.limit).map(toRecord);
     return { entries, last: entries.at(-1)?.seq ?? query.since, done };

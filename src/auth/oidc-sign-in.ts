@@ -16,9 +16,7 @@ interface Pending {
 const PENDING_MS = 10 * 60_000;
 const MAX_PENDING = 10_000;
 
-export type SignInOutcome =
-  | { kind: 'signed-in'; auth: Auth & { person: Person }; idToken: string | null }
-  | { kind: 'no-role'; person: Person };
+export type SignInOutcome = { kind: 'signed-in'; auth: Auth & { person: Person }; idToken: string | null } | { kind: 'no-role'; person: Person };
 
 /**
  * The authorization code flow with PKCE against the configured provider, through openid-client.
@@ -71,7 +69,12 @@ export class OidcSignIn {
     const provider = await this.provider();
     let tokens: Awaited<ReturnType<typeof oidc.authorizationCodeGrant>>;
     try {
-      tokens = await oidc.authorizationCodeGrant(provider, callback, { pkceCodeVerifier: pending.verifier, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true });
+      tokens = await oidc.authorizationCodeGrant(provider, callback, {
+        pkceCodeVerifier: pending.verifier,
+        expectedState: state,
+        expectedNonce: pending.nonce,
+        idTokenExpected: true,
+      });
     } catch (err) {
       throw new VigilError('SIGN_IN_FAILED', `the provider refused the sign-in (${codeOf(err)})`);
     }

@@ -69,7 +69,17 @@ export class SessionStore {
     const csrf = randomBytes(32).toString('base64url');
     const at = this.now();
     const endsAt = at + this.limits.absoluteHours * 3_600_000;
-    this.stmts.insert.run({ idHash: digest(id), subject: auth.person.subject, name: auth.person.name, username: auth.tokenName, role: auth.role, csrf, idToken, at, endsAt });
+    this.stmts.insert.run({
+      idHash: digest(id),
+      subject: auth.person.subject,
+      name: auth.person.name,
+      username: auth.tokenName,
+      role: auth.role,
+      csrf,
+      idToken,
+      at,
+      endsAt,
+    });
     return { id, session: { auth, csrf, idToken, createdAt: at, endsAt } };
   }
 

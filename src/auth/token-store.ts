@@ -49,10 +49,7 @@ interface TokenRow {
  * - verify: one scrypt check decides. `shared` when the same string is being checked already
  *   (parallel requests with one new token pay one hash, not one each).
  */
-export type TokenCheck =
-  | { kind: 'refused' }
-  | { kind: 'known'; auth: Auth }
-  | { kind: 'verify'; shared: boolean; result: Promise<Auth | undefined> };
+export type TokenCheck = { kind: 'refused' } | { kind: 'known'; auth: Auth } | { kind: 'verify'; shared: boolean; result: Promise<Auth | undefined> };
 
 /** The key id of the one token that may not have our `vgl_` shape: VIGIL_ADMIN_TOKEN. */
 const BOOTSTRAP_KEY = 'bootstrap';
@@ -90,9 +87,7 @@ export class TokenStore {
     this.stmts = {
       byKey: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE key_id = ? AND revoked_at IS NULL'),
       byName: db.prepare<[string], TokenRow>('SELECT * FROM api_tokens WHERE name = ? AND revoked_at IS NULL'),
-      insert: db.prepare(
-        `INSERT INTO api_tokens (name, role, key_id, hash, created_at, created_by) VALUES (@name, @role, @keyId, @hash, @now, @createdBy)`,
-      ),
+      insert: db.prepare(`INSERT INTO api_tokens (name, role, key_id, hash, created_at, created_by) VALUES (@name, @role, @keyId, @hash, @now, @createdBy)`),
       revoke: db.prepare<[number, string]>('UPDATE api_tokens SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL'),
       touch: db.prepare<[number, number]>('UPDATE api_tokens SET last_used_at = ? WHERE id = ?'),
       all: db.prepare<[], TokenRow>('SELECT * FROM api_tokens ORDER BY id'),
@@ -117,7 +112,10 @@ export class TokenStore {
     if (!token) return 'absent';
     if (this.stmts.count.get()!.n > 0) return 'not-needed';
     if (token.length < MIN_BOOTSTRAP_LENGTH || /\s/.test(token)) {
-      throw new VigilError('CONFIG_INVALID', `VIGIL_ADMIN_TOKEN must be at least ${MIN_BOOTSTRAP_LENGTH} characters without spaces (e.g. openssl rand -hex 32)`);
+      throw new VigilError(
+        'CONFIG_INVALID',
+        `VIGIL_ADMIN_TOKEN must be at least ${MIN_BOOTSTRAP_LENGTH} characters without spaces (e.g. openssl rand -hex 32)`,
+      );
     }
     if (token.startsWith(GENERATED_PREFIX) && keyIdOf(token) === undefined) {
       throw new VigilError('CONFIG_INVALID', 'VIGIL_ADMIN_TOKEN starts with "vgl_" but is not a whole token made by `vigil token create`');

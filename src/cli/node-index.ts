@@ -39,7 +39,16 @@ export async function withNodeIndex(use: NodeIndexUse, fn: (db: Db, config: Vigi
   const author = cliUser();
   const audit = (status: number): void => {
     if (use.audited) {
-      new AuditTrail(db).record({ tokenName: author, role: null, address: 'local', method: 'CLI', route: `vigil ${use.audited}`, params: use.params ?? {}, resources: [], status });
+      new AuditTrail(db).record({
+        tokenName: author,
+        role: null,
+        address: 'local',
+        method: 'CLI',
+        route: `vigil ${use.audited}`,
+        params: use.params ?? {},
+        resources: [],
+        status,
+      });
     }
   };
   try {
@@ -57,7 +66,11 @@ export async function withNodeIndex(use: NodeIndexUse, fn: (db: Db, config: Vigi
 }
 
 /** The model commands: IT's decisions on a pack (mode, site operating points). */
-export function withModelSite(audited: string | undefined, params: Record<string, string>, fn: (db: Db, config: VigilConfig, author: string) => Promise<void> | void): Promise<void> {
+export function withModelSite(
+  audited: string | undefined,
+  params: Record<string, string>,
+  fn: (db: Db, config: VigilConfig, author: string) => Promise<void> | void,
+): Promise<void> {
   return withNodeIndex({ audited, params, migrations: [modelSiteMigrations] }, fn);
 }
 

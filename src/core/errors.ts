@@ -118,7 +118,6 @@ export class VigilError extends Error {
     return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[VIGIL_ERROR] === true;
   }
 
-
   readonly code: ErrorCode;
   readonly status: number;
   readonly title: string;

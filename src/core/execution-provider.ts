@@ -46,7 +46,11 @@ export interface ExecutionProviderConfig {
  * The provider of worker k (0 ≤ k < triage.workers). CUDA missing with fallbackToCpu: every
  * worker on the CPU, and `onFallback` told why (the config check refused it otherwise).
  */
-export function providerForWorker(config: ExecutionProviderConfig, onFallback: (why: string) => void, unavailable = cudaUnavailable): (worker: number) => ExecutionProvider {
+export function providerForWorker(
+  config: ExecutionProviderConfig,
+  onFallback: (why: string) => void,
+  unavailable = cudaUnavailable,
+): (worker: number) => ExecutionProvider {
   if (config.name === 'cpu') return () => ({ name: 'cpu' });
   const why = unavailable();
   if (why) {

@@ -33,7 +33,12 @@ export async function migratePostgres(client: pg.ClientBase, sets: readonly Migr
         } catch (err) {
           throw new Error(`migration ${set.part}#${m.version} (${m.name}) failed, nothing of this run was applied: ${(err as Error).message}`, { cause: err });
         }
-        await client.query('INSERT INTO schema_migrations (part, version, name, applied_at) VALUES ($1, $2, $3, $4)', [set.part, m.version, m.name, Date.now()]);
+        await client.query('INSERT INTO schema_migrations (part, version, name, applied_at) VALUES ($1, $2, $3, $4)', [
+          set.part,
+          m.version,
+          m.name,
+          Date.now(),
+        ]);
         applied.push(`${set.part}#${m.version} ${m.name}`);
       }
     }

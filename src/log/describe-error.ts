@@ -23,5 +23,10 @@ export function describeError(err: unknown): string {
 function thrownAt(stack: string | undefined): string | undefined {
   const frame = stack?.split('\n').find((line) => /^\s+at /.test(line));
   if (!frame) return undefined;
-  return frame.trim().slice(3).replace(/file:\/\//g, '').split(`${process.cwd()}/`).join('');
+  return frame
+    .trim()
+    .slice(3)
+    .replace(/file:\/\//g, '')
+    .split(`${process.cwd()}/`)
+    .join('');
 }

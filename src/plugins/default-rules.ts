@@ -5,7 +5,10 @@ import type { DefaultRules, RuleProblem } from '../rules/language.js';
 // src/rules, because the rules sit below the plugins.
 
 /** The default rules of the given plugins, in the order given; a plugin that cannot be read is a problem. */
-export async function defaultRulesOfPlugins(ids: readonly string[], folders: readonly string[] = []): Promise<{ defaults: DefaultRules[]; problems: RuleProblem[] }> {
+export async function defaultRulesOfPlugins(
+  ids: readonly string[],
+  folders: readonly string[] = [],
+): Promise<{ defaults: DefaultRules[]; problems: RuleProblem[] }> {
   const { found } = discoverPlugins([BUILTIN_PLUGINS_DIR, ...folders]);
   const defaults: DefaultRules[] = [];
   const problems: RuleProblem[] = [];

@@ -58,11 +58,9 @@ export function checkConfig(definition: PluginDefinition, section: unknown): unk
     path: ['plugins', 'config', id, ...issue.path.map(String)].join('.'),
     message: issue.message,
   }));
-  throw new VigilError(
-    'PLUGIN_CONFIG_INVALID',
-    `plugin ${id}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
-    { extra: { plugin: id, problems } },
-  );
+  throw new VigilError('PLUGIN_CONFIG_INVALID', `plugin ${id}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`, {
+    extra: { plugin: id, problems },
+  });
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

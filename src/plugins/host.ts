@@ -104,9 +104,7 @@ const NOT_AUTHORIZED = 0x0124;
 function refusalStatus(status: number | undefined): number | undefined {
   if (status === undefined) return NOT_AUTHORIZED;
   const inRange = (lo: number, hi: number) => status >= lo && status <= hi;
-  return inRange(0xa700, 0xa7ff) || inRange(0xa900, 0xa9ff) || inRange(0xc000, 0xcfff) || [0x0110, 0x0122, 0x0124].includes(status)
-    ? status
-    : undefined;
+  return inRange(0xa700, 0xa7ff) || inRange(0xa900, 0xa9ff) || inRange(0xc000, 0xcfff) || [0x0110, 0x0122, 0x0124].includes(status) ? status : undefined;
 }
 
 /**
@@ -147,7 +145,10 @@ export class PluginHost {
 
     const { order, missing, cyclic } = orderPlugins([...definitions.keys()], (id) => definitions.get(id)!.dependsOn ?? []);
     for (const [id, dependency] of missing) {
-      this.refuse(this.records.get(id)!, new VigilError('PLUGIN_MISSING_DEPENDENCY', `plugin ${id} needs ${dependency}, which is not loaded`, { extra: { dependency } }));
+      this.refuse(
+        this.records.get(id)!,
+        new VigilError('PLUGIN_MISSING_DEPENDENCY', `plugin ${id} needs ${dependency}, which is not loaded`, { extra: { dependency } }),
+      );
     }
     for (const id of cyclic) {
       this.refuse(this.records.get(id)!, new VigilError('PLUGIN_DEPENDENCY_CYCLE', `plugin ${id} depends on itself through ${cyclic.join(', ')}`));
@@ -244,7 +245,10 @@ export class PluginHost {
     // A dependency may have been refused since the order was made (its config, its routes).
     const inactive = (definition.dependsOn ?? []).find((d) => this.records.get(d)?.state !== 'active');
     if (inactive !== undefined) {
-      this.refuse(record, new VigilError('PLUGIN_MISSING_DEPENDENCY', `plugin ${record.id} needs ${inactive}, which is not loaded`, { extra: { dependency: inactive } }));
+      this.refuse(
+        record,
+        new VigilError('PLUGIN_MISSING_DEPENDENCY', `plugin ${record.id} needs ${inactive}, which is not loaded`, { extra: { dependency: inactive } }),
+      );
       return;
     }
     try {
@@ -348,7 +352,12 @@ export class PluginHost {
     const message = timeout ? `${work} ran past its ${timedOutAfterMs} ms limit` : errorText(error);
     const code: ErrorCode = timeout ? 'PLUGIN_HOOK_TIMEOUT' : isVigilError(error) ? error.code : 'PLUGIN_HOOK_FAILED';
     record.lastError = { code, message, hook: work, at: new Date().toISOString() };
-    this.deps.log.error(timeout ? 'plugin hook timed out' : 'plugin hook failed', { plugin: record.id, hook: work, code, error: timeout ? message : describeError(error) });
+    this.deps.log.error(timeout ? 'plugin hook timed out' : 'plugin hook failed', {
+      plugin: record.id,
+      hook: work,
+      code,
+      error: timeout ? message : describeError(error),
+    });
     this.deps.observer?.hookFailed?.(record.id, work, timeout ? 'timeout' : 'error');
   }
 

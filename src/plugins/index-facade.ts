@@ -4,11 +4,7 @@ import type { SeriesState } from '../series/series-state-store.js';
 import type { IndexFacade, InstanceView } from './sdk.js';
 
 /** Read-only views of the index for plugins: plain copies, never the rows or the database. */
-export function createIndexFacade(
-  index: DicomIndex,
-  files: FileStore,
-  series: { stateOf(seriesId: string): SeriesState | undefined },
-): IndexFacade {
+export function createIndexFacade(index: DicomIndex, files: FileStore, series: { stateOf(seriesId: string): SeriesState | undefined }): IndexFacade {
   const instanceView = (row: InstanceRow): InstanceView => ({
     id: row.id,
     seriesId: row.seriesId,

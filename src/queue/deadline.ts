@@ -6,11 +6,7 @@ export type DeadlineOutcome<T> = { kind: 'ok'; value: T } | { kind: 'error'; err
  * that ignores its signal keeps running in the background, but nothing waits for it. Real time
  * on purpose: a hang is measured by the wall clock, not by the node's (possibly manual) Clock.
  */
-export async function runWithDeadline<T>(
-  fn: (signal: AbortSignal) => T | Promise<T>,
-  timeoutMs: number,
-  parent?: AbortSignal,
-): Promise<DeadlineOutcome<T>> {
+export async function runWithDeadline<T>(fn: (signal: AbortSignal) => T | Promise<T>, timeoutMs: number, parent?: AbortSignal): Promise<DeadlineOutcome<T>> {
   const controller = new AbortController();
   const onParentAbort = () => controller.abort(parent?.reason);
   parent?.addEventListener('abort', onParentAbort, { once: true });

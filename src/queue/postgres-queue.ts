@@ -139,7 +139,12 @@ export class PostgresJobQueue implements JobQueue<'async'> {
 
   /** The same queue inside the caller's open transaction on `client` (see the class comment). */
   joining(client: pg.ClientBase): PostgresJobQueue {
-    return new PostgresJobQueue(this.pool, { clock: this.clock, random: this.random, ...(this.observer && { observer: this.observer }) }, joinedRunner(client), this.wakeups);
+    return new PostgresJobQueue(
+      this.pool,
+      { clock: this.clock, random: this.random, ...(this.observer && { observer: this.observer }) },
+      joinedRunner(client),
+      this.wakeups,
+    );
   }
 
   async enqueue<P>(input: EnqueueInput<P>, now = this.clock.now()): Promise<{ job: QueueJob<P>; created: boolean }> {
@@ -149,7 +154,17 @@ export class PostgresJobQueue implements JobQueue<'async'> {
         `INSERT INTO queue_jobs (id, queue, key, payload, priority, grp, state, attempts, max_attempts, available_at, created_at)
          VALUES ($1, $2, $3, $4::jsonb, $5, $6, 'queued', 0, $7, $8, $9)
          ON CONFLICT (queue, key) DO NOTHING RETURNING *`,
-        [crypto.randomUUID(), input.queue, input.key, JSON.stringify(input.payload), input.priority ?? 0, input.group ?? null, input.maxAttempts, input.availableAt ?? now, now],
+        [
+          crypto.randomUUID(),
+          input.queue,
+          input.key,
+          JSON.stringify(input.payload),
+          input.priority ?? 0,
+          input.group ?? null,
+          input.maxAttempts,
+          input.availableAt ?? now,
+          now,
+        ],
       );
       if (inserted.rows[0]) return { job: toJob<P>(inserted.rows[0]), created: true };
       const existing = await db.query<Row>('SELECT * FROM queue_jobs WHERE queue = $1 AND key = $2', [input.queue, input.key]);
@@ -199,7 +214,11 @@ export class PostgresJobQueue implements JobQueue<'async'> {
   }
 
   async extendLease(id: string, worker: string, leaseMs: number, now = this.clock.now()): Promise<boolean> {
-    const res = await this.db.query(`UPDATE queue_jobs SET lease_until = $3 WHERE id = $1 AND state = 'running' AND lease_owner = $2`, [id, worker, now + leaseMs]);
+    const res = await this.db.query(`UPDATE queue_jobs SET lease_until = $3 WHERE id = $1 AND state = 'running' AND lease_owner = $2`, [
+      id,
+      worker,
+      now + leaseMs,
+    ]);
     return res.rowCount === 1;
   }
 
@@ -219,7 +238,11 @@ export class PostgresJobQueue implements JobQueue<'async'> {
       if (!row) return undefined;
       const state: QueueJobState = retry === null ? 'failed' : retry === 'give-up' || row.attempts >= row.max_attempts ? 'dead' : 'queued';
       const availableAt =
-        state !== 'queued' || retry === null || retry === 'give-up' ? Number(row.available_at) : 'at' in retry ? retry.at : now + backoffDelay(row.attempts, retry, this.random);
+        state !== 'queued' || retry === null || retry === 'give-up'
+          ? Number(row.available_at)
+          : 'at' in retry
+            ? retry.at
+            : now + backoffDelay(row.attempts, retry, this.random);
       await db.query(
         `UPDATE queue_jobs SET state = $2, error_code = $3, error_detail = $4, finished_at = $5, available_at = $6, lease_owner = NULL, lease_until = NULL WHERE seq = $1`,
         [row.seq, state, error.code, error.detail, state === 'queued' ? null : now, availableAt],
@@ -314,13 +337,19 @@ export class PostgresJobQueue implements JobQueue<'async'> {
       where.push(`payload -> $${params.length - 1}::text = $${params.length}::jsonb`);
     }
     params.push(query.limit, query.offset ?? 0);
-    const { rows } = await this.db.query<Row>(`SELECT * FROM queue_jobs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+    const { rows } = await this.db.query<Row>(
+      `SELECT * FROM queue_jobs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT $${params.length - 1} OFFSET $${params.length}`,
+      params,
+    );
     return rows.map((row) => toJob<P, R>(row));
   }
 
   async counts(queue: string): Promise<Record<QueueJobState, number>> {
     const out = Object.fromEntries(QUEUE_JOB_STATES.map((s) => [s, 0])) as Record<QueueJobState, number>;
-    const { rows } = await this.db.query<{ state: QueueJobState; n: number }>('SELECT state, COUNT(*)::int AS n FROM queue_jobs WHERE queue = $1 GROUP BY state', [queue]);
+    const { rows } = await this.db.query<{ state: QueueJobState; n: number }>(
+      'SELECT state, COUNT(*)::int AS n FROM queue_jobs WHERE queue = $1 GROUP BY state',
+      [queue],
+    );
     for (const row of rows) out[row.state] = row.n;
     return out;
   }

@@ -26,9 +26,17 @@ export function queueMetrics(
   gauge('vigil_queue_in_flight', 'Jobs of the durable queue held by a worker, by queue', (s) => s.inFlight);
   gauge('vigil_queue_dead_letters', 'Jobs of the durable queue that used up their attempts, by queue', (s) => s.deadLetters);
   gauge('vigil_queue_oldest_age_seconds', 'How long the oldest waiting job has been in the queue, by queue', (s) => s.oldestAgeMs / 1000);
-  const retries = metrics.counter({ name: 'vigil_queue_retries_total', help: 'Failed attempts queued again for a retry, by queue', labelNames: ['queue'] as const });
+  const retries = metrics.counter({
+    name: 'vigil_queue_retries_total',
+    help: 'Failed attempts queued again for a retry, by queue',
+    labelNames: ['queue'] as const,
+  });
   const dead = metrics.counter({ name: 'vigil_queue_dead_letters_total', help: 'Jobs that became dead letters, by queue', labelNames: ['queue'] as const });
-  const expired = metrics.counter({ name: 'vigil_queue_leases_expired_total', help: 'Leases that ran out and were taken back, by queue', labelNames: ['queue'] as const });
+  const expired = metrics.counter({
+    name: 'vigil_queue_leases_expired_total',
+    help: 'Leases that ran out and were taken back, by queue',
+    labelNames: ['queue'] as const,
+  });
   return {
     retried: (queue) => retries.inc({ queue }),
     deadLettered: (queue) => dead.inc({ queue }),

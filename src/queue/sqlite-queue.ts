@@ -184,7 +184,12 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
       const row = this.stmts.running.get(id, worker);
       if (!row) return undefined;
       const state: QueueJobState = retry === null ? 'failed' : retry === 'give-up' || row.attempts >= row.max_attempts ? 'dead' : 'queued';
-      const availableAt = state !== 'queued' || retry === null || retry === 'give-up' ? row.available_at : 'at' in retry ? retry.at : now + backoffDelay(row.attempts, retry, this.random);
+      const availableAt =
+        state !== 'queued' || retry === null || retry === 'give-up'
+          ? row.available_at
+          : 'at' in retry
+            ? retry.at
+            : now + backoffDelay(row.attempts, retry, this.random);
       this.stmts.fail.run({ id, worker, state, code: error.code, detail: error.detail, finishedAt: state === 'queued' ? null : now, availableAt });
       if (state === 'queued') this.observer?.retried(row.queue);
       if (state === 'dead') this.observer?.deadLettered(row.queue);

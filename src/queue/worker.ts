@@ -156,7 +156,12 @@ export class QueueWorker {
     this.unrecorded++;
     const retryInMs = retryDelay(this.unrecorded, this.policy);
     this.pausedUntil = this.clock.now() + retryInMs;
-    this.log.error('queue could not record a job outcome in the index: pausing', { queue: this.store.queueName, ...(job && { jobId: job.id }), error: errorText(err), retryInMs });
+    this.log.error('queue could not record a job outcome in the index: pausing', {
+      queue: this.store.queueName,
+      ...(job && { jobId: job.id }),
+      error: errorText(err),
+      retryInMs,
+    });
   }
 
   private async attempt(job: QueuedJob): Promise<void> {
@@ -177,7 +182,13 @@ export class QueueWorker {
     }
     const delay = retryDelay(failures, this.policy);
     this.store.retryAt(job, now + delay, error, now);
-    this.log.warn('queued job failed, will retry', { queue: this.store.queueName, jobId: job.id, attempts: failures, retryInMs: delay, error: logged(outcome) });
+    this.log.warn('queued job failed, will retry', {
+      queue: this.store.queueName,
+      jobId: job.id,
+      attempts: failures,
+      retryInMs: delay,
+      error: logged(outcome),
+    });
   }
 }
 

@@ -45,7 +45,10 @@ function checkReferences(rule: Rule, ctx: RuleCheckContext, errors: RuleProblem[
     // A plugin's default names the pack it was written for; a site without that pack must keep
     // its other rules working, so only a rule someone wrote here is refused for it.
     if (rule.origin.kind === 'default') {
-      warnings.push({ path, message: `model ${model} is not installed: default rule ${rule.id} of plugin ${rule.origin.plugin} queues nothing for it until its pack is in the models folder` });
+      warnings.push({
+        path,
+        message: `model ${model} is not installed: default rule ${rule.id} of plugin ${rule.origin.plugin} queues nothing for it until its pack is in the models folder`,
+      });
     } else {
       errors.push({ path, message: `unknown model ${model}; known models are ${ctx.models.join(', ') || 'none'}` });
     }
@@ -53,7 +56,10 @@ function checkReferences(rule: Rule, ctx: RuleCheckContext, errors: RuleProblem[
   rule.then.forward.forEach((destination, i) => {
     const path = `${rule.path}.then.forward.${i}`;
     if (ctx.destinations !== undefined && !ctx.destinations.includes(destination)) {
-      errors.push({ path, message: `unknown destination ${destination}; forward to the AE title of a modality in dicom.modalities that has a port (${ctx.destinations.join(', ') || 'none configured'})` });
+      errors.push({
+        path,
+        message: `unknown destination ${destination}; forward to the AE title of a modality in dicom.modalities that has a port (${ctx.destinations.join(', ') || 'none configured'})`,
+      });
     }
   });
 }

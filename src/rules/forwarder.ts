@@ -73,7 +73,8 @@ export class RuleForwarder {
     const { dicom, index, files, log } = this.deps;
     const peer = dicom.modalities.find((m) => m.aeTitle === job.destination && m.host && m.port);
     // A destination taken out of dicom.modalities since: retrying cannot help.
-    if (!peer) return void log.warn('forward dropped: destination no longer in dicom.modalities with a port', { destination: job.destination, seriesId: job.seriesId });
+    if (!peer)
+      return void log.warn('forward dropped: destination no longer in dicom.modalities with a port', { destination: job.destination, seriesId: job.seriesId });
     const instances = index.instancesUnder('series', job.seriesId);
     if (instances.length === 0) return void log.warn('forward dropped: series no longer stored', { seriesId: job.seriesId });
     // Throwing makes the queue retry with back-off: the peer is down, refused, or did not store everything.

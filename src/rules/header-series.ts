@@ -71,5 +71,8 @@ async function listFiles(p: string): Promise<string[]> {
   const stat = await fs.stat(p);
   if (!stat.isDirectory()) return [p];
   const entries = await fs.readdir(p, { withFileTypes: true, recursive: true });
-  return entries.filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => path.join(e.parentPath, e.name))
+    .sort();
 }

@@ -100,7 +100,8 @@ function rangeAt(value: unknown, at: string, problems: RuleProblem[], attr: Retu
   const lo = bound(min, 'min');
   const hi = bound(max, 'max');
   if (lo === undefined && hi === undefined) problems.push({ path: at, message: 'needs min, max or both' });
-  if (typeof lo === 'number' && typeof hi === 'number' && lo > hi) problems.push({ path: at, message: `min (${lo}) is greater than max (${hi}): nothing can match` });
+  if (typeof lo === 'number' && typeof hi === 'number' && lo > hi)
+    problems.push({ path: at, message: `min (${lo}) is greater than max (${hi}): nothing can match` });
   if (!attr || lo === null || hi === null || extra.length > 0 || (lo === undefined && hi === undefined)) return undefined;
   if (lo !== undefined && hi !== undefined && lo > hi) return undefined;
   return { op: 'range', attr, min: lo, max: hi };

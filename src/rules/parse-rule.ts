@@ -33,7 +33,8 @@ export function parseRule(raw: unknown, path: string, origin: RuleOrigin, proble
     for (const issue of shape.error.issues) problems.push({ path: joinPath(path, issue.path), message: issue.message });
   }
   if (raw === null || typeof raw !== 'object' || !('when' in raw)) {
-    if (raw !== null && typeof raw === 'object') problems.push({ path: `${path}.when`, message: 'is required: the condition a series must meet (use { all: [] } for every series)' });
+    if (raw !== null && typeof raw === 'object')
+      problems.push({ path: `${path}.when`, message: 'is required: the condition a series must meet (use { all: [] } for every series)' });
     return undefined;
   }
   const when = parseCondition(raw.when, `${path}.when`, problems);

@@ -32,7 +32,8 @@ export function resolveRuleSet(document: unknown, defaults: readonly DefaultRule
 
   const disabled = new Set<string>();
   doc.disable.forEach((id, i) => {
-    if (typeof id !== 'string' || !byId.has(id)) errors.push({ path: `disable.${i}`, message: `no default rule has the id ${JSON.stringify(id)}; defaults are ${[...byId.keys()].join(', ') || 'none'}` });
+    if (typeof id !== 'string' || !byId.has(id))
+      errors.push({ path: `disable.${i}`, message: `no default rule has the id ${JSON.stringify(id)}; defaults are ${[...byId.keys()].join(', ') || 'none'}` });
     else disabled.add(id);
   });
 
@@ -95,7 +96,8 @@ function documentShape(document: unknown, errors: RuleProblem[]): { rules: unkno
     return { rules: [], disable: [] };
   }
   const obj = document as Record<string, unknown>;
-  for (const key of Object.keys(obj)) if (!DOCUMENT_KEYS.includes(key)) errors.push({ path: key, message: `unknown key; a rules document has ${DOCUMENT_KEYS.join(' and ')}` });
+  for (const key of Object.keys(obj))
+    if (!DOCUMENT_KEYS.includes(key)) errors.push({ path: key, message: `unknown key; a rules document has ${DOCUMENT_KEYS.join(' and ')}` });
   const list = (key: string): unknown[] => {
     const value = obj[key];
     if (value === undefined || value === null) return [];

@@ -57,11 +57,19 @@ export function routeSeries(ruleSet: RuleSet, series: SeriesFacts, opts: Describ
       continue;
     }
     const outcome = safeEvaluate(rule, series, opts);
-    results.push({ ruleId: rule.id, status: outcome.matched ? 'matched' : 'no-match', because: `${outcome.matched ? 'match' : 'no match'}: ${outcome.because}`, outcome });
+    results.push({
+      ruleId: rule.id,
+      status: outcome.matched ? 'matched' : 'no-match',
+      because: `${outcome.matched ? 'match' : 'no match'}: ${outcome.because}`,
+      outcome,
+    });
     if (!outcome.matched) continue;
     for (const modelId of rule.then.models) {
       const earlier = jobs.get(modelId);
-      jobs.set(modelId, earlier ? { ...earlier, priority: morePressing(earlier.priority, rule.then.priority) } : { modelId, priority: rule.then.priority, ruleId: rule.id });
+      jobs.set(
+        modelId,
+        earlier ? { ...earlier, priority: morePressing(earlier.priority, rule.then.priority) } : { modelId, priority: rule.then.priority, ruleId: rule.id },
+      );
     }
     for (const destination of rule.then.forward) {
       if (!forwards.has(destination)) forwards.set(destination, { destination, ruleId: rule.id });

@@ -62,7 +62,7 @@ export class RoutingService {
       return undefined;
     }
     if (isOwnResultSeries(ownAeTitles(facts.facts['association.callingAeTitle']))) {
-      log.info('series of the node\'s own AI results: not routed', { seriesId, seriesVersion });
+      log.info("series of the node's own AI results: not routed", { seriesId, seriesVersion });
       return undefined;
     }
     const { ruleSet, version: ruleVersion } = this.deps.book.inForce();
@@ -75,7 +75,15 @@ export class RoutingService {
       this.deps.index.changes.append('series-routed', 'series', seriesId, { decisionId: id, seriesVersion, ruleVersion, models, forward: destinations });
       return id;
     });
-    log.info('series routed', { seriesId, seriesVersion, ruleVersion, decisionId, models, forward: destinations, matched: decision.results.filter((r) => r.status === 'matched').map((r) => r.ruleId) });
+    log.info('series routed', {
+      seriesId,
+      seriesVersion,
+      ruleVersion,
+      decisionId,
+      models,
+      forward: destinations,
+      matched: decision.results.filter((r) => r.status === 'matched').map((r) => r.ruleId),
+    });
     const sink = this.deps.sink();
     if (!runTriage && decision.jobs.length > 0) log.info('series reopened: triage not run again', { seriesId, seriesVersion });
     for (const job of runTriage ? decision.jobs : []) await this.hand(() => sink.runModel({ seriesId, ...job }), { seriesId, modelId: job.modelId });

@@ -166,7 +166,14 @@ export class RuleBook {
         if (meta.source !== 'defaults') this.deps.index.changes.append('rules-changed', 'rules', String(v), { source: meta.source, author: meta.author });
         return v;
       });
-      this.deps.log.info('routing rules applied', { version, source: meta.source, author: meta.author, added: diff.added, removed: diff.removed, changed: diff.changed.map((c) => c.id) });
+      this.deps.log.info('routing rules applied', {
+        version,
+        source: meta.source,
+        author: meta.author,
+        added: diff.added,
+        removed: diff.removed,
+        changed: diff.changed.map((c) => c.id),
+      });
     }
     this.current = { ruleSet, version, document, text, warnings: check.warnings };
     // Falling back to a stored version or the defaults is not a submission: a failure stays shown.
@@ -183,7 +190,9 @@ export class RuleBook {
     // Problems name paths and rule text, never patient data: safe to log.
     this.deps.log.error('routing rules refused; the rules in force stay', { source, author, version: this.current.version, errors: check.errors.slice(0, 20) });
     const n = check.errors.length;
-    return new VigilError('RULES_INVALID', `the rules have ${n} problem${n === 1 ? '' : 's'}; nothing was applied`, { extra: { errors: check.errors, warnings: check.warnings } });
+    return new VigilError('RULES_INVALID', `the rules have ${n} problem${n === 1 ? '' : 's'}; nothing was applied`, {
+      extra: { errors: check.errors, warnings: check.warnings },
+    });
   }
 
   private note(a: Omit<ApplyAttempt, 'at' | 'version'>): ApplyAttempt {

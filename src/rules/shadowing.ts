@@ -52,10 +52,12 @@ export function implies(b: Condition, a: Condition): boolean {
       if (b.op === 'range') {
         return (a.min === undefined || (b.min !== undefined && b.min >= a.min)) && (a.max === undefined || (b.max !== undefined && b.max <= a.max));
       }
-      return literalsOf(b)?.every((l) => {
-        const n = literalAsValue(l).number;
-        return n !== undefined && inRange(n, a.min, a.max);
-      }) ?? false;
+      return (
+        literalsOf(b)?.every((l) => {
+          const n = literalAsValue(l).number;
+          return n !== undefined && inRange(n, a.min, a.max);
+        }) ?? false
+      );
     default:
       return a satisfies never;
   }

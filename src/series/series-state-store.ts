@@ -45,31 +45,21 @@ export class SeriesStateStore {
   constructor(private readonly db: Db) {
     this.stmts = {
       get: db.prepare<[string], StateRow>('SELECT * FROM series_state WHERE series_id = ?'),
-      insertOpen: db.prepare(
-        `INSERT INTO series_state (series_id, state, last_instance_at, idle_deadline) VALUES (?, 'open', ?, ?)`,
-      ),
-      touchOpen: db.prepare(
-        `UPDATE series_state SET state = 'open', last_instance_at = ?, idle_deadline = ? WHERE series_id = ?`,
-      ),
+      insertOpen: db.prepare(`INSERT INTO series_state (series_id, state, last_instance_at, idle_deadline) VALUES (?, 'open', ?, ?)`),
+      touchOpen: db.prepare(`UPDATE series_state SET state = 'open', last_instance_at = ?, idle_deadline = ? WHERE series_id = ?`),
       markStable: db.prepare(
         `UPDATE series_state SET state = 'stable', version = version + 1, reason = ?, instance_count = ?, stable_at = ?,
            idle_deadline = NULL, emit_pending = 1
          WHERE series_id = ? AND state = 'open'`,
       ),
       emitted: db.prepare('UPDATE series_state SET emit_pending = 0 WHERE series_id = ?'),
-      due: db.prepare<[number], { series_id: string }>(
-        `SELECT series_id FROM series_state WHERE state = 'open' AND idle_deadline <= ? ORDER BY idle_deadline`,
-      ),
-      nextDeadline: db.prepare<[], { at: number | null }>(
-        `SELECT MIN(idle_deadline) AS at FROM series_state WHERE state = 'open'`,
-      ),
+      due: db.prepare<[number], { series_id: string }>(`SELECT series_id FROM series_state WHERE state = 'open' AND idle_deadline <= ? ORDER BY idle_deadline`),
+      nextDeadline: db.prepare<[], { at: number | null }>(`SELECT MIN(idle_deadline) AS at FROM series_state WHERE state = 'open'`),
       pendingEmits: db.prepare<[], { series_id: string }>('SELECT series_id FROM series_state WHERE emit_pending = 1'),
       openWithModality: db.prepare<[], { series_id: string; modality: string | null }>(
         `SELECT st.series_id, s.modality FROM series_state st JOIN series s ON s.id = st.series_id WHERE st.state = 'open'`,
       ),
-      extendDeadline: db.prepare(
-        `UPDATE series_state SET idle_deadline = MAX(idle_deadline, ?) WHERE series_id = ? AND state = 'open'`,
-      ),
+      extendDeadline: db.prepare(`UPDATE series_state SET idle_deadline = MAX(idle_deadline, ?) WHERE series_id = ? AND state = 'open'`),
       openIdsByUid: db.prepare<[string], { id: string }>(
         `SELECT s.id FROM series s JOIN series_state st ON st.series_id = s.id
          WHERE s.series_instance_uid = ? AND st.state = 'open'`,

@@ -263,7 +263,8 @@ export class SeriesTracker {
     this.timerAt = undefined;
     this.cancelTimer = undefined;
     try {
-      for (const seriesId of this.states.dueForIdle(this.deps.clock.now())) this.declareStable(seriesId, this.history.endedByQuiet(seriesId) ? 'quiet' : 'idle');
+      for (const seriesId of this.states.dueForIdle(this.deps.clock.now()))
+        this.declareStable(seriesId, this.history.endedByQuiet(seriesId) ? 'quiet' : 'idle');
       if (this.sweepFailures > 0) this.deps.log.info('series tracker recovered: idle windows are declared again', { failedSweeps: this.sweepFailures });
       this.sweepFailures = 0;
       this.retryAt = undefined;

@@ -231,11 +231,10 @@ export class DicomIndex {
   getResource(level: Level, id: string): ResourceRow | undefined {
     const { table, parent } = TABLES[level];
     const row = this.sql<[string], { id: string; parent: string | null; main_tags: string; created_at: number; updated_at: number }>(
-        level === 'instances'
-          ? `SELECT id, ${parent} AS parent, main_tags, received_at AS created_at, received_at AS updated_at FROM ${table} WHERE id = ?`
-          : `SELECT id, ${parent ?? 'NULL'} AS parent, main_tags, created_at, updated_at FROM ${table} WHERE id = ?`,
-      )
-      .get(id);
+      level === 'instances'
+        ? `SELECT id, ${parent} AS parent, main_tags, received_at AS created_at, received_at AS updated_at FROM ${table} WHERE id = ?`
+        : `SELECT id, ${parent ?? 'NULL'} AS parent, main_tags, created_at, updated_at FROM ${table} WHERE id = ?`,
+    ).get(id);
     if (!row) return undefined;
     return {
       id: row.id,
@@ -286,9 +285,7 @@ export class DicomIndex {
       studies: 'i.series_ref IN (SELECT id FROM series WHERE study_ref = ?)',
       patients: 'i.series_ref IN (SELECT s.id FROM series s JOIN studies st ON s.study_ref = st.id WHERE st.patient_ref = ?)',
     };
-    return this.sql<[string], RawInstance>(`SELECT i.* FROM instances i WHERE ${where[level]} ORDER BY i.rowid`)
-      .all(id)
-      .map(toInstance);
+    return this.sql<[string], RawInstance>(`SELECT i.* FROM instances i WHERE ${where[level]} ORDER BY i.rowid`).all(id).map(toInstance);
   }
 
   /**

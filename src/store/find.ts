@@ -144,7 +144,10 @@ function sqlNarrowing(match: TagMatch): { sql: string; params: string[] } | unde
 
 /** `*` and `?` become `%` and `_`; the LIKE metacharacters of the value itself are escaped. */
 export function toLike(pattern: string): string {
-  return pattern.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%').replace(/\?/g, '_');
+  return pattern
+    .replace(/[\\%_]/g, (c) => `\\${c}`)
+    .replace(/\*/g, '%')
+    .replace(/\?/g, '_');
 }
 
 /** The exact check, in code. */

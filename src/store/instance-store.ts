@@ -84,10 +84,16 @@ export class InstanceStore {
     private readonly index: DicomIndex,
     private readonly bus: EventBus,
     private readonly log: Logger,
-    private readonly config: Pick<StorageConfig, 'maxElementMb' | 'duplicates' | 'groupCommitMs'> = { maxElementMb: 256, duplicates: 'keep-first', groupCommitMs: 0 },
+    private readonly config: Pick<StorageConfig, 'maxElementMb' | 'duplicates' | 'groupCommitMs'> = {
+      maxElementMb: 256,
+      duplicates: 'keep-first',
+      groupCommitMs: 0,
+    },
   ) {
-    this.group = new GroupCommit((fn) => this.index.transaction(fn), { windowMs: config.groupCommitMs, maxMembers: GROUP_COMMIT_MAX }, (size) =>
-      this.groupObservers.forEach((observe) => observe(size)),
+    this.group = new GroupCommit(
+      (fn) => this.index.transaction(fn),
+      { windowMs: config.groupCommitMs, maxMembers: GROUP_COMMIT_MAX },
+      (size) => this.groupObservers.forEach((observe) => observe(size)),
     );
   }
 
@@ -246,7 +252,13 @@ export class InstanceStore {
           if (held) this.index.deleteResource('instances', held.id);
           const recorded = this.index.recordInstance(record);
           if (held) {
-            this.index.changes.append('instance-overwritten', 'instance', ids.instance, { previous: held.id, otherPatient: heldPatient !== ids.patient }, storedAt);
+            this.index.changes.append(
+              'instance-overwritten',
+              'instance',
+              ids.instance,
+              { previous: held.id, otherPatient: heldPatient !== ids.patient },
+              storedAt,
+            );
           }
           if (recorded.created) {
             this.bus.emit('instance-stored', {
@@ -275,9 +287,9 @@ export class InstanceStore {
     }
     if (!result.created) return { kind: 'duplicate', instanceId: ids.instance, ids };
     if (held) {
-      await this.files.remove(held.filePath).catch((err: unknown) =>
-        this.log.warn('file of an overwritten instance could not be removed', { instanceId: held.id, error: (err as Error).message }),
-      );
+      await this.files
+        .remove(held.filePath)
+        .catch((err: unknown) => this.log.warn('file of an overwritten instance could not be removed', { instanceId: held.id, error: (err as Error).message }));
       this.log.warn('instance sent again with other content: replaced (storage.duplicates: overwrite)', { instanceId: ids.instance, previous: held.id });
       return { kind: 'overwritten', instanceId: ids.instance, ids, previousId: held.id };
     }
@@ -323,7 +335,11 @@ function structureRefusal(problem: StructureProblem, maxElementMb: number): Stor
     case 'too-large': {
       const tag = problem.tag.toString(16).toUpperCase().padStart(8, '0');
       const mb = Math.ceil(problem.length / MB);
-      return { kind: 'refused', reason: 'element-too-large', detail: `element (${tag.slice(0, 4)},${tag.slice(4)}) is ${mb} MB, over the ${maxElementMb} MB taken` };
+      return {
+        kind: 'refused',
+        reason: 'element-too-large',
+        detail: `element (${tag.slice(0, 4)},${tag.slice(4)}) is ${mb} MB, over the ${maxElementMb} MB taken`,
+      };
     }
     default:
       return problem satisfies never;

@@ -47,8 +47,7 @@ export async function runStartupCheck(dataDir: string, files: FileStore, index: 
   report.retentionRemovalsFinished = index.pendingRemovals.finish(files).removed;
   if (report.uncleanShutdown) await reconcile(dataDir, files, index, report);
   fs.writeFileSync(marker, `${process.pid}\n`);
-  const changed =
-    report.tempFilesRemoved + report.rowsWithoutFileRemoved + report.filesReindexed + report.filesQuarantined + report.retentionRemovalsFinished;
+  const changed = report.tempFilesRemoved + report.rowsWithoutFileRemoved + report.filesReindexed + report.filesQuarantined + report.retentionRemovalsFinished;
   if (report.uncleanShutdown || changed > 0) log.warn('start-up check repaired the store', { ...report });
   else log.info('start-up check: store and index agree');
   return report;

@@ -18,7 +18,10 @@ import { ModelSiteStore } from './site/model-site-store.js';
 import { SeriesStateStore } from '../series/series-state-store.js';
 
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
-export function buildTriage(config: TriageConfig, deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; clock: Clock; metrics?: Metrics; queue?: SqliteJobQueue }): TriageEngine {
+export function buildTriage(
+  config: TriageConfig,
+  deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; clock: Clock; metrics?: Metrics; queue?: SqliteJobQueue },
+): TriageEngine {
   const { log, clock } = deps;
   const providerFor = providerForWorker(config.executionProvider, (why) =>
     log.warn('triage.executionProvider: cuda asked but not available, the workers run on the CPU (fallbackToCpu)', { why }),

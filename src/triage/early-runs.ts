@@ -128,7 +128,13 @@ export class EarlyRuns {
       this.queued.add(jobKey);
       try {
         this.deps.enqueue({ seriesId, seriesVersion: version, modelId: job.modelId, priority: job.priority, ruleId: job.ruleId, early: true });
-        this.deps.log.info('early triage run queued on a series still arriving', { seriesId, seriesVersion: version, modelId: job.modelId, slices: coverage.slices, zExtentMm: Math.round(coverage.zExtentMm) });
+        this.deps.log.info('early triage run queued on a series still arriving', {
+          seriesId,
+          seriesVersion: version,
+          modelId: job.modelId,
+          slices: coverage.slices,
+          zExtentMm: Math.round(coverage.zExtentMm),
+        });
       } catch (err) {
         if (!isVigilError(err)) throw err;
         this.deps.log.warn('early triage run not queued', { seriesId, modelId: job.modelId, code: err.code, reason: err.message });

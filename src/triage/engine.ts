@@ -42,7 +42,13 @@ export type StillArriving = (seriesId: string, seriesVersion: number) => boolean
 const RETRY_MAX_MS = 3_600_000;
 
 /** Causes that may pass: the job runs again later, until its attempts are used up. */
-const PASSING: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['TRIAGE_TIMEOUT', 'TRIAGE_WORKER_CRASHED', 'TRIAGE_MEMORY_LIMIT', 'INTERNAL', 'STORE_FILE_MISSING']);
+const PASSING: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'TRIAGE_TIMEOUT',
+  'TRIAGE_WORKER_CRASHED',
+  'TRIAGE_MEMORY_LIMIT',
+  'INTERNAL',
+  'STORE_FILE_MISSING',
+]);
 
 /**
  * The triage loop: claims queued jobs from the index (the most urgent model first, then STAT)
@@ -120,7 +126,14 @@ export class TriageEngine {
       ruleId: request.ruleId ?? null,
       maxAttempts: this.config.maxAttempts,
     });
-    if (result.created) this.deps.log.info('triage job queued', { jobId: result.job.id, seriesId: request.seriesId, modelId: request.modelId, priority: result.job.priority, early: result.job.early });
+    if (result.created)
+      this.deps.log.info('triage job queued', {
+        jobId: result.job.id,
+        seriesId: request.seriesId,
+        modelId: request.modelId,
+        priority: result.job.priority,
+        early: result.job.early,
+      });
     this.pump();
     return result;
   }
@@ -223,13 +236,18 @@ export class TriageEngine {
       // positive must not raise what the final result may already have said is negative.
       let outdated = false;
       const localisation = result.localisation && { localisation: withInstanceIds(result.localisation, instances), map: result.map };
-      const stored = this.findings.record(finding, result.keyImagePng, () => {
-        if (job.early && !this.deps.stillArriving(job.seriesId, job.seriesVersion)) {
-          outdated = this.jobs.cancel(job.id);
-          return false;
-        }
-        return this.jobs.markDone(job.id, finding.id, timings);
-      }, localisation);
+      const stored = this.findings.record(
+        finding,
+        result.keyImagePng,
+        () => {
+          if (job.early && !this.deps.stillArriving(job.seriesId, job.seriesVersion)) {
+            outdated = this.jobs.cancel(job.id);
+            return false;
+          }
+          return this.jobs.markDone(job.id, finding.id, timings);
+        },
+        localisation,
+      );
       if (outdated) {
         log.info('early triage run finished after its series was complete; result discarded', { jobId: job.id, seriesId: job.seriesId });
         return;
@@ -241,7 +259,13 @@ export class TriageEngine {
       this.observer?.findingStored(finding);
       if (finding.incompleteSeries) {
         const { images, announced } = finding.incompleteSeries;
-        log.warn('finding made on an incomplete series', { findingId: finding.id, seriesId: job.seriesId, modelId: job.modelId, images, imagesAnnounced: announced });
+        log.warn('finding made on an incomplete series', {
+          findingId: finding.id,
+          seriesId: job.seriesId,
+          modelId: job.modelId,
+          images,
+          imagesAnnounced: announced,
+        });
       }
     } catch (err) {
       if (!this.running) return;
@@ -249,7 +273,15 @@ export class TriageEngine {
       const retry = PASSING.has(error.code) ? this.retryPolicy() : null;
       const state = this.jobs.markFailed(job, { code: error.code, detail: error.message }, retry);
       this.observer?.jobFailed(error.code);
-      log.warn('triage job failed', { jobId: job.id, seriesId: job.seriesId, modelId: job.modelId, code: error.code, reason: error.message, state, attempt: job.attempts });
+      log.warn('triage job failed', {
+        jobId: job.id,
+        seriesId: job.seriesId,
+        modelId: job.modelId,
+        code: error.code,
+        reason: error.message,
+        state,
+        attempt: job.attempts,
+      });
     }
   }
 
@@ -322,5 +354,8 @@ function round(ms: number): number {
 
 /** The worker names source images by the job's file index; the index names them by instance id. */
 function withInstanceIds(localisation: Localisation, instances: InstanceRow[]): Localisation {
-  return { ...localisation, images: localisation.images.flatMap((image) => (instances[image.file] ? [{ ...image, instanceId: instances[image.file]!.id }] : [])) };
+  return {
+    ...localisation,
+    images: localisation.images.flatMap((image) => (instances[image.file] ? [{ ...image, instanceId: instances[image.file]!.id }] : [])),
+  };
 }

@@ -40,7 +40,9 @@ export class FindingStore {
       ),
       get: db.prepare<[string], FindingRow>('SELECT body FROM triage_findings WHERE id = ?'),
       keyImage: db.prepare<[string], { key_image: Buffer | null }>('SELECT key_image FROM triage_findings WHERE id = ?'),
-      localisation: db.prepare<[string], { localisation: string | null; localisation_map: Buffer | null }>('SELECT localisation, localisation_map FROM triage_findings WHERE id = ?'),
+      localisation: db.prepare<[string], { localisation: string | null; localisation_map: Buffer | null }>(
+        'SELECT localisation, localisation_map FROM triage_findings WHERE id = ?',
+      ),
     };
   }
 
@@ -70,12 +72,32 @@ export class FindingStore {
         localisation: localisation ? JSON.stringify(localisation.localisation) : null,
         localisationMap: localisation ? Buffer.from(localisation.map.buffer, localisation.map.byteOffset, localisation.map.byteLength) : null,
       });
-      this.changes.append('finding', 'finding', finding.id, { seriesId: finding.seriesId, modelId: finding.modelId, positive: finding.positive, critical: finding.critical, ...(finding.preliminary && { preliminary: true }) }, finding.createdAt);
+      this.changes.append(
+        'finding',
+        'finding',
+        finding.id,
+        {
+          seriesId: finding.seriesId,
+          modelId: finding.modelId,
+          positive: finding.positive,
+          critical: finding.critical,
+          ...(finding.preliminary && { preliminary: true }),
+        },
+        finding.createdAt,
+      );
       for (const listener of this.listeners) listener(finding, this.db);
       return true;
     })();
     if (stored) {
-      this.log.info('finding stored', { findingId: finding.id, jobId: finding.jobId, seriesId: finding.seriesId, modelId: finding.modelId, positive: finding.positive, mode: finding.mode ?? 'live', operatingPoint: finding.operatingPoint.name });
+      this.log.info('finding stored', {
+        findingId: finding.id,
+        jobId: finding.jobId,
+        seriesId: finding.seriesId,
+        modelId: finding.modelId,
+        positive: finding.positive,
+        mode: finding.mode ?? 'live',
+        operatingPoint: finding.operatingPoint.name,
+      });
       this.bus.emit('finding', { finding });
     }
     return stored;

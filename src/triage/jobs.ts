@@ -128,9 +128,23 @@ export class JobStore {
   /** Idempotent per series version, model and kind (early or final): a second call returns the first job. */
   enqueue(input: NewJob, now = this.clock.now()): { job: Job; created: boolean } {
     const early = input.early ?? false;
-    const payload: TriagePayload = { seriesId: input.seriesId, seriesVersion: input.seriesVersion, modelId: input.modelId, early, priority: input.priority, urgency: input.urgency, ruleId: input.ruleId };
+    const payload: TriagePayload = {
+      seriesId: input.seriesId,
+      seriesVersion: input.seriesVersion,
+      modelId: input.modelId,
+      early,
+      priority: input.priority,
+      urgency: input.urgency,
+      ruleId: input.ruleId,
+    };
     const { job, created } = this.queue.enqueue(
-      { queue: TRIAGE_QUEUE, key: triageJobKey(input.seriesId, input.seriesVersion, input.modelId, early), payload, priority: queuePriority(input.urgency, input.priority), maxAttempts: input.maxAttempts },
+      {
+        queue: TRIAGE_QUEUE,
+        key: triageJobKey(input.seriesId, input.seriesVersion, input.modelId, early),
+        payload,
+        priority: queuePriority(input.urgency, input.priority),
+        maxAttempts: input.maxAttempts,
+      },
       now,
     );
     return { job: toJob(job as QueueJob<TriagePayload, TriageResult>), created };
@@ -195,7 +209,13 @@ export class JobStore {
     if (filter.seriesId) where.seriesId = filter.seriesId;
     if (filter.modelId) where.modelId = filter.modelId;
     return this.queue
-      .list<TriagePayload, TriageResult>({ queue: TRIAGE_QUEUE, ...(filter.state && { state: filter.state }), where, limit: filter.limit, offset: filter.offset })
+      .list<TriagePayload, TriageResult>({
+        queue: TRIAGE_QUEUE,
+        ...(filter.state && { state: filter.state }),
+        where,
+        limit: filter.limit,
+        offset: filter.offset,
+      })
       .map(toJob);
   }
 

@@ -40,10 +40,7 @@ export const normaliseSchema = z.strictObject({
 });
 export type Normalise = z.infer<typeof normaliseSchema>;
 
-export const channelSchema = z.union([
-  windowSchema.extend({ kind: z.literal('window') }),
-  normaliseSchema.extend({ kind: z.literal('normalise') }),
-]);
+export const channelSchema = z.union([windowSchema.extend({ kind: z.literal('window') }), normaliseSchema.extend({ kind: z.literal('normalise') })]);
 export type Channel = z.infer<typeof channelSchema>;
 
 /**
@@ -226,7 +223,11 @@ export const manifestSchema = z
       ctx.addIssue({ code: 'custom', path: ['outputs', 'localisation', 'layout'], message: `a ${kind} model's map is ${kind === 'volume' ? 'DHW' : 'HW'}` });
     }
     if (m.partial && kind !== 'volume') {
-      ctx.addIssue({ code: 'custom', path: ['partial'], message: 'only a volume model runs on part of a series (a radiograph is one image, complete at once)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['partial'],
+        message: 'only a volume model runs on part of a series (a radiograph is one image, complete at once)',
+      });
     }
     for (const name of Object.keys(m.testVector.expected)) {
       if (name !== m.outputs.probability.name && name !== m.outputs.localisation.name) {

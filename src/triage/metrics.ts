@@ -36,7 +36,11 @@ export function triageMetrics(metrics: Metrics, live: { jobs: JobStore; registry
     buckets: LATENCY_BUCKETS,
   });
   const findings = metrics.counter({ name: 'vigil_triage_findings_total', help: 'Findings stored, by result', labelNames: ['positive'] as const });
-  const failures = metrics.counter({ name: 'vigil_triage_job_failures_total', help: 'Triage job attempts that failed, by error code', labelNames: ['code'] as const });
+  const failures = metrics.counter({
+    name: 'vigil_triage_job_failures_total',
+    help: 'Triage job attempts that failed, by error code',
+    labelNames: ['code'] as const,
+  });
   return {
     findingStored(finding) {
       findings.inc({ positive: String(finding.positive) });

@@ -54,7 +54,9 @@ export class ModelRegistry {
   async load(): Promise<void> {
     const switches = new Map(this.stmts.switches.all().map((r) => [r.model_id, r.enabled === 1]));
     const folders = fs.existsSync(this.opts.dir)
-      ? fs.readdirSync(this.opts.dir, { withFileTypes: true }).filter((e) => e.isDirectory() && fs.existsSync(path.join(this.opts.dir, e.name, 'manifest.json')))
+      ? fs
+          .readdirSync(this.opts.dir, { withFileTypes: true })
+          .filter((e) => e.isDirectory() && fs.existsSync(path.join(this.opts.dir, e.name, 'manifest.json')))
       : [];
     await Promise.all(
       folders.map(async ({ name }) => {

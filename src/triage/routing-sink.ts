@@ -10,14 +10,31 @@ import type { TriageEngine } from './engine.js';
  * unknown, disabled or unavailable is logged with its code; routing goes on. Forwards are left
  * to `forward` (the forwarder's seam).
  */
-export function triageRoutingSink(triage: TriageEngine, versionOf: (seriesId: string) => number | undefined, forward: RoutingSink['forward'], log: Logger): RoutingSink {
+export function triageRoutingSink(
+  triage: TriageEngine,
+  versionOf: (seriesId: string) => number | undefined,
+  forward: RoutingSink['forward'],
+  log: Logger,
+): RoutingSink {
   return {
     runModel(job) {
       try {
-        triage.enqueue({ seriesId: job.seriesId, seriesVersion: versionOf(job.seriesId) || 1, modelId: job.modelId, priority: job.priority, ruleId: job.ruleId });
+        triage.enqueue({
+          seriesId: job.seriesId,
+          seriesVersion: versionOf(job.seriesId) || 1,
+          modelId: job.modelId,
+          priority: job.priority,
+          ruleId: job.ruleId,
+        });
       } catch (err) {
         if (!isVigilError(err)) throw err;
-        log.warn('routing asked for a model that cannot take jobs', { seriesId: job.seriesId, modelId: job.modelId, ruleId: job.ruleId, code: err.code, reason: err.message });
+        log.warn('routing asked for a model that cannot take jobs', {
+          seriesId: job.seriesId,
+          modelId: job.modelId,
+          ruleId: job.ruleId,
+          code: err.code,
+          reason: err.message,
+        });
       }
     },
     forward,

@@ -127,7 +127,13 @@ export class AiResults {
     });
     const after = query.effectivePriority(finding.studyId);
     if (rank(after) > rank(before)) {
-      changes.append('priority-raised', 'study', finding.studyId, { findingId: finding.id, modelId: finding.modelId, from: before, to: after }, finding.createdAt);
+      changes.append(
+        'priority-raised',
+        'study',
+        finding.studyId,
+        { findingId: finding.id, modelId: finding.modelId, from: before, to: after },
+        finding.createdAt,
+      );
     }
     live.afterCommit('finding', finding.studyId, { stat: after === 'stat' && before !== 'stat' });
   }

@@ -41,10 +41,7 @@ interface ViewOptions {
  * One worklist line in the API. Patient name and ID only for roles that may see them; the
  * rest (accession, description, priority and why) is what a RIS needs to match its own list.
  */
-export function entryView(
-  e: WorklistEntry,
-  opts: ViewOptions,
-): Record<string, unknown> {
+export function entryView(e: WorklistEntry, opts: ViewOptions): Record<string, unknown> {
   const showPatient = seesPatient(opts.role);
   const end = e.reading.readAt ?? opts.now;
   return {
@@ -106,7 +103,9 @@ function findingView(f: AiResult, showComments: boolean, { feedback, scopeOf }: 
     preliminary: f.preliminary,
     createdAt: iso(f.createdAt),
     // A comment may quote the patient: only for those who see the patient anyway.
-    ...(feedback ? { feedback: feedback(f.findingId).map((fb) => ({ by: fb.by, verdict: fb.verdict, comment: showComments ? fb.comment : undefined, at: iso(fb.at) })) } : {}),
+    ...(feedback
+      ? { feedback: feedback(f.findingId).map((fb) => ({ by: fb.by, verdict: fb.verdict, comment: showComments ? fb.comment : undefined, at: iso(fb.at) })) }
+      : {}),
   };
 }
 

@@ -93,5 +93,5 @@ function decimal(value: string | undefined): number | null {
 
 function numbers(value: string | undefined, count: number): number[] | null {
   const parts = (value ?? '').split('\\').map((v) => decimal(v));
-  return parts.length === count && parts.every((n) => n !== null) ? (parts) : null;
+  return parts.length === count && parts.every((n) => n !== null) ? parts : null;
 }

@@ -64,5 +64,12 @@ export function settleCriticalAlerts(alerts: AlertsForReading, studyId: string, 
 
 /** What the page needs to ask about an alert: no patient data. */
 function alertBrief(a: Alert): Record<string, unknown> {
-  return { id: a.id, critical: a.critical, concept: a.concept.display, model: { id: a.modelId, version: a.modelVersion }, probability: a.probability, createdAt: new Date(a.createdAt).toISOString() };
+  return {
+    id: a.id,
+    critical: a.critical,
+    concept: a.concept.display,
+    model: { id: a.modelId, version: a.modelVersion },
+    probability: a.probability,
+    createdAt: new Date(a.createdAt).toISOString(),
+  };
 }

@@ -126,7 +126,9 @@ export class WorklistQuery {
 
   /** Studies whose accession is this one (an order names an accession, not a study). */
   studiesWithAccession(accession: string): string[] {
-    return this.sql<[string], { id: string }>('SELECT id FROM studies WHERE accession_number = ?').all(accession).map((r) => r.id);
+    return this.sql<[string], { id: string }>('SELECT id FROM studies WHERE accession_number = ?')
+      .all(accession)
+      .map((r) => r.id);
   }
 
   private entriesOf(rows: EntryRow[]): WorklistEntry[] {
@@ -134,18 +136,21 @@ export class WorklistQuery {
     const ids = rows.map((r) => r.study_id);
     const marks = ids.map(() => '?').join(', ');
     const findings = groupBy(
-      this.sql<string[], AiResultRow>(`SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL AND shadow = 0 ORDER BY created_at`)
-        .all(...ids),
+      this.sql<string[], AiResultRow>(
+        `SELECT ${AI_RESULT_COLUMNS} FROM worklist_findings WHERE study_id IN (${marks}) AND replaced_by IS NULL AND shadow = 0 ORDER BY created_at`,
+      ).all(...ids),
       (f) => f.study_id,
     );
     const hints = groupBy(
       this.sql<string[], { study_id: string; series_id: string; rule_id: string; priority: Priority }>(
-          `SELECT study_id, series_id, rule_id, priority FROM worklist_rule_hints WHERE study_id IN (${marks}) ORDER BY at`,
-        )
-        .all(...ids),
+        `SELECT study_id, series_id, rule_id, priority FROM worklist_rule_hints WHERE study_id IN (${marks}) ORDER BY at`,
+      ).all(...ids),
       (h) => h.study_id,
     );
-    const keys = keyInstances(this.db, [...findings.values()].flat().flatMap((f) => (f.key_instance_id === null ? [] : [f.key_instance_id])));
+    const keys = keyInstances(
+      this.db,
+      [...findings.values()].flat().flatMap((f) => (f.key_instance_id === null ? [] : [f.key_instance_id])),
+    );
     return rows.map((row) => {
       const results = (findings.get(row.study_id) ?? []).map((f) => {
         const result = aiResultOf(f);
@@ -260,7 +265,12 @@ function whereOf(f: WorklistFilter, { ranges = true }: { ranges?: boolean } = {}
     clauses.push('received_at >= ?');
     params.push(f.receivedAfter);
   }
-  if (f.aiRaised !== undefined) clauses.push(f.aiRaised ? 'COALESCE(ai_rank, 0) > MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))' : 'COALESCE(ai_rank, 0) <= MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))');
+  if (f.aiRaised !== undefined)
+    clauses.push(
+      f.aiRaised
+        ? 'COALESCE(ai_rank, 0) > MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))'
+        : 'COALESCE(ai_rank, 0) <= MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))',
+    );
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 

@@ -77,7 +77,11 @@ export class WorklistPart {
       onPositiveRate: deps.onPositiveRate,
       goLive: new GoLive(db),
     });
-    const ordersCounter = deps.metrics?.counter({ name: 'vigil_worklist_orders_total', help: 'HL7 order messages received, by what became of them', labelNames: ['result'] as const });
+    const ordersCounter = deps.metrics?.counter({
+      name: 'vigil_worklist_orders_total',
+      help: 'HL7 order messages received, by what became of them',
+      labelNames: ['result'] as const,
+    });
     for (const result of ORDER_RESULTS) ordersCounter?.inc({ result }, 0);
     const live = this.live;
     deps.metrics?.gauge({

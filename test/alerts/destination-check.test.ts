@@ -23,7 +23,7 @@ describe('alerts/destination check: the answer comes within its time, whatever t
     await new Promise((resolve) => silent.close(resolve));
   });
 
-  it('says CHECK_TIMED_OUT when the peer is silent, without waiting for the destination\'s own timeout', async () => {
+  it("says CHECK_TIMED_OUT when the peer is silent, without waiting for the destination's own timeout", async () => {
     const result = await h.part.checkDestination('hook', 200);
     expect(result).to.include({ destination: 'hook', type: 'webhook', ok: false, code: 'CHECK_TIMED_OUT', detail: 'no answer within 200 ms' });
   });

@@ -28,7 +28,15 @@ describe('alerts/migrations: an index from before corrections keeps its alerts a
     expect(alert).to.include({ state: 'open', resultId: 'a1', replaces: null, withdrawnAt: null, withdrawal: null });
     const deliveries = new DeliveryStore(db);
     expect(deliveries.ofAlert('a1').map((d) => [d.seq, d.destinationId, d.kind, d.state])).to.deep.equal([[1, 'ris', 'alert', 'delivered']]);
-    const seq = deliveries.insert({ alertId: 'a1', destinationId: 'ris', channel: 'hl7v2', kind: 'withdrawal', escalationLevel: null, idempotencyKey: 'k3', createdAt: 4 });
+    const seq = deliveries.insert({
+      alertId: 'a1',
+      destinationId: 'ris',
+      channel: 'hl7v2',
+      kind: 'withdrawal',
+      escalationLevel: null,
+      idempotencyKey: 'k3',
+      createdAt: 4,
+    });
     expect(seq).to.equal(3);
     // alert_deliveries is a view since alerts migration 4; the kind is checked where rows are kept.
     expect(() => db.prepare(`UPDATE alert_delivery_records SET kind = 'other' WHERE seq = 3`).run()).to.throw(/CHECK constraint/);

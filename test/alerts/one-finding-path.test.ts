@@ -50,7 +50,12 @@ describe('a finding: one path to the alerts and the worklist', function () {
     await eventually(() => node!.alerts.deliveries.ofAlert(alert.id).every((d) => d.state === 'delivered'), 'delivered');
     // Past the commit and the 'finding' event (emitted synchronously after it): no second call came.
     expect(calls, 'the outbox and the worklist each saw the finding once').to.deep.equal({ outbox: 1, worklist: 1 });
-    expect(node.alerts.deliveries.ofAlert(alert.id).map((d) => d.destinationId).sort()).to.deep.equal(['hook-0', 'hook-1']);
+    expect(
+      node.alerts.deliveries
+        .ofAlert(alert.id)
+        .map((d) => d.destinationId)
+        .sort(),
+    ).to.deep.equal(['hook-0', 'hook-1']);
     const raised = () => node!.index.changes.list(0, 1000).changes.filter((c) => c.type === 'priority-raised' && c.resourceId === study.studyId);
     expect(raised()).to.have.length(1);
     await node.stop();
@@ -62,7 +67,10 @@ describe('a finding: one path to the alerts and the worklist', function () {
     node.triage.findings.record(later, null, () => true);
     await eventually(() => hooks.every((h) => h.bodies.some((b) => b.includes(later.id))), 'the later alert delivered');
     for (const hook of hooks) {
-      expect(hook.bodies.filter((b) => b.includes(finding.id)), 'the first alert once').to.have.length(1);
+      expect(
+        hook.bodies.filter((b) => b.includes(finding.id)),
+        'the first alert once',
+      ).to.have.length(1);
       expect(hook.bodies).to.have.length(2);
     }
     expect(node.alerts.alerts.list({ limit: 10 })).to.have.length(2);

@@ -30,7 +30,11 @@ describe('alerts/operational: model notices to IT, never mixed with patient aler
     // Validated: 94 % of scores below 0.1, 3 % at or above 0.62 (bins of 0.1).
     fs.writeFileSync(
       path.join(models, 'stroke', 'score-baseline.json'),
-      JSON.stringify({ source: 'validation split (test)', edges: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1], counts: [94, 1, 1, 1, 0, 0, 0, 1, 1, 1] }),
+      JSON.stringify({
+        source: 'validation split (test)',
+        edges: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+        counts: [94, 1, 1, 1, 0, 0, 0, 1, 1, 1],
+      }),
     );
     node = await startTestNode({
       triage: { modelsDir: models, workers: 1 },
@@ -56,7 +60,13 @@ describe('alerts/operational: model notices to IT, never mixed with patient aler
     for (let i = 0; i < 24; i++) {
       const positive = i % 2 === 0;
       const study = seedStudy(node.index, `ops-${i}`);
-      const f = makeFinding(study, { probability: positive ? 0.9 : 0.45, positive, critical: positive, priority: positive ? 'stat' : 'routine', createdAt: yesterday });
+      const f = makeFinding(study, {
+        probability: positive ? 0.9 : 0.45,
+        positive,
+        critical: positive,
+        priority: positive ? 'stat' : 'routine',
+        createdAt: yesterday,
+      });
       expect(node.triage.findings.record(f, null, () => true)).to.equal(true);
     }
     await eventually(() => team.bodies.length === 12, 'the 12 patient alerts at the team');
@@ -67,7 +77,9 @@ describe('alerts/operational: model notices to IT, never mixed with patient aler
     expect(Object.keys(byEvent).sort()).to.deep.equal(['operational.model-drift', 'operational.positive-rate-high']);
     const rate = byEvent['operational.positive-rate-high'];
     expect(rate.notice).to.include({ modelId: 'stroke', positives: 12, findings: 24, threshold: 0.62, factor: 2 });
-    expect(rate.summary).to.match(/^Model stroke: 12 of 24 findings positive on \d{4}-\d{2}-\d{2} \(50\.0%, 95% CI 31\.4%-68\.6%\), more than 2 times the validated 3\.\d% at threshold 0\.62/);
+    expect(rate.summary).to.match(
+      /^Model stroke: 12 of 24 findings positive on \d{4}-\d{2}-\d{2} \(50\.0%, 95% CI 31\.4%-68\.6%\), more than 2 times the validated 3\.\d% at threshold 0\.62/,
+    );
     expect(byEvent['operational.model-drift'].notice).to.include({ modelId: 'stroke', windowScores: 24 });
     // No patient data in a notice; no notice at the team, no patient alert at IT.
     for (const b of it_.bodies) expect(b).to.not.match(/DOE|PID-|ACC-|studyInstanceUid|"patient"/);
@@ -81,7 +93,10 @@ describe('alerts/operational: model notices to IT, never mixed with patient aler
   it('refuses an operational destination that is not a webhook, and escalation to an operational one', async () => {
     const parsed = configSchema.safeParse({ alerts: { destinations: [{ id: 'ops', type: 'hl7v2', use: 'operational', host: '127.0.0.1', port: 1 }] } });
     expect(parsed.success).to.equal(false);
-    expect(parsed.error!.issues.map((i) => [i.path.join('.'), i.message])).to.deep.include(['alerts.destinations.0.use', 'an operational destination is a webhook, not hl7v2']);
+    expect(parsed.error!.issues.map((i) => [i.path.join('.'), i.message])).to.deep.include([
+      'alerts.destinations.0.use',
+      'an operational destination is a webhook, not hl7v2',
+    ]);
 
     const dir = makeTempDir();
     try {

@@ -37,13 +37,20 @@ describe('alerts/operational: notices in the durable job queue', () => {
 
     const db = openDatabase(':memory:');
     migrate(db, [storeMigrations, queueMigrations, operationalMigrations]);
-    const destinations = configSchema.parse({ alerts: { destinations: [{ id: 'it-ops', type: 'webhook', use: 'operational', url, secret: 'o'.repeat(32) }] } }).alerts.destinations;
+    const destinations = configSchema.parse({ alerts: { destinations: [{ id: 'it-ops', type: 'webhook', use: 'operational', url, secret: 'o'.repeat(32) }] } })
+      .alerts.destinations;
     const outbox = new OperationalOutbox(db, { changes: new ChangeFeed(db), destinations: () => destinations });
     const first = outbox.enqueue({ kind: 'model-drift', modelId: 'stroke', day: '2026-12-01', summary: 'drift', data: {} })!;
     const second = outbox.enqueue({ kind: 'model-drift', modelId: 'stroke', day: '2026-12-02', summary: 'drift', data: {} })!;
     const [a] = outbox.deliveriesOf(first.id);
     const [b] = outbox.deliveriesOf(second.id);
-    const sender = new OperationalSender(outbox, { destinations: () => destinations, backoff: { initialMs: 20, maxMs: 20, factor: 2 }, clock: systemClock, log: silentLogger(), random: () => 1 });
+    const sender = new OperationalSender(outbox, {
+      destinations: () => destinations,
+      backoff: { initialMs: 20, maxMs: 20, factor: 2 },
+      clock: systemClock,
+      log: silentLogger(),
+      random: () => 1,
+    });
     sender.start();
     try {
       await eventually(() => received.length === 3, 'the refused notice again, then the next');

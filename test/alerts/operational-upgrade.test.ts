@@ -24,7 +24,9 @@ describe('alerts/operational: an index from before the one durable queue keeps i
       const old = openDatabase(indexPath(dir));
       migrate(old, [storeMigrations, { ...operationalMigrations, migrations: operationalMigrations.migrations.slice(0, 1) }]);
       const t = Date.now() - 60_000;
-      const notice = old.prepare(`INSERT INTO operational_notices (id, kind, model_id, day, summary, data, created_at) VALUES (?, 'model-drift', 'stroke', ?, 'drift', '{"psi":0.3}', ?)`);
+      const notice = old.prepare(
+        `INSERT INTO operational_notices (id, kind, model_id, day, summary, data, created_at) VALUES (?, 'model-drift', 'stroke', ?, 'drift', '{"psi":0.3}', ?)`,
+      );
       const delivery = old.prepare(
         `INSERT INTO operational_deliveries (notice_id, destination_id, idempotency_key, state, attempts, next_attempt_at, last_error, delivered_at) VALUES (?, 'it-ops', ?, ?, ?, ?, ?, ?)`,
       );
@@ -43,10 +45,18 @@ describe('alerts/operational: an index from before the one durable queue keeps i
         alerts: { destinations: [{ id: 'it-ops', type: 'webhook', use: 'operational', url: await receiver.start(), secret: 'o'.repeat(32) }] },
       }).alerts.destinations;
       const outbox = new OperationalOutbox(db, { changes: new ChangeFeed(db), destinations: () => destinations });
-      sender = new OperationalSender(outbox, { destinations: () => destinations, backoff: { initialMs: 1000, maxMs: 8000, factor: 2 }, clock: systemClock, log: silentLogger() });
+      sender = new OperationalSender(outbox, {
+        destinations: () => destinations,
+        backoff: { initialMs: 1000, maxMs: 8000, factor: 2 },
+        clock: systemClock,
+        log: silentLogger(),
+      });
       sender.start();
 
-      const sent = await eventually(() => receiver.bodies.length >= 2 && receiver.bodies.map((b) => JSON.parse(b) as { id: string; notice: { id: string } }), 'the two pending notices');
+      const sent = await eventually(
+        () => receiver.bodies.length >= 2 && receiver.bodies.map((b) => JSON.parse(b) as { id: string; notice: { id: string } }),
+        'the two pending notices',
+      );
       expect(sent.map((b) => [b.id, b.notice.id])).to.deep.equal([
         ['key-2', 'n2'],
         ['key-3', 'n3'],

@@ -136,14 +136,23 @@ describe('alerts/outbox: alerts written with their finding', () => {
     const r = h.part.outbox.enqueueForFinding(thin);
     if (r.outcome !== 'created') throw new Error('not created');
     const otherSeries = { seriesId: 'other-series', seriesInstanceUid: '1.2.826.0.1.3680043.8.498.99' };
-    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, positive: false, critical: false, priority: 'routine' }))).to.deep.equal({ outcome: 'unchanged', alertId: r.alert.id });
-    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, critical: false, priority: 'routine' }))).to.deep.equal({ outcome: 'unchanged', alertId: r.alert.id });
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, positive: false, critical: false, priority: 'routine' }))).to.deep.equal({
+      outcome: 'unchanged',
+      alertId: r.alert.id,
+    });
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, critical: false, priority: 'routine' }))).to.deep.equal({
+      outcome: 'unchanged',
+      alertId: r.alert.id,
+    });
     expect(h.part.alerts.get(r.alert.id)).to.include({ state: 'open' });
     const stronger = h.part.outbox.enqueueForFinding(makeFinding(study, otherSeries));
     expect(stronger).to.include({ outcome: 'created', superseded: r.alert.id });
     // Raised on two series, a negative on one of them does not withdraw it: the other still stands.
     if (stronger.outcome !== 'created') return;
-    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, positive: false, critical: false, priority: 'routine' }))).to.deep.equal({ outcome: 'unchanged', alertId: stronger.alert.id });
+    expect(h.part.outbox.enqueueForFinding(makeFinding(study, { ...otherSeries, positive: false, critical: false, priority: 'routine' }))).to.deep.equal({
+      outcome: 'unchanged',
+      alertId: stronger.alert.id,
+    });
   });
 
   it('a result withdrawn and then positive again is the same result to receivers (same result id)', () => {
@@ -185,8 +194,12 @@ describe('alerts/outbox: alerts written with their finding', () => {
     if (r.outcome !== 'created') throw new Error('not created');
     const acked = h.part.outbox.acknowledge(r.alert.id, 'dr-house', 'seen, calling neuro');
     expect(acked).to.include({ state: 'acknowledged', acknowledgedBy: 'dr-house', acknowledgementNote: 'seen, calling neuro', escalateAt: null });
-    expect(() => h.part.outbox.acknowledge(r.alert.id, 'dr-house', null)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'CONFLICT'));
-    expect(() => h.part.outbox.acknowledge('nope', 'x', null)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'NOT_FOUND'));
+    expect(() => h.part.outbox.acknowledge(r.alert.id, 'dr-house', null))
+      .to.throw()
+      .that.satisfies((e: unknown) => isVigilError(e, 'CONFLICT'));
+    expect(() => h.part.outbox.acknowledge('nope', 'x', null))
+      .to.throw()
+      .that.satisfies((e: unknown) => isVigilError(e, 'NOT_FOUND'));
   });
 
   it('retries dead deliveries and cancels pending ones, each with its /changes entry', () => {

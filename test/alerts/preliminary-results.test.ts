@@ -52,7 +52,14 @@ describe('alerts/outbox: preliminary results of early runs', () => {
     h.part.outbox.acknowledge(prelim.alert.id, 'dr-who', 'called the team');
     const final = h.part.outbox.enqueueForFinding(makeFinding(study));
     if (final.outcome !== 'created') throw new Error(`not created: ${final.outcome}`);
-    expect(final.alert).to.include({ resultId: prelim.alert.id, replaces: prelim.alert.id, confirms: true, state: 'acknowledged', acknowledgedBy: 'dr-who', escalateAt: null });
+    expect(final.alert).to.include({
+      resultId: prelim.alert.id,
+      replaces: prelim.alert.id,
+      confirms: true,
+      state: 'acknowledged',
+      acknowledgedBy: 'dr-who',
+      escalateAt: null,
+    });
     expect(reportedResult(final.alert, 'alert')).to.include({ status: 'final', corrects: false, follows: true });
     expect(h.part.alerts.get(prelim.alert.id)!.state).to.equal('superseded');
     // Said again, the final result changes nothing.

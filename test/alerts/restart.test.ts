@@ -59,7 +59,15 @@ describe('alerts: delivery across kill -9 and restart (child process)', function
     // 1. Five studies arrive over DICOM; the node stops cleanly.
     const first = await run(dataDir, configFile);
     for (const [i, name] of PATIENTS.entries()) {
-      const [file] = writeSeries(path.join(work, `s${i}`), { seed: `restart-${i}`, slices: 1, rows: 16, columns: 16, patientName: name, patientId: `MRN-${i}`, accessionNumber: `ACC-${i}` });
+      const [file] = writeSeries(path.join(work, `s${i}`), {
+        seed: `restart-${i}`,
+        slices: 1,
+        rows: 16,
+        columns: 16,
+        patientName: name,
+        patientId: `MRN-${i}`,
+        accessionNumber: `ACC-${i}`,
+      });
       const sent = await sendWithDimseClient(first.dicomPort, dimse.Dataset.fromFile(file!)!.getElements());
       expect(sent.status).to.equal(0);
     }
@@ -110,7 +118,11 @@ describe('alerts: delivery across kill -9 and restart (child process)', function
 
     const after = openDatabase(indexPath(dataDir));
     try {
-      const rows = after.prepare('SELECT state, attempts, time_to_notification_ms AS ttn FROM alert_deliveries ORDER BY seq').all() as { state: string; attempts: number; ttn: number }[];
+      const rows = after.prepare('SELECT state, attempts, time_to_notification_ms AS ttn FROM alert_deliveries ORDER BY seq').all() as {
+        state: string;
+        attempts: number;
+        ttn: number;
+      }[];
       expect(rows.map((r) => r.state)).to.deep.equal(['delivered', 'delivered', 'delivered', 'delivered', 'delivered']);
       expect(rows[0]!.attempts).to.equal(3);
       expect(rows[2]!.attempts).to.equal(2);

@@ -94,8 +94,14 @@ describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', 
     const bad = await it.post('/alerts/destinations').send({ id: 'x', type: 'webhook', url: 'ftp://nope' }).expect(400);
     expect(bad.body.problems.map((p: { path: string }) => p.path)).to.include.members(['url', 'secret']);
     await it.put('/alerts/destinations/ris').send({ id: 'ris', type: 'webhook', url: 'https://x.org/', secret: 's' }).expect(409);
-    await it.put('/alerts/destinations/chat').send({ ...hook, id: 'other' }).expect(400);
-    await it.put('/alerts/destinations/chat').send({ ...hook, secret: { env: 'CHAT_SECRET' } }).expect(200);
+    await it
+      .put('/alerts/destinations/chat')
+      .send({ ...hook, id: 'other' })
+      .expect(400);
+    await it
+      .put('/alerts/destinations/chat')
+      .send({ ...hook, secret: { env: 'CHAT_SECRET' } })
+      .expect(200);
 
     const list = await it.get('/alerts/destinations').expect(200);
     expect(list.body.map((d: { id: string; source: string }) => [d.id, d.source])).to.deep.equal([
@@ -109,7 +115,9 @@ describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', 
     await it.delete('/alerts/destinations/ris').expect(409);
     await it.delete('/alerts/destinations/chat').expect(204);
     await it.delete('/alerts/destinations/chat').expect(404);
-    expect(node.audit.list({ since: 0, limit: 100 }).entries.filter((r) => r.route.startsWith('/alerts/destinations') && r.method !== 'GET').length).to.equal(9);
+    expect(node.audit.list({ since: 0, limit: 100 }).entries.filter((r) => r.route.startsWith('/alerts/destinations') && r.method !== 'GET').length).to.equal(
+      9,
+    );
   });
 
   it('a later negative on the series withdraws the alert: listed as withdrawn under its result id, not acknowledgeable, counted', async () => {
@@ -158,11 +166,15 @@ describe('api/alerts: list, acknowledge, retry, cancel, destinations, metrics', 
       await add({ id: 'chat', type: 'webhook', url: hookUrl, secret: 'shh' });
       await add({ id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS' });
       await add({ id: 'pacs-down', type: 'dicom', host: '127.0.0.1', port: await freePort(), aeTitle: 'PACS', timeoutMs: 2000 });
-      const check = async (id: string) => (await it.post(`/alerts/destinations/${id}/check`).expect(200)).body as { ok: boolean; code: string | null; detail: string };
+      const check = async (id: string) =>
+        (await it.post(`/alerts/destinations/${id}/check`).expect(200)).body as { ok: boolean; code: string | null; detail: string };
 
       expect(await check('ris')).to.include({ ok: true, code: null, detail: `MLLP connection to 127.0.0.1:${peer.port} accepted` });
       expect(peer.received, 'no HL7 message for a check').to.deep.equal([]);
-      expect(await check('ehr')).to.include({ ok: true, detail: `FHIR 4.0.1 server (Vigil test FHIR stub) at ${fhir.baseUrl} answered its CapabilityStatement` });
+      expect(await check('ehr')).to.include({
+        ok: true,
+        detail: `FHIR 4.0.1 server (Vigil test FHIR stub) at ${fhir.baseUrl} answered its CapabilityStatement`,
+      });
       expect(await check('chat')).to.include({ ok: true });
       expect(JSON.parse(hook.bodies[0]!)).to.include({ event: 'ping' });
       expect(await check('pacs')).to.include({ ok: true, detail: `C-ECHO from VIGIL to PACS at 127.0.0.1:${pacs.port} answered Success` });

@@ -74,7 +74,14 @@ describe('api/audit: patient data is never served unaudited', function () {
       refused({ ...file, body: JSON.parse((file.body as Buffer).toString('utf8')) });
       expect((file.body as Buffer).toString('latin1')).to.not.match(/DICM|UNAUDITED/);
       refused(await radiologist.head(`/instances/${instanceId}/file`), true);
-      for (const url of [`/instances/${instanceId}/tags`, `/studies/${studyId}`, '/studies?expand', `/studies/${studyId}/series?expand`, '/findings', `/findings/${findingId}`]) {
+      for (const url of [
+        `/instances/${instanceId}/tags`,
+        `/studies/${studyId}`,
+        '/studies?expand',
+        `/studies/${studyId}/series?expand`,
+        '/findings',
+        `/findings/${findingId}`,
+      ]) {
         const res = await radiologist.get(url);
         refused(res);
         expect(res.text, url).to.not.match(/UNAUDITED|AUD-DOWN|ACC-DOWN/);

@@ -26,10 +26,29 @@ describe('api/http-server: HTTPS when a certificate and key are configured', fun
     requireTool(this, 'openssl', 'openssl');
     const certFile = path.join(work, 'cert.pem');
     const keyFile = path.join(work, 'key.pem');
-    execFileSync('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-    ], { stdio: 'pipe', timeout: 20_000 });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        certFile,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ],
+      { stdio: 'pipe', timeout: 20_000 },
+    );
     node = await startTestNode({ http: { tls: { certFile, keyFile } } });
     const base = `https://127.0.0.1:${node.http.port}`;
     const ca = fs.readFileSync(certFile);

@@ -52,12 +52,20 @@ describe('api/modalities: the DICOM nodes of the configuration, and C-ECHO to th
   it('C-ECHOes one with an address: success, a peer that is down (with its code), one without an address', async () => {
     const it = await apiAs(node, 'it');
     const ok = (await it.post('/modalities/PACS/echo').expect(200)).body;
-    expect(ok).to.include({ aeTitle: 'PACS', ok: true, code: null, detail: `C-ECHO from ${node.config.dicom.aeTitle} to PACS at 127.0.0.1:${pacs.port} answered Success` });
+    expect(ok).to.include({
+      aeTitle: 'PACS',
+      ok: true,
+      code: null,
+      detail: `C-ECHO from ${node.config.dicom.aeTitle} to PACS at 127.0.0.1:${pacs.port} answered Success`,
+    });
     expect(ok.elapsedMs).to.be.a('number');
     expect((await it.post('/modalities/OLD_PACS/echo').expect(200)).body).to.include({ ok: false, code: 'DICOM_PEER_UNAVAILABLE' });
     const noAddress = await it.post('/modalities/CT_SCANNER_1/echo').expect(409);
     expect(noAddress.body.detail).to.equal('modality "CT_SCANNER_1" has no host and port to reach it at');
     await it.post('/modalities/NOBODY/echo').expect(404);
-    expect((await it.post('/modalities/TLS_PACS/echo').expect(200)).body).to.include({ ok: true, detail: `C-ECHO from ${node.config.dicom.aeTitle} to TLS_PACS at 127.0.0.1:${tlsPacs.port} (TLS) answered Success` });
+    expect((await it.post('/modalities/TLS_PACS/echo').expect(200)).body).to.include({
+      ok: true,
+      detail: `C-ECHO from ${node.config.dicom.aeTitle} to TLS_PACS at 127.0.0.1:${tlsPacs.port} (TLS) answered Success`,
+    });
   });
 });

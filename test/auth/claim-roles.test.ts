@@ -3,7 +3,7 @@ import { claimAt, roleFromClaims } from '../../src/auth/claim-roles.js';
 
 const MAP = { admin: ['vigil-admins'], it: ['vigil-it'], radiologist: ['vigil-radiologists', 'b1c2-objectid'], service: [] };
 
-describe('auth/claim-roles: the role from the provider\'s claims', () => {
+describe("auth/claim-roles: the role from the provider's claims", () => {
   it('maps a groups list (Keycloak, Entra ID group object ids) to a role', () => {
     expect(roleFromClaims({ groups: ['staff', 'vigil-radiologists'] }, 'groups', MAP)).to.equal('radiologist');
     expect(roleFromClaims({ groups: ['b1c2-objectid'] }, 'groups', MAP)).to.equal('radiologist');

@@ -20,10 +20,12 @@ describe('auth/hash-slots', () => {
         return g.promise;
       }),
     );
-    const refused = await slots.run(() => Promise.resolve('never')).then(
-      () => undefined,
-      (err: unknown) => err,
-    );
+    const refused = await slots
+      .run(() => Promise.resolve('never'))
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
     expect(isVigilError(refused, 'AUTH_BUSY')).to.equal(true);
     expect(slots.queued).to.equal(2);
     await Promise.resolve();

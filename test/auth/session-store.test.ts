@@ -61,10 +61,10 @@ describe('auth/session-store: page sessions in the index', () => {
       expect(sessions.find(id), `at ${t + 20} minutes`).not.to.equal(undefined);
     }
     now += 20 * MINUTE;
-    expect(sessions.find(id), "two hours after sign-in").to.equal(undefined);
+    expect(sessions.find(id), 'two hours after sign-in').to.equal(undefined);
   });
 
-  it('ends at sign-out, once: the id token comes back for the provider\'s sign-out', () => {
+  it("ends at sign-out, once: the id token comes back for the provider's sign-out", () => {
     const { id } = sessions.open(RITA, 'the.id.token');
     expect(sessions.end(id)?.idToken).to.equal('the.id.token');
     expect(sessions.find(id)).to.equal(undefined);
@@ -83,7 +83,13 @@ describe('auth/session-store: page sessions in the index', () => {
   it('checks the CSRF token in constant time, and only the exact one', () => {
     const { session } = sessions.open(RITA, null);
     expect(csrfMatches(session, session.csrf)).to.equal(true);
-    for (const wrong of [undefined, '', session.csrf.slice(1), `${session.csrf}x`, session.csrf.toUpperCase() === session.csrf ? 'x' : session.csrf.toUpperCase()]) {
+    for (const wrong of [
+      undefined,
+      '',
+      session.csrf.slice(1),
+      `${session.csrf}x`,
+      session.csrf.toUpperCase() === session.csrf ? 'x' : session.csrf.toUpperCase(),
+    ]) {
       expect(csrfMatches(session, wrong), String(wrong)).to.equal(false);
     }
   });

@@ -67,7 +67,9 @@ describe('auth/token-store', () => {
   it('rejects bad names, unknown roles and unknown revocations with coded errors', async () => {
     expect(isVigilError(await rejection(tokens.create('a b', 'it', 'test')), 'BAD_REQUEST')).to.equal(true);
     expect(isVigilError(await rejection(tokens.create('ok', 'root', 'test')), 'BAD_REQUEST')).to.equal(true);
-    expect(() => tokens.revoke('nobody')).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'NOT_FOUND'));
+    expect(() => tokens.revoke('nobody'))
+      .to.throw()
+      .that.satisfies((e: unknown) => isVigilError(e, 'NOT_FOUND'));
   });
 
   describe('VIGIL_ADMIN_TOKEN bootstrap', () => {

@@ -33,7 +33,17 @@ const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-air-seg-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 const files = writeSeries(work, { seed: 'bench-seg', slices: SLICES, rows: SIZE, columns: SIZE });
 const manifest = manifestSchema.parse(
-  volumeManifest({ input: { kind: 'volume', name: 'input', dtype: 'float32', layout: 'NCDHW', grid: { depth: 40, rows: 128, columns: 128 }, spacingMm: [5, 0.5, 0.5], channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }] } }),
+  volumeManifest({
+    input: {
+      kind: 'volume',
+      name: 'input',
+      dtype: 'float32',
+      layout: 'NCDHW',
+      grid: { depth: 40, rows: 128, columns: 128 },
+      spacingMm: [5, 0.5, 0.5],
+      channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }],
+    },
+  }),
 );
 const pre = await preprocessSeries(files, manifest);
 const mapShape = [10, 32, 32];
@@ -62,9 +72,11 @@ for (let run = 0; run < RUNS; run++) {
   delay.disable();
   buildStallMs = Math.max(buildStallMs, delay.max / 1e6);
   const t1 = performance.now();
-  bytes = (new dimse.Dataset(seg, TransferSyntax.ExplicitVRLittleEndian)).getDenaturalizedDataset().length;
+  bytes = new dimse.Dataset(seg, TransferSyntax.ExplicitVRLittleEndian).getDenaturalizedDataset().length;
   encodeMs = Math.max(encodeMs, performance.now() - t1);
   times.push(performance.now() - t0);
 }
 times.sort((a, b) => a - b);
-console.log(`SEG of ${placed.images.length} frames of ${SIZE}² from ${SLICES} slices: median ${times[Math.floor(RUNS / 2)]!.toFixed(0)} ms, max ${times[RUNS - 1]!.toFixed(0)} ms over ${RUNS} runs; ${(bytes / 1048576).toFixed(1)} MB encoded; event loop held at most ${buildStallMs.toFixed(0)} ms while building, ${encodeMs.toFixed(0)} ms encoding`);
+console.log(
+  `SEG of ${placed.images.length} frames of ${SIZE}² from ${SLICES} slices: median ${times[Math.floor(RUNS / 2)]!.toFixed(0)} ms, max ${times[RUNS - 1]!.toFixed(0)} ms over ${RUNS} runs; ${(bytes / 1048576).toFixed(1)} MB encoded; event loop held at most ${buildStallMs.toFixed(0)} ms while building, ${encodeMs.toFixed(0)} ms encoding`,
+);

@@ -36,7 +36,9 @@ fhir.validate = false;
 await fhir.start();
 const pacs = new PacsSink({ host: '127.0.0.1' });
 await pacs.start();
-const hook = express().post('/hook', (_req, res) => void res.status(204).end()).listen(0, '127.0.0.1');
+const hook = express()
+  .post('/hook', (_req, res) => void res.status(204).end())
+  .listen(0, '127.0.0.1');
 await new Promise((r) => hook.once('listening', r));
 
 const node = await startNode(
@@ -66,7 +68,10 @@ async function drained(): Promise<void> {
 function report(label: string, fromSeq: number): void {
   const rows = node.alerts.deliveries.list({ after: fromSeq, limit: 100_000 });
   for (const dest of DESTINATIONS) {
-    const ttn = rows.filter((d) => d.destinationId === dest && d.state === 'delivered').map((d) => d.timeToNotificationMs!).sort((a, b) => a - b);
+    const ttn = rows
+      .filter((d) => d.destinationId === dest && d.state === 'delivered')
+      .map((d) => d.timeToNotificationMs!)
+      .sort((a, b) => a - b);
     const q = (p: number): number => ttn[Math.min(ttn.length - 1, Math.floor(p * ttn.length))]!;
     console.log(`${label.padEnd(11)} ${dest.padEnd(5)} n=${String(ttn.length).padEnd(4)} median ${q(0.5)} ms  p95 ${q(0.95)} ms  max ${ttn.at(-1)} ms`);
   }
@@ -84,7 +89,9 @@ await drained();
 const seconds = (performance.now() - t0) / 1000;
 report('burst', lastSeq);
 const deliveries = BURST * DESTINATIONS.length;
-console.log(`burst: ${BURST} alerts x ${DESTINATIONS.length} destinations delivered in ${seconds.toFixed(2)} s (${(deliveries / seconds).toFixed(0)} deliveries/s)`);
+console.log(
+  `burst: ${BURST} alerts x ${DESTINATIONS.length} destinations delivered in ${seconds.toFixed(2)} s (${(deliveries / seconds).toFixed(0)} deliveries/s)`,
+);
 await node.stop();
 await peer.stop();
 await fhir.stop();

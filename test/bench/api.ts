@@ -46,7 +46,13 @@ const cases: [string, string, string, Record<string, string>, string?][] = [
   ['GET /health (public)', 'GET', '/health', {}],
   ['GET /system (token, unaudited)', 'GET', '/system', auth],
   ['GET /studies/{id} (token, audited)', 'GET', `/studies/${studyId}`, auth],
-  ['POST /tools/find (token, audited)', 'POST', '/tools/find', { ...auth, 'Content-Type': 'application/json' }, JSON.stringify({ Level: 'Instance', Query: { PatientName: 'bench*', InstanceNumber: '1?' } })],
+  [
+    'POST /tools/find (token, audited)',
+    'POST',
+    '/tools/find',
+    { ...auth, 'Content-Type': 'application/json' },
+    JSON.stringify({ Level: 'Instance', Query: { PatientName: 'bench*', InstanceNumber: '1?' } }),
+  ],
 ];
 // Warm-up: the JIT, and whatever the node still does after the push (series tracking, routing).
 for (const [, method, url, headers, body] of cases) await run(method, url, headers, body, Math.min(1000, REQUESTS));
@@ -58,7 +64,9 @@ for (const [label, method, url, headers, body] of cases) {
 const token = execFileSync(process.execPath, ['src/cli/vigil.mjs', 'token', 'create', '--name', 'bench-new', '--role', 'radiologist'], {
   env: { ...process.env, VIGIL_DATA_DIR: path.join(work, 'data'), VIGIL_CONFIG: '' },
   stdio: ['ignore', 'pipe', 'ignore'],
-}).toString().trim();
+})
+  .toString()
+  .trim();
 const first = await timed(() => send('GET', '/system', { Authorization: `Bearer ${token}` }));
 const second = await timed(() => send('GET', '/system', { Authorization: `Bearer ${token}` }));
 console.log(`new token: first request ${first.toFixed(1)} ms (scrypt check), next ${second.toFixed(1)} ms`);

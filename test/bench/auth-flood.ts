@@ -41,7 +41,12 @@ process.on('exit', () => {
   fs.rmSync(work, { recursive: true, force: true });
 });
 const agent = new http.Agent({ keepAlive: true, maxSockets: FLOOD });
-console.log(`${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; ${SLICES} instances of ${SIZE}x${SIZE} per push, ${FLOOD} requests in flight (${FLOOD_WITH === 'health' ? 'GET /health' : 'wrong tokens'})`);
+console.log(
+  `${os.cpus().length} CPUs, load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; ${SLICES} instances of ${SIZE}x${SIZE} per push, ${FLOOD} requests in flight (${FLOOD_WITH === 'health' ? 'GET /health' : 'wrong tokens'})`,
+);
 
 const quiet = await push('quiet');
 console.log(`push alone:           ${quiet}`);
@@ -51,7 +56,8 @@ let flooding = true;
 const flood = Promise.all(
   Array.from({ length: FLOOD }, async () => {
     while (flooding) {
-      const status = FLOOD_WITH === 'health' ? await get('/health', {}) : await get('/system', { Authorization: `Bearer ${crypto.randomBytes(32).toString('hex')}` });
+      const status =
+        FLOOD_WITH === 'health' ? await get('/health', {}) : await get('/system', { Authorization: `Bearer ${crypto.randomBytes(32).toString('hex')}` });
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
   }),
@@ -62,7 +68,12 @@ const flooded = await push('flooded');
 flooding = false;
 await flood;
 console.log(`push under the flood: ${flooded}`);
-console.log(`flood answers: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${n} × ${s}`).join(', ')}`);
+console.log(
+  `flood answers: ${[...statuses]
+    .sort(([a], [b]) => a - b)
+    .map(([s, n]) => `${n} × ${s}`)
+    .join(', ')}`,
+);
 const admin = await get('/system', { Authorization: `Bearer ${ADMIN}` });
 console.log(`the admin token afterwards: ${admin}`);
 process.exit(0);
@@ -72,8 +83,19 @@ async function push(seed: string): Promise<string> {
   const files = writeSeries(path.join(work, seed), { slices: SLICES, seed, rows: SIZE, columns: SIZE });
   const started = performance.now();
   const failure = await new Promise<string | undefined>((resolve) => {
-    execFile('storescu', ['-aet', 'BENCH', '-aec', 'VIGIL', '127.0.0.1', String(node.dicomPort), ...files], { env: { ...process.env, TCP_NODELAY: '1' } }, (err, _out, stderr) =>
-      resolve(err ? stderr.split('\n').filter((l) => l.startsWith('E:')).slice(-1)[0] ?? err.message : undefined),
+    execFile(
+      'storescu',
+      ['-aet', 'BENCH', '-aec', 'VIGIL', '127.0.0.1', String(node.dicomPort), ...files],
+      { env: { ...process.env, TCP_NODELAY: '1' } },
+      (err, _out, stderr) =>
+        resolve(
+          err
+            ? (stderr
+                .split('\n')
+                .filter((l) => l.startsWith('E:'))
+                .slice(-1)[0] ?? err.message)
+            : undefined,
+        ),
     );
   });
   const seconds = ((performance.now() - started) / 1000).toFixed(2);

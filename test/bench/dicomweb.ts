@@ -89,7 +89,12 @@ for (const name of TARGETS) {
   }
 }
 
-console.log(`\n${STUDIES} studies; a series of ${SLICES} slices, ${(seriesBytes / 1e6).toFixed(0)} MB; ${ROUNDS} requests per search; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
+console.log(
+  `\n${STUDIES} studies; a series of ${SLICES} slices, ${(seriesBytes / 1e6).toFixed(0)} MB; ${ROUNDS} requests per search; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}\n`,
+);
 const rows = Object.keys(Object.values(results)[0] ?? {});
 console.log(`| | ${TARGETS.join(' | ')} |`);
 console.log(`|---|${TARGETS.map(() => '---').join('|')}|`);
@@ -107,7 +112,9 @@ function lookupStage(): void {
   const n = (count: number) => `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < ${count})`;
   const t0 = performance.now();
   db.transaction(() => {
-    db.exec(`${n(studies)} INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) SELECT 'pa' || i, 'P' || i, json_object('PatientID', 'P' || i), 0, 0 FROM n`);
+    db.exec(
+      `${n(studies)} INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) SELECT 'pa' || i, 'P' || i, json_object('PatientID', 'P' || i), 0, 0 FROM n`,
+    );
     db.exec(`${n(studies)} INSERT INTO studies (id, patient_ref, study_instance_uid, main_tags, created_at, updated_at)
       SELECT 'st' || i, 'pa' || i, '2.25.1.' || i, json_object('StudyInstanceUID', '2.25.1.' || i), 0, 0 FROM n`);
     db.exec(`${n(studies)} INSERT INTO series (id, study_ref, series_instance_uid, main_tags, created_at, updated_at)
@@ -132,7 +139,12 @@ function lookupStage(): void {
       limit: 1,
     };
   };
-  const patient = (): FindQuery => ({ level: 'studies', criteria: [{ level: 'patients', keyword: 'PatientID', match: exact(`P${Math.floor(pick() / 100)}`) }], since: 0, limit: 100 });
+  const patient = (): FindQuery => ({
+    level: 'studies',
+    criteria: [{ level: 'patients', keyword: 'PatientID', match: exact(`P${Math.floor(pick() / 100)}`) }],
+    since: 0,
+    limit: 100,
+  });
   const time = (make: () => FindQuery) => {
     const rounds = Math.min(ROUNDS, 50);
     const ms: number[] = [];
@@ -144,7 +156,9 @@ function lookupStage(): void {
     }
     return fmt(quantiles(ms));
   };
-  console.log(`index lookups at ${studies * 100} instances (${studies} studies; loaded in ${loaded.toFixed(1)} s): an instance by its 3 UIDs ${time(instance)}, studies by PatientID ${time(patient)} (p50 / p95)`);
+  console.log(
+    `index lookups at ${studies * 100} instances (${studies} studies; loaded in ${loaded.toFixed(1)} s): an instance by its 3 UIDs ${time(instance)}, studies by PatientID ${time(patient)} (p50 / p95)`,
+  );
   db.close();
 }
 
@@ -154,7 +168,15 @@ function prepare(): void {
   fs.rmSync(data, { recursive: true, force: true });
   console.log(`writing ${STUDIES} small studies and a ${SLICES}-slice series to ${data}...`);
   for (let i = 0; i < STUDIES; i++) {
-    const files = writeSeries(path.join(data, 'tmp'), { seed: `bench-study-${i}`, slices: 1, rows: 8, columns: 8, patientId: `P${i}`, patientName: `BENCH^${i}`, studyDate: '20260115' });
+    const files = writeSeries(path.join(data, 'tmp'), {
+      seed: `bench-study-${i}`,
+      slices: 1,
+      rows: 8,
+      columns: 8,
+      patientId: `P${i}`,
+      patientName: `BENCH^${i}`,
+      studyDate: '20260115',
+    });
     fs.mkdirSync(studiesDir, { recursive: true });
     fs.renameSync(files[0]!, path.join(studiesDir, `s${i}.dcm`));
   }
@@ -222,7 +244,10 @@ async function startOrthanc(): Promise<Target> {
 async function push(target: Target, dir: string): Promise<number> {
   const t0 = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const scu = spawn('storescu', ['-aec', target.aeTitle, '+sd', '127.0.0.1', String(target.dicomPort), dir], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const scu = spawn('storescu', ['-aec', target.aeTitle, '+sd', '127.0.0.1', String(target.dicomPort), dir], {
+      env: { ...process.env, TCP_NODELAY: '1' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     scu.stderr.on('data', (d: Buffer) => (err += d.toString()));
     scu.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`storescu to ${target.name} exited ${code}: ${err.slice(-500)}`))));
@@ -244,7 +269,9 @@ async function measure(target: Target): Promise<Record<string, string>> {
   if (one.length !== 1) throw new Error(`${target.name}: PatientID=P7 found ${one.length} studies`);
   const out: Record<string, string> = {};
   out['QIDO /studies?PatientID=… p50 / p95'] = fmt(await timed(ROUNDS, () => get(`/studies?PatientID=P${pick()}`, json)));
-  out['QIDO /studies?StudyInstanceUID=… p50 / p95'] = fmt(await timed(ROUNDS, () => get(`/studies?StudyInstanceUID=${uidFor(`bench-study-${pick()}/study`)}`, json)));
+  out['QIDO /studies?StudyInstanceUID=… p50 / p95'] = fmt(
+    await timed(ROUNDS, () => get(`/studies?StudyInstanceUID=${uidFor(`bench-study-${pick()}/study`)}`, json)),
+  );
   out['QIDO /studies?limit=100 p50 / p95'] = fmt(await timed(Math.min(ROUNDS, 50), () => get('/studies?limit=100', json)));
 
   const seriesUrl = `/studies/${series.study}/series/${series.series}`;
@@ -256,7 +283,9 @@ async function measure(target: Target): Promise<Record<string, string>> {
   }
   out[`WADO series (${SLICES} × 512²) MB/s`] = best.toFixed(0);
 
-  const instances = JSON.parse(await (await fetch(`${target.base}${seriesUrl}/instances?limit=${SLICES}`, { headers: { ...target.headers, Accept: json } })).text()) as Record<string, { Value: string[] }>[];
+  const instances = JSON.parse(
+    await (await fetch(`${target.base}${seriesUrl}/instances?limit=${SLICES}`, { headers: { ...target.headers, Accept: json } })).text(),
+  ) as Record<string, { Value: string[] }>[];
   const sops = instances.map((i) => i['00080018']!.Value[0]!);
   if (sops.length !== SLICES) throw new Error(`${target.name}: ${sops.length} instances in the series`);
   const frameMs: number[] = [];

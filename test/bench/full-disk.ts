@@ -42,7 +42,9 @@ try {
   node.child.kill('SIGTERM');
   const code = await node.exited;
   console.log(`stored before the disk filled: ${stored} instances`);
-  console.log(`disk full for ${SECONDS} s: CPU ${(((cpu1 - cpu0) / SECONDS) * 100).toFixed(1)} % of one core, ${((lines1 - lines0) / SECONDS).toFixed(1)} log lines/s`);
+  console.log(
+    `disk full for ${SECONDS} s: CPU ${(((cpu1 - cpu0) / SECONDS) * 100).toFixed(1)} % of one core, ${((lines1 - lines0) / SECONDS).toFixed(1)} log lines/s`,
+  );
   console.log(`SIGTERM: exit ${code}${/the stop failed/.test(node.output()) ? ', "the stop failed" logged' : ', stopped cleanly'}`);
 } finally {
   if (node.child.exitCode === null) node.child.kill('SIGKILL');

@@ -41,7 +41,15 @@ const PATIENTS: Record<string, StudyPatient> = {
 };
 
 // A destination routes the alerts; the part is never started, so nothing is sent anywhere.
-const destInput = { id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: 2575, receivingApplication: 'RIS', receivingFacility: 'HOSP', sendingFacility: 'RAD' } as const;
+const destInput = {
+  id: 'ris',
+  type: 'hl7v2',
+  host: '127.0.0.1',
+  port: 2575,
+  receivingApplication: 'RIS',
+  receivingFacility: 'HOSP',
+  sendingFacility: 'RAD',
+} as const;
 const h = alertsHarness({ destinations: [destInput] });
 const dest = hl7Destination.parse(destInput);
 const AT = Date.UTC(2026, 11, 7, 6, 0, 0);
@@ -66,7 +74,13 @@ for (const o of inbound) built.push({ name: o.name, msg: parseMessage(o.text) })
 built.push({ name: 'ACK AA (order listener)', msg: buildAck(parseMessage(inbound[0]!.text), { code: 'AA', controlId: 'ACK-1', at: AT }) });
 built.push({
   name: 'ACK AR (order listener)',
-  msg: buildAck(parseMessage(inbound[1]!.text), { code: 'AR', controlId: 'ACK-2', text: 'order 1: ORC-1 "Q|X" is not an order control', errorCode: '103', at: AT }),
+  msg: buildAck(parseMessage(inbound[1]!.text), {
+    code: 'AR',
+    controlId: 'ACK-2',
+    text: 'order 1: ORC-1 "Q|X" is not an order control',
+    errorCode: '103',
+    at: AT,
+  }),
 });
 
 // ---- The same messages with @medplum/core ------------------------------------------------------
@@ -82,7 +96,13 @@ function medplumOf(msg: Hl7Message): MpMessage {
     msg.segments.map((seg) => {
       // medplum holds MSH-2 as the first field after the name (MSH-1 is the separator it joins with).
       const fields = seg.name === 'MSH' ? seg.fields.slice(2) : seg.fields.slice(1);
-      return new MpSegment([new Hl7Field([[seg.name]], ctx), ...fields.map((f) => new Hl7Field(f.length === 0 ? [['']] : f.map((rep) => rep.map((comp) => comp.join(ctx.subcomponentSeparator))), ctx))], ctx);
+      return new MpSegment(
+        [
+          new Hl7Field([[seg.name]], ctx),
+          ...fields.map((f) => new Hl7Field(f.length === 0 ? [['']] : f.map((rep) => rep.map((comp) => comp.join(ctx.subcomponentSeparator))), ctx)),
+        ],
+        ctx,
+      );
     }),
     ctx,
   );
@@ -126,7 +146,7 @@ function differences(expected: Hl7Values, actual: Hl7Values): string[] {
 // ---- 1. What python3-hl7 reads -----------------------------------------------------------------
 
 console.log(`# HL7 v2: src/hl7 against @medplum/core ${medplumVersion()} Hl7Message, ${built.length} messages\n`);
-console.log('## 1. python3-hl7 reading each library\'s output, against the values the message was built from\n');
+console.log("## 1. python3-hl7 reading each library's output, against the values the message was built from\n");
 if (!hasPythonHl7()) {
   console.log('python3-hl7 missing (apt-get install -y python3-hl7): skipped\n');
 } else {
@@ -139,7 +159,9 @@ if (!hasPythonHl7()) {
     const oursWrong = differences(intended, oursRead[i]!);
     const theirsWrong = differences(intended, theirsRead[i]!);
     const where = [...new Set(theirsWrong.map((k) => k.replace(/^(\w+)#\d+\.(\d+)\..*$/, '$1-$2')))].join(' ');
-    console.log(`${b.name.padEnd(32)} ${String(Object.keys(intended).length).padStart(6)}  ${String(oursWrong.length).padStart(12)}  ${String(theirsWrong.length).padStart(15)}  ${where || '-'}`);
+    console.log(
+      `${b.name.padEnd(32)} ${String(Object.keys(intended).length).padStart(6)}  ${String(oursWrong.length).padStart(12)}  ${String(theirsWrong.length).padStart(15)}  ${where || '-'}`,
+    );
   });
   // The other direction: each library reading what a RIS sends, against python3-hl7's reading.
   const inboundRead = parseWithPythonHl7(inbound.map((o) => o.text));
@@ -199,7 +221,12 @@ function measure(s: Stages): Record<'build' | 'write' | 'parse' | 'all', number>
   }
   const n = ROUNDS * built.length;
   const rate = (ms: number): number => Math.round((n / ms) * 1000);
-  return { build: rate(spent.build), write: rate(spent.write), parse: rate(spent.parse + spent.read), all: rate(spent.build + spent.write + spent.parse + spent.read) };
+  return {
+    build: rate(spent.build),
+    write: rate(spent.write),
+    parse: rate(spent.parse + spent.read),
+    all: rate(spent.build + spent.write + spent.parse + spent.read),
+  };
 }
 
 console.log(`## 2. Speed: ${ROUNDS} rounds of the ${built.length} messages (messages/s, higher is better)\n`);
@@ -222,9 +249,14 @@ console.log('(medplum does less work per message: it neither escapes nor unescap
 console.log('## 3. Size\n');
 const ourFiles = ['message.ts', 'parse.ts', 'encoding.ts', 'ack.ts', 'datetime.ts'].map((f) => path.join(ROOT, 'src', 'hl7', f));
 const lines = ourFiles.map((f) => fs.readFileSync(f, 'utf8').split('\n').length);
-console.log(`ours: src/hl7/{message,parse,encoding,ack,datetime}.ts, ${lines.reduce((a, b) => a + b, 0)} lines (${lines.join(' + ')}), comments included; no dependency`);
+console.log(
+  `ours: src/hl7/{message,parse,encoding,ack,datetime}.ts, ${lines.reduce((a, b) => a + b, 0)} lines (${lines.join(' + ')}), comments included; no dependency`,
+);
 const mpDir = path.join(ROOT, 'node_modules', '@medplum', 'core');
-const mpPkg = JSON.parse(fs.readFileSync(path.join(mpDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+const mpPkg = JSON.parse(fs.readFileSync(path.join(mpDir, 'package.json'), 'utf8')) as {
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+};
 const bundle = path.join(mpDir, 'dist', 'esm', 'index.mjs');
 console.log(
   `@medplum/core: ${(dirBytes(mpDir) / 1e6).toFixed(1)} MB installed, the ESM bundle ${(fs.statSync(bundle).size / 1e3).toFixed(0)} kB loaded whole ` +
@@ -236,23 +268,63 @@ console.log(
 
 console.log('## 4. Behaviours\n');
 const rows: [string, string, string][] = [];
-for (const [ch, seq] of [['|', 'F'], ['^', 'S'], ['&', 'T'], ['~', 'R'], ['\\', 'E']] as const) {
+for (const [ch, seq] of [
+  ['|', 'F'],
+  ['^', 'S'],
+  ['&', 'T'],
+  ['~', 'R'],
+  ['\\', 'E'],
+] as const) {
   const value = `a${ch}b`;
   const oursOut = new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('NTE', { 3: value })]).toString().split('\r')[1]!;
-  const mpOut = medplumOf(new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('NTE', { 3: value })])).toString().split('\r')[1]!;
+  const mpOut = medplumOf(new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('NTE', { 3: value })]))
+    .toString()
+    .split('\r')[1]!;
   const text = `MSH|^~\\&|||||||ACK|1\rNTE|||a\\${seq}\\b\r`;
-  rows.push([`write "${value}" / read "a\\${seq}\\b"`, `${oursOut} / ${JSON.stringify(parseMessage(text).get('NTE', 3))}`, `${mpOut} / ${JSON.stringify(MpMessage.parse(text).getSegment('NTE')?.getComponent(3, 1))}`]);
+  rows.push([
+    `write "${value}" / read "a\\${seq}\\b"`,
+    `${oursOut} / ${JSON.stringify(parseMessage(text).get('NTE', 3))}`,
+    `${mpOut} / ${JSON.stringify(MpMessage.parse(text).getSegment('NTE')?.getComponent(3, 1))}`,
+  ]);
 }
 const withCr = 'MSH|^~\\&|A|B|||||ACK|1|P|2.5.1\rMSA|AA|1\r';
-rows.push(['last segment ends with CR (written)', String(parseMessage(withCr).toString().endsWith('\r')), String(medplumOf(parseMessage(withCr)).toString().endsWith('\r'))]);
-rows.push(['segments read from "MSH..\\rMSA..\\r"', String(parseMessage(withCr).segments.length), `${MpMessage.parse(withCr).segments.length} (an empty one at the end)`]);
-rows.push(['segments read with CRLF / LF', `${parseMessage(withCr.replace(/\r/g, '\r\n')).segments.length} / ${parseMessage(withCr.replace(/\r/g, '\n')).segments.length}`, `${MpMessage.parse(withCr.replace(/\r/g, '\r\n')).segments.length} / ${MpMessage.parse(withCr.replace(/\r/g, '\n')).segments.length}`]);
-rows.push(['MSH-1 / MSH-2 read', `${parseMessage(withCr).get('MSH', 1)} / ${parseMessage(withCr).get('MSH', 2)}`, `${MpMessage.parse(withCr).header.getField(1).toString()} / ${MpMessage.parse(withCr).header.getField(2).toString()}`]);
+rows.push([
+  'last segment ends with CR (written)',
+  String(parseMessage(withCr).toString().endsWith('\r')),
+  String(medplumOf(parseMessage(withCr)).toString().endsWith('\r')),
+]);
+rows.push([
+  'segments read from "MSH..\\rMSA..\\r"',
+  String(parseMessage(withCr).segments.length),
+  `${MpMessage.parse(withCr).segments.length} (an empty one at the end)`,
+]);
+rows.push([
+  'segments read with CRLF / LF',
+  `${parseMessage(withCr.replace(/\r/g, '\r\n')).segments.length} / ${parseMessage(withCr.replace(/\r/g, '\n')).segments.length}`,
+  `${MpMessage.parse(withCr.replace(/\r/g, '\r\n')).segments.length} / ${MpMessage.parse(withCr.replace(/\r/g, '\n')).segments.length}`,
+]);
+rows.push([
+  'MSH-1 / MSH-2 read',
+  `${parseMessage(withCr).get('MSH', 1)} / ${parseMessage(withCr).get('MSH', 2)}`,
+  `${MpMessage.parse(withCr).header.getField(1).toString()} / ${MpMessage.parse(withCr).header.getField(2).toString()}`,
+]);
 rows.push(['MSH-2 "^^\\&" (repeated delimiter)', outcome(() => parseMessage('MSH|^^\\&|A\r')), outcome(() => MpMessage.parse('MSH|^^\\&|A\r'))]);
-rows.push(['"MSH|^~\\&|A\\rpid|x" (bad segment name)', outcome(() => parseMessage('MSH|^~\\&|A\rpid|x')), outcome(() => MpMessage.parse('MSH|^~\\&|A\rpid|x'))]);
+rows.push([
+  '"MSH|^~\\&|A\\rpid|x" (bad segment name)',
+  outcome(() => parseMessage('MSH|^~\\&|A\rpid|x')),
+  outcome(() => MpMessage.parse('MSH|^~\\&|A\rpid|x')),
+]);
 const trailing = new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('PID', { 1: '1', 3: ['X', '', ''], 5: '' })]);
 rows.push(['PID-1 "1", PID-3 "X^^", PID-5 "" written as', trailing.toString().split('\r')[1]!, medplumOf(trailing).toString().split('\r')[1]!]);
-rows.push(['value with FS (0x1C, MLLP end of frame)', JSON.stringify(new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('NTE', { 3: 'a\x1cb' })]).toString().split('\r')[1]), JSON.stringify(medplumOf(new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('NTE', { 3: 'a\x1cb' })])).toString().split('\r')[1])]);
+rows.push([
+  'value with FS (0x1C, MLLP end of frame)',
+  JSON.stringify(new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('NTE', { 3: 'a\x1cb' })]).toString().split('\r')[1]),
+  JSON.stringify(
+    medplumOf(new Hl7Message([mshSegment({ 9: 'ACK', 10: '1' }), segment('NTE', { 3: 'a\x1cb' })]))
+      .toString()
+      .split('\r')[1],
+  ),
+]);
 rows.push(['date-time written (MSH-7)', hl7DateTime(AT + 500), (await import('@medplum/core')).formatHl7DateTime(new Date(AT + 500))]);
 rows.push(['ACK codes it builds', 'AA AE AR CA CE CR, ERR-3 (table 0357)', 'AA only, no ERR; MSH-10 the clock']);
 const w = [44, 38];

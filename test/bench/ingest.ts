@@ -91,7 +91,9 @@ const warmUp = pushSet(makeDataset(path.join(work, 'warm-up'), 1, WARM_UP_SLICES
 // The data sets were just written: flush them now, or the kernel writes them back during the
 // first pushes and every fsync of the target waits behind it (it cost the target of the moment 20 %).
 execFileSync('sync');
-console.log(`data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}${TLS ? ', over DICOM TLS' : ''}`);
+console.log(
+  `data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}${TLS ? ', over DICOM TLS' : ''}`,
+);
 
 const runs: Run[] = [];
 for (let rep = 0; rep < REPS; rep++) {
@@ -99,7 +101,8 @@ for (let rep = 0; rep < REPS; rep++) {
     // Every other repetition the order turns round: on a VM whose CPUs slow down under
     // sustained load, the one pushing last would otherwise always pay for it.
     for (const target of rep % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
-      const run = target === 'vigil' ? await benchVigil(parallel, rep) : target === 'orthanc' ? await benchOrthanc(parallel, rep) : await benchStorescp(parallel, rep);
+      const run =
+        target === 'vigil' ? await benchVigil(parallel, rep) : target === 'orthanc' ? await benchOrthanc(parallel, rep) : await benchStorescp(parallel, rep);
       runs.push(run);
       console.log(
         `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
@@ -197,7 +200,10 @@ async function benchStorescp(parallel: number, rep: number): Promise<Run> {
   fs.mkdirSync(dir, { recursive: true });
   const port = await freePort();
   const tlsArgs = TLS ? ['+tls', TLS_KEY, TLS_CERT, '--ignore-peer-cert'] : [];
-  const child = spawn('storescp', [...tlsArgs, '--fork', '-aet', 'STORESCP', '-od', dir, String(port)], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  const child = spawn('storescp', [...tlsArgs, '--fork', '-aet', 'STORESCP', '-od', dir, String(port)], {
+    env: { ...process.env, TCP_NODELAY: '1' },
+    stdio: 'ignore',
+  });
   started.push(child);
   try {
     await waitForEcho(port, 'STORESCP');
@@ -346,8 +352,15 @@ function printSummary(all: Run[]): void {
   // A Markdown table the README can quote as it is.
   // A load above the CPU count means other work shared the machine: the figures say so.
   const loaded = os.loadavg()[0]! > os.cpus().length ? ', MEASURED UNDER LOAD (load above the CPU count: absolute figures are pessimistic)' : '';
-  console.log(`\nmedian of ${REPS} reps${TLS ? ', over DICOM TLS' : ''}; ${os.cpus().length} CPUs, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}${loaded} (MB = 10^6 bytes)\n`);
-  console.log('| associations | target | instances/s | MB/s | server CPU per instance | peak RSS (Vigil: node peak + triage workers PSS) | Vigil / Orthanc | Vigil / storescp |');
+  console.log(
+    `\nmedian of ${REPS} reps${TLS ? ', over DICOM TLS' : ''}; ${os.cpus().length} CPUs, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}${loaded} (MB = 10^6 bytes)\n`,
+  );
+  console.log(
+    '| associations | target | instances/s | MB/s | server CPU per instance | peak RSS (Vigil: node peak + triage workers PSS) | Vigil / Orthanc | Vigil / storescp |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
   for (const parallel of PARALLELS) {
     const rows = TARGETS.map((target) => {

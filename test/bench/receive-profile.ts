@@ -20,8 +20,13 @@ const PARALLEL = Number(process.env.PARALLEL ?? 4);
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-receive-profile-'));
 const profiles = path.join(work, 'profiles');
 
-const series = Array.from({ length: PARALLEL }, (_, i) => writeSeries(path.join(work, 'data', `s${i}`), { seed: `profile-${i}`, slices: Math.ceil(600 / PARALLEL), rows: 512, columns: 512 }));
-const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start.replace('exec node ', `exec node --cpu-prof --cpu-prof-dir=${profiles} `);
+const series = Array.from({ length: PARALLEL }, (_, i) =>
+  writeSeries(path.join(work, 'data', `s${i}`), { seed: `profile-${i}`, slices: Math.ceil(600 / PARALLEL), rows: 512, columns: 512 }),
+);
+const start = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).scripts.start.replace(
+  'exec node ',
+  `exec node --cpu-prof --cpu-prof-dir=${profiles} `,
+);
 const port = await freePort();
 const node = spawn('/bin/sh', ['-c', start], {
   cwd: ROOT,
@@ -49,7 +54,11 @@ for (let i = 0; ; i++) {
   }
 }
 const push = (files: string[]) =>
-  new Promise<void>((resolve) => spawn('storescu', ['-aec', 'VIGIL', '127.0.0.1', String(port), ...files], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' }).once('exit', () => resolve()));
+  new Promise<void>((resolve) =>
+    spawn('storescu', ['-aec', 'VIGIL', '127.0.0.1', String(port), ...files], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' }).once('exit', () =>
+      resolve(),
+    ),
+  );
 const t = Date.now();
 await Promise.all(series.map(push));
 const seconds = (Date.now() - t) / 1000;
@@ -61,7 +70,10 @@ interface CpuProfile {
   samples: number[];
   timeDeltas: number[];
 }
-const file = fs.readdirSync(profiles).map((f) => path.join(profiles, f)).sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
+const file = fs
+  .readdirSync(profiles)
+  .map((f) => path.join(profiles, f))
+  .sort((a, b) => fs.statSync(b).size - fs.statSync(a).size)[0]!;
 const p = JSON.parse(fs.readFileSync(file, 'utf8')) as CpuProfile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const parent = new Map<number, number>();
@@ -86,8 +98,14 @@ for (let i = first; i <= last; i++) {
   add(fn, `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}`, d);
 }
 const instances = series.flat().length;
-const row = ([k, us]: [string, number]) => `| ${k} | ${(us / 1000).toFixed(0)} ms | ${(us / 1000 / instances).toFixed(2)} ms | ${((100 * us) / total).toFixed(1)} % |`;
-console.log(`${instances} instances over ${PARALLEL} association(s) in ${seconds} s; load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; profile ${file}\n`);
+const row = ([k, us]: [string, number]) =>
+  `| ${k} | ${(us / 1000).toFixed(0)} ms | ${(us / 1000 / instances).toFixed(2)} ms | ${((100 * us) / total).toFixed(1)} % |`;
+console.log(
+  `${instances} instances over ${PARALLEL} association(s) in ${seconds} s; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; profile ${file}\n`,
+);
 console.log('| area (self time) | total | per instance | share |\n|---|---|---|---|');
 for (const e of [...area].sort((a, b) => b[1] - a[1]).slice(0, 12)) console.log(row(e));
 console.log('\n| function (self time) | total | per instance | share |\n|---|---|---|---|');

@@ -53,7 +53,12 @@ if (unknown.length > 0) {
 process.on('SIGINT', () => undefined);
 const outcomes: string[] = [];
 for (const name of names) {
-  console.log(`\n## ${name} (${new Date().toISOString()}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')})\n`);
+  console.log(
+    `\n## ${name} (${new Date().toISOString()}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')})\n`,
+  );
   const code = await runOne(path.join(HERE, `${name}.ts`));
   outcomes.push(`${name}: ${code === 0 ? 'ok' : `exit status ${code}`}`);
 }

@@ -68,7 +68,9 @@ async function measure(label: string, count: number, prepare: (seed: string) => 
   }
   delays.sort((a, b) => a - b);
   const at = (q: number) => `${delays[Math.min(delays.length - 1, Math.floor(q * delays.length))]!.toFixed(1)} ms`;
-  console.log(`${label.padEnd(10)} ${String(count).padStart(3)} series   median ${at(0.5).padStart(10)}   p95 ${at(0.95).padStart(10)}   max ${at(1).padStart(10)}`);
+  console.log(
+    `${label.padEnd(10)} ${String(count).padStart(3)} series   median ${at(0.5).padStart(10)}   p95 ${at(0.95).padStart(10)}   max ${at(1).padStart(10)}`,
+  );
 }
 
 /** C-STORE of `files` in one association; resolves with the moment the last response arrived. */

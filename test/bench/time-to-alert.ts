@@ -68,7 +68,12 @@ process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
 /** The phantoms: drawn into the run's folder, or kept in STUDY_CACHE (the nodes' data never is). */
 const phantoms = process.env.STUDY_CACHE ? path.resolve(process.env.STUDY_CACHE, `ct${CT_MATRIX}-cxr${CXR_SCALE_DOWN}`) : work;
 
-console.log(`${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; model packs from ${MODELS}`);
+console.log(
+  `${os.cpus().length} CPUs (${os.cpus()[0]?.model}), load ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}; model packs from ${MODELS}`,
+);
 const kinds = studyKinds(CT_MATRIX, CXR_SCALE_DOWN).filter((k) => {
   const dir = path.join(MODELS, k.modelId);
   if (fs.existsSync(path.join(dir, 'manifest.json'))) return true;
@@ -81,7 +86,15 @@ for (const kind of kinds) {
   prepared.set(kind.id, await prepareStudies(kind, STUDIES, path.join(phantoms, 'studies')));
   if (MODES.includes('none') || MODES.includes('burst')) warmups.set(kind.id, await prepareStudies(kind, WARMUP, path.join(phantoms, 'warmup'), 1001));
 }
-const burstCxr = MODES.includes('burst') && kinds.some((k) => k.id === 'cxr') ? await prepareStudies(kinds.find((k) => k.id === 'cxr')!, BURST_CXR, path.join(phantoms, 'burst'), 2001) : [];
+const burstCxr =
+  MODES.includes('burst') && kinds.some((k) => k.id === 'cxr')
+    ? await prepareStudies(
+        kinds.find((k) => k.id === 'cxr')!,
+        BURST_CXR,
+        path.join(phantoms, 'burst'),
+        2001,
+      )
+    : [];
 
 if (process.env.PREPARE_ONLY) {
   console.log(`phantoms ready in ${phantoms}`);
@@ -134,7 +147,10 @@ async function run(mode: Mode): Promise<void> {
       for (const kind of kinds) if (node.triage.registry.get(kind.modelId)?.status === 'available') await warmUp(node, warmups.get(kind.id)!);
       const { results: burst, sentInMs } = await runBurst(node, adminToken);
       printTable(
-        `Time to alert in a burst: ${BURST_CXR} radiographs, ${BURST_CT} head CTs and ${BURST_CT} CTPAs from ${BURST_SENDERS} senders at once (sent in ${(sentInMs / 1000).toFixed(1)} s), no signal, after the warm-up; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+        `Time to alert in a burst: ${BURST_CXR} radiographs, ${BURST_CT} head CTs and ${BURST_CT} CTPAs from ${BURST_SENDERS} senders at once (sent in ${(sentInMs / 1000).toFixed(1)} s), no signal, after the warm-up; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
         burst,
       );
       printBurstTargets(burst);
@@ -156,13 +172,21 @@ async function run(mode: Mode): Promise<void> {
         : mode === 'idle'
           ? `idle window alone (series.idleSeconds = ${IDLE_SECONDS} s), a study every ${GAP_MS} ms`
           : `no signal (no MPPS, no count tags, a fresh install's defaults) after a warm-up of ${WARMUP} studies per kind from the same scanner, one study at a time`;
-    printTable(`Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`, results);
+    printTable(
+      `Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+      results,
+    );
     if (mode === 'known') printTarget(results);
     printPreliminaryOutcomes(preliminaryOutcomes(node.alerts.alerts.list({ limit: 100_000 })));
     if (mode === 'none') {
       printNoSignalTargets(results, node.config.series.idleSeconds);
       for (const s of node.series.history.list()) {
-        console.log(`learned: ${s.key.modality} from ${s.key.callingAeTitle}/${s.key.stationName || '-'}: ${s.seriesLearned} series, ${s.gaps} gaps, quantile ${s.gapQuantileMs ?? '–'} ms, quiet ${s.quietMs === null ? 'not learned' : `${s.quietMs} ms`}${s.singleImageAtOnce ? ', a single image completes a series' : ''}`);
+        console.log(
+          `learned: ${s.key.modality} from ${s.key.callingAeTitle}/${s.key.stationName || '-'}: ${s.seriesLearned} series, ${s.gaps} gaps, quantile ${s.gapQuantileMs ?? '–'} ms, quiet ${s.quietMs === null ? 'not learned' : `${s.quietMs} ms`}${s.singleImageAtOnce ? ', a single image completes a series' : ''}`,
+        );
       }
     }
   } finally {
@@ -184,7 +208,9 @@ async function warmUp(node: VigilNode, studies: PreparedStudy[]): Promise<void> 
   }
   const until = Date.now() + SETTLE_BOUND_MS;
   while (studies.some((s) => !seriesIdOf.has(s.seriesInstanceUid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-  await Promise.all(studies.map((s) => (seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : Promise.resolve())));
+  await Promise.all(
+    studies.map((s) => (seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : Promise.resolve())),
+  );
   off();
 }
 
@@ -210,7 +236,11 @@ async function runBurst(node: VigilNode, token: string): Promise<{ results: (Kin
   const sentInMs = Date.now() - started;
   const until = Date.now() + SETTLE_BOUND_MS;
   while (order.some((s) => !seriesIdOf.has(s.seriesInstanceUid)) && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
-  const outcomes = await Promise.all(order.map(async (s) => (seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : ('timed-out' as const))));
+  const outcomes = await Promise.all(
+    order.map(async (s) =>
+      seriesIdOf.has(s.seriesInstanceUid) ? watcher.settled(seriesIdOf.get(s.seriesInstanceUid)!, SETTLE_BOUND_MS) : ('timed-out' as const),
+    ),
+  );
   off();
   const api = new ApiReader(`http://127.0.0.1:${node.http.port}`, token);
   const results: (KindResult & { kindId: string })[] = [];
@@ -218,7 +248,8 @@ async function runBurst(node: VigilNode, token: string): Promise<{ results: (Kin
     const mine = order.map((s, i) => ({ s, outcome: outcomes[i]! })).filter(({ s }) => s.kind.id === kind.id);
     if (mine.length === 0) continue;
     const timelines: Timeline[] = [];
-    for (const { s, outcome } of mine) if (outcome === 'alerted') timelines.push(await api.timeline(seriesIdOf.get(s.seriesInstanceUid)!, lastResponseAt.get(s)!));
+    for (const { s, outcome } of mine)
+      if (outcome === 'alerted') timelines.push(await api.timeline(seriesIdOf.get(s.seriesInstanceUid)!, lastResponseAt.get(s)!));
     results.push({
       kindId: kind.id,
       label: kind.label,
@@ -239,7 +270,10 @@ async function runKind(node: VigilNode, mode: Mode, studies: PreparedStudy[], to
   for (const study of studies) {
     if (mode === 'known' && study.kind.knownBy === 'MPPS') await completeStep(node.dicom.port, study);
     const lastResponseAt = await storeStudy(node.dicom.port, study);
-    const settled = waitForSeries(study).then(async (seriesId) => ({ seriesId, state: seriesId ? await watcher.settled(seriesId, SETTLE_BOUND_MS) : ('timed-out' as const) }));
+    const settled = waitForSeries(study).then(async (seriesId) => ({
+      seriesId,
+      state: seriesId ? await watcher.settled(seriesId, SETTLE_BOUND_MS) : ('timed-out' as const),
+    }));
     sent.push({ study, lastResponseAt, settled });
     if (mode !== 'idle') await settled;
     else await new Promise((r) => setTimeout(r, GAP_MS));

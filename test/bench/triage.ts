@@ -129,7 +129,10 @@ async function transportMs(result: JobResult): Promise<{ thread: number; process
   const echo = path.join(work, 'echo.cjs');
   fs.writeFileSync(echo, "process.on('message', (m) => process.send(m)); process.on('disconnect', () => process.exit(0));");
   const child = fork(echo, [], { serialization: 'advanced', stdio: 'ignore' });
-  const thread = new Worker("const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m, [m.map.buffer, ...(m.keyImagePng ? [m.keyImagePng.buffer] : [])]));", { eval: true });
+  const thread = new Worker(
+    "const { parentPort } = require('node:worker_threads'); parentPort.on('message', (m) => parentPort.postMessage(m, [m.map.buffer, ...(m.keyImagePng ? [m.keyImagePng.buffer] : [])]));",
+    { eval: true },
+  );
   const copy = (): JobResult => ({ ...result, map: result.map.slice(), keyImagePng: result.keyImagePng ? result.keyImagePng.slice() : null });
   const viaProcess = async () => {
     const message = copy();
@@ -227,7 +230,9 @@ try {
   try {
     const ctResult = await pool.run({ kind: 'run-job', pack: ctPack, files: ctFiles, keyImageMaxSide: config.triage.keyImageMaxSide }, 120_000);
     const t = await transportMs(ctResult);
-    console.log(`a ${CT_MODEL} result (${(t.bytes / 1e3).toFixed(0)} kB: map and key image) to an echoing worker and back, median of 50: thread ${t.thread.toFixed(2)} ms, process ${t.process.toFixed(2)} ms`);
+    console.log(
+      `a ${CT_MODEL} result (${(t.bytes / 1e3).toFixed(0)} kB: map and key image) to an echoing worker and back, median of 50: thread ${t.thread.toFixed(2)} ms, process ${t.process.toFixed(2)} ms`,
+    );
   } finally {
     await pool.stop();
   }

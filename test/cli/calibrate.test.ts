@@ -74,7 +74,10 @@ describe('cli/calibrate: a site operating point from labelled local studies', fu
 
     const db = openDatabase(indexPath(dataDir));
     try {
-      const trail = new AuditTrail(db).list({ since: 0, limit: 100 }).entries.filter((e) => e.method === 'CLI').map((e) => [e.route, e.status]);
+      const trail = new AuditTrail(db)
+        .list({ since: 0, limit: 100 })
+        .entries.filter((e) => e.method === 'CLI')
+        .map((e) => [e.route, e.status]);
       expect(trail).to.deep.equal([
         ['vigil calibrate --apply', 200],
         ['vigil calibrate --rollback', 400],

@@ -32,7 +32,10 @@ describe('cli: SIGTERM on a full disk', function () {
     disk = mountSmallDisk(this, 40);
     const dataDir = path.join(disk.dir, 'data');
     const configFile = path.join(work, 'vigil.yaml');
-    fs.writeFileSync(configFile, `storage:\n  minFreeMb: 0\nplugins:\n  enabled: []\ntriage:\n  modelsDir: ${JSON.stringify(path.join(work, 'models'))}\nseries:\n  idleSeconds: 0.5\n  useCounts: false\n`);
+    fs.writeFileSync(
+      configFile,
+      `storage:\n  minFreeMb: 0\nplugins:\n  enabled: []\ntriage:\n  modelsDir: ${JSON.stringify(path.join(work, 'models'))}\nseries:\n  idleSeconds: 0.5\n  useCounts: false\n`,
+    );
     node = await startNodeProcess(dataDir, { VIGIL_CONFIG: configFile });
     const files = writeSeries(path.join(work, 'series'), { slices: 4, rows: 256, columns: 256 });
     expect(storeResponses(await storescu(node.dicomPort, files)).success).to.equal(4);

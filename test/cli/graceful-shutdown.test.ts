@@ -94,7 +94,11 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
     expect(fs.existsSync(walFile) ? fs.statSync(walFile).size : 0, 'WAL checkpointed').to.equal(0);
     const db = openDatabase(indexPath(dataDir));
     try {
-      expect(new JobStore(db).get(job.id), 'the running job was parked, its attempt given back').to.deep.include({ state: 'queued', attempts: 0, findingId: null });
+      expect(new JobStore(db).get(job.id), 'the running job was parked, its attempt given back').to.deep.include({
+        state: 'queued',
+        attempts: 0,
+        findingId: null,
+      });
     } finally {
       db.close();
     }
@@ -103,10 +107,18 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
     const second = node;
     await second.waitForOutput(/start-up check: store and index agree/);
     const again = apiOf(second.httpPort);
-    const stored = (await again('POST', '/tools/find', { Level: 'Instance', Query: { SeriesInstanceUID: uidFor('graceful-push/series') }, Expand: true, Limit: 1000 })) as { MainDicomTags: { SOPInstanceUID: string } }[];
+    const stored = (await again('POST', '/tools/find', {
+      Level: 'Instance',
+      Query: { SeriesInstanceUID: uidFor('graceful-push/series') },
+      Expand: true,
+      Limit: 1000,
+    })) as { MainDicomTags: { SOPInstanceUID: string } }[];
     const storedUids = new Set(stored.map((i) => i.MainDicomTags.SOPInstanceUID));
     // storescu sends the files in the order given: the first `acknowledged` were answered Success.
-    const missing = pushed.slice(0, acknowledged).map((_, i) => uidFor(`graceful-push/instance/${i}`)).filter((uid) => !storedUids.has(uid));
+    const missing = pushed
+      .slice(0, acknowledged)
+      .map((_, i) => uidFor(`graceful-push/instance/${i}`))
+      .filter((uid) => !storedUids.has(uid));
     expect(missing, 'acknowledged instances missing after the restart').to.deep.equal([]);
     // And nothing beyond them: whatever the drain stored, it answered before it aborted.
     expect(storedUids.size).to.equal(acknowledged);
@@ -164,7 +176,14 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
     const [dicomPort, httpPort] = [await freePort(), await freePort()];
     const npm = spawn('npm', ['start'], {
       cwd: path.resolve('.'),
-      env: { ...process.env, VIGIL_CONFIG: configFile, VIGIL_DATA_DIR: dataDir, VIGIL_DICOM_HOST: '127.0.0.1', VIGIL_DICOM_PORT: String(dicomPort), VIGIL_HTTP_PORT: String(httpPort) },
+      env: {
+        ...process.env,
+        VIGIL_CONFIG: configFile,
+        VIGIL_DATA_DIR: dataDir,
+        VIGIL_DICOM_HOST: '127.0.0.1',
+        VIGIL_DICOM_PORT: String(dicomPort),
+        VIGIL_HTTP_PORT: String(httpPort),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
@@ -190,7 +209,7 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
     };
   }
 
-  it('stops gracefully when SIGTERM goes to `npm start` (the container\'s command), not only to the node', async () => {
+  it("stops gracefully when SIGTERM goes to `npm start` (the container's command), not only to the node", async () => {
     // npm passes the signal to its child only: the script must exec the node rather than leave a shell in between.
     const dataDir = path.join(work, 'data');
     const configFile = path.join(work, 'vigil.yaml');
@@ -215,7 +234,11 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
       // What a terminal does on Ctrl-C: SIGINT to every process of the foreground group. npm
       // forwards its copy to the node; two SIGINTs pending at once merge into one, so that copy
       // is sent again here once the node is stopping, as it arrives when npm is a moment late.
-      const nodePid = Number(execFileSync('pgrep', ['-P', String(started.npm.pid)]).toString().trim());
+      const nodePid = Number(
+        execFileSync('pgrep', ['-P', String(started.npm.pid)])
+          .toString()
+          .trim(),
+      );
       process.kill(-started.npm.pid!, 'SIGINT');
       while (!/shutting down/.test(started.output())) await new Promise((r) => setTimeout(r, 20));
       process.kill(nodePid, 'SIGINT');
@@ -297,7 +320,13 @@ function seedAlert(dataDir: string, alerts: unknown): string {
     const study = index.getResource('studies', studyId)!;
     const seriesId = index.childIds('studies', studyId)[0]!;
     const series = index.getResource('series', seriesId)!;
-    const finding = makeFinding({ studyId, seriesId, studyInstanceUid: study.mainTags.StudyInstanceUID!, seriesInstanceUid: series.mainTags.SeriesInstanceUID!, accessionNumber: study.mainTags.AccessionNumber! });
+    const finding = makeFinding({
+      studyId,
+      seriesId,
+      studyInstanceUid: study.mainTags.StudyInstanceUID!,
+      seriesInstanceUid: series.mainTags.SeriesInstanceUID!,
+      accessionNumber: study.mainTags.AccessionNumber!,
+    });
     db.transaction(() => part.outbox.enqueueForFinding(finding))();
     return `${part.deliveries.list({ limit: 10 })[0]!.idempotencyKey}-1`;
   } finally {
@@ -328,12 +357,16 @@ function apiOf(port: number) {
 
 /** storescu in the background, its verbose output followed as it comes (to signal mid-push). */
 function startStorescu(port: number, files: string[]) {
-  const child = spawn('storescu', ['-v', '-aet', 'STORESCU', '-aec', 'VIGIL', '127.0.0.1', String(port), ...files], { env: { ...process.env, TCP_NODELAY: '1' } });
+  const child = spawn('storescu', ['-v', '-aet', 'STORESCU', '-aec', 'VIGIL', '127.0.0.1', String(port), ...files], {
+    env: { ...process.env, TCP_NODELAY: '1' },
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr })));
+  const done = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+    child.once('exit', (code) => resolve({ code: code ?? 1, stdout, stderr })),
+  );
   return {
     done,
     /** Resolves once storescu has received `count` C-STORE responses. */

@@ -45,7 +45,10 @@ describe('cli/rules: check and explain', function () {
     writeEditedSeries(study, 'head', { set: { '(0018,0015)': 'HEAD', '(0010,1010)': '071Y' } }, { slices: 3 });
     writeEditedSeries(study, 'thick', { set: { '(0018,0015)': 'HEAD', '(0018,0050)': '7.5' } }, { slices: 2 });
     const rules = path.join(dir, 'age.yaml');
-    fs.writeFileSync(rules, "rules:\n  - id: site.elderly\n    when: { attr: PatientAge, matches: '^0[7-9]' }\n    then: { models: [stroke-ich], priority: stat }\n");
+    fs.writeFileSync(
+      rules,
+      "rules:\n  - id: site.elderly\n    when: { attr: PatientAge, matches: '^0[7-9]' }\n    then: { models: [stroke-ich], priority: stat }\n",
+    );
     const res = await vigil(['rules', 'explain', rules, study]);
     expect(res.code, res.stderr).to.equal(0);
     expect(res.stdout.match(/^series /gm)).to.have.length(2);

@@ -68,7 +68,11 @@ describe('cli/token', function () {
 
   it('never creates a data folder: a missing one, or an index no node made, is named with the way out', async () => {
     const absent = `${dataDir}/not-here`;
-    for (const args of [['token', 'list'], ['token', 'revoke', 'ris'], ['token', 'create', '--name', 'ris', '--role', 'it']]) {
+    for (const args of [
+      ['token', 'list'],
+      ['token', 'revoke', 'ris'],
+      ['token', 'create', '--name', 'ris', '--role', 'it'],
+    ]) {
       const run = await vigil(absent, args);
       expect(run.code, args.join(' ')).to.equal(1);
       expect(run.stderr).to.include(`no data folder at ${absent}: set VIGIL_DATA_DIR`);

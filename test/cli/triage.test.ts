@@ -24,12 +24,22 @@ describe('cli/triage preprocess: the tensors model owners train on', function ()
 
   it('writes the same float32 tensor as preprocessSeries, and its description', async () => {
     const dir = path.join(work, 'series');
-    writeSlices(dir, { seed: 'cli', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: (r: number) => 1000 + 10 * r + k })));
+    writeSlices(
+      dir,
+      { seed: 'cli', rows: 16, columns: 16, intercept: -1024 },
+      [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: (r: number) => 1000 + 10 * r + k })),
+    );
     const manifestFile = path.join(TEST_PACKS, 'test-volume', 'manifest.json');
     const out = path.join(work, 'case.f32');
     const result = await vigil(['triage', 'preprocess', '--manifest', manifestFile, '--out', out, dir]);
     expect(result.code, result.stderr).to.equal(0);
-    const expected = await preprocessSeries(fs.readdirSync(dir).sort().map((f) => path.join(dir, f)), readManifest(manifestFile));
+    const expected = await preprocessSeries(
+      fs
+        .readdirSync(dir)
+        .sort()
+        .map((f) => path.join(dir, f)),
+      readManifest(manifestFile),
+    );
     expect(fs.readFileSync(out).equals(Buffer.from(expected.tensor.buffer))).to.equal(true);
     const description = JSON.parse(fs.readFileSync(path.join(work, 'case.json'), 'utf8'));
     expect(description.shape).to.deep.equal([1, 1, 4, 16, 16]);

@@ -83,7 +83,7 @@ describe('config/load', () => {
         process.execPath,
         ['--import', 'tsx', 'src/cli/main.ts', 'start'],
         { env: { ...process.env, VIGIL_CONFIG: file, VIGIL_DATA_DIR: path.join(dir, 'data') } },
-        (err, _stdout, stderr) => resolve({ code: err ? (err as { code?: number }).code ?? 1 : 0, stderr }),
+        (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       );
     });
     expect(result.code).to.equal(2);

@@ -41,7 +41,13 @@ describe('config: auth.oidc', () => {
 
   it('fills in the claims, scopes and reading-room timeouts', () => {
     const oidc = load(GOOD).config.auth.oidc!;
-    expect(oidc).to.deep.include({ roleClaim: 'groups', nameClaim: 'name', usernameClaim: 'preferred_username', scopes: ['openid', 'profile', 'email'], session: { idleMinutes: 30, absoluteHours: 12 } });
+    expect(oidc).to.deep.include({
+      roleClaim: 'groups',
+      nameClaim: 'name',
+      usernameClaim: 'preferred_username',
+      scopes: ['openid', 'profile', 'email'],
+      session: { idleMinutes: 30, absoluteHours: 12 },
+    });
     expect(oidc.roles).to.deep.equal({ admin: [], it: [], radiologist: ['vigil-radiologists'], service: [] });
   });
 
@@ -63,6 +69,8 @@ describe('config: auth.oidc', () => {
   });
 
   it('takes plain http for a provider on loopback only (a trial, the tests)', () => {
-    expect(load(GOOD.replace('https://login.example.org/realms/hospital', 'http://127.0.0.1:8080/realms/test')).config.auth.oidc!.issuer).to.equal('http://127.0.0.1:8080/realms/test');
+    expect(load(GOOD.replace('https://login.example.org/realms/hospital', 'http://127.0.0.1:8080/realms/test')).config.auth.oidc!.issuer).to.equal(
+      'http://127.0.0.1:8080/realms/test',
+    );
   });
 });

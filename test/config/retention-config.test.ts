@@ -40,6 +40,8 @@ describe('config: storage.retention', () => {
     const problems = problemsOf(() => load('storage:\n  retention:\n    schedule: "every night"\n    maxStorageMb: 0\n    maxAge: 30\n'));
     const paths = problems.map((p) => p.path);
     expect(paths).to.include.members(['storage.retention.schedule', 'storage.retention.maxStorageMb']);
-    expect(JSON.stringify(problems)).to.match(/not a valid cron expression/).and.to.match(/maxAge/);
+    expect(JSON.stringify(problems))
+      .to.match(/not a valid cron expression/)
+      .and.to.match(/maxAge/);
   });
 });

@@ -31,7 +31,12 @@ describe('demo: the study set', function () {
     expect(DEMO_KEYS.at(-1)).to.equal('mr-brain');
     expect([...new Set(PHANTOM_CASES.map((c) => c.modelId))].sort()).to.deep.equal(['pe-ctpa', 'pneumothorax-cxr', 'stroke-ich']);
     for (const model of ['pe-ctpa', 'pneumothorax-cxr', 'stroke-ich']) {
-      expect(PHANTOM_CASES.filter((c) => c.modelId === model).map((c) => c.phantom.finding !== 'none').sort(), model).to.deep.equal([false, true]);
+      expect(
+        PHANTOM_CASES.filter((c) => c.modelId === model)
+          .map((c) => c.phantom.finding !== 'none')
+          .sort(),
+        model,
+      ).to.deep.equal([false, true]);
     }
   });
 
@@ -61,7 +66,11 @@ describe('demo: the study set', function () {
     expect(tag(read(jls.bytes).meta, '00020010')).to.equal(TransferSyntax.JpegLsLossless);
     // Encapsulated Pixel Data is OB, undefined length (PS3.5 A.4).
     const at = Buffer.from(jls.bytes).lastIndexOf(Buffer.from('e07f1000', 'hex'));
-    expect(Buffer.from(jls.bytes).subarray(at, at + 12).toString('hex')).to.equal('e07f10004f420000ffffffff');
+    expect(
+      Buffer.from(jls.bytes)
+        .subarray(at, at + 12)
+        .toString('hex'),
+    ).to.equal('e07f10004f420000ffffffff');
     expect(jls.bytes.length).to.be.below(plain.bytes.length);
     await initCodecs();
     // Decoded by the pipeline the node runs, the same stored values.
@@ -76,7 +85,16 @@ describe('demo: the study set', function () {
     const mr = mrBrainSeries(2);
     const a = withFreshUids(mr.files, 'run-a');
     const b = withFreshUids(mr.files, 'run-b');
-    const uidsOf = (files: typeof mr.files) => files.map((f) => read(f.bytes)).map(({ meta, dict }) => ({ study: tag(dict, '0020000D'), series: tag(dict, '0020000E'), sop: tag(dict, '00080018'), metaSop: tag(meta, '00020003'), name: tag(dict, '00100010') }));
+    const uidsOf = (files: typeof mr.files) =>
+      files
+        .map((f) => read(f.bytes))
+        .map(({ meta, dict }) => ({
+          study: tag(dict, '0020000D'),
+          series: tag(dict, '0020000E'),
+          sop: tag(dict, '00080018'),
+          metaSop: tag(meta, '00020003'),
+          name: tag(dict, '00100010'),
+        }));
     const ua = uidsOf(a.files);
     expect(new Set(ua.map((u) => u.series))).to.deep.equal(new Set([a.map(mr.seriesInstanceUid)]));
     expect(new Set(ua.map((u) => u.study))).to.deep.equal(new Set([a.map(mr.studyInstanceUid)]));
@@ -92,7 +110,12 @@ describe('demo: the study set', function () {
     expect(studies.map((s) => s.key)).to.deep.equal(['mr-brain']);
     const s = studies[0]!;
     const { dict } = read(s.files[0]!.bytes);
-    const ids = resourceIds({ patientId: String(tag(dict, '00100020')), study: String(tag(dict, '0020000D')), series: String(tag(dict, '0020000E')), instance: '' });
+    const ids = resourceIds({
+      patientId: String(tag(dict, '00100020')),
+      study: String(tag(dict, '0020000D')),
+      series: String(tag(dict, '0020000E')),
+      instance: '',
+    });
     expect({ study: s.studyId, series: s.seriesId }).to.deep.equal({ study: ids.study, series: ids.series });
     expect(s.seriesInstanceUid).to.equal(tag(dict, '0020000E'));
     const written = writeDemoSet(studies, path.join(tmp, 'set'));

@@ -20,14 +20,21 @@ function transaction(alertId: string, studyUid: string) {
     valueQuantity: { value: 0.91 },
     interpretation: [{ coding: [{ code: 'AA', display: 'Critical abnormal' }] }],
   };
-  const create = (r: { resourceType: string }) => ({ resource: r, request: { method: 'POST', url: r.resourceType, ifNoneExist: `identifier=urn:vigil:alert|${alertId}` } });
+  const create = (r: { resourceType: string }) => ({
+    resource: r,
+    request: { method: 'POST', url: r.resourceType, ifNoneExist: `identifier=urn:vigil:alert|${alertId}` },
+  });
   return { resourceType: 'Bundle', type: 'transaction', entry: [create(report), create(observation)] };
 }
 
 describe('demo: the stand-in EHR (FHIR sink)', () => {
   let sink: FhirSink;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${sink.baseUrl}${path}`, { method: 'POST', headers: { 'Content-Type': FHIR_JSON, ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+    fetch(`${sink.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': FHIR_JSON, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
 
   beforeEach(async () => {
     sink = new FhirSink({ host: '127.0.0.1' });
@@ -84,7 +91,7 @@ describe('demo: the stand-in EHR (FHIR sink)', () => {
     expect(sink.received).to.deep.equal([]);
   });
 
-  it('prints each resource\'s type, the answer and key fields, never the patient', async () => {
+  it("prints each resource's type, the answer and key fields, never the patient", async () => {
     await post('', transaction('a-3', '1.2.5'));
     const lines = readableFhir(sink.received[0]!);
     expect(lines[0]).to.match(/^DiagnosticReport\s+201 Created DiagnosticReport\/1\s+status=preliminary code=AI triage \(demonstrator\)$/);

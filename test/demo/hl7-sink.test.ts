@@ -58,7 +58,7 @@ describe('demo: the stand-in RIS (HL7 sink)', () => {
     expect(sink.received).to.deep.equal([]);
   });
 
-  it('prints a message one segment per line with the patient\'s identifying fields masked', () => {
+  it("prints a message one segment per line with the patient's identifying fields masked", () => {
     const lines = readableHl7(parseMessage(oru('C3', '1.2.3.6')));
     expect(lines.map((l) => l.slice(0, 3))).to.deep.equal(['MSH', 'PID', 'OBR', 'OBX', 'OBX']);
     expect(lines[1]).to.equal('PID|1||***||***||***|F');

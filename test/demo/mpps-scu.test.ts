@@ -10,7 +10,7 @@ import { resourceIds } from '../../src/domain/resource-ids.js';
 import { eventually } from '../helpers/eventually.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 
-describe('demo: MPPS from the demo\'s DX room', function () {
+describe("demo: MPPS from the demo's DX room", function () {
   this.timeout(30_000);
   let node: TestNode;
   before(async () => {

@@ -5,15 +5,32 @@ import { outcomeOf, type StudyState } from '../../src/tools/demo/study-tracker.j
 
 function state(over: Partial<StudyState> = {}, expected: DemoStudy['expected'] = { modelId: 'stroke-ich', positive: true }): StudyState {
   const study = { key: 'k', label: 'head CT, ICH', expected, files: new Array(31).fill({ name: 'x', bytes: new Uint8Array() }) } as unknown as DemoStudy;
-  return { study, sent: null, instances: 0, stable: null, routed: null, job: null, finding: null, alert: null, sinks: { hl7: 0, fhir: 0, pacs: 0 }, problem: null, ...over };
+  return {
+    study,
+    sent: null,
+    instances: 0,
+    stable: null,
+    routed: null,
+    job: null,
+    finding: null,
+    alert: null,
+    sinks: { hl7: 0, fhir: 0, pacs: 0 },
+    problem: null,
+    ...over,
+  };
 }
 
 const DESTS = ['demo-ris-hl7', 'demo-ehr-fhir', 'demo-pacs-dicom'];
 const delivered = { id: 'a', deliveries: DESTS.map((destination) => ({ destination, state: 'delivered' })) };
 
-describe('demo: a study\'s stages and the progress display', () => {
+describe("demo: a study's stages and the progress display", () => {
   it('ends a positive study only when every destination delivered and every sink took it', () => {
-    const inferred = state({ sent: { stored: 31, failed: 0 }, stable: { reason: 'counts' }, routed: { models: ['stroke-ich'], rules: [] }, finding: { id: 'f', probability: 0.9, threshold: 0.5, positive: true } });
+    const inferred = state({
+      sent: { stored: 31, failed: 0 },
+      stable: { reason: 'counts' },
+      routed: { models: ['stroke-ich'], rules: [] },
+      finding: { id: 'f', probability: 0.9, threshold: 0.5, positive: true },
+    });
     expect(outcomeOf(inferred, DESTS)).to.equal('pending');
     expect(outcomeOf({ ...inferred, alert: delivered }, DESTS)).to.equal('pending');
     expect(outcomeOf({ ...inferred, alert: delivered, sinks: { hl7: 1, fhir: 1, pacs: 0 } }, DESTS)).to.equal('pending');
@@ -22,7 +39,14 @@ describe('demo: a study\'s stages and the progress display', () => {
   });
 
   it('ends a normal study at its negative finding, and an unrouted one at its routing decision', () => {
-    const normal = state({ sent: { stored: 31, failed: 0 }, routed: { models: ['stroke-ich'], rules: [] }, finding: { id: 'f', probability: 0.1, threshold: 0.5, positive: false } }, { modelId: 'stroke-ich', positive: false });
+    const normal = state(
+      {
+        sent: { stored: 31, failed: 0 },
+        routed: { models: ['stroke-ich'], rules: [] },
+        finding: { id: 'f', probability: 0.1, threshold: 0.5, positive: false },
+      },
+      { modelId: 'stroke-ich', positive: false },
+    );
     expect(outcomeOf(normal, DESTS)).to.equal('done');
     const mr = state({ sent: { stored: 12, failed: 0 }, routed: { models: [], rules: [] } }, { modelId: null, positive: null });
     expect(outcomeOf(mr, DESTS)).to.equal('done');

@@ -1,7 +1,13 @@
 import { spawn } from 'node:child_process';
 import { expect } from 'chai';
 import { MR_CASE } from '../../src/tools/demo/demo-set.js';
-import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, DEMO_PACS_DESTINATION, registerDestinations, demoDestinations } from '../../src/tools/demo/destinations.js';
+import {
+  DEMO_FHIR_DESTINATION,
+  DEMO_HL7_DESTINATION,
+  DEMO_PACS_DESTINATION,
+  registerDestinations,
+  demoDestinations,
+} from '../../src/tools/demo/destinations.js';
 import { NodeApi } from '../../src/tools/demo/node-api.js';
 import { runDemo } from '../../src/tools/demo/run-demo.js';
 import { isVigilError } from '../../src/core/errors.js';
@@ -79,7 +85,13 @@ describe('demo: vigil demo against a running node', function () {
   it('as `npm run demo`, finds the node from the same environment as `npm start` (VIGIL_HTTP_PORT, VIGIL_DICOM_PORT)', async () => {
     const cli = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, ['src/cli/vigil.mjs', 'demo', '--token', 'not-a-token'], {
-        env: { ...process.env, VIGIL_CONFIG: '', VIGIL_HTTP_HOST: '127.0.0.1', VIGIL_HTTP_PORT: String(node.http.port), VIGIL_DICOM_PORT: String(node.dicom.port) },
+        env: {
+          ...process.env,
+          VIGIL_CONFIG: '',
+          VIGIL_HTTP_HOST: '127.0.0.1',
+          VIGIL_HTTP_PORT: String(node.http.port),
+          VIGIL_DICOM_PORT: String(node.dicom.port),
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       let stderr = '';
@@ -96,9 +108,12 @@ describe('demo: vigil demo against a running node', function () {
     const other = await startTestNode({ alerts: { destinations: [{ id: DEMO_HL7_DESTINATION, type: 'hl7v2', host: '127.0.0.1', port: 2575 }] } });
     try {
       const api = new NodeApi(`http://127.0.0.1:${other.http.port}`, await other.tokenFor('admin'));
-      const err = await registerDestinations(api, demoDestinations({ host: '127.0.0.1', hl7: { port: 1 }, fhir: { baseUrl: 'http://127.0.0.1:1/fhir' }, pacs: { port: 1, aeTitle: 'PACS' } })).catch((e: unknown) => e);
+      const err = await registerDestinations(
+        api,
+        demoDestinations({ host: '127.0.0.1', hl7: { port: 1 }, fhir: { baseUrl: 'http://127.0.0.1:1/fhir' }, pacs: { port: 1, aeTitle: 'PACS' } }),
+      ).catch((e: unknown) => e);
       expect(isVigilError(err, 'DEMO_API_REFUSED')).to.equal(true);
-      expect((err as Error).message).to.include('defined in the node\'s config file');
+      expect((err as Error).message).to.include("defined in the node's config file");
     } finally {
       await other.dispose();
     }

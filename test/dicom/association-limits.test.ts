@@ -23,7 +23,15 @@ const PATIENT_TIMERS = { associationMs: 120_000, firstMessageMs: 120_000, pduMs:
 
 /** A C-ECHO request on presentation context 1, as one P-DATA-TF PDU. */
 function echoRequest(messageId: number): Buffer {
-  return commandPdu(1, encodeCommand({ CommandField: CommandField.CEchoRequest, MessageID: messageId, CommandDataSetType: NO_DATA_SET, AffectedSOPClassUID: '1.2.840.10008.1.1' })!);
+  return commandPdu(
+    1,
+    encodeCommand({
+      CommandField: CommandField.CEchoRequest,
+      MessageID: messageId,
+      CommandDataSetType: NO_DATA_SET,
+      AffectedSOPClassUID: '1.2.840.10008.1.1',
+    })!,
+  );
 }
 
 /** One sample of the node's /metrics (Prometheus text), 0 when absent. */
@@ -118,11 +126,7 @@ describe('dicom/association limits: one peer cannot lock out the scanners', func
     for (const connection of waiting) {
       expect(connection.socket.destroyed).to.equal(false);
       const answer = nextAnswer(connection);
-      connection.socket.write(
-        associateRequestPdu('VIGIL', 'LATE', [
-          { id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: ['1.2.840.10008.1.2'] },
-        ]),
-      );
+      connection.socket.write(associateRequestPdu('VIGIL', 'LATE', [{ id: 1, abstractSyntax: '1.2.840.10008.1.1', transferSyntaxes: ['1.2.840.10008.1.2'] }]));
       expect((await answer)[0]).to.equal(A_ASSOCIATE_AC);
     }
     expect(await metric(n, 'vigil_dicom_connections_cut_total', '{reason="waiting-limit"}')).to.equal(1);

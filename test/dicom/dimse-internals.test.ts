@@ -2,12 +2,7 @@ import { expect } from 'chai';
 import net from 'node:net';
 import { createRequire } from 'node:module';
 import dimse from '../../src/dicom/net/dimse.js';
-import {
-  DIMSE_INSTANCE_FIELDS,
-  DIMSE_INTERNALS,
-  dimseInstanceProblems,
-  dimseInternalsProblems,
-} from '../../src/dicom/net/dimse-internals.js';
+import { DIMSE_INSTANCE_FIELDS, DIMSE_INTERNALS, dimseInstanceProblems, dimseInternalsProblems } from '../../src/dicom/net/dimse-internals.js';
 
 const installed = (createRequire(import.meta.url)('dcmjs-dimse/package.json') as { version: string }).version;
 /** The library's Network prototype as shipped: our patch of sendAssociationRequest keeps its arity. */

@@ -50,7 +50,11 @@ describe('dicom/dimse-router: C-STORE and C-ECHO read here, the rest to dcmjs-di
       const { send, seen } = harness(readSize);
       const body = Buffer.alloc(200_000);
       for (let i = 0; i < body.length; i++) body[i] = i % 251;
-      send(pdataPdu([command(STORE), data(body.subarray(0, 50))]), pdataPdu([data(body.subarray(50, 150_000))]), pdataPdu([data(body.subarray(150_000), true)]));
+      send(
+        pdataPdu([command(STORE), data(body.subarray(0, 50))]),
+        pdataPdu([data(body.subarray(50, 150_000))]),
+        pdataPdu([data(body.subarray(150_000), true)]),
+      );
       expect(seen.commands).to.have.length(1);
       expect(seen.commands[0]).to.include({ CommandField: 1, MessageID: 5, AffectedSOPInstanceUID: '1.2.3' });
       expect(Buffer.concat(seen.fragments)).to.deep.equal(body);

@@ -74,14 +74,22 @@ describe('dicom/header: bounded memory whatever the file holds', () => {
 
   const uid = (text: string) => Buffer.from(text.length % 2 ? `${text}\0` : text, 'latin1');
   const item = (body: Buffer, undefinedLength = false) =>
-    Buffer.concat([encodeElement(0xfffe, 0xe000, '', body, { implicit: true, undefinedLength }), undefinedLength ? Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]) : Buffer.alloc(0)]);
+    Buffer.concat([
+      encodeElement(0xfffe, 0xe000, '', body, { implicit: true, undefinedLength }),
+      undefinedLength ? Buffer.from([0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0]) : Buffer.alloc(0),
+    ]);
   const sequenceDelimiter = Buffer.from([0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0]);
 
   for (const implicit of [false, true]) {
     it(`leaves values over 1 MB out, at the top and inside sequences of either length, and keeps the rest (${implicit ? 'implicit' : 'explicit'} VR)`, async () => {
-      const el = (group: number, element: number, vr: string, value: Buffer, undefinedLength = false) => encodeElement(group, element, vr, value, { implicit, undefinedLength });
+      const el = (group: number, element: number, vr: string, value: Buffer, undefinedLength = false) =>
+        encodeElement(group, element, vr, value, { implicit, undefinedLength });
       const big = Buffer.alloc(2 * MB, 0x41);
-      const code = (meaning: string) => Buffer.concat([el(0x0008, 0x0100, 'SH', Buffer.from('T1')), el(0x0008, 0x0104, 'LO', Buffer.from(meaning.padEnd(meaning.length + (meaning.length % 2))))]);
+      const code = (meaning: string) =>
+        Buffer.concat([
+          el(0x0008, 0x0100, 'SH', Buffer.from('T1')),
+          el(0x0008, 0x0104, 'LO', Buffer.from(meaning.padEnd(meaning.length + (meaning.length % 2)))),
+        ]);
       const file = path.join(dir, 'nested.dcm');
       const transferSyntaxUid = implicit ? '1.2.840.10008.1.2' : '1.2.840.10008.1.2.1';
       fs.writeFileSync(

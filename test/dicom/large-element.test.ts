@@ -37,7 +37,10 @@ function writeWithLargeElement(dir: string, seed: string, length: number): { fil
   const file = path.join(dir, `${seed}-large.dcm`);
   const fd = fs.openSync(file, 'w');
   try {
-    fs.writeSync(fd, buildFileMetaHeader({ sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid, transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian }));
+    fs.writeSync(
+      fd,
+      buildFileMetaHeader({ sopClassUid: '1.2.840.10008.5.1.4.1.1.2', sopInstanceUid, transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian }),
+    );
     fs.writeSync(fd, body.subarray(0, split));
     fs.writeSync(fd, encodeElement(0x0009, 0x0010, 'LO', Buffer.from('VIGIL TESTS ', 'latin1')));
     fs.writeSync(fd, encodeElement(0x0009, 0x1010, 'OB', Buffer.alloc(0)).subarray(0, 8));

@@ -106,60 +106,82 @@ describe('dicom/main-tags: the main tags without dcmjs, exactly as dcmjs reads t
   }
 
   const tricky: [string, El[]][] = [
-    ['padding, blanks and NULs', [
-      [0x0008, 0x0060, 'CS', ' CT '],
-      [0x0008, 0x0020, 'DA', '20240102'],
-      [0x0008, 0x0030, 'TM', '101010.5 '],
-      [0x0008, 0x1030, 'LO', '  Head  routine \0'],
-      [0x0010, 0x0020, 'LO', 'ID 7 '],
-      [0x0008, 0x0050, 'SH', '\0\0'],
-    ]],
-    ['several values', [
-      [0x0008, 0x0008, 'CS', 'ORIGINAL\\PRIMARY\\AXIAL '],
-      [0x0020, 0x0032, 'DS', '-125.000\\ -125.5\\10 '],
-      [0x0020, 0x0037, 'DS', '1\\0\\0\\0\\1\\0 '],
-      [0x0028, 0x0030, 'DS', '0.48828125\\0.48828125'],
-      [0x0008, 0x1030, 'LO', 'A \\ B '],
-      [0x0028, 0x0010, 'US', Buffer.from([0x00, 0x02])],
-      [0x0028, 0x0011, 'US', Buffer.from([0x00, 0x02, 0x10, 0x00])],
-    ]],
-    ['empty values', [
-      [0x0010, 0x0010, 'PN', ''],
-      [0x0010, 0x0040, 'CS', ''],
-      [0x0010, 0x0030, 'DA', ''],
-      [0x0020, 0x0011, 'IS', ''],
-      [0x0018, 0x0050, 'DS', ''],
-      [0x0008, 0x1030, 'LO', ''],
-      [0x0028, 0x0010, 'US', Buffer.alloc(0)],
-    ]],
-    ['numbers dcmjs cleans up or cannot read', [
-      [0x0020, 0x0013, 'IS', '+12 '],
-      [0x0020, 0x0012, 'IS', '1x'],
-      [0x0020, 0x1041, 'DS', '1.5e1 '],
-      [0x0018, 0x0050, 'DS', '1.2.3 '],
-      [0x0020, 0x0032, 'DS', '1\\\\3 '],
-      [0x0028, 0x0008, 'IS', '  '],
-    ]],
-    ['person names', [
-      [0x0010, 0x0010, 'PN', 'Doe^Jane^^Dr=Ideo=Phon '],
-      [0x0008, 0x0090, 'PN', '=OnlyIdeographic'],
-    ]],
-    ['several person names and an odd one', [
-      [0x0008, 0x0090, 'PN', 'A^B\\\\C^D \\=X '],
-      [0x0010, 0x0010, 'PN', 'Doe^John  '],
-    ]],
-    ['UIDs with pads and junk', [
-      [0x0020, 0x0052, 'UI', '1.2.840.1 \0'],
-    ]],
-    ['UTF-8 names under ISO_IR 192', [
-      [0x0008, 0x0005, 'CS', 'ISO_IR 192'],
-      [0x0010, 0x0010, 'PN', Buffer.from('Müller^Zoë ', 'utf8')],
-      [0x0008, 0x0080, 'LO', Buffer.from('Hôpital Saint-Éloi', 'utf8')],
-    ]],
-    ['the default character set named', [
-      [0x0008, 0x0005, 'CS', 'ISO_IR 100'],
-      [0x0010, 0x0010, 'PN', 'Plain^Name'],
-    ]],
+    [
+      'padding, blanks and NULs',
+      [
+        [0x0008, 0x0060, 'CS', ' CT '],
+        [0x0008, 0x0020, 'DA', '20240102'],
+        [0x0008, 0x0030, 'TM', '101010.5 '],
+        [0x0008, 0x1030, 'LO', '  Head  routine \0'],
+        [0x0010, 0x0020, 'LO', 'ID 7 '],
+        [0x0008, 0x0050, 'SH', '\0\0'],
+      ],
+    ],
+    [
+      'several values',
+      [
+        [0x0008, 0x0008, 'CS', 'ORIGINAL\\PRIMARY\\AXIAL '],
+        [0x0020, 0x0032, 'DS', '-125.000\\ -125.5\\10 '],
+        [0x0020, 0x0037, 'DS', '1\\0\\0\\0\\1\\0 '],
+        [0x0028, 0x0030, 'DS', '0.48828125\\0.48828125'],
+        [0x0008, 0x1030, 'LO', 'A \\ B '],
+        [0x0028, 0x0010, 'US', Buffer.from([0x00, 0x02])],
+        [0x0028, 0x0011, 'US', Buffer.from([0x00, 0x02, 0x10, 0x00])],
+      ],
+    ],
+    [
+      'empty values',
+      [
+        [0x0010, 0x0010, 'PN', ''],
+        [0x0010, 0x0040, 'CS', ''],
+        [0x0010, 0x0030, 'DA', ''],
+        [0x0020, 0x0011, 'IS', ''],
+        [0x0018, 0x0050, 'DS', ''],
+        [0x0008, 0x1030, 'LO', ''],
+        [0x0028, 0x0010, 'US', Buffer.alloc(0)],
+      ],
+    ],
+    [
+      'numbers dcmjs cleans up or cannot read',
+      [
+        [0x0020, 0x0013, 'IS', '+12 '],
+        [0x0020, 0x0012, 'IS', '1x'],
+        [0x0020, 0x1041, 'DS', '1.5e1 '],
+        [0x0018, 0x0050, 'DS', '1.2.3 '],
+        [0x0020, 0x0032, 'DS', '1\\\\3 '],
+        [0x0028, 0x0008, 'IS', '  '],
+      ],
+    ],
+    [
+      'person names',
+      [
+        [0x0010, 0x0010, 'PN', 'Doe^Jane^^Dr=Ideo=Phon '],
+        [0x0008, 0x0090, 'PN', '=OnlyIdeographic'],
+      ],
+    ],
+    [
+      'several person names and an odd one',
+      [
+        [0x0008, 0x0090, 'PN', 'A^B\\\\C^D \\=X '],
+        [0x0010, 0x0010, 'PN', 'Doe^John  '],
+      ],
+    ],
+    ['UIDs with pads and junk', [[0x0020, 0x0052, 'UI', '1.2.840.1 \0']]],
+    [
+      'UTF-8 names under ISO_IR 192',
+      [
+        [0x0008, 0x0005, 'CS', 'ISO_IR 192'],
+        [0x0010, 0x0010, 'PN', Buffer.from('Müller^Zoë ', 'utf8')],
+        [0x0008, 0x0080, 'LO', Buffer.from('Hôpital Saint-Éloi', 'utf8')],
+      ],
+    ],
+    [
+      'the default character set named',
+      [
+        [0x0008, 0x0005, 'CS', 'ISO_IR 100'],
+        [0x0010, 0x0010, 'PN', 'Plain^Name'],
+      ],
+    ],
   ];
 
   for (const encoding of [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian]) {
@@ -183,8 +205,24 @@ describe('dicom/main-tags: the main tags without dcmjs, exactly as dcmjs reads t
 
   it('leaves to dcmjs what it cannot be sure to read the same way', () => {
     const cases: [string, Buffer, string?][] = [
-      ['Latin-1 bytes', file(dataset([[0x0008, 0x0005, 'CS', 'ISO_IR 100'], [0x0010, 0x0010, 'PN', Buffer.from('M\xfcller', 'latin1')]]))],
-      ['ISO 2022 character sets', file(dataset([[0x0008, 0x0005, 'CS', '\\ISO 2022 IR 87'], [0x0010, 0x0010, 'PN', 'Yamada']]))],
+      [
+        'Latin-1 bytes',
+        file(
+          dataset([
+            [0x0008, 0x0005, 'CS', 'ISO_IR 100'],
+            [0x0010, 0x0010, 'PN', Buffer.from('M\xfcller', 'latin1')],
+          ]),
+        ),
+      ],
+      [
+        'ISO 2022 character sets',
+        file(
+          dataset([
+            [0x0008, 0x0005, 'CS', '\\ISO 2022 IR 87'],
+            [0x0010, 0x0010, 'PN', 'Yamada'],
+          ]),
+        ),
+      ],
       ['another VR than the dictionary', file(dataset([[0x0008, 0x0060, 'LO', 'CT']]))],
       ['a header past the bytes given', file(dataset([[0x0009, 0x1001, 'OB', Buffer.alloc(70_000)]]))],
       ['big endian', file(dataset([])), TransferSyntax.ExplicitVRBigEndian],

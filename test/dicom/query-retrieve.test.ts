@@ -48,7 +48,14 @@ describe('dicom/query-retrieve: C-FIND, C-MOVE, C-GET with DCMTK as the peer', f
       },
     });
     const a = writeSeries(path.join(work, 'a'), { seed: 'qr-a', slices: 3, patientName: 'DOE^JANE', patientId: 'PA', studyDate: '20261128', modality: 'CT' });
-    const b = writeSeries(path.join(work, 'b'), { seed: 'qr-b', slices: 2, patientName: 'ROE^RICHARD', patientId: 'PB', studyDate: '20250105', modality: 'MR' });
+    const b = writeSeries(path.join(work, 'b'), {
+      seed: 'qr-b',
+      slices: 2,
+      patientName: 'ROE^RICHARD',
+      patientId: 'PB',
+      studyDate: '20250105',
+      modality: 'MR',
+    });
     const c = writeSeries(path.join(work, 'c'), { seed: 'qr-c', slices: 1, patientName: 'DOE^JOHN', patientId: 'PC', studyDate: '20240310', modality: 'CT' });
     const stored = await storescu(node.dicom.port, [...a, ...b, ...c]);
     expect(stored.code, stored.stderr).to.equal(0);
@@ -102,7 +109,9 @@ describe('dicom/query-retrieve: C-FIND, C-MOVE, C-GET with DCMTK as the peer', f
 
   it('finds patients (Patient Root) with their study count', async function () {
     requireTool(this, 'findscu', 'dcmtk');
-    const { status, matches } = await find(['QueryRetrieveLevel=PATIENT', 'PatientID=P?', 'PatientName=ROE*', 'NumberOfPatientRelatedStudies'], { model: '-P' });
+    const { status, matches } = await find(['QueryRetrieveLevel=PATIENT', 'PatientID=P?', 'PatientName=ROE*', 'NumberOfPatientRelatedStudies'], {
+      model: '-P',
+    });
     expect(status).to.equal('0x0000');
     expect(matches).to.have.length(1);
     expect(matches[0]!.PatientID).to.equal('PB');
@@ -120,7 +129,9 @@ describe('dicom/query-retrieve: C-FIND, C-MOVE, C-GET with DCMTK as the peer', f
 
     fs.rmSync(out, { recursive: true, force: true });
     fs.mkdirSync(out);
-    const images = await find(['QueryRetrieveLevel=IMAGE', `StudyInstanceUID=${studyA}`, `SeriesInstanceUID=${seriesA}`, 'SOPInstanceUID', 'InstanceNumber'], { model: '-P' });
+    const images = await find(['QueryRetrieveLevel=IMAGE', `StudyInstanceUID=${studyA}`, `SeriesInstanceUID=${seriesA}`, 'SOPInstanceUID', 'InstanceNumber'], {
+      model: '-P',
+    });
     expect(images.status).to.equal('0x0000');
     expect(images.matches.map((m) => m.SOPInstanceUID)).to.have.members([0, 1, 2].map((i) => uidFor(`qr-a/instance/${i}`)));
   });
@@ -183,7 +194,22 @@ describe('dicom/query-retrieve: C-FIND, C-MOVE, C-GET with DCMTK as the peer', f
 
   it('moves a study to a configured modality (movescu to a storescp the test started)', async function () {
     requireTool(this, 'movescu', 'dcmtk');
-    const result = await runDcmtk('movescu', ['-d', '-S', '-aet', 'MOVESCU', '-aec', 'VIGIL', '-aem', 'PACS', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${studyA}`, '127.0.0.1', String(node.dicom.port)]);
+    const result = await runDcmtk('movescu', [
+      '-d',
+      '-S',
+      '-aet',
+      'MOVESCU',
+      '-aec',
+      'VIGIL',
+      '-aem',
+      'PACS',
+      '-k',
+      'QueryRetrieveLevel=STUDY',
+      '-k',
+      `StudyInstanceUID=${studyA}`,
+      '127.0.0.1',
+      String(node.dicom.port),
+    ]);
     expect(result.code, result.stderr).to.equal(0);
     expect(finalStatus(result)).to.equal('0x0000');
     expect(pacs.files()).to.have.length(3);
@@ -194,15 +220,62 @@ describe('dicom/query-retrieve: C-FIND, C-MOVE, C-GET with DCMTK as the peer', f
 
   it('refuses a move to an unknown destination with A801 and one without its unique key with A900', async function () {
     requireTool(this, 'movescu', 'dcmtk');
-    const unknown = await runDcmtk('movescu', ['-d', '-S', '-aet', 'MOVESCU', '-aec', 'VIGIL', '-aem', 'NOWHERE', '-k', 'QueryRetrieveLevel=STUDY', '-k', `StudyInstanceUID=${studyA}`, '127.0.0.1', String(node.dicom.port)]);
+    const unknown = await runDcmtk('movescu', [
+      '-d',
+      '-S',
+      '-aet',
+      'MOVESCU',
+      '-aec',
+      'VIGIL',
+      '-aem',
+      'NOWHERE',
+      '-k',
+      'QueryRetrieveLevel=STUDY',
+      '-k',
+      `StudyInstanceUID=${studyA}`,
+      '127.0.0.1',
+      String(node.dicom.port),
+    ]);
     expect(finalStatus(unknown)).to.equal('0xa801');
-    const everything = await runDcmtk('movescu', ['-d', '-S', '-aet', 'MOVESCU', '-aec', 'VIGIL', '-aem', 'PACS', '-k', 'QueryRetrieveLevel=STUDY', '-k', 'PatientName=*', '127.0.0.1', String(node.dicom.port)]);
+    const everything = await runDcmtk('movescu', [
+      '-d',
+      '-S',
+      '-aet',
+      'MOVESCU',
+      '-aec',
+      'VIGIL',
+      '-aem',
+      'PACS',
+      '-k',
+      'QueryRetrieveLevel=STUDY',
+      '-k',
+      'PatientName=*',
+      '127.0.0.1',
+      String(node.dicom.port),
+    ]);
     expect(finalStatus(everything)).to.equal('0xa900');
   });
 
   it('sends a series back on the same association for C-GET (getscu)', async function () {
     requireTool(this, 'getscu', 'dcmtk');
-    const result = await runDcmtk('getscu', ['-d', '-S', '-aet', 'GETSCU', '-aec', 'VIGIL', '-od', out, '-k', 'QueryRetrieveLevel=SERIES', '-k', `StudyInstanceUID=${studyA}`, '-k', `SeriesInstanceUID=${seriesA}`, '127.0.0.1', String(node.dicom.port)]);
+    const result = await runDcmtk('getscu', [
+      '-d',
+      '-S',
+      '-aet',
+      'GETSCU',
+      '-aec',
+      'VIGIL',
+      '-od',
+      out,
+      '-k',
+      'QueryRetrieveLevel=SERIES',
+      '-k',
+      `StudyInstanceUID=${studyA}`,
+      '-k',
+      `SeriesInstanceUID=${seriesA}`,
+      '127.0.0.1',
+      String(node.dicom.port),
+    ]);
     expect(result.code, result.stderr).to.equal(0);
     expect(finalStatus(result)).to.equal('0x0000');
     const received = fs.readdirSync(out);

@@ -98,7 +98,7 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
     assertNothingStored(node);
   });
 
-  it('refuses a data set whose SOP Instance UID is not the command\'s (0xC003)', async () => {
+  it("refuses a data set whose SOP Instance UID is not the command's (0xC003)", async () => {
     const command = { ...commandOf(file), SOPInstanceUID: '1.2.3.4.5.6.7' };
     const sent = await sendWithDimseClient(node.dicom.port, command, { rawBytes: datasetBytes(file) });
     expect(sent.status, sent.errorComment).to.equal(DimseStatus.CannotUnderstandUidMismatch);
@@ -178,7 +178,9 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
   }
 
   it('closes the connection when the peer aborts the association (storescu after a file it cannot read)', async () => {
-    const associate = associateRequestPdu('VIGIL', 'RAWSCU', [{ id: 1, abstractSyntax: '1.2.840.10008.5.1.4.1.1.2', transferSyntaxes: ['1.2.840.10008.1.2.1'] }]);
+    const associate = associateRequestPdu('VIGIL', 'RAWSCU', [
+      { id: 1, abstractSyntax: '1.2.840.10008.5.1.4.1.1.2', transferSyntaxes: ['1.2.840.10008.1.2.1'] },
+    ]);
     // A-ABORT from the service user (source 0), reason 0.
     const abort = Buffer.from([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x00]);
     // Resolves only once the node closes the connection; the peer never does here.
@@ -197,7 +199,13 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
           contextId,
           command: true,
           last: true,
-          value: encodeCommand({ CommandField: 0x0001, MessageID: 1, CommandDataSetType: 0x0000, AffectedSOPClassUID: ctStorage, AffectedSOPInstanceUID: '1.2.3' })!,
+          value: encodeCommand({
+            CommandField: 0x0001,
+            MessageID: 1,
+            CommandDataSetType: 0x0000,
+            AffectedSOPClassUID: ctStorage,
+            AffectedSOPInstanceUID: '1.2.3',
+          })!,
         },
       ]);
     const pdvPastItsPdu = Buffer.from([0x04, 0x00, 0x00, 0x00, 0x00, 0x08, 0x00, 0x00, 0x01, 0x00, 0x01, 0x03, 0x00, 0x00]);
@@ -226,7 +234,9 @@ describe('dicom/scp: bad input and faults leave nothing half-stored', function (
       };
       try {
         const answer = await rawExchange(Buffer.concat([associate, storeCommand(1)]));
-        expect([...answer.subarray(answer.length - 10)], 'A-ABORT, reason not specified').to.deep.equal([0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0]);
+        expect([...answer.subarray(answer.length - 10)], 'A-ABORT, reason not specified').to.deep.equal([
+          0x07, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x02, 0,
+        ]);
       } finally {
         node.store.createWriter = createWriter;
       }

@@ -24,7 +24,7 @@ const CT_IMAGE = '1.2.840.10008.5.1.4.1.1.2';
  */
 function withValue(body: Buffer, group: number, element: number, vr: string, text: string): Buffer {
   const value = Buffer.from(text.length % 2 ? `${text}\0` : text, 'latin1');
-  for (let pos = 0; pos < body.length; ) {
+  for (let pos = 0; pos < body.length;) {
     const long = LONG_VRS.has(body.toString('latin1', pos + 4, pos + 6));
     const end = pos + (long ? 12 + body.readUInt32LE(pos + 8) : 8 + body.readUInt16LE(pos + 6));
     if (body.readUInt16LE(pos) === group && body.readUInt16LE(pos + 2) === element) {
@@ -71,7 +71,10 @@ describe('dicom/scp: a data set is refused for the reason it is wrong', function
   async function send(ctx: Mocha.Context, uid: string, dataset: Buffer): Promise<{ status: number | undefined; comment: string | undefined }> {
     requireTool(ctx, 'storescu', 'dcmtk');
     const file = path.join(work, 'sent.dcm');
-    fs.writeFileSync(file, Buffer.concat([buildFileMetaHeader({ sopClassUid: CT_IMAGE, sopInstanceUid: uid, transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian }), dataset]));
+    fs.writeFileSync(
+      file,
+      Buffer.concat([buildFileMetaHeader({ sopClassUid: CT_IMAGE, sopInstanceUid: uid, transferSyntaxUid: TransferSyntax.ExplicitVRLittleEndian }), dataset]),
+    );
     const result = await storescu(node.dicom.port, [file], { extra: ['-d'] });
     return storescuStatus(result.stdout + result.stderr);
   }

@@ -156,7 +156,9 @@ describe('dicom/scp: an instance sent again with other content is never silent',
       expect(after!.id).to.not.equal(before!.id);
       expect([...node.files.walk()]).to.have.length(1);
       expect(fs.existsSync(node.files.absolutePath(before!.filePath))).to.equal(false);
-      expect(changesOf(node, 'instance-overwritten').map((c) => [c.resourceId, c.data])).to.deep.equal([[after!.id, { previous: before!.id, otherPatient: true }]]);
+      expect(changesOf(node, 'instance-overwritten').map((c) => [c.resourceId, c.data])).to.deep.equal([
+        [after!.id, { previous: before!.id, otherPatient: true }],
+      ]);
       expect(changesOf(node, 'deleted').map((c) => c.resourceId)).to.deep.equal([before!.id]);
     });
   });

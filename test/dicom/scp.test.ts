@@ -19,7 +19,6 @@ function tail(file: string, bytes: number): Buffer {
   return buf.subarray(buf.length - bytes);
 }
 
-
 describe('dicom/scp: receiving from real peers', function () {
   this.timeout(60_000);
   let node: TestNode;
@@ -114,7 +113,7 @@ describe('dicom/scp: receiving from real peers', function () {
     expect(node.index.getInstance(row!.id)!.transferSyntaxUid).to.equal(TransferSyntax.Jpeg2000Lossless);
   });
 
-  it('honours the sender\'s transfer syntax preference', async function () {
+  it("honours the sender's transfer syntax preference", async function () {
     requireTool(this, 'storescu', 'dcmtk');
     const [file] = writeSeries(work, { slices: 1, seed: 'implicit' });
     // storescu offers implicit VR only, so it converts the explicit VR file on the way.
@@ -155,7 +154,10 @@ describe('dicom/scp: receiving from real peers', function () {
     const longRow = stored.find((s) => s.instance.mainTags.Rows === '32')!;
     expect(longRow.instance.mainTags).to.include({ Columns: '32', PhotometricInterpretation: 'MONOCHROME2' });
     expect(tail(node.files.absolutePath(longRow.row.filePath), 32 * 32 * 2).equals(tail(long, 32 * 32 * 2))).to.equal(true);
-    expect(stored.find((s) => s.instance.mainTags.Rows === '8'), 'the ISO 2022 instance').to.not.equal(undefined);
+    expect(
+      stored.find((s) => s.instance.mainTags.Rows === '8'),
+      'the ISO 2022 instance',
+    ).to.not.equal(undefined);
   });
 
   it('stores from a dcmjs-dimse client', async () => {

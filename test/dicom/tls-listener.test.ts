@@ -60,7 +60,9 @@ describe('dicom/tls: a listener for DICOM over TLS (DCMTK storescu and echoscu a
   });
 
   it('counts connections waiting for their handshake against maxAssociationsPerAddress: the surplus is closed unread', async () => {
-    node = await startTestNode({ dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY }, maxAssociationsPerAddress: 2, timeouts: { associationMs: 60_000 } } });
+    node = await startTestNode({
+      dicom: { tls: { port: 0, certFile: CERT, keyFile: KEY }, maxAssociationsPerAddress: 2, timeouts: { associationMs: 60_000 } },
+    });
     const open = async () => {
       const socket = net.connect({ port: node.dicom.tlsPort!, host: '127.0.0.1', localAddress: '127.0.0.9' });
       socket.on('error', () => undefined);

@@ -82,13 +82,14 @@ describe('Dockerfile', () => {
   });
 
   it('gives the user it runs as its data folder and config/ (PUT /rules rewrites config/rules.yaml)', () => {
-    const user = instructions.filter((l) => l.startsWith('USER ')).pop()!.split(/\s+/)[1]!;
+    const user = instructions
+      .filter((l) => l.startsWith('USER '))
+      .pop()!
+      .split(/\s+/)[1]!;
     const copiedConfig = instructions.findIndex((l) => /^COPY config \.\/config$/.test(l));
     expect(copiedConfig, 'config/ is copied into the image').to.be.greaterThan(-1);
     const owned = (dir: string) =>
-      instructions.some(
-        (l, i) => i > copiedConfig && l.startsWith('RUN ') && new RegExp(`chown -R ${user}:${user}( \\S+)* ${dir}(\\s|$)`).test(l),
-      );
+      instructions.some((l, i) => i > copiedConfig && l.startsWith('RUN ') && new RegExp(`chown -R ${user}:${user}( \\S+)* ${dir}(\\s|$)`).test(l));
     expect(owned('/app/data'), '/app/data').to.equal(true);
     expect(owned('/app/config'), '/app/config').to.equal(true);
   });

@@ -22,7 +22,9 @@ describe('docs: src/ARCHITECTURE.md stays true of the code', () => {
 
   it('every shorter path it cites (alerts/outbox.ts, site/calibrate.ts) names a file under src/', () => {
     const files = walk('src');
-    const short = [...text.matchAll(/`([a-z0-9-]+\/[a-z0-9./-]+\.(?:ts|mjs))`/g)].map((m) => m[1]!).filter((p) => !/^(src|test|plugins|models|config)\//.test(p));
+    const short = [...text.matchAll(/`([a-z0-9-]+\/[a-z0-9./-]+\.(?:ts|mjs))`/g)]
+      .map((m) => m[1]!)
+      .filter((p) => !/^(src|test|plugins|models|config)\//.test(p));
     expect(short.length).to.be.greaterThan(5);
     expect(short.filter((p) => !files.some((f) => f.endsWith(`/${p}`)))).to.deep.equal([]);
   });

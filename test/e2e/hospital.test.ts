@@ -7,7 +7,13 @@ import dcmjs from 'dcmjs';
 import YAML from 'yaml';
 import { buildDemoSet, DEMO_MODEL_IDS, writeDemoSet, type DemoStudy } from '../../src/tools/demo/demo-set.js';
 import { startDemoSinks, type DemoSinks } from '../../src/tools/demo/demo-sinks.js';
-import { DEMO_FHIR_DESTINATION, DEMO_HL7_DESTINATION, DEMO_PACS_DESTINATION, demoDestinations, registerDestinations } from '../../src/tools/demo/destinations.js';
+import {
+  DEMO_FHIR_DESTINATION,
+  DEMO_HL7_DESTINATION,
+  DEMO_PACS_DESTINATION,
+  demoDestinations,
+  registerDestinations,
+} from '../../src/tools/demo/destinations.js';
 import { NodeApi } from '../../src/tools/demo/node-api.js';
 import { StudyTracker } from '../../src/tools/demo/study-tracker.js';
 import dimse from '../../src/dicom/net/dimse.js';
@@ -87,7 +93,10 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     // Morning: the node starts, IT registers the RIS and the EHR, the first studies arrive.
     nodes.push(await startNodeProcess(dataDir, env));
     api = new NodeApi(`http://127.0.0.1:${nodes[0]!.httpPort}`, ADMIN_TOKEN);
-    await modelsChecked(api, DEMO_MODEL_IDS.filter((id) => !missingPacks.includes(id)));
+    await modelsChecked(
+      api,
+      DEMO_MODEL_IDS.filter((id) => !missingPacks.includes(id)),
+    );
     await registerDestinations(api, demoDestinations(sinks));
     const tracker = new StudyTracker(api, studies, sinks, DESTINATIONS);
     let first = studies.filter((s) => BEFORE_CRASH.includes(s.key));
@@ -120,7 +129,10 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     api = new NodeApi(`http://127.0.0.1:${nodes[1]!.httpPort}`, ADMIN_TOKEN);
     const restarted = new StudyTracker(api, studies, sinks, DESTINATIONS);
     presentAfterRestart = await Promise.all(acknowledgedBeforeKill.map((f) => instanceExists(api, f)));
-    await modelsChecked(api, DEMO_MODEL_IDS.filter((id) => !missingPacks.includes(id)));
+    await modelsChecked(
+      api,
+      DEMO_MODEL_IDS.filter((id) => !missingPacks.includes(id)),
+    );
     // The scanner sends its whole batch again, the acknowledged part included.
     for (const s of first) restarted.sent(s.key, s.files.length, 0);
     for (const s of rest) await send(nodes[1]!, s, files.get(s.key)!, restarted);
@@ -141,13 +153,18 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     for (const s of studies) {
       const [decision] = await api.get<{ jobs: { modelId: string }[] }[]>(`/series/${s.seriesId}/routing?limit=1`);
       expect(decision, `${s.label}: no routing decision`).to.not.equal(undefined);
-      expect(decision!.jobs.map((j) => j.modelId), s.label).to.deep.equal(s.expected.modelId ? [s.expected.modelId] : []);
+      expect(
+        decision!.jobs.map((j) => j.modelId),
+        s.label,
+      ).to.deep.equal(s.expected.modelId ? [s.expected.modelId] : []);
     }
   });
 
   it('finds what is there and nothing else: positives positive, normals negative, exactly one finding per series', async () => {
     for (const s of studies) {
-      const all = await api.get<{ modelId: string; positive: boolean; probability: number; threshold: number; preliminary?: boolean }[]>(`/findings?seriesId=${s.seriesId}`);
+      const all = await api.get<{ modelId: string; positive: boolean; probability: number; threshold: number; preliminary?: boolean }[]>(
+        `/findings?seriesId=${s.seriesId}`,
+      );
       if (s.expected.modelId === null) {
         expect(all, s.label).to.deep.equal([]);
         continue;
@@ -188,7 +205,9 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     const series = await api.get<{ Instances: string[] }>(`/series/${s.seriesId}`);
     const instance = await api.get<{ TransferSyntaxUID: string }>(`/instances/${series.Instances[0]}`);
     expect(instance.TransferSyntaxUID).to.equal(TransferSyntax.JpegLsLossless);
-    const res = await fetch(`http://127.0.0.1:${nodes[1]!.httpPort}/instances/${series.Instances[0]}/file`, { headers: { Authorization: `Bearer ${ADMIN_TOKEN}` } });
+    const res = await fetch(`http://127.0.0.1:${nodes[1]!.httpPort}/instances/${series.Instances[0]}/file`, {
+      headers: { Authorization: `Bearer ${ADMIN_TOKEN}` },
+    });
     expect(res.status).to.equal(200);
     // Not transcoded: the encapsulated Pixel Data (tag to end of file), byte for byte. (The rest may
     // differ: storescu writes sequences with explicit lengths where the file had undefined ones.)
@@ -202,7 +221,9 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     for (const s of positives()) {
       // One alert per result; an early positive's alert is followed by the complete series'
       // confirmation under the same result id, and nothing else.
-      const alerts = await api.get<{ studyId: string; resultId: string; preliminary: boolean; confirms: boolean; deliveries: { destination: string; state: string }[] }[]>(`/alerts?studyId=${s.studyId}`);
+      const alerts = await api.get<
+        { studyId: string; resultId: string; preliminary: boolean; confirms: boolean; deliveries: { destination: string; state: string }[] }[]
+      >(`/alerts?studyId=${s.studyId}`);
       const raised = alerts.filter((a) => !a.confirms);
       expect(raised, s.label).to.have.length(1);
       const confirmations = alerts.filter((a) => a.confirms);
@@ -230,8 +251,14 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     }
     for (const s of normals()) {
       expect(await api.get<unknown[]>(`/alerts?studyId=${s.studyId}`), s.label).to.deep.equal([]);
-      expect(sinks.hl7.received.filter((m) => m.studyInstanceUid === s.studyInstanceUid), s.label).to.deep.equal([]);
-      expect(sinks.fhir.received.filter((r) => r.studyInstanceUid === s.studyInstanceUid), s.label).to.deep.equal([]);
+      expect(
+        sinks.hl7.received.filter((m) => m.studyInstanceUid === s.studyInstanceUid),
+        s.label,
+      ).to.deep.equal([]);
+      expect(
+        sinks.fhir.received.filter((r) => r.studyInstanceUid === s.studyInstanceUid),
+        s.label,
+      ).to.deep.equal([]);
       expect(sinks.pacs.objectsOf(s.studyInstanceUid), s.label).to.deep.equal([]);
     }
     const controlIds = sinks.hl7.distinct().map((m) => m.controlId);
@@ -240,7 +267,7 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     expect(sinks.fhir.refused + sinks.hl7.malformed, 'requests the sinks refused').to.equal(0);
   });
 
-  it('sends HL7 v2 that Debian\'s python3-hl7 reads as we do: a critical result for the right study', function () {
+  it("sends HL7 v2 that Debian's python3-hl7 reads as we do: a critical result for the right study", function () {
     requirePythonHl7(this);
     const all = sinks.hl7.distinct();
     const theirs = parseWithPythonHl7(all.map((m) => m.text));
@@ -282,7 +309,10 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
       type Content = { ConceptCodeSequence?: { CodeMeaning: string }[]; ContentSequence?: Content[] };
       const all = (items: Content[] = []): Content[] => items.flatMap((i) => [i, ...all(i.ContentSequence)]);
       const sr = objects.find((o) => o.kind === 'Comprehensive SR')!.elements as Content;
-      expect(all(sr.ContentSequence).map((i) => i.ConceptCodeSequence?.[0]?.CodeMeaning), s.label).to.include('Present');
+      expect(
+        all(sr.ContentSequence).map((i) => i.ConceptCodeSequence?.[0]?.CodeMeaning),
+        s.label,
+      ).to.include('Present');
       const seg = objects.find((o) => o.kind === 'Segmentation')!.elements as { NumberOfFrames: number; Rows: number };
       expect(Number(seg.NumberOfFrames), `${s.label}: SEG frames on the source slices`).to.be.at.least(1);
       const sc = objects.find((o) => o.kind === 'Secondary Capture')!.elements as { Rows: number; Columns: number };
@@ -295,7 +325,9 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     expect(transactions.length).to.be.at.least(positives().length);
     for (const t of transactions) {
       expect(fhirProblems(t.body), JSON.stringify(t.outcomes)).to.deep.equal([]);
-      const observation = (t.body.entry as { resource: { resourceType: string; interpretation?: { coding?: { code?: string }[] }[] } }[]).find((e) => e.resource.resourceType === 'Observation');
+      const observation = (t.body.entry as { resource: { resourceType: string; interpretation?: { coding?: { code?: string }[] }[] } }[]).find(
+        (e) => e.resource.resourceType === 'Observation',
+      );
       expect(observation?.resource.interpretation?.[0]?.coding?.[0]?.code).to.equal('AA');
     }
   });
@@ -306,11 +338,13 @@ describe('end to end: scanners, triage, alerts and worklist, with a crash in the
     for (const s of studies) expect(rank(s), `${s.label} on the worklist`).to.be.at.least(0);
     const lowestPositive = Math.max(...positives().map(rank));
     const highestNormal = Math.min(...normals().map(rank));
-    expect(lowestPositive, list.entries.map((e) => `${studies.find((s) => s.studyId === e.studyId)?.label}: ${e.priority.effective}`).join('; ')).to.be.below(highestNormal);
+    expect(lowestPositive, list.entries.map((e) => `${studies.find((s) => s.studyId === e.studyId)?.label}: ${e.priority.effective}`).join('; ')).to.be.below(
+      highestNormal,
+    );
     for (const s of positives()) expect(list.entries[rank(s)]!.priority.effective, s.label).to.equal('stat');
   });
 
-  it('writes no patient identifier to the node\'s output or its log file, at debug level, through a crash', () => {
+  it("writes no patient identifier to the node's output or its log file, at debug level, through a crash", () => {
     expect(fs.existsSync(logFile), 'the log file').to.equal(true);
     const logs = nodes.map((n) => n.output()).join('\n') + fs.readFileSync(logFile, 'utf8');
     // The logs did see these studies (by id): the search below looks where patient data could be.
@@ -374,7 +408,14 @@ async function settled(tracker: StudyTracker, which: readonly DemoStudy[]): Prom
     const failed = mine().filter((s) => tracker.outcome(s) === 'failed');
     if (failed.length > 0) throw new Error(failed.map((s) => `${s.study.label}: ${s.problem}`).join('; '));
     if (mine().every((s) => tracker.outcome(s) === 'done')) return;
-    if (Date.now() > until) throw new Error(`not settled: ${JSON.stringify(mine().filter((s) => tracker.outcome(s) !== 'done').map((s) => ({ ...s, study: s.study.label })))}`);
+    if (Date.now() > until)
+      throw new Error(
+        `not settled: ${JSON.stringify(
+          mine()
+            .filter((s) => tracker.outcome(s) !== 'done')
+            .map((s) => ({ ...s, study: s.study.label })),
+        )}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -8,14 +8,26 @@ import { parseScores, scoresToCsv } from '../../src/triage/evaluation/scores.js'
 import { findLabelledStudies } from '../../src/triage/evaluation/labelled-studies.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 
-const CSV = ['study,label,score,vendor', 'p0,1,0.9,alpha', 'p1,positive,0.8,alpha', '"p,2",1,0.6,beta', 'p3,1,0.4,beta', 'n0,0,0.7,alpha', 'n1,negative,0.5,alpha', 'n2,0,0.4,beta', 'n3,0,0.3,beta', 'n4,0,0.2,beta', 'n5,false,0.1,beta'].join('\r\n');
+const CSV = [
+  'study,label,score,vendor',
+  'p0,1,0.9,alpha',
+  'p1,positive,0.8,alpha',
+  '"p,2",1,0.6,beta',
+  'p3,1,0.4,beta',
+  'n0,0,0.7,alpha',
+  'n1,negative,0.5,alpha',
+  'n2,0,0.4,beta',
+  'n3,0,0.3,beta',
+  'n4,0,0.2,beta',
+  'n5,false,0.1,beta',
+].join('\r\n');
 
 async function run(args: string[]): Promise<string> {
   const program = new Command().exitOverride();
   registerEvaluate(program);
   const chunks: string[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((c: string) => chunks.push(String(c)) > 0);
+  process.stdout.write = (c: string) => chunks.push(String(c)) > 0;
   try {
     await program.parseAsync(['node', 'vigil', 'evaluate', ...args]);
   } finally {
@@ -40,7 +52,9 @@ describe('evaluate: CSV and the vigil evaluate command', () => {
 
   it('refuses a CSV without the needed columns or with a bad label', () => {
     for (const bad of ['study,score\na,1', 'study,label,score\na,maybe,0.3', 'study,label,score\na,1,']) {
-      expect(() => parseScores(bad)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
+      expect(() => parseScores(bad))
+        .to.throw()
+        .that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
     }
   });
 

@@ -62,7 +62,7 @@ describe('evaluate: metrics', () => {
     expect(curve.filter((p) => p.threshold === 0.4)).to.have.length(1);
     // Trapezoids under the curve give the same AUROC.
     let area = 0;
-    for (let i = 1; i < curve.length; i++) area += (curve[i]!.fpr - curve[i - 1]!.fpr) * (curve[i]!.tpr + curve[i - 1]!.tpr) / 2;
+    for (let i = 1; i < curve.length; i++) area += ((curve[i]!.fpr - curve[i - 1]!.fpr) * (curve[i]!.tpr + curve[i - 1]!.tpr)) / 2;
     expect(area).to.be.closeTo(20.5 / 24, 1e-12);
   });
 

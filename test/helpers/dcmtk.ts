@@ -9,15 +9,10 @@ export interface ToolResult {
 /** Runs a DCMTK tool with Nagle off (TCP_NODELAY=1, as scanners tuned for speed do). */
 export function runDcmtk(tool: string, args: string[], timeoutMs = 60_000): Promise<ToolResult> {
   return new Promise((resolve) => {
-    execFile(
-      tool,
-      args,
-      { env: { ...process.env, TCP_NODELAY: '1' }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
+    execFile(tool, args, { env: { ...process.env, TCP_NODELAY: '1' }, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
   });
 }
 
@@ -25,8 +20,10 @@ export function runDcmtk(tool: string, args: string[], timeoutMs = 60_000): Prom
 export function storescu(port: number, files: string[], opts: { calledAe?: string; callingAe?: string; extra?: string[] } = {}) {
   return runDcmtk('storescu', [
     '-v',
-    '-aet', opts.callingAe ?? 'STORESCU',
-    '-aec', opts.calledAe ?? 'VIGIL',
+    '-aet',
+    opts.callingAe ?? 'STORESCU',
+    '-aec',
+    opts.calledAe ?? 'VIGIL',
     ...(opts.extra ?? []),
     '127.0.0.1',
     String(port),
@@ -102,9 +99,13 @@ export function findscu(port: number, keys: string[], outDir: string, opts: { mo
   return runDcmtk('findscu', [
     '-d', // debug: each response's DIMSE status, for finalStatus()
     opts.model ?? '-S',
-    '-aet', opts.callingAe ?? 'FINDSCU',
-    '-aec', 'VIGIL',
-    '-X', '-od', outDir,
+    '-aet',
+    opts.callingAe ?? 'FINDSCU',
+    '-aec',
+    'VIGIL',
+    '-X',
+    '-od',
+    outDir,
     ...keys.flatMap((k) => ['-k', k]),
     '127.0.0.1',
     String(port),

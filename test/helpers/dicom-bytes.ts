@@ -70,13 +70,7 @@ export async function stallingProxy(port: number, limit: number): Promise<{ port
 }
 
 /** One data element, little endian, in either VR encoding, its value written as given. */
-export function encodeElement(
-  group: number,
-  element: number,
-  vr: string,
-  value: Buffer,
-  opts: { implicit?: boolean; undefinedLength?: boolean } = {},
-): Buffer {
+export function encodeElement(group: number, element: number, vr: string, value: Buffer, opts: { implicit?: boolean; undefinedLength?: boolean } = {}): Buffer {
   const tag = Buffer.alloc(4);
   tag.writeUInt16LE(group, 0);
   tag.writeUInt16LE(element, 2);

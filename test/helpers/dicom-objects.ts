@@ -98,7 +98,10 @@ export function writeCtWithLongHeader(file: string, references = 1500): string {
       ReferencedSOPClassUID: sopClass,
       ReferencedSOPInstanceUID: uidFor(`long-header/ref/${i}`),
     })),
-    ...grayscale16(size, new Int16Array(size * size).map((_, i) => i % 500)),
+    ...grayscale16(
+      size,
+      new Int16Array(size * size).map((_, i) => i % 500),
+    ),
   });
 }
 

@@ -42,7 +42,11 @@ export class FhirStub {
   }
 
   /** The next `count` FHIR requests answer `status`. */
-  failNext(status: number, count = 1, body: unknown = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `stub says ${status}` }] }): void {
+  failNext(
+    status: number,
+    count = 1,
+    body: unknown = { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'exception', diagnostics: `stub says ${status}` }] },
+  ): void {
     for (let i = 0; i < count; i++) this.failures.push({ status, body });
   }
 
@@ -110,7 +114,9 @@ export class FhirStub {
       const identifier = typeof req.query.identifier === 'string' ? req.query.identifier : '';
       const [system, value] = identifier.split('|');
       const found = this.all(req.params.type).filter((r) => r.identifier?.some((i) => i.system === system && i.value === value));
-      res.type('application/fhir+json').json({ resourceType: 'Bundle', type: 'searchset', total: found.length, entry: found.map((resource) => ({ resource })) });
+      res
+        .type('application/fhir+json')
+        .json({ resourceType: 'Bundle', type: 'searchset', total: found.length, entry: found.map((resource) => ({ resource })) });
     });
     app.post('/fhir', (req, res) => this.transaction(req.body as Resource, res));
     await new Promise<void>((resolve) => {
@@ -128,7 +134,9 @@ export class FhirStub {
     for (const { resource, request } of entries) {
       if (request.method === 'POST') {
         const [system, value] = (request.ifNoneExist ?? '').replace(/^identifier=/, '').split('|');
-        const existing = request.ifNoneExist ? this.all(resource.resourceType).find((r) => r.identifier?.some((i) => i.system === system && i.value === value)) : undefined;
+        const existing = request.ifNoneExist
+          ? this.all(resource.resourceType).find((r) => r.identifier?.some((i) => i.system === system && i.value === value))
+          : undefined;
         const stored = existing ?? this.add(resource);
         out.push({ response: { status: existing ? '200 OK' : '201 Created', location: `${stored.resourceType}/${stored.id}/_history/1` } });
       } else if (request.method === 'PUT' && request.url.includes('?')) {

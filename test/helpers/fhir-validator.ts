@@ -44,7 +44,7 @@ function definitions() {
   for (const r of sets) {
     if (r.resourceType !== 'ValueSet') continue;
     const out = new Set<string>();
-    const include = ((r.compose as { include?: { system?: string; concept?: { code: string }[] }[] } | undefined)?.include ?? []);
+    const include = (r.compose as { include?: { system?: string; concept?: { code: string }[] }[] } | undefined)?.include ?? [];
     for (const inc of include) {
       if (inc.concept) inc.concept.forEach((c) => out.add(c.code));
       else if (inc.system) flatten(systems.get(inc.system) ?? []).forEach((c) => out.add(c));
@@ -74,7 +74,9 @@ export function fhirProblems(resource: { resourceType: string }): string[] {
     validateResource(resource);
   } catch (err) {
     const issues = (err as { outcome?: { issue?: { diagnostics?: string; details?: { text?: string }; expression?: string[] }[] } }).outcome?.issue;
-    problems.push(...(issues ?? [{ diagnostics: (err as Error).message }]).map((i) => `${i.expression?.join(',') ?? ''} ${i.details?.text ?? i.diagnostics ?? ''}`.trim()));
+    problems.push(
+      ...(issues ?? [{ diagnostics: (err as Error).message }]).map((i) => `${i.expression?.join(',') ?? ''} ${i.details?.text ?? i.diagnostics ?? ''}`.trim()),
+    );
   }
   for (const { path, valueSet } of defs.required.get(resource.resourceType) ?? []) {
     const allowed = defs.codes.get(valueSet);

@@ -55,7 +55,15 @@ export function seedStudy(index: DicomIndex, seed: string, p: StudyPatient = {})
     remoteAddress: '127.0.0.1',
     receivedAt: p.receivedAt ?? Date.now(),
   });
-  return { studyId: ids.study, seriesId: ids.series, instanceId: ids.instance, studyInstanceUid: study, seriesInstanceUid: series, sopInstanceUid: instance, accessionNumber };
+  return {
+    studyId: ids.study,
+    seriesId: ids.series,
+    instanceId: ids.instance,
+    studyInstanceUid: study,
+    seriesInstanceUid: series,
+    sopInstanceUid: instance,
+    accessionNumber,
+  };
 }
 
 /** A critical positive hemorrhage finding on a seeded study. */

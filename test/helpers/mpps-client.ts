@@ -20,9 +20,7 @@ export function sendMpps(port: number, steps: MppsStep[], opts: { calledAe?: str
   const results: MppsResult[] = steps.map(() => ({ status: undefined }));
   steps.forEach((step, i) => {
     const request =
-      step.kind === 'create'
-        ? new dimse.requests.NCreateRequest(MPPS_SOP_CLASS, step.uid)
-        : new dimse.requests.NSetRequest(MPPS_SOP_CLASS, step.uid);
+      step.kind === 'create' ? new dimse.requests.NCreateRequest(MPPS_SOP_CLASS, step.uid) : new dimse.requests.NSetRequest(MPPS_SOP_CLASS, step.uid);
     request.setDataset(new dimse.Dataset(step.attrs, '1.2.840.10008.1.2.1'));
     request.on('response', (response: { getStatus(): number; getAffectedSopInstanceUid(): string }) => {
       results[i] = { status: response.getStatus(), uid: response.getAffectedSopInstanceUid() };

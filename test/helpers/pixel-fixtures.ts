@@ -182,8 +182,16 @@ export function writeRadiograph(file: string, spec: RadiographSpec): string {
     ...(spec.pixelSpacing ? { PixelSpacing: spec.pixelSpacing } : {}),
     ...(spec.imagerPixelSpacing ? { ImagerPixelSpacing: spec.imagerPixelSpacing } : {}),
     ...(spec.magnification ? { EstimatedRadiographicMagnificationFactor: spec.magnification } : {}),
-    ...(spec.window ? { WindowCenter: spec.window.center, WindowWidth: spec.window.width, ...(spec.window.func ? { VOILUTFunction: spec.window.func } : {}) } : {}),
-    ...(spec.voiLut ? { VOILUTSequence: [{ LUTDescriptor: [spec.voiLut.data.length, spec.voiLut.first, spec.voiLut.bits], LUTData: [new Uint16Array(spec.voiLut.data).buffer] }] } : {}),
+    ...(spec.window
+      ? { WindowCenter: spec.window.center, WindowWidth: spec.window.width, ...(spec.window.func ? { VOILUTFunction: spec.window.func } : {}) }
+      : {}),
+    ...(spec.voiLut
+      ? {
+          VOILUTSequence: [
+            { LUTDescriptor: [spec.voiLut.data.length, spec.voiLut.first, spec.voiLut.bits], LUTData: [new Uint16Array(spec.voiLut.data).buffer] },
+          ],
+        }
+      : {}),
     PixelData: [pixelsOf(spec.rows, spec.columns, spec.value, false).buffer],
     _vrMap: { PixelData: 'OW' },
   });

@@ -24,7 +24,13 @@ export class ScriptedChannel implements ChannelHandler {
   }
 
   async deliver(job: DeliveryJob): Promise<DeliveryReceipt> {
-    this.calls.push({ seq: job.delivery.seq, alertId: job.alert.id, attempt: job.delivery.attempts, stepsDone: job.delivery.stepsDone, key: job.delivery.idempotencyKey });
+    this.calls.push({
+      seq: job.delivery.seq,
+      alertId: job.alert.id,
+      attempt: job.delivery.attempts,
+      stepsDone: job.delivery.stepsDone,
+      key: job.delivery.idempotencyKey,
+    });
     const outcome = this.script.shift() ?? 'ok';
     if (outcome !== 'ok') throw new VigilError(outcome, `scripted ${outcome}`, { extra: { peerText: `peer says ${outcome}` } });
     job.stepDone(1);

@@ -30,10 +30,7 @@ export function testConfig(dataDir: string, overrides: VigilConfigInput = {}): V
 }
 
 /** Starts a real node in this process: real DICOM port, real HTTP port, real SQLite. */
-export async function startTestNode(
-  overrides: VigilConfigInput = {},
-  opts: { clock?: Clock; dataDir?: string } = {},
-): Promise<TestNode> {
+export async function startTestNode(overrides: VigilConfigInput = {}, opts: { clock?: Clock; dataDir?: string } = {}): Promise<TestNode> {
   const dataDir = opts.dataDir ?? makeTempDir();
   const config = testConfig(dataDir, overrides);
   const logs = new CaptureTransport();
@@ -49,7 +46,11 @@ export function asTestNode(node: VigilNode, dataDir: string, logs: CaptureTransp
     dataDir,
     logs,
     tokenFor(role: Role): Promise<string> {
-      if (!tokens.has(role)) tokens.set(role, node.tokens.create(`test-${role}`, role, 'test').then((t) => t.token));
+      if (!tokens.has(role))
+        tokens.set(
+          role,
+          node.tokens.create(`test-${role}`, role, 'test').then((t) => t.token),
+        );
       return tokens.get(role)!;
     },
     async dispose() {

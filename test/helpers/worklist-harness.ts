@@ -39,7 +39,17 @@ export function worklistHarness(config: WorklistConfigInput = {}, opts: Partial<
   const metrics = new Metrics();
   const parsed = worklistSection.parse(config);
   const log = silentLogger();
-  const part = new WorklistPart({ config: parsed, db, index, bus: new EventBus(log), log, clock, metrics, modelsDir: opts.modelsDir ?? dir, onDrift: opts.onDrift });
+  const part = new WorklistPart({
+    config: parsed,
+    db,
+    index,
+    bus: new EventBus(log),
+    log,
+    clock,
+    metrics,
+    modelsDir: opts.modelsDir ?? dir,
+    onDrift: opts.onDrift,
+  });
   return {
     dir,
     db,

@@ -37,7 +37,11 @@ class XhrOnFetch {
   }
 
   send(body?: unknown): void {
-    void fetch(this.url, { method: this.method, headers: this.headers, body: body as Parameters<typeof fetch>[1] extends infer O ? (O extends { body?: infer B } ? B : never) : never })
+    void fetch(this.url, {
+      method: this.method,
+      headers: this.headers,
+      body: body as Parameters<typeof fetch>[1] extends infer O ? (O extends { body?: infer B } ? B : never) : never,
+    })
       .then(async (res) => {
         this.status = res.status;
         this.responseHeaders = res.headers;

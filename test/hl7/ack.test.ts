@@ -11,7 +11,9 @@ const order = new Hl7Message([
 ]);
 
 function expectCode(fn: () => unknown, code: Parameters<typeof isVigilError>[1]): void {
-  expect(fn).to.throw().that.satisfies((e: unknown) => isVigilError(e, code));
+  expect(fn)
+    .to.throw()
+    .that.satisfies((e: unknown) => isVigilError(e, code));
 }
 
 describe('hl7/ack: building and reading acknowledgements', () => {

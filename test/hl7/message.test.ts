@@ -44,7 +44,9 @@ describe('hl7/message: build, write and parse', () => {
 
   it('refuses what is not a message, with HL7_PARSE_FAILED', () => {
     for (const bad of ['', 'PID|1', 'MSH', 'MSH|^^\\&|A', 'MSH|^~\\&|A\rpid|x', 'MSH|^~\\&|A\rPIDX']) {
-      expect(() => parseMessage(bad), JSON.stringify(bad)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'HL7_PARSE_FAILED'));
+      expect(() => parseMessage(bad), JSON.stringify(bad))
+        .to.throw()
+        .that.satisfies((e: unknown) => isVigilError(e, 'HL7_PARSE_FAILED'));
     }
   });
 

@@ -70,7 +70,10 @@ describe('log format: text for a terminal, JSON lines otherwise', function () {
       }
     }
     const lines = out.split(/\r?\n/).filter(Boolean);
-    expect(lines.filter((l) => l.startsWith('{')), 'no JSON line').to.deep.equal([]);
+    expect(
+      lines.filter((l) => l.startsWith('{')),
+      'no JSON line',
+    ).to.deep.equal([]);
     expect(out).to.match(/ warn {2}no live API token: .*Set VIGIL_ADMIN_TOKEN.*vigil token create/);
     expect(out).to.include(` info  open http://127.0.0.1:${httpPort}/ for the worklist`);
   });

@@ -42,9 +42,13 @@ describe('log: no patient data at any level', function () {
       expect(pushed.code, pushed.stderr).to.equal(0);
       // A refused instance too: error paths must not leak either.
       const command = dimse.Dataset.fromFile(files[0]!)!.getElements();
-      const refused = await sendWithDimseClient(node.dicomPort, { ...command, SOPInstanceUID: '1.2.3.999' }, {
-        rawBytes: datasetBytes(files[0]!).subarray(0, 3000),
-      });
+      const refused = await sendWithDimseClient(
+        node.dicomPort,
+        { ...command, SOPInstanceUID: '1.2.3.999' },
+        {
+          rawBytes: datasetBytes(files[0]!).subarray(0, 3000),
+        },
+      );
       expect(refused.status).to.not.equal(0);
     } finally {
       node.child.kill('SIGTERM');
@@ -57,7 +61,7 @@ describe('log: no patient data at any level', function () {
     }
   });
 
-  it('blanks patient keys at any depth and logs an error by code and class, never a library\'s message', () => {
+  it("blanks patient keys at any depth and logs an error by code and class, never a library's message", () => {
     const capture = new CaptureTransport();
     const log = createLogger({ level: 'debug', format: 'json' }, work, { console: false, transports: [capture] });
     const fromLibrary = new RangeError(`bad value in ${PATIENT.patientName}`);
@@ -80,7 +84,7 @@ describe('log: no patient data at any level', function () {
     expect(capture.text()).to.not.include('QUIXOTEZ');
   });
 
-  it('keeps operational fields whole when a patient\'s name shares their words (calling AE ACCEPT_SCU, TRIAGE_CORRUPT_FRAME)', async function () {
+  it("keeps operational fields whole when a patient's name shares their words (calling AE ACCEPT_SCU, TRIAGE_CORRUPT_FRAME)", async function () {
     requireTool(this, 'storescu', 'dcmtk');
     requireTool(this, 'dcmcjpls', 'dcmtk');
     const patient = { patientName: 'CORRUPT^ACCEPT^FRAME', patientId: 'PID-CORRUPT-ACCEPT' };

@@ -18,17 +18,45 @@ import { settled } from '../helpers/triage.js';
  * give the accuracy.
  */
 const CASES: { pack: string; rule: string; phantom: Omit<PhantomOptions, 'finding'>; finding: PhantomOptions['finding'] }[] = [
-  { pack: 'stroke-ich', rule: 'stroke.ncct-head', finding: 'ich', phantom: { kind: 'head-ct', seed: 5001, vendor: 'alpha', sliceThicknessMm: 5, matrix: 256, size: 'large', type: 'intraparenchymal' } },
-  { pack: 'stroke-ich', rule: 'stroke.ncct-head', finding: 'ich', phantom: { kind: 'head-ct', seed: 5002, vendor: 'gamma', sliceThicknessMm: 4, matrix: 256, size: 'large', type: 'subdural' } },
-  { pack: 'pe-ctpa', rule: 'pe.ctpa', finding: 'pe', phantom: { kind: 'ctpa', seed: 5003, vendor: 'alpha', sliceThicknessMm: 2.5, matrix: 256, size: 'large', type: 'central' } },
-  { pack: 'pneumothorax-cxr', rule: 'pneumothorax.cxr', finding: 'pneumothorax', phantom: { kind: 'cxr', seed: 5004, vendor: 'alpha', matrix: 2, size: 'large', type: 'apical' } },
-  { pack: 'pneumothorax-cxr', rule: 'pneumothorax.cxr', finding: 'pneumothorax', phantom: { kind: 'cxr', seed: 5005, vendor: 'beta', matrix: 2, size: 'large', type: 'lateral' } },
+  {
+    pack: 'stroke-ich',
+    rule: 'stroke.ncct-head',
+    finding: 'ich',
+    phantom: { kind: 'head-ct', seed: 5001, vendor: 'alpha', sliceThicknessMm: 5, matrix: 256, size: 'large', type: 'intraparenchymal' },
+  },
+  {
+    pack: 'stroke-ich',
+    rule: 'stroke.ncct-head',
+    finding: 'ich',
+    phantom: { kind: 'head-ct', seed: 5002, vendor: 'gamma', sliceThicknessMm: 4, matrix: 256, size: 'large', type: 'subdural' },
+  },
+  {
+    pack: 'pe-ctpa',
+    rule: 'pe.ctpa',
+    finding: 'pe',
+    phantom: { kind: 'ctpa', seed: 5003, vendor: 'alpha', sliceThicknessMm: 2.5, matrix: 256, size: 'large', type: 'central' },
+  },
+  {
+    pack: 'pneumothorax-cxr',
+    rule: 'pneumothorax.cxr',
+    finding: 'pneumothorax',
+    phantom: { kind: 'cxr', seed: 5004, vendor: 'alpha', matrix: 2, size: 'large', type: 'apical' },
+  },
+  {
+    pack: 'pneumothorax-cxr',
+    rule: 'pneumothorax.cxr',
+    finding: 'pneumothorax',
+    phantom: { kind: 'cxr', seed: 5005, vendor: 'beta', matrix: 2, size: 'large', type: 'lateral' },
+  },
 ];
 const MODELS = path.resolve('models');
 const shipped = (id: string) => fs.existsSync(path.join(MODELS, id, 'manifest.json'));
 
 async function store(node: VigilNode, dir: string, files: string[], seriesUid: string): Promise<string> {
-  const result = await storescu(node.dicom.port, files.map((f) => path.join(dir, f)));
+  const result = await storescu(
+    node.dicom.port,
+    files.map((f) => path.join(dir, f)),
+  );
   expect(storeResponses(result), result.stderr).to.deep.equal({ success: files.length, failed: 0 });
   const id = node.index.listIds('series', 0, 1000).find((s) => node.index.getResource('series', s)?.mainTags.SeriesInstanceUID === seriesUid);
   if (!id) throw new Error('series not indexed');

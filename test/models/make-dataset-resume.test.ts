@@ -17,7 +17,12 @@ function makeDataset(out: string, ...args: string[]): Promise<string> {
 }
 
 const read = (dir: string, file: string) => fs.readFileSync(path.join(dir, 'shard-0', file));
-const seeds = (dir: string) => read(dir, 'labels.jsonl').toString().trim().split('\n').map((l) => (JSON.parse(l) as { seed: number }).seed);
+const seeds = (dir: string) =>
+  read(dir, 'labels.jsonl')
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { seed: number }).seed);
 
 describe('models: make-dataset.ts --resume continues a stopped shard (hours of drawing survive a stop)', function () {
   this.timeout(600_000);

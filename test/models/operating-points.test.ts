@@ -61,7 +61,9 @@ describe('models: operating points keep a margin from the normals (issue 22)', (
   });
 
   it('too few validation studies of a class: a clear error, no points', () => {
-    expect(() => chooseOperatingPoints([0.9, 0.8], spread(50, 0.01, 0.1))).to.throw(/at least 10 validation studies of each class \(got 2 with the finding, 50 without\)/);
+    expect(() => chooseOperatingPoints([0.9, 0.8], spread(50, 0.01, 0.1))).to.throw(
+      /at least 10 validation studies of each class \(got 2 with the finding, 50 without\)/,
+    );
   });
 
   it('names that mean what they say: a high-sensitivity point above balanced is a problem', () => {

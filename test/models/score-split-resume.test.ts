@@ -16,7 +16,13 @@ function scoreSplit(out: string, ...args: string[]): Promise<string> {
   });
 }
 
-const csvRows = (dir: string) => fs.readFileSync(path.join(dir, 'scores-shifted-0.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+const csvRows = (dir: string) =>
+  fs
+    .readFileSync(path.join(dir, 'scores-shifted-0.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
 const modelSha = () => (JSON.parse(fs.readFileSync('models/pneumothorax-cxr/manifest.json', 'utf8')) as { model: { sha256: string } }).model.sha256;
 /** A stopped run's partial file: study 0 scored 0.123 (a value the model does not give it, to see it kept). */
 function stoppedRun(dir: string, head: object): void {

@@ -5,9 +5,33 @@ import { splitStudy } from '../../models/train/split-study.js';
 describe('models: the phantom each split study is (make-dataset.ts and score-split.ts share it)', () => {
   it('splits without a varied share draw the studies the shipped 1.0.0 packs were validated on', () => {
     // Taken with the draw as make-dataset.ts and score-split.ts each wrote it before it was shared.
-    expect(splitStudy(PACKS['pneumothorax-cxr'], 'val', 3)).to.deep.equal({ kind: 'cxr', finding: 'none', seed: 1000003, vendor: 'alpha', sliceThicknessMm: undefined, noise: 'low', matrix: 1 });
-    expect(splitStudy(PACKS['pneumothorax-cxr'], 'shifted', 8)).to.deep.equal({ kind: 'cxr', finding: 'pneumothorax', seed: 1200008, vendor: 'delta', sliceThicknessMm: undefined, noise: 'high', matrix: 1 });
-    expect(splitStudy(PACKS['stroke-ich'], 'test', 5)).to.deep.equal({ kind: 'head-ct', finding: 'none', seed: 300005, vendor: 'beta', sliceThicknessMm: 4, noise: 'low', matrix: 512 });
+    expect(splitStudy(PACKS['pneumothorax-cxr'], 'val', 3)).to.deep.equal({
+      kind: 'cxr',
+      finding: 'none',
+      seed: 1000003,
+      vendor: 'alpha',
+      sliceThicknessMm: undefined,
+      noise: 'low',
+      matrix: 1,
+    });
+    expect(splitStudy(PACKS['pneumothorax-cxr'], 'shifted', 8)).to.deep.equal({
+      kind: 'cxr',
+      finding: 'pneumothorax',
+      seed: 1200008,
+      vendor: 'delta',
+      sliceThicknessMm: undefined,
+      noise: 'high',
+      matrix: 1,
+    });
+    expect(splitStudy(PACKS['stroke-ich'], 'test', 5)).to.deep.equal({
+      kind: 'head-ct',
+      finding: 'none',
+      seed: 300005,
+      vendor: 'beta',
+      sliceThicknessMm: 4,
+      noise: 'low',
+      matrix: 512,
+    });
   });
 
   it('a training split with a varied share draws about that share in the varied style, the rest as before', () => {

@@ -63,7 +63,10 @@ describe('phantom: chest radiograph', () => {
 
   it('passes dciodvfy without errors, as DX and as CR', function () {
     const dciodvfy = requireTool(this, 'dciodvfy', 'dicom3tools');
-    for (const [vendor, iod] of [['alpha', 'DXImageForPresentation'], ['beta', 'CRImage']] as const) {
+    for (const [vendor, iod] of [
+      ['alpha', 'DXImageForPresentation'],
+      ['beta', 'CRImage'],
+    ] as const) {
       const w = writePhantom({ kind: 'cxr', finding: 'pneumothorax', seed: 2, vendor, ...SMALL }, path.join(tmp, vendor));
       const report = dciodvfyReport(dciodvfy, path.join(w.dir, w.files[0]!));
       expect(report).to.include(iod);

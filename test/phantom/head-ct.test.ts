@@ -106,7 +106,9 @@ describe('phantom: head CT', () => {
       { kind: 'head-ct', finding: 'none', seed: 1, vendor: 'acme' },
       { kind: 'head-ct', finding: 'none', seed: -1 },
     ] as const) {
-      expect(() => generatePhantom(bad)).to.throw().that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
+      expect(() => generatePhantom(bad))
+        .to.throw()
+        .that.satisfies((e: unknown) => isVigilError(e, 'BAD_REQUEST'));
     }
   });
 

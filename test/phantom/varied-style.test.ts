@@ -41,7 +41,14 @@ describe('phantom: varied scanner style (training splits only)', () => {
 
   it('is deterministic by seed, labelled "varied", and draws a style of its own per study', () => {
     for (const kind of ['cxr', 'head-ct'] as const) {
-      const opts: PhantomOptions = { kind, finding: 'none', seed: 21, matrix: kind === 'cxr' ? 8 : 48, style: 'varied', ...(kind === 'head-ct' ? { sliceThicknessMm: 5 } : {}) };
+      const opts: PhantomOptions = {
+        kind,
+        finding: 'none',
+        seed: 21,
+        matrix: kind === 'cxr' ? 8 : 48,
+        style: 'varied',
+        ...(kind === 'head-ct' ? { sliceThicknessMm: 5 } : {}),
+      };
       const a = generatePhantom(opts);
       expect(studyHash(generatePhantom(opts)), kind).to.equal(studyHash(a));
       expect(a.label.subgroup.vendor, kind).to.equal('varied');
@@ -74,8 +81,17 @@ describe('phantom: varied scanner style (training splits only)', () => {
 
   it('adds mimics: calcifications in head CT, chest wall lines, folds and bullae in radiographs', () => {
     const mimics = (kind: 'cxr' | 'head-ct', style?: 'varied') =>
-      Array.from({ length: 12 }, (_, i) =>
-        generatePhantom({ kind, finding: 'none', seed: 300 + i, matrix: kind === 'cxr' ? 16 : 32, style, ...(kind === 'head-ct' ? { sliceThicknessMm: 5 } : {}) }).label.mimics,
+      Array.from(
+        { length: 12 },
+        (_, i) =>
+          generatePhantom({
+            kind,
+            finding: 'none',
+            seed: 300 + i,
+            matrix: kind === 'cxr' ? 16 : 32,
+            style,
+            ...(kind === 'head-ct' ? { sliceThicknessMm: 5 } : {}),
+          }).label.mimics,
       ).flat();
     const cxr = mimics('cxr', 'varied');
     for (const m of ['lateral chest wall line', 'bulla']) expect(cxr, m).to.include(m);
@@ -87,7 +103,9 @@ describe('phantom: varied scanner style (training splits only)', () => {
   });
 
   it('refuses a named vendor with it, and CTPA (not drawn for that kind)', () => {
-    expect(() => generatePhantom({ kind: 'cxr', finding: 'none', seed: 1, matrix: 8, vendor: 'alpha', style: 'varied' })).to.throw(/style "varied" or vendor "alpha"/);
+    expect(() => generatePhantom({ kind: 'cxr', finding: 'none', seed: 1, matrix: 8, vendor: 'alpha', style: 'varied' })).to.throw(
+      /style "varied" or vendor "alpha"/,
+    );
     expect(() => generatePhantom({ kind: 'ctpa', finding: 'none', seed: 1, matrix: 32, style: 'varied' })).to.throw(/not for CTPA/);
     expect(() => generatePhantom({ kind: 'cxr', finding: 'none', seed: 1, matrix: 8, style: 'odd' as 'varied' })).to.throw(/unknown style "odd"/);
   });
@@ -101,11 +119,13 @@ describe('phantom: varied scanner style (training splits only)', () => {
 
     it('writes varied radiographs and head CTs that pass dciodvfy', function () {
       const dciodvfy = requireTool(this, 'dciodvfy', 'dicom3tools');
-      for (const [i, opts] of ([
-        { kind: 'cxr', finding: 'pneumothorax', seed: 5, matrix: 8, style: 'varied' },
-        { kind: 'cxr', finding: 'none', seed: 7, matrix: 8, style: 'varied' },
-        { kind: 'head-ct', finding: 'ich', seed: 5, matrix: 32, sliceThicknessMm: 5, style: 'varied' },
-      ] as PhantomOptions[]).entries()) {
+      for (const [i, opts] of (
+        [
+          { kind: 'cxr', finding: 'pneumothorax', seed: 5, matrix: 8, style: 'varied' },
+          { kind: 'cxr', finding: 'none', seed: 7, matrix: 8, style: 'varied' },
+          { kind: 'head-ct', finding: 'ich', seed: 5, matrix: 32, sliceThicknessMm: 5, style: 'varied' },
+        ] as PhantomOptions[]
+      ).entries()) {
         const w = writePhantom(opts, path.join(tmp, String(i)));
         const report = dciodvfyReport(dciodvfy, path.join(w.dir, w.files[0]!));
         expect(report, JSON.stringify(opts)).to.not.match(/^Error/m);

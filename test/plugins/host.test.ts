@@ -118,7 +118,22 @@ describe('plugins/host: load checks refuse a plugin with a coded error, the othe
     node = await startTestNode({
       plugins: {
         folders: [folder],
-        enabled: ['needs-good', 'unknown-hook', 'future', 'lonely', 'needs-lonely', 'ping', 'pong', 'configured', 'needs-configured', 'broken', 'shapeless', 'open-route', 'missing', 'good'],
+        enabled: [
+          'needs-good',
+          'unknown-hook',
+          'future',
+          'lonely',
+          'needs-lonely',
+          'ping',
+          'pong',
+          'configured',
+          'needs-configured',
+          'broken',
+          'shapeless',
+          'open-route',
+          'missing',
+          'good',
+        ],
         config: { configured: { port: 'eleven' } },
       },
     });
@@ -149,7 +164,9 @@ describe('plugins/host: load checks refuse a plugin with a coded error, the othe
   });
 
   it('loads a plugin after the plugins it depends on', async () => {
-    const active = Object.values(await pluginList(node)).filter((p) => p.state === 'active').map((p) => p.id);
+    const active = Object.values(await pluginList(node))
+      .filter((p) => p.state === 'active')
+      .map((p) => p.id);
     expect(active).to.deep.equal(['good', 'needs-good']);
   });
 });

@@ -31,7 +31,11 @@ describe('plugins/lent-services: ctx.triage and ctx.worklist reach the node', fu
          ctx.log.info('unknown model refused', { code: refused });`,
       ),
     );
-    node = await startTestNode({ plugins: { folders: [folder], enabled: ['escalate'] }, triage: { modelsDir: TEST_PACKS, workers: 1 }, series: { idleSeconds: 0.2 } });
+    node = await startTestNode({
+      plugins: { folders: [folder], enabled: ['escalate'] },
+      triage: { modelsDir: TEST_PACKS, workers: 1 },
+      series: { idleSeconds: 0.2 },
+    });
   });
   after(async () => {
     await node.dispose();
@@ -40,7 +44,11 @@ describe('plugins/lent-services: ctx.triage and ctx.worklist reach the node', fu
 
   it('queues the job and records the worklist hint under "plugin:<id>"; an unknown model is refused with its code', async function () {
     requireTool(this, 'storescu', 'dcmtk');
-    const files = writeSlices(path.join(work, 'in'), { seed: 'lent', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+    const files = writeSlices(
+      path.join(work, 'in'),
+      { seed: 'lent', rows: 16, columns: 16, intercept: -1024 },
+      [0, 1, 2].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+    );
     const seriesId = await ingest(node, files, 'lent');
     const it_ = await node.tokenFor('it');
     for (;;) {
@@ -55,7 +63,10 @@ describe('plugins/lent-services: ctx.triage and ctx.worklist reach the node', fu
     const entry = node.worklist.query.get(studyId)!;
     expect(entry.priority).to.include({ base: 'stat', baseSource: 'rule' });
     expect(entry.ruleHints.map((h) => h.ruleId).sort()).to.deep.equal(['plugin:escalate', 'plugin:escalate']);
-    const refusal = node.logs.text().split('\n').find((line) => line.includes('unknown model refused'));
+    const refusal = node.logs
+      .text()
+      .split('\n')
+      .find((line) => line.includes('unknown model refused'));
     expect(JSON.parse(refusal ?? '{}')).to.include({ code: 'NOT_FOUND', plugin: 'escalate' });
   });
 });

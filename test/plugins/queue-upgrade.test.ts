@@ -24,7 +24,10 @@ describe('plugins: an index from before the one durable queue keeps its plugin j
     insert.run('core:rule-forwards', 's1/v1/PACS', '{"seriesId":"s1"}', 'pending', 0, 10, null);
 
     migrate(db, [queueMigrations, pluginMigrations]);
-    expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'plugin_jobs%'`).all(), 'plugin_jobs and its indexes are dropped once copied').to.deep.equal([]);
+    expect(
+      db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'plugin_jobs%'`).all(),
+      'plugin_jobs and its indexes are dropped once copied',
+    ).to.deep.equal([]);
     const clock = new ManualClock();
     const plugin = new PluginJobQueue('p', { db, clock, log: silentLogger(), onFailure: () => undefined });
     expect(plugin.jobs().map((j) => [j.key, j.state, j.attempts, j.lastError])).to.deep.equal([

@@ -37,8 +37,16 @@ export function queueContract(name: string, makeQueue: MakeQueue): void {
     afterEach(async () => fixture.close());
 
     const add = (key: string, extra: { priority?: number; group?: string; maxAttempts?: number; queue?: string } = {}) =>
-      q.enqueue({ queue: extra.queue ?? 'work', key, payload: { key }, maxAttempts: extra.maxAttempts ?? 3, ...(extra.priority !== undefined && { priority: extra.priority }), ...(extra.group && { group: extra.group }) });
-    const claim = (worker = 'w1', extra: { group?: string; queue?: string } = {}) => q.claim<{ key: string }>({ queue: extra.queue ?? 'work', worker, leaseMs: LEASE, ...(extra.group && { group: extra.group }) });
+      q.enqueue({
+        queue: extra.queue ?? 'work',
+        key,
+        payload: { key },
+        maxAttempts: extra.maxAttempts ?? 3,
+        ...(extra.priority !== undefined && { priority: extra.priority }),
+        ...(extra.group && { group: extra.group }),
+      });
+    const claim = (worker = 'w1', extra: { group?: string; queue?: string } = {}) =>
+      q.claim<{ key: string }>({ queue: extra.queue ?? 'work', worker, leaseMs: LEASE, ...(extra.group && { group: extra.group }) });
 
     it('enqueue is idempotent per queue and key, whatever the job has become', async () => {
       const first = await add('a');

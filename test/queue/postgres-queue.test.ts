@@ -83,7 +83,8 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       const b = s.open({ max: 1 });
       const drain = async (q: PostgresJobQueue, worker: string): Promise<string[]> => {
         const got: string[] = [];
-        for (let job = await q.claim({ queue: 'work', worker, leaseMs: LEASE }); job; job = await q.claim({ queue: 'work', worker, leaseMs: LEASE })) got.push(job.id);
+        for (let job = await q.claim({ queue: 'work', worker, leaseMs: LEASE }); job; job = await q.claim({ queue: 'work', worker, leaseMs: LEASE }))
+          got.push(job.id);
         return got;
       };
       let bothTook = 0;
@@ -91,7 +92,10 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
         const ids = new Set<string>();
         for (let i = 0; i < 12; i++) ids.add((await enqueue(a, `r${round}-${i}`, { priority: i % 3 })).job.id);
         const [fromA, fromB] = await Promise.all([drain(a, 'A'), drain(b, 'B')]);
-        expect(fromA.filter((id) => fromB.includes(id)), `round ${round}: a job claimed twice`).to.deep.equal([]);
+        expect(
+          fromA.filter((id) => fromB.includes(id)),
+          `round ${round}: a job claimed twice`,
+        ).to.deep.equal([]);
         expect(new Set([...fromA, ...fromB]), `round ${round}: every job claimed once`).to.deep.equal(ids);
         if (fromA.length > 0 && fromB.length > 0) bothTook++;
         for (const id of [...fromA, ...fromB]) await a.complete(id, fromA.includes(id) ? 'A' : 'B');
@@ -111,7 +115,12 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       const order = (await a.list<{ key: string }>({ queue: 'work', limit: 100 })).reverse().map((j) => j.payload.key);
       const ran: string[] = [];
       for (let round = 0; round < keys.length; round++) {
-        const got = (await Promise.all([a.claim<{ key: string }>({ queue: 'work', worker: 'A', leaseMs: LEASE, group: 'dest' }), b.claim<{ key: string }>({ queue: 'work', worker: 'B', leaseMs: LEASE, group: 'dest' })])).filter((j): j is QueueJob<{ key: string }> => j !== undefined);
+        const got = (
+          await Promise.all([
+            a.claim<{ key: string }>({ queue: 'work', worker: 'A', leaseMs: LEASE, group: 'dest' }),
+            b.claim<{ key: string }>({ queue: 'work', worker: 'B', leaseMs: LEASE, group: 'dest' }),
+          ])
+        ).filter((j): j is QueueJob<{ key: string }> => j !== undefined);
         expect(got, `round ${round}: one claimer takes the head`).to.have.length(1);
         ran.push(got[0]!.payload.key);
         expect(await (got[0]!.leaseOwner === 'A' ? a : b).complete(got[0]!.id, got[0]!.leaseOwner!)).to.equal(true);
@@ -119,7 +128,7 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       expect(ran).to.deep.equal(order);
     });
 
-    it("enqueues into one group from concurrent transactions run in commit order (a later seq never overtakes an uncommitted earlier one)", async () => {
+    it('enqueues into one group from concurrent transactions run in commit order (a later seq never overtakes an uncommitted earlier one)', async () => {
       const q = s.open();
       const first = new pg.Client(s.config);
       const second = new pg.Client(s.config);
@@ -137,9 +146,12 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
           .then(() => second.query('COMMIT'))
           .then(() => (secondCommitted = true));
         // Either the second waits for the first (its group's lock) or it has committed ahead of it.
-        const waiting = async () => (await watch.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [secondPid])).rows[0]?.w === 'Lock';
-        for (const until = Date.now() + 10_000; !secondCommitted && !(await waiting()) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 10));
-        expect(await q.claim({ queue: 'work', worker: 'w', leaseMs: LEASE, group: 'dest' }), 'the later job may not run before the earlier commits').to.equal(undefined);
+        const waiting = async () =>
+          (await watch.query<{ w: string | null }>('SELECT wait_event_type AS w FROM pg_stat_activity WHERE pid = $1', [secondPid])).rows[0]?.w === 'Lock';
+        for (const until = Date.now() + 10_000; !secondCommitted && !(await waiting()) && Date.now() < until;) await new Promise((r) => setTimeout(r, 10));
+        expect(await q.claim({ queue: 'work', worker: 'w', leaseMs: LEASE, group: 'dest' }), 'the later job may not run before the earlier commits').to.equal(
+          undefined,
+        );
         await first.query('COMMIT');
         await secondDone;
         const head = (await q.claim<{ key: string }>({ queue: 'work', worker: 'w', leaseMs: LEASE, group: 'dest' }))!;
@@ -165,7 +177,11 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       const metrics = new Metrics();
       const pool = new pg.Pool({ ...s.config, max: 2 });
       try {
-        const q: PostgresJobQueue = new PostgresJobQueue(pool, { clock, random: () => 1, observer: queueMetrics(metrics, { queues: () => q.queues(), stats: (name) => q.stats(name) }) });
+        const q: PostgresJobQueue = new PostgresJobQueue(pool, {
+          clock,
+          random: () => 1,
+          observer: queueMetrics(metrics, { queues: () => q.queues(), stats: (name) => q.stats(name) }),
+        });
         for (const key of ['a', 'b', 'c']) await q.enqueue({ queue: 'work', key, payload: {}, maxAttempts: 2 });
         clock.advance(30_000);
         const a = (await q.claim({ queue: 'work', worker: 'w', leaseMs: LEASE }))!;
@@ -185,7 +201,7 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       }
     });
 
-    it("a claimer whose connection dies mid-job: its job is taken over after the lease, its late outcome refused", async () => {
+    it('a claimer whose connection dies mid-job: its job is taken over after the lease, its late outcome refused', async () => {
       const dying = s.open({ max: 1 });
       const { job } = await enqueue(dying, 'a');
       const taken = (await dying.claim({ queue: 'work', worker: 'dying', leaseMs: LEASE }))!;
@@ -287,7 +303,9 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
         await worker.waitForWork('work', forever.signal); // listening
         const woken = worker.waitForWork('work', forever.signal);
         // The server ends the listening session (a restart, a network cut, an operator).
-        const cut = await admin.query(`SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE query = 'LISTEN vigil_queue' AND pid <> pg_backend_pid()`);
+        const cut = await admin.query(
+          `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity WHERE query = 'LISTEN vigil_queue' AND pid <> pg_backend_pid()`,
+        );
         expect(cut.rows).to.deep.equal([{ done: true }]);
         await woken; // its waiter looks again (work may have come while nobody listened)
         await worker.waitForWork('work', forever.signal); // listens anew, and returns at once
@@ -371,7 +389,10 @@ describe('PostgreSQL job queue (a throw-away PostgreSQL 15 cluster)', () => {
       const client = new pg.Client(config);
       await client.connect();
       try {
-        const broken = { part: 'queue', migrations: [...postgresQueueMigrations.migrations, { version: 2, name: 'broken', sql: 'ALTER TABLE no_such_table ADD COLUMN x INT' }] };
+        const broken = {
+          part: 'queue',
+          migrations: [...postgresQueueMigrations.migrations, { version: 2, name: 'broken', sql: 'ALTER TABLE no_such_table ADD COLUMN x INT' }],
+        };
         let error: Error | undefined;
         await migratePostgres(client, [broken]).catch((err: Error) => (error = err));
         expect(error?.message).to.match(/^migration queue#2 \(broken\) failed.*no_such_table/);

@@ -34,7 +34,11 @@ describe('queue/worker: when the index cannot record an outcome', () => {
     migrate(db, [queueMigrations]);
     const clock = new ManualClock();
     const logs = new CaptureTransport();
-    const queue = new QueueWorker(new JobStore(db, 'p'), clock, createLogger({ level: 'debug', format: 'json' } as never, '.', { console: false, transports: [logs] }));
+    const queue = new QueueWorker(
+      new JobStore(db, 'p'),
+      clock,
+      createLogger({ level: 'debug', format: 'json' } as never, '.', { console: false, transports: [logs] }),
+    );
     let runs = 0;
     queue.work(async () => {
       runs++;

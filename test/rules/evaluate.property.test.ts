@@ -9,9 +9,17 @@ import type { Condition, Rule } from '../../src/rules/language.js';
 import type { SeriesFacts } from '../../src/rules/facts.js';
 
 /** Attributes the generated rules and data sets share, so that comparisons really happen. */
-const REFS = ['Modality', 'SliceThickness', 'ImageType', '(0010,1010)', '00091001', 'ReferencedImageSequence', 'series.imageTypes', 'series.instanceCount', 'association.callingAeTitle'].map(
-  (r) => parseAttributeRef(r) as AttributeRef,
-);
+const REFS = [
+  'Modality',
+  'SliceThickness',
+  'ImageType',
+  '(0010,1010)',
+  '00091001',
+  'ReferencedImageSequence',
+  'series.imageTypes',
+  'series.instanceCount',
+  'association.callingAeTitle',
+].map((r) => parseAttributeRef(r) as AttributeRef);
 const PATTERNS = ['ct', '^a+$', '(a|b)*c', '\\bhead\\b', '[0-9]{2,}', '(x+x+)+y'].map((p) => compileSafeRegex(p) as SafeRegex);
 
 const literal = fc.oneof(fc.string({ maxLength: 12 }), fc.double(), fc.integer(), fc.constantFrom('CT', '5', 'LOCALIZER', ' 5.0 '));
@@ -34,7 +42,10 @@ const condition: fc.Arbitrary<Condition> = fc.letrec<{ node: Condition }>((tie) 
 
 /** Any DICOM JSON element, well-formed or not, and any value where a fact is expected. */
 const element = fc.oneof(
-  fc.record({ vr: fc.constantFrom('CS', 'DS', 'IS', 'LO', 'PN', 'SQ', 'OB', 'UT', 'XX'), Value: fc.option(fc.array(fc.anything(), { maxLength: 5 }), { nil: undefined }) }),
+  fc.record({
+    vr: fc.constantFrom('CS', 'DS', 'IS', 'LO', 'PN', 'SQ', 'OB', 'UT', 'XX'),
+    Value: fc.option(fc.array(fc.anything(), { maxLength: 5 }), { nil: undefined }),
+  }),
   fc.anything(),
 );
 const header = fc.oneof(fc.dictionary(fc.constantFrom(...REFS.filter((r) => r.kind === 'tag').map((r) => r.key)), element), fc.anything());

@@ -27,7 +27,10 @@ describe('rules/evaluate', () => {
   });
 
   it('tells present-but-empty from absent, and absent holds for both', () => {
-    expect(evaluateCondition(cond({ absent: 'ContrastBolusAgent' }), ct)).to.include({ matched: true, because: 'ContrastBolusAgent is present but empty, as wanted (no value)' });
+    expect(evaluateCondition(cond({ absent: 'ContrastBolusAgent' }), ct)).to.include({
+      matched: true,
+      because: 'ContrastBolusAgent is present but empty, as wanted (no value)',
+    });
     expect(evaluateCondition(cond({ present: 'ContrastBolusAgent' }), ct).because).to.equal('ContrastBolusAgent is present but empty, the rule wants a value');
   });
 
@@ -67,7 +70,13 @@ describe('rules/evaluate', () => {
 
   it('lists every failing part of an "all" and keeps the tree', () => {
     const out = evaluateCondition(
-      cond({ all: [{ attr: 'Modality', equals: 'CT' }, { attr: 'Modality', equals: 'MR' }, { attr: 'SliceThickness', range: { max: 5 } }] }),
+      cond({
+        all: [
+          { attr: 'Modality', equals: 'CT' },
+          { attr: 'Modality', equals: 'MR' },
+          { attr: 'SliceThickness', range: { max: 5 } },
+        ],
+      }),
       ct,
     );
     expect(out.matched).to.equal(false);

@@ -22,7 +22,7 @@ function siteWithForwardRule(work: string, pacsPort: number) {
   };
 }
 
-describe('rules/forwarder: the rules\' forward action sends the series with C-STORE', function () {
+describe("rules/forwarder: the rules' forward action sends the series with C-STORE", function () {
   this.timeout(60_000);
   let peer: StoreScp;
   let work: string;

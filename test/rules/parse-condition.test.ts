@@ -43,6 +43,9 @@ describe('rules/parse-condition', () => {
   it('bounds nesting so a document cannot exhaust the stack', () => {
     let deep: unknown = { present: 'Modality' };
     for (let i = 0; i < 5000; i++) deep = { not: deep };
-    expect(problemsOf(deep)).to.have.length(1).and.to.have.nested.property('[0].message').that.match(/nested at most/);
+    expect(problemsOf(deep))
+      .to.have.length(1)
+      .and.to.have.nested.property('[0].message')
+      .that.match(/nested at most/);
   });
 });

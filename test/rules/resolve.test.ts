@@ -34,14 +34,28 @@ describe('rules/resolve: defaults and the site document', () => {
   it('reports every mistake in the document with its path', () => {
     const check = checkRules(
       {
-        rules: [rule('x', ['m3']), rule('x'), { default: 'zz' }, { id: 'bad id', when: { all: [] } }, { ...rule('f'), then: { forward: ['NOWHERE'], priority: 'soon' } }],
+        rules: [
+          rule('x', ['m3']),
+          rule('x'),
+          { default: 'zz' },
+          { id: 'bad id', when: { all: [] } },
+          { ...rule('f'), then: { forward: ['NOWHERE'], priority: 'soon' } },
+        ],
         disable: ['b.broken', 'nope'],
         extra: 1,
       },
       ctx,
     );
     expect(check.ruleSet).to.equal(undefined);
-    expect(check.errors.map((e) => e.path)).to.deep.equal(['extra', 'disable.1', 'rules.1.id', 'rules.2.default', 'rules.3.id', 'rules.4.then.priority', 'rules.0.then.models.0']);
+    expect(check.errors.map((e) => e.path)).to.deep.equal([
+      'extra',
+      'disable.1',
+      'rules.1.id',
+      'rules.2.default',
+      'rules.3.id',
+      'rules.4.then.priority',
+      'rules.0.then.models.0',
+    ]);
     expect(check.errors.find((e) => e.path === 'rules.0.then.models.0')!.message).to.equal('unknown model m3; known models are m1, m2');
   });
 
@@ -58,7 +72,9 @@ describe('rules/resolve: defaults and the site document', () => {
     expect(check.errors).to.deep.equal([]);
     expect(check.ruleSet?.rules.map((r) => r.id)).to.deep.equal(['a.one', 'a.two', 'b.one']);
     expect(check.warnings.map((w) => w.path)).to.deep.equal(['defaults.a.0.then.models.0', 'defaults.a.1.then.models.0', 'defaults.b.0.then.models.0']);
-    expect(check.warnings[0]!.message).to.equal('model m1 is not installed: default rule a.one of plugin a queues nothing for it until its pack is in the models folder');
+    expect(check.warnings[0]!.message).to.equal(
+      'model m1 is not installed: default rule a.one of plugin a queues nothing for it until its pack is in the models folder',
+    );
   });
 
   it('warns about a rule that does nothing', () => {

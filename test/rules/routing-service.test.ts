@@ -7,7 +7,6 @@ import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
 
-
 describe('rules/routing-service: series-stable to model jobs', () => {
   let node: TestNode;
   let dir: string;
@@ -18,7 +17,10 @@ describe('rules/routing-service: series-stable to model jobs', () => {
     requireTool(this, 'storescu', 'dcmtk');
     requireTool(this, 'dcmodify', 'dcmtk');
     dir = makeTempDir();
-    node = await startTestNode({ dicom: { modalities: [{ aeTitle: 'PACS', host: '127.0.0.1', port: 104 }] }, plugins: { enabled: ['stroke', 'pe', 'pneumothorax'] } });
+    node = await startTestNode({
+      dicom: { modalities: [{ aeTitle: 'PACS', host: '127.0.0.1', port: 104 }] },
+      plugins: { enabled: ['stroke', 'pe', 'pneumothorax'] },
+    });
     node.rules.setSink({ runModel: (job) => void jobs.push(job), forward: (f) => void forwards.push(f) });
     node.rules.book.apply(
       { rules: [{ id: 'site.archive-heads', when: { attr: 'BodyPartExamined', equals: 'HEAD' }, then: { forward: ['PACS'] } }] },
@@ -63,6 +65,11 @@ describe('rules/routing-service: series-stable to model jobs', () => {
 
   it('uses the calling AE title of the instances as a fact', async () => {
     const facts = await node.rules.series.facts(node.index.listIds('series', 0, 10)[0]!);
-    expect(facts!.facts).to.deep.include({ 'association.callingAeTitle': ['CT_ED_1'], 'association.calledAeTitle': 'VIGIL', 'series.instanceCount': 3, 'series.orientation': 'axial' });
+    expect(facts!.facts).to.deep.include({
+      'association.callingAeTitle': ['CT_ED_1'],
+      'association.calledAeTitle': 'VIGIL',
+      'series.instanceCount': 3,
+      'series.orientation': 'axial',
+    });
   });
 });

@@ -15,7 +15,6 @@ const siteRule = (id: string, priority = 'urgent') => ({ id, when: { attr: 'Moda
 const TRIAGE_PLUGINS = { enabled: ['pe', 'pneumothorax', 'stroke'] };
 const GOOD = { rules: [siteRule('site.mr-stop')] };
 
-
 describe('rules/rule-book: versions, the rules file, last good set', () => {
   let configDir: string;
   let file: string;
@@ -68,7 +67,10 @@ describe('rules/rule-book: versions, the rules file, last good set', () => {
   });
 
   it('versions every change with author and diff, writes the file, and rolls back', () => {
-    const applied = node.rules.book.apply({ rules: [siteRule('site.mr-stop', 'stat'), siteRule('site.other')], disable: ['pe.ctpa'] }, { author: 'test-it', source: 'api' });
+    const applied = node.rules.book.apply(
+      { rules: [siteRule('site.mr-stop', 'stat'), siteRule('site.other')], disable: ['pe.ctpa'] },
+      { author: 'test-it', source: 'api' },
+    );
     expect(applied).to.deep.include({ version: 2, changed: true });
     const v2 = node.rules.versions.get(2)!;
     expect(v2).to.include({ author: 'test-it', source: 'api' });
@@ -84,12 +86,20 @@ describe('rules/rule-book: versions, the rules file, last good set', () => {
     expect(node.rules.versions.get(3)!.diff.added).to.deep.equal(['pe.ctpa']);
     expect(fs.readFileSync(file, 'utf8')).to.equal(node.rules.versions.get(1)!.text);
     expect(node.rules.book.inForce().ruleSet.rules.map((r) => r.id)).to.deep.equal(['site.mr-stop', 'pe.ctpa', 'pneumothorax.cxr', 'stroke.ncct-head']);
-    expect(node.index.changes.list(0, 100).changes.filter((c) => c.type === 'rules-changed').map((c) => c.resourceId)).to.deep.equal(['1', '2', '3']);
+    expect(
+      node.index.changes
+        .list(0, 100)
+        .changes.filter((c) => c.type === 'rules-changed')
+        .map((c) => c.resourceId),
+    ).to.deep.equal(['1', '2', '3']);
   });
 
   it('refuses an invalid document from the API with every problem, and keeps the rules', () => {
     try {
-      node.rules.book.apply({ rules: [{ id: 'x', when: { attr: 'Modality', equals: 'CT' }, then: { forward: ['NOWHERE'] } }] }, { author: 'test-it', source: 'api' });
+      node.rules.book.apply(
+        { rules: [{ id: 'x', when: { attr: 'Modality', equals: 'CT' }, then: { forward: ['NOWHERE'] } }] },
+        { author: 'test-it', source: 'api' },
+      );
       expect.fail('applied an invalid document');
     } catch (err) {
       expect(isVigilError(err, 'RULES_INVALID')).to.equal(true);

@@ -4,12 +4,16 @@ import { compileSafeRegex, MAX_INPUT_LENGTH, MAX_PATTERN_LENGTH, type SafeRegex 
 describe('rules/safe-regex', () => {
   it('refuses backreferences and lookaround, which need backtracking', () => {
     for (const pattern of ['(a)\\1', 'ct(?=a)', '(?<!x)y']) {
-      expect(compileSafeRegex(pattern)).to.have.property('error').that.match(/cannot|not a pattern/);
+      expect(compileSafeRegex(pattern))
+        .to.have.property('error')
+        .that.match(/cannot|not a pattern/);
     }
   });
 
   it('refuses overlong and empty patterns', () => {
-    expect(compileSafeRegex('a'.repeat(MAX_PATTERN_LENGTH + 1))).to.have.property('error').that.match(/at most 200/);
+    expect(compileSafeRegex('a'.repeat(MAX_PATTERN_LENGTH + 1)))
+      .to.have.property('error')
+      .that.match(/at most 200/);
     expect(compileSafeRegex('')).to.have.property('error');
   });
 

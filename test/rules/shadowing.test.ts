@@ -10,15 +10,27 @@ describe('rules/shadowing', () => {
       {
         rules: [
           rule('all-ct', { attr: 'Modality', equals: 'CT' }, true),
-          rule('thin-ct', { all: [{ attr: 'Modality', equals: 'ct' }, { attr: 'SliceThickness', range: { max: 5 } }] }),
+          rule('thin-ct', {
+            all: [
+              { attr: 'Modality', equals: 'ct' },
+              { attr: 'SliceThickness', range: { max: 5 } },
+            ],
+          }),
           rule('mr', { attr: 'Modality', equals: 'MR' }),
-          rule('ct-or-mr', { any: [{ attr: 'Modality', oneOf: ['CT'] }, { attr: 'Modality', equals: 'MR' }] }),
+          rule('ct-or-mr', {
+            any: [
+              { attr: 'Modality', oneOf: ['CT'] },
+              { attr: 'Modality', equals: 'MR' },
+            ],
+          }),
         ],
       },
       ctx,
     );
     expect(check.errors).to.deep.equal([]);
-    expect(check.warnings).to.deep.equal([{ path: 'rules.1', message: 'rule thin-ct can never fire: the earlier rule all-ct matches every series it matches and stops' }]);
+    expect(check.warnings).to.deep.equal([
+      { path: 'rules.1', message: 'rule thin-ct can never fire: the earlier rule all-ct matches every series it matches and stops' },
+    ]);
   });
 
   it('follows ranges, lists, patterns and negations', () => {

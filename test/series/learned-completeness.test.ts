@@ -37,7 +37,7 @@ describe('series/tracker: completeness learned per sender', function () {
     }
   }
 
-  it('waits the idle window on a fresh install, then completes the same sender\'s next series after its learned quiet time', async () => {
+  it("waits the idle window on a fresh install, then completes the same sender's next series after its learned quiet time", async () => {
     const events = recordStable(node);
     await pushSeries('first', 5, 800);
     clock.advance(29_999);
@@ -198,7 +198,12 @@ describe('series/tracker: a single radiograph from a sender of single-image seri
     await store(node, [radiograph('cxr-4')]);
     expect(events.map((e) => e.reason)).to.deep.equal(['idle', 'idle', 'idle', 'single-image']);
     const api = await apiAs(node, 'it');
-    expect((await api.get('/completeness/senders').expect(200)).body[0]).to.include({ Modality: 'DX', SeriesLearned: 4, SingleImageSeries: 4, SingleImageAtOnce: true });
+    expect((await api.get('/completeness/senders').expect(200)).body[0]).to.include({
+      Modality: 'DX',
+      SeriesLearned: 4,
+      SingleImageSeries: 4,
+      SingleImageAtOnce: true,
+    });
 
     // A second image reopens the series; the sender now has a two-image series in its history.
     await store(node, [radiograph('cxr-4', 1)]);

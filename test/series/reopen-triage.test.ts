@@ -41,7 +41,10 @@ describe('series/tracker: a pause longer than learned, end to end through triage
     return writeSlices(
       path.join(work, seed),
       { seed, rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024 },
-      Array.from({ length: slices }, (_, k) => ({ position: [0, 0, 5 * k] as [number, number, number], value: (r: number, c: number) => (k === 2 && r >= 8 && r < 16 && c >= 8 && c < 16 ? 1224 : 1064) })),
+      Array.from({ length: slices }, (_, k) => ({
+        position: [0, 0, 5 * k] as [number, number, number],
+        value: (r: number, c: number) => (k === 2 && r >= 8 && r < 16 && c >= 8 && c < 16 ? 1224 : 1064),
+      })),
     );
   }
 

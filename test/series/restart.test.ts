@@ -100,7 +100,7 @@ describe('series/tracker: across restarts', () => {
     expect(h.events.map((e) => [e.seriesId, e.reason, e.version])).to.deep.equal([[seriesId, 'idle', 1]]);
   });
 
-  it('does not count the time the node was down: the scanner\'s retries join the series before it is declared', () => {
+  it("does not count the time the node was down: the scanner's retries join the series before it is declared", () => {
     const h = new Harness().start();
     const seriesId = h.arrive('a', 0);
     h.stop();

@@ -64,7 +64,10 @@ describe('series/tracker on a full disk', function () {
     fillIndex(node.db);
     clock.advance(30_000 + 120_000);
     const attempts = failures();
-    expect(attempts.map((r) => r.retryInMs), 'one attempt per back-off step, 1 s doubling').to.deep.equal([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000]);
+    expect(
+      attempts.map((r) => r.retryInMs),
+      'one attempt per back-off step, 1 s doubling',
+    ).to.deep.equal([1000, 2000, 4000, 8000, 16_000, 32_000, 60_000]);
     expect(attempts[0]!.error, 'the error by its code (a library message is never logged)').to.include('SQLITE_FULL');
     expect(events).to.have.length(0);
 

@@ -37,8 +37,9 @@ describe('series/tracker: count tags and the idle window', function () {
 
   it("records an arrival in the instance's own transaction and hands series-stable over after its commit", async () => {
     const seen: { inTransaction: boolean; instances: number }[] = [];
-    node.bus.on('series-stable', (e) =>
-      void seen.push({ inTransaction: node.db.inTransaction, instances: node.index.instancesUnder('series', e.seriesId).length }),
+    node.bus.on(
+      'series-stable',
+      (e) => void seen.push({ inTransaction: node.db.inTransaction, instances: node.index.instancesUnder('series', e.seriesId).length }),
     );
     node.bus.on('instance-stored', () => {
       throw new Error('a failing listener');
@@ -174,5 +175,7 @@ describe('series/tracker: re-running triage on reopen is a config choice', () =>
 
 /** The log's warnings but the start's own (a test node starts without an API token, and says so). */
 function trackerWarnings(node: TestNode): Record<string, unknown>[] {
-  return node.logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.level === 'warn' && !String(r.message).startsWith('no live API token'));
+  return node.logs.lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .filter((r) => r.level === 'warn' && !String(r.message).startsWith('no live API token'));
 }

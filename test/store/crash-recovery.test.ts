@@ -49,9 +49,7 @@ describe('store: kill -9 during four parallel pushes loses nothing acknowledged'
   for (const groupCommitMs of ['0', '20']) {
     it(`keeps every acknowledged instance readable and leaves no temp file or orphan row (storage.groupCommitMs ${groupCommitMs})`, async function () {
       requireTool(this, 'storescu', 'dcmtk');
-      const batches = [0, 1, 2, 3].map((i) =>
-        writeSeries(path.join(work, `batch${i}`), { slices: 80, rows: 256, columns: 256, seed: `crash-${i}` }),
-      );
+      const batches = [0, 1, 2, 3].map((i) => writeSeries(path.join(work, `batch${i}`), { slices: 80, rows: 256, columns: 256, seed: `crash-${i}` }));
       const node = await startNodeProcess(dataDir, { VIGIL_GROUP_COMMIT_MS: groupCommitMs });
       const pushes = batches.map((files) => pushInBackground(node.dicomPort, files));
       const deadline = Date.now() + 60_000;

@@ -29,9 +29,18 @@ describe('store/find: lookups by UID, PatientID, accession and date use their in
     db.prepare(`INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES ('p', 'P', '{"PatientID":"P"}', ?, ?)`).run(now, now);
     for (let s = 0; s < 3; s++) {
       const study = `1.2.${s}`;
-      db.prepare(`INSERT INTO studies (id, patient_ref, study_instance_uid, main_tags, created_at, updated_at) VALUES (?, 'p', ?, ?, 0, 0)`).run(`st${s}`, study, JSON.stringify({ StudyInstanceUID: study }));
+      db.prepare(`INSERT INTO studies (id, patient_ref, study_instance_uid, main_tags, created_at, updated_at) VALUES (?, 'p', ?, ?, 0, 0)`).run(
+        `st${s}`,
+        study,
+        JSON.stringify({ StudyInstanceUID: study }),
+      );
       const series = `${study}.1`;
-      db.prepare(`INSERT INTO series (id, study_ref, series_instance_uid, main_tags, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0)`).run(`se${s}`, `st${s}`, series, JSON.stringify({ SeriesInstanceUID: series }));
+      db.prepare(`INSERT INTO series (id, study_ref, series_instance_uid, main_tags, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0)`).run(
+        `se${s}`,
+        `st${s}`,
+        series,
+        JSON.stringify({ SeriesInstanceUID: series }),
+      );
       for (let i = 0; i < 3; i++) {
         const sop = `${series}.${i}`;
         db.prepare(
@@ -45,25 +54,47 @@ describe('store/find: lookups by UID, PatientID, accession and date use their in
 
   const plan = (query: FindQuery) => {
     const { sql, params } = findStatement(query);
-    return db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params).map((r) => (r as { detail: string }).detail);
+    return db
+      .prepare(`EXPLAIN QUERY PLAN ${sql}`)
+      .all(...params)
+      .map((r) => (r as { detail: string }).detail);
   };
 
   it('an instance by its study, series and SOP Instance UIDs: an index search on each table, no scan', () => {
     const steps = plan(instanceLookup('1.2.1', '1.2.1.1', '1.2.1.1.2'));
-    expect(steps.filter((s) => /^SCAN /.test(s)), steps.join(' | ')).to.deep.equal([]);
-    expect(steps.some((s) => /USING (COVERING )?INDEX (studies_uid|series_uid|instances_uid)/.test(s)), steps.join(' | ')).to.equal(true);
+    expect(
+      steps.filter((s) => /^SCAN /.test(s)),
+      steps.join(' | '),
+    ).to.deep.equal([]);
+    expect(
+      steps.some((s) => /USING (COVERING )?INDEX (studies_uid|series_uid|instances_uid)/.test(s)),
+      steps.join(' | '),
+    ).to.equal(true);
     expect(findIds(db, instanceLookup('1.2.1', '1.2.1.1', '1.2.1.1.2'))).to.deep.equal(['i12']);
   });
 
   it('the series of a study (QIDO-RS /studies/{uid}/series): the study found by its index', () => {
-    const query: FindQuery = { level: 'series', criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'wildcard', pattern: '1.2.2', caseSensitive: true } }], since: 0, limit: 10 };
+    const query: FindQuery = {
+      level: 'series',
+      criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'wildcard', pattern: '1.2.2', caseSensitive: true } }],
+      since: 0,
+      limit: 10,
+    };
     const steps = plan(query);
-    expect(steps.filter((s) => /^SCAN /.test(s)), steps.join(' | ')).to.deep.equal([]);
+    expect(
+      steps.filter((s) => /^SCAN /.test(s)),
+      steps.join(' | '),
+    ).to.deep.equal([]);
     expect(findIds(db, query)).to.deep.equal(['se2']);
   });
 
   it('a list of study UIDs matches each, through the index', () => {
-    const query: FindQuery = { level: 'studies', criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'list', values: ['1.2.0', '1.2.2', '9.9'] } }], since: 0, limit: 10 };
+    const query: FindQuery = {
+      level: 'studies',
+      criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'list', values: ['1.2.0', '1.2.2', '9.9'] } }],
+      since: 0,
+      limit: 10,
+    };
     expect(plan(query).filter((s) => /^SCAN st\b/.test(s))).to.deep.equal([]);
     expect(findIds(db, query)).to.deep.equal(['st0', 'st2']);
   });
@@ -73,11 +104,19 @@ describe('store/find: lookups by UID, PatientID, accession and date use their in
     const queries: FindQuery[] = [
       { level: 'studies', criteria: [{ level: 'patients', keyword: 'PatientID', match: exact('P') }], since: 0, limit: 10 },
       { level: 'studies', criteria: [{ level: 'studies', keyword: 'AccessionNumber', match: exact('A1') }], since: 0, limit: 10 },
-      { level: 'studies', criteria: [{ level: 'studies', keyword: 'StudyDate', match: { kind: 'range', from: '20260101', to: '20260131' } }], since: 0, limit: 10 },
+      {
+        level: 'studies',
+        criteria: [{ level: 'studies', keyword: 'StudyDate', match: { kind: 'range', from: '20260101', to: '20260131' } }],
+        since: 0,
+        limit: 10,
+      },
     ];
     for (const query of queries) {
       const steps = plan(query);
-      expect(steps.filter((s) => /^SCAN /.test(s)), steps.join(' | ')).to.deep.equal([]);
+      expect(
+        steps.filter((s) => /^SCAN /.test(s)),
+        steps.join(' | '),
+      ).to.deep.equal([]);
     }
     expect(findIds(db, queries[0]!)).to.deep.equal(['st0', 'st1', 'st2']);
   });

@@ -14,7 +14,9 @@ describe('store/find', () => {
   let db: Db;
   // patient_id holds the PatientID main tag ('' without one), as DicomIndex.recordInstance writes it.
   const insert = (id: string, tags: Record<string, string>) =>
-    db.prepare('INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES (?, ?, ?, 0, 0)').run(id, tags.PatientID ?? '', JSON.stringify(tags));
+    db
+      .prepare('INSERT INTO patients (id, patient_id, main_tags, created_at, updated_at) VALUES (?, ?, ?, 0, 0)')
+      .run(id, tags.PatientID ?? '', JSON.stringify(tags));
 
   beforeEach(() => {
     db = openDatabase(':memory:');
@@ -52,7 +54,12 @@ describe('store/find', () => {
   it('pages matches with since and limit, in insertion order, and a missing tag never matches', () => {
     for (const [i, id] of ['p1', 'p2', 'p3', 'p4'].entries()) insert(id, i === 2 ? {} : { PatientSex: 'F' });
     const query = (since: number, limit: number) =>
-      findIds(db, { level: 'patients', criteria: [{ level: 'patients', keyword: 'PatientSex', match: { kind: 'wildcard', pattern: '*F', caseSensitive: true } }], since, limit });
+      findIds(db, {
+        level: 'patients',
+        criteria: [{ level: 'patients', keyword: 'PatientSex', match: { kind: 'wildcard', pattern: '*F', caseSensitive: true } }],
+        since,
+        limit,
+      });
     expect(query(0, 10)).to.deep.equal(['p1', 'p2', 'p4']);
     expect(query(1, 1)).to.deep.equal(['p2']);
     expect(query(2, 5)).to.deep.equal(['p4']);

@@ -82,7 +82,10 @@ describe('store/group-commit: instances ready together share one flush pass and 
         })(),
       { windowMs: 10, maxMembers: 64 },
     );
-    const both = await Promise.allSettled([failing.submit({ flush: async () => undefined, write: insert('x1') }), failing.submit({ flush: async () => undefined, write: insert('x2') })]);
+    const both = await Promise.allSettled([
+      failing.submit({ flush: async () => undefined, write: insert('x1') }),
+      failing.submit({ flush: async () => undefined, write: insert('x2') }),
+    ]);
     expect(both.map((r) => r.status)).to.deep.equal(['rejected', 'rejected']);
     expect(['x1', 'x2'].map(committed)).to.deep.equal([false, false]);
   });

@@ -110,7 +110,11 @@ describe('store/retention', function () {
   it('removes the oldest studies until the stored files fit maxStorageMb, and no more', async () => {
     await start({ maxStorageMb: 1 });
     // Three studies of one 500 x 500 slice (about 0.5 MB each): only two fit in 1 MB.
-    const [a, b, c] = [await receive('a', { slices: 1, size: 500 }), await receive('b', { slices: 1, size: 500 }), await receive('c', { slices: 1, size: 500 })];
+    const [a, b, c] = [
+      await receive('a', { slices: 1, size: 500 }),
+      await receive('b', { slices: 1, size: 500 }),
+      await receive('c', { slices: 1, size: 500 }),
+    ];
     age(a.studyId, 3 / 24);
     age(b.studyId, 2 / 24);
     age(c.studyId, 1 / 24);
@@ -123,7 +127,11 @@ describe('store/retention', function () {
 
   it('skips a protected old study and goes on with the next oldest to make room', async () => {
     await start({ maxStorageMb: 1 });
-    const [a, b, c] = [await receive('pa', { slices: 1, size: 500 }), await receive('pb', { slices: 1, size: 500 }), await receive('pc', { slices: 1, size: 500 })];
+    const [a, b, c] = [
+      await receive('pa', { slices: 1, size: 500 }),
+      await receive('pb', { slices: 1, size: 500 }),
+      await receive('pc', { slices: 1, size: 500 }),
+    ];
     age(a.studyId, 3 / 24);
     age(b.studyId, 2 / 24);
     age(c.studyId, 1 / 24);
@@ -163,7 +171,9 @@ describe('store/retention', function () {
     }
 
     it('it has a critical alert nobody acknowledged', async () => {
-      const study = await oldStudy({ alerts: { destinations: [{ id: 'hook', type: 'webhook', url: `http://127.0.0.1:${await closedPort()}/hook`, secret: 's'.repeat(32) }] } });
+      const study = await oldStudy({
+        alerts: { destinations: [{ id: 'hook', type: 'webhook', url: `http://127.0.0.1:${await closedPort()}/hook`, secret: 's'.repeat(32) }] },
+      });
       const result = node!.alerts.outbox.enqueueForFinding(makeFinding(study, { critical: true }));
       expect(result.outcome).to.equal('created');
       const alertId = (result as { alert: { id: string } }).alert.id;
@@ -174,7 +184,13 @@ describe('store/retention', function () {
     });
 
     it('an alert message is still to be delivered', async () => {
-      const hook = { id: 'hook', type: 'webhook' as const, url: `http://127.0.0.1:${await closedPort()}/hook`, secret: 's'.repeat(32), when: { criticalOnly: false } };
+      const hook = {
+        id: 'hook',
+        type: 'webhook' as const,
+        url: `http://127.0.0.1:${await closedPort()}/hook`,
+        secret: 's'.repeat(32),
+        when: { criticalOnly: false },
+      };
       const study = await oldStudy({ alerts: { destinations: [hook] } });
       const result = node!.alerts.outbox.enqueueForFinding(makeFinding(study, { critical: false, priority: 'urgent' }));
       expect(result.outcome).to.equal('created');
@@ -195,7 +211,15 @@ describe('store/retention', function () {
       const study = await oldStudy();
       node!.triage.stopClaiming(); // the job stays queued (no model here to run it)
       const jobs = new TriageJobStore(node!.db);
-      const { job } = jobs.enqueue({ seriesId: study.seriesId, seriesVersion: 1, modelId: 'stroke', priority: 'stat', urgency: 50, ruleId: null, maxAttempts: 3 });
+      const { job } = jobs.enqueue({
+        seriesId: study.seriesId,
+        seriesVersion: 1,
+        modelId: 'stroke',
+        priority: 'stat',
+        urgency: 50,
+        ruleId: null,
+        maxAttempts: 3,
+      });
       await expectKeptBy(study, 'pending-triage-job');
       jobs.cancel(job.id);
       await expectRemoved(study);

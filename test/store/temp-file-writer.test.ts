@@ -49,7 +49,13 @@ describe('store/temp-file-writer: a received data set on its way to disk', () =>
     const whole = Buffer.concat([Buffer.from('HEAD'), body]);
     const source = writer.contents();
     expect(source.size).to.equal(whole.length);
-    for (const [pos, n] of [[0, 10], [65_530, 20], [200_000, 100], [whole.length - 70_000, 8], [whole.length - 8, 8]] as const) {
+    for (const [pos, n] of [
+      [0, 10],
+      [65_530, 20],
+      [200_000, 100],
+      [whole.length - 70_000, 8],
+      [whole.length - 8, 8],
+    ] as const) {
       expect(source.read(pos, n).subarray(0, n), `at ${pos}`).to.deep.equal(whole.subarray(pos, pos + n));
     }
     await writer.discard();

@@ -40,14 +40,23 @@ describe('triage: a burst of radiographs does not delay a head CT', function () 
       const file = writeRadiograph(path.join(work, 'cxr', `${i}.dcm`), { rows: 40, columns: 48, value: (r) => 100 + r, pixelSpacing: [0.5, 0.5], seed });
       radiographs.push(await ingest(node, [file], seed));
     }
-    const ctFiles = writeSlices(path.join(work, 'ct'), { seed: 'burst-ct', rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+    const ctFiles = writeSlices(
+      path.join(work, 'ct'),
+      { seed: 'burst-ct', rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024 },
+      [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+    );
     const headCt = await ingest(node, ctFiles, 'burst-ct');
 
     // The radiographs come first (some of them STAT from their rule), the head CT last.
-    const cxrJobs = radiographs.map((seriesId, i) => node.triage.enqueue({ seriesId, modelId: 'test-radiograph', priority: i % 2 === 0 ? 'stat' : 'routine' }).job);
+    const cxrJobs = radiographs.map(
+      (seriesId, i) => node.triage.enqueue({ seriesId, modelId: 'test-radiograph', priority: i % 2 === 0 ? 'stat' : 'routine' }).job,
+    );
     const ctJob = node.triage.enqueue({ seriesId: headCt, modelId: 'test-volume' }).job;
     const done = await Promise.all([...cxrJobs, ctJob].map((job) => settled(node, job.id)));
-    expect(done.every((j) => j.state === 'done'), JSON.stringify(done.map((j) => j.error))).to.equal(true);
+    expect(
+      done.every((j) => j.state === 'done'),
+      JSON.stringify(done.map((j) => j.error)),
+    ).to.equal(true);
 
     const byStart = [...done].sort((a, b) => a.startedAt! - b.startedAt! || 0).map((j) => (j.id === ctJob.id ? 'head CT' : 'radiograph'));
     // The first radiograph was claimed the moment it was queued (the worker was free); the head CT is next.

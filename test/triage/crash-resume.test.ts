@@ -18,7 +18,11 @@ describe('triage: a crash between running and done', function () {
     requireTool(this, 'storescu', 'dcmtk');
     const overrides = { triage: { modelsDir: TEST_PACKS, workers: 1 } };
     const first = await startTestNode(overrides, { dataDir });
-    const files = writeSlices(path.join(dataDir, 'in'), { seed: 'crash', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+    const files = writeSlices(
+      path.join(dataDir, 'in'),
+      { seed: 'crash', rows: 16, columns: 16, intercept: -1024 },
+      [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+    );
     const seriesId = await ingest(first, files, 'crash');
     await first.stop();
 

@@ -67,7 +67,10 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
         delivery: { backoff: { initialMs: 10, maxMs: 40 } },
       },
     });
-    node.rules.book.apply({ rules: [{ id: 'site.heads', when: { attr: 'Modality', equals: 'CT' }, then: { models: ['stroke-ich'] } }] }, { author: 'test-it', source: 'api' });
+    node.rules.book.apply(
+      { rules: [{ id: 'site.heads', when: { attr: 'Modality', equals: 'CT' }, then: { models: ['stroke-ich'] } }] },
+      { author: 'test-it', source: 'api' },
+    );
   });
   after(async () => {
     await node?.dispose();
@@ -108,7 +111,10 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
     const seriesId = seriesIdOf(node, 'early-pos');
     expect(node.series.stateOf(seriesId)?.state, 'still arriving').to.equal('open');
 
-    const preliminary = await eventually(() => alertsOf(node.index.getResource('series', seriesId)!.parentId!).find(delivered), 'the preliminary alert delivered');
+    const preliminary = await eventually(
+      () => alertsOf(node.index.getResource('series', seriesId)!.parentId!).find(delivered),
+      'the preliminary alert delivered',
+    );
     expect(preliminary.finding).to.include({ preliminary: true, positive: true, critical: true });
     expect(fhir.transactions().every((tx) => tx.problems.length === 0)).to.equal(true);
     expect(orus(preliminary.id)).to.deep.equal([['P', 'P', 'P']]);
@@ -158,9 +164,20 @@ describe('triage/early positive: a model runs on a series still arriving, prelim
     expect(preliminary.finding).to.include({ preliminary: true, positive: true });
 
     await push(files.slice(2));
-    await eventually(() => node.alerts.alerts.get(preliminary.id)!.state === 'withdrawn' && delivered(node.alerts.alerts.get(preliminary.id)!), 'the withdrawal delivered');
-    expect(alertsOf(studyId).map((a) => a.id), 'no other alert').to.deep.equal([preliminary.id]);
-    expect(node.alerts.deliveries.ofAlert(preliminary.id).map((d) => [d.destinationId, d.kind]).sort()).to.deep.equal([
+    await eventually(
+      () => node.alerts.alerts.get(preliminary.id)!.state === 'withdrawn' && delivered(node.alerts.alerts.get(preliminary.id)!),
+      'the withdrawal delivered',
+    );
+    expect(
+      alertsOf(studyId).map((a) => a.id),
+      'no other alert',
+    ).to.deep.equal([preliminary.id]);
+    expect(
+      node.alerts.deliveries
+        .ofAlert(preliminary.id)
+        .map((d) => [d.destinationId, d.kind])
+        .sort(),
+    ).to.deep.equal([
       ['chat', 'alert'],
       ['chat', 'withdrawal'],
       ['ehr', 'alert'],

@@ -16,7 +16,11 @@ function headCt(dir: string, seed: string, opts: { bright?: number; slices?: num
     position: [0, 0, 5 * k + (opts.gapAfter !== undefined && k > opts.gapAfter ? 5 : 0)],
     value: (r, c) => (k === opts.bright && r >= 8 && r < 16 && c >= 8 && c < 16 ? 1224 : 1064),
   }));
-  return writeSlices(path.join(dir, seed), { seed, rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024, imagesInAcquisition: opts.announced }, slices);
+  return writeSlices(
+    path.join(dir, seed),
+    { seed, rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024, imagesInAcquisition: opts.announced },
+    slices,
+  );
 }
 
 describe('triage/engine: series to findings through the worker pool', function () {
@@ -34,7 +38,10 @@ describe('triage/engine: series to findings through the worker pool', function (
     // Broken packs: a wrong checksum, and a test vector the model does not reproduce.
     fs.cpSync(path.join(models, 'test-volume'), path.join(models, 'bad-sha'), { recursive: true });
     const badSha = JSON.parse(fs.readFileSync(path.join(models, 'bad-sha', 'manifest.json'), 'utf8'));
-    fs.writeFileSync(path.join(models, 'bad-sha', 'manifest.json'), JSON.stringify({ ...badSha, id: 'bad-sha', model: { ...badSha.model, sha256: 'f'.repeat(64) } }));
+    fs.writeFileSync(
+      path.join(models, 'bad-sha', 'manifest.json'),
+      JSON.stringify({ ...badSha, id: 'bad-sha', model: { ...badSha.model, sha256: 'f'.repeat(64) } }),
+    );
     fs.cpSync(path.join(models, 'test-volume'), path.join(models, 'bad-vector'), { recursive: true });
     const badVector = JSON.parse(fs.readFileSync(path.join(models, 'bad-vector', 'manifest.json'), 'utf8'));
     badVector.id = 'bad-vector';
@@ -78,13 +85,26 @@ describe('triage/engine: series to findings through the worker pool', function (
     expect(res.status).to.equal(200);
     const finding = res.body as Finding & { keyImage: string };
     expect(finding.probability).to.be.greaterThan(0.99);
-    expect(finding).to.include({ positive: true, critical: true, priority: 'stat', modelId: 'test-volume', deviceUid: '2.25.301', ruleId: 'stroke-ct', keySliceIndex: 2, keyFrameNumber: 1 });
+    expect(finding).to.include({
+      positive: true,
+      critical: true,
+      priority: 'stat',
+      modelId: 'test-volume',
+      deviceUid: '2.25.301',
+      ruleId: 'stroke-ct',
+      keySliceIndex: 2,
+      keyFrameNumber: 1,
+    });
     const keyInstance = node.index.getInstance(finding.keyInstanceId!)!;
     expect(keyInstance.mainTags.InstanceNumber).to.equal('3');
     expect(finding.timings.inferenceMs).to.be.a('number');
     // The job keeps its own stage times (the finding has no key-image time); GET /jobs/{id} shows them.
     const jobRes = await request(node.app).get(`/jobs/${job.id}`).set('Authorization', `Bearer ${it_}`);
-    expect(jobRes.body.timings).to.include({ decodeMs: finding.timings.decodeMs, preprocessMs: finding.timings.preprocessMs, inferenceMs: finding.timings.inferenceMs });
+    expect(jobRes.body.timings).to.include({
+      decodeMs: finding.timings.decodeMs,
+      preprocessMs: finding.timings.preprocessMs,
+      inferenceMs: finding.timings.inferenceMs,
+    });
     expect(jobRes.body.timings.keyImageMs).to.be.a('number').and.at.least(0);
     expect(job.timings, 'a queued job has no stage times').to.equal(null);
     const png = await request(node.app).get(finding.keyImage).set('Authorization', `Bearer ${radiologist}`).buffer(true);
@@ -111,7 +131,14 @@ describe('triage/engine: series to findings through the worker pool', function (
   it('stays negative on a normal series and runs radiograph packs too', async function () {
     requireTool(this, 'storescu', 'dcmtk');
     const ct = await ingest(node, headCt(work, 'normal'), 'normal');
-    const cxrFile = writeRadiograph(path.join(work, 'cxr', 'cxr.dcm'), { rows: 40, columns: 48, value: (r, c) => (r > 10 && r < 20 && c > 10 && c < 20 ? 4000 : 100 + r), photometric: 'MONOCHROME1', pixelSpacing: [0.5, 0.5], seed: 'cxr' });
+    const cxrFile = writeRadiograph(path.join(work, 'cxr', 'cxr.dcm'), {
+      rows: 40,
+      columns: 48,
+      value: (r, c) => (r > 10 && r < 20 && c > 10 && c < 20 ? 4000 : 100 + r),
+      photometric: 'MONOCHROME1',
+      pixelSpacing: [0.5, 0.5],
+      seed: 'cxr',
+    });
     const cxr = await ingest(node, [cxrFile], 'cxr');
     const a = await settled(node, node.triage.enqueue({ seriesId: ct, modelId: 'test-volume' }).job.id);
     const b = await settled(node, node.triage.enqueue({ seriesId: cxr, modelId: 'test-radiograph' }).job.id);
@@ -121,7 +148,9 @@ describe('triage/engine: series to findings through the worker pool', function (
     expect(normal.priority).to.equal('routine');
     expect(node.triage.findings.get(b.findingId!)!.hasKeyImage).to.equal(true);
     // A radiograph's map lies on its one image (plane 0).
-    expect(node.triage.findings.localisation(b.findingId!)!.localisation.images).to.have.length(1).and.to.satisfy((images: { mapPlane: number }[]) => images[0]!.mapPlane === 0);
+    expect(node.triage.findings.localisation(b.findingId!)!.localisation.images)
+      .to.have.length(1)
+      .and.to.satisfy((images: { mapPlane: number }[]) => images[0]!.mapPlane === 0);
   });
 
   it('says when a finding was made on part of its series: in the finding, the log and the worklist', async function () {
@@ -193,7 +222,10 @@ describe('triage/engine: series to findings through the worker pool', function (
     const broken = await request(node.app).post('/jobs').set('Authorization', `Bearer ${radiologist}`).send({ seriesId, modelId: 'bad-sha' });
     expect(broken.body.code).to.equal('TRIAGE_MODEL_UNAVAILABLE');
     await request(node.app).post('/models/test-radiograph/enable').set('Authorization', `Bearer ${it_}`).expect(200);
-    const queued = await request(node.app).post('/jobs').set('Authorization', `Bearer ${radiologist}`).send({ seriesId, modelId: 'test-volume', priority: 'stat' });
+    const queued = await request(node.app)
+      .post('/jobs')
+      .set('Authorization', `Bearer ${radiologist}`)
+      .send({ seriesId, modelId: 'test-volume', priority: 'stat' });
     expect(queued.status).to.equal(201);
   });
 });

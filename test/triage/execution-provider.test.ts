@@ -27,7 +27,7 @@ describe('triage.executionProvider', function () {
       loadConfig({ cwd: work, env: { VIGIL_CONFIG: file } });
       return [];
     } catch (err) {
-      if (isVigilError(err, 'CONFIG_INVALID')) return (err).extra!.problems as never;
+      if (isVigilError(err, 'CONFIG_INVALID')) return err.extra!.problems as never;
       throw err;
     }
   }
@@ -40,12 +40,16 @@ describe('triage.executionProvider', function () {
     const [problem, ...rest] = problems(CUDA);
     expect(rest).to.deep.equal([]);
     expect(problem!.path).to.equal('triage.executionProvider.name');
-    expect(problem!.message).to.match(/cuda asked, but onnxruntime-node has no CUDA provider on this machine \(libonnxruntime_providers_cuda\.so is not in .*\).*fallbackToCpu: true/);
+    expect(problem!.message).to.match(
+      /cuda asked, but onnxruntime-node has no CUDA provider on this machine \(libonnxruntime_providers_cuda\.so is not in .*\).*fallbackToCpu: true/,
+    );
   });
 
   it('refuses unknown providers and bad device ids with their paths', () => {
     expect(problems('triage:\n  executionProvider:\n    name: tensorrt\n').map((p) => p.path)).to.deep.equal(['triage.executionProvider.name']);
-    expect(problems('triage:\n  executionProvider:\n    name: cpu\n    deviceId: -1\n').map((p) => p.path)).to.deep.equal(['triage.executionProvider.deviceId']);
+    expect(problems('triage:\n  executionProvider:\n    name: cpu\n    deviceId: -1\n').map((p) => p.path)).to.deep.equal([
+      'triage.executionProvider.deviceId',
+    ]);
     expect(problems('triage:\n  executionProvider:\n    device: 0\n').map((p) => p.path)).to.deep.equal(['triage.executionProvider']);
   });
 
@@ -68,9 +72,15 @@ describe('triage.executionProvider', function () {
     const models = copyPacks(path.join(work, 'models'), ['test-volume']);
     const node = await startTestNode({ triage: { modelsDir: models, workers: 1, executionProvider: { name: 'cuda', fallbackToCpu: true } } });
     try {
-      const warning = node.logs.lines.map((l) => JSON.parse(l)).find((l) => String(l.message).startsWith('triage.executionProvider: cuda asked but not available'));
+      const warning = node.logs.lines
+        .map((l) => JSON.parse(l))
+        .find((l) => String(l.message).startsWith('triage.executionProvider: cuda asked but not available'));
       expect(warning?.level).to.equal('warn');
-      const files = writeSlices(path.join(work, 'ct'), { seed: 'ep', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+      const files = writeSlices(
+        path.join(work, 'ct'),
+        { seed: 'ep', rows: 16, columns: 16, intercept: -1024 },
+        [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+      );
       const seriesId = await ingest(node, files, 'ep');
       expect((await settled(node, node.triage.enqueue({ seriesId, modelId: 'test-volume' }).job.id)).state).to.equal('done');
     } finally {

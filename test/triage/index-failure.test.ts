@@ -46,7 +46,11 @@ describe('triage/engine: when the index cannot record a result', function () {
     await eventually(() => /could not record/.test(node.logs.text()), 'the failure is logged');
     expect(rejections).to.deep.equal([]);
     node.db.pragma('query_only = OFF');
-    const done = await eventually(() => (node.triage.jobs.get(job.id)?.state === 'done' ? node.triage.jobs.get(job.id) : undefined), 'the job ran again and its result is stored', 30_000);
+    const done = await eventually(
+      () => (node.triage.jobs.get(job.id)?.state === 'done' ? node.triage.jobs.get(job.id) : undefined),
+      'the job ran again and its result is stored',
+      30_000,
+    );
     expect(done.findingId).to.be.a('string');
   });
 });

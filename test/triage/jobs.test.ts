@@ -11,7 +11,15 @@ function store(): JobStore {
   return new JobStore(db);
 }
 
-const job = (seriesId: string, priority: 'stat' | 'urgent' | 'routine' = 'routine', urgency = 50) => ({ seriesId, seriesVersion: 1, modelId: 'm', priority, urgency, ruleId: null, maxAttempts: 2 });
+const job = (seriesId: string, priority: 'stat' | 'urgent' | 'routine' = 'routine', urgency = 50) => ({
+  seriesId,
+  seriesVersion: 1,
+  modelId: 'm',
+  priority,
+  urgency,
+  ruleId: null,
+  maxAttempts: 2,
+});
 
 describe('triage/jobs: the durable queue', () => {
   it('runs STAT first, then the longest waiting', () => {

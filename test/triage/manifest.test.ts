@@ -32,13 +32,18 @@ describe('triage/manifest', () => {
     expect(issues({ ...base, input: { ...(base.input as object), layout: 'NCDHWW' } })).to.include('input.layout');
     expect(issues({ ...base, outputs: { probability: { name: 'p' }, localisation: { name: 'm', layout: 'HW' } } })).to.include('outputs.localisation.layout');
     expect(issues({ ...base, testVector: { inputFile: '../x', inputShape: [1, 1, 1], expected: {} } })).to.include('testVector.inputFile');
-    expect(issues({ ...base, finding: { ...base.finding, concept: { system: 'http://loinc.org', code: '1', display: 'x' } } })).to.include('finding.concept.system');
+    expect(issues({ ...base, finding: { ...base.finding, concept: { system: 'http://loinc.org', code: '1', display: 'x' } } })).to.include(
+      'finding.concept.system',
+    );
     expect(issues({ ...base, unknownKey: 1 })).to.have.length(1);
   });
 
   it('takes an optional partial coverage for early runs on volumes only, checked', () => {
     expect(manifestSchema.parse(volumeManifest()).partial).to.equal(undefined);
-    expect(manifestSchema.parse({ ...volumeManifest(), partial: { minSlices: 12, minZExtentMm: 60 } }).partial).to.deep.equal({ minSlices: 12, minZExtentMm: 60 });
+    expect(manifestSchema.parse({ ...volumeManifest(), partial: { minSlices: 12, minZExtentMm: 60 } }).partial).to.deep.equal({
+      minSlices: 12,
+      minZExtentMm: 60,
+    });
     expect(issues({ ...volumeManifest(), partial: { minSlices: 1 } })).to.deep.equal(['partial.minSlices']);
     expect(issues({ ...volumeManifest(), partial: { minSlices: 4, minZExtentMm: -1 } })).to.deep.equal(['partial.minZExtentMm']);
     expect(issues({ ...volumeManifest(), partial: { minSlices: 4, slices: 3 } })).to.deep.equal(['partial']);

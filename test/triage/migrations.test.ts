@@ -16,13 +16,23 @@ describe('triage/migrations: an index from before early runs keeps its jobs', ()
     ).run();
     // Migration 4 rebuilt the table (a wider UNIQUE) with every index it had.
     migrate(db, [queueMigrations, { ...triageMigrations, migrations: triageMigrations.migrations.slice(0, 4) }]);
-    const indexes = db.prepare<[], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'triage_jobs' AND name NOT LIKE 'sqlite_%' ORDER BY name`).all();
+    const indexes = db
+      .prepare<[], { name: string }>(
+        `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'triage_jobs' AND name NOT LIKE 'sqlite_%' ORDER BY name`,
+      )
+      .all();
     expect(indexes.map((i) => i.name)).to.deep.equal(['triage_jobs_created', 'triage_jobs_next', 'triage_jobs_urgent']);
     // Migration 5 copies the jobs into the queue, 6 drops the old table.
     migrate(db, [queueMigrations, triageMigrations]);
     expect(db.prepare(`SELECT name FROM sqlite_master WHERE name LIKE 'triage_jobs%'`).all(), 'triage_jobs and its indexes are dropped').to.deep.equal([]);
     const jobs = new JobStore(db);
-    expect(jobs.get('j1')).to.deep.include({ early: false, state: 'done', urgency: 90, findingId: 'f1', timings: { decodeMs: 1.5, preprocessMs: 2.5, inferenceMs: 3.5, keyImageMs: 4.5 } });
+    expect(jobs.get('j1')).to.deep.include({
+      early: false,
+      state: 'done',
+      urgency: 90,
+      findingId: 'f1',
+      timings: { decodeMs: 1.5, preprocessMs: 2.5, inferenceMs: 3.5, keyImageMs: 4.5 },
+    });
     const input = { seriesId: 's1', seriesVersion: 1, modelId: 'stroke-ich', priority: 'stat' as const, urgency: 90, ruleId: null, maxAttempts: 3 };
     expect(jobs.enqueue(input).job.id, 'the final job is the one kept').to.equal('j1');
     const early = jobs.enqueue({ ...input, early: true });

@@ -46,7 +46,11 @@ describe('triage: worker processes under `npm start` (tsx)', function () {
       const models = (await api('GET', '/models')) as unknown as { id: string; status: string }[];
       expect(models.map((m) => `${m.id}:${m.status}`)).to.include.members(['test-volume:available', 'test-radiograph:available']);
 
-      const files = writeSlices(path.join(work, 'in'), { seed: 'npm-start', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+      const files = writeSlices(
+        path.join(work, 'in'),
+        { seed: 'npm-start', rows: 16, columns: 16, intercept: -1024 },
+        [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+      );
       expect(storeResponses(await storescu(node.dicomPort, files)).success).to.equal(4);
       const [seriesId] = (await api('GET', '/series')) as unknown as string[];
       const job = await api('POST', '/jobs', { seriesId, modelId: 'test-volume' });
@@ -77,12 +81,20 @@ describe('triage: worker processes under `npm start` (tsx)', function () {
     });
     let hung = 0;
     try {
-      const files = writeSlices(path.join(work, 'in'), { seed: 'orphan', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+      const files = writeSlices(
+        path.join(work, 'in'),
+        { seed: 'orphan', rows: 16, columns: 16, intercept: -1024 },
+        [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+      );
       expect(storeResponses(await storescu(node.dicomPort, files)).success).to.equal(4);
       const headers = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
       const [seriesId] = (await (await fetch(`http://127.0.0.1:${node.httpPort}/series`, { headers })).json()) as string[];
       fs.writeFileSync(path.join(faults, 'test-volume.hang-once'), '');
-      const res = await fetch(`http://127.0.0.1:${node.httpPort}/jobs`, { method: 'POST', headers, body: JSON.stringify({ seriesId, modelId: 'test-volume' }) });
+      const res = await fetch(`http://127.0.0.1:${node.httpPort}/jobs`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ seriesId, modelId: 'test-volume' }),
+      });
       expect(res.status).to.equal(201);
       const hungFile = path.join(faults, 'test-volume.hung');
       hung = Number(await eventually(() => fs.existsSync(hungFile) && fs.readFileSync(hungFile, 'utf8'), 'the worker to hang', 30_000));

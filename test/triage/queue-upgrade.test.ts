@@ -18,7 +18,11 @@ describe('triage: an index from before the one durable queue keeps its pending j
     requireTool(this, 'storescu', 'dcmtk');
     const overrides = { triage: { modelsDir: TEST_PACKS, workers: 1 } };
     const first = await startTestNode(overrides, { dataDir });
-    const files = writeSlices(path.join(dataDir, 'in'), { seed: 'upgrade', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+    const files = writeSlices(
+      path.join(dataDir, 'in'),
+      { seed: 'upgrade', rows: 16, columns: 16, intercept: -1024 },
+      [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+    );
     const seriesId = await ingest(first, files, 'upgrade');
     await first.stop();
 
@@ -47,7 +51,10 @@ describe('triage: an index from before the one durable queue keeps its pending j
       expect(queued).to.deep.include({ state: 'done', attempts: 1, seriesVersion: 1 });
       expect(interrupted, 'the interrupted job ran again, its attempt counted').to.deep.include({ state: 'done', attempts: 2, seriesVersion: 2 });
       for (const job of [queued, interrupted]) expect(second.triage.findings.get(job.findingId!)!.seriesId).to.equal(seriesId);
-      expect(second.triage.jobs.get('33333333-3333-4333-8333-333333333333'), 'a done job keeps its finding').to.deep.include({ state: 'done', findingId: 'finding-of-the-old-release' });
+      expect(second.triage.jobs.get('33333333-3333-4333-8333-333333333333'), 'a done job keeps its finding').to.deep.include({
+        state: 'done',
+        findingId: 'finding-of-the-old-release',
+      });
       const again = second.triage.enqueue({ seriesId, seriesVersion: 2, modelId: 'test-volume' });
       expect(again.created, 'the carried-over job still holds its key').to.equal(false);
       expect(again.job.id).to.equal('22222222-2222-4222-8222-222222222222');

@@ -22,7 +22,11 @@ const packs = FOLDERS.flatMap((root) =>
 
 describe('triage: every shipped pack passes its own checks', function () {
   this.timeout(120_000);
-  const pool = new WorkerPool({ size: 1, heapMb: 2048, log: createLogger(logSection.parse({}), '.', { console: false, transports: [new CaptureTransport()] }) });
+  const pool = new WorkerPool({
+    size: 1,
+    heapMb: 2048,
+    log: createLogger(logSection.parse({}), '.', { console: false, transports: [new CaptureTransport()] }),
+  });
   after(() => pool.stop());
 
   for (const dir of packs) {

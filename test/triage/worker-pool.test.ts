@@ -48,7 +48,11 @@ describe('triage/worker/pool: worker processes', function () {
     // Only the worker processes this file starts load the fault module (it acts in no other process).
     process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --import=${FAULT_MODULE}`.trim();
     process.env.VIGIL_TEST_WORKER_FAULTS = faults;
-    files = writeSlices(path.join(work, 'ct'), { seed: 'pool', rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+    files = writeSlices(
+      path.join(work, 'ct'),
+      { seed: 'pool', rows: 16, columns: 16, intercept: -1024 },
+      [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+    );
     const dir = path.join(TEST_PACKS, 'test-volume');
     pack = { dir, manifest: readManifest(path.join(dir, 'manifest.json')), threads: 1 };
   });

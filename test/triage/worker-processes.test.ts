@@ -26,7 +26,11 @@ function alive(pid: number): boolean {
 }
 
 function headCt(dir: string, seed: string): string[] {
-  return writeSlices(path.join(dir, seed), { seed, rows: 16, columns: 16, intercept: -1024 }, [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })));
+  return writeSlices(
+    path.join(dir, seed),
+    { seed, rows: 16, columns: 16, intercept: -1024 },
+    [0, 1, 2, 3].map((k) => ({ position: [0, 0, 5 * k], value: () => 1064 })),
+  );
 }
 
 describe('triage: a crashed or stuck worker process ends that process, never the node', function () {
@@ -44,7 +48,10 @@ describe('triage: a crashed or stuck worker process ends that process, never the
     // test-stuck: the volume pack under another id, with a bound that outlasts the checks below.
     fs.cpSync(path.join(models, 'test-volume'), path.join(models, 'test-stuck'), { recursive: true });
     const manifest = JSON.parse(fs.readFileSync(path.join(models, 'test-stuck', 'manifest.json'), 'utf8'));
-    fs.writeFileSync(path.join(models, 'test-stuck', 'manifest.json'), JSON.stringify({ ...manifest, id: 'test-stuck', resources: { ...manifest.resources, timeoutMs: STUCK_BOUND_MS } }));
+    fs.writeFileSync(
+      path.join(models, 'test-stuck', 'manifest.json'),
+      JSON.stringify({ ...manifest, id: 'test-stuck', resources: { ...manifest.resources, timeoutMs: STUCK_BOUND_MS } }),
+    );
     // The node's worker processes inherit these; the fault module acts only where a file arms it.
     process.env.NODE_OPTIONS = `${nodeOptions ?? ''} --import=${FAULT_MODULE}`.trim();
     process.env.VIGIL_TEST_WORKER_FAULTS = faults;

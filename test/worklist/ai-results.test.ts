@@ -53,7 +53,11 @@ describe('worklist/ai-results: AI raises a priority, inside the finding transact
 
   it('a negative re-run of the same series and model withdraws the raise; the order stands', () => {
     const study = seedStudy(h.index, 'd');
-    h.part.orders.record([orderUpdate({ accession: study.accessionNumber, priority: 'urgent' })], { messageType: 'ORM^O01', controlId: '1', at: h.clock.now() });
+    h.part.orders.record([orderUpdate({ accession: study.accessionNumber, priority: 'urgent' })], {
+      messageType: 'ORM^O01',
+      controlId: '1',
+      at: h.clock.now(),
+    });
     h.part.recordFinding(makeFinding(study));
     expect(h.part.query.get(study.studyId)!.priority.effective).to.equal('stat');
     h.part.recordFinding(makeFinding(study, { positive: false, critical: false, priority: 'routine', probability: 0.1 }));

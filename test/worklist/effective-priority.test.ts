@@ -11,7 +11,13 @@ const maybe = fc.option(priority, { nil: null });
 
 describe('worklist/effective-priority', () => {
   it('is routine when nothing asks for more', () => {
-    expect(decidePriority({ order: null, rule: null, ai: null })).to.deep.equal({ effective: 'routine', base: 'routine', baseSource: 'default', ai: null, raisedByAi: false });
+    expect(decidePriority({ order: null, rule: null, ai: null })).to.deep.equal({
+      effective: 'routine',
+      base: 'routine',
+      baseSource: 'default',
+      ai: null,
+      raisedByAi: false,
+    });
   });
 
   it('lets AI raise a routine order to STAT, and says so', () => {
@@ -47,34 +53,42 @@ describe('worklist/effective-priority', () => {
 
   it('sorts in SQL as it decides in code: most pressing first, oldest first within a priority', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.record({ order: maybe, rule: maybe, ai: maybe, ageMinutes: fc.integer({ min: 0, max: 600 }) }), { minLength: 1, maxLength: 8 }), async (studies) => {
-        const h = worklistHarness();
-        try {
-          const now = h.clock.now();
-          studies.forEach((s, i) => {
-            const study = seedStudy(h.index, `s${i}`, { receivedAt: now - s.ageMinutes * 60_000 });
-            if (s.order) h.part.orders.record([orderUpdate({ accession: study.accessionNumber, priority: s.order })], { messageType: 'ORM^O01', controlId: `c${i}`, at: now });
-            if (s.rule) h.part.hints.record({ seriesId: study.seriesId, priority: s.rule, ruleId: `rule-${i}` });
-            if (s.ai) h.part.recordFinding(makeFinding(study, { priority: s.ai, critical: s.ai === 'stat' }));
-          });
-          const { entries } = h.part.query.list({ limit: 100, offset: 0 });
-          expect(entries).to.have.length(studies.length);
-          for (const e of entries) {
-            const i = Number(e.accessionNumber!.replace('ACC-s', ''));
-            const s = studies[i]!;
-            expect(e.priority).to.deep.equal(decidePriority({ order: s.order, rule: s.rule, ai: s.ai }));
+      fc.asyncProperty(
+        fc.array(fc.record({ order: maybe, rule: maybe, ai: maybe, ageMinutes: fc.integer({ min: 0, max: 600 }) }), { minLength: 1, maxLength: 8 }),
+        async (studies) => {
+          const h = worklistHarness();
+          try {
+            const now = h.clock.now();
+            studies.forEach((s, i) => {
+              const study = seedStudy(h.index, `s${i}`, { receivedAt: now - s.ageMinutes * 60_000 });
+              if (s.order)
+                h.part.orders.record([orderUpdate({ accession: study.accessionNumber, priority: s.order })], {
+                  messageType: 'ORM^O01',
+                  controlId: `c${i}`,
+                  at: now,
+                });
+              if (s.rule) h.part.hints.record({ seriesId: study.seriesId, priority: s.rule, ruleId: `rule-${i}` });
+              if (s.ai) h.part.recordFinding(makeFinding(study, { priority: s.ai, critical: s.ai === 'stat' }));
+            });
+            const { entries } = h.part.query.list({ limit: 100, offset: 0 });
+            expect(entries).to.have.length(studies.length);
+            for (const e of entries) {
+              const i = Number(e.accessionNumber!.replace('ACC-s', ''));
+              const s = studies[i]!;
+              expect(e.priority).to.deep.equal(decidePriority({ order: s.order, rule: s.rule, ai: s.ai }));
+            }
+            for (let i = 1; i < entries.length; i++) {
+              const [a, b] = [entries[i - 1]!, entries[i]!];
+              const ra = rank(a.priority.effective);
+              const rb = rank(b.priority.effective);
+              expect(ra, 'priority order').to.be.at.least(rb);
+              if (ra === rb) expect(a.receivedAt, 'oldest first').to.be.at.most(b.receivedAt);
+            }
+          } finally {
+            await h.dispose();
           }
-          for (let i = 1; i < entries.length; i++) {
-            const [a, b] = [entries[i - 1]!, entries[i]!];
-            const ra = rank(a.priority.effective);
-            const rb = rank(b.priority.effective);
-            expect(ra, 'priority order').to.be.at.least(rb);
-            if (ra === rb) expect(a.receivedAt, 'oldest first').to.be.at.most(b.receivedAt);
-          }
-        } finally {
-          await h.dispose();
-        }
-      }),
+        },
+      ),
       { numRuns: 25 },
     );
   });

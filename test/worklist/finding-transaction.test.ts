@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { makeFinding, seedStudy } from '../helpers/findings.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 
-describe('worklist: the priority raise commits with the finding in triage\'s FindingStore', () => {
+describe("worklist: the priority raise commits with the finding in triage's FindingStore", () => {
   let node: TestNode;
   before(async () => {
     node = await startTestNode();

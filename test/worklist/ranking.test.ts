@@ -32,7 +32,9 @@ function expectRankingMatchesSources(db: Db): void {
   const kept = db.prepare(`SELECT ${COLUMNS} FROM worklist_rank ORDER BY effective_rank DESC, received_at ASC, study_id ASC`).all();
   expect(kept).to.deep.equal(db.prepare(`SELECT ${COLUMNS} FROM (${FROM_SOURCES})`).all());
   const counts = db.prepare('SELECT status, effective_rank, n FROM worklist_rank_counts WHERE n != 0 ORDER BY status, effective_rank').all();
-  const expected = db.prepare(`SELECT status, effective_rank, COUNT(*) AS n FROM (${FROM_SOURCES}) GROUP BY status, effective_rank ORDER BY status, effective_rank`).all();
+  const expected = db
+    .prepare(`SELECT status, effective_rank, COUNT(*) AS n FROM (${FROM_SOURCES}) GROUP BY status, effective_rank ORDER BY status, effective_rank`)
+    .all();
   expect(counts).to.deep.equal(expected);
 }
 
@@ -49,7 +51,10 @@ function apply(h: WorklistHarness, study: SeededStudy, s: Step, i: number): void
   const now = h.clock.now();
   switch (s.kind) {
     case 'order':
-      h.part.orders.record([orderUpdate({ accession: study.accessionNumber, priority: s.priority, ...(s.cancel ? { state: 'cancelled', control: 'CA' } : {}) })], { messageType: 'ORM^O01', controlId: `c${i}`, at: now });
+      h.part.orders.record(
+        [orderUpdate({ accession: study.accessionNumber, priority: s.priority, ...(s.cancel ? { state: 'cancelled', control: 'CA' } : {}) })],
+        { messageType: 'ORM^O01', controlId: `c${i}`, at: now },
+      );
       return;
     case 'hint':
       h.part.hints.record({ seriesId: study.seriesId, priority: s.priority, ruleId: `rule-${i}` });
@@ -94,10 +99,17 @@ describe('worklist/ranking: the maintained ranking', () => {
             });
             // every page of every status/priority filter is the oracle's order, sliced
             const all = h.db.prepare<[], { study_id: string; status: string; effective_rank: number }>(FROM_SOURCES).all();
-            const filters: Omit<WorklistFilter, 'limit' | 'offset'>[] = [{}, { status: ['unread', 'in-progress'] }, { priority: ['stat'] }, { status: ['unread'], priority: ['urgent', 'stat'] }];
+            const filters: Omit<WorklistFilter, 'limit' | 'offset'>[] = [
+              {},
+              { status: ['unread', 'in-progress'] },
+              { priority: ['stat'] },
+              { status: ['unread'], priority: ['urgent', 'stat'] },
+            ];
             for (const f of filters) {
               const ranks = f.priority?.map((p) => ({ stat: 3, urgent: 2, routine: 1 })[p]);
-              const expected = all.filter((r) => (!f.status || f.status.includes(r.status as never)) && (!ranks || ranks.includes(r.effective_rank))).map((r) => r.study_id);
+              const expected = all
+                .filter((r) => (!f.status || f.status.includes(r.status as never)) && (!ranks || ranks.includes(r.effective_rank)))
+                .map((r) => r.study_id);
               const got: string[] = [];
               for (let offset = 0; offset < expected.length + pageSize; offset += pageSize) {
                 const page = h.part.query.list({ ...f, limit: pageSize, offset });
@@ -120,7 +132,10 @@ describe('worklist/ranking: the maintained ranking', () => {
     try {
       const plan = (f: WorklistFilter): string[] => {
         const { sql, params } = pageQuery(f);
-        return h.db.prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`).all(...params).map((r) => r.detail);
+        return h.db
+          .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${sql}`)
+          .all(...params)
+          .map((r) => r.detail);
       };
       const filters: WorklistFilter[] = [
         { status: ['unread', 'in-progress'], limit: 50, offset: 0 },
@@ -131,7 +146,10 @@ describe('worklist/ranking: the maintained ranking', () => {
         const details = plan(f);
         const reads = details.filter((d) => /^(SCAN|SEARCH) /.test(d));
         expect(reads.length, details.join('\n')).to.be.above(0);
-        for (const d of reads) expect(d, details.join('\n')).to.match(/^(SEARCH w USING (COVERING )?INDEX worklist_rank_order|SCAN \(subquery|SCAN [a-z0-9_]+$|SEARCH w USING INDEX worklist_rank_order)/);
+        for (const d of reads)
+          expect(d, details.join('\n')).to.match(
+            /^(SEARCH w USING (COVERING )?INDEX worklist_rank_order|SCAN \(subquery|SCAN [a-z0-9_]+$|SEARCH w USING INDEX worklist_rank_order)/,
+          );
         // the only sort is the merge of the ranges (each at most a page long)
         expect(details.filter((d) => d.includes('TEMP B-TREE')).length, details.join('\n')).to.be.at.most(1);
         expect(details.join('\n')).to.not.match(/studies|worklist_findings|worklist_rule_hints|worklist_orders/);
@@ -149,15 +167,25 @@ describe('worklist/ranking: the maintained ranking', () => {
       const index = new DicomIndex(db);
       const now = Date.UTC(2026, 2, 10, 12);
       const studies = Array.from({ length: 6 }, (_, i) => seedStudy(index, `m${i}`, { receivedAt: now - i * 1000 }));
-      db.prepare(`INSERT INTO worklist_reading (study_id, status, claimed_by, claimed_at, updated_at) VALUES (?, 'in-progress', 'dr-a', ?, ?)`).run(studies[1]!.studyId, now, now);
-      db.prepare(`INSERT INTO worklist_rule_hints (study_id, series_id, rule_id, priority, at) VALUES (?, ?, 'r', 'urgent', ?)`).run(studies[2]!.studyId, studies[2]!.seriesId, now);
+      db.prepare(`INSERT INTO worklist_reading (study_id, status, claimed_by, claimed_at, updated_at) VALUES (?, 'in-progress', 'dr-a', ?, ?)`).run(
+        studies[1]!.studyId,
+        now,
+        now,
+      );
+      db.prepare(`INSERT INTO worklist_rule_hints (study_id, series_id, rule_id, priority, at) VALUES (?, ?, 'r', 'urgent', ?)`).run(
+        studies[2]!.studyId,
+        studies[2]!.seriesId,
+        now,
+      );
       db.prepare(
         `INSERT INTO worklist_orders (accession, id, hl7_priority, priority, order_control, state, message_type, control_id, received_at, updated_at)
          VALUES (?, 'o1', 'S', 'stat', 'NW', 'active', 'ORM^O01', 'c1', ?, ?)`,
       ).run(studies[3]!.accessionNumber, now, now);
       migrate(db, [storeMigrations, worklistMigrations]);
       expectRankingMatchesSources(db);
-      expect(db.prepare<[], { study_id: string }>('SELECT study_id FROM worklist_rank ORDER BY effective_rank DESC, received_at, study_id LIMIT 1').get()!.study_id).to.equal(studies[3]!.studyId);
+      expect(
+        db.prepare<[], { study_id: string }>('SELECT study_id FROM worklist_rank ORDER BY effective_rank DESC, received_at, study_id LIMIT 1').get()!.study_id,
+      ).to.equal(studies[3]!.studyId);
     } finally {
       db.close();
       removeDir(dir);

@@ -5,7 +5,7 @@ import { withRuleHints } from '../../src/worklist/rule-hints.js';
 import { seedStudy } from '../helpers/findings.js';
 import { worklistHarness, type WorklistHarness } from '../helpers/worklist-harness.js';
 
-describe('worklist/rule-hints: the routing rule\'s priority hint is a base priority', () => {
+describe("worklist/rule-hints: the routing rule's priority hint is a base priority", () => {
   let h: WorklistHarness;
   const handed: ModelJobRequest[] = [];
   const inner: RoutingSink = { runModel: (job) => void handed.push(job), forward: () => undefined };
@@ -27,7 +27,15 @@ describe('worklist/rule-hints: the routing rule\'s priority hint is a base prior
   });
 
   it('never stops the job when the hint cannot be recorded', async () => {
-    const sink = withRuleHints({ record: () => { throw new Error('index busy'); } } as unknown as typeof h.part.hints, inner, silentLogger());
+    const sink = withRuleHints(
+      {
+        record: () => {
+          throw new Error('index busy');
+        },
+      } as unknown as typeof h.part.hints,
+      inner,
+      silentLogger(),
+    );
     await sink.runModel({ seriesId: 'gone', modelId: 'stroke', priority: 'stat', ruleId: 'r' });
     expect(handed).to.have.length(1);
   });

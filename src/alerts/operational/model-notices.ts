@@ -30,6 +30,14 @@ export function positiveRateNotice(r: PositiveRateReport): NoticeInput {
       `Model ${r.modelId}: ${p.count} of ${p.total} findings positive on ${r.day} (${pct(p.value ?? 0)}, 95% CI ${pct(p.ci95![0])}-${pct(p.ci95![1])}), ` +
       `more than ${r.factor} times the validated ${pct(r.validatedRate)} at threshold ${r.threshold}. ` +
       'Consider shadow mode and a site operating point (vigil calibrate).',
-    data: { positives: p.count, findings: p.total, positiveRate: p.value, ci95: p.ci95, validatedRate: r.validatedRate, threshold: r.threshold, factor: r.factor },
+    data: {
+      positives: p.count,
+      findings: p.total,
+      positiveRate: p.value,
+      ci95: p.ci95,
+      validatedRate: r.validatedRate,
+      threshold: r.threshold,
+      factor: r.factor,
+    },
   };
 }

@@ -83,7 +83,9 @@ export class OperationalOutbox {
     this.queue = deps.queue ?? new SqliteJobQueue(db);
     this.stmts = {
       exists: db.prepare<[string, string, string], { id: string }>('SELECT id FROM operational_notices WHERE kind = ? AND model_id = ? AND day = ?'),
-      insert: db.prepare('INSERT INTO operational_notices (id, kind, model_id, day, summary, data, created_at) VALUES (@id, @kind, @modelId, @day, @summary, @data, @createdAt)'),
+      insert: db.prepare(
+        'INSERT INTO operational_notices (id, kind, model_id, day, summary, data, created_at) VALUES (@id, @kind, @modelId, @day, @summary, @data, @createdAt)',
+      ),
       notice: db.prepare<[string], { id: string; kind: OperationalKind; model_id: string; day: string; summary: string; data: string; created_at: number }>(
         'SELECT * FROM operational_notices WHERE id = ?',
       ),
@@ -105,7 +107,13 @@ export class OperationalOutbox {
         const payload: DeliveryPayload = { noticeId: n.id };
         this.queue.enqueue({ queue: OPERATIONAL_QUEUE, key: crypto.randomUUID(), payload, group: d.id, maxAttempts: NO_ATTEMPT_LIMIT }, now);
       }
-      this.deps.changes.append('operational-notice', 'model', n.modelId, { noticeId: n.id, kind: n.kind, day: n.day, destinations: targets.map((d) => d.id) }, now);
+      this.deps.changes.append(
+        'operational-notice',
+        'model',
+        n.modelId,
+        { noticeId: n.id, kind: n.kind, day: n.day, destinations: targets.map((d) => d.id) },
+        now,
+      );
       return n;
     })();
     if (notice && targets.length > 0) for (const w of this.wakers) w(targets.map((d) => d.id));
@@ -119,7 +127,17 @@ export class OperationalOutbox {
 
   get(id: string): OperationalNotice | undefined {
     const r = this.stmts.notice.get(id);
-    return r && { id: r.id, kind: r.kind, modelId: r.model_id, day: r.day, summary: r.summary, data: JSON.parse(r.data) as Record<string, unknown>, createdAt: r.created_at };
+    return (
+      r && {
+        id: r.id,
+        kind: r.kind,
+        modelId: r.model_id,
+        day: r.day,
+        summary: r.summary,
+        data: JSON.parse(r.data) as Record<string, unknown>,
+        createdAt: r.created_at,
+      }
+    );
   }
 
   /** The oldest pending delivery of a destination: notices go out in order. */
@@ -137,7 +155,11 @@ export class OperationalOutbox {
 
   /** At start: deliveries a stopped process was posting are pending again (their attempt counted). */
   recoverInFlight(now: number): number {
-    return this.queue.expireLeases(OPERATIONAL_QUEUE, { code: 'QUEUE_LEASE_EXPIRED', detail: 'the node stopped while the notice was in flight' }, { now, every: true });
+    return this.queue.expireLeases(
+      OPERATIONAL_QUEUE,
+      { code: 'QUEUE_LEASE_EXPIRED', detail: 'the node stopped while the notice was in flight' },
+      { now, every: true },
+    );
   }
 
   markDelivered(d: OperationalDelivery, at: number): boolean {
@@ -155,10 +177,7 @@ export class OperationalOutbox {
 
   /** A notice's deliveries, in outbox order. */
   deliveriesOf(noticeId: string): OperationalDelivery[] {
-    return this.queue
-      .list<DeliveryPayload>({ queue: OPERATIONAL_QUEUE, where: { noticeId }, limit: 1000 })
-      .map(toDelivery)
-      .reverse();
+    return this.queue.list<DeliveryPayload>({ queue: OPERATIONAL_QUEUE, where: { noticeId }, limit: 1000 }).map(toDelivery).reverse();
   }
 }
 

@@ -89,7 +89,12 @@ export class OperationalSender {
       }
       const retryAt = this.deps.clock.now() + retryDelay(d.attempts, this.deps.backoff, this.deps.random);
       this.outbox.markFailed(d, retryAt, { code: isVigilError(err) ? err.code : 'INTERNAL', detail: describeError(err) });
-      this.deps.log.warn('operational notice not delivered; retrying', { destination: dest.id, noticeId: notice.id, attempt: d.attempts, error: describeError(err) });
+      this.deps.log.warn('operational notice not delivered; retrying', {
+        destination: dest.id,
+        noticeId: notice.id,
+        attempt: d.attempts,
+        error: describeError(err),
+      });
       return false;
     }
   }

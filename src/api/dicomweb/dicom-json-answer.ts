@@ -7,8 +7,9 @@ const QUERY_RETRIEVE_LEVEL = '00080052';
  * keys, an attribute without a value carries its VR only.
  */
 export function toQidoJson(naturalized: Record<string, unknown>): Record<string, unknown> {
-  const dict = (dcmjs.data.DicomMetaDictionary as unknown as { denaturalizeDataset(d: unknown): Record<string, { vr: string; Value?: unknown[] }> })
-    .denaturalizeDataset(naturalized);
+  const dict = (
+    dcmjs.data.DicomMetaDictionary as unknown as { denaturalizeDataset(d: unknown): Record<string, { vr: string; Value?: unknown[] }> }
+  ).denaturalizeDataset(naturalized);
   const out: Record<string, unknown> = {};
   for (const tag of Object.keys(dict).sort()) {
     if (tag === QUERY_RETRIEVE_LEVEL) continue;

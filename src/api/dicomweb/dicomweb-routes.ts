@@ -41,7 +41,8 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
         const ids = deps.queryRetrieve.search(plan, offset, limit);
         auditResources(req, ids);
         // PS3.18 8.3.4.4: say so when fewer results may have been given than asked for.
-        if (capped && ids.length === limit) res.setHeader('Warning', `299 vigil "limit lowered to ${limit} (dicom.queryRetrieve.maxResults): page on with offset"`);
+        if (capped && ids.length === limit)
+          res.setHeader('Warning', `299 vigil "limit lowered to ${limit} (dicom.queryRetrieve.maxResults): page on with offset"`);
         res.type(DICOM_JSON).send(JSON.stringify(ids.map((id) => toQidoJson(deps.queryRetrieve.answer(plan, id)))));
       },
     ] as const;
@@ -51,10 +52,13 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
   router.get('/instances', ...qido('IMAGE', () => ({})));
   router.get('/studies/:study/series', ...qido('SERIES', (req) => ({ StudyInstanceUID: String(req.params.study) })));
   router.get('/studies/:study/instances', ...qido('IMAGE', (req) => ({ StudyInstanceUID: String(req.params.study) })));
-  router.get('/studies/:study/series/:series/instances', ...qido('IMAGE', (req) => ({
-    StudyInstanceUID: String(req.params.study),
-    SeriesInstanceUID: String(req.params.series),
-  })));
+  router.get(
+    '/studies/:study/series/:series/instances',
+    ...qido('IMAGE', (req) => ({
+      StudyInstanceUID: String(req.params.study),
+      SeriesInstanceUID: String(req.params.series),
+    })),
+  );
 
   /** The stored instances a WADO-RS path names; none is a 404. */
   const instancesOf = (req: Request): InstanceRow[] => {
@@ -69,7 +73,10 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
       .map((id) => deps.index.getInstance(id))
       .filter((row): row is InstanceRow => row !== undefined);
     if (rows.length === 0) throw new VigilError('NOT_FOUND', `no such ${instance ? 'instance' : series ? 'series' : 'study'}`);
-    auditResources(req, rows.map((r) => r.id));
+    auditResources(
+      req,
+      rows.map((r) => r.id),
+    );
     return rows;
   };
 
@@ -77,7 +84,11 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
     router.get(path, allow('radiologist'), async (req, res) => {
       acceptCheck(req, 'application/dicom');
       const rows = instancesOf(req);
-      await sendMultipart(res, 'application/dicom', rows.map((r) => ({ contentType: `application/dicom; transfer-syntax=${r.transferSyntaxUid}`, file: deps.files.absolutePath(r.filePath) })));
+      await sendMultipart(
+        res,
+        'application/dicom',
+        rows.map((r) => ({ contentType: `application/dicom; transfer-syntax=${r.transferSyntaxUid}`, file: deps.files.absolutePath(r.filePath) })),
+      );
     });
 
     router.get(`${path}/metadata`, allow('radiologist', 'service'), async (req, res) => {
@@ -92,7 +103,9 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
   }
 
   router.get('/studies/:study/series/:series/instances/:instance/frames/:frames', allow('radiologist'), async (req, res) => {
-    const numbers = String(req.params.frames).split(',').map((n) => (/^\d{1,6}$/.test(n) ? Number(n) : NaN));
+    const numbers = String(req.params.frames)
+      .split(',')
+      .map((n) => (/^\d{1,6}$/.test(n) ? Number(n) : NaN));
     if (numbers.some((n) => !Number.isInteger(n) || n < 1)) throw new VigilError('DICOMWEB_BAD_QUERY', 'frames are a comma-separated list of numbers from 1');
     acceptCheck(req, 'application/octet-stream');
     const [row] = instancesOf(req);
@@ -102,18 +115,28 @@ export function dicomWebRoutes(deps: DicomWebDeps): Router {
     const frames = nativeFrames(deps.files.absolutePath(row!.filePath));
     const missing = numbers.find((n) => n > frames.length);
     if (missing !== undefined) throw new VigilError('NOT_FOUND', `frame ${missing} does not exist: the instance has ${frames.length}`);
-    await sendMultipart(res, 'application/octet-stream', numbers.map((n) => ({ contentType: `application/octet-stream; transfer-syntax=${TransferSyntax.ExplicitVRLittleEndian}`, bytes: frames[n - 1]! })));
+    await sendMultipart(
+      res,
+      'application/octet-stream',
+      numbers.map((n) => ({ contentType: `application/octet-stream; transfer-syntax=${TransferSyntax.ExplicitVRLittleEndian}`, bytes: frames[n - 1]! })),
+    );
   });
 
   // Rendered (full size) and thumbnail (128 px on its longer side) PNGs of a frame, the first by default.
   const THUMBNAIL_SIDE = 128;
   const instancePath = '/studies/:study/series/:series/instances/:instance';
-  for (const [suffix, size] of [['rendered', 'full'], ['thumbnail', 'thumbnail'], ['frames/:frames/rendered', 'full'], ['frames/:frames/thumbnail', 'thumbnail']] as const) {
+  for (const [suffix, size] of [
+    ['rendered', 'full'],
+    ['thumbnail', 'thumbnail'],
+    ['frames/:frames/rendered', 'full'],
+    ['frames/:frames/thumbnail', 'thumbnail'],
+  ] as const) {
     router.get(`${instancePath}/${suffix}`, allow('radiologist'), async (req, res) => {
       const frameText = (req.params as Record<string, string | undefined>).frames ?? '1';
       if (!/^\d{1,6}$/.test(frameText) || Number(frameText) < 1) throw new VigilError('DICOMWEB_BAD_QUERY', 'one frame number from 1 is rendered at a time');
       const accept = req.get('Accept');
-      if (accept && !/(^|,)\s*(image\/png|image\/\*|\*\/\*)\s*(;|,|$)/i.test(accept)) throw new VigilError('DICOMWEB_NOT_ACCEPTABLE', 'rendered images are served as image/png');
+      if (accept && !/(^|,)\s*(image\/png|image\/\*|\*\/\*)\s*(;|,|$)/i.test(accept))
+        throw new VigilError('DICOMWEB_NOT_ACCEPTABLE', 'rendered images are served as image/png');
       const [row] = instancesOf(req);
       const png = await renderFramePng(deps.files.absolutePath(row!.filePath), Number(frameText), size === 'thumbnail' ? THUMBNAIL_SIDE : 8192);
       res.type('image/png').send(png);
@@ -136,7 +159,10 @@ function acceptCheck(req: Request, type: string): void {
     const [media, ...params] = range.split(';').map((p) => p.trim().toLowerCase());
     if (media === '*/*' || media === 'multipart/*') return true;
     if (media !== 'multipart/related') return false;
-    const wanted = params.find((p) => p.startsWith('type='))?.slice(5).replace(/"/g, '');
+    const wanted = params
+      .find((p) => p.startsWith('type='))
+      ?.slice(5)
+      .replace(/"/g, '');
     return wanted === undefined || wanted === type;
   });
   if (!ok) throw new VigilError('DICOMWEB_NOT_ACCEPTABLE', `this resource is served as multipart/related; type="${type}"`);

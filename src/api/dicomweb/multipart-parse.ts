@@ -8,7 +8,11 @@ export interface ReceivedPart {
 /** The boundary of a multipart/related Content-Type whose `type` is `expectedType`; otherwise a 415 problem. */
 export function relatedBoundary(contentType: string | undefined, expectedType: string): string {
   const [media, ...params] = (contentType ?? '').split(';').map((p) => p.trim());
-  const param = (name: string) => params.find((p) => p.toLowerCase().startsWith(`${name}=`))?.slice(name.length + 1).replace(/^"|"$/g, '');
+  const param = (name: string) =>
+    params
+      .find((p) => p.toLowerCase().startsWith(`${name}=`))
+      ?.slice(name.length + 1)
+      .replace(/^"|"$/g, '');
   const type = param('type');
   if (media?.toLowerCase() !== 'multipart/related' || (type !== undefined && type.toLowerCase() !== expectedType)) {
     throw new VigilError('DICOMWEB_UNSUPPORTED_MEDIA_TYPE', `the body must be multipart/related; type="${expectedType}"`);
@@ -38,7 +42,11 @@ export function splitMultipart(body: Buffer, boundary: string): ReceivedPart[] {
     const headerEnd = part.indexOf('\r\n\r\n');
     if (headerEnd < 0) throw new VigilError('BAD_REQUEST', 'a part of the multipart body has no header block');
     const headers = part.toString('latin1', 0, headerEnd).split('\r\n');
-    const contentType = headers.find((h) => /^content-type:/i.test(h))?.slice('content-type:'.length).trim() ?? '';
+    const contentType =
+      headers
+        .find((h) => /^content-type:/i.test(h))
+        ?.slice('content-type:'.length)
+        .trim() ?? '';
     parts.push({ contentType, body: part.subarray(headerEnd + 4) });
     at = next + 2;
   }

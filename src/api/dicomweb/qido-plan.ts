@@ -8,8 +8,19 @@ import { INSTANCE_TAGS, PATIENT_TAGS, SERIES_TAGS, STUDY_TAGS } from '../../doma
 /** Attributes QIDO-RS returns at each level without includefield (PS3.18 Table 6.7.1-2, those the index holds). */
 const DEFAULT_FIELDS: Record<Exclude<QrLevel, 'PATIENT'>, readonly string[]> = {
   STUDY: [
-    'StudyDate', 'StudyTime', 'AccessionNumber', 'ModalitiesInStudy', 'ReferringPhysicianName', 'PatientName', 'PatientID',
-    'PatientBirthDate', 'PatientSex', 'StudyInstanceUID', 'StudyID', 'StudyDescription', 'NumberOfStudyRelatedSeries',
+    'StudyDate',
+    'StudyTime',
+    'AccessionNumber',
+    'ModalitiesInStudy',
+    'ReferringPhysicianName',
+    'PatientName',
+    'PatientID',
+    'PatientBirthDate',
+    'PatientSex',
+    'StudyInstanceUID',
+    'StudyID',
+    'StudyDescription',
+    'NumberOfStudyRelatedSeries',
     'NumberOfStudyRelatedInstances',
   ],
   SERIES: ['StudyInstanceUID', 'Modality', 'SeriesDescription', 'SeriesNumber', 'SeriesInstanceUID', 'NumberOfSeriesRelatedInstances'],

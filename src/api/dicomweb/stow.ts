@@ -39,16 +39,28 @@ export function stowRoutes(deps: ApiDeps & { store: Pick<InstanceStore, 'createW
       const study = req.params.study as string | undefined;
       const results: Stored[] = [];
       for (const part of parts) results.push(await storePart(deps, req, part.contentType, part.body, study));
-      auditResources(req, results.flatMap((r) => (r.instanceId ? [r.instanceId] : [])));
+      auditResources(
+        req,
+        results.flatMap((r) => (r.instanceId ? [r.instanceId] : [])),
+      );
       const failed = results.filter((r) => r.failure !== undefined).length;
       const status = failed === 0 ? 200 : failed < results.length ? 202 : 409;
-      res.status(status).type('application/dicom+json').send(JSON.stringify(stowResponse(results)));
+      res
+        .status(status)
+        .type('application/dicom+json')
+        .send(JSON.stringify(stowResponse(results)));
     });
   }
   return router;
 }
 
-async function storePart(deps: { store: Pick<InstanceStore, 'createWriter' | 'complete'> }, req: Request, contentType: string, bytes: Buffer, study: string | undefined): Promise<Stored> {
+async function storePart(
+  deps: { store: Pick<InstanceStore, 'createWriter' | 'complete'> },
+  req: Request,
+  contentType: string,
+  bytes: Buffer,
+  study: string | undefined,
+): Promise<Stored> {
   const meta = /^application\/dicom\b/i.test(contentType) || contentType === '' ? readPart10Meta(bytes) : undefined;
   if (!meta) return { sopClassUid: '', sopInstanceUid: '', failure: NOT_DICOM };
   const named = { sopClassUid: meta.sopClassUid, sopInstanceUid: meta.sopInstanceUid };
@@ -73,7 +85,9 @@ function studyOf(bytes: Buffer, dataStart: number, transferSyntaxUid: string): s
   const summary = readMainTags(bytes, dataStart, transferSyntaxUid);
   if (summary) return summary.study.StudyInstanceUID;
   try {
-    const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00010' });
+    const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, {
+      untilTag: '7FE00010',
+    });
     const uid = message.dict['0020000D']?.Value?.[0];
     return typeof uid === 'string' ? uid : undefined;
   } catch {

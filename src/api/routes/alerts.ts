@@ -30,7 +30,11 @@ export function alertRoutes(deps: ApiDeps): Router {
   router.get('/alerts/deliveries', allowUnaudited('it', 'service'), (req, res) => {
     const q = parseQuery(req, { state: 'string', destination: 'string', after: 'int', limit: 'int' });
     const state = oneOf<DeliveryState>(q.state, DELIVERY_STATES, 'state');
-    res.json(part().deliveries.list({ state, destinationId: q.destination, after: q.after, limit: limit(q.limit) }).map((d) => deliveryView(d, false)));
+    res.json(
+      part()
+        .deliveries.list({ state, destinationId: q.destination, after: q.after, limit: limit(q.limit) })
+        .map((d) => deliveryView(d, false)),
+    );
   });
 
   router.get('/alerts/destinations', allowUnaudited('it'), (req, res) => {
@@ -50,7 +54,8 @@ export function alertRoutes(deps: ApiDeps): Router {
   router.post('/alerts/destinations', allow('it'), (req, res) => {
     const p = part();
     const id = (req.body as { id?: unknown } | undefined)?.id;
-    if (typeof id === 'string' && p.destinations.get(id)) throw new VigilError('CONFLICT', `destination "${id}" exists; PUT /alerts/destinations/${id} replaces it`);
+    if (typeof id === 'string' && p.destinations.get(id))
+      throw new VigilError('CONFLICT', `destination "${id}" exists; PUT /alerts/destinations/${id} replaces it`);
     const dest = p.destinations.put(req.body, p.clock.now());
     res.status(201).json(redactDestination(dest));
   });
@@ -76,8 +81,17 @@ export function alertRoutes(deps: ApiDeps): Router {
     const before = q.before === undefined ? undefined : Date.parse(q.before);
     if (Number.isNaN(before)) throw new VigilError('BAD_REQUEST', 'query parameter "before" must be an ISO 8601 time');
     const p = part();
-    const alerts = p.alerts.list({ state: oneOf<AlertState>(q.state, ALERT_STATES, 'state'), critical: q.critical, studyId: q.studyId, before, limit: limit(q.limit) });
-    auditResources(req, alerts.flatMap((a) => [a.id, a.studyId]));
+    const alerts = p.alerts.list({
+      state: oneOf<AlertState>(q.state, ALERT_STATES, 'state'),
+      critical: q.critical,
+      studyId: q.studyId,
+      before,
+      limit: limit(q.limit),
+    });
+    auditResources(
+      req,
+      alerts.flatMap((a) => [a.id, a.studyId]),
+    );
     res.json(alerts.map((a) => alertView(a, p.deliveries.ofAlert(a.id), false)));
   });
 
@@ -94,7 +108,7 @@ export function alertRoutes(deps: ApiDeps): Router {
     if (body.note !== undefined && (typeof body.note !== 'string' || body.note.length > 1000)) {
       throw new VigilError('BAD_REQUEST', 'note must be text of at most 1000 characters');
     }
-    const alert = p.outbox.acknowledge(find(p, req).id, req.auth!.tokenName, (body.note) ?? null);
+    const alert = p.outbox.acknowledge(find(p, req).id, req.auth!.tokenName, body.note ?? null);
     res.json(alertView(alert, p.deliveries.ofAlert(alert.id), false));
   });
 

@@ -21,7 +21,14 @@ export function modalityRoutes(deps: ApiDeps): Router {
   router.get('/modalities', allowUnaudited('it'), (req, res) => {
     parseQuery(req, {});
     res.json(
-      modalities().map((m) => ({ aeTitle: m.aeTitle, host: m.host ?? null, port: m.port ?? null, tls: m.tls !== undefined, description: m.description ?? null, reachable: Boolean(m.host && m.port) })),
+      modalities().map((m) => ({
+        aeTitle: m.aeTitle,
+        host: m.host ?? null,
+        port: m.port ?? null,
+        tls: m.tls !== undefined,
+        description: m.description ?? null,
+        reachable: Boolean(m.host && m.port),
+      })),
     );
   });
 

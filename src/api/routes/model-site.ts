@@ -42,7 +42,9 @@ export function modelSiteRoutes(deps: ApiDeps & { triage: TriageEngine }): Route
     parseQuery(req, {});
     const manifest = installed(deps.triage, req.params.id);
     const body = parseBody(modeBody, req.body);
-    res.status(201).json(site.setMode({ modelId: manifest.id, packVersion: manifest.version, mode: body.mode, author: req.auth!.tokenName, reason: body.reason }));
+    res
+      .status(201)
+      .json(site.setMode({ modelId: manifest.id, packVersion: manifest.version, mode: body.mode, author: req.auth!.tokenName, reason: body.reason }));
   });
   router.post('/models/:id/mode/rollback', allow('it'), (req, res) => {
     parseQuery(req, {});
@@ -85,7 +87,8 @@ export function modelSiteRoutes(deps: ApiDeps & { triage: TriageEngine }): Route
 function installed(triage: TriageEngine, id: string | undefined): Manifest {
   const model = id ? triage.registry.get(id) : undefined;
   if (!model) throw new VigilError('NOT_FOUND', 'no such model');
-  if (!model.manifest) throw new VigilError('TRIAGE_MODEL_UNAVAILABLE', `model "${model.id}" is ${model.status}${model.reason ? `: ${model.reason.detail}` : ''}`);
+  if (!model.manifest)
+    throw new VigilError('TRIAGE_MODEL_UNAVAILABLE', `model "${model.id}" is ${model.status}${model.reason ? `: ${model.reason.detail}` : ''}`);
   return model.manifest;
 }
 

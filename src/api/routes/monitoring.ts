@@ -16,7 +16,9 @@ export function monitoringRoutes(deps: ApiDeps): Router {
     parseQuery(req, {});
     const report = deps.readiness.report();
     if (!report.ready) {
-      const down = Object.entries(report.checks).filter(([, c]) => !c.ok).map(([name]) => name);
+      const down = Object.entries(report.checks)
+        .filter(([, c]) => !c.ok)
+        .map(([name]) => name);
       throw new VigilError('NOT_READY', `not ready: ${down.join(', ')}`, { extra: { checks: report.checks } });
     }
     res.json(report);

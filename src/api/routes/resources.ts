@@ -52,11 +52,17 @@ export function resourceRoutes(deps: ApiDeps): Router {
         try {
           index.pendingRemovals.removeNow(files, instance.filePath);
         } catch (err) {
-          deps.log.warn('file of a deleted instance could not be removed: tried again at the next start', { instanceId: instance.id, error: describeError(err) });
+          deps.log.warn('file of a deleted instance could not be removed: tried again at the next start', {
+            instanceId: instance.id,
+            error: describeError(err),
+          });
         }
       }
       if (removed.length > 0) files.space.invalidate();
-      auditResources(req, removed.map((i) => i.id));
+      auditResources(
+        req,
+        removed.map((i) => i.id),
+      );
       const remaining = ancestors.find((a) => index.getResource(a.level, a.id) !== undefined);
       res.json({
         RemainingAncestor: remaining ? { ID: remaining.id, Path: `/${remaining.level}/${remaining.id}`, Type: ORTHANC_TYPE[remaining.level] } : null,

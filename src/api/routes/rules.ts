@@ -105,7 +105,9 @@ export function rulesRoutes(deps: ApiDeps & { rules: RoutingPart }): Router {
     const inForce = book.inForce();
     const draftCheck = book.check(body.rules === undefined ? inForce.document : body.rules);
     if (!draftCheck.ruleSet) {
-      throw new VigilError('RULES_INVALID', `the draft has ${draftCheck.errors.length} problem(s); nothing was tested`, { extra: { errors: draftCheck.errors, warnings: draftCheck.warnings } });
+      throw new VigilError('RULES_INVALID', `the draft has ${draftCheck.errors.length} problem(s); nothing was tested`, {
+        extra: { errors: draftCheck.errors, warnings: draftCheck.warnings },
+      });
     }
     const report: DryRunReport = { inForceVersion: inForce.version, warnings: draftCheck.warnings, series: [], unreadable: [], truncated: false };
     const compare = (label: string, facts: Parameters<typeof compareOnSeries>[1], detail: boolean) =>
@@ -117,9 +119,11 @@ export function rulesRoutes(deps: ApiDeps & { rules: RoutingPart }): Router {
       // The whole upload is given, so this parses it or throws DICOM_PARSE_FAILED (422).
       const header = parseHeaderPrefix(bytes, bytes.length)!;
       compare('uploaded header', seriesOfOneHeader(header.dict, deps.config.dicom.aeTitle), body.detail ?? true);
-    }
-    else {
-      const ids = body.seriesId !== undefined ? [checkId(body.seriesId)] : series.updatedSince(Date.now() - body.days! * DAY_MS, (body.limit ?? DEFAULT_SERIES_LIMIT) + 1);
+    } else {
+      const ids =
+        body.seriesId !== undefined
+          ? [checkId(body.seriesId)]
+          : series.updatedSince(Date.now() - body.days! * DAY_MS, (body.limit ?? DEFAULT_SERIES_LIMIT) + 1);
       if (body.seriesId !== undefined && !series.exists(ids[0]!)) throw new VigilError('NOT_FOUND', 'no such series');
       report.truncated = body.days !== undefined && ids.length > (body.limit ?? DEFAULT_SERIES_LIMIT);
       const chosen = report.truncated ? ids.slice(0, -1) : ids;
@@ -152,7 +156,8 @@ export function rulesRoutes(deps: ApiDeps & { rules: RoutingPart }): Router {
 function documentOf(req: Request): unknown {
   if (typeof req.body !== 'string') return req.body ?? {};
   const parsed = parseRulesText(req.body);
-  if ('error' in parsed) throw new VigilError('RULES_INVALID', `the rules text cannot be read: ${parsed.error.message}`, { extra: { errors: [parsed.error], warnings: [] } });
+  if ('error' in parsed)
+    throw new VigilError('RULES_INVALID', `the rules text cannot be read: ${parsed.error.message}`, { extra: { errors: [parsed.error], warnings: [] } });
   return parsed.document;
 }
 

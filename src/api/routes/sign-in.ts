@@ -49,7 +49,12 @@ export function signInRoutes(deps: SignInDeps): Router {
       cookies.setLogin(res, state);
       res.redirect(303, url.href);
     } catch (err) {
-      messagePage(res, asVigilError(err), 'The sign-in could not start', 'The hospital sign-in service cannot be reached from Vigil. Try again in a minute; if it keeps failing, call IT.');
+      messagePage(
+        res,
+        asVigilError(err),
+        'The sign-in could not start',
+        'The hospital sign-in service cannot be reached from Vigil. Try again in a minute; if it keeps failing, call IT.',
+      );
     }
   });
 
@@ -60,7 +65,12 @@ export function signInRoutes(deps: SignInDeps): Router {
       if (outcome.kind === 'no-role') {
         audit(req, '/auth/callback', 403, outcome.person, { tokenName: null, role: null });
         deps.log.warn('sign-in refused: no mapped role in the configured claim', { subject: outcome.person.subject });
-        return messagePage(res, new VigilError('SIGN_IN_NO_ROLE', 'no role'), 'No access to Vigil', `You are signed in at the hospital as ${outcome.person.name}, but your account is in none of the groups that give a role in Vigil. Ask IT to add you to the right group, then sign in again.`);
+        return messagePage(
+          res,
+          new VigilError('SIGN_IN_NO_ROLE', 'no role'),
+          'No access to Vigil',
+          `You are signed in at the hospital as ${outcome.person.name}, but your account is in none of the groups that give a role in Vigil. Ask IT to add you to the right group, then sign in again.`,
+        );
       }
       sessions.sweep();
       const { id } = sessions.open(outcome.auth, outcome.idToken);
@@ -80,7 +90,13 @@ export function signInRoutes(deps: SignInDeps): Router {
       if (id !== undefined) cookies.clearSession(res);
       return sendProblem(res, new VigilError('UNAUTHORIZED', 'not signed in'));
     }
-    res.json({ name: session.auth.person!.name, username: session.auth.tokenName, role: session.auth.role, csrfToken: session.csrf, endsAt: new Date(session.endsAt).toISOString() });
+    res.json({
+      name: session.auth.person!.name,
+      username: session.auth.tokenName,
+      role: session.auth.role,
+      csrfToken: session.csrf,
+      endsAt: new Date(session.endsAt).toISOString(),
+    });
   });
 
   router.post('/auth/logout', async (req, res) => {

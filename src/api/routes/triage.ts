@@ -39,7 +39,10 @@ export function triageRoutes(deps: ApiDeps & { triage: TriageEngine }): Router {
     parseQuery(req, {});
     res.json(modelView(findModel(triage, req.params.id), triage, true));
   });
-  for (const [action, enabled] of [['enable', true], ['disable', false]] as const) {
+  for (const [action, enabled] of [
+    ['enable', true],
+    ['disable', false],
+  ] as const) {
     router.post(`/models/:id/${action}`, allow('it'), (req, res) => {
       parseQuery(req, {});
       findModel(triage, req.params.id);

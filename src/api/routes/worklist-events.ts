@@ -40,7 +40,8 @@ export function worklistEventRoutes(deps: ApiDeps): Router {
       res.write(text);
       if (res.writableLength > MAX_BUFFERED_BYTES) finish('behind');
     };
-    const event = (name: string, data: unknown, id?: number): void => send(`${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+    const event = (name: string, data: unknown, id?: number): void =>
+      send(`${id === undefined ? '' : `id: ${id}\n`}event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
     const heartbeat = setInterval(() => send(': keep-alive\n\n'), heartbeatSeconds * 1000);
     const maxAge = setTimeout(() => finish('max-age'), maxStreamSeconds * 1000);
     const unsubscribe = part.live.subscribe({

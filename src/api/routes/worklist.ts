@@ -84,7 +84,10 @@ export function worklistRoutes(deps: ApiDeps): Router {
       limit,
       offset,
     });
-    auditResources(req, entries.map((e) => e.studyId));
+    auditResources(
+      req,
+      entries.map((e) => e.studyId),
+    );
     const at = now();
     res.json({
       // Who is asking: the page enables the actions this role may take.
@@ -93,7 +96,16 @@ export function worklistRoutes(deps: ApiDeps): Router {
       limit,
       offset,
       now: new Date(at).toISOString(),
-      entries: entries.map((e) => entryView(e, { role: req.auth!.role, now: at, alert: alertOf(deps.alerts, e.studyId), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate, builtInViewer })),
+      entries: entries.map((e) =>
+        entryView(e, {
+          role: req.auth!.role,
+          now: at,
+          alert: alertOf(deps.alerts, e.studyId),
+          scopeOf,
+          viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate,
+          builtInViewer,
+        }),
+      ),
     });
   });
 
@@ -102,7 +114,17 @@ export function worklistRoutes(deps: ApiDeps): Router {
     const p = part();
     const entry = p.query.get(studyIdOf(req));
     if (!entry) throw new VigilError('NOT_FOUND', 'no such study');
-    res.json(entryView(entry, { role: req.auth!.role, now: now(), alert: alertOf(deps.alerts, entry.studyId), feedback: (id) => p.feedback.ofFinding(id), scopeOf, viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate, builtInViewer }));
+    res.json(
+      entryView(entry, {
+        role: req.auth!.role,
+        now: now(),
+        alert: alertOf(deps.alerts, entry.studyId),
+        feedback: (id) => p.feedback.ofFinding(id),
+        scopeOf,
+        viewerUrlTemplate: deps.config.worklist.viewerUrlTemplate,
+        builtInViewer,
+      }),
+    );
   });
 
   router.post('/worklist/:studyId/claim', allow('radiologist'), (req, res) => {
@@ -162,9 +184,13 @@ function alertOf(alerts: AlertsPart | undefined, studyId: string): AlertBrief | 
 
 function listOf<T extends string>(value: string | undefined, allowed: readonly T[], key: string): T[] | undefined {
   if (value === undefined) return undefined;
-  const items = value.split(',').map((v) => v.trim()).filter((v) => v.length > 0);
+  const items = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter((v) => v.length > 0);
   for (const item of items) {
-    if (!(allowed as readonly string[]).includes(item)) throw new VigilError('BAD_REQUEST', `query parameter "${key}" takes ${allowed.join(', ')} (comma-separated)`);
+    if (!(allowed as readonly string[]).includes(item))
+      throw new VigilError('BAD_REQUEST', `query parameter "${key}" takes ${allowed.join(', ')} (comma-separated)`);
   }
   return items as T[];
 }

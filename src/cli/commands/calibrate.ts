@@ -34,7 +34,7 @@ export function registerCalibrate(program: Command): void {
     .argument('<model>', 'model id, e.g. stroke-ich')
     .description('propose (and with --apply set) a site operating point from local evidence, with 95% CIs')
     .option('--target-sensitivity <s>', 'the sensitivity to reach on the local evidence, e.g. 0.95', unit)
-    .option('--from <source>', 'feedback: radiologists\' verdicts on the model\'s findings (default)')
+    .option('--from <source>', "feedback: radiologists' verdicts on the model's findings (default)")
     .option('--labelled <dir>', 'folders with label.json and the DICOM files of one series each, scored by the installed pack')
     .option('--apply', 'make the proposal the site operating point (versioned, audited)')
     .option('--reason <text>', 'why, for the history (with --apply)')
@@ -46,7 +46,11 @@ export function registerCalibrate(program: Command): void {
           const { site, manifest } = open(db, config, id);
           const to = o.rollback === 'shipped' ? 'shipped' : versionNumber(o.rollback!);
           const v = site.rollbackSitePoint(id, manifest.version, to, author);
-          print(o, v, `${id} ${manifest.version}: operating point version ${v.version} is ${v.source === 'site' ? `site, threshold ${v.threshold}` : 'the shipped one'}`);
+          print(
+            o,
+            v,
+            `${id} ${manifest.version}: operating point version ${v.version} is ${v.source === 'site' ? `site, threshold ${v.threshold}` : 'the shipped one'}`,
+          );
         });
         return;
       }
@@ -58,13 +62,22 @@ export function registerCalibrate(program: Command): void {
       await withModelSite(o.apply ? 'calibrate --apply' : undefined, params, async (db, config, author) => {
         const { site, manifest } = open(db, config, id);
         const cases = o.labelled ? await scoreLabelled(path.join(config.triage.modelsDir, id), o.labelled) : undefined;
-        const proposal = proposalFor(manifest, site, { targetSensitivity: o.targetSensitivity!, from: cases ? 'labelled' : 'feedback', cases }, config.triage.calibration);
+        const proposal = proposalFor(
+          manifest,
+          site,
+          { targetSensitivity: o.targetSensitivity!, from: cases ? 'labelled' : 'feedback', cases },
+          config.triage.calibration,
+        );
         if (!o.apply) {
           print(o, proposal, describe(proposal).concat('not applied: add --apply to make it the site operating point').join('\n'));
           return;
         }
         const v = site.applySitePoint(proposal, author, o.reason);
-        print(o, v, describe(proposal).concat(`applied: site operating point v${v.version} decides ${id} ${manifest.version} from its next finding`).join('\n'));
+        print(
+          o,
+          v,
+          describe(proposal).concat(`applied: site operating point v${v.version} decides ${id} ${manifest.version} from its next finding`).join('\n'),
+        );
       });
     });
 }

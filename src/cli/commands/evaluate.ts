@@ -61,7 +61,10 @@ export function registerEvaluate(program: Command): void {
       const report = evaluateScores(studies, {
         threshold,
         thresholdSource: source,
-        subgroupColumns: o.subgroups?.split(',').map((s) => s.trim()).filter(Boolean),
+        subgroupColumns: o.subgroups
+          ?.split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
         auroc: { method: o.auroc, resamples: o.resamples, seed: o.bootstrapSeed },
         prevalence: o.prevalence ?? null,
       });
@@ -79,7 +82,10 @@ export function registerEvaluate(program: Command): void {
             })
           : [{ name: 'all', points: report.roc, auc: report.overall.auroc.value }];
         const m = report.overall;
-        const point = m.sensitivity.value === null || m.specificity.value === null ? null : { fpr: 1 - m.specificity.value, tpr: m.sensitivity.value, label: `threshold ${threshold.toFixed(3)}` };
+        const point =
+          m.sensitivity.value === null || m.specificity.value === null
+            ? null
+            : { fpr: 1 - m.specificity.value, tpr: m.sensitivity.value, label: `threshold ${threshold.toFixed(3)}` };
         fs.writeFileSync(path.join(o.out, 'roc.svg'), rocSvg(title, series, point));
         if (o.studies) fs.writeFileSync(path.join(o.out, 'scores.csv'), scoresToCsv(studies));
       }

@@ -21,7 +21,11 @@ export function registerModels(program: Command): void {
       .command(mode)
       .argument('<model>', 'model id, e.g. stroke-ich')
       .option('--reason <text>', 'why, for the history')
-      .description(mode === 'shadow' ? 'run the installed version silent: findings stored and monitored, no alert, no priority' : 'make the installed version live: its positives alert and raise priorities')
+      .description(
+        mode === 'shadow'
+          ? 'run the installed version silent: findings stored and monitored, no alert, no priority'
+          : 'make the installed version live: its positives alert and raise priorities',
+      )
       .action(async (id: string, opts: { reason?: string }) => {
         await withModelSite(`models ${mode}`, { model: id }, (db, config, author) => {
           const { site, manifest } = open(db, config, id);
@@ -53,10 +57,13 @@ export function registerModels(program: Command): void {
         out(`${id} ${manifest.version}: ${site.modeOf(id, manifest.version).mode}`);
         out(`operating point in force: ${point.source === 'site' ? `site v${point.version}` : `shipped "${point.name}"`}, threshold ${point.threshold}`);
         out('mode history (newest first):');
-        for (const m of site.modeHistory(id)) out(`  v${m.version}\t${m.createdAt}\t${m.packVersion}\t${m.mode}\t${m.author}${m.reason ? `\t${m.reason}` : ''}`);
+        for (const m of site.modeHistory(id))
+          out(`  v${m.version}\t${m.createdAt}\t${m.packVersion}\t${m.mode}\t${m.author}${m.reason ? `\t${m.reason}` : ''}`);
         out('operating point history (newest first):');
         for (const p of site.sitePointHistory(id)) {
-          out(`  v${p.version}\t${p.createdAt}\t${p.packVersion}\t${p.source === 'site' ? `site threshold ${p.threshold}` : 'shipped'}\t${p.author}${p.reason ? `\t${p.reason}` : ''}`);
+          out(
+            `  v${p.version}\t${p.createdAt}\t${p.packVersion}\t${p.source === 'site' ? `site threshold ${p.threshold}` : 'shipped'}\t${p.author}${p.reason ? `\t${p.reason}` : ''}`,
+          );
         }
       });
     });

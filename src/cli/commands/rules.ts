@@ -66,10 +66,16 @@ export function registerRules(program: Command): void {
 async function checkFile(file: string): Promise<RuleCheck> {
   const config = nodeConfig();
   const enabled = config?.plugins.enabled ?? [];
-  const { defaults, problems } = await defaultRulesOfPlugins(enabled, (config?.plugins.folders ?? []).map((f) => path.resolve(f)));
+  const { defaults, problems } = await defaultRulesOfPlugins(
+    enabled,
+    (config?.plugins.folders ?? []).map((f) => path.resolve(f)),
+  );
   const destinations = config?.dicom.modalities.filter((m) => m.port !== undefined).map((m) => m.aeTitle);
   const { parsed } = readRulesFile(file);
-  const check: RuleCheck = 'error' in parsed ? { ruleSet: undefined, errors: [parsed.error], warnings: [] } : checkRules(parsed.document, { defaults, models: modelIdsFromManifests(config?.triage.modelsDir ?? './models'), destinations });
+  const check: RuleCheck =
+    'error' in parsed
+      ? { ruleSet: undefined, errors: [parsed.error], warnings: [] }
+      : checkRules(parsed.document, { defaults, models: modelIdsFromManifests(config?.triage.modelsDir ?? './models'), destinations });
   check.errors.unshift(...problems);
   if (problems.length > 0) check.ruleSet = undefined;
   process.stderr.write(`plugins with default rules: ${enabled.join(', ') || 'none enabled (plugins.enabled)'}\n`);

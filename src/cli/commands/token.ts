@@ -44,7 +44,9 @@ export function registerToken(program: Command): void {
       await withTokens(undefined, {}, (tokens) => {
         const rows = tokens.list({ includeRevoked: opts.all });
         const lines = rows.map((t) =>
-          [t.name, t.role, iso(t.createdAt), t.createdBy, t.lastUsedAt ? iso(t.lastUsedAt) : '-', t.revokedAt ? `revoked ${iso(t.revokedAt)}` : 'live'].join('\t'),
+          [t.name, t.role, iso(t.createdAt), t.createdBy, t.lastUsedAt ? iso(t.lastUsedAt) : '-', t.revokedAt ? `revoked ${iso(t.revokedAt)}` : 'live'].join(
+            '\t',
+          ),
         );
         process.stdout.write(['NAME\tROLE\tCREATED\tBY\tLAST USED\tSTATE', ...lines].join('\n') + '\n');
       });

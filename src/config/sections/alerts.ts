@@ -7,7 +7,10 @@ import { aeTitle } from './dicom.js';
  * A secret: written in the file, or (better) the name of an environment variable that holds
  * it, so the file can be read by people who must not see the secret.
  */
-export const secretValue = z.union([z.string().min(1), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') })]);
+export const secretValue = z.union([
+  z.string().min(1),
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }),
+]);
 export type SecretValue = z.infer<typeof secretValue>;
 
 /** Which findings a destination receives. Only positive findings ever make alerts. */
@@ -183,7 +186,11 @@ export const alertsSection = z
           .refine((b) => b.maxMs >= b.initialMs, { message: 'maxMs must be at least initialMs', path: ['maxMs'] })
           .prefault({}),
         /** A delivery still failing this long after its alert was raised is dead-lettered. */
-        giveUpAfterMs: z.number().int().min(60_000).default(24 * 3600_000),
+        giveUpAfterMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(24 * 3600_000),
         /** After this many consecutive failures a destination is left alone for `cooldownMs`. */
         breaker: z
           .strictObject({

@@ -23,7 +23,12 @@ const claimPath = z.string().regex(/^[A-Za-z0-9_:\-/]+(\.[A-Za-z0-9_:\-/]+)*$/, 
 
 /** For each role, the claim values (group names, group object ids, app roles) that give it. */
 const roleMap = z
-  .strictObject(Object.fromEntries(ROLES.map((role) => [role, z.array(z.string().min(1)).default([])])) as Record<(typeof ROLES)[number], z.ZodDefault<z.ZodArray<z.ZodString>>>)
+  .strictObject(
+    Object.fromEntries(ROLES.map((role) => [role, z.array(z.string().min(1)).default([])])) as Record<
+      (typeof ROLES)[number],
+      z.ZodDefault<z.ZodArray<z.ZodString>>
+    >,
+  )
   .refine((map) => Object.values(map).some((values) => values.length > 0), { message: 'map at least one claim value to a role, or nobody can sign in' });
 
 /**
@@ -41,8 +46,13 @@ const oidcSection = z.strictObject({
    * The node's origin as people's browsers reach it (behind a proxy, the proxy's): the provider
    * sends them back to `<publicUrl>/auth/callback`. No path: the page lives at the root.
    */
-  publicUrl: z.url().refine(isBareOrigin, { message: 'must be the http(s) origin browsers reach the node at (scheme, host, port), with no path or trailing slash' }),
-  scopes: z.array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope name')).default(['openid', 'profile', 'email']).refine((s) => s.includes('openid'), { message: 'must include openid' }),
+  publicUrl: z
+    .url()
+    .refine(isBareOrigin, { message: 'must be the http(s) origin browsers reach the node at (scheme, host, port), with no path or trailing slash' }),
+  scopes: z
+    .array(z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'must be a scope name'))
+    .default(['openid', 'profile', 'email'])
+    .refine((s) => s.includes('openid'), { message: 'must include openid' }),
   /** The claim that carries groups or roles, re-read at each sign-in. */
   roleClaim: claimPath.default('groups'),
   roles: roleMap,
@@ -53,7 +63,12 @@ const oidcSection = z.strictObject({
   session: z
     .strictObject({
       /** Signed out after this long without a request: a reading-room PC left unlocked. */
-      idleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+      idleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(30),
       /** Signed out this long after sign-in, however active: a shift. */
       absoluteHours: z.number().int().min(1).max(72).default(12),
     })

@@ -18,9 +18,7 @@ export const knownModality = z.strictObject({
   /** Where to reach it as an SCP (for forwarding); optional. */
   port: port.optional(),
   /** Reach it over DICOM TLS (forwards, C-ECHO): the CA that signs it, our certificate and key. */
-  tls: z
-    .strictObject({ caFile: z.string().min(1).optional(), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() })
-    .optional(),
+  tls: z.strictObject({ caFile: z.string().min(1).optional(), certFile: z.string().min(1).optional(), keyFile: z.string().min(1).optional() }).optional(),
   description: z.string().optional(),
 });
 
@@ -46,7 +44,12 @@ export const dicomSection = z
     /** Of maxAssociations, the last slots kept for the AE titles of `modalities` (none while it is empty). */
     reservedAssociations: z.number().int().min(0).max(999).default(4),
     /** Largest PDU we accept (bytes), advertised in A-ASSOCIATE-AC. */
-    maxPduLength: z.number().int().min(4096).max(4 * 1024 * 1024).default(262144),
+    maxPduLength: z
+      .number()
+      .int()
+      .min(4096)
+      .max(4 * 1024 * 1024)
+      .default(262144),
     timeouts: z
       .strictObject({
         /** A connection with no byte either way for this long is closed: a backstop behind the timers below. */
@@ -71,7 +74,10 @@ export const dicomSection = z
      */
     storageSopClasses: z.union([z.literal('all'), z.array(z.string().regex(/^[0-9.]+$/)).min(1)]).default('all'),
     /** Transfer syntaxes accepted, by UID; the sender's order of preference decides among them. */
-    transferSyntaxes: z.array(z.string().regex(/^[0-9.]+$/)).min(1).optional(),
+    transferSyntaxes: z
+      .array(z.string().regex(/^[0-9.]+$/))
+      .min(1)
+      .optional(),
     /**
      * The Query/Retrieve SCP (C-FIND, C-MOVE, C-GET; Patient Root and Study Root). Nobody may
      * query or retrieve until their calling AE title is listed: the index holds patient data.
@@ -99,7 +105,10 @@ export const dicomSection = z
         /** Open no plain listener: scanners reach the node over TLS only (`port` is then unused). */
         only: z.boolean().default(false),
       })
-      .refine((t) => !t.requireClientCert || t.caFile !== undefined, { message: 'requireClientCert needs caFile (the CA that signs the scanners)', path: ['caFile'] })
+      .refine((t) => !t.requireClientCert || t.caFile !== undefined, {
+        message: 'requireClientCert needs caFile (the CA that signs the scanners)',
+        path: ['caFile'],
+      })
       .optional(),
   })
   .superRefine((dicom, ctx) => {

@@ -9,7 +9,12 @@ export const httpSection = z
     port: port.default(8042),
     tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
     /** Largest JSON request body, bytes. */
-    maxBodyBytes: z.number().int().min(1024).max(50 * 1024 * 1024).default(1024 * 1024),
+    maxBodyBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(1024 * 1024),
     /**
      * Reverse proxies whose X-Forwarded-For is believed (IPs, CIDRs, or loopback / linklocal /
      * uniquelocal). Empty: the socket's address is the client's, whatever headers say. The audit

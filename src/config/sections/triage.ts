@@ -10,9 +10,19 @@ export const triageSection = z
      * Worker processes that decode, preprocess and run models; one job each at a time. Chosen for
      * the machine (src/core/machine-threads.ts): one core left to the thread that receives.
      */
-    workers: z.number().int().min(1).max(64).default(() => threadsForMachine().workers),
+    workers: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => threadsForMachine().workers),
     /** ONNX Runtime intra-op threads per session; chosen so that workers × threads ≤ cores - 1. */
-    inferenceThreads: z.number().int().min(1).max(64).default(() => threadsForMachine().inferenceThreads),
+    inferenceThreads: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(() => threadsForMachine().inferenceThreads),
     /**
      * V8 heap of each worker process, MB (--max-old-space-size): a safety net; the per-model bound
      * is the pack's resources.maxMemoryMb. Native memory (ONNX Runtime, codecs) is not bounded by it.
@@ -34,7 +44,12 @@ export const triageSection = z
       .superRefine((provider, ctx) => {
         if (provider.name !== 'cuda' || provider.fallbackToCpu) return;
         const why = cudaUnavailable();
-        if (why) ctx.addIssue({ code: 'custom', path: ['name'], message: `cuda asked, but ${why}; use cpu, or set fallbackToCpu: true to run on the CPU when CUDA is missing` });
+        if (why)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['name'],
+            message: `cuda asked, but ${why}; use cpu, or set fallbackToCpu: true to run on the CPU when CUDA is missing`,
+          });
       }),
     /** Attempts for a job that fails for a passing reason (timeout, crash); bad input fails at once. */
     maxAttempts: z.number().int().min(1).max(20).default(3),

@@ -21,7 +21,12 @@ export const worklistSection = z
         application: z.string().min(1).max(180).default('VIGIL'),
         facility: z.string().max(180).default(''),
         /** Largest MLLP frame accepted; a larger one closes the connection. */
-        maxMessageBytes: z.number().int().min(1024).max(16 * 1024 * 1024).default(1024 * 1024),
+        maxMessageBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(16 * 1024 * 1024)
+          .default(1024 * 1024),
       })
       .prefault({}),
     /** Server-Sent Events (GET /worklist/events): tickets and stream lifetime. */

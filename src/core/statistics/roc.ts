@@ -13,7 +13,7 @@ export function rocCurve(positives: readonly number[], negatives: readonly numbe
   const points: RocPoint[] = [{ threshold: Infinity, fpr: 0, tpr: 0 }];
   let tp = 0;
   let fp = 0;
-  for (let i = 0; i < scored.length; ) {
+  for (let i = 0; i < scored.length;) {
     const t = scored[i]![0];
     while (i < scored.length && scored[i]![0] === t) {
       if (scored[i]![1] === 1) tp++;

@@ -101,7 +101,10 @@ function decodeValue(vr: CommandVr, value: Buffer): string | number | undefined 
     case 'UL':
       return value.length === 4 ? value.readUInt32LE(0) : undefined;
     default:
-      return value.toString('latin1').replace(/[\0 ]+$/, '').replace(/^ +/, '');
+      return value
+        .toString('latin1')
+        .replace(/[\0 ]+$/, '')
+        .replace(/^ +/, '');
   }
 }
 

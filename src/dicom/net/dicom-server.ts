@@ -126,7 +126,13 @@ export class DicomServer {
     server.on('error', (err) => this.log.error('DICOM TLS listener error', { error: describeError(err) }));
     this.tlsServer = server;
     await listen(server, config.port, this.config.host);
-    this.log.info('DICOM TLS listener ready', { aeTitle: this.config.aeTitle, host: this.config.host, port: this.tlsPort, plainListener: this.plainConfigured, clientCertificates: config.requireClientCert ? 'required' : config.caFile ? 'checked when sent' : 'not asked for' });
+    this.log.info('DICOM TLS listener ready', {
+      aeTitle: this.config.aeTitle,
+      host: this.config.host,
+      port: this.tlsPort,
+      plainListener: this.plainConfigured,
+      clientCertificates: config.requireClientCert ? 'required' : config.caFile ? 'checked when sent' : 'not asked for',
+    });
   }
 
   /**
@@ -161,7 +167,10 @@ export class DicomServer {
     if (this.counts.waitingFrom(address) >= this.config.maxAssociationsPerAddress) {
       if (!this.flooding.has(address)) {
         this.flooding.add(address);
-        this.log.warn('connections closed unread: too many waiting to associate from one address', { remote: address, limit: this.config.maxAssociationsPerAddress });
+        this.log.warn('connections closed unread: too many waiting to associate from one address', {
+          remote: address,
+          limit: this.config.maxAssociationsPerAddress,
+        });
       }
       this.observer?.connectionCut?.('waiting-limit');
       socket.destroy();

@@ -20,10 +20,7 @@ export interface RouterTarget {
   forward(pdu: Buffer): void;
 }
 
-type Route =
-  | { to: 'command' }
-  | { to: 'sink'; sink: DatasetSink; contextId: number }
-  | { to: 'library' };
+type Route = { to: 'command' } | { to: 'sink'; sink: DatasetSink; contextId: number } | { to: 'library' };
 
 /**
  * Routes the DIMSE messages of one association (PS3.7 9, PS3.8 9.3.5). The messages the node

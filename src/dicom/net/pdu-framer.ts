@@ -21,10 +21,7 @@ export interface PdvPiece {
   ends: boolean;
 }
 
-export type Framed =
-  | { pdu: Buffer }
-  | { piece: PdvPiece }
-  | { error: string; kind: 'unknown-type' | 'too-long' | 'bad-pdata' };
+export type Framed = { pdu: Buffer } | { piece: PdvPiece } | { error: string; kind: 'unknown-type' | 'too-long' | 'bad-pdata' };
 
 const HEADER_BYTES = 6;
 /** PDU types of PS3.8 9.3 (0xFF: dcmjs-dimse's no-op). */

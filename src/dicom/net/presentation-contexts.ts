@@ -2,8 +2,7 @@ import type { DicomConfig } from '../../config/sections/dicom.js';
 import { DEFAULT_TRANSFER_SYNTAXES, isStorageSopClass, TransferSyntax, VERIFICATION_SOP_CLASS } from '../data/uids.js';
 
 export type ContextDecision =
-  | { accept: true; transferSyntaxUid: string }
-  | { accept: false; reason: 'abstract-syntax-not-supported' | 'transfer-syntaxes-not-supported' };
+  { accept: true; transferSyntaxUid: string } | { accept: false; reason: 'abstract-syntax-not-supported' | 'transfer-syntaxes-not-supported' };
 
 /** Non-storage services the SCP answers, with the syntaxes they speak. */
 const UNCOMPRESSED = [TransferSyntax.ExplicitVRLittleEndian, TransferSyntax.ImplicitVRLittleEndian];

@@ -295,12 +295,7 @@ export class VigilScp extends OwnCommandsScp {
     }
     const extraServices = new Set([...(this.ctx.mpps ? [MPPS_SOP_CLASS] : []), ...(this.ctx.queryRetrieve ? QR_SOP_CLASSES : [])]);
     for (const { context } of association.getPresentationContexts()) {
-      const decision = choosePresentationContext(
-        this.ctx.config,
-        context.getAbstractSyntaxUid(),
-        context.getTransferSyntaxUids(),
-        extraServices,
-      );
+      const decision = choosePresentationContext(this.ctx.config, context.getAbstractSyntaxUid(), context.getTransferSyntaxUids(), extraServices);
       if (decision.accept) context.setResult(PresentationContextResult.Accept, decision.transferSyntaxUid);
       else if (decision.reason === 'abstract-syntax-not-supported') context.setResult(PresentationContextResult.RejectAbstractSyntaxNotSupported);
       else context.setResult(PresentationContextResult.RejectTransferSyntaxesNotSupported);
@@ -364,7 +359,11 @@ export class VigilScp extends OwnCommandsScp {
       socket.destroy();
       return;
     }
-    this.ctx.log.warn('association aborted: silent', { phase, callingAeTitle: this.peer.association?.getCallingAeTitle().trim(), remote: socket.remoteAddress });
+    this.ctx.log.warn('association aborted: silent', {
+      phase,
+      callingAeTitle: this.peer.association?.getCallingAeTitle().trim(),
+      remote: socket.remoteAddress,
+    });
     this.sendAbort(AbortSource.ServiceProvider, AbortReason.NotSpecified);
     socket.end(() => socket.destroy());
   }
@@ -527,11 +526,7 @@ export class VigilScp extends OwnCommandsScp {
     return storeStatus(outcome);
   }
 
-  private answerMpps(
-    request: NCreateRequest | NSetRequest,
-    sopInstanceUid: string,
-    call: (mpps: MppsHandler, request: MppsRequest) => MppsAnswer,
-  ): MppsAnswer {
+  private answerMpps(request: NCreateRequest | NSetRequest, sopInstanceUid: string, call: (mpps: MppsHandler, request: MppsRequest) => MppsAnswer): MppsAnswer {
     const sopClass = request.getAffectedSopClassUid() || request.getRequestedSopClassUid();
     if (!this.ctx.mpps || sopClass !== MPPS_SOP_CLASS) return { status: DimseStatus.SopClassNotSupported };
     try {

@@ -65,10 +65,7 @@ function sendBatch(peer: DicomPeer, files: readonly Sendable[], opts: SendOption
     const sopClass = request.getAffectedSopClassUid();
     if (request.getDataset()?.getTransferSyntaxUid() === TransferSyntax.ExplicitVRLittleEndian && !ownContexts.has(sopClass)) {
       ownContexts.add(sopClass);
-      client.addAdditionalPresentationContext(
-        new dimse.association.PresentationContext(0, sopClass, TransferSyntax.ExplicitVRLittleEndian),
-        true,
-      );
+      client.addAdditionalPresentationContext(new dimse.association.PresentationContext(0, sopClass, TransferSyntax.ExplicitVRLittleEndian), true);
     }
     return request;
   });

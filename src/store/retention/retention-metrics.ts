@@ -4,8 +4,16 @@ import type { RetentionReason } from './retention-reasons.js';
 
 /** What retention removed and what it had to keep, for /metrics. */
 export function retentionMetrics(metrics: Metrics) {
-  const studies = metrics.counter({ name: 'vigil_retention_removed_studies_total', help: 'Studies retention removed, by limit (age or size)', labelNames: ['reason'] as const });
-  const bytes = metrics.counter({ name: 'vigil_retention_removed_bytes_total', help: 'Bytes of stored files retention removed, by limit', labelNames: ['reason'] as const });
+  const studies = metrics.counter({
+    name: 'vigil_retention_removed_studies_total',
+    help: 'Studies retention removed, by limit (age or size)',
+    labelNames: ['reason'] as const,
+  });
+  const bytes = metrics.counter({
+    name: 'vigil_retention_removed_bytes_total',
+    help: 'Bytes of stored files retention removed, by limit',
+    labelNames: ['reason'] as const,
+  });
   const kept = metrics.gauge({
     name: 'vigil_retention_protected_studies',
     help: 'Studies the last retention run would have removed but kept, by the first protection that held',

@@ -43,9 +43,9 @@ export function registerDemo(program: Command, loadConfigOrExit: () => LoadedCon
     .description('send synthetic studies to a running node and follow them to alerts and the worklist')
     // No fixed defaults: the node's own config (config/vigil.yaml or VIGIL_CONFIG, and the same
     // VIGIL_HTTP_PORT, VIGIL_DICOM_PORT... overrides), so the demo finds the node `npm start` runs.
-    .addOption(new Option('--http <url>', 'the node\'s HTTP API').argParser(httpUrl).default(undefined, 'from the node\'s config: http://127.0.0.1:8042'))
-    .addOption(new Option('--dicom <host:port>', 'the node\'s DICOM listener').argParser(hostPort).default(undefined, 'from the node\'s config: 127.0.0.1:11112'))
-    .addOption(new Option('--called-ae <title>', 'the node\'s AE title').argParser(aeTitle).default(undefined, 'from the node\'s config: VIGIL'))
+    .addOption(new Option('--http <url>', "the node's HTTP API").argParser(httpUrl).default(undefined, "from the node's config: http://127.0.0.1:8042"))
+    .addOption(new Option('--dicom <host:port>', "the node's DICOM listener").argParser(hostPort).default(undefined, "from the node's config: 127.0.0.1:11112"))
+    .addOption(new Option('--called-ae <title>', "the node's AE title").argParser(aeTitle).default(undefined, "from the node's config: VIGIL"))
     .option('--calling-ae <title>', 'the AE title the demo sends as', aeTitle, 'VIGIL_DEMO')
     .option('--token <token>', 'an admin API token (default: env VIGIL_ADMIN_TOKEN)')
     .option('--timeout <seconds>', 'give up when the studies have not all reached their end state by then', seconds, 300)

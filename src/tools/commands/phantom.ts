@@ -20,19 +20,44 @@ export function registerPhantom(program: Command): void {
     .addOption(new Option('--size <bin>', 'size of the finding').choices(SIZE_BINS))
     .option('--type <type>', 'subtype of the finding (e.g. subdural, segmental, apical)')
     .option('--arrays', 'also write training arrays (volume.npy in HU, mask.npy of the finding)')
-    .action((o: { kind: PhantomOptions['kind']; finding: PhantomOptions['finding']; seed: number; out: string; count: number; vendor?: string; thickness?: number; matrix?: number; noise?: PhantomOptions['noise']; size?: PhantomOptions['size']; type?: string; arrays?: boolean }) => {
-      for (let i = 0; i < o.count; i++) {
-        const seed = o.seed + i;
-        const dir = o.count === 1 ? o.out : path.join(o.out, `${o.kind}-${o.finding}-${String(seed).padStart(6, '0')}`);
-        const { label, files } = writePhantom(
-          { kind: o.kind, finding: o.finding, seed, vendor: o.vendor, sliceThicknessMm: o.thickness, matrix: o.matrix, noise: o.noise, size: o.size, type: o.type },
-          dir,
-          { arrays: o.arrays },
-        );
-        const what = label.positive ? `${label.type} ${label.size?.bin ?? ''} (${label.location?.side ?? ''} ${label.location?.region ?? ''})` : 'no finding';
-        process.stdout.write(`${dir}: ${files.length} file(s), ${what}, vendor ${label.subgroup.vendor}\n`);
-      }
-    });
+    .action(
+      (o: {
+        kind: PhantomOptions['kind'];
+        finding: PhantomOptions['finding'];
+        seed: number;
+        out: string;
+        count: number;
+        vendor?: string;
+        thickness?: number;
+        matrix?: number;
+        noise?: PhantomOptions['noise'];
+        size?: PhantomOptions['size'];
+        type?: string;
+        arrays?: boolean;
+      }) => {
+        for (let i = 0; i < o.count; i++) {
+          const seed = o.seed + i;
+          const dir = o.count === 1 ? o.out : path.join(o.out, `${o.kind}-${o.finding}-${String(seed).padStart(6, '0')}`);
+          const { label, files } = writePhantom(
+            {
+              kind: o.kind,
+              finding: o.finding,
+              seed,
+              vendor: o.vendor,
+              sliceThicknessMm: o.thickness,
+              matrix: o.matrix,
+              noise: o.noise,
+              size: o.size,
+              type: o.type,
+            },
+            dir,
+            { arrays: o.arrays },
+          );
+          const what = label.positive ? `${label.type} ${label.size?.bin ?? ''} (${label.location?.side ?? ''} ${label.location?.region ?? ''})` : 'no finding';
+          process.stdout.write(`${dir}: ${files.length} file(s), ${what}, vendor ${label.subgroup.vendor}\n`);
+        }
+      },
+    );
 }
 
 function integer(value: string): number {

@@ -62,14 +62,24 @@ export const PHANTOM_CASES: readonly PhantomCase[] = [
     modelId: 'stroke-ich',
     phantom: { kind: 'head-ct', finding: 'ich', seed: 5001, vendor: 'alpha', sliceThicknessMm: 5, matrix: 256, size: 'large', type: 'intraparenchymal' },
   },
-  { key: 'head-ct-normal', label: 'head CT, normal', modelId: 'stroke-ich', phantom: { kind: 'head-ct', finding: 'none', seed: 5101, vendor: 'alpha', sliceThicknessMm: 5, matrix: 256 } },
+  {
+    key: 'head-ct-normal',
+    label: 'head CT, normal',
+    modelId: 'stroke-ich',
+    phantom: { kind: 'head-ct', finding: 'none', seed: 5101, vendor: 'alpha', sliceThicknessMm: 5, matrix: 256 },
+  },
   {
     key: 'ctpa-pe',
     label: 'CTPA, PE',
     modelId: 'pe-ctpa',
     phantom: { kind: 'ctpa', finding: 'pe', seed: 5003, vendor: 'alpha', sliceThicknessMm: 2.5, matrix: 256, size: 'large', type: 'central' },
   },
-  { key: 'ctpa-normal', label: 'CTPA, normal', modelId: 'pe-ctpa', phantom: { kind: 'ctpa', finding: 'none', seed: 5103, vendor: 'alpha', sliceThicknessMm: 2.5, matrix: 256 } },
+  {
+    key: 'ctpa-normal',
+    label: 'CTPA, normal',
+    modelId: 'pe-ctpa',
+    phantom: { kind: 'ctpa', finding: 'none', seed: 5103, vendor: 'alpha', sliceThicknessMm: 2.5, matrix: 256 },
+  },
   {
     key: 'cxr-pneumothorax-jls',
     label: 'chest X-ray, pneumothorax (JPEG-LS)',
@@ -78,7 +88,13 @@ export const PHANTOM_CASES: readonly PhantomCase[] = [
     compress: 'jpeg-ls',
     mpps: true,
   },
-  { key: 'cxr-normal', label: 'chest X-ray, normal', modelId: 'pneumothorax-cxr', phantom: { kind: 'cxr', finding: 'none', seed: 5104, vendor: 'alpha', matrix: 2 }, mpps: true },
+  {
+    key: 'cxr-normal',
+    label: 'chest X-ray, normal',
+    modelId: 'pneumothorax-cxr',
+    phantom: { kind: 'cxr', finding: 'none', seed: 5104, vendor: 'alpha', matrix: 2 },
+    mpps: true,
+  },
 ];
 
 /** The model packs the demo needs, one per kind of phantom. */
@@ -150,7 +166,9 @@ function fresher(files: MemoryFile[], uids: SeriesUids, salt: string | undefined
 /** The step a modality reports for these files, from their headers. */
 export function performedStep(files: readonly MemoryFile[]): PerformedStep {
   const headers = files.map((f) => {
-    const { dict } = dcmjs.data.DicomMessage.readFile(f.bytes.buffer.slice(f.bytes.byteOffset, f.bytes.byteOffset + f.bytes.byteLength) as ArrayBuffer, { untilTag: '7FE00010' });
+    const { dict } = dcmjs.data.DicomMessage.readFile(f.bytes.buffer.slice(f.bytes.byteOffset, f.bytes.byteOffset + f.bytes.byteLength) as ArrayBuffer, {
+      untilTag: '7FE00010',
+    });
     return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict) as Record<string, string>;
   });
   const h = headers[0]!;

@@ -106,7 +106,8 @@ export class FhirSink {
         return this.problem(res, 400, 'structure', 'POST to the base takes a transaction Bundle');
       }
       const entries = body.entry as TransactionEntry[];
-      if (entries.some((e) => !e.resource?.resourceType || !e.request?.method)) return this.problem(res, 400, 'structure', 'every entry needs a resource and a request');
+      if (entries.some((e) => !e.resource?.resourceType || !e.request?.method))
+        return this.problem(res, 400, 'structure', 'every entry needs a resource and a request');
       const outcomes = entries.map((e) => this.apply(e.resource!, e.request!));
       this.record(body, outcomes);
       return this.send(res, 200, {

@@ -97,5 +97,8 @@ export function readableHl7(msg: Hl7Message): string[] {
   const masked: Segment[] = msg.segments.map((s) =>
     s.name !== 'PID' ? s : { name: s.name, fields: s.fields.map((f, i) => (PID_IDENTIFYING.includes(i) && f.length > 0 ? [[['***']]] : f)) },
   );
-  return new Hl7Message(masked, msg.delimiters).toString().split('\r').filter((l) => l.length > 0);
+  return new Hl7Message(masked, msg.delimiters)
+    .toString()
+    .split('\r')
+    .filter((l) => l.length > 0);
 }

@@ -34,7 +34,14 @@ export class MppsScu {
     const uid = phantomUid('demo-mpps', step.seriesInstanceUid);
     const { date, time } = dicomDateTime(at);
     await this.send(new dimse.requests.NCreateRequest(MPPS_SOP_CLASS, uid), 'N-CREATE', {
-      ScheduledStepAttributesSequence: [{ StudyInstanceUID: step.studyInstanceUid, AccessionNumber: step.accessionNumber, RequestedProcedureID: step.accessionNumber, ScheduledProcedureStepID: step.accessionNumber }],
+      ScheduledStepAttributesSequence: [
+        {
+          StudyInstanceUID: step.studyInstanceUid,
+          AccessionNumber: step.accessionNumber,
+          RequestedProcedureID: step.accessionNumber,
+          ScheduledProcedureStepID: step.accessionNumber,
+        },
+      ],
       PatientName: step.patient.name,
       PatientID: step.patient.id,
       PatientBirthDate: step.patient.birthDate,
@@ -73,7 +80,11 @@ export class MppsScu {
     });
   }
 
-  private send(request: InstanceType<typeof dimse.requests.NCreateRequest> | InstanceType<typeof dimse.requests.NSetRequest>, what: string, attrs: Record<string, unknown>): Promise<void> {
+  private send(
+    request: InstanceType<typeof dimse.requests.NCreateRequest> | InstanceType<typeof dimse.requests.NSetRequest>,
+    what: string,
+    attrs: Record<string, unknown>,
+  ): Promise<void> {
     request.setDataset(new dimse.Dataset(attrs, TransferSyntax.ExplicitVRLittleEndian));
     const client = new dimse.Client();
     let status: number | undefined;
@@ -91,7 +102,9 @@ export class MppsScu {
         if (status === SUCCESS) return resolve();
         const where = `MPPS ${what} to ${aeTitle} at ${host}:${port}`;
         if (status !== undefined) {
-          reject(new VigilError('DEMO_API_REFUSED', `${where}: refused with status 0x${status.toString(16).padStart(4, '0')}${comment ? ` (${comment})` : ''}`));
+          reject(
+            new VigilError('DEMO_API_REFUSED', `${where}: refused with status 0x${status.toString(16).padStart(4, '0')}${comment ? ` (${comment})` : ''}`),
+          );
         } else reject(new VigilError('DICOM_PEER_UNAVAILABLE', `${where}: ${failure ? `network error: ${failure.message}` : 'no answer'}`, { cause: failure }));
       });
       client.send(host, port, this.callingAeTitle, aeTitle);

@@ -40,11 +40,16 @@ export class NodeApi {
       // fetch wraps the socket's error: its code (ECONNREFUSED...) or message ("bad port") says why.
       const inner = (err as { cause?: { code?: string; message?: string } }).cause;
       const cause = inner?.code ?? inner?.message ?? (err as Error).message;
-      throw new VigilError('DEMO_NODE_UNREACHABLE', `no Vigil node answers at ${this.base} (${cause}): start one with \`npm start\`, or pass --http`, { cause: err });
+      throw new VigilError('DEMO_NODE_UNREACHABLE', `no Vigil node answers at ${this.base} (${cause}): start one with \`npm start\`, or pass --http`, {
+        cause: err,
+      });
     }
     const text = await res.text();
     if (res.status === 401 || res.status === 403) {
-      throw new VigilError('DEMO_API_REFUSED', `${method} ${path}: the node refused the token (${res.status}); pass an admin token with --token or VIGIL_ADMIN_TOKEN`);
+      throw new VigilError(
+        'DEMO_API_REFUSED',
+        `${method} ${path}: the node refused the token (${res.status}); pass an admin token with --token or VIGIL_ADMIN_TOKEN`,
+      );
     }
     if (!res.ok) {
       let detail = text.slice(0, 300);

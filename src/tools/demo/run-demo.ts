@@ -52,7 +52,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
   const missing = DEMO_MODEL_IDS.filter((id) => !models.some((m) => m.id === id && m.status === 'available' && m.enabled));
   for (const id of missing) {
     const m = models.find((x) => x.id === id);
-    const why = !m ? 'no pack in the node\'s models folder' : !m.enabled ? 'disabled' : `${m.status}: ${JSON.stringify(m.reason)}`;
+    const why = !m ? "no pack in the node's models folder" : !m.enabled ? 'disabled' : `${m.status}: ${JSON.stringify(m.reason)}`;
     say(`! model ${id} is not available (${why}): its studies are left out of this run`);
   }
 
@@ -71,16 +71,25 @@ export async function runDemo(opts: DemoOptions): Promise<DemoResult> {
     say('Generating the studies (synthetic phantoms; new UIDs for this run)...');
     const studies = await buildDemoSet({ skipModels: missing, uidSalt: crypto.randomUUID(), onStudy: (s) => say(`  ${s.label}: ${s.files.length} image(s)`) });
     const files = writeDemoSet(studies, work);
-    const tracker = new StudyTracker(api, studies, sinks, destinations.map((d) => d.id));
+    const tracker = new StudyTracker(
+      api,
+      studies,
+      sinks,
+      destinations.map((d) => d.id),
+    );
     say(`Sending to ${opts.calledAe} at ${opts.dicom.host}:${opts.dicom.port} as ${opts.callingAe}, then following each study:`);
     const failures = await follow(opts, tracker, view, studies, files);
     view.finish();
     if (failures.length === 0) say('Every study reached its end state.');
     failures.push(...(await showWorklist(api, studies, say)));
-    return { ok: failures.length === 0 && missing.length === 0, failures: [...failures, ...missing.map((id) => `model ${id} not available: its studies were not run`)] };
+    return {
+      ok: failures.length === 0 && missing.length === 0,
+      failures: [...failures, ...missing.map((id) => `model ${id} not available: its studies were not run`)],
+    };
   } finally {
     // Also after a failure: later alerts must not queue for sinks that are about to go.
-    if (registered) await disableDestinations(api, destinations).catch((err: unknown) => say(`! could not switch the demo destinations off: ${(err as Error).message}`));
+    if (registered)
+      await disableDestinations(api, destinations).catch((err: unknown) => say(`! could not switch the demo destinations off: ${(err as Error).message}`));
     await sinks.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }

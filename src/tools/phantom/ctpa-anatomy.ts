@@ -58,7 +58,10 @@ export function sampleCtpaParams(rng: Rng): CtpaParams {
     nodes: Array.from({ length: rng.int(0, 4) }, () => {
       const side = rng.chance(0.5) ? 1 : -1;
       const r = rng.uniform(4, 9);
-      return { centre: [side * rng.uniform(45, 65), rng.uniform(-15, 15), rng.uniform(-35, 5)] as Vec3, radii: [r, r * rng.uniform(0.7, 1.2), r * rng.uniform(0.8, 1.4)] as Vec3 };
+      return {
+        centre: [side * rng.uniform(45, 65), rng.uniform(-15, 15), rng.uniform(-35, 5)] as Vec3,
+        radii: [r, r * rng.uniform(0.7, 1.2), r * rng.uniform(0.8, 1.4)] as Vec3,
+      };
     }),
     motion: rng.chance(0.35) ? { amplitude: rng.uniform(1, 4), period: rng.uniform(3, 7), top: rng.uniform(-80, -40) } : null,
   };
@@ -88,7 +91,12 @@ export class ChestAnatomy implements CtSampler {
     noiseKey: string,
   ) {
     this.texture = new GradientNoise(`${noiseKey}/lung`);
-    this.aorta = [capsule(-10, -28, -62, -12, -25, 18, 15), capsule(-12, -25, 18, 0, 0, 34, 13), capsule(0, 0, 34, 18, 40, 25, 13), capsule(18, 40, 25, 20, 48, -175, 12)];
+    this.aorta = [
+      capsule(-10, -28, -62, -12, -25, 18, 15),
+      capsule(-12, -25, 18, 0, 0, 34, 13),
+      capsule(0, 0, 34, 18, 40, 25, 13),
+      capsule(18, 40, 25, 20, 48, -175, 12),
+    ];
     this.svc = capsule(-35, -18, 70, -31, -19, -48, 10);
     this.ivc = capsule(-22, 10, -175, -25, 0, -95, 12);
     this.airways = [capsule(0, 0, 90, 0, 0, 0, 9), capsule(0, 0, 0, -40, 8, -18, 7), capsule(0, 0, 0, 42, 12, -22, 6)];

@@ -70,7 +70,11 @@ export function generateCtpa(opts: CtpaOptions): CtStudy {
 
   const anatomyRng = new Rng(`ctpa/${seed}/anatomy`);
   const params = sampleCtpaParams(anatomyRng);
-  const grids: CtpaGrids = { artery: new FractionGrid(GRID_ORIGIN, GRID_SIZE), vein: new FractionGrid(GRID_ORIGIN, GRID_SIZE), clot: new FractionGrid(GRID_ORIGIN, GRID_SIZE) };
+  const grids: CtpaGrids = {
+    artery: new FractionGrid(GRID_ORIGIN, GRID_SIZE),
+    vein: new FractionGrid(GRID_ORIGIN, GRID_SIZE),
+    clot: new FractionGrid(GRID_ORIGIN, GRID_SIZE),
+  };
   const anatomy = new ChestAnatomy(params, grids, `ctpa/${seed}`);
   const segments: VesselSegment[] = CENTRAL.map((c, id) => ({ id, parent: c.parent, a: c.a, b: c.b, radius: c.r, generation: 0, root: c.name }));
   for (const s of growTree(anatomyRng, ARTERY_ROOTS, (p) => anatomy.inLung(p), 0.7, 700)) {
@@ -146,11 +150,23 @@ export function generateCtpa(opts: CtpaOptions): CtStudy {
               side: placed.saddle ? 'bilateral' : sideOf(measured.centroid[0] - pose.centre[0]),
               region: placed.saddle ? 'saddle (bifurcation)' : placed.region,
               centroidMm: measured.centroid.map((x) => round(x, 1)) as [number, number, number],
-              boxMm: { min: measured.min.map((x) => round(x, 1)) as [number, number, number], max: measured.max.map((x) => round(x, 1)) as [number, number, number] },
+              boxMm: {
+                min: measured.min.map((x) => round(x, 1)) as [number, number, number],
+                max: measured.max.map((x) => round(x, 1)) as [number, number, number],
+              },
             }
           : null,
       mimics,
-      subgroup: { vendor: vendor.id, modality: 'CT', sliceThicknessMm: thickness, noise, kernel: vendor.kernelName, sizeBin: sizeBin ?? 'none', photometric: 'MONOCHROME2', detector: null },
+      subgroup: {
+        vendor: vendor.id,
+        modality: 'CT',
+        sliceThicknessMm: thickness,
+        noise,
+        kernel: vendor.kernelName,
+        sizeBin: sizeBin ?? 'none',
+        photometric: 'MONOCHROME2',
+        detector: null,
+      },
     },
     description: {
       study: 'CT PULMONARY ANGIOGRAM (SYNTHETIC PHANTOM)',

@@ -139,7 +139,16 @@ export function generateCxr(opts: CxrOptions): RadiographStudy {
       size: positive && sizeBin ? { volumeMl: null, lengthMm: round(rim, 1), bin: sizeBin } : null,
       location: positive && ptx ? locate(mask, columns, px, ptx, ptxType!) : null,
       mimics,
-      subgroup: { vendor: vendor.id, modality: vendor.modality, sliceThicknessMm: null, noise, kernel: `processing-${vendor.id}`, sizeBin: sizeBin ?? 'none', photometric: vendor.photometric, detector },
+      subgroup: {
+        vendor: vendor.id,
+        modality: vendor.modality,
+        sliceThicknessMm: null,
+        noise,
+        kernel: `processing-${vendor.id}`,
+        sizeBin: sizeBin ?? 'none',
+        photometric: vendor.photometric,
+        detector,
+      },
     },
     description: { study: 'XR CHEST 1 VIEW (SYNTHETIC PHANTOM)', series: `CHEST ${view}`, view },
   };
@@ -170,7 +179,12 @@ function locate(mask: Uint8Array, columns: number, px: number, ptx: Pneumothorax
     max[1] = Math.max(max[1], y);
   }
   // Image coordinates (mm from the first pixel's centre, x along rows, y down the columns).
-  return { side: ptx.side > 0 ? 'left' : 'right', region: type, centroidMm: [round(sx / n, 1), round(sy / n, 1), 0], boxMm: { min: min.map((v) => round(v, 1)) as typeof min, max: max.map((v) => round(v, 1)) as typeof max } };
+  return {
+    side: ptx.side > 0 ? 'left' : 'right',
+    region: type,
+    centroidMm: [round(sx / n, 1), round(sy / n, 1), 0],
+    boxMm: { min: min.map((v) => round(v, 1)) as typeof min, max: max.map((v) => round(v, 1)) as typeof max },
+  };
 }
 
 type ToPixel = (u: number, t: number) => Point2;
@@ -368,7 +382,17 @@ function fromPixel(at: ToPixel, col: number, row: number): Point2 {
  * the vendor's contrast curve, dynamic range compression and edge enhancement, quantum noise
  * (more where fewer photons arrive), and sometimes collimation left white.
  */
-function present(water: Float32Array, w: number, h: number, px: number, vendor: CxrVendor, noise: NoiseLevel, rng: Rng, source: NoiseSource, scaleDown: number): Float32Array {
+function present(
+  water: Float32Array,
+  w: number,
+  h: number,
+  px: number,
+  vendor: CxrVendor,
+  noise: NoiseLevel,
+  rng: Rng,
+  source: NoiseSource,
+  scaleDown: number,
+): Float32Array {
   const v = new Float32Array(water.length);
   const sample: number[] = [];
   for (let i = 0; i < water.length; i += 37) if (water[i]! > 20) sample.push(MU * water[i]!);
@@ -393,7 +417,7 @@ function present(water: Float32Array, w: number, h: number, px: number, vendor: 
   }
   const n = new Float32Array(v.length);
   source.fill(n, 1);
-  correlateNoise(n, w, h, vendor.blurPx / scaleDown, vendor.noise * NOISE_FACTOR[noise] / scaleDown);
+  correlateNoise(n, w, h, vendor.blurPx / scaleDown, (vendor.noise * NOISE_FACTOR[noise]) / scaleDown);
   for (let i = 0; i < v.length; i++) v[i] = Math.min(1, Math.max(0, v[i]! + n[i]! * (0.5 + v[i]!)));
   const lut = vendor.processing?.lut ?? 0;
   if (lut > 0) {

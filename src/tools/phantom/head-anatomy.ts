@@ -59,19 +59,32 @@ export interface HeadParams {
  */
 export function variedCalcifications(rng: Rng, atrophy: number): HeadParams['calcifications'] {
   const out: HeadParams['calcifications'] = [];
-  if (rng.chance(0.5)) out.push({ name: 'pineal', centre: [rng.uniform(-1.5, 1.5), rng.uniform(17, 23), rng.uniform(-4, 1)], radii: [rng.uniform(1.5, 5), rng.uniform(1.5, 5), rng.uniform(1.5, 4)], hu: rng.uniform(70, 600) });
+  if (rng.chance(0.5))
+    out.push({
+      name: 'pineal',
+      centre: [rng.uniform(-1.5, 1.5), rng.uniform(17, 23), rng.uniform(-4, 1)],
+      radii: [rng.uniform(1.5, 5), rng.uniform(1.5, 5), rng.uniform(1.5, 4)],
+      hu: rng.uniform(70, 600),
+    });
   if (rng.chance(0.5)) {
     const r = rng.uniform(1.5, 5);
     const hu = rng.uniform(65, 400);
-    for (const side of [-1, 1]) out.push({ name: 'choroid plexus', centre: [side * 17 * atrophy ** 0.3, rng.uniform(24, 30), rng.uniform(5, 11)], radii: [r, r * 1.3, r], hu });
+    for (const side of [-1, 1])
+      out.push({ name: 'choroid plexus', centre: [side * 17 * atrophy ** 0.3, rng.uniform(24, 30), rng.uniform(5, 11)], radii: [r, r * 1.3, r], hu });
   }
   if (rng.chance(0.4)) {
     const r = rng.uniform(1.2, 5);
     const hu = rng.uniform(60, 350);
-    for (const side of [-1, 1]) out.push({ name: 'basal ganglia', centre: [side * rng.uniform(17, 23), rng.uniform(-7, -1), rng.uniform(-3, 3)], radii: [r, r * 1.5, r], hu });
+    for (const side of [-1, 1])
+      out.push({ name: 'basal ganglia', centre: [side * rng.uniform(17, 23), rng.uniform(-7, -1), rng.uniform(-3, 3)], radii: [r, r * 1.5, r], hu });
   }
   for (let k = rng.chance(0.5) ? rng.int(1, 3) : 0; k > 0; k--) {
-    out.push({ name: 'falx', centre: [0, rng.uniform(-55, 35), rng.uniform(20, 55)], radii: [1, rng.uniform(3, 12), rng.uniform(1.5, 5)], hu: rng.uniform(80, 800) });
+    out.push({
+      name: 'falx',
+      centre: [0, rng.uniform(-55, 35), rng.uniform(20, 55)],
+      radii: [1, rng.uniform(3, 12), rng.uniform(1.5, 5)],
+      hu: rng.uniform(80, 800),
+    });
   }
   return out;
 }
@@ -79,7 +92,13 @@ export function variedCalcifications(rng: Rng, atrophy: number): HeadParams['cal
 export function sampleHeadParams(rng: Rng, beamHardening: number): HeadParams {
   const atrophy = rng.uniform(0.8, 1.7);
   const calcifications: HeadParams['calcifications'] = [];
-  if (rng.chance(0.55)) calcifications.push({ name: 'pineal', centre: [0, 20, -2], radii: [rng.uniform(1.5, 3.5), rng.uniform(1.5, 3.5), rng.uniform(1.5, 3)], hu: rng.uniform(120, 450) });
+  if (rng.chance(0.55))
+    calcifications.push({
+      name: 'pineal',
+      centre: [0, 20, -2],
+      radii: [rng.uniform(1.5, 3.5), rng.uniform(1.5, 3.5), rng.uniform(1.5, 3)],
+      hu: rng.uniform(120, 450),
+    });
   if (rng.chance(0.5)) {
     const r = rng.uniform(1.5, 3.5);
     const hu = rng.uniform(90, 300);
@@ -90,7 +109,13 @@ export function sampleHeadParams(rng: Rng, beamHardening: number): HeadParams {
     const hu = rng.uniform(80, 220);
     for (const side of [-1, 1]) calcifications.push({ name: 'basal ganglia', centre: [side * 20, -4, 0], radii: [r, r * 1.5, r], hu });
   }
-  if (rng.chance(0.2)) calcifications.push({ name: 'falx', centre: [0, rng.uniform(-50, 30), rng.uniform(30, 50)], radii: [1, rng.uniform(3, 8), rng.uniform(1.5, 4)], hu: rng.uniform(200, 700) });
+  if (rng.chance(0.2))
+    calcifications.push({
+      name: 'falx',
+      centre: [0, rng.uniform(-50, 30), rng.uniform(30, 50)],
+      radii: [1, rng.uniform(3, 8), rng.uniform(1.5, 4)],
+      hu: rng.uniform(200, 700),
+    });
   return {
     scale: rng.uniform(0.92, 1.08),
     atrophy,
@@ -411,11 +436,7 @@ export class HeadAnatomy implements CtSampler {
       ctx.tissue = midbrain ? Tissue.White : Tissue.SurfaceCsf;
       return midbrain ? p.hu.white + 3 : p.hu.csf;
     }
-    if (
-      ellipsoid2(au, v, w, 12, -18, 8, 5, 8, 7) < 1 ||
-      ellipsoid2(au, v, w, 21, -4, 0, 5, 12, 8) < 1 ||
-      ellipsoid2(au, v, w, 9, 6, 2, 7, 11, 7) < 1
-    ) {
+    if (ellipsoid2(au, v, w, 12, -18, 8, 5, 8, 7) < 1 || ellipsoid2(au, v, w, 21, -4, 0, 5, 12, 8) < 1 || ellipsoid2(au, v, w, 9, 6, 2, 7, 11, 7) < 1) {
       ctx.tissue = Tissue.Grey;
       return p.hu.grey - 1;
     }

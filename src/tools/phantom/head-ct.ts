@@ -1,5 +1,5 @@
 import { type CtGeometry, measureMask, renderCt } from './ct-render.js';
-import type { CT_SLICE_THICKNESSES} from './ct-study.js';
+import type { CT_SLICE_THICKNESSES } from './ct-study.js';
 import { type CtStudy, slicePositions, subsamplesFor } from './ct-study.js';
 import { HeadAnatomy, type HeadLesion, sampleHeadParams, variedCalcifications } from './head-anatomy.js';
 import { type IchType, placeHemorrhage } from './head-lesions.js';
@@ -107,14 +107,20 @@ export function generateHeadCt(opts: HeadCtOptions): CtStudy {
       seed,
       positive,
       type: positive && placed ? placed.type : null,
-      size: positive && measured && sizeBin ? { volumeMl: round(measured.volumeMl, 3), lengthMm: placed?.thicknessMm != null ? round(placed.thicknessMm, 1) : null, bin: sizeBin } : null,
+      size:
+        positive && measured && sizeBin
+          ? { volumeMl: round(measured.volumeMl, 3), lengthMm: placed?.thicknessMm != null ? round(placed.thicknessMm, 1) : null, bin: sizeBin }
+          : null,
       location:
         positive && measured && placed
           ? {
               side: placed.type === 'intraventricular' ? 'bilateral' : sideOf(measured.centroid[0] - pose.centre[0]),
               region: placed.region,
               centroidMm: measured.centroid.map((x) => round(x, 1)) as [number, number, number],
-              boxMm: { min: measured.min.map((x) => round(x, 1)) as [number, number, number], max: measured.max.map((x) => round(x, 1)) as [number, number, number] },
+              boxMm: {
+                min: measured.min.map((x) => round(x, 1)) as [number, number, number],
+                max: measured.max.map((x) => round(x, 1)) as [number, number, number],
+              },
             }
           : null,
       mimics,
@@ -145,4 +151,3 @@ function pickThickness(rng: Rng): number {
   const t = rng.weighted<`${(typeof CT_SLICE_THICKNESSES)[number]}`>({ '0.625': 0.5, '1.25': 0.5, '2.5': 1, '3': 1, '4': 2, '5': 3 });
   return Number(t);
 }
-

@@ -137,7 +137,12 @@ export function placeHemorrhage(rng: Rng, anatomy: HeadAnatomy, type: IchType, q
         }
       }
       // Fall back to deep white matter, which always exists.
-      return { type, region: 'basal ganglia', thicknessMm: null, lesion: new Intraparenchymal(blood, [side * 22, -2, 6], radii.map((r) => Math.min(r, 14)) as [number, number, number], rot, oedema, `${key}/iph`) };
+      return {
+        type,
+        region: 'basal ganglia',
+        thicknessMm: null,
+        lesion: new Intraparenchymal(blood, [side * 22, -2, 6], radii.map((r) => Math.min(r, 14)) as [number, number, number], rot, oedema, `${key}/iph`),
+      };
     }
     case 'subdural':
     case 'epidural': {

@@ -66,7 +66,8 @@ export function generatePhantom(opts: PhantomOptions): CtStudy | RadiographStudy
   if (opts.style === 'varied' && opts.vendor !== undefined) {
     throw new VigilError('BAD_REQUEST', `a varied scanner style draws its own vendor: give style "varied" or vendor "${opts.vendor}", not both`);
   }
-  if (opts.style === 'varied' && opts.kind === 'ctpa') throw new VigilError('BAD_REQUEST', 'the varied scanner style is drawn for head CT and radiographs, not for CTPA');
+  if (opts.style === 'varied' && opts.kind === 'ctpa')
+    throw new VigilError('BAD_REQUEST', 'the varied scanner style is drawn for head CT and radiographs, not for CTPA');
   switch (opts.kind) {
     case 'head-ct':
       checkChoice('vendor', opts.vendor, CT_VENDOR_IDS);

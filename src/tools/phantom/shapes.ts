@@ -1,17 +1,7 @@
 /** Analytic shape tests shared by the anatomy models (frame coordinates, mm). */
 
 /** Squared normalised radius of an axis-aligned ellipsoid: < 1 inside. */
-export function ellipsoid2(
-  u: number,
-  v: number,
-  w: number,
-  cu: number,
-  cv: number,
-  cw: number,
-  ru: number,
-  rv: number,
-  rw: number,
-): number {
+export function ellipsoid2(u: number, v: number, w: number, cu: number, cv: number, cw: number, ru: number, rv: number, rw: number): number {
   const x = (u - cu) / ru;
   const y = (v - cv) / rv;
   const z = (w - cw) / rw;

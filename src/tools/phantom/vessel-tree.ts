@@ -70,7 +70,11 @@ function turn(rng: Rng, dir: Vec3, degrees: number): Vec3 {
   const p1 = normalise(cross(dir, helper));
   const p2 = cross(dir, p1);
   const phi = rng.uniform(0, 2 * Math.PI);
-  const perp: Vec3 = [p1[0] * Math.cos(phi) + p2[0] * Math.sin(phi), p1[1] * Math.cos(phi) + p2[1] * Math.sin(phi), p1[2] * Math.cos(phi) + p2[2] * Math.sin(phi)];
+  const perp: Vec3 = [
+    p1[0] * Math.cos(phi) + p2[0] * Math.sin(phi),
+    p1[1] * Math.cos(phi) + p2[1] * Math.sin(phi),
+    p1[2] * Math.cos(phi) + p2[2] * Math.sin(phi),
+  ];
   const t = (degrees * Math.PI) / 180;
   return normalise([dir[0] * Math.cos(t) + perp[0] * Math.sin(t), dir[1] * Math.cos(t) + perp[1] * Math.sin(t), dir[2] * Math.cos(t) + perp[2] * Math.sin(t)]);
 }

@@ -18,7 +18,10 @@ export function reportMarkdown(r: EvaluationReport, title = 'Evaluation'): strin
   }
   const prev = r.overall.atPrevalence;
   if (prev) {
-    lines.push('', `At an assumed prevalence of ${fmt(prev.prevalence * 100, 1)} %: PPV ${fmt(prev.ppv, 3)}, NPV ${fmt(prev.npv, 3)} (point estimates from the sensitivity and specificity above).`);
+    lines.push(
+      '',
+      `At an assumed prevalence of ${fmt(prev.prevalence * 100, 1)} %: PPV ${fmt(prev.ppv, 3)}, NPV ${fmt(prev.npv, 3)} (point estimates from the sensitivity and specificity above).`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -28,7 +28,12 @@ export function evaluateScores(studies: readonly ScoredStudy[], opts: Evaluation
     const values = [...new Set(studies.map((s) => s.subgroups[column] ?? ''))].sort(naturalOrder);
     subgroups[column] = values.map((value) => ({
       value,
-      metrics: computeMetrics(studies.filter((s) => (s.subgroups[column] ?? '') === value), opts.threshold, opts.auroc, opts.prevalence),
+      metrics: computeMetrics(
+        studies.filter((s) => (s.subgroups[column] ?? '') === value),
+        opts.threshold,
+        opts.auroc,
+        opts.prevalence,
+      ),
     }));
   }
   const pos = studies.filter((s) => s.label === 1).map((s) => s.score);

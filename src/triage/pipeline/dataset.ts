@@ -70,7 +70,9 @@ export function readImages(buf: Uint8Array, file: number): SourceImage[] {
     throw new VigilError('DICOM_PARSE_FAILED', `file ${file} is not a DICOM Part 10 file`);
   }
   const arrayBuffer =
-    buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength ? (buf.buffer as ArrayBuffer) : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
+    buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength
+      ? (buf.buffer as ArrayBuffer)
+      : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer);
   let message;
   try {
     message = dcmjs.data.DicomMessage.readFile(arrayBuffer, { noCopy: true });
@@ -142,7 +144,10 @@ function pixelFormat(dict: DicomDict, ts: string, file: number): PixelFormat {
     photometric: str(dict, Tag.PhotometricInterpretation) ?? '',
   };
   if (format.samplesPerPixel !== 1 || (format.photometric !== 'MONOCHROME1' && format.photometric !== 'MONOCHROME2')) {
-    throw new VigilError('TRIAGE_UNSUPPORTED_PIXELS', `file ${file}: ${format.photometric || 'no'} photometric interpretation with ${format.samplesPerPixel} samples; greyscale (MONOCHROME1/2) only`);
+    throw new VigilError(
+      'TRIAGE_UNSUPPORTED_PIXELS',
+      `file ${file}: ${format.photometric || 'no'} photometric interpretation with ${format.samplesPerPixel} samples; greyscale (MONOCHROME1/2) only`,
+    );
   }
   if (![8, 16, 32].includes(bitsAllocated) || format.bitsStored < 1 || format.bitsStored > bitsAllocated) {
     throw new VigilError('TRIAGE_UNSUPPORTED_PIXELS', `file ${file}: ${format.bitsStored} bits stored in ${bitsAllocated} allocated`);
@@ -236,5 +241,10 @@ function pair(v: number[]): [number, number] | null {
 }
 
 function orientation(v: number[]): [Vec3, Vec3] | null {
-  return v.length === 6 ? [[v[0]!, v[1]!, v[2]!], [v[3]!, v[4]!, v[5]!]] : null;
+  return v.length === 6
+    ? [
+        [v[0]!, v[1]!, v[2]!],
+        [v[3]!, v[4]!, v[5]!],
+      ]
+    : null;
 }

@@ -32,12 +32,18 @@ export function buildStack(images: SourceImage[], maxGapFactor: number): Stack {
     if (!image.position || !image.orientation || !image.pixelSpacing) {
       throw new VigilError('TRIAGE_INCONSISTENT_GEOMETRY', `image ${image.file}/${image.frame} has no position, orientation or pixel spacing`);
     }
-    const orientationDiff = Math.max(...image.orientation[0].map((v, i) => Math.abs(v - rowDir[i]!)), ...image.orientation[1].map((v, i) => Math.abs(v - colDir[i]!)));
+    const orientationDiff = Math.max(
+      ...image.orientation[0].map((v, i) => Math.abs(v - rowDir[i]!)),
+      ...image.orientation[1].map((v, i) => Math.abs(v - colDir[i]!)),
+    );
     if (orientationDiff > ORIENTATION_TOLERANCE) throw new VigilError('TRIAGE_INCONSISTENT_GEOMETRY', 'images have different orientations');
     if (image.format.rows !== first.format.rows || image.format.columns !== first.format.columns) {
       throw new VigilError('TRIAGE_INCONSISTENT_GEOMETRY', 'images have different sizes');
     }
-    if (Math.abs(image.pixelSpacing[0] - first.pixelSpacing[0]) > SPACING_TOLERANCE_MM || Math.abs(image.pixelSpacing[1] - first.pixelSpacing[1]) > SPACING_TOLERANCE_MM) {
+    if (
+      Math.abs(image.pixelSpacing[0] - first.pixelSpacing[0]) > SPACING_TOLERANCE_MM ||
+      Math.abs(image.pixelSpacing[1] - first.pixelSpacing[1]) > SPACING_TOLERANCE_MM
+    ) {
       throw new VigilError('TRIAGE_INCONSISTENT_GEOMETRY', 'images have different pixel spacings');
     }
   }
@@ -47,15 +53,20 @@ export function buildStack(images: SourceImage[], maxGapFactor: number): Stack {
   const gaps: number[] = [];
   for (let k = 1; k < positions.length; k++) {
     const gap = positions[k]! - positions[k - 1]!;
-    if (gap < SAME_POSITION_MM) throw new VigilError('TRIAGE_INCONSISTENT_GEOMETRY', `two images at the same position (${positions[k]!.toFixed(2)} mm along the normal)`);
+    if (gap < SAME_POSITION_MM)
+      throw new VigilError('TRIAGE_INCONSISTENT_GEOMETRY', `two images at the same position (${positions[k]!.toFixed(2)} mm along the normal)`);
     gaps.push(gap);
   }
   for (let k = 0; k < gaps.length; k++) {
     const neighbours = [gaps[k - 1], gaps[k + 1]].filter((g): g is number => g !== undefined);
     if (neighbours.length > 0 && gaps[k]! > maxGapFactor * Math.min(...neighbours)) {
-      throw new VigilError('TRIAGE_SERIES_GAP', `${gaps[k]!.toFixed(2)} mm between slices ${k} and ${k + 1}, more than ${maxGapFactor} times the spacing around it`, {
-        extra: { gapMm: round(gaps[k]!), afterSlice: k },
-      });
+      throw new VigilError(
+        'TRIAGE_SERIES_GAP',
+        `${gaps[k]!.toFixed(2)} mm between slices ${k} and ${k + 1}, more than ${maxGapFactor} times the spacing around it`,
+        {
+          extra: { gapMm: round(gaps[k]!), afterSlice: k },
+        },
+      );
     }
   }
   return {
@@ -89,7 +100,12 @@ export interface VolumeGrid {
   rowStep: number;
 }
 
-export function volumeGrid(stack: Stack, grid: { depth: number | null; rows: number; columns: number }, spacing: [number, number, number], maxDepth: number): VolumeGrid {
+export function volumeGrid(
+  stack: Stack,
+  grid: { depth: number | null; rows: number; columns: number },
+  spacing: [number, number, number],
+  maxDepth: number,
+): VolumeGrid {
   const [sz, sy, sx] = spacing;
   const [rowSpacing, colSpacing] = stack.pixelSpacing;
   const n = stack.images.length;

@@ -55,7 +55,9 @@ export function str(dict: DicomDict | undefined, tag: string): string | undefine
 }
 
 export function strs(dict: DicomDict | undefined, tag: string): string[] {
-  return values(dict, tag).filter((v): v is string => typeof v === 'string').map((v) => v.trim());
+  return values(dict, tag)
+    .filter((v): v is string => typeof v === 'string')
+    .map((v) => v.trim());
 }
 
 /** Numbers of a DS/IS/US… element; strings that parse as numbers count (dcmjs keeps some DS as text). */

@@ -65,7 +65,15 @@ export function proposeOperatingPoint(
       'CALIBRATION_TOO_FEW_CASES',
       `${manifest.id} ${manifest.version}: ${pos.length} positive and ${neg.length} negative cases with a label (${evidence.from}); ` +
         `a site operating point needs at least ${limits.minPositives} and ${limits.minNegatives} (triage.calibration)`,
-      { extra: { positives: pos.length, negatives: neg.length, excluded: evidence.excluded, minPositives: limits.minPositives, minNegatives: limits.minNegatives } },
+      {
+        extra: {
+          positives: pos.length,
+          negatives: neg.length,
+          excluded: evidence.excluded,
+          minPositives: limits.minPositives,
+          minNegatives: limits.minNegatives,
+        },
+      },
     );
   }
   const chosen = chooseThreshold(pos, neg, { sensitivity: targetSensitivity });

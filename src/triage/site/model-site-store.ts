@@ -131,7 +131,8 @@ export class ModelSiteStore {
   rollbackMode(modelId: string, packVersion: string, to: number, author: string): ModeVersion {
     const old = this.stmts.modeVersion.get(to);
     if (!old || old.model_id !== modelId) throw new VigilError('NOT_FOUND', `model ${modelId} has no mode version ${to}`);
-    if (old.pack_version !== packVersion) throw new VigilError('CONFLICT', `mode version ${to} is about pack ${old.pack_version}, not the installed ${packVersion}`);
+    if (old.pack_version !== packVersion)
+      throw new VigilError('CONFLICT', `mode version ${to} is about pack ${old.pack_version}, not the installed ${packVersion}`);
     return this.setMode({ modelId, packVersion, mode: old.mode, author, reason: `rollback to mode version ${to}`, rolledBackTo: to });
   }
 
@@ -159,12 +160,28 @@ export class ModelSiteStore {
       };
     }
     const shipped = defaultOperatingPoint(manifest);
-    return { name: shipped.name, threshold: shipped.threshold, sensitivity: shipped.sensitivity, specificity: shipped.specificity, source: 'shipped', version: null };
+    return {
+      name: shipped.name,
+      threshold: shipped.threshold,
+      sensitivity: shipped.sensitivity,
+      specificity: shipped.specificity,
+      source: 'shipped',
+      version: null,
+    };
   }
 
   /** Applies a proposal (made for this pack version) as the site operating point. */
   applySitePoint(proposal: CalibrationProposal, author: string, reason?: string | null): SitePointVersion {
-    return this.insertPoint({ modelId: proposal.modelId, packVersion: proposal.packVersion, source: 'site', threshold: proposal.threshold, proposal, author, reason: checkReason(reason), rolledBackTo: null });
+    return this.insertPoint({
+      modelId: proposal.modelId,
+      packVersion: proposal.packVersion,
+      source: 'site',
+      threshold: proposal.threshold,
+      proposal,
+      author,
+      reason: checkReason(reason),
+      rolledBackTo: null,
+    });
   }
 
   /**
@@ -173,15 +190,36 @@ export class ModelSiteStore {
    */
   rollbackSitePoint(modelId: string, packVersion: string, to: number | 'shipped', author: string): SitePointVersion {
     if (to === 'shipped') {
-      return this.insertPoint({ modelId, packVersion, source: 'shipped', threshold: null, proposal: null, author, reason: 'back to the shipped operating point', rolledBackTo: null });
+      return this.insertPoint({
+        modelId,
+        packVersion,
+        source: 'shipped',
+        threshold: null,
+        proposal: null,
+        author,
+        reason: 'back to the shipped operating point',
+        rolledBackTo: null,
+      });
     }
     const old = this.stmts.pointVersion.get(to);
     if (!old || old.model_id !== modelId) throw new VigilError('NOT_FOUND', `model ${modelId} has no site operating point version ${to}`);
     if (old.pack_version !== packVersion) {
-      throw new VigilError('CONFLICT', `site operating point version ${to} was calibrated on pack ${old.pack_version}, not the installed ${packVersion}: calibrate this version`);
+      throw new VigilError(
+        'CONFLICT',
+        `site operating point version ${to} was calibrated on pack ${old.pack_version}, not the installed ${packVersion}: calibrate this version`,
+      );
     }
     const proposal = old.proposal === null ? null : (JSON.parse(old.proposal) as CalibrationProposal);
-    return this.insertPoint({ modelId, packVersion, source: old.source, threshold: old.threshold, proposal, author, reason: `rollback to version ${to}`, rolledBackTo: to });
+    return this.insertPoint({
+      modelId,
+      packVersion,
+      source: old.source,
+      threshold: old.threshold,
+      proposal,
+      author,
+      reason: `rollback to version ${to}`,
+      rolledBackTo: to,
+    });
   }
 
   /** Findings of this pack version that radiologists gave verdicts on, as labelled scores. */
@@ -198,7 +236,13 @@ export class ModelSiteStore {
       const at = (this.opts.clock ?? systemClock).now();
       const info = this.stmts.insertPoint.run({ ...p, proposal: p.proposal ? JSON.stringify(p.proposal) : null, at });
       const version = Number(info.lastInsertRowid);
-      this.opts.changes.append('model-operating-point', 'model', p.modelId, { packVersion: p.packVersion, source: p.source, threshold: p.threshold, version, by: p.author }, at);
+      this.opts.changes.append(
+        'model-operating-point',
+        'model',
+        p.modelId,
+        { packVersion: p.packVersion, source: p.source, threshold: p.threshold, version, by: p.author },
+        at,
+      );
       return toPoint(this.stmts.pointVersion.get(version)!);
     })();
   }

@@ -25,8 +25,10 @@ export async function checkPack(pack: PackRef): Promise<PackCheckResult> {
   const declared = inputShape(manifest.input);
   const actual = input.shape;
   const compatible =
-    actual.length === declared.length && declared.every((d, i) => (d === null ? typeof actual[i] !== 'number' : typeof actual[i] !== 'number' || actual[i] === d));
-  if (!compatible) throw invalid(`input "${input.name}" has shape [${actual.join(', ')}], the manifest declares [${declared.map((d) => d ?? 'dynamic').join(', ')}]`);
+    actual.length === declared.length &&
+    declared.every((d, i) => (d === null ? typeof actual[i] !== 'number' : typeof actual[i] !== 'number' || actual[i] === d));
+  if (!compatible)
+    throw invalid(`input "${input.name}" has shape [${actual.join(', ')}], the manifest declares [${declared.map((d) => d ?? 'dynamic').join(', ')}]`);
   for (const name of [manifest.outputs.probability.name, manifest.outputs.localisation.name]) {
     if (!session.outputNames.includes(name)) throw invalid(`the model has no output "${name}" (it has ${session.outputNames.join(', ')})`);
   }
@@ -37,7 +39,8 @@ export async function checkPack(pack: PackRef): Promise<PackCheckResult> {
     throw invalid(`test vector input shape [${shape.join(', ')}] does not fit the declared input`);
   }
   const data = floats(readPackFile(dir, tv.inputFile), tv.inputFile);
-  if (data.length !== shape.reduce((a, b) => a * b, 1)) throw invalid(`${tv.inputFile} holds ${data.length} values, shape [${shape.join(', ')}] needs ${shape.reduce((a, b) => a * b, 1)}`);
+  if (data.length !== shape.reduce((a, b) => a * b, 1))
+    throw invalid(`${tv.inputFile} holds ${data.length} values, shape [${shape.join(', ')}] needs ${shape.reduce((a, b) => a * b, 1)}`);
   const outputs = await infer(session, manifest.input.name, data, shape);
   let worst = 0;
   for (const [name, expected] of Object.entries(tv.expected)) {

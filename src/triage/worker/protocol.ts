@@ -42,8 +42,7 @@ export interface JobResult {
 }
 
 export type WorkerResponse =
-  | { id: number; ok: true; result: PackCheckResult | JobResult }
-  | { id: number; ok: false; error: { code: ErrorCode; message: string } };
+  { id: number; ok: true; result: PackCheckResult | JobResult } | { id: number; ok: false; error: { code: ErrorCode; message: string } };
 
 /** Sent once the worker process has loaded its modules: time bounds start only on a ready worker. */
 export interface ReadyNotice {

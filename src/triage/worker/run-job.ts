@@ -20,12 +20,14 @@ export async function runJob(pack: PackRef, files: string[], keyImageMaxSide: nu
   const outputs = await infer(session, manifest.input.name, pre.tensor, pre.shape);
   const inferenceMs = performance.now() - t0;
   const probabilityOut = outputValues(outputs, manifest.outputs.probability.name);
-  if (probabilityOut.data.length !== 1) throw new VigilError('TRIAGE_MODEL_FAILED', `output "${manifest.outputs.probability.name}" has ${probabilityOut.data.length} values, one expected`);
+  if (probabilityOut.data.length !== 1)
+    throw new VigilError('TRIAGE_MODEL_FAILED', `output "${manifest.outputs.probability.name}" has ${probabilityOut.data.length} values, one expected`);
   const probability = activate(probabilityOut.data, manifest.outputs.probability.activation)[0]!;
   const mapOut = outputValues(outputs, manifest.outputs.localisation.name);
   const map = activate(Float32Array.from(mapOut.data), manifest.outputs.localisation.activation);
   const mapShape = dropLeadingOnes(mapOut.dims, manifest.outputs.localisation.layout.length);
-  if (!Number.isFinite(probability) || map.some((v) => !Number.isFinite(v))) throw new VigilError('TRIAGE_MODEL_FAILED', 'the model gave a value that is not a finite number');
+  if (!Number.isFinite(probability) || map.some((v) => !Number.isFinite(v)))
+    throw new VigilError('TRIAGE_MODEL_FAILED', 'the model gave a value that is not a finite number');
 
   const t1 = performance.now();
   const key = keyOf(pre, map, mapShape);
@@ -71,7 +73,15 @@ function keyOf(pre: PreprocessResult, map: Float32Array, mapShape: number[]): { 
   return null;
 }
 
-function keyImage(pack: PackRef, files: string[], pre: PreprocessResult, map: Float32Array, mapShape: number[], key: { source: number; mapPlane: number }, maxSide: number): Uint8Array {
+function keyImage(
+  pack: PackRef,
+  files: string[],
+  pre: PreprocessResult,
+  map: Float32Array,
+  mapShape: number[],
+  key: { source: number; mapPlane: number },
+  maxSide: number,
+): Uint8Array {
   const { input } = pack.manifest;
   const source = pre.sources[key.source]!;
   const image = readImages(fs.readFileSync(files[source.file]!), source.file)[source.frame];

@@ -41,7 +41,12 @@ export function sessionFor(pack: PackRef): Promise<ort.InferenceSession> {
 }
 
 /** Runs the model; any ORT failure becomes TRIAGE_MODEL_FAILED. */
-export async function infer(session: ort.InferenceSession, inputName: string, data: Float32Array, shape: number[]): Promise<ort.InferenceSession.OnnxValueMapType> {
+export async function infer(
+  session: ort.InferenceSession,
+  inputName: string,
+  data: Float32Array,
+  shape: number[],
+): Promise<ort.InferenceSession.OnnxValueMapType> {
   try {
     return await session.run({ [inputName]: new ort.Tensor('float32', data, shape) });
   } catch (err) {

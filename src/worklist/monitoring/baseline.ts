@@ -33,10 +33,7 @@ export const scoreBaselineSchema = z
 
 export type ScoreBaseline = z.infer<typeof scoreBaselineSchema>;
 
-export type BaselineLookup =
-  | { kind: 'found'; baseline: ScoreBaseline }
-  | { kind: 'missing' }
-  | { kind: 'invalid'; reason: string };
+export type BaselineLookup = { kind: 'found'; baseline: ScoreBaseline } | { kind: 'missing' } | { kind: 'invalid'; reason: string };
 
 /** Reads `<modelsDir>/<modelId>/score-baseline.json` (the folder is named after the model id). */
 export function baselineFromPack(modelsDir: string, modelId: string): BaselineLookup {

@@ -102,7 +102,14 @@ export class GoLive {
       sensitivity: wilson(c.tp, c.tp + c.fn),
       specificity: wilson(c.tn, c.tn + c.fp),
       ppv: wilson(c.tp, c.tp + c.fp),
-      histogram: { edges: [...edges], production: histogram(rows.map((r) => r.probability), edges), baseline: found ? [...found.counts] : null },
+      histogram: {
+        edges: [...edges],
+        production: histogram(
+          rows.map((r) => r.probability),
+          edges,
+        ),
+        baseline: found ? [...found.counts] : null,
+      },
       daily: [...daily.values()],
     };
   }

@@ -99,7 +99,13 @@ export class ModelDays {
       if (scores.length < rules.minScores) {
         drift = 'insufficient';
       } else {
-        psi = populationStabilityIndex(reference, histogram(scores.map((s) => s.probability), edges));
+        psi = populationStabilityIndex(
+          reference,
+          histogram(
+            scores.map((s) => s.probability),
+            edges,
+          ),
+        );
         drift = psi > rules.driftThreshold ? 'drift' : 'ok';
       }
     }

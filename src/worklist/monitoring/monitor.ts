@@ -55,16 +55,32 @@ export class ModelMonitor {
     const m = deps.metrics;
     this.gauges = m && {
       volume: m.gauge({ name: 'vigil_model_findings_last_day', help: 'Findings a model made on the last computed UTC day', labelNames: ['model'] as const }),
-      positiveRate: m.gauge({ name: 'vigil_model_positive_rate_last_day', help: 'Share of positive findings on the last computed UTC day', labelNames: ['model'] as const }),
-      ppv: m.gauge({ name: 'vigil_model_ppv', help: "PPV from radiologists' verdicts over the PPV window (NaN without verdicts)", labelNames: ['model'] as const }),
-      psi: m.gauge({ name: 'vigil_model_score_psi', help: 'Population stability index of scores against the validation baseline (NaN when not judged)', labelNames: ['model'] as const }),
+      positiveRate: m.gauge({
+        name: 'vigil_model_positive_rate_last_day',
+        help: 'Share of positive findings on the last computed UTC day',
+        labelNames: ['model'] as const,
+      }),
+      ppv: m.gauge({
+        name: 'vigil_model_ppv',
+        help: "PPV from radiologists' verdicts over the PPV window (NaN without verdicts)",
+        labelNames: ['model'] as const,
+      }),
+      psi: m.gauge({
+        name: 'vigil_model_score_psi',
+        help: 'Population stability index of scores against the validation baseline (NaN when not judged)',
+        labelNames: ['model'] as const,
+      }),
       drift: m.gauge({ name: 'vigil_model_drift', help: '1 when the score distribution drifted past the threshold, else 0', labelNames: ['model'] as const }),
     };
   }
 
   /** Schedules the nightly run, and runs once now so a node that was down catches up. */
   start(): void {
-    this.task = cron.schedule(this.deps.config.schedule, () => void this.runSafely(), { name: 'worklist-model-monitoring', noOverlap: true, timezone: 'Etc/UTC' });
+    this.task = cron.schedule(this.deps.config.schedule, () => void this.runSafely(), {
+      name: 'worklist-model-monitoring',
+      noOverlap: true,
+      timezone: 'Etc/UTC',
+    });
     this.runSafely();
   }
 
@@ -133,8 +149,19 @@ export class ModelMonitor {
       windowScores: d.windowScores,
       baselineSource,
     };
-    this.deps.changes.append('model-drift', 'model', d.modelId, { day: d.day, psi: d.psi, threshold: report.threshold, windowScores: d.windowScores }, d.computedAt);
-    this.deps.log.warn('model score distribution drifted from its validation baseline', { modelId: d.modelId, day: d.day, psi: d.psi, threshold: report.threshold });
+    this.deps.changes.append(
+      'model-drift',
+      'model',
+      d.modelId,
+      { day: d.day, psi: d.psi, threshold: report.threshold, windowScores: d.windowScores },
+      d.computedAt,
+    );
+    this.deps.log.warn('model score distribution drifted from its validation baseline', {
+      modelId: d.modelId,
+      day: d.day,
+      psi: d.psi,
+      threshold: report.threshold,
+    });
     try {
       this.deps.onDrift?.(report);
     } catch (err) {
@@ -151,7 +178,14 @@ export class ModelMonitor {
     const validatedRate = shareAtOrAbove(baseline.baseline.edges, baseline.baseline.counts, threshold);
     const positiveRate = wilson(d.positives, d.volume);
     if (positiveRate.ci95![0] <= alarm.factor * validatedRate) return;
-    this.deps.log.warn('model positive rate far above the validated one', { modelId: d.modelId, day: d.day, positives: d.positives, volume: d.volume, validatedRate, threshold });
+    this.deps.log.warn('model positive rate far above the validated one', {
+      modelId: d.modelId,
+      day: d.day,
+      positives: d.positives,
+      volume: d.volume,
+      validatedRate,
+      threshold,
+    });
     try {
       this.deps.onPositiveRate({ modelId: d.modelId, day: d.day, positiveRate, validatedRate, threshold, factor: alarm.factor });
     } catch (err) {

@@ -68,7 +68,8 @@ export function readOrders(msg: Hl7Message): OrderReading {
     const obr = first('OBR');
     const control = valueOf(orc, 1);
     const state = ORDER_CONTROLS[control];
-    if (!state) return refuse('AR', '103', `order ${n}: ORC-1 "${quote(control)}" is not an order control this node acts on (${Object.keys(ORDER_CONTROLS).join(', ')})`);
+    if (!state)
+      return refuse('AR', '103', `order ${n}: ORC-1 "${quote(control)}" is not an order control this node acts on (${Object.keys(ORDER_CONTROLS).join(', ')})`);
     const accession = firstOf(valueOf(first('IPC'), 1), valueOf(obr, 18), valueOf(orc, 3), valueOf(obr, 3));
     if (!accession) return refuse('AR', '101', `order ${n}: no accession number (IPC-1, OBR-18, ORC-3 or OBR-3)`);
     if (accession.length > 64) return refuse('AR', '102', `order ${n}: the accession number is longer than 64 characters`);

@@ -161,7 +161,10 @@ function countsText(page) {
 }
 
 function announceStat(ids) {
-  const texts = [...ids].map((id) => state.entries.find((e) => e.studyId === id)).filter(Boolean).map((e) => `STAT study now at the top: ${e.why}`);
+  const texts = [...ids]
+    .map((id) => state.entries.find((e) => e.studyId === id))
+    .filter(Boolean)
+    .map((e) => `STAT study now at the top: ${e.why}`);
   if (texts.length > 0) $('announcer').textContent = texts.join('. ');
 }
 
@@ -217,7 +220,8 @@ function move(delta) {
 function onActionError(err) {
   // A request of a session already signed out: nothing to show, nobody to sign out.
   if (!hasCredentials()) return;
-  if (err instanceof ApiError && err.status === 401) return signOut(hasSession() ? 'Your session has ended: sign in again.' : 'Your token no longer works: sign in again.');
+  if (err instanceof ApiError && err.status === 401)
+    return signOut(hasSession() ? 'Your session has ended: sign in again.' : 'Your token no longer works: sign in again.');
   $('action-error').textContent = err.message;
 }
 
@@ -260,7 +264,8 @@ function markRead() {
     try {
       await api.markRead(studyId);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'ALERT_UNACKNOWLEDGED' && Array.isArray(err.problem?.alerts)) return askToAcknowledge(studyId, err.problem.alerts);
+      if (err instanceof ApiError && err.code === 'ALERT_UNACKNOWLEDGED' && Array.isArray(err.problem?.alerts))
+        return askToAcknowledge(studyId, err.problem.alerts);
       throw err;
     }
   });
@@ -279,7 +284,7 @@ function cancelConfirm() {
   focusSelectedRow();
 }
 
-const entry = () => state.detail?.studyId === state.selectedId ? state.detail : state.entries.find((e) => e.studyId === state.selectedId);
+const entry = () => (state.detail?.studyId === state.selectedId ? state.detail : state.entries.find((e) => e.studyId === state.selectedId));
 
 const actions = {
   claim: () => act(() => api.claim(state.selectedId)),
@@ -346,7 +351,12 @@ function wire() {
       await signIn(token);
       $('token').value = '';
     } catch (err) {
-      $('sign-in-error').textContent = err instanceof ApiError && err.status === 401 ? 'This token is not valid.' : err instanceof ApiError && err.status === 403 ? 'This token may not read the worklist.' : err.message;
+      $('sign-in-error').textContent =
+        err instanceof ApiError && err.status === 401
+          ? 'This token is not valid.'
+          : err instanceof ApiError && err.status === 403
+            ? 'This token may not read the worklist.'
+            : err.message;
     }
   });
   // Delegated: the workspace is replaced at sign-out (PRISTINE_WORKSPACE), its listeners would go with it.

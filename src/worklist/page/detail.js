@@ -46,9 +46,18 @@ export function renderDetail(entry, viewer) {
     const tab = savedToken() ? {} : { target: '_blank', rel: 'noopener noreferrer' };
     facts.append(el('dt', {}, 'Images'), el('dd', {}, el('a', { href: entry.studyViewerUrl, ...tab, id: 'study-viewer-link' }, 'Open in the viewer')));
   }
-  if (entry.viewerUrl) facts.append(el('dt', {}, 'Viewer'), el('dd', {}, el('a', { href: entry.viewerUrl, target: '_blank', rel: 'noopener noreferrer', id: 'viewer-link' }, 'Open in the hospital viewer')));
+  if (entry.viewerUrl)
+    facts.append(
+      el('dt', {}, 'Viewer'),
+      el('dd', {}, el('a', { href: entry.viewerUrl, target: '_blank', rel: 'noopener noreferrer', id: 'viewer-link' }, 'Open in the hospital viewer')),
+    );
   fact(facts, 'Base priority', `${PRIORITY_LABEL[entry.priority.base]} (${BASE_SOURCE[entry.priority.baseSource]})`);
-  if (entry.order) fact(facts, 'Order', `${entry.order.procedure.text ?? entry.order.procedure.code ?? 'procedure not named'} · HL7 ${entry.order.hl7Priority || 'R'} · ${entry.order.state}`);
+  if (entry.order)
+    fact(
+      facts,
+      'Order',
+      `${entry.order.procedure.text ?? entry.order.procedure.code ?? 'procedure not named'} · HL7 ${entry.order.hl7Priority || 'R'} · ${entry.order.state}`,
+    );
   const f = findingInFocus(entry);
   if (f) {
     fact(facts, 'AI finding', `${f.positive ? '' : 'negative: '}${f.concept.display}${f.critical ? ' (critical)' : ''}`);
@@ -75,7 +84,11 @@ export function renderDetail(entry, viewer) {
 
   $('findings').replaceChildren(
     ...entry.findings.map((r) =>
-      el('li', {}, `${r.preliminary ? 'PRELIMINARY (series still arriving) · ' : ''}${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}${r.incompleteSeries ? ` · on ${r.incompleteSeries.images} of ${r.incompleteSeries.announced} images` : ''}${r.model.scope ? ` · ${r.model.scope}` : ''}`),
+      el(
+        'li',
+        {},
+        `${r.preliminary ? 'PRELIMINARY (series still arriving) · ' : ''}${r.positive ? 'Positive' : 'Negative'}: ${r.concept.display} ${percent(r.probability)} · ${r.model.id} ${r.model.version}${r.aiPriority ? ` · asks ${PRIORITY_LABEL[r.aiPriority]}` : ''}${r.incompleteSeries ? ` · on ${r.incompleteSeries.images} of ${r.incompleteSeries.announced} images` : ''}${r.model.scope ? ` · ${r.model.scope}` : ''}`,
+      ),
     ),
   );
   if (entry.findings.length === 0) $('findings').replaceChildren(el('li', { class: 'muted' }, 'No AI result yet.'));
@@ -155,7 +168,11 @@ function renderReading(entry, viewer) {
   const s = entry.status;
   const me = viewer?.name;
   $('reading-state').textContent =
-    s === 'in-progress' ? `In progress: ${entry.claimedBy}${entry.claimedBy === me ? ' (you)' : ''}` : s === 'read' ? `Read by ${entry.readBy} at ${time(entry.readAt)}` : STATUS_LABEL[s];
+    s === 'in-progress'
+      ? `In progress: ${entry.claimedBy}${entry.claimedBy === me ? ' (you)' : ''}`
+      : s === 'read'
+        ? `Read by ${entry.readBy} at ${time(entry.readAt)}`
+        : STATUS_LABEL[s];
   const act = canAct(viewer);
   $('claim').disabled = !act || s !== 'unread';
   $('release').disabled = !act || s !== 'in-progress' || (entry.claimedBy !== me && viewer.role !== 'admin');
@@ -168,7 +185,5 @@ function renderFeedback(entry, f, viewer) {
   $('disagree').disabled = !act;
   $('feedback-comment').disabled = !act;
   const given = f?.feedback ?? [];
-  $('feedback-list').replaceChildren(
-    ...given.map((fb) => el('li', {}, `${fb.by}: ${fb.verdict}${fb.comment ? ` — ${fb.comment}` : ''}`)),
-  );
+  $('feedback-list').replaceChildren(...given.map((fb) => el('li', {}, `${fb.by}: ${fb.verdict}${fb.comment ? ` — ${fb.comment}` : ''}`)));
 }

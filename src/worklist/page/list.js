@@ -31,19 +31,39 @@ function whyText(entry) {
   if (!entry.priority.raisedByAi || !r) return entry.why;
   // "> 99.9%" kept on one line: a lone ">" at a line's end reads as nothing.
   // A preliminary result (part of a series still arriving) says so before anything else.
-  const preliminary = r.preliminary ? el('span', { class: 'badge badge-preliminary', title: 'Made on part of the series while it was still arriving; the complete series will confirm or withdraw it' }, 'PRELIMINARY') : null;
-  return el('span', {}, preliminary, `${r.critical ? 'Critical ' : ''}${r.concept.display} `, el('span', { class: 'nowrap' }, percent(r.probability)), ` · ${r.model.id} ${r.model.version}`);
+  const preliminary = r.preliminary
+    ? el(
+        'span',
+        { class: 'badge badge-preliminary', title: 'Made on part of the series while it was still arriving; the complete series will confirm or withdraw it' },
+        'PRELIMINARY',
+      )
+    : null;
+  return el(
+    'span',
+    {},
+    preliminary,
+    `${r.critical ? 'Critical ' : ''}${r.concept.display} `,
+    el('span', { class: 'nowrap' }, percent(r.probability)),
+    ` · ${r.model.id} ${r.model.version}`,
+  );
 }
 
 /** Name, then patient ID and accession on a second, smaller line: two lines at most. */
 function patientCell(entry) {
   const second = [entry.patientHidden ? null : entry.patient?.id, entry.accessionNumber].filter(Boolean).join(' · ');
-  const name = entry.patientHidden ? el('span', { class: 'muted' }, 'hidden for this role') : el('span', { class: 'name' }, personName(entry.patient?.name) || '(no name)');
+  const name = entry.patientHidden
+    ? el('span', { class: 'muted' }, 'hidden for this role')
+    : el('span', { class: 'name' }, personName(entry.patient?.name) || '(no name)');
   return el('span', {}, name, second ? el('span', { class: 'sub-line' }, second) : null);
 }
 
 function studyCell(entry) {
-  return el('span', {}, el('span', { class: 'modality' }, entry.modalities.join(', ') || '–'), entry.description ? el('span', { class: 'sub-line' }, entry.description) : null);
+  return el(
+    'span',
+    {},
+    el('span', { class: 'modality' }, entry.modalities.join(', ') || '–'),
+    entry.description ? el('span', { class: 'sub-line' }, entry.description) : null,
+  );
 }
 
 /** The status word, and who has the study on a second line (never cut off: it may be long). */

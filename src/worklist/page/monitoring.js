@@ -24,14 +24,22 @@ function goLiveSection(m, model) {
   const g = m.goLive;
   if (!g) return null;
   const point = model?.operatingPointInForce;
-  const pointText = point ? (point.source === 'site' ? `site operating point v${point.version} (threshold ${point.threshold})` : `shipped operating point "${point.name}" (threshold ${point.threshold})`) : 'operating point unknown';
-  const modeText = model?.mode === 'shadow' ? 'SHADOW: runs silent (no alert, no priority) until IT makes it live' : model?.mode === 'live' ? 'live' : 'mode unknown';
+  const pointText = point
+    ? point.source === 'site'
+      ? `site operating point v${point.version} (threshold ${point.threshold})`
+      : `shipped operating point "${point.name}" (threshold ${point.threshold})`
+    : 'operating point unknown';
+  const modeText =
+    model?.mode === 'shadow' ? 'SHADOW: runs silent (no alert, no priority) until IT makes it live' : model?.mode === 'live' ? 'live' : 'mode unknown';
   const validated = g.validatedPositiveRate;
   const rows = [
     ['Mode', modeText],
     ['Deciding', pointText],
     ['Findings', `${g.volume}${g.shadow ? ` (${g.shadow} in shadow)` : ''}`],
-    ['Positive rate', `${proportionText(g.positiveRate)}${validated ? ` · validated ${percent(validated.value)} at threshold ${validated.threshold}` : ' · no validation baseline'}`],
+    [
+      'Positive rate',
+      `${proportionText(g.positiveRate)}${validated ? ` · validated ${percent(validated.value)} at threshold ${validated.threshold}` : ' · no validation baseline'}`,
+    ],
     ['Agreement with radiologists', proportionText(g.agreement)],
     ['Sensitivity (from verdicts)', proportionText(g.sensitivity)],
     ['Specificity (from verdicts)', proportionText(g.specificity)],
@@ -43,8 +51,17 @@ function goLiveSection(m, model) {
     'div',
     { class: 'go-live', 'data-model-id': m.modelId },
     el('h3', {}, `Go-live view, last ${g.windowDays} days`),
-    el('table', { class: 'go-live-figures', 'aria-label': `Go-live figures of ${m.modelId}` }, el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v))))),
-    el('div', { class: 'plots' }, scoreHistogram(m.modelId, g.histogram, validated ? validated.threshold : (point?.threshold ?? null)), positiveRateByDay(m.modelId, g.daily, validated ? validated.value : null)),
+    el(
+      'table',
+      { class: 'go-live-figures', 'aria-label': `Go-live figures of ${m.modelId}` },
+      el('tbody', {}, ...rows.map(([k, v]) => el('tr', {}, el('th', { scope: 'row' }, k), el('td', {}, v)))),
+    ),
+    el(
+      'div',
+      { class: 'plots' },
+      scoreHistogram(m.modelId, g.histogram, validated ? validated.threshold : (point?.threshold ?? null)),
+      positiveRateByDay(m.modelId, g.daily, validated ? validated.value : null),
+    ),
   );
 }
 
@@ -64,9 +81,24 @@ function modelSection(m, model) {
   );
   // An empty table reads as broken: say why there is nothing yet.
   if (rows.length === 0) {
-    rows.push(el('tr', { class: 'no-data' }, el('td', { colspan: '7' }, 'No data yet: figures are computed each night (UTC) for the day before, the first the night after this model\'s first finding.')));
+    rows.push(
+      el(
+        'tr',
+        { class: 'no-data' },
+        el(
+          'td',
+          { colspan: '7' },
+          "No data yet: figures are computed each night (UTC) for the day before, the first the night after this model's first finding.",
+        ),
+      ),
+    );
   }
-  const baseline = m.baseline.state === 'found' ? `baseline: ${m.baseline.source}` : m.baseline.state === 'invalid' ? `baseline invalid: ${m.baseline.reason}` : 'no validation baseline in the pack (score-baseline.json)';
+  const baseline =
+    m.baseline.state === 'found'
+      ? `baseline: ${m.baseline.source}`
+      : m.baseline.state === 'invalid'
+        ? `baseline invalid: ${m.baseline.reason}`
+        : 'no validation baseline in the pack (score-baseline.json)';
   return el(
     'section',
     { 'aria-labelledby': `m-${m.modelId}` },
@@ -75,7 +107,15 @@ function modelSection(m, model) {
     el(
       'table',
       { 'aria-label': `Daily figures of ${m.modelId}` },
-      el('thead', {}, el('tr', {}, ...['Day (UTC)', 'Findings', 'Positive rate', 'PPV (verdicts)', 'Scores in window', 'PSI', 'Drift'].map((h) => el('th', { scope: 'col' }, h)))),
+      el(
+        'thead',
+        {},
+        el(
+          'tr',
+          {},
+          ...['Day (UTC)', 'Findings', 'Positive rate', 'PPV (verdicts)', 'Scores in window', 'PSI', 'Drift'].map((h) => el('th', { scope: 'col' }, h)),
+        ),
+      ),
       el('tbody', {}, ...rows),
     ),
     ...[goLiveSection(m, model)].filter(Boolean),
@@ -91,7 +131,11 @@ async function load() {
   try {
     const [{ models }, packs] = await Promise.all([api.monitoring(), api.models().catch(() => [])]);
     const packOf = new Map(packs.map((p) => [p.id, p]));
-    $('models').replaceChildren(...(models.length ? models.map((m) => modelSection(m, packOf.get(m.modelId))) : [el('p', { class: 'muted' }, 'No model has made a finding on this node yet.')]));
+    $('models').replaceChildren(
+      ...(models.length
+        ? models.map((m) => modelSection(m, packOf.get(m.modelId)))
+        : [el('p', { class: 'muted' }, 'No model has made a finding on this node yet.')]),
+    );
   } catch (err) {
     $('error').textContent = err instanceof ApiError && err.status === 401 ? 'Your token no longer works: sign in on the worklist again.' : err.message;
   }

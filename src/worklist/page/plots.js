@@ -47,21 +47,38 @@ export function scoreHistogram(modelId, hist, threshold) {
   const svg = frame(`Score histogram of ${modelId}: this site's scores${base ? ' against the validation baseline' : ''}`, 'plot-histogram');
   const x = (score) => PAD.left + score * (W - PAD.left - PAD.right);
   const y = (share) => H - PAD.bottom - (share / yMax) * (H - PAD.top - PAD.bottom);
-  axes(svg, yMax, 'share of scores', [0, 0.25, 0.5, 0.75, 1].map((s) => ({ x: x(s), text: String(s) })));
+  axes(
+    svg,
+    yMax,
+    'share of scores',
+    [0, 0.25, 0.5, 0.75, 1].map((s) => ({ x: x(s), text: String(s) })),
+  );
   hist.edges.slice(0, -1).forEach((lo, i) => {
     const hi = hist.edges[i + 1];
     const left = x(lo) + 1;
     const width = Math.max(1, x(hi) - x(lo) - 2);
     const range = `${lo}–${hi}`;
     if (base) {
-      svg.append(svgEl('rect', { x: left, y: y(base[i]), width, height: y(0) - y(base[i]), class: 'plot-base' }, svgEl('title', {}, `baseline ${range}: ${percent(base[i])}`)));
+      svg.append(
+        svgEl(
+          'rect',
+          { x: left, y: y(base[i]), width, height: y(0) - y(base[i]), class: 'plot-base' },
+          svgEl('title', {}, `baseline ${range}: ${percent(base[i])}`),
+        ),
+      );
     }
     svg.append(
-      svgEl('rect', { x: left + width / 4, y: y(prod[i]), width: width / 2, height: y(0) - y(prod[i]), class: 'plot-prod' }, svgEl('title', {}, `this site ${range}: ${hist.production[i]} (${percent(prod[i])})`)),
+      svgEl(
+        'rect',
+        { x: left + width / 4, y: y(prod[i]), width: width / 2, height: y(0) - y(prod[i]), class: 'plot-prod' },
+        svgEl('title', {}, `this site ${range}: ${hist.production[i]} (${percent(prod[i])})`),
+      ),
     );
   });
   if (threshold !== null) {
-    svg.append(svgEl('line', { x1: x(threshold), y1: PAD.top, x2: x(threshold), y2: y(0), class: 'plot-threshold' }, svgEl('title', {}, `threshold ${threshold}`)));
+    svg.append(
+      svgEl('line', { x1: x(threshold), y1: PAD.top, x2: x(threshold), y2: y(0), class: 'plot-threshold' }, svgEl('title', {}, `threshold ${threshold}`)),
+    );
   }
   svg.append(legend([['plot-prod', 'this site'], ...(base ? [['plot-base', 'validation baseline']] : []), ['plot-threshold-key', 'threshold']]));
   return svg;
@@ -79,12 +96,24 @@ export function positiveRateByDay(modelId, daily, validated) {
   const ticks = [0, Math.floor((n - 1) / 2), n - 1].filter((v, i, a) => a.indexOf(v) === i).map((i) => ({ x: x(i), text: daily[i].day.slice(5) }));
   axes(svg, yMax, 'positive rate', ticks);
   if (validated !== null) {
-    svg.append(svgEl('line', { x1: PAD.left, y1: y(validated), x2: W - PAD.right, y2: y(validated), class: 'plot-validated' }, svgEl('title', {}, `validated rate ${percent(validated)}`)));
+    svg.append(
+      svgEl(
+        'line',
+        { x1: PAD.left, y1: y(validated), x2: W - PAD.right, y2: y(validated), class: 'plot-validated' },
+        svgEl('title', {}, `validated rate ${percent(validated)}`),
+      ),
+    );
   }
   const points = daily.map((d, i) => (d.volume > 0 ? [x(i), y(d.positives / d.volume), d] : null)).filter(Boolean);
   if (points.length > 1) svg.append(svgEl('polyline', { points: points.map(([px, py]) => `${px},${py}`).join(' '), class: 'plot-line' }));
   for (const [px, py, d] of points) {
-    svg.append(svgEl('circle', { cx: px, cy: py, r: 3.5, class: 'plot-point' }, svgEl('title', {}, `${d.day}: ${d.positives}/${d.volume} positive (${percent(d.positives / d.volume)})`)));
+    svg.append(
+      svgEl(
+        'circle',
+        { cx: px, cy: py, r: 3.5, class: 'plot-point' },
+        svgEl('title', {}, `${d.day}: ${d.positives}/${d.volume} positive (${percent(d.positives / d.volume)})`),
+      ),
+    );
   }
   svg.append(legend([['plot-point', 'this site'], ...(validated === null ? [] : [['plot-validated-key', 'validated']])]));
   return svg;

@@ -81,7 +81,8 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
   const received = () => pacs.files().map((f) => ({ file: path.join(pacs.dir, f), data: readDataset(path.join(pacs.dir, f)) }));
   const bySop = (uid: string) => received().find((r) => r.data.SOPInstanceUID === uid)!;
   const deliveries = (): Delivery[] => node.alerts.deliveries.list({ limit: 100 });
-  const settled = () => eventually(() => (deliveries().length > 0 && deliveries().every((d) => d.state !== 'pending') ? deliveries() : undefined), 'deliveries settled', 30_000);
+  const settled = () =>
+    eventually(() => (deliveries().length > 0 && deliveries().every((d) => d.state !== 'pending') ? deliveries() : undefined), 'deliveries settled', 30_000);
 
   /** A finding on the pushed series, its map placed on the stored files by the pipeline, recorded as triage records one. */
   async function recordFinding(overrides: Partial<Finding>, map: Float32Array, mapShape: number[]): Promise<{ finding: Finding; localisation: Localisation }> {
@@ -90,12 +91,21 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
       return all.length === SLICES ? all : undefined;
     }, 'the series indexed');
     const manifest = manifestSchema.parse(volumeManifest());
-    const pre = await preprocessSeries(instances.map((i) => node.files.absolutePath(i.filePath)), manifest);
+    const pre = await preprocessSeries(
+      instances.map((i) => node.files.absolutePath(i.filePath)),
+      manifest,
+    );
     const placed = localisationOf(pre, map, mapShape);
     const localisation = { ...placed, images: placed.images.map((image) => ({ ...image, instanceId: instances[image.file]!.id })) };
     const key = instances[placed.images[2]!.file]!;
     const finding = makeFinding(
-      { studyId: node.index.getResource('series', key.seriesId)!.parentId!, seriesId: key.seriesId, studyInstanceUid: study, seriesInstanceUid: series, accessionNumber: 'ACC-AIR' },
+      {
+        studyId: node.index.getResource('series', key.seriesId)!.parentId!,
+        seriesId: key.seriesId,
+        studyInstanceUid: study,
+        seriesInstanceUid: series,
+        accessionNumber: 'ACC-AIR',
+      },
       { keyInstanceId: key.id, hasKeyImage: true, findingSite: { system: 'http://snomed.info/sct', code: '12738006', display: 'Brain' }, ...overrides },
     );
     const stored = node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48).fill(90)), () => true, { localisation, map });
@@ -121,7 +131,14 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
 
     // The SR, read back: finding, present, probability with its unit, algorithm, device, tracking, site, key image.
     const sr = bySop(resultUids.sr(alertId, 'alert')).data;
-    expect(sr).to.include({ SOPClassUID: StorageSopClass.ComprehensiveSr, Modality: 'SR', StudyInstanceUID: study, PreliminaryFlag: 'FINAL', CompletionFlag: 'COMPLETE', VerificationFlag: 'UNVERIFIED' });
+    expect(sr).to.include({
+      SOPClassUID: StorageSopClass.ComprehensiveSr,
+      Modality: 'SR',
+      StudyInstanceUID: study,
+      PreliminaryFlag: 'FINAL',
+      CompletionFlag: 'COMPLETE',
+      VerificationFlag: 'UNVERIFIED',
+    });
     expect(meaning(sr, 'ConceptNameCodeSequence')).to.equal('Imaging Measurement Report');
     expect(first(sr, 'ContentTemplateSequence')).to.include({ TemplateIdentifier: '1500' });
     const root = sr.ContentSequence!;
@@ -145,8 +162,19 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     const seg = bySop(resultUids.seg(alertId)).data;
     const sources = localisation.images.map((image) => readDataset(node.files.absolutePath(node.index.getInstance(image.instanceId!)!.filePath)));
     // The test model's grid is 4 slices of 5 mm, centred on a stack of 6 at 5 mm: the middle 4 carry the map.
-    expect(sources.map((s) => s.SOPInstanceUID), 'slices the map covers').to.deep.equal([1, 2, 3, 4].map((i) => uidFor(`air/instance/${i}`)));
-    expect(seg).to.include({ SOPClassUID: StorageSopClass.Segmentation, Modality: 'SEG', SegmentationType: 'FRACTIONAL', SegmentationFractionalType: 'PROBABILITY', Rows: SIZE, Columns: SIZE, StudyInstanceUID: study });
+    expect(
+      sources.map((s) => s.SOPInstanceUID),
+      'slices the map covers',
+    ).to.deep.equal([1, 2, 3, 4].map((i) => uidFor(`air/instance/${i}`)));
+    expect(seg).to.include({
+      SOPClassUID: StorageSopClass.Segmentation,
+      Modality: 'SEG',
+      SegmentationType: 'FRACTIONAL',
+      SegmentationFractionalType: 'PROBABILITY',
+      Rows: SIZE,
+      Columns: SIZE,
+      StudyInstanceUID: study,
+    });
     expect(Number(seg.NumberOfFrames)).to.equal(sources.length);
     expect(seg.FrameOfReferenceUID).to.equal(sources[0]!.FrameOfReferenceUID);
     const shared = first(seg, 'SharedFunctionalGroupsSequence')!;
@@ -159,7 +187,10 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     frames.forEach((frame, k) => {
       expect(first(frame, 'PlanePositionSequence')!.ImagePositionPatient, `frame ${k + 1} position`).to.deep.equal(sources[k]!.ImagePositionPatient);
       const source = first(first(frame, 'DerivationImageSequence')!, 'SourceImageSequence')!;
-      expect(source, `frame ${k + 1} source`).to.include({ ReferencedSOPInstanceUID: sources[k]!.SOPInstanceUID, ReferencedSOPClassUID: sources[k]!.SOPClassUID });
+      expect(source, `frame ${k + 1} source`).to.include({
+        ReferencedSOPInstanceUID: sources[k]!.SOPInstanceUID,
+        ReferencedSOPClassUID: sources[k]!.SOPClassUID,
+      });
       const plane = pixels.subarray(k * SIZE * SIZE, (k + 1) * SIZE * SIZE);
       expect(plane[0]!, `frame ${k + 1}: hot top-left`).to.be.above(200);
       expect(plane[SIZE - 1]!, `frame ${k + 1}: cold top-right`).to.be.below(20);
@@ -178,7 +209,9 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
 
   it('keeps the results in the node: QIDO-RS lists the SR, SEG and KO series in the study, and none of them is routed to a model', async () => {
     const token = await node.tokenFor('service');
-    const answer = await fetch(`http://127.0.0.1:${node.http.port}/dicom-web/studies/${study}/series`, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/dicom+json' } });
+    const answer = await fetch(`http://127.0.0.1:${node.http.port}/dicom-web/studies/${study}/series`, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/dicom+json' },
+    });
     expect(answer.status).to.equal(200);
     const listed = (await answer.json()) as Record<string, { Value?: unknown[] }>[];
     expect(listed.map((s) => s['00080060']!.Value![0]).sort()).to.deep.equal(['CT', 'KO', 'SEG', 'SR']);
@@ -201,10 +234,19 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     const studyId = node.index.getResource('series', instance.seriesId)!.parentId!;
     const finding = makeFinding(
       { studyId, seriesId: instance.seriesId, studyInstanceUid: uidFor('air-dx/study'), seriesInstanceUid: uidFor('air-dx/series'), accessionNumber: 'ACC-DX' },
-      { modelId: 'pneumothorax', keyInstanceId: instance.id, hasKeyImage: true, concept: { system: 'http://snomed.info/sct', code: '36118008', display: 'Pneumothorax' } },
+      {
+        modelId: 'pneumothorax',
+        keyInstanceId: instance.id,
+        hasKeyImage: true,
+        concept: { system: 'http://snomed.info/sct', code: '36118008', display: 'Pneumothorax' },
+      },
     );
     expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48)), () => true, { localisation, map })).to.equal(true);
-    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'the radiograph results delivered', 30_000);
+    const delivery = await eventually(
+      () => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id),
+      'the radiograph results delivered',
+      30_000,
+    );
     const seg = bySop(resultUids.seg(delivery.alertId));
     const report = dciodvfyReport(dciodvfy, seg.file);
     expect(report, report).to.not.match(/^Error/m);
@@ -222,18 +264,40 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     expect(stored.code, stored.stderr).to.equal(0);
     const sopInstanceUid = readDataset(file).SOPInstanceUID as string;
     const instance = await eventually(() => node.index.instanceBySopInstanceUid(sopInstanceUid), 'the enhanced CT indexed');
-    const manifest = manifestSchema.parse(volumeManifest({ input: { kind: 'volume', name: 'input', dtype: 'float32', layout: 'NCDHW', grid: { depth: 4, rows: 16, columns: 16 }, spacingMm: [1, 1, 1], channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }] } }));
+    const manifest = manifestSchema.parse(
+      volumeManifest({
+        input: {
+          kind: 'volume',
+          name: 'input',
+          dtype: 'float32',
+          layout: 'NCDHW',
+          grid: { depth: 4, rows: 16, columns: 16 },
+          spacingMm: [1, 1, 1],
+          channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }],
+        },
+      }),
+    );
     const pre = await preprocessSeries([node.files.absolutePath(instance.filePath)], manifest);
     const map = new Float32Array(64).fill(0.5);
     const placed = localisationOf(pre, map, [4, 4, 4]);
     const localisation = { ...placed, images: placed.images.map((image) => ({ ...image, instanceId: instance.id })) };
     const studyId = node.index.getResource('series', instance.seriesId)!.parentId!;
     const finding = makeFinding(
-      { studyId, seriesId: instance.seriesId, studyInstanceUid: readDataset(file).StudyInstanceUID as string, seriesInstanceUid: readDataset(file).SeriesInstanceUID as string, accessionNumber: 'ACC-EN' },
+      {
+        studyId,
+        seriesId: instance.seriesId,
+        studyInstanceUid: readDataset(file).StudyInstanceUID as string,
+        seriesInstanceUid: readDataset(file).SeriesInstanceUID as string,
+        accessionNumber: 'ACC-EN',
+      },
       { modelId: 'enhanced', keyInstanceId: instance.id, keyFrameNumber: 2, hasKeyImage: true },
     );
     expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48)), () => true, { localisation, map })).to.equal(true);
-    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'the enhanced CT results delivered', 30_000);
+    const delivery = await eventually(
+      () => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id),
+      'the enhanced CT results delivered',
+      30_000,
+    );
     const seg = bySop(resultUids.seg(delivery.alertId));
     const report = dciodvfyReport(dciodvfy, seg.file);
     expect(report, report).to.not.match(/^Error/m);
@@ -250,12 +314,25 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     const instance = await eventually(() => node.index.instanceBySopInstanceUid(uidFor('air-dx-old/instance')), 'the radiograph indexed');
     const studyId = node.index.getResource('series', instance.seriesId)!.parentId!;
     const finding = makeFinding(
-      { studyId, seriesId: instance.seriesId, studyInstanceUid: uidFor('air-dx-old/study'), seriesInstanceUid: uidFor('air-dx-old/series'), accessionNumber: 'ACC-OLD' },
+      {
+        studyId,
+        seriesId: instance.seriesId,
+        studyInstanceUid: uidFor('air-dx-old/study'),
+        seriesInstanceUid: uidFor('air-dx-old/series'),
+        accessionNumber: 'ACC-OLD',
+      },
       { modelId: 'older', keyInstanceId: instance.id, hasKeyImage: true },
     );
     expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48)), () => true)).to.equal(true);
-    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'delivered', 30_000);
-    expect(delivery).to.include({ stepsDone: 3, closedReason: 'SR and KOS stored; no SEG (no localisation map to show, or its source images gone from the node)' });
+    const delivery = await eventually(
+      () => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id),
+      'delivered',
+      30_000,
+    );
+    expect(delivery).to.include({
+      stepsDone: 3,
+      closedReason: 'SR and KOS stored; no SEG (no localisation map to show, or its source images gone from the node)',
+    });
     expect(received().some((r) => r.data.SOPInstanceUID === resultUids.seg(delivery.alertId))).to.equal(false);
     expect(bySop(resultUids.kos(delivery.alertId)).data.Modality).to.equal('KO');
   });
@@ -263,8 +340,16 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
   it('leaves out of the SEG the slices where the map is nothing', async () => {
     // Plane 0 hot, plane 1 nothing: of the 4 slices the grid covers, the last lies on plane 1 alone.
     const map = new Float32Array(32).map((_, i) => (i < 16 ? 0.9 : 0));
-    const { finding } = await recordFinding({ modelId: 'stroke-focal', modelVersion: '1.1.0', concept: { system: 'http://snomed.info/sct', code: '1386000', display: 'Intracranial hemorrhage' } }, map, [2, 4, 4]);
-    const delivery = await eventually(() => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id), 'delivered', 30_000);
+    const { finding } = await recordFinding(
+      { modelId: 'stroke-focal', modelVersion: '1.1.0', concept: { system: 'http://snomed.info/sct', code: '1386000', display: 'Intracranial hemorrhage' } },
+      map,
+      [2, 4, 4],
+    );
+    const delivery = await eventually(
+      () => node.alerts.deliveries.list({ limit: 100 }).find((d) => d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id),
+      'delivered',
+      30_000,
+    );
     const seg = bySop(resultUids.seg(delivery.alertId));
     const report = dciodvfyReport(dciodvfy, seg.file);
     expect(report, report).to.not.match(/^Error/m);

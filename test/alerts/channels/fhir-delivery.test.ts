@@ -15,14 +15,24 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
   async function setup(dest: Record<string, unknown> = {}, escalation?: unknown, clock?: ManualClock): Promise<void> {
     stub = new FhirStub();
     await stub.start();
-    h = alertsHarness({
-      destinations: [
-        { id: 'ehr', type: 'fhir', baseUrl: stub.baseUrl, team: { reference: 'CareTeam/neuro', display: 'Neuroradiology on call' }, accessionIdentifierSystem: 'urn:hosp:acc', ...dest } as never,
-        { id: 'ehr-backup', type: 'fhir', use: 'escalation', baseUrl: stub.baseUrl, team: { display: 'Radiology head of department' } },
-      ],
-      delivery: { backoff: { initialMs: 10, maxMs: 40 }, breaker: { failureThreshold: 3, cooldownMs: 50 } },
-      ...(escalation ? { escalation } : {}),
-    }, clock ? { clock } : {});
+    h = alertsHarness(
+      {
+        destinations: [
+          {
+            id: 'ehr',
+            type: 'fhir',
+            baseUrl: stub.baseUrl,
+            team: { reference: 'CareTeam/neuro', display: 'Neuroradiology on call' },
+            accessionIdentifierSystem: 'urn:hosp:acc',
+            ...dest,
+          } as never,
+          { id: 'ehr-backup', type: 'fhir', use: 'escalation', baseUrl: stub.baseUrl, team: { display: 'Radiology head of department' } },
+        ],
+        delivery: { backoff: { initialMs: 10, maxMs: 40 }, breaker: { failureThreshold: 3, cooldownMs: 50 } },
+        ...(escalation ? { escalation } : {}),
+      },
+      clock ? { clock } : {},
+    );
     await h.part.start();
   }
   afterEach(async () => {
@@ -40,7 +50,14 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
 
   it('posts a valid transaction: preliminary report, critical observation, communication to the team; raises the order to stat', async () => {
     await setup();
-    const order = stub.add({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', priority: 'routine', subject: { reference: 'Patient/1' }, identifier: [{ system: 'urn:hosp:acc', value: 'A-f1' }] });
+    const order = stub.add({
+      resourceType: 'ServiceRequest',
+      status: 'active',
+      intent: 'order',
+      priority: 'routine',
+      subject: { reference: 'Patient/1' },
+      identifier: [{ system: 'urn:hosp:acc', value: 'A-f1' }],
+    });
     const alertId = raise('f1');
     const [d] = await settled();
     expect(d).to.include({ state: 'delivered', attempts: 1 });
@@ -80,7 +97,9 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
     expect(tx!.problems, tx!.problems.join('\n')).to.deep.equal([]);
     const [report, obs] = (tx!.body as Bundle).entry!.map((e) => e.resource) as [DiagnosticReport, Observation];
     const caveat = 'Made on an incomplete series: 180 of the 240 images its count tags announce had arrived when the model ran.';
-    expect(obs.note!.map((n) => n.text)).to.have.length(2).and.to.include(caveat);
+    expect(obs.note!.map((n) => n.text))
+      .to.have.length(2)
+      .and.to.include(caveat);
     expect(report.conclusion).to.include(caveat);
   });
 
@@ -132,7 +151,14 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
 
   it('never lowers an order already at stat, and raises a Task when no ServiceRequest matches', async () => {
     await setup();
-    stub.add({ resourceType: 'ServiceRequest', status: 'active', intent: 'order', priority: 'stat', subject: { reference: 'Patient/1' }, identifier: [{ system: 'urn:hosp:acc', value: 'A-s1' }] });
+    stub.add({
+      resourceType: 'ServiceRequest',
+      status: 'active',
+      intent: 'order',
+      priority: 'stat',
+      subject: { reference: 'Patient/1' },
+      identifier: [{ system: 'urn:hosp:acc', value: 'A-s1' }],
+    });
     stub.add({ resourceType: 'Task', status: 'ready', intent: 'order', priority: 'routine', identifier: [{ system: 'urn:hosp:acc', value: 'A-t1' }] });
     raise('s1');
     raise('t1');
@@ -181,7 +207,12 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
           type: 'fhir',
           baseUrl: stub.baseUrl,
           team: { display: 'Neuro' },
-          auth: { type: 'client-credentials', tokenUrl: stub.baseUrl.replace(/\/fhir$/, '/token'), clientId: 'vigil', clientSecret: { env: 'VIGIL_TEST_FHIR_SECRET' } },
+          auth: {
+            type: 'client-credentials',
+            tokenUrl: stub.baseUrl.replace(/\/fhir$/, '/token'),
+            clientId: 'vigil',
+            clientSecret: { env: 'VIGIL_TEST_FHIR_SECRET' },
+          },
         },
       ],
       delivery: { backoff: { initialMs: 10, maxMs: 40 } },
@@ -227,12 +258,12 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
     expect(comms.map((c) => c.recipient![0]!.display)).to.deep.equal(['Neuroradiology on call', 'Radiology head of department']);
     expect(comms[1]!.payload![0]!.contentString).to.include('Escalation level 1');
     expect(stub.transactions().flatMap((t) => t.problems)).to.deep.equal([]);
-    expect(h.index.changes.list(0, 100).changes.filter((c) => c.resourceId === alertId).map((c) => c.type)).to.deep.equal([
-      'alert-created',
-      'alert-delivered',
-      'alert-escalated',
-      'alert-delivered',
-    ]);
+    expect(
+      h.index.changes
+        .list(0, 100)
+        .changes.filter((c) => c.resourceId === alertId)
+        .map((c) => c.type),
+    ).to.deep.equal(['alert-created', 'alert-delivered', 'alert-escalated', 'alert-delivered']);
   });
 
   it('a server that is down leaves the delivery pending with its reason', async () => {
@@ -240,7 +271,10 @@ describe('alerts/channels/fhir: transaction bundles to a FHIR R4 stub, validated
     const base = stub.baseUrl;
     await stub.stop();
     await h.dispose();
-    h = alertsHarness({ destinations: [{ id: 'ehr', type: 'fhir', baseUrl: base, team: { display: 'x' } }], delivery: { backoff: { initialMs: 10, maxMs: 40 } } });
+    h = alertsHarness({
+      destinations: [{ id: 'ehr', type: 'fhir', baseUrl: base, team: { display: 'x' } }],
+      delivery: { backoff: { initialMs: 10, maxMs: 40 } },
+    });
     await h.part.start();
     raise('down');
     const [d] = await eventually(() => (deliveries()[0]?.lastErrorCode ? deliveries() : undefined), 'a failed attempt');

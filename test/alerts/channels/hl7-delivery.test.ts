@@ -19,11 +19,23 @@ describe('alerts/channels/hl7: ORU^R01 and order updates to a real MLLP peer', f
   let h: AlertsHarness;
 
   async function setup(dest: Record<string, unknown> = {}, extra: AlertsConfigInput = {}, tlsPeer = false): Promise<void> {
-    peer = new MllpPeer(tlsPeer ? { cert: fs.readFileSync(path.join(TLS_DIR, 'peer-cert.pem')), key: fs.readFileSync(path.join(TLS_DIR, 'peer-key.pem')) } : undefined);
+    peer = new MllpPeer(
+      tlsPeer ? { cert: fs.readFileSync(path.join(TLS_DIR, 'peer-cert.pem')), key: fs.readFileSync(path.join(TLS_DIR, 'peer-key.pem')) } : undefined,
+    );
     await peer.start();
     h = alertsHarness({
       destinations: [
-        { id: 'ris', type: 'hl7v2', host: '127.0.0.1', port: peer.port, receivingApplication: 'RIS', receivingFacility: 'HOSP', sendingFacility: 'RAD', responseTimeoutMs: 300, ...dest } as never,
+        {
+          id: 'ris',
+          type: 'hl7v2',
+          host: '127.0.0.1',
+          port: peer.port,
+          receivingApplication: 'RIS',
+          receivingFacility: 'HOSP',
+          sendingFacility: 'RAD',
+          responseTimeoutMs: 300,
+          ...dest,
+        } as never,
       ],
       delivery: { backoff: { initialMs: 10, maxMs: 40 }, breaker: { failureThreshold: 3, cooldownMs: 50 } },
       ...extra,
@@ -58,19 +70,36 @@ describe('alerts/channels/hl7: ORU^R01 and order updates to a real MLLP peer', f
     expect(peer.accepted).to.deep.equal([`${d!.idempotencyKey}-1`, `${d!.idempotencyKey}-2`]);
 
     const oru = peer.received[0]!.msg;
-    expect([oru.get('MSH', 3), oru.get('MSH', 5), oru.get('MSH', 6), oru.get('MSH', 12), oru.get('MSH', 18)]).to.deep.equal(['VIGIL', 'RIS', 'HOSP', '2.5.1', 'UNICODE UTF-8']);
+    expect([oru.get('MSH', 3), oru.get('MSH', 5), oru.get('MSH', 6), oru.get('MSH', 12), oru.get('MSH', 18)]).to.deep.equal([
+      'VIGIL',
+      'RIS',
+      'HOSP',
+      '2.5.1',
+      'UNICODE UTF-8',
+    ]);
     expect(oru.get('PID', 3)).to.equal('P^1|2');
     expect([oru.get('PID', 5, 1), oru.get('PID', 5, 2), oru.get('PID', 5, 4), oru.get('PID', 5, 5)]).to.deep.equal(['O|BRIEN~X&Y\\Z', 'JOHN', 'JR', 'DR']);
     expect([oru.get('PID', 7), oru.get('PID', 8)]).to.deep.equal(['19700101', 'F']);
     expect([oru.get('OBR', 3), oru.get('OBR', 18), oru.get('OBR', 25)]).to.deep.equal([alertId, 'ACC&7', 'P']);
     const [obx1, obx2] = oru.all('OBX');
     expect(obx1!.fields[3]![0]).to.deep.equal([['50960005'], ['Hemorrhage'], ['SCT']]);
-    expect([obx1!.fields[2]![0]![0]![0], obx1!.fields[5]![0]![0]![0], obx1!.fields[8]![0]![0]![0], obx1!.fields[11]![0]![0]![0]]).to.deep.equal(['NM', '0.93', 'AA', 'F']);
+    expect([obx1!.fields[2]![0]![0]![0], obx1!.fields[5]![0]![0]![0], obx1!.fields[8]![0]![0]![0], obx1!.fields[11]![0]![0]![0]]).to.deep.equal([
+      'NM',
+      '0.93',
+      'AA',
+      'F',
+    ]);
     expect(obx2!.fields[5]![0]![0]![0]).to.equal(h.part.alerts.get(alertId)!.studyInstanceUid);
     expect(oru.get('NTE', 3)).to.match(/^AI triage result, not a diagnosis: .*demonstrator/);
 
     const omi = peer.received[1]!.msg;
-    expect([omi.get('ORC', 1), omi.get('ORC', 3), omi.get('TQ1', 9), omi.get('OBR', 27, 6), omi.get('IPC', 1)]).to.deep.equal(['XO', 'ACC&7', 'S', 'S', 'ACC&7']);
+    expect([omi.get('ORC', 1), omi.get('ORC', 3), omi.get('TQ1', 9), omi.get('OBR', 27, 6), omi.get('IPC', 1)]).to.deep.equal([
+      'XO',
+      'ACC&7',
+      'S',
+      'S',
+      'ACC&7',
+    ]);
 
     requirePythonHl7(this);
     const theirs = parseWithPythonHl7(peer.received.map((r) => r.text));
@@ -117,18 +146,27 @@ describe('alerts/channels/hl7: ORU^R01 and order updates to a real MLLP peer', f
     expect(orus.map((m) => m.get('OBR', 25))).to.deep.equal(['P', 'C', 'C']);
     const [, correction, withdrawal] = orus;
     const obx = (m: typeof correction) => m!.all('OBX')[0]!.fields;
-    expect([correction!.get('OBR', 3), correction!.get('OBR', 25), obx(correction)[8]![0]![0]![0], obx(correction)[11]![0]![0]![0]]).to.deep.equal([first.alert.id, 'C', 'AA', 'C']);
-    expect(correction!.all('NTE').map((n) => n.fields[3]![0]![0]![0])).to.include('Corrected: a later run of the model on this study changed this result; this replaces the earlier one.');
-    expect([withdrawal!.get('OBR', 3), withdrawal!.get('OBR', 25), obx(withdrawal)[5]![0]![0]![0], obx(withdrawal)[8]![0]![0]![0], obx(withdrawal)[11]![0]![0]![0]]).to.deep.equal([
+    expect([correction!.get('OBR', 3), correction!.get('OBR', 25), obx(correction)[8]![0]![0]![0], obx(correction)[11]![0]![0]![0]]).to.deep.equal([
       first.alert.id,
       'C',
-      '0.04',
-      'N',
+      'AA',
       'C',
     ]);
+    expect(correction!.all('NTE').map((n) => n.fields[3]![0]![0]![0])).to.include(
+      'Corrected: a later run of the model on this study changed this result; this replaces the earlier one.',
+    );
+    expect([
+      withdrawal!.get('OBR', 3),
+      withdrawal!.get('OBR', 25),
+      obx(withdrawal)[5]![0]![0]![0],
+      obx(withdrawal)[8]![0]![0]![0],
+      obx(withdrawal)[11]![0]![0]![0],
+    ]).to.deep.equal([first.alert.id, 'C', '0.04', 'N', 'C']);
     expect(withdrawal!.all('OBX')[1]!.fields[11]![0]![0]![0]).to.equal('C');
     const notes = withdrawal!.all('NTE').map((n) => n.fields[3]![0]![0]![0]);
-    expect(notes[1]).to.match(/^Withdrawn: model stroke 1\.0\.0, run again on a later version of the series, no longer finds Hemorrhage \(probability 4\.0%, below the threshold of 62\.0%\)/);
+    expect(notes[1]).to.match(
+      /^Withdrawn: model stroke 1\.0\.0, run again on a later version of the series, no longer finds Hemorrhage \(probability 4\.0%, below the threshold of 62\.0%\)/,
+    );
     expect(notes.join(' ')).not.to.include('possible Hemorrhage');
     // A withdrawal is a result message only: no order update follows it.
     expect(peer.received.at(-1)!.msg.type).to.equal('ORU^R01');

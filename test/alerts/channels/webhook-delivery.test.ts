@@ -30,13 +30,21 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
     const app = express();
     app.post('/hook', express.text({ type: '*/*' }), (req, res) => {
       const raw = req.body as string;
-      const valid = verifyWebhook('top-secret', { timestamp: req.get('x-vigil-timestamp'), signature: req.get('x-vigil-signature') }, raw, Math.floor(Date.now() / 1000));
+      const valid = verifyWebhook(
+        'top-secret',
+        { timestamp: req.get('x-vigil-timestamp'), signature: req.get('x-vigil-signature') },
+        raw,
+        Math.floor(Date.now() / 1000),
+      );
       hits.push({ headers: req.headers, raw, valid });
       res.status(statuses.shift() ?? 204).end();
     });
     await new Promise<void>((resolve) => (server = app.listen(0, '127.0.0.1', () => resolve())));
     const url = `http://127.0.0.1:${(server.address() as net.AddressInfo).port}/hook`;
-    h = alertsHarness({ destinations: [{ id: 'hook', type: 'webhook', url, secret: 'top-secret', ...dest } as never], delivery: { backoff: { initialMs: 10, maxMs: 40 } } });
+    h = alertsHarness({
+      destinations: [{ id: 'hook', type: 'webhook', url, secret: 'top-secret', ...dest } as never],
+      delivery: { backoff: { initialMs: 10, maxMs: 40 } },
+    });
     await h.part.start();
   }
   afterEach(async () => {
@@ -46,13 +54,17 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
 
   const raise = (seed: string, overrides = {}): void =>
     void h.part.outbox.enqueueForFinding(makeFinding(seedStudy(h.index, seed, { patientName: 'SECRET^NAME', patientId: 'SECRET-ID' }), overrides));
-  const settled = () => eventually(() => (h.part.deliveries.list({ limit: 10 }).every((d) => d.state !== 'pending') ? h.part.deliveries.list({ limit: 10 }) : undefined), 'settled');
+  const settled = () =>
+    eventually(
+      () => (h.part.deliveries.list({ limit: 10 }).every((d) => d.state !== 'pending') ? h.part.deliveries.list({ limit: 10 }) : undefined),
+      'settled',
+    );
 
   it('signs body and timestamp with HMAC-SHA256; the same id and body on a retry; no patient data by default', async () => {
     await setup();
     statuses.push(503);
     raise('w1');
-    const [d] = (await settled());
+    const [d] = await settled();
     expect(d).to.include({ state: 'delivered', attempts: 2 });
     expect(hits.map((x) => x.valid)).to.deep.equal([true, true]);
     expect(hits[0]!.raw).to.equal(hits[1]!.raw);
@@ -86,7 +98,9 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
       ['alert.raised', true],
       ['alert.withdrawn', true],
     ]);
-    const [raised, withdrawn] = hits.map((hit) => JSON.parse(hit.raw) as { event: string; alert: Record<string, unknown>; finding: { positive: boolean; probability: number }; summary: string });
+    const [raised, withdrawn] = hits.map(
+      (hit) => JSON.parse(hit.raw) as { event: string; alert: Record<string, unknown>; finding: { positive: boolean; probability: number }; summary: string },
+    );
     expect(raised!.alert).to.include({ id: first.alert.id, resultId: first.alert.id, corrects: false, replaces: null });
     expect(withdrawn!.alert).to.include({ id: first.alert.id, resultId: first.alert.id, corrects: true });
     expect(withdrawn!.finding).to.include({ positive: false, probability: 0.04 });
@@ -106,10 +120,13 @@ describe('alerts/channels/webhook: signed JSON to a receiver', function () {
   it('over HTTPS: an untrusted certificate leaves the delivery pending with ALERT_HTTP_TLS_FAILED, the right CA delivers', async () => {
     await setup();
     const tlsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures/tls');
-    const secure = https.createServer({ cert: fs.readFileSync(path.join(tlsDir, 'peer-cert.pem')), key: fs.readFileSync(path.join(tlsDir, 'peer-key.pem')) }, (req, res) => {
-      req.resume();
-      req.on('end', () => res.writeHead(204).end());
-    });
+    const secure = https.createServer(
+      { cert: fs.readFileSync(path.join(tlsDir, 'peer-cert.pem')), key: fs.readFileSync(path.join(tlsDir, 'peer-key.pem')) },
+      (req, res) => {
+        req.resume();
+        req.on('end', () => res.writeHead(204).end());
+      },
+    );
     await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
     try {
       const url = `https://127.0.0.1:${(secure.address() as net.AddressInfo).port}/hook`;

@@ -36,7 +36,9 @@ describe('api/auth/authenticate', () => {
   });
 
   it('names the roles a 403 would have needed', async () => {
-    const res = await request(node.app).get('/studies').set('Authorization', `Bearer ${await node.tokenFor('it')}`);
+    const res = await request(node.app)
+      .get('/studies')
+      .set('Authorization', `Bearer ${await node.tokenFor('it')}`);
     expect(res.status).to.equal(403);
     expect(res.body.allowedRoles).to.have.members(['admin', 'radiologist', 'service']);
   });

@@ -30,7 +30,12 @@ describe('api/auth: a flood of wrong tokens', function () {
     it('counts each guess before checking it: of 50 parallel guesses 30 get 429, and only 20 are hashed', async () => {
       const hashed = node.tokens.hashes.started;
       const statuses = await Promise.all(
-        Array.from({ length: 50 }, () => request(base).get('/system').set('Authorization', `Bearer ${guess()}`).then((r) => r.status)),
+        Array.from({ length: 50 }, () =>
+          request(base)
+            .get('/system')
+            .set('Authorization', `Bearer ${guess()}`)
+            .then((r) => r.status),
+        ),
       );
       expect(statuses.filter((s) => s === 401)).to.have.length(20);
       expect(statuses.filter((s) => s === 429)).to.have.length(30);
@@ -65,9 +70,17 @@ describe('api/auth: a flood of wrong tokens', function () {
       const { token } = await node.tokens.create('fresh', 'it', 'test');
       const hashed = node.tokens.hashes.started;
       const statuses = await Promise.all(
-        Array.from({ length: 30 }, () => request(base).get('/system').set('Authorization', `Bearer ${token}`).then((r) => r.status)),
+        Array.from({ length: 30 }, () =>
+          request(base)
+            .get('/system')
+            .set('Authorization', `Bearer ${token}`)
+            .then((r) => r.status),
+        ),
       );
-      expect(statuses.every((s) => s === 200), statuses.join(',')).to.equal(true);
+      expect(
+        statuses.every((s) => s === 200),
+        statuses.join(','),
+      ).to.equal(true);
       expect(node.tokens.hashes.started - hashed).to.equal(1);
       await request(base).get('/system').set('Authorization', `Bearer ${BOOTSTRAP}`).expect(200);
     });
@@ -97,9 +110,7 @@ describe('api/auth: a flood of wrong tokens', function () {
       let pushing = true;
       const flood = (async () => {
         while (pushing) {
-          const batch = await Promise.all(
-            Array.from({ length: 200 }, () => request(base).get('/system').set('Authorization', `Bearer ${guess()}`)),
-          );
+          const batch = await Promise.all(Array.from({ length: 200 }, () => request(base).get('/system').set('Authorization', `Bearer ${guess()}`)));
           for (const res of batch) {
             statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
             if (res.status === 503) {

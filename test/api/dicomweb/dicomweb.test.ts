@@ -46,8 +46,23 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     removeXhr = installXhr();
     work = makeTempDir();
     node = await startTestNode({ dicom: { queryRetrieve: { maxResults: 3 } } });
-    const a = writeSeries(path.join(work, 'a'), { seed: 'web-a', slices: 3, patientName: 'DOE^JANE', patientId: 'PA', studyDate: '20261128', rows: 32, columns: 32 });
-    const b = writeSeries(path.join(work, 'b'), { seed: 'web-b', slices: 2, patientName: 'ROE^RICHARD', patientId: 'PB', studyDate: '20250105', modality: 'MR' });
+    const a = writeSeries(path.join(work, 'a'), {
+      seed: 'web-a',
+      slices: 3,
+      patientName: 'DOE^JANE',
+      patientId: 'PA',
+      studyDate: '20261128',
+      rows: 32,
+      columns: 32,
+    });
+    const b = writeSeries(path.join(work, 'b'), {
+      seed: 'web-b',
+      slices: 2,
+      patientName: 'ROE^RICHARD',
+      patientId: 'PB',
+      studyDate: '20250105',
+      modality: 'MR',
+    });
     const stored = await storescu(node.dicom.port, [...a, ...b]);
     expect(stored.code, stored.stderr).to.equal(0);
   });
@@ -99,7 +114,7 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     expect(list.map((s) => s['0020000D']!.Value![0])).to.have.members([studyA, studyB]);
   });
 
-  it('ignores an includefield of an attribute below the level, as OHIF\'s study list asks (Modality, 00080060)', async () => {
+  it("ignores an includefield of an attribute below the level, as OHIF's study list asks (Modality, 00080060)", async () => {
     const web = await client('radiologist');
     const studies = (await web.searchForStudies({ queryParams: { PatientID: 'PA', includefield: '00081030,00080060,00080090,00100030' } })) as Json[];
     expect(studies.map((s) => s['0020000D']!.Value![0])).to.deep.equal([studyA]);
@@ -110,9 +125,11 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
   });
 
   it('lowers a limit above dicom.queryRetrieve.maxResults, and says so in a Warning header', async () => {
-    const res = await fetch(`http://127.0.0.1:${node.http.port}/dicom-web/instances?limit=50`, { headers: { Authorization: `Bearer ${await node.tokenFor('service')}` } });
+    const res = await fetch(`http://127.0.0.1:${node.http.port}/dicom-web/instances?limit=50`, {
+      headers: { Authorization: `Bearer ${await node.tokenFor('service')}` },
+    });
     expect(res.status).to.equal(200);
-    expect((await res.json())).to.have.length(3);
+    expect(await res.json()).to.have.length(3);
     expect(res.headers.get('Warning')).to.match(/^299 vigil "limit lowered to 3/);
   });
 
@@ -141,7 +158,12 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     expect(metadata.map((m) => m['00080018']!.Value![0])).to.include(sopA0);
     expect(metadata[0]!['00280010']!.Value).to.deep.equal([32]);
 
-    const frames = (await web.retrieveInstanceFrames({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0, frameNumbers: [1] })) as ArrayBuffer[];
+    const frames = (await web.retrieveInstanceFrames({
+      studyInstanceUID: studyA,
+      seriesInstanceUID: seriesA,
+      sopInstanceUID: sopA0,
+      frameNumbers: [1],
+    })) as ArrayBuffer[];
     expect(frames).to.have.length(1);
     expect(Buffer.from(frames[0]!)).to.deep.equal(Buffer.from((sent.dict['7FE00010']!.Value as ArrayBuffer[])[0]!));
   });
@@ -149,7 +171,11 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
   it('renders a frame and a thumbnail as PNG (WADO-RS rendered)', async () => {
     const base = `http://127.0.0.1:${node.http.port}/dicom-web/studies/${studyA}/series/${seriesA}/instances/${sopA0}`;
     const headers = { Authorization: `Bearer ${await node.tokenFor('radiologist')}`, Accept: 'image/png' };
-    for (const [suffix, side] of [['rendered', 32], ['thumbnail', 32], ['frames/1/rendered', 32]] as const) {
+    for (const [suffix, side] of [
+      ['rendered', 32],
+      ['thumbnail', 32],
+      ['frames/1/rendered', 32],
+    ] as const) {
       const res = await fetch(`${base}/${suffix}`, { headers });
       expect(res.status, suffix).to.equal(200);
       expect(res.headers.get('content-type')).to.equal('image/png');
@@ -168,7 +194,9 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     const web = await client('radiologist');
     expect((await status(web.retrieveStudyMetadata({ studyInstanceUID: '1.2.3.4' }))).status).to.equal(404);
     expect((await status(web.retrieveStudyMetadata({ studyInstanceUID: 'not-a-uid' }))).status).to.equal(400);
-    expect((await status(web.retrieveInstanceFrames({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0, frameNumbers: [9] }))).status).to.equal(404);
+    expect(
+      (await status(web.retrieveInstanceFrames({ studyInstanceUID: studyA, seriesInstanceUID: seriesA, sopInstanceUID: sopA0, frameNumbers: [9] }))).status,
+    ).to.equal(404);
   });
 
   it('applies the API roles: images for radiologists, searches for services too, nothing for IT or without a token', async () => {
@@ -215,14 +243,22 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
     }
 
     function multipart(parts: Buffer[], boundary = 'b0undary'): Buffer {
-      return Buffer.concat([...parts.flatMap((p) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), p, Buffer.from('\r\n')]), Buffer.from(`--${boundary}--\r\n`)]);
+      return Buffer.concat([
+        ...parts.flatMap((p) => [Buffer.from(`--${boundary}\r\nContent-Type: application/dicom\r\n\r\n`), p, Buffer.from('\r\n')]),
+        Buffer.from(`--${boundary}--\r\n`),
+      ]);
     }
 
     it('stores a series through the C-STORE path: indexed, searchable, byte for byte', async () => {
       const files = writeSeries(path.join(work, 'c'), { seed: 'web-c', slices: 2, patientName: 'POE^EDGAR', patientId: 'PC' });
       const web = await client('service');
       await web.storeInstances({ datasets: arrayBuffers(files) });
-      const instances = node.index.find({ level: 'instances', criteria: [{ level: 'series', keyword: 'SeriesInstanceUID', match: { kind: 'wildcard', pattern: seriesC, caseSensitive: true } }], since: 0, limit: 10 });
+      const instances = node.index.find({
+        level: 'instances',
+        criteria: [{ level: 'series', keyword: 'SeriesInstanceUID', match: { kind: 'wildcard', pattern: seriesC, caseSensitive: true } }],
+        since: 0,
+        limit: 10,
+      });
       expect(instances).to.have.length(2);
       const row = node.index.getInstance(instances[0]!)!;
       expect(row.callingAeTitle).to.equal('STOW-RS');
@@ -248,13 +284,23 @@ describe('api/dicomweb: QIDO-RS and WADO-RS with dicomweb-client', function () {
 
     it('refuses an instance of another study than the path names, a wrong media type, a cut body, and other roles', async () => {
       const file = fs.readFileSync(writeSeries(path.join(work, 'e'), { seed: 'web-e', slices: 1 })[0]!);
-      const wrongStudy = await post(multipart([file]), 'multipart/related; type="application/dicom"; boundary=b0undary', 'service', `/dicom-web/studies/${studyA}`);
+      const wrongStudy = await post(
+        multipart([file]),
+        'multipart/related; type="application/dicom"; boundary=b0undary',
+        'service',
+        `/dicom-web/studies/${studyA}`,
+      );
       expect(wrongStudy.status).to.equal(409);
       expect(wrongStudy.body['00081198']!.Value![0]!['00081197']!.Value).to.deep.equal([0xa900]);
       expect((await post(file, 'application/dicom')).status).to.equal(415);
       expect((await post(multipart([file]).subarray(0, 400), 'multipart/related; type="application/dicom"; boundary=b0undary')).status).to.equal(400);
       expect((await post(multipart([file]), 'multipart/related; type="application/dicom"; boundary=b0undary', 'radiologist')).status).to.equal(403);
-      const uids = node.index.find({ level: 'studies', criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'wildcard', pattern: uidFor('web-e/study'), caseSensitive: true } }], since: 0, limit: 10 });
+      const uids = node.index.find({
+        level: 'studies',
+        criteria: [{ level: 'studies', keyword: 'StudyInstanceUID', match: { kind: 'wildcard', pattern: uidFor('web-e/study'), caseSensitive: true } }],
+        since: 0,
+        limit: 10,
+      });
       expect(uids, 'nothing refused was stored').to.have.length(0);
     });
   });

@@ -44,7 +44,10 @@ describe('api/routes/resources: a deletion survives a stop between the index com
     node.files.remove = () => Promise.reject(stopped);
     const admin = await apiAs(node, 'admin');
     await admin.delete(`/studies/${studyId}`).expect(200);
-    expect(stored.filter((f) => fs.existsSync(f)), 'the files outlived the rows').to.have.length(2);
+    expect(
+      stored.filter((f) => fs.existsSync(f)),
+      'the files outlived the rows',
+    ).to.have.length(2);
     await node.stop();
 
     node = await startTestNode({}, { dataDir });

@@ -84,7 +84,11 @@ describe('api/routes/find: POST /tools/find and paging, against instances from s
   it('pages with Limit and Since, and GET /instances pages the same way', async () => {
     const all = await find({ Level: 'Instance', Query: {} });
     expect(all).to.have.length(5);
-    const pages = [await find({ Level: 'Instance', Query: {}, Limit: 2 }), await find({ Level: 'Instance', Query: {}, Limit: 2, Since: 2 }), await find({ Level: 'Instance', Query: {}, Limit: 2, Since: 4 })];
+    const pages = [
+      await find({ Level: 'Instance', Query: {}, Limit: 2 }),
+      await find({ Level: 'Instance', Query: {}, Limit: 2, Since: 2 }),
+      await find({ Level: 'Instance', Query: {}, Limit: 2, Since: 4 }),
+    ];
     expect(pages.map((p) => p.length)).to.deep.equal([2, 2, 1]);
     expect(pages.flat()).to.deep.equal(all);
     const listed = [...(await api.get('/instances?limit=3').expect(200)).body, ...(await api.get('/instances?limit=3&since=3').expect(200)).body];
@@ -179,7 +183,10 @@ describe('api/routes: DELETE /{level}/{id} and GET /changes', function () {
     await admin.delete(`/studies/${studies[1]}`).expect(404);
 
     const last = (await admin.get('/changes?since=0&limit=1000').expect(200)).body.Changes.slice(-2);
-    expect(last.map((c: { ChangeType: string; ResourceType: string }) => `${c.ChangeType} ${c.ResourceType}`)).to.deep.equal(['Deleted Instance', 'Deleted Study']);
+    expect(last.map((c: { ChangeType: string; ResourceType: string }) => `${c.ChangeType} ${c.ResourceType}`)).to.deep.equal([
+      'Deleted Instance',
+      'Deleted Study',
+    ]);
     const audit = node.audit.list({ since: 0, limit: 1000 }).entries.filter((e) => e.method === 'DELETE' && e.status === 200);
     expect(audit.map((e) => e.route)).to.deep.equal(['/instances/:id', '/studies/:id']);
     expect(audit[1]!.resources).to.have.length(2);

@@ -15,7 +15,9 @@ describe('api/model-site: shadow or live, and the site operating point, for IT',
 
   before(async () => {
     work = makeTempDir();
-    node = await startTestNode({ triage: { modelsDir: copyPacks(path.join(work, 'models'), ['test-volume']), workers: 1, calibration: { minPositives: 3, minNegatives: 3 } } });
+    node = await startTestNode({
+      triage: { modelsDir: copyPacks(path.join(work, 'models'), ['test-volume']), workers: 1, calibration: { minPositives: 3, minNegatives: 3 } },
+    });
     it_ = await apiAs(node, 'it');
   });
   after(async () => {
@@ -36,7 +38,10 @@ describe('api/model-site: shadow or live, and the site operating point, for IT',
       ['/models/test-volume/operating-point/rollback', { to: 'latest' }, /^to: /],
     ];
     for (const [url, body, detail] of cases) {
-      const res = await it_.post(url).send(body as object).expect(400);
+      const res = await it_
+        .post(url)
+        .send(body as object)
+        .expect(400);
       expect(res.body.detail, url).to.match(detail);
     }
     const now = await site();
@@ -53,11 +58,19 @@ describe('api/model-site: shadow or live, and the site operating point, for IT',
     expect(proposal.specificity).to.include({ count: 3, total: 3 });
     expect((await site()).operatingPoint.source).to.equal('shipped');
 
-    const moved = await it_.post('/models/test-volume/operating-point').send({ targetSensitivity: 1, from: 'labelled', cases: labelled, expectedThreshold: 0.5 }).expect(409);
+    const moved = await it_
+      .post('/models/test-volume/operating-point')
+      .send({ targetSensitivity: 1, from: 'labelled', cases: labelled, expectedThreshold: 0.5 })
+      .expect(409);
     expect(moved.body.proposal.threshold).to.be.closeTo(0.65, 1e-12);
     expect((await site()).operatingPointHistory).to.deep.equal([]);
 
-    const v1 = (await it_.post('/models/test-volume/operating-point').send({ targetSensitivity: 1, from: 'labelled', cases: labelled, expectedThreshold: proposal.threshold }).expect(201)).body;
+    const v1 = (
+      await it_
+        .post('/models/test-volume/operating-point')
+        .send({ targetSensitivity: 1, from: 'labelled', cases: labelled, expectedThreshold: proposal.threshold })
+        .expect(201)
+    ).body;
     expect((await site()).operatingPoint).to.include({ source: 'site', version: v1.version, name: `site-v${v1.version}` });
     const models = (await it_.get('/models').expect(200)).body as { id: string; operatingPointInForce: { source: string } }[];
     expect(models.find((m) => m.id === 'test-volume')!.operatingPointInForce.source).to.equal('site');
@@ -85,7 +98,10 @@ describe('api/model-site: shadow or live, and the site operating point, for IT',
       ['live', 'test-it'],
       ['shadow', 'test-it'],
     ]);
-    const audited = node.audit.list({ since: 0, limit: 1000 }).entries.filter((e) => e.route.startsWith('/models/:id/mode')).map((e) => [e.route, e.status]);
+    const audited = node.audit
+      .list({ since: 0, limit: 1000 })
+      .entries.filter((e) => e.route.startsWith('/models/:id/mode'))
+      .map((e) => [e.route, e.status]);
     expect(audited).to.deep.include(['/models/:id/mode/rollback', 201]);
   });
 });

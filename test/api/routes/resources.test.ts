@@ -41,11 +41,15 @@ describe('api/routes/resources: browsing what was received', function () {
 
   it('serves an instance as Part 10 and its tags as DICOM JSON', async () => {
     const [id] = node.index.listIds('instances', 0, 1);
-    const file = await api.get(`/instances/${id}/file`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const file = await api
+      .get(`/instances/${id}/file`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(file.headers['content-type']).to.equal('application/dicom');
     expect((file.body as Buffer).toString('latin1', 128, 132)).to.equal('DICM');
     const tags = await api.get(`/instances/${id}/tags`).expect(200);

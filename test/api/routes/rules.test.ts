@@ -11,7 +11,14 @@ import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
 
-const CTPA = { '(0018,0015)': 'CHEST', '(0018,0010)': 'IOHEXOL', '(0008,1030)': 'CT PULMONARY ANGIOGRAM', '(0008,103E)': 'CTPA 1.0', '(0018,0050)': '1', '(0010,0010)': 'ROE^RICHARD' };
+const CTPA = {
+  '(0018,0015)': 'CHEST',
+  '(0018,0010)': 'IOHEXOL',
+  '(0008,1030)': 'CT PULMONARY ANGIOGRAM',
+  '(0008,103E)': 'CTPA 1.0',
+  '(0018,0050)': '1',
+  '(0010,0010)': 'ROE^RICHARD',
+};
 const HEAD = { '(0018,0015)': 'HEAD', '(0008,1030)': 'CT HEAD', '(0010,1010)': '071Y' };
 
 describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
@@ -53,7 +60,10 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
   });
 
   it('PUT /rules applies a good document as a new version by the token name, audited; rollback makes another', async () => {
-    const put = await it_.put('/rules').send({ rules: [{ id: 'site.no-research', when: { attr: 'association.callingAeTitle', equals: 'RESEARCH' }, stop: true }] }).expect(200);
+    const put = await it_
+      .put('/rules')
+      .send({ rules: [{ id: 'site.no-research', when: { attr: 'association.callingAeTitle', equals: 'RESEARCH' }, stop: true }] })
+      .expect(200);
     expect(put.body).to.deep.include({ version: 2, changed: true });
     const list = await it_.get('/rules/versions').expect(200);
     expect(list.body.map((v: { version: number; author: string }) => [v.version, v.author])).to.deep.equal([
@@ -67,7 +77,10 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
     const back = await it_.post('/rules/rollback').send({ version: 1 }).expect(200);
     expect(back.body.version).to.equal(3);
     expect((await it_.get('/rules').expect(200)).body.rules).to.have.length(3);
-    const audited = node.audit.list({ since: 0, limit: 1000 }).entries.filter((e) => e.method !== 'GET').map((e) => [e.method, e.route, e.tokenName, e.status]);
+    const audited = node.audit
+      .list({ since: 0, limit: 1000 })
+      .entries.filter((e) => e.method !== 'GET')
+      .map((e) => [e.method, e.route, e.tokenName, e.status]);
     expect(audited).to.deep.include.members([
       ['PUT', '/rules', 'test-it', 422],
       ['PUT', '/rules', 'test-it', 200],
@@ -76,7 +89,10 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
   });
 
   it('POST /rules/test compares a draft with the rules in force on a stored series', async () => {
-    const res = await it_.post('/rules/test').send({ rules: { disable: ['pe.ctpa'] }, seriesId: ctpaSeries }).expect(200);
+    const res = await it_
+      .post('/rules/test')
+      .send({ rules: { disable: ['pe.ctpa'] }, seriesId: ctpaSeries })
+      .expect(200);
     expect(res.body.differing).to.equal(1);
     // A line per series, first in the response (the full report runs to hundreds of lines).
     expect(Object.keys(res.body).slice(0, 2)).to.deep.equal(['summary', 'differing']);
@@ -100,8 +116,24 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
 
   it('POST /rules/test explains an uploaded header, Part 10 or DICOM JSON, without quoting patient values', async () => {
     const [file] = writeEditedSeries(dir, 'head', { set: HEAD });
-    const draft = { rules: [{ id: 'site.elderly-head', when: { all: [{ attr: 'PatientAge', matches: '^0[7-9]\\dY$' }, { attr: 'BodyPartExamined', equals: 'HEAD' }] }, then: { models: ['stroke-ich'], priority: 'stat' } }] };
-    const part10 = await it_.post('/rules/test').send({ rules: draft, dicom: fs.readFileSync(file!).toString('base64') }).expect(200);
+    const draft = {
+      rules: [
+        {
+          id: 'site.elderly-head',
+          when: {
+            all: [
+              { attr: 'PatientAge', matches: '^0[7-9]\\dY$' },
+              { attr: 'BodyPartExamined', equals: 'HEAD' },
+            ],
+          },
+          then: { models: ['stroke-ich'], priority: 'stat' },
+        },
+      ],
+    };
+    const part10 = await it_
+      .post('/rules/test')
+      .send({ rules: draft, dicom: fs.readFileSync(file!).toString('base64') })
+      .expect(200);
     const [seen] = part10.body.series;
     expect(seen.draft.jobs).to.deep.equal([{ modelId: 'stroke-ich', priority: 'stat', ruleId: 'site.elderly-head' }]);
     expect(seen.differences).to.deep.equal(['stroke-ich priority: urgent in force, stat in the draft']);
@@ -114,10 +146,16 @@ describe('api/routes/rules: read, change, version, roll back, dry-run', () => {
   });
 
   it('POST /rules/test answers problems for a bad draft or a bad request', async () => {
-    const bad = await it_.post('/rules/test').send({ rules: { rules: [{ id: 'x', when: { attr: 'Modality', matches: '(a)\\1' } }] }, seriesId: ctpaSeries }).expect(422);
+    const bad = await it_
+      .post('/rules/test')
+      .send({ rules: { rules: [{ id: 'x', when: { attr: 'Modality', matches: '(a)\\1' } }] }, seriesId: ctpaSeries })
+      .expect(422);
     expect(bad.body.errors[0].path).to.equal('rules.0.when.matches');
     await it_.post('/rules/test').send({ seriesId: ctpaSeries, days: 3 }).expect(400);
-    await it_.post('/rules/test').send({ dicom: Buffer.from('not dicom').toString('base64') }).expect(422);
+    await it_
+      .post('/rules/test')
+      .send({ dicom: Buffer.from('not dicom').toString('base64') })
+      .expect(422);
   });
 
   it('GET /series/:id/routing shows the decisions the node took, with why', async () => {

@@ -4,7 +4,7 @@ import { freePort } from '../../helpers/node-process.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 
 /** The /auth routes without a browser; the whole sign-in is test/worklist/page/oidc-sign-in.test.ts. */
-describe('api/routes/sign-in: the page\'s sign-in routes', () => {
+describe("api/routes/sign-in: the page's sign-in routes", () => {
   describe('without auth.oidc', () => {
     let node: TestNode;
     before(async () => (node = await startTestNode()));
@@ -17,7 +17,9 @@ describe('api/routes/sign-in: the page\'s sign-in routes', () => {
     });
 
     it('a session cookie counts for nothing', async () => {
-      const res = await request(node.app).get('/worklist').set('Cookie', `vigil_session=${'A'.repeat(43)}`);
+      const res = await request(node.app)
+        .get('/worklist')
+        .set('Cookie', `vigil_session=${'A'.repeat(43)}`);
       expect(res.status).to.equal(401);
       expect(res.body.detail).to.match(/bearer token/);
     });
@@ -41,7 +43,7 @@ describe('api/routes/sign-in: the page\'s sign-in routes', () => {
     });
     after(() => node.dispose());
 
-    it('the node starts; the page offers the provider\'s sign-in, which says clearly it cannot be reached', async () => {
+    it("the node starts; the page offers the provider's sign-in, which says clearly it cannot be reached", async () => {
       expect((await request(node.app).get('/auth/config')).body).to.deep.equal({ signIn: 'oidc' });
       const res = await request(node.app).get('/auth/login');
       expect(res.status).to.equal(502);
@@ -51,7 +53,13 @@ describe('api/routes/sign-in: the page\'s sign-in routes', () => {
     });
 
     it('tokens keep working meanwhile', async () => {
-      expect((await request(node.app).get('/worklist').set('Authorization', `Bearer ${await node.tokenFor('radiologist')}`)).status).to.equal(200);
+      expect(
+        (
+          await request(node.app)
+            .get('/worklist')
+            .set('Authorization', `Bearer ${await node.tokenFor('radiologist')}`)
+        ).status,
+      ).to.equal(200);
     });
 
     it('a callback this browser did not start is refused with a page, and signs nobody in', async () => {

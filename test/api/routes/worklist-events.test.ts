@@ -65,13 +65,16 @@ describe('api/routes/worklist-events: live updates over Server-Sent Events, open
     expect(client.status).to.equal(200);
   });
 
-  it('writes the stream to the audit trail under the ticket holder\'s name', async () => {
+  it("writes the stream to the audit trail under the ticket holder's name", async () => {
     const client = await stream();
     await client.next('hello');
     client.close();
     // The audit row is written when the response closes.
     await eventually(
-      () => node.audit.list({ since: 0, limit: 1000 }).entries.some((a) => a.route === '/worklist/events' && a.tokenName === 'test-radiologist' && a.status === 200),
+      () =>
+        node.audit
+          .list({ since: 0, limit: 1000 })
+          .entries.some((a) => a.route === '/worklist/events' && a.tokenName === 'test-radiologist' && a.status === 200),
       'the audit row of the closed stream',
     );
   });

@@ -36,7 +36,11 @@ describe('api/routes/worklist: a study is not marked read over an open critical 
 
   const readingOf = async (studyId: string) => (await radiologist.get(`/worklist/${studyId}`).expect(200)).body.status as string;
   const alertState = (id: string) => node.alerts.alerts.get(id)!.state;
-  const changesOf = (id: string) => node.index.changes.list(0, 1000).changes.filter((c) => c.resourceId === id).map((c) => c.type);
+  const changesOf = (id: string) =>
+    node.index.changes
+      .list(0, 1000)
+      .changes.filter((c) => c.resourceId === id)
+      .map((c) => c.type);
 
   it('refuses with 409 ALERT_UNACKNOWLEDGED naming the alert, and changes nothing', async () => {
     const { study, alertId } = criticalStudy('gate-refused');
@@ -57,10 +61,17 @@ describe('api/routes/worklist: a study is not marked read over an open critical 
 
   it('marks read and acknowledges the named alert in one step', async () => {
     const { study, alertId } = criticalStudy('gate-together');
-    const res = await radiologist.post(`/worklist/${study.studyId}/read`).send({ acknowledgeAlerts: [alertId] }).expect(200);
+    const res = await radiologist
+      .post(`/worklist/${study.studyId}/read`)
+      .send({ acknowledgeAlerts: [alertId] })
+      .expect(200);
     expect(res.body).to.include({ status: 'read', readBy: 'test-radiologist' });
     const alert = node.alerts.alerts.get(alertId)!;
-    expect([alert.state, alert.acknowledgedBy, alert.acknowledgementNote]).to.deep.equal(['acknowledged', 'test-radiologist', 'acknowledged when the study was marked read']);
+    expect([alert.state, alert.acknowledgedBy, alert.acknowledgementNote]).to.deep.equal([
+      'acknowledged',
+      'test-radiologist',
+      'acknowledged when the study was marked read',
+    ]);
     expect(changesOf(study.studyId)).to.include('worklist-read');
     expect(changesOf(alertId)).to.include('alert-acknowledged');
   });
@@ -87,7 +98,10 @@ describe('api/routes/worklist: a study is not marked read over an open critical 
       const res = await radiologist.post(`/worklist/${study.studyId}/read`).send(body).expect(400);
       expect(res.body.detail).to.equal('acknowledgeAlerts must be a list of at most 20 alert ids');
     }
-    const foreign = await radiologist.post(`/worklist/${study.studyId}/read`).send({ acknowledgeAlerts: [alertId, elsewhere.alertId] }).expect(400);
+    const foreign = await radiologist
+      .post(`/worklist/${study.studyId}/read`)
+      .send({ acknowledgeAlerts: [alertId, elsewhere.alertId] })
+      .expect(400);
     expect(foreign.body.detail).to.equal(`alert ${elsewhere.alertId} is not an alert of this study`);
     expect([alertState(alertId), alertState(elsewhere.alertId)]).to.deep.equal(['open', 'open']);
     expect(await readingOf(study.studyId)).to.equal('unread');
@@ -96,7 +110,10 @@ describe('api/routes/worklist: a study is not marked read over an open critical 
   it('a study someone else is reading stays theirs: the alert is not acknowledged either', async () => {
     const { study, alertId } = criticalStudy('gate-claimed');
     await other.post(`/worklist/${study.studyId}/claim`).send({}).expect(200);
-    const res = await radiologist.post(`/worklist/${study.studyId}/read`).send({ acknowledgeAlerts: [alertId] }).expect(409);
+    const res = await radiologist
+      .post(`/worklist/${study.studyId}/read`)
+      .send({ acknowledgeAlerts: [alertId] })
+      .expect(409);
     expect(res.body).to.include({ code: 'CONFLICT', detail: 'the study is being read by dr-other' });
     expect(alertState(alertId)).to.equal('open');
   });

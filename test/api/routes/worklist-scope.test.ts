@@ -26,7 +26,14 @@ describe("api/routes/worklist: a pack's finding.scope beside each of its results
   it('gives the scope with a result of the installed version, negatives included, and none with another version', async () => {
     const current = seedStudy(node.index, 'scope-current');
     const older = seedStudy(node.index, 'scope-older');
-    const negative = makeFinding(current, { modelId: 'test-volume', modelVersion: '1.0.0', positive: false, critical: false, priority: 'routine', probability: 0.04 });
+    const negative = makeFinding(current, {
+      modelId: 'test-volume',
+      modelVersion: '1.0.0',
+      positive: false,
+      critical: false,
+      priority: 'routine',
+      probability: 0.04,
+    });
     node.triage.findings.record(negative, null, () => true);
     node.triage.findings.record(makeFinding(older, { modelId: 'test-volume', modelVersion: '0.9.0' }), null, () => true);
 

@@ -21,7 +21,7 @@ describe('api/routes/worklist: the link to the site viewer (worklist.viewerUrlTe
     expect(list.entries[0].viewerUrl).to.equal(one.viewerUrl);
   });
 
-  it('gives no link to a site viewer when no template is configured; the node\'s own viewer is linked either way', async () => {
+  it("gives no link to a site viewer when no template is configured; the node's own viewer is linked either way", async () => {
     node = await startTestNode();
     const study = seedStudy(node.index, 'no-viewer-link');
     const one = (await (await apiAs(node, 'radiologist')).get(`/worklist/${study.studyId}`).expect(200)).body;

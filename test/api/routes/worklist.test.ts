@@ -74,7 +74,7 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     await radiologist.get('/worklist?sort=name').expect(400);
   });
 
-  it('acknowledging the study\'s alert goes through the alerts part and shows on the entry (before it is read: see worklist-read-gate.test.ts)', async () => {
+  it("acknowledging the study's alert goes through the alerts part and shows on the entry (before it is read: see worklist-read-gate.test.ts)", async () => {
     const entry = (await radiologist.get(`/worklist/${critical.studyId}`).expect(200)).body;
     await radiologist.post(`/alerts/${entry.alert.id}/acknowledge`).send({}).expect(200);
     const after = (await radiologist.get(`/worklist/${critical.studyId}`).expect(200)).body;
@@ -90,7 +90,9 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     expect(taken.body.detail).to.equal('the study is being read by test-radiologist');
     await other.post(`/worklist/${critical.studyId}/release`).send({}).expect(409);
     await other.post(`/worklist/${critical.studyId}/read`).send({}).expect(409);
-    expect((await radiologist.get('/worklist?mine=true').expect(200)).body.entries.map((e: { studyId: string }) => e.studyId)).to.deep.equal([critical.studyId]);
+    expect((await radiologist.get('/worklist?mine=true').expect(200)).body.entries.map((e: { studyId: string }) => e.studyId)).to.deep.equal([
+      critical.studyId,
+    ]);
     await radiologist.post(`/worklist/${critical.studyId}/release`).send({}).expect(200);
     const read = await other.post(`/worklist/${critical.studyId}/read`).send({}).expect(200);
     expect(read.body).to.include({ status: 'read', readBy: 'dr-other' });
@@ -100,7 +102,10 @@ describe('api/routes/worklist: the list, roles, reading, feedback, acknowledgeme
     await radiologist.post('/worklist/not-an-id/claim').send({}).expect(400);
     await radiologist.post('/worklist/00000000-00000000-00000000-00000000-00000000/claim').send({}).expect(404);
 
-    const types = node.index.changes.list(0, 1000).changes.filter((c) => c.resourceId === critical.studyId).map((c) => c.type);
+    const types = node.index.changes
+      .list(0, 1000)
+      .changes.filter((c) => c.resourceId === critical.studyId)
+      .map((c) => c.type);
     expect(types).to.include.members(['priority-raised', 'worklist-claimed', 'worklist-released', 'worklist-read']);
     const audited = node.audit.list({ since: 0, limit: 500 }).entries.filter((a) => a.route.startsWith('/worklist/:studyId/'));
     expect(audited.map((a) => `${a.tokenName} ${a.route} ${a.status}`)).to.include.members([

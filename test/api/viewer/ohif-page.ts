@@ -9,7 +9,11 @@ export async function launch(executablePath: string): Promise<Browser> {
   });
 }
 
-type Canvas2d = { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null };
+type Canvas2d = {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } | null;
+};
 
 /**
  * Grey levels (red channel) of a viewport's own canvas: the overlays (text, the onboarding tour)

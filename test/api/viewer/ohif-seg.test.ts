@@ -44,7 +44,7 @@ function blobMap(): Float32Array {
  * by a dicom destination that is the node itself; OHIF at /viewer/ lists them beside the CT and
  * lays the SEG over the CT.
  */
-describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromium, DCMTK)', function () {
+describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium, DCMTK)", function () {
   this.timeout(120_000);
   let node: TestNode;
   let browser: Browser | undefined;
@@ -67,11 +67,17 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-seg-');
     phantom = writePhantom({ kind: 'head-ct', finding: 'ich', size: 'large', seed: 11, matrix: 64, sliceThicknessMm: 10 }, path.join(work, 'study'));
-    const sent = await storescu(node.dicom.port, phantom.files.map((f) => path.join(phantom.dir, f)));
+    const sent = await storescu(
+      node.dicom.port,
+      phantom.files.map((f) => path.join(phantom.dir, f)),
+    );
     expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
     browser = await launch(chromiumPath);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    await context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
     context.on('request', (r) => {
       if (r.url().includes('/dicom-web/')) dicomWeb.push(r.url());
     });
@@ -83,7 +89,10 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     });
     const token = await node.tokenFor('radiologist');
     await page.goto(`${base}/`);
-    await page.evaluate((t) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('vigil.token', t), token);
+    await page.evaluate(
+      (t) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('vigil.token', t),
+      token,
+    );
   });
 
   after(async () => {
@@ -99,19 +108,44 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
       const all = seriesId ? node.index.instancesUnder('series', seriesId) : [];
       return all.length === phantom.files.length ? all : undefined;
     }, 'the CT indexed');
-    const manifest = manifestSchema.parse(volumeManifest({ input: { kind: 'volume', name: 'input', dtype: 'float32', layout: 'NCDHW', grid: GRID, spacingMm: [10, 4, 4], channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }] } }));
-    const pre = await preprocessSeries(instances.map((i) => node.files.absolutePath(i.filePath)), manifest);
+    const manifest = manifestSchema.parse(
+      volumeManifest({
+        input: {
+          kind: 'volume',
+          name: 'input',
+          dtype: 'float32',
+          layout: 'NCDHW',
+          grid: GRID,
+          spacingMm: [10, 4, 4],
+          channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }],
+        },
+      }),
+    );
+    const pre = await preprocessSeries(
+      instances.map((i) => node.files.absolutePath(i.filePath)),
+      manifest,
+    );
     const map = blobMap();
     const placed = localisationOf(pre, map, [GRID.depth, GRID.rows, GRID.columns]);
     const localisation = { ...placed, images: placed.images.map((image) => ({ ...image, instanceId: instances[image.file]!.id })) };
     const key = instances[placed.images[Math.floor(placed.images.length / 2)]!.file]!;
     const studyId = node.index.getResource('series', key.seriesId)!.parentId!;
     const finding = makeFinding(
-      { studyId, seriesId: key.seriesId, studyInstanceUid: phantom.label.series.studyInstanceUid, seriesInstanceUid: phantom.label.series.seriesInstanceUid, accessionNumber: 'ACC-SEG' },
+      {
+        studyId,
+        seriesId: key.seriesId,
+        studyInstanceUid: phantom.label.series.studyInstanceUid,
+        seriesInstanceUid: phantom.label.series.seriesInstanceUid,
+        accessionNumber: 'ACC-SEG',
+      },
       { keyInstanceId: key.id, hasKeyImage: true, findingSite: { system: 'http://snomed.info/sct', code: '12738006', display: 'Brain' } },
     );
     expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48).fill(90)), () => true, { localisation, map })).to.equal(true);
-    const modalities = () => node.index.childIds('studies', studyId).map((id) => node.index.getResource('series', id)!.mainTags.Modality).sort();
+    const modalities = () =>
+      node.index
+        .childIds('studies', studyId)
+        .map((id) => node.index.getResource('series', id)!.mainTags.Modality)
+        .sort();
     await eventually(() => modalities().length >= 4, 'the SR, SEG and KOS stored back into the study', 30_000);
     expect(modalities()).to.deep.equal(['CT', 'KO', 'SEG', 'SR']);
   });
@@ -137,7 +171,8 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     for (const series of [AIR_SERIES.seg, AIR_SERIES.sr, AIR_SERIES.kos]) await page.waitForSelector(`text=${series.description}`, { timeout: 45_000 });
     // Each result series is listed under its modality.
     const listed = await page.textContent('body');
-    for (const label of [`SEG${AIR_SERIES.seg.description}`, `SR${AIR_SERIES.sr.description}`, `KO${AIR_SERIES.kos.description}`]) expect(listed?.replace(/\s+/g, ''), label).to.include(label.replace(/\s+/g, ''));
+    for (const label of [`SEG${AIR_SERIES.seg.description}`, `SR${AIR_SERIES.sr.description}`, `KO${AIR_SERIES.kos.description}`])
+      expect(listed?.replace(/\s+/g, ''), label).to.include(label.replace(/\s+/g, ''));
     // The viewport opens on the first slice, above the head; the middle one shows it.
     await canvas.click();
     for (let k = 1; k < Math.ceil(phantom.files.length / 2); k++) await page.keyboard.press('ArrowDown');
@@ -212,7 +247,10 @@ function pseudoBinaryCopy(node: TestNode, studyInstanceUid: string, file: string
   const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
   const pixels = new Uint8Array((dataset.PixelData as ArrayBuffer[])[0]!);
-  expect(pixels.some((v) => v > 0 && v < 255), 'the stored SEG is graded').to.equal(true);
+  expect(
+    pixels.some((v) => v > 0 && v < 255),
+    'the stored SEG is graded',
+  ).to.equal(true);
   const cut = pixels.map((v) => (v >= 128 ? 255 : 0));
   const sopInstanceUid = uidFor('segview/pseudo-binary/instance');
   Object.assign(dataset, {

@@ -15,7 +15,7 @@ import { canvasLevels, launch } from './ohif-page.js';
 
 const ACCOUNTS = { rad: { name: 'Rita Adler', preferred_username: 'radler', groups: ['vigil-radiologists'] } };
 
-describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium, DCMTK, oidc-provider on loopback)', function () {
+describe("api/viewer: OHIF at /viewer against the node's own DICOMweb (Chromium, DCMTK, oidc-provider on loopback)", function () {
   this.timeout(90_000);
   let provider: TestOidcProvider;
   let node: TestNode;
@@ -49,7 +49,10 @@ describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium
     });
     work = makeTempDir('vigil-viewer-');
     phantom = writePhantom({ kind: 'head-ct', finding: 'none', seed: 7, matrix: 128, sliceThicknessMm: 10 }, path.join(work, 'study'));
-    const sent = await storescu(node.dicom.port, phantom.files.map((f) => path.join(phantom.dir, f)));
+    const sent = await storescu(
+      node.dicom.port,
+      phantom.files.map((f) => path.join(phantom.dir, f)),
+    );
     expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
 
     browser = await launch(chromiumPath);
@@ -57,13 +60,18 @@ describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium
     // Every request the browser makes once signed in. The test provider's own login page asks
     // for a web font: nothing outside loopback is ever let through.
     context.on('request', (r) => requested.push(r.url()));
-    await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    await context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
     page = await context.newPage();
     page.on('pageerror', (err) => console.error('viewer page error:', err.message));
     if (process.env.VIEWER_DEBUG) {
       page.on('console', (m) => console.error('console', m.type(), m.text().slice(0, 300)));
       page.on('requestfailed', (r) => console.error('failed', r.url(), r.failure()?.errorText));
-      page.on('response', (r) => { if (r.status() >= 300) console.error('status', r.status(), r.url()); });
+      page.on('response', (r) => {
+        if (r.status() >= 300) console.error('status', r.status(), r.url());
+      });
     }
   });
 
@@ -93,7 +101,7 @@ describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium
     await page.goto(`${base}/viewer/`);
     const [studyId] = node.index.listIds('studies', 0, 1);
     const description = node.index.getResource('studies', studyId!)!.mainTags.StudyDescription;
-    expect(description, 'the phantom\'s StudyDescription').to.be.a('string').and.not.equal('');
+    expect(description, "the phantom's StudyDescription").to.be.a('string').and.not.equal('');
     // One row, with the study's description and its number of instances.
     const row = await page.waitForSelector(`tr:has-text(${JSON.stringify(description)})`, { timeout: 30_000 });
     expect(await row.textContent()).to.include(String(phantom.files.length));
@@ -106,10 +114,14 @@ describe('api/viewer: OHIF at /viewer against the node\'s own DICOMweb (Chromium
     await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${uid}`);
     const canvas = await page.waitForSelector('canvas.cornerstone-canvas', { timeout: 45_000 });
     // The frames arrive over WADO-RS; the viewport is drawn once the first one is decoded.
-    await page.waitForFunction(() => {
-      const g = globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string }[] } };
-      return g.performance.getEntriesByType('resource').some((e) => /\/frames\/1$/.test(e.name));
-    }, undefined, { timeout: 45_000 });
+    await page.waitForFunction(
+      () => {
+        const g = globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string }[] } };
+        return g.performance.getEntriesByType('resource').some((e) => /\/frames\/1$/.test(e.name));
+      },
+      undefined,
+      { timeout: 45_000 },
+    );
     // The first slices are below the head; the middle one shows it. OHIF's onboarding tour
     // (once per browser) goes first, then the viewport takes the keys (down: next image).
     const skip = await page.$('text=Skip all');
@@ -158,16 +170,26 @@ describe('api/viewer: signed in with a token typed into the worklist page; the A
     node = await startTestNode({
       dicom: { port: dicomPort },
       // `sc`: the key image with its heat map burned in is no longer in the default set.
-      alerts: { destinations: [{ id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', send: ['sr', 'sc', 'kos'], when: { criticalOnly: false } }] },
+      alerts: {
+        destinations: [
+          { id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', send: ['sr', 'sc', 'kos'], when: { criticalOnly: false } },
+        ],
+      },
     });
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-');
     phantom = writePhantom({ kind: 'head-ct', finding: 'none', seed: 8, matrix: 64, sliceThicknessMm: 10 }, path.join(work, 'study'));
-    const sent = await storescu(node.dicom.port, phantom.files.map((f) => path.join(phantom.dir, f)));
+    const sent = await storescu(
+      node.dicom.port,
+      phantom.files.map((f) => path.join(phantom.dir, f)),
+    );
     expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
     browser = await launch(chromiumPath);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    await context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
     context.on('request', (r) => {
       if (r.url().includes('/dicom-web/')) dicomWeb.push({ url: r.url(), authorization: r.headers().authorization });
     });
@@ -187,15 +209,22 @@ describe('api/viewer: signed in with a token typed into the worklist page; the A
     expect(dicomWeb, 'no DICOMweb request without a token').to.deep.equal([]);
   });
 
-  it('signs every DICOMweb request of the viewer with the tab\'s token, and shows the study', async () => {
+  it("signs every DICOMweb request of the viewer with the tab's token, and shows the study", async () => {
     const token = await node.tokenFor('radiologist');
-    await page.evaluate((t) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('vigil.token', t), token);
+    await page.evaluate(
+      (t) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('vigil.token', t),
+      token,
+    );
     await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${phantom.label.series.studyInstanceUid}`);
     await page.waitForSelector('canvas.cornerstone-canvas', { timeout: 45_000 });
-    await page.waitForFunction(() => {
-      const g = globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string }[] } };
-      return g.performance.getEntriesByType('resource').some((e) => /\/frames\/1$/.test(e.name));
-    }, undefined, { timeout: 45_000 });
+    await page.waitForFunction(
+      () => {
+        const g = globalThis as unknown as { performance: { getEntriesByType(t: string): { name: string }[] } };
+        return g.performance.getEntriesByType('resource').some((e) => /\/frames\/1$/.test(e.name));
+      },
+      undefined,
+      { timeout: 45_000 },
+    );
     expect(dicomWeb.length).to.be.greaterThan(2);
     expect(dicomWeb.filter((r) => r.authorization !== `Bearer ${token}`).map((r) => r.url)).to.deep.equal([]);
     // Nothing of the token in a URL.
@@ -231,7 +260,11 @@ describe('api/viewer: signed in with a token typed into the worklist page; the A
       .map((id) => node.index.getResource('series', id)!.mainTags)
       .find((tags) => tags.Modality === 'OT')!.SeriesInstanceUID;
     await thumbnail.dblclick();
-    await eventually(() => dicomWeb.some((r) => r.url.includes(`/series/${scSeries}/`) && r.url.endsWith('/frames/1')), 'the key image\'s frame requested', 45_000);
+    await eventually(
+      () => dicomWeb.some((r) => r.url.includes(`/series/${scSeries}/`) && r.url.endsWith('/frames/1')),
+      "the key image's frame requested",
+      45_000,
+    );
     const canvas = (await page.$('canvas.cornerstone-canvas'))!;
     let levels = { distinct: 0, min: 0, max: 0 };
     for (let attempt = 0; attempt < 40 && levels.distinct < 16; attempt++) {

@@ -26,7 +26,7 @@ describe('api/viewer: the OHIF files under /viewer/', () => {
     expect((await request(node.app).get('/viewer').expect(301)).headers.location).to.equal('/viewer/');
   });
 
-  it('points the data source at this node\'s /dicom-web and signs requests with the tab\'s token (token sign-in)', async () => {
+  it("points the data source at this node's /dicom-web and signs requests with the tab's token (token sign-in)", async () => {
     const res = await request(node.app).get('/viewer/app-config.js').expect(200);
     expect(res.type).to.equal('text/javascript');
     expect(res.text).to.include("window.location.origin + '/dicom-web'");
@@ -45,11 +45,15 @@ describe('api/viewer: the OHIF files under /viewer/', () => {
     expect(css.type).to.equal('text/css');
     expect(css.text).to.include('url(/viewer/');
     expect(css.text).not.to.match(/url\(\/(?!viewer\/)/);
-    const wasm = await request(node.app).get('/viewer/0ddf166f7a343eda.wasm').buffer(true).parse((r, done) => {
-      const parts: Buffer[] = [];
-      r.on('data', (c: Buffer) => parts.push(c));
-      r.on('end', () => done(null, Buffer.concat(parts)));
-    }).expect(200);
+    const wasm = await request(node.app)
+      .get('/viewer/0ddf166f7a343eda.wasm')
+      .buffer(true)
+      .parse((r, done) => {
+        const parts: Buffer[] = [];
+        r.on('data', (c: Buffer) => parts.push(c));
+        r.on('end', () => done(null, Buffer.concat(parts)));
+      })
+      .expect(200);
     expect(wasm.headers['content-type']).to.equal('application/wasm');
     expect((wasm.body as Buffer).subarray(0, 4)).to.deep.equal(Buffer.from([0, 0x61, 0x73, 0x6d]));
   });

@@ -34,7 +34,9 @@ export const DESTINATION_IDS = ['ris', 'ehr', 'pacs'] as const;
 /** A Markdown table the README can quote: p50 / p95 in ms of every stage and of the whole path. */
 export function printTable(title: string, results: KindResult[]): void {
   console.log(`\n${title}\n`);
-  console.log('| study | n | → HL7 ACK | → FHIR response | → PACS (AI results stored) | completeness | queue | decode | preprocess | inference | key image + store | delivery HL7 | delivery FHIR | delivery PACS |');
+  console.log(
+    '| study | n | → HL7 ACK | → FHIR response | → PACS (AI results stored) | completeness | queue | decode | preprocess | inference | key image + store | delivery HL7 | delivery FHIR | delivery PACS |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const t = r.timelines;
@@ -55,7 +57,14 @@ export function printTable(title: string, results: KindResult[]): void {
 /** The target line: met or not, on the slower destination's p95. */
 export function printTarget(results: KindResult[]): void {
   for (const r of results) {
-    const worst = Math.max(...DESTINATION_IDS.map((d) => quantile(r.timelines.map((t) => t.totalMs[d]).filter((v): v is number => v !== undefined), 0.95)));
+    const worst = Math.max(
+      ...DESTINATION_IDS.map((d) =>
+        quantile(
+          r.timelines.map((t) => t.totalMs[d]).filter((v): v is number => v !== undefined),
+          0.95,
+        ),
+      ),
+    );
     if (!Number.isFinite(worst)) continue;
     console.log(`target p95 ≤ ${TARGET_P95_MS / 1000} s with completeness known, ${r.label}: ${ms(worst)} ms, ${worst <= TARGET_P95_MS ? 'met' : 'NOT met'}`);
   }
@@ -64,7 +73,10 @@ export function printTarget(results: KindResult[]): void {
 /** MODES=burst: head CT and CTPA positives to the HL7 ACK, p95 ≤ 10 s (issue 21). */
 export function printBurstTargets(results: (KindResult & { kindId: string })[]): void {
   for (const r of results.filter((x) => x.kindId !== 'cxr')) {
-    const p95 = quantile(r.timelines.map((t) => t.totalMs.ris).filter((v): v is number => v !== undefined), 0.95);
+    const p95 = quantile(
+      r.timelines.map((t) => t.totalMs.ris).filter((v): v is number => v !== undefined),
+      0.95,
+    );
     if (!Number.isFinite(p95)) continue;
     console.log(`target p95 ≤ 10 s to the HL7 ACK in the burst, ${r.label}: ${ms(p95)} ms, ${p95 <= 10_000 ? 'met' : 'NOT met'}`);
   }
@@ -75,7 +87,10 @@ export function printNoSignalTargets(results: (KindResult & { kindId: string })[
   console.log(`yardsticks: the fixed idle window (series.idleSeconds) ${idleSeconds} s; Orthanc's default StableAge ${ORTHANC_STABLE_AGE_SECONDS} s`);
   for (const r of results) {
     const target = TARGET_NONE_P95_MS[r.kindId];
-    const p95 = quantile(r.timelines.map((t) => t.totalMs.ris).filter((v): v is number => v !== undefined), 0.95);
+    const p95 = quantile(
+      r.timelines.map((t) => t.totalMs.ris).filter((v): v is number => v !== undefined),
+      0.95,
+    );
     if (target === undefined || !Number.isFinite(p95)) continue;
     console.log(`target p95 ≤ ${target / 1000} s to the HL7 ACK with no signal, ${r.label}: ${ms(p95)} ms, ${p95 <= target ? 'met' : 'NOT met'}`);
   }

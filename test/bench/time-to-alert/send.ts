@@ -21,7 +21,9 @@ export function storeStudy(port: number, study: PreparedStudy): Promise<number> 
     client.addRequest(request);
   }
   return new Promise((resolve, reject) => {
-    client.on('closed', () => (failed > 0 || lastResponseAt === 0 ? reject(new Error(`${failed} C-STORE failures for ${study.kind.id} ${study.seed}`)) : resolve(lastResponseAt)));
+    client.on('closed', () =>
+      failed > 0 || lastResponseAt === 0 ? reject(new Error(`${failed} C-STORE failures for ${study.kind.id} ${study.seed}`)) : resolve(lastResponseAt),
+    );
     client.on('networkError', reject);
     client.send('127.0.0.1', port, 'BENCHSCU', 'VIGIL');
   });

@@ -45,7 +45,8 @@ export class SettleWatcher {
       for (const c of page.changes) {
         const data = c.data ?? {};
         // A study settles on its final result; a preliminary one (an early run) comes first, if at all.
-        if (c.type === 'finding' && data.preliminary !== true) this.findingOfSeries.set(String(data.seriesId), { id: c.resourceId, positive: data.positive === true });
+        if (c.type === 'finding' && data.preliminary !== true)
+          this.findingOfSeries.set(String(data.seriesId), { id: c.resourceId, positive: data.positive === true });
         if (c.type === 'alert-created') this.alertOfFinding.set(String(data.findingId), { id: c.resourceId, destinations: data.destinations as string[] });
         if (c.type === 'alert-delivered' || c.type === 'alert-dead-lettered') {
           const closed = this.closedByAlert.get(c.resourceId) ?? new Set<string>();

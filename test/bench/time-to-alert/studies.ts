@@ -24,7 +24,13 @@ export interface StudyKind {
  */
 export function studyKinds(ctMatrix: number, cxrScaleDown: number): StudyKind[] {
   return [
-    { id: 'head-ct', label: 'head CT, ICH', modelId: 'stroke-ich', phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large', vendor: 'alpha' }), knownBy: 'count tags' },
+    {
+      id: 'head-ct',
+      label: 'head CT, ICH',
+      modelId: 'stroke-ich',
+      phantom: (seed) => ({ kind: 'head-ct', finding: 'ich', seed, matrix: ctMatrix, size: 'large', vendor: 'alpha' }),
+      knownBy: 'count tags',
+    },
     // Central: the pe-ctpa pack is made for them (it misses segmental ones, see its card).
     {
       id: 'ctpa',

@@ -59,9 +59,13 @@ export class ApiReader {
     const findingChange = changes.find((c) => c.ChangeType === 'Finding' && c.Data?.seriesId === seriesId);
     if (!stable || !findingChange) throw new Error(`series ${seriesId}: no stable-series or finding in /changes`);
     const finding = await this.get<{ jobId: string; createdAt: string; studyId: string }>(`/findings/${findingChange.ID}`);
-    const job = await this.get<{ startedAt: string; timings: { decodeMs: number; preprocessMs: number; inferenceMs: number } | null }>(`/jobs/${finding.jobId}`);
+    const job = await this.get<{ startedAt: string; timings: { decodeMs: number; preprocessMs: number; inferenceMs: number } | null }>(
+      `/jobs/${finding.jobId}`,
+    );
     if (!job.timings) throw new Error(`job ${finding.jobId} is done but has no stage times`);
-    const alerts = await this.get<{ findingId: string; deliveries: { destination: string; kind: string; deliveredAt: string | null }[] }[]>(`/alerts?studyId=${finding.studyId}`);
+    const alerts = await this.get<{ findingId: string; deliveries: { destination: string; kind: string; deliveredAt: string | null }[] }[]>(
+      `/alerts?studyId=${finding.studyId}`,
+    );
     const deliveries = alerts.find((a) => a.findingId === findingChange.ID)?.deliveries.filter((d) => d.kind === 'alert') ?? [];
 
     const stableAt = Date.parse(stable.Date);

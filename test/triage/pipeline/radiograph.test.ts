@@ -47,11 +47,17 @@ describe('triage/pipeline: radiographs', () => {
   it("uses the image's own window, else quantiles, then normalises into the declared channels", async () => {
     const value = (r: number, c: number) => 10 * (r * 4 + c);
     const header = manifest({ size: 4, channels: 3, normalise: { mean: 0.5, std: 0.5 } });
-    const own = await preprocessSeries([writeRadiograph(path.join(dir, 'w.dcm'), { rows: 4, columns: 4, value, window: { center: 80, width: 100, func: 'LINEAR_EXACT' } })], header);
+    const own = await preprocessSeries(
+      [writeRadiograph(path.join(dir, 'w.dcm'), { rows: 4, columns: 4, value, window: { center: 80, width: 100, func: 'LINEAR_EXACT' } })],
+      header,
+    );
     expect(own.shape).to.deep.equal([1, 3, 4, 4]);
     // v = 50 → (50 − 80)/100 + 0.5 = 0.2 → (0.2 − 0.5)/0.5 = −0.6, in every channel.
     expect([0, 16, 32].map((c) => own.tensor[c + 1 * 4 + 1])).to.deep.equal([-0.6, -0.6, -0.6].map((v) => Math.fround(v)));
-    const none = await preprocessSeries([writeRadiograph(path.join(dir, 'n.dcm'), { rows: 4, columns: 4, value })], manifest({ size: 4, voi: { mode: 'header', fallback: [0, 1] } }));
+    const none = await preprocessSeries(
+      [writeRadiograph(path.join(dir, 'n.dcm'), { rows: 4, columns: 4, value })],
+      manifest({ size: 4, voi: { mode: 'header', fallback: [0, 1] } }),
+    );
     expect(none.tensor[0]).to.equal(0);
     expect(none.tensor[15]).to.equal(1);
   });

@@ -16,7 +16,15 @@ function huManifest(grid: { depth: number | null; rows: number; columns: number 
   const base = volumeManifest();
   return manifestSchema.parse({
     ...base,
-    input: { kind: 'volume', name: 'input', dtype: 'float32', layout, grid, spacingMm, channels: [{ kind: 'normalise', name: 'hu', clip: [-5000, 50000], mean: 0, std: 1 }] },
+    input: {
+      kind: 'volume',
+      name: 'input',
+      dtype: 'float32',
+      layout,
+      grid,
+      spacingMm,
+      channels: [{ kind: 'normalise', name: 'hu', clip: [-5000, 50000], mean: 0, std: 1 }],
+    },
   });
 }
 
@@ -47,7 +55,12 @@ describe('triage/pipeline: volumes', function () {
     const out = await preprocessSeries(files, huManifest({ depth: 4, rows: 8, columns: 8 }, [5, 1, 1]));
     expect(out.shape).to.deep.equal([1, 1, 4, 8, 8]);
     const at = (d: number, r: number, c: number) => out.tensor[d * 64 + r * 8 + c];
-    for (const [d, r, c] of [[0, 0, 0], [1, 2, 3], [3, 7, 7], [2, 5, 1]] as const) {
+    for (const [d, r, c] of [
+      [0, 0, 0],
+      [1, 2, 3],
+      [3, 7, 7],
+      [2, 5, 1],
+    ] as const) {
       expect(at(d, r, c), `voxel ${d},${r},${c}`).to.equal(2 * known(d)(r, c) - 1024);
     }
     expect(out.sliceSources.map((s) => out.sources[s!]!.positionMm)).to.deep.equal([0, 5, 10, 15]);
@@ -66,20 +79,38 @@ describe('triage/pipeline: volumes', function () {
   it('drops localizers and refuses mixed orientations, sizes, gaps and duplicates with their codes', async () => {
     const base = (k: number): SliceSpec => ({ position: [0, 0, 5 * k], value: known(k) });
     const manifest = huManifest({ depth: null, rows: 8, columns: 8 }, [5, 1, 1]);
-    const withLocalizer = writeSlices(path.join(dir, 'a'), {}, [base(0), base(1), base(2), { ...base(9), orientation: [0, 1, 0, 0, 0, -1], imageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER'] }]);
+    const withLocalizer = writeSlices(path.join(dir, 'a'), {}, [
+      base(0),
+      base(1),
+      base(2),
+      { ...base(9), orientation: [0, 1, 0, 0, 0, -1], imageType: ['ORIGINAL', 'PRIMARY', 'LOCALIZER'] },
+    ]);
     expect((await preprocessSeries(withLocalizer, manifest)).shape).to.deep.equal([1, 1, 3, 8, 8]);
-    await expectCode(preprocessSeries(writeSlices(path.join(dir, 'b'), {}, [base(0), base(1), { ...base(2), orientation: [0, 1, 0, 0, 0, -1] }]), manifest), 'TRIAGE_INCONSISTENT_GEOMETRY');
-    await expectCode(preprocessSeries(writeSlices(path.join(dir, 'c'), {}, [base(0), base(1), { ...base(2), rows: 6 }]), manifest), 'TRIAGE_INCONSISTENT_GEOMETRY');
+    await expectCode(
+      preprocessSeries(writeSlices(path.join(dir, 'b'), {}, [base(0), base(1), { ...base(2), orientation: [0, 1, 0, 0, 0, -1] }]), manifest),
+      'TRIAGE_INCONSISTENT_GEOMETRY',
+    );
+    await expectCode(
+      preprocessSeries(writeSlices(path.join(dir, 'c'), {}, [base(0), base(1), { ...base(2), rows: 6 }]), manifest),
+      'TRIAGE_INCONSISTENT_GEOMETRY',
+    );
     await expectCode(preprocessSeries(writeSlices(path.join(dir, 'd'), {}, [base(0), base(1), base(2), base(4), base(5)]), manifest), 'TRIAGE_SERIES_GAP');
     await expectCode(preprocessSeries(writeSlices(path.join(dir, 'e'), {}, [base(0), base(1), base(1)]), manifest), 'TRIAGE_INCONSISTENT_GEOMETRY');
     await expectCode(preprocessSeries(writeSlices(path.join(dir, 'f'), { modality: 'MR' }, [base(0), base(1)]), manifest), 'TRIAGE_MODALITY_MISMATCH');
-    await expectCode(preprocessSeries(writeSlices(path.join(dir, 'g'), { photometric: 'PALETTE COLOR' }, [base(0), base(1)]), manifest), 'TRIAGE_UNSUPPORTED_PIXELS');
+    await expectCode(
+      preprocessSeries(writeSlices(path.join(dir, 'g'), { photometric: 'PALETTE COLOR' }, [base(0), base(1)]), manifest),
+      'TRIAGE_UNSUPPORTED_PIXELS',
+    );
   });
 
   it('interpolates uneven spacing at the true positions', async () => {
     // HU = 3 × z in patient space; positions 0, 4, 10, 14, 20 (uneven, no gap).
     const zs = [0, 4, 10, 14, 20];
-    const files = writeSlices(dir, {}, zs.map((z) => ({ position: [0, 0, z], value: () => 3 * z })));
+    const files = writeSlices(
+      dir,
+      {},
+      zs.map((z) => ({ position: [0, 0, z], value: () => 3 * z })),
+    );
     const out = await preprocessSeries(files, huManifest({ depth: 11, rows: 8, columns: 8 }, [2, 1, 1]));
     const centres = Array.from({ length: 11 }, (_, d) => out.tensor[d * 64 + 27]);
     expect(centres).to.deep.equal(Array.from({ length: 11 }, (_, d) => 3 * 2 * d));
@@ -104,7 +135,11 @@ describe('triage/pipeline: volumes', function () {
   });
 
   it('averages when downsampling and pads outside the scanned volume', async () => {
-    const files = writeSlices(dir, { rows: 32, columns: 32, pixelSpacing: [0.5, 0.5] }, [0, 1, 2].map((k) => ({ position: [0, 0, k], value: () => 140 })));
+    const files = writeSlices(
+      dir,
+      { rows: 32, columns: 32, pixelSpacing: [0.5, 0.5] },
+      [0, 1, 2].map((k) => ({ position: [0, 0, k], value: () => 140 })),
+    );
     const out = await preprocessSeries(files, huManifest({ depth: 5, rows: 12, columns: 12 }, [1, 2, 2]));
     // 12 × 2 mm covers 24 mm, the images 16 mm: 2 columns of padding on each side; 5 slices over 3.
     const row = Array.from(out.tensor.subarray(2 * 144 + 6 * 12, 2 * 144 + 7 * 12));
@@ -125,18 +160,36 @@ describe('triage/pipeline: volumes', function () {
   });
 
   it('builds windows as channels in the declared layout', async () => {
-    const files = writeSlices(dir, {}, [0, 1].map((k) => ({ position: [0, 0, k], value: (r) => [0, 40, 80, 200, -50, 0, 0, 0][r]! })));
+    const files = writeSlices(
+      dir,
+      {},
+      [0, 1].map((k) => ({ position: [0, 0, k], value: (r) => [0, 40, 80, 200, -50, 0, 0, 0][r]! })),
+    );
     const manifest = manifestSchema.parse({
       ...volumeManifest(),
       input: {
-        kind: 'volume', name: 'input', dtype: 'float32', layout: 'DHWC', grid: { depth: 2, rows: 8, columns: 8 }, spacingMm: [1, 1, 1],
-        channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }, { kind: 'normalise', name: 'z', clip: [-20, 100], mean: 40, std: 20 }],
+        kind: 'volume',
+        name: 'input',
+        dtype: 'float32',
+        layout: 'DHWC',
+        grid: { depth: 2, rows: 8, columns: 8 },
+        spacingMm: [1, 1, 1],
+        channels: [
+          { kind: 'window', name: 'brain', center: 40, width: 80 },
+          { kind: 'normalise', name: 'z', clip: [-20, 100], mean: 40, std: 20 },
+        ],
       },
     });
     const out = await preprocessSeries(files, manifest);
     expect(out.shape).to.deep.equal([2, 8, 8, 2]);
     const voxel = (r: number) => Array.from(out.tensor.subarray((r * 8 + 3) * 2, (r * 8 + 3) * 2 + 2));
-    expect([0, 1, 2, 3, 4].map(voxel)).to.deep.equal([[0, -2], [0.5, 0], [1, 2], [1, 3], [0, -3]]);
+    expect([0, 1, 2, 3, 4].map(voxel)).to.deep.equal([
+      [0, -2],
+      [0.5, 0],
+      [1, 2],
+      [1, 3],
+      [0, -3],
+    ]);
   });
 
   it('gives identical tensors from JPEG-LS, JPEG lossless and RLE copies', async function () {

@@ -12,7 +12,10 @@ import { worklistHarness } from '../../helpers/worklist-harness.js';
 
 const manifest: Manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(TEST_PACKS, 'test-volume', 'manifest.json'), 'utf8')));
 const limits = { minPositives: 3, minNegatives: 3 };
-const cases = (pos: number[], neg: number[]): LabelledScore[] => [...pos.map((score) => ({ score, label: 1 as const })), ...neg.map((score) => ({ score, label: 0 as const }))];
+const cases = (pos: number[], neg: number[]): LabelledScore[] => [
+  ...pos.map((score) => ({ score, label: 1 as const })),
+  ...neg.map((score) => ({ score, label: 0 as const })),
+];
 
 describe('triage/site: proposing a site operating point', () => {
   it('takes the highest threshold reaching the target sensitivity, halfway to the next score, with Wilson intervals and counts', () => {
@@ -29,7 +32,16 @@ describe('triage/site: proposing a site operating point', () => {
   });
 
   it('refuses below the minimum positives or negatives, saying how many there are and are needed', () => {
-    for (const [pos, neg] of [[[0.9, 0.8], [0.1, 0.2, 0.3]], [[0.9, 0.8, 0.7], [0.1, 0.2]]] as const) {
+    for (const [pos, neg] of [
+      [
+        [0.9, 0.8],
+        [0.1, 0.2, 0.3],
+      ],
+      [
+        [0.9, 0.8, 0.7],
+        [0.1, 0.2],
+      ],
+    ] as const) {
       let caught: unknown;
       try {
         proposeOperatingPoint(manifest, { from: 'feedback', cases: cases([...pos], [...neg]), excluded: 1 }, 0.9, limits);
@@ -47,14 +59,23 @@ describe('triage/site: proposing a site operating point', () => {
   it('refuses a target outside (0, 1] and a score that is not a probability', () => {
     const ok = cases([0.9, 0.8, 0.7], [0.1, 0.2, 0.3]);
     expect(() => proposeOperatingPoint(manifest, { from: 'labelled', cases: ok, excluded: 0 }, 0, limits)).to.throw(/targetSensitivity/);
-    expect(() => proposeOperatingPoint(manifest, { from: 'labelled', cases: [...ok, { score: 1.5, label: 1 }], excluded: 0 }, 0.9, limits)).to.throw(/probability/);
+    expect(() => proposeOperatingPoint(manifest, { from: 'labelled', cases: [...ok, { score: 1.5, label: 1 }], excluded: 0 }, 0.9, limits)).to.throw(
+      /probability/,
+    );
   });
 
   it("reads the worklist's verdicts as labels: agree keeps the model's result, disagree flips it, a split is left out", async () => {
     const h = worklistHarness();
     try {
       const give = (positive: boolean, probability: number, verdicts: ('agree' | 'disagree')[], modelVersion = manifest.version) => {
-        const f = makeFinding(seedStudy(h.index, `s${probability}-${modelVersion}`), { modelId: manifest.id, modelVersion, positive, critical: positive, probability, mode: 'shadow' });
+        const f = makeFinding(seedStudy(h.index, `s${probability}-${modelVersion}`), {
+          modelId: manifest.id,
+          modelVersion,
+          positive,
+          critical: positive,
+          probability,
+          mode: 'shadow',
+        });
         h.part.recordFinding(f);
         verdicts.forEach((verdict, i) => h.part.feedback.give({ findingId: f.id, by: `dr${i}`, verdict, comment: null, at: i }));
       };

@@ -15,8 +15,12 @@ describe('triage/site: every alert text names the operating point that decided i
       migrate(db, [storeMigrations]);
       const study = seedStudy(new DicomIndex(db), 'text');
       const site = makeFinding(study, { threshold: 0.615, operatingPoint: { name: 'site-v3', sensitivity: 1, specificity: 0.9, source: 'site', version: 3 } });
-      expect(findingSummary(site)).to.equal('CRITICAL AI triage: possible Hemorrhage (probability 93.0%, threshold 61.5% at the site operating point v3 of stroke 1.0.0)');
-      const shipped = makeFinding(study, { operatingPoint: { name: 'high-sensitivity', sensitivity: 0.95, specificity: 0.8, source: 'shipped', version: null } });
+      expect(findingSummary(site)).to.equal(
+        'CRITICAL AI triage: possible Hemorrhage (probability 93.0%, threshold 61.5% at the site operating point v3 of stroke 1.0.0)',
+      );
+      const shipped = makeFinding(study, {
+        operatingPoint: { name: 'high-sensitivity', sensitivity: 0.95, specificity: 0.8, source: 'shipped', version: null },
+      });
       expect(findingSummary(shipped)).to.include('at the shipped operating point "high-sensitivity" of stroke 1.0.0');
       expect(findingSummary(makeFinding(study))).to.include('at the shipped operating point "high-sensitivity" of stroke 1.0.0');
     } finally {

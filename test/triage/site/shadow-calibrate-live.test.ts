@@ -68,7 +68,10 @@ describe('triage/site: shadow -> verdicts -> vigil calibrate -> live, through C-
     // the repository's models/ (src/rules/model-catalog.ts), whatever triage.modelsDir says.
     scopedPack(path.join(work, 'models'), 'stroke-ich', 'bright squares (test pack)');
     const rules = path.join(work, 'rules.json');
-    fs.writeFileSync(rules, JSON.stringify({ rules: [{ id: 'site.every-ct', when: { attr: 'Modality', equals: 'CT' }, then: { models: ['stroke-ich'], priority: 'routine' } }] }));
+    fs.writeFileSync(
+      rules,
+      JSON.stringify({ rules: [{ id: 'site.every-ct', when: { attr: 'Modality', equals: 'CT' }, then: { models: ['stroke-ich'], priority: 'routine' } }] }),
+    );
     // What the CLI reads: the same calibration minimums and pack mode as the node.
     const triage = { newPackMode: 'shadow' as const, calibration: { minPositives: 3, minNegatives: 4 } };
     configFile = path.join(work, 'vigil.json');
@@ -139,8 +142,14 @@ describe('triage/site: shadow -> verdicts -> vigil calibrate -> live, through C-
 
     const applied = await vigil(['calibrate', 'stroke-ich', '--target-sensitivity', '1', '--apply', '--json', '--reason', 'shadow run, 9 studies']);
     expect(applied.code, applied.stderr).to.equal(0);
-    const point = JSON.parse(applied.stdout) as { version: number; threshold: number; proposal: { shipped: { specificity: { count: number; total: number } } } };
-    expect(point.threshold).to.be.above(Math.max(...scores(false))).and.below(Math.min(...scores(true)));
+    const point = JSON.parse(applied.stdout) as {
+      version: number;
+      threshold: number;
+      proposal: { shipped: { specificity: { count: number; total: number } } };
+    };
+    expect(point.threshold)
+      .to.be.above(Math.max(...scores(false)))
+      .and.below(Math.min(...scores(true)));
     expect(point.proposal.shipped.specificity.total).to.equal(5);
     expect(point.proposal.shipped.specificity.count, 'the shipped point on the same cases').to.be.below(5);
 
@@ -180,7 +189,10 @@ describe('triage/site: shadow -> verdicts -> vigil calibrate -> live, through C-
     const site2 = (await it_.get('/models/stroke-ich/site').expect(200)).body;
     expect(site2.operatingPointHistory.map((v: { source: string }) => v.source)).to.deep.equal(['shipped', 'site']);
     expect(site2.modeHistory.map((v: { mode: string; reason: string }) => [v.mode, v.reason])).to.deep.equal([['live', 'validated here']]);
-    const trail = node.audit.list({ since: 0, limit: 1000 }).entries.filter((e) => e.method === 'CLI').map((e) => [e.route, e.status]);
+    const trail = node.audit
+      .list({ since: 0, limit: 1000 })
+      .entries.filter((e) => e.method === 'CLI')
+      .map((e) => [e.route, e.status]);
     expect(trail).to.deep.equal([
       ['vigil calibrate --apply', 200],
       ['vigil models live', 200],

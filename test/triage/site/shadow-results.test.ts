@@ -53,7 +53,9 @@ describe('triage/site: shadow findings raise no alert and no priority', () => {
       expect(h.part.alerts.list({ limit: 10 })).to.deep.equal([]);
       const live = h.part.outbox.enqueueForFinding(makeFinding(study));
       expect(live.outcome).to.equal('created');
-      expect(h.part.outbox.enqueueForFinding(makeFinding(study, { mode: 'shadow', positive: false, critical: false, probability: 0.01 })).outcome).to.equal('not-routed');
+      expect(h.part.outbox.enqueueForFinding(makeFinding(study, { mode: 'shadow', positive: false, critical: false, probability: 0.01 })).outcome).to.equal(
+        'not-routed',
+      );
       expect(h.part.alerts.list({ limit: 10 }).map((a) => a.state)).to.deep.equal(['open']);
     });
   });

@@ -20,7 +20,10 @@ describe('worklist/monitoring/monitor: the nightly per-model figures', () => {
     drifts.length = 0;
     h = worklistHarness({ monitoring: { minScores: 20, driftWindowDays: 7 } }, { onDrift: (r) => drifts.push(r) });
     fs.mkdirSync(path.join(h.dir, 'stroke'));
-    fs.writeFileSync(path.join(h.dir, 'stroke', 'score-baseline.json'), JSON.stringify({ source: 'validation split, 100 phantoms', edges: EDGES, counts: BASELINE }));
+    fs.writeFileSync(
+      path.join(h.dir, 'stroke', 'score-baseline.json'),
+      JSON.stringify({ source: 'validation split, 100 phantoms', edges: EDGES, counts: BASELINE }),
+    );
     study = seedStudy(h.index, 'mon');
   });
   afterEach(() => h.dispose());
@@ -31,7 +34,15 @@ describe('worklist/monitoring/monitor: the nightly per-model figures', () => {
     counts.forEach((count, bin) => {
       for (let i = 0; i < count; i++) {
         const probability = (EDGES[bin]! + EDGES[bin + 1]!) / 2;
-        const f = makeFinding(study, { modelId: model, seriesId: `series-${n++}`, probability, positive: probability >= 0.6, critical: false, priority: 'urgent', createdAt: dayStart + 3600_000 + i });
+        const f = makeFinding(study, {
+          modelId: model,
+          seriesId: `series-${n++}`,
+          probability,
+          positive: probability >= 0.6,
+          critical: false,
+          priority: 'urgent',
+          createdAt: dayStart + 3600_000 + i,
+        });
         h.part.recordFinding(f);
         ids.push(f.id);
       }
@@ -41,7 +52,7 @@ describe('worklist/monitoring/monitor: the nightly per-model figures', () => {
 
   const yesterday = () => Date.UTC(2026, 2, 9);
 
-  it('counts volume, positive rate and PPV by each positive finding\'s latest verdict', () => {
+  it("counts volume, positive rate and PPV by each positive finding's latest verdict", () => {
     const ids = scores(BASELINE, yesterday());
     const positives = ids.slice(90);
     expect(positives).to.have.length(10);
@@ -66,7 +77,14 @@ describe('worklist/monitoring/monitor: the nightly per-model figures', () => {
     expect(day!.psi).to.be.above(0.25);
     h.part.monitor.runOnce(h.clock.now());
     expect(drifts).to.have.length(1);
-    expect(drifts[0]).to.deep.include({ modelId: 'stroke', day: '2026-03-09', threshold: 0.25, windowDays: 7, windowScores: 100, baselineSource: 'validation split, 100 phantoms' });
+    expect(drifts[0]).to.deep.include({
+      modelId: 'stroke',
+      day: '2026-03-09',
+      threshold: 0.25,
+      windowDays: 7,
+      windowScores: 100,
+      baselineSource: 'validation split, 100 phantoms',
+    });
     const changes = h.index.changes.list(0, 1000).changes.filter((c) => c.type === 'model-drift');
     expect(changes).to.have.length(1);
     expect(changes[0]).to.deep.include({ resourceType: 'model', resourceId: 'stroke' });

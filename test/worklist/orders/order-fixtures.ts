@@ -6,7 +6,16 @@ import type { Priority } from '../../../src/domain/priority.js';
 /** An order as the listener would record it (for tests that skip the wire). */
 export function orderUpdate(o: { accession: string; priority: Priority } & Partial<OrderUpdate>): OrderUpdate {
   const hl7Priority = Object.entries(TABLE_0027).find(([, p]) => p === o.priority)![0];
-  return { placerOrder: 'P1', fillerOrder: 'F1', procedureCode: 'CTHEAD', procedureText: 'CT head without contrast', hl7Priority, control: 'NW', state: 'active', ...o };
+  return {
+    placerOrder: 'P1',
+    fillerOrder: 'F1',
+    procedureCode: 'CTHEAD',
+    procedureText: 'CT head without contrast',
+    hl7Priority,
+    control: 'NW',
+    state: 'active',
+    ...o,
+  };
 }
 
 export interface OrderMessageOptions {
@@ -29,7 +38,17 @@ export function orderMessage(o: OrderMessageOptions): string {
   const omi = type === 'OMI^O23';
   const priority = o.priority ?? 'R';
   const segments = [
-    mshSegment({ 3: 'RIS', 4: 'HOSP', 5: 'VIGIL', 6: 'HOSP', 7: '20260310120000', 9: [code, event, omi ? 'OMI_O23' : 'ORM_O01'], 10: o.controlId ?? 'MSG0001', 11: 'P', 12: '2.5.1' }),
+    mshSegment({
+      3: 'RIS',
+      4: 'HOSP',
+      5: 'VIGIL',
+      6: 'HOSP',
+      7: '20260310120000',
+      9: [code, event, omi ? 'OMI_O23' : 'ORM_O01'],
+      10: o.controlId ?? 'MSG0001',
+      11: 'P',
+      12: '2.5.1',
+    }),
     segment('PID', { 3: ['PID-123', '', '', 'HOSP', 'MR'], 5: (o.patientName ?? "O'BRIEN^MARY").split('^') }),
     segment('ORC', { 1: o.control ?? 'NW', 2: 'PLACER-1', 3: 'FILLER-1', ...(omi ? {} : { 7: ['', '', '', '', '', priority] }) }),
     ...(omi ? [segment('TQ1', { 1: '1', 9: priority })] : []),

@@ -37,7 +37,7 @@ describe('worklist/orders/order-listener: orders in over MLLP, studies in over D
     return res.body.entries[0];
   };
 
-  it('an order first (STAT), then the study over storescu: the worklist shows the study at the order\'s priority', async function () {
+  it("an order first (STAT), then the study over storescu: the worklist shows the study at the order's priority", async function () {
     requireTool(this, 'storescu', 'dcmtk');
     const ack = await send(orderMessage({ accession: 'ACC-ORD-1', priority: 'S', controlId: 'C1' }), 'C1');
     expect(ack).to.include({ code: 'AA', ackedControlId: 'C1', messageType: 'ACK^O01' });
@@ -75,15 +75,21 @@ describe('worklist/orders/order-listener: orders in over MLLP, studies in over D
     expect(node.db.prepare("SELECT COUNT(*) AS n FROM worklist_orders WHERE accession = 'ACC-BAD'").get()).to.deep.equal({ n: 0 });
   });
 
-  it('takes an order from python3-hl7\'s mllp_send, a peer that is not our code', async function () {
+  it("takes an order from python3-hl7's mllp_send, a peer that is not our code", async function () {
     requireTool(this, 'mllp_send', 'python3-hl7');
     const file = path.join(dir, 'order.hl7');
     // --loose: one message per file, segments on lines, as a person would keep it.
     fs.writeFileSync(file, orderMessage({ accession: 'ACC-ORD-3', priority: 'P', controlId: 'PY1' }).replace(/\r/g, '\r\n'));
     // Asynchronously: the listener answering it runs in this process.
-    const { stdout: out } = await promisify(execFile)('mllp_send', ['--loose', '--port', String(node.worklist.listener!.port), '--file', file, '127.0.0.1'], { encoding: 'utf8', timeout: 10_000 });
+    const { stdout: out } = await promisify(execFile)('mllp_send', ['--loose', '--port', String(node.worklist.listener!.port), '--file', file, '127.0.0.1'], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(out).to.match(/MSA\|AA\|PY1/);
-    expect(node.db.prepare("SELECT priority, hl7_priority FROM worklist_orders WHERE accession = 'ACC-ORD-3'").get()).to.deep.equal({ priority: 'urgent', hl7_priority: 'P' });
+    expect(node.db.prepare("SELECT priority, hl7_priority FROM worklist_orders WHERE accession = 'ACC-ORD-3'").get()).to.deep.equal({
+      priority: 'urgent',
+      hl7_priority: 'P',
+    });
   });
 
   it('counts messages in /metrics and logs neither names nor accession numbers', async () => {

@@ -32,7 +32,16 @@ describe('worklist/orders/order-message', () => {
   });
 
   it('maps table 0027: S stat; A, P, C, T urgent; R, PRN and nothing routine; anything else refused', () => {
-    expect(['S', 'A', 'P', 'C', 'T', 'R', 'PRN', ''].map(priorityOfHl7)).to.deep.equal(['stat', 'urgent', 'urgent', 'urgent', 'urgent', 'routine', 'routine', 'routine']);
+    expect(['S', 'A', 'P', 'C', 'T', 'R', 'PRN', ''].map(priorityOfHl7)).to.deep.equal([
+      'stat',
+      'urgent',
+      'urgent',
+      'urgent',
+      'urgent',
+      'routine',
+      'routine',
+      'routine',
+    ]);
     expect(priorityOfHl7('X')).to.equal(undefined);
     expect(priorityOfHl7('toString')).to.equal(undefined);
     const r = read(orderMessage({ accession: 'ACC3', priority: 'X' }));
@@ -50,7 +59,13 @@ describe('worklist/orders/order-message', () => {
       [orderMessage({ accession: 'A' }).replace('ORM^O01^ORM_O01', 'ADT^A01^ADT_A01'), '200'],
       [orderMessage({ accession: 'A', control: 'ZZ' }), '103'],
       [orderMessage({ accession: '' }).replace(/\|FILLER-1/g, '|'), '101'],
-      [orderMessage({ accession: 'A' }).split('\r').filter((s) => !s.startsWith('ORC')).join('\r'), '100'],
+      [
+        orderMessage({ accession: 'A' })
+          .split('\r')
+          .filter((s) => !s.startsWith('ORC'))
+          .join('\r'),
+        '100',
+      ],
     ];
     for (const [text, code] of cases) {
       const r = read(text);

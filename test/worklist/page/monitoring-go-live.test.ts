@@ -41,7 +41,11 @@ describe('worklist/page: the go-live view of each model, with its plots, in Chro
     // The validation split's scores: most low, a tail above 0.6 (10 bins).
     fs.writeFileSync(
       path.join(models, 'stroke', 'score-baseline.json'),
-      JSON.stringify({ source: 'validation split (test)', edges: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1], counts: [60, 20, 6, 4, 2, 2, 2, 2, 1, 1] }),
+      JSON.stringify({
+        source: 'validation split (test)',
+        edges: [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1],
+        counts: [60, 20, 6, 4, 2, 2, 2, 2, 1, 1],
+      }),
     );
     node = await startTestNode({ triage: { modelsDir: models, workers: 1 } });
     node.triage.registry.site.setMode({ modelId: 'stroke', packVersion: '1.0.0', mode: 'shadow', author: 'test-it' });
@@ -49,16 +53,32 @@ describe('worklist/page: the go-live view of each model, with its plots, in Chro
     const now = Date.now();
     let n = 0;
     for (let day = 4; day >= 0; day--) {
-      for (const [probability, present] of [[0.05, false], [0.35, false], [0.45, false], [0.66, day % 2 === 0], [0.9, true]] as const) {
+      for (const [probability, present] of [
+        [0.05, false],
+        [0.35, false],
+        [0.45, false],
+        [0.66, day % 2 === 0],
+        [0.9, true],
+      ] as const) {
         const study = seedStudy(node.index, `go-live-${n++}`);
         const positive = probability >= 0.62;
-        const finding = makeFinding(study, { probability, positive, critical: false, priority: 'routine', mode: 'shadow', createdAt: now - day * DAY - 60_000 });
+        const finding = makeFinding(study, {
+          probability,
+          positive,
+          critical: false,
+          priority: 'routine',
+          mode: 'shadow',
+          createdAt: now - day * DAY - 60_000,
+        });
         expect(node.triage.findings.record(finding, null, () => true)).to.equal(true);
         node.worklist.feedback.give({ findingId: finding.id, by: 'dr', verdict: positive === present ? 'agree' : 'disagree', comment: null, at: now });
       }
     }
     const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({ executablePath: executable, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+    browser = await chromium.launch({
+      executablePath: executable,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
     page = await browser.newPage({ viewport: { width: 1600, height: 900 } });
     page.on('console', (msg) => {
       if (/Content Security Policy/i.test(msg.text())) cspViolations.push(msg.text());
@@ -99,7 +119,9 @@ describe('worklist/page: the go-live view of each model, with its plots, in Chro
     expect(titles[6]).to.equal('this site 0.6–0.7: 5 (20%)');
     expect(await page.$$eval(`${hist} line.plot-threshold`, (l) => l.length)).to.equal(1);
     // Bar heights follow the shares: the baseline's first bin (60 %) is the tallest bar.
-    const heights = await page.$$eval(`${hist} rect.plot-base:not(.plot-key)`, (r) => r.map((x) => Number((x as unknown as PageElement).getAttribute('height'))));
+    const heights = await page.$$eval(`${hist} rect.plot-base:not(.plot-key)`, (r) =>
+      r.map((x) => Number((x as unknown as PageElement).getAttribute('height'))),
+    );
     expect(heights.indexOf(Math.max(...heights))).to.equal(0);
 
     // The positive rate: one point per day with findings, and the validated rate as a dashed line.

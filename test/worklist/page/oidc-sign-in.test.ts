@@ -29,7 +29,7 @@ async function launch(executablePath: string): Promise<Browser> {
   });
 }
 
-describe('worklist/page: sign-in through the hospital\'s OpenID provider (oidc-provider on loopback, Chromium)', function () {
+describe("worklist/page: sign-in through the hospital's OpenID provider (oidc-provider on loopback, Chromium)", function () {
   let provider: TestOidcProvider;
   let node: TestNode;
   let browser: Browser | undefined;
@@ -96,7 +96,7 @@ describe('worklist/page: sign-in through the hospital\'s OpenID provider (oidc-p
     if ((await consent.textContent()) === 'Continue') await consent.click();
   }
 
-  it('offers the hospital sign-in instead of the token box, and signs in through the provider\'s login page to the worklist', async () => {
+  it("offers the hospital sign-in instead of the token box, and signs in through the provider's login page to the worklist", async () => {
     await page.goto(`${base}/`);
     await page.waitForSelector('#oidc-sign-in');
     expect(await page.isVisible('#token'), 'the token box').to.equal(false);
@@ -117,7 +117,7 @@ describe('worklist/page: sign-in through the hospital\'s OpenID provider (oidc-p
     expect(node.worklist.reading.get(study.studyId)).to.include({ status: 'in-progress', claimedBy: 'radler' });
     const rows = node.audit.list({ since: 0, limit: 500 }).entries;
     const claim = rows.find((r) => r.route === '/worklist/:studyId/claim');
-    expect(claim, 'the claim\'s audit row').to.include({ tokenName: 'radler', role: 'radiologist', status: 200 });
+    expect(claim, "the claim's audit row").to.include({ tokenName: 'radler', role: 'radiologist', status: 200 });
     expect(claim!.person).to.deep.equal({ subject: 'rad', name: 'Rita Adler' });
     const signIn = rows.find((r) => r.route === '/auth/callback');
     expect(signIn).to.include({ tokenName: 'radler', role: 'radiologist', status: 303 });
@@ -127,7 +127,10 @@ describe('worklist/page: sign-in through the hospital\'s OpenID provider (oidc-p
   it('refuses a change made with the cookie but without the CSRF token, and changes nothing', async () => {
     const before = node.worklist.reading.get(study.studyId);
     expect(await inPage(`/worklist/${study.studyId}/release`, { method: 'POST' })).to.deep.equal({ status: 403, code: 'CSRF_REFUSED' });
-    expect(await inPage(`/worklist/${study.studyId}/release`, { method: 'POST', headers: { 'X-CSRF-Token': 'x'.repeat(43) } })).to.deep.equal({ status: 403, code: 'CSRF_REFUSED' });
+    expect(await inPage(`/worklist/${study.studyId}/release`, { method: 'POST', headers: { 'X-CSRF-Token': 'x'.repeat(43) } })).to.deep.equal({
+      status: 403,
+      code: 'CSRF_REFUSED',
+    });
     expect(node.worklist.reading.get(study.studyId)).to.deep.equal(before);
     // Reads need no CSRF token.
     expect((await inPage('/worklist')).status).to.equal(200);
@@ -152,7 +155,11 @@ describe('worklist/page: sign-in through the hospital\'s OpenID provider (oidc-p
     const token = await node.tokenFor('radiologist');
     expect((await request(node.app).get('/worklist').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
     const cookie = (await sessionCookie())!;
-    const claimed = await request(node.app).post(`/worklist/${study.studyId}/release`).set('Authorization', `Bearer ${token}`).set('Cookie', `vigil_session=${cookie.value}`).send({});
+    const claimed = await request(node.app)
+      .post(`/worklist/${study.studyId}/release`)
+      .set('Authorization', `Bearer ${token}`)
+      .set('Cookie', `vigil_session=${cookie.value}`)
+      .send({});
     // Released as the token, which does not hold the claim: a 409 from the route, not a CSRF 403.
     expect(claimed.status).to.equal(409);
     const it = await node.tokenFor('it');

@@ -36,10 +36,27 @@ describe('worklist/page/percent: a probability never rounds to certainty', () =>
 
   it('the API\'s `why` line uses it: 0.9993 is not "100%"', () => {
     const reason = {
-      findingId: 'f', studyId: 's', seriesId: 'se', model: { id: 'stroke-ich', version: '1.2.0', deviceUid: '2.25.1' },
-      concept: { system: 'http://snomed.info/sct', code: '50960005', display: 'Hemorrhage' }, probability: 0.9993, threshold: 0.04,
-      operatingPoint: 'high-sensitivity', positive: true, critical: true, aiPriority: 'stat', keyInstanceId: null, keySliceIndex: null, keyFrameNumber: null, keyImagePlace: null, hasKeyImage: false, createdAt: 0, incompleteSeries: null,
-      shadow: false, decidedBy: { source: 'shipped', version: null }, preliminary: false,
+      findingId: 'f',
+      studyId: 's',
+      seriesId: 'se',
+      model: { id: 'stroke-ich', version: '1.2.0', deviceUid: '2.25.1' },
+      concept: { system: 'http://snomed.info/sct', code: '50960005', display: 'Hemorrhage' },
+      probability: 0.9993,
+      threshold: 0.04,
+      operatingPoint: 'high-sensitivity',
+      positive: true,
+      critical: true,
+      aiPriority: 'stat',
+      keyInstanceId: null,
+      keySliceIndex: null,
+      keyFrameNumber: null,
+      keyImagePlace: null,
+      hasKeyImage: false,
+      createdAt: 0,
+      incompleteSeries: null,
+      shadow: false,
+      decidedBy: { source: 'shipped', version: null },
+      preliminary: false,
     } satisfies AiResult;
     const entry = { priority: decidePriority({ order: null, rule: null, ai: 'stat' }), reason } as unknown as WorklistEntry;
     expect(whyOf(entry)).to.equal('AI: critical Hemorrhage > 99.9% (stroke-ich 1.2.0), raised from routine');

@@ -72,14 +72,29 @@ function keyImagePng(): Buffer {
   const map = new Float32Array(m * m);
   for (let y = 0; y < m; y++) for (let x = 0; x < m; x++) map[y * m + x] = Math.exp(-((x - 10.5) ** 2 + (y - 7.2) ** 2) / 3);
   return renderKeyImage({
-    pixels, rows: n, columns: n, rescale: { slope: 1, intercept: 0 }, window: { center: 40, width: 80 }, invert: false,
-    map, mapRows: m, mapColumns: m, mapMax: 1, columnOrigin: 0, rowOrigin: 0, columnStep: 1, rowStep: 1, gridRows: n, gridColumns: n, maxSide: 512,
+    pixels,
+    rows: n,
+    columns: n,
+    rescale: { slope: 1, intercept: 0 },
+    window: { center: 40, width: 80 },
+    invert: false,
+    map,
+    mapRows: m,
+    mapColumns: m,
+    mapMax: 1,
+    columnOrigin: 0,
+    rowOrigin: 0,
+    columnStep: 1,
+    rowStep: 1,
+    gridRows: n,
+    gridColumns: n,
+    maxSide: 512,
   }).png;
 }
 
 const SCOPE = 'made for large bleeds only: a negative result does not rule out a small one';
 
-describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', function () {
+describe("worklist/page: the radiologist's page in Debian's Chromium", function () {
   let node: TestNode;
   let hook: WebhookReceiver;
   let browser: Browser | undefined;
@@ -125,7 +140,7 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
   const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
   const rowIds = () => page.$$eval('#rows tr', (rows) => rows.map((r) => (r as unknown as PageElement).dataset.studyId));
 
-    it('before sign-in shows the sign-in box only: no empty worklist under it', async () => {
+  it('before sign-in shows the sign-in box only: no empty worklist under it', async () => {
     await page.goto(`http://127.0.0.1:${node.http.port}/`);
     await page.waitForSelector('#token');
     expect(await page.isVisible('#sign-in')).to.equal(true);
@@ -150,7 +165,13 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     const newest = studies[2]!;
     await page.evaluate(() => ((globalThis as unknown as PageGlobals).marker = 1));
     // Made on 180 of the 240 images the series announces (a push cut short): the detail says so.
-    const finding = makeFinding(newest, { keyInstanceId: newest.instanceId!, keySliceIndex: 12, hasKeyImage: true, probability: 0.94, incompleteSeries: { images: 180, announced: 240 } });
+    const finding = makeFinding(newest, {
+      keyInstanceId: newest.instanceId!,
+      keySliceIndex: 12,
+      hasKeyImage: true,
+      probability: 0.94,
+      incompleteSeries: { images: 180, announced: 240 },
+    });
     const started = Date.now();
     expect(node.triage.findings.record(finding, keyImagePng(), () => true)).to.equal(true);
     // A functional deadline, not a benchmark: the page must follow the findings while it is open.
@@ -178,7 +199,7 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     await page.click('#rows tr:first-child');
     await page.waitForSelector('#key-image:not([hidden])');
     const size = await page.$eval('#key-image', (img) => [(img as unknown as PageElement).naturalWidth, (img as unknown as PageElement).naturalHeight]);
-    expect(size, "the PNG triage stored").to.deep.equal([128, 128]);
+    expect(size, 'the PNG triage stored').to.deep.equal([128, 128]);
     expect(await page.textContent('#detail-facts')).to.include('incomplete: the model saw 180 of 240 images');
     expect(await page.textContent('#detail-caveat')).to.equal('Partial result: the model saw 180 of 240 images.');
     expect(await page.textContent('#findings')).to.include('on 180 of 240 images');
@@ -189,10 +210,14 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     expect(await page.textContent('#detail-facts')).to.include('Modelstroke 1.0.0');
     expect(await page.textContent('#detail'), 'the device UID is for support, not the reading desk').not.to.include('2.25.1234567890');
     // The link to the hospital's viewer opens the study there, in a tab that learns nothing of this one.
-    const link = await page.$eval('#viewer-link', (a) => ['href', 'target', 'rel'].map((k) => (a as unknown as { getAttribute(k: string): string }).getAttribute(k)));
+    const link = await page.$eval('#viewer-link', (a) =>
+      ['href', 'target', 'rel'].map((k) => (a as unknown as { getAttribute(k: string): string }).getAttribute(k)),
+    );
     expect(link).to.deep.equal([`https://viewer.invalid/view?study=${studies[2]!.studyInstanceUid}`, '_blank', 'noopener noreferrer']);
     // The node's own viewer opens in this tab: its sessionStorage holds the token the viewer signs with.
-    const own = await page.$eval('#study-viewer-link', (a) => ['href', 'target'].map((k) => (a as unknown as { getAttribute(k: string): string | null }).getAttribute(k)));
+    const own = await page.$eval('#study-viewer-link', (a) =>
+      ['href', 'target'].map((k) => (a as unknown as { getAttribute(k: string): string | null }).getAttribute(k)),
+    );
     expect(own).to.deep.equal([`/viewer/viewer?StudyInstanceUIDs=${studies[2]!.studyInstanceUid}`, null]);
     await page.waitForSelector('#ack:not([disabled])');
     await shot('3-detail-with-key-image');
@@ -212,7 +237,9 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     await page.keyboard.press('c');
     await page.waitForSelector('#rows tr:first-child[data-status="in-progress"]');
     await page.keyboard.press('y');
-    await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.querySelector('#feedback-list')?.textContent?.includes('test-radiologist: agree'));
+    await page.waitForFunction(() =>
+      (globalThis as unknown as PageGlobals).document.querySelector('#feedback-list')?.textContent?.includes('test-radiologist: agree'),
+    );
     await shot('5-claimed-and-agreed');
   });
 
@@ -227,7 +254,9 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
       const bottoms = ['#key-image', '#key-place', '#ack', '#mark-read'].map((selector) => document.querySelector(selector)!.getBoundingClientRect().bottom);
       return {
         listOverflow: document.querySelector('#list')!.scrollWidth - pane.clientWidth,
-        clipped: Array.from(document.querySelectorAll('#rows td, #rows .sub-line')).filter((c) => c.scrollWidth > c.clientWidth + 1).map((c) => c.textContent),
+        clipped: Array.from(document.querySelectorAll('#rows td, #rows .sub-line'))
+          .filter((c) => c.scrollWidth > c.clientWidth + 1)
+          .map((c) => c.textContent),
         rowLines: Array.from(document.querySelectorAll('#rows tr')).map((r) => Math.round((r.getBoundingClientRect().height / lineHeight) * 10) / 10),
         // What is on screen without scrolling: the window, and in it the detail pane above the footer.
         visibleBottom: Math.min(innerHeight, document.querySelector('#detail')!.getBoundingClientRect().bottom),
@@ -237,7 +266,9 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
       };
     });
     await shot('6-layout-1600');
-    console.log(`      (row heights in lines: ${layout.rowLines.join(', ')}; Mark read ends at ${Math.round(layout.bottoms[3]!)} of ${Math.round(layout.visibleBottom)} px)`);
+    console.log(
+      `      (row heights in lines: ${layout.rowLines.join(', ')}; Mark read ends at ${Math.round(layout.bottoms[3]!)} of ${Math.round(layout.visibleBottom)} px)`,
+    );
     expect(layout.listOverflow, 'the table is wider than its pane').to.be.at.most(0);
     expect(layout.clipped, 'cells whose text is cut off').to.deep.equal([]);
     expect(layout.status).to.equal('In progresstest-radiologist');
@@ -245,7 +276,9 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     for (const lines of layout.rowLines) expect(lines, `row heights in lines: ${layout.rowLines.join(', ')}`).to.be.below(3);
     expect(layout.detailScrolled).to.equal(0);
     ['key image', 'its place', 'Acknowledge', 'Mark read'].forEach((what, i) => {
-      expect(layout.bottoms[i], `${what} ends at ${layout.bottoms[i]} px, the detail pane shows ${layout.visibleBottom} px`).to.be.at.most(layout.visibleBottom);
+      expect(layout.bottoms[i], `${what} ends at ${layout.bottoms[i]} px, the detail pane shows ${layout.visibleBottom} px`).to.be.at.most(
+        layout.visibleBottom,
+      );
     });
   });
 
@@ -255,7 +288,12 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     const [alert] = node.alerts.alerts.list({ studyId: study.studyId, limit: 5 });
     expect(alert?.state).to.equal('open');
     await page.click(`#rows tr[data-study-id="${study.studyId}"]`);
-    await page.waitForFunction((id) => (globalThis as unknown as PageGlobals).document.querySelector('#ack')?.dataset.state === 'open' && (globalThis as unknown as PageGlobals).document.querySelector('#rows tr[aria-selected="true"]')?.dataset.studyId === id, study.studyId);
+    await page.waitForFunction(
+      (id) =>
+        (globalThis as unknown as PageGlobals).document.querySelector('#ack')?.dataset.state === 'open' &&
+        (globalThis as unknown as PageGlobals).document.querySelector('#rows tr[aria-selected="true"]')?.dataset.studyId === id,
+      study.studyId,
+    );
     expect(await page.textContent('#rows tr[aria-selected="true"] .c-why')).to.include('Hemorrhage > 99.9%');
     await page.keyboard.press('r');
     await page.waitForSelector('#read-confirm:not([hidden])');
@@ -364,7 +402,7 @@ describe('worklist/page: the radiologist\'s page in Debian\'s Chromium', functio
     }
     expect(await page.inputValue('#feedback-comment')).to.equal('');
     expect(left.images, 'images with a source').to.equal(0);
-    expect(left.blobReadable, 'the key image\'s blob URL was revoked').to.equal(false);
+    expect(left.blobReadable, "the key image's blob URL was revoked").to.equal(false);
     expect(left.stored, 'the token is gone from sessionStorage').to.equal(0);
 
     // And the next person signs in to a page that works.

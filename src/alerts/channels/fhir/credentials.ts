@@ -61,14 +61,16 @@ export class FhirCredentials {
     });
     const failure = httpFailure(res, 'token endpoint');
     // The token endpoint answers 400 invalid_client for bad credentials (RFC 6749 §5.2).
-    if (failure) throw res.status === 400 ? new VigilError('ALERT_AUTH_FAILED', 'token endpoint refused our client credentials', { extra: failure.extra }) : failure;
+    if (failure)
+      throw res.status === 400 ? new VigilError('ALERT_AUTH_FAILED', 'token endpoint refused our client credentials', { extra: failure.extra }) : failure;
     let body: { access_token?: unknown; expires_in?: unknown };
     try {
       body = JSON.parse(res.text) as typeof body;
     } catch {
       throw new VigilError('ALERT_RESPONSE_MALFORMED', 'token endpoint answered with something other than JSON');
     }
-    if (typeof body.access_token !== 'string' || body.access_token === '') throw new VigilError('ALERT_RESPONSE_MALFORMED', 'token endpoint gave no access_token');
+    if (typeof body.access_token !== 'string' || body.access_token === '')
+      throw new VigilError('ALERT_RESPONSE_MALFORMED', 'token endpoint gave no access_token');
     const lifetimeMs = typeof body.expires_in === 'number' ? body.expires_in * 1000 : 300_000;
     return { token: body.access_token, expiresAt: now + Math.max(0, lifetimeMs - EXPIRY_MARGIN_MS) };
   }

@@ -41,7 +41,8 @@ export class FhirChannel implements ChannelHandler {
     if (answer.resourceType !== 'Bundle' || answer.type !== 'transaction-response' || statuses.length !== bundle.entry!.length) {
       throw new VigilError('ALERT_RESPONSE_MALFORMED', 'the FHIR server did not answer with a transaction-response of the same length');
     }
-    if (!statuses.every((s) => /^2\d\d/.test(s))) throw new VigilError('ALERT_RESPONSE_MALFORMED', `the transaction-response has entries with status ${statuses.join(', ')}`);
+    if (!statuses.every((s) => /^2\d\d/.test(s)))
+      throw new VigilError('ALERT_RESPONSE_MALFORMED', `the transaction-response has entries with status ${statuses.join(', ')}`);
     job.stepDone(1);
     const locations = (answer.entry ?? []).map((e) => e.response?.location?.replace(/\/_history\/.*$/, '')).filter(Boolean);
     const raised = raise ? `; ${raise.resourceType}/${raise.id} raised to ${alert.priority}` : '';
@@ -76,8 +77,10 @@ export class FhirChannel implements ChannelHandler {
     const failure = httpFailure(res, 'FHIR capability statement');
     if (failure) throw failure;
     const statement = parseJson(res.text, 'FHIR capability statement') as { resourceType: string; fhirVersion?: string; software?: { name?: string } };
-    if (statement.resourceType !== 'CapabilityStatement') throw new VigilError('ALERT_RESPONSE_MALFORMED', `${this.base}/metadata is a ${statement.resourceType}, not a CapabilityStatement`);
-    if (!statement.fhirVersion?.startsWith('4.0')) throw new VigilError('ALERT_RESPONSE_MALFORMED', `the server speaks FHIR ${statement.fhirVersion ?? '(no version)'}, not R4 (4.0.x)`);
+    if (statement.resourceType !== 'CapabilityStatement')
+      throw new VigilError('ALERT_RESPONSE_MALFORMED', `${this.base}/metadata is a ${statement.resourceType}, not a CapabilityStatement`);
+    if (!statement.fhirVersion?.startsWith('4.0'))
+      throw new VigilError('ALERT_RESPONSE_MALFORMED', `the server speaks FHIR ${statement.fhirVersion ?? '(no version)'}, not R4 (4.0.x)`);
     return `FHIR ${statement.fhirVersion} server${statement.software?.name ? ` (${statement.software.name})` : ''} at ${this.base} answered its CapabilityStatement`;
   }
 

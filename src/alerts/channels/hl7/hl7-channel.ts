@@ -59,7 +59,9 @@ export class Hl7Channel implements ChannelHandler {
   private steps(job: DeliveryJob): Step[] {
     const { alert, context, delivery } = job;
     const dest = this.dest;
-    const steps: Step[] = [(controlId, at) => buildOru({ dest, alert, kind: delivery.kind, context, controlId, at, escalationLevel: delivery.escalationLevel })];
+    const steps: Step[] = [
+      (controlId, at) => buildOru({ dest, alert, kind: delivery.kind, context, controlId, at, escalationLevel: delivery.escalationLevel }),
+    ];
     const orderType = dest.orderUpdate;
     // A confirmation of an early positive: its preliminary alert raised the order's priority already.
     if (delivery.kind === 'alert' && !alert.confirms && orderType !== 'none' && context.study.accessionNumber && alert.priority !== 'routine') {

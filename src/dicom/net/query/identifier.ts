@@ -65,7 +65,9 @@ export function isBelowLevel(keyword: string, level: QrLevel): boolean {
 export function readIdentifier(model: InformationModel, elements: Record<string, unknown>): QueryPlan | QrProblem {
   const rawLevel = flatten(elements.QueryRetrieveLevel).trim();
   if (!isQrLevel(rawLevel)) {
-    return problem(rawLevel === '' ? 'QueryRetrieveLevel (0008,0052) is missing' : `QueryRetrieveLevel "${clip(rawLevel)}" is not PATIENT, STUDY, SERIES or IMAGE`);
+    return problem(
+      rawLevel === '' ? 'QueryRetrieveLevel (0008,0052) is missing' : `QueryRetrieveLevel "${clip(rawLevel)}" is not PATIENT, STUDY, SERIES or IMAGE`,
+    );
   }
   if (!modelHasLevel(model, rawLevel)) return problem('the Study Root model has no PATIENT level: use Patient Root');
   const level = QR_LEVELS[rawLevel];
@@ -93,7 +95,10 @@ export function readIdentifier(model: InformationModel, elements: Record<string,
 function matchOf(keyword: string, vr: string, value: string): TagMatch | QrProblem {
   if (vr === 'UI') {
     if (/[*?]/.test(value)) return problem(`${keyword}: wildcards are not allowed in UIDs`);
-    const uids = value.split('\\').map((u) => u.trim()).filter((u) => u !== '');
+    const uids = value
+      .split('\\')
+      .map((u) => u.trim())
+      .filter((u) => u !== '');
     return uids.length === 1 ? { kind: 'wildcard', pattern: uids[0]!, caseSensitive: true } : { kind: 'list', values: uids };
   }
   if (RANGE_VRS.has(vr) && value.includes('-')) {

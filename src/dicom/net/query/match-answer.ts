@@ -66,7 +66,9 @@ function computedValue(db: Db, key: ComputedKey, idAt: Map<Level, string>): stri
   const owner = idAt.get(COMPUTED_KEYS[key]);
   if (!owner) return '';
   if (key === 'ModalitiesInStudy') {
-    const rows = db.prepare<[string], { modality: string }>('SELECT DISTINCT modality FROM series WHERE study_ref = ? AND modality IS NOT NULL ORDER BY modality').all(owner);
+    const rows = db
+      .prepare<[string], { modality: string }>('SELECT DISTINCT modality FROM series WHERE study_ref = ? AND modality IS NOT NULL ORDER BY modality')
+      .all(owner);
     return rows.map((r) => r.modality).join('\\');
   }
   return String(db.prepare<[string], { n: number }>(COUNT_SQL[key]).get(owner)!.n);

@@ -54,9 +54,7 @@ const UNIQUE_KEY: Record<QrLevel, string> = {
  * the model and level, the resource ids answered or sent, and the outcome; never a key's value.
  */
 export class QueryRetrieve {
-  constructor(
-    private readonly deps: { config: DicomConfig; db: Db; index: DicomIndex; files: FileStore; audit: AuditTrail; log: Logger },
-  ) {}
+  constructor(private readonly deps: { config: DicomConfig; db: Db; index: DicomIndex; files: FileStore; audit: AuditTrail; log: Logger }) {}
 
   /** Ids a plan matches, for DICOMweb's QIDO-RS (which pages with offset and limit). */
   search(plan: QueryPlan, offset: number, limit: number): string[] {
@@ -132,7 +130,13 @@ export class QueryRetrieve {
       statuses = instances.length === 0 ? [] : await send(instances.map((i) => this.deps.files.absolutePath(i.filePath)));
     } catch (err) {
       this.deps.log.warn('retrieve could not send', { service, callingAeTitle: caller.callingAeTitle, error: describeError(err) });
-      const answer: RetrieveAnswer = { status: QrStatus.OutOfResourcesSubOperations, comment: 'the sub-operations could not be started', completed: 0, failed: instances.length, warnings: 0 };
+      const answer: RetrieveAnswer = {
+        status: QrStatus.OutOfResourcesSubOperations,
+        comment: 'the sub-operations could not be started',
+        completed: 0,
+        failed: instances.length,
+        warnings: 0,
+      };
       this.audit(caller, service, model, plan.level, ids, answer.status, { ...params, failed: String(answer.failed) });
       return answer;
     }
@@ -152,14 +156,23 @@ export class QueryRetrieve {
   }
 
   /** Checks who asks and reads the identifier; a refusal is audited here. */
-  private prepare(caller: QrCaller, sopClassUid: string, identifier: Record<string, unknown>, service: string): { model: InformationModel; plan: QueryPlan } | QrProblem {
+  private prepare(
+    caller: QrCaller,
+    sopClassUid: string,
+    identifier: Record<string, unknown>,
+    service: string,
+  ): { model: InformationModel; plan: QueryPlan } | QrProblem {
     const model = informationModelOf(sopClassUid);
     if (!model) return { status: QrStatus.SopClassNotSupported, comment: 'not a Query/Retrieve SOP class' };
     const allowed = this.deps.config.queryRetrieve.allowedAeTitles;
     if (!allowed.some((ae) => ae.trim() === caller.callingAeTitle)) {
       const refused = { status: QrStatus.NotAuthorized, comment: 'calling AE title may not query or retrieve (dicom.queryRetrieve.allowedAeTitles)' };
       this.audit(caller, service, model, null, [], refused.status, {});
-      this.deps.log.warn('query/retrieve refused: calling AE title not allowed', { service, callingAeTitle: caller.callingAeTitle, remote: caller.remoteAddress });
+      this.deps.log.warn('query/retrieve refused: calling AE title not allowed', {
+        service,
+        callingAeTitle: caller.callingAeTitle,
+        remote: caller.remoteAddress,
+      });
       return refused;
     }
     const plan = readIdentifier(model, identifier);
@@ -170,7 +183,15 @@ export class QueryRetrieve {
     return { model, plan };
   }
 
-  private audit(caller: QrCaller, service: string, model: InformationModel, level: QrLevel | null, ids: readonly string[], dimseStatus: number, params: Record<string, string>): void {
+  private audit(
+    caller: QrCaller,
+    service: string,
+    model: InformationModel,
+    level: QrLevel | null,
+    ids: readonly string[],
+    dimseStatus: number,
+    params: Record<string, string>,
+  ): void {
     this.deps.audit.record({
       tokenName: `dicom:${caller.callingAeTitle}`,
       role: null,
@@ -198,4 +219,3 @@ function httpEquivalent(status: number): number {
   if (status === QrStatus.OutOfResources) return 413;
   return 502;
 }
-

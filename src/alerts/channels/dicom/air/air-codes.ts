@@ -57,7 +57,12 @@ export const AIR_SERIES = {
 
 /** TID 1004: the model is the observer, a device; its UID changes with every retraining. */
 export function deviceObserverContext(f: Finding): Item[] {
-  const context = (concept: Record<string, string>, valueType: string, value: Item): Item => ({ RelationshipType: 'HAS OBS CONTEXT', ValueType: valueType, ConceptNameCodeSequence: [concept], ...value });
+  const context = (concept: Record<string, string>, valueType: string, value: Item): Item => ({
+    RelationshipType: 'HAS OBS CONTEXT',
+    ValueType: valueType,
+    ConceptNameCodeSequence: [concept],
+    ...value,
+  });
   return [
     context(AIR_CODES.observerType, 'CODE', { ConceptCodeSequence: [AIR_CODES.device] }),
     context(AIR_CODES.deviceObserverUid, 'UIDREF', { UID: f.deviceUid }),

@@ -29,7 +29,10 @@ export function buildKeyObjectSelection(alert: Alert, context: AlertContext): Re
     }),
     ReferencedPerformedProcedureStepSequence: [],
     CurrentRequestedProcedureEvidenceSequence: [
-      { StudyInstanceUID: context.study.instanceUid, ReferencedSeriesSequence: [{ SeriesInstanceUID: key.seriesInstanceUid, ReferencedSOPSequence: [sopReference(key)] }] },
+      {
+        StudyInstanceUID: context.study.instanceUid,
+        ReferencedSeriesSequence: [{ SeriesInstanceUID: key.seriesInstanceUid, ReferencedSOPSequence: [sopReference(key)] }],
+      },
     ],
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [AIR_CODES.ofInterest],
@@ -37,7 +40,12 @@ export function buildKeyObjectSelection(alert: Alert, context: AlertContext): Re
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '2010' }],
     ContentSequence: [
       ...deviceObserverContext(f),
-      { RelationshipType: 'CONTAINS', ValueType: 'TEXT', ConceptNameCodeSequence: [AIR_CODES.keyObjectDescription], TextValue: `${findingSummary(f)}. AI triage result, not a diagnosis.`.slice(0, 1024) },
+      {
+        RelationshipType: 'CONTAINS',
+        ValueType: 'TEXT',
+        ConceptNameCodeSequence: [AIR_CODES.keyObjectDescription],
+        TextValue: `${findingSummary(f)}. AI triage result, not a diagnosis.`.slice(0, 1024),
+      },
       { RelationshipType: 'CONTAINS', ValueType: 'IMAGE', ReferencedSOPSequence: [keyImageReference(key)] },
     ],
   };

@@ -26,7 +26,12 @@ export function buildMeasurementReport(alert: Alert, reported: ReportedResult, c
   const seriesInstanceUid = resultUids.srSeries(reported.resultId);
   const predecessorId = reported.withdrawal ? alert.id : alert.replaces;
   const key = reported.withdrawal ? null : context.keyInstance;
-  const evidence = key && [{ StudyInstanceUID: context.study.instanceUid, ReferencedSeriesSequence: [{ SeriesInstanceUID: key.seriesInstanceUid, ReferencedSOPSequence: [sopReference(key)] }] }];
+  const evidence = key && [
+    {
+      StudyInstanceUID: context.study.instanceUid,
+      ReferencedSeriesSequence: [{ SeriesInstanceUID: key.seriesInstanceUid, ReferencedSOPSequence: [sopReference(key)] }],
+    },
+  ];
   return {
     ...resultAttributes({
       context,
@@ -52,12 +57,19 @@ export function buildMeasurementReport(alert: Alert, reported: ReportedResult, c
         {
           StudyInstanceUID: context.study.instanceUid,
           ReferencedSeriesSequence: [
-            { SeriesInstanceUID: seriesInstanceUid, ReferencedSOPSequence: [{ ReferencedSOPClassUID: StorageSopClass.ComprehensiveSr, ReferencedSOPInstanceUID: resultUids.sr(predecessorId, 'alert') }] },
+            {
+              SeriesInstanceUID: seriesInstanceUid,
+              ReferencedSOPSequence: [
+                { ReferencedSOPClassUID: StorageSopClass.ComprehensiveSr, ReferencedSOPInstanceUID: resultUids.sr(predecessorId, 'alert') },
+              ],
+            },
           ],
         },
       ],
     }),
-    CodingSchemeIdentificationSequence: [{ CodingSchemeDesignator: LOCAL_CODING_SCHEME, CodingSchemeName: 'Vigil local codes', CodingSchemeResponsibleOrganization: 'Vigil' }],
+    CodingSchemeIdentificationSequence: [
+      { CodingSchemeDesignator: LOCAL_CODING_SCHEME, CodingSchemeName: 'Vigil local codes', CodingSchemeResponsibleOrganization: 'Vigil' },
+    ],
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [AIR_CODES.imagingMeasurementReport],
     ContinuityOfContent: 'SEPARATE',
@@ -65,9 +77,20 @@ export function buildMeasurementReport(alert: Alert, reported: ReportedResult, c
     ContentSequence: [
       { RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: [AIR_CODES.language], ConceptCodeSequence: [AIR_CODES.englishUs] },
       ...deviceObserverContext(f),
-      { RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: [AIR_CODES.procedureReported], ConceptCodeSequence: [AIR_CODES.imagingProcedure] },
+      {
+        RelationshipType: 'HAS CONCEPT MOD',
+        ValueType: 'CODE',
+        ConceptNameCodeSequence: [AIR_CODES.procedureReported],
+        ConceptCodeSequence: [AIR_CODES.imagingProcedure],
+      },
       ...(key ? [imageLibrary(key)] : []),
-      { RelationshipType: 'CONTAINS', ValueType: 'CONTAINER', ConceptNameCodeSequence: [AIR_CODES.imagingMeasurements], ContinuityOfContent: 'SEPARATE', ContentSequence: [measurementGroup(f, reported)] },
+      {
+        RelationshipType: 'CONTAINS',
+        ValueType: 'CONTAINER',
+        ConceptNameCodeSequence: [AIR_CODES.imagingMeasurements],
+        ContinuityOfContent: 'SEPARATE',
+        ContentSequence: [measurementGroup(f, reported)],
+      },
     ],
   };
 }
@@ -83,12 +106,36 @@ function measurementGroup(f: Finding, reported: ReportedResult): Item {
     ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1501' }],
     ContentSequence: [
       // The same finding of the same result keeps its tracking identifiers across corrections.
-      { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'TEXT', ConceptNameCodeSequence: [AIR_CODES.trackingIdentifier], TextValue: `${f.modelId} ${f.concept.display}`.slice(0, 1024) },
-      { RelationshipType: 'HAS OBS CONTEXT', ValueType: 'UIDREF', ConceptNameCodeSequence: [AIR_CODES.trackingUid], UID: resultUids.tracking(reported.resultId) },
+      {
+        RelationshipType: 'HAS OBS CONTEXT',
+        ValueType: 'TEXT',
+        ConceptNameCodeSequence: [AIR_CODES.trackingIdentifier],
+        TextValue: `${f.modelId} ${f.concept.display}`.slice(0, 1024),
+      },
+      {
+        RelationshipType: 'HAS OBS CONTEXT',
+        ValueType: 'UIDREF',
+        ConceptNameCodeSequence: [AIR_CODES.trackingUid],
+        UID: resultUids.tracking(reported.resultId),
+      },
       { RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: [AIR_CODES.finding], ConceptCodeSequence: [dicomCode(f.concept)] },
-      ...(f.findingSite ? [{ RelationshipType: 'HAS CONCEPT MOD', ValueType: 'CODE', ConceptNameCodeSequence: [AIR_CODES.findingSite], ConceptCodeSequence: [dicomCode(f.findingSite)] }] : []),
+      ...(f.findingSite
+        ? [
+            {
+              RelationshipType: 'HAS CONCEPT MOD',
+              ValueType: 'CODE',
+              ConceptNameCodeSequence: [AIR_CODES.findingSite],
+              ConceptCodeSequence: [dicomCode(f.findingSite)],
+            },
+          ]
+        : []),
       ...algorithmIdentification(f),
-      { RelationshipType: 'CONTAINS', ValueType: 'CODE', ConceptNameCodeSequence: [dicomCode(f.concept)], ConceptCodeSequence: [f.positive ? AIR_CODES.present : AIR_CODES.absent] },
+      {
+        RelationshipType: 'CONTAINS',
+        ValueType: 'CODE',
+        ConceptNameCodeSequence: [dicomCode(f.concept)],
+        ConceptCodeSequence: [f.positive ? AIR_CODES.present : AIR_CODES.absent],
+      },
       numberItem(AIR_CODES.probability, f.probability),
       numberItem(code('THRESHOLD', LOCAL_CODING_SCHEME, `Threshold at operating point ${f.operatingPoint.name}`), f.threshold),
       ...words.map((text) => ({ RelationshipType: 'CONTAINS', ValueType: 'TEXT', ConceptNameCodeSequence: [AIR_CODES.comment], TextValue: text })),
@@ -113,6 +160,14 @@ function imageLibrary(key: NonNullable<AlertContext['keyInstance']>): Item {
     ValueType: 'CONTAINER',
     ConceptNameCodeSequence: [AIR_CODES.imageLibrary],
     ContinuityOfContent: 'SEPARATE',
-    ContentSequence: [{ RelationshipType: 'CONTAINS', ValueType: 'CONTAINER', ConceptNameCodeSequence: [AIR_CODES.imageLibraryGroup], ContinuityOfContent: 'SEPARATE', ContentSequence: [image] }],
+    ContentSequence: [
+      {
+        RelationshipType: 'CONTAINS',
+        ValueType: 'CONTAINER',
+        ConceptNameCodeSequence: [AIR_CODES.imageLibraryGroup],
+        ContinuityOfContent: 'SEPARATE',
+        ContentSequence: [image],
+      },
+    ],
   };
 }

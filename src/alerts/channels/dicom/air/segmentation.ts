@@ -38,7 +38,9 @@ export async function buildSegmentation(alert: Alert, context: AlertContext, loc
   if (!first) return null;
   // One Rows × Columns per SEG: the images of another size (a scout, say) are left out.
   const sameSize = all.filter((s) => s.rows === first.rows && s.columns === first.columns);
-  const placed = sameSize.every((s) => s.position && s.orientation && s.pixelSpacing && s.frameOfReferenceUid === first.frameOfReferenceUid) && first.frameOfReferenceUid !== null;
+  const placed =
+    sameSize.every((s) => s.position && s.orientation && s.pixelSpacing && s.frameOfReferenceUid === first.frameOfReferenceUid) &&
+    first.frameOfReferenceUid !== null;
   const spacing = placed ? sliceSpacing(sameSize) : null;
   // A slice where the map is nothing (every pixel 0 of 255) has no frame, as PS3.3 allows: a
   // focal finding's SEG carries the slices it is on, not the whole series.
@@ -106,8 +108,22 @@ export async function buildSegmentation(alert: Alert, context: AlertContext, loc
     NumberOfFrames: slices.length,
     DimensionOrganizationSequence: [{ DimensionOrganizationUID: dimensions }],
     DimensionIndexSequence: [
-      { DimensionOrganizationUID: dimensions, DimensionIndexPointer: REFERENCED_SEGMENT_NUMBER, FunctionalGroupPointer: SEGMENT_IDENTIFICATION_SEQUENCE, DimensionDescriptionLabel: 'Segment Number' },
-      ...(placed ? [{ DimensionOrganizationUID: dimensions, DimensionIndexPointer: IMAGE_POSITION_PATIENT, FunctionalGroupPointer: PLANE_POSITION_SEQUENCE, DimensionDescriptionLabel: 'Image Position (Patient)' }] : []),
+      {
+        DimensionOrganizationUID: dimensions,
+        DimensionIndexPointer: REFERENCED_SEGMENT_NUMBER,
+        FunctionalGroupPointer: SEGMENT_IDENTIFICATION_SEQUENCE,
+        DimensionDescriptionLabel: 'Segment Number',
+      },
+      ...(placed
+        ? [
+            {
+              DimensionOrganizationUID: dimensions,
+              DimensionIndexPointer: IMAGE_POSITION_PATIENT,
+              FunctionalGroupPointer: PLANE_POSITION_SEQUENCE,
+              DimensionDescriptionLabel: 'Image Position (Patient)',
+            },
+          ]
+        : []),
     ],
     SharedFunctionalGroupsSequence: [
       {
@@ -135,7 +151,11 @@ export async function buildSegmentation(alert: Alert, context: AlertContext, loc
 }
 
 function sourceReference(s: SourceSlice): Item {
-  return { ReferencedSOPClassUID: s.sopClassUid, ReferencedSOPInstanceUID: s.sopInstanceUid, ...(s.frameNumber !== null && { ReferencedFrameNumber: s.frameNumber }) };
+  return {
+    ReferencedSOPClassUID: s.sopClassUid,
+    ReferencedSOPInstanceUID: s.sopInstanceUid,
+    ...(s.frameNumber !== null && { ReferencedFrameNumber: s.frameNumber }),
+  };
 }
 
 /** Common Instance Reference: every source instance, by series. */

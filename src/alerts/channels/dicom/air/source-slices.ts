@@ -33,7 +33,10 @@ const SLICE_THICKNESS = '00180050';
  * loop back between files: a CTPA is a few hundred of them, and the node is receiving meanwhile.
  */
 export async function sourceSlices(loc: Localisation, instanceFile: InstanceFile): Promise<SourceSlice[]> {
-  const byInstance = new Map<string, { file: NonNullable<ReturnType<InstanceFile>>; images: SourceImage[]; header: { frameOfReferenceUid: string | null; sliceThickness: number | null } } | null>();
+  const byInstance = new Map<
+    string,
+    { file: NonNullable<ReturnType<InstanceFile>>; images: SourceImage[]; header: { frameOfReferenceUid: string | null; sliceThickness: number | null } } | null
+  >();
   const out: SourceSlice[] = [];
   for (const image of loc.images) {
     if (!image.instanceId) continue;
@@ -67,13 +70,16 @@ function readSource(file: NonNullable<ReturnType<InstanceFile>>) {
   const bytes = fs.readFileSync(file.path);
   const images = readImages(bytes, 0);
   const header = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), { untilTag: '7FE00010' }).dict;
-  const value = (tag: string): unknown => (header[tag]?.Value)?.[0];
+  const value = (tag: string): unknown => header[tag]?.Value?.[0];
   const thickness = Number(value(SLICE_THICKNESS));
   const frameOfReference = value(FRAME_OF_REFERENCE_UID);
   return {
     file,
     images,
-    header: { frameOfReferenceUid: typeof frameOfReference === 'string' && frameOfReference !== '' ? frameOfReference : null, sliceThickness: Number.isFinite(thickness) && thickness > 0 ? thickness : null },
+    header: {
+      frameOfReferenceUid: typeof frameOfReference === 'string' && frameOfReference !== '' ? frameOfReference : null,
+      sliceThickness: Number.isFinite(thickness) && thickness > 0 ? thickness : null,
+    },
   };
 }
 

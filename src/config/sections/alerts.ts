@@ -7,7 +7,10 @@ import { aeTitle } from './dicom.js';
  * A secret: written in the file, or (better) the name of an environment variable that holds
  * it, so the file can be read by people who must not see the secret.
  */
-export const secretValue = z.union([z.string().min(1), z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') })]);
+export const secretValue = z.union([
+  z.string().min(1),
+  z.strictObject({ env: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name') }),
+]);
 export type SecretValue = z.infer<typeof secretValue>;
 
 /** Which findings a destination receives. Only positive findings ever make alerts. */
@@ -108,6 +111,14 @@ export const webhookDestination = z.strictObject({
   timeoutMs: timeoutMs.default(10_000),
 });
 
+/**
+ * How the SEG carries the localisation map: binary, the region where the model's local score
+ * reaches its operating threshold (1 bit a pixel; what viewers such as OHIF draw); fractional,
+ * the graded map as probabilities 0..255 (for PACS and AI consumers that take probabilities).
+ */
+export const SEGMENTATION_TYPES = ['binary', 'fractional'] as const;
+export type SegmentationType = (typeof SEGMENTATION_TYPES)[number];
+
 /** What a DICOM destination (a PACS) is sent for each alert. */
 export const DICOM_RESULT_OBJECTS = ['sr', 'seg', 'kos', 'sc'] as const;
 
@@ -132,6 +143,8 @@ export const dicomDestination = z.strictObject({
     .min(1)
     .refine((list) => new Set(list).size === list.length, 'each object at most once')
     .default(['sr', 'seg', 'kos']),
+  /** The SEG's kind (see SEGMENTATION_TYPES): binary unless a consumer wants the probabilities. */
+  segmentation: z.enum(SEGMENTATION_TYPES).default('binary'),
   /** The node keeps what it sends in its own store too (its DICOMweb and viewer show them). */
   storeInNode: z.boolean().default(true),
   timeoutMs: timeoutMs.default(30_000),
@@ -183,7 +196,11 @@ export const alertsSection = z
           .refine((b) => b.maxMs >= b.initialMs, { message: 'maxMs must be at least initialMs', path: ['maxMs'] })
           .prefault({}),
         /** A delivery still failing this long after its alert was raised is dead-lettered. */
-        giveUpAfterMs: z.number().int().min(60_000).default(24 * 3600_000),
+        giveUpAfterMs: z
+          .number()
+          .int()
+          .min(60_000)
+          .default(24 * 3600_000),
         /** After this many consecutive failures a destination is left alone for `cooldownMs`. */
         breaker: z
           .strictObject({

@@ -8,6 +8,7 @@ import { storeFailure } from '../../../src/alerts/channels/dicom/dicom-channel.j
 import { resultUids } from '../../../src/alerts/channels/dicom/result-uids.js';
 import type { Delivery } from '../../../src/alerts/model.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { dicomDestination } from '../../../src/config/sections/alerts.js';
 import type { VigilError } from '../../../src/core/errors.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
@@ -46,7 +47,9 @@ describe('alerts/channels/dicom: SR, KOS and key-image SC to a PACS (DCMTK store
     pacs = new StoreScp(await freePort());
     h = alertsHarness(
       {
-        destinations: [{ id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', when: { criticalOnly: false }, send: ['sr', 'kos', 'sc'] }],
+        destinations: [
+          { id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', when: { criticalOnly: false }, send: ['sr', 'kos', 'sc'] },
+        ],
         delivery: { backoff: { initialMs: 10, maxMs: 40 }, breaker: { failureThreshold: 50, cooldownMs: 50 } },
       },
       { keyImage: () => encodePng(5, 3, KEY_RGB) },
@@ -78,9 +81,19 @@ describe('alerts/channels/dicom: SR, KOS and key-image SC to a PACS (DCMTK store
     }
 
     const sr = bySop(resultUids.sr(r.alert.id, 'alert'));
-    expect(sr).to.include({ Modality: 'SR', StudyInstanceUID: study.studyInstanceUid, AccessionNumber: study.accessionNumber, SpecificCharacterSet: 'ISO_IR 192' });
+    expect(sr).to.include({
+      Modality: 'SR',
+      StudyInstanceUID: study.studyInstanceUid,
+      AccessionNumber: study.accessionNumber,
+      SpecificCharacterSet: 'ISO_IR 192',
+    });
     expect(sr.PatientName).to.deep.equal([{ Alphabetic: 'MÜLLER^JÖRG' }]);
-    expect(sr).to.include({ SeriesInstanceUID: resultUids.srSeries(r.alert.id), PreliminaryFlag: 'FINAL', VerificationFlag: 'UNVERIFIED', CompletionFlag: 'COMPLETE' });
+    expect(sr).to.include({
+      SeriesInstanceUID: resultUids.srSeries(r.alert.id),
+      PreliminaryFlag: 'FINAL',
+      VerificationFlag: 'UNVERIFIED',
+      CompletionFlag: 'COMPLETE',
+    });
     expect(sr.PredecessorDocumentsSequence).to.equal(undefined);
     const items = allItems(sr.ContentSequence);
     const byName = (name: string) => items.filter((i) => meaning(i, 'ConceptNameCodeSequence') === name);
@@ -88,13 +101,26 @@ describe('alerts/channels/dicom: SR, KOS and key-image SC to a PACS (DCMTK store
     expect(meaning(byName('Hemorrhage')[0]!, 'ConceptCodeSequence')).to.equal('Present');
     expect((byName('AI probability')[0]!.MeasuredValueSequence as Item[])[0]!.NumericValue).to.equal(0.93);
     expect(byName('Device Observer UID')[0]!.UID).to.equal('2.25.1234567890');
-    expect(byName('Comment').map((i) => i.TextValue).join(' ')).to.include('CRITICAL AI triage: possible Hemorrhage').and.to.include('not a diagnosis');
+    expect(
+      byName('Comment')
+        .map((i) => i.TextValue)
+        .join(' '),
+    )
+      .to.include('CRITICAL AI triage: possible Hemorrhage')
+      .and.to.include('not a diagnosis');
     const keyReference = (items.find((i) => i.ValueType === 'IMAGE')!.ReferencedSOPSequence as Item[])[0]!;
     expect(keyReference.ReferencedSOPInstanceUID).to.equal(study.sopInstanceUid);
     expect(keyReference, 'a first frame or a single-frame image is the object itself').to.not.have.property('ReferencedFrameNumber');
 
     const sc = bySop(resultUids.sc(r.alert.id));
-    expect(sc).to.include({ Modality: 'OT', Rows: 3, Columns: 5, PhotometricInterpretation: 'RGB', SamplesPerPixel: 3, StudyInstanceUID: study.studyInstanceUid });
+    expect(sc).to.include({
+      Modality: 'OT',
+      Rows: 3,
+      Columns: 5,
+      PhotometricInterpretation: 'RGB',
+      SamplesPerPixel: 3,
+      StudyInstanceUID: study.studyInstanceUid,
+    });
     expect((sc.SourceImageSequence as Item[])[0]!.ReferencedSOPInstanceUID).to.equal(study.sopInstanceUid);
     const pixels = new Uint8Array((sc.PixelData as ArrayBuffer[])[0]!);
     expect([...pixels.subarray(0, 45)]).to.deep.equal([...KEY_RGB]);
@@ -135,7 +161,13 @@ describe('alerts/channels/dicom: SR, KOS and key-image SC to a PACS (DCMTK store
       ['withdrawal', 'delivered', 1],
     ]);
     const withdrawal = bySop(resultUids.sr(r.alert.id, 'withdrawal'));
-    const report = dciodvfyReport(dciodvfy, path.join(pacs.dir, pacs.files().find((f) => f.endsWith(resultUids.sr(r.alert.id, 'withdrawal')))!));
+    const report = dciodvfyReport(
+      dciodvfy,
+      path.join(
+        pacs.dir,
+        pacs.files().find((f) => f.endsWith(resultUids.sr(r.alert.id, 'withdrawal')))!,
+      ),
+    );
     expect(report, report).to.not.match(/^Error/m);
     expect(withdrawal.SeriesInstanceUID).to.equal(resultUids.srSeries(r.alert.id));
     const predecessor = (withdrawal.PredecessorDocumentsSequence as Item[])[0]!;
@@ -155,7 +187,9 @@ describe('alerts/channels/dicom: SR, KOS and key-image SC to a PACS (DCMTK store
     if (r.outcome !== 'created') throw new Error('not created');
     await settled();
     // The same series run again: still positive, no longer critical (a changed result: a correction).
-    const c = h.part.outbox.enqueueForFinding(makeFinding(study, { keyInstanceId: study.instanceId!, hasKeyImage: true, critical: false, priority: 'urgent', probability: 0.7 }));
+    const c = h.part.outbox.enqueueForFinding(
+      makeFinding(study, { keyInstanceId: study.instanceId!, hasKeyImage: true, critical: false, priority: 'urgent', probability: 0.7 }),
+    );
     if (c.outcome !== 'created') throw new Error(`correction not created: ${c.outcome}`);
     await settled();
     expect(c.alert).to.include({ resultId: r.alert.id, replaces: r.alert.id });
@@ -170,10 +204,11 @@ describe('alerts/channels/dicom: SR, KOS and key-image SC to a PACS (DCMTK store
     const items = allItems(corrected.ContentSequence);
     expect((items.find((i) => meaning(i, 'ConceptNameCodeSequence') === 'AI probability')!.MeasuredValueSequence as Item[])[0]!.NumericValue).to.equal(0.7);
     expect(items.find((i) => meaning(i, 'ConceptNameCodeSequence') === 'Tracking Unique Identifier')!.UID, 'the same tracked finding').to.equal(
-      allItems(bySop(resultUids.sr(r.alert.id, 'alert')).ContentSequence).find((i) => meaning(i, 'ConceptNameCodeSequence') === 'Tracking Unique Identifier')!.UID,
+      allItems(bySop(resultUids.sr(r.alert.id, 'alert')).ContentSequence).find((i) => meaning(i, 'ConceptNameCodeSequence') === 'Tracking Unique Identifier')!
+        .UID,
     );
     expect(items.map((i) => i.TextValue).join(' ')).to.include('Corrected');
-    expect(bySop(resultUids.kos(c.alert.id)).SeriesInstanceUID, 'its KOS in the result\'s KO series').to.equal(resultUids.kosSeries(r.alert.id));
+    expect(bySop(resultUids.kos(c.alert.id)).SeriesInstanceUID, "its KOS in the result's KO series").to.equal(resultUids.kosSeries(r.alert.id));
   });
 
   it('waits out a PACS that is down and then stores the same instances', async () => {
@@ -206,11 +241,22 @@ describe('alerts/channels/dicom: DICOM over TLS (storescp +tls)', function () {
     await pacs?.dispose();
   });
 
-  const destination = (tls: Record<string, string>) => ({ id: 'pacs', type: 'dicom' as const, host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', tls, timeoutMs: 5000 });
+  const destination = (tls: Record<string, string>) => ({
+    id: 'pacs',
+    type: 'dicom' as const,
+    host: '127.0.0.1',
+    port: pacs.port,
+    aeTitle: 'PACS',
+    tls,
+    timeoutMs: 5000,
+  });
 
   it('stores the SR over TLS when the PACS certificate checks out against the configured CA, and refuses an unknown one', async () => {
     h = alertsHarness({ destinations: [destination({ caFile: path.join(tlsDir, 'peer-cert.pem') })] });
-    expect(await h.part.checkDestination('pacs', 5000)).to.include({ ok: true, detail: `C-ECHO over TLS from VIGIL to PACS at 127.0.0.1:${pacs.port} answered Success` });
+    expect(await h.part.checkDestination('pacs', 5000)).to.include({
+      ok: true,
+      detail: `C-ECHO over TLS from VIGIL to PACS at 127.0.0.1:${pacs.port} answered Success`,
+    });
     await h.part.start();
     const r = h.part.outbox.enqueueForFinding(makeFinding(seedStudy(h.index, 'dicom-tls')));
     if (r.outcome !== 'created') throw new Error('not created');
@@ -230,7 +276,7 @@ describe('alerts/channels/dicom: configuration and C-STORE statuses', () => {
     try {
       const file = path.join(dir, 'vigil.yaml');
       const pacs = { id: 'pacs', type: 'dicom', host: 'pacs.example.org', port: 70000, aeTitle: 'A_CALLED_AE_TITLE_TOO_LONG', send: ['sr', 'pdf'] };
-      const twice = { id: 'pacs-2', type: 'dicom', host: 'pacs.example.org', port: 104, aeTitle: 'PACS', send: ['sr', 'seg', 'sr'] };
+      const twice = { id: 'pacs-2', type: 'dicom', host: 'pacs.example.org', port: 104, aeTitle: 'PACS', send: ['sr', 'seg', 'sr'], segmentation: 'graded' };
       fs.writeFileSync(file, YAML.stringify({ alerts: { destinations: [pacs, twice] } }));
       const err = (() => {
         try {
@@ -240,11 +286,26 @@ describe('alerts/channels/dicom: configuration and C-STORE statuses', () => {
         }
         throw new Error('expected the configuration to be refused');
       })();
-      const paths = (err.extra!.problems as { path: string }[]).map((p) => p.path);
-      expect(paths).to.have.members(['alerts.destinations.0.port', 'alerts.destinations.0.aeTitle', 'alerts.destinations.0.send.1', 'alerts.destinations.1.send']);
+      const problems = err.extra!.problems as { path: string; message: string }[];
+      expect(problems.map((p) => p.path)).to.have.members([
+        'alerts.destinations.0.port',
+        'alerts.destinations.0.aeTitle',
+        'alerts.destinations.0.send.1',
+        'alerts.destinations.1.send',
+        'alerts.destinations.1.segmentation',
+      ]);
+      expect(problems.find((p) => p.path === 'alerts.destinations.1.segmentation')!.message)
+        .to.include('binary')
+        .and.include('fractional');
     } finally {
       removeDir(dir);
     }
+  });
+
+  it('a DICOM destination sends binary SEGs unless it asks for fractional ones', () => {
+    const pacs = { id: 'pacs', type: 'dicom', host: 'pacs.example.org', port: 104, aeTitle: 'PACS' };
+    expect(dicomDestination.parse(pacs).segmentation).to.equal('binary');
+    expect(dicomDestination.parse({ ...pacs, segmentation: 'fractional' }).segmentation).to.equal('fractional');
   });
 
   it('reads a C-STORE status: out of resources is retried, any other refusal is a dead letter', () => {

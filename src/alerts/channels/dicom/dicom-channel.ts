@@ -65,10 +65,17 @@ export class DicomChannel implements ChannelHandler {
     if (pending.length === 0) return { note: null };
     const built: { what: ResultKind; elements: Record<string, unknown> | null }[] = [];
     for (const o of pending) built.push({ what: o.what, elements: await o.build() });
-    const datasets = built.map((b) => (b.elements ? (new dimse.Dataset(b.elements, TransferSyntax.ExplicitVRLittleEndian)) : null));
+    const datasets = built.map((b) => (b.elements ? new dimse.Dataset(b.elements, TransferSyntax.ExplicitVRLittleEndian) : null));
     const kept = await this.keep(built, datasets);
     const toSend = datasets.flatMap((d, i) => (d ? [{ dataset: d, step: i }] : []));
-    const report = toSend.length > 0 ? await sendFiles(this.peer(), toSend.map((s) => s.dataset), this.options) : { statuses: [] };
+    const report =
+      toSend.length > 0
+        ? await sendFiles(
+            this.peer(),
+            toSend.map((s) => s.dataset),
+            this.options,
+          )
+        : { statuses: [] };
     // A step is done once its object is stored; an object with nothing to send (no map kept) is
     // done with the next one stored, or at the end.
     toSend.forEach(({ step }, i) => {
@@ -79,7 +86,13 @@ export class DicomChannel implements ChannelHandler {
     job.stepDone(job.delivery.stepsDone + pending.length);
     const sent = built.filter((b) => b.elements).map((b) => b.what);
     const skipped = built.filter((b) => !b.elements).map((b) => b.what);
-    return { note: [`${sent.join(' and ')} stored`, ...(skipped.length ? [`no ${skipped.join(' or ')} (no localisation map to show, or its source images gone from the node)`] : []), ...kept].join('; ') };
+    return {
+      note: [
+        `${sent.join(' and ')} stored`,
+        ...(skipped.length ? [`no ${skipped.join(' or ')} (no localisation map to show, or its source images gone from the node)`] : []),
+        ...kept,
+      ].join('; '),
+    };
   }
 
   /** A C-ECHO under the configured AE titles: the PACS takes our association and answers. */
@@ -105,7 +118,10 @@ export class DicomChannel implements ChannelHandler {
     for (const [i, dataset] of datasets.entries()) {
       const elements = built[i]!.elements;
       if (!dataset || !elements) continue;
-      const outcome = await keepInNode(this.air.nodeStore, dataset, { sopClassUid: String(elements.SOPClassUID), sopInstanceUid: String(elements.SOPInstanceUID) });
+      const outcome = await keepInNode(this.air.nodeStore, dataset, {
+        sopClassUid: String(elements.SOPClassUID),
+        sopInstanceUid: String(elements.SOPInstanceUID),
+      });
       if (outcome.kind === 'refused') refused.push(`the node did not keep the ${built[i]!.what} (${outcome.reason})`);
     }
     return refused;
@@ -125,7 +141,16 @@ export class DicomChannel implements ChannelHandler {
         what: 'SEG',
         build: async () => {
           const stored = air.localisation(alert.finding.id);
-          return stored ? buildSegmentation(alert, context, stored.localisation, stored.map, await sourceSlices(stored.localisation, air.instanceFile)) : null;
+          return stored
+            ? buildSegmentation(
+                alert,
+                context,
+                stored.localisation,
+                stored.map,
+                await sourceSlices(stored.localisation, air.instanceFile),
+                this.dest.segmentation,
+              )
+            : null;
         },
       });
     }

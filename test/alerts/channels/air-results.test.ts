@@ -445,5 +445,8 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     await deliveredTo('pacs');
     expect(bySop(binarySeg(graded.alertId)).data.SegmentationType).to.equal('BINARY');
     expect(binarySeg(graded.alertId)).to.not.equal(resultUids.seg(graded.alertId, 'fractional'));
+    // In a series of its own, so a viewer lists the two apart.
+    expect(seg.SeriesDescription).to.equal('AI localisation map, probabilities (Vigil, demonstrator)');
+    expect(seg.SeriesInstanceUID).to.not.equal(bySop(binarySeg(graded.alertId)).data.SeriesInstanceUID);
   });
 });

@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import dcmjs from 'dcmjs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { AIR_SERIES } from '../../../src/alerts/channels/dicom/air/air-codes.js';
@@ -10,7 +8,6 @@ import { manifestSchema } from '../../../src/triage/manifest.js';
 import { preprocessSeries } from '../../../src/triage/pipeline/preprocess.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { storescu, storeResponses } from '../../helpers/dcmtk.js';
-import { uidFor } from '../../helpers/dicom-fixtures.js';
 import { eventually } from '../../helpers/eventually.js';
 import { makeFinding } from '../../helpers/findings.js';
 import { volumeManifest } from '../../helpers/manifests.js';
@@ -44,7 +41,7 @@ function blobMap(): Float32Array {
  * by a dicom destination that is the node itself; OHIF at /viewer/ lists them beside the CT and
  * lays the SEG over the CT.
  */
-describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromium, DCMTK)', function () {
+describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium, DCMTK)", function () {
   this.timeout(120_000);
   let node: TestNode;
   let browser: Browser | undefined;
@@ -62,16 +59,37 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     const dicomPort = await freePort();
     node = await startTestNode({
       dicom: { port: dicomPort },
-      alerts: { destinations: [{ id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', when: { criticalOnly: false } }] },
+      alerts: {
+        destinations: [
+          // The node's default SEG (binary), and the graded one a second destination asks for.
+          { id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', when: { criticalOnly: false } },
+          {
+            id: 'self-probabilities',
+            type: 'dicom',
+            host: '127.0.0.1',
+            port: dicomPort,
+            aeTitle: 'VIGIL',
+            send: ['seg'],
+            segmentation: 'fractional',
+            when: { criticalOnly: false },
+          },
+        ],
+      },
     });
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-seg-');
     phantom = writePhantom({ kind: 'head-ct', finding: 'ich', size: 'large', seed: 11, matrix: 64, sliceThicknessMm: 10 }, path.join(work, 'study'));
-    const sent = await storescu(node.dicom.port, phantom.files.map((f) => path.join(phantom.dir, f)));
+    const sent = await storescu(
+      node.dicom.port,
+      phantom.files.map((f) => path.join(phantom.dir, f)),
+    );
     expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
     browser = await launch(chromiumPath);
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.route((url) => url.hostname !== '127.0.0.1', (route) => route.abort());
+    await context.route(
+      (url) => url.hostname !== '127.0.0.1',
+      (route) => route.abort(),
+    );
     context.on('request', (r) => {
       if (r.url().includes('/dicom-web/')) dicomWeb.push(r.url());
     });
@@ -83,7 +101,10 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     });
     const token = await node.tokenFor('radiologist');
     await page.goto(`${base}/`);
-    await page.evaluate((t) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('vigil.token', t), token);
+    await page.evaluate(
+      (t) => (globalThis as unknown as { sessionStorage: { setItem(k: string, v: string): void } }).sessionStorage.setItem('vigil.token', t),
+      token,
+    );
   });
 
   after(async () => {
@@ -92,28 +113,53 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     if (work && !process.env.VIEWER_KEEP) removeDir(work);
   });
 
-  it('stores the AI result set (SR, SEG, KOS) of a finding with a localisation map in the study', async () => {
+  it('stores the AI result set (SR, SEG, KOS) of a finding with a localisation map in the study, and the graded SEG in a series of its own', async () => {
     const instances = await eventually(() => {
       const [studyId] = node.index.listIds('studies', 0, 1);
       const [seriesId] = studyId ? node.index.childIds('studies', studyId) : [];
       const all = seriesId ? node.index.instancesUnder('series', seriesId) : [];
       return all.length === phantom.files.length ? all : undefined;
     }, 'the CT indexed');
-    const manifest = manifestSchema.parse(volumeManifest({ input: { kind: 'volume', name: 'input', dtype: 'float32', layout: 'NCDHW', grid: GRID, spacingMm: [10, 4, 4], channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }] } }));
-    const pre = await preprocessSeries(instances.map((i) => node.files.absolutePath(i.filePath)), manifest);
+    const manifest = manifestSchema.parse(
+      volumeManifest({
+        input: {
+          kind: 'volume',
+          name: 'input',
+          dtype: 'float32',
+          layout: 'NCDHW',
+          grid: GRID,
+          spacingMm: [10, 4, 4],
+          channels: [{ kind: 'window', name: 'brain', center: 40, width: 80 }],
+        },
+      }),
+    );
+    const pre = await preprocessSeries(
+      instances.map((i) => node.files.absolutePath(i.filePath)),
+      manifest,
+    );
     const map = blobMap();
     const placed = localisationOf(pre, map, [GRID.depth, GRID.rows, GRID.columns]);
     const localisation = { ...placed, images: placed.images.map((image) => ({ ...image, instanceId: instances[image.file]!.id })) };
     const key = instances[placed.images[Math.floor(placed.images.length / 2)]!.file]!;
     const studyId = node.index.getResource('series', key.seriesId)!.parentId!;
     const finding = makeFinding(
-      { studyId, seriesId: key.seriesId, studyInstanceUid: phantom.label.series.studyInstanceUid, seriesInstanceUid: phantom.label.series.seriesInstanceUid, accessionNumber: 'ACC-SEG' },
+      {
+        studyId,
+        seriesId: key.seriesId,
+        studyInstanceUid: phantom.label.series.studyInstanceUid,
+        seriesInstanceUid: phantom.label.series.seriesInstanceUid,
+        accessionNumber: 'ACC-SEG',
+      },
       { keyInstanceId: key.id, hasKeyImage: true, findingSite: { system: 'http://snomed.info/sct', code: '12738006', display: 'Brain' } },
     );
     expect(node.triage.findings.record(finding, encodePng(4, 4, new Uint8Array(48).fill(90)), () => true, { localisation, map })).to.equal(true);
-    const modalities = () => node.index.childIds('studies', studyId).map((id) => node.index.getResource('series', id)!.mainTags.Modality).sort();
-    await eventually(() => modalities().length >= 4, 'the SR, SEG and KOS stored back into the study', 30_000);
-    expect(modalities()).to.deep.equal(['CT', 'KO', 'SEG', 'SR']);
+    const modalities = () =>
+      node.index
+        .childIds('studies', studyId)
+        .map((id) => node.index.getResource('series', id)!.mainTags.Modality)
+        .sort();
+    await eventually(() => modalities().length >= 5, 'the SR, both SEGs and KOS stored back into the study', 30_000);
+    expect(modalities()).to.deep.equal(['CT', 'KO', 'SEG', 'SEG', 'SR']);
   });
 
   /** Double-clicks a series' thumbnail and gives back how many coloured pixels the viewport then shows (0 after 20 s). */
@@ -134,10 +180,17 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     const canvas = await page.waitForSelector('canvas.cornerstone-canvas', { timeout: 45_000 });
     const skip = await page.$('text=Skip all');
     if (skip) await skip.click();
-    for (const series of [AIR_SERIES.seg, AIR_SERIES.sr, AIR_SERIES.kos]) await page.waitForSelector(`text=${series.description}`, { timeout: 45_000 });
+    for (const series of [AIR_SERIES.seg, AIR_SERIES.segFractional, AIR_SERIES.sr, AIR_SERIES.kos])
+      await page.waitForSelector(`text=${series.description}`, { timeout: 45_000 });
     // Each result series is listed under its modality.
     const listed = await page.textContent('body');
-    for (const label of [`SEG${AIR_SERIES.seg.description}`, `SR${AIR_SERIES.sr.description}`, `KO${AIR_SERIES.kos.description}`]) expect(listed?.replace(/\s+/g, ''), label).to.include(label.replace(/\s+/g, ''));
+    for (const label of [
+      `SEG${AIR_SERIES.seg.description}`,
+      `SEG${AIR_SERIES.segFractional.description}`,
+      `SR${AIR_SERIES.sr.description}`,
+      `KO${AIR_SERIES.kos.description}`,
+    ])
+      expect(listed?.replace(/\s+/g, ''), label).to.include(label.replace(/\s+/g, ''));
     // The viewport opens on the first slice, above the head; the middle one shows it.
     await canvas.click();
     for (let k = 1; k < Math.ceil(phantom.files.length / 2); k++) await page.keyboard.press('ArrowDown');
@@ -152,8 +205,8 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('OHIF 3.13.2 refuses the graded (FRACTIONAL, PROBABILITY) SEG with its own reason; the CT opens again from its thumbnail', async () => {
-    await (await page.waitForSelector(`text=${AIR_SERIES.seg.description}`, { timeout: 45_000 })).dblclick();
+  it('OHIF 3.13.2 refuses the graded (FRACTIONAL, PROBABILITY) SEG, segmentation: fractional, with its own reason; the CT opens again from its thumbnail', async () => {
+    await (await page.waitForSelector(`text=${AIR_SERIES.segFractional.description}`, { timeout: 45_000 })).dblclick();
     // What OHIF's SEG loader (@cornerstonejs/adapters) says: it takes a FRACTIONAL SEG only when
     // every value is 0 or MaximumFractionalValue. When a release draws graded SEGs, this fails.
     const refusal = 'Fractional segmentations are not yet supported';
@@ -177,55 +230,19 @@ describe('api/viewer: the AI result\'s segmentation over the CT in OHIF (Chromiu
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('draws the same SEG over the CT once every value is 0 or the maximum: the rest of it (geometry, references, segment) is what OHIF needs', async () => {
-    const copy = pseudoBinaryCopy(node, phantom.label.series.studyInstanceUid, path.join(work, 'pseudo-binary-seg.dcm'));
-    // -R: propose the SOP classes of the files given (storescu's default list has no Segmentation).
-    const sent = await storescu(node.dicom.port, [copy], { extra: ['-R'] });
-    expect(storeResponses(sent).success, sent.stderr).to.equal(1);
+  it("draws the node's own default (BINARY) SEG over the CT, its segment listed in the segmentation panel", async () => {
     await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${phantom.label.series.studyInstanceUid}`);
     await page.waitForSelector('canvas.cornerstone-canvas', { timeout: 45_000 });
     const skip = await page.$('text=Skip all');
     if (skip) await skip.click();
-    const coloured = await colourAfterOpening(PSEUDO_BINARY_DESCRIPTION, 'pseudo-binary-seg-over-ct.png');
+    const coloured = await colourAfterOpening(AIR_SERIES.seg.description, 'binary-seg-over-ct.png');
     expect(coloured, `coloured pixels of the segment over the CT (screenshot in ${work})`).to.be.greaterThan(50);
     // OHIF previews a SEG first and asks whether to open it; opened, its panel lists the segment.
     await (await page.waitForSelector('button:has-text("Yes")', { timeout: 20_000 })).click();
     // The right side panel opens on the segmentation tab (OHIF names its tab buttons `{panel}-btn`).
     await (await page.waitForSelector('[data-cy^="panelSegmentation"][data-cy$="-btn"]', { timeout: 20_000 })).click();
     await page.waitForSelector('text=Hemorrhage (AI)', { timeout: 30_000 });
-    await page.screenshot({ path: path.join(work, 'pseudo-binary-seg-opened.png') });
+    await page.screenshot({ path: path.join(work, 'binary-seg-opened.png') });
     expect(pageErrors).to.deep.equal([]);
   });
 });
-
-const PSEUDO_BINARY_DESCRIPTION = 'Pseudo-binary copy (test)';
-
-/**
- * The node's stored SEG, its values cut to 0 or 255 (MaximumFractionalValue) at half, as a new
- * instance in a new series: the one difference from the node's own SEG is the values.
- */
-function pseudoBinaryCopy(node: TestNode, studyInstanceUid: string, file: string): string {
-  const study = node.index.listIds('studies', 0, 10).find((id) => node.index.getResource('studies', id)!.mainTags.StudyInstanceUID === studyInstanceUid)!;
-  const segSeries = node.index.childIds('studies', study).find((id) => node.index.getResource('series', id)!.mainTags.Modality === 'SEG')!;
-  const [instance] = node.index.instancesUnder('series', segSeries);
-  const bytes = fs.readFileSync(node.files.absolutePath(instance!.filePath));
-  const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
-  const pixels = new Uint8Array((dataset.PixelData as ArrayBuffer[])[0]!);
-  expect(pixels.some((v) => v > 0 && v < 255), 'the stored SEG is graded').to.equal(true);
-  const cut = pixels.map((v) => (v >= 128 ? 255 : 0));
-  const sopInstanceUid = uidFor('segview/pseudo-binary/instance');
-  Object.assign(dataset, {
-    SOPInstanceUID: sopInstanceUid,
-    SeriesInstanceUID: uidFor('segview/pseudo-binary/series'),
-    SeriesNumber: 9905,
-    SeriesDescription: PSEUDO_BINARY_DESCRIPTION,
-    PixelData: [cut.buffer],
-  });
-  const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.meta);
-  meta.MediaStorageSOPInstanceUID = sopInstanceUid;
-  const out = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-  out.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
-  fs.writeFileSync(file, Buffer.from(out.write()));
-  return file;
-}

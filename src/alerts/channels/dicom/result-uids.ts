@@ -14,7 +14,9 @@ export const resultUids = {
   scSeries: (resultId: string) => derivedUid('vigil-result', resultId, 'sc-series'),
   sr: (alertId: string, kind: Exclude<DeliveryKind, 'escalation'>) => derivedUid('vigil-alert', alertId, 'sr', kind),
   sc: (alertId: string) => derivedUid('vigil-alert', alertId, 'sc'),
-  segSeries: (resultId: string) => derivedUid('vigil-result', resultId, 'seg-series'),
+  /** The binary and fractional SEGs of a result in two series (the fractional one in the series it had when it was the only kind). */
+  segSeries: (resultId: string, type: SegmentationType) =>
+    type === 'fractional' ? derivedUid('vigil-result', resultId, 'seg-series') : derivedUid('vigil-result', resultId, 'seg-series', type),
   /**
    * A binary and a fractional SEG of one alert are two different objects (two destinations may
    * ask for one each, and the node keeps both): each has its own UID. The fractional one keeps

@@ -52,12 +52,19 @@ export const AIR_SERIES = {
   sr: { number: 9901, description: 'AI results (Vigil, demonstrator)' },
   sc: { number: 9902, description: 'AI triage key images (Vigil, demonstrator)' },
   seg: { number: 9903, description: 'AI localisation map (Vigil, demonstrator)' },
+  /** The graded SEG (a destination's `segmentation: fractional`), in a series of its own: a viewer lists the two apart. */
+  segFractional: { number: 9906, description: 'AI localisation map, probabilities (Vigil, demonstrator)' },
   kos: { number: 9904, description: 'AI key images (Vigil, demonstrator)' },
 } as const;
 
 /** TID 1004: the model is the observer, a device; its UID changes with every retraining. */
 export function deviceObserverContext(f: Finding): Item[] {
-  const context = (concept: Record<string, string>, valueType: string, value: Item): Item => ({ RelationshipType: 'HAS OBS CONTEXT', ValueType: valueType, ConceptNameCodeSequence: [concept], ...value });
+  const context = (concept: Record<string, string>, valueType: string, value: Item): Item => ({
+    RelationshipType: 'HAS OBS CONTEXT',
+    ValueType: valueType,
+    ConceptNameCodeSequence: [concept],
+    ...value,
+  });
   return [
     context(AIR_CODES.observerType, 'CODE', { ConceptCodeSequence: [AIR_CODES.device] }),
     context(AIR_CODES.deviceObserverUid, 'UIDREF', { UID: f.deviceUid }),

@@ -94,16 +94,17 @@ export async function buildSegmentation(
     RecommendedDisplayCIELabValue: RED_CIELAB,
   };
   const dimensions = resultUids.segDimensions(alert.id, type);
+  const series = binary ? AIR_SERIES.seg : AIR_SERIES.segFractional;
   const orientation = placed ? first.orientation!.flat() : null;
   return {
     ...resultAttributes({
       context,
       sopClassUid: StorageSopClass.Segmentation,
       sopInstanceUid: resultUids.seg(alert.id, type),
-      seriesInstanceUid: resultUids.segSeries(alert.resultId),
+      seriesInstanceUid: resultUids.segSeries(alert.resultId, type),
       modality: 'SEG',
-      seriesNumber: AIR_SERIES.seg.number,
-      seriesDescription: AIR_SERIES.seg.description,
+      seriesNumber: series.number,
+      seriesDescription: series.description,
       instanceNumber: instanceNumberAt(f.createdAt),
       contentAt: f.createdAt,
     }),

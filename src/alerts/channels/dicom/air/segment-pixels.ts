@@ -5,7 +5,9 @@ import type { Localisation } from '../../../../triage/localisation.js';
  * fraction of 1 (the localisation's scale), reaches the finding's operating threshold. Every
  * shipped pack's map is sigmoid(calibrated logits) and its probability sigmoid(max of the same
  * logits) (models/train/nets.py, calibrate_onnx.py), so map and probability are in one space and
- * the map's maximum IS the probability: a positive finding always has a cell in.
+ * the map's maximum IS the probability: a positive finding always has a cell in. A map outside
+ * [0, 1] (no shipped pack has one: it would not be a sigmoid's) is cut as a fraction of its
+ * maximum, the same scale its fractional SEG shows.
  */
 export function cellsInSegment(loc: Localisation, map: Float32Array, threshold: number): Float32Array {
   return map.map((v) => (v / loc.scale >= threshold ? 1 : 0));

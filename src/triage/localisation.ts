@@ -65,7 +65,7 @@ export function localisationOf(pre: Pick<PipelineOutput, 'sources' | 'geometry'>
 
 /**
  * The map on one source image's pixel grid, as fractions of 1 in 0..255 (a FRACTIONAL
- * segmentation's frame): the same cell-centre mapping the key image uses, bilinear in plane and
+ * segmentation's frame; a BINARY one's, cut at half, when the map given is its cells 0 or 1): the same cell-centre mapping the key image uses, bilinear in plane and
  * linear between the two map planes either side of the image.
  */
 export function mapOnImage(loc: Localisation, map: Float32Array, image: LocalisedImage, rows: number, columns: number): Uint8Array {

@@ -1,12 +1,12 @@
 /**
  * What the IHE AI Results' Segmentation costs per delivery: a CT series of SLICES × SIZE² on disk,
  * the map of a 40 × 128² model grid placed on it by the pipeline (as triage does), then per run:
- * read the source images' geometry from the files, resample the map onto every slice (FRACTIONAL,
- * 8 bits), build the SEG and encode it as the C-STORE sends it. Prints the median and the largest
+ * read the source images' geometry from the files, resample the map onto every slice (TYPE:
+ * binary, 1 bit, by default; fractional, 8 bits), build the SEG and encode it as the C-STORE sends it. Prints the median and the largest
  * of RUNS runs, the SEG's size, and the longest the event loop was held while it was built (the
  * build yields between files and frames; encoding is one piece).
  *
- *   npx tsx test/bench/air-seg.ts        (SLICES=40 SIZE=512 RUNS=5)
+ *   npx tsx test/bench/air-seg.ts        (SLICES=40 SIZE=512 RUNS=5 TYPE=binary)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,7 @@ import { volumeManifest } from '../helpers/manifests.js';
 const SLICES = Number(process.env.SLICES ?? 40);
 const SIZE = Number(process.env.SIZE ?? 512);
 const RUNS = Number(process.env.RUNS ?? 5);
+const TYPE = process.env.TYPE === 'fractional' ? 'fractional' : 'binary';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-air-seg-'));
 process.on('exit', () => fs.rmSync(work, { recursive: true, force: true }));
@@ -68,7 +69,7 @@ for (let run = 0; run < RUNS; run++) {
   const t0 = performance.now();
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
-  const seg = (await buildSegmentation(alert, context, localisation, map, await sourceSlices(localisation, instanceFile)))!;
+  const seg = (await buildSegmentation(alert, context, localisation, map, await sourceSlices(localisation, instanceFile), TYPE))!;
   delay.disable();
   buildStallMs = Math.max(buildStallMs, delay.max / 1e6);
   const t1 = performance.now();
@@ -78,5 +79,5 @@ for (let run = 0; run < RUNS; run++) {
 }
 times.sort((a, b) => a - b);
 console.log(
-  `SEG of ${placed.images.length} frames of ${SIZE}² from ${SLICES} slices: median ${times[Math.floor(RUNS / 2)]!.toFixed(0)} ms, max ${times[RUNS - 1]!.toFixed(0)} ms over ${RUNS} runs; ${(bytes / 1048576).toFixed(1)} MB encoded; event loop held at most ${buildStallMs.toFixed(0)} ms while building, ${encodeMs.toFixed(0)} ms encoding`,
+  `${TYPE} SEG of ${placed.images.length} frames of ${SIZE}² from ${SLICES} slices: median ${times[Math.floor(RUNS / 2)]!.toFixed(0)} ms, max ${times[RUNS - 1]!.toFixed(0)} ms over ${RUNS} runs; ${(bytes / 1048576).toFixed(1)} MB encoded; event loop held at most ${buildStallMs.toFixed(0)} ms while building, ${encodeMs.toFixed(0)} ms encoding`,
 );

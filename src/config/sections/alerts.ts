@@ -111,6 +111,14 @@ export const webhookDestination = z.strictObject({
   timeoutMs: timeoutMs.default(10_000),
 });
 
+/**
+ * How the SEG carries the localisation map: binary, the region where the model's local score
+ * reaches its operating threshold (1 bit a pixel; what viewers such as OHIF draw); fractional,
+ * the graded map as probabilities 0..255 (for PACS and AI consumers that take probabilities).
+ */
+export const SEGMENTATION_TYPES = ['binary', 'fractional'] as const;
+export type SegmentationType = (typeof SEGMENTATION_TYPES)[number];
+
 /** What a DICOM destination (a PACS) is sent for each alert. */
 export const DICOM_RESULT_OBJECTS = ['sr', 'seg', 'kos', 'sc'] as const;
 
@@ -135,6 +143,8 @@ export const dicomDestination = z.strictObject({
     .min(1)
     .refine((list) => new Set(list).size === list.length, 'each object at most once')
     .default(['sr', 'seg', 'kos']),
+  /** The SEG's kind (see SEGMENTATION_TYPES): binary unless a consumer wants the probabilities. */
+  segmentation: z.enum(SEGMENTATION_TYPES).default('binary'),
   /** The node keeps what it sends in its own store too (its DICOMweb and viewer show them). */
   storeInNode: z.boolean().default(true),
   timeoutMs: timeoutMs.default(30_000),

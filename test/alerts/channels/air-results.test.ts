@@ -25,6 +25,11 @@ import { dciodvfyReport } from '../../phantom/phantom-helpers.js';
 
 type Item = Record<string, unknown> & { ContentSequence?: Item[] };
 
+/** A 2 × 4 × 4 map: 0.9 in its two left columns, 0.55 (under the test findings' threshold, 0.62) in the third, 0.05 in the fourth. */
+function hotLeftMap(): Float32Array {
+  return new Float32Array(32).map((_, i) => [0.9, 0.9, 0.55, 0.05][i % 4]!);
+}
+
 const SLICES = 6;
 const SIZE = 32;
 
@@ -37,6 +42,9 @@ function readDataset(file: string): Item {
 const first = (item: Item, key: string) => (item[key] as Item[] | undefined)?.[0];
 const meaning = (item: Item, key: string) => (first(item, key)?.CodeMeaning as string | undefined) ?? '';
 const byName = (items: Item[], name: string) => items.filter((i) => meaning(i, 'ConceptNameCodeSequence') === name);
+/** Pixel i of a BINARY SEG's pixel data, 1 bit a pixel, the first in the least significant bit (PS3.5 8.1.1). */
+const bitAt = (pixels: Uint8Array, i: number) => (pixels[i >> 3]! >> (i & 7)) & 1;
+const binarySeg = (alertId: string) => resultUids.seg(alertId, 'binary');
 
 /**
  * The IHE AI Results set end to end: a CT series pushed into a real node with storescu, a finding
@@ -47,6 +55,8 @@ const byName = (items: Item[], name: string) => items.filter((i) => meaning(i, '
 describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a node to a PACS', function () {
   this.timeout(60_000);
   let pacs: StoreScp;
+  /** A second PACS that takes fractional SEGs, of one model's findings only (the last test's). */
+  let probabilities: StoreScp;
   let node: TestNode;
   let work: string;
   let dciodvfy: string;
@@ -61,10 +71,24 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     work = makeTempDir();
     pacs = new StoreScp(await freePort());
     await pacs.start();
+    probabilities = new StoreScp(await freePort(), 'PROBS');
+    await probabilities.start();
     node = await startTestNode({
       series: { idleSeconds: 1 },
       alerts: {
-        destinations: [{ id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', when: { criticalOnly: false } }],
+        destinations: [
+          { id: 'pacs', type: 'dicom', host: '127.0.0.1', port: pacs.port, aeTitle: 'PACS', when: { criticalOnly: false } },
+          {
+            id: 'probabilities',
+            type: 'dicom',
+            host: '127.0.0.1',
+            port: probabilities.port,
+            aeTitle: 'PROBS',
+            send: ['seg'],
+            segmentation: 'fractional',
+            when: { criticalOnly: false, models: ['stroke-graded'] },
+          },
+        ],
         delivery: { backoff: { initialMs: 10, maxMs: 40 } },
       },
     });
@@ -75,6 +99,7 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
   after(async () => {
     await node?.dispose();
     await pacs?.dispose();
+    await probabilities?.dispose();
     if (work) removeDir(work);
   });
 
@@ -117,8 +142,9 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
   }
 
   it('sends a TID 1500 SR, a SEG on the source slices and a KOS of the key image; dciodvfy finds no error; dcmjs reads them back', async () => {
-    // A 2 × 4 × 4 map, hot in its two left columns: the SEG must be hot on the left of every source slice, cold on the right.
-    const map = new Float32Array(32).map((_, i) => (i % 4 < 2 ? 0.9 : 0.05));
+    // A 2 × 4 × 4 map, hot in its two left columns, warm but under the operating threshold (0.62)
+    // in the third: the binary SEG is in on the left half of every source slice, out on the right.
+    const map = hotLeftMap();
     const { finding, localisation } = await recordFinding({}, map, [2, 4, 4]);
     const [delivery] = await settled();
     const alertId = delivery!.alertId;
@@ -159,7 +185,7 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     expect(byName(items, 'Tracking Unique Identifier')[0]!.UID).to.match(/^2\.25\./);
 
     // The SEG: one frame per source slice the map covers, on that slice's geometry, naming it.
-    const seg = bySop(resultUids.seg(alertId)).data;
+    const seg = bySop(binarySeg(alertId)).data;
     const sources = localisation.images.map((image) => readDataset(node.files.absolutePath(node.index.getInstance(image.instanceId!)!.filePath)));
     // The test model's grid is 4 slices of 5 mm, centred on a stack of 6 at 5 mm: the middle 4 carry the map.
     expect(
@@ -169,12 +195,15 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     expect(seg).to.include({
       SOPClassUID: StorageSopClass.Segmentation,
       Modality: 'SEG',
-      SegmentationType: 'FRACTIONAL',
-      SegmentationFractionalType: 'PROBABILITY',
+      SegmentationType: 'BINARY',
+      BitsAllocated: 1,
+      BitsStored: 1,
+      HighBit: 0,
       Rows: SIZE,
       Columns: SIZE,
       StudyInstanceUID: study,
     });
+    expect(seg).to.not.have.any.keys('SegmentationFractionalType', 'MaximumFractionalValue');
     expect(Number(seg.NumberOfFrames)).to.equal(sources.length);
     expect(seg.FrameOfReferenceUID).to.equal(sources[0]!.FrameOfReferenceUID);
     const shared = first(seg, 'SharedFunctionalGroupsSequence')!;
@@ -182,8 +211,14 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
     expect(first(shared, 'PixelMeasuresSequence')!.PixelSpacing).to.deep.equal(sources[0]!.PixelSpacing);
     const segment = first(seg, 'SegmentSequence')!;
     expect(meaning(segment, 'SegmentedPropertyTypeCodeSequence')).to.equal('Hemorrhage');
+    expect(segment.SegmentDescription).to.equal(
+      'Region where the local score of model stroke 1.0.0 reaches its operating threshold 0.62: where its result points, not a delineation',
+    );
     const frames = seg.PerFrameFunctionalGroupsSequence as Item[];
     const pixels = new Uint8Array((seg.PixelData as ArrayBuffer[])[0]!);
+    // 1 bit a pixel, the frames back to back, padded to an even length.
+    const packed = Math.ceil((frames.length * SIZE * SIZE) / 8);
+    expect(pixels.length).to.equal(packed + (packed % 2));
     frames.forEach((frame, k) => {
       expect(first(frame, 'PlanePositionSequence')!.ImagePositionPatient, `frame ${k + 1} position`).to.deep.equal(sources[k]!.ImagePositionPatient);
       const source = first(first(frame, 'DerivationImageSequence')!, 'SourceImageSequence')!;
@@ -191,10 +226,11 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
         ReferencedSOPInstanceUID: sources[k]!.SOPInstanceUID,
         ReferencedSOPClassUID: sources[k]!.SOPClassUID,
       });
-      const plane = pixels.subarray(k * SIZE * SIZE, (k + 1) * SIZE * SIZE);
-      expect(plane[0]!, `frame ${k + 1}: hot top-left`).to.be.above(200);
-      expect(plane[SIZE - 1]!, `frame ${k + 1}: cold top-right`).to.be.below(20);
-      expect(plane[SIZE * SIZE - 1]!, `frame ${k + 1}: cold bottom-right`).to.be.below(20);
+      // Every row the same: in from the left edge to the half-way line between the hot and warm map columns, out after.
+      for (let r = 0; r < SIZE; r++) {
+        const row = Array.from({ length: SIZE }, (_, c) => bitAt(pixels, k * SIZE * SIZE + r * SIZE + c));
+        expect(row.join(''), `frame ${k + 1} row ${r}`).to.equal('1'.repeat(SIZE / 2) + '0'.repeat(SIZE / 2));
+      }
     });
     const referenced = first(seg, 'ReferencedSeriesSequence')!;
     expect(referenced.SeriesInstanceUID).to.equal(series);
@@ -247,15 +283,16 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
       'the radiograph results delivered',
       30_000,
     );
-    const seg = bySop(resultUids.seg(delivery.alertId));
+    const seg = bySop(binarySeg(delivery.alertId));
     const report = dciodvfyReport(dciodvfy, seg.file);
     expect(report, report).to.not.match(/^Error/m);
-    expect(seg.data).to.include({ Rows: 40, Columns: 48, NumberOfFrames: 1 });
+    expect(seg.data).to.include({ Rows: 40, Columns: 48, NumberOfFrames: 1, SegmentationType: 'BINARY' });
     const frame = (seg.data.PerFrameFunctionalGroupsSequence as Item[])[0]!;
     expect(first(first(frame, 'DerivationImageSequence')!, 'SourceImageSequence')).to.include({ ReferencedSOPInstanceUID: uidFor('air-dx/instance') });
     const pixels = new Uint8Array((seg.data.PixelData as ArrayBuffer[])[0]!);
-    expect(pixels[0]!, 'left: hot').to.be.above(150);
-    expect(pixels[47]!, 'right: cold').to.equal(0);
+    expect(pixels.length, '40 × 48 bits').to.equal(240);
+    expect(bitAt(pixels, 0), 'left: in').to.equal(1);
+    expect(bitAt(pixels, 47), 'right: out').to.equal(0);
   });
 
   it('names each frame of a multi-frame source (Enhanced CT) in the SEG; dciodvfy finds no error', async () => {
@@ -278,7 +315,7 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
       }),
     );
     const pre = await preprocessSeries([node.files.absolutePath(instance.filePath)], manifest);
-    const map = new Float32Array(64).fill(0.5);
+    const map = new Float32Array(64).fill(0.8);
     const placed = localisationOf(pre, map, [4, 4, 4]);
     const localisation = { ...placed, images: placed.images.map((image) => ({ ...image, instanceId: instance.id })) };
     const studyId = node.index.getResource('series', instance.seriesId)!.parentId!;
@@ -298,7 +335,7 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
       'the enhanced CT results delivered',
       30_000,
     );
-    const seg = bySop(resultUids.seg(delivery.alertId));
+    const seg = bySop(binarySeg(delivery.alertId));
     const report = dciodvfyReport(dciodvfy, seg.file);
     expect(report, report).to.not.match(/^Error/m);
     const frames = seg.data.PerFrameFunctionalGroupsSequence as Item[];
@@ -333,12 +370,13 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
       stepsDone: 3,
       closedReason: 'SR and KOS stored; no SEG (no localisation map to show, or its source images gone from the node)',
     });
-    expect(received().some((r) => r.data.SOPInstanceUID === resultUids.seg(delivery.alertId))).to.equal(false);
+    expect(received().some((r) => r.data.SOPInstanceUID === binarySeg(delivery.alertId))).to.equal(false);
     expect(bySop(resultUids.kos(delivery.alertId)).data.Modality).to.equal('KO');
   });
 
-  it('leaves out of the SEG the slices where the map is nothing', async () => {
-    // Plane 0 hot, plane 1 nothing: of the 4 slices the grid covers, the last lies on plane 1 alone.
+  it('leaves out of the SEG the slices where the segment is empty', async () => {
+    // Plane 0 hot, plane 1 nothing: of the 4 slices the grid covers (at map planes -0.25, 0.25,
+    // 0.75 and 1.25), the first two are nearer plane 0 and in, the last two nearer plane 1 and out.
     const map = new Float32Array(32).map((_, i) => (i < 16 ? 0.9 : 0));
     const { finding } = await recordFinding(
       { modelId: 'stroke-focal', modelVersion: '1.1.0', concept: { system: 'http://snomed.info/sct', code: '1386000', display: 'Intracranial hemorrhage' } },
@@ -350,12 +388,65 @@ describe('alerts/channels/dicom: IHE AI Results (TID 1500 SR, SEG, KOS) from a n
       'delivered',
       30_000,
     );
-    const seg = bySop(resultUids.seg(delivery.alertId));
+    const seg = bySop(binarySeg(delivery.alertId));
     const report = dciodvfyReport(dciodvfy, seg.file);
     expect(report, report).to.not.match(/^Error/m);
     const frames = seg.data.PerFrameFunctionalGroupsSequence as Item[];
     const sources = frames.map((frame) => first(first(frame, 'DerivationImageSequence')!, 'SourceImageSequence')!.ReferencedSOPInstanceUID);
-    expect(sources).to.deep.equal([1, 2, 3].map((i) => uidFor(`air/instance/${i}`)));
-    expect(frames.map((frame) => (first(frame, 'FrameContentSequence')!.DimensionIndexValues as number[])[1])).to.deep.equal([1, 2, 3]);
+    expect(sources).to.deep.equal([1, 2].map((i) => uidFor(`air/instance/${i}`)));
+    expect(frames.map((frame) => (first(frame, 'FrameContentSequence')!.DimensionIndexValues as number[])[1])).to.deep.equal([1, 2]);
+  });
+
+  it('sends the graded map as a FRACTIONAL SEG to a destination that asks for it, beside the binary one, under its own UID; dciodvfy finds no error', async () => {
+    const { finding } = await recordFinding(
+      { modelId: 'stroke-graded', concept: { system: 'http://snomed.info/sct', code: '432504007', display: 'Cerebral infarction' } },
+      hotLeftMap(),
+      [2, 4, 4],
+    );
+    const deliveredTo = (destination: string) =>
+      eventually(
+        () =>
+          node.alerts.deliveries
+            .list({ limit: 100 })
+            .find((d) => d.destinationId === destination && d.state === 'delivered' && node.alerts.alerts.get(d.alertId)?.finding.id === finding.id),
+        `delivered to ${destination}`,
+        30_000,
+      );
+    const graded = await deliveredTo('probabilities');
+    expect(graded).to.include({ stepsDone: 1, closedReason: 'SEG stored' });
+    const [file] = probabilities.files().map((f) => path.join(probabilities.dir, f));
+    const report = dciodvfyReport(dciodvfy, file!);
+    expect(report, report).to.not.match(/^Error/m);
+    const seg = readDataset(file!);
+    expect(seg).to.include({
+      SOPInstanceUID: resultUids.seg(graded.alertId, 'fractional'),
+      SegmentationType: 'FRACTIONAL',
+      SegmentationFractionalType: 'PROBABILITY',
+      MaximumFractionalValue: 255,
+      BitsAllocated: 8,
+    });
+    expect(first(seg, 'SegmentSequence')!.SegmentDescription).to.equal(
+      'Localisation map of model stroke-graded 1.0.0 as probabilities: where its result points, not a delineation',
+    );
+    const pixels = new Uint8Array((seg.PixelData as ArrayBuffer[])[0]!);
+    const frames = Number(seg.NumberOfFrames);
+    expect(pixels.length).to.equal(frames * SIZE * SIZE);
+    // Graded: hot on the left, the warm column under the threshold still there (it is not cut), the right edge cooler still.
+    const row = Array.from(pixels.subarray(0, SIZE));
+    expect(row[0]!, 'hot left').to.be.above(200);
+    expect(
+      row.some((v) => v > 120 && v < 160),
+      'the warm column (0.55 is 140 of 255), graded',
+    ).to.equal(true);
+    expect(row[SIZE - 1]!, 'cooler right')
+      .to.be.above(0)
+      .and.below(100);
+    // The first PACS had the binary SEG of the same alert: another instance.
+    await deliveredTo('pacs');
+    expect(bySop(binarySeg(graded.alertId)).data.SegmentationType).to.equal('BINARY');
+    expect(binarySeg(graded.alertId)).to.not.equal(resultUids.seg(graded.alertId, 'fractional'));
+    // In a series of its own, so a viewer lists the two apart.
+    expect(seg.SeriesDescription).to.equal('AI localisation map, probabilities (Vigil, demonstrator)');
+    expect(seg.SeriesInstanceUID).to.not.equal(bySop(binarySeg(graded.alertId)).data.SeriesInstanceUID);
   });
 });

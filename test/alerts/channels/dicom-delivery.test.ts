@@ -8,6 +8,7 @@ import { storeFailure } from '../../../src/alerts/channels/dicom/dicom-channel.j
 import { resultUids } from '../../../src/alerts/channels/dicom/result-uids.js';
 import type { Delivery } from '../../../src/alerts/model.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { dicomDestination } from '../../../src/config/sections/alerts.js';
 import type { VigilError } from '../../../src/core/errors.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { alertsHarness, type AlertsHarness } from '../../helpers/alerts-harness.js';
@@ -275,7 +276,7 @@ describe('alerts/channels/dicom: configuration and C-STORE statuses', () => {
     try {
       const file = path.join(dir, 'vigil.yaml');
       const pacs = { id: 'pacs', type: 'dicom', host: 'pacs.example.org', port: 70000, aeTitle: 'A_CALLED_AE_TITLE_TOO_LONG', send: ['sr', 'pdf'] };
-      const twice = { id: 'pacs-2', type: 'dicom', host: 'pacs.example.org', port: 104, aeTitle: 'PACS', send: ['sr', 'seg', 'sr'] };
+      const twice = { id: 'pacs-2', type: 'dicom', host: 'pacs.example.org', port: 104, aeTitle: 'PACS', send: ['sr', 'seg', 'sr'], segmentation: 'graded' };
       fs.writeFileSync(file, YAML.stringify({ alerts: { destinations: [pacs, twice] } }));
       const err = (() => {
         try {
@@ -285,16 +286,26 @@ describe('alerts/channels/dicom: configuration and C-STORE statuses', () => {
         }
         throw new Error('expected the configuration to be refused');
       })();
-      const paths = (err.extra!.problems as { path: string }[]).map((p) => p.path);
-      expect(paths).to.have.members([
+      const problems = err.extra!.problems as { path: string; message: string }[];
+      expect(problems.map((p) => p.path)).to.have.members([
         'alerts.destinations.0.port',
         'alerts.destinations.0.aeTitle',
         'alerts.destinations.0.send.1',
         'alerts.destinations.1.send',
+        'alerts.destinations.1.segmentation',
       ]);
+      expect(problems.find((p) => p.path === 'alerts.destinations.1.segmentation')!.message)
+        .to.include('binary')
+        .and.include('fractional');
     } finally {
       removeDir(dir);
     }
+  });
+
+  it('a DICOM destination sends binary SEGs unless it asks for fractional ones', () => {
+    const pacs = { id: 'pacs', type: 'dicom', host: 'pacs.example.org', port: 104, aeTitle: 'PACS' };
+    expect(dicomDestination.parse(pacs).segmentation).to.equal('binary');
+    expect(dicomDestination.parse({ ...pacs, segmentation: 'fractional' }).segmentation).to.equal('fractional');
   });
 
   it('reads a C-STORE status: out of resources is retried, any other refusal is a dead letter', () => {

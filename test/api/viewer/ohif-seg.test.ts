@@ -1,6 +1,4 @@
-import fs from 'node:fs';
 import path from 'node:path';
-import dcmjs from 'dcmjs';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { AIR_SERIES } from '../../../src/alerts/channels/dicom/air/air-codes.js';
@@ -10,7 +8,6 @@ import { manifestSchema } from '../../../src/triage/manifest.js';
 import { preprocessSeries } from '../../../src/triage/pipeline/preprocess.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { storescu, storeResponses } from '../../helpers/dcmtk.js';
-import { uidFor } from '../../helpers/dicom-fixtures.js';
 import { eventually } from '../../helpers/eventually.js';
 import { makeFinding } from '../../helpers/findings.js';
 import { volumeManifest } from '../../helpers/manifests.js';
@@ -62,7 +59,22 @@ describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium
     const dicomPort = await freePort();
     node = await startTestNode({
       dicom: { port: dicomPort },
-      alerts: { destinations: [{ id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', when: { criticalOnly: false } }] },
+      alerts: {
+        destinations: [
+          // The node's default SEG (binary), and the graded one a second destination asks for.
+          { id: 'self', type: 'dicom', host: '127.0.0.1', port: dicomPort, aeTitle: 'VIGIL', when: { criticalOnly: false } },
+          {
+            id: 'self-probabilities',
+            type: 'dicom',
+            host: '127.0.0.1',
+            port: dicomPort,
+            aeTitle: 'VIGIL',
+            send: ['seg'],
+            segmentation: 'fractional',
+            when: { criticalOnly: false },
+          },
+        ],
+      },
     });
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-seg-');
@@ -101,7 +113,7 @@ describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium
     if (work && !process.env.VIEWER_KEEP) removeDir(work);
   });
 
-  it('stores the AI result set (SR, SEG, KOS) of a finding with a localisation map in the study', async () => {
+  it('stores the AI result set (SR, SEG, KOS) of a finding with a localisation map in the study, and the graded SEG in a series of its own', async () => {
     const instances = await eventually(() => {
       const [studyId] = node.index.listIds('studies', 0, 1);
       const [seriesId] = studyId ? node.index.childIds('studies', studyId) : [];
@@ -146,8 +158,8 @@ describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium
         .childIds('studies', studyId)
         .map((id) => node.index.getResource('series', id)!.mainTags.Modality)
         .sort();
-    await eventually(() => modalities().length >= 4, 'the SR, SEG and KOS stored back into the study', 30_000);
-    expect(modalities()).to.deep.equal(['CT', 'KO', 'SEG', 'SR']);
+    await eventually(() => modalities().length >= 5, 'the SR, both SEGs and KOS stored back into the study', 30_000);
+    expect(modalities()).to.deep.equal(['CT', 'KO', 'SEG', 'SEG', 'SR']);
   });
 
   /** Double-clicks a series' thumbnail and gives back how many coloured pixels the viewport then shows (0 after 20 s). */
@@ -168,10 +180,16 @@ describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium
     const canvas = await page.waitForSelector('canvas.cornerstone-canvas', { timeout: 45_000 });
     const skip = await page.$('text=Skip all');
     if (skip) await skip.click();
-    for (const series of [AIR_SERIES.seg, AIR_SERIES.sr, AIR_SERIES.kos]) await page.waitForSelector(`text=${series.description}`, { timeout: 45_000 });
+    for (const series of [AIR_SERIES.seg, AIR_SERIES.segFractional, AIR_SERIES.sr, AIR_SERIES.kos])
+      await page.waitForSelector(`text=${series.description}`, { timeout: 45_000 });
     // Each result series is listed under its modality.
     const listed = await page.textContent('body');
-    for (const label of [`SEG${AIR_SERIES.seg.description}`, `SR${AIR_SERIES.sr.description}`, `KO${AIR_SERIES.kos.description}`])
+    for (const label of [
+      `SEG${AIR_SERIES.seg.description}`,
+      `SEG${AIR_SERIES.segFractional.description}`,
+      `SR${AIR_SERIES.sr.description}`,
+      `KO${AIR_SERIES.kos.description}`,
+    ])
       expect(listed?.replace(/\s+/g, ''), label).to.include(label.replace(/\s+/g, ''));
     // The viewport opens on the first slice, above the head; the middle one shows it.
     await canvas.click();
@@ -187,8 +205,8 @@ describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('OHIF 3.13.2 refuses the graded (FRACTIONAL, PROBABILITY) SEG with its own reason; the CT opens again from its thumbnail', async () => {
-    await (await page.waitForSelector(`text=${AIR_SERIES.seg.description}`, { timeout: 45_000 })).dblclick();
+  it('OHIF 3.13.2 refuses the graded (FRACTIONAL, PROBABILITY) SEG, segmentation: fractional, with its own reason; the CT opens again from its thumbnail', async () => {
+    await (await page.waitForSelector(`text=${AIR_SERIES.segFractional.description}`, { timeout: 45_000 })).dblclick();
     // What OHIF's SEG loader (@cornerstonejs/adapters) says: it takes a FRACTIONAL SEG only when
     // every value is 0 or MaximumFractionalValue. When a release draws graded SEGs, this fails.
     const refusal = 'Fractional segmentations are not yet supported';
@@ -212,58 +230,19 @@ describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium
     expect(pageErrors).to.deep.equal([]);
   });
 
-  it('draws the same SEG over the CT once every value is 0 or the maximum: the rest of it (geometry, references, segment) is what OHIF needs', async () => {
-    const copy = pseudoBinaryCopy(node, phantom.label.series.studyInstanceUid, path.join(work, 'pseudo-binary-seg.dcm'));
-    // -R: propose the SOP classes of the files given (storescu's default list has no Segmentation).
-    const sent = await storescu(node.dicom.port, [copy], { extra: ['-R'] });
-    expect(storeResponses(sent).success, sent.stderr).to.equal(1);
+  it("draws the node's own default (BINARY) SEG over the CT, its segment listed in the segmentation panel", async () => {
     await page.goto(`${base}/viewer/viewer?StudyInstanceUIDs=${phantom.label.series.studyInstanceUid}`);
     await page.waitForSelector('canvas.cornerstone-canvas', { timeout: 45_000 });
     const skip = await page.$('text=Skip all');
     if (skip) await skip.click();
-    const coloured = await colourAfterOpening(PSEUDO_BINARY_DESCRIPTION, 'pseudo-binary-seg-over-ct.png');
+    const coloured = await colourAfterOpening(AIR_SERIES.seg.description, 'binary-seg-over-ct.png');
     expect(coloured, `coloured pixels of the segment over the CT (screenshot in ${work})`).to.be.greaterThan(50);
     // OHIF previews a SEG first and asks whether to open it; opened, its panel lists the segment.
     await (await page.waitForSelector('button:has-text("Yes")', { timeout: 20_000 })).click();
     // The right side panel opens on the segmentation tab (OHIF names its tab buttons `{panel}-btn`).
     await (await page.waitForSelector('[data-cy^="panelSegmentation"][data-cy$="-btn"]', { timeout: 20_000 })).click();
     await page.waitForSelector('text=Hemorrhage (AI)', { timeout: 30_000 });
-    await page.screenshot({ path: path.join(work, 'pseudo-binary-seg-opened.png') });
+    await page.screenshot({ path: path.join(work, 'binary-seg-opened.png') });
     expect(pageErrors).to.deep.equal([]);
   });
 });
-
-const PSEUDO_BINARY_DESCRIPTION = 'Pseudo-binary copy (test)';
-
-/**
- * The node's stored SEG, its values cut to 0 or 255 (MaximumFractionalValue) at half, as a new
- * instance in a new series: the one difference from the node's own SEG is the values.
- */
-function pseudoBinaryCopy(node: TestNode, studyInstanceUid: string, file: string): string {
-  const study = node.index.listIds('studies', 0, 10).find((id) => node.index.getResource('studies', id)!.mainTags.StudyInstanceUID === studyInstanceUid)!;
-  const segSeries = node.index.childIds('studies', study).find((id) => node.index.getResource('series', id)!.mainTags.Modality === 'SEG')!;
-  const [instance] = node.index.instancesUnder('series', segSeries);
-  const bytes = fs.readFileSync(node.files.absolutePath(instance!.filePath));
-  const message = dcmjs.data.DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.dict);
-  const pixels = new Uint8Array((dataset.PixelData as ArrayBuffer[])[0]!);
-  expect(
-    pixels.some((v) => v > 0 && v < 255),
-    'the stored SEG is graded',
-  ).to.equal(true);
-  const cut = pixels.map((v) => (v >= 128 ? 255 : 0));
-  const sopInstanceUid = uidFor('segview/pseudo-binary/instance');
-  Object.assign(dataset, {
-    SOPInstanceUID: sopInstanceUid,
-    SeriesInstanceUID: uidFor('segview/pseudo-binary/series'),
-    SeriesNumber: 9905,
-    SeriesDescription: PSEUDO_BINARY_DESCRIPTION,
-    PixelData: [cut.buffer],
-  });
-  const meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(message.meta);
-  meta.MediaStorageSOPInstanceUID = sopInstanceUid;
-  const out = new dcmjs.data.DicomDict(dcmjs.data.DicomMetaDictionary.denaturalizeDataset(meta));
-  out.dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(dataset);
-  fs.writeFileSync(file, Buffer.from(out.write()));
-  return file;
-}

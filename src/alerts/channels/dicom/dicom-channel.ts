@@ -141,7 +141,16 @@ export class DicomChannel implements ChannelHandler {
         what: 'SEG',
         build: async () => {
           const stored = air.localisation(alert.finding.id);
-          return stored ? buildSegmentation(alert, context, stored.localisation, stored.map, await sourceSlices(stored.localisation, air.instanceFile)) : null;
+          return stored
+            ? buildSegmentation(
+                alert,
+                context,
+                stored.localisation,
+                stored.map,
+                await sourceSlices(stored.localisation, air.instanceFile),
+                this.dest.segmentation,
+              )
+            : null;
         },
       });
     }

@@ -1,4 +1,5 @@
 import { derivedUid } from '../../../dicom/data/uids.js';
+import type { SegmentationType } from '../../../config/sections/alerts.js';
 import type { DeliveryKind } from '../../model.js';
 
 /**
@@ -13,12 +14,22 @@ export const resultUids = {
   scSeries: (resultId: string) => derivedUid('vigil-result', resultId, 'sc-series'),
   sr: (alertId: string, kind: Exclude<DeliveryKind, 'escalation'>) => derivedUid('vigil-alert', alertId, 'sr', kind),
   sc: (alertId: string) => derivedUid('vigil-alert', alertId, 'sc'),
-  segSeries: (resultId: string) => derivedUid('vigil-result', resultId, 'seg-series'),
-  seg: (alertId: string) => derivedUid('vigil-alert', alertId, 'seg'),
+  /** The binary and fractional SEGs of a result in two series (the fractional one in the series it had when it was the only kind). */
+  segSeries: (resultId: string, type: SegmentationType) =>
+    type === 'fractional' ? derivedUid('vigil-result', resultId, 'seg-series') : derivedUid('vigil-result', resultId, 'seg-series', type),
+  /**
+   * A binary and a fractional SEG of one alert are two different objects (two destinations may
+   * ask for one each, and the node keeps both): each has its own UID. The fractional one keeps
+   * the UID it had when it was the only kind, so a delivery retried across the upgrade sends the
+   * same instance.
+   */
+  seg: (alertId: string, type: SegmentationType) =>
+    type === 'fractional' ? derivedUid('vigil-alert', alertId, 'seg') : derivedUid('vigil-alert', alertId, 'seg', type),
   kosSeries: (resultId: string) => derivedUid('vigil-result', resultId, 'kos-series'),
   kos: (alertId: string) => derivedUid('vigil-alert', alertId, 'kos'),
   /** One finding of one result is one tracked object (TID 1500), whatever later documents say about it. */
   tracking: (resultId: string) => derivedUid('vigil-result', resultId, 'tracking'),
   /** The SEG's dimension organisation: one per SEG instance. */
-  segDimensions: (alertId: string) => derivedUid('vigil-alert', alertId, 'seg-dimensions'),
+  segDimensions: (alertId: string, type: SegmentationType) =>
+    type === 'fractional' ? derivedUid('vigil-alert', alertId, 'seg-dimensions') : derivedUid('vigil-alert', alertId, 'seg-dimensions', type),
 };

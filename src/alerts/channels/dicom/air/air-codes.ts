@@ -52,6 +52,8 @@ export const AIR_SERIES = {
   sr: { number: 9901, description: 'AI results (Vigil, demonstrator)' },
   sc: { number: 9902, description: 'AI triage key images (Vigil, demonstrator)' },
   seg: { number: 9903, description: 'AI localisation map (Vigil, demonstrator)' },
+  /** The graded SEG (a destination's `segmentation: fractional`), in a series of its own: a viewer lists the two apart. */
+  segFractional: { number: 9906, description: 'AI localisation map, probabilities (Vigil, demonstrator)' },
   kos: { number: 9904, description: 'AI key images (Vigil, demonstrator)' },
 } as const;
 

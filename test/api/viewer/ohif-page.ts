@@ -1,4 +1,8 @@
-import type { Browser, ElementHandle } from 'playwright-core';
+import path from 'node:path';
+import { expect } from 'chai';
+import type { Browser, BrowserContext, ElementHandle } from 'playwright-core';
+import { writePhantom, type PhantomOptions, type WrittenPhantom } from '../../../src/tools/phantom/phantom.js';
+import { storescu, storeResponses } from '../../helpers/dcmtk.js';
 
 /** Debian's Chromium, as the worklist page tests start it: no network of its own, no GPU. */
 export async function launch(executablePath: string): Promise<Browser> {
@@ -7,6 +11,30 @@ export async function launch(executablePath: string): Promise<Browser> {
     executablePath,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+}
+
+/**
+ * A browser context at the viewer's size whose requests may reach loopback only: anything else is
+ * aborted (the test OIDC provider's login page asks for a web font, for one).
+ */
+export async function loopbackContext(browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await context.route(
+    (url) => url.hostname !== '127.0.0.1',
+    (route) => route.abort(),
+  );
+  return context;
+}
+
+/** Draws a phantom study into `dir` and sends it with DCMTK's storescu: every instance stored. */
+export async function storePhantomStudy(port: number, options: PhantomOptions, dir: string): Promise<WrittenPhantom> {
+  const phantom = writePhantom(options, dir);
+  const sent = await storescu(
+    port,
+    phantom.files.map((f) => path.join(phantom.dir, f)),
+  );
+  expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
+  return phantom;
 }
 
 type Canvas2d = {

@@ -2,12 +2,11 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { AIR_SERIES } from '../../../src/alerts/channels/dicom/air/air-codes.js';
-import { writePhantom, type WrittenPhantom } from '../../../src/tools/phantom/phantom.js';
+import type { WrittenPhantom } from '../../../src/tools/phantom/phantom.js';
 import { localisationOf } from '../../../src/triage/localisation.js';
 import { manifestSchema } from '../../../src/triage/manifest.js';
 import { preprocessSeries } from '../../../src/triage/pipeline/preprocess.js';
 import { encodePng } from '../../../src/triage/png.js';
-import { storescu, storeResponses } from '../../helpers/dcmtk.js';
 import { eventually } from '../../helpers/eventually.js';
 import { makeFinding } from '../../helpers/findings.js';
 import { volumeManifest } from '../../helpers/manifests.js';
@@ -15,7 +14,7 @@ import { freePort } from '../../helpers/node-process.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
-import { canvasLevels, colouredPixels, launch } from './ohif-page.js';
+import { canvasLevels, colouredPixels, launch, loopbackContext, storePhantomStudy } from './ohif-page.js';
 
 /** The model grid the seeded map lies on: 4 planes of 16 × 16 over the head. */
 const GRID = { depth: 4, rows: 16, columns: 16 };
@@ -78,18 +77,13 @@ describe("api/viewer: the AI result's segmentation over the CT in OHIF (Chromium
     });
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-seg-');
-    phantom = writePhantom({ kind: 'head-ct', finding: 'ich', size: 'large', seed: 11, matrix: 64, sliceThicknessMm: 10 }, path.join(work, 'study'));
-    const sent = await storescu(
+    phantom = await storePhantomStudy(
       node.dicom.port,
-      phantom.files.map((f) => path.join(phantom.dir, f)),
+      { kind: 'head-ct', finding: 'ich', size: 'large', seed: 11, matrix: 64, sliceThicknessMm: 10 },
+      path.join(work, 'study'),
     );
-    expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
     browser = await launch(chromiumPath);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.route(
-      (url) => url.hostname !== '127.0.0.1',
-      (route) => route.abort(),
-    );
+    const context = await loopbackContext(browser);
     context.on('request', (r) => {
       if (r.url().includes('/dicom-web/')) dicomWeb.push(r.url());
     });

@@ -1,17 +1,16 @@
 import { expect } from 'chai';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { writePhantom, type WrittenPhantom } from '../../../src/tools/phantom/phantom.js';
+import type { WrittenPhantom } from '../../../src/tools/phantom/phantom.js';
 import { encodePng } from '../../../src/triage/png.js';
 import { eventually } from '../../helpers/eventually.js';
 import { makeFinding, type SeededStudy } from '../../helpers/findings.js';
-import { storescu, storeResponses } from '../../helpers/dcmtk.js';
 import { freePort } from '../../helpers/node-process.js';
 import { OIDC_CLIENT, TestOidcProvider } from '../../helpers/oidc-provider.js';
 import { startTestNode, type TestNode } from '../../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../../helpers/tmp.js';
 import { requireTool } from '../../helpers/tools.js';
-import { canvasLevels, launch } from './ohif-page.js';
+import { canvasLevels, launch, loopbackContext, storePhantomStudy } from './ohif-page.js';
 
 const ACCOUNTS = { rad: { name: 'Rita Adler', preferred_username: 'radler', groups: ['vigil-radiologists'] } };
 
@@ -48,22 +47,16 @@ describe("api/viewer: OHIF at /viewer against the node's own DICOMweb (Chromium,
       },
     });
     work = makeTempDir('vigil-viewer-');
-    phantom = writePhantom({ kind: 'head-ct', finding: 'none', seed: 7, matrix: 128, sliceThicknessMm: 10 }, path.join(work, 'study'));
-    const sent = await storescu(
+    phantom = await storePhantomStudy(
       node.dicom.port,
-      phantom.files.map((f) => path.join(phantom.dir, f)),
+      { kind: 'head-ct', finding: 'none', seed: 7, matrix: 128, sliceThicknessMm: 10 },
+      path.join(work, 'study'),
     );
-    expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
 
     browser = await launch(chromiumPath);
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    // Every request the browser makes once signed in. The test provider's own login page asks
-    // for a web font: nothing outside loopback is ever let through.
+    context = await loopbackContext(browser);
+    // Every request the browser makes once signed in (what left loopback was aborted, and is listed too).
     context.on('request', (r) => requested.push(r.url()));
-    await context.route(
-      (url) => url.hostname !== '127.0.0.1',
-      (route) => route.abort(),
-    );
     page = await context.newPage();
     page.on('pageerror', (err) => console.error('viewer page error:', err.message));
     if (process.env.VIEWER_DEBUG) {
@@ -178,18 +171,13 @@ describe('api/viewer: signed in with a token typed into the worklist page; the A
     });
     base = `http://127.0.0.1:${node.http.port}`;
     work = makeTempDir('vigil-viewer-');
-    phantom = writePhantom({ kind: 'head-ct', finding: 'none', seed: 8, matrix: 64, sliceThicknessMm: 10 }, path.join(work, 'study'));
-    const sent = await storescu(
+    phantom = await storePhantomStudy(
       node.dicom.port,
-      phantom.files.map((f) => path.join(phantom.dir, f)),
+      { kind: 'head-ct', finding: 'none', seed: 8, matrix: 64, sliceThicknessMm: 10 },
+      path.join(work, 'study'),
     );
-    expect(storeResponses(sent).success, sent.stderr).to.equal(phantom.files.length);
     browser = await launch(chromiumPath);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    await context.route(
-      (url) => url.hostname !== '127.0.0.1',
-      (route) => route.abort(),
-    );
+    const context = await loopbackContext(browser);
     context.on('request', (r) => {
       if (r.url().includes('/dicom-web/')) dicomWeb.push({ url: r.url(), authorization: r.headers().authorization });
     });

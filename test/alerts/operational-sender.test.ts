@@ -69,4 +69,63 @@ describe('alerts/operational: notices in the durable job queue', () => {
     // The jobs are the queue's: what /metrics shows of queue 'operational'.
     expect(new SqliteJobQueue(db).counts('operational')).to.include({ done: 2, queued: 0, running: 0 });
   });
+
+  it('goes on after the index refuses a write, and sends a notice posted but not recorded again under its key', async () => {
+    const received: (string | undefined)[] = [];
+    server = http.createServer((req, res) => {
+      req.resume().on('end', () => {
+        received.push(req.headers['idempotency-key'] as string | undefined);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ops`;
+
+    const db = openDatabase(':memory:');
+    migrate(db, [storeMigrations, queueMigrations, operationalMigrations]);
+    const destinations = configSchema.parse({ alerts: { destinations: [{ id: 'it-ops', type: 'webhook', use: 'operational', url, secret: 'o'.repeat(32) }] } })
+      .alerts.destinations;
+    const outbox = new OperationalOutbox(db, { changes: new ChangeFeed(db), destinations: () => destinations });
+    // The disk fills up: the first claim and the first record of a delivery are refused.
+    const full = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+    const take = outbox.take.bind(outbox);
+    let takes = 0;
+    outbox.take = (...args) => {
+      if (takes++ === 0) throw full();
+      return take(...args);
+    };
+    const markDelivered = outbox.markDelivered.bind(outbox);
+    let records = 0;
+    outbox.markDelivered = (...args) => {
+      if (records++ === 0) throw full();
+      return markDelivered(...args);
+    };
+    const markFailed = outbox.markFailed.bind(outbox);
+    let failedRecords = 0;
+    outbox.markFailed = (...args) => {
+      if (failedRecords++ === 0) throw full();
+      return markFailed(...args);
+    };
+    const first = outbox.enqueue({ kind: 'model-drift', modelId: 'stroke', day: '2026-12-01', summary: 'drift', data: {} })!;
+    const [a] = outbox.deliveriesOf(first.id);
+    const sender = new OperationalSender(outbox, {
+      destinations: () => destinations,
+      backoff: { initialMs: 20, maxMs: 20, factor: 2 },
+      clock: systemClock,
+      log: silentLogger(),
+      random: () => 1,
+    });
+    sender.start();
+    try {
+      await eventually(() => outbox.deliveriesOf(first.id)[0]!.state === 'delivered', 'the notice delivered after the index came back', 15_000);
+      // The loop is alive: a notice raised afterwards goes out too.
+      const second = outbox.enqueue({ kind: 'model-drift', modelId: 'stroke', day: '2026-12-02', summary: 'drift', data: {} })!;
+      await eventually(() => outbox.deliveriesOf(second.id)[0]!.state === 'delivered', 'a later notice delivered', 15_000);
+    } finally {
+      await sender.stop();
+    }
+    // Posted once before its record was refused, then again: the same key both times.
+    expect(received.slice(0, 2)).to.deep.equal([a!.idempotencyKey, a!.idempotencyKey]);
+    expect(received).to.have.length(3);
+  });
 });

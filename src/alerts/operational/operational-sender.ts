@@ -1,4 +1,5 @@
 import type { DeliveryConfig, DestinationConfig, WebhookDestinationConfig } from '../../config/sections/alerts.js';
+import { backoffDelay, INDEX_RETRY } from '../../core/backoff.js';
 import { sleep, type Clock } from '../../core/clock.js';
 import { isVigilError } from '../../core/errors.js';
 import { tlsClientOptions } from '../../config/tls-client.js';
@@ -28,6 +29,8 @@ export class OperationalSender {
   private sleeper: AbortController | undefined;
   private readonly stopper = new AbortController();
   private unsubscribe: (() => void) | undefined;
+  /** The delivery being posted: handed back if the index cannot record how it went. */
+  private inFlight: OperationalDelivery | undefined;
 
   constructor(
     private readonly outbox: OperationalOutbox,
@@ -54,20 +57,20 @@ export class OperationalSender {
   }
 
   private async run(): Promise<void> {
+    let indexFailures = 0;
     while (this.running) {
-      let wait = IDLE_POLL_MS;
-      for (const dest of this.deps.destinations()) {
-        if (!this.running || !dest.enabled || dest.use !== 'operational' || dest.type !== 'webhook') continue;
-        // Each destination's deliveries one after the other, oldest first.
-        for (;;) {
-          const d = this.outbox.take(dest.id, this.deps.clock.now());
-          if (d && (await this.attempt(dest, d))) continue;
-          // None due, or this one failed: wake when the destination's head is due.
-          const head = this.outbox.nextPending(dest.id);
-          const now = this.deps.clock.now();
-          if (head) wait = Math.min(wait, head.nextAttemptAt > now ? head.nextAttemptAt - now : NOT_ITS_TURN_MS);
-          break;
-        }
+      let wait: number;
+      try {
+        wait = await this.round();
+        indexFailures = 0;
+      } catch (err) {
+        // The index refused a write (a full disk, say): wait, longer each time, and go on, as the
+        // alert workers do. A notice posted but not recorded is handed back and sent again later,
+        // under the same Idempotency-Key.
+        indexFailures++;
+        wait = backoffDelay(indexFailures, INDEX_RETRY);
+        this.deps.log.error('operational sender could not use the index: retrying later', { error: describeError(err), retryInMs: wait });
+        this.handBack();
       }
       if (!this.running) return;
       this.sleeper = new AbortController();
@@ -75,20 +78,54 @@ export class OperationalSender {
     }
   }
 
+  /** One pass over the operational destinations; how long to sleep after it. */
+  private async round(): Promise<number> {
+    let wait = IDLE_POLL_MS;
+    for (const dest of this.deps.destinations()) {
+      if (!this.running || !dest.enabled || dest.use !== 'operational' || dest.type !== 'webhook') continue;
+      // Each destination's deliveries one after the other, oldest first.
+      for (;;) {
+        const d = this.outbox.take(dest.id, this.deps.clock.now());
+        if (d && (await this.attempt(dest, d))) continue;
+        // None due, or this one failed: wake when the destination's head is due.
+        const head = this.outbox.nextPending(dest.id);
+        const now = this.deps.clock.now();
+        if (head) wait = Math.min(wait, head.nextAttemptAt > now ? head.nextAttemptAt - now : NOT_ITS_TURN_MS);
+        break;
+      }
+    }
+    return wait;
+  }
+
+  private handBack(): void {
+    const d = this.inFlight;
+    this.inFlight = undefined;
+    if (!d) return;
+    try {
+      this.outbox.release(d);
+    } catch {
+      // The index still refuses: the delivery's hold runs out and it is taken again then.
+    }
+  }
+
   private async attempt(dest: WebhookDestinationConfig, d: OperationalDelivery): Promise<boolean> {
     const notice = this.outbox.get(d.noticeId)!;
+    this.inFlight = d;
     try {
       await post(dest, notice, d, this.deps.clock.now(), this.stopper.signal);
       this.outbox.markDelivered(d, this.deps.clock.now());
+      this.inFlight = undefined;
       this.deps.log.info('operational notice delivered', { destination: dest.id, noticeId: notice.id, kind: notice.kind, modelId: notice.modelId });
       return true;
     } catch (err) {
       if (!this.running) {
         this.outbox.release(d);
+        this.inFlight = undefined;
         return false;
       }
       const retryAt = this.deps.clock.now() + retryDelay(d.attempts, this.deps.backoff, this.deps.random);
       this.outbox.markFailed(d, retryAt, { code: isVigilError(err) ? err.code : 'INTERNAL', detail: describeError(err) });
+      this.inFlight = undefined;
       this.deps.log.warn('operational notice not delivered; retrying', {
         destination: dest.id,
         noticeId: notice.id,

@@ -63,8 +63,7 @@ import { TRIAGE_QUEUE } from './triage/jobs.js';
 function queuesShown(holding: readonly string[]): string[] {
   return [...new Set([TRIAGE_QUEUE, ...holding])];
 }
-import { ownAeTitles } from './rules/routing-service.js';
-import { isOwnResultSeries } from './store/own-results.js';
+import { isOwnResults } from './rules/routing-service.js';
 
 /** Something with a lifecycle; started in order, stopped in reverse. */
 interface Part {
@@ -275,8 +274,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     triagesVersion: (version) => version === 1 || config.series.rerunTriageOnReopen,
     candidates: async (id) => {
       const facts = await rules.series.facts(id);
-      // The node's own results are never triaged, early or late.
-      if (facts && isOwnResultSeries(ownAeTitles(facts.facts['association.callingAeTitle']))) return [];
+      if (facts && isOwnResults(facts)) return [];
       return facts ? routeSeries(rules.book.inForce().ruleSet, facts).jobs : undefined;
     },
     partialOf: (modelId) => triage.registry.get(modelId)?.manifest?.partial,

@@ -5,6 +5,7 @@ import type { DicomIndex } from '../store/dicom-index.js';
 import type { DecisionStore } from './decision-store.js';
 import { routeSeries, type RoutingDecision } from './route.js';
 import type { RuleBook } from './rule-book.js';
+import type { SeriesFacts } from './facts.js';
 import type { RoutingSink } from './sink.js';
 import type { StoredSeries } from './stored-series.js';
 import { describeError } from '../log/describe-error.js';
@@ -61,7 +62,7 @@ export class RoutingService {
       log.warn('series gone before routing', { seriesId });
       return undefined;
     }
-    if (isOwnResultSeries(ownAeTitles(facts.facts['association.callingAeTitle']))) {
+    if (isOwnResults(facts)) {
       log.info("series of the node's own AI results: not routed", { seriesId, seriesVersion });
       return undefined;
     }
@@ -100,7 +101,11 @@ export class RoutingService {
   }
 }
 
-/** The calling AE titles fact as a list of strings (absent when the index holds none). */
-export function ownAeTitles(fact: unknown): string[] | undefined {
-  return Array.isArray(fact) ? fact.filter((ae): ae is string => typeof ae === 'string') : undefined;
+/**
+ * Every instance of the series is one of the node's own AI results: never routed, early or late
+ * (a model's output must not become another model's input).
+ */
+export function isOwnResults(facts: SeriesFacts): boolean {
+  const callingAeTitles = facts.facts['association.callingAeTitle'];
+  return Array.isArray(callingAeTitles) && isOwnResultSeries(callingAeTitles.filter((ae): ae is string => typeof ae === 'string'));
 }

@@ -9,6 +9,7 @@ import { countsVerdict, framesOf, type CountsVerdict } from './counts.js';
 import { MppsService } from './mpps.js';
 import { MppsStore } from './mpps-store.js';
 import { SeriesStateStore, type SeriesState } from './series-state-store.js';
+import { OWN_RESULTS_AE_TITLE } from '../store/own-results.js';
 import { SenderHistory, type SenderKey } from './sender-history.js';
 import { describeError } from '../log/describe-error.js';
 import { backoffDelay, INDEX_RETRY } from '../core/backoff.js';
@@ -98,14 +99,18 @@ export class SeriesTracker {
 
   private onInstanceStored(event: InstanceStoredEvent): void {
     const sender = this.senderOf(event);
-    this.history.arrival(event.seriesId, sender, this.deps.clock.now());
+    if (sender) this.history.arrival(event.seriesId, sender, this.deps.clock.now());
     this.recordArrival(event.seriesId, event.storedAt, event.modality, sender);
     this.evaluate(event.seriesId, event.instanceId, sender);
     this.arm();
   }
 
-  /** Who sent the instance, as the history tells senders apart (no patient data). */
-  private senderOf(event: InstanceStoredEvent): SenderKey {
+  /**
+   * Who sent the instance, as the history tells senders apart (no patient data). None for the
+   * node's own AI results: their rhythm is the outbox's, not a scanner's, and nothing routes them.
+   */
+  private senderOf(event: InstanceStoredEvent): SenderKey | undefined {
+    if (event.callingAeTitle.trim() === OWN_RESULTS_AE_TITLE) return undefined;
     const station = this.deps.index.getResource('series', event.seriesId)?.mainTags.StationName;
     return { callingAeTitle: event.callingAeTitle.trim(), stationName: station ? String(station).trim() : '', modality: event.modality ?? '' };
   }

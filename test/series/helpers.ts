@@ -3,8 +3,8 @@ import type { TestNode } from '../helpers/test-node.js';
 import { sendFiles } from '../../src/dicom/net/store-scu.js';
 
 /** Sends files to the node with the dcmjs-dimse client; every status must be a success. */
-export async function store(node: TestNode, files: string[]): Promise<void> {
-  const report = await sendFiles({ host: '127.0.0.1', port: node.dicom.port, aeTitle: 'VIGIL' }, files, { callingAeTitle: 'MODALITY' });
+export async function store(node: TestNode, files: string[], callingAeTitle = 'MODALITY'): Promise<void> {
+  const report = await sendFiles({ host: '127.0.0.1', port: node.dicom.port, aeTitle: 'VIGIL' }, files, { callingAeTitle });
   if (report.failed > 0) throw new Error(`${report.failed} of ${files.length} instances were not stored`);
 }
 

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import dcmjs from 'dcmjs';
 import { ManualClock } from '../../src/core/clock.js';
+import { OWN_RESULTS_AE_TITLE } from '../../src/store/own-results.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { uidFor, writeSeries } from '../helpers/dicom-fixtures.js';
 import { writeRadiograph } from '../helpers/pixel-fixtures.js';
@@ -75,6 +76,24 @@ describe('series/tracker: completeness learned per sender', function () {
     expect(metrics.text).to.match(/vigil_series_stable_total\{reason="quiet",version="first"\} 1/);
     expect(metrics.text).to.match(/vigil_series_learned_senders\{modality="CT"\} 1/);
     expect(metrics.text).to.match(/vigil_series_learned_quiet_seconds_max\{modality="CT"\} 1.6/);
+  });
+
+  it("learns nothing from the node's own AI results: they are not a scanner", async () => {
+    const events = recordStable(node);
+    for (const seed of ['results-1', 'results-2']) {
+      const files = writeSeries(`${work}/${seed}`, { seed, slices: 5, imagesInAcquisition: null });
+      for (const [i, file] of files.entries()) {
+        if (i > 0) clock.advance(800);
+        await store(node, [file], OWN_RESULTS_AE_TITLE);
+      }
+      clock.advance(30_000);
+    }
+    expect(
+      events.map((e) => e.reason),
+      'the idle window, every time',
+    ).to.deep.equal(['idle', 'idle']);
+    const api = await apiAs(node, 'it');
+    expect((await api.get('/completeness/senders').expect(200)).body).to.deep.equal([]);
   });
 
   it('keeps the floor when the sender sends faster, and never waits longer than the idle window', async () => {

@@ -1,6 +1,5 @@
 import crypto from 'node:crypto';
 import type pg from 'pg';
-import { backoffDelay } from '../core/backoff.js';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import {
@@ -16,6 +15,7 @@ import {
   type QueueStats,
   type RetryRule,
 } from './job-queue.js';
+import { failureOutcome } from './failure-outcome.js';
 import { PostgresWakeups } from './postgres-wakeups.js';
 
 /** A row as pg returns it: BIGINT columns arrive as strings (they may exceed 2^53; ours never do). */
@@ -236,13 +236,12 @@ export class PostgresJobQueue implements JobQueue<'async'> {
       const { rows } = await db.query<Row>(`SELECT * FROM queue_jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 FOR UPDATE`, [id, worker]);
       const row = rows[0];
       if (!row) return undefined;
-      const state: QueueJobState = retry === null ? 'failed' : retry === 'give-up' || row.attempts >= row.max_attempts ? 'dead' : 'queued';
-      const availableAt =
-        state !== 'queued' || retry === null || retry === 'give-up'
-          ? Number(row.available_at)
-          : 'at' in retry
-            ? retry.at
-            : now + backoffDelay(row.attempts, retry, this.random);
+      const { state, availableAt } = failureOutcome(
+        retry,
+        { attempts: row.attempts, maxAttempts: row.max_attempts, availableAt: Number(row.available_at) },
+        now,
+        this.random,
+      );
       await db.query(
         `UPDATE queue_jobs SET state = $2, error_code = $3, error_detail = $4, finished_at = $5, available_at = $6, lease_owner = NULL, lease_until = NULL WHERE seq = $1`,
         [row.seq, state, error.code, error.detail, state === 'queued' ? null : now, availableAt],

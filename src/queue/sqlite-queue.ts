@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
-import { backoffDelay } from '../core/backoff.js';
 import type { Db } from '../db/database.js';
 import {
   QUEUE_JOB_STATES,
@@ -16,6 +15,7 @@ import {
   type QueueStats,
   type RetryRule,
 } from './job-queue.js';
+import { failureOutcome } from './failure-outcome.js';
 
 interface Row {
   seq: number;
@@ -183,13 +183,12 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
     return this.db.transaction((): QueueJobState | undefined => {
       const row = this.stmts.running.get(id, worker);
       if (!row) return undefined;
-      const state: QueueJobState = retry === null ? 'failed' : retry === 'give-up' || row.attempts >= row.max_attempts ? 'dead' : 'queued';
-      const availableAt =
-        state !== 'queued' || retry === null || retry === 'give-up'
-          ? row.available_at
-          : 'at' in retry
-            ? retry.at
-            : now + backoffDelay(row.attempts, retry, this.random);
+      const { state, availableAt } = failureOutcome(
+        retry,
+        { attempts: row.attempts, maxAttempts: row.max_attempts, availableAt: row.available_at },
+        now,
+        this.random,
+      );
       this.stmts.fail.run({ id, worker, state, code: error.code, detail: error.detail, finishedAt: state === 'queued' ? null : now, availableAt });
       if (state === 'queued') this.observer?.retried(row.queue);
       if (state === 'dead') this.observer?.deadLettered(row.queue);

@@ -13,6 +13,7 @@ export const ENV_OVERRIDES = [
   { env: 'VIGIL_LOG_FORMAT', path: ['log', 'format'], type: 'string' },
   { env: 'VIGIL_LOG_FILE', path: ['log', 'file'], type: 'string' },
   { env: 'VIGIL_FSYNC', path: ['storage', 'fsync'], type: 'bool' },
+  { env: 'VIGIL_DATABASE_URL', path: ['storage', 'database', 'url'], type: 'string' },
   { env: 'VIGIL_GROUP_COMMIT_MS', path: ['storage', 'groupCommitMs'], type: 'int' },
   { env: 'VIGIL_MODELS_DIR', path: ['triage', 'modelsDir'], type: 'string' },
   { env: 'VIGIL_TRIAGE_WORKERS', path: ['triage', 'workers'], type: 'int' },

@@ -25,6 +25,8 @@ export const ERRORS = {
   ALERT_UNACKNOWLEDGED: { status: 409, title: 'A critical alert of the study is not acknowledged' },
   DICOM_PARSE_FAILED: { status: 422, title: 'DICOM data set could not be parsed' },
   DICOM_MISSING_ATTRIBUTE: { status: 422, title: 'Required DICOM attribute missing' },
+  // The index on PostgreSQL (src/db/postgres/): the server did not answer in time or the connection is gone.
+  INDEX_UNAVAILABLE: { status: 503, title: 'The index database cannot be reached' },
   STORE_WRITE_FAILED: { status: 507, title: 'Storage write failed' },
   STORE_FILE_MISSING: { status: 500, title: 'Stored file missing' },
   DICOM_PEER_UNAVAILABLE: { status: 502, title: 'DICOM peer unavailable' },

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
+import { jsonFieldEquals } from '../db/dialect.js';
 import {
   QUEUE_JOB_STATES,
   type ClaimRequest,
@@ -38,9 +39,6 @@ interface Row {
   started_at: number | null;
   finished_at: number | null;
 }
-
-/** A payload field a listing may filter on: a plain name, spliced into a JSON path. */
-const FIELD = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
 /**
  * The job queue in the node's SQLite index (table queue_jobs). Every method is one statement or
@@ -82,7 +80,7 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
       ),
       next: db.prepare<[{ queue: string; now: number }], { id: string }>(
         `SELECT id FROM queue_jobs WHERE queue = @queue AND state = 'queued' AND available_at <= @now
-         ORDER BY priority DESC, available_at, seq LIMIT 1`,
+         ORDER BY priority DESC, available_at, seq LIMIT 1${db.dialect === 'postgres' ? ' FOR UPDATE SKIP LOCKED' : ''}`,
       ),
       head: db.prepare<[{ queue: string; group: string }], Row>(
         `SELECT * FROM queue_jobs WHERE queue = @queue AND grp = @group AND state IN ('queued', 'running') ORDER BY seq LIMIT 1`,
@@ -103,11 +101,11 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
          WHERE id = @id AND state = 'running' AND lease_owner = @worker`,
       ),
       release: db.prepare(
-        `UPDATE queue_jobs SET state = 'queued', attempts = MAX(0, attempts - 1), lease_owner = NULL, lease_until = NULL
+        `UPDATE queue_jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL
          WHERE id = @id AND state = 'running' AND (@worker IS NULL OR lease_owner = @worker)`,
       ),
       releaseAll: db.prepare(
-        `UPDATE queue_jobs SET state = 'queued', attempts = MAX(0, attempts - 1), lease_owner = NULL, lease_until = NULL
+        `UPDATE queue_jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL
          WHERE queue = ? AND state = 'running' AND lease_owner = ?`,
       ),
       cancel: db.prepare(
@@ -230,9 +228,9 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
       params.push(...states);
     }
     for (const [field, value] of Object.entries(query.where ?? {})) {
-      if (!FIELD.test(field)) throw new Error(`not a payload field name: ${field}`);
-      where.push(`json_extract(payload, '$.${field}') = ?`);
-      params.push(typeof value === 'boolean' ? Number(value) : value);
+      const test = jsonFieldEquals(this.db, 'payload', field, value);
+      where.push(test.sql);
+      params.push(test.param);
     }
     const sql = `SELECT * FROM queue_jobs WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ? OFFSET ?`;
     return this.db

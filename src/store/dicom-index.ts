@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../db/database.js';
+import type { Db, DbStatement } from '../db/database.js';
 import { ChangeFeed } from './changes.js';
 import { PendingRemovals } from './retention/pending-removals.js';
 import { findIds, type FindQuery } from './find.js';
@@ -87,7 +86,7 @@ export class DicomIndex {
   readonly pendingRemovals: PendingRemovals;
   private readonly stmts;
   /** Statements built from fixed per-level SQL, prepared once each. */
-  private readonly cache = new Map<string, Statement>();
+  private readonly cache = new Map<string, DbStatement>();
 
   constructor(private readonly db: Db) {
     this.changes = new ChangeFeed(db);
@@ -123,10 +122,10 @@ export class DicomIndex {
     };
   }
 
-  private sql<P extends unknown[] = unknown[], R = unknown>(text: string): Statement<P, R> {
+  private sql<P extends unknown[] = unknown[], R = unknown>(text: string): DbStatement<P, R> {
     let statement = this.cache.get(text);
     if (!statement) this.cache.set(text, (statement = this.db.prepare(text)));
-    return statement as Statement<P, R>;
+    return statement as DbStatement<P, R>;
   }
 
   /** Runs `fn` in one transaction (better-sqlite3 transactions are synchronous and nestable). */

@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../db/database.js';
+import type { Db, DbStatement } from '../db/database.js';
 import type { MainTags } from '../domain/header-summary.js';
 import { decidePriority, priorityOfRank, rank } from './effective-priority.js';
 import { READING_STATUSES, type AiResult, type OrderSummary, type ReadingStatus, type RuleHint, type WorklistEntry } from './entry.js';
@@ -78,14 +77,14 @@ const DETAILS = `
 /** Reads the worklist: one SQL query for a page, one each for its findings and rule hints. */
 export class WorklistQuery {
   /** Statements by their text: a page's few shapes are compiled once, not on every read. */
-  private readonly statements = new Map<string, Statement>();
+  private readonly statements = new Map<string, DbStatement>();
 
   constructor(private readonly db: Db) {}
 
-  private sql<P extends unknown[], R>(text: string): Statement<P, R> {
+  private sql<P extends unknown[], R>(text: string): DbStatement<P, R> {
     let statement = this.statements.get(text);
     if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
-    return statement as unknown as Statement<P, R>;
+    return statement as unknown as DbStatement<P, R>;
   }
 
   list(filter: WorklistFilter): { total: number; entries: WorklistEntry[] } {

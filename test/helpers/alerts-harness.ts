@@ -4,7 +4,7 @@ import { alertsSection } from '../../src/config/sections/alerts.js';
 import type { z } from 'zod';
 import { logSection } from '../../src/config/sections/log.js';
 import { createLogger } from '../../src/log/logger.js';
-import { indexPath, openDatabase, type Db } from '../../src/db/database.js';
+import { indexPath, openDatabase, type SqliteDb } from '../../src/db/database.js';
 import { DicomIndex } from '../../src/store/dicom-index.js';
 import { migrate } from '../../src/db/migrate.js';
 import { storeMigrations } from '../../src/store/migrations.js';
@@ -16,7 +16,7 @@ export type AlertsConfigInput = z.input<typeof alertsSection>;
 
 export interface AlertsHarness {
   dir: string;
-  db: Db;
+  db: SqliteDb;
   index: DicomIndex;
   part: AlertsPart;
   logs: CaptureTransport;

@@ -146,3 +146,10 @@ export function usePostgresCluster(): () => PostgresCluster {
     return cluster;
   };
 }
+
+/** The URL form of a test database's settings (the node takes a URL: storage.database.url / VIGIL_DATABASE_URL). */
+export function postgresUrl(config: pg.ClientConfig): string {
+  const url = new URL(`postgres://${config.user}@${config.host}:${config.port}/${config.database}`);
+  if (config.options) url.searchParams.set('options', config.options);
+  return url.toString();
+}

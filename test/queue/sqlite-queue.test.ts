@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { openDatabase, type Db } from '../../src/db/database.js';
+import { openDatabase, type SqliteDb } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { queueMigrations } from '../../src/queue/migrations.js';
 import { SqliteJobQueue } from '../../src/queue/sqlite-queue.js';
@@ -9,7 +9,7 @@ import { queueContract } from './contract.js';
 queueContract('SQLite (better-sqlite3, a file in a temp folder)', (clock) => {
   const dir = makeTempDir();
   const file = path.join(dir, 'index.db');
-  const dbs: Db[] = [];
+  const dbs: SqliteDb[] = [];
   const open = (): SqliteJobQueue => {
     const db = openDatabase(file);
     dbs.push(db);

@@ -1,10 +1,11 @@
 import { expect } from 'chai';
 import { ManualClock } from '../../src/core/clock.js';
-import type { Db } from '../../src/db/database.js';
+import type { SqliteDb as Db } from '../../src/db/database.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { recordStable, store } from './helpers.js';
+import { asSqlite } from '../helpers/sqlite.js';
 
 /** A manual clock that refuses to fire a timer more than `limit` times: a re-arming loop fails the test instead of hanging it. */
 class BoundedClock extends ManualClock {
@@ -50,7 +51,7 @@ describe('series/tracker on a full disk', function () {
     work = makeTempDir();
   });
   afterEach(async () => {
-    freeIndex(node.db);
+    freeIndex(asSqlite(node.db));
     await node.dispose();
     removeDir(work);
   });
@@ -61,7 +62,7 @@ describe('series/tracker on a full disk', function () {
   it('backs off while the index cannot be written, then declares the series once it can', async () => {
     const events = recordStable(node);
     await store(node, writeSeries(work, { slices: 2 }));
-    fillIndex(node.db);
+    fillIndex(asSqlite(node.db));
     clock.advance(30_000 + 120_000);
     const attempts = failures();
     expect(
@@ -71,7 +72,7 @@ describe('series/tracker on a full disk', function () {
     expect(attempts[0]!.error, 'the error by its code (a library message is never logged)').to.include('SQLITE_FULL');
     expect(events).to.have.length(0);
 
-    freeIndex(node.db);
+    freeIndex(asSqlite(node.db));
     clock.advance(60_000);
     expect(events.map((e) => e.reason)).to.deep.equal(['idle']);
     expect(node.logs.text()).to.match(/series tracker recovered/);

@@ -6,6 +6,7 @@ import { writeSlices, type SliceSpec } from '../helpers/pixel-fixtures.js';
 import { ingest, TEST_PACKS } from '../helpers/triage.js';
 import { eventually } from '../helpers/eventually.js';
 import { requireTool } from '../helpers/tools.js';
+import { asSqlite } from '../helpers/sqlite.js';
 
 /**
  * A job whose result the index cannot record (a full disk refuses the write, as SQLite's
@@ -29,7 +30,7 @@ describe('triage/engine: when the index cannot record a result', function () {
     node = await startTestNode({ triage: { modelsDir: TEST_PACKS, workers: 1, maxAttempts: 3, retryDelayMs: 0 } });
   });
   afterEach(async () => {
-    node.db.pragma('query_only = OFF');
+    asSqlite(node.db).pragma('query_only = OFF');
     await node.dispose();
     removeDir(work);
     process.removeListener('unhandledRejection', onRejection);
@@ -42,10 +43,10 @@ describe('triage/engine: when the index cannot record a result', function () {
     const files = writeSlices(path.join(work, 'ct'), { seed: 'full', rows: 32, columns: 32, pixelSpacing: [1, 1], intercept: -1024 }, slices);
     const seriesId = await ingest(node, files, 'full');
     const { job } = node.triage.enqueue({ seriesId, modelId: 'test-volume' });
-    node.db.pragma('query_only = ON'); // claimed already; its result cannot be written
+    asSqlite(node.db).pragma('query_only = ON'); // claimed already; its result cannot be written
     await eventually(() => /could not record/.test(node.logs.text()), 'the failure is logged');
     expect(rejections).to.deep.equal([]);
-    node.db.pragma('query_only = OFF');
+    asSqlite(node.db).pragma('query_only = OFF');
     const done = await eventually(
       () => (node.triage.jobs.get(job.id)?.state === 'done' ? node.triage.jobs.get(job.id) : undefined),
       'the job ran again and its result is stored',

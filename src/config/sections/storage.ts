@@ -20,6 +20,29 @@ const retentionSection = z
   })
   .prefault({});
 
+/**
+ * Where the index lives. SQLite in the data folder by default (one node); a PostgreSQL URL puts
+ * the index and every queue on that server, shared by every node pointed at it (src/db/postgres/).
+ */
+const databaseSection = z
+  .strictObject({
+    /**
+     * `postgres://user:password@host:port/database` (libpq's URL form); null keeps the embedded
+     * SQLite index. Its password is never logged.
+     */
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'not a PostgreSQL URL (postgres://user:password@host:port/database)' })
+      .nullable()
+      .default(null),
+    /**
+     * The longest wait for one statement's answer, in ms: past it the index call fails (coded
+     * INDEX_UNAVAILABLE) instead of holding the node's thread while the server is unreachable.
+     */
+    statementTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+  })
+  .prefault({});
+
 export const storageSection = z
   .strictObject({
     /**
@@ -36,6 +59,7 @@ export const storageSection = z
      */
     maxElementMb: z.number().int().min(1).max(4095).default(256),
     retention: retentionSection,
+    database: databaseSection,
     /**
      * An instance whose SOP Instance UID the store holds, sent again with other content (other
      * pixels, another PatientID): `keep-first` keeps the one held and answers B001;
@@ -56,3 +80,4 @@ export const storageSection = z
 
 export type StorageConfig = z.infer<typeof storageSection>;
 export type RetentionConfig = StorageConfig['retention'];
+export type DatabaseConfig = StorageConfig['database'];

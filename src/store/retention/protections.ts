@@ -1,5 +1,4 @@
-import type { Statement } from 'better-sqlite3';
-import type { Db } from '../../db/database.js';
+import type { Db, DbStatement } from '../../db/database.js';
 
 /**
  * What keeps a study from retention, each a question asked of the index about one study. The
@@ -57,7 +56,7 @@ const QUESTIONS: Record<Protection, string> = {
 
 /** Asks every protection of a study; prepared once. */
 export class RetentionProtections {
-  private readonly questions: [Protection, Statement<[{ study: string }]>][];
+  private readonly questions: [Protection, DbStatement<[{ study: string }]>][];
 
   constructor(db: Db) {
     this.questions = PROTECTIONS.map((p) => [p, db.prepare<[{ study: string }]>(`SELECT EXISTS (${QUESTIONS[p]}) AS yes`)]);

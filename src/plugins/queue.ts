@@ -50,6 +50,11 @@ export class PluginJobQueue implements PluginQueue {
     return this.worker.jobs(opts);
   }
 
+  /** Looks for a due job now (another node queued one). */
+  wake(): void {
+    this.worker.wake();
+  }
+
   /** Stops taking jobs and waits for the one in hand (the host, when the node stops). */
   stop(): Promise<void> {
     return this.worker.stop();

@@ -103,6 +103,11 @@ export class QueueWorker {
     while (this.running) await this.running;
   }
 
+  /** Looks for a due job now: another node may have queued one (PostgreSQL's NOTIFY). */
+  wake(): void {
+    this.kick();
+  }
+
   private kick(): void {
     if (!this.handler || this.running || this.closing.signal.aborted) return;
     this.cancelTimer?.();

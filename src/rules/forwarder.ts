@@ -61,6 +61,11 @@ export class RuleForwarder {
     return this.queue.jobs(opts);
   }
 
+  /** Looks for due forwards now (another node queued one). */
+  wake(): void {
+    this.queue.wake();
+  }
+
   start(): void {
     this.queue.work<ForwardJob>((job) => this.send(job.payload));
   }

@@ -152,6 +152,11 @@ export class TriageEngine {
     return this.jobs.get(id)!;
   }
 
+  /** Looks for claimable jobs now: another node may have queued some (PostgreSQL's NOTIFY). */
+  wake(): void {
+    this.pump();
+  }
+
   private pump(): void {
     if (!this.running || !this.ready || !this.claiming) return;
     try {

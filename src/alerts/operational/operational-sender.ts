@@ -47,6 +47,11 @@ export class OperationalSender {
     });
   }
 
+  /** Looks for due notices now (another node queued one). */
+  wake(): void {
+    this.sleeper?.abort();
+  }
+
   /** Stops after aborting the attempt in flight (it stays pending, its attempt given back). */
   async stop(): Promise<void> {
     this.running = false;

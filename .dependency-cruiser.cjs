@@ -28,7 +28,8 @@ const LAYERS = [
   { name: 'worklist', path: '^src/worklist/' },
   { name: 'plugins', path: '^src/plugins/' },
   { name: 'api', path: '^src/api/' },
-  { name: 'entry', path: '^src/(node\\.ts$|cli/)' },
+  // The composition root (node.ts), the index's schema lists of every part beside it (node-schema.ts), the CLI.
+  { name: 'entry', path: '^src/(node(-schema)?\\.ts$|cli/)' },
   // Developer tools (phantom, demo): never in the node, never in the image.
   { name: 'tools', path: '^src/tools/' },
 ];

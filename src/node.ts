@@ -5,7 +5,7 @@ import { httpBaseUrl } from './config/local-addresses.js';
 import { EventBus } from './events/bus.js';
 import { closeDatabase, indexPath, openDatabase, type Db } from './db/database.js';
 import { migrate } from './db/migrate.js';
-import { storeMigrations } from './store/migrations.js';
+import { sqliteIndexMigrations } from './node-schema.js';
 import { DicomIndex } from './store/dicom-index.js';
 import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
@@ -19,15 +19,10 @@ import { groupCommitMetrics } from './store/group-commit-metrics.js';
 import { Metrics } from './metrics/metrics.js';
 import { Readiness } from './metrics/readiness.js';
 import { addCoreReadiness } from './store/core-readiness.js';
-import { auditMigrations } from './audit/migrations.js';
 import { AuditTrail } from './audit/audit-trail.js';
-import { authMigrations } from './auth/migrations.js';
 import { TokenStore } from './auth/token-store.js';
-import { rulesMigrations } from './rules/migrations.js';
 import { createRoutingPart, type RoutingPart } from './rules/routing-part.js';
-import { alertMigrations } from './alerts/migrations.js';
 import { AlertsPart } from './alerts/alerts.js';
-import { operationalMigrations } from './alerts/operational/migrations.js';
 import { OperationalOutbox } from './alerts/operational/operational-outbox.js';
 import { OperationalSender } from './alerts/operational/operational-sender.js';
 import { driftNotice, positiveRateNotice } from './alerts/operational/model-notices.js';
@@ -35,26 +30,20 @@ import { createApp } from './api/app.js';
 import { pageSignIn } from './api/page-sign-in.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
-import { triageMigrations } from './triage/migrations.js';
-import { modelSiteMigrations } from './triage/site/migrations.js';
 import { triageRoutingSink } from './triage/routing-sink.js';
 import { lendServices } from './plugins/lent-services.js';
 import { RuleForwarder } from './rules/forwarder.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { seriesMigrations } from './series/migrations.js';
 import { SeriesTracker } from './series/tracker.js';
 import { seriesMetrics } from './series/series-metrics.js';
-import { pluginMigrations } from './plugins/migrations.js';
 import { PluginHost } from './plugins/host.js';
 import { pluginMetrics } from './plugins/plugin-metrics.js';
-import { worklistMigrations } from './worklist/migrations.js';
 import { WorklistPart } from './worklist/worklist.js';
 import { withRuleHints } from './worklist/rule-hints.js';
 import { describeError } from './log/describe-error.js';
 import { EarlyRuns } from './triage/early-runs.js';
 import { routeSeries } from './rules/route.js';
-import { queueMigrations } from './queue/migrations.js';
 import { SqliteJobQueue } from './queue/sqlite-queue.js';
 import { queueMetrics } from './queue/queue-metrics.js';
 import { TRIAGE_QUEUE } from './triage/jobs.js';
@@ -120,21 +109,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
   const db = openDatabase(indexPath(config.dataDir));
-  // The job queue before its users: their migrations carry their old jobs over into it.
-  const { applied } = migrate(db, [
-    storeMigrations,
-    queueMigrations,
-    authMigrations,
-    auditMigrations,
-    seriesMigrations,
-    rulesMigrations,
-    pluginMigrations,
-    alertMigrations,
-    triageMigrations,
-    worklistMigrations,
-    modelSiteMigrations,
-    operationalMigrations,
-  ]);
+  const { applied } = migrate(db, sqliteIndexMigrations);
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);

@@ -2,12 +2,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AuditTrail } from '../audit/audit-trail.js';
-import { auditMigrations } from '../audit/migrations.js';
 import type { VigilConfig } from '../config/schema.js';
 import { isVigilError } from '../core/errors.js';
 import { indexPath, openDatabase, type Db } from '../db/database.js';
-import { migrate, type MigrationSet } from '../db/migrate.js';
-import { modelSiteMigrations } from '../triage/site/migrations.js';
+import { migrate } from '../db/migrate.js';
+import { sqliteIndexMigrations } from '../node-schema.js';
 import { loadConfigOrExit } from './load-config.js';
 
 /** What a command on a node's index needs of it. */
@@ -15,8 +14,6 @@ export interface NodeIndexUse {
   /** The change, as the audit trail names it (`vigil <audited>`); a read leaves no row. */
   audited?: string;
   params?: Record<string, string>;
-  /** The parts of the schema the command works on (the audit trail's is always added). */
-  migrations: readonly MigrationSet[];
   /** Whether the command may make the index in an existing data folder (to seed a node before its first start). */
   mayCreateIndex?: boolean;
 }
@@ -52,7 +49,9 @@ export async function withNodeIndex(use: NodeIndexUse, fn: (db: Db, config: Vigi
     }
   };
   try {
-    migrate(db, [auditMigrations, ...use.migrations]);
+    // The node's whole schema, as startNode applies it: an index is never left with some parts
+    // migrated in another order (a token made before the first start, an older index).
+    migrate(db, sqliteIndexMigrations);
     await fn(db, config, author);
     audit(200);
   } catch (err) {
@@ -71,7 +70,7 @@ export function withModelSite(
   params: Record<string, string>,
   fn: (db: Db, config: VigilConfig, author: string) => Promise<void> | void,
 ): Promise<void> {
-  return withNodeIndex({ audited, params, migrations: [modelSiteMigrations] }, fn);
+  return withNodeIndex({ audited, params }, fn);
 }
 
 function missingIndex(dataDir: string, needsIndex: boolean): string | undefined {

@@ -17,22 +17,26 @@
  * the table against the rule.
  */
 
-/** The rank of a priority column, as priority.ts's PRIORITY_RANK. */
-const rankOf = (column: string): string => `(CASE ${column} WHEN 'stat' THEN 3 WHEN 'urgent' THEN 2 WHEN 'routine' THEN 1 END)`;
+// The pieces below are plain SQL that SQLite and PostgreSQL read alike: the PostgreSQL ranking
+// (postgres-ranking-migration.ts) is built from the same ones, so the two cannot derive a rank
+// differently.
 
-const orderRank = (accession: string): string =>
+/** The rank of a priority column, as priority.ts's PRIORITY_RANK. */
+export const rankOf = (column: string): string => `(CASE ${column} WHEN 'stat' THEN 3 WHEN 'urgent' THEN 2 WHEN 'routine' THEN 1 END)`;
+
+export const orderRank = (accession: string): string =>
   `(SELECT CASE WHEN o.state = 'active' THEN ${rankOf('o.priority')} END FROM worklist_orders o WHERE o.accession = ${accession})`;
-const ruleRank = (studyId: string): string => `(SELECT MAX(${rankOf('h.priority')}) FROM worklist_rule_hints h WHERE h.study_id = ${studyId})`;
-const aiRank = (studyId: string): string =>
+export const ruleRank = (studyId: string): string => `(SELECT MAX(${rankOf('h.priority')}) FROM worklist_rule_hints h WHERE h.study_id = ${studyId})`;
+export const aiRank = (studyId: string): string =>
   `(SELECT MAX(${rankOf('f.ai_priority')}) FROM worklist_findings f WHERE f.study_id = ${studyId} AND f.replaced_by IS NULL AND f.ai_priority IS NOT NULL)`;
-const statusOf = (studyId: string): string => `COALESCE((SELECT r.status FROM worklist_reading r WHERE r.study_id = ${studyId}), 'unread')`;
-const claimedByOf = (studyId: string): string => `(SELECT r.claimed_by FROM worklist_reading r WHERE r.study_id = ${studyId})`;
+export const statusOf = (studyId: string): string => `COALESCE((SELECT r.status FROM worklist_reading r WHERE r.study_id = ${studyId}), 'unread')`;
+export const claimedByOf = (studyId: string): string => `(SELECT r.claimed_by FROM worklist_reading r WHERE r.study_id = ${studyId})`;
 
 /** One study's row, from the tables it derives from. */
-const rowOf = (s: string): string =>
+export const rowOf = (s: string): string =>
   `SELECT ${s}.id, ${s}.accession_number, ${s}.created_at, ${statusOf(`${s}.id`)}, ${claimedByOf(`${s}.id`)}, ${orderRank(`${s}.accession_number`)}, ${ruleRank(`${s}.id`)}, ${aiRank(`${s}.id`)}`;
 
-const COLUMNS = 'study_id, accession_number, received_at, status, claimed_by, order_rank, rule_rank, ai_rank';
+export const RANK_COLUMNS = 'study_id, accession_number, received_at, status, claimed_by, order_rank, rule_rank, ai_rank';
 
 export const worklistRankingSql = `
   CREATE TABLE worklist_rank (
@@ -58,7 +62,7 @@ export const worklistRankingSql = `
     PRIMARY KEY (status, effective_rank)
   );
 
-  INSERT INTO worklist_rank (${COLUMNS}) ${rowOf('s')} FROM studies s;
+  INSERT INTO worklist_rank (${RANK_COLUMNS}) ${rowOf('s')} FROM studies s;
   INSERT INTO worklist_rank_counts (status, effective_rank, n) SELECT status, effective_rank, COUNT(*) FROM worklist_rank GROUP BY status, effective_rank;
 
   -- the counts follow the ranking
@@ -78,7 +82,7 @@ export const worklistRankingSql = `
 
   -- every study is on the list
   CREATE TRIGGER worklist_rank_study_added AFTER INSERT ON studies BEGIN
-    INSERT OR REPLACE INTO worklist_rank (${COLUMNS}) ${rowOf('NEW')};
+    INSERT OR REPLACE INTO worklist_rank (${RANK_COLUMNS}) ${rowOf('NEW')};
   END;
   CREATE TRIGGER worklist_rank_study_changed AFTER UPDATE OF accession_number, created_at ON studies BEGIN
     UPDATE worklist_rank SET accession_number = NEW.accession_number, received_at = NEW.created_at, order_rank = ${orderRank('NEW.accession_number')}

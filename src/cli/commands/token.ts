@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { authMigrations } from '../../auth/migrations.js';
 import { ROLES, ROLE_DESCRIPTIONS } from '../../domain/roles.js';
 import { TokenStore } from '../../auth/token-store.js';
 import { cliUser, withNodeIndex } from '../node-index.js';
@@ -55,7 +54,7 @@ export function registerToken(program: Command): void {
 
 /** Runs one token command on the node's data folder; `token create` may make its index. */
 function withTokens(audited: string | undefined, params: Record<string, string>, fn: (tokens: TokenStore) => Promise<void> | void): Promise<void> {
-  return withNodeIndex({ audited, params, migrations: [authMigrations], mayCreateIndex: audited === 'token create' }, (db) => fn(new TokenStore(db)));
+  return withNodeIndex({ audited, params, mayCreateIndex: audited === 'token create' }, (db) => fn(new TokenStore(db)));
 }
 
 function iso(ms: number): string {

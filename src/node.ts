@@ -1,11 +1,17 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import type { VigilConfig } from './config/schema.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { httpBaseUrl } from './config/local-addresses.js';
 import { EventBus } from './events/bus.js';
-import { closeDatabase, indexPath, openDatabase, type Db } from './db/database.js';
-import { migrate } from './db/migrate.js';
-import { sqliteIndexMigrations } from './node-schema.js';
+import { closeDatabase, type Db } from './db/database.js';
+import { openIndex } from './db/open-index.js';
+import { postgresIndexMigrations, sqliteIndexMigrations } from './node-schema.js';
+import { followQueueNotifications } from './queue/follow-notifications.js';
+import { pluginOfQueue } from './plugins/queue.js';
+import { FORWARD_QUEUE, RuleForwarder } from './rules/forwarder.js';
+import { ALERTS_QUEUE } from './alerts/delivery-store.js';
+import { OPERATIONAL_QUEUE, OperationalOutbox } from './alerts/operational/operational-outbox.js';
 import { DicomIndex } from './store/dicom-index.js';
 import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
@@ -23,7 +29,6 @@ import { AuditTrail } from './audit/audit-trail.js';
 import { TokenStore } from './auth/token-store.js';
 import { createRoutingPart, type RoutingPart } from './rules/routing-part.js';
 import { AlertsPart } from './alerts/alerts.js';
-import { OperationalOutbox } from './alerts/operational/operational-outbox.js';
 import { OperationalSender } from './alerts/operational/operational-sender.js';
 import { driftNotice, positiveRateNotice } from './alerts/operational/model-notices.js';
 import { createApp } from './api/app.js';
@@ -32,7 +37,6 @@ import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
 import { triageRoutingSink } from './triage/routing-sink.js';
 import { lendServices } from './plugins/lent-services.js';
-import { RuleForwarder } from './rules/forwarder.js';
 import { HttpServer } from './api/http-server.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { SeriesTracker } from './series/tracker.js';
@@ -108,8 +112,14 @@ export interface VigilNode {
 export async function startNode(config: VigilConfig, opts: { log?: Logger; adminToken?: string; clock?: Clock } = {}): Promise<VigilNode> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
-  const db = openDatabase(indexPath(config.dataDir));
-  const { applied } = migrate(db, sqliteIndexMigrations);
+  const { db, applied } = await openIndex(
+    config.dataDir,
+    config.storage.database,
+    { sqlite: sqliteIndexMigrations, postgres: postgresIndexMigrations },
+    {
+      applicationName: `vigil ${os.hostname()} ${process.pid}`,
+    },
+  );
   if (applied.length > 0) log.info('index migrated', { applied });
 
   const tokens = new TokenStore(db);
@@ -312,6 +322,34 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     { name: 'worklist', start: () => worklist.start(), stop: () => worklist.stop() },
     { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
   ];
+  // On PostgreSQL other nodes queue work too: their commits wake this node's workers (NOTIFY).
+  const databaseUrl = config.storage.database.url;
+  if (databaseUrl !== null) {
+    let following: { stop(): void } | undefined;
+    const wake = (queue: string): void => {
+      if (queue === TRIAGE_QUEUE) triage.wake();
+      else if (queue === FORWARD_QUEUE) forwarder.wake();
+      else if (queue === ALERTS_QUEUE) alerts.sender.wakeAll();
+      else if (queue === OPERATIONAL_QUEUE) operationalSender.wake();
+      else {
+        const plugin = pluginOfQueue(queue);
+        if (plugin !== undefined) plugins.queueOf(plugin)?.wake();
+      }
+    };
+    parts.unshift({
+      name: 'queue-notifications',
+      start: async () => {
+        following = followQueueNotifications({
+          url: databaseUrl,
+          queues: () => [...new Set([TRIAGE_QUEUE, FORWARD_QUEUE, ALERTS_QUEUE, OPERATIONAL_QUEUE, ...jobQueue.queues()])],
+          wake,
+          clock,
+          log: log.child({ component: 'queue' }),
+        });
+      },
+      stop: async () => following?.stop(),
+    });
+  }
   const started: Part[] = [];
   /**
    * Parts stop in reverse order (DICOM first: no new association from the first moment; it

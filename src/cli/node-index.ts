@@ -4,9 +4,9 @@ import path from 'node:path';
 import { AuditTrail } from '../audit/audit-trail.js';
 import type { VigilConfig } from '../config/schema.js';
 import { isVigilError } from '../core/errors.js';
-import { indexPath, openDatabase, type Db } from '../db/database.js';
-import { migrate } from '../db/migrate.js';
-import { sqliteIndexMigrations } from '../node-schema.js';
+import { indexPath, type Db } from '../db/database.js';
+import { openIndex } from '../db/open-index.js';
+import { postgresIndexMigrations, sqliteIndexMigrations } from '../node-schema.js';
 import { loadConfigOrExit } from './load-config.js';
 
 /** What a command on a node's index needs of it. */
@@ -26,13 +26,23 @@ export interface NodeIndexUse {
  */
 export async function withNodeIndex(use: NodeIndexUse, fn: (db: Db, config: VigilConfig, author: string) => Promise<void> | void): Promise<void> {
   const { config } = loadConfigOrExit();
-  const missing = missingIndex(config.dataDir, !use.mayCreateIndex);
+  // On PostgreSQL the index is the server's: there is no file to look for.
+  const missing = config.storage.database.url === null ? missingIndex(config.dataDir, !use.mayCreateIndex) : undefined;
   if (missing) {
     process.stderr.write(`vigil: ${missing}\n`);
     process.exitCode = 1;
     return;
   }
-  const db = openDatabase(indexPath(path.resolve(config.dataDir)));
+  // The node's whole schema, as startNode applies it: an index is never left with some parts
+  // migrated in another order (a token made before the first start, an older index).
+  const { db } = await openIndex(
+    path.resolve(config.dataDir),
+    config.storage.database,
+    { sqlite: sqliteIndexMigrations, postgres: postgresIndexMigrations },
+    {
+      applicationName: `vigil cli ${process.pid}`,
+    },
+  );
   const author = cliUser();
   const audit = (status: number): void => {
     if (use.audited) {
@@ -49,9 +59,6 @@ export async function withNodeIndex(use: NodeIndexUse, fn: (db: Db, config: Vigi
     }
   };
   try {
-    // The node's whole schema, as startNode applies it: an index is never left with some parts
-    // migrated in another order (a token made before the first start, an older index).
-    migrate(db, sqliteIndexMigrations);
     await fn(db, config, author);
     audit(200);
   } catch (err) {

@@ -14,6 +14,11 @@ export function pluginQueueName(pluginId: string): string {
   return `plugin:${pluginId}`;
 }
 
+/** The plugin whose queue this is (undefined for the node's own queues). */
+export function pluginOfQueue(queue: string): string | undefined {
+  return queue.startsWith('plugin:') ? queue.slice('plugin:'.length) : undefined;
+}
+
 export interface PluginQueueDeps {
   db: Db;
   clock: Clock;

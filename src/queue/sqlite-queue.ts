@@ -118,7 +118,7 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
       wake: db.prepare<[string, string], { at: number | null }>(
         `SELECT MIN(at) AS at FROM (
            SELECT MIN(available_at) AS at FROM queue_jobs WHERE queue = ? AND state = 'queued'
-           UNION ALL SELECT MIN(lease_until) FROM queue_jobs WHERE queue = ? AND state = 'running')`,
+           UNION ALL SELECT MIN(lease_until) FROM queue_jobs WHERE queue = ? AND state = 'running') AS due`,
       ),
       counts: db.prepare<[string], { state: QueueJobState; n: number }>('SELECT state, COUNT(*) AS n FROM queue_jobs WHERE queue = ? GROUP BY state'),
       oldest: db.prepare<[string], { at: number | null }>(`SELECT MIN(created_at) AS at FROM queue_jobs WHERE queue = ? AND state = 'queued'`),

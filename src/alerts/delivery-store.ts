@@ -75,9 +75,10 @@ export class DeliveryStore {
   ) {
     this.queue = queue ?? new SqliteJobQueue(db);
     this.stmts = {
-      insert: db.prepare(
+      // RETURNING, not better-sqlite3's lastInsertRowid: the same SQL gives the key on PostgreSQL.
+      insert: db.prepare<[Record<string, unknown>], { seq: number }>(
         `INSERT INTO alert_delivery_records (alert_id, destination_id, channel, kind, escalation_level, idempotency_key, state, next_attempt_at, retry_window_from, created_at, job_id)
-         VALUES (@alertId, @destinationId, @channel, @kind, @escalationLevel, @idempotencyKey, 'pending', @createdAt, @createdAt, @createdAt, @jobId)`,
+         VALUES (@alertId, @destinationId, @channel, @kind, @escalationLevel, @idempotencyKey, 'pending', @createdAt, @createdAt, @createdAt, @jobId) RETURNING seq`,
       ),
       get: db.prepare<[number], DeliveryRow>('SELECT * FROM alert_deliveries WHERE seq = ?'),
       ofAlert: db.prepare<[string], DeliveryRow>('SELECT * FROM alert_deliveries WHERE alert_id = ? ORDER BY seq'),
@@ -109,7 +110,7 @@ export class DeliveryStore {
         { queue: ALERTS_QUEUE, key: d.idempotencyKey, payload: { alertId: d.alertId, kind: d.kind }, group: d.destinationId, maxAttempts: NO_ATTEMPT_LIMIT },
         d.createdAt,
       );
-      return Number(this.stmts.insert.run({ ...d, jobId: job.id }).lastInsertRowid);
+      return this.stmts.insert.get({ ...d, jobId: job.id })!.seq;
     })();
   }
 

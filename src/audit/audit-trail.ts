@@ -55,15 +55,16 @@ export class AuditTrail {
   private readonly insert;
 
   constructor(private readonly db: Db) {
-    this.insert = db.prepare(
+    // RETURNING, not better-sqlite3's lastInsertRowid: the same SQL gives the key on PostgreSQL.
+    this.insert = db.prepare<[Record<string, unknown>], { seq: number }>(
       `INSERT INTO audit_log (at, token_name, role, address, method, route, params, resources, status, subject, person_name)
-       VALUES (@at, @tokenName, @role, @address, @method, @route, @params, @resources, @status, @subject, @personName)`,
+       VALUES (@at, @tokenName, @role, @address, @method, @route, @params, @resources, @status, @subject, @personName) RETURNING seq`,
     );
   }
 
   record(entry: AuditEntry, at = Date.now()): number {
     const params = Object.fromEntries(Object.entries(entry.params).map(([k, v]) => [k.slice(0, 64), String(v).slice(0, MAX_VALUE)]));
-    const info = this.insert.run({
+    const row = this.insert.get({
       at,
       tokenName: entry.tokenName,
       role: entry.role,
@@ -76,7 +77,7 @@ export class AuditTrail {
       subject: entry.person?.subject.slice(0, MAX_VALUE) ?? null,
       personName: entry.person?.name.slice(0, MAX_VALUE) ?? null,
     });
-    return Number(info.lastInsertRowid);
+    return row!.seq;
   }
 
   list(query: AuditQuery): { entries: AuditRecord[]; last: number; done: boolean } {

@@ -35,9 +35,10 @@ export class DecisionStore {
 
   constructor(db: Db) {
     this.stmts = {
-      insert: db.prepare(
+      // RETURNING, not better-sqlite3's lastInsertRowid: the same SQL gives the key on PostgreSQL.
+      insert: db.prepare<[Record<string, unknown>], { id: number }>(
         `INSERT INTO routing_decisions (series_id, series_version, rule_version, decided_at, jobs, forwards, stopped_by, results)
-         VALUES (@seriesId, @seriesVersion, @ruleVersion, @at, @jobs, @forwards, @stoppedBy, @results)`,
+         VALUES (@seriesId, @seriesVersion, @ruleVersion, @at, @jobs, @forwards, @stoppedBy, @results) RETURNING id`,
       ),
       forSeries: db.prepare<[string, number], Row>('SELECT * FROM routing_decisions WHERE series_id = ? ORDER BY id DESC LIMIT ?'),
     };
@@ -45,7 +46,7 @@ export class DecisionStore {
 
   record(input: { seriesId: string; seriesVersion: number; ruleVersion: number | null; decision: RoutingDecision; at?: number }): number {
     const { decision } = input;
-    const info = this.stmts.insert.run({
+    const row = this.stmts.insert.get({
       seriesId: input.seriesId,
       seriesVersion: input.seriesVersion,
       ruleVersion: input.ruleVersion,
@@ -55,7 +56,7 @@ export class DecisionStore {
       stoppedBy: decision.stoppedBy,
       results: JSON.stringify(decision.results),
     });
-    return Number(info.lastInsertRowid);
+    return row!.id;
   }
 
   /** Newest first. */

@@ -39,9 +39,10 @@ export class RuleVersionStore {
 
   constructor(db: Db) {
     this.stmts = {
-      insert: db.prepare(
+      // RETURNING, not better-sqlite3's lastInsertRowid: the same SQL gives the key on PostgreSQL.
+      insert: db.prepare<[Record<string, unknown>], { version: number }>(
         `INSERT INTO rule_versions (created_at, author, source, rolled_back_to, document, text, rules, diff)
-         VALUES (@at, @author, @source, @rolledBackTo, @document, @text, @rules, @diff)`,
+         VALUES (@at, @author, @source, @rolledBackTo, @document, @text, @rules, @diff) RETURNING version`,
       ),
       get: db.prepare<[number], Row>('SELECT * FROM rule_versions WHERE version = ?'),
       latest: db.prepare<[], Row>('SELECT * FROM rule_versions ORDER BY version DESC LIMIT 1'),
@@ -51,7 +52,7 @@ export class RuleVersionStore {
 
   /** Synchronous, so that it can share a transaction with the change feed. */
   append(v: NewRuleVersion): number {
-    const info = this.stmts.insert.run({
+    const row = this.stmts.insert.get({
       at: v.at ?? Date.now(),
       author: v.author,
       source: v.source,
@@ -61,7 +62,7 @@ export class RuleVersionStore {
       rules: JSON.stringify(v.rules),
       diff: JSON.stringify(v.diff),
     });
-    return Number(info.lastInsertRowid);
+    return row!.version;
   }
 
   get(version: number): RuleVersion | undefined {

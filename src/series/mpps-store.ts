@@ -20,7 +20,7 @@ export class MppsStore {
       insert: db.prepare('INSERT INTO mpps (sop_instance_uid, status, calling_ae, created_at, updated_at) VALUES (?, ?, ?, ?, ?)'),
       update: db.prepare('UPDATE mpps SET status = ?, updated_at = ? WHERE sop_instance_uid = ?'),
       clearListing: db.prepare('DELETE FROM mpps_instances WHERE mpps_uid = ?'),
-      list: db.prepare('INSERT OR IGNORE INTO mpps_instances (mpps_uid, series_instance_uid, sop_instance_uid) VALUES (?, ?, ?)'),
+      list: db.prepare('INSERT INTO mpps_instances (mpps_uid, series_instance_uid, sop_instance_uid) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'),
       seriesOf: db.prepare<[string], { series_instance_uid: string }>('SELECT DISTINCT series_instance_uid FROM mpps_instances WHERE mpps_uid = ?'),
       completedListing: db.prepare<[string], { sop_instance_uid: string }>(
         `SELECT i.sop_instance_uid FROM mpps_instances i JOIN mpps m ON m.sop_instance_uid = i.mpps_uid

@@ -40,8 +40,10 @@ export class SenderHistoryStore {
       ),
       byKey: db.prepare<[string, string, string], Row>('SELECT * FROM series_senders WHERE calling_ae = ? AND station = ? AND modality = ?'),
       all: db.prepare<[], Row>('SELECT * FROM series_senders ORDER BY modality, calling_ae, station'),
+      // CASE, not SQLite's scalar MAX(0, ...): the same SQL on PostgreSQL.
       count: db.prepare<{ id: number; series: number; single: number; at: number }>(
-        `UPDATE series_senders SET series_learned = series_learned + @series, single_image_series = MAX(0, single_image_series + @single), learned_at = @at
+        `UPDATE series_senders SET series_learned = series_learned + @series, learned_at = @at,
+           single_image_series = CASE WHEN single_image_series + @single > 0 THEN single_image_series + @single ELSE 0 END
          WHERE id = @id`,
       ),
       addGap: db.prepare<[number, number]>('INSERT INTO series_sender_gaps (sender_id, gap_ms) VALUES (?, ?)'),

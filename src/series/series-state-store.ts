@@ -59,7 +59,11 @@ export class SeriesStateStore {
       openWithModality: db.prepare<[], { series_id: string; modality: string | null }>(
         `SELECT st.series_id, s.modality FROM series_state st JOIN series s ON s.id = st.series_id WHERE st.state = 'open'`,
       ),
-      extendDeadline: db.prepare(`UPDATE series_state SET idle_deadline = MAX(idle_deadline, ?) WHERE series_id = ? AND state = 'open'`),
+      // CASE, not SQLite's scalar MAX: the same SQL on PostgreSQL (an open series always has a deadline).
+      extendDeadline: db.prepare<[{ deadline: number; seriesId: string }]>(
+        `UPDATE series_state SET idle_deadline = CASE WHEN idle_deadline >= @deadline THEN idle_deadline ELSE @deadline END
+         WHERE series_id = @seriesId AND state = 'open'`,
+      ),
       openIdsByUid: db.prepare<[string], { id: string }>(
         `SELECT s.id FROM series s JOIN series_state st ON st.series_id = s.id
          WHERE s.series_instance_uid = ? AND st.state = 'open'`,
@@ -119,7 +123,7 @@ export class SeriesStateStore {
 
   /** Moves an open series' idle deadline to `deadline` unless it is already later. */
   extendIdleDeadline(seriesId: string, deadline: number): void {
-    this.stmts.extendDeadline.run(deadline, seriesId);
+    this.stmts.extendDeadline.run({ deadline, seriesId });
   }
 
   pendingEmits(): string[] {

@@ -76,15 +76,17 @@ export class ChangeFeed {
   private readonly lastSeq;
 
   constructor(db: Db) {
-    this.insert = db.prepare('INSERT INTO changes (type, resource_type, resource_id, at, data) VALUES (?, ?, ?, ?, ?)');
+    // RETURNING, not better-sqlite3's lastInsertRowid: the same SQL gives the key on PostgreSQL.
+    this.insert = db.prepare<[string, string, string, number, string | null], { seq: number }>(
+      'INSERT INTO changes (type, resource_type, resource_id, at, data) VALUES (?, ?, ?, ?, ?) RETURNING seq',
+    );
     this.page = db.prepare<[number, number], ChangeRow>('SELECT * FROM changes WHERE seq > ? ORDER BY seq LIMIT ?');
     this.lastSeq = db.prepare<[], { seq: number | null }>('SELECT MAX(seq) AS seq FROM changes');
   }
 
   /** Synchronous, so it can join the caller's transaction. `type` is a ChangeType or a part's own. */
   append(type: string, resourceType: string, resourceId: string, data?: Record<string, unknown>, at = Date.now()): number {
-    const info = this.insert.run(type, resourceType, resourceId, at, data ? JSON.stringify(data) : null);
-    return Number(info.lastInsertRowid);
+    return this.insert.get(type, resourceType, resourceId, at, data ? JSON.stringify(data) : null)!.seq;
   }
 
   list(since: number, limit: number): { changes: Change[]; last: number; done: boolean } {

@@ -250,7 +250,8 @@ export class DicomIndex {
     const child = TABLES[level].child;
     if (!child) return [];
     const { table, parent } = TABLES[child];
-    const order = child === 'instances' ? 'instance_number, rowid' : 'rowid';
+    // NULLS FIRST said, not left to SQLite's default (PostgreSQL's is NULLS LAST): instances without a number first on both.
+    const order = child === 'instances' ? 'instance_number NULLS FIRST, rowid' : 'rowid';
     return this.sql<[string], { id: string }>(`SELECT id FROM ${table} WHERE ${parent} = ? ORDER BY ${order}`)
       .all(id)
       .map((r) => r.id);
@@ -273,7 +274,8 @@ export class DicomIndex {
   }
 
   totalSize(): number {
-    return this.sql<[], { n: number | null }>('SELECT SUM(file_size) AS n FROM instances').get()!.n ?? 0;
+    // CAST: PostgreSQL sums a BIGINT as NUMERIC, which its driver hands over as text.
+    return this.sql<[], { n: number | null }>('SELECT CAST(SUM(file_size) AS BIGINT) AS n FROM instances').get()!.n ?? 0;
   }
 
   /** Instances under any resource (for deletion and downloads). */

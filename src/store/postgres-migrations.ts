@@ -78,7 +78,8 @@ export const storePostgresMigrations: MigrationSet = {
           main_tags TEXT NOT NULL,
           rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE
         );
-        CREATE INDEX instances_series ON instances (series_ref, instance_number, rowid);
+        -- NULLS FIRST as SQLite sorts them (dicom-index.ts asks for it), so the index serves the order
+        CREATE INDEX instances_series ON instances (series_ref, instance_number NULLS FIRST, rowid);
         CREATE INDEX instances_uid ON instances (sop_instance_uid);
 
         CREATE TABLE changes (

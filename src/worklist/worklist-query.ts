@@ -60,10 +60,13 @@ const RANKED = 'worklist_rank';
 
 const ORDER = 'ORDER BY effective_rank DESC, received_at ASC, study_id ASC';
 
-/** The details of the studies of one page (ids bound as a JSON array). */
+/**
+ * The details of the studies of one page (ids bound as a JSON array). string_agg with its own
+ * ORDER BY (SQLite 3.44+ and PostgreSQL alike), where GROUP_CONCAT is SQLite's alone.
+ */
 const DETAILS = `
   SELECT w.*, s.study_instance_uid, s.main_tags AS study_tags, p.main_tags AS patient_tags, p.patient_id AS patient_key,
-    (SELECT GROUP_CONCAT(m.modality) FROM (SELECT DISTINCT se.modality FROM series se WHERE se.study_ref = s.id AND se.modality IS NOT NULL ORDER BY se.modality) m) AS modalities,
+    (SELECT string_agg(m.modality, ',' ORDER BY m.modality) FROM (SELECT DISTINCT se.modality FROM series se WHERE se.study_ref = s.id AND se.modality IS NOT NULL) m) AS modalities,
     r.claimed_at, r.read_by, r.read_at,
     o.id AS order_id, o.priority AS order_priority, o.hl7_priority, o.procedure_code, o.procedure_text, o.order_control, o.state AS order_state
   FROM ${RANKED} w
@@ -107,7 +110,8 @@ export class WorklistQuery {
     const others = { ...filter, status: undefined, priority: undefined, limit: 0, offset: 0 };
     if (whereOf(others).where === '') {
       const { where, params } = whereOf({ status: filter.status, priority: filter.priority, limit: 0, offset: 0 });
-      return this.sql<unknown[], { n: number | null }>(`SELECT SUM(n) AS n FROM worklist_rank_counts ${where}`).get(...params)!.n ?? 0;
+      // CAST: PostgreSQL sums a BIGINT as NUMERIC, which its driver hands over as text.
+      return this.sql<unknown[], { n: number | null }>(`SELECT CAST(SUM(n) AS BIGINT) AS n FROM worklist_rank_counts ${where}`).get(...params)!.n ?? 0;
     }
     const { where, params } = whereOf(filter);
     return this.sql<unknown[], { n: number }>(`SELECT COUNT(*) AS n FROM ${RANKED} w ${where}`).get(...params)!.n;
@@ -227,11 +231,12 @@ export function pageQuery(filter: WorklistFilter): { sql: string; params: unknow
   for (const status of statuses) {
     for (const r of ranks) {
       const clauses = ['status = ?', ...(r === null ? [] : ['effective_rank = ?']), ...(where ? [where.slice('WHERE '.length)] : [])];
-      arms.push(`SELECT * FROM (SELECT study_id, effective_rank, received_at FROM ${RANKED} w WHERE ${clauses.join(' AND ')} ${ORDER} LIMIT ?)`);
+      arms.push(`SELECT * FROM (SELECT study_id, effective_rank, received_at FROM ${RANKED} w WHERE ${clauses.join(' AND ')} ${ORDER} LIMIT ?) arm`);
       armParams.push(status, ...(r === null ? [] : [r]), ...params, end);
     }
   }
-  return { sql: `SELECT study_id FROM (${arms.join(' UNION ALL ')}) ${ORDER} LIMIT ? OFFSET ?`, params: [...armParams, filter.limit, filter.offset] };
+  // Subqueries named: PostgreSQL 15 refuses a subquery in FROM without an alias.
+  return { sql: `SELECT study_id FROM (${arms.join(' UNION ALL ')}) page ${ORDER} LIMIT ? OFFSET ?`, params: [...armParams, filter.limit, filter.offset] };
 }
 
 /** The filter's clauses; without `ranges`, those of status and priority are left to the caller (one range each). */
@@ -264,12 +269,11 @@ function whereOf(f: WorklistFilter, { ranges = true }: { ranges?: boolean } = {}
     clauses.push('received_at >= ?');
     params.push(f.receivedAfter);
   }
-  if (f.aiRaised !== undefined)
-    clauses.push(
-      f.aiRaised
-        ? 'COALESCE(ai_rank, 0) > MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))'
-        : 'COALESCE(ai_rank, 0) <= MAX(COALESCE(order_rank, 1), COALESCE(rule_rank, 1))',
-    );
+  if (f.aiRaised !== undefined) {
+    // The greater of the order's and the rule's rank, as CASE: SQLite's scalar MAX is not PostgreSQL's.
+    const base = 'CASE WHEN COALESCE(order_rank, 1) >= COALESCE(rule_rank, 1) THEN COALESCE(order_rank, 1) ELSE COALESCE(rule_rank, 1) END';
+    clauses.push(f.aiRaised ? `COALESCE(ai_rank, 0) > ${base}` : `COALESCE(ai_rank, 0) <= ${base}`);
+  }
   return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
 }
 

@@ -11,8 +11,8 @@ import type { IndexShape, RelationShape, SchemaShape } from './schema-snapshot.j
  * - the queue's payload and result in JSONB (src/queue/postgres-migrations.ts; JSON elsewhere stays
  *   TEXT on both);
  * - the triggers PostgreSQL has besides SQLite's (PG_ONLY_TRIGGERS);
- * - the text of a partial index's predicate (PostgreSQL prints casts and `= ANY (ARRAY[...])`):
- *   compared by its names, literals and keywords.
+ * - the text of a partial index's predicate or of a CHECK (PostgreSQL prints casts and
+ *   `= ANY (ARRAY[...])`): compared by its names, literals and keywords.
  */
 export const ROWID = 'rowid';
 
@@ -70,6 +70,7 @@ function compareRelation(name: string, lite: RelationShape, pg: RelationShape): 
 
   differ('primary keys', lite.primaryKey, pg.primaryKey);
   differ('unique constraints', [...lite.uniques].sort(), pg.uniques.filter((u) => u !== ROWID).sort());
+  differ('CHECK constraints', lite.checks.map((c) => predicateWords(c)!.join(' ')).sort(), pg.checks.map((c) => predicateWords(c)!.join(' ')).sort());
   differ('foreign keys', [...lite.foreignKeys].sort(), [...pg.foreignKeys].sort());
   differ('triggers', [...lite.triggers].sort(), pg.triggers.filter((t) => !PG_ONLY_TRIGGERS.has(`${name}.${t}`)).sort());
 
@@ -92,6 +93,6 @@ function withoutTrailingRowid(index: IndexShape): string[] {
 /** Names, literals and keywords of a predicate, without casts, ARRAY/ANY, operators and parentheses. */
 export function predicateWords(predicate: string | null): string[] | null {
   if (predicate === null) return null;
-  const noise = new Set(['text', 'integer', 'bigint', 'any', 'array', 'in']);
+  const noise = new Set(['text', 'integer', 'bigint', 'any', 'array', 'in', 'check']);
   return (predicate.toLowerCase().match(/'[^']*'|[a-z_][a-z0-9_]*|\d+/g) ?? []).filter((w) => !noise.has(w)).sort();
 }

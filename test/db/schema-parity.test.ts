@@ -65,6 +65,15 @@ describe('index schema parity, SQLite and PostgreSQL 15', () => {
         expect(rowidTables(postgres).sort()).to.deep.equal(['alerts', 'instances', 'patients', 'series', 'series_sender_gaps', 'studies', 'triage_findings']);
       });
 
+      it('reads the CHECK constraints of both', () => {
+        expect(lite.get('alert_delivery_records')!.checks).to.have.length(2);
+        expect(postgres.get('alert_delivery_records')!.checks).to.have.length(2);
+      });
+
+      it('applies nothing on a second run', async () => {
+        expect((await migratePostgres(client, postgresIndexMigrations)).applied).to.deep.equal([]);
+      });
+
       it('reports a column left out of one side, and an index whose predicate differs', () => {
         const table = (schema: SchemaShape, name: string) => schema.get(name)!;
         const missing = new Map(postgres);

@@ -33,6 +33,8 @@ export interface RelationShape {
   /** `cols -> table(cols) ON DELETE action`. */
   foreignKeys: string[];
   triggers: string[];
+  /** The expressions of CHECK constraints, as the engine prints them. */
+  checks: string[];
 }
 
 export type SchemaShape = Map<string, RelationShape>;
@@ -87,9 +89,26 @@ export function sqliteSchema(db: Db): SchemaShape {
         .prepare<[string], { name: string }>(`SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ? ORDER BY name`)
         .all(name)
         .map((t) => t.name),
+      checks: type === 'table' ? checksOf(db.prepare<[string], { sql: string }>(`SELECT sql FROM sqlite_master WHERE name = ?`).get(name)!.sql) : [],
     });
   }
   return shape;
+}
+
+/** The parenthesised expressions after each CHECK of a CREATE TABLE (SQLite keeps only the text). */
+function checksOf(createTable: string): string[] {
+  const out: string[] = [];
+  for (const m of createTable.matchAll(/\bCHECK\s*\(/gi)) {
+    const start = m.index + m[0].length;
+    let depth = 1;
+    let i = start;
+    for (; i < createTable.length && depth > 0; i++) {
+      if (createTable[i] === '(') depth++;
+      else if (createTable[i] === ')') depth--;
+    }
+    out.push(createTable.slice(start, i - 1));
+  }
+  return out;
 }
 
 const ON_DELETE: Record<string, string> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' };
@@ -137,6 +156,10 @@ export async function postgresSchema(client: pg.ClientBase): Promise<SchemaShape
     `SELECT t.relname AS rel, g.tgname AS name FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
       WHERE NOT g.tgisinternal AND t.relnamespace = current_schema()::regnamespace ORDER BY g.tgname`,
   );
+  const { rows: checks } = await client.query<{ rel: string; def: string }>(
+    `SELECT t.relname AS rel, pg_get_constraintdef(c.oid, true) AS def FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+      WHERE c.contype = 'c' AND t.relnamespace = current_schema()::regnamespace ORDER BY c.conname`,
+  );
   for (const { name, type } of relations) {
     const own = indexes.filter((i) => i.rel === name);
     shape.set(name, {
@@ -147,6 +170,7 @@ export async function postgresSchema(client: pg.ClientBase): Promise<SchemaShape
       indexes: own.filter((i) => i.constraint === null).map((i) => ({ name: i.name, unique: i.unique, columns: i.columns, predicate: i.predicate })),
       foreignKeys: foreignKeys.filter((f) => f.rel === name).map((f) => `${f.def} ON DELETE ${ON_DELETE[f.action] ?? f.action}`),
       triggers: triggers.filter((t) => t.rel === name).map((t) => t.name),
+      checks: checks.filter((c) => c.rel === name).map((c) => c.def),
     });
   }
   return shape;

@@ -13,7 +13,7 @@ export class PendingRemovals {
 
   constructor(db: Db) {
     this.stmts = {
-      add: db.prepare('INSERT OR IGNORE INTO retention_pending_files (file_path, queued_at) VALUES (?, ?)'),
+      add: db.prepare('INSERT INTO retention_pending_files (file_path, queued_at) VALUES (?, ?) ON CONFLICT DO NOTHING'),
       done: db.prepare('DELETE FROM retention_pending_files WHERE file_path = ?'),
       all: db.prepare<[], { file_path: string }>('SELECT file_path FROM retention_pending_files ORDER BY queued_at'),
       indexed: db.prepare<[string], { id: string }>('SELECT id FROM instances WHERE file_path = ?'),

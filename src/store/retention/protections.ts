@@ -59,7 +59,8 @@ export class RetentionProtections {
   private readonly questions: [Protection, DbStatement<[{ study: string }]>][];
 
   constructor(db: Db) {
-    this.questions = PROTECTIONS.map((p) => [p, db.prepare<[{ study: string }]>(`SELECT EXISTS (${QUESTIONS[p]}) AS yes`)]);
+    // CASE: PostgreSQL returns EXISTS as a boolean, SQLite as 0/1; this is 0/1 on both.
+    this.questions = PROTECTIONS.map((p) => [p, db.prepare<[{ study: string }]>(`SELECT CASE WHEN EXISTS (${QUESTIONS[p]}) THEN 1 ELSE 0 END AS yes`)]);
   }
 
   /** Every protection that holds for the study (empty: it may be removed). */

@@ -71,7 +71,8 @@ export class Retention {
       `SELECT id, updated_at FROM studies WHERE (updated_at, id) > (?, ?) ORDER BY updated_at, id LIMIT ?`,
     );
     this.studySize = deps.db.prepare<[string], { n: number; bytes: number | null }>(
-      `SELECT COUNT(*) AS n, SUM(file_size) AS bytes FROM instances WHERE series_ref IN (SELECT id FROM series WHERE study_ref = ?)`,
+      // CAST: PostgreSQL sums a BIGINT as NUMERIC, which its driver hands over as text.
+      `SELECT COUNT(*) AS n, CAST(SUM(file_size) AS BIGINT) AS bytes FROM instances WHERE series_ref IN (SELECT id FROM series WHERE study_ref = ?)`,
     );
   }
 

@@ -96,16 +96,17 @@ export class ModelSiteStore {
       mode: db.prepare<[string, string], ModeRow>('SELECT * FROM model_modes WHERE model_id = ? AND pack_version = ? ORDER BY version DESC LIMIT 1'),
       modeVersion: db.prepare<[number], ModeRow>('SELECT * FROM model_modes WHERE version = ?'),
       modes: db.prepare<[string], ModeRow>('SELECT * FROM model_modes WHERE model_id = ? ORDER BY version DESC'),
-      insertMode: db.prepare(
+      // RETURNING, not better-sqlite3's lastInsertRowid: the same SQL gives the key on PostgreSQL.
+      insertMode: db.prepare<[Record<string, unknown>], { version: number }>(
         `INSERT INTO model_modes (model_id, pack_version, mode, author, reason, rolled_back_to, created_at)
-         VALUES (@modelId, @packVersion, @mode, @author, @reason, @rolledBackTo, @at)`,
+         VALUES (@modelId, @packVersion, @mode, @author, @reason, @rolledBackTo, @at) RETURNING version`,
       ),
       point: db.prepare<[string, string], PointRow>('SELECT * FROM model_site_points WHERE model_id = ? AND pack_version = ? ORDER BY version DESC LIMIT 1'),
       pointVersion: db.prepare<[number], PointRow>('SELECT * FROM model_site_points WHERE version = ?'),
       points: db.prepare<[string], PointRow>('SELECT * FROM model_site_points WHERE model_id = ? ORDER BY version DESC'),
-      insertPoint: db.prepare(
+      insertPoint: db.prepare<[Record<string, unknown>], { version: number }>(
         `INSERT INTO model_site_points (model_id, pack_version, source, threshold, proposal, author, reason, rolled_back_to, created_at)
-         VALUES (@modelId, @packVersion, @source, @threshold, @proposal, @author, @reason, @rolledBackTo, @at)`,
+         VALUES (@modelId, @packVersion, @source, @threshold, @proposal, @author, @reason, @rolledBackTo, @at) RETURNING version`,
       ),
     };
   }
@@ -120,8 +121,7 @@ export class ModelSiteStore {
     const reason = checkReason(input.reason);
     return this.db.transaction(() => {
       const at = (this.opts.clock ?? systemClock).now();
-      const info = this.stmts.insertMode.run({ ...input, reason, rolledBackTo: input.rolledBackTo ?? null, at });
-      const version = Number(info.lastInsertRowid);
+      const version = this.stmts.insertMode.get({ ...input, reason, rolledBackTo: input.rolledBackTo ?? null, at })!.version;
       this.opts.changes.append('model-mode', 'model', input.modelId, { packVersion: input.packVersion, mode: input.mode, version, by: input.author }, at);
       return toMode(this.stmts.modeVersion.get(version)!);
     })();
@@ -234,8 +234,7 @@ export class ModelSiteStore {
   private insertPoint(p: Omit<SitePointVersion, 'version' | 'createdAt'>): SitePointVersion {
     return this.db.transaction(() => {
       const at = (this.opts.clock ?? systemClock).now();
-      const info = this.stmts.insertPoint.run({ ...p, proposal: p.proposal ? JSON.stringify(p.proposal) : null, at });
-      const version = Number(info.lastInsertRowid);
+      const version = this.stmts.insertPoint.get({ ...p, proposal: p.proposal ? JSON.stringify(p.proposal) : null, at })!.version;
       this.opts.changes.append(
         'model-operating-point',
         'model',

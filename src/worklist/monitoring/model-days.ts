@@ -57,10 +57,11 @@ export class ModelDays {
       ),
       // Each positive finding counts once, by its latest verdict: PPV is over findings, not votes.
       verdicts: db.prepare<[string, number, number], { agree: number | null; disagree: number | null }>(
-        `SELECT SUM(v = 'agree') AS agree, SUM(v = 'disagree') AS disagree FROM (
+        // CASE, not a comparison summed as 0/1, and the subquery named: the same SQL on PostgreSQL.
+        `SELECT SUM(CASE WHEN v = 'agree' THEN 1 ELSE 0 END) AS agree, SUM(CASE WHEN v = 'disagree' THEN 1 ELSE 0 END) AS disagree FROM (
            SELECT (SELECT verdict FROM worklist_feedback b WHERE b.finding_id = f.finding_id ORDER BY at DESC LIMIT 1) AS v
            FROM worklist_findings f WHERE f.model_id = ? AND f.positive = 1 AND f.preliminary = 0 AND f.created_at >= ? AND f.created_at < ?
-         ) WHERE v IS NOT NULL`,
+         ) latest WHERE v IS NOT NULL`,
       ),
       scores: db.prepare<[string, number, number], { probability: number; device_uid: string }>(
         'SELECT probability, device_uid FROM worklist_findings WHERE model_id = ? AND preliminary = 0 AND created_at >= ? AND created_at < ?',

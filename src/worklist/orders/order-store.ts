@@ -23,16 +23,17 @@ export class OrderStore {
     private readonly db: Db,
     private readonly changes: ChangeFeed,
   ) {
+    // The kept values named worklist_orders.*: PostgreSQL finds a bare column of the upsert ambiguous.
     this.upsert = db.prepare(
       `INSERT INTO worklist_orders (accession, id, placer_order, filler_order, procedure_code, procedure_text, hl7_priority, priority,
          order_control, state, message_type, control_id, received_at, updated_at)
        VALUES (@accession, @id, @placerOrder, @fillerOrder, @procedureCode, @procedureText, @hl7Priority, @priority,
          @control, @state, @messageType, @controlId, @at, @at)
        ON CONFLICT (accession) DO UPDATE SET
-         placer_order = COALESCE(excluded.placer_order, placer_order),
-         filler_order = COALESCE(excluded.filler_order, filler_order),
-         procedure_code = COALESCE(excluded.procedure_code, procedure_code),
-         procedure_text = COALESCE(excluded.procedure_text, procedure_text),
+         placer_order = COALESCE(excluded.placer_order, worklist_orders.placer_order),
+         filler_order = COALESCE(excluded.filler_order, worklist_orders.filler_order),
+         procedure_code = COALESCE(excluded.procedure_code, worklist_orders.procedure_code),
+         procedure_text = COALESCE(excluded.procedure_text, worklist_orders.procedure_text),
          hl7_priority = excluded.hl7_priority, priority = excluded.priority, order_control = excluded.order_control,
          state = excluded.state, message_type = excluded.message_type, control_id = excluded.control_id, updated_at = excluded.updated_at`,
     );

@@ -102,7 +102,7 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
       ),
       release: db.prepare(
         `UPDATE queue_jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL
-         WHERE id = @id AND state = 'running' AND (@worker IS NULL OR lease_owner = @worker)`,
+         WHERE id = @id AND state = 'running' AND (CAST(@worker AS TEXT) IS NULL OR lease_owner = @worker)`,
       ),
       releaseAll: db.prepare(
         `UPDATE queue_jobs SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, lease_owner = NULL, lease_until = NULL

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { caseInsensitiveLike, jsonArrayElements, jsonFieldByParam, jsonFieldParam } from '../db/dialect.js';
 import type { Level } from '../domain/resource-ids.js';
 
 /**
@@ -54,7 +55,7 @@ const INDEXED_COLUMNS: Partial<Record<Level, Record<string, string>>> = {
 };
 
 export function findIds(db: Db, query: FindQuery): string[] {
-  const { sql, params, checks } = findStatement(query);
+  const { sql, params, checks } = findStatement(query, db);
   const rows = db.prepare(sql).iterate(...params) as Iterable<Record<string, string | null>>;
   const ids: string[] = [];
   let skipped = 0;
@@ -71,7 +72,10 @@ export function findIds(db: Db, query: FindQuery): string[] {
 }
 
 /** The SQL a query runs, its parameters, and the exact check of each criterion (c0, c1...). */
-export function findStatement(query: FindQuery): { sql: string; params: string[]; checks: ((value: string | null) => boolean)[] } {
+export function findStatement(
+  query: FindQuery,
+  db: Pick<Db, 'dialect'> = { dialect: 'sqlite' },
+): { sql: string; params: string[]; checks: ((value: string | null) => boolean)[] } {
   const start = CHAIN.findIndex((c) => c.level === query.level);
   const top = Math.max(start, ...query.criteria.map((c) => CHAIN.findIndex((l) => l.level === c.level)));
   const base = CHAIN[start]!;
@@ -89,11 +93,11 @@ export function findStatement(query: FindQuery): { sql: string; params: string[]
   const checks: ((value: string | null) => boolean)[] = [];
   query.criteria.forEach((criterion, n) => {
     const alias = CHAIN.find((c) => c.level === criterion.level)!.alias;
-    const value = `json_extract(${alias}.main_tags, ?)`;
-    const path = `$.${criterion.keyword}`;
+    const value = jsonFieldByParam(db, `${alias}.main_tags`);
+    const path = jsonFieldParam(db, criterion.keyword);
     columns.push(`${value} AS c${n}`);
     columnParams.push(path);
-    const narrowing = sqlNarrowing(criterion.match);
+    const narrowing = sqlNarrowing(criterion.match, db);
     if (narrowing) {
       const column = INDEXED_COLUMNS[criterion.level]?.[criterion.keyword];
       if (column) {
@@ -113,13 +117,13 @@ export function findStatement(query: FindQuery): { sql: string; params: string[]
 }
 
 /** A SQL condition that keeps every row the exact check may accept (a superset), or none. */
-function sqlNarrowing(match: TagMatch): { sql: string; params: string[] } | undefined {
+function sqlNarrowing(match: TagMatch, db: Pick<Db, 'dialect'>): { sql: string; params: string[] } | undefined {
   switch (match.kind) {
     case 'wildcard': {
       // LIKE folds ASCII case only: for other patterns the code check alone decides.
       if (!/^[\x20-\x7e]*$/.test(match.pattern)) return undefined;
       if (!/[*?]/.test(match.pattern) && match.caseSensitive) return { sql: 'VALUE = ?', params: [match.pattern] };
-      return { sql: "VALUE LIKE ? ESCAPE '\\'", params: [toLike(match.pattern)] };
+      return { sql: `VALUE ${caseInsensitiveLike(db)} ? ESCAPE '\\'`, params: [toLike(match.pattern)] };
     }
     case 'range': {
       const parts: string[] = [];
@@ -135,8 +139,8 @@ function sqlNarrowing(match: TagMatch): { sql: string; params: string[] } | unde
       return parts.length > 0 ? { sql: parts.join(' AND '), params } : undefined;
     }
     case 'list':
-      // One parameter whatever the list's length: a JSON array read by json_each.
-      return { sql: 'VALUE IN (SELECT value FROM json_each(?))', params: [JSON.stringify(match.values)] };
+      // One parameter whatever the list's length: a JSON array read as rows.
+      return { sql: `VALUE IN (${jsonArrayElements(db)})`, params: [JSON.stringify(match.values)] };
     default:
       return match satisfies never;
   }

@@ -1,4 +1,5 @@
 import type { Db } from '../db/database.js';
+import { jsonArrayElements } from '../db/dialect.js';
 import type { MainTags } from '../domain/header-summary.js';
 
 /**
@@ -39,7 +40,7 @@ export function keyInstances(db: Db, instanceIds: readonly string[]): Map<string
       `SELECT i.id, i.instance_number, i.main_tags, se.main_tags AS series_tags,
          (SELECT COUNT(*) FROM instances x WHERE x.series_ref = i.series_ref) AS series_images
        FROM instances i JOIN series se ON se.id = i.series_ref
-       WHERE i.id IN (SELECT value FROM json_each(?))`,
+       WHERE i.id IN (${jsonArrayElements(db)})`,
     )
     .all(JSON.stringify([...new Set(instanceIds)]));
   return new Map(rows.map((r) => [r.id, r]));

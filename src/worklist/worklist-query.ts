@@ -1,4 +1,5 @@
 import type { Db, DbStatement } from '../db/database.js';
+import { jsonArrayElements } from '../db/dialect.js';
 import type { MainTags } from '../domain/header-summary.js';
 import { decidePriority, priorityOfRank, rank } from './effective-priority.js';
 import { READING_STATUSES, type AiResult, type OrderSummary, type ReadingStatus, type RuleHint, type WorklistEntry } from './entry.js';
@@ -64,7 +65,7 @@ const ORDER = 'ORDER BY effective_rank DESC, received_at ASC, study_id ASC';
  * The details of the studies of one page (ids bound as a JSON array). string_agg with its own
  * ORDER BY (SQLite 3.44+ and PostgreSQL alike), where GROUP_CONCAT is SQLite's alone.
  */
-const DETAILS = `
+const details = (db: Pick<Db, 'dialect'>): string => `
   SELECT w.*, s.study_instance_uid, s.main_tags AS study_tags, p.main_tags AS patient_tags, p.patient_id AS patient_key,
     (SELECT string_agg(m.modality, ',' ORDER BY m.modality) FROM (SELECT DISTINCT se.modality FROM series se WHERE se.study_ref = s.id AND se.modality IS NOT NULL) m) AS modalities,
     r.claimed_at, r.read_by, r.read_at,
@@ -74,7 +75,7 @@ const DETAILS = `
   JOIN patients p ON p.id = s.patient_ref
   LEFT JOIN worklist_reading r ON r.study_id = s.id
   LEFT JOIN worklist_orders o ON o.accession = s.accession_number
-  WHERE w.study_id IN (SELECT value FROM json_each(?))
+  WHERE w.study_id IN (${jsonArrayElements(db)})
   ${ORDER}`;
 
 /** Reads the worklist: one SQL query for a page, one each for its findings and rule hints. */
@@ -94,7 +95,7 @@ export class WorklistQuery {
     const total = this.total(filter);
     const ids = this.pageIds(filter);
     if (ids.length === 0) return { total, entries: [] };
-    const rows = this.sql<[string], EntryRow>(DETAILS).all(JSON.stringify(ids));
+    const rows = this.sql<[string], EntryRow>(details(this.db)).all(JSON.stringify(ids));
     return { total, entries: this.entriesOf(rows) };
   }
 

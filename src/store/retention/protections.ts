@@ -1,4 +1,7 @@
 import type { Db, DbStatement } from '../../db/database.js';
+import { containsText, jsonField } from '../../db/dialect.js';
+
+type On = Pick<Db, 'dialect'>;
 
 /**
  * What keeps a study from retention, each a question asked of the index about one study. The
@@ -30,29 +33,29 @@ const FORWARD_QUEUE = 'rule-forwards';
 const SERIES_OF = 'SELECT id, series_instance_uid FROM series WHERE study_ref = @study';
 
 /** A pending job of the queue(s) `owner` names whose JSON payload holds the study's or a series' id or UID as a string. */
-const namesStudy = (owner: string): string => `
+const namesStudy = (db: On, owner: string): string => `
   SELECT 1 FROM queue_jobs j WHERE j.state IN ('queued', 'running') AND ${owner} AND (
-    instr(j.payload, '"' || @study || '"') > 0
-    OR instr(j.payload, '"' || (SELECT study_instance_uid FROM studies WHERE id = @study) || '"') > 0
+    ${containsText(db, 'j.payload', `'"' || @study || '"'`)}
+    OR ${containsText(db, 'j.payload', `'"' || (SELECT study_instance_uid FROM studies WHERE id = @study) || '"'`)}
     OR EXISTS (SELECT 1 FROM (${SERIES_OF}) s
-               WHERE instr(j.payload, '"' || s.id || '"') > 0 OR instr(j.payload, '"' || s.series_instance_uid || '"') > 0))`;
+               WHERE ${containsText(db, 'j.payload', `'"' || s.id || '"'`)} OR ${containsText(db, 'j.payload', `'"' || s.series_instance_uid || '"'`)}))`;
 
-const QUESTIONS: Record<Protection, string> = {
+const questions = (db: On): Record<Protection, string> => ({
   'unacknowledged-critical-alert': `SELECT 1 FROM alerts WHERE study_id = @study AND critical = 1 AND state = 'open'`,
   'unread-positive': `
     SELECT 1 FROM worklist_findings f WHERE f.study_id = @study AND f.positive = 1 AND f.replaced_by IS NULL
       AND NOT EXISTS (SELECT 1 FROM worklist_reading r WHERE r.study_id = @study AND r.status = 'read')`,
   'pending-triage-job': `
     SELECT 1 FROM queue_jobs WHERE queue = 'triage' AND state IN ('queued', 'running')
-      AND json_extract(payload, '$.seriesId') IN (SELECT id FROM series WHERE study_ref = @study)`,
-  'pending-forward': namesStudy(`j.queue = '${FORWARD_QUEUE}'`),
-  'pending-plugin-job': namesStudy(`j.queue LIKE 'plugin:%'`),
+      AND ${jsonField(db, 'payload', 'seriesId')} IN (SELECT id FROM series WHERE study_ref = @study)`,
+  'pending-forward': namesStudy(db, `j.queue = '${FORWARD_QUEUE}'`),
+  'pending-plugin-job': namesStudy(db, `j.queue LIKE 'plugin:%'`),
   'pending-alert-delivery': `
     SELECT 1 FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE a.study_id = @study AND d.state = 'pending'`,
   'series-in-progress': `
     SELECT 1 FROM series_state st JOIN series s ON s.id = st.series_id
     WHERE s.study_ref = @study AND (st.state = 'open' OR st.emit_pending = 1)`,
-};
+});
 
 /** Asks every protection of a study; prepared once. */
 export class RetentionProtections {
@@ -60,7 +63,8 @@ export class RetentionProtections {
 
   constructor(db: Db) {
     // CASE: PostgreSQL returns EXISTS as a boolean, SQLite as 0/1; this is 0/1 on both.
-    this.questions = PROTECTIONS.map((p) => [p, db.prepare<[{ study: string }]>(`SELECT CASE WHEN EXISTS (${QUESTIONS[p]}) THEN 1 ELSE 0 END AS yes`)]);
+    const asked = questions(db);
+    this.questions = PROTECTIONS.map((p) => [p, db.prepare<[{ study: string }]>(`SELECT CASE WHEN EXISTS (${asked[p]}) THEN 1 ELSE 0 END AS yes`)]);
   }
 
   /** Every protection that holds for the study (empty: it may be removed). */

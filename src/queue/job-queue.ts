@@ -130,7 +130,9 @@ export interface JobQueue<M extends QueueMode = QueueMode> {
   releaseAll(queue: string, worker: string): QueueResult<M, number>;
   /**
    * Ends leases: those past their time, or with `every` all of the queue's (one node starting
-   * after a crash knows no other worker holds any). Queued again, or dead when out of attempts.
+   * after a crash knows no other worker holds any). A backend shared by several nodes ignores
+   * `every`: the others' leases are live, and a dead node's run out soon enough. Queued again,
+   * or dead when out of attempts.
    */
   expireLeases(queue: string, error: QueueError, opts?: { now?: number; every?: boolean }): QueueResult<M, number>;
   /** Queued or running → cancelled (a running job's outcome is then refused). */

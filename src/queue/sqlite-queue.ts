@@ -53,11 +53,14 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly observer: QueueObserver | undefined;
+  /** Other nodes use this index too (PostgreSQL): no lease is ended before its time. */
+  private readonly shared: boolean;
 
   constructor(
     private readonly db: Db,
-    opts: { clock?: Clock; random?: () => number; observer?: QueueObserver } = {},
+    opts: { clock?: Clock; random?: () => number; observer?: QueueObserver; shared?: boolean } = {},
   ) {
+    this.shared = opts.shared ?? db.dialect === 'postgres';
     this.clock = opts.clock ?? systemClock;
     this.random = opts.random ?? Math.random;
     this.observer = opts.observer;
@@ -204,7 +207,7 @@ export class SqliteJobQueue implements JobQueue<'sync'> {
 
   expireLeases(queue: string, error: QueueError, opts: { now?: number; every?: boolean } = {}): number {
     const now = opts.now ?? this.clock.now();
-    return this.db.transaction(() => this.expire(queue, now, error, opts.every === true))();
+    return this.db.transaction(() => this.expire(queue, now, error, opts.every === true && !this.shared))();
   }
 
   cancel(id: string, now = this.clock.now()): boolean {

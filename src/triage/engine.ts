@@ -10,7 +10,7 @@ import { countsVerdict } from '../series/counts.js';
 import type { Finding } from '../domain/finding.js';
 import type { FindingStore } from './findings.js';
 import type { Localisation } from './localisation.js';
-import type { Job, JobStore } from './jobs.js';
+import { TRIAGE_LEASE_RENEW_MS, type Job, type JobStore } from './jobs.js';
 import { DEFAULT_URGENCY } from './manifest.js';
 import type { ModelRegistry } from './registry.js';
 import type { TriageObserver } from './metrics.js';
@@ -62,6 +62,9 @@ export class TriageEngine {
   /** Off from the first moment of a stop: jobs still queued then wait for the next start. */
   private claiming = true;
   private readonly inFlight = new Set<Promise<void>>();
+  /** The ids of the jobs in flight, whose leases are renewed while they run. */
+  private readonly runningIds = new Set<string>();
+  private cancelRenewal: (() => void) | undefined;
   /** Cancels the pending wake-up (for a job waiting out its retry delay), if any. */
   private cancelWake: (() => void) | undefined;
   /** Writes to the index that failed in a row (a full disk): each retry waits longer. */
@@ -100,6 +103,8 @@ export class TriageEngine {
   async stop(): Promise<void> {
     this.running = false;
     this.cancelWake?.();
+    this.cancelRenewal?.();
+    this.cancelRenewal = undefined;
     await this.pool.stop();
     await Promise.allSettled([...this.inFlight]);
     const interrupted = this.jobs.requeueInterrupted();
@@ -163,6 +168,8 @@ export class TriageEngine {
       while (this.inFlight.size < this.pool.size) {
         const job = this.jobs.claim();
         if (!job) break;
+        this.runningIds.add(job.id);
+        this.scheduleRenewal();
         const work = this.execute(job)
           .then(
             () => void (this.indexFailures = 0),
@@ -170,6 +177,7 @@ export class TriageEngine {
           )
           .finally(() => {
             this.inFlight.delete(work);
+            this.runningIds.delete(job.id);
             this.pump();
           });
         this.inFlight.add(work);
@@ -213,6 +221,28 @@ export class TriageEngine {
   private nextIndexRetry(): number {
     this.indexFailures++;
     return backoffDelay(this.indexFailures, INDEX_RETRY);
+  }
+
+  /**
+   * While jobs run, their leases are renewed every TRIAGE_LEASE_RENEW_MS. A renewal the index
+   * refuses (a full disk, the server unreachable) is tried again at the next tick; a job no longer
+   * ours (cancelled, or taken over after this node stalled past its lease) runs on, and its result
+   * is discarded when it comes (the finding commits only with this worker's lease).
+   */
+  private scheduleRenewal(): void {
+    if (this.cancelRenewal) return;
+    this.cancelRenewal = this.deps.clock.setTimer(() => {
+      this.cancelRenewal = undefined;
+      if (this.runningIds.size === 0 || !this.running) return;
+      for (const id of this.runningIds) {
+        try {
+          if (!this.jobs.renewLease(id)) this.deps.log.warn('triage job no longer held by this node: its result will be discarded', { jobId: id });
+        } catch (err) {
+          this.deps.log.warn('triage job lease not renewed: trying again shortly', { jobId: id, error: describeError(err) });
+        }
+      }
+      this.scheduleRenewal();
+    }, TRIAGE_LEASE_RENEW_MS);
   }
 
   /** Jobs waiting for a retry delay: wake up when the first may run. */

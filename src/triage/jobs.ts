@@ -68,11 +68,14 @@ export interface NewJob {
 export const TRIAGE_QUEUE = 'triage';
 
 /**
- * How long a claimed job is held before another claim may take it over (its worker is taken to
- * be dead): above the longest a pack may run (resources.timeoutMs, at most 10 min) plus reading
- * the series, so a job still running is never run twice.
+ * How long a claimed job is held before another claim may take it over (its node is taken to be
+ * dead). The engine renews the lease of every job it runs each TRIAGE_LEASE_RENEW_MS, so a job
+ * still running is never run twice, however long its pack may run; and when the index is shared
+ * by several nodes, the jobs of a node killed mid-run are taken over by another within a minute
+ * (a time-critical finding must not wait for the node to come back).
  */
-export const TRIAGE_LEASE_MS = 15 * 60_000;
+export const TRIAGE_LEASE_MS = 60_000;
+export const TRIAGE_LEASE_RENEW_MS = 15_000;
 
 /** What a triage job carries in the durable queue. */
 interface TriagePayload {
@@ -178,6 +181,11 @@ export class JobStore {
   markFailed(job: Job, error: { code: ErrorCode; detail: string }, retry: BackoffPolicy | number | null, now = this.clock.now()): JobState {
     const rule = typeof retry === 'number' ? { at: retry } : retry;
     return this.queue.fail(job.id, this.worker, { code: error.code, detail: error.detail }, rule, now) ?? this.get(job.id)?.state ?? job.state;
+  }
+
+  /** Holds a running job for another lease period; false when it is no longer this worker's (cancelled, or taken over). */
+  renewLease(id: string, now = this.clock.now()): boolean {
+    return this.queue.extendLease(id, this.worker, TRIAGE_LEASE_MS, now);
   }
 
   /** At start-up: jobs left running by a crash run again (their attempt counted), or are dead. */

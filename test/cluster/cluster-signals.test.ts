@@ -3,11 +3,12 @@ import type pg from 'pg';
 import { startClusterSignals, type ClusterSignals } from '../../src/cluster/cluster-signals.js';
 import { EventBus } from '../../src/events/bus.js';
 import type { RemoteLiveChangeEvent } from '../../src/events/types.js';
+import { CaptureTransport } from '../helpers/log-capture.js';
 import { createLogger } from '../../src/log/logger.js';
 import { eventually } from '../helpers/eventually.js';
 import { usePostgresCluster } from '../helpers/postgres.js';
 
-const log = createLogger({ level: 'error', format: 'json' } as never, '.', { console: false });
+const log = createLogger({ level: 'error', format: 'json' } as never, '.', { console: false, transports: [new CaptureTransport()] });
 
 describe('startClusterSignals: what node.ts starts', () => {
   it('without a database URL (SQLite): this process leads, and there is no relay', async () => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
+import { CaptureTransport } from '../helpers/log-capture.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import { SoloLeadership, type Leadership, type LeadershipLossReason } from '../../src/cluster/leadership.js';
 import { LEADERSHIP_LOCK, PostgresLeadership } from '../../src/cluster/postgres-leadership.js';
@@ -14,7 +15,7 @@ async function waitFor(check: () => Promise<boolean> | boolean, what: string): P
   }
 }
 
-const quiet = (): Logger => createLogger({ level: 'error', format: 'json' } as never, '.', { console: false });
+const quiet = (): Logger => createLogger({ level: 'error', format: 'json' } as never, '.', { console: false, transports: [new CaptureTransport()] });
 
 describe('cluster leadership', () => {
   describe('solo (SQLite: one process)', () => {

@@ -117,11 +117,13 @@ export class PostgresLeadership implements Leadership {
       next = this.terms.leading ? this.checkMs : this.retryMs;
     } catch (err) {
       this.failures++;
-      // Keep the first failure of a run in the log, and then one in ten: an outage is not a flood.
-      if (this.failures === 1 || this.failures % 10 === 0) {
+      if (isLockMissing(err)) {
+        this.opts.log.warn('cluster leadership: the session no longer holds the lock, competing again on a new one');
+      } else if (this.failures === 1 || this.failures % 10 === 0) {
+        // The first failure of a run in the log, then one in ten: an outage is not a flood.
         this.opts.log.warn('cluster leadership: the database cannot be reached, trying again', { failures: this.failures, error: describeError(err) });
       }
-      this.stepDown(this.client, this.terms.leading && isLockMissing(err) ? 'lock-missing' : 'connection-lost');
+      this.stepDown(this.client, isLockMissing(err) ? 'lock-missing' : 'connection-lost');
       next = backoffDelay(this.failures, this.reconnect, this.opts.random);
     }
     if (!this.stopped) this.schedule(next);

@@ -56,8 +56,9 @@ describe('cluster leadership', () => {
       await waitFor(async () => (await holders()).length === 0, 'no holder left');
     });
 
+    // checkMs bounds each query too: generous, so a loaded machine's slow answer is not a lost session.
     function lead(name: string): PostgresLeadership {
-      const l = new PostgresLeadership(database, { log: quiet(), name, retryMs: RETRY, checkMs: 100 });
+      const l = new PostgresLeadership(database, { log: quiet(), name, retryMs: RETRY, checkMs: 1000 });
       started.push(l);
       l.start();
       return l;

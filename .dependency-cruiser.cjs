@@ -16,6 +16,9 @@ const LAYERS = [
   // Parsers and plumbing with no opinion about the node: DICOM data, HL7, events, the SQLite
   // index's connection and migrations, the durable job queue.
   { name: 'base', path: '^src/(dicom/data|hl7|events|db|queue)/' },
+  // Across nodes on a shared PostgreSQL: the scheduler's leadership lock and the live-event relay.
+  // Beside events/db/queue, after them because it carries the bus's events; nothing above.
+  { name: 'cluster', path: '^src/cluster/' },
   { name: 'auth', path: '^src/auth/' },
   { name: 'audit', path: '^src/audit/' },
   { name: 'store', path: '^src/store/' },
@@ -120,6 +123,14 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/plugins/sdk(-types)?\\.ts$' },
       to: { path: '^src/', pathNot: '^src/plugins/(sdk-types|route-guards|hooks)\\.ts$' },
+    },
+    {
+      name: 'cluster-imports-only-what-it-carries',
+      comment:
+        'src/cluster/ carries events and sessions over PostgreSQL: it imports core, domain, config, log, events and db, never the DICOM, HL7, queue or metrics parts of the layers below',
+      severity: 'error',
+      from: { path: '^src/cluster/' },
+      to: { path: '^src/(dicom|hl7|queue|metrics)/' },
     },
     {
       name: 'every-src-folder-has-a-layer',

@@ -99,6 +99,10 @@ export const ERRORS = {
   QUEUE_LEASE_EXPIRED: { status: 500, title: 'The worker of a queued job stopped holding it' },
   // a queued job's attempt that threw or ran past its time limit (src/queue/worker.ts; retried on its policy)
   QUEUE_JOB_FAILED: { status: 500, title: 'An attempt of a queued job failed' },
+  // across nodes (src/cluster/): an event too large for one PostgreSQL notification is not relayed
+  CLUSTER_EVENT_TOO_LARGE: { status: 500, title: 'Event too large to relay to the other nodes' },
+  // a relayed event from another node that this node cannot read (another version, or not ours): dropped
+  CLUSTER_EVENT_MALFORMED: { status: 500, title: 'Relayed event from another node is malformed' },
   // triage at a site: calibrating a site operating point from local evidence
   CALIBRATION_TOO_FEW_CASES: { status: 422, title: 'Too few local cases to propose an operating point' },
   // `vigil demo` (src/tools/demo/): the demo drives a running node over its API and DICOM port.

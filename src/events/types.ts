@@ -52,12 +52,52 @@ export interface FindingEvent {
   finding: Finding;
 }
 
+/**
+ * What a live view shows changed (the worklist's GET /worklist/events stream): the kind of change
+ * and the study, nothing else. Views fetch the list again, where roles decide what they see.
+ */
+export const LIVE_CHANGE_KINDS = ['study', 'finding', 'order', 'reading', 'alert', 'hint'] as const;
+export type LiveChangeKind = (typeof LIVE_CHANGE_KINDS)[number];
+
+export interface LiveChangeEvent {
+  kind: LiveChangeKind;
+  /** The study concerned; null for an order whose study has not arrived yet. */
+  studyId: string | null;
+  /** The effective priority became STAT with this change (a live view may announce it). */
+  stat?: boolean;
+}
+
+/**
+ * A live change made on another node of the cluster, relayed through PostgreSQL
+ * (src/cluster/event-relay.ts). Its own event name, so that only live views hear it: no part
+ * that works on 'live-change' or on the events behind it ever sees another node's change.
+ */
+export interface RemoteLiveChangeEvent extends LiveChangeEvent {
+  /** The node that made the change. */
+  fromNode: string;
+}
+
+/**
+ * Live changes may have been missed (the relay's connection was lost and is back, or another
+ * node's was): live views reload everything.
+ */
+export interface LiveResyncEvent {
+  /** 'reconnected': this node's relay; 'peer-reconnected': another node's, whose changes of the gap are lost. */
+  reason: 'reconnected' | 'peer-reconnected';
+}
+
 export interface VigilEventMap {
   'instance-stored': InstanceStoredEvent;
   /** Emitted exactly once per series version (see src/series/). */
   'series-stable': SeriesStableEvent;
   /** Emitted after a finding is committed (see src/triage/). */
   finding: FindingEvent;
+  /** Emitted by the worklist after each change a live view shows (after the commit). */
+  'live-change': LiveChangeEvent;
+  /** Another node's live change (see RemoteLiveChangeEvent): for live views only. */
+  'remote-live-change': RemoteLiveChangeEvent;
+  /** Live views reload: relayed changes may have been lost. */
+  'live-resync': LiveResyncEvent;
 }
 
 export type VigilEventName = keyof VigilEventMap;

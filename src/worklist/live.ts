@@ -1,9 +1,12 @@
+import { LIVE_CHANGE_KINDS, type LiveChangeEvent, type LiveChangeKind } from '../events/types.js';
+
 /**
  * What changed on the worklist, for live views. A notice names the study and what happened,
  * never patient data: a view fetches GET /worklist again, where roles decide what it may see.
+ * The kinds are the bus's live changes (src/events/types.ts), which other nodes relay.
  */
-export const WORKLIST_NOTICE_KINDS = ['study', 'finding', 'order', 'reading', 'alert', 'hint'] as const;
-export type WorklistNoticeKind = (typeof WORKLIST_NOTICE_KINDS)[number];
+export const WORKLIST_NOTICE_KINDS = LIVE_CHANGE_KINDS;
+export type WorklistNoticeKind = LiveChangeKind;
 
 export interface WorklistNotice {
   /** Increases by one with each notice since the node started. */
@@ -19,12 +22,20 @@ interface Subscriber {
   notice(notice: WorklistNotice): void;
   /** The node is stopping: end the stream. */
   end(): void;
+  /** Changes may have been missed (another node's could not be relayed): reload everything. */
+  resync?(): void;
 }
 
-/** The in-process fan-out behind GET /worklist/events. */
+/**
+ * The in-process fan-out behind GET /worklist/events. This node's changes also go to
+ * `publish` (the bus's 'live-change', which the cluster relay sends to the other nodes);
+ * other nodes' changes come in through `notifyRemote` and are shown, never published again.
+ */
 export class WorklistLive {
   private seq = 0;
   private readonly subscribers = new Set<Subscriber>();
+
+  constructor(private readonly publish: (change: LiveChangeEvent) => void = () => undefined) {}
 
   subscribe(subscriber: Subscriber): () => void {
     this.subscribers.add(subscriber);
@@ -46,10 +57,29 @@ export class WorklistLive {
    * `afterCommit`, so that a view never fetches before the rows are there.
    */
   notify(kind: WorklistNoticeKind, studyId: string | null, extra: { stat?: boolean } = {}): void {
+    this.fanOut(kind, studyId, extra);
+    this.publish({ kind, studyId, ...extra });
+  }
+
+  /** A change another node made (relayed): open streams hear it like a local one. */
+  notifyRemote(change: LiveChangeEvent): void {
+    this.fanOut(change.kind, change.studyId, change.stat === undefined ? {} : { stat: change.stat });
+  }
+
+  /** Relayed changes may have been lost: every open stream tells its view to reload. */
+  resync(): void {
+    this.each((s) => s.resync?.());
+  }
+
+  private fanOut(kind: WorklistNoticeKind, studyId: string | null, extra: { stat?: boolean }): void {
     const notice: WorklistNotice = { seq: ++this.seq, kind, studyId, ...extra };
+    this.each((s) => s.notice(notice));
+  }
+
+  private each(fn: (s: Subscriber) => void): void {
     for (const s of this.subscribers) {
       try {
-        s.notice(notice);
+        fn(s);
       } catch {
         // One broken stream must not keep the others from hearing about the change.
       }

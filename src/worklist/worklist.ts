@@ -42,7 +42,7 @@ export interface WorklistDeps {
  * the routing sink (withRuleHints) and alerts (live notices), and starts and stops it.
  */
 export class WorklistPart {
-  readonly live = new WorklistLive();
+  readonly live: WorklistLive;
   readonly query: WorklistQuery;
   readonly results: AiResults;
   readonly reading: ReadingStore;
@@ -58,6 +58,8 @@ export class WorklistPart {
     const { config, db, index, clock, log } = deps;
     const changes = index.changes;
     const now = (): number => clock.now();
+    // Each change a live view shows goes on the bus too: the cluster relay sends it to the other nodes.
+    this.live = new WorklistLive((change) => deps.bus.emit('live-change', change));
     this.query = new WorklistQuery(db);
     this.results = new AiResults(db, { changes, live: this.live, query: this.query });
     this.reading = new ReadingStore(db, { changes, live: this.live, studyExists: (id) => index.getResource('studies', id) !== undefined });
@@ -118,6 +120,9 @@ export class WorklistPart {
   async start(): Promise<void> {
     const { bus } = this.deps;
     this.unsubscribe.push(bus.on('instance-stored', (e) => void (e.newStudy && this.live.notify('study', e.studyId))));
+    // Other nodes' changes (src/cluster/event-relay.ts) reach the open streams, and nothing else.
+    this.unsubscribe.push(bus.on('remote-live-change', (e) => this.live.notifyRemote(e)));
+    this.unsubscribe.push(bus.on('live-resync', () => this.live.resync()));
     await this.listener?.start();
     this.monitor.start();
   }

@@ -17,8 +17,10 @@ const MAX_BUFFERED_BYTES = 256 * 1024;
  *
  * Each event names a study and what happened, never patient data; the client fetches
  * GET /worklist again, where its role decides what it sees. `hello` opens the stream (fetch
- * now: changes made while disconnected are not replayed); `worklist` is a change; `bye` says
- * the stream ends (maximum age, or the node stopping) and the client reconnects with a new ticket.
+ * now: changes made while disconnected are not replayed); `worklist` is a change (this node's
+ * or, in a cluster, another node's); `resync` says changes may have been missed (the cluster's
+ * relay was cut off) and the client fetches again; `bye` says the stream ends (maximum age, or
+ * the node stopping) and the client reconnects with a new ticket.
  */
 export function worklistEventRoutes(deps: ApiDeps): Router {
   const router = Router();
@@ -47,6 +49,7 @@ export function worklistEventRoutes(deps: ApiDeps): Router {
     const unsubscribe = part.live.subscribe({
       notice: (n: WorklistNotice) => event('worklist', n, n.seq),
       end: () => finish('stopping'),
+      resync: () => event('resync', {}),
     });
     function finish(reason: 'max-age' | 'stopping' | 'behind' | 'closed'): void {
       if (!open) return;

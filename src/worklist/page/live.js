@@ -7,8 +7,9 @@ import { api, ApiError } from './api.js';
 const MAX_BACKOFF_MS = 15_000;
 
 /**
- * onChange(notice | null) is called for each change and once per (re)connection with null:
- * changes made while disconnected are not replayed, so the list must be fetched again.
+ * onChange(notice | null) is called for each change and with null once per (re)connection and
+ * at each `resync`: changes made while disconnected are not replayed, so the list must be
+ * fetched again.
  * onState('connecting' | 'live' | 'off') drives the indicator; onUnauthorized() when the
  * token no longer works.
  */
@@ -40,6 +41,8 @@ export function connectLive({ onChange, onState, onUnauthorized }) {
       onChange(null);
     });
     source.addEventListener('worklist', (e) => onChange(JSON.parse(e.data)));
+    // Changes may have been missed (the node's cluster relay was cut off): fetch everything again.
+    source.addEventListener('resync', () => onChange(null));
     source.addEventListener('bye', () => reopen());
     source.onerror = () => reopen();
   }

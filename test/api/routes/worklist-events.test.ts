@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { LiveChangeEvent } from '../../../src/events/types.js';
 import { EventTickets } from '../../../src/worklist/event-tickets.js';
 import { ManualClock } from '../../../src/core/clock.js';
 import { apiAs, type ApiClient } from '../../helpers/api.js';
@@ -43,6 +44,45 @@ describe('api/routes/worklist-events: live updates over Server-Sent Events, open
     expect(event.id).to.match(/^\d+$/);
     const all = client.events.map((e) => e.data).join('\n');
     for (const secret of ['LARA', 'ACC-LIVE', 'PID-live']) expect(all).not.to.include(secret);
+  });
+
+  it("puts each change it streams on the bus as 'live-change' (what the cluster relays), ids only", async () => {
+    const changes: LiveChangeEvent[] = [];
+    const off = node.bus.on('live-change', (c) => void changes.push(c));
+    try {
+      const client = await stream();
+      await client.next('hello');
+      const study = seedStudy(node.index, 'relayed', { patientName: 'RELAY^RITA' });
+      node.triage.findings.record(makeFinding(study), null, () => true);
+      await client.next('worklist');
+      expect(changes).to.deep.include({ kind: 'finding', studyId: study.studyId, stat: true });
+      expect(JSON.stringify(changes)).not.to.include('RITA');
+    } finally {
+      off();
+    }
+  });
+
+  it("streams another node's change like its own, and never puts it back on the bus (no echo)", async () => {
+    const changes: LiveChangeEvent[] = [];
+    const off = node.bus.on('live-change', (c) => void changes.push(c));
+    try {
+      const client = await stream();
+      await client.next('hello');
+      node.bus.emit('remote-live-change', { kind: 'reading', studyId: 'study-elsewhere', fromNode: 'node-b' });
+      const event = await client.next('worklist');
+      expect(JSON.parse(event.data)).to.deep.include({ kind: 'reading', studyId: 'study-elsewhere' });
+      expect(changes).to.deep.equal([]);
+    } finally {
+      off();
+    }
+  });
+
+  it("tells open streams to reload when the cluster's relay may have lost changes", async () => {
+    const client = await stream();
+    await client.next('hello');
+    node.bus.emit('live-resync', { reason: 'reconnected' });
+    const event = await client.next('resync');
+    expect(JSON.parse(event.data)).to.deep.equal({});
   });
 
   it('a ticket opens one stream once; a bearer token or no ticket gets 401', async () => {

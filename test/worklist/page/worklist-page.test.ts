@@ -161,6 +161,15 @@ describe("worklist/page: the radiologist's page in Debian's Chromium", function 
     await shot('1-signed-in');
   });
 
+  it("fetches the list again, without a reload, when the cluster's relay says changes may be lost (resync)", async () => {
+    await page.evaluate(() => ((globalThis as unknown as PageGlobals).marker = 2));
+    const fetched = page.waitForRequest((r) => new URL(r.url()).pathname === '/worklist' && r.method() === 'GET', { timeout: 5000 });
+    node.bus.emit('live-resync', { reason: 'peer-reconnected' });
+    await fetched;
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).marker), 'the page was not reloaded').to.equal(2);
+    expect(await rowIds()).to.deep.equal(studies.map((s) => s.studyId));
+  });
+
   it('a new positive finding moves its study to the top without a reload, within two seconds', async () => {
     const newest = studies[2]!;
     await page.evaluate(() => ((globalThis as unknown as PageGlobals).marker = 1));

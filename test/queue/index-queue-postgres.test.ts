@@ -1,4 +1,6 @@
+import { expect } from 'chai';
 import pg from 'pg';
+import { ManualClock } from '../../src/core/clock.js';
 import { migratePostgres } from '../../src/db/postgres-migrate.js';
 import { PostgresDb } from '../../src/db/postgres/postgres-db.js';
 import { SyncConnection } from '../../src/db/postgres/sync-connection.js';
@@ -26,11 +28,12 @@ describe('the index job queue on PostgreSQL (a throw-away PostgreSQL 15 cluster)
     await migratePostgres(admin, [postgresQueueMigrations]);
     await admin.end();
     const dbs: PostgresDb[] = [];
-    // Each open() is another process's connection: it reads only what was committed.
+    // Each open() is another process's connection: it reads only what was committed. The
+    // contract's restart is one node's (its leases all its own); shared indexes are tested below.
     const open = (): SqliteJobQueue => {
       const db = new PostgresDb(new SyncConnection({ url: postgresUrl(schema), statementTimeoutMs: 5_000, applicationName: 'vigil-test' }));
       dbs.push(db);
-      return new SqliteJobQueue(db, { clock, random: () => 1 });
+      return new SqliteJobQueue(db, { clock, random: () => 1, shared: false });
     };
     return {
       queue: open(),
@@ -39,5 +42,33 @@ describe('the index job queue on PostgreSQL (a throw-away PostgreSQL 15 cluster)
         for (const db of dbs) db.close();
       },
     };
+  });
+
+  it("leaves another node's live lease alone at a start-up recovery, and takes the job over once the lease runs out", async () => {
+    const schema = await cluster().createSchema(database);
+    const admin = new pg.Client(schema);
+    await admin.connect();
+    await migratePostgres(admin, [postgresQueueMigrations]);
+    await admin.end();
+    const clock = new ManualClock(1_000_000);
+    const open = (): PostgresDb => new PostgresDb(new SyncConnection({ url: postgresUrl(schema), statementTimeoutMs: 5_000, applicationName: 'vigil-test' }));
+    const [a, b] = [open(), open()];
+    try {
+      const nodeA = new SqliteJobQueue(a, { clock });
+      const nodeB = new SqliteJobQueue(b, { clock });
+      nodeA.enqueue({ queue: 'work', key: 'k', payload: {}, maxAttempts: 3 });
+      const held = nodeA.claim({ queue: 'work', worker: 'a', leaseMs: 60_000 })!;
+      // Node B starts: its recovery of "jobs left running by a crash" must not take A's.
+      expect(nodeB.expireLeases('work', { code: 'X', detail: 'start-up' }, { every: true })).to.equal(0);
+      expect(nodeB.claim({ queue: 'work', worker: 'b', leaseMs: 60_000 })).to.equal(undefined);
+      clock.advance(60_001);
+      const taken = nodeB.claim({ queue: 'work', worker: 'b', leaseMs: 60_000 })!;
+      expect(taken.id).to.equal(held.id);
+      expect(nodeA.complete(held.id, 'a', {}), "A's late result is refused").to.equal(false);
+      expect(nodeB.complete(taken.id, 'b', {})).to.equal(true);
+    } finally {
+      a.close();
+      b.close();
+    }
   });
 });

@@ -4,12 +4,13 @@ import type { DestinationConfig, EscalationConfig } from '../config/sections/ale
 import { VigilError } from '../core/errors.js';
 import type { ChangeFeed, ChangeType } from '../store/changes.js';
 import type { Db } from '../db/database.js';
+import { lockForTransaction } from '../db/dialect.js';
 import type { Finding } from '../domain/finding.js';
 import type { AlertStore } from './alert-store.js';
 import type { Clock } from '../core/clock.js';
 import type { DeliveryStore } from './delivery-store.js';
 import type { DestinationRegistry } from './destinations.js';
-import { DELIVERY_KINDS, type Alert } from './model.js';
+import { conceptKey, DELIVERY_KINDS, type Alert } from './model.js';
 import { PRIORITY_RANK } from '../domain/priority.js';
 import { destinationsFor } from './routing.js';
 
@@ -76,6 +77,8 @@ export class Outbox {
     const targets = destinationsFor(finding, destinations.configs());
     let toWake: string[] = [];
     const result = this.deps.db.transaction((): EnqueueResult => {
+      // One live alert per study, concept and model version, however many nodes store findings at once.
+      lockForTransaction(this.deps.db, `alert:${finding.studyInstanceUid}:${conceptKey(finding.concept)}:${finding.modelVersion}`);
       const standing = alerts.live(finding);
       // A standing result is neither raised nor confirmed by part of a series: the final run decides.
       if (finding.preliminary && standing) return { outcome: 'unchanged', alertId: standing.id };

@@ -45,3 +45,15 @@ export function caseInsensitiveLike(db: On): string {
 export function containsText(db: On, haystack: string, needle: string): string {
   return db.dialect === 'postgres' ? `strpos(${haystack}::text, ${needle}) > 0` : `instr(${haystack}, ${needle}) > 0`;
 }
+
+/**
+ * Serialises, until the end of the current transaction, every transaction that takes the same
+ * key: a look-up followed by an insert ("is there a live alert for this study?") cannot race
+ * another node's. PostgreSQL: a transaction-level advisory lock on the key's hash. SQLite: nothing
+ * to do, its one writer at a time already serialises them (a reader that then writes after
+ * another's commit fails with SQLITE_BUSY instead of deciding on a stale read).
+ */
+export function lockForTransaction(db: Db, key: string): void {
+  if (!db.inTransaction) throw new Error('lockForTransaction outside a transaction would lock nothing');
+  if (db.dialect === 'postgres') db.prepare('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))').get(key);
+}

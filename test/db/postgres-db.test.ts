@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { isVigilError } from '../../src/core/errors.js';
 import type { Db } from '../../src/db/database.js';
+import { lockForTransaction } from '../../src/db/dialect.js';
 import { bindValues, translatePlaceholders } from '../../src/db/postgres/placeholders.js';
 import { PostgresDb } from '../../src/db/postgres/postgres-db.js';
 import { PostgresError, SyncConnection } from '../../src/db/postgres/sync-connection.js';
@@ -165,5 +166,28 @@ describe('db/postgres PostgresDb (a throw-away PostgreSQL 15 cluster)', () => {
     ).to.throw();
     expect(isVigilError(afterLoss, 'INDEX_UNAVAILABLE'), String(afterLoss)).to.equal(true);
     expect(db.prepare('SELECT name FROM t').all(), 'nothing of it committed; a new connection answers').to.deep.equal([]);
+  });
+
+  it("serialises transactions that take the same key (lockForTransaction): a second node waits for the first one's commit", async () => {
+    const schema = await cluster().createSchema(database);
+    const other = new PostgresDb(new SyncConnection({ url: postgresUrl(schema), statementTimeoutMs: 300, applicationName: 'vigil-test-2' }));
+    try {
+      db.transaction(() => {
+        lockForTransaction(db, 'alert:1.2.3:ich:1.0.0');
+        // The other node's transaction on the same key cannot go on while this one is open: it waits until its statement timeout.
+        let waited: unknown;
+        try {
+          other.transaction(() => lockForTransaction(other, 'alert:1.2.3:ich:1.0.0'))();
+        } catch (err) {
+          waited = err;
+        }
+        expect((waited as PostgresError).code).to.equal('57014');
+        // Another key is not held.
+        other.transaction(() => lockForTransaction(other, 'alert:1.2.3:ich:2.0.0'))();
+      })();
+      other.transaction(() => lockForTransaction(other, 'alert:1.2.3:ich:1.0.0'))();
+    } finally {
+      other.close();
+    }
   });
 });

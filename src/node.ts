@@ -32,6 +32,9 @@ import { OperationalOutbox } from './alerts/operational/operational-outbox.js';
 import { OperationalSender } from './alerts/operational/operational-sender.js';
 import { driftNotice, positiveRateNotice } from './alerts/operational/model-notices.js';
 import { createApp } from './api/app.js';
+import { createProbeApp } from './api/probe-app.js';
+import { CommitWatch } from './db/commit-watch.js';
+import { runsEveryRole, type NodeRole } from './domain/node-roles.js';
 import { pageSignIn } from './api/page-sign-in.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
@@ -119,6 +122,13 @@ export interface VigilNode {
 export async function startNode(config: VigilConfig, opts: { log?: Logger; adminToken?: string; clock?: Clock } = {}): Promise<VigilNode> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
+  // node.roles (config/cluster/README.md): what this node runs of the whole. Parts that only
+  // record (an arrival, the outbox enqueue, a finding's worklist result) run in every role,
+  // inside the transactions of the part that does the work.
+  const roles = config.node.roles;
+  const runs = (role: NodeRole): boolean => roles.includes(role);
+  const wholeNode = runsEveryRole(roles);
+  log.info('node roles', { roles, cluster: !wholeNode });
   const db = openDatabase(indexPath(config.dataDir));
   // The job queue before its users: their migrations carry their old jobs over into it.
   const { applied } = migrate(db, [
@@ -162,7 +172,15 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   // Read when the rules part starts, after plugins.load() below has activated the plugins.
   const rules = createRoutingPart({ config, db, index, files, bus, log, defaults: () => plugins.defaultRules() });
   const clock = opts.clock ?? systemClock;
-  const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
+  const series = new SeriesTracker({
+    db,
+    index,
+    bus,
+    config: config.series,
+    clock,
+    log: log.child({ component: 'series' }),
+    mode: runs('scheduler') ? 'decide' : 'record',
+  });
   const metrics = new Metrics();
   // The one durable job queue (src/queue/), shared by the parts that queue work.
   const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, {
@@ -196,6 +214,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     clock,
     log: log.child({ component: 'plugins' }),
     observer: pluginMetrics(metrics),
+    claimJobs: runs('triage'),
     // Triage and the worklist are built below; plugins call these services only once started.
     services: (pluginId) => lendServices(pluginId, { index, triage: () => triage, hints: () => worklist.hints }),
   });
@@ -295,48 +314,66 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     log: log.child({ component: 'retention' }),
     metrics: retentionMetrics(metrics),
   });
-  addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
+  addCoreReadiness(readiness, { db, files, dicomListening: runs('dicom') ? () => dicom.listening : undefined });
   const startedAt = Date.now();
-  const app = createApp({
-    config,
-    index,
-    files,
-    series,
-    rules,
-    forwards: forwarder,
-    plugins,
-    triage,
-    log: log.child({ component: 'api' }),
-    tokens,
-    audit,
-    metrics,
-    readiness,
-    alerts,
-    worklist,
-    pageSignIn: pageSignIn(config.auth.oidc, db, clock),
-    queryRetrieve,
-    store,
-    status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
-  });
+  // Without the `api` role the node still answers /health, /ready and /metrics where the API would.
+  const app = runs('api')
+    ? createApp({
+        config,
+        index,
+        files,
+        series,
+        rules,
+        forwards: forwarder,
+        plugins,
+        triage,
+        log: log.child({ component: 'api' }),
+        tokens,
+        audit,
+        metrics,
+        readiness,
+        alerts,
+        worklist,
+        pageSignIn: pageSignIn(config.auth.oidc, db, clock),
+        queryRetrieve,
+        store,
+        status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
+      })
+    : createProbeApp({ config, log: log.child({ component: 'api' }), tokens, metrics, readiness });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
 
-  const parts: Part[] = [
-    { name: 'triage', start: () => triage.start(), stop: () => triage.stop(), quiesce: () => triage.stopClaiming() },
+  // Another process of the cluster queues work for this one through the index (a node on its own needs no watch).
+  const commitWatch = new CommitWatch(db, log.child({ component: 'cluster' }));
+  if (runs('triage')) commitWatch.onExternalCommit(() => (triage.wake(), plugins.wakeQueues()));
+  if (runs('alerts')) commitWatch.onExternalCommit(() => (alerts.wakeSenders(), operationalSender.wake(), forwarder.wake()));
+  if (runs('scheduler')) commitWatch.onExternalCommit(() => series.catchUp());
+
+  const all: (Part & { when?: boolean })[] = [
+    runs('triage')
+      ? { name: 'triage', start: () => triage.start(), stop: () => triage.stop(), quiesce: () => triage.stopClaiming() }
+      : // Listed only, so routing, early runs and the API can queue jobs: no worker starts here.
+        { name: 'triage', start: () => triage.listModels(), stop: async () => undefined },
     // Plugins listen before the tracker resumes, so a series-stable re-emitted at start reaches them.
     { name: 'plugins', start: async () => plugins.start(), stop: () => plugins.stop() },
     // Routing listens before the series tracker may announce a stable series.
-    { name: 'forward', start: async () => forwarder.start(), stop: () => forwarder.stop() },
+    { name: 'forward', start: async () => forwarder.start(), stop: () => forwarder.stop(), when: runs('alerts') },
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'early-runs', start: async () => earlyRuns.start(), stop: () => earlyRuns.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
-    { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
-    { name: 'operational', start: async () => operationalSender.start(), stop: () => operationalSender.stop() },
-    { name: 'retention', start: async () => retention.start(), stop: () => retention.stop() },
+    { name: 'alerts', start: () => alerts.start({ send: runs('alerts'), escalate: runs('scheduler') }), stop: () => alerts.stop() },
+    { name: 'operational', start: async () => operationalSender.start(), stop: () => operationalSender.stop(), when: runs('alerts') },
+    { name: 'retention', start: async () => retention.start(), stop: () => retention.stop(), when: runs('scheduler') },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     // After http: stopped before it, so its live streams end and the HTTP server need not wait for them.
-    { name: 'worklist', start: () => worklist.start(), stop: () => worklist.stop() },
-    { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
+    {
+      name: 'worklist',
+      start: () => worklist.start({ orders: runs('api'), monitoring: runs('scheduler') }),
+      stop: () => worklist.stop(),
+    },
+    { name: 'commit-watch', start: async () => commitWatch.start(), stop: async () => commitWatch.stop(), when: !wholeNode },
+    { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop(), when: runs('dicom') },
   ];
+  const parts: Part[] = all.filter((part) => part.when ?? true);
   const started: Part[] = [];
   /**
    * Parts stop in reverse order (DICOM first: no new association from the first moment; it
@@ -368,13 +405,14 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   await plugins.ready();
   const url = `${httpBaseUrl(config.http, http.port)}/`;
   log.info('Vigil ready', {
+    roles,
     aeTitle: config.dicom.aeTitle,
-    dicomPort: config.dicom.tls?.only ? null : dicom.port,
-    dicomTlsPort: dicom.tlsPort ?? null,
+    dicomPort: !runs('dicom') || config.dicom.tls?.only ? null : dicom.port,
+    dicomTlsPort: runs('dicom') ? (dicom.tlsPort ?? null) : null,
     httpPort: http.port,
     url,
   });
-  log.info(`open ${url} for the worklist (it asks for an API token)`);
+  if (runs('api')) log.info(`open ${url} for the worklist (it asks for an API token)`);
   return {
     config,
     log,

@@ -46,6 +46,11 @@ export class AlertSender {
     this.workers.clear();
   }
 
+  /** Every destination worker looks at its outbox now (work queued by another process). */
+  wakeAll(): void {
+    for (const worker of this.workers.values()) worker.wake();
+  }
+
   status(id: string): DestinationStatus | undefined {
     const w = this.workers.get(id);
     if (!w) return undefined;

@@ -69,6 +69,11 @@ export class RuleForwarder {
     return this.queue.stop();
   }
 
+  /** Another process queued a forward (src/db/commit-watch.ts); nothing before `start`. */
+  wake(): void {
+    this.queue.wake();
+  }
+
   private async send(job: ForwardJob): Promise<void> {
     const { dicom, index, files, log } = this.deps;
     const peer = dicom.modalities.find((m) => m.aeTitle === job.destination && m.host && m.port);

@@ -89,6 +89,19 @@ export class TriageEngine {
   }
 
   /**
+   * On a node without the `triage` role: the packs listed from their manifests (no worker
+   * starts), so routing, early runs and the API can queue jobs that a triage-role node runs.
+   */
+  async listModels(): Promise<void> {
+    await this.registry.load({ check: false });
+  }
+
+  /** Claims now: another process of the cluster queued a job (src/db/commit-watch.ts). Nothing before `start`. */
+  wake(): void {
+    this.pump();
+  }
+
+  /**
    * The node is stopping: claim no more jobs (running ones finish while the other parts stop,
    * and those still running when `stop` comes are parked for the next start).
    */

@@ -47,6 +47,11 @@ export class OperationalSender {
     });
   }
 
+  /** Looks at the outbox now: another process of the cluster queued a notice (src/db/commit-watch.ts). */
+  wake(): void {
+    this.sleeper?.abort();
+  }
+
   /** Stops after aborting the attempt in flight (it stays pending, its attempt given back). */
   async stop(): Promise<void> {
     this.running = false;

@@ -9,7 +9,7 @@ import { storeMigrations } from './store/migrations.js';
 import { DicomIndex } from './store/dicom-index.js';
 import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
-import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
+import { keepMarkerFresh, markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
 import { Retention } from './store/retention/retention.js';
 import { retentionMetrics } from './store/retention/retention-metrics.js';
 import { DicomServer } from './dicom/net/dicom-server.js';
@@ -167,7 +167,9 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const index = new DicomIndex(db);
   const files = new FileStore(config.dataDir, config.storage);
   files.init();
-  const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }));
+  // Retention's interrupted removals are the retention node's to finish (one node removes a study).
+  const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }), { finishRetention: runs('scheduler') });
+  const stopMarker = keepMarkerFresh(config.dataDir, files);
   const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }), config.storage);
   // Read when the rules part starts, after plugins.load() below has activated the plugins.
   const rules = createRoutingPart({ config, db, index, files, bus, log, defaults: () => plugins.defaultRules() });
@@ -390,7 +392,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     }
     started.length = 0;
     closeDatabase(db, log);
-    markCleanShutdown(config.dataDir);
+    stopMarker();
+    markCleanShutdown(config.dataDir, files);
     log.info('Vigil stopped');
   };
   try {

@@ -15,7 +15,7 @@ import { OPERATIONAL_QUEUE, OperationalOutbox } from './alerts/operational/opera
 import { DicomIndex } from './store/dicom-index.js';
 import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
-import { markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
+import { keepMarkerFresh, markCleanShutdown, runStartupCheck, type StartupReport } from './store/startup-check.js';
 import { Retention } from './store/retention/retention.js';
 import { retentionMetrics } from './store/retention/retention-metrics.js';
 import { DicomServer } from './dicom/net/dicom-server.js';
@@ -32,6 +32,9 @@ import { AlertsPart } from './alerts/alerts.js';
 import { OperationalSender } from './alerts/operational/operational-sender.js';
 import { driftNotice, positiveRateNotice } from './alerts/operational/model-notices.js';
 import { createApp } from './api/app.js';
+import { createProbeApp } from './api/probe-app.js';
+import { CommitWatch } from './db/commit-watch.js';
+import { runsEveryRole, type NodeRole } from './domain/node-roles.js';
 import { pageSignIn } from './api/page-sign-in.js';
 import { buildTriage } from './triage/build.js';
 import type { TriageEngine } from './triage/engine.js';
@@ -112,6 +115,13 @@ export interface VigilNode {
 export async function startNode(config: VigilConfig, opts: { log?: Logger; adminToken?: string; clock?: Clock } = {}): Promise<VigilNode> {
   fs.mkdirSync(config.dataDir, { recursive: true });
   const log = opts.log ?? createLogger(config.log, config.dataDir);
+  // node.roles (config/cluster/README.md): what this node runs of the whole. Parts that only
+  // record (an arrival, the outbox enqueue, a finding's worklist result) run in every role,
+  // inside the transactions of the part that does the work.
+  const roles = config.node.roles;
+  const runs = (role: NodeRole): boolean => roles.includes(role);
+  const wholeNode = runsEveryRole(roles);
+  log.info('node roles', { roles, cluster: !wholeNode });
   const { db, applied } = await openIndex(
     config.dataDir,
     config.storage.database,
@@ -142,12 +152,22 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const index = new DicomIndex(db);
   const files = new FileStore(config.dataDir, config.storage);
   files.init();
-  const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }));
+  // Retention's interrupted removals are the retention node's to finish (one node removes a study).
+  const startup = await runStartupCheck(config.dataDir, files, index, log.child({ component: 'store' }), { finishRetention: runs('scheduler') });
+  const stopMarker = keepMarkerFresh(config.dataDir, files);
   const store = new InstanceStore(files, index, bus, log.child({ component: 'store' }), config.storage);
   // Read when the rules part starts, after plugins.load() below has activated the plugins.
   const rules = createRoutingPart({ config, db, index, files, bus, log, defaults: () => plugins.defaultRules() });
   const clock = opts.clock ?? systemClock;
-  const series = new SeriesTracker({ db, index, bus, config: config.series, clock, log: log.child({ component: 'series' }) });
+  const series = new SeriesTracker({
+    db,
+    index,
+    bus,
+    config: config.series,
+    clock,
+    log: log.child({ component: 'series' }),
+    mode: runs('scheduler') ? 'decide' : 'record',
+  });
   const metrics = new Metrics();
   // The one durable job queue (src/queue/), shared by the parts that queue work.
   const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, {
@@ -181,6 +201,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     clock,
     log: log.child({ component: 'plugins' }),
     observer: pluginMetrics(metrics),
+    claimJobs: runs('triage'),
     // Triage and the worklist are built below; plugins call these services only once started.
     services: (pluginId) => lendServices(pluginId, { index, triage: () => triage, hints: () => worklist.hints }),
   });
@@ -280,76 +301,92 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     log: log.child({ component: 'retention' }),
     metrics: retentionMetrics(metrics),
   });
-  addCoreReadiness(readiness, { db, files, dicomListening: () => dicom.listening });
+  addCoreReadiness(readiness, { db, files, dicomListening: runs('dicom') ? () => dicom.listening : undefined });
   const startedAt = Date.now();
-  const app = createApp({
-    config,
-    index,
-    files,
-    series,
-    rules,
-    forwards: forwarder,
-    plugins,
-    triage,
-    log: log.child({ component: 'api' }),
-    tokens,
-    audit,
-    metrics,
-    readiness,
-    alerts,
-    worklist,
-    pageSignIn: pageSignIn(config.auth.oidc, db, clock),
-    queryRetrieve,
-    store,
-    status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
-  });
+  // Without the `api` role the node still answers /health, /ready and /metrics where the API would.
+  const app = runs('api')
+    ? createApp({
+        config,
+        index,
+        files,
+        series,
+        rules,
+        forwards: forwarder,
+        plugins,
+        triage,
+        log: log.child({ component: 'api' }),
+        tokens,
+        audit,
+        metrics,
+        readiness,
+        alerts,
+        worklist,
+        pageSignIn: pageSignIn(config.auth.oidc, db, clock),
+        queryRetrieve,
+        store,
+        status: { dicomListening: () => dicom.listening, activeAssociations: () => dicom.activeAssociations, startedAt },
+      })
+    : createProbeApp({ config, log: log.child({ component: 'api' }), tokens, metrics, readiness });
   const http = new HttpServer(config.http, app, log.child({ component: 'http' }));
 
-  const parts: Part[] = [
-    { name: 'triage', start: () => triage.start(), stop: () => triage.stop(), quiesce: () => triage.stopClaiming() },
+  // Another process of the cluster queues work for this one through the index (a node on its own needs no watch).
+  const commitWatch = new CommitWatch(db, log.child({ component: 'cluster' }));
+  if (runs('triage')) commitWatch.onExternalCommit(() => (triage.wake(), plugins.wakeQueues()));
+  if (runs('alerts')) commitWatch.onExternalCommit(() => (alerts.wakeSenders(), operationalSender.wake(), forwarder.wake()));
+  if (runs('scheduler')) commitWatch.onExternalCommit(() => series.catchUp());
+
+  const all: (Part & { when?: boolean })[] = [
+    runs('triage')
+      ? { name: 'triage', start: () => triage.start(), stop: () => triage.stop(), quiesce: () => triage.stopClaiming() }
+      : // Listed only, so routing, early runs and the API can queue jobs: no worker starts here.
+        { name: 'triage', start: () => triage.listModels(), stop: async () => undefined },
     // Plugins listen before the tracker resumes, so a series-stable re-emitted at start reaches them.
     { name: 'plugins', start: async () => plugins.start(), stop: () => plugins.stop() },
     // Routing listens before the series tracker may announce a stable series.
-    { name: 'forward', start: async () => forwarder.start(), stop: () => forwarder.stop() },
+    { name: 'forward', start: async () => forwarder.start(), stop: () => forwarder.stop(), when: runs('alerts') },
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'early-runs', start: async () => earlyRuns.start(), stop: () => earlyRuns.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
-    { name: 'alerts', start: () => alerts.start(), stop: () => alerts.stop() },
-    { name: 'operational', start: async () => operationalSender.start(), stop: () => operationalSender.stop() },
-    { name: 'retention', start: async () => retention.start(), stop: () => retention.stop() },
+    { name: 'alerts', start: () => alerts.start({ send: runs('alerts'), escalate: runs('scheduler') }), stop: () => alerts.stop() },
+    { name: 'operational', start: async () => operationalSender.start(), stop: () => operationalSender.stop(), when: runs('alerts') },
+    { name: 'retention', start: async () => retention.start(), stop: () => retention.stop(), when: runs('scheduler') },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     // After http: stopped before it, so its live streams end and the HTTP server need not wait for them.
-    { name: 'worklist', start: () => worklist.start(), stop: () => worklist.stop() },
-    { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop() },
+    {
+      name: 'worklist',
+      start: () => worklist.start({ orders: runs('api'), monitoring: runs('scheduler') }),
+      stop: () => worklist.stop(),
+    },
+    // On PostgreSQL other nodes may share the index whatever this one runs.
+    { name: 'commit-watch', start: async () => commitWatch.start(), stop: async () => commitWatch.stop(), when: !wholeNode || db.dialect === 'postgres' },
+    { name: 'dicom', start: () => dicom.start(), stop: () => dicom.stop(), when: runs('dicom') },
   ];
-  // On PostgreSQL other nodes queue work too: their commits wake this node's workers (NOTIFY).
+  // On PostgreSQL other nodes queue work too: their commits wake this node's workers at once
+  // (NOTIFY; the commit watch above is the backstop). A part this node does not run ignores it.
   const databaseUrl = config.storage.database.url;
-  if (databaseUrl !== null) {
-    let following: { stop(): void } | undefined;
-    const wake = (queue: string): void => {
-      if (queue === TRIAGE_QUEUE) triage.wake();
-      else if (queue === FORWARD_QUEUE) forwarder.wake();
-      else if (queue === ALERTS_QUEUE) alerts.sender.wakeAll();
-      else if (queue === OPERATIONAL_QUEUE) operationalSender.wake();
-      else {
-        const plugin = pluginOfQueue(queue);
-        if (plugin !== undefined) plugins.queueOf(plugin)?.wake();
-      }
-    };
-    parts.unshift({
-      name: 'queue-notifications',
-      start: async () => {
-        following = followQueueNotifications({
-          url: databaseUrl,
-          queues: () => [...new Set([TRIAGE_QUEUE, FORWARD_QUEUE, ALERTS_QUEUE, OPERATIONAL_QUEUE, ...jobQueue.queues()])],
-          wake,
-          clock,
-          log: log.child({ component: 'queue' }),
-        });
-      },
-      stop: async () => following?.stop(),
-    });
-  }
+  let following: { stop(): void } | undefined;
+  const wakeQueue = (queue: string): void => {
+    if (queue === TRIAGE_QUEUE) triage.wake();
+    else if (queue === FORWARD_QUEUE) forwarder.wake();
+    else if (queue === ALERTS_QUEUE) alerts.wakeSenders();
+    else if (queue === OPERATIONAL_QUEUE) operationalSender.wake();
+    else if (pluginOfQueue(queue) !== undefined) plugins.queueOf(pluginOfQueue(queue)!)?.wake();
+  };
+  all.unshift({
+    name: 'queue-notifications',
+    start: async () => {
+      following = followQueueNotifications({
+        url: databaseUrl!,
+        queues: () => [...new Set([TRIAGE_QUEUE, FORWARD_QUEUE, ALERTS_QUEUE, OPERATIONAL_QUEUE, ...jobQueue.queues()])],
+        wake: wakeQueue,
+        clock,
+        log: log.child({ component: 'queue' }),
+      });
+    },
+    stop: async () => following?.stop(),
+    when: databaseUrl !== null,
+  });
+  const parts: Part[] = all.filter((part) => part.when ?? true);
   const started: Part[] = [];
   /**
    * Parts stop in reverse order (DICOM first: no new association from the first moment; it
@@ -366,7 +403,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     }
     started.length = 0;
     closeDatabase(db, log);
-    markCleanShutdown(config.dataDir);
+    stopMarker();
+    markCleanShutdown(config.dataDir, files);
     log.info('Vigil stopped');
   };
   try {
@@ -381,13 +419,14 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   await plugins.ready();
   const url = `${httpBaseUrl(config.http, http.port)}/`;
   log.info('Vigil ready', {
+    roles,
     aeTitle: config.dicom.aeTitle,
-    dicomPort: config.dicom.tls?.only ? null : dicom.port,
-    dicomTlsPort: dicom.tlsPort ?? null,
+    dicomPort: !runs('dicom') || config.dicom.tls?.only ? null : dicom.port,
+    dicomTlsPort: runs('dicom') ? (dicom.tlsPort ?? null) : null,
     httpPort: http.port,
     url,
   });
-  log.info(`open ${url} for the worklist (it asks for an API token)`);
+  if (runs('api')) log.info(`open ${url} for the worklist (it asks for an API token)`);
   return {
     config,
     log,

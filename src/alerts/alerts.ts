@@ -102,7 +102,12 @@ export class AlertsPart {
     });
   }
 
-  async start(): Promise<void> {
+  /**
+   * `send`: the destination workers (the `alerts` role); `escalate`: the escalation timer (the
+   * `scheduler` role). Both by default, as on a node that runs every role.
+   */
+  async start(opts: { send?: boolean; escalate?: boolean } = {}): Promise<void> {
+    const { send = true, escalate = true } = opts;
     const unknown = this.destinations.unknownEscalationTargets();
     if (unknown.length > 0) throw new VigilError('CONFIG_INVALID', `alerts.escalation names unknown destinations: ${unknown.join(', ')}`);
     const operational = this.destinations.operationalEscalationTargets();
@@ -110,9 +115,16 @@ export class AlertsPart {
       throw new VigilError('CONFIG_INVALID', `alerts.escalation names operational destinations (never sent patient alerts): ${operational.join(', ')}`);
     // A delivery the last process was sending when it stopped (a clean stop aborts it, a crash
     // leaves it) is pending again, its attempt counted: it is sent again under the same key.
-    this.deliveries.recoverInFlight(this.clock.now());
-    this.sender.start();
-    this.escalator.start();
+    if (send) {
+      this.deliveries.recoverInFlight(this.clock.now());
+      this.sender.start();
+    }
+    if (escalate) this.escalator.start();
+  }
+
+  /** Another process of the cluster committed (src/db/commit-watch.ts): deliveries it queued may wait. */
+  wakeSenders(): void {
+    this.sender.wakeAll();
   }
 
   async stop(): Promise<void> {

@@ -46,7 +46,7 @@ export class AlertSender {
     this.workers.clear();
   }
 
-  /** Every destination's worker looks for due deliveries now (another node queued some). */
+  /** Every destination worker looks at its outbox now (work queued by another process). */
   wakeAll(): void {
     for (const worker of this.workers.values()) worker.wake();
   }

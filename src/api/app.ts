@@ -45,7 +45,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(responseHeaders);
   app.use(rejectLongUrls);
   app.use(auditRequests(deps.audit, deps.log));
-  app.use(healthRoutes());
+  app.use(healthRoutes(deps.config.node.roles));
   app.use(faviconRoutes());
   // The worklist page (public files) and its live stream (a one-time ticket, not a header).
   app.use(worklistPageRoutes());

@@ -18,7 +18,8 @@ export const ENV_OVERRIDES = [
   { env: 'VIGIL_MODELS_DIR', path: ['triage', 'modelsDir'], type: 'string' },
   { env: 'VIGIL_TRIAGE_WORKERS', path: ['triage', 'workers'], type: 'int' },
   { env: 'VIGIL_INFERENCE_THREADS', path: ['triage', 'inferenceThreads'], type: 'int' },
-] as const satisfies readonly { env: string; path: readonly string[]; type: 'string' | 'int' | 'bool' }[];
+  { env: 'VIGIL_ROLES', path: ['node', 'roles'], type: 'list' },
+] as const satisfies readonly { env: string; path: readonly string[]; type: 'string' | 'int' | 'bool' | 'list' }[];
 
 export interface EnvOverride {
   env: string;
@@ -47,6 +48,12 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv): { overrides: EnvOverri
       case 'int': {
         if (!/^\d{1,5}$/.test(raw.trim())) problems.push({ ...where, message: `must be a whole number, got "${raw}"` });
         else overrides.push({ env: spec.env, path: spec.path, value: Number(raw.trim()) });
+        break;
+      }
+      case 'list': {
+        // Comma-separated, spaces allowed ("dicom, api"); an empty item stays, so the schema
+        // reports it with its place rather than the list silently shrinking.
+        overrides.push({ env: spec.env, path: spec.path, value: raw.split(',').map((item) => item.trim()) });
         break;
       }
       case 'bool': {

@@ -56,7 +56,7 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {})
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const p = issue.path.map(String).join('.') || '(root)';
-      const fromEnv = envByPath.get(p);
+      const fromEnv = envSourceOf(envByPath, issue.path.map(String));
       problems.push({ source: fromEnv ? `env ${fromEnv}` : (file ?? 'defaults'), path: p, message: issue.message });
     }
   }
@@ -71,6 +71,15 @@ export function loadConfig(opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {})
 export function formatProblems(problems: ConfigProblem[]): string {
   const lines = problems.map((p) => `  - ${p.source}: ${p.path}: ${p.message}`);
   return `configuration has ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${lines.join('\n')}`;
+}
+
+/** The variable that set this path or one holding it (a list's item: node.roles.1 came from VIGIL_ROLES). */
+function envSourceOf(envByPath: Map<string, string>, keys: string[]): string | undefined {
+  for (let n = keys.length; n > 0; n--) {
+    const env = envByPath.get(keys.slice(0, n).join('.'));
+    if (env) return env;
+  }
+  return undefined;
 }
 
 function fileIfPresent(file: string): string | undefined {

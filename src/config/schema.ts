@@ -4,6 +4,7 @@ import { authSection } from './sections/auth.js';
 import { dicomSection } from './sections/dicom.js';
 import { httpSection } from './sections/http.js';
 import { logSection } from './sections/log.js';
+import { nodeSection } from './sections/node.js';
 import { rulesSection } from './sections/rules.js';
 import { seriesSection } from './sections/series.js';
 import { pluginsSection } from './sections/plugins.js';
@@ -29,6 +30,8 @@ export const configSchema = z.strictObject({
   dicom: dicomSection,
   http: httpSection,
   log: logSection,
+  /** The node's roles in a cluster (VIGIL_ROLES): every role unless told. */
+  node: nodeSection,
   rules: rulesSection,
   storage: storageSection,
   series: seriesSection,

@@ -57,7 +57,24 @@ export function openDatabase(file: string): SqliteDb {
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  beginImmediately(db);
   return Object.assign(db, { dialect: 'sqlite' as const });
+}
+
+/**
+ * Every `db.transaction(fn)()` begins IMMEDIATE: it takes the write lock at BEGIN, waiting for
+ * it under busy_timeout. A DEFERRED one (better-sqlite3's default) reads first and takes the lock
+ * at its first write; if another process committed meanwhile, SQLite cannot wait (its snapshot
+ * is stale) and fails at once with SQLITE_BUSY. Two nodes on one index (config/cluster/README.md)
+ * met it as refused C-STOREs (0110) when both received one series at once. In one process nothing changes:
+ * transactions run one at a time anyway. Nested calls stay savepoints; `.deferred` is still there.
+ */
+function beginImmediately(db: Database.Database): void {
+  const transaction = db.transaction.bind(db);
+  // The immediate variant carries the other variants itself (.deferred, .exclusive), as the default
+  // does, and reaches the database through its closure, not `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- bound by better-sqlite3 (see above)
+  db.transaction = ((fn: (...args: never[]) => unknown) => transaction(fn).immediate) as Database.Database['transaction'];
 }
 
 /** Where a node keeps its index; the CLI opens the same file while the node may be running. */

@@ -85,6 +85,8 @@ export interface PluginHostDeps {
   builtinFolders?: readonly string[];
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
   queue?: SqliteJobQueue;
+  /** False on a node without the `triage` role: plugin jobs are enqueued here, run elsewhere. */
+  claimJobs?: boolean;
 }
 
 interface PluginRecord {
@@ -179,6 +181,11 @@ export class PluginHost {
     for (const record of this.active('onReady')) {
       await this.run(record, 'onReady', (call) => record.definition!.hooks.onReady!(record.ctx!, call));
     }
+  }
+
+  /** Another process of the cluster committed: plugin jobs it enqueued may be waiting (src/db/commit-watch.ts). */
+  wakeQueues(): void {
+    for (const record of this.records.values()) record.queue?.wake();
   }
 
   /** onClose in reverse load order, then the queues; hooks still running are told to stop. */
@@ -276,7 +283,14 @@ export class PluginHost {
   private createContext(record: PluginRecord, config: unknown): PluginContext {
     const { db, index, files, series, clock, dicom, services } = this.deps;
     const log = this.deps.log.child({ plugin: record.id });
-    record.queue = new PluginJobQueue(record.id, { db, clock, log, onFailure: (err) => this.noteFailure(record, 'queue', err), queue: this.deps.queue });
+    record.queue = new PluginJobQueue(record.id, {
+      db,
+      clock,
+      log,
+      onFailure: (err) => this.noteFailure(record, 'queue', err),
+      queue: this.deps.queue,
+      claims: this.deps.claimJobs,
+    });
     return Object.freeze({
       ...services?.(record.id),
       id: record.id,

@@ -27,6 +27,11 @@ export interface PluginQueueDeps {
   onFailure: (error: unknown) => void;
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
   queue?: SqliteJobQueue;
+  /**
+   * False on a node without the `triage` role: the plugin's handler is taken but no job is
+   * claimed here (a triage-role node of the cluster runs them). True when not given.
+   */
+  claims?: boolean;
 }
 
 /**
@@ -37,8 +42,10 @@ export interface PluginQueueDeps {
  */
 export class PluginJobQueue implements PluginQueue {
   private readonly worker: QueueWorker;
+  private readonly claims: boolean;
 
   constructor(pluginId: string, deps: PluginQueueDeps) {
+    this.claims = deps.claims ?? true;
     const store = new JobStore(deps.db, pluginQueueName(pluginId), { failureCode: 'PLUGIN_HOOK_FAILED', queue: deps.queue });
     this.worker = new QueueWorker(store, deps.clock, deps.log, deps.onFailure);
   }
@@ -48,16 +55,16 @@ export class PluginJobQueue implements PluginQueue {
   }
 
   work<P>(handler: (job: QueuedJob<P>, call: HookCall) => Promise<void>, policy?: Partial<RetryPolicy>): void {
-    this.worker.work<P>(handler, policy);
+    if (this.claims) this.worker.work<P>(handler, policy);
+  }
+
+  /** Another process enqueued a job (a node without `triage` enqueues, one with it runs). */
+  wake(): void {
+    this.worker.wake();
   }
 
   jobs(opts?: { state?: JobState; limit?: number }): QueuedJob[] {
     return this.worker.jobs(opts);
-  }
-
-  /** Looks for a due job now (another node queued one). */
-  wake(): void {
-    this.worker.wake();
   }
 
   /** Stops taking jobs and waits for the one in hand (the host, when the node stops). */

@@ -98,14 +98,17 @@ export class QueueWorker {
     await this.running;
   }
 
+  /**
+   * Looks for a job now: another process of the cluster enqueued one (src/db/commit-watch.ts).
+   * Nothing happens before `work` was called, so a node whose roles do not claim these jobs never does.
+   */
+  wake(): void {
+    this.kick();
+  }
+
   /** Resolves once no job is running (tests). */
   async idle(): Promise<void> {
     while (this.running) await this.running;
-  }
-
-  /** Looks for a due job now: another node may have queued one (PostgreSQL's NOTIFY). */
-  wake(): void {
-    this.kick();
   }
 
   private kick(): void {

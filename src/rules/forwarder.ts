@@ -61,17 +61,17 @@ export class RuleForwarder {
     return this.queue.jobs(opts);
   }
 
-  /** Looks for due forwards now (another node queued one). */
-  wake(): void {
-    this.queue.wake();
-  }
-
   start(): void {
     this.queue.work<ForwardJob>((job) => this.send(job.payload));
   }
 
   stop(): Promise<void> {
     return this.queue.stop();
+  }
+
+  /** Another process queued a forward (src/db/commit-watch.ts); nothing before `start`. */
+  wake(): void {
+    this.queue.wake();
   }
 
   private async send(job: ForwardJob): Promise<void> {

@@ -52,7 +52,7 @@ export class SeriesStateStore {
            idle_deadline = NULL, emit_pending = 1
          WHERE series_id = ? AND state = 'open'`,
       ),
-      emitted: db.prepare('UPDATE series_state SET emit_pending = 0 WHERE series_id = ?'),
+      emitted: db.prepare('UPDATE series_state SET emit_pending = 0 WHERE series_id = ? AND version = ?'),
       due: db.prepare<[number], { series_id: string }>(`SELECT series_id FROM series_state WHERE state = 'open' AND idle_deadline <= ? ORDER BY idle_deadline`),
       nextDeadline: db.prepare<[], { at: number | null }>(`SELECT MIN(idle_deadline) AS at FROM series_state WHERE state = 'open'`),
       pendingEmits: db.prepare<[], { series_id: string }>('SELECT series_id FROM series_state WHERE emit_pending = 1'),
@@ -104,8 +104,9 @@ export class SeriesStateStore {
     return this.stmts.markStable.run(reason, instanceCount, at, seriesId).changes === 1;
   }
 
-  markEmitted(seriesId: string): void {
-    this.stmts.emitted.run(seriesId);
+  /** Version `version` was handed over; a later version declared meanwhile (by another process) stays pending. */
+  markEmitted(seriesId: string, version: number): void {
+    this.stmts.emitted.run(seriesId, version);
   }
 
   dueForIdle(now: number): string[] {

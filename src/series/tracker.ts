@@ -28,6 +28,14 @@ export interface SeriesTrackerDeps {
   config: SeriesConfig;
   clock: Clock;
   log: Logger;
+  /**
+   * 'decide' (the `scheduler` role, and a node on its own): everything below. 'record' (a node
+   * of a cluster without the scheduler role): arrivals are recorded in the instance's own
+   * transaction, and MPPS or the count tags may declare a series stable there, but nothing is
+   * emitted and no idle window is watched: the scheduler-role node emits what is declared
+   * (`catchUp`) and declares what falls idle. 'decide' when not given.
+   */
+  mode?: 'decide' | 'record';
 }
 
 /**
@@ -64,8 +72,13 @@ export class SeriesTracker {
     this.mpps = new MppsService(this.mppsStore, deps.clock, deps.log, (uids) => this.guard(() => this.onMppsCompleted(uids)));
   }
 
+  private get deciding(): boolean {
+    return (this.deps.mode ?? 'decide') === 'decide';
+  }
+
   start(): void {
     this.unsubscribe = this.deps.bus.on('instance-stored', (event) => this.guard(() => this.onInstanceStored(event)));
+    if (!this.deciding) return;
     for (const seriesId of this.states.pendingEmits()) this.emitStable(seriesId);
     this.recoverMissedArrivals();
     this.restartIdleWindows();
@@ -83,6 +96,18 @@ export class SeriesTracker {
     this.states.transaction(() => {
       for (const { seriesId, modality } of this.states.openSeries()) this.states.extendIdleDeadline(seriesId, now + this.idleMs(modality));
     });
+  }
+
+  /**
+   * Another process of the cluster committed (src/db/commit-watch.ts): a series it declared
+   * stable is emitted here, and its arrivals' idle deadlines are watched. Deciding mode only.
+   */
+  catchUp(): void {
+    if (!this.deciding || !this.unsubscribe) return;
+    this.guard(() => {
+      for (const seriesId of this.states.pendingEmits()) this.emitStable(seriesId);
+    });
+    this.arm();
   }
 
   stop(): void {
@@ -224,6 +249,8 @@ export class SeriesTracker {
         imagesExpected: shortOf.expected,
       });
     }
+    // Recorded only: the scheduler-role node emits it (catchUp).
+    if (!this.deciding) return;
     // An arrival is recorded inside the instance's own transaction (see InstanceStore): the
     // event waits for that commit, which ends the synchronous call this runs in.
     if (this.deps.db.inTransaction) queueMicrotask(() => this.guard(() => this.emitStable(seriesId)));
@@ -246,7 +273,8 @@ export class SeriesTracker {
       };
       this.deps.bus.emit('series-stable', event);
     }
-    this.states.markEmitted(seriesId);
+    // This version only: another process may have reopened and declared the next one meanwhile.
+    this.states.markEmitted(seriesId, state?.version ?? 0);
   }
 
   private recoverMissedArrivals(): void {
@@ -288,7 +316,7 @@ export class SeriesTracker {
 
   /** One timer, for the earliest idle deadline among open series (not before a failed sweep's retry). */
   private arm(): void {
-    if (!this.unsubscribe) return;
+    if (!this.unsubscribe || !this.deciding) return;
     const deadline = this.guarded(() => this.states.nextIdleDeadline());
     // Reading the deadline failed too: try again when a failed sweep would.
     const next = deadline === FAILED ? this.deps.clock.now() + sweepRetryDelay(Math.max(1, this.sweepFailures)) : deadline;

@@ -3,8 +3,11 @@ import type { Db } from '../db/database.js';
 import type { FileStore } from './file-store.js';
 import type { Readiness } from '../metrics/readiness.js';
 
-/** The checks of the receiving core: the index answers, the store takes files, DICOM listens. */
-export function addCoreReadiness(readiness: Readiness, parts: { db: Db; files: FileStore; dicomListening(): boolean }): void {
+/**
+ * The checks of the receiving core: the index answers, the store takes files, DICOM listens (on
+ * a node with the `dicom` role: `dicomListening` is not given on one without).
+ */
+export function addCoreReadiness(readiness: Readiness, parts: { db: Db; files: FileStore; dicomListening?: () => boolean }): void {
   const ping = parts.db.prepare('SELECT 1');
   readiness.add('index', () => {
     ping.get();
@@ -14,5 +17,6 @@ export function addCoreReadiness(readiness: Readiness, parts: { db: Db; files: F
     fs.accessSync(parts.files.root, fs.constants.W_OK);
     return parts.files.hasFreeSpace() ? { ok: true } : { ok: false, detail: 'free space below storage.minFreeMb' };
   });
-  readiness.add('dicom', () => (parts.dicomListening() ? { ok: true } : { ok: false, detail: 'the DICOM listener is not accepting' }));
+  const { dicomListening } = parts;
+  if (dicomListening) readiness.add('dicom', () => (dicomListening() ? { ok: true } : { ok: false, detail: 'the DICOM listener is not accepting' }));
 }

@@ -1,16 +1,20 @@
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import crypto from 'node:crypto';
 import { VigilError } from '../core/errors.js';
 import { isResourceId } from '../domain/resource-ids.js';
 import type { TempFileWriter } from './temp-file-writer.js';
 import { FreeSpace } from './free-space.js';
+import { newOwner, ownerTag, type Owner } from './owner.js';
 
 /**
  * The file store: one Part 10 file per instance under `store/ab/cd/<instance id>.dcm`, written
- * to `tmp/` first and renamed into place only once complete (then fsynced, by default), so a
- * file in `store/` is always whole.
+ * to `tmp/` first and renamed into place only once complete (then the file and its folder
+ * fsynced, by default), so a file in `store/` is always whole.
+ *
+ * Several nodes may share the folder (config/cluster/README.md): temp file names carry their
+ * writer (`<host>_<pid>_<nonce>_<counter>.part`, see owner.ts), so no two processes ever pick
+ * the same name and a start-up check removes only what no live node is writing.
  */
 export class FileStore {
   readonly root: string;
@@ -18,6 +22,9 @@ export class FileStore {
   private readonly knownDirs = new Set<string>();
   /** The storage.minFreeMb floor, which every temp file writer asks before each write. */
   readonly space: FreeSpace;
+  /** Who this store is in file names (temp files, the running marker). */
+  readonly owner: Owner = newOwner();
+  private tempCounter = 0;
 
   constructor(
     dataDir: string,
@@ -37,8 +44,9 @@ export class FileStore {
     return this.opts.fsync;
   }
 
+  /** A temp file name no other process and no other call of this one uses (the writer opens it with O_EXCL too). */
   newTempPath(): string {
-    return path.join(this.tmpDir, `${crypto.randomUUID()}.part`);
+    return path.join(this.tmpDir, `${ownerTag(this.owner)}_${++this.tempCounter}.part`);
   }
 
   /** Relative path an instance's file takes in the store. */
@@ -76,7 +84,9 @@ export class FileStore {
     const target = this.absolutePath(relativePath);
     const dir = path.dirname(target);
     if (!this.knownDirs.has(dir)) {
-      fs.mkdirSync(dir, { recursive: true }); // quick, and at most once per folder (see TempFileWriter)
+      const created = fs.mkdirSync(dir, { recursive: true }); // quick, and at most once per folder (see TempFileWriter)
+      // A new folder's name is in its parent: durable before any file in it is acknowledged.
+      if (created !== undefined && this.opts.fsync) fsyncNewFolders(created, dir);
       this.knownDirs.add(dir);
     }
     writer.renameTo(target);
@@ -110,5 +120,29 @@ export class FileStore {
         else if (entry.isFile()) yield childRel;
       }
     }
+  }
+}
+
+/**
+ * mkdir made `firstCreated` and the folders below it down to `leaf`: each new name is made
+ * durable in its parent (from the parent of `firstCreated` down to the parent of `leaf`; `leaf`
+ * itself is fsynced with the file renamed into it). Synchronous, once per new folder (at most
+ * 65,536 under store/, then never again).
+ */
+function fsyncNewFolders(firstCreated: string, leaf: string): void {
+  const top = path.dirname(firstCreated);
+  for (let dir = path.dirname(leaf); ; dir = path.dirname(dir)) {
+    fsyncFolder(dir);
+    if (dir === top || dir === path.dirname(dir)) break;
+  }
+}
+
+/** Makes the names in a folder durable (a renamed or created entry). */
+export function fsyncFolder(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }

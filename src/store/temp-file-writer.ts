@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { ByteSource } from '../dicom/data/structure-check.js';
 import { KeptBytes } from './kept-bytes.js';
@@ -54,6 +55,8 @@ export class TempFileWriter extends EventEmitter {
   private readonly kept = new KeptBytes(KEPT_BYTES, KEPT_BYTES);
   /** Bytes taken from the space budget and not yet written. */
   private held = 0;
+  /** Where renameTo put the file: its folder is fsynced with it. */
+  private target: string | undefined;
 
   constructor(
     readonly path: string,
@@ -127,11 +130,13 @@ export class TempFileWriter extends EventEmitter {
   }
 
   /**
-   * Renames the complete file to `target`, then fsyncs it. On Linux's journaling filesystems
-   * (ext4, XFS, btrfs) flushing the file after the rename makes its data and its new name
-   * durable in one journal commit, where fsync-rename-fsync(folder) costs two. The name never
-   * points at a partial file: every byte was written before the rename. Rejects if the flush
-   * fails; the caller then removes the file at `target`.
+   * Renames the complete file to `target`, then fsyncs it and its folder. On Linux's journaling
+   * filesystems (ext4, XFS, btrfs) flushing the file after the rename makes its data and its new
+   * name durable in one journal commit, so the folder's fsync that follows finds nothing left to
+   * write; POSIX promises the name only with the folder's fsync, and on other filesystems (NFS
+   * among them: config/cluster/README.md) that is what makes it durable. The name never points
+   * at a partial file: every byte was written before the rename. Rejects if a flush fails; the
+   * caller then removes the file at `target`.
    */
   async moveTo(target: string): Promise<void> {
     this.renameTo(target);
@@ -144,6 +149,7 @@ export class TempFileWriter extends EventEmitter {
    */
   renameTo(target: string): void {
     fs.renameSync(this.path, target);
+    this.target = target;
   }
 
   /** The second half of moveTo: fsyncs the file (when fsync is on) and closes it. Rejects if the flush fails. */
@@ -153,10 +159,11 @@ export class TempFileWriter extends EventEmitter {
     this.closed = true;
     if (fd === undefined) return;
     try {
-      if (this.fsync) await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+      if (this.fsync) await fsyncFd(fd);
     } finally {
       fs.closeSync(fd);
     }
+    if (this.fsync && this.target !== undefined) await fsyncFolder(nodePath.dirname(this.target));
   }
 
   /** Closes and deletes the temp file (best effort: the start-up check sweeps what is left). */
@@ -234,5 +241,19 @@ export class TempFileWriter extends EventEmitter {
       }
       this.writeAll(fd, [Buffer.concat(chunks).subarray(written)], callback);
     });
+  }
+}
+
+function fsyncFd(fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+}
+
+/** The folder's entries (the name just renamed into it) made durable: fs.fsync on the folder, as for the file. */
+async function fsyncFolder(dir: string): Promise<void> {
+  const fd = await new Promise<number>((resolve, reject) => fs.open(dir, 'r', (err, opened) => (err ? reject(err) : resolve(opened))));
+  try {
+    await fsyncFd(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }

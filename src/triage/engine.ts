@@ -92,6 +92,19 @@ export class TriageEngine {
   }
 
   /**
+   * On a node without the `triage` role: the packs listed from their manifests (no worker
+   * starts), so routing, early runs and the API can queue jobs that a triage-role node runs.
+   */
+  async listModels(): Promise<void> {
+    await this.registry.load({ check: false });
+  }
+
+  /** Claims now: another process of the cluster queued a job (src/db/commit-watch.ts). Nothing before `start`. */
+  wake(): void {
+    this.pump();
+  }
+
+  /**
    * The node is stopping: claim no more jobs (running ones finish while the other parts stop,
    * and those still running when `stop` comes are parked for the next start).
    */
@@ -155,11 +168,6 @@ export class TriageEngine {
     if (!this.jobs.get(id)) throw new VigilError('NOT_FOUND', 'no such job');
     if (!this.jobs.cancel(id)) throw new VigilError('CONFLICT', 'only a queued or running job can be cancelled');
     return this.jobs.get(id)!;
-  }
-
-  /** Looks for claimable jobs now: another node may have queued some (PostgreSQL's NOTIFY). */
-  wake(): void {
-    this.pump();
   }
 
   private pump(): void {

@@ -50,8 +50,14 @@ export class ModelRegistry {
     };
   }
 
-  /** Scans the folder and checks every pack; resolves when all are available or not. */
-  async load(): Promise<void> {
+  /**
+   * Scans the folder and checks every pack; resolves when all are available or not. With
+   * `check: false` (a node without the `triage` role, which starts no worker) the packs are
+   * only listed from their manifests and cards, so routing and the API can queue jobs for them;
+   * the checks run on the triage-role nodes, which alone run them.
+   */
+  async load(opts: { check?: boolean } = {}): Promise<void> {
+    const check = opts.check ?? true;
     const switches = new Map(this.stmts.switches.all().map((r) => [r.model_id, r.enabled === 1]));
     const folders = fs.existsSync(this.opts.dir)
       ? fs
@@ -70,9 +76,10 @@ export class ModelRegistry {
           const cardFile = path.join(dir, 'MODEL_CARD.md');
           if (!fs.existsSync(cardFile)) throw new VigilError('TRIAGE_PACK_INVALID', 'MODEL_CARD.md is missing');
           entry.card = fs.readFileSync(cardFile, 'utf8');
-          await this.pool.run({ kind: 'check-pack', pack: this.packRef(entry, manifest) }, packCheckBoundMs(manifest.resources.timeoutMs));
+          if (check) await this.pool.run({ kind: 'check-pack', pack: this.packRef(entry, manifest) }, packCheckBoundMs(manifest.resources.timeoutMs));
           entry.status = 'available';
-          this.log.info('model pack available', { modelId: name, version: manifest.version, enabled: entry.enabled });
+          if (check) this.log.info('model pack available', { modelId: name, version: manifest.version, enabled: entry.enabled });
+          else this.log.info('model pack listed (its checks run on the triage-role nodes)', { modelId: name, version: manifest.version });
         } catch (err) {
           entry.status = 'unavailable';
           entry.reason = isVigilError(err) ? { code: err.code, detail: err.message } : { code: 'INTERNAL', detail: String(err) };

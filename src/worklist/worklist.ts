@@ -117,14 +117,19 @@ export class WorklistPart {
     this.deps.db.transaction(() => this.results.record(finding))();
   }
 
-  async start(): Promise<void> {
+  /**
+   * `orders`: the RIS order listener (the `api` role: the node's inbound interfaces besides
+   * DICOM); `monitoring`: the nightly model figures and drift checks (the `scheduler` role).
+   * Both by default, as on a node that runs every role.
+   */
+  async start(opts: { orders?: boolean; monitoring?: boolean } = {}): Promise<void> {
     const { bus } = this.deps;
     this.unsubscribe.push(bus.on('instance-stored', (e) => void (e.newStudy && this.live.notify('study', e.studyId))));
     // Other nodes' changes (src/cluster/event-relay.ts) reach the open streams, and nothing else.
     this.unsubscribe.push(bus.on('remote-live-change', (e) => this.live.notifyRemote(e)));
     this.unsubscribe.push(bus.on('live-resync', () => this.live.resync()));
-    await this.listener?.start();
-    this.monitor.start();
+    if (opts.orders ?? true) await this.listener?.start();
+    if (opts.monitoring ?? true) this.monitor.start();
   }
 
   async stop(): Promise<void> {

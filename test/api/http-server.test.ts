@@ -53,7 +53,10 @@ describe('api/http-server: HTTPS when a certificate and key are configured', fun
     const base = `https://127.0.0.1:${node.http.port}`;
     const ca = fs.readFileSync(certFile);
 
-    await request(base).get('/health').ca(ca).expect(200, { status: 'ok' });
+    await request(base)
+      .get('/health')
+      .ca(ca)
+      .expect(200, { status: 'ok', roles: ['dicom', 'api', 'triage', 'alerts', 'scheduler'] });
     const token = await node.tokenFor('it');
     const system = await request(base).get('/system').ca(ca).set('Authorization', `Bearer ${token}`).expect(200);
     expect(system.body).to.include({ Name: 'Vigil' });

@@ -88,7 +88,7 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
     expect(acknowledged, 'storescu was interrupted, not finished').to.be.within(20, pushed.length - 1);
 
     // Between the runs, straight from the files: the stop was clean, nothing half-written.
-    expect(fs.existsSync(path.join(dataDir, 'vigil.running')), 'clean stop recorded').to.equal(false);
+    expect(fs.readdirSync(path.join(dataDir, 'run')), 'clean stop recorded: no running marker').to.deep.equal([]);
     expect(fs.readdirSync(path.join(dataDir, 'tmp')), 'no temp file left').to.deep.equal([]);
     const walFile = `${indexPath(dataDir)}-wal`;
     expect(fs.existsSync(walFile) ? fs.statSync(walFile).size : 0, 'WAL checkpointed').to.equal(0);
@@ -219,7 +219,7 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
       started.npm.kill('SIGTERM');
       expect(await started.exited, started.output().slice(-2000)).to.equal(0);
       expect(started.output()).to.match(/shutting down[\s\S]*Vigil stopped/);
-      expect(fs.existsSync(path.join(dataDir, 'vigil.running')), 'clean stop recorded').to.equal(false);
+      expect(fs.readdirSync(path.join(dataDir, 'run')), 'clean stop recorded: no running marker').to.deep.equal([]);
     } finally {
       started.killGroup();
     }
@@ -244,7 +244,7 @@ describe('cli: graceful stop on SIGTERM and Ctrl-C', function () {
       process.kill(nodePid, 'SIGINT');
       expect(await started.exited, started.output().slice(-2000)).to.equal(0);
       expect(started.output()).to.not.match(/second signal while stopping/);
-      expect(fs.existsSync(path.join(dataDir, 'vigil.running')), 'clean stop recorded').to.equal(false);
+      expect(fs.readdirSync(path.join(dataDir, 'run')), 'clean stop recorded: no running marker').to.deep.equal([]);
     } finally {
       started.killGroup();
     }

@@ -69,6 +69,50 @@ export async function stallingProxy(port: number, limit: number): Promise<{ port
   };
 }
 
+/**
+ * A TCP proxy to `port` that forwards the client's first `limit` bytes, then holds the rest
+ * until `resume()`: a sender paused in the middle of an instance, that goes on when told.
+ */
+export async function pausingProxy(port: number, limit: number): Promise<{ port: number; resume(): void; close(): void }> {
+  const net = await import('node:net');
+  const sockets = new Set<Socket>();
+  const held: { upstream: Socket; data: Buffer[] }[] = [];
+  let paused = true;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+    }
+    const mine = { upstream, data: [] as Buffer[] };
+    held.push(mine);
+    let sent = 0;
+    upstream.on('data', (d) => client.write(d));
+    upstream.on('error', () => client.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    client.on('data', (d: Buffer) => {
+      if (!paused) return void upstream.write(d);
+      const room = Math.max(0, limit - sent);
+      if (room > 0) upstream.write(d.subarray(0, room));
+      if (d.length > room) mine.data.push(d.subarray(room));
+      sent += d.length;
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return {
+    port: (server.address() as { port: number }).port,
+    resume: () => {
+      paused = false;
+      for (const h of held) for (const d of h.data.splice(0)) h.upstream.write(d);
+    },
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
+  };
+}
+
 /** One data element, little endian, in either VR encoding, its value written as given. */
 export function encodeElement(group: number, element: number, vr: string, value: Buffer, opts: { implicit?: boolean; undefinedLength?: boolean } = {}): Buffer {
   const tag = Buffer.alloc(4);

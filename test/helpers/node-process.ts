@@ -73,7 +73,13 @@ export async function startNodeProcess(dataDir: string, env: Record<string, stri
       }
     },
   };
-  await waitForListener(proc, dicomPort);
+  // A node without the `dicom` role (VIGIL_ROLES) opens no DICOM port: its HTTP listener then
+  // says it is up, and 'Vigil ready' that every part started.
+  const roles = env.VIGIL_ROLES?.split(',').map((r) => r.trim());
+  if (roles && !roles.includes('dicom')) {
+    await waitForListener(proc, httpPort);
+    await proc.waitForOutput(/Vigil ready/);
+  } else await waitForListener(proc, dicomPort);
   return proc;
 }
 

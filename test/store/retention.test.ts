@@ -1,3 +1,4 @@
+import { retireOwner } from '../../src/store/owner.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -265,6 +266,8 @@ describe('store/retention', function () {
     await node!.dicom.stop();
     await node!.http.stop();
     node!.db.close();
+    // The crashed node is gone: its running marker and temp files are no live node's now.
+    retireOwner(node!.files.owner);
     const config = configSchema.parse({ ...node!.config, dicom: { ...node!.config.dicom, port: 0 }, http: { ...node!.config.http, port: 0 } });
     const dataDir = node!.dataDir;
     const logs = node!.logs;

@@ -9,6 +9,7 @@ import { configSchema } from '../../src/config/schema.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { startNode } from '../../src/node.js';
 import dimse from '../../src/dicom/net/dimse.js';
+import { retireOwner } from '../../src/store/owner.js';
 
 describe('store/startup-check: the store and the index agree before anything is accepted', function () {
   this.timeout(30_000);
@@ -28,6 +29,8 @@ describe('store/startup-check: the store and the index agree before anything is 
     await node.dicom.stop();
     await node.http.stop();
     node.db.close();
+    // The crashed node is gone: its running marker and temp files are no live node's now.
+    retireOwner(node.files.owner);
     const config = configSchema.parse({ ...node.config, dicom: { ...node.config.dicom, port: 0 }, http: { ...node.config.http, port: 0 } });
     const again = await startNode(config, { log: silentLogger() });
     const report = again.startup;

@@ -16,14 +16,23 @@ describe('store/temp-file-writer: a received data set on its way to disk', () =>
   beforeEach(() => (dir = makeTempDir()));
   afterEach(() => removeDir(dir));
 
-  it('flushes the file once it is in place, before moveTo resolves', async () => {
+  it('flushes the file once it is in place, then its folder, before moveTo resolves', async () => {
     const writer = new TempFileWriter(path.join(dir, 'a.part'), Buffer.from('PREFIX'), true);
-    const target = path.join(dir, 'a.dcm');
+    fs.mkdirSync(path.join(dir, 'store'));
+    const target = path.join(dir, 'store', 'a.dcm');
+    const opened: string[] = [];
+    const open = fs.open;
     const fsyncs = await countFsyncs(async () => {
       await writeAll(writer, [Buffer.alloc(300_000, 1), Buffer.alloc(5, 2)]);
-      await writer.moveTo(target);
+      fs.open = ((...args: Parameters<typeof fs.open>) => (opened.push(String(args[0])), open(...args))) as typeof fs.open;
+      try {
+        await writer.moveTo(target);
+      } finally {
+        fs.open = open;
+      }
     });
-    expect(fsyncs).to.equal(1);
+    expect(fsyncs, 'the file, then the folder its name is in').to.equal(2);
+    expect(opened).to.deep.equal([path.join(dir, 'store')]);
     expect(fs.statSync(target).size).to.equal(6 + 300_005);
     expect(fs.existsSync(path.join(dir, 'a.part'))).to.equal(false);
   });

@@ -47,7 +47,7 @@ export class OperationalSender {
     });
   }
 
-  /** Looks for due notices now (another node queued one). */
+  /** Looks at the outbox now: another process of the cluster queued a notice (src/db/commit-watch.ts). */
   wake(): void {
     this.sleeper?.abort();
   }

@@ -9,7 +9,7 @@ import type { ApiDeps } from '../deps.js';
  * GET /metrics: Prometheus text. A scraper holds a `service` token (an `it` token could change
  * configuration); neither route carries patient data, so neither is audited.
  */
-export function monitoringRoutes(deps: ApiDeps): Router {
+export function monitoringRoutes(deps: Pick<ApiDeps, 'readiness' | 'metrics'>): Router {
   const router = Router();
 
   router.get('/ready', allowUnaudited('it', 'radiologist', 'service'), (req, res) => {

@@ -11,7 +11,9 @@ describe('api/auth/authenticate', () => {
   after(() => node.dispose());
 
   it('serves GET /health without a token', async () => {
-    await request(node.app).get('/health').expect(200, { status: 'ok' });
+    await request(node.app)
+      .get('/health')
+      .expect(200, { status: 'ok', roles: ['dicom', 'api', 'triage', 'alerts', 'scheduler'] });
   });
 
   it('answers a missing token with a 401 problem and a Bearer challenge', async () => {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import type { VigilConfig } from './config/schema.js';
@@ -12,6 +13,8 @@ import { pluginOfQueue } from './plugins/queue.js';
 import { FORWARD_QUEUE, RuleForwarder } from './rules/forwarder.js';
 import { ALERTS_QUEUE } from './alerts/delivery-store.js';
 import { OPERATIONAL_QUEUE, OperationalOutbox } from './alerts/operational/operational-outbox.js';
+import { startClusterSignals } from './cluster/cluster-signals.js';
+import { whileLeading, type ScheduledDuty } from './cluster/while-leading.js';
 import { DicomIndex } from './store/dicom-index.js';
 import { FileStore } from './store/file-store.js';
 import { InstanceStore } from './store/instance-store.js';
@@ -149,6 +152,14 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   const audit = new AuditTrail(db);
 
   const bus = new EventBus(log.child({ component: 'events' }));
+  // Across nodes sharing a PostgreSQL index: who runs the once-per-cluster duties (an advisory
+  // lock), and the worklist's live changes of every node (NOTIFY). On SQLite: this process alone.
+  const cluster = startClusterSignals({
+    databaseUrl: config.storage.database.url ?? undefined,
+    nodeId: `${os.hostname()}:${process.pid}:${crypto.randomUUID().slice(0, 8)}`,
+    bus,
+    log,
+  });
   const index = new DicomIndex(db);
   const files = new FileStore(config.dataDir, config.storage);
   files.init();
@@ -335,7 +346,15 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   if (runs('alerts')) commitWatch.onExternalCommit(() => (alerts.wakeSenders(), operationalSender.wake(), forwarder.wake()));
   if (runs('scheduler')) commitWatch.onExternalCommit(() => series.catchUp());
 
+  const duties: ScheduledDuty[] = [
+    { name: 'retention', start: () => retention.start(), stop: () => retention.stop() },
+    { name: 'alert-escalation', start: () => alerts.escalator.start(), stop: () => alerts.escalator.stop() },
+    { name: 'model-monitoring', start: () => worklist.monitor.start(), stop: () => worklist.monitor.stop() },
+  ];
+  let leading: { stop(): Promise<void> }[] = [];
   const all: (Part & { when?: boolean })[] = [
+    // First, so that it stops last: the duties hear 'stopped' before the leadership is given up.
+    { name: 'cluster', start: async () => undefined, stop: () => cluster.stop() },
     runs('triage')
       ? { name: 'triage', start: () => triage.start(), stop: () => triage.stop(), quiesce: () => triage.stopClaiming() }
       : // Listed only, so routing, early runs and the API can queue jobs: no worker starts here.
@@ -347,14 +366,20 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     { name: 'rules', start: () => rules.start(), stop: () => rules.stop() },
     { name: 'early-runs', start: async () => earlyRuns.start(), stop: () => earlyRuns.stop() },
     { name: 'series', start: async () => series.start(), stop: async () => series.stop() },
-    { name: 'alerts', start: () => alerts.start({ send: runs('alerts'), escalate: runs('scheduler') }), stop: () => alerts.stop() },
+    { name: 'alerts', start: () => alerts.start({ send: runs('alerts'), escalate: false }), stop: () => alerts.stop() },
     { name: 'operational', start: async () => operationalSender.start(), stop: () => operationalSender.stop(), when: runs('alerts') },
-    { name: 'retention', start: async () => retention.start(), stop: () => retention.stop(), when: runs('scheduler') },
+    // Retention, escalation and model monitoring run once per cluster: on the scheduler node that leads.
+    {
+      name: 'scheduled-duties',
+      start: async () => void (leading = duties.map((duty) => whileLeading(cluster.leadership, duty, log.child({ component: 'cluster' })))),
+      stop: async () => void (await Promise.all(leading.map((guard) => guard.stop()))),
+      when: runs('scheduler'),
+    },
     { name: 'http', start: () => http.start(), stop: () => http.stop() },
     // After http: stopped before it, so its live streams end and the HTTP server need not wait for them.
     {
       name: 'worklist',
-      start: () => worklist.start({ orders: runs('api'), monitoring: runs('scheduler') }),
+      start: () => worklist.start({ orders: runs('api'), monitoring: false }),
       stop: () => worklist.stop(),
     },
     // On PostgreSQL other nodes may share the index whatever this one runs.

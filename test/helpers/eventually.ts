@@ -16,3 +16,14 @@ export async function eventually<T>(check: () => T | undefined | false | null | 
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+/** `eventually` for a check that has to wait for something itself (an HTTP request). */
+export async function eventuallyAsync<T>(check: () => Promise<T | undefined | false | null | ''>, what: string, limitMs = 10_000): Promise<T> {
+  const until = Date.now() + limitMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`still waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,5 +1,6 @@
+import { isUniqueViolation } from '../db/errors.js';
 import type { Db } from '../db/database.js';
-import { systemErrorCode, VigilError } from '../core/errors.js';
+import { VigilError } from '../core/errors.js';
 import { isRole, type Role } from '../domain/roles.js';
 import { HashSlots } from './hash-slots.js';
 import { fingerprint, generateToken, hashToken, keyIdOf, verifyToken } from './token-secret.js';
@@ -189,7 +190,7 @@ export class TokenStore {
       this.stmts.insert.run({ name, role, keyId, hash, now: Date.now(), createdBy });
     } catch (err) {
       // The unique index on live names decides, also against a concurrent `vigil token create`.
-      if (systemErrorCode(err) === 'SQLITE_CONSTRAINT_UNIQUE' && this.stmts.byName.get(name)) {
+      if (isUniqueViolation(err) && this.stmts.byName.get(name)) {
         throw new VigilError('CONFLICT', `a live token is already named "${name}"; revoke it first`, { cause: err });
       }
       throw err;

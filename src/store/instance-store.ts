@@ -1,3 +1,4 @@
+import { isIndexFull } from '../db/errors.js';
 import { buildFileMetaHeader } from '../dicom/data/part10.js';
 import fs from 'node:fs';
 import { parseHeader } from '../dicom/data/header.js';
@@ -401,5 +402,5 @@ function uidProblem(uid: string): string | undefined {
 
 function isOutOfResources(err: unknown): boolean {
   const code = systemErrorCode(err);
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO' || code === 'EROFS' || code === 'SQLITE_FULL';
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EIO' || code === 'EROFS' || isIndexFull(err);
 }

@@ -54,7 +54,7 @@ import { withRuleHints } from './worklist/rule-hints.js';
 import { describeError } from './log/describe-error.js';
 import { EarlyRuns } from './triage/early-runs.js';
 import { routeSeries } from './rules/route.js';
-import { SqliteJobQueue } from './queue/sqlite-queue.js';
+import { IndexJobQueue } from './queue/index-queue.js';
 import { queueMetrics } from './queue/queue-metrics.js';
 import { TRIAGE_QUEUE } from './triage/jobs.js';
 
@@ -88,7 +88,7 @@ export interface VigilNode {
   /** The rules' forward action: a durable C-STORE queue. */
   forwards: RuleForwarder;
   /** The one durable job queue (src/queue/): triage jobs, plugin jobs, rule forwards, alert deliveries. */
-  queue: SqliteJobQueue;
+  queue: IndexJobQueue;
   tokens: TokenStore;
   audit: AuditTrail;
   /** Parts add their figures here (see src/metrics/metrics.ts). */
@@ -181,7 +181,7 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   });
   const metrics = new Metrics();
   // The one durable job queue (src/queue/), shared by the parts that queue work.
-  const jobQueue: SqliteJobQueue = new SqliteJobQueue(db, {
+  const jobQueue: IndexJobQueue = new IndexJobQueue(db, {
     clock,
     observer: queueMetrics(metrics, { queues: () => queuesShown(jobQueue.queues()), stats: (queue) => jobQueue.stats(queue) }),
   });

@@ -10,7 +10,7 @@ import type { AirServices, KeyImageSource } from './channels/dicom/dicom-channel
 import { createChannel } from './channels/registry.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { DeliveryStore } from './delivery-store.js';
-import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { IndexJobQueue } from '../queue/index-queue.js';
 import { DestinationRegistry } from './destinations.js';
 import { Escalator } from './escalator.js';
 import { AlertMetrics } from './metrics.js';
@@ -35,7 +35,7 @@ export interface AlertsDeps {
   /** Tests swap channels; production uses the registry of channel handlers. */
   createChannel?: (dest: DestinationConfig) => ChannelHandler;
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
-  queue?: SqliteJobQueue;
+  queue?: IndexJobQueue;
 }
 
 /**

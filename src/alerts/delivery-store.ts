@@ -1,7 +1,7 @@
 import type { ChannelType } from '../config/sections/alerts.js';
 import type { Db } from '../db/database.js';
 import type { Delivery, DeliveryKind, DeliveryState } from './model.js';
-import { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import { IndexJobQueue } from '../queue/index-queue.js';
 
 interface DeliveryRow {
   seq: number;
@@ -66,14 +66,14 @@ export interface DeliveryQuery {
 export class DeliveryStore {
   /** This process's senders: they hold the delivery they are sending. */
   readonly worker = `alerts:${process.pid}:${Math.random().toString(16).slice(2, 10)}`;
-  private readonly queue: SqliteJobQueue;
+  private readonly queue: IndexJobQueue;
   private readonly stmts;
 
   constructor(
     private readonly db: Db,
-    queue?: SqliteJobQueue,
+    queue?: IndexJobQueue,
   ) {
-    this.queue = queue ?? new SqliteJobQueue(db);
+    this.queue = queue ?? new IndexJobQueue(db);
     this.stmts = {
       // RETURNING, not better-sqlite3's lastInsertRowid: the same SQL gives the key on PostgreSQL.
       insert: db.prepare<[Record<string, unknown>], { seq: number }>(

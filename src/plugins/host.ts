@@ -17,7 +17,7 @@ import { checkConfig, checkDefinition } from './definition-check.js';
 import { createDicomSender } from './dicom-sender.js';
 import type { HookName } from './hooks.js';
 import { createIndexFacade } from './index-facade.js';
-import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { IndexJobQueue } from '../queue/index-queue.js';
 import { errorText } from '../queue/worker.js';
 import { BUILTIN_PLUGINS_DIR, discoverPlugins, importPlugin, type FoundPlugin } from './loader.js';
 import { orderPlugins } from './plugin-order.js';
@@ -84,7 +84,7 @@ export interface PluginHostDeps {
   /** Searched before config.folders; the shipped plugins/ by default. */
   builtinFolders?: readonly string[];
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
-  queue?: SqliteJobQueue;
+  queue?: IndexJobQueue;
   /** False on a node without the `triage` role: plugin jobs are enqueued here, run elsewhere. */
   claimJobs?: boolean;
 }

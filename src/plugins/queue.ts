@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { Db } from '../db/database.js';
 import type { Logger } from '../log/logger.js';
 import { JobStore } from '../queue/job-store.js';
-import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { IndexJobQueue } from '../queue/index-queue.js';
 import { QueueWorker } from '../queue/worker.js';
 import type { HookCall, JobState, PluginQueue, QueuedJob, RetryPolicy } from './sdk.js';
 
@@ -26,7 +26,7 @@ export interface PluginQueueDeps {
   /** Counts a failed attempt (the host's metrics). */
   onFailure: (error: unknown) => void;
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
-  queue?: SqliteJobQueue;
+  queue?: IndexJobQueue;
   /**
    * False on a node without the `triage` role: the plugin's handler is taken but no job is
    * claimed here (a triage-role node of the cluster runs them). True when not given.

@@ -1,9 +1,12 @@
 import type { BackoffPolicy } from '../core/backoff.js';
 
 /**
- * The node's one durable job queue, as an interface: the SQLite backend (sqlite-queue.ts) is one
- * implementation, PostgreSQL (postgres-queue.ts: `SELECT ... FOR UPDATE SKIP LOCKED`, LISTEN/NOTIFY)
- * the other. Nothing here names a database type. Every backend passes test/queue/contract.ts.
+ * The node's one durable job queue, as an interface. The node's own is index-queue.ts, in the
+ * index whichever engine holds it (SQLite, or PostgreSQL through the index's connection: claims
+ * `FOR UPDATE SKIP LOCKED`), joining the caller's transaction. postgres-queue.ts is the same
+ * queue over a connection pool, asynchronous, for a process that does not hold the index's
+ * connection (no part of the node today). Nothing here names a database type. Every backend
+ * passes test/queue/contract.ts.
  *
  * A job is enqueued once per (queue, key); a worker claims it with a lease, then completes it or
  * fails it. A failure either retries after the one back-off formula (src/core/backoff.ts), or,
@@ -16,9 +19,9 @@ export const QUEUE_JOB_STATES = ['queued', 'running', 'done', 'failed', 'dead', 
 export type QueueJobState = (typeof QUEUE_JOB_STATES)[number];
 
 /**
- * 'sync' for a backend whose calls run inside the caller's open transaction (SQLite through
- * better-sqlite3: an enqueue commits with the caller's own write or not at all); 'async' for
- * one reached over a connection (PostgreSQL).
+ * 'sync' for a backend whose calls run inside the caller's open transaction (the index queue:
+ * an enqueue commits with the caller's own write or not at all); 'async' for one reached over a
+ * pool of its own (postgres-queue.ts).
  */
 export type QueueMode = 'sync' | 'async';
 export type QueueResult<M extends QueueMode, T> = M extends 'sync' ? T : Promise<T>;

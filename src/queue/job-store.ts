@@ -1,7 +1,7 @@
 import type { ErrorCode } from '../core/errors.js';
 import type { Db } from '../db/database.js';
 import type { QueueJob, QueueJobState } from './job-queue.js';
-import { SqliteJobQueue } from './sqlite-queue.js';
+import { IndexJobQueue } from './index-queue.js';
 
 export const JOB_STATES = ['pending', 'done', 'dead'] as const;
 export type JobState = (typeof JOB_STATES)[number];
@@ -33,7 +33,7 @@ export interface JobStoreOptions {
   /** What a failed attempt is coded as in the queue (its own text is the detail). */
   failureCode?: ErrorCode;
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
-  queue?: SqliteJobQueue;
+  queue?: IndexJobQueue;
 }
 
 /** The queue's states as a worker's owner sees them: waiting or running is pending. */
@@ -47,7 +47,7 @@ const QUEUE_STATES: Record<JobState, QueueJobState[]> = { pending: ['queued', 'r
 export class JobStore {
   /** This process's claims. */
   private readonly worker: string;
-  private readonly queue: SqliteJobQueue;
+  private readonly queue: IndexJobQueue;
   private readonly failureCode: ErrorCode;
   /** The queue's id of each job handed out (claim, list). */
   private readonly ids = new WeakMap<QueuedJob, string>();
@@ -58,7 +58,7 @@ export class JobStore {
     opts: JobStoreOptions = {},
   ) {
     this.worker = `${queueName}:${process.pid}:${Math.random().toString(16).slice(2, 10)}`;
-    this.queue = opts.queue ?? new SqliteJobQueue(db);
+    this.queue = opts.queue ?? new IndexJobQueue(db);
     this.failureCode = opts.failureCode ?? 'QUEUE_JOB_FAILED';
   }
 

@@ -4,7 +4,7 @@ import type { DicomConfig } from '../config/sections/dicom.js';
 import { sendFiles } from '../dicom/net/store-scu.js';
 import type { Logger } from '../log/logger.js';
 import { JobStore, type QueuedJob } from '../queue/job-store.js';
-import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { IndexJobQueue } from '../queue/index-queue.js';
 import { QueueWorker } from '../queue/worker.js';
 import type { DicomIndex } from '../store/dicom-index.js';
 import type { FileStore } from '../store/file-store.js';
@@ -31,7 +31,7 @@ export interface RuleForwarderDeps {
   /** The series tracker's current version, so a reopened series is sent again once stable. */
   versionOf: (seriesId: string) => number | undefined;
   /** The node's durable job queue (its metrics); one of its own on `db` when not given. */
-  queue?: SqliteJobQueue;
+  queue?: IndexJobQueue;
 }
 
 /**

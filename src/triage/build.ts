@@ -8,7 +8,7 @@ import type { FileStore } from '../store/file-store.js';
 import { TriageEngine } from './engine.js';
 import { FindingStore } from './findings.js';
 import { JobStore } from './jobs.js';
-import type { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import type { IndexJobQueue } from '../queue/index-queue.js';
 import { ModelRegistry } from './registry.js';
 import { WorkerPool } from './worker/pool.js';
 import { providerForWorker } from '../core/execution-provider.js';
@@ -20,7 +20,7 @@ import { SeriesStateStore } from '../series/series-state-store.js';
 /** Builds the triage part from its config section; src/node.ts starts and stops it. */
 export function buildTriage(
   config: TriageConfig,
-  deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; clock: Clock; metrics?: Metrics; queue?: SqliteJobQueue },
+  deps: { db: Db; index: DicomIndex; files: FileStore; bus: EventBus; log: Logger; clock: Clock; metrics?: Metrics; queue?: IndexJobQueue },
 ): TriageEngine {
   const { log, clock } = deps;
   const providerFor = providerForWorker(config.executionProvider, (why) =>

@@ -4,7 +4,7 @@ import type { Db } from '../db/database.js';
 import type { ErrorCode } from '../core/errors.js';
 import type { BackoffPolicy } from '../core/backoff.js';
 import { QUEUE_JOB_STATES, type QueueJob, type QueueJobState } from '../queue/job-queue.js';
-import { SqliteJobQueue } from '../queue/sqlite-queue.js';
+import { IndexJobQueue } from '../queue/index-queue.js';
 import { PRIORITY_RANK, type Priority } from '../domain/priority.js';
 
 /**
@@ -117,15 +117,15 @@ function queuePriority(urgency: number, priority: Priority): number {
 export class JobStore {
   /** This process's claims: only it may record their outcome. */
   readonly worker = `triage:${process.pid}:${crypto.randomUUID().slice(0, 8)}`;
-  private readonly queue: SqliteJobQueue;
+  private readonly queue: IndexJobQueue;
 
   constructor(
     db: Db,
-    queue?: SqliteJobQueue,
+    queue?: IndexJobQueue,
     /** Times every default `now` below (the node passes its own, tests a ManualClock). */
     private readonly clock: Clock = systemClock,
   ) {
-    this.queue = queue ?? new SqliteJobQueue(db);
+    this.queue = queue ?? new IndexJobQueue(db);
   }
 
   /** Idempotent per series version, model and kind (early or final): a second call returns the first job. */

@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { queueMigrations } from '../../src/queue/migrations.js';
-import { SqliteJobQueue } from '../../src/queue/sqlite-queue.js';
+import { IndexJobQueue } from '../../src/queue/index-queue.js';
 import { ChangeFeed } from '../../src/store/changes.js';
 import { storeMigrations } from '../../src/store/migrations.js';
 import { eventually } from '../helpers/eventually.js';
@@ -67,7 +67,7 @@ describe('alerts/operational: notices in the durable job queue', () => {
       ['delivered', 1],
     ]);
     // The jobs are the queue's: what /metrics shows of queue 'operational'.
-    expect(new SqliteJobQueue(db).counts('operational')).to.include({ done: 2, queued: 0, running: 0 });
+    expect(new IndexJobQueue(db).counts('operational')).to.include({ done: 2, queued: 0, running: 0 });
   });
 
   it('goes on after the index refuses a write, and sends a notice posted but not recorded again under its key', async () => {

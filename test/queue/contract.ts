@@ -21,7 +21,7 @@ const err = { code: 'INTERNAL', detail: 'a passing failure' };
 
 /**
  * The cases every backend of JobQueue must pass (run it for each one: see
- * test/queue/sqlite-queue.test.ts). Every call is awaited, so a synchronous backend and one
+ * test/queue/sqlite-queue.test.ts, on PostgreSQL in test/queue/index-queue-postgres.test.ts). Every call is awaited, so a synchronous backend and one
  * over a connection run the same cases.
  */
 export function queueContract(name: string, makeQueue: MakeQueue): void {

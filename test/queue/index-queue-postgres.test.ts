@@ -5,7 +5,7 @@ import { migratePostgres } from '../../src/db/postgres-migrate.js';
 import { PostgresDb } from '../../src/db/postgres/postgres-db.js';
 import { SyncConnection } from '../../src/db/postgres/sync-connection.js';
 import { postgresQueueMigrations } from '../../src/queue/postgres-migrations.js';
-import { SqliteJobQueue } from '../../src/queue/sqlite-queue.js';
+import { IndexJobQueue } from '../../src/queue/index-queue.js';
 import { postgresUrl, usePostgresCluster } from '../helpers/postgres.js';
 import { queueContract } from './contract.js';
 
@@ -30,10 +30,10 @@ describe('the index job queue on PostgreSQL (a throw-away PostgreSQL 15 cluster)
     const dbs: PostgresDb[] = [];
     // Each open() is another process's connection: it reads only what was committed. The
     // contract's restart is one node's (its leases all its own); shared indexes are tested below.
-    const open = (): SqliteJobQueue => {
+    const open = (): IndexJobQueue => {
       const db = new PostgresDb(new SyncConnection({ url: postgresUrl(schema), statementTimeoutMs: 5_000, applicationName: 'vigil-test' }));
       dbs.push(db);
-      return new SqliteJobQueue(db, { clock, random: () => 1, shared: false });
+      return new IndexJobQueue(db, { clock, random: () => 1, shared: false });
     };
     return {
       queue: open(),
@@ -54,8 +54,8 @@ describe('the index job queue on PostgreSQL (a throw-away PostgreSQL 15 cluster)
     const open = (): PostgresDb => new PostgresDb(new SyncConnection({ url: postgresUrl(schema), statementTimeoutMs: 5_000, applicationName: 'vigil-test' }));
     const [a, b] = [open(), open()];
     try {
-      const nodeA = new SqliteJobQueue(a, { clock });
-      const nodeB = new SqliteJobQueue(b, { clock });
+      const nodeA = new IndexJobQueue(a, { clock });
+      const nodeB = new IndexJobQueue(b, { clock });
       nodeA.enqueue({ queue: 'work', key: 'k', payload: {}, maxAttempts: 3 });
       const held = nodeA.claim({ queue: 'work', worker: 'a', leaseMs: 60_000 })!;
       // Node B starts: its recovery of "jobs left running by a crash" must not take A's.

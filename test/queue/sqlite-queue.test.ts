@@ -2,7 +2,7 @@ import path from 'node:path';
 import { openDatabase, type SqliteDb } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
 import { queueMigrations } from '../../src/queue/migrations.js';
-import { SqliteJobQueue } from '../../src/queue/sqlite-queue.js';
+import { IndexJobQueue } from '../../src/queue/index-queue.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { queueContract } from './contract.js';
 
@@ -10,11 +10,11 @@ queueContract('SQLite (better-sqlite3, a file in a temp folder)', (clock) => {
   const dir = makeTempDir();
   const file = path.join(dir, 'index.db');
   const dbs: SqliteDb[] = [];
-  const open = (): SqliteJobQueue => {
+  const open = (): IndexJobQueue => {
     const db = openDatabase(file);
     dbs.push(db);
     migrate(db, [queueMigrations]);
-    return new SqliteJobQueue(db, { clock, random: () => 1 });
+    return new IndexJobQueue(db, { clock, random: () => 1 });
   };
   return {
     queue: open(),

@@ -3,7 +3,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { JobStore } from '../../src/queue/job-store.js';
 import { queueMigrations } from '../../src/queue/migrations.js';
-import { SqliteJobQueue } from '../../src/queue/sqlite-queue.js';
+import { IndexJobQueue } from '../../src/queue/index-queue.js';
 import { QueueWorker, retryDelay, DEFAULT_RETRY } from '../../src/queue/worker.js';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -76,7 +76,7 @@ describe('queue/worker: a worker of one queue (plugin queues, rule forwards)', (
       worker.enqueue('k', {});
       await worker.idle();
       await worker.stop();
-      return new SqliteJobQueue(db).getByKey(store.queueName, 'k')?.error;
+      return new IndexJobQueue(db).getByKey(store.queueName, 'k')?.error;
     };
     expect(await run(new JobStore(db, 'forwards'))).to.deep.equal({ code: 'QUEUE_JOB_FAILED', detail: 'peer down' });
     expect(await run(new JobStore(db, 'plugin:p', { failureCode: 'PLUGIN_HOOK_FAILED' }))).to.deep.equal({ code: 'PLUGIN_HOOK_FAILED', detail: 'peer down' });

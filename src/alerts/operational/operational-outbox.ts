@@ -3,7 +3,7 @@ import type { DestinationConfig } from '../../config/sections/alerts.js';
 import type { ChangeFeed } from '../../store/changes.js';
 import type { Db } from '../../db/database.js';
 import type { QueueError, QueueJob, QueueJobState } from '../../queue/job-queue.js';
-import { SqliteJobQueue } from '../../queue/sqlite-queue.js';
+import { IndexJobQueue } from '../../queue/index-queue.js';
 
 export const OPERATIONAL_KINDS = ['model-drift', 'positive-rate-high'] as const;
 export type OperationalKind = (typeof OPERATIONAL_KINDS)[number];
@@ -72,15 +72,15 @@ const STATE: Record<QueueJobState, OperationalDelivery['state']> = {
 export class OperationalOutbox {
   /** This process's sender: it holds the delivery it is posting. */
   readonly worker = `${OPERATIONAL_QUEUE}:${process.pid}:${Math.random().toString(16).slice(2, 10)}`;
-  private readonly queue: SqliteJobQueue;
+  private readonly queue: IndexJobQueue;
   private readonly stmts;
   private readonly wakers = new Set<(destinationIds: string[]) => void>();
 
   constructor(
     private readonly db: Db,
-    private readonly deps: { changes: ChangeFeed; destinations: () => DestinationConfig[]; queue?: SqliteJobQueue },
+    private readonly deps: { changes: ChangeFeed; destinations: () => DestinationConfig[]; queue?: IndexJobQueue },
   ) {
-    this.queue = deps.queue ?? new SqliteJobQueue(db);
+    this.queue = deps.queue ?? new IndexJobQueue(db);
     this.stmts = {
       exists: db.prepare<[string, string, string], { id: string }>('SELECT id FROM operational_notices WHERE kind = ? AND model_id = ? AND day = ?'),
       insert: db.prepare(

@@ -41,12 +41,13 @@ interface Row {
 }
 
 /**
- * The job queue in the node's SQLite index (table queue_jobs). Every method is one statement or
- * one short transaction, synchronous: called inside the caller's transaction it joins it
- * (better-sqlite3 nests a transaction as a savepoint), so an enqueue or a completion commits
- * with the caller's own write.
+ * The job queue in the node's index (table queue_jobs), on SQLite or on PostgreSQL (the index's
+ * synchronous connection: src/db/postgres/). Every method is one statement or one short
+ * transaction, synchronous: called inside the caller's transaction it joins it (a nested
+ * transaction is a savepoint), so an enqueue or a completion commits with the caller's own
+ * write. On PostgreSQL, claims skip rows another node has locked (`FOR UPDATE SKIP LOCKED`).
  */
-export class SqliteJobQueue implements JobQueue<'sync'> {
+export class IndexJobQueue implements JobQueue<'sync'> {
   private readonly stmts;
   private readonly claimTx;
   private readonly claimGroupTx;

@@ -349,6 +349,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   if (runs('triage')) commitWatch.onExternalCommit(() => (triage.wake(), plugins.wakeQueues()));
   if (runs('alerts')) commitWatch.onExternalCommit(() => (alerts.wakeSenders(), operationalSender.wake(), forwarder.wake()));
   if (runs('scheduler')) commitWatch.onExternalCommit(() => series.catchUp());
+  // Rules applied on another node (its API, its rules file) are in force here too: routing, early runs, the API.
+  commitWatch.onExternalCommit(() => rules.book.adoptNewer());
 
   const all: (Part & { when?: boolean })[] = [
     runs('triage')

@@ -51,6 +51,19 @@ describe('cluster: a series received on one node is handed over by the scheduler
     expect(['idle', 'quiet']).to.include(event!.reason);
   });
 
+  it('rules applied on one node (its API) are in force on the scheduler node, which routes', async () => {
+    const applied = receiver.rules.book.apply(
+      { rules: [{ id: 'site.no-mr', when: { attr: 'Modality', equals: 'MR' }, stop: true }] },
+      { author: 'test-it', source: 'api' },
+    );
+    expect(applied.changed).to.equal(true);
+    const inForce = await eventually(
+      () => (scheduler.rules.book.inForce().version === applied.version ? scheduler.rules.book.inForce() : undefined),
+      'the new rules on the scheduler node',
+    );
+    expect(inForce.ruleSet.rules.map((r) => r.written.id)).to.include('site.no-mr');
+  });
+
   it('a version declared by another process while the previous one is handed over stays pending', async () => {
     const states = new SeriesStateStore(scheduler.db);
     const seriesId = scheduler.index.listIds('series', 0, 10).find((id) => states.get(id)?.state === 'stable')!;

@@ -351,6 +351,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   if (runs('scheduler')) commitWatch.onExternalCommit(() => series.catchUp());
   // Rules applied on another node (its API, its rules file) are in force here too: routing, early runs, the API.
   commitWatch.onExternalCommit(() => rules.book.adoptNewer());
+  // Destinations added over another node's API: the outbox (a finding here) and the senders use them.
+  commitWatch.onExternalCommit(() => alerts.destinations.reload());
 
   const all: (Part & { when?: boolean })[] = [
     runs('triage')

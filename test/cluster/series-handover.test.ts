@@ -64,6 +64,12 @@ describe('cluster: a series received on one node is handed over by the scheduler
     expect(inForce.ruleSet.rules.map((r) => r.written.id)).to.include('site.no-mr');
   });
 
+  it("a destination added over one node's API is used by the other node's senders", async () => {
+    receiver.alerts.destinations.put({ id: 'added-elsewhere', type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'a-secret' }, Date.now());
+    await eventually(() => scheduler.alerts.sender.status('added-elsewhere'), 'a sender for it on the alerts node');
+    expect(scheduler.alerts.destinations.get('added-elsewhere')?.source).to.equal('api');
+  });
+
   it('a version declared by another process while the previous one is handed over stays pending', async () => {
     const states = new SeriesStateStore(scheduler.db);
     const seriesId = scheduler.index.listIds('series', 0, 10).find((id) => states.get(id)?.state === 'stable')!;

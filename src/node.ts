@@ -353,6 +353,8 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   commitWatch.onExternalCommit(() => rules.book.adoptNewer());
   // Destinations added over another node's API: the outbox (a finding here) and the senders use them.
   commitWatch.onExternalCommit(() => alerts.destinations.reload());
+  // A model enabled or disabled over another node's API.
+  commitWatch.onExternalCommit(() => triage.registry.refreshSwitches());
 
   const all: (Part & { when?: boolean })[] = [
     runs('triage')

@@ -345,6 +345,12 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
   if (runs('triage')) commitWatch.onExternalCommit(() => (triage.wake(), plugins.wakeQueues()));
   if (runs('alerts')) commitWatch.onExternalCommit(() => (alerts.wakeSenders(), operationalSender.wake(), forwarder.wake()));
   if (runs('scheduler')) commitWatch.onExternalCommit(() => series.catchUp());
+  // Rules applied on another node (its API, its rules file) are in force here too: routing, early runs, the API.
+  commitWatch.onExternalCommit(() => rules.book.adoptNewer());
+  // Destinations added over another node's API: the outbox (a finding here) and the senders use them.
+  commitWatch.onExternalCommit(() => alerts.destinations.reload());
+  // A model enabled or disabled over another node's API.
+  commitWatch.onExternalCommit(() => triage.registry.refreshSwitches());
 
   const duties: ScheduledDuty[] = [
     { name: 'retention', start: () => retention.start(), stop: () => retention.stop() },

@@ -110,6 +110,27 @@ export class DestinationRegistry {
     this.changed();
   }
 
+  /**
+   * Another node of the cluster added, changed or removed a destination over its API: the
+   * index's definitions replace ours, and the listeners (the senders) resync. A few rows, read
+   * when another process committed; nothing happens when they are what we hold.
+   */
+  reload(): void {
+    const stored = new Map<string, DestinationConfig>();
+    for (const row of this.stmts.all.all()) {
+      const parsed = destinationSchema.safeParse(JSON.parse(row.definition));
+      // Written through put(), which checked it: a row failing now is kept as held until a restart says so.
+      const held = this.fromApi.get(row.id);
+      if (parsed.success) stored.set(row.id, parsed.data);
+      else if (held) stored.set(row.id, held);
+    }
+    const same = stored.size === this.fromApi.size && [...stored].every(([id, dest]) => JSON.stringify(dest) === JSON.stringify(this.fromApi.get(id)));
+    if (same) return;
+    this.fromApi.clear();
+    for (const [id, dest] of stored) this.fromApi.set(id, dest);
+    this.changed();
+  }
+
   onChange(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);

@@ -69,6 +69,8 @@ export class RuleBook {
   private lastFailure: ApplyAttempt | null = null;
   private watcher: fs.FSWatcher | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** The newest version another node applied that failed this node's checks (adoptNewer). */
+  private refusedUpTo = 0;
   readonly file: string | null;
 
   constructor(private readonly deps: RuleBookDeps) {
@@ -122,6 +124,32 @@ export class RuleBook {
     clearTimeout(this.timer);
     this.watcher?.close();
     this.watcher = undefined;
+  }
+
+  /**
+   * Another node of the cluster applied rules (its API, its rules file): the newest stored
+   * version is put in force here too, as checked here (this node's plugins and models), so the
+   * scheduler node routes with what the API node applied. A version that fails here keeps the
+   * rules in force, said in the log. Cheap when nothing changed: one look-up of a number.
+   */
+  adoptNewer(): void {
+    const newest = this.deps.versions.latestNumber();
+    if (newest === undefined || newest <= Math.max(this.current.version ?? 0, this.refusedUpTo)) return;
+    const latest = this.deps.versions.latest();
+    if (!latest) return;
+    const check = this.check(latest.document);
+    if (!check.ruleSet) {
+      this.deps.log.error('routing rules another node applied fail their checks here; the rules in force stay', {
+        version: latest.version,
+        inForce: this.current.version,
+        errors: check.errors.slice(0, 20),
+      });
+      // Not looked at again until a newer version comes.
+      this.refusedUpTo = latest.version;
+      return;
+    }
+    this.current = { ruleSet: check.ruleSet, version: latest.version, document: latest.document, text: latest.text, warnings: check.warnings };
+    this.deps.log.info('routing rules applied by another node taken up', { version: latest.version });
   }
 
   /** Applies a document from the API (or a rollback); throws RULES_INVALID with every problem. */

@@ -46,6 +46,7 @@ export class RuleVersionStore {
       ),
       get: db.prepare<[number], Row>('SELECT * FROM rule_versions WHERE version = ?'),
       latest: db.prepare<[], Row>('SELECT * FROM rule_versions ORDER BY version DESC LIMIT 1'),
+      latestNumber: db.prepare<[], { v: number | null }>('SELECT MAX(version) AS v FROM rule_versions'),
       page: db.prepare<[number, number], Row>('SELECT * FROM rule_versions WHERE version < ? ORDER BY version DESC LIMIT ?'),
     };
   }
@@ -73,6 +74,11 @@ export class RuleVersionStore {
   latest(): RuleVersion | undefined {
     const row = this.stmts.latest.get();
     return row && toVersion(row);
+  }
+
+  /** The newest version's number alone (an index look-up): has another node applied rules since? */
+  latestNumber(): number | undefined {
+    return this.stmts.latestNumber.get()?.v ?? undefined;
   }
 
   /** Newest first, before `before` (exclusive). */

@@ -89,6 +89,20 @@ export class ModelRegistry {
     );
   }
 
+  /**
+   * Another node of the cluster enabled or disabled a model over its API: the index's switches
+   * replace ours (routing, early runs and claims here then follow them).
+   */
+  refreshSwitches(): void {
+    for (const row of this.stmts.switches.all()) {
+      const entry = this.entries.get(row.model_id);
+      if (entry && entry.enabled !== (row.enabled === 1)) {
+        entry.enabled = row.enabled === 1;
+        this.log.info(entry.enabled ? 'model enabled on another node' : 'model disabled on another node', { modelId: row.model_id });
+      }
+    }
+  }
+
   list(): ModelEntry[] {
     return [...this.entries.values()].sort((a, b) => a.id.localeCompare(b.id));
   }

@@ -33,6 +33,7 @@ const BENCHMARKS = {
   'receive-profile': "the receiving thread's CPU profile during a push over four associations (needs dcmtk)",
   hl7: 'HL7 v2 messages: our src/hl7 against @medplum/core Hl7Message (python3-hl7 agreement, messages/s, size, behaviours)',
   'full-disk': 'CPU and log lines while the disk is full, then SIGTERM (needs root for a tmpfs, and dcmtk)',
+  'folder-fsync': "what the folder's fsync after each rename into the store costs, against the file's fsync alone",
 } as const;
 type Name = keyof typeof BENCHMARKS;
 

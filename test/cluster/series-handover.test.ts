@@ -5,6 +5,7 @@ import { eventually } from '../helpers/eventually.js';
 import { startTestNode, type TestNode } from '../helpers/test-node.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { recordStable, store } from '../series/helpers.js';
+import { copyPacks } from '../helpers/triage.js';
 
 /**
  * The series tracker split by roles: a `dicom` node records arrivals (and what the count tags
@@ -22,6 +23,8 @@ describe('cluster: a series received on one node is handed over by the scheduler
   before(async () => {
     dataDir = makeTempDir();
     work = makeTempDir();
+    // The nodes' models folder (testConfig: <dataDir>/models): one pack, checked on the triage node, listed on the other.
+    copyPacks(`${dataDir}/models`, ['test-volume']);
     receiver = await startTestNode({ node: { roles: ['dicom'] }, series: { idleSeconds: 0.5 } }, { dataDir });
     scheduler = await startTestNode({ node: { roles: ['api', 'triage', 'alerts', 'scheduler'] }, series: { idleSeconds: 0.5 } }, { dataDir });
   });
@@ -49,6 +52,31 @@ describe('cluster: a series received on one node is handed over by the scheduler
     const [event] = await eventually(() => (onScheduler.length > 0 ? onScheduler : undefined), 'the idle series on the scheduler node');
     expect(event).to.include({ version: 1, instanceCount: 2 });
     expect(['idle', 'quiet']).to.include(event!.reason);
+  });
+
+  it('rules applied on one node (its API) are in force on the scheduler node, which routes', async () => {
+    const applied = receiver.rules.book.apply(
+      { rules: [{ id: 'site.no-mr', when: { attr: 'Modality', equals: 'MR' }, stop: true }] },
+      { author: 'test-it', source: 'api' },
+    );
+    expect(applied.changed).to.equal(true);
+    const inForce = await eventually(
+      () => (scheduler.rules.book.inForce().version === applied.version ? scheduler.rules.book.inForce() : undefined),
+      'the new rules on the scheduler node',
+    );
+    expect(inForce.ruleSet.rules.map((r) => r.written.id)).to.include('site.no-mr');
+  });
+
+  it("a destination added over one node's API is used by the other node's senders", async () => {
+    receiver.alerts.destinations.put({ id: 'added-elsewhere', type: 'webhook', url: 'http://127.0.0.1:9/hook', secret: 'a-secret' }, Date.now());
+    await eventually(() => scheduler.alerts.sender.status('added-elsewhere'), 'a sender for it on the alerts node');
+    expect(scheduler.alerts.destinations.get('added-elsewhere')?.source).to.equal('api');
+  });
+
+  it("a model disabled over one node's API is disabled on the others", async () => {
+    expect(scheduler.triage.registry.get('test-volume')).to.include({ status: 'available', enabled: true });
+    receiver.triage.registry.setEnabled('test-volume', false);
+    await eventually(() => scheduler.triage.registry.get('test-volume')?.enabled === false, 'the switch on the other node');
   });
 
   it('a version declared by another process while the previous one is handed over stays pending', async () => {

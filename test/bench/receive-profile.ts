@@ -119,7 +119,7 @@ function frameArea({ url, functionName: f }: CallFrame): Area | undefined {
   if (file.endsWith('dicom/net/pdata-tf.ts')) return f === 'readControlHeader' ? 'PDU / network read' : 'response encoding / send';
   if (file.endsWith('dicom/net/response-encoder.ts')) return 'response encoding / send';
   if (file.endsWith('dicom/net/scp.ts')) {
-    if (['respond', 'sendCommand', 'sendOwnCommand'].includes(f)) return 'response encoding / send';
+    if (['respond', 'sendCommand', 'sendPdu', 'sendOwnCommand'].includes(f)) return 'response encoding / send';
     if (f === 'write' || f === 'end' || f === 'receiveStore') return 'file write / fsync';
     if (f === 'completeStore') return 'store logic (instance-store)';
     return 'PDU / network read';

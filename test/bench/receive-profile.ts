@@ -8,7 +8,9 @@
  *   push (V8's profile clock and ours are both CLOCK_MONOTONIC);
  * - the top functions by self time, each with its area;
  * - the node process's CPU time per instance during the push (user + system, every thread:
- *   libuv's pool included, which the profile of the main thread does not see) and its peak RSS.
+ *   libuv's pool included, which the profile of the main thread does not see), the receiving
+ *   thread's own CPU time (/proc/PID/task/PID: what it ran, not the time it waited for a CPU,
+ *   which the profile's samples count on a loaded machine), and the node's peak RSS.
  *
  * A sample is put in the area of the nearest frame of its stack (from the leaf up) that belongs
  * to one, so that a native call (a socket write, an fsync, a `writev` handed to the pool) counts
@@ -76,10 +78,12 @@ const push = (files: string[]) =>
 await push(warmUp);
 const pid = node.pid!; // `exec` in the start script: the shell became the node
 const cpu0 = cpuMs(pid);
+const thread0 = cpuMs(pid, pid);
 const t0 = process.hrtime.bigint();
 await Promise.all(series.map(push));
 const t1 = process.hrtime.bigint();
 const cpu = cpuMs(pid) - cpu0;
+const threadCpu = cpuMs(pid, pid) - thread0;
 const peakRssMb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 node.kill('SIGTERM');
 await exited;
@@ -199,8 +203,9 @@ console.log(
     .join(' ')}; profile ${file}\n`,
 );
 console.log(
-  `node process during the push: CPU ${(cpu / instances).toFixed(2)} ms per instance (every thread), ` +
-    `receiving thread busy ${perInstance(busy)} ms per instance; peak RSS ${peakRssMb.toFixed(0)} MB (the node alone)\n`,
+  `node process during the push, per instance: CPU ${(cpu / instances).toFixed(2)} ms (every thread), ` +
+    `receiving thread's CPU ${(threadCpu / instances).toFixed(2)} ms, receiving thread busy ${perInstance(busy)} ms (profile: ` +
+    `wall time while not idle, which counts the time the thread waited for a CPU); peak RSS ${peakRssMb.toFixed(0)} MB (the node alone)\n`,
 );
 console.log('| area (receiving thread, self time) | total | per instance | share |\n|---|---|---|---|');
 for (const a of AREAS) {
@@ -215,8 +220,12 @@ for (const [k, { us, area: a }] of [...fn].sort((x, y) => y[1].us - x[1].us).sli
 fs.rmSync(path.join(work, 'data'), { recursive: true, force: true });
 fs.rmSync(path.join(work, 'node'), { recursive: true, force: true });
 
-/** utime + stime of a process, all its threads, in ms (clock ticks of 1/100 s on Linux). */
-function cpuMs(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/**
+ * utime + stime in ms (clock ticks of 1/100 s on Linux): of a process, all its threads, or of
+ * one of its threads (the receiving thread is the main one: its id is the process's).
+ */
+function cpuMs(pid: number, thread?: number): number {
+  const stat = thread === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${thread}/stat`;
+  const fields = fs.readFileSync(stat, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }

@@ -18,17 +18,33 @@ export interface ResourceIds {
   instance: string;
 }
 
+/**
+ * The patient, study and series ids of the series seen last, by their UIDs: the instances of a
+ * series arrive together, and each would otherwise hash the same three again (the receiving
+ * thread computes ids for every instance). Bounded: emptied when full.
+ */
+const parentIds = new Map<string, Omit<ResourceIds, 'instance'>>();
+const PARENT_IDS_KEPT = 256;
+
 export function resourceIds(uids: { patientId: string; study: string; series: string; instance: string }): ResourceIds {
-  const patient = hashId([uids.patientId]);
-  const study = hashId([uids.patientId, uids.study]);
-  const series = hashId([uids.patientId, uids.study, uids.series]);
-  const instance = hashId([uids.patientId, uids.study, uids.series, uids.instance]);
-  return { patient, study, series, instance };
+  // The lengths make the key one triple's only, whatever characters the values hold.
+  const key = `${uids.patientId.length},${uids.study.length}:${uids.patientId}|${uids.study}|${uids.series}`;
+  let parents = parentIds.get(key);
+  if (!parents) {
+    parents = {
+      patient: hashId([uids.patientId]),
+      study: hashId([uids.patientId, uids.study]),
+      series: hashId([uids.patientId, uids.study, uids.series]),
+    };
+    if (parentIds.size >= PARENT_IDS_KEPT) parentIds.clear();
+    parentIds.set(key, parents);
+  }
+  return { ...parents, instance: hashId([uids.patientId, uids.study, uids.series, uids.instance]) };
 }
 
 function hashId(parts: string[]): string {
   const hex = crypto.createHash('sha1').update(parts.join('|')).digest('hex');
-  return hex.match(/.{8}/g)!.join('-');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 16)}-${hex.slice(16, 24)}-${hex.slice(24, 32)}-${hex.slice(32, 40)}`;
 }
 
 export function isResourceId(value: string): boolean {

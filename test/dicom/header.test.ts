@@ -138,3 +138,28 @@ describe('dicom/header: bounded memory whatever the file holds', () => {
     }
   });
 });
+
+describe('dicom/header: reading a header from a file on disk', () => {
+  let dir: string;
+  afterEach(() => removeDir(dir));
+
+  it('walks the header through a few reads of the file, not a 64 KB read per element', async () => {
+    dir = makeTempDir();
+    const [file] = writeSeries(dir, { slices: 1, rows: 512, columns: 512 }) as [string];
+    const original = fs.readSync;
+    let reads = 0;
+    fs.readSync = ((...args: Parameters<typeof fs.readSync>) => {
+      reads++;
+      return original(...args);
+    }) as typeof fs.readSync;
+    try {
+      const header = await readHeader(file);
+      expect(header.attrs).to.include({ Modality: 'CT', Rows: 512 });
+    } finally {
+      fs.readSync = original;
+    }
+    // The header is in the file's first 64 KB: the file meta is read twice (its prefix, then
+    // its group; once for the transfer syntax, once by the compact copy), the data set once.
+    expect(reads).to.be.at.most(5);
+  });
+});

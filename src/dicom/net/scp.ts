@@ -26,7 +26,8 @@ import type { MppsAnswer, MppsHandler, MppsRequest } from './mpps-handler.js';
 import { MPPS_SOP_CLASS } from '../data/uids.js';
 import { networkOf, OwnCommandsScp, processPdu, type NetworkInternals } from './dimse-internals.js';
 import { PduFramer } from './pdu-framer.js';
-import { CommandField, CommandSetError, NO_DATA_SET, encodeCommand, type CommandElements } from './command-set.js';
+import { CommandField, CommandSetError, encodeCommand, type CommandElements } from './command-set.js';
+import { ResponseEncoder, type ResponseAnswer } from './response-encoder.js';
 import { DimseRouter, RouteError, type DatasetSink } from './dimse-router.js';
 import { commandPdu } from './pdata-tf.js';
 import { describeError } from '../../log/describe-error.js';
@@ -39,6 +40,9 @@ import { QrStatus } from './query/qr-status.js';
  * bound only keeps a sender that announces a huge length from making us buffer it.
  */
 const MAX_PDU_BYTES = 16 * 1024 * 1024;
+
+/** C-STORE and C-ECHO responses, encoded once per shape and shared by every association. */
+const RESPONSES = new ResponseEncoder();
 
 const { PresentationContextResult, RejectResult, RejectSource, RejectReason, AbortSource, AbortReason } = dimse.constants;
 
@@ -238,19 +242,10 @@ export class VigilScp extends OwnCommandsScp {
     };
   }
 
-  /** Sends the response to a command, encoded here (see command-set.ts). */
-  private respond(contextId: number, request: CommandElements, field: number, answer: { status: number; comment?: string }): void {
+  /** Sends the response to a command, encoded once per shape (see response-encoder.ts). */
+  private respond(contextId: number, request: CommandElements, field: number, answer: ResponseAnswer): void {
     if (this.peer.socket.destroyed) return;
-    const response = encodeCommand({
-      CommandField: field,
-      MessageIDBeingRespondedTo: request.MessageID,
-      AffectedSOPClassUID: request.AffectedSOPClassUID,
-      AffectedSOPInstanceUID: request.AffectedSOPInstanceUID,
-      CommandDataSetType: NO_DATA_SET,
-      Status: answer.status,
-      ErrorComment: answer.comment,
-    })!;
-    this.sendCommand(contextId, response);
+    this.sendPdu(RESPONSES.pdu(contextId, field, request, answer));
   }
 
   /**
@@ -334,7 +329,11 @@ export class VigilScp extends OwnCommandsScp {
 
   /** An encoded command without a data set, in one PDU. */
   private sendCommand(contextId: number, encoded: Buffer): void {
-    const pdu = commandPdu(contextId, encoded);
+    this.sendPdu(commandPdu(contextId, encoded));
+  }
+
+  /** A P-DATA-TF PDU answering a command. */
+  private sendPdu(pdu: Buffer): void {
     this.peer.socket.write(pdu);
     this.peer.statistics.addBytesSent(pdu.length);
     this.timer.answered();

@@ -94,6 +94,20 @@ describe('db/postgres PostgresDb (a throw-away PostgreSQL 15 cluster)', () => {
         .map((r) => r.name),
     ).to.deep.equal(['kept', 'outer']);
     expect(count()).to.equal(2);
+    // Two levels one after the other (savepoints are not released): the failing second undoes only its own.
+    db.transaction(() => {
+      db.transaction(() => insert.run({ name: 'first' }))();
+      expect(() =>
+        db.transaction(() => {
+          insert.run({ name: 'second' });
+          db.transaction(() => insert.run({ name: 'deeper' }))();
+          throw new Error('second only');
+        })(),
+      ).to.throw('second only');
+      db.transaction(() => insert.run({ name: 'third' }))();
+    })();
+    const names = db.prepare<[], { name: string }>('SELECT name FROM t ORDER BY id').all();
+    expect(names.map((r) => r.name)).to.deep.equal(['kept', 'outer', 'first', 'third']);
   });
 
   it('refuses an async transaction function, and rolls it back', () => {

@@ -36,7 +36,11 @@ export class PostgresDb implements Db {
       try {
         const result = fn(...args) as ReturnType<F>;
         if (result instanceof Promise) throw new TypeError('a transaction function must be synchronous (it would commit before the promise settles)');
-        this.connection.query(level === 0 ? 'COMMIT' : `RELEASE SAVEPOINT ${savepoint}`, null, { mayReconnect: false });
+        // A nested level's savepoint is not released: COMMIT (or a rollback of an outer level)
+        // ends it anyway, and a RELEASE would be one more round trip per level. The next
+        // savepoint of this level has the same name and shadows it, so a ROLLBACK TO reaches
+        // the most recent one, this level's.
+        if (level === 0) this.connection.query('COMMIT', null, { mayReconnect: false });
         return result;
       } catch (err) {
         try {

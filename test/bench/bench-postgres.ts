@@ -12,6 +12,8 @@
  * - the CPU time of the whole server: the postmaster and every process it forked (proc-stats.ts).
  *
  * PG_BENCH_OPTIONS adds server options, e.g. PG_BENCH_OPTIONS="-c synchronous_commit=off".
+ * PG_STATEMENTS=N keeps, for each push, the N statements the target sent most often (what its
+ * round trips are made of).
  */
 import pg from 'pg';
 import { PostgresCluster, postgresUrl } from '../helpers/postgres.js';
@@ -29,7 +31,11 @@ const SERVER_OPTIONS = [
 export interface ServerCost {
   cpuSeconds: number;
   statements: number;
+  /** PG_STATEMENTS=N: the N most frequent statements (their text as the server normalised it, cut short) and their calls. */
+  top: { calls: number; query: string }[];
 }
+
+const TOP_STATEMENTS = Number(process.env.PG_STATEMENTS ?? 0);
 
 export class BenchPostgres {
   private databases = 0;
@@ -78,7 +84,17 @@ export class BenchPostgres {
       'SELECT sum(s.calls) AS calls FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1',
       [database],
     );
-    return { cpuSeconds, statements: Number(rows[0]?.calls ?? 0) };
+    const top =
+      TOP_STATEMENTS > 0
+        ? (
+            await this.admin.query<{ calls: string; query: string }>(
+              `SELECT s.calls, left(regexp_replace(s.query, '\\s+', ' ', 'g'), 140) AS query FROM pg_stat_statements s
+                 JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = $1 ORDER BY s.calls DESC LIMIT $2`,
+              [database, TOP_STATEMENTS],
+            )
+          ).rows.map((r) => ({ calls: Number(r.calls), query: r.query }))
+        : [];
+    return { cpuSeconds, statements: Number(rows[0]?.calls ?? 0), top };
   }
 
   async stop(): Promise<void> {

@@ -155,6 +155,7 @@ for (let rep = 0; rep < REPS; rep++) {
             ? `, PostgreSQL ${((run.database.cpuSeconds * 1000) / run.instances).toFixed(2)} ms CPU and ${(run.database.statements / run.instances).toFixed(1)} round trips per instance`
             : ''),
       );
+      for (const { calls, query } of run.database?.top ?? []) console.log(`      ${(calls / run.instances).toFixed(2)} per instance: ${query}`);
     }
   }
 }

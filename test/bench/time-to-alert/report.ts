@@ -99,7 +99,9 @@ export function printNoSignalTargets(results: (KindResult & { kindId: string })[
 /**
  * DATABASE=both: one mode's results on SQLite and on PostgreSQL side by side, p50 / p95 in ms of
  * the whole path and of the stages the index is in (completeness, queue, key image + store,
- * delivery), and the ratio of the HL7 ACK's medians. Kinds are matched by id.
+ * delivery), and what PostgreSQL adds to the HL7 ACK's median (a difference, not a ratio: a CT's
+ * early run alerts before its last C-STORE response, so its figures can be negative). Kinds are
+ * matched by id.
  */
 export function printBackendComparison(title: string, sqlite: (KindResult & { kindId: string })[], postgres: (KindResult & { kindId: string })[]): void {
   const columns: [string, (x: Timeline) => number | undefined][] = [
@@ -113,7 +115,7 @@ export function printBackendComparison(title: string, sqlite: (KindResult & { ki
   ];
   console.log(`\n${title}\n`);
   console.log(
-    `| study | n, SQLite / PostgreSQL | ${columns.map(([name]) => `${name}, SQLite | ${name}, PostgreSQL`).join(' | ')} | → HL7 ACK p50, PostgreSQL / SQLite |`,
+    `| study | n, SQLite / PostgreSQL | ${columns.map(([name]) => `${name}, SQLite | ${name}, PostgreSQL`).join(' | ')} | → HL7 ACK p50, PostgreSQL − SQLite |`,
   );
   console.log(`|---|---|${columns.map(() => '---|---|').join('')}---|`);
   for (const a of sqlite) {
@@ -121,17 +123,14 @@ export function printBackendComparison(title: string, sqlite: (KindResult & { ki
     if (!b) continue;
     const values = (r: KindResult, pick: (x: Timeline) => number | undefined) => r.timelines.map(pick).filter((v): v is number => v !== undefined);
     const cells = columns.map(([, pick]) => `${spread(values(a, pick))} | ${spread(values(b, pick))}`);
-    const ratio =
+    const hl7 = (r: KindResult) =>
       quantile(
-        values(b, (x) => x.totalMs.ris),
-        0.5,
-      ) /
-      quantile(
-        values(a, (x) => x.totalMs.ris),
+        values(r, (x) => x.totalMs.ris),
         0.5,
       );
+    const added = hl7(b) - hl7(a);
     console.log(
-      `| ${a.label} (${a.shape}) | ${a.timelines.length} / ${b.timelines.length} | ${cells.join(' | ')} | ${Number.isFinite(ratio) ? ratio.toFixed(2) : '–'} |`,
+      `| ${a.label} (${a.shape}) | ${a.timelines.length} / ${b.timelines.length} | ${cells.join(' | ')} | ${Number.isFinite(added) ? `${ms(added)} ms` : '–'} |`,
     );
   }
   console.log('\nms, p50 / p95; each stage from the end of the one before; → columns from the last C-STORE response.');

@@ -10,7 +10,16 @@
  * ratio and Vigil's peak RSS. Every server gets an unrecorded push of another series (60
  * instances) before the measured one, so that the figures are those of a warm process.
  *
+ * Two more targets keep their index on a throw-away PostgreSQL 15 server (bench-postgres.ts:
+ * fsync on, pg_stat_statements), started once for the run, a fresh database for every push:
+ * `vigil-pg` (the node with VIGIL_DATABASE_URL) and `orthanc-pg` (Orthanc with Debian's
+ * PostgreSQL index plugin, its files on disk as the plain Orthanc's). For them the table adds the
+ * server's CPU time per instance (the postmaster and every process it forked) and its round trips
+ * per instance (statements the target sent, from pg_stat_statements), and Vigil-PG's ratios to
+ * Vigil and to Orthanc-PG.
+ *
  *   npx tsx test/bench/ingest.ts            (REPS=3 SERIES=3 SLICES=200 PARALLELS="1 4" TARGETS="vigil orthanc storescp")
+ *   TARGETS="vigil vigil-pg orthanc orthanc-pg storescp" npx tsx test/bench/ingest.ts    every target
  *   TLS=1 npx tsx test/bench/ingest.ts      the same over DICOM TLS: Vigil's TLS listener
  *                                           (dicom.tls), Orthanc's DicomTlsEnabled, storescu +tla
  *
@@ -27,7 +36,10 @@ import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
 import { writeSeries } from '../helpers/dicom-fixtures.js';
 import { freePort, startNodeProcess } from '../helpers/node-process.js';
+import { POSTGRES_BIN } from '../helpers/postgres.js';
 import { which } from '../helpers/tools.js';
+import { BenchPostgres, type ServerCost } from './bench-postgres.js';
+import { childPids, cpuSeconds, peakRssKb, pssKb } from './proc-stats.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const REPS = Number(process.env.REPS ?? 3);
@@ -36,7 +48,11 @@ const SLICES = Number(process.env.SLICES ?? 200);
 /** Instances of the unrecorded push that comes before each measured one. */
 const WARM_UP_SLICES = Number(process.env.WARM_UP_SLICES ?? 60);
 const PARALLELS = (process.env.PARALLELS ?? '1 4').split(/\s+/).map(Number);
-const TARGETS = (process.env.TARGETS ?? 'vigil orthanc storescp').split(/\s+/);
+const KNOWN_TARGETS = ['vigil', 'vigil-pg', 'orthanc', 'orthanc-pg', 'storescp'] as const;
+type Target = (typeof KNOWN_TARGETS)[number];
+const TARGETS = (process.env.TARGETS ?? 'vigil orthanc storescp').split(/\s+/).filter(Boolean) as Target[];
+const ORTHANC_PG_PLUGIN = process.env.ORTHANC_PG_PLUGIN ?? '/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so';
+const WITH_POSTGRES = TARGETS.some((t) => t.endsWith('-pg'));
 /**
  * Over DICOM TLS (TLS 1.2+, server certificate checked by storescu, no client certificate): both
  * servers with the test certificate; Vigil's TLS listener beside its plain one, Orthanc's only port.
@@ -50,7 +66,7 @@ const SHARED_BENCH = path.resolve(ROOT, '..', 'shared', 'bench');
 const SHARED_INGEST = path.join(SHARED_BENCH, 'ingest.sh');
 
 interface Run {
-  target: string;
+  target: Target;
   parallel: number;
   seconds: number;
   instances: number;
@@ -60,11 +76,33 @@ interface Run {
   peakRssMb?: number;
   /** Of peakRssMb, the triage worker processes' (their PSS at the end of the push). */
   workersRssMb?: number;
+  /** The PostgreSQL targets: what the server spent on the push. */
+  database?: ServerCost;
 }
 
-for (const tool of ['storescu', 'echoscu', ...(TARGETS.includes('orthanc') ? ['Orthanc'] : []), ...(TARGETS.includes('storescp') ? ['storescp'] : [])]) {
+const unknownTargets = TARGETS.filter((t) => !KNOWN_TARGETS.includes(t));
+if (unknownTargets.length > 0) {
+  console.error(`unknown target ${unknownTargets.join(', ')} (known: ${KNOWN_TARGETS.join(' ')})`);
+  process.exit(2);
+}
+
+for (const tool of [
+  'storescu',
+  'echoscu',
+  ...(TARGETS.some((t) => t.startsWith('orthanc')) ? ['Orthanc'] : []),
+  ...(TARGETS.includes('storescp') ? ['storescp'] : []),
+]) {
   if (!which(tool)) {
     console.error(`missing ${tool}: apt-get install -y dcmtk orthanc`);
+    process.exit(2);
+  }
+}
+for (const [file, pkg] of [
+  ...(WITH_POSTGRES ? [[path.join(POSTGRES_BIN, 'initdb'), 'postgresql']] : []),
+  ...(TARGETS.includes('orthanc-pg') ? [[ORTHANC_PG_PLUGIN, 'orthanc-postgresql']] : []),
+]) {
+  if (!fs.existsSync(file!)) {
+    console.error(`missing ${file}: apt-get install -y ${pkg}`);
     process.exit(2);
   }
 }
@@ -95,6 +133,8 @@ console.log(
   `data set: ${dataset.files.length} instances, ${(dataset.bytes / 1e6).toFixed(1)} MB, ${os.cpus().length} CPUs, reps=${REPS}${TLS ? ', over DICOM TLS' : ''}`,
 );
 
+// One server for the run (started before any push, so its start-up is in no window), a fresh database per push.
+const postgres = WITH_POSTGRES ? await BenchPostgres.start() : undefined;
 const runs: Run[] = [];
 for (let rep = 0; rep < REPS; rep++) {
   for (const parallel of PARALLELS) {
@@ -102,37 +142,59 @@ for (let rep = 0; rep < REPS; rep++) {
     // sustained load, the one pushing last would otherwise always pay for it.
     for (const target of rep % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
       const run =
-        target === 'vigil' ? await benchVigil(parallel, rep) : target === 'orthanc' ? await benchOrthanc(parallel, rep) : await benchStorescp(parallel, rep);
+        target === 'storescp'
+          ? await benchStorescp(parallel, rep)
+          : target === 'vigil' || target === 'vigil-pg'
+            ? await benchVigil(target, parallel, rep)
+            : await benchOrthanc(target, parallel, rep);
       runs.push(run);
       console.log(
-        `  rep ${rep + 1} ${target.padEnd(7)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
-          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB (triage workers' PSS ${run.workersRssMb!.toFixed(0)} MB of it)` : ''),
+        `  rep ${rep + 1} ${target.padEnd(10)} P=${parallel}: ${(run.instances / run.seconds).toFixed(1)} inst/s` +
+          (run.peakRssMb ? `, peak RSS ${run.peakRssMb.toFixed(0)} MB (triage workers' PSS ${run.workersRssMb!.toFixed(0)} MB of it)` : '') +
+          (run.database
+            ? `, PostgreSQL ${((run.database.cpuSeconds * 1000) / run.instances).toFixed(2)} ms CPU and ${(run.database.statements / run.instances).toFixed(1)} round trips per instance`
+            : ''),
       );
+      for (const { calls, query } of run.database?.top ?? []) console.log(`      ${(calls / run.instances).toFixed(2)} per instance: ${query}`);
     }
   }
 }
+await postgres?.stop();
 printSummary(runs);
 
-async function benchVigil(parallel: number, rep: number): Promise<Run> {
-  const dataDir = path.join(work, `vigil-${parallel}-${rep}`);
+async function benchVigil(target: 'vigil' | 'vigil-pg', parallel: number, rep: number): Promise<Run> {
+  const dataDir = path.join(work, `${target}-${parallel}-${rep}`);
   const tlsPort = TLS ? await freePort() : undefined;
   const config: Record<string, string> = tlsPort ? { VIGIL_CONFIG: vigilTlsConfig(tlsPort) } : {};
-  const node = await startNodeProcess(dataDir, { VIGIL_LOG_LEVEL: 'warn', ...config, ...vigilEnv() });
+  const database = target === 'vigil-pg' ? await postgres!.createDatabase() : undefined;
+  const node = await startNodeProcess(dataDir, {
+    VIGIL_LOG_LEVEL: 'warn',
+    ...config,
+    ...(database && { VIGIL_DATABASE_URL: database.url }),
+    ...vigilEnv(),
+  });
   started.push(node.child);
   const port = tlsPort ?? node.dicomPort;
   try {
     await push(port, 'VIGIL', parallel, node.child.pid!, warmUp);
+    const cpuBefore = await postgres?.beforePush();
     const result = await push(port, 'VIGIL', parallel, node.child.pid!, dataset);
+    const cost = database ? await postgres!.costSince(cpuBefore!, database.name) : undefined;
     // The node's peak, and its triage worker processes' (the shipped packs were checked in one,
     // which stays warm) memory now, as PSS: the pages they share with the node (the Node binary,
     // libraries) counted once between them, not twice.
     const nodeKb = peakRssKb(node.child.pid!);
     const workersKb = childPids(node.child.pid!).reduce((sum, pid) => sum + pssKb(pid), 0);
-    return { target: 'vigil', parallel, ...result, peakRssMb: (nodeKb + workersKb) / 1024, workersRssMb: workersKb / 1024 };
+    return { target, parallel, ...result, peakRssMb: (nodeKb + workersKb) / 1024, workersRssMb: workersKb / 1024, ...(cost && { database: cost }) };
+  } catch (err) {
+    // What the node said is the first thing to read when it misbehaves (on PostgreSQL above all).
+    console.error(`${target} failed; the node's last output:\n${node.output().slice(-4000)}`);
+    throw err;
   } finally {
     node.child.kill('SIGTERM');
     await node.exited;
     fs.rmSync(dataDir, { recursive: true, force: true });
+    if (database) await postgres!.dropDatabase(database.name);
   }
 }
 
@@ -151,18 +213,33 @@ function vigilEnv(): Record<string, string> {
   return Object.fromEntries(pairs.map((p) => p.split('=') as [string, string]));
 }
 
-async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
-  const dir = path.join(work, `orthanc-${parallel}-${rep}`);
+async function benchOrthanc(target: 'orthanc' | 'orthanc-pg', parallel: number, rep: number): Promise<Run> {
+  const dir = path.join(work, `${target}-${parallel}-${rep}`);
   fs.mkdirSync(path.join(dir, 'storage'), { recursive: true });
   const dicomPort = await freePort();
   const httpPort = await freePort();
+  const database = target === 'orthanc-pg' ? await postgres!.createDatabase() : undefined;
   fs.writeFileSync(
     path.join(dir, 'orthanc.json'),
     JSON.stringify({
       Name: 'bench',
       StorageDirectory: path.join(dir, 'storage'),
       IndexDirectory: path.join(dir, 'storage'),
-      Plugins: [],
+      Plugins: database ? [ORTHANC_PG_PLUGIN] : [],
+      // The index on the server, the files on disk (fsynced, SyncStorageArea's default) as the plain Orthanc's.
+      ...(database && {
+        PostgreSQL: {
+          EnableIndex: true,
+          EnableStorage: false,
+          Host: database.host,
+          Port: database.port,
+          Database: database.name,
+          Username: database.user,
+          Password: '',
+          // No exclusive lock on the database: what a site with several Orthancs on one index runs.
+          Lock: false,
+        },
+      }),
       HttpPort: httpPort,
       RemoteAccessAllowed: false,
       AuthenticationEnabled: false,
@@ -181,16 +258,26 @@ async function benchOrthanc(parallel: number, rep: number): Promise<Run> {
       }),
     }),
   );
-  const child = spawn('Orthanc', [path.join(dir, 'orthanc.json')], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: 'ignore' });
+  // Its log in a file, read when it fails (the plugin says there why it cannot use the database).
+  const log = fs.openSync(path.join(dir, 'orthanc.log'), 'w');
+  const child = spawn('Orthanc', [path.join(dir, 'orthanc.json')], { env: { ...process.env, TCP_NODELAY: '1' }, stdio: ['ignore', log, log] });
+  fs.closeSync(log);
   started.push(child);
   try {
     await waitForEcho(dicomPort, 'ORTHANC');
     await push(dicomPort, 'ORTHANC', parallel, child.pid!, warmUp);
-    return { target: 'orthanc', parallel, ...(await push(dicomPort, 'ORTHANC', parallel, child.pid!, dataset)) };
+    const cpuBefore = await postgres?.beforePush();
+    const result = await push(dicomPort, 'ORTHANC', parallel, child.pid!, dataset);
+    const cost = database ? await postgres!.costSince(cpuBefore!, database.name) : undefined;
+    return { target, parallel, ...result, ...(cost && { database: cost }) };
+  } catch (err) {
+    console.error(`${target} failed; Orthanc's last output:\n${fs.readFileSync(path.join(dir, 'orthanc.log'), 'utf8').slice(-4000)}`);
+    throw err;
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     fs.rmSync(dir, { recursive: true, force: true });
+    if (database) await postgres!.dropDatabase(database.name);
   }
 }
 
@@ -208,6 +295,7 @@ async function benchStorescp(parallel: number, rep: number): Promise<Run> {
   try {
     await waitForEcho(port, 'STORESCP');
     await push(port, 'STORESCP', parallel, child.pid!, warmUp);
+    await postgres?.beforePush(); // the same checkpoint before every measured push, whichever target
     return { target: 'storescp', parallel, ...(await push(port, 'STORESCP', parallel, child.pid!, dataset)) };
   } finally {
     child.kill('SIGTERM');
@@ -277,38 +365,6 @@ async function pushWithStorescu(port: number, calledAe: string, parallel: number
   return { seconds: (performance.now() - t0) / 1000, instances: counts.reduce((a, b) => a + b, 0) };
 }
 
-function peakRssKb(pid: number): number {
-  try {
-    return Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0; // ended meanwhile
-  }
-}
-
-/** Proportional set size: private pages plus a share of those shared with other processes. */
-function pssKb(pid: number): number {
-  try {
-    return Number(/^Pss:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
-  } catch {
-    return 0; // ended meanwhile
-  }
-}
-
-/** The live child processes of `pid` (every thread's list). */
-function childPids(pid: number): number[] {
-  const tasks = fs.readdirSync(`/proc/${pid}/task`);
-  return tasks.flatMap((t) => fs.readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8').split(/\s+/).filter(Boolean).map(Number));
-}
-
-/**
- * utime + stime of a process, all its threads, and of its children it has reaped (storescp
- * --fork's per-association processes), from /proc (clock ticks of 1/100 s on Linux).
- */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100;
-}
-
 async function waitForEcho(port: number, calledAe: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
     try {
@@ -358,40 +414,64 @@ function printSummary(all: Run[]): void {
       .map((l) => l.toFixed(1))
       .join(' ')}${loaded} (MB = 10^6 bytes)\n`,
   );
-  console.log(
-    '| associations | target | instances/s | MB/s | server CPU per instance | peak RSS (Vigil: node peak + triage workers PSS) | Vigil / Orthanc | Vigil / storescp |',
-  );
-  console.log('|---|---|---|---|---|---|---|---|');
+  // The PostgreSQL columns only when a target keeps its index there: the default table stays as it was.
+  const pgColumns = WITH_POSTGRES ? ' PostgreSQL CPU per instance | round trips per instance |' : '';
+  const pgRatios = TARGETS.includes('vigil-pg') ? ' Vigil-PG / Vigil | Vigil-PG / Orthanc-PG |' : '';
+  const header = `| associations | target | instances/s | MB/s | server CPU per instance |${pgColumns} peak RSS (Vigil: node peak + triage workers PSS) | Vigil / Orthanc | Vigil / storescp |${pgRatios}`;
+  console.log(header);
+  console.log(header.replace(/[^|]+/g, '---'));
   for (const parallel of PARALLELS) {
     const rows = TARGETS.map((target) => {
       const mine = all.filter((r) => r.target === target && r.parallel === parallel);
       const rss = mine[0]?.peakRssMb ? `${median(mine.map((r) => r.peakRssMb!)).toFixed(0)} MB` : '–';
+      const db = mine.every((r) => r.database) ? mine.map((r) => ({ instances: r.instances, ...r.database! })) : [];
       return {
         target,
         rate: median(mine.map((r) => r.instances / r.seconds)),
         mbps: median(mine.map((r) => r.bytes / 1e6 / r.seconds)),
         cpuMs: median(mine.map((r) => (r.serverCpuSeconds * 1000) / r.instances)),
+        dbCpuMs: db.length ? `${median(db.map((d) => (d.cpuSeconds * 1000) / d.instances)).toFixed(2)} ms` : '–',
+        roundTrips: db.length ? median(db.map((d) => d.statements / d.instances)).toFixed(1) : '–',
         rss,
       };
     });
-    const vigil = rows.find((r) => r.target === 'vigil')?.rate;
-    const orthanc = rows.find((r) => r.target === 'orthanc')?.rate;
-    const storescp = rows.find((r) => r.target === 'storescp')?.rate;
+    const rate = (target: Target) => rows.find((r) => r.target === target)?.rate;
+    const ratio = (a: Target, b: Target) => (rate(a) && rate(b) ? (rate(a)! / rate(b)!).toFixed(2) : '');
     for (const r of rows) {
-      const ratio = r.target === 'vigil' && vigil && orthanc ? (vigil / orthanc).toFixed(2) : '';
-      const ceiling = r.target === 'vigil' && vigil && storescp ? (vigil / storescp).toFixed(2) : '';
-      console.log(`| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.cpuMs.toFixed(2)} ms | ${r.rss} | ${ratio} | ${ceiling} |`);
+      const pg = WITH_POSTGRES ? ` ${r.dbCpuMs} | ${r.roundTrips} |` : '';
+      const pgRatio = TARGETS.includes('vigil-pg')
+        ? r.target === 'vigil-pg'
+          ? ` ${ratio('vigil-pg', 'vigil')} | ${ratio('vigil-pg', 'orthanc-pg')} |`
+          : '  |  |'
+        : '';
+      const vsOrthanc = r.target === 'vigil' ? ratio('vigil', 'orthanc') : '';
+      const vsStorescp = r.target === 'vigil' ? ratio('vigil', 'storescp') : '';
+      console.log(
+        `| ${parallel} | ${r.target} | ${r.rate.toFixed(1)} | ${r.mbps.toFixed(1)} | ${r.cpuMs.toFixed(2)} ms |${pg} ${r.rss} | ${vsOrthanc} | ${vsStorescp} |${pgRatio}`,
+      );
     }
   }
-  if (!TARGETS.includes('vigil') || !TARGETS.includes('orthanc')) return;
   // The pairs pushed back to back are the fairest comparison this VM allows: their spread shows the noise.
-  console.log('');
-  for (const parallel of PARALLELS) {
-    const rate = (target: string, rep: number) => {
-      const run = all.filter((r) => r.target === target && r.parallel === parallel)[rep]!;
-      return run.instances / run.seconds;
-    };
-    const pairs = Array.from({ length: REPS }, (_, rep) => (rate('vigil', rep) / rate('orthanc', rep)).toFixed(2));
-    console.log(`Vigil / Orthanc by repetition, ${parallel} association(s): ${pairs.join(' ')}`);
+  const pairs: [Target, Target][] = (
+    [
+      ['vigil', 'orthanc'],
+      ['vigil-pg', 'vigil'],
+      ['vigil-pg', 'orthanc-pg'],
+    ] as [Target, Target][]
+  ).filter(([a, b]) => TARGETS.includes(a) && TARGETS.includes(b));
+  if (pairs.length > 0) console.log('');
+  for (const [a, b] of pairs) {
+    for (const parallel of PARALLELS) {
+      const rate = (target: Target, rep: number) => {
+        const run = all.filter((r) => r.target === target && r.parallel === parallel)[rep]!;
+        return run.instances / run.seconds;
+      };
+      const byRep = Array.from({ length: REPS }, (_, rep) => (rate(a, rep) / rate(b, rep)).toFixed(2));
+      console.log(`${label(a)} / ${label(b)} by repetition, ${parallel} association(s): ${byRep.join(' ')}`);
+    }
   }
+}
+
+function label(target: Target): string {
+  return { vigil: 'Vigil', 'vigil-pg': 'Vigil-PG', orthanc: 'Orthanc', 'orthanc-pg': 'Orthanc-PG', storescp: 'storescp' }[target];
 }

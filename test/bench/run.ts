@@ -21,7 +21,9 @@ const ROOT = path.resolve(HERE, '..', '..');
 /** name → what it measures; the file is test/bench/<name>.ts. */
 const BENCHMARKS = {
   'time-to-alert': 'last C-STORE response → HL7 ACK and FHIR response, by stage (model packs from models/ or VIGIL_BENCH_MODELS)',
-  ingest: 'C-STORE ingest with storescu, Vigil against Orthanc and DCMTK storescp (needs dcmtk and orthanc)',
+  ingest:
+    'C-STORE ingest with storescu, Vigil against Orthanc and DCMTK storescp (needs dcmtk and orthanc; TARGETS="vigil vigil-pg orthanc orthanc-pg storescp" adds both on PostgreSQL: postgresql, orthanc-postgresql)',
+  'index-round-trip': "one statement on the node's index, SQLite against PostgreSQL on loopback: wall, node and server CPU (needs postgresql)",
   'series-stable': 'last C-STORE response → series-stable, by count tags, MPPS and the idle window',
   triage: 'one job, enqueue → finding, by stage, with the benchmark packs',
   alerts: 'finding stored → each destination acknowledging',

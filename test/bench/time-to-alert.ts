@@ -24,7 +24,10 @@
  * /alerts). Model packs come from models/ or VIGIL_BENCH_MODELS; a kind whose pack is missing
  * or unavailable is skipped with the reason.
  *
- *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 WARMUP=10 BURST_CXR=60 BURST_CT=5 MODES="known idle none burst" STUDY_CACHE=<dir>)
+ *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 WARMUP=10 BURST_CXR=60 BURST_CT=5 MODES="known idle none burst" STUDY_CACHE=<dir> DATABASE=sqlite)
+ * DATABASE=postgres keeps the node's index (and every queue) on a throw-away PostgreSQL 15 server
+ * on loopback (bench-postgres.ts: fsync on), a fresh database per mode; DATABASE=both runs each
+ * mode on SQLite, then on PostgreSQL, the same studies, and prints the two side by side.
  * STUDY_CACHE keeps the phantoms in a folder of your choice and reuses them: draw them once (PREPARE_ONLY=1 stops
  * there), time later on a quiet machine.
  */
@@ -39,7 +42,8 @@ import { startNode, type VigilNode } from '../../src/node.js';
 import { PacsSink } from '../../src/tools/demo/pacs-sink.js';
 import { FhirStub } from '../helpers/fhir-stub.js';
 import { MllpPeer } from '../helpers/mllp-peer.js';
-import { printBurstTargets, printNoSignalTargets, printTable, printTarget, type KindResult } from './time-to-alert/report.js';
+import { BenchPostgres } from './bench-postgres.js';
+import { printBackendComparison, printBurstTargets, printNoSignalTargets, printTable, printTarget, type KindResult } from './time-to-alert/report.js';
 import { preliminaryOutcomes, printPreliminaryOutcomes } from './time-to-alert/preliminary.js';
 import { completeStep, storeStudy } from './time-to-alert/send.js';
 import { SettleWatcher, type Settlement } from './time-to-alert/settled.js';
@@ -60,6 +64,15 @@ const WARMUP = Number(process.env.WARMUP ?? 10);
 const BURST_CXR = Number(process.env.BURST_CXR ?? 60);
 const BURST_CT = Number(process.env.BURST_CT ?? 5);
 const BURST_SENDERS = 4;
+/** Where the node keeps its index: the embedded SQLite file, a PostgreSQL server, or each in turn. */
+type Backend = 'sqlite' | 'postgres';
+const DATABASE = process.env.DATABASE ?? 'sqlite';
+if (!['sqlite', 'postgres', 'both'].includes(DATABASE)) {
+  console.error(`DATABASE=${DATABASE}: sqlite, postgres or both`);
+  process.exit(2);
+}
+const BACKENDS: Backend[] = DATABASE === 'both' ? ['sqlite', 'postgres'] : [DATABASE as Backend];
+const BACKEND_LABEL: Record<Backend, string> = { sqlite: 'index on SQLite', postgres: 'index on PostgreSQL 15 (loopback, fsync on)' };
 /** A study that has not settled by then is counted as such, and the run goes on. */
 const SETTLE_BOUND_MS = 120_000 + IDLE_SECONDS * 1000;
 
@@ -108,8 +121,18 @@ fhir.validate = false; // time Vigil, not the stub's validator
 await fhir.start();
 const pacs = new PacsSink({ host: '127.0.0.1' });
 await pacs.start();
+const postgres = BACKENDS.includes('postgres') ? await BenchPostgres.start() : undefined;
 try {
-  for (const mode of MODES) await run(mode);
+  for (const mode of MODES) {
+    const byBackend = new Map<Backend, (KindResult & { kindId: string })[]>();
+    for (const backend of BACKENDS) byBackend.set(backend, await run(mode, backend));
+    if (BACKENDS.length === 2)
+      printBackendComparison(
+        `Time to alert, MODES=${mode}: SQLite against PostgreSQL, the same studies, one run after the other`,
+        byBackend.get('sqlite')!,
+        byBackend.get('postgres')!,
+      );
+  }
   const types = new Map<string, number>();
   for (const r of peer.received) types.set(r.msg.type, (types.get(r.msg.type) ?? 0) + 1);
   console.log(`\nHL7 messages the MLLP peer received (each ACKed AA): ${[...types].map(([t, n]) => `${n} × ${t}`).join(', ') || 'none'}`);
@@ -117,17 +140,19 @@ try {
   await peer.stop();
   await fhir.stop();
   await pacs.stop();
+  await postgres?.stop();
 }
 
-/** One fresh node per mode, the same studies sent to each. */
-async function run(mode: Mode): Promise<void> {
+/** One fresh node per mode and backend (a fresh database on PostgreSQL), the same studies sent to each; the results it printed. */
+async function run(mode: Mode, backend: Backend): Promise<(KindResult & { kindId: string })[]> {
   const adminToken = crypto.randomBytes(32).toString('hex');
+  const database = backend === 'postgres' ? await postgres!.createDatabase() : undefined;
   const node = await startNode(
     configSchema.parse({
-      dataDir: path.join(work, `data-${mode}`),
+      dataDir: path.join(work, `data-${mode}-${backend}`),
       dicom: { host: '127.0.0.1', port: 0 },
       http: { host: '127.0.0.1', port: 0 },
-      storage: { minFreeMb: 0 },
+      storage: { minFreeMb: 0, ...(database && { database: { url: database.url } }) },
       plugins: { enabled: ['stroke', 'pe', 'pneumothorax'] },
       series: mode === 'known' ? { idleSeconds: IDLE_SECONDS } : { idleSeconds: IDLE_SECONDS, useCounts: false, useMpps: false },
       triage: { modelsDir: MODELS },
@@ -147,7 +172,7 @@ async function run(mode: Mode): Promise<void> {
       for (const kind of kinds) if (node.triage.registry.get(kind.modelId)?.status === 'available') await warmUp(node, warmups.get(kind.id)!);
       const { results: burst, sentInMs } = await runBurst(node, adminToken);
       printTable(
-        `Time to alert in a burst: ${BURST_CXR} radiographs, ${BURST_CT} head CTs and ${BURST_CT} CTPAs from ${BURST_SENDERS} senders at once (sent in ${(sentInMs / 1000).toFixed(1)} s), no signal, after the warm-up; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os
+        `Time to alert in a burst: ${BURST_CXR} radiographs, ${BURST_CT} head CTs and ${BURST_CT} CTPAs from ${BURST_SENDERS} senders at once (sent in ${(sentInMs / 1000).toFixed(1)} s), no signal, after the warm-up; node in process, fsync on, ${BACKEND_LABEL[backend]}, ${node.config.triage.workers} triage workers, load ${os
           .loadavg()
           .map((l) => l.toFixed(1))
           .join(' ')}`,
@@ -155,7 +180,7 @@ async function run(mode: Mode): Promise<void> {
       );
       printBurstTargets(burst);
       printPreliminaryOutcomes(preliminaryOutcomes(node.alerts.alerts.list({ limit: 100_000 })));
-      return;
+      return burst;
     }
     for (const kind of kinds) {
       const model = node.triage.registry.get(kind.modelId);
@@ -173,7 +198,7 @@ async function run(mode: Mode): Promise<void> {
           ? `idle window alone (series.idleSeconds = ${IDLE_SECONDS} s), a study every ${GAP_MS} ms`
           : `no signal (no MPPS, no count tags, a fresh install's defaults) after a warm-up of ${WARMUP} studies per kind from the same scanner, one study at a time`;
     printTable(
-      `Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${node.config.triage.workers} triage workers, load ${os
+      `Time to alert, ${how}; sent by the dcmjs-dimse client; node in process, fsync on, ${BACKEND_LABEL[backend]}, ${node.config.triage.workers} triage workers, load ${os
         .loadavg()
         .map((l) => l.toFixed(1))
         .join(' ')}`,
@@ -189,8 +214,10 @@ async function run(mode: Mode): Promise<void> {
         );
       }
     }
+    return results;
   } finally {
     await node.stop();
+    if (database) await postgres!.dropDatabase(database.name);
   }
 }
 

@@ -60,11 +60,21 @@ export class PostgresCluster {
     return { ...database, options: `-c search_path=${name}` };
   }
 
+  /** The server's process id (the postmaster: every backend and helper process of the cluster is its child). */
+  postmasterPid(): number {
+    return Number(fs.readFileSync(path.join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+  }
+
   config(database: string): pg.ClientConfig {
     return { host: '127.0.0.1', port: this.port, user: USER, database };
   }
 
-  static async start(): Promise<PostgresCluster> {
+  /**
+   * `extraOptions` go after the defaults in the server's command line (`-c name=value ...`), so
+   * they may override them: for example a benchmark's `-c fsync=on -c
+   * shared_preload_libraries=pg_stat_statements`. Tests leave it out.
+   */
+  static async start(extraOptions = ''): Promise<PostgresCluster> {
     const asUser = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
     const dir = makeTempDir('vigil-pg-');
     const data = path.join(dir, 'data');
@@ -83,7 +93,7 @@ export class PostgresCluster {
       // Another process may take the free port between our probe and the server's bind: try again.
       for (let attempt = 1; ; attempt++) {
         const port = await freePort();
-        const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50`;
+        const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=50 ${extraOptions}`.trim();
         try {
           await tool('pg_ctl', ['-D', data, '-o', options, '-l', path.join(dir, 'server.log'), '-w', '-t', '60', 'start']);
         } catch (err) {

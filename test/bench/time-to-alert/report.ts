@@ -95,3 +95,43 @@ export function printNoSignalTargets(results: (KindResult & { kindId: string })[
     console.log(`target p95 ≤ ${target / 1000} s to the HL7 ACK with no signal, ${r.label}: ${ms(p95)} ms, ${p95 <= target ? 'met' : 'NOT met'}`);
   }
 }
+
+/**
+ * DATABASE=both: one mode's results on SQLite and on PostgreSQL side by side, p50 / p95 in ms of
+ * the whole path and of the stages the index is in (completeness, queue, key image + store,
+ * delivery), and what PostgreSQL adds to the HL7 ACK's median (a difference, not a ratio: a CT's
+ * early run alerts before its last C-STORE response, so its figures can be negative). Kinds are
+ * matched by id.
+ */
+export function printBackendComparison(title: string, sqlite: (KindResult & { kindId: string })[], postgres: (KindResult & { kindId: string })[]): void {
+  const columns: [string, (x: Timeline) => number | undefined][] = [
+    ['→ HL7 ACK', (x) => x.totalMs.ris],
+    ['→ FHIR response', (x) => x.totalMs.ehr],
+    ['→ PACS', (x) => x.totalMs.pacs],
+    ['completeness', (x) => x.completenessMs],
+    ['queue', (x) => x.queueMs],
+    ['key image + store', (x) => x.keyImageAndStoreMs],
+    ['delivery HL7', (x) => x.deliveryMs.ris],
+  ];
+  console.log(`\n${title}\n`);
+  console.log(
+    `| study | n, SQLite / PostgreSQL | ${columns.map(([name]) => `${name}, SQLite | ${name}, PostgreSQL`).join(' | ')} | → HL7 ACK p50, PostgreSQL − SQLite |`,
+  );
+  console.log(`|---|---|${columns.map(() => '---|---|').join('')}---|`);
+  for (const a of sqlite) {
+    const b = postgres.find((r) => r.kindId === a.kindId);
+    if (!b) continue;
+    const values = (r: KindResult, pick: (x: Timeline) => number | undefined) => r.timelines.map(pick).filter((v): v is number => v !== undefined);
+    const cells = columns.map(([, pick]) => `${spread(values(a, pick))} | ${spread(values(b, pick))}`);
+    const hl7 = (r: KindResult) =>
+      quantile(
+        values(r, (x) => x.totalMs.ris),
+        0.5,
+      );
+    const added = hl7(b) - hl7(a);
+    console.log(
+      `| ${a.label} (${a.shape}) | ${a.timelines.length} / ${b.timelines.length} | ${cells.join(' | ')} | ${Number.isFinite(added) ? `${ms(added)} ms` : '–'} |`,
+    );
+  }
+  console.log('\nms, p50 / p95; each stage from the end of the one before; → columns from the last C-STORE response.');
+}

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import YAML from 'yaml';
 import { storescu, storeResponses } from '../helpers/dcmtk.js';
 import { eventually, eventuallyAsync } from '../helpers/eventually.js';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
@@ -11,7 +10,7 @@ import { postgresUrl, usePostgresCluster } from '../helpers/postgres.js';
 import { SseClient } from '../helpers/sse-client.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
-import { copyPacks } from '../helpers/triage.js';
+import { writeClusterConfig } from '../helpers/cluster-config.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const TOKEN = 'vigil-pg-cluster-admin-token-0123456789abcdef';
@@ -67,27 +66,7 @@ describe('cluster on PostgreSQL: two receivers, a triage node killed mid-job, on
     fs.mkdirSync(faults);
     hook = new WebhookReceiver();
     const hookUrl = await hook.start();
-    // The test model under a shipped pack's id (the rules accept those), as test/cluster/roles.test.ts does.
-    const models = copyPacks(path.join(work, 'models'), ['test-volume']);
-    fs.renameSync(path.join(models, 'test-volume'), path.join(models, 'stroke-ich'));
-    const manifest = path.join(models, 'stroke-ich', 'manifest.json');
-    fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), id: 'stroke-ich' }));
-    const rulesFile = path.join(work, 'rules.yaml');
-    fs.writeFileSync(rulesFile, YAML.stringify({ rules: [{ id: 'site.heads', when: { attr: 'Modality', equals: 'CT' }, then: { models: ['stroke-ich'] } }] }));
-    const configFile = path.join(work, 'vigil.yaml');
-    fs.writeFileSync(
-      configFile,
-      YAML.stringify({
-        series: { idleSeconds: 2 },
-        triage: { modelsDir: models, workers: 1 },
-        rules: { file: rulesFile, watch: false },
-        storage: { minFreeMb: 0 },
-        alerts: {
-          destinations: [{ id: 'chat', type: 'webhook', url: hookUrl, secret: 'cluster-secret' }],
-          delivery: { backoff: { initialMs: 10, maxMs: 40 } },
-        },
-      }),
-    );
+    const configFile = writeClusterConfig(work, { hookUrl, idleSeconds: 2 });
     const dataDir = path.join(work, 'data');
     const env = { VIGIL_CONFIG: configFile, VIGIL_ADMIN_TOKEN: TOKEN, VIGIL_DATABASE_URL: postgresUrl(await cluster().createDatabase()) };
     // A's triage worker hangs on its first run-job: a run stuck in native code, as far as the node can tell.

@@ -1,15 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
-import YAML from 'yaml';
 import { echoscu, storescu, storeResponses } from '../helpers/dcmtk.js';
 import { eventually } from '../helpers/eventually.js';
 import { startNodeProcess, type NodeProcess } from '../helpers/node-process.js';
 import { writeSlices } from '../helpers/pixel-fixtures.js';
 import { makeTempDir, removeDir } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/tools.js';
-import { copyPacks } from '../helpers/triage.js';
+import { writeClusterConfig } from '../helpers/cluster-config.js';
 import { WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const TOKEN = 'vigil-cluster-admin-token-0123456789abcdef';
@@ -43,29 +41,9 @@ describe('cluster: nodes with roles on one data folder and index', function () {
     work = makeTempDir();
     hook = new WebhookReceiver();
     const hookUrl = await hook.start();
-    // The test model under a shipped pack's id (the rules accept those), as the triage tests do.
-    const models = copyPacks(path.join(work, 'models'), ['test-volume']);
-    fs.renameSync(path.join(models, 'test-volume'), path.join(models, 'stroke-ich'));
-    const manifest = path.join(models, 'stroke-ich', 'manifest.json');
-    fs.writeFileSync(manifest, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifest, 'utf8')), id: 'stroke-ich' }));
-    const rulesFile = path.join(work, 'rules.yaml');
-    fs.writeFileSync(rulesFile, YAML.stringify({ rules: [{ id: 'site.heads', when: { attr: 'Modality', equals: 'CT' }, then: { models: ['stroke-ich'] } }] }));
-    const configFile = path.join(work, 'vigil.yaml');
-    fs.writeFileSync(
-      configFile,
-      YAML.stringify({
-        // No count tags in the slices: the series is complete when its idle window closes, which
-        // only the scheduler-role node watches.
-        series: { idleSeconds: 1 },
-        triage: { modelsDir: models, workers: 1 },
-        rules: { file: rulesFile, watch: false },
-        storage: { minFreeMb: 0 },
-        alerts: {
-          destinations: [{ id: 'chat', type: 'webhook', url: hookUrl, secret: 'cluster-secret' }],
-          delivery: { backoff: { initialMs: 10, maxMs: 40 } },
-        },
-      }),
-    );
+    // No count tags in the slices: the series is complete when its idle window closes, which
+    // only the scheduler-role node watches.
+    const configFile = writeClusterConfig(work, { hookUrl, idleSeconds: 1 });
     const dataDir = path.join(work, 'data');
     const env = { VIGIL_CONFIG: configFile, VIGIL_ADMIN_TOKEN: TOKEN };
     // The receiver first: it makes the index; the others join it.

@@ -401,7 +401,10 @@ export async function startNode(config: VigilConfig, opts: { log?: Logger; admin
     else if (queue === FORWARD_QUEUE) forwarder.wake();
     else if (queue === ALERTS_QUEUE) alerts.wakeSenders();
     else if (queue === OPERATIONAL_QUEUE) operationalSender.wake();
-    else if (pluginOfQueue(queue) !== undefined) plugins.queueOf(pluginOfQueue(queue)!)?.wake();
+    else {
+      const plugin = pluginOfQueue(queue);
+      if (plugin !== undefined) plugins.queueOf(plugin)?.wake();
+    }
   };
   all.unshift({
     name: 'queue-notifications',

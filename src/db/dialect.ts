@@ -21,6 +21,7 @@ export function jsonFieldByParam(db: On, column: string): string {
   return db.dialect === 'postgres' ? `(${column}::jsonb ->> ?)` : `json_extract(${column}, ?)`;
 }
 
+/** The parameter for `jsonFieldByParam`: SQLite takes a JSON path, PostgreSQL the field's name. */
 export function jsonFieldParam(db: On, field: string): string {
   return db.dialect === 'postgres' ? field : `$.${field}`;
 }
@@ -50,8 +51,7 @@ export function containsText(db: On, haystack: string, needle: string): string {
  * Serialises, until the end of the current transaction, every transaction that takes the same
  * key: a look-up followed by an insert ("is there a live alert for this study?") cannot race
  * another node's. PostgreSQL: a transaction-level advisory lock on the key's hash. SQLite: nothing
- * to do, its one writer at a time already serialises them (a reader that then writes after
- * another's commit fails with SQLITE_BUSY instead of deciding on a stale read).
+ * to do, its transactions begin IMMEDIATE (database.ts): one writer at a time, from BEGIN on.
  */
 export function lockForTransaction(db: Db, key: string): void {
   if (!db.inTransaction) throw new Error('lockForTransaction outside a transaction would lock nothing');

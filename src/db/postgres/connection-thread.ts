@@ -90,7 +90,13 @@ let chain = Promise.resolve();
 port.on('message', (request: ConnectionRequest) => {
   chain = chain.then(async () => {
     const answer = await handle(request);
-    port.postMessage(answer);
+    try {
+      port.postMessage(answer);
+    } catch (err) {
+      // A value that cannot cross threads: the statement is answered with the error rather than
+      // never (the node's thread would wait out its timeout, and every request after it too).
+      port.postMessage({ id: request.id, ok: false, error: { message: `the answer could not be passed on: ${(err as Error).message}`, lost: false } });
+    }
     Atomics.store(answered, 0, request.id);
     Atomics.notify(answered, 0);
   });

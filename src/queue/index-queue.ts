@@ -47,7 +47,7 @@ interface Row {
  * transaction is a savepoint), so an enqueue or a completion commits with the caller's own
  * write. On PostgreSQL, claims skip rows another node has locked (`FOR UPDATE SKIP LOCKED`).
  */
-export class IndexJobQueue implements JobQueue<'sync'> {
+export class IndexJobQueue implements JobQueue {
   private readonly stmts;
   private readonly claimTx;
   private readonly claimGroupTx;

@@ -3,10 +3,9 @@ import type { BackoffPolicy } from '../core/backoff.js';
 /**
  * The node's one durable job queue, as an interface. The node's own is index-queue.ts, in the
  * index whichever engine holds it (SQLite, or PostgreSQL through the index's connection: claims
- * `FOR UPDATE SKIP LOCKED`), joining the caller's transaction. postgres-queue.ts is the same
- * queue over a connection pool, asynchronous, for a process that does not hold the index's
- * connection (no part of the node today). Nothing here names a database type. Every backend
- * passes test/queue/contract.ts.
+ * `FOR UPDATE SKIP LOCKED`), joining the caller's transaction: every call is synchronous, so an
+ * enqueue commits with the caller's own write or not at all. Nothing here names a database type.
+ * Every backend passes test/queue/contract.ts.
  *
  * A job is enqueued once per (queue, key); a worker claims it with a lease, then completes it or
  * fails it. A failure either retries after the one back-off formula (src/core/backoff.ts), or,
@@ -17,14 +16,6 @@ import type { BackoffPolicy } from '../core/backoff.js';
  */
 export const QUEUE_JOB_STATES = ['queued', 'running', 'done', 'failed', 'dead', 'cancelled'] as const;
 export type QueueJobState = (typeof QUEUE_JOB_STATES)[number];
-
-/**
- * 'sync' for a backend whose calls run inside the caller's open transaction (the index queue:
- * an enqueue commits with the caller's own write or not at all); 'async' for one reached over a
- * pool of its own (postgres-queue.ts).
- */
-export type QueueMode = 'sync' | 'async';
-export type QueueResult<M extends QueueMode, T> = M extends 'sync' ? T : Promise<T>;
 
 /** A coded error as the queue keeps it: `code` from the node's error catalog, `detail` our own words (never patient data). */
 export interface QueueError {
@@ -111,58 +102,50 @@ export interface QueueStats {
   oldestAgeMs: number;
 }
 
-export interface JobQueue<M extends QueueMode = QueueMode> {
+export interface JobQueue {
   /** Idempotent per queue and key: a second call returns the first job with `created: false`. */
-  enqueue<P>(input: EnqueueInput<P>, now?: number): QueueResult<M, { job: QueueJob<P>; created: boolean }>;
-  get<P = unknown, R = unknown>(id: string): QueueResult<M, QueueJob<P, R> | undefined>;
-  getByKey<P = unknown, R = unknown>(queue: string, key: string): QueueResult<M, QueueJob<P, R> | undefined>;
+  enqueue<P>(input: EnqueueInput<P>, now?: number): { job: QueueJob<P>; created: boolean };
+  get<P = unknown, R = unknown>(id: string): QueueJob<P, R> | undefined;
+  getByKey<P = unknown, R = unknown>(queue: string, key: string): QueueJob<P, R> | undefined;
   /**
    * The next due job, now running under the worker's lease (attempts + 1). Leases of the queue
    * that ran out are taken back first: the job is queued again, or dead when out of attempts.
    */
-  claim<P = unknown, R = unknown>(request: ClaimRequest): QueueResult<M, QueueJob<P, R> | undefined>;
+  claim<P = unknown, R = unknown>(request: ClaimRequest): QueueJob<P, R> | undefined;
   /** Keeps a long job's lease (false when the worker no longer holds it). */
-  extendLease(id: string, worker: string, leaseMs: number, now?: number): QueueResult<M, boolean>;
+  extendLease(id: string, worker: string, leaseMs: number, now?: number): boolean;
   /** False when the job is no longer this worker's running job (cancelled, or taken over). */
-  complete<R>(id: string, worker: string, result?: R, now?: number): QueueResult<M, boolean>;
+  complete<R>(id: string, worker: string, result?: R, now?: number): boolean;
   /** The job's new state; undefined when it is no longer this worker's running job. */
-  fail(id: string, worker: string, error: QueueError, retry: RetryRule, now?: number): QueueResult<M, QueueJobState | undefined>;
+  fail(id: string, worker: string, error: QueueError, retry: RetryRule, now?: number): QueueJobState | undefined;
   /** A running job back to the queue without spending its attempt (its outcome could not be recorded, or the worker stops). */
-  release(id: string, worker?: string): QueueResult<M, boolean>;
+  release(id: string, worker?: string): boolean;
   /** Every running job of the worker back to the queue, attempts given back (a clean stop). */
-  releaseAll(queue: string, worker: string): QueueResult<M, number>;
+  releaseAll(queue: string, worker: string): number;
   /**
    * Ends leases: those past their time, or with `every` all of the queue's (one node starting
    * after a crash knows no other worker holds any). A backend shared by several nodes ignores
    * `every`: the others' leases are live, and a dead node's run out soon enough. Queued again,
    * or dead when out of attempts.
    */
-  expireLeases(queue: string, error: QueueError, opts?: { now?: number; every?: boolean }): QueueResult<M, number>;
+  expireLeases(queue: string, error: QueueError, opts?: { now?: number; every?: boolean }): number;
   /** Queued or running → cancelled (a running job's outcome is then refused). */
-  cancel(id: string, now?: number): QueueResult<M, boolean>;
+  cancel(id: string, now?: number): boolean;
   /**
    * Failed, dead or cancelled → queued again (an operator's retry), in its old place among the
    * queue's jobs; its attempts reset unless `keepAttempts` (a user that counts attempts as history).
    */
-  retry(id: string, now?: number, opts?: { keepAttempts?: boolean }): QueueResult<M, boolean>;
+  retry(id: string, now?: number, opts?: { keepAttempts?: boolean }): boolean;
   /** When the next queued job becomes due, or the next lease runs out: a worker's wake-up. */
-  nextWakeAt(queue: string): QueueResult<M, number | null>;
-  /**
-   * Optional, for a backend shared by several processes (PostgreSQL: LISTEN/NOTIFY): resolves
-   * when work of the queue may have become claimable elsewhere (a job queued or put back, a
-   * group's head finished), or when `signal` aborts. It may resolve without new work (the caller
-   * claims again), and does not wait for a retry's due time (nextWakeAt does). A backend without
-   * it (SQLite: one process, whose parts wake their own workers) leaves the caller to poll.
-   */
-  waitForWork?(queue: string, signal: AbortSignal): Promise<void>;
+  nextWakeAt(queue: string): number | null;
   /** Newest first. */
-  list<P = unknown, R = unknown>(query: ListQuery): QueueResult<M, QueueJob<P, R>[]>;
-  counts(queue: string): QueueResult<M, Record<QueueJobState, number>>;
-  stats(queue: string, now?: number): QueueResult<M, QueueStats>;
+  list<P = unknown, R = unknown>(query: ListQuery): QueueJob<P, R>[];
+  counts(queue: string): Record<QueueJobState, number>;
+  stats(queue: string, now?: number): QueueStats;
   /** The queues that hold jobs (for /metrics). */
-  queues(): QueueResult<M, string[]>;
+  queues(): string[];
   /** Removes finished jobs (done) older than `before`; their keys may then be enqueued again. */
-  pruneDone(queue: string, before: number): QueueResult<M, number>;
+  pruneDone(queue: string, before: number): number;
 }
 
 /** What a backend reports as jobs move (the metrics' counters). */

@@ -4,7 +4,7 @@ import type { MigrationSet } from '../db/migrate.js';
 export const QUEUE_NOTIFY_CHANNEL = 'vigil_queue';
 
 /**
- * The durable job queue's table on PostgreSQL (src/queue/postgres-queue.ts): the columns of the
+ * The durable job queue's table on PostgreSQL (the index queue, index-queue.ts): the columns of the
  * SQLite table (migrations.ts) with PostgreSQL's types. Times stay integers (milliseconds since
  * the epoch, the node's clock, not the server's), payloads and results JSONB. Append-only: a
  * shipped entry is never edited, a change is a new one.

@@ -1,11 +1,9 @@
 import express from 'express';
+import { expressBase } from './express-base.js';
 import type { ApiDeps } from './deps.js';
 import { alertRoutes } from './routes/alerts.js';
 import { modalityRoutes } from './routes/modalities.js';
 import { auditRequests } from './audit-requests.js';
-import { httpMetrics } from './http-metrics.js';
-import { rejectLongUrls } from './request-limits.js';
-import { responseHeaders } from './response-headers.js';
 import { authenticate } from './auth/authenticate.js';
 import { sessionAuthenticate } from './auth/session-cookie.js';
 import { signInRoutes } from './routes/sign-in.js';
@@ -37,13 +35,7 @@ import { viewerRoutes } from './viewer/viewer-routes.js';
  * node's composition (src/node.ts).
  */
 export function createApp(deps: ApiDeps): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
-  if (deps.config.http.trustProxy.length > 0) app.set('trust proxy', deps.config.http.trustProxy);
-  app.use(httpMetrics(deps.metrics));
-  app.use(responseHeaders);
-  app.use(rejectLongUrls);
+  const app = expressBase(deps.config.http, deps.metrics);
   app.use(auditRequests(deps.audit, deps.log));
   app.use(healthRoutes(deps.config.node.roles));
   app.use(faviconRoutes());

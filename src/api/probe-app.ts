@@ -1,8 +1,6 @@
-import express from 'express';
+import type express from 'express';
+import { expressBase } from './express-base.js';
 import type { ApiDeps } from './deps.js';
-import { httpMetrics } from './http-metrics.js';
-import { rejectLongUrls } from './request-limits.js';
-import { responseHeaders } from './response-headers.js';
 import { authenticate } from './auth/authenticate.js';
 import { FailureThrottle } from './auth/failure-throttle.js';
 import { errorHandler, notFoundHandler } from './problem.js';
@@ -17,13 +15,7 @@ import { monitoringRoutes } from './routes/monitoring.js';
  * would (http.host, http.port).
  */
 export function createProbeApp(deps: Pick<ApiDeps, 'config' | 'log' | 'tokens' | 'metrics' | 'readiness'>): express.Express {
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('query parser', 'simple');
-  if (deps.config.http.trustProxy.length > 0) app.set('trust proxy', deps.config.http.trustProxy);
-  app.use(httpMetrics(deps.metrics));
-  app.use(responseHeaders);
-  app.use(rejectLongUrls);
+  const app = expressBase(deps.config.http, deps.metrics);
   app.use(healthRoutes(deps.config.node.roles));
   app.use(authenticate(deps.tokens, new FailureThrottle(deps.config.auth.throttle)));
   app.use(monitoringRoutes(deps));

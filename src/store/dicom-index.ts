@@ -92,12 +92,7 @@ export class DicomIndex {
     this.changes = new ChangeFeed(db);
     this.pendingRemovals = new PendingRemovals(db);
     this.stmts = {
-      exists: {
-        patients: db.prepare<[string], { id: string }>('SELECT id FROM patients WHERE id = ?'),
-        studies: db.prepare<[string], { id: string }>('SELECT id FROM studies WHERE id = ?'),
-        series: db.prepare<[string], { id: string }>('SELECT id FROM series WHERE id = ?'),
-        instances: db.prepare<[string], { id: string }>('SELECT id FROM instances WHERE id = ?'),
-      } satisfies Record<Level, unknown>,
+      instanceExists: db.prepare<[string], { id: string }>('SELECT id FROM instances WHERE id = ?'),
       // What of an instance's hierarchy the index holds, in one statement (one round trip on PostgreSQL, not four).
       known: db.prepare<[{ patient: string; study: string; series: string; instance: string }], Record<Level, 0 | 1>>(
         `SELECT EXISTS (SELECT 1 FROM patients WHERE id = @patient) AS patients, EXISTS (SELECT 1 FROM studies WHERE id = @study) AS studies,
@@ -139,7 +134,7 @@ export class DicomIndex {
   }
 
   instanceExists(id: string): boolean {
-    return this.stmts.exists.instances.get(id) !== undefined;
+    return this.stmts.instanceExists.get(id) !== undefined;
   }
 
   /** Indexes one stored instance, creating its parents as needed, and feeds /changes. */

@@ -4,6 +4,7 @@ on the validation split, and exports ONNX (opset 17) for ONNX Runtime 1.30.
     /usr/bin/python3 models/train/train.py --pack stroke-ich --epochs 10
     /usr/bin/python3 models/train/train.py --pack pe-ctpa --epochs 30 --batch 16 --patch 16,64,64 --steps 250 --positive-types central --negatives-above-hu 200
     /usr/bin/python3 models/train/train.py --pack pneumothorax-cxr --epochs 12 --batch 8
+    /usr/bin/python3 models/train/train.py --pack stroke-ich --init .work/stroke-ich/round-1/model.pt --patch 16,64,64 --batch 8 --steps 200 --lr 0.001
 
 Writes models/train/.work/<pack>/model.onnx, model.pt, train.json (flops, history, wall-clock
 and CPU time) and scores-val-trainer.csv (the chosen epoch's validation scores, for the operating
@@ -41,6 +42,8 @@ p.add_argument('--positive-types', default='',
                help='train on the positives of these label types only (comma-separated); the others are left out of training, and the epoch is chosen on these types against the negatives')
 p.add_argument('--negatives-above-hu', type=float, default=None,
                help='with --patch: centre most patches without the finding on a voxel above this HU (in a CTPA, contrast-filled vessels: where the mimics are)')
+p.add_argument('--init', default='',
+               help='start from these weights (a model.pt of an earlier round, same network) instead of random ones: to fine-tune it, e.g. with --patch')
 p.add_argument('--resume', action='store_true', help='continue from checkpoint.pt (written after every epoch) with the same arguments')
 args = p.parse_args()
 seed_everything(args.seed)
@@ -75,6 +78,9 @@ else:
     net = RadiographNet()
     flops = count_flops(net, (1, 1) + shape)
 print(f'{sum(q.numel() for q in net.parameters())} parameters, {flops / 1e9:.2f} GFLOP per study', flush=True)
+if args.init:
+    net.load_state_dict(torch.load(args.init))
+    print(f'starting from {args.init}', flush=True)
 opt = torch.optim.AdamW(net.parameters(), lr=args.lr, weight_decay=1e-4)
 steps = args.epochs * (args.steps if args.patch else (len(values) + args.batch - 1) // args.batch)
 sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=steps, pct_start=0.15)
@@ -211,6 +217,13 @@ def loss_of(logits, target, y):
     return loss
 
 
+def read_json_if_exists(path):
+    if not os.path.exists(path):
+        return None
+    with open(path) as f:
+        return json.load(f)
+
+
 history = []
 best = None
 first_epoch = 0
@@ -276,7 +289,9 @@ export_onnx(net, volume, (1, len(spec['channels'])) + shape if volume else (1, 1
 with open(os.path.join(out_dir, 'train.json'), 'w') as f:
     json.dump({'pack': args.pack, 'best_epoch': best[1], 'flops': flops, 'seed': args.seed, 'epochs': args.epochs,
                'batch': args.batch, 'lr': args.lr, 'crop_depth': args.crop_depth, 'pos_weight': args.pos_weight, 'lesion_max': args.lesion_max, 'train_studies': len(values),
-               'patch': args.patch, 'steps': args.steps if args.patch else None, 'positive_types': sorted(types), 'negatives_above_hu': args.negatives_above_hu,
+               'init': args.init or None, 'patch': args.patch, 'steps': args.steps if args.patch else None, 'positive_types': sorted(types), 'negatives_above_hu': args.negatives_above_hu,
                'train_split': meta.get('spec'),
+               # The round the weights came from, for the card (its training and its compute).
+               'init_from': read_json_if_exists(os.path.join(os.path.dirname(args.init), 'train.json')) if args.init else None,
                'history': history, 'torch': torch.__version__}, f, indent=2)
 print(f'best epoch {best[1]}; exported {out_dir}/model.onnx', flush=True)

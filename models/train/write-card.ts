@@ -24,7 +24,8 @@ const pack: PackSpec = named;
 const work = path.join(import.meta.dirname, '.work', pack.id);
 const dir = path.join(import.meta.dirname, '..', pack.id);
 const manifest = readManifest(path.join(dir, 'manifest.json'));
-const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8')) as {
+/** What train.py records of a run (train.json). */
+interface TrainingRecord {
   best_epoch: number;
   epochs: number;
   seed: number;
@@ -50,12 +51,23 @@ const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8'
   /** minutes: wall-clock since the start, resumes included; cpu_minutes (absent before checkpointing): every thread's CPU time. */
   history: { epoch: number; minutes: number; cpu_minutes?: number; val_auroc: number; val_sens_at_spec90: number }[];
   torch: string;
-};
+  /** A run fine-tuning an earlier round's weights (--init): their path, and that round's record when it was kept. */
+  init?: string | null;
+  init_from?: TrainingRecord | null;
+}
+const trained = JSON.parse(fs.readFileSync(path.join(work, 'train.json'), 'utf8')) as TrainingRecord;
 const report = (split: string) => JSON.parse(fs.readFileSync(path.join(work, `report-${split}`, 'report.json'), 'utf8')) as EvaluationReport;
 const markdown = (split: string) => fs.readFileSync(path.join(work, `report-${split}`, 'report.md'), 'utf8').replace(/^### .*\n\n/, '');
 const test = report('test');
 const shifted = report('shifted');
 for (const split of ['test', 'shifted']) fs.copyFileSync(path.join(work, `report-${split}`, 'roc.svg'), path.join(dir, `roc-${split}.svg`));
+
+/** Where the patches without the finding were centred with --negatives-above-hu: the anatomy's own mimics. */
+const BRIGHT_NEGATIVES: Record<PackSpec['kind'], string> = {
+  ctpa: 'in the vessels where the mimics are',
+  'head-ct': 'on the skull, calcifications and the falx, beside which a thin bleed lies',
+  cxr: 'on the brightest structures',
+};
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const timings = (split: string) => {
@@ -94,8 +106,11 @@ const styles = (s: SplitSpec) => (s.varied ? `${s.vendors.join(', ')}; ${Math.ro
 const splitLine = (name: string, s: SplitSpec) =>
   `| ${name} | ${s.count} | 1 in ${s.positiveEvery} | ${styles(s)} | ${pack.kind === 'cxr' ? (s.matrix === 1 ? 'full detector' : `detector ÷ ${s.matrix}`) : `${s.thicknesses.join(', ')} mm, ${s.matrix}²`} | seeds ${s.seedBase}–${s.seedBase + s.count - 1} |`;
 const s = pack.splits;
-const minutes = trained.history[trained.history.length - 1]?.minutes ?? NaN;
-const cpuMinutes = trained.history[trained.history.length - 1]?.cpu_minutes;
+// The compute of every round behind the shipped weights.
+const rounds = [trained.init_from, trained].filter((r): r is TrainingRecord => !!r);
+const lastOf = (r: TrainingRecord) => r.history[r.history.length - 1];
+const minutes = rounds.reduce((sum, r) => sum + (lastOf(r)?.minutes ?? NaN), 0);
+const cpuMinutes = rounds.every((r) => lastOf(r)?.cpu_minutes !== undefined) ? rounds.reduce((sum, r) => sum + lastOf(r)!.cpu_minutes!, 0) : undefined;
 
 const card = `# ${manifest.name}
 
@@ -135,7 +150,7 @@ Noise levels low, standard and high in every split. The shifted set changes ${pa
 
 ## Training
 
-${describeNet()} ${describeTraining()}${trained.recorded_from ? ` (As recorded in ${trained.recorded_from}.)` : ''} ${minutes.toFixed(0)} minutes${cpuMinutes === undefined ? '' : ` (${cpuMinutes.toFixed(0)} CPU minutes)`} on this 2-core machine (torch ${trained.torch}, 2 threads).${describeCalibration()}
+${describeNet()} ${describeRounds()}${trained.recorded_from ? ` (As recorded in ${trained.recorded_from}.)` : ''} ${minutes.toFixed(0)} minutes${cpuMinutes === undefined ? '' : ` (${cpuMinutes.toFixed(0)} CPU minutes)`} on this 2-core machine (torch ${trained.torch}, 2 threads).${describeCalibration()}
 
 ## Results on the held-out test set
 
@@ -177,7 +192,7 @@ From a checkout, with Debian's \`python3-torch python3-onnx python3-numpy\` (see
 
 \`\`\`sh
 models/train/make-datasets.sh ${pack.id}                # train and validation tensors, through the node's pipeline
-/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs()}${calibrateLines()}
+${trainLines()}${calibrateLines()}
 npx tsx models/train/write-manifest.ts --pack ${pack.id}   # model.onnx, manifest.json, test vector
 models/train/validate.sh ${pack.id}                      # scores test and shifted, vigil evaluate, this card
 \`\`\`
@@ -203,7 +218,13 @@ function describeNet(): string {
     : 'A small 2.5D CNN: a 2D encoder on every slice, then 3D convolutions across slices, giving a logit map at full depth and 1/8 of the in-plane grid; the probability is the sigmoid of its maximum.';
 }
 
-function describeTraining(): string {
+function describeRounds(): string {
+  if (!trained.init) return describeTraining(trained);
+  const first = trained.init_from ? describeTraining(trained.init_from) : `weights from \`${trained.init}\` (that run's record was not kept).`;
+  return `Two rounds, the second starting from the first's weights. First round: ${first} Second round: ${describeTraining(trained)} Both rounds together:`;
+}
+
+function describeTraining(trained: TrainingRecord): string {
   const types = trained.positive_types?.length ? trained.positive_types : null;
   const studies = `${trained.train_studies} training studies${types ? ` (those without the finding and those with ${types.join(', ')} findings; the other types left out)` : ''}`;
   const optimiser = `AdamW, one-cycle learning rate ${trained.lr}, batch ${trained.batch}${trained.crop_depth ? `, windows of ${trained.crop_depth} slices` : ''}, seed ${trained.seed}`;
@@ -211,7 +232,7 @@ function describeTraining(): string {
   if (trained.patch) {
     return (
       `${studies}, ${trained.epochs} epochs of ${trained.steps} batches of patches of ${trained.patch.replaceAll(',', ' × ')} voxels (${optimiser}): half centred on the finding, ` +
-      `half from studies without it${trained.negatives_above_hu != null ? ` (most on a voxel above ${trained.negatives_above_hu} HU, in the vessels where the mimics are)` : ''}; ` +
+      `half from studies without it${trained.negatives_above_hu != null ? ` (most on a voxel above ${trained.negatives_above_hu} HU, ${BRIGHT_NEGATIVES[pack.kind]})` : ''}; ` +
       `loss = BCE of the map against the finding's mask (positive cells weighted ${trained.pos_weight ?? 8}) + BCE of the patch's maximum against whether it holds the finding, ` +
       `so that the study's maximum at inference means what it was trained to mean; ${chosen}`
     );
@@ -264,12 +285,24 @@ function describeOperatingPoints(): string {
   );
 }
 
-function trainArgs(): string {
+/** The train.py lines that remake the shipped weights: one round, or a first round kept aside and a second from its weights. */
+function trainLines(): string {
+  const line = (r: TrainingRecord, init = '') => `/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs(r)}${init}`;
+  if (!trained.init_from) return line(trained);
+  const kept = `models/train/.work/${pack.id}/round-1`;
+  return [
+    `${line(trained.init_from)}   # first round`,
+    `mkdir ${kept} && mv models/train/.work/${pack.id}/{model.pt,train.json,checkpoint.pt} ${kept}/`,
+    `${line(trained, ` --init ${kept}/model.pt`)}   # second round, from the first's weights`,
+  ].join('\n');
+}
+
+function trainArgs(trained: TrainingRecord): string {
   const patch = trained.patch
     ? ` --patch ${trained.patch} --steps ${trained.steps}${trained.negatives_above_hu != null ? ` --negatives-above-hu ${trained.negatives_above_hu}` : ''}`
     : '';
   const types = trained.positive_types?.length ? ` --positive-types ${trained.positive_types.join(',')}` : '';
-  return `--epochs ${trained.epochs} --batch ${trained.batch}${trained.crop_depth ? ` --crop-depth ${trained.crop_depth}` : ''}${trained.pos_weight && trained.pos_weight !== 8 ? ` --pos-weight ${trained.pos_weight}` : ''}${trained.lesion_max ? ` --lesion-max ${trained.lesion_max}` : ''}${patch}${types}`;
+  return `--epochs ${trained.epochs} --batch ${trained.batch}${trained.lr !== 0.002 ? ` --lr ${trained.lr}` : ''}${trained.crop_depth ? ` --crop-depth ${trained.crop_depth}` : ''}${trained.pos_weight && trained.pos_weight !== 8 ? ` --pos-weight ${trained.pos_weight}` : ''}${trained.lesion_max ? ` --lesion-max ${trained.lesion_max}` : ''}${patch}${types}`;
 }
 
 /** The split's scores on what the pack is made for: its types against the studies without the finding. */

@@ -12,8 +12,8 @@
 # Arguments after the version go to train.py as they are (keep them the same across resumes:
 # train.py refuses a checkpoint written with other ones). The pack in models/<pack> is replaced
 # before its validation; the shipped one is kept in .work/<pack>/shipped/ and is what to put back
-# (or `git checkout models/<pack>`) when the new one is not better on the shifted set at its
-# default operating point: the figures of both are printed at the end.
+# (or `git checkout models/<pack>`) when the new one is not better (models/train/README.md, step
+# 5: the test and shifted sets at its default operating point): the shifted figures are printed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 pack="$1"; version="$2"; shift 2

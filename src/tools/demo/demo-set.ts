@@ -50,10 +50,11 @@ interface PhantomCase {
  * judge reliably (large findings, the packs' own matrix; test/models/demonstrator-packs.test.ts).
  * Small matrices keep the demo and its test quick on a laptop. Normals have seeds of their own,
  * so that no two studies share a patient and accession number.
- * Measured with the first packs (default operating points): head CT ICH 0.999 and normal 0.031
- * against 0.040 (this pack scores every normal phantom tried at 0.030-0.040); radiograph
- * pneumothorax 0.991 and normal 0.041 against 0.924. No CTPA pack ships yet (models/README.md):
- * the CTPA pair is skipped until one does.
+ * Measured with the shipped packs at their default operating points: head CT ICH 1.000 and
+ * normal 0.126 against 0.932 (stroke-ich 1.1.0); CTPA central PE 1.000 and normal 0.011 against
+ * 0.127 (pe-ctpa 1.0.0); radiograph pneumothorax 0.999 and normal 0.026 against 0.883
+ * (pneumothorax-cxr 1.0.0, which was trained on radiographs drawn at half the detector size, as
+ * these are: drawn at full size the same positive scores 0.60; models/README.md).
  */
 export const PHANTOM_CASES: readonly PhantomCase[] = [
   {

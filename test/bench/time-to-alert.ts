@@ -24,7 +24,7 @@
  * /alerts). Model packs come from models/ or VIGIL_BENCH_MODELS; a kind whose pack is missing
  * or unavailable is skipped with the reason.
  *
- *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=2 IDLE_SECONDS=<config> GAP_MS=3000 WARMUP=10 BURST_CXR=60 BURST_CT=5 MODES="known idle none burst" STUDY_CACHE=<dir> DATABASE=sqlite)
+ *   npx tsx test/bench/time-to-alert.ts     (STUDIES=20 CT_MATRIX=256 CXR_SCALE_DOWN=1 IDLE_SECONDS=<config> GAP_MS=3000 WARMUP=10 BURST_CXR=60 BURST_CT=5 MODES="known idle none burst" STUDY_CACHE=<dir> DATABASE=sqlite)
  * DATABASE=postgres keeps the node's index (and every queue) on a throw-away PostgreSQL 15 server
  * on loopback (bench-postgres.ts: fsync on), a fresh database per mode; DATABASE=both runs each
  * mode on SQLite, then on PostgreSQL, the same studies, and prints the two side by side.
@@ -54,7 +54,7 @@ const STUDIES = Number(process.env.STUDIES ?? 20);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const MODELS = path.resolve(process.env.VIGIL_BENCH_MODELS ?? path.join(ROOT, 'models'));
 const CT_MATRIX = Number(process.env.CT_MATRIX ?? 256);
-const CXR_SCALE_DOWN = Number(process.env.CXR_SCALE_DOWN ?? 2);
+const CXR_SCALE_DOWN = Number(process.env.CXR_SCALE_DOWN ?? 1);
 const IDLE_SECONDS = Number(process.env.IDLE_SECONDS ?? configSchema.parse({}).series.idleSeconds);
 const GAP_MS = Number(process.env.GAP_MS ?? 3000);
 type Mode = 'known' | 'idle' | 'none' | 'burst';

@@ -40,13 +40,13 @@ const CASES: { pack: string; rule: string; phantom: Omit<PhantomOptions, 'findin
     pack: 'pneumothorax-cxr',
     rule: 'pneumothorax.cxr',
     finding: 'pneumothorax',
-    phantom: { kind: 'cxr', seed: 5004, vendor: 'alpha', matrix: 2, size: 'large', type: 'apical' },
+    phantom: { kind: 'cxr', seed: 5004, vendor: 'alpha', matrix: 1, size: 'large', type: 'apical' },
   },
   {
     pack: 'pneumothorax-cxr',
     rule: 'pneumothorax.cxr',
     finding: 'pneumothorax',
-    phantom: { kind: 'cxr', seed: 5005, vendor: 'beta', matrix: 2, size: 'large', type: 'lateral' },
+    phantom: { kind: 'cxr', seed: 5005, vendor: 'beta', matrix: 1, size: 'large', type: 'lateral' },
   },
 ];
 const MODELS = path.resolve('models');

@@ -21,7 +21,7 @@ export interface SplitSpec {
   noise: NoiseLevel[];
   /**
    * Training splits only: the share of studies (0-1) drawn in the varied scanner style
-   * (src/phantom/varied-style.ts: a style drawn per study around and between the named vendors,
+   * (src/tools/phantom/varied-style.ts: a style drawn per study around and between the named vendors,
    * never delta's, with more mimics) instead of one of `vendors`. Absent: none.
    */
   varied?: number;

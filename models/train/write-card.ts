@@ -350,5 +350,5 @@ function variedNote(): string {
     pack.kind === 'cxr'
       ? 'its edge enhancement, noise and contrast curve lie beyond every training range, but its detector size, MONOCHROME1, DX and 16 bits fall inside them'
       : 'its sharp kernel, noise, grain, beam hardening and padding value lie beyond every training range, but its signed storage falls inside them, and its thin slices were never trained on';
-  return `The varied style (\`src/phantom/varied-style.ts\`): ${what}. It never draws vendor "delta" of the shifted set: ${overlap}. The shifted set is therefore unseen as a combination and in its extremes, not on every axis.`;
+  return `The varied style (\`src/tools/phantom/varied-style.ts\`): ${what}. It never draws vendor "delta" of the shifted set: ${overlap}. The shifted set is therefore unseen as a combination and in its extremes, not on every axis.`;
 }

@@ -4,7 +4,7 @@ on the validation split, and exports ONNX (opset 17) for ONNX Runtime 1.30.
     /usr/bin/python3 models/train/train.py --pack stroke-ich --epochs 10
     /usr/bin/python3 models/train/train.py --pack pe-ctpa --epochs 30 --batch 16 --patch 16,64,64 --steps 250 --positive-types central --negatives-above-hu 200
     /usr/bin/python3 models/train/train.py --pack pneumothorax-cxr --epochs 12 --batch 8
-    /usr/bin/python3 models/train/train.py --pack stroke-ich --init .work/stroke-ich/round-1/model.pt --patch 16,64,64 --batch 8 --steps 200 --lr 0.001
+    /usr/bin/python3 models/train/train.py --pack stroke-ich --init models/train/.work/stroke-ich/round-1/model.pt --patch 16,64,64 --batch 8 --steps 200 --lr 0.001
 
 Writes models/train/.work/<pack>/model.onnx, model.pt, train.json (flops, history, wall-clock
 and CPU time) and scores-val-trainer.csv (the chosen epoch's validation scores, for the operating

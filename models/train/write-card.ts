@@ -288,7 +288,8 @@ function describeOperatingPoints(): string {
 /** The train.py lines that remake the shipped weights: one round, or a first round kept aside and a second from its weights. */
 function trainLines(): string {
   const line = (r: TrainingRecord, init = '') => `/usr/bin/python3 models/train/train.py --pack ${pack.id} ${trainArgs(r)}${init}`;
-  if (!trained.init_from) return line(trained);
+  if (!trained.init) return line(trained);
+  if (!trained.init_from) return line(trained, ` --init ${trained.init}`);
   const kept = `models/train/.work/${pack.id}/round-1`;
   return [
     `${line(trained.init_from)}   # first round`,

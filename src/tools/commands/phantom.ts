@@ -15,7 +15,11 @@ export function registerPhantom(program: Command): void {
     .option('--count <n>', 'write n studies with seeds seed, seed+1, ...', integer, 1)
     .option('--vendor <id>', 'scanner style (CT: alpha|beta|gamma|delta; radiograph: alpha|beta|gamma|delta)')
     .option('--thickness <mm>', 'CT slice thickness in mm (0.625 to 5)', positiveNumber)
-    .option('--matrix <n>', 'CT matrix (default 512), or radiograph scale-down factor, for fast tests', integer)
+    .option(
+      '--matrix <n>',
+      'CT matrix (default 512), or radiograph scale-down factor, for fast tests (a scaled-down radiograph is processed unlike a full-size one)',
+      integer,
+    )
     .addOption(new Option('--noise <level>', 'noise level').choices(NOISE_LEVELS))
     .addOption(new Option('--size <bin>', 'size of the finding').choices(SIZE_BINS))
     .option('--type <type>', 'subtype of the finding (e.g. subdural, segmental, apical)')

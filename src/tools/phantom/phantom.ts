@@ -21,7 +21,12 @@ export interface PhantomOptions {
   seed: number;
   vendor?: string;
   sliceThicknessMm?: number;
-  /** CT matrix or radiograph scale-down, for fast tests. */
+  /**
+   * CT matrix, or radiograph scale-down, for fast tests. A scaled-down radiograph is not a smaller
+   * copy of the full-size one: its processing (range compression, edge enhancement, noise) does
+   * not scale with the detector, so it looks like another device's (models/README.md,
+   * pneumothorax-cxr). Fine for the plumbing; a model judged or trained on it is judged on that.
+   */
   matrix?: number;
   noise?: NoiseLevel;
   size?: SizeBin;

@@ -20,7 +20,7 @@ import { postgresUrl, usePostgresCluster } from '../helpers/postgres.js';
 describe('queue/follow-notifications (a throw-away PostgreSQL 15 cluster)', () => {
   const cluster = usePostgresCluster();
 
-  it("wakes the named queue at the commit of another connection's enqueue, not before, and not other queues", async function () {
+  it("wakes the named queue at the commit of another connection's enqueue, never for one rolled back, and not other queues", async function () {
     this.timeout(60_000);
     const database = await cluster().createDatabase();
     const admin = new pg.Client(database);
@@ -38,11 +38,18 @@ describe('queue/follow-notifications (a throw-away PostgreSQL 15 cluster)', () =
       await new Promise((resolve) => setTimeout(resolve, 300));
       woken.length = 0;
       const queue = new IndexJobQueue(other);
-      other.transaction(() => {
-        queue.enqueue({ queue: 'triage', key: 'series-1', payload: {}, maxAttempts: 3 });
-        // Not committed yet: nobody may be woken to claim a job it cannot see.
-        expect(woken).to.deep.equal([]);
-      })();
+      // An enqueue rolled back: had the wake-up been sent at the insert rather than at the commit,
+      // it would arrive all the same, for a job nobody can see. (A check inside the transaction
+      // could not tell: the connection holds this thread until the commit.)
+      expect(() =>
+        other.transaction(() => {
+          queue.enqueue({ queue: 'triage', key: 'series-0', payload: {}, maxAttempts: 3 });
+          throw new Error('rolled back');
+        })(),
+      ).to.throw('rolled back');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(woken, 'a rolled-back enqueue wakes nobody').to.deep.equal([]);
+      other.transaction(() => queue.enqueue({ queue: 'triage', key: 'series-1', payload: {}, maxAttempts: 3 }))();
       await eventually(() => woken.includes('triage'), 'triage woken by the commit', 10_000);
       expect(woken).to.not.include('alerts');
     } finally {

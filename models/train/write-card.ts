@@ -293,7 +293,7 @@ function trainLines(): string {
   const kept = `models/train/.work/${pack.id}/round-1`;
   return [
     `${line(trained.init_from)}   # first round`,
-    `mkdir ${kept} && mv models/train/.work/${pack.id}/{model.pt,train.json,checkpoint.pt} ${kept}/`,
+    `mkdir ${kept} && mv ${['model.pt', 'train.json', 'checkpoint.pt'].map((f) => `models/train/.work/${pack.id}/${f}`).join(' ')} ${kept}/`,
     `${line(trained, ` --init ${kept}/model.pt`)}   # second round, from the first's weights`,
   ].join('\n');
 }
